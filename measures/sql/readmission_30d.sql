@@ -1,0 +1,33 @@
+-- 30-day all-cause readmissions. Units are index acute stays: members 18-64 at discharge,
+-- discharged alive and not transferred, not for pregnancy or childbirth, discharged from the
+-- start of the 12-month window up to 30 days before its end (so every stay has 30 days
+-- of follow-up inside the window). Numerator: another acute stay admitted 1-30 days after
+-- the discharge that is not a planned admission.
+WITH acute AS (
+  SELECT * FROM inpatient_stay WHERE left(bill_type_code, 2) = '11'
+),
+index_stay AS (
+  SELECT p.period_id, s.claim_id, s.person_id, s.discharge_date
+  FROM acute s
+  JOIN periods p
+    ON s.discharge_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
+  JOIN person m ON m.person_id = s.person_id
+  WHERE year(s.discharge_date) - m.birth_year BETWEEN 18 AND 64
+    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20')
+    AND NOT in_value_set(s.principal_dx, 'pregnancy_dx')
+),
+readmitted AS (
+  SELECT DISTINCT i.period_id, i.claim_id
+  FROM index_stay i
+  JOIN acute r
+    ON r.person_id = i.person_id
+   AND r.claim_id <> i.claim_id
+   AND r.admission_date > i.discharge_date
+   AND r.admission_date <= i.discharge_date + INTERVAL 30 DAY
+  WHERE NOT in_value_set(r.principal_dx, 'planned_admission_dx')
+)
+SELECT i.period_id, i.person_id, i.discharge_date AS attr_month,
+       CASE WHEN r.claim_id IS NULL THEN 0 ELSE 1 END AS numerator,
+       1 AS denominator
+FROM index_stay i
+LEFT JOIN readmitted r USING (period_id, claim_id)

@@ -1,0 +1,70 @@
+"""Compile a measure spec into one readable SQL query in the shared long shape.
+
+A measure's SQL (measures/sql/<id>.sql) is a SELECT over the marts and the helper views that
+returns one row per unit counted:
+
+    period_id    the reporting period the row belongs to (from `periods`)
+    person_id    the member (never leaves the engine)
+    attr_month   the month whose attribution assigns the row to an ACO, CP and practice
+    numerator    0/1 for a proportion, a count for a rate, a value for a mean or median
+    denominator  1 for a proportion, mean or median; the exposure for a rate; expected for a ratio
+    cp_id        optional: the CP that owns the row (CP measures), overriding attribution
+
+`periods` is defined by the compiler for the spec's window:
+    period_id, period_start (quarter start), period_end, window_start
+where window_start is the quarter start (window: quarter) or 12 months before period_end
+(window: year).
+"""
+
+from __future__ import annotations
+
+from scorecard.specs import MeasureSpec
+
+LONG_SHAPE: tuple[str, ...] = ("period_id", "person_id", "attr_month", "numerator", "denominator")
+OVERRIDES: tuple[str, ...] = ("cp_id",)
+
+WINDOW_START: dict[str, str] = {
+    "quarter": "period_start",
+    "year": "CAST(period_end - INTERVAL 12 MONTH + INTERVAL 1 DAY AS DATE)",
+}
+
+
+def periods_cte(spec: MeasureSpec) -> str:
+    """Return the SQL of the `periods` CTE for the spec's window."""
+    return (
+        "periods AS (\n"
+        "  SELECT period_id, period_start, period_end,\n"
+        f"         {WINDOW_START[spec.window]} AS window_start\n"
+        "  FROM all_periods\n"
+        f"  WHERE {WINDOW_START[spec.window]} >= (SELECT data_start FROM data_window)\n"
+        ")"
+    )
+
+
+def strip_sql(sql: str) -> str:
+    """Return the spec SQL without trailing semicolons or whitespace."""
+    return sql.strip().rstrip(";").strip()
+
+
+def compile_measure(spec: MeasureSpec, output_columns: list[str]) -> str:
+    """Return the compiled query: the spec's rows labelled with its id, in the long shape."""
+    missing = [c for c in LONG_SHAPE if c not in output_columns]
+    if missing:
+        raise ValueError(f"measures/{spec.sql_file}: returns no column(s) {missing}")
+    overrides = [(c if c in output_columns else f"CAST(NULL AS VARCHAR) AS {c}") for c in OVERRIDES]
+    return (
+        f"-- measure {spec.id} v{spec.version}: {spec.title}\n"
+        f"WITH {periods_cte(spec)},\n"
+        f"measure_rows AS (\n{strip_sql(spec.sql)}\n)\n"
+        f"SELECT '{spec.id}' AS measure_id, period_id, person_id,\n"
+        "       CAST(date_trunc('month', attr_month) AS DATE) AS attr_month,\n"
+        "       CAST(numerator AS DOUBLE) AS numerator,\n"
+        "       CAST(denominator AS DOUBLE) AS denominator,\n"
+        f"       {', '.join(overrides)}\n"
+        "FROM measure_rows"
+    )
+
+
+def describe_sql(spec: MeasureSpec) -> str:
+    """Return the spec's own query with its periods CTE, for DESCRIBE (column discovery)."""
+    return f"WITH {periods_cte(spec)}\nSELECT * FROM (\n{strip_sql(spec.sql)}\n)"

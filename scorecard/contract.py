@@ -1,0 +1,372 @@
+"""The data contract: every mart table, its columns, types and keys, declared once as data.
+
+Names follow the Tuva Project input layer where a Tuva table exists (eligibility, medical_claim,
+pharmacy_claim); the CP/ACO tables are this project's own. The README's data-contract section and
+the site's data page are generated from this list, so the documentation cannot drift from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # DuckDB type: VARCHAR, DATE, INTEGER, DOUBLE
+    help: str
+    required: bool = True
+    allowed: tuple[str, ...] = ()  # accepted values (case-sensitive), empty = any
+    min_value: float | str | None = None  # smallest plausible value (ISO string for dates)
+    max_value: float | str | None = None  # largest plausible value
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    help: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    required: bool = False
+    needed_for: str = ""
+    references: dict[str, str] = field(default_factory=dict)  # column -> "table.column"
+
+    @property
+    def column_names(self) -> list[str]:
+        """Return every declared column name, in order."""
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Return the names of the columns a file of this table must have."""
+        return [c.name for c in self.columns if c.required]
+
+
+MIN_DATE = "1990-01-01"
+MAX_DATE = "2100-12-31"
+
+
+def _dx_columns(count: int) -> tuple[Column, ...]:
+    first = Column("diagnosis_code_1", "VARCHAR", "Principal diagnosis, ICD-10-CM without dot.")
+    rest = tuple(
+        Column(f"diagnosis_code_{i}", "VARCHAR", f"Diagnosis {i}, ICD-10-CM.", required=False)
+        for i in range(2, count + 1)
+    )
+    return (first, *rest)
+
+
+DIAGNOSIS_COLUMNS = 5
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "eligibility",
+        "One row per enrollment span (Tuva eligibility, with birth year instead of birth date).",
+        (
+            Column("person_id", "VARCHAR", "Pseudonymous member id."),
+            Column(
+                "gender",
+                "VARCHAR",
+                "female, male or unknown.",
+                allowed=("female", "male", "unknown"),
+            ),
+            Column("race", "VARCHAR", "Race/ethnicity category, as reported."),
+            Column(
+                "birth_year",
+                "INTEGER",
+                "Year of birth (never the full date).",
+                min_value=1900,
+                max_value=2030,
+            ),
+            Column(
+                "enrollment_start_date",
+                "DATE",
+                "First day of the span.",
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+            Column(
+                "enrollment_end_date",
+                "DATE",
+                "Last day of the span (9999-12-31 for an open span).",
+                min_value=MIN_DATE,
+                max_value="9999-12-31",
+            ),
+            Column("payer", "VARCHAR", "Payer name, e.g. medicaid.", required=False),
+            Column("plan", "VARCHAR", "Plan or product name.", required=False),
+        ),
+        key=("person_id", "enrollment_start_date"),
+        required=True,
+        needed_for="every measure (member months, ages, continuous enrollment)",
+    ),
+    Table(
+        "member",
+        "Member attributes beyond eligibility, one row per member.",
+        (
+            Column("person_id", "VARCHAR", "Pseudonymous member id."),
+            Column("language", "VARCHAR", "Preferred language, e.g. English, Spanish."),
+        ),
+        key=("person_id",),
+        needed_for="stratification by language",
+        references={"person_id": "eligibility.person_id"},
+    ),
+    Table(
+        "organization",
+        "Directory of ACOs, Community Partners and primary-care practices.",
+        (
+            Column("org_id", "VARCHAR", "Organisation id used in attribution."),
+            Column(
+                "org_type", "VARCHAR", "aco, cp or practice.", allowed=("aco", "cp", "practice")
+            ),
+            Column(
+                "org_name", "VARCHAR", "Display name (organisations are public, people are not)."
+            ),
+            Column(
+                "cp_type", "VARCHAR", "BH or LTSS, for CPs.", required=False, allowed=("BH", "LTSS")
+            ),
+            Column("parent_org_id", "VARCHAR", "A practice's ACO.", required=False),
+            Column("tin", "VARCHAR", "Billing TIN of a practice.", required=False),
+        ),
+        key=("org_id",),
+        needed_for="entity names on ACO, CP and provider pages",
+    ),
+    Table(
+        "attribution",
+        "Monthly attribution: which ACO, CP and practice a member belongs to in a month.",
+        (
+            Column("person_id", "VARCHAR", "Pseudonymous member id."),
+            Column(
+                "month", "DATE", "First day of the month.", min_value=MIN_DATE, max_value=MAX_DATE
+            ),
+            Column("aco_id", "VARCHAR", "ACO org_id, empty if none.", required=False),
+            Column("cp_id", "VARCHAR", "CP org_id, empty if none.", required=False),
+            Column("practice_id", "VARCHAR", "Practice org_id, empty if none.", required=False),
+        ),
+        key=("person_id", "month"),
+        needed_for="ACO, CP and provider scorecards",
+        references={"person_id": "eligibility.person_id"},
+    ),
+    Table(
+        "cp_enrollment",
+        "One row per CP assignment, with the engagement milestones.",
+        (
+            Column("person_id", "VARCHAR", "Pseudonymous member id."),
+            Column("cp_id", "VARCHAR", "CP org_id."),
+            Column("cp_type", "VARCHAR", "BH or LTSS.", allowed=("BH", "LTSS")),
+            Column(
+                "assignment_date",
+                "DATE",
+                "Day the member was assigned to the CP.",
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+            Column(
+                "participation_form_date",
+                "DATE",
+                "Participation form signed.",
+                required=False,
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+            Column(
+                "assessment_date",
+                "DATE",
+                "Comprehensive assessment completed.",
+                required=False,
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+            Column(
+                "care_plan_signed_date",
+                "DATE",
+                "Care plan signed by the PCP.",
+                required=False,
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+            Column(
+                "disenrollment_date",
+                "DATE",
+                "Day the assignment ended.",
+                required=False,
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+        ),
+        key=("person_id", "cp_id", "assignment_date"),
+        needed_for="CP operational measures",
+        references={"person_id": "eligibility.person_id"},
+    ),
+    Table(
+        "cp_activity",
+        "CP qualifying activities and outreach, one row per activity.",
+        (
+            Column("activity_id", "VARCHAR", "Unique activity id."),
+            Column("person_id", "VARCHAR", "Pseudonymous member id."),
+            Column("cp_id", "VARCHAR", "CP org_id."),
+            Column(
+                "activity_date",
+                "DATE",
+                "Day of the activity.",
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+            Column("hcpcs_code", "VARCHAR", "Qualifying-activity code, e.g. G9005, T2038."),
+            Column("hcpcs_modifier", "VARCHAR", "Modifier, e.g. U4, 95.", required=False),
+            Column(
+                "successful_contact", "BOOLEAN", "False for an outreach attempt.", required=False
+            ),
+            Column("care_team_id", "VARCHAR", "Pseudonymous care-team id.", required=False),
+        ),
+        key=("activity_id",),
+        needed_for="CP activity and follow-up measures",
+        references={"person_id": "eligibility.person_id"},
+    ),
+    Table(
+        "medical_claim",
+        "Medical claim lines (Tuva medical_claim, a subset of its columns).",
+        (
+            Column("claim_id", "VARCHAR", "Claim id."),
+            Column(
+                "claim_line_number",
+                "INTEGER",
+                "Line number within the claim.",
+                min_value=1,
+                max_value=999,
+            ),
+            Column(
+                "claim_type",
+                "VARCHAR",
+                "professional or institutional.",
+                allowed=("professional", "institutional"),
+            ),
+            Column("person_id", "VARCHAR", "Pseudonymous member id."),
+            Column(
+                "claim_start_date",
+                "DATE",
+                "First service date.",
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+            Column(
+                "claim_end_date",
+                "DATE",
+                "Last service date.",
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+            Column(
+                "admission_date",
+                "DATE",
+                "Inpatient admission date.",
+                required=False,
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+            Column(
+                "discharge_date",
+                "DATE",
+                "Inpatient discharge date.",
+                required=False,
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+            Column("discharge_disposition_code", "VARCHAR", "UB-04 status code.", required=False),
+            Column("place_of_service_code", "VARCHAR", "CMS place of service.", required=False),
+            Column("bill_type_code", "VARCHAR", "UB-04 type of bill.", required=False),
+            Column("revenue_center_code", "VARCHAR", "UB-04 revenue code.", required=False),
+            Column("hcpcs_code", "VARCHAR", "CPT/HCPCS code.", required=False),
+            Column("hcpcs_modifier_1", "VARCHAR", "First modifier.", required=False),
+            Column("rendering_npi", "VARCHAR", "Rendering provider NPI.", required=False),
+            Column("billing_npi", "VARCHAR", "Billing provider NPI.", required=False),
+            Column("billing_tin", "VARCHAR", "Billing TIN (practice).", required=False),
+            Column(
+                "paid_amount",
+                "DOUBLE",
+                "Paid on this line, in dollars.",
+                min_value=0,
+                max_value=5_000_000,
+            ),
+            Column(
+                "allowed_amount",
+                "DOUBLE",
+                "Allowed on this line.",
+                required=False,
+                min_value=0,
+                max_value=5_000_000,
+            ),
+            *_dx_columns(DIAGNOSIS_COLUMNS),
+        ),
+        key=("claim_id", "claim_line_number"),
+        needed_for="claims (cost and use) and quality measures",
+        references={"person_id": "eligibility.person_id"},
+    ),
+    Table(
+        "pharmacy_claim",
+        "Pharmacy claims (Tuva pharmacy_claim).",
+        (
+            Column("claim_id", "VARCHAR", "Claim id."),
+            Column("person_id", "VARCHAR", "Pseudonymous member id."),
+            Column(
+                "dispensing_date", "DATE", "Day dispensed.", min_value=MIN_DATE, max_value=MAX_DATE
+            ),
+            Column("ndc_code", "VARCHAR", "11-digit NDC."),
+            Column("days_supply", "INTEGER", "Days supplied.", min_value=1, max_value=365),
+            Column("quantity", "DOUBLE", "Units dispensed.", required=False),
+            Column("paid_amount", "DOUBLE", "Paid, in dollars.", min_value=0, max_value=500_000),
+            Column("prescribing_provider_npi", "VARCHAR", "Prescriber NPI.", required=False),
+        ),
+        key=("claim_id",),
+        needed_for="pharmacy cost and medication measures",
+        references={"person_id": "eligibility.person_id"},
+    ),
+    Table(
+        "clinical_result",
+        "Clinical results from EHR data (blood pressure, HbA1c), one row per result.",
+        (
+            Column("person_id", "VARCHAR", "Pseudonymous member id."),
+            Column("result_date", "DATE", "Day measured.", min_value=MIN_DATE, max_value=MAX_DATE),
+            Column("loinc_code", "VARCHAR", "LOINC, e.g. 4548-4 HbA1c, 8480-6 systolic BP."),
+            Column("value", "DOUBLE", "Numeric result.", min_value=0, max_value=400),
+            Column("unit", "VARCHAR", "Unit, e.g. %, mm[Hg].", required=False),
+        ),
+        key=("person_id", "result_date", "loinc_code"),
+        needed_for="HbA1c control and blood-pressure measures",
+        references={"person_id": "eligibility.person_id"},
+    ),
+)
+
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+# Column names that identify a person. A mart carrying any of them is refused.
+IDENTIFYING_COLUMNS: frozenset[str] = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "middle_name",
+        "full_name",
+        "patient_name",
+        "member_name",
+        "name",
+        "address",
+        "address_line_1",
+        "address_line_2",
+        "street",
+        "street_address",
+        "phone",
+        "phone_number",
+        "telephone",
+        "email",
+        "ssn",
+        "social_security_number",
+        "mrn",
+        "medical_record_number",
+        "birth_date",
+        "date_of_birth",
+        "dob",
+        "zip_code",
+        "zip",
+        "postal_code",
+        "medicaid_id",
+        "member_number",
+    }
+)

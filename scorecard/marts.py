@@ -1,0 +1,285 @@
+"""Register mart files (CSV or Parquet) in DuckDB as typed tables, and validate them.
+
+Each table of the contract becomes `raw_<table>` (the file as read, with a `_row` number) and
+`<table>` (contract columns cast to contract types; optional columns that are absent are NULL).
+validate() returns every problem found, each naming the file, the column and an example row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from scorecard.contract import IDENTIFYING_COLUMNS, TABLES, TABLES_BY_NAME, Column, Table
+
+SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    column: str
+    message: str
+    example: str = ""
+
+    def __str__(self) -> str:
+        example = f"; example: {self.example}" if self.example else ""
+        return f"{self.file}: column '{self.column}': {self.message}{example}"
+
+
+class MartError(Exception):
+    """Raised with every problem found in the marts."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def find_mart_files(data_dir: Path) -> dict[str, Path]:
+    """Return the file found for each contract table in `data_dir`, Parquet preferred."""
+    found: dict[str, Path] = {}
+    for table in TABLES:
+        for suffix in SUFFIXES:
+            path = Path(data_dir) / f"{table.name}{suffix}"
+            if path.exists():
+                found[table.name] = path
+                break
+    return found
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _raw_source(path: Path) -> str:
+    if path.name.endswith(".parquet"):
+        return f"read_parquet({_literal(path)}, file_row_number = true)"
+    return f"read_csv({_literal(path)}, header = true, all_varchar = true, auto_detect = true)"
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[Problem]:
+    """Load `path` as raw_<table> with a 1-based `_row`; return problems if it cannot be read."""
+    source = _raw_source(path)
+    row = "file_row_number + 1" if path.name.endswith(".parquet") else "row_number() OVER ()"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE raw_{table.name} AS SELECT *, {row} AS _row FROM {source}"
+        )
+    except (duckdb.Error, UnicodeDecodeError) as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        return [Problem(str(path), "(file)", f"cannot be read as UTF-8 CSV/Parquet: {first_line}")]
+    if not path.name.endswith(".parquet"):
+        con.execute(f"ALTER TABLE raw_{table.name} DROP COLUMN IF EXISTS file_row_number")
+    return []
+
+
+def raw_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Return the column names of raw_<table>, without the added row number."""
+    rows = con.execute(f"DESCRIBE raw_{table}").fetchall()
+    return [r[0] for r in rows if r[0] not in ("_row", "file_row_number")]
+
+
+def _text(column: str) -> str:
+    return f"NULLIF(TRIM(CAST({_quote(column)} AS VARCHAR)), '')"
+
+
+def _typed_expr(column: Column, present: set[str]) -> str:
+    if column.name not in present:
+        return f"CAST(NULL AS {column.type}) AS {_quote(column.name)}"
+    return f"TRY_CAST({_text(column.name)} AS {column.type}) AS {_quote(column.name)}"
+
+
+def create_typed(con: duckdb.DuckDBPyConnection, table: Table, present: set[str]) -> None:
+    """Create <table> from raw_<table> with contract columns and types (absent optional = NULL)."""
+    exprs = ", ".join(_typed_expr(c, present) for c in table.columns)
+    con.execute(f"CREATE OR REPLACE TABLE {table.name} AS SELECT {exprs} FROM raw_{table.name}")
+
+
+def create_empty(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Create an empty <table> with the contract's columns, for an optional table not supplied."""
+    exprs = ", ".join(f"CAST(NULL AS {c.type}) AS {_quote(c.name)}" for c in table.columns)
+    con.execute(f"CREATE OR REPLACE TABLE {table.name} AS SELECT {exprs} WHERE false")
+
+
+def _example(con: duckdb.DuckDBPyConnection, table: Table, where: str, present: set[str]) -> str:
+    shown = [c for c in (*table.key, *present) if c in present][:6]
+    shown = list(dict.fromkeys(shown))
+    cols = ", ".join(["_row", *(_quote(c) for c in shown)])
+    row = con.execute(f"SELECT {cols} FROM raw_{table.name} WHERE {where} LIMIT 1").fetchone()
+    if row is None:
+        return ""
+    values = ", ".join(f"{name}={value!r}" for name, value in zip(shown, row[1:], strict=True))
+    return f"row {row[0]} ({values})"
+
+
+def _column_rules(column: Column) -> list[tuple[str, str]]:
+    """Return (condition that marks a bad row, message) pairs for one column."""
+    text = _text(column.name)
+    typed = f"TRY_CAST({text} AS {column.type})"
+    rules = [(f"{text} IS NOT NULL AND {typed} IS NULL", f"is not a valid {column.type}")]
+    if column.required:
+        rules.append((f"{text} IS NULL", "is empty but required"))
+    if column.allowed:
+        allowed = ", ".join(_literal(v) for v in column.allowed)
+        rules.append((f"{text} NOT IN ({allowed})", f"has a value not in {list(column.allowed)}"))
+    if column.min_value is not None:
+        low = _literal(column.min_value)
+        rules.append((f"{typed} < CAST({low} AS {column.type})", f"is below {column.min_value}"))
+    if column.max_value is not None:
+        high = _literal(column.max_value)
+        rules.append((f"{typed} > CAST({high} AS {column.type})", f"is above {column.max_value}"))
+    return rules
+
+
+def check_columns(
+    con: duckdb.DuckDBPyConnection, table: Table, path: Path, present: set[str]
+) -> list[Problem]:
+    """Return problems with column presence, identifying columns, types, values and ranges."""
+    problems = [
+        Problem(str(path), name, "identifies a person and is not allowed in a de-identified mart")
+        for name in sorted(present)
+        if name.lower() in IDENTIFYING_COLUMNS
+    ]
+    problems += [
+        Problem(str(path), name, "is required but missing from the file")
+        for name in table.required_columns
+        if name not in present
+    ]
+    checks = [
+        (column, where, message)
+        for column in table.columns
+        if column.name in present
+        for where, message in _column_rules(column)
+    ]
+    if not checks:
+        return problems
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE {w})" for _, w, _ in checks)
+        + f" FROM raw_{table.name}"
+    ).fetchone()
+    for (column, where, message), count in zip(checks, counts, strict=True):
+        if count:
+            example = _example(con, table, where, present)
+            problems.append(
+                Problem(str(path), column.name, f"{message} in {count} row(s)", example)
+            )
+    return problems
+
+
+def check_rows(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[Problem]:
+    """Return problems found across rows: empty file, duplicate keys, end before start."""
+    problems = []
+    (n_rows,) = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchone()
+    if n_rows == 0:
+        problems.append(Problem(str(path), "(file)", "has no data rows"))
+    if table.key:
+        problems += _duplicate_keys(con, table, path)
+    for start, end in (
+        ("enrollment_start_date", "enrollment_end_date"),
+        ("claim_start_date", "claim_end_date"),
+        ("admission_date", "discharge_date"),
+    ):
+        problems += _order_problem(con, table, path, start, end)
+    return problems
+
+
+def _duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[Problem]:
+    keys = ", ".join(_quote(k) for k in table.key)
+    row = con.execute(
+        f"SELECT {keys}, count(*) AS n FROM {table.name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return []
+    example = ", ".join(f"{k}={v!r}" for k, v in zip(table.key, row, strict=False))
+    message = f"key ({', '.join(table.key)}) is not unique: {row[-1]} rows share it"
+    return [Problem(str(path), ", ".join(table.key), message, example)]
+
+
+def _order_problem(
+    con: duckdb.DuckDBPyConnection, table: Table, path: Path, start: str, end: str
+) -> list[Problem]:
+    if start not in table.column_names or end not in table.column_names:
+        return []
+    where = f"TRY_CAST({_text(end)} AS DATE) < TRY_CAST({_text(start)} AS DATE)"
+    (count,) = con.execute(f"SELECT count(*) FROM raw_{table.name} WHERE {where}").fetchone()
+    if not count:
+        return []
+    present = set(raw_columns(con, table.name))
+    example = _example(con, table, where, present)
+    return [Problem(str(path), end, f"is before {start} in {count} row(s)", example)]
+
+
+def check_references(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[Problem]:
+    """Return orphan-key problems: ids that do not exist in the table they refer to."""
+    problems = []
+    for name, path in files.items():
+        table = TABLES_BY_NAME[name]
+        refs = dict(table.references)
+        if name == "attribution":
+            refs.update({c: "organization.org_id" for c in ("aco_id", "cp_id", "practice_id")})
+        if name in ("cp_enrollment", "cp_activity"):
+            refs["cp_id"] = "organization.org_id"
+        for column, target in refs.items():
+            problems += _orphans(con, table, path, column, target, files)
+    return problems
+
+
+def _orphans(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    column: str,
+    target: str,
+    files: dict[str, Path],
+) -> list[Problem]:
+    target_table, target_column = target.split(".")
+    if target_table not in files:
+        return []
+    col = _quote(column)
+    query = (
+        f"SELECT count(*), any_value({col}) FROM {table.name} t WHERE {col} IS NOT NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM {target_table} r WHERE r.{target_column} = t.{col})"
+    )
+    count, value = con.execute(query).fetchone()
+    if not count:
+        return []
+    message = f"has {count} row(s) whose id is not in {files[target_table]} ({target_column})"
+    return [Problem(str(path), column, message, f"{column}={value!r}")]
+
+
+def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str], list[Problem]]:
+    """Load every mart in `data_dir` into `con`; return the tables supplied and all problems."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        return set(), [Problem(str(data_dir), "(folder)", "the marts folder does not exist")]
+    files = find_mart_files(data_dir)
+    problems = [
+        Problem(str(data_dir / f"{t.name}.csv"), "(file)", "required table is missing")
+        for t in TABLES
+        if t.required and t.name not in files
+    ]
+    readable: dict[str, Path] = {}
+    for table in TABLES:
+        path = files.get(table.name)
+        if path is None:
+            create_empty(con, table)
+            continue
+        read_problems = load_raw(con, table, path)
+        problems += read_problems
+        if read_problems:
+            create_empty(con, table)
+            continue
+        present = set(raw_columns(con, table.name))
+        problems += check_columns(con, table, path, present)
+        create_typed(con, table, present)
+        problems += check_rows(con, table, path)
+        readable[table.name] = path
+    problems += check_references(con, readable)
+    return set(readable), problems

@@ -1,0 +1,100 @@
+"""Each foundation measure on the hand-readable fixture tests/fixtures/marts/basic.
+
+The fixture covers 2024 (periods 2024Q1-2024Q4; 12-month measures only have 2024Q4).
+Expected values are worked out by hand in the comments from the fixture's CSV files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scorecard import engine
+from scorecard.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+BASIC = ROOT / "tests" / "fixtures" / "marts" / "basic"
+
+
+@pytest.fixture(scope="module")
+def results():
+    specs = load_specs(ROOT / "measures")
+    run = engine.run(BASIC, ROOT / "measures" / "value_sets", specs)
+    assert run.period_id == "2024Q4"
+    assert run.periods == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    return run.results
+
+
+def cell(results, measure, period="2024Q4", level="program", entity="ALL", stratum="all", value="all"):
+    rows = results[
+        (results.measure_id == measure)
+        & (results.period_id == period)
+        & (results.level == level)
+        & (results.entity_id == entity)
+        & (results.stratum == stratum)
+        & (results.stratum_value == value)
+    ]
+    assert len(rows) == 1, f"expected one row for {measure} {period} {level} {entity}"
+    row = rows.iloc[0]
+    return row.numerator, row.denominator
+
+
+def test_ed_visits_per_member_month(results):
+    # Q1: 10 members x 3 months = 30 member months; P3 has 2 ED visits (Feb 10: revenue 0450
+    # and CPT 99283 the same day count once; Mar 5: POS 23).
+    assert cell(results, "ed_visits", "2024Q1") == (2, 30)
+    # Q2: P3 enrolled Apr-Jun (3), P4 has an April gap (2), 8 others x 3 = 24 -> 29.
+    assert cell(results, "ed_visits", "2024Q2") == (0, 29)
+    # Q3: P3's Aug 1 ED visit happens after her enrollment ended: not counted.
+    assert cell(results, "ed_visits", "2024Q3") == (0, 27)
+    # Q4: P1's Nov 11 ED visit (revenue 0451); A1 has P1, P2, P5, P6, P7 x 3 = 15 months.
+    assert cell(results, "ed_visits", "2024Q4") == (1, 27)
+    assert cell(results, "ed_visits", "2024Q4", "aco", "A1") == (1, 15)
+    value = results.query("measure_id == 'ed_visits' and period_id == '2024Q1' and level == 'program'")
+    assert value[value.stratum == "all"].value.iloc[0] == pytest.approx(2 / 30 * 1000)
+
+
+def test_total_cost_pmpm(results):
+    # Q1 claims: 100+100+150+100+100+800+200+300+100+100+6000+150+6000 = 14,200 medical
+    # + 50 pharmacy (R1) = 14,250 over 30 member months.
+    assert cell(results, "total_cost_pmpm", "2024Q1") == (14250, 30)
+    # Q3: M12 ($700, P3 not enrolled in August) is left out; M27 3000 + M28 4000 + M29 2000
+    # + M14 100 = 9,100.
+    assert cell(results, "total_cost_pmpm", "2024Q3") == (9100, 27)
+
+
+def test_readmission_30d(results):
+    # Index stays discharged 2024-01-01..2024-12-01, members 18-64: P2 Jun 5 (readmitted Jun
+    # 20: yes), P2 Jun 25 (no), P7 Apr 1 (no), P9 May 1 (readmitted May 20: yes), P9 May 25
+    # (no), P10 Sep 3 (Sep 10 chemotherapy Z5111 is planned: no), P10 Sep 11 (no).
+    # Excluded: P6 (age 14), P8 (discharged Dec 15, after Dec 1), P1 (childbirth O800).
+    assert cell(results, "readmission_30d") == (2, 7)
+    # ACO A1: P2's two stays and P7's -> 1 of 3.
+    assert cell(results, "readmission_30d", level="aco", entity="A1") == (1, 3)
+
+
+def test_fuh_7d(results):
+    # Mental-illness discharges: P6 Mar 10 (visit Mar 17 = day 7: yes); P7 Apr 1 (visits on
+    # the discharge day and day 8 only: no); P9 May 1 excluded (readmitted May 20); P9 May 25
+    # (visit May 28: yes); P8 Dec 15 after Dec 1: excluded.
+    assert cell(results, "fuh_7d") == (2, 3)
+
+
+def test_hba1c_testing(results):
+    # Diabetic, 18-75, enrolled 11+ months incl. December: P1 (2 office claims; CPT 83036 in
+    # May: yes), P2 (1 inpatient claim; no test in 2024: no), P4 (April gap allowed; LOINC
+    # 4548-4 in Oct: yes). Excluded: P3 (enrolled 6 months), P5 (age 76).
+    assert cell(results, "hba1c_testing") == (2, 3)
+    assert cell(results, "hba1c_testing", stratum="age_band", value="65+") == (1, 1)
+
+
+def test_cp_engagement_150d(results):
+    # Deadlines (assignment + 150 days) in 2024: P1 signed on the deadline Jun 8 (yes), P6 one
+    # day late (no), P9 never (no); P7 left the CP before the deadline: excluded; P8's
+    # deadline is in 2025: excluded.
+    assert cell(results, "cp_engagement_150d") == (1, 3)
+    assert cell(results, "cp_engagement_150d", level="cp", entity="C1") == (1, 2)
+    assert cell(results, "cp_engagement_150d", level="cp", entity="C2") == (0, 1)
+    practice_rows = results.query("measure_id == 'cp_engagement_150d' and level == 'practice'")
+    assert practice_rows.empty, "the spec limits this measure to program, ACO and CP levels"
