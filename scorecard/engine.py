@@ -55,6 +55,7 @@ class EngineRun:
     data_start: date
     data_end: date
     tables: set[str]
+    organizations: pd.DataFrame
     skipped: dict[str, str] = field(default_factory=dict)
 
 
@@ -316,4 +317,8 @@ def run(
     all_periods = con.execute("SELECT period_id, period_end FROM all_periods").df()
     results = aggregate(con, [s for s in specs if s.id not in skipped], all_periods)
     periods = sorted(results["period_id"].unique())
-    return EngineRun(results, target, periods, start, end, tables, skipped)
+    organizations = con.execute(
+        "SELECT org_id, org_type, org_name, cp_type, parent_org_id "
+        "FROM organization ORDER BY org_id"
+    ).df()
+    return EngineRun(results, target, periods, start, end, tables, organizations, skipped)

@@ -26,7 +26,9 @@ def results():
     return run.results
 
 
-def cell(results, measure, period="2024Q4", level="program", entity="ALL", stratum="all", value="all"):
+def cell(
+    results, measure, period="2024Q4", level="program", entity="ALL", stratum="all", value="all"
+):
     rows = results[
         (results.measure_id == measure)
         & (results.period_id == period)
@@ -51,7 +53,9 @@ def test_ed_visits_per_member_month(results):
     # Q4: P1's Nov 11 ED visit (revenue 0451); A1 has P1, P2, P5, P6, P7 x 3 = 15 months.
     assert cell(results, "ed_visits", "2024Q4") == (1, 27)
     assert cell(results, "ed_visits", "2024Q4", "aco", "A1") == (1, 15)
-    value = results.query("measure_id == 'ed_visits' and period_id == '2024Q1' and level == 'program'")
+    value = results.query(
+        "measure_id == 'ed_visits' and period_id == '2024Q1' and level == 'program'"
+    )
     assert value[value.stratum == "all"].value.iloc[0] == pytest.approx(2 / 30 * 1000)
 
 

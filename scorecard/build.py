@@ -1,0 +1,193 @@
+"""The one pipeline: settings -> specs -> marts -> results -> stars -> pages -> publish.
+
+Everything is computed before any page is rendered; pages read only from the scored tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from scorecard import engine
+from scorecard.compile import describe_sql
+from scorecard.marts import MartError, load_marts
+from scorecard.settings import Settings
+from scorecard.specs import MeasureSpec, SpecError, load_specs
+
+
+class BuildError(Exception):
+    """A build stopped on bad input; nothing published was touched."""
+
+    def __init__(self, title: str, problems: list):
+        self.title = title
+        self.problems = problems
+        super().__init__(f"{title}: " + "; ".join(str(p) for p in problems))
+
+
+@dataclass
+class Scored:
+    """The tables the site is rendered from."""
+
+    results: pd.DataFrame
+    summary: pd.DataFrame
+    benchmarks: pd.DataFrame
+    cut_points: pd.DataFrame
+
+
+@dataclass
+class BuildReport:
+    period_id: str
+    version_dir: Path
+    n_measures: int
+    n_entities: int
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """Return a few lines telling what was published and what was skipped."""
+        lines = [
+            f"Published {self.period_id}: {self.n_measures} measures, {self.n_entities} "
+            f"entities -> {self.version_dir}"
+        ]
+        lines += [f"  skipped {mid}: {why}" for mid, why in sorted(self.skipped.items())]
+        return "\n".join(lines)
+
+
+@dataclass
+class CheckReport:
+    tables: set[str]
+    specs: list[MeasureSpec]
+    skipped: dict[str, str]
+    problems: list
+
+    def lines(self) -> list[str]:
+        """Return the human-readable lines of the check."""
+        lines = [f"marts: {len(self.tables)} table(s): {', '.join(sorted(self.tables)) or '-'}"]
+        lines.append(f"measures: {len(self.specs)} spec(s) read")
+        lines += [f"  skipped {mid}: {why}" for mid, why in sorted(self.skipped.items())]
+        lines.append("ok" if not self.problems else f"{len(self.problems)} problem(s)")
+        return lines
+
+
+def read_specs(settings: Settings) -> list[MeasureSpec]:
+    """Return the measure specs, or raise BuildError listing every spec problem."""
+    try:
+        return load_specs(settings.measures)
+    except SpecError as exc:
+        raise BuildError("measure specs are invalid", exc.problems) from exc
+
+
+def compute(settings: Settings, specs: list[MeasureSpec]) -> engine.EngineRun:
+    """Return the engine run over the marts, or raise BuildError listing every mart problem."""
+    con = engine.connect(settings.threads, settings.memory_limit)
+    try:
+        return engine.run(settings.data, settings.value_sets, specs, settings.period, con)
+    except MartError as exc:
+        raise BuildError("the marts have problems", exc.problems) from exc
+
+
+def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
+    """Return the cut points published with the newest version before `period_id`, if any."""
+    from scorecard.publish import published_versions
+
+    earlier = [v for v in published_versions(out_root) if v < period_id]
+    if not earlier:
+        return None
+    path = Path(out_root) / max(earlier) / "downloads" / "cut_points.csv"
+    return pd.read_csv(path) if path.exists() else None
+
+
+def score(results: pd.DataFrame, prior: pd.DataFrame | None, seed: int) -> Scored:
+    """Return results with intervals, suppression, stars and labels, and the summary tables."""
+    from scorecard import ratings, stats
+
+    results = stats.add_intervals(results)
+    results = stats.suppress(results)
+    results, cut_points = ratings.rate_results(results, prior_cut_points=prior, seed=seed)
+    results = stats.peer_label(results)
+    results = stats.trend_label(results)
+    summary = ratings.summary_stars(results)
+    return Scored(results, summary, stats.benchmarks(results), cut_points)
+
+
+def build_site(settings: Settings, progress) -> BuildReport:
+    """Run the whole pipeline and publish one version; raise BuildError on bad input."""
+    from scorecard.publish import publish_version
+
+    from scorecard.site import SiteInput
+
+    done = progress.step("Reading measure specs")
+    specs = read_specs(settings)
+    done()
+    done = progress.step("Checking marts and computing measures in DuckDB")
+    run = compute(settings, specs)
+    done()
+    done = progress.step("Statistics and star ratings")
+    scored = score(run.results, prior_cut_points(settings.out, run.period_id), settings.seed)
+    done()
+    done = progress.step(f"Rendering and publishing {run.period_id}")
+    site_input = SiteInput(
+        results=scored.results,
+        summary=scored.summary,
+        benchmarks=scored.benchmarks,
+        specs=[s for s in specs if s.id not in run.skipped],
+        organizations=run.organizations,
+        period_id=run.period_id,
+        versions=[],
+        manifest={},
+        program_name=settings.program_name,
+    )
+    version_dir = publish_version(site_input, settings.out, force=settings.force)
+    done()
+    n_entities = scored.results.query("level != 'program'")["entity_id"].nunique()
+    return BuildReport(run.period_id, version_dir, len(site_input.specs), n_entities, run.skipped)
+
+
+def _sql_problems(
+    con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], tables: set[str]
+) -> list[str]:
+    problems = []
+    for spec in specs:
+        if engine.missing_tables(spec, tables):
+            continue
+        try:
+            con.execute(f"DESCRIBE {describe_sql(spec)}")
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            problems.append(f"measures/{spec.sql_file}: sql: {first}")
+    return problems
+
+
+def check_inputs(settings: Settings) -> CheckReport:
+    """Return every problem found in the marts, the specs and the measure SQL, in one pass."""
+    problems: list = []
+    try:
+        specs = load_specs(settings.measures)
+    except SpecError as exc:
+        specs, problems = [], list(exc.problems)
+    con = duckdb.connect()
+    tables, mart_problems = load_marts(con, settings.data)
+    problems += mart_problems
+    skipped = {
+        s.id: f"needs table(s) not supplied: {', '.join(engine.missing_tables(s, tables))}"
+        for s in specs
+        if engine.missing_tables(s, tables)
+    }
+    if not mart_problems:
+        problems += _window_and_sql_problems(con, settings, specs, tables)
+    return CheckReport(tables, specs, skipped, problems)
+
+
+def _window_and_sql_problems(
+    con: duckdb.DuckDBPyConnection, settings: Settings, specs: list[MeasureSpec], tables: set[str]
+) -> list:
+    engine.load_value_sets(con, settings.value_sets)
+    try:
+        start, end = engine.data_window(con)
+        target = engine.resolve_period(settings.period, engine.complete_quarters(start, end))
+    except MartError as exc:
+        return list(exc.problems)
+    engine.create_helpers(con, start, end, target)
+    return _sql_problems(con, specs, tables)

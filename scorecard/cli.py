@@ -1,0 +1,219 @@
+"""The `scorecard` command: a thin Click group over build, check, demo-data, measures, stars."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from scorecard.settings import SETTINGS, load_settings
+
+EXIT_BAD_INPUT = 2
+
+
+class Progress:
+    """Prints one line per pipeline step with the time it took."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+        self.started = time.perf_counter()
+
+    def step(self, label: str) -> Callable[[], None]:
+        """Print `label` now; return a function that prints the elapsed time when called."""
+        begin = time.perf_counter()
+        if not self.quiet:
+            click.echo(f"  {label} ...", nl=False, err=True)
+
+        def done() -> None:
+            if not self.quiet:
+                click.echo(f" {time.perf_counter() - begin:.1f} s", err=True)
+
+        return done
+
+
+def fail(problems: list, title: str) -> None:
+    """Print every problem to stderr and exit with the bad-input code."""
+    click.echo(f"{title} ({len(problems)} problem(s)):", err=True)
+    for problem in problems:
+        click.echo(f"  - {problem}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group()
+@click.version_option(package_name="scorecard")
+def main() -> None:
+    """Publish health-care scorecards (CPs, ACOs, providers) as a versioned static website."""
+
+
+def settings_options(command: Callable) -> Callable:
+    """Add one option per declared setting (see scorecard/settings.py) to `command`."""
+    for setting in reversed(SETTINGS):
+        if setting.type is bool:
+            option = click.option(
+                setting.option, setting.name, is_flag=True, default=None, help=setting.help
+            )
+        else:
+            kind = click.Path(path_type=Path) if setting.type is Path else setting.type
+            option = click.option(
+                setting.option, setting.name, type=kind, default=None, help=setting.help
+            )
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A scorecard.yml file of settings.",
+)
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@settings_options
+def build(config: Path | None, quiet: bool, **options: object) -> None:
+    """Compute every measure and publish one version of the site."""
+    from scorecard.build import BuildError, build_site
+
+    settings = load_settings(config, **options)
+    try:
+        report = build_site(settings, Progress(quiet))
+    except BuildError as exc:
+        fail(exc.problems, exc.title)
+    if not quiet:
+        click.echo(report.summary())
+
+
+@main.command()
+@click.option("--data", type=click.Path(path_type=Path), default=None, help=SETTINGS[0].help)
+@click.option("--measures", type=click.Path(path_type=Path), default=None, help=SETTINGS[1].help)
+@click.option("--period", default=None, help=SETTINGS[3].help)
+def check(data: Path | None, measures: Path | None, period: str | None) -> None:
+    """Validate the marts and the measure specs; print every problem; exit 2 if any."""
+    from scorecard.build import check_inputs
+
+    settings = load_settings(None, data=data, measures=measures, period=period)
+    report = check_inputs(settings)
+    for line in report.lines():
+        click.echo(line)
+    if report.problems:
+        fail(report.problems, "check failed")
+
+
+@main.command("demo-data")
+@click.option("--members", default=4000, show_default=True, help="Number of members.")
+@click.option("--months", default=24, show_default=True, help="Months of data.")
+@click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same files).")
+@click.option(
+    "--end-month", default="2025-12", show_default=True, help="Last month of data (YYYY-MM)."
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), required=True, help="Folder to write the marts into."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
+)
+def demo_data(members: int, months: int, seed: int, end_month: str, out: Path, fmt: str) -> None:
+    """Write deterministic synthetic marts in the data contract."""
+    from scorecard.demo import generate_marts, write_marts
+
+    done = Progress().step(f"Generating {members:,} members x {months} months")
+    frames = generate_marts(members=members, months=months, seed=seed, end_month=end_month)
+    paths = write_marts(frames, out, fmt=fmt)
+    done()
+    click.echo(f"Wrote {len(paths)} files to {out}")
+
+
+@main.group()
+def measures() -> None:
+    """List and explain the measures."""
+
+
+def _load_specs(measures_dir: Path | None) -> list:
+    from scorecard.specs import SpecError, load_specs
+
+    try:
+        return load_specs(measures_dir or SETTINGS[1].default)
+    except SpecError as exc:
+        fail(exc.problems, "measure specs are invalid")
+    return []
+
+
+@measures.command("list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--measures",
+    "measures_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=SETTINGS[1].help,
+)
+def list_measures(fmt: str, measures_dir: Path | None) -> None:
+    """List every measure with its family, kind and direction."""
+    specs = _load_specs(measures_dir)
+    fields = ("id", "title", "family", "kind", "direction", "unit", "source")
+    rows = [{f: getattr(s, f) for f in fields} for s in specs]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    widths = {f: max(len(f), *(len(str(r[f])) for r in rows)) for f in fields[:5]}
+    click.echo("  ".join(f.ljust(widths[f]) for f in fields[:5]))
+    for row in rows:
+        click.echo("  ".join(str(row[f]).ljust(widths[f]) for f in fields[:5]))
+
+
+@measures.command("show")
+@click.argument("measure_id")
+@click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True)
+@click.option(
+    "--measures",
+    "measures_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=SETTINGS[1].help,
+)
+def show_measure(measure_id: str, lang: str, measures_dir: Path | None) -> None:
+    """Explain one measure in plain words."""
+    specs = {s.id: s for s in _load_specs(measures_dir)}
+    if measure_id not in specs:
+        raise click.BadParameter(f"unknown measure '{measure_id}'; try: {', '.join(sorted(specs))}")
+    spec = specs[measure_id]
+    text = spec.text(lang)
+    better = "Higher is better." if spec.direction == "higher_is_better" else "Lower is better."
+    click.echo(f"{text.title}\n\n{text.summary}\n{text.meaning}\n\n{better}")
+    click.echo(f"\nDefinition: {spec.description}\nMethod: {spec.method}\nSource: {spec.source}")
+    click.echo(
+        f"Family: {spec.family}; kind: {spec.kind}; unit: {spec.unit}; window: {spec.window}"
+    )
+
+
+@main.group()
+def stars() -> None:
+    """CMS-style star-rating tools."""
+
+
+@stars.command("cut-points")
+@click.argument("input_csv", type=click.Path(exists=True, path_type=Path))
+@click.option("--seed", default=8675309, show_default=True, help="Seed of the 10-fold resampling.")
+@click.option("--folds", default=10, show_default=True, help="Number of resampling folds.")
+@click.option("--no-tukey", is_flag=True, help="Keep outliers (skip Tukey outer-fence deletion).")
+def cut_points(input_csv: Path, seed: int, folds: int, no_tukey: bool) -> None:
+    """Print CMS clustering cut points (measure_id,t2,t3,t4,t5) for the scores in INPUT_CSV."""
+    import pandas as pd
+    from scorecard.ratings import cut_points_table
+
+    scores = pd.read_csv(input_csv)
+    missing = {"measure_id", "score"} - set(scores.columns)
+    if missing:
+        example = scores.head(1).to_dict("records")
+        fail(
+            [f"{input_csv}: column(s) {sorted(missing)} missing; example row: {example}"],
+            "bad input",
+        )
+    table = cut_points_table(scores, seed=seed, folds=folds, tukey=not no_tukey)
+    click.echo(table.to_csv(index=False), nl=False)

@@ -1,0 +1,97 @@
+"""Every build setting, declared once with its default and help.
+
+The CLI options of `scorecard build` are generated from SETTINGS, values can also come from a
+`scorecard.yml` file (same names), and the README's settings table is checked against this
+list by a test, so the three cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    type: type = str
+
+    @property
+    def option(self) -> str:
+        """Return the command-line option for this setting, e.g. --memory-limit."""
+        return "--" + self.name.replace("_", "-")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data", PROJECT_ROOT / "data" / "demo", "Folder of mart files (CSV or Parquet).", Path),
+    Setting(
+        "measures",
+        PROJECT_ROOT / "measures",
+        "Folder of measure specs (*.yml, sql/, value_sets/).",
+        Path,
+    ),
+    Setting("out", Path("site"), "Folder the versioned site is published into.", Path),
+    Setting("period", None, "Quarter to publish, e.g. 2025Q4 (default: latest complete quarter)."),
+    Setting("audience", "internal", "Who the site is for: internal, public or partner:<org id>."),
+    Setting(
+        "program_name",
+        "MassHealth ACO and Community Partner program (demo data)",
+        "Name shown on every page.",
+    ),
+    Setting(
+        "seed", 8675309, "Seed of the star-rating resampling (same seed, same cut points).", int
+    ),
+    Setting("force", False, "Rewrite the version if it is already published.", bool),
+    Setting("threads", None, "DuckDB worker threads (default: all cores).", int),
+    Setting("memory_limit", None, "DuckDB memory limit, e.g. 8GB (default: DuckDB's).", str),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data: Path = SETTINGS[0].default
+    measures: Path = SETTINGS[1].default
+    out: Path = SETTINGS[2].default
+    period: str | None = None
+    audience: str = "internal"
+    program_name: str = SETTINGS[5].default
+    seed: int = 8675309
+    force: bool = False
+    threads: int | None = None
+    memory_limit: str | None = None
+
+    @property
+    def value_sets(self) -> Path:
+        """Return the folder of code lists beside the measure specs."""
+        return Path(self.measures) / "value_sets"
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    if value is None or setting.type in (str, bool):
+        return value
+    return setting.type(value)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Return Settings from defaults, then `config_file` (YAML), then non-None overrides."""
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    if config_file is not None and Path(config_file).exists():
+        values.update(yaml.safe_load(Path(config_file).read_text(encoding="utf-8")) or {})
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    by_name = {s.name: s for s in SETTINGS}
+    unknown = sorted(set(values) - set(by_name))
+    if unknown:
+        raise ValueError(f"{config_file}: unknown setting(s) {unknown}; known: {sorted(by_name)}")
+    return Settings(**{k: _coerce(by_name[k], v) for k, v in values.items()})
+
+
+assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS], (
+    "SETTINGS and Settings differ"
+)

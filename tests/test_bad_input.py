@@ -1,0 +1,409 @@
+"""Malformed marts and specs: each case names the file, the column and an example row, and exits 2.
+
+Every case starts from the hand-readable fixture tests/fixtures/marts/basic and breaks one
+thing in a copy of it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from scorecard.cli import main
+from scorecard.marts import load_marts
+
+ROOT = Path(__file__).resolve().parents[1]
+BASIC = ROOT / "tests" / "fixtures" / "marts" / "basic"
+
+
+def replace_in(table: str, old: str, new: str) -> Callable[[Path], None]:
+    """Return a mutation that replaces the first `old` with `new` in <table>.csv."""
+
+    def mutate(folder: Path) -> None:
+        path = folder / f"{table}.csv"
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"fixture has no {old!r} in {table}.csv"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return mutate
+
+
+def rename_column(table: str, old: str, new: str) -> Callable[[Path], None]:
+    """Return a mutation that renames a header column of <table>.csv."""
+
+    def mutate(folder: Path) -> None:
+        path = folder / f"{table}.csv"
+        header, rest = path.read_text(encoding="utf-8").split("\n", 1)
+        columns = [new if c == old else c for c in header.split(",")]
+        path.write_text(",".join(columns) + "\n" + rest, encoding="utf-8")
+
+    return mutate
+
+
+def add_column(table: str, name: str, value: str) -> Callable[[Path], None]:
+    """Return a mutation that adds a column to every row of <table>.csv."""
+
+    def mutate(folder: Path) -> None:
+        path = folder / f"{table}.csv"
+        lines = path.read_text(encoding="utf-8").rstrip("\n").split("\n")
+        lines = [lines[0] + "," + name] + [line + "," + value for line in lines[1:]]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    return mutate
+
+
+def delete_file(table: str) -> Callable[[Path], None]:
+    return lambda folder: (folder / f"{table}.csv").unlink()
+
+
+def write_file(table: str, content: bytes) -> Callable[[Path], None]:
+    return lambda folder: (folder / f"{table}.csv").write_bytes(content)
+
+
+def duplicate_row(table: str, line: int) -> Callable[[Path], None]:
+    def mutate(folder: Path) -> None:
+        path = folder / f"{table}.csv"
+        lines = path.read_text(encoding="utf-8").rstrip("\n").split("\n")
+        path.write_text("\n".join([*lines, lines[line]]) + "\n", encoding="utf-8")
+
+    return mutate
+
+
+# (case id, mutation, file named, column named, words in the message, example fragment)
+CASES = [
+    (
+        "missing required table",
+        delete_file("eligibility"),
+        "eligibility.csv",
+        "(file)",
+        "required table is missing",
+        "",
+    ),
+    (
+        "missing required column",
+        rename_column("eligibility", "birth_year", "year_of_birth"),
+        "eligibility.csv",
+        "birth_year",
+        "missing",
+        "",
+    ),
+    (
+        "missing claim column",
+        rename_column("medical_claim", "paid_amount", "paid"),
+        "medical_claim.csv",
+        "paid_amount",
+        "missing",
+        "",
+    ),
+    (
+        "unparsable date",
+        replace_in("eligibility", "2024-01-01,2024-06-30", "2024/13/45,2024-06-30"),
+        "eligibility.csv",
+        "enrollment_start_date",
+        "not a valid DATE",
+        "P3",
+    ),
+    (
+        "unparsable number",
+        replace_in("medical_claim", ",100,120,I10", ",one hundred,120,I10"),
+        "medical_claim.csv",
+        "paid_amount",
+        "not a valid DOUBLE",
+        "M01",
+    ),
+    (
+        "negative amount",
+        replace_in("medical_claim", ",800,900,", ",-800,900,"),
+        "medical_claim.csv",
+        "paid_amount",
+        "below 0",
+        "M09",
+    ),
+    (
+        "absurd amount",
+        replace_in("medical_claim", ",5000,6000,", ",99000000,6000,"),
+        "medical_claim.csv",
+        "paid_amount",
+        "above",
+        "M05",
+    ),
+    (
+        "absurd pharmacy amount",
+        replace_in("pharmacy_claim", ",30,30,50,", ",30,30,900000,"),
+        "pharmacy_claim.csv",
+        "paid_amount",
+        "above",
+        "R1",
+    ),
+    (
+        "bad days supply",
+        replace_in("pharmacy_claim", ",30,30,25,", ",0,30,25,"),
+        "pharmacy_claim.csv",
+        "days_supply",
+        "below 1",
+        "R2",
+    ),
+    (
+        "birth year in future",
+        replace_in("eligibility", "P6,male,White,2010", "P6,male,White,2110"),
+        "eligibility.csv",
+        "birth_year",
+        "above",
+        "P6",
+    ),
+    (
+        "unknown gender",
+        replace_in("eligibility", "P5,female", "P5,F"),
+        "eligibility.csv",
+        "gender",
+        "not in",
+        "P5",
+    ),
+    (
+        "unknown org type",
+        replace_in("organization", "A1,aco", "A1,hospital"),
+        "organization.csv",
+        "org_type",
+        "not in",
+        "A1",
+    ),
+    (
+        "unknown cp type",
+        replace_in("cp_enrollment", "P9,C2,LTSS", "P9,C2,XX"),
+        "cp_enrollment.csv",
+        "cp_type",
+        "not in",
+        "P9",
+    ),
+    (
+        "unknown claim type",
+        replace_in("medical_claim", "M01,1,professional", "M01,1,prof"),
+        "medical_claim.csv",
+        "claim_type",
+        "not in",
+        "M01",
+    ),
+    (
+        "date outside window",
+        replace_in(
+            "medical_claim", "M01,1,professional,P5,2024-01-05", "M01,1,professional,P5,1890-01-05"
+        ),
+        "medical_claim.csv",
+        "claim_start_date",
+        "below",
+        "M01",
+    ),
+    (
+        "end before start",
+        replace_in(
+            "eligibility",
+            "P1,female,White,1980,2024-01-01,2024-12-31",
+            "P1,female,White,1980,2024-01-01,2023-12-31",
+        ),
+        "eligibility.csv",
+        "enrollment_end_date",
+        "before",
+        "P1",
+    ),
+    (
+        "discharge before admission",
+        replace_in("medical_claim", "2024-06-01,2024-06-05,01", "2024-06-01,2024-05-05,01"),
+        "medical_claim.csv",
+        "discharge_date",
+        "before",
+        "M05",
+    ),
+    (
+        "empty required value",
+        replace_in("medical_claim", "M02,1,professional,P1", "M02,1,professional,"),
+        "medical_claim.csv",
+        "person_id",
+        "empty but required",
+        "M02",
+    ),
+    (
+        "duplicate claim key",
+        duplicate_row("medical_claim", 3),
+        "medical_claim.csv",
+        "claim_id, claim_line_number",
+        "not unique",
+        "M03",
+    ),
+    ("duplicate member", duplicate_row("member", 2), "member.csv", "person_id", "not unique", "P2"),
+    (
+        "duplicate attribution",
+        duplicate_row("attribution", 5),
+        "attribution.csv",
+        "person_id, month",
+        "not unique",
+        "P1",
+    ),
+    (
+        "duplicate organisation",
+        duplicate_row("organization", 1),
+        "organization.csv",
+        "org_id",
+        "not unique",
+        "A1",
+    ),
+    (
+        "empty file",
+        write_file(
+            "pharmacy_claim",
+            b"claim_id,person_id,dispensing_date,ndc_code,days_supply,quantity,paid_amount,prescribing_provider_npi\n",
+        ),
+        "pharmacy_claim.csv",
+        "(file)",
+        "no data rows",
+        "",
+    ),
+    (
+        "zero-byte file",
+        write_file("clinical_result", b""),
+        "clinical_result.csv",
+        "(file)",
+        "no data rows",
+        "",
+    ),
+    (
+        "wrong encoding",
+        write_file("member", "person_id,language\nP1,Portugu\u00eas\n".encode("utf-16")),
+        "member.csv",
+        "(file)",
+        "UTF-8",
+        "",
+    ),
+    (
+        "latin-1 bytes",
+        write_file("member", b"person_id,language\nP1,Portugu\xeas\n"),
+        "member.csv",
+        "(file)",
+        "UTF-8",
+        "",
+    ),
+    (
+        "name column",
+        add_column("eligibility", "first_name", "Ann"),
+        "eligibility.csv",
+        "first_name",
+        "identifies a person",
+        "",
+    ),
+    (
+        "ssn column",
+        add_column("member", "ssn", "123-45-6789"),
+        "member.csv",
+        "ssn",
+        "identifies a person",
+        "",
+    ),
+    (
+        "birth date column",
+        add_column("eligibility", "birth_date", "1980-02-03"),
+        "eligibility.csv",
+        "birth_date",
+        "identifies a person",
+        "",
+    ),
+    (
+        "address column",
+        add_column("member", "address", "1 Main St"),
+        "member.csv",
+        "address",
+        "identifies a person",
+        "",
+    ),
+    (
+        "mrn column",
+        add_column("clinical_result", "mrn", "12345"),
+        "clinical_result.csv",
+        "mrn",
+        "identifies a person",
+        "",
+    ),
+    (
+        "orphan person",
+        replace_in("medical_claim", "M31,1,professional,P8", "M31,1,professional,P99"),
+        "medical_claim.csv",
+        "person_id",
+        "not in",
+        "P99",
+    ),
+    (
+        "orphan aco",
+        replace_in("attribution", "P1,2024-01-01,A1", "P1,2024-01-01,A9"),
+        "attribution.csv",
+        "aco_id",
+        "not in",
+        "A9",
+    ),
+    (
+        "orphan cp",
+        replace_in("cp_enrollment", "P1,C1", "P1,C7"),
+        "cp_enrollment.csv",
+        "cp_id",
+        "not in",
+        "C7",
+    ),
+]
+
+
+def broken_copy(tmp_path: Path, mutate: Callable[[Path], None]) -> Path:
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    mutate(folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "mutate, file, column, words, example", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_mart_is_reported_with_file_column_and_example(
+    tmp_path, mutate, file, column, words, example
+):
+    folder = broken_copy(tmp_path, mutate)
+    _, problems = load_marts(duckdb.connect(), folder)
+    matching = [
+        p for p in problems if p.file.endswith(file) and column in p.column and words in p.message
+    ]
+    assert matching, (
+        f"no problem naming {file} / {column} / {words!r}; got: {[str(p) for p in problems]}"
+    )
+    if example:
+        assert example in matching[0].example, str(matching[0])
+
+
+def test_there_are_at_least_thirty_cases():
+    assert len(CASES) >= 30
+
+
+def test_clean_fixture_has_no_problems():
+    tables, problems = load_marts(duckdb.connect(), BASIC)
+    assert problems == []
+    assert "eligibility" in tables and "medical_claim" in tables
+
+
+def test_check_reports_every_problem_at_once_and_exits_2(tmp_path):
+    folder = broken_copy(tmp_path, replace_in("medical_claim", ",800,900,", ",-800,900,"))
+    replace_in("eligibility", "P5,female", "P5,F")(folder)
+    result = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert result.exit_code == 2
+    assert "paid_amount" in result.output and "gender" in result.output
+    assert "M09" in result.output and "P5" in result.output
+
+
+def test_check_passes_on_clean_fixture():
+    result = CliRunner().invoke(main, ["check", "--data", str(BASIC)])
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+
+
+def test_unknown_period_is_refused(tmp_path):
+    result = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--period", "2031Q1"])
+    assert result.exit_code == 2
+    assert "2031Q1" in result.output and "2024Q4" in result.output
