@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scorecard.contract import TABLES_BY_NAME
 
-Family = Literal["operational", "claims", "quality"]
+Family = Literal["operational", "claims", "quality", "profile"]
 Kind = Literal["proportion", "rate", "mean", "median", "ratio"]
 Direction = Literal["higher_is_better", "lower_is_better"]
 Window = Literal["quarter", "year"]
@@ -171,4 +171,5 @@ def load_specs(measures_dir: Path) -> list[MeasureSpec]:
     return sorted(specs, key=lambda s: (FAMILY_ORDER.index(s.family), s.id))
 
 
-FAMILY_ORDER: tuple[str, ...] = ("operational", "claims", "quality")
+FAMILY_ORDER: tuple[str, ...] = ("operational", "claims", "quality", "profile")
+RATED_FAMILIES: tuple[str, ...] = ("operational", "claims", "quality")
