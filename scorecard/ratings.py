@@ -1,0 +1,423 @@
+"""Star ratings: fixed thresholds, CMS clustering cut points, guardrails and summary stars.
+
+Pure functions over numpy arrays and the engine's results table (no I/O). The relative method
+follows the CMS Part C & D Star Ratings Technical Notes (2026, Attachment K): Tukey outer-fence
+outlier deletion, then mean resampling of Ward's minimum-variance hierarchical clustering into
+five groups. See docs_notes/ratings.md for how closely it reproduces CMS's published 2026 cut
+points.
+
+Threshold convention for a tuple ``(t2, t3, t4, t5)``: higher is better: a score >= t_k earns at
+least k stars; lower is better: a score <= t_k earns at least k stars; otherwise 1 star.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.cluster.hierarchy import cut_tree, fcluster, linkage
+
+from scorecard import stats
+
+HIGHER = "higher_is_better"
+LOWER = "lower_is_better"
+CMS_SEED = 8675309
+N_STARS = 5
+THRESHOLD_COLUMNS = ("t2", "t3", "t4", "t5")
+FAMILIES = ("operational", "claims", "quality")
+# Fewest eligible entities for which relative (clustering) cut points are computed; below this a
+# measure is not rated at that level, because five clusters of two or three entities say little.
+MIN_ENTITIES_RELATIVE = 10
+GUARDRAIL_POINTS = 5.0  # cap on 0-100 scales
+GUARDRAIL_SHARE = 0.05  # cap as a share of the prior score range on other scales
+
+CutPoints = tuple[float, float, float, float]
+_NO_CUT_POINTS: CutPoints = (np.nan, np.nan, np.nan, np.nan)
+
+
+def round_half_up(x: Any, decimals: int = 0) -> Any:
+    """Return x rounded to `decimals` places with halves away from zero (as SAS ROUND does)."""
+    arr = np.asarray(x, dtype=float)
+    factor = 10.0 ** int(decimals)
+    # the small nudge absorbs binary error such as 0.285 * 100 = 28.499999999999996
+    out = np.sign(arr) * np.floor(np.abs(arr) * factor + 0.5 + 1e-9) / factor
+    return float(out) if out.ndim == 0 else out
+
+
+def _clean(scores: Iterable[float]) -> np.ndarray:
+    """Return the finite scores as a flat float array."""
+    arr = np.asarray(scores if hasattr(scores, "__len__") else list(scores), dtype=float).ravel()
+    return arr[np.isfinite(arr)]
+
+
+def quartiles(scores: Iterable[float]) -> tuple[float, float]:
+    """Return (Q1, Q3) by SAS's default percentile definition (PCTLDEF=5)."""
+    arr = _clean(scores)
+    if arr.size == 0:
+        return (np.nan, np.nan)
+    # PCTLDEF=5 is the empirical distribution function with averaging at jumps, which is
+    # Hyndman & Fan type 2, numpy's "averaged_inverted_cdf".
+    q1, q3 = np.percentile(arr, [25, 75], method="averaged_inverted_cdf")
+    return float(q1), float(q3)
+
+
+def tukey_fences(scores: Iterable[float]) -> tuple[float, float]:
+    """Return the Tukey outer fences (Q1 - 3 IQR, Q3 + 3 IQR), quartiles as in `quartiles`."""
+    q1, q3 = quartiles(scores)
+    iqr = q3 - q1
+    return q1 - 3 * iqr, q3 + 3 * iqr
+
+
+def tukey_filter(scores: Iterable[float]) -> np.ndarray:
+    """Return the finite scores inside the Tukey outer fences (fences themselves kept)."""
+    arr = _clean(scores)
+    lo, hi = tukey_fences(arr)
+    return arr[(arr >= lo) & (arr <= hi)]
+
+
+def _five_groups(x: np.ndarray) -> np.ndarray:
+    """Return Ward cluster labels cutting the tree into min(5, distinct values) groups."""
+    k = min(N_STARS, np.unique(x).size)
+    if k <= 1:
+        return np.zeros(x.size, dtype=int)
+    tree = linkage(x.reshape(-1, 1), method="ward")
+    labels = fcluster(tree, k, criterion="maxclust")
+    if np.unique(labels).size < k:  # tied merge heights: follow the merge order instead
+        labels = cut_tree(tree, n_clusters=k).ravel()
+    return labels
+
+
+def _fold_cut_points(x: np.ndarray, higher: bool) -> np.ndarray:
+    """Return t2..t5 from one Ward clustering of x (empty lower levels filled as documented)."""
+    labels = _five_groups(x)
+    groups = [x[labels == g] for g in np.unique(labels)]
+    groups.sort(key=np.mean, reverse=not higher)  # worst cluster first
+    points = [g.min() if higher else g.max() for g in groups[1:]]
+    # Fewer than five clusters: the clusters take the top star levels, and the empty lower levels
+    # must never bind. CMS publishes 0 for them (higher is better, D07 in 2026: 0,0,0,99); the
+    # mirror for lower is better is the highest score clustered.
+    filler = 0.0 if higher else float(x.max())
+    return np.array([filler] * (N_STARS - 1 - len(points)) + points, dtype=float)
+
+
+def fold_assignment(n: int, folds: int, seed: int = CMS_SEED) -> np.ndarray:
+    """Return a fold number 0..folds-1 for each of n sorted scores (equal-sized random groups)."""
+    order = np.random.default_rng(seed).permutation(n)
+    out = np.empty(n, dtype=int)
+    out[order] = np.arange(n) % folds
+    return out
+
+
+def cut_points(
+    scores: Iterable[float],
+    direction: str,
+    decimals: int,
+    seed: int = CMS_SEED,
+    folds: int = 10,
+    tukey: bool = True,
+    fences: tuple[float, float] | None = None,
+) -> CutPoints:
+    """Return CMS mean-resampling cut points (t2, t3, t4, t5) at display precision.
+
+    Scores are rounded to `decimals`, outliers beyond the Tukey outer fences dropped (or beyond
+    `fences` when given, e.g. CMS's published ones), then sorted and split into `folds` random
+    groups; each run clusters the scores outside one group (Ward, five groups) and the cut points
+    are averaged over the runs and rounded. `folds` <= 1 clusters all scores once.
+    """
+    if direction not in (HIGHER, LOWER):
+        raise ValueError(f"direction must be {HIGHER!r} or {LOWER!r}, got {direction!r}")
+    x = round_half_up(_clean(scores), decimals)
+    if fences is not None:
+        x = x[(x >= fences[0]) & (x <= fences[1])]
+    elif tukey and x.size:
+        x = tukey_filter(x)
+    x = np.sort(x)
+    if x.size < 2:
+        return _NO_CUT_POINTS
+    higher = direction == HIGHER
+    folds = min(int(folds), x.size)
+    if folds <= 1:
+        runs = [_fold_cut_points(x, higher)]
+    else:
+        fold = fold_assignment(x.size, folds, seed)
+        runs = [_fold_cut_points(x[fold != f], higher) for f in range(folds)]
+    mean = round_half_up(np.mean(runs, axis=0), decimals)
+    return tuple(float(v) for v in mean)  # type: ignore[return-value]
+
+
+def stars_from_cut_points(
+    values: Iterable[float] | pd.Series, cut_points: Sequence[float] | None, direction: str
+) -> pd.Series:
+    """Return stars 1-5 (nullable Int64) for each value; NA for missing values or cut points."""
+    index = values.index if isinstance(values, pd.Series) else None
+    v = np.asarray(values, dtype=float).ravel()
+    out = pd.Series(pd.array([pd.NA] * v.size, dtype="Int64"), index=index)
+    if cut_points is None or len(cut_points) != N_STARS - 1:
+        return out
+    t = np.asarray(cut_points, dtype=float)
+    if not np.isfinite(t).all():
+        return out
+    meets = v[:, None] >= t[None, :] if direction == HIGHER else v[:, None] <= t[None, :]
+    # a level counts only if every level below it is met too (robust to non-monotone input)
+    stars = 1 + np.cumprod(meets, axis=1).sum(axis=1)
+    ok = np.isfinite(v)
+    out[ok] = stars[ok]
+    return out
+
+
+def apply_guardrails(new: Sequence[float], prior: Sequence[float] | None, cap: float) -> CutPoints:
+    """Return the new cut points, each moved at most `cap` from its prior (NaN prior: unchanged)."""
+    n = np.asarray(new, dtype=float)
+    if prior is None:
+        return tuple(float(v) for v in n)  # type: ignore[return-value]
+    p = np.asarray(prior, dtype=float)
+    clipped = np.clip(n, p - cap, p + cap)
+    out = np.where(np.isfinite(p) & np.isfinite(n), clipped, n)
+    return tuple(float(v) for v in out)  # type: ignore[return-value]
+
+
+def guardrail_cap(kind: str, multiplier: float, score_range: float) -> float:
+    """Return the guardrail cap: 5 points on a 0-100 percent scale, else 5% of the score range."""
+    if kind == "proportion" and multiplier == 100:
+        return GUARDRAIL_POINTS
+    return GUARDRAIL_SHARE * score_range
+
+
+def _prior_lookup(prior: pd.DataFrame | None) -> dict[tuple, pd.Series]:
+    """Return prior cut-point rows keyed by (measure_id, level, period_id or None)."""
+    if prior is None or prior.empty:
+        return {}
+    has_period = "period_id" in prior.columns
+    out = {}
+    for _, row in prior.iterrows():
+        key = (row["measure_id"], row["level"], row["period_id"] if has_period else None)
+        out[key] = row
+    return out
+
+
+def _find_prior(lookup: dict, measure: str, level: str, period: str) -> pd.Series | None:
+    """Return the prior row for this period, else the one for all periods, else None."""
+    return lookup.get((measure, level, period), lookup.get((measure, level, None)))
+
+
+def _measure_cut_points(
+    group: pd.DataFrame, eligible: pd.Series, prior: pd.Series | None, seed: int
+) -> tuple[CutPoints, str]:
+    """Return (cut points, method) for one measure x period x level group of entity rows."""
+    first = group.iloc[0]
+    method = first["star_method"]
+    direction = first["direction"]
+    decimals = int(first["decimals"])
+    if method == "fixed":
+        thresholds = first["star_thresholds"]
+        if not isinstance(thresholds, list | tuple | np.ndarray) or len(thresholds) != 4:
+            raise ValueError(f"{first['measure_id']}: fixed star_thresholds needs 4 values")
+        return tuple(float(t) for t in thresholds), "fixed"  # type: ignore[return-value]
+    scores = group.loc[eligible, "value"].to_numpy(float)
+    if scores.size < MIN_ENTITIES_RELATIVE:
+        return _NO_CUT_POINTS, "relative"
+    points = cut_points(scores, direction, decimals, seed=seed)
+    if prior is not None:
+        if "score_range" in prior.index and pd.notna(prior["score_range"]):
+            score_range = float(prior["score_range"])
+        else:  # prior range unknown: use this period's restricted (post-Tukey) range
+            kept = tukey_filter(round_half_up(scores, decimals))
+            score_range = float(kept.max() - kept.min())
+        cap = guardrail_cap(first["kind"], float(first["multiplier"]), score_range)
+        prior_points = [prior[c] for c in THRESHOLD_COLUMNS]
+        points = tuple(  # type: ignore[assignment]
+            float(v) for v in round_half_up(apply_guardrails(points, prior_points, cap), decimals)
+        )
+    return points, "relative"
+
+
+def rate_results(
+    results: pd.DataFrame, prior_cut_points: pd.DataFrame | None = None, seed: int = CMS_SEED
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (results with an Int64 `stars` column, cut points per measure x period x level).
+
+    Only entity rows of stratum 'all' whose measure has star_method 'fixed' or 'relative' are
+    rated, and only if shown (not suppressed) with a denominator of at least min_denominator.
+    Values are rounded to display precision before comparing with the cut points.
+    `prior_cut_points` (measure_id, level, t2..t5, optional period_id and score_range) turns on
+    guardrails for relative measures.
+    """
+    df = results if "suppressed" in results.columns else stats.suppress(results)
+    df = df.copy()
+    df["stars"] = pd.array([pd.NA] * len(df), dtype="Int64")
+    ratable = (
+        (df["level"] != "program")
+        & (df["stratum"] == "all")
+        & df["star_method"].isin(["fixed", "relative"])
+    )
+    eligible_all = (
+        ratable
+        & ~df["suppressed"].astype(bool)
+        & (df["denominator"] >= df["min_denominator"].fillna(stats.DEFAULT_MIN_DENOMINATOR))
+        & df["value"].notna()
+    )
+    lookup = _prior_lookup(prior_cut_points)
+    rows = []
+    for (measure, period, level), group in df[ratable].groupby(
+        ["measure_id", "period_id", "level"], sort=True
+    ):
+        eligible = eligible_all.loc[group.index]
+        prior = _find_prior(lookup, measure, level, period)
+        points, method = _measure_cut_points(group, eligible, prior, seed)
+        first = group.iloc[0]
+        shown = round_half_up(group.loc[eligible, "value"].to_numpy(float), int(first["decimals"]))
+        stars = stars_from_cut_points(np.atleast_1d(shown), points, first["direction"])
+        df.loc[group.index[eligible.to_numpy()], "stars"] = stars.to_numpy()
+        rows.append(
+            {
+                "measure_id": measure,
+                "period_id": period,
+                "level": level,
+                **dict(zip(THRESHOLD_COLUMNS, points, strict=True)),
+                "method": method,
+                "n_entities": int(eligible.sum()),
+            }
+        )
+    columns = ["measure_id", "period_id", "level", *THRESHOLD_COLUMNS, "method", "n_entities"]
+    return df, pd.DataFrame(rows, columns=columns)
+
+
+def round_half_star(x: Any) -> Any:
+    """Return x rounded to the nearest half star, halves up (3.75 -> 4.0, 3.74 -> 3.5)."""
+    return round_half_up(np.asarray(x, dtype=float) * 2, 0) / 2
+
+
+def reward_factor(means: pd.Series, variances: pd.Series) -> pd.Series:
+    """Return the CMS reward factor (0 to 0.4) for entities, from percentiles across entities.
+
+    High mean is at or above the 85th percentile, relatively high the 65th; low variance is
+    below the 30th percentile, medium below the 70th. Low+high 0.4, medium+high 0.3,
+    low+relatively high 0.2, medium+relatively high 0.1, else 0.
+    """
+    ok = means.notna() & variances.notna()
+    out = pd.Series(0.0, index=means.index)
+    if not ok.any():
+        return out
+    m85, m65 = np.percentile(means[ok], [85, 65])
+    v30, v70 = np.percentile(variances[ok], [30, 70])
+    high, rel_high = means >= m85, (means >= m65) & (means < m85)
+    low, medium = variances < v30, (variances >= v30) & (variances < v70)
+    out[ok & high & low] = 0.4
+    out[ok & high & medium] = 0.3
+    out[ok & rel_high & low] = 0.2
+    out[ok & rel_high & medium] = 0.1
+    return out
+
+
+def _family_rows(rated: pd.DataFrame, family: str, weighted: bool) -> pd.DataFrame:
+    """Return one summary row per entity for the measures of `rated` (already one family)."""
+    keys = ["period_id", "level"]
+    entity = [*keys, "entity_id"]
+    n_measures = rated.groupby(keys)["measure_id"].nunique().rename("n_measures").reset_index()
+    r = pd.DataFrame(
+        {
+            **{k: rated[k] for k in entity},
+            "s": rated["stars"].astype(float),
+            "w": rated["weight"].astype(float) if weighted else 1.0,
+        }
+    )
+    r = r[r["s"].notna() & (r["w"] > 0)]
+    r["ws"] = r["s"] * r["w"]
+    sums = r.groupby(entity).agg(n_rated=("s", "size"), ws=("ws", "sum"), w=("w", "sum"))
+    sums["average"] = sums["ws"] / sums["w"]
+    r = r.join(sums["average"], on=entity)
+    r["dev"] = r["w"] * (r["s"] - r["average"]) ** 2
+    n = sums["n_rated"]
+    sums["var"] = (r.groupby(entity)["dev"].sum() / sums["w"] * n / (n - 1)).where(n > 1)
+    out = rated[entity].drop_duplicates().merge(sums.reset_index(), on=entity, how="left")
+    out = out.merge(n_measures, on=keys, how="left")
+    out["n_rated"] = out["n_rated"].fillna(0).astype(int)
+    out["family"] = family
+    return out
+
+
+def _add_reward(overall: pd.DataFrame, min_share: float) -> pd.DataFrame:
+    """Return `overall` with the CMS reward factor added to `average` (capped at 5)."""
+    enough = overall["n_rated"] / overall["n_measures"] >= min_share
+    means = overall["average"].where(enough)
+    variances = overall["var"].where(enough)
+    factor = pd.Series(0.0, index=overall.index)
+    for _, idx in overall.groupby(["period_id", "level"]).groups.items():
+        factor[idx] = reward_factor(means[idx], variances[idx])
+    return overall.assign(average=np.minimum(overall["average"] + factor, 5.0))
+
+
+def summary_stars(
+    rated: pd.DataFrame, min_share: float = 0.5, reward: str | None = None
+) -> pd.DataFrame:
+    """Return family and overall star ratings per period x level x entity.
+
+    Columns: period_id, level, entity_id, family, stars, n_rated, n_measures, rated_share,
+    average. Family ratings are the unweighted mean of measure stars (like CMS domain ratings);
+    'overall' is the mean weighted by `weight`. `stars` is `average` rounded to the nearest half
+    star, NaN when fewer than `min_share` of the level's rated measures have stars for the
+    entity. n_measures counts the measures with star_method other than 'none' at that period
+    and level. reward='cms' adds the CMS reward factor (0-0.4, see `reward_factor`) to the
+    overall average before rounding, capped at 5; `average` includes it.
+    """
+    if reward not in (None, "cms"):
+        raise ValueError(f"reward must be None or 'cms', got {reward!r}")
+    base = rated[
+        (rated["level"] != "program")
+        & (rated["stratum"] == "all")
+        & (rated["star_method"] != "none")
+    ]
+    parts = [_family_rows(base[base["family"] == f], f, weighted=False) for f in FAMILIES]
+    overall = _family_rows(base, "overall", weighted=True)
+    if reward == "cms":
+        overall = _add_reward(overall, min_share)
+    out = pd.concat([*parts, overall], ignore_index=True)
+    out["rated_share"] = out["n_rated"] / out["n_measures"]
+    out["stars"] = round_half_star(out["average"])
+    out.loc[~(out["rated_share"] >= min_share), "stars"] = np.nan
+    columns = ["period_id", "level", "entity_id", "family", "stars", "n_rated", "n_measures"]
+    return out[[*columns, "rated_share", "average"]].reset_index(drop=True)
+
+
+def tier_for(stars: float | pd.Series, tiers: Sequence[Mapping[str, Any]]) -> Any:
+    """Return the name of the highest tier whose min_stars the stars reach (None if none/NaN)."""
+    ordered = sorted(tiers, key=lambda t: float(t["min_stars"]), reverse=True)
+
+    def one(s: float) -> str | None:
+        if s is None or pd.isna(s):
+            return None
+        for tier in ordered:
+            if s >= float(tier["min_stars"]) - 1e-9:
+                return str(tier["name"])
+        return None
+
+    if isinstance(stars, pd.Series):
+        return stars.map(one).astype(object)
+    return one(stars)
+
+
+def cut_points_table(
+    df: pd.DataFrame, seed: int = CMS_SEED, folds: int = 10, tukey: bool = True
+) -> pd.DataFrame:
+    """Return measure_id, t2..t5 computed by `cut_points` for each measure in a score table.
+
+    Input columns: measure_id, score, optional direction (default higher_is_better) and
+    decimals (default 0), both read from a measure's first row. Backs `scorecard stars
+    cut-points`.
+    """
+    missing = {"measure_id", "score"} - set(df.columns)
+    if missing:
+        raise ValueError(f"cut-points input lacks column(s): {', '.join(sorted(missing))}")
+    rows = []
+    for measure, group in df.groupby("measure_id", sort=False):
+        first = group.iloc[0]
+        direction = first["direction"] if "direction" in group.columns else HIGHER
+        decimals = first["decimals"] if "decimals" in group.columns else 0
+        direction = HIGHER if pd.isna(direction) else str(direction)
+        decimals = 0 if pd.isna(decimals) else int(decimals)
+        scores = pd.to_numeric(group["score"], errors="coerce").to_numpy(float)
+        points = cut_points(scores, direction, decimals, seed=seed, folds=folds, tukey=tukey)
+        rows.append({"measure_id": measure, **dict(zip(THRESHOLD_COLUMNS, points, strict=True))})
+    return pd.DataFrame(rows, columns=["measure_id", *THRESHOLD_COLUMNS])

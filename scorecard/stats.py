@@ -1,0 +1,433 @@
+"""Statistics for public reporting: intervals, cell-size suppression, benchmarks and labels.
+
+Pure functions over numpy arrays and the engine's results table (one row per measure x period
+x level x entity x stratum value; see the module docstring of scorecard.engine). Nothing here
+reads or writes files.
+
+Suppression never overwrites the counts: `suppress` adds `suppressed` and
+`suppression_reason`, and `mask_suppressed` returns the copy that may be published, with
+numerator, denominator, numerator_sq, value, lower and upper blanked on suppressed rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+DEFAULT_MIN_DENOMINATOR = 30
+SMALL_CELL_MAX = 10  # a count of 1..10 may never be shown (CMS cell-size rule)
+ALPHA = 0.05
+
+# Reason codes, in the order they are checked; the first that applies is recorded.
+REASON_TEXT: dict[str, str] = {
+    "no_data": "No one was eligible for this measure here in this period, so there is no result.",
+    "small_count": (
+        "Hidden to protect privacy: the number is based on 10 or fewer people or events."
+    ),
+    "small_complement": (
+        "Hidden to protect privacy: almost everyone had the same result, so showing it would "
+        "reveal something about 10 or fewer people."
+    ),
+    "small_denominator": (
+        "Not shown because too few people were eligible for the result to be reliable."
+    ),
+    "complementary": (
+        "Hidden to protect privacy: showing it would let someone work out another hidden number."
+    ),
+}
+# Suppressed for privacy: these must not be recoverable by subtraction.
+PROTECTED_REASONS = frozenset({"small_count", "small_complement", "complementary"})
+
+INTERVAL_COLUMNS = ("numerator", "denominator", "numerator_sq", "value", "lower", "upper")
+
+
+def _z(alpha: float) -> float:
+    """Return the two-sided normal critical value for alpha."""
+    return float(sps.norm.ppf(1 - alpha / 2))
+
+
+def _wrap(arr: np.ndarray, like: Any) -> Any:
+    """Return arr shaped like the input: a Series keeps its index, a scalar becomes a float."""
+    if isinstance(like, pd.Series):
+        return pd.Series(arr, index=like.index)
+    arr = np.asarray(arr, dtype=float)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def wilson_interval(num: Any, den: Any, alpha: float = ALPHA) -> tuple[Any, Any]:
+    """Return the Wilson score interval (lower, upper) for num/den as proportions; NaN if den<=0."""
+    x = np.asarray(num, dtype=float)
+    n = np.asarray(den, dtype=float)
+    z2 = _z(alpha) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+        half = np.sqrt(z2) * np.sqrt(p * (1 - p) / n + z2 / (4 * n**2)) / (1 + z2 / n)
+    bad = ~(n > 0) | ~(x >= 0) | (x > n)
+    lower = np.where(bad, np.nan, np.clip(centre - half, 0, 1))
+    upper = np.where(bad, np.nan, np.clip(centre + half, 0, 1))
+    return _wrap(lower, num), _wrap(upper, num)
+
+
+def poisson_interval(count: Any, exposure: Any, alpha: float = ALPHA) -> tuple[Any, Any]:
+    """Return the exact (chi-square) Poisson interval for count/exposure; NaN if exposure<=0."""
+    x = np.asarray(count, dtype=float)
+    e = np.asarray(exposure, dtype=float)
+    bad = ~(e > 0) | ~(x >= 0)
+    xs = np.where(bad, 0.0, x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = np.where(xs > 0, sps.chi2.ppf(alpha / 2, 2 * np.where(xs > 0, xs, 1)) / 2, 0.0)
+        hi = sps.chi2.ppf(1 - alpha / 2, 2 * xs + 2) / 2
+        lower = np.where(bad, np.nan, lo / e)
+        upper = np.where(bad, np.nan, hi / e)
+    return _wrap(lower, count), _wrap(upper, count)
+
+
+def oe_interval(observed: Any, expected: Any, alpha: float = ALPHA) -> tuple[Any, Any]:
+    """Return the interval for an observed/expected ratio: exact Poisson on observed / expected."""
+    return poisson_interval(observed, expected, alpha)
+
+
+def mean_interval(total: Any, total_sq: Any, n: Any, alpha: float = ALPHA) -> tuple[Any, Any]:
+    """Return the normal-approximation interval for a mean from its sum, sum of squares and n."""
+    s = np.asarray(total, dtype=float)
+    ss = np.asarray(total_sq, dtype=float)
+    k = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = s / k
+        var = np.clip((ss - k * mean**2) / (k - 1), 0, None)
+        half = _z(alpha) * np.sqrt(var / k)
+    bad = ~(k >= 2) | ~np.isfinite(half)
+    return _wrap(np.where(bad, np.nan, mean - half), total), _wrap(
+        np.where(bad, np.nan, mean + half), total
+    )
+
+
+def _col(df: pd.DataFrame, name: str, default: Any) -> pd.Series:
+    """Return column `name` with gaps filled by `default` (all `default` if it is absent)."""
+    if name in df.columns:
+        return df[name].fillna(default)
+    return pd.Series(default, index=df.index)
+
+
+def add_intervals(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
+    """Return a copy with `lower`, `upper` on the value's scale (NaN for medians and empty rows).
+
+    proportion: Wilson; rate: exact Poisson on numerator / exposure; ratio: exact Poisson on
+    observed / expected; mean: normal approximation from numerator_sq; all times multiplier.
+    """
+    df = results.copy()
+    kind = df["kind"].to_numpy()
+    num = df["numerator"].to_numpy(float)
+    den = df["denominator"].to_numpy(float)
+    sq = _col(df, "numerator_sq", np.nan).to_numpy(float)
+    mult = _col(df, "multiplier", 1.0).to_numpy(float)
+    lower = np.full(len(df), np.nan)
+    upper = np.full(len(df), np.nan)
+    for name, fn, args in (
+        ("proportion", wilson_interval, (num, den)),
+        ("rate", poisson_interval, (num, den)),
+        ("ratio", oe_interval, (num, den)),
+        ("mean", mean_interval, (num, sq, den)),
+    ):
+        m = kind == name
+        if m.any():
+            lo, hi = fn(*(a[m] for a in args), alpha=alpha)
+            lower[m], upper[m] = lo * mult[m], hi * mult[m]
+    df["lower"], df["upper"] = lower, upper
+    return df
+
+
+def _own_reason(df: pd.DataFrame) -> np.ndarray:
+    """Return each row's own suppression reason ('' if it may be shown), before complements."""
+    kind = df["kind"].to_numpy()
+    num = df["numerator"].to_numpy(float)
+    den = df["denominator"].to_numpy(float)
+    min_den = _col(df, "min_denominator", DEFAULT_MIN_DENOMINATOR).to_numpy(float)
+
+    def small(x: np.ndarray) -> np.ndarray:
+        return (x >= 1) & (x <= SMALL_CELL_MAX + 0.5)  # counts may arrive as floats
+
+    proportion = kind == "proportion"
+    events = np.isin(kind, ["rate", "ratio"])  # the numerator counts events
+    units = np.isin(kind, ["mean", "median"])  # the denominator counts people or units
+    count_small = ((proportion | events) & small(num)) | ((proportion | units) & small(den))
+    complement_small = proportion & small(den - num)
+    no_data = ~(den > 0)
+    return np.select(
+        [no_data, count_small, complement_small, den < min_den],
+        ["no_data", "small_count", "small_complement", "small_denominator"],
+        default="",
+    ).astype(object)
+
+
+def _groupings(df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Return the partition groups as (part row positions, group code per part, total per group).
+
+    Stratum values partition their entity's stratum-'all' row (for every level), and the
+    entities of a level are treated as partitioning the program row of the same stratum value.
+    A group whose total row is absent gets total -1.
+    """
+    pos = pd.Series(np.arange(len(df)), index=df.index)
+    base = df[["measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"]].copy()
+    base["_pos"] = pos.to_numpy()
+    out = []
+
+    def build(parts: pd.DataFrame, group_keys: list[str], totals: pd.DataFrame, on: list[str]):
+        if parts.empty:
+            return
+        codes, _ = pd.factorize(pd.MultiIndex.from_frame(parts[group_keys]))
+        first = parts.groupby(codes, sort=True)[on].first()
+        merged = first.merge(
+            totals[[*on, "_pos"]].drop_duplicates(on), on=on, how="left", sort=False
+        )
+        total = merged["_pos"].fillna(-1).astype(int).to_numpy()
+        out.append((parts["_pos"].to_numpy(), codes, total))
+
+    is_all = base["stratum"] == "all"
+    build(
+        base[~is_all],
+        ["measure_id", "period_id", "level", "entity_id", "stratum"],
+        base[is_all],
+        ["measure_id", "period_id", "level", "entity_id"],
+    )
+    program = base["level"] == "program"
+    build(
+        base[~program],
+        ["measure_id", "period_id", "level", "stratum", "stratum_value"],
+        base[program],
+        ["measure_id", "period_id", "stratum", "stratum_value"],
+    )
+    return out
+
+
+def _complement_once(reason: np.ndarray, den: np.ndarray, num: np.ndarray, grouping: tuple) -> bool:
+    """Suppress one complement in every group where a lone protected cell is recoverable."""
+    parts, codes, total = grouping
+    hidden = (reason != "") & (reason != "no_data")  # an empty cell is known to be zero
+    protected = np.isin(reason, list(PROTECTED_REASONS))
+    n_groups = total.size
+    total_hidden = np.where(total >= 0, hidden[np.maximum(total, 0)], True)
+    total_protected = np.where(total >= 0, protected[np.maximum(total, 0)], False)
+    n_hidden = np.bincount(codes, weights=hidden[parts], minlength=n_groups) + total_hidden
+    n_protected = np.bincount(codes, weights=protected[parts], minlength=n_groups)
+    n_protected = n_protected + total_protected
+    need = (n_hidden == 1) & (n_protected == 1)  # the one unknown is a protected cell
+    if not need.any():
+        return False
+    shown = (reason[parts] == "") & need[codes]
+    candidates = pd.DataFrame(
+        {"code": codes[shown], "den": den[parts[shown]], "num": num[parts[shown]]},
+        index=parts[shown],
+    ).sort_values(["code", "den", "num"], kind="stable")
+    pick = candidates[~candidates["code"].duplicated()]
+    reason[pick.index.to_numpy()] = "complementary"
+    # no shown part left: the lone hidden part equals the total, so hide the total (if the
+    # unknown is the total itself and every part is an empty cell, there is nothing to hide)
+    no_part = np.setdiff1d(np.flatnonzero(need), pick["code"].to_numpy())
+    totals = total[no_part]
+    totals = totals[(totals >= 0)]
+    totals = totals[reason[totals] == ""]
+    reason[totals] = "complementary"
+    return len(pick) + len(totals) > 0
+
+
+def suppress(results: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy with `suppressed` (bool) and `suppression_reason` (code in REASON_TEXT).
+
+    Own reasons: no_data (denominator 0), small_count (a count of 1-10: the numerator of a
+    proportion, rate or ratio; the denominator of a proportion, mean or median),
+    small_complement (denominator - numerator of a proportion is 1-10), small_denominator
+    (below min_denominator). Then complementary suppression: in each partition group (see
+    `_groupings`) where exactly one cell is unknown and it is hidden for privacy, the shown part
+    with the smallest denominator is hidden too (or the total, if there is no other part),
+    repeated until stable. Counts are left in place; publish through `mask_suppressed`.
+    """
+    df = results.copy()
+    reason = _own_reason(df)
+    den = df["denominator"].to_numpy(float)
+    num = df["numerator"].to_numpy(float)
+    groupings = _groupings(df)
+    for _ in range(len(df) + 1):  # each pass hides at least one more cell, so this ends
+        changed = [_complement_once(reason, den, num, g) for g in groupings]
+        if not any(changed):
+            break
+    df["suppression_reason"] = reason.astype(str)
+    df["suppressed"] = df["suppression_reason"] != ""
+    return df
+
+
+def mask_suppressed(results: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy safe to publish: counts, value and interval set to NaN on suppressed rows."""
+    df = results if "suppressed" in results.columns else suppress(results)
+    df = df.copy()
+    hide = df["suppressed"].to_numpy(bool)
+    for column in INTERVAL_COLUMNS:
+        if column in df.columns:
+            df[column] = df[column].astype(float).where(~hide)
+    return df
+
+
+def _reportable(df: pd.DataFrame) -> pd.Series:
+    """Return True for shown rows with a value and a denominator of at least min_denominator."""
+    if "suppressed" not in df.columns:
+        df = suppress(df)
+    min_den = _col(df, "min_denominator", DEFAULT_MIN_DENOMINATOR)
+    return ~df["suppressed"] & (df["denominator"] >= min_den) & df["value"].notna()
+
+
+PERCENTILES = (10, 25, 50, 75, 90)
+
+
+def benchmarks(results: pd.DataFrame) -> pd.DataFrame:
+    """Return program-wide percentiles p10..p90 of entity values per measure x period x level.
+
+    Uses entity rows of stratum 'all' that are shown and meet min_denominator; columns
+    measure_id, period_id, level, n_entities, p10, p25, p50, p75, p90 (numpy linear percentiles).
+    """
+    keys = ["measure_id", "period_id", "level"]
+    ok = _reportable(results) & (results["level"] != "program") & (results["stratum"] == "all")
+    rows = []
+    for key, group in results[ok].groupby(keys, sort=True):
+        values = group["value"].to_numpy(float)
+        pct = np.percentile(values, PERCENTILES)
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "n_entities": values.size,
+                **{f"p{p}": float(v) for p, v in zip(PERCENTILES, pct, strict=True)},
+            }
+        )
+    return pd.DataFrame(rows, columns=[*keys, "n_entities", *(f"p{p}" for p in PERCENTILES)])
+
+
+def _better(diff: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Return True where a positive diff (entity minus reference) is good for the direction."""
+    return np.where(direction == "lower_is_better", -diff, diff) > 0
+
+
+def peer_label(results: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy with `peer_label`: 'better'/'no_different'/'worse' than the program, or ''.
+
+    An entity is better or worse when its whole interval lies on one side of the program's
+    value for the same measure, period and stratum value (respecting direction). '' for program
+    rows, suppressed or too-small rows, and rows without an interval (medians).
+    """
+    df = results if {"lower", "upper"} <= set(results.columns) else add_intervals(results)
+    df = df.copy()
+    keys = ["measure_id", "period_id", "stratum", "stratum_value"]
+    program = df.loc[df["level"] == "program", [*keys, "value"]].drop_duplicates(keys)
+    ref = df[keys].merge(program, on=keys, how="left")["value"].to_numpy(float)
+    lower, upper = df["lower"].to_numpy(float), df["upper"].to_numpy(float)
+    direction = df["direction"].to_numpy()
+    ok = (
+        _reportable(df).to_numpy()
+        & (df["level"] != "program").to_numpy()
+        & np.isfinite(ref)
+        & np.isfinite(lower)
+        & np.isfinite(upper)
+    )
+    above, below = lower > ref, upper < ref
+    higher = direction != "lower_is_better"
+    better = (above & higher) | (below & ~higher)
+    worse = (above & ~higher) | (below & higher)
+    label = np.select([better, worse], ["better", "worse"], default="no_different")
+    df["peer_label"] = np.where(ok, label, "").astype(object)
+    return df
+
+
+def _two_sided_binom(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Return the two-sided exact binomial p-value (twice the smaller tail, capped at 1)."""
+    low = sps.binom.cdf(k, n, p)
+    high = sps.binom.sf(k - 1, n, p)
+    return np.minimum(1.0, 2 * np.minimum(low, high))
+
+
+def change_p_value(
+    kind: Any,
+    num0: Any,
+    den0: Any,
+    num1: Any,
+    den1: Any,
+    sq0: Any = np.nan,
+    sq1: Any = np.nan,
+) -> np.ndarray:
+    """Return the two-sided p-value for a change between two periods, by kind (NaN if untestable).
+
+    proportion: pooled two-proportion z-test; rate and ratio: conditional binomial test of the
+    later count given the total (exposure or expected counts as weights); mean: Welch z-test
+    from the sums of squares; median: NaN.
+    """
+    kind = np.asarray(kind, dtype=object)
+    x0, n0, x1, n1 = (np.asarray(a, dtype=float) for a in (num0, den0, num1, den1))
+    s0 = np.broadcast_to(np.asarray(sq0, dtype=float), x0.shape)
+    s1 = np.broadcast_to(np.asarray(sq1, dtype=float), x0.shape)
+    out = np.full(x0.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = (kind == "proportion") & (n0 > 0) & (n1 > 0)
+        pooled = (x0 + x1) / (n0 + n1)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n0 + 1 / n1))
+        z = (x1 / n1 - x0 / n0) / se
+        zp = np.where(se > 0, 2 * sps.norm.sf(np.abs(z)), 1.0)
+        out[m] = zp[m]
+
+        m = np.isin(kind, ["rate", "ratio"]) & (n0 > 0) & (n1 > 0)
+        total = np.round(x0 + x1)
+        share = n1 / (n0 + n1)
+        bp = np.where(total > 0, _two_sided_binom(np.round(x1), total, share), 1.0)
+        out[m] = bp[m]
+
+        m = (kind == "mean") & (n0 >= 2) & (n1 >= 2)
+        v0 = np.clip((s0 - x0**2 / n0) / (n0 - 1), 0, None) / n0
+        v1 = np.clip((s1 - x1**2 / n1) / (n1 - 1), 0, None) / n1
+        se = np.sqrt(v0 + v1)
+        z = (x1 / n1 - x0 / n0) / se
+        mp = np.where(se > 0, 2 * sps.norm.sf(np.abs(z)), 1.0)
+        out[m & np.isfinite(mp)] = mp[m & np.isfinite(mp)]
+    return out
+
+
+def trend_label(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
+    """Return a copy with `trend_label`: 'improved'/'no_change'/'declined' vs the previous period.
+
+    The previous period is the one just before, among the periods the measure has; rows are
+    matched on measure, level, entity and stratum value. '' when either row is suppressed or
+    below min_denominator, there is no earlier row, or the kind has no test (median).
+    """
+    df = results if "suppressed" in results.columns else suppress(results)
+    df = df.copy()
+    keys = ["measure_id", "level", "entity_id", "stratum", "stratum_value"]
+    periods = (
+        df[["measure_id", "period_id"]].drop_duplicates().sort_values(["measure_id", "period_id"])
+    )
+    periods["prev_period"] = periods.groupby("measure_id")["period_id"].shift()
+    cur = df[[*keys, "period_id", "kind", "direction"]].merge(
+        periods, on=["measure_id", "period_id"], how="left"
+    )
+    ok_rows = df[_reportable(df)]
+    prev = pd.DataFrame(
+        {
+            **{k: ok_rows[k] for k in keys},
+            "prev_period": ok_rows["period_id"],
+            "num0": ok_rows["numerator"].astype(float),
+            "den0": ok_rows["denominator"].astype(float),
+            "sq0": _col(ok_rows, "numerator_sq", np.nan).astype(float),
+        }
+    ).drop_duplicates([*keys, "prev_period"])
+    both = cur.merge(prev, on=[*keys, "prev_period"], how="left")
+    num1 = df["numerator"].to_numpy(float)
+    den1 = df["denominator"].to_numpy(float)
+    sq1 = _col(df, "numerator_sq", np.nan).to_numpy(float)
+    p = change_p_value(both["kind"], both["num0"], both["den0"], num1, den1, both["sq0"], sq1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x0 = both["num0"].to_numpy(float) / both["den0"].to_numpy(float)
+        x1 = num1 / den1
+    significant = p < alpha
+    better = _better(x1 - x0, both["direction"].to_numpy())
+    label = np.where(significant, np.where(better, "improved", "declined"), "no_change")
+    ok = _reportable(df).to_numpy() & np.isfinite(p)
+    df["trend_label"] = np.where(ok, label, "").astype(object)
+    return df

@@ -1,0 +1,294 @@
+"""Tests for scorecard.ratings: cut points, stars, guardrails, summary stars and tiers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scorecard import ratings
+
+HIGHER, LOWER = ratings.HIGHER, ratings.LOWER
+
+# Five tight groups, four copies of each value: a fold leaves out 2 of 20 scores, so every run
+# still sees all five groups and finds them.
+FIVE_GROUPS = [10.0] * 4 + [30.0] * 4 + [50.0] * 4 + [70.0] * 4 + [90.0] * 4
+
+
+def test_quartiles_use_sas_definition_5():
+    # n = 20: 25% of 20 = 5 exactly, so Q1 = mean of the 5th and 6th sorted values = 30;
+    # Q3 = mean of the 15th and 16th = 70. numpy's default (linear) would also give 30 / 70 here,
+    # so check an uneven case: 1..10, 25% of 10 = 2.5 -> 3rd value = 3 (linear gives 3.25).
+    assert ratings.quartiles(FIVE_GROUPS) == (30.0, 70.0)
+    assert ratings.quartiles(range(1, 11)) == (3.0, 8.0)
+
+
+def test_tukey_filter_drops_beyond_outer_fences():
+    # 1..10: Q1 3, Q3 8, IQR 5, fences 3 - 15 = -12 and 8 + 15 = 23
+    assert ratings.tukey_fences(range(1, 11)) == (-12.0, 23.0)
+    # -40, 1..10, 26 (n 12): Q1 = (2 + 3)/2 = 2.5, Q3 = (8 + 9)/2 = 8.5, IQR 6,
+    # fences 2.5 - 18 = -15.5 and 8.5 + 18 = 26.5: -40 goes, 26 stays
+    kept = ratings.tukey_filter([-40, *range(1, 11), 26])
+    assert sorted(kept) == [*range(1, 11), 26]
+
+
+def test_cut_points_five_obvious_groups():
+    # every run finds the groups {10} {30} {50} {70} {90}; the cut point is each group's lowest
+    # score above the bottom group, so the mean over runs is exactly (30, 50, 70, 90)
+    assert ratings.cut_points(FIVE_GROUPS, HIGHER, 0) == (30.0, 50.0, 70.0, 90.0)
+    # lower is better: worst group is {90}; t_k is the highest score of the k-star group
+    assert ratings.cut_points(FIVE_GROUPS, LOWER, 0) == (70.0, 50.0, 30.0, 10.0)
+
+
+def test_cut_points_lowest_and_highest_score_of_each_cluster():
+    scores = [1, 2, 3, 20, 21, 22, 40, 41, 60, 61, 62, 80, 81]
+    # one clustering of all scores (folds=1): groups 1-3, 20-22, 40-41, 60-62, 80-81
+    assert ratings.cut_points(scores, HIGHER, 0, folds=1) == (20.0, 40.0, 60.0, 80.0)
+    # lower is better: 80-81 is 1 star; t2 = highest of 60-62, ... t5 = highest of 1-3
+    assert ratings.cut_points(scores, LOWER, 0, folds=1) == (62.0, 41.0, 22.0, 3.0)
+
+
+def test_cut_points_round_scores_then_average():
+    # 0.4 rounds to 0 and 9.6 to 10 at 0 decimals: two values {0, 10} in every run
+    scores = [0.4] * 10 + [9.6] * 10
+    assert ratings.cut_points(scores, HIGHER, 0) == (0.0, 0.0, 0.0, 10.0)
+    assert ratings.cut_points(scores, HIGHER, 1) == (0.0, 0.0, 0.0, 9.6)
+
+
+def test_fewer_than_five_clusters_fill_lower_levels():
+    scores = [98.0] * 20 + [100.0] * 30
+    # two groups take the top two levels; like CMS D07 (0, 0, 0, 99) the empty levels are 0
+    assert ratings.cut_points(scores, HIGHER, 0) == (0.0, 0.0, 0.0, 100.0)
+    # the mirror for lower is better: empty levels take the highest score, so they never bind
+    low = [2.0] * 30 + [5.0] * 20
+    points = ratings.cut_points(low, LOWER, 0)
+    assert points == (5.0, 5.0, 5.0, 2.0)
+    assert ratings.stars_from_cut_points([2.0, 5.0], points, LOWER).tolist() == [5, 4]
+
+
+def test_cut_points_deterministic_and_order_free():
+    rng = np.random.default_rng(1)
+    scores = np.round(rng.normal(70, 10, 200))
+    a = ratings.cut_points(scores, HIGHER, 0, seed=7)
+    assert a == ratings.cut_points(scores[::-1], HIGHER, 0, seed=7)
+    assert list(a) == sorted(a)
+
+
+def test_cut_points_too_few_scores():
+    assert all(np.isnan(ratings.cut_points([50.0], HIGHER, 0)))
+    with pytest.raises(ValueError, match="direction"):
+        ratings.cut_points(FIVE_GROUPS, "up", 0)
+
+
+def test_stars_from_cut_points_both_directions():
+    # higher: >= 30 is 2 stars, >= 90 is 5; lower: <= 70 is 2 stars, <= 10 is 5
+    values = pd.Series([5.0, 30.0, 69.9, 90.0, np.nan], index=list("abcde"))
+    hi = ratings.stars_from_cut_points(values, (30, 50, 70, 90), HIGHER)
+    assert list(hi.index) == list("abcde")
+    assert hi.tolist()[:4] == [1, 2, 3, 5] and hi.isna().tolist()[4]
+    lo = ratings.stars_from_cut_points([95.0, 70.0, 10.0, 30.0], (70, 50, 30, 10), LOWER)
+    assert lo.tolist() == [1, 2, 5, 4]
+    assert ratings.stars_from_cut_points([50.0], None, HIGHER).isna().all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cuts=st.lists(st.floats(0, 100), min_size=4, max_size=4),
+    values=st.lists(st.floats(-10, 110), min_size=1, max_size=30),
+    higher=st.booleans(),
+)
+def test_stars_monotone_in_score(cuts, values, higher):
+    direction = HIGHER if higher else LOWER
+    cuts = sorted(cuts, reverse=not higher)
+    v = np.sort(values)
+    stars = ratings.stars_from_cut_points(v, cuts, direction).to_numpy(int)
+    steps = np.diff(stars)
+    assert (steps >= 0).all() if higher else (steps <= 0).all()
+    assert stars.min() >= 1 and stars.max() <= 5
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    scores=st.lists(st.integers(0, 100), min_size=12, max_size=80),
+    higher=st.booleans(),
+)
+def test_cut_points_ordered(scores, higher):
+    points = ratings.cut_points(scores, HIGHER if higher else LOWER, 0)
+    assert list(points) == sorted(points, reverse=not higher)
+
+
+def test_guardrails_hand_worked():
+    # cap 5: 60 is 10 above 50 -> 55; 70 is within 72 +- 5; 80 is 6 below 86 -> 81; 90 unchanged
+    new = ratings.apply_guardrails((60, 70, 80, 90), (50, 72, 86, 90), 5)
+    assert new == (55.0, 70.0, 81.0, 90.0)
+    assert ratings.apply_guardrails((60, 70, 80, 90), None, 5) == (60.0, 70.0, 80.0, 90.0)
+    assert ratings.guardrail_cap("proportion", 100, 42.0) == 5.0
+    assert ratings.guardrail_cap("rate", 1000, 42.0) == pytest.approx(2.1)  # 5% of 42
+
+
+def test_half_star_rounding():
+    got = ratings.round_half_star([3.75, 3.74, 3.25, 3.2499, 4.4, 5.0])
+    assert got.tolist() == [4.0, 3.5, 3.5, 3.0, 4.5, 5.0]
+
+
+def test_tier_for():
+    tiers = [
+        {"name": "Tier 3", "min_stars": 3.0},
+        {"name": "Tier 1", "min_stars": 4.75},
+        {"name": "Tier 2", "min_stars": 4.0},
+    ]
+    assert ratings.tier_for(4.8, tiers) == "Tier 1"
+    assert ratings.tier_for(4.75, tiers) == "Tier 1"
+    assert ratings.tier_for(4.0, tiers) == "Tier 2"
+    assert ratings.tier_for(2.9, tiers) is None
+    assert ratings.tier_for(float("nan"), tiers) is None
+    assert ratings.tier_for(pd.Series([3.5, 5.0]), tiers).tolist() == ["Tier 3", "Tier 1"]
+
+
+def result(measure: str, level: str, entity: str, value: float, **kw) -> dict:
+    """Return one stratum-'all' results row of a percent measure with 100 in the denominator."""
+    out = {
+        "measure_id": measure,
+        "period_id": "2025Q4",
+        "level": level,
+        "entity_id": entity,
+        "stratum": "all",
+        "stratum_value": "all",
+        "numerator": value,
+        "denominator": 100.0,
+        "numerator_sq": np.nan,
+        "value": value,
+        "kind": "proportion",
+        "direction": HIGHER,
+        "multiplier": 100.0,
+        "decimals": 0,
+        "min_denominator": 30,
+        "family": "quality",
+        "weight": 1.0,
+        "star_method": "relative",
+        "star_thresholds": None,
+    }
+    out.update(kw)
+    return out
+
+
+def _rated_table() -> pd.DataFrame:
+    values = [20, 22, 40, 42, 50, 52, 60, 62, 80, 82, 81, 21]
+    rows = [result("rel", "program", "ALL", 55.0)]
+    rows += [result("rel", "aco", f"A{i:02d}", v) for i, v in enumerate(values)]
+    rows.append(result("rel", "aco", "A_small", 90.0, denominator=25.0))  # below 30
+    fixed = {"star_method": "fixed", "star_thresholds": [20.0, 40.0, 60.0, 80.0]}
+    rows += [result("fix", "aco", f"A{i:02d}", v, **fixed) for i, v in enumerate([19.6, 80, 45])]
+    rows.append(result("fix", "aco", "A_hidden", 95.0, numerator=95.0, **fixed))  # 100-95 = 5
+    rows.append(result("none", "aco", "A00", 50.0, star_method="none"))
+    return pd.DataFrame(rows)
+
+
+def test_rate_results_relative_fixed_and_unrated():
+    rated, cuts = ratings.rate_results(_rated_table())
+    stars = dict(zip(rated["measure_id"] + ":" + rated["entity_id"], rated["stars"], strict=True))
+    assert rated["stars"].dtype == "Int64"
+    # relative: groups 20-22, 40-42, 50-52, 60-62, 80-82 -> cut points 40, 50, 60, 80
+    rel = cuts.set_index("measure_id").loc["rel"]
+    assert (rel.t2, rel.t3, rel.t4, rel.t5) == (40.0, 50.0, 60.0, 80.0)
+    assert rel.method == "relative" and rel.n_entities == 12
+    assert [stars[f"rel:A{i:02d}"] for i in (0, 2, 4, 6, 8)] == [1, 2, 3, 4, 5]
+    assert pd.isna(stars["rel:ALL"]) and pd.isna(stars["rel:A_small"])
+    # fixed: 19.6 is shown as 20 and so meets t2 = 20
+    assert [stars[f"fix:A{i:02d}"] for i in range(3)] == [2, 5, 3]
+    assert pd.isna(stars["fix:A_hidden"]) and pd.isna(stars["none:A00"])
+    assert cuts.columns.tolist() == [
+        "measure_id",
+        "period_id",
+        "level",
+        "t2",
+        "t3",
+        "t4",
+        "t5",
+        "method",
+        "n_entities",
+    ]
+    assert set(cuts["measure_id"]) == {"rel", "fix"}
+
+
+def test_rate_results_guardrails_and_too_few_entities():
+    prior = pd.DataFrame(
+        [{"measure_id": "rel", "level": "aco", "t2": 30, "t3": 50, "t4": 62, "t5": 90}]
+    )
+    _, cuts = ratings.rate_results(_rated_table(), prior_cut_points=prior)
+    rel = cuts.set_index("measure_id").loc["rel"]
+    # new 40, 50, 60, 80 within 5 points of 30, 50, 62, 90 -> 35, 50, 60, 85
+    assert (rel.t2, rel.t3, rel.t4, rel.t5) == (35.0, 50.0, 60.0, 85.0)
+    few = _rated_table().query("measure_id == 'rel' and entity_id < 'A05'")
+    rated, cuts = ratings.rate_results(few)
+    assert cuts["t2"].isna().all() and rated["stars"].isna().all()
+
+
+def _summary_input() -> pd.DataFrame:
+    rows = [
+        # entity X: quality 5 (weight 3) and 3 (weight 1), claims 4, operational unrated
+        result("q1", "aco", "X", 0, family="quality", weight=3.0, stars=5),
+        result("q2", "aco", "X", 0, family="quality", weight=1.0, stars=3),
+        result("c1", "aco", "X", 0, family="claims", weight=1.0, stars=4),
+        result("o1", "aco", "X", 0, family="operational", weight=1.0, stars=pd.NA),
+        # entity Y: only o1 rated
+        result("o1", "aco", "Y", 0, family="operational", weight=1.0, stars=3),
+        result("p1", "program", "ALL", 0, family="quality", stars=pd.NA),
+    ]
+    df = pd.DataFrame(rows)
+    df["stars"] = df["stars"].astype("Int64")
+    return df
+
+
+def test_summary_stars_hand_worked():
+    out = ratings.summary_stars(_summary_input())
+    got = out.set_index(["entity_id", "family"])
+    # X quality: (5 + 3) / 2 = 4.0; claims 4.0; operational 0 of 1 rated -> NaN
+    assert got.loc[("X", "quality"), "stars"] == 4.0
+    assert got.loc[("X", "claims"), "stars"] == 4.0
+    assert np.isnan(got.loc[("X", "operational"), "stars"])
+    # X overall: (3*5 + 1*3 + 1*4) / 5 = 4.4 -> 4.5; 3 of 4 measures rated
+    x = got.loc[("X", "overall")]
+    assert x["average"] == pytest.approx(4.4) and x["stars"] == 4.5
+    assert (x["n_rated"], x["n_measures"], x["rated_share"]) == (3, 4, 0.75)
+    # Y: 1 of 4 rated overall < 0.5 -> NaN, but its operational family is fully rated
+    assert np.isnan(got.loc[("Y", "overall"), "stars"])
+    assert got.loc[("Y", "operational"), "stars"] == 3.0
+    assert "ALL" not in set(out["entity_id"])
+    assert out.columns.tolist()[:8] == [
+        "period_id",
+        "level",
+        "entity_id",
+        "family",
+        "stars",
+        "n_rated",
+        "n_measures",
+        "rated_share",
+    ]
+
+
+def test_reward_factor_hand_worked():
+    # means: 85th percentile of [3, 3.5, 4, 4.5, 5] = 4.7 (linear), 65th = 4.3;
+    # variances sorted 0.05, 0.1, 0.2, 0.5, 1: 30th percentile = 0.12, 70th = 0.44
+    means = pd.Series([3.0, 3.5, 4.0, 4.5, 5.0])
+    variances = pd.Series([1.0, 0.1, 0.5, 0.2, 0.05])
+    # 5.0 high mean + low variance 0.05 -> 0.4; 4.5 relatively high + medium 0.2 -> 0.1
+    assert ratings.reward_factor(means, variances).tolist() == [0.0, 0.0, 0.0, 0.1, 0.4]
+
+
+def test_cut_points_table():
+    df = pd.DataFrame(
+        {
+            "measure_id": ["a"] * len(FIVE_GROUPS) + ["b"] * len(FIVE_GROUPS),
+            "score": FIVE_GROUPS + FIVE_GROUPS,
+            "direction": [HIGHER] * len(FIVE_GROUPS) + [LOWER] * len(FIVE_GROUPS),
+        }
+    )
+    out = ratings.cut_points_table(df)
+    assert out.columns.tolist() == ["measure_id", "t2", "t3", "t4", "t5"]
+    assert out.iloc[0, 1:].tolist() == [30.0, 50.0, 70.0, 90.0]
+    assert out.iloc[1, 1:].tolist() == [70.0, 50.0, 30.0, 10.0]
+    with pytest.raises(ValueError, match="score"):
+        ratings.cut_points_table(df.drop(columns="score"))

@@ -1,0 +1,404 @@
+"""Tests for scorecard.stats: intervals, suppression, benchmarks, peer and trend labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scorecard import stats
+
+
+def row(level: str, entity: str, stratum: str, sv: str, num: float, den: float, **kw) -> dict:
+    """Return one results-table row of a percent measure (overridable by keyword)."""
+    out = {
+        "measure_id": "m1",
+        "period_id": "2025Q4",
+        "period_end": pd.Timestamp("2025-12-31"),
+        "level": level,
+        "entity_id": entity,
+        "stratum": stratum,
+        "stratum_value": sv,
+        "numerator": float(num),
+        "denominator": float(den),
+        "numerator_sq": np.nan,
+        "value": num / den * 100 if den else np.nan,
+        "kind": "proportion",
+        "direction": "higher_is_better",
+        "multiplier": 100.0,
+        "decimals": 1,
+        "min_denominator": 30,
+        "family": "quality",
+        "weight": 1.0,
+        "star_method": "none",
+        "star_thresholds": None,
+    }
+    out.update(kw)
+    return out
+
+
+def reasons(df: pd.DataFrame) -> dict[tuple[str, str], str]:
+    out = stats.suppress(df)
+    return {
+        (r.entity_id, r.stratum_value): r.suppression_reason for r in out.itertuples(index=False)
+    }
+
+
+# --- intervals -------------------------------------------------------------------------------
+
+
+def test_wilson_hand_worked():
+    # 8/10, z = 1.959964, z^2 = 3.841459, z^2/n = 0.3841459
+    # centre = (0.8 + 0.1920729) / 1.3841459 = 0.716739
+    # half = z * sqrt(0.8*0.2/10 + 3.841459/400) / 1.3841459 = z * 0.1600112 / 1.3841459 = 0.226577
+    lo, hi = stats.wilson_interval(8, 10)
+    assert lo == pytest.approx(0.490162, abs=1e-5)
+    assert hi == pytest.approx(0.943316, abs=1e-5)
+    # 0/10: lower 0, upper = (z^2/n) / (1 + z^2/n) = 0.3841459 / 1.3841459 = 0.277533
+    lo, hi = stats.wilson_interval(np.array([0.0]), np.array([10.0]))
+    assert lo[0] == 0.0
+    assert hi[0] == pytest.approx(0.277533, abs=1e-5)
+
+
+def test_wilson_vectorised_keeps_series_index_and_blanks_zero_denominator():
+    num = pd.Series([1.0, 0.0, 5.0], index=["a", "b", "c"])
+    den = pd.Series([2.0, 0.0, 5.0], index=["a", "b", "c"])
+    lo, hi = stats.wilson_interval(num, den)
+    assert list(lo.index) == ["a", "b", "c"]
+    assert np.isnan(lo["b"]) and np.isnan(hi["b"])
+    assert hi["c"] == 1.0
+
+
+def test_poisson_hand_worked():
+    # count 0: lower 0; upper = chi2(0.975; 2)/2 = -ln(0.025) = 3.688879
+    # count 1: lower = chi2(0.025; 2)/2 = -ln(0.975) = 0.025318; upper = chi2(0.975; 4)/2 = 5.571643
+    lo, hi = stats.poisson_interval(np.array([0.0, 1.0]), np.array([1.0, 100.0]))
+    assert lo[0] == 0.0
+    assert hi[0] == pytest.approx(3.688879, abs=1e-6)
+    assert lo[1] == pytest.approx(0.025318 / 100, abs=1e-8)
+    assert hi[1] == pytest.approx(5.571643 / 100, abs=1e-8)
+    assert np.isnan(stats.poisson_interval(3, 0)[0])
+
+
+def test_mean_interval_hand_worked():
+    # values 2, 4, 6: sum 12, sum of squares 56, n 3; mean 4, variance (56 - 48)/2 = 4,
+    # se = 2/sqrt(3) = 1.154701, half = 1.959964 * 1.154701 = 2.263171
+    lo, hi = stats.mean_interval(12, 56, 3)
+    assert lo == pytest.approx(1.736829, abs=1e-6)
+    assert hi == pytest.approx(6.263171, abs=1e-6)
+
+
+def test_add_intervals_per_kind_on_value_scale():
+    one = {"multiplier": 1.0}
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 8, 10),
+            row("program", "ALL", "all", "all", 1, 100, kind="rate", multiplier=1000.0),
+            row("program", "ALL", "all", "all", 1, 100, kind="ratio", multiplier=1.0),
+            row("program", "ALL", "all", "all", 12, 3, kind="mean", numerator_sq=56, **one),
+            row("program", "ALL", "all", "all", np.nan, 40, kind="median", value=7.0),
+            row("program", "ALL", "all", "all", 0, 0),
+        ]
+    )
+    out = stats.add_intervals(df)
+    assert out["lower"].iloc[0] == pytest.approx(49.0162, abs=1e-3)  # percent
+    assert out["upper"].iloc[1] == pytest.approx(55.71643, abs=1e-4)  # per 1,000
+    assert out["upper"].iloc[2] == pytest.approx(0.05571643, abs=1e-7)  # O/E
+    assert out["lower"].iloc[3] == pytest.approx(1.736829, abs=1e-6)
+    assert out[["lower", "upper"]].iloc[4:].isna().all().all()  # median, empty
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    k=st.integers(0, 500),
+    extra=st.integers(0, 500),
+    factor=st.integers(2, 20),
+)
+def test_wilson_contains_estimate_and_narrows_with_n(k, extra, factor):
+    n = k + extra
+    if n == 0:
+        return
+    lo, hi = stats.wilson_interval(k, n)
+    assert lo <= k / n + 1e-12 and k / n <= hi + 1e-12
+    lo2, hi2 = stats.wilson_interval(k * factor, n * factor)
+    assert hi2 - lo2 < hi - lo
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(0, 1000),
+    exposure=st.floats(1, 1e5),
+    factor=st.integers(2, 20),
+)
+def test_poisson_contains_estimate_and_narrows_with_exposure(count, exposure, factor):
+    lo, hi = stats.poisson_interval(count, exposure)
+    assert lo <= count / exposure <= hi
+    lo2, hi2 = stats.poisson_interval(count * factor, exposure * factor)
+    assert hi2 - lo2 < hi - lo
+
+
+# --- suppression -----------------------------------------------------------------------------
+
+
+def test_own_reasons_per_kind():
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 0, 50),  # 0 is fine
+            row("program", "ALL", "all", "all", 10, 50),  # numerator 1-10
+            row("program", "ALL", "all", "all", 45, 50),  # 50 - 45 = 5
+            row("program", "ALL", "all", "all", 12, 25),  # 25 < 30
+            row("program", "ALL", "all", "all", 0, 0),
+            row("program", "ALL", "all", "all", 3, 5000, kind="rate"),  # 3 events
+            row("program", "ALL", "all", "all", 4990, 5000, kind="rate"),  # no complement rule
+            row("program", "ALL", "all", "all", 12.5, 9, kind="mean"),  # 9 people
+        ]
+    )
+    # suppress() alone: each row is its own group-less cell (all 'all' program rows, no parts)
+    got = [stats._own_reason(df.iloc[[i]])[0] for i in range(len(df))]
+    assert got == [
+        "",
+        "small_count",
+        "small_complement",
+        "small_denominator",
+        "no_data",
+        "small_count",
+        "",
+        "small_count",
+    ]
+    assert set(stats.REASON_TEXT) >= set(got) - {""}
+
+
+def test_complementary_suppression_hand_worked():
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 100, 200),
+            # F has 8 (small); M = 100 - 8 would give F back, so M is hidden too
+            row("program", "ALL", "sex", "F", 8, 90),
+            row("program", "ALL", "sex", "M", 92, 110),
+            # 18-64 has 5 (small); smallest shown part by denominator is 0-17 (60)
+            row("program", "ALL", "age_band", "0-17", 30, 60),
+            row("program", "ALL", "age_band", "18-64", 5, 40),
+            row("program", "ALL", "age_band", "65+", 65, 100),
+            # entity C has 5 of 5 (small); smallest other entity is B (95)
+            row("aco", "A", "all", "all", 50, 100),
+            row("aco", "B", "all", "all", 45, 95),
+            row("aco", "C", "all", "all", 5, 5),
+        ]
+    )
+    assert reasons(df) == {
+        ("ALL", "all"): "",
+        ("ALL", "F"): "small_count",
+        ("ALL", "M"): "complementary",
+        ("ALL", "0-17"): "complementary",
+        ("ALL", "18-64"): "small_count",
+        ("ALL", "65+"): "",
+        ("A", "all"): "",
+        ("B", "all"): "complementary",
+        ("C", "all"): "small_count",
+    }
+
+
+def test_complementary_suppression_cascades_through_the_total():
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 100, 200),
+            row("program", "ALL", "sex", "F", 40, 100),
+            row("program", "ALL", "sex", "M", 60, 100),
+            # the only ACO has 5: its lone group can only be protected by hiding the program
+            # row, which is then recoverable as F + M, so F (smaller numerator on a tie) goes too
+            row("aco", "A", "all", "all", 5, 50),
+        ]
+    )
+    assert reasons(df) == {
+        ("ALL", "all"): "complementary",
+        ("ALL", "F"): "complementary",
+        ("ALL", "M"): "",
+        ("A", "all"): "small_count",
+    }
+
+
+def test_two_small_cells_protect_each_other_and_reliability_is_not_protected():
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 100, 250),
+            row("aco", "A", "all", "all", 4, 40),
+            row("aco", "B", "all", "all", 6, 60),
+            row("aco", "C", "all", "all", 90, 150),
+            row("program", "ALL", "sex", "F", 12, 25),  # small denominator only
+            row("program", "ALL", "sex", "M", 88, 225),
+        ]
+    )
+    got = reasons(df)
+    assert got[("A", "all")] == got[("B", "all")] == "small_count"
+    assert got[("C", "all")] == ""
+    assert got[("ALL", "F")] == "small_denominator" and got[("ALL", "M")] == ""
+
+
+def test_hidden_total_over_empty_parts_keeps_its_own_reason():
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 5, 40),
+            row("aco", "A", "all", "all", 0, 0),  # empty cells are known zeros
+            row("aco", "B", "all", "all", 0, 0),
+        ]
+    )
+    assert list(reasons(df).values()) == ["small_count", "no_data", "no_data"]
+
+
+def test_mask_suppressed_blanks_counts_but_suppress_keeps_them():
+    df = pd.DataFrame([row("program", "ALL", "all", "all", 5, 50)])
+    kept = stats.suppress(df)
+    assert kept["numerator"].iloc[0] == 5
+    masked = stats.mask_suppressed(kept)
+    assert masked[["numerator", "denominator", "value"]].isna().all().all()
+    assert bool(masked["suppressed"].iloc[0])
+
+
+def _partition_table(entities, strata) -> pd.DataFrame:
+    """Return a program row, its entities and program strata, all summing to the program."""
+    num = sum(n for n, _ in entities)
+    den = sum(d for _, d in entities)
+    rows = [row("program", "ALL", "all", "all", num, den)]
+    rows += [row("aco", f"E{i}", "all", "all", n, d) for i, (n, d) in enumerate(entities)]
+    for s, shares in enumerate(strata):
+        # split the numerator and the rest of the denominator at the same cumulative shares
+        cuts = sorted(shares)
+        nums = np.diff([0, *[int(num * c) for c in cuts], num])
+        rest = np.diff([0, *[int((den - num) * c) for c in cuts], den - num])
+        rows += [
+            row("program", "ALL", f"dim{s}", f"v{j}", n, n + r)
+            for j, (n, r) in enumerate(zip(nums, rest, strict=True))
+        ]
+    return pd.DataFrame(rows)
+
+
+def _determined(out: pd.DataFrame, groups: list) -> list[int]:
+    """Return positions of privacy-hidden cells that the shown cells determine exactly."""
+    equations = []
+    for parts, codes, total in groups:
+        for g, t in enumerate(total):
+            if t < 0:
+                continue
+            eq = np.zeros(len(out))
+            eq[t] = 1
+            eq[parts[codes == g]] = -1
+            equations.append(eq)
+    if not equations:
+        return []
+    a = np.array(equations)
+    hidden = np.flatnonzero(~out["suppression_reason"].isin(["", "no_data"]).to_numpy())
+    protected = set(
+        np.flatnonzero(out["suppression_reason"].isin(stats.PROTECTED_REASONS).to_numpy())
+    )
+    sub = a[:, hidden]
+    rank = np.linalg.matrix_rank(sub)
+    found = []
+    for j, cell in enumerate(hidden):
+        if cell not in protected:
+            continue
+        unit = np.zeros(len(hidden))
+        unit[j] = 1
+        if np.linalg.matrix_rank(np.vstack([sub, unit])) == rank:
+            found.append(int(cell))
+    return found
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    entities=st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 80)).map(lambda t: (t[0], t[0] + t[1])),
+        min_size=1,
+        max_size=6,
+    ),
+    strata=st.lists(
+        st.lists(st.floats(0.01, 0.99), min_size=1, max_size=4), min_size=0, max_size=2
+    ),
+)
+def test_suppressed_cells_cannot_be_recovered(entities, strata):
+    out = stats.suppress(_partition_table(entities, strata))
+    reason = out["suppression_reason"].to_numpy()
+    unknown = ~np.isin(reason, ["", "no_data"])
+    protected = np.isin(reason, list(stats.PROTECTED_REASONS))
+    groups = stats._groupings(out)
+    for parts, codes, total in groups:
+        for g, t in enumerate(total):
+            members = parts[codes == g]
+            cells = members if t < 0 else np.append(members, t)
+            n_unknown = unknown[cells].sum() + (t < 0)
+            # never exactly one unknown cell that is hidden for privacy
+            assert not (n_unknown == 1 and protected[cells].sum() == 1)
+    assert _determined(out, groups) == []
+
+
+# --- comparisons -----------------------------------------------------------------------------
+
+
+def test_benchmarks_percentiles_exclude_hidden_and_small():
+    rows = [row("program", "ALL", "all", "all", 500, 1000)]
+    rows += [row("aco", f"A{i}", "all", "all", v, 100) for i, v in enumerate([20, 30, 40, 50, 60])]
+    rows += [row("aco", "tiny", "all", "all", 15, 29)]  # below min_denominator
+    out = stats.benchmarks(pd.DataFrame(rows))
+    # numpy linear percentiles of 20..60: p10 = 20 + 0.4*10 = 24, p90 = 50 + 0.6*10 = 56
+    assert out.iloc[0][["n_entities", "p10", "p25", "p50", "p75", "p90"]].tolist() == [
+        5,
+        24.0,
+        30.0,
+        40.0,
+        50.0,
+        56.0,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("direction", "expected"),
+    [
+        ("higher_is_better", ["better", "worse", "no_different"]),
+        ("lower_is_better", ["worse", "better", "no_different"]),
+    ],
+)
+def test_peer_label(direction, expected):
+    rows = [row("program", "ALL", "all", "all", 150, 300, direction=direction)]  # 50%
+    # 80/100: Wilson lower is about 71% > 50%; 20/100: upper about 29% < 50%; 50/100 straddles
+    for ent, num in (("A", 80), ("B", 20), ("C", 50)):
+        rows.append(row("aco", ent, "all", "all", num, 100, direction=direction))
+    out = stats.peer_label(pd.DataFrame(rows))
+    assert out["peer_label"].tolist() == ["", *expected]
+
+
+def test_trend_label_two_proportions_and_rates():
+    rate = {"kind": "rate", "multiplier": 1000.0, "direction": "lower_is_better"}
+    q3 = [
+        row("aco", "A", "all", "all", 40, 100, period_id="2025Q3"),
+        row("aco", "B", "all", "all", 50, 100, period_id="2025Q3"),
+        row("aco", "C", "all", "all", 12, 1000, period_id="2025Q3", **rate),
+    ]
+    q4 = [
+        # 40/100 -> 60/100: pooled p = 0.5, se = sqrt(0.25 * 0.02) = 0.0707, z = 2.83, p = 0.005
+        row("aco", "A", "all", "all", 60, 100),
+        # 50/100 -> 55/100: pooled 0.525, se = 0.0706, z = 0.71, p = 0.48
+        row("aco", "B", "all", "all", 55, 100),
+        # 12 -> 36 events in 1,000 member months each: given 48 events,
+        # P(X >= 36 | Bin(48, 1/2)) = 0.000359, two-sided 0.00072; fewer is better: a decline
+        row("aco", "C", "all", "all", 36, 1000, **rate),
+        row("aco", "D", "all", "all", 30, 100),  # no earlier row
+    ]
+    out = stats.trend_label(pd.DataFrame(q3 + q4))
+    got = dict(zip(out["period_id"] + out["entity_id"], out["trend_label"], strict=True))
+    assert got == {
+        "2025Q3A": "",
+        "2025Q3B": "",
+        "2025Q3C": "",
+        "2025Q4A": "improved",
+        "2025Q4B": "no_change",
+        "2025Q4C": "declined",
+        "2025Q4D": "",
+    }
+
+
+def test_change_p_value_matches_hand_figures():
+    # the same two changes as above, from 10 rather than 12 events: P(X >= 30 | Bin(40, 1/2))
+    p = stats.change_p_value(["proportion", "rate"], [40, 10], [100, 1000], [60, 30], [100, 1000])
+    assert p[0] == pytest.approx(0.004678, abs=1e-5)
+    assert p[1] == pytest.approx(2 * 0.0011107, abs=1e-6)
