@@ -5,16 +5,20 @@ Everything is computed before any page is rendered; pages read only from the sco
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from scorecard import engine
+from scorecard import engine, ratings, stats
 from scorecard.compile import describe_sql
-from scorecard.marts import MartError, load_marts
+from scorecard.marts import MartError, find_mart_files, load_marts
+from scorecard.publish import publish_version, published_versions
 from scorecard.settings import Settings
+from scorecard.site import SiteInput
 from scorecard.specs import MeasureSpec, SpecError, load_specs
 
 
@@ -90,8 +94,6 @@ def compute(settings: Settings, specs: list[MeasureSpec]) -> engine.EngineRun:
 
 def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
     """Return the cut points published with the newest version before `period_id`, if any."""
-    from scorecard.publish import published_versions
-
     earlier = [v for v in published_versions(out_root) if v < period_id]
     if not earlier:
         return None
@@ -101,8 +103,6 @@ def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
 
 def score(results: pd.DataFrame, prior: pd.DataFrame | None, seed: int) -> Scored:
     """Return results with intervals, suppression, stars and labels, and the summary tables."""
-    from scorecard import ratings, stats
-
     results = stats.add_intervals(results)
     results = stats.suppress(results)
     results, cut_points = ratings.rate_results(results, prior_cut_points=prior, seed=seed)
@@ -112,12 +112,35 @@ def score(results: pd.DataFrame, prior: pd.DataFrame | None, seed: int) -> Score
     return Scored(results, summary, stats.benchmarks(results), cut_points)
 
 
+def file_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest(settings: Settings, specs: list[MeasureSpec], run: engine.EngineRun) -> dict:
+    """Return the provenance of a version: inputs and their hashes, spec versions, tool, period."""
+    inputs = find_mart_files(settings.data)
+    value_sets = sorted(Path(settings.value_sets).glob("*.csv"))
+    return {
+        "period": run.period_id,
+        "audience": settings.audience,
+        "tool_version": version("scorecard"),
+        "data_from": run.data_start.isoformat(),
+        "data_as_of": run.data_end.isoformat(),
+        "inputs": {name: file_sha256(path) for name, path in sorted(inputs.items())},
+        "value_sets": {p.stem: file_sha256(p) for p in value_sets},
+        "measures": {s.id: s.version for s in specs if s.id not in run.skipped},
+        "skipped_measures": dict(sorted(run.skipped.items())),
+        "star_seed": settings.seed,
+    }
+
+
 def build_site(settings: Settings, progress) -> BuildReport:
     """Run the whole pipeline and publish one version; raise BuildError on bad input."""
-    from scorecard.publish import publish_version
-
-    from scorecard.site import SiteInput
-
     done = progress.step("Reading measure specs")
     specs = read_specs(settings)
     done()
@@ -135,9 +158,10 @@ def build_site(settings: Settings, progress) -> BuildReport:
         specs=[s for s in specs if s.id not in run.skipped],
         organizations=run.organizations,
         period_id=run.period_id,
-        versions=[],
-        manifest={},
+        versions=published_versions(settings.out),
+        manifest=manifest(settings, specs, run),
         program_name=settings.program_name,
+        cut_points=scored.cut_points,
     )
     version_dir = publish_version(site_input, settings.out, force=settings.force)
     done()

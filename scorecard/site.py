@@ -1,0 +1,986 @@
+"""Results -> markdown pages (Jinja2 templates in site_templates/) -> HTML with mkdocs-material.
+
+One straight pipeline, like mkdocs' own build: `gather()` turns a `SiteInput` into a `SiteModel`
+(public view of the results, look-up tables, entity lists) before any page is rendered; page
+functions turn the model into template contexts; `render_markdown()` writes pages, downloads
+and static assets into a docs folder; `write_config()` extends the base mkdocs.yml; `build_html()`
+runs mkdocs. publish.py wraps this into versioned, atomically swapped output.
+
+Privacy rule: pages and downloads read only from `public_view()`, which blanks the value, counts
+and interval of every suppressed row and, defensively, every count from 1 to 10.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import logging
+import math
+import posixpath
+import re
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+import yaml
+from markupsafe import Markup
+
+from scorecard import charts
+from scorecard.specs import FAMILY_ORDER, MeasureSpec
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = REPO_ROOT / "site_templates"
+BASE_CONFIG = REPO_ROOT / "mkdocs.yml"
+DEFAULT_PROGRAM_NAME = "MassHealth ACO and Community Partner program (demo)"
+
+LEVELS: tuple[str, ...] = ("aco", "cp", "practice")
+LEVEL_SINGULAR = {
+    "program": "whole program",
+    "aco": "ACO",
+    "cp": "Community Partner",
+    "practice": "practice",
+}
+LEVEL_PLURAL = {"aco": "ACOs", "cp": "Community Partners", "practice": "Practices"}
+LEVEL_PEERS = {"aco": "ACOs", "cp": "Community Partners", "practice": "practices"}
+FAMILY_TITLES = {
+    "operational": "Care coordination by Community Partners",
+    "claims": "Use and cost of services",
+    "quality": "Quality of care",
+    "profile": "Who the members are",
+    "overall": "Overall",
+}
+STRATUM_TITLES = {
+    "age_band": "Age group",
+    "sex": "Sex",
+    "race": "Race and ethnicity",
+    "language": "Language",
+    "cp_type": "Community Partner type",
+}
+PEER_TEXT = {"better": "Better", "no_different": "About the same", "worse": "Worse"}
+TREND_TEXT = {
+    "improved": ("▲", "Improved"),
+    "no_change": ("●", "No clear change"),
+    "declined": ("▼", "Got worse"),
+}
+DIRECTION_TEXT = {
+    "higher_is_better": "A higher result is better",
+    "lower_is_better": "A lower result is better",
+}
+FALLBACK_REASON_TEXT = {  # used when scorecard.stats.REASON_TEXT is missing, and for our code
+    "no_data": "No one was eligible for this measure here in this period.",
+    "small_count": "Hidden to protect privacy: the number is based on 10 or fewer people.",
+    "small_complement": "Hidden to protect privacy: it would reveal 10 or fewer people.",
+    "small_denominator": "Not shown because too few people were eligible for a reliable result.",
+    "complementary": "Hidden so that another hidden number cannot be worked out.",
+}
+DEFAULT_REASON = "Not shown to protect privacy or because there is too little data."
+VALUE_COLUMNS = ("value", "numerator", "denominator", "lower", "upper")
+# Downloads carry these columns and nothing else (never e.g. numerator_sq).
+PUBLIC_COLUMNS = (
+    *("measure_id", "period_id", "period_end", "level", "entity_id", "stratum", "stratum_value"),
+    *("numerator", "denominator", "value", "lower", "upper", "suppressed", "suppression_reason"),
+    *("stars", "peer_label", "trend_label"),
+    *("kind", "direction", "multiplier", "decimals", "family", "unit"),
+)
+OPTIONAL_DEFAULTS = {"stars": pd.NA, "peer_label": "", "trend_label": "", "suppression_reason": ""}
+SMALL_COUNT_MAX = 10
+NOT_SHOWN = "Not shown"
+UNIT_MARKS = (("percent", "", "%"), ("%", "", "%"), ("dollars", "$", ""), ("$", "$", ""))
+NAV_PAGES = (
+    ("Home", "index.md"),
+    ("ACOs", "aco/index.md"),
+    ("Community Partners", "cp/index.md"),
+    ("Practices", "practice/index.md"),
+    ("Measures", "measures/index.md"),
+    ("Methodology", "methodology.md"),
+    ("Provenance", "provenance.md"),
+)
+NOT_IN_NAV = ("/aco/*.md", "/cp/*.md", "/practice/*.md", "/measures/*.md")
+STATIC_FILES = ("static/scorecard.css", "static/charts.js")
+PLOTLY_JS = "static/plotly.min.js"
+
+
+@dataclass
+class SiteInput:
+    """Everything a version of the site shows, computed before any page is rendered."""
+
+    results: pd.DataFrame
+    summary: pd.DataFrame
+    benchmarks: pd.DataFrame
+    specs: list[MeasureSpec]
+    organizations: pd.DataFrame
+    period_id: str
+    versions: list[str] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)
+    program_name: str = DEFAULT_PROGRAM_NAME
+    cut_points: pd.DataFrame | None = None  # published as downloads/cut_points.csv when given
+
+
+# ---------------------------------------------------------------- formatting (pure)
+
+
+def family_title(family: str) -> str:
+    """Return the plain heading of a family of measures."""
+    return FAMILY_TITLES.get(family, family.replace("_", " ").capitalize())
+
+
+def reason_texts() -> dict[str, str]:
+    """Return suppression code -> plain text, from scorecard.stats when it exists."""
+    try:
+        from scorecard.stats import REASON_TEXT  # type: ignore[attr-defined]
+    except ImportError:
+        return dict(FALLBACK_REASON_TEXT)
+    return {**FALLBACK_REASON_TEXT, **REASON_TEXT}
+
+
+def missing(value: object) -> bool:
+    """Return True for None, NaN and pd.NA."""
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def period_label(period_id: str) -> str:
+    """Return '2025 Q4' for '2025Q4'; other ids unchanged."""
+    match = re.fullmatch(r"(\d{4})[-_ ]?([QqHhMm]\d{1,2})", str(period_id))
+    return f"{match[1]} {match[2].upper()}" if match else str(period_id)
+
+
+def date_label(value: object) -> str:
+    """Return a date as '31 December 2025' ('' when missing)."""
+    if missing(value):
+        return ""
+    day = pd.Timestamp(value).date() if not isinstance(value, date) else value
+    return f"{day.day} {day:%B %Y}"
+
+
+def format_number(value: object, decimals: int) -> str:
+    """Return a number with thousands separators and `decimals` places ('' when missing)."""
+    return "" if missing(value) else f"{float(value):,.{int(decimals)}f}"  # type: ignore[arg-type]
+
+
+def unit_marks(unit: str) -> tuple[str, str, str]:
+    """Return (prefix, suffix, words) for a unit: '%'/'percent of x' -> ('', '%', 'of x')."""
+    unit = (unit or "").strip()
+    for word, prefix, suffix in UNIT_MARKS:
+        if unit == word or unit.startswith(word + " "):
+            return prefix, suffix, unit[len(word) :].strip()
+    return "", "", unit
+
+
+def format_value(value: object, unit: str, decimals: int) -> str:
+    """Return a value with its unit: '72.4% of members', '$412.50 per member per month'."""
+    number = format_number(value, decimals)
+    if not number:
+        return ""
+    prefix, suffix, words = unit_marks(unit)
+    return f"{prefix}{number}{suffix} {words}".strip()
+
+
+def format_interval(lower: object, upper: object, unit: str, decimals: int) -> str:
+    """Return 'a to b' for an interval, with % or $ marks ('' when either end is missing)."""
+    if missing(lower) or missing(upper):
+        return ""
+    prefix, suffix, _ = unit_marks(unit)
+    low, high = format_number(lower, decimals), format_number(upper, decimals)
+    return f"{prefix}{low}{suffix} to {prefix}{high}{suffix}"
+
+
+def format_count(value: object) -> str:
+    """Return a count for display, or '' when missing or from 1 to 10 (never shown)."""
+    if missing(value) or 0 < float(value) <= SMALL_COUNT_MAX:  # type: ignore[arg-type]
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
+
+
+def format_counts(numerator: object, denominator: object, kind: str) -> str:
+    """Return 'n of d' (proportions) or 'n / d'; a hidden count shows as a dash."""
+    num, den = format_count(numerator) or "–", format_count(denominator) or "–"
+    if num == den == "–":
+        return ""
+    return f"{num} of {den}" if kind == "proportion" else f"{num} / {den}"
+
+
+def stars_html(stars: object) -> Markup:
+    """Return stars as glyphs (hidden from screen readers) plus '4 out of 5 stars' in words."""
+    if missing(stars):
+        return Markup('<span class="sc-stars sc-stars--none">Not rated</span>')
+    rounded = round(float(stars) * 2) / 2  # type: ignore[arg-type]
+    full, half = int(rounded), rounded % 1 == 0.5
+    glyphs = "★" * full + ("½" if half else "") + "☆" * (5 - full - int(half))
+    return Markup(
+        f'<span class="sc-stars"><span class="sc-stars__glyphs" aria-hidden="true">{glyphs}'
+        f"</span> {rounded:g} out of 5 stars</span>"
+    )
+
+
+def trend_html(label: str) -> Markup:
+    """Return an arrow (hidden from screen readers) and the trend in words ('' when none)."""
+    if label not in TREND_TEXT:
+        return Markup("")
+    arrow, words = TREND_TEXT[label]
+    return Markup(
+        f'<span class="sc-trend sc-trend--{label}"><span aria-hidden="true">{arrow}'
+        f"</span> {words}</span>"
+    )
+
+
+def slug(entity_id: object) -> str:
+    """Return a file-name-safe version of an id (letters, digits, '.', '_' and '-')."""
+    text = re.sub(r"[^A-Za-z0-9._-]+", "-", str(entity_id)).strip(".-") or "entity"
+    return f"{text}-page" if text.lower() == "index" else text
+
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+_ESCAPES |= {c: f"&#{ord(c)};" for c in "\\`*_[]|{}#!"}
+_MD_ESCAPES = str.maketrans(_ESCAPES)
+
+
+def md_escape(value: object) -> Markup:
+    """Return text escaped for HTML and Markdown (tables included); Markup passes unchanged."""
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return Markup("")
+    return Markup(str(value).translate(_MD_ESCAPES))
+
+
+def rel(from_page: str, to_path: str) -> Markup:
+    """Return the relative link from one docs-relative page to another docs-relative path."""
+    start = posixpath.dirname(from_page) or "."
+    return Markup(posixpath.relpath(to_path, start))
+
+
+# ---------------------------------------------------------------- public view (privacy)
+
+
+def _small(series: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(series, errors="coerce")
+    return (numbers > 0) & (numbers <= SMALL_COUNT_MAX)
+
+
+def hidden_rows(results: pd.DataFrame) -> pd.Series:
+    """Return a mask of rows whose value may not be shown (suppressed, or a small proportion)."""
+    suppressed = results["suppressed"].astype("boolean").fillna(True).astype(bool)
+    proportion = results["kind"].astype(str) == "proportion"
+    num = pd.to_numeric(results["numerator"], errors="coerce")
+    den = pd.to_numeric(results["denominator"], errors="coerce")
+    small = proportion & (_small(num) | _small(den - num))
+    if (small & ~suppressed).any():
+        log.warning(
+            "hiding %d proportion rows with a count of 1-10", int((small & ~suppressed).sum())
+        )
+    return suppressed | small
+
+
+def public_view(results: pd.DataFrame) -> pd.DataFrame:
+    """Return the results as they may be published: hidden rows keep ids and reason only."""
+    out = results.assign(**{k: v for k, v in OPTIONAL_DEFAULTS.items() if k not in results})
+    out = out[list(PUBLIC_COLUMNS)].copy()
+    hidden = hidden_rows(out)
+    for column in VALUE_COLUMNS:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+        out.loc[hidden, column] = float("nan")
+    for column in ("numerator", "denominator"):
+        out.loc[_small(out[column]), column] = float("nan")
+    out["suppressed"] = hidden
+    reason = out["suppression_reason"].fillna("").astype(str).where(hidden, "")
+    out["suppression_reason"] = reason.mask(hidden & (reason == ""), "small_count")
+    out["stars"] = out["stars"].astype("Int64").mask(hidden)
+    for column in ("peer_label", "trend_label"):
+        out[column] = out[column].fillna("").astype(str).where(~hidden, "")
+    return out
+
+
+# ---------------------------------------------------------------- gathering (before rendering)
+
+
+@dataclass
+class Entity:
+    """One ACO, CP or practice with a page on the site."""
+
+    level: str
+    entity_id: str
+    name: str
+    slug: str
+    detail: str = ""
+
+    @property
+    def page(self) -> str:
+        """Return the docs-relative path of this entity's page."""
+        return f"{self.level}/{self.slug}.md"
+
+    @property
+    def csv(self) -> str:
+        """Return the docs-relative path of this entity's results CSV."""
+        return f"downloads/{self.level}/{self.slug}.csv"
+
+
+@dataclass
+class SiteModel:
+    """The site input plus every look-up the pages need, built once."""
+
+    site: SiteInput
+    public: pd.DataFrame
+    specs: dict[str, MeasureSpec]
+    periods: list[str]
+    period_end: str
+    entities: dict[str, list[Entity]]
+    series: dict[tuple[str, str, str], dict[str, dict]]
+    strata: dict[str, list[dict]]
+    stars: dict[tuple[str, str, str], float]
+    benchmarks: dict[tuple[str, str], dict]
+    reasons: dict[str, str]
+
+    def current(self, level: str, entity_id: str, measure_id: str) -> dict | None:
+        """Return the published period's stratum-'all' record, or None."""
+        return self.series.get((level, entity_id, measure_id), {}).get(self.site.period_id)
+
+    def entity(self, level: str, entity_id: str) -> Entity | None:
+        """Return the entity with this id at this level, or None."""
+        return self._by_id.get((level, entity_id))
+
+    def __post_init__(self) -> None:
+        self._by_id = {(e.level, e.entity_id): e for es in self.entities.values() for e in es}
+
+
+def gather(site: SiteInput) -> SiteModel:
+    """Return the SiteModel: public view, series by entity and measure, entities, stars."""
+    public = _up_to(public_view(site.results), site.period_id)
+    specs = {s.id: s for s in site.specs}
+    public = _known_measures(public, specs)
+    periods, period_end = _periods(public, site.period_id)
+    return SiteModel(
+        site=site,
+        public=public,
+        specs=specs,
+        periods=periods,
+        period_end=period_end,
+        entities=_entities(public, site.organizations, site.period_id),
+        series=_series(public),
+        strata=_strata(public, site.period_id),
+        stars=_summary_stars(site.summary, site.period_id),
+        benchmarks=_benchmarks(site.benchmarks, site.period_id),
+        reasons=reason_texts(),
+    )
+
+
+def _up_to(public: pd.DataFrame, period_id: str) -> pd.DataFrame:
+    ends = pd.to_datetime(public["period_end"])
+    published = ends[public["period_id"] == period_id]
+    if published.empty:
+        raise ValueError(f"no results for the published period {period_id!r}")
+    return public[ends <= published.max()].copy()
+
+
+def _known_measures(public: pd.DataFrame, specs: dict[str, MeasureSpec]) -> pd.DataFrame:
+    unknown = sorted(set(public["measure_id"]) - set(specs))
+    if unknown:
+        log.warning("results for measures without a spec are not shown: %s", unknown)
+    return public[public["measure_id"].isin(specs)]
+
+
+def _periods(public: pd.DataFrame, period_id: str) -> tuple[list[str], str]:
+    ends = public.groupby("period_id")["period_end"].max().reset_index()
+    ends = ends.sort_values(["period_end", "period_id"])
+    periods = [str(p) for p in ends["period_id"]]
+    end = ends.loc[ends["period_id"] == period_id, "period_end"]
+    return periods, date_label(end.iloc[0]) if len(end) else ""
+
+
+def _entities(public: pd.DataFrame, orgs: pd.DataFrame, period_id: str) -> dict[str, list[Entity]]:
+    now = public[(public["period_id"] == period_id) & (public["level"].isin(LEVELS))]
+    orgs = orgs.drop_duplicates("org_id")
+    orgs = orgs.set_index(orgs["org_id"].astype(str))
+    names = orgs["org_name"].astype(str).to_dict()
+    found: dict[str, list[Entity]] = {level: [] for level in LEVELS}
+    pairs = now[["level", "entity_id"]].drop_duplicates()
+    for level, entity_id in pairs.itertuples(index=False):
+        detail = _entity_detail(level, str(entity_id), orgs, names)
+        name = names.get(str(entity_id), str(entity_id))
+        found[level].append(Entity(level, str(entity_id), name, slug(entity_id), detail))
+    for level, items in found.items():
+        found[level] = sorted(items, key=lambda e: (e.name.lower(), e.entity_id))
+        _check_unique_slugs(found[level])
+    return found
+
+
+def _entity_detail(level: str, entity_id: str, orgs: pd.DataFrame, names: dict) -> str:
+    if entity_id not in orgs.index:
+        return ""
+    row = orgs.loc[entity_id]
+    if level == "cp" and not missing(row.get("cp_type")):
+        return str(row["cp_type"])
+    parent = row.get("parent_org_id")
+    return names.get(str(parent), "") if level == "practice" and not missing(parent) else ""
+
+
+def _check_unique_slugs(entities: list[Entity]) -> None:
+    seen: dict[str, str] = {}
+    for entity in entities:
+        key = entity.slug.lower()  # pages must differ on case-insensitive file systems too
+        if seen.setdefault(key, entity.entity_id) != entity.entity_id:
+            raise ValueError(f"ids {seen[key]!r} and {entity.entity_id!r} share a page name")
+
+
+def _series(public: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, dict]]:
+    series: dict[tuple[str, str, str], dict[str, dict]] = defaultdict(dict)
+    overall = public[public["stratum"] == "all"]
+    for record in overall.to_dict("records"):
+        key = (record["level"], str(record["entity_id"]), record["measure_id"])
+        series[key][str(record["period_id"])] = record
+    return dict(series)
+
+
+def _strata(public: pd.DataFrame, period_id: str) -> dict[str, list[dict]]:
+    rows = public[(public["level"] == "program") & (public["period_id"] == period_id)]
+    rows = rows[rows["stratum"] != "all"].sort_values(["measure_id", "stratum", "stratum_value"])
+    strata: dict[str, list[dict]] = defaultdict(list)
+    for record in rows.to_dict("records"):
+        strata[record["measure_id"]].append(record)
+    return dict(strata)
+
+
+def _summary_stars(summary: pd.DataFrame, period_id: str) -> dict[tuple[str, str, str], float]:
+    now = summary[summary["period_id"] == period_id]
+    keys = zip(now["level"], now["entity_id"].astype(str), now["family"], strict=True)
+    return dict(zip(keys, now["stars"], strict=True))
+
+
+def _benchmarks(benchmarks: pd.DataFrame, period_id: str) -> dict[tuple[str, str], dict]:
+    now = benchmarks[benchmarks["period_id"] == period_id]
+    return {(r["measure_id"], r["level"]): r for r in now.to_dict("records")}
+
+
+# ---------------------------------------------------------------- rows, charts and page contexts
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One result, formatted for a table cell by cell."""
+
+    title: str
+    link: str
+    entity: str
+    entity_link: str
+    shown: bool
+    result: str
+    interval: str
+    counts: str
+    stars: Markup
+    peer: str
+    trend: Markup
+
+
+def result_row(
+    model: SiteModel, record: dict, page: str, entity: Entity | None = None
+) -> ResultRow:
+    """Return a formatted row; a hidden result shows only the reason, in words, as its result."""
+    spec = model.specs[record["measure_id"]]
+    unit, decimals = spec.unit, spec.decimals
+    shown = not bool(record["suppressed"])
+    reason = model.reasons.get(str(record["suppression_reason"]), DEFAULT_REASON)
+    value = format_value(record["value"], unit, decimals) if shown else reason
+    interval = format_interval(record["lower"], record["upper"], unit, decimals)
+    counts = format_counts(record["numerator"], record["denominator"], spec.kind)
+    return ResultRow(
+        title=spec.text("en").title,
+        link=rel(page, f"measures/{spec.id}.md"),
+        entity=entity.name if entity else "",
+        entity_link=rel(page, entity.page) if entity else "",
+        shown=shown,
+        result=value,
+        interval=interval if shown else "",
+        counts=counts if shown else "",
+        stars=stars_html(record["stars"]),
+        peer=PEER_TEXT.get(str(record["peer_label"]), ""),
+        trend=trend_html(str(record["trend_label"])),
+    )
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure to embed: its id, JSON, text summary and a data table alternative."""
+
+    figure_id: str
+    json: Markup
+    height: int
+    summary: str
+    headers: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+    @property
+    def shown(self) -> bool:
+        """Return True when the chart's own series has at least one value to draw."""
+        return any(row[1] != NOT_SHOWN for row in self.rows)
+
+
+def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> Chart:
+    """Return the trend chart of one measure for an entity (or the program) and the program."""
+    level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
+    mine = model.series.get((level, entity_id, spec.id), {})
+    program = model.series.get(("program", "ALL", spec.id)) if entity else None
+    periods = [p for p in model.periods if p in mine or p in (program or {})]
+    labels = [period_label(p) for p in periods]
+    name = entity.name if entity else "Whole program"
+    values, program_values = _pick(mine, periods, "value"), _pick(program, periods, "value")
+    figure = charts.trend_figure(
+        labels,
+        values,
+        program_values,
+        entity_name=name,
+        unit=spec.unit,
+        decimals=spec.decimals,
+        lower=_pick(mine, periods, "lower"),
+        upper=_pick(mine, periods, "upper"),
+    )
+    columns = [_formatted(spec, v) for v in (values, program_values) if v is not None]
+    subject = name if entity else "the whole program"
+    summary = charts.trend_summary(labels, columns[0], columns[1] if program else None, subject)
+    headers = ("Period", name, *(("Whole program",) if program else ()))
+    rows = [(label, *(c[i] or NOT_SHOWN for c in columns)) for i, label in enumerate(labels)]
+    figure_json = Markup(charts.figure_json(figure))
+    return Chart(Markup(f"trend-{spec.id}"), figure_json, _height(figure), summary, headers, rows)
+
+
+def _pick(series: dict[str, dict] | None, periods: list[str], key: str) -> list | None:
+    return None if series is None else [series.get(p, {}).get(key) for p in periods]
+
+
+def _formatted(spec: MeasureSpec, values: list) -> list[str]:
+    return [format_value(v, spec.unit, spec.decimals) for v in values]
+
+
+def ranked_chart(model: SiteModel, spec: MeasureSpec, level: str, rows: list[dict]) -> Chart:
+    """Return the ranked chart of one measure across the entities of a level."""
+    names = [model.entity(level, str(r["entity_id"])).name for r in rows]  # type: ignore[union-attr]
+    values = [r["value"] for r in rows]
+    program = model.current("program", "ALL", spec.id)
+    reference = program["value"] if program else None
+    figure = charts.ranked_figure(
+        names,
+        values,
+        unit=spec.unit,
+        decimals=spec.decimals,
+        higher_is_better=spec.direction == "higher_is_better",
+        reference=reference,
+    )
+    shown = _formatted(spec, values)
+    summary = charts.ranked_summary(names, shown, values, LEVEL_PEERS[level])
+    table = [(n, s) for n, s in zip(names, shown, strict=True) if s]
+    chart_json = Markup(charts.figure_json(figure))
+    figure_id = Markup(f"ranked-{level}")
+    return Chart(figure_id, chart_json, _height(figure), summary, ("Name", "Result"), table)
+
+
+def _height(figure: dict) -> int:
+    return int(figure["layout"].get("height", 300))
+
+
+def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list[dict]:
+    level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
+    sections = []
+    for family in FAMILY_ORDER:
+        specs = [s for s in model.specs.values() if s.family == family and level in s.levels]
+        records = [(s, model.current(level, entity_id, s.id)) for s in specs]
+        records = [(s, r) for s, r in records if r is not None]
+        if not records:
+            continue
+        rows = [result_row(model, r, page) for _, r in records]
+        trend = [(s.text("en").title, trend_chart(model, s, entity)) for s, _ in records]
+        trend = [(title, chart) for title, chart in trend if chart.shown]
+        rated = level != "program" and any(s.stars.method != "none" for s in specs)
+        stars = model.stars.get((level, entity_id, family))
+        sections.append(
+            {
+                "family": family,
+                "title": family_title(family),
+                "rows": rows,
+                "charts": trend,
+                "stars": stars_html(stars),
+                "rated": rated,
+            }
+        )
+    return sections
+
+
+def _common(model: SiteModel, page: str) -> dict[str, Any]:
+    site = model.site
+    return {
+        "program_name": site.program_name,
+        "period": period_label(site.period_id),
+        "period_end": model.period_end,
+        "link": lambda target: rel(page, target),
+        "level_plural": LEVEL_PLURAL,
+    }
+
+
+def home_context(model: SiteModel) -> dict[str, Any]:
+    """Return the context of the home page: counts, headline results, links."""
+    page = "index.md"
+    counts = [(LEVEL_PLURAL[lv], len(model.entities[lv]), f"{lv}/index.md") for lv in LEVELS]
+    return {
+        **_common(model, page),
+        "counts": counts,
+        "families": _family_sections(model, None, page),
+    }
+
+
+def level_context(model: SiteModel, level: str) -> dict[str, Any]:
+    """Return the context of a level's index: a row per entity with its stars."""
+    page = f"{level}/index.md"
+    families = _rated_families(model, level)
+    rows = [
+        {
+            "name": e.name,
+            "link": rel(page, e.page),
+            "detail": e.detail,
+            "stars": [stars_html(model.stars.get((level, e.entity_id, f))) for f in families],
+        }
+        for e in model.entities[level]
+    ]
+    detail = {"cp": "Type", "practice": "ACO"}.get(level, "")
+    return {
+        **_common(model, page),
+        "level": level,
+        "rows": rows,
+        "detail_header": detail,
+        "family_titles": [family_title(f) for f in families],
+    }
+
+
+def _rated_families(model: SiteModel, level: str) -> list[str]:
+    present = {f for (lv, _, f) in model.stars if lv == level}
+    return [f for f in ("overall", *FAMILY_ORDER) if f in present]
+
+
+def entity_context(model: SiteModel, entity: Entity) -> dict[str, Any]:
+    """Return the context of one entity's scorecard page."""
+    page = entity.page
+    overall = model.stars.get((entity.level, entity.entity_id, "overall"))
+    return {
+        **_common(model, page),
+        "entity": entity,
+        "overall": stars_html(overall),
+        "kind": LEVEL_SINGULAR[entity.level],
+        "peers": LEVEL_PEERS[entity.level],
+        "index": rel(page, f"{entity.level}/index.md"),
+        "csv": rel(page, entity.csv),
+        "families": _family_sections(model, entity, page),
+    }
+
+
+def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
+    """Return the context of one measure's page: definition, results by level, trend."""
+    page = f"measures/{spec.id}.md"
+    program = model.current("program", "ALL", spec.id)
+    return {
+        **_common(model, page),
+        "spec": spec,
+        "text": spec.text("en"),
+        "direction": DIRECTION_TEXT[spec.direction],
+        "program": result_row(model, program, page) if program else None,
+        "trend": trend_chart(model, spec, None) if program else None,
+        "strata": _strata_rows(model, spec, page),
+        "levels": [s for s in (_level_section(model, spec, lv, page) for lv in LEVELS) if s],
+    }
+
+
+def _strata_rows(model: SiteModel, spec: MeasureSpec, page: str) -> list[tuple]:
+    records = model.strata.get(spec.id, [])
+    return [(_stratum_title(r), r["stratum_value"], result_row(model, r, page)) for r in records]
+
+
+def _stratum_title(record: dict) -> str:
+    return STRATUM_TITLES.get(record["stratum"], str(record["stratum"]).replace("_", " "))
+
+
+def _level_section(model: SiteModel, spec: MeasureSpec, level: str, page: str) -> dict | None:
+    entities = model.entities[level] if level in spec.levels else []
+    pairs = [(e, model.current(level, e.entity_id, spec.id)) for e in entities]
+    pairs = [(e, r) for e, r in pairs if r is not None]
+    if not pairs:
+        return None
+    rows = [result_row(model, r, page, e) for e, r in pairs]
+    bench = model.benchmarks.get((spec.id, level))
+    return {
+        "level": level,
+        "title": LEVEL_PLURAL[level],
+        "rated": spec.stars.method != "none",
+        "rows": rows,
+        "chart": ranked_chart(model, spec, level, [r for _, r in pairs]),
+        "benchmark": _benchmark_text(bench, spec, level),
+    }
+
+
+def _benchmark_text(bench: dict | None, spec: MeasureSpec, level: str) -> str:
+    if not bench or missing(bench.get("p50")):
+        return ""
+    p25, p50, p75 = (
+        format_value(bench[k], spec.unit, spec.decimals) for k in ("p25", "p50", "p75")
+    )
+    return (
+        f"Half of {LEVEL_PEERS[level]} score between {p25} and {p75}; the middle result is {p50}."
+    )
+
+
+def catalogue_context(model: SiteModel) -> dict[str, Any]:
+    """Return the context of the measure catalogue, grouped by family."""
+    page = "measures/index.md"
+    groups = []
+    for family in FAMILY_ORDER:
+        specs = [s for s in model.specs.values() if s.family == family]
+        if specs:
+            items = [
+                {
+                    "spec": s,
+                    "text": s.text("en"),
+                    "link": rel(page, f"measures/{s.id}.md"),
+                    "direction": DIRECTION_TEXT[s.direction],
+                }
+                for s in specs
+            ]
+            groups.append({"title": family_title(family), "items": items})
+    return {**_common(model, page), "groups": groups}
+
+
+def methodology_context(model: SiteModel) -> dict[str, Any]:
+    """Return the context of the methodology page (the suppression reasons in words)."""
+    return {**_common(model, "methodology.md"), "reasons": sorted(set(model.reasons.values()))}
+
+
+def provenance_context(model: SiteModel) -> dict[str, Any]:
+    """Return the context of the provenance page: the manifest and the other versions."""
+    manifest = model.site.manifest
+    scalars = [(k, v) for k, v in manifest.items() if not isinstance(v, dict | list)]
+    nested = {k: v for k, v in manifest.items() if isinstance(v, dict | list)}
+    others = [v for v in model.site.versions if v != model.site.period_id]
+    return {
+        **_common(model, "provenance.md"),
+        "scalars": scalars,
+        "nested": yaml.safe_dump(nested, sort_keys=False, allow_unicode=True) if nested else "",
+        "versions": [(period_label(v), f"../{v}/index.html") for v in others],
+    }
+
+
+# ---------------------------------------------------------------- writing
+
+
+def template_env(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+    """Return the Jinja2 environment: autoescaped, Markdown-safe output, strict undefined."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        finalize=md_escape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["stars"] = stars_html
+    env.filters["period"] = period_label
+    return env
+
+
+def plan_pages(model: SiteModel) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    """Yield (docs-relative path, template name, context) for every page of the site."""
+    yield "index.md", "pages/home.md.j2", home_context(model)
+    for level in LEVELS:
+        yield f"{level}/index.md", "pages/level.md.j2", level_context(model, level)
+        for entity in model.entities[level]:
+            yield entity.page, "pages/entity.md.j2", entity_context(model, entity)
+    yield "measures/index.md", "pages/catalogue.md.j2", catalogue_context(model)
+    for spec in model.specs.values():
+        yield f"measures/{spec.id}.md", "pages/measure.md.j2", measure_context(model, spec)
+    yield "methodology.md", "pages/methodology.md.j2", methodology_context(model)
+    yield "provenance.md", "pages/provenance.md.j2", provenance_context(model)
+
+
+def render_markdown(
+    site: SiteInput, docs_dir: Path, templates_dir: Path = TEMPLATES_DIR
+) -> list[str]:
+    """Write every page, download and static asset into docs_dir; return the page paths."""
+    model = gather(site)
+    env = template_env(templates_dir)
+    docs_dir = Path(docs_dir)
+    written = []
+    for path, template, context in plan_pages(model):
+        target = docs_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(env.get_template(template).render(context), encoding="utf-8")
+        written.append(path)
+    write_downloads(model, docs_dir / "downloads")
+    copy_static(templates_dir, docs_dir)
+    return written
+
+
+def download_frame(model: SiteModel) -> pd.DataFrame:
+    """Return the public results with entity names, as published in downloads/."""
+    public = model.public.copy()
+    orgs = model.site.organizations.drop_duplicates("org_id")
+    names = orgs.set_index(orgs["org_id"].astype(str))["org_name"].astype(str)
+    position = public.columns.get_loc("entity_id") + 1
+    public.insert(position, "entity_name", public["entity_id"].astype(str).map(names).fillna(""))
+    reasons = public["suppression_reason"].map(lambda c: model.reasons.get(c, DEFAULT_REASON))
+    public["suppression_text"] = reasons.where(public["suppressed"], "")
+    return public.sort_values(
+        ["measure_id", "level", "entity_id", "period_id", "stratum", "stratum_value"]
+    ).reset_index(drop=True)
+
+
+def write_downloads(model: SiteModel, folder: Path) -> None:
+    """Write results.csv, results.parquet, manifest.json and one CSV per entity."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = download_frame(model)
+    frame.to_csv(folder / "results.csv", index=False)
+    frame.to_parquet(folder / "results.parquet", index=False)
+    manifest = json.dumps(model.site.manifest, indent=2, sort_keys=True, default=str)
+    (folder / "manifest.json").write_text(manifest + "\n", encoding="utf-8")
+    if model.site.cut_points is not None:
+        model.site.cut_points.to_csv(folder / "cut_points.csv", index=False)
+    write_entity_csvs(model, frame, folder.parent)
+
+
+def write_entity_csvs(model: SiteModel, frame: pd.DataFrame, docs_dir: Path) -> None:
+    """Write each entity's rows of the public results to its CSV (one to_csv call in all)."""
+    ordered = frame[frame["level"].isin(LEVELS)].sort_values(["level", "entity_id"], kind="stable")
+    text = _one_line_per_row(ordered).to_csv(index=False, lineterminator="\n")
+    header, *lines = text.split("\n")[:-1]
+    keys = zip(ordered["level"], ordered["entity_id"].astype(str), strict=True)
+    for (level, entity_id), group in itertools.groupby(
+        zip(keys, lines, strict=True), key=itemgetter(0)
+    ):
+        entity = model.entity(level, entity_id)
+        if entity is not None:
+            path = docs_dir / entity.csv
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                "\n".join([header, *(line for _, line in group)]) + "\n", encoding="utf-8"
+            )
+
+
+def _one_line_per_row(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.select_dtypes(include=["object", "string"]).columns:
+        out[column] = out[column].astype("string").str.replace(r"[\r\n]+", " ", regex=True)
+    return out
+
+
+def copy_static(templates_dir: Path, docs_dir: Path) -> None:
+    """Copy the site's css and js, and plotly.min.js from the installed plotly package."""
+    for name in STATIC_FILES:
+        (docs_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(templates_dir / name, docs_dir / name)
+    shutil.copyfile(plotly_js_path(), docs_dir / PLOTLY_JS)
+
+
+def plotly_js_path() -> Path:
+    """Return the path of plotly.min.js inside the installed plotly package."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def mkdocs_config(site: SiteInput, base_config: Path = BASE_CONFIG) -> dict:
+    """Return the base mkdocs.yml extended for one version: nav, not_in_nav, assets, version."""
+    config = copy.deepcopy(yaml.safe_load(Path(base_config).read_text(encoding="utf-8")))
+    config.update(
+        site_name=f"{site.program_name}: {period_label(site.period_id)}",
+        docs_dir="docs",
+        site_dir="site",
+        use_directory_urls=False,
+        nav=[{title: path} for title, path in NAV_PAGES],
+        not_in_nav="\n".join(NOT_IN_NAV),
+    )
+    config.setdefault("theme", {})["custom_dir"] = "overrides"
+    config["extra_css"] = [*config.get("extra_css", []), "static/scorecard.css"]
+    scripts = [PLOTLY_JS, "static/charts.js"]
+    config["extra_javascript"] = [*config.get("extra_javascript", []), *scripts]
+    config["hooks"] = [*config.get("hooks", []), "scorecard_hooks.py"]
+    extra = config.setdefault("extra", {})
+    extra.setdefault("version", {"provider": "mike", "default": "latest"})
+    extra["scorecard_version"] = site.period_id
+    return config
+
+
+def write_config(
+    site: SiteInput,
+    work_dir: Path,
+    templates_dir: Path = TEMPLATES_DIR,
+    base_config: Path = BASE_CONFIG,
+) -> Path:
+    """Write work_dir/mkdocs.yml and the theme overrides; return the config path."""
+    shutil.copytree(templates_dir / "overrides", work_dir / "overrides", dirs_exist_ok=True)
+    (Path(work_dir) / "scorecard_hooks.py").write_text(HOOKS_MODULE, encoding="utf-8")
+    path = Path(work_dir) / "mkdocs.yml"
+    text = yaml.safe_dump(mkdocs_config(site, base_config), sort_keys=False, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# mkdocs hooks: figures are plain HTML, so they skip Markdown (whose HTML parsing of their data
+# tables was half of the Markdown time of a scorecard page). Without the hooks pages build the same.
+_FIGURE = re.compile(r'<figure class="sc-figure".*?</figure>', re.DOTALL)
+_PLACEHOLDER = "<!--sc-figure-{}-->"
+HOOKS_MODULE = """\
+from scorecard.site import restore_figures as on_page_content  # noqa: F401
+from scorecard.site import stash_figures as on_page_markdown  # noqa: F401
+"""
+
+
+def stash_figures(markdown: str, page: Any, **_: Any) -> str:
+    """Return the page's markdown with each figure swapped for a placeholder (kept on page)."""
+    figures: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        figures.append(match[0])
+        return _PLACEHOLDER.format(len(figures) - 1)
+
+    markdown = _FIGURE.sub(keep, markdown)
+    page.sc_figures = figures
+    return markdown
+
+
+def restore_figures(html: str, page: Any, **_: Any) -> str:
+    """Return the page's HTML with the placeholders replaced by the figures again."""
+    for index, figure in enumerate(getattr(page, "sc_figures", [])):
+        html = html.replace(_PLACEHOLDER.format(index), figure, 1)
+    return html
+
+
+def build_html(config_path: Path, strict: bool = True) -> Path:
+    """Run mkdocs on a generated config, in this process; return the built site folder."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(str(config_path), strict=strict)
+    build(config)
+    return Path(config["site_dir"])
+
+
+def build_site(
+    site: SiteInput,
+    work_dir: Path,
+    templates_dir: Path = TEMPLATES_DIR,
+    base_config: Path = BASE_CONFIG,
+    strict: bool = True,
+) -> Path:
+    """Render markdown into work_dir/docs and build HTML into work_dir/site; return the latter."""
+    work_dir = Path(work_dir)
+    render_markdown(site, work_dir / "docs", templates_dir)
+    config_path = write_config(site, work_dir, templates_dir, base_config)
+    return build_html(config_path, strict=strict)

@@ -1,0 +1,438 @@
+"""Site rendering: pages, links, nav, charts, downloads and the privacy rules, on a tiny input."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from site_fixture import (
+    SECRET_DENOMINATOR,
+    SECRET_NUMERATOR,
+    SECRET_VALUE,
+    SMALL_COUNT,
+    chromium_page,
+    make_sample_input,
+    serve_folder,
+)
+
+from scorecard import charts, site
+from scorecard.site import LEVELS
+
+
+class PageParser(HTMLParser):
+    """Collect a page's tables (cell text and links), its nav links and its JSON scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[tuple[str, list[str]]]]] = []
+        self.nav_links: list[str] = []
+        self.links: list[str] = []
+        self.scripts: dict[str, str] = {}
+        self._nav_depth = 0
+        self._cell: list | None = None
+        self._script: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "nav":
+            self._nav_depth += 1
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables:
+            self._cell = ["", []]
+        elif tag == "a" and a.get("href"):
+            (self.nav_links if self._nav_depth else self.links).append(a["href"])
+            if self._cell is not None:
+                self._cell[1].append(a["href"])
+        elif tag == "script" and a.get("type") == "application/json":
+            self._script = a["id"]
+            self.scripts[a["id"]] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "nav":
+            self._nav_depth -= 1
+        elif tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append((self._cell[0].strip(), self._cell[1]))
+            self._cell = None
+        elif tag == "script":
+            self._script = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell[0] += data
+        if self._script is not None:
+            self.scripts[self._script] += data
+
+
+def parse(path: Path) -> PageParser:
+    parser = PageParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def column(table: list, header: str) -> list[tuple[str, list[str]]]:
+    """Return the cells under a header (empty when the table has no such column)."""
+    headers = [text for text, _ in table[0]]
+    if header not in headers:
+        return []
+    index = headers.index(header)
+    return [row[index] for row in table[1:] if len(row) > index]
+
+
+@pytest.fixture(scope="module")
+def sample() -> site.SiteInput:
+    return make_sample_input()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, sample: site.SiteInput) -> Path:
+    """Build the sample site once for the module (strict: a broken link fails the build)."""
+    work = tmp_path_factory.mktemp("site")
+    return site.build_site(sample, work, strict=True)
+
+
+@pytest.fixture(scope="module")
+def model(sample: site.SiteInput) -> site.SiteModel:
+    return site.gather(sample)
+
+
+def html_pages(built: Path) -> list[Path]:
+    return sorted(p for p in built.rglob("*.html") if p.name != "404.html")
+
+
+# ------------------------------------------------------------------ pages, links and nav
+
+
+def test_every_entity_page_exists_and_is_linked_from_its_index(built: Path, model) -> None:
+    for level in LEVELS:
+        index = parse(built / level / "index.html")
+        linked = {href for cell in column(index.tables[0], "Name") for href in cell[1]}
+        expected = {f"{e.slug}.html" for e in model.entities[level]}
+        assert expected, level
+        assert linked == expected
+        for name in expected:
+            assert (built / level / name).is_file()
+
+
+def test_entity_pages_are_not_in_the_nav(built: Path, model) -> None:
+    entity_pages = {e.page.replace(".md", ".html") for es in model.entities.values() for e in es}
+    for page in html_pages(built):
+        nav = parse(page).nav_links
+        resolved = {
+            str((page.parent / h).resolve().relative_to(built.resolve()))
+            for h in nav
+            if not h.startswith("#")
+        }
+        assert not resolved & entity_pages, page
+    home_nav = parse(built / "index.html").nav_links
+    assert "aco/index.html" in home_nav and "provenance.html" in home_nav
+
+
+def test_nav_is_shallow(sample) -> None:
+    config = site.mkdocs_config(sample)
+    titles = [next(iter(item)) for item in config["nav"]]
+    assert titles == [t for t, _ in site.NAV_PAGES]
+    assert all(isinstance(item[t], str) for item, t in zip(config["nav"], titles, strict=True))
+    assert "/aco/*.md" in config["not_in_nav"]
+
+
+def test_links_are_relative_and_resolve(built: Path) -> None:
+    for page in html_pages(built):
+        text = page.read_text(encoding="utf-8")
+        for ref in re.findall(r'(?:href|src)="([^"]*)"', text):
+            assert not ref.startswith("/"), (page, ref)
+            assert "://" not in ref, (page, ref)
+            target = (page.parent / ref.split("#")[0]).resolve()
+            if target == (built.parent / "index.html").resolve():
+                continue  # the "newest results" link of the outdated banner leaves the edition
+            assert target.is_relative_to(built.resolve()) and target.exists(), (page, ref)
+
+
+def test_entity_page_links_measures_and_its_csv(built: Path, model) -> None:
+    entity = model.entities["aco"][0]
+    links = parse(built / entity.page.replace(".md", ".html")).links
+    assert "../measures/ed_visits.html" in links
+    assert f"../downloads/aco/{entity.slug}.csv" in links
+
+
+def test_special_characters_in_names_are_shown_once_escaped(built: Path) -> None:
+    text = (built / "aco" / "aco2.html").read_text(encoding="utf-8")
+    assert "Valley Care &amp; Partners ACO" in text
+    assert "&amp;amp;" not in text
+    assert "&amp;#" not in text
+
+
+# ------------------------------------------------------------------ charts and plotly.js
+
+
+def test_figures_skip_markdown_and_come_back_whole(built: Path) -> None:
+    for page in html_pages(built):
+        text = page.read_text(encoding="utf-8")
+        assert "<!--sc-figure-" not in text
+        assert text.count('<figure class="sc-figure"') == text.count("</figure>")
+
+
+def test_a_chart_with_nothing_to_show_is_left_out(model) -> None:
+    spec = model.specs["ed_visits"]
+    entity = site.Entity("cp", "cp1", "Bridge", "cp1")
+    assert site.trend_chart(model, spec, entity).shown
+    hidden = dict(model.series[("cp", "cp1", "ed_visits")])
+    for period in hidden:
+        model.series[("cp", "cp1", "ed_visits")][period] = {**hidden[period], "value": None}
+    try:
+        assert not site.trend_chart(model, spec, entity).shown
+    finally:
+        model.series[("cp", "cp1", "ed_visits")] = hidden
+
+
+def test_scorecard_page_has_chart_json_drawn_by_one_script(built: Path) -> None:
+    page = parse(built / "aco" / "aco1.html")
+    figure = json.loads(page.scripts["trend-ed_visits"])
+    assert figure["data"][0]["name"] == "Harbor Health ACO"
+    assert figure["data"][1]["name"] == "Whole program"
+    assert figure["data"][0]["x"] == ["2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4"]
+    text = (built / "aco" / "aco1.html").read_text(encoding="utf-8")
+    assert 'data-figure="trend-ed_visits"' in text
+    assert "Show the numbers as a table" in text
+
+
+def test_figures_are_valid_plotly(built: Path) -> None:
+    go = pytest.importorskip("plotly.graph_objects")
+    for page in (built / "aco" / "aco1.html", built / "measures" / "fuh_7.html"):
+        figures = {
+            k: v for k, v in parse(page).scripts.items() if k.startswith(("trend", "ranked"))
+        }
+        assert figures
+        for source in figures.values():
+            figure = json.loads(source)
+            go.Figure(data=figure["data"], layout=figure["layout"])
+
+
+def test_plotly_js_is_served_once_and_never_inlined(built: Path) -> None:
+    copies = [p for p in built.rglob("*") if p.is_file() and "plotly" in p.name.lower()]
+    assert [p.relative_to(built).as_posix() for p in copies] == ["static/plotly.min.js"]
+    signature = site.plotly_js_path().read_bytes()[:200].decode("utf-8", "ignore").strip()[:60]
+    for page in html_pages(built):
+        text = page.read_text(encoding="utf-8")
+        assert signature not in text
+        assert text.count("static/plotly.min.js") == 1
+        assert len(text) < 500_000
+
+
+def test_chart_text_summary_and_colour_blind_palette() -> None:
+    figure = charts.trend_figure(
+        ["2025 Q1", "2025 Q2"],
+        [1.0, float("nan")],
+        [2.0, 3.0],
+        entity_name="X",
+        unit="%",
+        decimals=1,
+    )
+    assert figure["data"][0]["y"] == [1.0, None]
+    assert {t["line"]["color"] for t in figure["data"]} <= set(charts.PALETTE.values())
+    assert {t["line"]["dash"] for t in figure["data"]} == {"solid", "dash"}
+    text = charts.trend_summary(["2025 Q1", "2025 Q2"], ["1.0%", ""], ["2.0%", "3.0%"], "X")
+    assert text.startswith("X has one result to show: 1.0% in 2025 Q1. The whole program's")
+    assert "</script>" not in charts.figure_json({"text": "</script><b>&"})
+
+
+def test_ranked_chart_turns_into_a_histogram_when_crowded() -> None:
+    names = [f"P{i}" for i in range(charts.MAX_RANKED_BARS + 1)]
+    figure = charts.ranked_figure(
+        names, list(range(len(names))), unit="%", decimals=1, higher_is_better=True
+    )
+    assert figure["data"][0]["type"] == "histogram"
+    small = charts.ranked_figure(
+        ["a", "b"], [1.0, 2.0], unit="%", decimals=1, higher_is_better=False, reference=1.5
+    )
+    assert small["data"][0]["y"] == ["b", "a"]  # plotly draws the last bar at the top: best
+    assert small["layout"]["shapes"]
+
+
+# ------------------------------------------------------------------ privacy
+
+
+def _secret_strings() -> list[str]:
+    counts = [f"{SECRET_NUMERATOR:,}", str(SECRET_NUMERATOR)]
+    counts += [f"{SECRET_DENOMINATOR:,}", str(SECRET_DENOMINATOR)]
+    return [*counts, f"{SECRET_VALUE:.1f}", f"{SECRET_VALUE:.2f}", "49.298"]
+
+
+def test_no_suppressed_value_appears_anywhere(built: Path) -> None:
+    files = [*built.rglob("*.html"), *built.rglob("*.csv"), *built.rglob("*.json")]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for secret in _secret_strings():
+            assert secret not in text, (path, secret)
+
+
+def test_suppressed_result_shows_only_the_reason_in_words(built: Path) -> None:
+    page = parse(built / "practice" / "prac2.html")
+    rows = [row for table in page.tables for row in table if "Follow-up" in row[0][0]]
+    result, interval, counts = rows[0][1][0], rows[0][2][0], rows[0][3][0]
+    assert result == site.reason_texts()["small_count"]
+    assert interval == counts == ""
+    figure = json.loads(page.scripts["trend-fuh_7"])
+    assert figure["data"][0]["y"][-1] is None
+
+
+def test_no_count_from_1_to_10_in_any_table(built: Path) -> None:
+    checked = 0
+    for page in html_pages(built):
+        for table in parse(page).tables:
+            for text, _ in column(table, "Counts"):
+                numbers = [float(n.replace(",", "")) for n in re.findall(r"[\d,.]+\d|\d", text)]
+                assert not [n for n in numbers if 0 < n <= 10], (page, text)
+                checked += 1
+    assert checked > 20
+    prac3 = parse(built / "practice" / "prac3.html")
+    ed = [row for table in prac3.tables for row in table if row[0][0] == "Emergency room visits"]
+    assert ed[0][3][0].startswith("– / ")  # the count of SMALL_COUNT is blanked
+
+
+def test_public_view_blanks_suppressed_rows_and_small_counts(sample) -> None:
+    public = site.public_view(sample.results)
+    hidden = public[public["suppressed"]]
+    assert len(hidden) >= 2
+    assert hidden[list(site.VALUE_COLUMNS)].isna().all().all()
+    assert (hidden["suppression_reason"] != "").all()
+    assert hidden["stars"].isna().all()
+    assert not public["numerator"].isin(range(1, 11)).any()
+    assert not public["denominator"].isin(range(1, 11)).any()
+    assert (public["suppression_reason"][~public["suppressed"]] == "").all()
+    assert SMALL_COUNT not in public["numerator"].tolist()
+
+
+def test_public_view_keeps_only_public_columns(sample) -> None:
+    results = sample.results.assign(numerator_sq=123456.0, star_method="relative")
+    results = results.drop(columns=["peer_label", "trend_label"])
+    public = site.public_view(results)
+    assert list(public.columns) == list(site.PUBLIC_COLUMNS)
+    assert (public["peer_label"] == "").all()
+
+
+def test_public_view_hides_proportions_with_a_small_complement(sample) -> None:
+    results = sample.results.head(1).copy()
+    results[["kind", "numerator", "denominator", "suppressed"]] = ["proportion", 95.0, 100.0, False]
+    public = site.public_view(results)
+    assert public["suppressed"].iloc[0] and pd.isna(public["value"].iloc[0])
+    assert public["suppression_reason"].iloc[0] == "small_count"
+
+
+def test_downloads_are_the_public_view(built: Path, model) -> None:
+    csv = pd.read_csv(built / "downloads" / "results.csv")
+    parquet = pd.read_parquet(built / "downloads" / "results.parquet")
+    assert len(csv) == len(parquet) == len(model.public)
+    hidden = csv[csv["suppressed"]]
+    assert hidden[["value", "numerator", "denominator", "lower", "upper"]].isna().all().all()
+    assert hidden["suppression_text"].str.len().gt(10).all()
+    for entity in (e for es in model.entities.values() for e in es):
+        own = pd.read_csv(built / entity.csv)
+        assert set(own["entity_id"].astype(str)) == {entity.entity_id}
+    assert json.loads((built / "downloads" / "manifest.json").read_text())["period_id"] == "2025Q4"
+
+
+# ------------------------------------------------------------------ formatting
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "decimals", "expected"),
+    [
+        (72.345, "%", 1, "72.3%"),
+        (72.345, "percent of members", 1, "72.3% of members"),
+        (212.5, "dollars per member per month", 0, "$212 per member per month"),
+        (3.0, "days", 0, "3 days"),
+        (412.5, "$ per member per month", 2, "$412.50 per member per month"),
+        (1234.5, "per 1,000 member months", 1, "1,234.5 per 1,000 member months"),
+        (float("nan"), "%", 1, ""),
+        (None, "%", 1, ""),
+    ],
+)
+def test_format_value(value, unit, decimals, expected) -> None:
+    assert site.format_value(value, unit, decimals) == expected
+
+
+def test_counts_from_1_to_10_are_never_formatted() -> None:
+    assert [site.format_count(n) for n in (0, 1, 10, 11, 12345.0)] == ["0", "", "", "11", "12,345"]
+    assert site.format_counts(7, 845, "proportion") == "– of 845"
+    assert site.format_counts(float("nan"), float("nan"), "rate") == ""
+
+
+def test_stars_have_a_text_equivalent() -> None:
+    assert "★★★★☆</span> 4 out of 5 stars" in site.stars_html(4)
+    assert "★★★½☆</span> 3.5 out of 5 stars" in site.stars_html(3.5)
+    assert 'aria-hidden="true"' in site.stars_html(2)
+    assert "Not rated" in site.stars_html(pd.NA) and "Not rated" in site.stars_html(float("nan"))
+
+
+def test_markdown_escaping_and_slugs() -> None:
+    assert site.md_escape("A | B & *C*") == "A &#124; B &amp; &#42;C&#42;"
+    assert site.md_escape(site.Markup("<b>ok</b>")) == "<b>ok</b>"
+    assert site.slug("ACO 12/3") == "ACO-12-3"
+    assert site.slug("index") != "index"
+    assert site.period_label("2025Q4") == "2025 Q4" and site.period_label("2025") == "2025"
+    assert site.rel("aco/a.md", "measures/m.md") == "../measures/m.md"
+
+
+def test_reason_texts_fall_back_when_stats_has_none() -> None:
+    texts = site.reason_texts()
+    assert texts["small_count"] and texts["small_denominator"]
+    assert all(isinstance(v, str) and v for v in texts.values())
+
+
+def test_cut_points_are_published_when_given(tmp_path: Path, sample) -> None:
+    cut_points = pd.DataFrame({"measure_id": ["fuh_7"], "level": ["aco"], "t2": [40.0]})
+    with_cuts = site.SiteInput(**{**sample.__dict__, "cut_points": cut_points})
+    site.render_markdown(with_cuts, tmp_path)
+    assert pd.read_csv(tmp_path / "downloads" / "cut_points.csv").equals(cut_points)
+
+
+def test_rendered_markdown_is_deterministic(tmp_path: Path, sample) -> None:
+    first = site.render_markdown(sample, tmp_path / "a")
+    site.render_markdown(sample, tmp_path / "b")
+    for page in first:
+        assert (tmp_path / "a" / page).read_bytes() == (tmp_path / "b" / page).read_bytes()
+
+
+# ------------------------------------------------------------------ in a real browser
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    """Yield a headless Chromium page, or skip when Playwright or Chromium is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium"):
+        pytest.skip("no chromium on this machine")
+    with chromium_page(sync_api) as page:
+        yield page
+
+
+@pytest.fixture(scope="module")
+def served(built: Path):
+    """Yield the URL of the built site served on loopback, under a sub-path."""
+    with serve_folder(built.parent) as url:
+        yield f"{url}/{built.name}"
+
+
+@pytest.mark.browser
+def test_charts_draw_in_a_browser(served: str, browser_page) -> None:
+    errors: list[str] = []
+    browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
+    browser_page.goto(f"{served}/aco/aco1.html")
+    charts_on_page = browser_page.locator("div.sc-chart").count()
+    assert charts_on_page >= 2
+    for index in range(charts_on_page):
+        browser_page.locator("div.sc-chart").nth(index).scroll_into_view_if_needed()
+    browser_page.wait_for_function(
+        f"document.querySelectorAll('div.sc-chart[data-drawn]').length === {charts_on_page}",
+        timeout=20_000,
+    )
+    assert browser_page.locator("div.sc-chart svg.main-svg").count() >= charts_on_page
+    assert not errors
