@@ -140,12 +140,20 @@ def resolve_period(period_id: str | None, available: list[str]) -> str:
     return period_id
 
 
+def helpers_sql(start: date, end: date, target: str) -> str:
+    """Return sql/helpers.sql (DuckDB SQL) filled in for this data window and target period."""
+    first_quarter = pd.Period(pd.Timestamp(start), freq="Q").start_time.date()
+    return HELPERS_SQL.read_text(encoding="utf-8").format(
+        data_start=start.isoformat(),
+        data_end=end.isoformat(),
+        target_end=period_end(target),
+        first_quarter=first_quarter.isoformat(),
+    )
+
+
 def create_helpers(con: duckdb.DuckDBPyConnection, start: date, end: date, target: str) -> None:
     """Create the helper views of sql/helpers.sql for this data window and target period."""
-    sql = HELPERS_SQL.read_text(encoding="utf-8").format(
-        data_start=start.isoformat(), data_end=end.isoformat(), target_end=period_end(target)
-    )
-    con.execute(sql)
+    con.execute(helpers_sql(start, end, target))
 
 
 def missing_tables(spec: MeasureSpec, tables: set[str]) -> list[str]:
@@ -271,7 +279,13 @@ def aggregate(
     con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], all_periods: pd.DataFrame
 ) -> pd.DataFrame:
     """Return the tidy results table: one row per measure, period, level, entity and stratum."""
-    raw = con.execute(aggregate_sql()).df()
+    return shape_results(con.execute(aggregate_sql()).df(), specs, all_periods)
+
+
+def shape_results(
+    raw: pd.DataFrame, specs: list[MeasureSpec], all_periods: pd.DataFrame
+) -> pd.DataFrame:
+    """Return the tidy results table from the rows of aggregate_sql(), whichever engine ran it."""
     results = raw.merge(spec_metadata(specs), on="measure_id").merge(all_periods, on="period_id")
     results = results[_keep_declared(results)].copy()
     results["value"] = compute_values(results)
@@ -296,6 +310,25 @@ def aggregate(
     return results[ordered].sort_values(sort_keys, ignore_index=True)
 
 
+PERIODS_SQL = "SELECT period_id, period_end FROM all_periods"
+ORGANIZATIONS_SQL = (
+    "SELECT org_id, org_type, org_name, cp_type, parent_org_id FROM organization ORDER BY org_id"
+)
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection, data_dir: Path, value_set_dir: Path, period_id: str | None
+) -> tuple[set[str], date, date, str]:
+    """Load and validate marts and value sets; return tables, data window and target period."""
+    tables, problems = load_marts(con, data_dir)
+    if problems:
+        raise MartError(problems)
+    load_value_sets(con, value_set_dir)
+    start, end = data_window(con)
+    target = resolve_period(period_id, complete_quarters(start, end))
+    return tables, start, end, target
+
+
 def run(
     data_dir: Path,
     value_set_dir: Path,
@@ -305,20 +338,11 @@ def run(
 ) -> EngineRun:
     """Load and validate the marts, run every measure and return the aggregated results."""
     con = con or connect()
-    tables, problems = load_marts(con, data_dir)
-    if problems:
-        raise MartError(problems)
-    load_value_sets(con, value_set_dir)
-    start, end = data_window(con)
-    available = complete_quarters(start, end)
-    target = resolve_period(period_id, available)
+    tables, start, end, target = prepare(con, data_dir, value_set_dir, period_id)
     create_helpers(con, start, end, target)
     skipped = run_measures(con, specs, tables)
-    all_periods = con.execute("SELECT period_id, period_end FROM all_periods").df()
+    all_periods = con.execute(PERIODS_SQL).df()
     results = aggregate(con, [s for s in specs if s.id not in skipped], all_periods)
     periods = sorted(results["period_id"].unique())
-    organizations = con.execute(
-        "SELECT org_id, org_type, org_name, cp_type, parent_org_id "
-        "FROM organization ORDER BY org_id"
-    ).df()
+    organizations = con.execute(ORGANIZATIONS_SQL).df()
     return EngineRun(results, target, periods, start, end, tables, organizations, skipped)

@@ -102,3 +102,19 @@ def test_cp_engagement_150d(results):
     assert cell(results, "cp_engagement_150d", level="cp", entity="C2") == (0, 1)
     practice_rows = results.query("measure_id == 'cp_engagement_150d' and level == 'practice'")
     assert practice_rows.empty, "the spec limits this measure to program, ACO and CP levels"
+
+
+def test_data_starting_mid_quarter_keeps_quarter_labels(tmp_path):
+    # One extra claim on 2023-12-05 moves the data start into the middle of 2023Q4: that
+    # quarter is incomplete and left out; the labels of the 2024 quarters must not shift.
+    import shutil
+
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    claims = folder / "medical_claim.csv"
+    extra = "M99,1,professional,P5,2023-12-05,2023-12-05,,,,11,,,99213,,,,111111111,100,120,I10,,,,\n"
+    claims.write_text(claims.read_text() + extra)
+    run = engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
+    assert run.periods == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    ed = run.results.query("measure_id == 'ed_visits' and level == 'program' and stratum == 'all'")
+    assert ed.set_index("period_id").loc["2024Q1", "denominator"] == 30

@@ -147,9 +147,9 @@ def test_redirect_page_escapes_and_keeps_a_plain_link() -> None:
 
 @pytest.mark.browser
 def test_version_selector_and_outdated_banner_in_a_browser(published: dict) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        pytest.skip("no chromium on this machine")
+    from playwright import sync_api
+
+    assert shutil.which("chromium"), "Debian's chromium is needed: apt-get install -y chromium"
     with serve_folder(published["root"].parent) as url, chromium_page(sync_api) as page:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))

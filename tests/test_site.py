@@ -406,10 +406,10 @@ def test_rendered_markdown_is_deterministic(tmp_path: Path, sample) -> None:
 
 @pytest.fixture(scope="module")
 def browser_page():
-    """Yield a headless Chromium page, or skip when Playwright or Chromium is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        pytest.skip("no chromium on this machine")
+    """Yield a headless Chromium page; fail (never skip) when Playwright or Chromium is missing."""
+    from playwright import sync_api
+
+    assert shutil.which("chromium"), "Debian's chromium is needed: apt-get install -y chromium"
     with chromium_page(sync_api) as page:
         yield page
 

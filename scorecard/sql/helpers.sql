@@ -1,21 +1,26 @@
 -- Helper views every measure may use. Created once per build, after the marts are loaded.
--- Parameters are filled in by engine.py: {data_start}, {data_end}, {target_end}.
+-- Parameters are filled in by engine.py: {data_start}, {data_end}, {target_end} and
+-- {first_quarter} (the first day of the quarter holding data_start).
 
 -- The span of data this build covers.
 CREATE OR REPLACE TABLE data_window AS
 SELECT DATE '{data_start}' AS data_start, DATE '{data_end}' AS data_end;
 
--- Every calendar month in the data window.
+-- Every calendar month in the data window. (Helpers are also translated to Spark SQL by
+-- scorecard/transpile.py: prefer unnest(generate_series(...)) in a SELECT list to range() in
+-- FROM, and UNION ALL to UNPIVOT.)
 CREATE OR REPLACE TABLE months AS
 SELECT CAST(m AS DATE) AS month
-FROM range(DATE '{data_start}', DATE '{data_end}' + INTERVAL 1 DAY, INTERVAL 1 MONTH) t(m);
+FROM (SELECT unnest(generate_series(DATE '{data_start}', DATE '{data_end}', INTERVAL 1 MONTH))
+             AS m);
 
 -- Every reporting quarter in the data window, up to the period being published.
 CREATE OR REPLACE TABLE all_periods AS
 SELECT year(q) || 'Q' || quarter(q) AS period_id,
        CAST(q AS DATE) AS period_start,
        CAST(q + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE) AS period_end
-FROM range(DATE '{data_start}', DATE '{target_end}', INTERVAL 3 MONTH) t(q)
+FROM (SELECT unnest(generate_series(DATE '{first_quarter}', DATE '{target_end}', INTERVAL 3 MONTH))
+             AS q)
 WHERE CAST(q + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE) <= DATE '{target_end}';
 
 -- A person counts for a month if any enrollment span touches that month.
@@ -38,13 +43,27 @@ LEFT JOIN member m USING (person_id)
 GROUP BY e.person_id;
 
 -- Every diagnosis on a medical claim line, one row per position (position 1 = principal).
+-- position is the column name, e.g. 'diagnosis_code_1'; empty positions have no row.
 CREATE OR REPLACE VIEW claim_diagnosis AS
-UNPIVOT (
-  SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
-         diagnosis_code_1, diagnosis_code_2, diagnosis_code_3, diagnosis_code_4, diagnosis_code_5
-  FROM medical_claim
-) ON diagnosis_code_1, diagnosis_code_2, diagnosis_code_3, diagnosis_code_4, diagnosis_code_5
-INTO NAME position VALUE code;
+SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
+       'diagnosis_code_1' AS position, diagnosis_code_1 AS code
+FROM medical_claim WHERE diagnosis_code_1 IS NOT NULL
+UNION ALL
+SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
+       'diagnosis_code_2' AS position, diagnosis_code_2 AS code
+FROM medical_claim WHERE diagnosis_code_2 IS NOT NULL
+UNION ALL
+SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
+       'diagnosis_code_3' AS position, diagnosis_code_3 AS code
+FROM medical_claim WHERE diagnosis_code_3 IS NOT NULL
+UNION ALL
+SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
+       'diagnosis_code_4' AS position, diagnosis_code_4 AS code
+FROM medical_claim WHERE diagnosis_code_4 IS NOT NULL
+UNION ALL
+SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
+       'diagnosis_code_5' AS position, diagnosis_code_5 AS code
+FROM medical_claim WHERE diagnosis_code_5 IS NOT NULL;
 
 -- Value-set codes, with ICD-10-CM prefixes expanded to the codes that occur in the claims,
 -- so measures can join on exact codes.
@@ -84,3 +103,84 @@ JOIN member_months mm
                          ELSE p.period_start END)
                   AND p.period_end
 GROUP BY ALL;
+
+
+-- Appended for the Quality measures (issue 3): continuous enrollment around an event.
+-- TRUE when member `pid` is enrolled in every calendar month from the month of `first_day`
+-- through the month of `last_day` (a month counts if any enrollment span touches it, as in
+-- member_months). Reads eligibility directly, so look-backs before the data window work.
+-- (Issue 8: written as a lookup in enrollment_gap so Spark can run it too: Spark cannot
+-- correlate a subquery two levels deep. Same results as the month-by-month check it replaced.)
+-- enrollment_gap: the months each member is not enrolled, as ranges of month starts
+-- [gap_first, gap_last] between 0001-01 and 9999-12.
+CREATE OR REPLACE TABLE enrollment_gap AS
+WITH span AS (
+  SELECT person_id,
+         CAST(date_trunc('month', enrollment_start_date) AS DATE) AS first_month,
+         CAST(date_trunc('month', enrollment_end_date) AS DATE) AS last_month
+  FROM eligibility
+),
+covered AS (  -- each span, with the last month covered by the spans that start before it
+  SELECT person_id, first_month, last_month,
+         max(last_month) OVER (PARTITION BY person_id ORDER BY first_month, last_month
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_before
+  FROM span
+)
+SELECT person_id,
+       coalesce(CAST(covered_before + INTERVAL 1 MONTH AS DATE), DATE '0001-01-01') AS gap_first,
+       CAST(first_month - INTERVAL 1 MONTH AS DATE) AS gap_last
+FROM covered
+WHERE covered_before IS NULL OR first_month > covered_before + INTERVAL 1 MONTH
+UNION ALL
+SELECT person_id, CAST(max(last_month) + INTERVAL 1 MONTH AS DATE), DATE '9999-12-01'
+FROM span
+GROUP BY person_id
+HAVING max(last_month) < DATE '9999-12-01';
+
+CREATE OR REPLACE MACRO enrolled_through(pid, first_day, last_day) AS
+  date_trunc('month', first_day) >= CAST(last_day AS TIMESTAMP) + INTERVAL 1 DAY
+  OR (pid IN (SELECT person_id FROM eligibility)
+      AND NOT EXISTS (
+        SELECT 1 FROM enrollment_gap g
+        WHERE g.person_id = pid
+          AND g.gap_first < CAST(last_day AS TIMESTAMP) + INTERVAL 1 DAY
+          AND g.gap_last >= date_trunc('month', first_day)));
+
+-- Appended for the claims family (issue 3): every medical claim line with one service
+-- category, for the PMPM-by-category measures. The six categories (with pharmacy_claim)
+-- split total_cost_pmpm exactly. First matching rule wins:
+--   institutional claims, whole claim (type of bill = first two digits, leading zeros dropped):
+--     ltss        type of bill in value set ltss_bill_type (SNF, home health, hospice, ICF,
+--                 residential)
+--     inpatient   type of bill 11x, 12x or 18x (hospital inpatient, swing bed)
+--     ed          any line of the claim with an ED revenue code (value set ed_visit)
+--     outpatient  every other institutional claim
+--   professional claims, line by line:
+--     ltss        HCPCS in value set ltss_hcbs (home and community-based services)
+--     inpatient   place of service 21, 51 or 61 (inpatient hospital, psychiatric, rehabilitation)
+--     ed          place of service 23 (emergency room)
+--     professional every other professional line
+CREATE OR REPLACE VIEW medical_service_category AS
+WITH institutional AS (
+  SELECT claim_id,
+         left(ltrim(any_value(bill_type_code), '0'), 2) AS bill_class,
+         bool_or(in_value_set(revenue_center_code, 'ed_visit')) AS has_ed_line
+  FROM medical_claim
+  WHERE claim_type = 'institutional'
+  GROUP BY claim_id
+)
+SELECT c.claim_id, c.claim_line_number, c.person_id, c.claim_type, c.claim_start_date,
+       c.paid_amount,
+       CASE
+         WHEN c.claim_type = 'institutional' THEN CASE
+           WHEN in_value_set(i.bill_class, 'ltss_bill_type') THEN 'ltss'
+           WHEN i.bill_class IN ('11', '12', '18') THEN 'inpatient'
+           WHEN i.has_ed_line THEN 'ed'
+           ELSE 'outpatient' END
+         WHEN in_value_set(c.hcpcs_code, 'ltss_hcbs') THEN 'ltss'
+         WHEN c.place_of_service_code IN ('21', '51', '61') THEN 'inpatient'
+         WHEN c.place_of_service_code = '23' THEN 'ed'
+         ELSE 'professional'
+       END AS service_category
+FROM medical_claim c
+LEFT JOIN institutional i USING (claim_id);

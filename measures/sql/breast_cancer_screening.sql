@@ -1,0 +1,37 @@
+-- Breast cancer screening (adapted from NCQA HEDIS BCS-E, MY2024 edition: women 50-74).
+-- Units: women (gender female) aged 52-74 at the end of the 12-month window, enrolled at least
+-- 11 of its 12 months and in its last month. (Aged 52+ so that every woman counted was 50 or
+-- older during the whole look-back.)
+-- Excluded: bilateral mastectomy (Z90.13, or both Z90.11 and Z90.12) on any claim up to the
+-- end of the window.
+-- Numerator: a mammogram from 27 months before the end of the window (Oct 1 two years
+-- before, for a calendar year) to the end of the window.
+WITH eligible AS (
+  SELECT p.period_id, e.person_id, p.period_end
+  FROM periods p
+  JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
+  JOIN person m ON m.person_id = e.person_id
+  WHERE m.gender = 'female'
+    AND year(p.period_end) - m.birth_year BETWEEN 52 AND 74
+    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+),
+mastectomy AS (
+  SELECT e.period_id, e.person_id
+  FROM eligible e
+  JOIN claim_diagnosis x ON x.person_id = e.person_id AND x.claim_start_date <= e.period_end
+  GROUP BY ALL
+  HAVING bool_or(in_value_set(x.code, 'bilateral_mastectomy_dx'))
+      OR (bool_or(in_value_set(x.code, 'right_mastectomy_dx'))
+          AND bool_or(in_value_set(x.code, 'left_mastectomy_dx')))
+)
+SELECT e.period_id, e.person_id, e.period_end AS attr_month,
+       CASE WHEN EXISTS (
+         SELECT 1 FROM medical_claim c
+         WHERE c.person_id = e.person_id AND in_value_set(c.hcpcs_code, 'mammogram')
+           AND c.claim_start_date BETWEEN e.period_end - INTERVAL 27 MONTH + INTERVAL 1 DAY
+                                      AND e.period_end
+       ) THEN 1 ELSE 0 END AS numerator,
+       1 AS denominator
+FROM eligible e
+WHERE NOT EXISTS (
+  SELECT 1 FROM mastectomy x WHERE x.period_id = e.period_id AND x.person_id = e.person_id)

@@ -1,0 +1,56 @@
+-- CP follow-up within 3 business days after an acute or post-acute discharge.
+-- Stays: institutional claims with type of bill 11x (hospital inpatient: acute, psychiatric,
+-- substance use, rehabilitation), 18x (swing bed) or 21x (skilled nursing facility), one row
+-- per claim, with a discharge date and a status other than 20 (died) or 30 (still a patient).
+-- Units: stays of members assigned to a CP on the discharge day, discharged from the start of
+-- the 12-month window, whose 3-business-day deadline is on or before the window's end.
+-- Business days are Monday to Friday (holidays are not known and are counted as business
+-- days). Excluded: stays followed by another stay admitted from the discharge day to the
+-- deadline (a transfer or readmission: the member was not back in the community).
+-- Numerator: a cp_activity by the member's CP from the discharge day through the deadline
+-- that is a transitions-of-care code (T2038) or any successful contact.
+WITH stay AS (
+  SELECT claim_id, any_value(person_id) AS person_id,
+         min(coalesce(admission_date, claim_start_date)) AS admission_date,
+         max(discharge_date) AS discharge_date,
+         any_value(discharge_disposition_code) AS disposition
+  FROM medical_claim
+  WHERE claim_type = 'institutional'
+    AND left(ltrim(bill_type_code, '0'), 2) IN ('11', '18', '21')
+  GROUP BY claim_id
+),
+discharge AS (
+  SELECT s.claim_id, s.person_id, s.discharge_date,
+         arg_max(e.cp_id, e.assignment_date) AS cp_id,
+         -- the 3rd Monday-to-Friday day after the discharge day (isodow: 1 = Monday)
+         s.discharge_date + CASE isodow(s.discharge_date)
+           WHEN 1 THEN 3 WHEN 2 THEN 3 WHEN 3 THEN 5 WHEN 4 THEN 5 WHEN 5 THEN 5
+           WHEN 6 THEN 4 ELSE 3 END AS deadline
+  FROM stay s
+  JOIN cp_enrollment e
+    ON e.person_id = s.person_id
+   AND s.discharge_date BETWEEN e.assignment_date
+                            AND coalesce(e.disenrollment_date, DATE '9999-12-31')
+  WHERE s.discharge_date IS NOT NULL
+    AND coalesce(s.disposition, '01') NOT IN ('20', '30')
+  GROUP BY ALL
+),
+back_in AS (
+  SELECT DISTINCT d.claim_id
+  FROM discharge d
+  JOIN stay s
+    ON s.person_id = d.person_id AND s.claim_id <> d.claim_id
+   AND s.admission_date BETWEEN d.discharge_date AND d.deadline
+)
+SELECT p.period_id, d.person_id, d.discharge_date AS attr_month, d.cp_id,
+       CASE WHEN EXISTS (
+         SELECT 1 FROM cp_activity t
+         WHERE t.person_id = d.person_id AND t.cp_id = d.cp_id
+           AND t.activity_date BETWEEN d.discharge_date AND d.deadline
+           AND (t.hcpcs_code = 'T2038' OR coalesce(t.successful_contact, true))
+       ) THEN 1 ELSE 0 END AS numerator,
+       1 AS denominator
+FROM discharge d
+JOIN periods p
+  ON d.discharge_date >= p.window_start AND d.deadline <= p.period_end
+WHERE d.claim_id NOT IN (SELECT claim_id FROM back_in)

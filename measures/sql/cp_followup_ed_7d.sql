@@ -1,0 +1,45 @@
+-- CP follow-up within 7 days after an emergency department visit.
+-- An ED visit is a distinct member and service date with an ED revenue code, an ED
+-- evaluation and management code (value set ed_visit) or place of service 23, as in
+-- ed_visits. Units: ED visits of members assigned to a CP on the visit day, from the start of
+-- the 12-month window up to 7 days before its end. Excluded: visits followed by a hospital
+-- inpatient admission (type of bill 11x) on the same or the next day (the member was
+-- admitted, not sent home). Numerator: a cp_activity by the member's CP from the visit day
+-- through 7 days after it that is a transitions-of-care code (T2038) or any successful
+-- contact.
+WITH ed_visit AS (
+  SELECT DISTINCT person_id, claim_start_date AS visit_date
+  FROM medical_claim
+  WHERE in_value_set(revenue_center_code, 'ed_visit')
+     OR in_value_set(hcpcs_code, 'ed_visit')
+     OR place_of_service_code = '23'
+),
+assigned_visit AS (
+  SELECT v.person_id, v.visit_date, arg_max(e.cp_id, e.assignment_date) AS cp_id
+  FROM ed_visit v
+  JOIN cp_enrollment e
+    ON e.person_id = v.person_id
+   AND v.visit_date BETWEEN e.assignment_date
+                        AND coalesce(e.disenrollment_date, DATE '9999-12-31')
+  GROUP BY ALL
+),
+admitted AS (
+  SELECT DISTINCT v.person_id, v.visit_date
+  FROM assigned_visit v
+  JOIN inpatient_stay s
+    ON s.person_id = v.person_id AND left(s.bill_type_code, 2) = '11'
+   AND s.admission_date BETWEEN v.visit_date AND v.visit_date + INTERVAL 1 DAY
+)
+SELECT p.period_id, v.person_id, v.visit_date AS attr_month, v.cp_id,
+       CASE WHEN EXISTS (
+         SELECT 1 FROM cp_activity t
+         WHERE t.person_id = v.person_id AND t.cp_id = v.cp_id
+           AND t.activity_date BETWEEN v.visit_date AND v.visit_date + INTERVAL 7 DAY
+           AND (t.hcpcs_code = 'T2038' OR coalesce(t.successful_contact, true))
+       ) THEN 1 ELSE 0 END AS numerator,
+       1 AS denominator
+FROM assigned_visit v
+JOIN periods p
+  ON v.visit_date BETWEEN p.window_start AND p.period_end - INTERVAL 7 DAY
+WHERE NOT EXISTS (
+  SELECT 1 FROM admitted a WHERE a.person_id = v.person_id AND a.visit_date = v.visit_date)

@@ -1,0 +1,45 @@
+-- Follow-up within 30 days after hospitalisation for mental illness (adapted from NCQA HEDIS FUH).
+-- Units: acute inpatient discharges of members aged 6+ with a principal mental-illness
+-- diagnosis, discharged from the start of the 12-month window up to 30 days before its end.
+-- Excluded: discharges followed by another inpatient stay within 30 days (readmission or
+-- transfer), and discharges where the member died.
+-- Numerator: an outpatient mental-health visit 1-30 days after discharge (the discharge day
+-- itself does not count).
+WITH mh_discharge AS (
+  SELECT p.period_id, s.claim_id, s.person_id, s.discharge_date
+  FROM inpatient_stay s
+  JOIN periods p
+    ON s.discharge_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
+  JOIN person m ON m.person_id = s.person_id
+  WHERE left(s.bill_type_code, 2) = '11'
+    AND in_value_set(s.principal_dx, 'mental_illness_dx')
+    AND year(s.discharge_date) - m.birth_year >= 6
+    AND coalesce(s.discharge_disposition_code, '01') <> '20'
+),
+followed_by_stay AS (
+  SELECT DISTINCT d.claim_id
+  FROM mh_discharge d
+  JOIN inpatient_stay s
+    ON s.person_id = d.person_id
+   AND s.claim_id <> d.claim_id
+   AND s.admission_date BETWEEN d.discharge_date AND d.discharge_date + INTERVAL 30 DAY
+),
+mh_visit AS (
+  SELECT DISTINCT person_id, claim_start_date AS visit_date
+  FROM medical_claim
+  WHERE claim_type = 'professional'
+    AND in_value_set(hcpcs_code, 'mental_health_visit')
+),
+followed_up AS (
+  SELECT DISTINCT d.claim_id
+  FROM mh_discharge d
+  JOIN mh_visit v
+    ON v.person_id = d.person_id
+   AND v.visit_date BETWEEN d.discharge_date + INTERVAL 1 DAY AND d.discharge_date + INTERVAL 30 DAY
+)
+SELECT d.period_id, d.person_id, d.discharge_date AS attr_month,
+       CASE WHEN f.claim_id IS NULL THEN 0 ELSE 1 END AS numerator,
+       1 AS denominator
+FROM mh_discharge d
+LEFT JOIN followed_up f USING (claim_id)
+WHERE d.claim_id NOT IN (SELECT claim_id FROM followed_by_stay)

@@ -1,0 +1,61 @@
+-- HbA1c poor control (> 9.0%) for members with diabetes (adapted from NCQA HEDIS GSD, the
+-- inverse "poor control" rate). Lower is better.
+-- Units: the same members as hba1c_testing: aged 18-75 at the end of the 12-month window,
+-- enrolled at least 11 of its 12 months and in its last month, with diabetes (two
+-- professional claims or one institutional claim with a diabetes diagnosis in the window).
+-- Numerator (poor control): the most recent HbA1c result in the window is above 9.0%, or there
+-- is no HbA1c result in the window. Results: a clinical result (LOINC 4548-4, 17856-6) with
+-- its value, or a CPT II result band on a claim (3044F, 3051F, 3052F: 9.0% or less; 3046F:
+-- above 9.0%). When several results share the most recent day, the lowest counts, so that day
+-- is poor control only if every result that day is above 9.0%. A test billed without a result
+-- (CPT 83036) is not a result.
+WITH diabetes_claim AS (
+  SELECT DISTINCT person_id, claim_id, claim_type, claim_start_date
+  FROM claim_diagnosis
+  WHERE in_value_set(code, 'diabetes_dx')
+),
+diabetic AS (
+  SELECT p.period_id, d.person_id
+  FROM diabetes_claim d
+  JOIN periods p ON d.claim_start_date BETWEEN p.window_start AND p.period_end
+  GROUP BY ALL
+  HAVING count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'professional') >= 2
+      OR count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'institutional') >= 1
+),
+eligible AS (
+  SELECT d.period_id, d.person_id, p.window_start, p.period_end
+  FROM diabetic d
+  JOIN periods p USING (period_id)
+  JOIN person m ON m.person_id = d.person_id
+  JOIN period_enrollment e
+    ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
+  WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND 75
+    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+),
+result AS (  -- one row per HbA1c result: its day and whether it is above 9.0%
+  SELECT person_id, result_date AS result_day, value > 9.0 AS above_9
+  FROM clinical_result
+  WHERE in_value_set(loinc_code, 'hba1c_result')
+  UNION ALL
+  SELECT person_id, claim_start_date, in_value_set(hcpcs_code, 'hba1c_above_9')
+  FROM medical_claim
+  WHERE in_value_set(hcpcs_code, 'hba1c_result')
+),
+last_day AS (
+  SELECT e.period_id, e.person_id, max(r.result_day) AS result_day
+  FROM eligible e
+  JOIN result r
+    ON r.person_id = e.person_id AND r.result_day BETWEEN e.window_start AND e.period_end
+  GROUP BY ALL
+),
+last_result AS (
+  SELECT l.period_id, l.person_id, bool_and(r.above_9) AS above_9
+  FROM last_day l
+  JOIN result r ON r.person_id = l.person_id AND r.result_day = l.result_day
+  GROUP BY ALL
+)
+SELECT e.period_id, e.person_id, e.period_end AS attr_month,
+       CASE WHEN coalesce(l.above_9, true) THEN 1 ELSE 0 END AS numerator,
+       1 AS denominator
+FROM eligible e
+LEFT JOIN last_result l USING (period_id, person_id)

@@ -1,0 +1,53 @@
+-- Share of members in the high-risk tier.
+-- Units: members enrolled in the last month of the 12-month window (attributed by that month).
+-- Numerator (high risk): in the window, any of: two or more of the five profile conditions
+-- (serious mental illness, substance use disorder, diabetes, asthma or COPD, high blood
+-- pressure; a diagnosis on any claim), two or more acute inpatient stays (admitted in the
+-- window), or ED visits on four or more different days.
+WITH base AS (  -- members enrolled in the last month of the 12-month window
+  SELECT p.period_id, e.person_id, p.window_start, p.period_end
+  FROM periods p
+  JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
+  WHERE e.enrolled_at_end
+),
+condition_code AS (  -- each diagnosis code of the five conditions, with its condition
+  SELECT DISTINCT code,
+         CASE value_set WHEN 'smi_dx' THEN 'smi' WHEN 'sud_dx' THEN 'sud'
+                        WHEN 'diabetes_dx' THEN 'diabetes' WHEN 'hypertension_dx' THEN 'hypertension'
+                        ELSE 'asthma_copd' END AS condition
+  FROM value_set_codes
+  WHERE value_set IN ('smi_dx', 'sud_dx', 'diabetes_dx', 'asthma_dx', 'copd_dx', 'hypertension_dx')
+),
+condition AS (
+  SELECT b.period_id, b.person_id, count(DISTINCT c.condition) AS conditions
+  FROM base b
+  JOIN claim_diagnosis d
+    ON d.person_id = b.person_id AND d.claim_start_date BETWEEN b.window_start AND b.period_end
+  JOIN condition_code c ON c.code = d.code
+  GROUP BY ALL
+),
+stays AS (
+  SELECT b.period_id, b.person_id, count(DISTINCT s.claim_id) AS stays
+  FROM base b
+  JOIN inpatient_stay s
+    ON s.person_id = b.person_id AND s.admission_date BETWEEN b.window_start AND b.period_end
+  WHERE left(s.bill_type_code, 2) = '11'
+  GROUP BY ALL
+),
+ed_days AS (
+  SELECT b.period_id, b.person_id, count(DISTINCT c.claim_start_date) AS ed_days
+  FROM base b
+  JOIN medical_claim c
+    ON c.person_id = b.person_id AND c.claim_start_date BETWEEN b.window_start AND b.period_end
+  WHERE in_value_set(c.revenue_center_code, 'ed_visit') OR in_value_set(c.hcpcs_code, 'ed_visit')
+     OR c.place_of_service_code = '23'
+  GROUP BY ALL
+)
+SELECT b.period_id, b.person_id, b.period_end AS attr_month,
+       CASE WHEN coalesce(c.conditions, 0) >= 2 OR coalesce(s.stays, 0) >= 2
+                 OR coalesce(v.ed_days, 0) >= 4 THEN 1 ELSE 0 END AS numerator,
+       1 AS denominator
+FROM base b
+LEFT JOIN condition c USING (period_id, person_id)
+LEFT JOIN stays s USING (period_id, person_id)
+LEFT JOIN ed_days v USING (period_id, person_id)

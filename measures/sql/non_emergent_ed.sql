@@ -1,0 +1,42 @@
+-- Non-emergent ED visits per 1,000 member months (seed 004's 14 conditions usually treatable in
+-- primary care). An ED visit is a distinct member and service date with an ED revenue code, an
+-- ED evaluation and management code (value set ed_visit) or place of service 23; it is
+-- non-emergent when the principal diagnosis (diagnosis_code_1) of one of its ED claim lines is
+-- in value set non_emergent_ed_dx. Excluded: visits followed by a hospital inpatient admission
+-- (type of bill 11x) on the same or the next day. Exposure: member months in the quarter;
+-- numerator: the member's non-emergent ED visits in those months.
+WITH ed_visit AS (
+  SELECT person_id, claim_start_date AS visit_date,
+         bool_or(in_value_set(diagnosis_code_1, 'non_emergent_ed_dx')) AS non_emergent
+  FROM medical_claim
+  WHERE in_value_set(revenue_center_code, 'ed_visit')
+     OR in_value_set(hcpcs_code, 'ed_visit')
+     OR place_of_service_code = '23'
+  GROUP BY ALL
+),
+counted AS (
+  SELECT v.person_id, CAST(date_trunc('month', v.visit_date) AS DATE) AS month, count(*) AS visits
+  FROM ed_visit v
+  WHERE v.non_emergent
+    AND NOT EXISTS (
+      SELECT 1 FROM inpatient_stay s
+      WHERE s.person_id = v.person_id AND left(s.bill_type_code, 2) = '11'
+        AND s.admission_date BETWEEN v.visit_date AND v.visit_date + INTERVAL 1 DAY)
+  GROUP BY ALL
+),
+unit AS (
+  SELECT p.period_id, mm.person_id, mm.month, coalesce(c.visits, 0) AS events,
+         t.aco_id, t.cp_id, t.practice_id
+  FROM member_months mm
+  JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
+  LEFT JOIN counted c USING (person_id, month)
+  LEFT JOIN attribution t ON t.person_id = mm.person_id AND t.month = mm.month
+)
+-- One row per member and ACO/CP/practice combination in the quarter (usually one per
+-- member): its numerator and denominator are the sums over those member months, so every
+-- total is unchanged and there are about three times fewer rows to aggregate.
+SELECT period_id, person_id, max(month) AS attr_month,
+       sum(events) AS numerator,
+       count(*) AS denominator
+FROM unit
+GROUP BY period_id, person_id, aco_id, cp_id, practice_id

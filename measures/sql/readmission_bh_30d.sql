@@ -1,0 +1,35 @@
+-- 30-day behavioural-health readmissions. Index stays: hospital inpatient stays (type of bill
+-- 11x) with a principal mental-illness or substance-use diagnosis (value sets
+-- mental_illness_dx, sud_dx), members 18-64 at discharge, discharged from the start of the
+-- 12-month window up to 30 days before its end; excluded: discharges to another hospital
+-- (status 02, 05) and deaths (20). Numerator: another such behavioural-health stay admitted
+-- 1 to 30 days after the discharge.
+WITH bh_stay AS (
+  SELECT *
+  FROM inpatient_stay
+  WHERE left(bill_type_code, 2) = '11'
+    AND (in_value_set(principal_dx, 'mental_illness_dx') OR in_value_set(principal_dx, 'sud_dx'))
+),
+index_stay AS (
+  SELECT p.period_id, s.claim_id, s.person_id, s.discharge_date
+  FROM bh_stay s
+  JOIN periods p
+    ON s.discharge_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
+  JOIN person m ON m.person_id = s.person_id
+  WHERE year(s.discharge_date) - m.birth_year BETWEEN 18 AND 64
+    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20')
+),
+readmitted AS (
+  SELECT DISTINCT i.period_id, i.claim_id
+  FROM index_stay i
+  JOIN bh_stay r
+    ON r.person_id = i.person_id
+   AND r.claim_id <> i.claim_id
+   AND r.admission_date > i.discharge_date
+   AND r.admission_date <= i.discharge_date + INTERVAL 30 DAY
+)
+SELECT i.period_id, i.person_id, i.discharge_date AS attr_month,
+       CASE WHEN r.claim_id IS NULL THEN 0 ELSE 1 END AS numerator,
+       1 AS denominator
+FROM index_stay i
+LEFT JOIN readmitted r USING (period_id, claim_id)

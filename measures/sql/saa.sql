@@ -1,0 +1,97 @@
+-- Adherence to antipsychotic medications for people with schizophrenia (adapted from NCQA
+-- HEDIS SAA). Units: members aged 18+ at the end of the 12-month window, enrolled at least 11
+-- of its 12 months and in its last month, with schizophrenia or schizoaffective disorder (one
+-- inpatient claim, or claims on two different days, with the diagnosis in the window) and
+-- antipsychotic fills on at least two different days in the window.
+-- Excluded: members with dementia (a diagnosis in the window).
+-- Numerator: proportion of days covered (PDC) by an antipsychotic of at least 80%, from the
+-- first fill in the window (index prescription start date) to the end of the window.
+-- Refills of the same drug (same 9-digit NDC product code) that overlap shift forward: each
+-- fill starts the day after the earlier supply of that drug ends. Days covered by different
+-- drugs count once. Supply after the window's end is not counted.
+WITH scz_claim AS (  -- claims with the diagnosis in any position
+  SELECT DISTINCT c.person_id, c.claim_id, c.claim_start_date,
+         c.claim_type = 'institutional' AND left(c.bill_type_code, 2) IN ('11', '12') AS inpatient
+  FROM medical_claim c
+  WHERE c.claim_id IN (
+    SELECT claim_id FROM claim_diagnosis
+    WHERE in_value_set(code, 'schizophrenia_dx'))
+),
+diagnosed AS (
+  SELECT p.period_id, s.person_id
+  FROM scz_claim s
+  JOIN periods p ON s.claim_start_date BETWEEN p.window_start AND p.period_end
+  GROUP BY ALL
+  HAVING bool_or(s.inpatient) OR count(DISTINCT s.claim_start_date) >= 2
+),
+fill AS (  -- antipsychotic fills in each period's window
+  SELECT p.period_id, f.person_id, f.claim_id, left(f.ndc_code, 9) AS drug,
+         f.dispensing_date, f.days_supply
+  FROM pharmacy_claim f
+  JOIN periods p ON f.dispensing_date BETWEEN p.window_start AND p.period_end
+  WHERE f.ndc_code IN (
+    SELECT code FROM value_set WHERE value_set = 'ndc_drug_class' AND drug_class = 'antipsychotic')
+),
+eligible AS (
+  SELECT d.period_id, d.person_id, p.period_end,
+         (SELECT min(f.dispensing_date) FROM fill f
+          WHERE f.period_id = d.period_id AND f.person_id = d.person_id) AS first_fill
+  FROM diagnosed d
+  JOIN periods p USING (period_id)
+  JOIN person m ON m.person_id = d.person_id
+  JOIN period_enrollment e
+    ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
+  WHERE year(p.period_end) - m.birth_year >= 18
+    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND (SELECT count(DISTINCT f.dispensing_date) FROM fill f
+         WHERE f.period_id = d.period_id AND f.person_id = d.person_id) >= 2
+    AND NOT EXISTS (
+      SELECT 1 FROM claim_diagnosis x
+      WHERE x.person_id = d.person_id AND in_value_set(x.code, 'dementia_dx')
+        AND x.claim_start_date BETWEEN p.window_start AND p.period_end)
+),
+ordered AS (  -- day numbers, and the supply of the same drug dispensed before each fill
+  SELECT f.period_id, f.person_id, f.drug, f.days_supply,
+         f.dispensing_date - DATE '1970-01-01' AS fill_day,
+         coalesce(CAST(sum(f.days_supply) OVER (
+           PARTITION BY f.period_id, f.person_id, f.drug
+           ORDER BY f.dispensing_date, f.claim_id
+           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS supply_before,
+         CAST(sum(f.days_supply) OVER (
+           PARTITION BY f.period_id, f.person_id, f.drug
+           ORDER BY f.dispensing_date, f.claim_id
+           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS supply_through
+  FROM fill f
+  JOIN eligible e USING (period_id, person_id)
+),
+shifted AS (
+  -- A fill starts on its own day or the day after the drug's earlier supply runs out,
+  -- whichever is later. Unrolled, its last covered day is
+  -- supply_through - 1 + max over earlier-or-same fills j of (fill_day_j - supply_before_j).
+  SELECT period_id, person_id, days_supply,
+         supply_through - 1 + max(fill_day - supply_before) OVER (
+           PARTITION BY period_id, person_id, drug
+           ORDER BY fill_day, supply_through
+           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS last_day
+  FROM ordered
+),
+covered_day AS (
+  SELECT DISTINCT period_id, person_id,
+         unnest(range(last_day - days_supply + 1, last_day + 1)) AS day
+  FROM shifted
+),
+pdc AS (
+  SELECT e.period_id, e.person_id,
+         count(c.day) FILTER (
+           WHERE c.day BETWEEN e.first_fill - DATE '1970-01-01'
+                           AND e.period_end - DATE '1970-01-01') AS days_covered,
+         e.period_end - e.first_fill + 1 AS treatment_days
+  FROM eligible e
+  LEFT JOIN covered_day c USING (period_id, person_id)
+  GROUP BY ALL
+)
+SELECT e.period_id, e.person_id, e.period_end AS attr_month,
+       CASE WHEN p.days_covered >= 0.8 * p.treatment_days THEN 1 ELSE 0 END AS numerator,
+       1 AS denominator
+FROM eligible e
+JOIN pdc p USING (period_id, person_id)

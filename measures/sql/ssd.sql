@@ -1,0 +1,75 @@
+-- Diabetes screening for people with schizophrenia or bipolar disorder who use antipsychotic
+-- medications (adapted from NCQA HEDIS SSD).
+-- Units: members aged 18-64 at the end of the 12-month window, enrolled at least 11 of its 12
+-- months and in its last month, with schizophrenia, schizoaffective or bipolar disorder (one
+-- inpatient claim, or claims on two different days, with the diagnosis in the window), and
+-- at least one antipsychotic fill in the window.
+-- Excluded: members with diabetes (a diabetes diagnosis or a diabetes medication fill in the
+-- window or the 12 months before it).
+-- Numerator: a glucose or HbA1c test in the window (claim code or clinical result).
+WITH smi_claim AS (  -- claims with the diagnosis in any position
+  SELECT DISTINCT c.person_id, c.claim_id, c.claim_start_date,
+         c.claim_type = 'institutional' AND left(c.bill_type_code, 2) IN ('11', '12') AS inpatient
+  FROM medical_claim c
+  WHERE c.claim_id IN (
+    SELECT claim_id FROM claim_diagnosis
+    WHERE in_value_set(code, 'schizophrenia_dx') OR in_value_set(code, 'bipolar_dx'))
+),
+diagnosed AS (
+  SELECT p.period_id, s.person_id
+  FROM smi_claim s
+  JOIN periods p ON s.claim_start_date BETWEEN p.window_start AND p.period_end
+  GROUP BY ALL
+  HAVING bool_or(s.inpatient) OR count(DISTINCT s.claim_start_date) >= 2
+),
+antipsychotic_fill AS (
+  SELECT person_id, dispensing_date
+  FROM pharmacy_claim
+  WHERE ndc_code IN (
+    SELECT code FROM value_set WHERE value_set = 'ndc_drug_class' AND drug_class = 'antipsychotic')
+),
+diabetes_event AS (
+  SELECT person_id, claim_start_date AS event_date
+  FROM claim_diagnosis WHERE in_value_set(code, 'diabetes_dx')
+  UNION
+  SELECT person_id, dispensing_date
+  FROM pharmacy_claim
+  WHERE ndc_code IN (
+    SELECT code FROM value_set
+    WHERE value_set = 'ndc_drug_class'  -- the group, or its drugs' own class names
+      AND drug_class IN ('diabetes', 'antidiabetic', 'insulin'))
+),
+eligible AS (
+  SELECT d.period_id, d.person_id, p.window_start, p.period_end
+  FROM diagnosed d
+  JOIN periods p USING (period_id)
+  JOIN person m ON m.person_id = d.person_id
+  JOIN period_enrollment e
+    ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
+  WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND 64
+    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND EXISTS (
+      SELECT 1 FROM antipsychotic_fill f
+      WHERE f.person_id = d.person_id
+        AND f.dispensing_date BETWEEN p.window_start AND p.period_end)
+    AND NOT EXISTS (
+      SELECT 1 FROM diabetes_event x
+      WHERE x.person_id = d.person_id
+        AND x.event_date BETWEEN p.window_start - INTERVAL 12 MONTH AND p.period_end)
+),
+test AS (
+  SELECT person_id, claim_start_date AS test_date
+  FROM medical_claim
+  WHERE in_value_set(hcpcs_code, 'glucose_test') OR in_value_set(hcpcs_code, 'hba1c_test')
+  UNION
+  SELECT person_id, result_date
+  FROM clinical_result
+  WHERE in_value_set(loinc_code, 'glucose_test') OR in_value_set(loinc_code, 'hba1c_test')
+)
+SELECT e.period_id, e.person_id, e.period_end AS attr_month,
+       CASE WHEN EXISTS (
+         SELECT 1 FROM test t
+         WHERE t.person_id = e.person_id AND t.test_date BETWEEN e.window_start AND e.period_end
+       ) THEN 1 ELSE 0 END AS numerator,
+       1 AS denominator
+FROM eligible e

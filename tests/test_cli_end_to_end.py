@@ -1,0 +1,94 @@
+"""End to end: `scorecard build` on the committed demo marts into a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from scorecard.cli import main
+from scorecard.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+PERSON_ID = re.compile(r"\bP\d{7}\b")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    result = CliRunner().invoke(main, ["build", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_default_period_is_latest_complete_quarter(site: Path) -> None:
+    versions = json.loads((site / "versions.json").read_text())
+    assert versions[0]["version"] == "2025Q4"
+    assert versions[0]["aliases"] == ["latest"]
+    assert set(versions[0]) >= {"version", "title", "aliases"}
+    assert "2025Q4" in (site / "index.html").read_text()
+
+
+def test_home_links_every_level_index_and_indexes_link_every_entity(site: Path) -> None:
+    version = site / "2025Q4"
+    home = (version / "index.html").read_text()
+    orgs = pd.read_csv(ROOT / "data" / "demo" / "organization.csv", dtype=str)
+    for level in ("aco", "cp", "practice"):
+        assert f'href="{level}/index.html"' in home
+        index = (version / level / "index.html").read_text()
+        published = {p.stem for p in (version / level).glob("*.html")} - {"index"}
+        assert published, f"no {level} pages"
+        assert published <= set(orgs.org_id)
+        for org_id in published:
+            assert f'href="{org_id}.html"' in index
+
+
+def test_scorecard_page_has_results_and_trend_charts(site: Path) -> None:
+    page = (site / "2025Q4" / "aco" / "ACO01.html").read_text()
+    assert "Emergency room visits" in page
+    assert page.count('class="sc-chart"') + page.count("sc-chart ") >= 1
+    assert "plotly.min.js" in page
+    assert "Plotly.newPlot" not in page, "plotly.js is served once, never inlined"
+    assert len(list((site / "2025Q4").rglob("plotly.min.js"))) == 1
+
+
+def test_entity_pages_are_not_in_the_nav(site: Path) -> None:
+    home = (site / "2025Q4" / "index.html").read_text()
+    nav = home[home.find('<nav class="md-nav md-nav--primary"') :]
+    nav = nav[: nav.find("</nav>")]
+    assert "ACO01.html" not in nav
+
+
+def test_downloads_hold_aggregates_only(site: Path) -> None:
+    downloads = site / "2025Q4" / "downloads"
+    csv = pd.read_csv(downloads / "results.csv")
+    parquet = pd.read_parquet(downloads / "results.parquet")
+    assert len(csv) == len(parquet) > 0
+    assert "person_id" not in csv.columns
+    shown = csv[csv["numerator"].notna()]
+    assert not shown["numerator"].between(1, 10).any(), "counts of 1-10 are never published"
+    text = (downloads / "results.csv").read_text()
+    assert not PERSON_ID.search(text)
+
+
+def test_every_spec_is_listed_as_json() -> None:
+    result = CliRunner().invoke(main, ["measures", "list", "--format", "json"])
+    assert result.exit_code == 0
+    listed = json.loads(result.output)
+    specs = load_specs(ROOT / "measures")
+    assert [m["id"] for m in listed] == [s.id for s in specs]
+    assert {"id", "title", "family", "kind", "direction"} <= set(listed[0])
+    foundation = {"total_cost_pmpm", "ed_visits", "readmission_30d", "fuh_7d",
+                  "cp_engagement_150d", "hba1c_testing"}
+    assert foundation <= {m["id"] for m in listed}
+
+
+def test_measures_show_explains_in_plain_words() -> None:
+    result = CliRunner().invoke(main, ["measures", "show", "ed_visits", "--lang", "es"])
+    assert result.exit_code == 0
+    assert "emergencias" in result.output
+    assert CliRunner().invoke(main, ["measures", "show", "no_such_measure"]).exit_code == 2

@@ -1,0 +1,274 @@
+"""Claims (cost and use) measures on the hand-readable fixtures tests/fixtures/marts/claims_use
+and tests/fixtures/marts/risk.
+
+claims_use covers 2024 (periods 2024Q1-2024Q4; 12-month measures only have 2024Q4). Members
+K1-K10, ages in 2024: K1 44 (female), K2 49, K3 34 (female, enrolled Jan 1-May 15), K4 64
+(gap in April and May), K5 69 (female; ACO A1 Jan-May, A2 Jun-Dec), K6 79, K7 14 (female), K8
+39, K9 29 (female), K10 54. ACO A1: K1, K2, K6, K8, K10 (and K5 to May); A2: K3, K4, K7, K9
+(and K5 from June). Claim ids: S* acute stays, Q* 2024Q1 claims of every service category,
+E* ED visits, V* office visits, P* surgeons' claims, R* pharmacy claims. Expected values are
+worked out by hand in the comments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scorecard import engine
+from scorecard.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+MARTS = ROOT / "tests" / "fixtures" / "marts"
+CATEGORIES = ("inpatient", "outpatient", "ed", "professional", "ltss", "pharmacy")
+
+
+def _run(fixture: str):
+    # Only the claims family is run, to keep the tests fast; the other families have their own.
+    specs = [s for s in load_specs(ROOT / "measures") if s.family == "claims"]
+    run = engine.run(MARTS / fixture, ROOT / "measures" / "value_sets", specs)
+    assert run.period_id == "2024Q4"
+    assert run.periods == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    return run.results
+
+
+@pytest.fixture(scope="module")
+def results():
+    return _run("claims_use")
+
+
+@pytest.fixture(scope="module")
+def risk_results():
+    return _run("risk")
+
+
+def cell(
+    results, measure, period="2024Q4", level="program", entity="ALL", stratum="all", value="all"
+):
+    rows = results[
+        (results.measure_id == measure)
+        & (results.period_id == period)
+        & (results.level == level)
+        & (results.entity_id == entity)
+        & (results.stratum == stratum)
+        & (results.stratum_value == value)
+    ]
+    assert len(rows) == 1, f"expected one row for {measure} {period} {level} {entity}"
+    row = rows.iloc[0]
+    return row.numerator, row.denominator
+
+
+def test_member_months(results):
+    # 2024Q2: K1, K2, K6-K10 x 3 = 21, K3 Apr-May 2, K4 Jun 1 (gap Apr-May), K5 3 = 27 member
+    # months. K5 changes ACO in June, so she is two units (A1 Apr-May, A2 Jun): 11 units.
+    assert cell(results, "member_months", "2024Q2") == (27, 11)
+    # A1: K1, K2, K6, K8, K10 x 3 + K5 2 = 17 in 6 units; A2: K3 2, K4 1, K5 1, K7 3, K9 3 = 10.
+    assert cell(results, "member_months", "2024Q2", "aco", "A1") == (17, 6)
+    assert cell(results, "member_months", "2024Q2", "aco", "A2") == (10, 5)
+    assert cell(results, "member_months", "2024Q1") == (30, 10)
+
+
+def test_pmpm_by_service_category(results):
+    # 2024Q1, 30 member months (everyone enrolled Jan-Mar):
+    #   inpatient     S1 (type of bill 111, two lines 3,000 + 500) + Q01 (POS 21) 200 = 3,700
+    #   ed            Q02 (131 with an 0450 line: the whole claim, 600 + 100) + Q03 (POS 23) 150
+    #   outpatient    Q04 (131 without an ED line) 1,200 + Q05 (type of bill 0771) 180 = 1,380
+    #   professional  Q06 90 + Q07 88 + Q08 20 + Q09 (POS 31 is professional) 120 = 318
+    #   ltss          Q10 (skilled nursing 211) 5,000 + Q11 (T1019 personal care) 400 + Q12
+    #                 (home health 321) 300 = 5,700
+    #   pharmacy      R1-R4: 50 + 30 + 200 + 190 = 470
+    expected = {
+        "inpatient": 3700,
+        "ed": 850,
+        "outpatient": 1380,
+        "professional": 318,
+        "ltss": 5700,
+        "pharmacy": 470,
+    }
+    for category, paid in expected.items():
+        assert cell(results, f"pmpm_{category}", "2024Q1") == (paid, 30), category
+    assert cell(results, "total_cost_pmpm", "2024Q1") == (12418, 30)
+    assert cell(results, "pmpm_outpatient", "2024Q1", "aco", "A2") == (1380, 12)
+
+
+@pytest.mark.parametrize("fixture", ["claims_use", "basic"])
+def test_service_categories_add_up_to_total_cost(fixture, results):
+    res = results if fixture == "claims_use" else _run("basic")
+    keys = ["period_id", "level", "entity_id", "stratum", "stratum_value"]
+    total = res[res.measure_id == "total_cost_pmpm"].set_index(keys)
+    parts = res[res.measure_id.isin([f"pmpm_{c}" for c in CATEGORIES])]
+    summed = parts.groupby(keys)[["numerator", "denominator"]].agg(
+        {"numerator": "sum", "denominator": "max"}
+    )
+    summed.columns = ["numerator_parts", "denominator_parts"]
+    joined = total.join(summed)
+    assert len(joined) > 0
+    assert (joined.numerator - joined.numerator_parts).abs().max() < 1e-6
+    assert (joined.denominator == joined.denominator_parts).all()
+
+
+def test_rx_scripts(results):
+    # 2024Q1: R1-R4 = 4 prescriptions over 30 member months. Behavioural-health classes: R2
+    # (antidepressant), R3 (antipsychotic), R4 (buprenorphine, listed under two classes in
+    # ndc_drug_class but counted once) = 3; R1 is a statin.
+    assert cell(results, "rx_scripts", "2024Q1") == (4, 30)
+    assert cell(results, "rx_bh_scripts", "2024Q1") == (3, 30)
+    assert cell(results, "rx_bh_scripts", "2024Q1", "aco", "A2") == (2, 12)
+
+
+def test_acute_admissions(results):
+    # 2024Q3, 27 member months (K3 left in May): K2 S2 + S3 (S2 discharged to another hospital,
+    # status 02, S3 admitted the same day: one admission), K8 S4 + S5 (interim bill and final
+    # bill of one admission on Aug 1: one), K10 S6 (Sep 30), K5 S7 and S8 (next-day
+    # readmission, not a transfer: two), K4 S23 and S24 = 7. K3's S21 (Aug) is not counted:
+    # not enrolled.
+    assert cell(results, "acute_admissions", "2024Q3") == (7, 27)
+    assert cell(results, "acute_admissions", "2024Q1") == (1, 30)
+
+
+def test_frequent_ed_users(results):
+    # Members enrolled in 2024: K1-K10. ED visits (distinct dates): K9 Apr 10, Jun 20 (E02 and
+    # E03 the same day: one), Aug 15, Nov 2 = 4: frequent. K4 has 4 ED dates but Apr 20 is in
+    # his enrollment gap: 3. Everyone else has 2 or fewer.
+    assert cell(results, "frequent_ed_users") == (1, 10)
+    assert cell(results, "frequent_ed_users", level="aco", entity="A2") == (1, 5)
+
+
+def test_non_emergent_ed(results):
+    # 2024Q4, 27 member months: E05 K9 Nov 2 (J069 upper respiratory infection), E10 + E11 K1
+    # Oct 5 (facility line R079 chest pain, professional line R519 headache: one of the visit's
+    # lines is enough), E13 K10 Dec 1 (M5450 low back pain) = 3. Not counted: E12 K2 Oct 12
+    # (asthma J45909, but admitted Oct 13), E14 (injury), E15 K7 (H1010 acute atopic
+    # conjunctivitis: not in the seed's list), E16 K3 (not enrolled).
+    assert cell(results, "non_emergent_ed", "2024Q4") == (3, 27)
+    assert cell(results, "non_emergent_ed", "2024Q4", "aco", "A1") == (2, 15)
+
+
+def test_acsc_admissions(results):
+    # ACSC admissions, members 18-74: K2 S9 (asthma J45909, 35-49) and S10 (hypertension I10,
+    # 35-49), K4 S11 (COPD J441 at 64, 50-64), K5 S7 (PQI 16: E119 on the stay and amputation
+    # CPT 28820 on P16 during it, 65-74) = 4. Not counted: K8 S13 (heart failure, but admitted
+    # the day S12 was discharged: transfer), K9 S18 (COPD at 29), K1 S17 (UTI with a pregnancy
+    # code), K10 S16 (amputation with a traumatic amputation code), K6 S14 (79), K7 S15 (14),
+    # K3 S21 (not enrolled).
+    # Member months 18-74: 18-34 K3 5 + K9 12 = 17; 35-49 K1, K2, K8 = 36; 50-64 K4 10 + K10
+    # 12 = 22; 65-74 K5 12: 87 in all. Program rate R = 4/87 per member month; band rates
+    # 0/17, 2/36, 1/22, 1/12. Each member month's denominator is (band rate / R) / 12, so the
+    # program's denominator is (4 / R) / 12 = 87/12 = 7.25 member years: 4 / 7.25 x 100,000.
+    assert cell(results, "acsc_admissions") == (4, pytest.approx(7.25))
+    # A1 (K1, K2, K8 36 months at 35-49, K10 12 at 50-64, K5 Jan-May 5 at 65-74): observed 2
+    # (K2); expected 36 x 2/36 + 12/22 + 5/12 = 2.962...; denominator = expected x 87/48.
+    a1_expected = 2 + 12 / 22 + 5 / 12
+    assert cell(results, "acsc_admissions", level="aco", entity="A1") == (
+        2,
+        pytest.approx(a1_expected * 87 / 48),
+    )
+    # A2 (K3, K9 at 18-34, K4 10 months at 50-64, K5 Jun-Dec 7): observed 2 (K4, K5).
+    assert cell(results, "acsc_admissions", level="aco", entity="A2") == (
+        2,
+        pytest.approx((10 / 22 + 7 / 12) * 87 / 48),
+    )
+    value = results.query(
+        "measure_id == 'acsc_admissions' and level == 'program' and stratum == 'all'"
+    ).value.iloc[0]
+    assert value == pytest.approx(4 / 7.25 * 100_000)
+
+
+def test_readmission_30d_observed_to_expected(results):
+    # Index stays (18-64, discharged by Dec 1, not transfers, deaths or interim bills):
+    #   female 35-49: S1, S17 (K1)                      readmitted: none       rate 0/2
+    #   male 35-49:   S3, S9, S10 (K2), S5, S13 (K8)   S9 (S10 on Nov 1)      rate 1/5
+    #   male 50-64:   S6, S22 (K10), S11, S23, S24 (K4) S23 (S24 on Sep 20)    rate 1/5
+    #                 (S6 -> S22 is a planned chemotherapy stay: not a readmission)
+    #   female 18-34: S18, S19, S20 (K9), S21 (K3)      S18 (S19), S19 (S20)   rate 2/4
+    # Excluded: S2, S12 (status 02), S4 (interim bill, status 30), S7, S8, S14 (65+), S15 (14),
+    # S16 (discharged Dec 12). Program: observed 4, expected 4.
+    assert cell(results, "readmission_30d_oe") == (4, pytest.approx(4.0))
+    units = results.query(
+        "measure_id == 'readmission_30d_oe' and level == 'program' and stratum == 'all'"
+    ).units.iloc[0]
+    assert units == 16  # S4 (interim bill) would make 17
+    # A1 (K1, K2, K8, K10): observed 1 (S9); expected 2 x 0 + 5 x 0.2 + 2 x 0.2 = 1.4.
+    assert cell(results, "readmission_30d_oe", level="aco", entity="A1") == (
+        1,
+        pytest.approx(1.4),
+    )
+    # A2 (K4, K9; K3 has no attribution in August): observed 3; expected 3 x 0.5 + 3 x 0.2.
+    assert cell(results, "readmission_30d_oe", level="aco", entity="A2") == (
+        3,
+        pytest.approx(2.1),
+    )
+
+
+def test_readmission_bh_30d(results):
+    # Behavioural-health index stays: S19 (K9, depression F329; S20 for alcohol use F1020 18
+    # days later: yes), S20 (no), S23 (K4, schizophrenia F200; S24 on Sep 20 is not a
+    # behavioural-health stay: no).
+    assert cell(results, "readmission_bh_30d") == (1, 3)
+
+
+def test_continuity_of_care(results):
+    # Office visits (distinct date x provider) in 2024, members with 3 or more:
+    #   K1  4 visits, all N1                        COC = (16 - 4) / (4 x 3) = 1
+    #   K2  Q06, V05 N1, V06 N2, V07 N3             COC = (4 + 1 + 1 - 4) / 12 = 1/6
+    #   K8  V08, V09 N1, V10 N2                     COC = (4 + 1 - 3) / 6 = 1/3
+    #   K10 V11, V12 billing NPI B1 (no rendering), V13 rendering N4: 1/3
+    #   K5  three providers on the same day         COC = 0
+    # Out: K6 (V17 and V18 are one visit: 2 in all), K9 (2 visits), K7 (90834 is not an office
+    # visit code), K4 (1). Sum = 1 + 1/6 + 1/3 + 1/3 + 0 = 11/6 over 5 members.
+    assert cell(results, "continuity_of_care") == (pytest.approx(11 / 6), 5)
+    # Fragmentation 1 - COC: 0, 2/3, 2/3, 5/6, 1; 75th percentile (linear) = 5/6 (K2, not
+    # above it). Above: K5 only.
+    assert cell(results, "fragmented_care") == (1, 5)
+    assert cell(results, "fragmented_care", level="aco", entity="A2") == (1, 1)
+
+
+def test_risk_score(risk_results):
+    # CMS-HCC V24 factors (value set cms_hcc_v24_coefficient), age at 2024-12-31:
+    #   R1 female 34, CND: F0_34 0.241 + HCC57 schizophrenia (F200) 0.352 + HCC55 substance
+    #      use (F1120) 0.279 + HCC18 (E1165; drops HCC19 from E119) 0.351 + substance use x
+    #      psychiatric interaction 0.138 + D3 0 = 1.361
+    #   R2 male 69, CNA: M65_69 0.308 + HCC85 heart failure (I5023) 0.331 + HCC111 COPD (J449)
+    #      0.335 + HCC19 (E119) 0.105 + HCC137 CKD 4 (N184) 0.289 + HCC2 sepsis (A419) 0.352 +
+    #      DIABETES_CHF 0.121 + CHF_gCopdCF 0.155 + HCC85_gRenal 0.156 + D5 0.042 = 2.194
+    #   R3 sex unknown (female factors), 24: F0_34 0.241 (Z0000 maps to no HCC)
+    #   R4 male 44, enrolled in January only: M35_44 0.199 (F329 maps to no HCC in V24)
+    # These equal hccpy 0.1.9's HCCEngine("24").profile(...)["risk_score"].
+    assert cell(risk_results, "risk_score_avg") == (pytest.approx(3.995), 4)
+    assert cell(risk_results, "risk_score_avg", level="aco", entity="A2") == (
+        pytest.approx(2.435),
+        2,
+    )
+
+
+def test_risk_adjusted_pmpm(risk_results):
+    # 2024Q1: scores use the diagnoses of the 12 months ending Mar 31, i.e. only Q1's: R1 F200,
+    # F1120 (C1) -> 0.241 + 0.352 + 0.279 + 0.138 = 1.010 (E119, E1165 come later); R2 I5023,
+    # J449 (C4) -> 0.308 + 0.331 + 0.335 + CHF_gCopdCF 0.155 = 1.129; R3 0.241; R4 0.199.
+    # Member months: R1, R2, R3 x 3 + R4 1 = 10; mean score per member month m = (3 x (1.010 +
+    # 1.129 + 0.241) + 0.199) / 10 = 0.7339. Paid: R1 100 + 60 (pharmacy), R2 150, R3 120, R4 0
+    # = 430. The program's relative risks add up to its member months: 430 / 10.
+    assert cell(risk_results, "risk_adjusted_pmpm", "2024Q1") == (430, pytest.approx(10))
+    m = 0.7339
+    # A1 (R1, R4): 160 over (3 x 1.010 + 0.199) / m relative-risk member months.
+    assert cell(risk_results, "risk_adjusted_pmpm", "2024Q1", "aco", "A1") == (
+        160,
+        pytest.approx((3 * 1.010 + 0.199) / m),
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "start", "end"),
+    [
+        ("risk_score_avg", "risk_adjusted_pmpm", "demographic AS (", "GROUP BY t.period_id"),
+        ("continuity_of_care", "fragmented_care", "WITH visit AS (", "HAVING sum(v.n) >= 3"),
+    ],
+)
+def test_shared_sql_blocks_stay_in_sync(first, second, start, end):
+    # These pairs repeat a block of CTEs (a measure's SQL cannot import another's): keep equal.
+    def block(measure):
+        sql = (ROOT / "measures" / "sql" / f"{measure}.sql").read_text(encoding="utf-8")
+        return sql[sql.index(start) : sql.index(end)]
+
+    assert block(first) == block(second)

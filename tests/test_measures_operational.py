@@ -1,0 +1,205 @@
+"""Operational (CP activity) measures on the hand-readable fixture tests/fixtures/marts/cp_ops.
+
+The fixture covers 2024 (claims from Jan 5 to Dec 27, so periods 2024Q1-2024Q4; 12-month
+measures only have 2024Q4). CP C1 is a BH CP (members O1, O2, O3, O8, O9, O11, O13), C2 an
+LTSS CP (O4, O5, O6, O7, O10, O12); N1 has no CP. Everyone is enrolled all of 2024 except O8
+(died: enrolled and assigned to C1 until 2024-08-01). C1 members are attributed to ACO A1,
+C2 members to A2. Jan 1 2024 was a Monday. Expected values are worked out by hand below from
+the fixture's cp_enrollment.csv, cp_activity.csv (ids A01-A32) and medical_claim.csv.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scorecard import engine
+from scorecard.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+CP_OPS = ROOT / "tests" / "fixtures" / "marts" / "cp_ops"
+
+
+@pytest.fixture(scope="module")
+def results():
+    # Only the operational family is run, to keep the tests fast.
+    specs = [s for s in load_specs(ROOT / "measures") if s.family == "operational"]
+    run = engine.run(CP_OPS, ROOT / "measures" / "value_sets", specs)
+    assert run.period_id == "2024Q4"
+    assert run.periods == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    return run.results
+
+
+def cell(
+    results, measure, period="2024Q4", level="program", entity="ALL", stratum="all", value="all"
+):
+    rows = results[
+        (results.measure_id == measure)
+        & (results.period_id == period)
+        & (results.level == level)
+        & (results.entity_id == entity)
+        & (results.stratum == stratum)
+        & (results.stratum_value == value)
+    ]
+    assert len(rows) == 1, f"expected one row for {measure} {period} {level} {entity}"
+    row = rows.iloc[0]
+    return row.numerator, row.denominator
+
+
+def median_of(results, measure, period="2024Q4", level="program", entity="ALL"):
+    rows = results.query(
+        "measure_id == @measure and period_id == @period and level == @level "
+        "and entity_id == @entity and stratum == 'all'"
+    )
+    assert len(rows) == 1
+    return rows.value.iloc[0], rows.denominator.iloc[0]
+
+
+def test_participation_form_30d(results):
+    # Deadline = assignment + 30 days, in 2024: O1 Feb 9 (form Feb 9, on the deadline: yes),
+    # O3 Jan 1 (window's first day; form Jan 2: no), O4 Dec 31 (window's last day; no form:
+    # no), O7 Mar 31 (left Mar 20 but signed Mar 10 first: counted, yes), O12 Jul 1 (form
+    # Jun 5: yes). Out: O2 (deadline 2023-12-31), O5 (2025-01-01), O6 (left Mar 20 without a
+    # form), O8-O11, O13 (deadlines in 2023).
+    assert cell(results, "cp_participation_form_30d") == (3, 5)
+    assert cell(results, "cp_participation_form_30d", level="cp", entity="C1") == (1, 2)
+    assert cell(results, "cp_participation_form_30d", level="cp", entity="C2") == (2, 3)
+    assert cell(results, "cp_participation_form_30d", stratum="cp_type", value="BH") == (1, 2)
+    assert cell(results, "cp_participation_form_30d", stratum="cp_type", value="LTSS") == (2, 3)
+    assert cell(results, "cp_participation_form_30d", level="aco", entity="A2") == (2, 3)
+
+
+def test_assessment_90d(results):
+    # Deadline = assignment + 90 days: O1 Apr 9 (assessed Apr 10, a day late: no), O2 Feb 29
+    # (assigned 2023-12-01; assessed Jan 15: yes), O3 Mar 1 (never: no), O12 Aug 30 (Jun 20:
+    # yes). Out: O6, O7 (left Mar 20, not assessed), O4, O5 (deadlines in 2025), O8-O11, O13
+    # (2023).
+    assert cell(results, "cp_assessment_90d") == (2, 4)
+
+
+def test_engagement_122d(results):
+    # Deadline = assignment + 122 days: O1 May 11 (care plan May 11: yes), O2 Apr 1 (plan Apr
+    # 2: no), O3 Apr 2 (none: no), O9 2024-01-01 (assigned 2023-09-01, the window's first day;
+    # plan 2023-12-15: yes), O12 Oct 1 (Jul 1: yes). Out: O6, O7 (left before the deadline
+    # without a plan), O4, O5 (2025), O8, O10, O11, O13 (2023).
+    assert cell(results, "cp_engagement_122d") == (3, 5)
+    assert cell(results, "cp_engagement_122d", level="cp", entity="C1") == (2, 4)
+    assert cell(results, "cp_engagement_122d", level="cp", entity="C2") == (1, 1)
+    practice = results.query("measure_id == 'cp_engagement_122d' and level == 'practice'")
+    assert practice.empty
+
+
+def test_annual_care_plan(results):
+    # Care plans due for renewal (plan + 12 months) in 2024, member still with the CP then:
+    # O8 plan 2023-06-01, due 2024-06-01 (A20 T2024 without U4 on May 1 is not a plan; A21
+    # T2024-U4 on Jun 2 is a day late: no); O9 plan 2023-12-15 (also recorded as A22, counted
+    # once), due 2024-12-15 (A24 renewal Nov 1: yes); O11 renewal A25 2023-12-10, due
+    # 2024-12-10 (A26 is by C2, not O11's CP: no). Out: O10 (left 2024-02-15, before its due
+    # date 2024-03-01), O11's first plan (due 2023-12-20), plans signed in 2024 (due in 2025).
+    assert cell(results, "cp_annual_care_plan") == (1, 3)
+
+
+def test_days_to_first_contact(results):
+    # First successful contact of the assignment's CP, in 2024: O1 Jan 15 (A01 on Jan 11 was
+    # an unsuccessful attempt): 5 days; O3 Jan 2: 31 days (assigned 2023-12-02); O4 Dec 1
+    # (successful_contact empty counts as a contact): 0; O7 Mar 3 (A18 is by another CP): 2;
+    # O12 Jun 3: 2. Out: O2, O8, O9, O11 (first contact in 2023), O6 (attempts only), O5, O10.
+    # Median of 0, 2, 2, 5, 31 = 2; C1: 5 and 31 -> 18; C2: 0, 2, 2 -> 2.
+    assert median_of(results, "cp_days_to_first_contact") == (2, 5)
+    assert median_of(results, "cp_days_to_first_contact", level="cp", entity="C1") == (18, 2)
+    assert median_of(results, "cp_days_to_first_contact", level="cp", entity="C2") == (2, 3)
+
+
+def test_days_to_participation_form(results):
+    # Forms signed in 2024: O1 30 days, O3 31, O5 0 (signed Nov 30, two days before the Dec 2
+    # assignment: counted as 0), O7 9, O12 4. Median of 0, 4, 9, 30, 31 = 9.
+    assert median_of(results, "cp_days_to_participation_form") == (9, 5)
+
+
+def test_days_to_engagement(results):
+    # Care plans signed in 2024: O1 122 days, O2 123 (2023-12-01 to 2024-04-02), O12 30.
+    # Median 122; C1: 122 and 123 -> 122.5.
+    assert median_of(results, "cp_days_to_engagement") == (122, 3)
+    assert median_of(results, "cp_days_to_engagement", level="cp", entity="C1") == (122.5, 2)
+
+
+def test_followup_discharge_3_business_days(results):
+    # Discharges of assigned members (deadline = 3rd Monday-Friday after the discharge day):
+    #   M01 O1 Fri Mar 8 -> Wed Mar 13: A03 T2038 on Mar 13 (the deadline): yes
+    #   M02 O3 Wed May 15 -> Mon May 20: A12 on May 17 is an unsuccessful attempt, A13 May 21
+    #       is late: no
+    #   M03 O9 skilled nursing (211) Sat Jul 6 -> Wed Jul 10: A23 contact on the discharge
+    #       day: yes
+    #   M06 O2 Mon Jun 10 -> Thu Jun 13: A09 Jun 12: yes
+    #   M07 O7 Mon Mar 18 -> Thu Mar 21 (O7 still assigned on Mar 18): nothing: no
+    #   M09 O4 Tue Dec 24 -> Fri Dec 27: no
+    #   M12 O11 skilled nursing Thu Dec 5 -> Tue Dec 10: no
+    #   M13 O12 same-day stay Mon Sep 9 -> Thu Sep 12: A32 Sep 10 (contact flag empty): yes
+    # Excluded: M05 O2 Jun 3 (readmitted Jun 5, before its Jun 6 deadline), M04 O8 (died,
+    # status 20), M08 O6 (left the CP Mar 20, discharged Mar 25), M10 O5 Fri Dec 27 (deadline
+    # 2025-01-01 is after the window), M11 O11 interim bill (status 30, no discharge date).
+    assert cell(results, "cp_followup_discharge_3bd") == (4, 8)
+    assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C1") == (3, 5)
+    assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C2") == (1, 3)
+
+
+def test_followup_ed_7d(results):
+    # ED visits of assigned members up to Dec 24: E1 O1 Apr 10 (A04 Apr 17 = day 7: yes), E2 O3
+    # Aug 5 (A14 Aug 13 = day 8: no), E4 O12 Dec 24 (the last day allowed; A28 Dec 31: yes).
+    # Excluded: E3 O7 Mar 15 (admitted Mar 16), E5 O12 Dec 26 (less than 7 days left), E6 O6
+    # (no longer assigned), E7 N1 (no CP).
+    assert cell(results, "cp_followup_ed_7d") == (2, 3)
+    assert cell(results, "cp_followup_ed_7d", level="cp", entity="C1") == (1, 2)
+
+
+def test_qualifying_activities(results):
+    # 2024Q3 engaged member months (care plan signed by the month's end, assigned, enrolled):
+    # O1, O2, O9, O11, O12 x 3 + O8 Jul, Aug (left Aug 1) = 17. Qualifying activities: A05,
+    # A06 (O1; A07 is an unsuccessful attempt), A23 (O9), A27, A32 (O12) = 5. Not counted:
+    # A10 (H0023 is not a qualifying code), A14 (O3 has no care plan).
+    assert cell(results, "cp_qualifying_activities", "2024Q3") == (5, 17)
+    assert cell(results, "cp_qualifying_activities", "2024Q3", "cp", "C1") == (3, 14)
+    assert cell(results, "cp_qualifying_activities", "2024Q3", "cp", "C2") == (2, 3)
+
+
+def test_outreach_attempts(results):
+    # 2024Q1 assigned member months: C1 O1, O2, O3, O8, O9, O11 x 3 = 18; C2 O6 Mar, O7 Mar,
+    # O10 Jan-Feb = 4; 22 in all (O13 left 2023-12-31). Attempts while assigned: A01 (O1),
+    # A16, A17 (O6) = 3; A29 (O10, Feb 20) is after O10 left on Feb 15.
+    assert cell(results, "cp_outreach_attempts", "2024Q1") == (3, 22)
+    assert cell(results, "cp_outreach_attempts", "2024Q1", "cp", "C2") == (2, 4)
+
+
+def test_caseload(results):
+    # 2024Q3, each member's team = team of the latest activity by the month's end:
+    #   T1 (C1): Jul O1, O2, O8 = 3; Aug O2, O8 = 2 (O1 moved to T2 with A06); Sep O2 = 1
+    #   T2 (C1): Jul O3, O9 = 2; Aug O1, O3, O9 = 3; Sep 3
+    #   T3 (C2): O12 = 1 each month
+    # O11's activities have no care team. 9 team-months, 17 members in all.
+    assert cell(results, "cp_caseload", "2024Q3") == (17, 9)
+    assert cell(results, "cp_caseload", "2024Q3", "cp", "C1") == (14, 6)
+    rows = results.query("measure_id == 'cp_caseload'")
+    assert set(rows.level) == {"program", "cp"}
+    assert set(rows.stratum) == {"all"}
+
+
+def test_disenrollment(results):
+    # Assignments active in 2024: O1-O12 (O13 left 2023-12-31). Left in 2024: O6, O7 (Mar 20),
+    # O8 (Aug 1), O10 (Feb 15).
+    assert cell(results, "cp_disenrollment") == (4, 12)
+    assert cell(results, "cp_disenrollment", level="cp", entity="C2") == (3, 6)
+
+
+def test_community_tenure(results):
+    # Eligible days in 2024 (enrolled and assigned; 2024 has 366 days): O1 357 (from Jan 10),
+    # O2, O3, O9, O11 366 each, O8 214 (to Aug 1), O4 31, O5 30, O6 20, O7 20, O10 46, O12 214:
+    # 2,396 in all. Institutional days (admission to the day before discharge): M01 3, M02 2,
+    # M03 16 (Jun 20-Jul 5), M04 3, M05 2 + M06 5, M07 2, M09 4, M10 4, M11 30 (interim bill,
+    # Nov 1-30), M12 4, M13 1 (same day), P01 10 (place of service 55, Oct 1-10) = 86; M08 is
+    # after O6 left the CP. Community days = 2,396 - 86 = 2,310.
+    assert cell(results, "cp_community_tenure") == (2310, 2396)
+    # C1 (O1, O2, O3, O8, O9, O11): 357 + 4 x 366 + 214 = 2,035 days, 75 away (M01, M02, M03,
+    # M04, M05, M06, M11, M12, P01); C2: 361 days, 11 away (M07, M09, M10, M13).
+    assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (1960, 2035)
+    assert cell(results, "cp_community_tenure", level="cp", entity="C2") == (350, 361)

@@ -1,0 +1,95 @@
+"""Population-profile measures on tests/fixtures/marts/profile (a copy of basic/ plus rows).
+
+Added to basic/: P6 SUD (F11.20) and a second acute stay (Oct 1), P3 SUD (F10.20; P3 left in
+June), P10 asthma and COPD, P9 asthma, P4 ED visits on 4 days, P8 ED visits on 3 days.
+Units: members enrolled in December 2024 (P3 is not), attributed by December's attribution.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scorecard import engine
+from scorecard.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = ROOT / "tests" / "fixtures" / "marts" / "profile"
+MEASURES = [
+    "members",
+    "prevalence_smi",
+    "prevalence_sud",
+    "prevalence_diabetes",
+    "prevalence_asthma_copd",
+    "prevalence_hypertension",
+    "high_risk_share",
+]
+
+
+@pytest.fixture(scope="module")
+def results():
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in MEASURES]
+    assert sorted(s.id for s in specs) == sorted(MEASURES)
+    assert {s.family for s in specs} == {"profile"}
+    assert {s.stars.method for s in specs} == {"none"}
+    run = engine.run(PROFILE, ROOT / "measures" / "value_sets", specs)
+    assert run.period_id == "2024Q4"
+    return run.results
+
+
+def cell(results, measure, level="program", entity="ALL", stratum="all", value="all"):
+    rows = results[
+        (results.measure_id == measure)
+        & (results.period_id == "2024Q4")
+        & (results.level == level)
+        & (results.entity_id == entity)
+        & (results.stratum == stratum)
+        & (results.stratum_value == value)
+    ]
+    assert len(rows) == 1, f"expected one row for {measure} {level} {entity} {stratum} {value}"
+    row = rows.iloc[0]
+    return row.numerator, row.denominator
+
+
+def test_members_and_their_strata(results):
+    # Enrolled in December: P1, P2, P4, P5, P6, P7, P8, P9, P10 (P3 left on Jun 30).
+    assert cell(results, "members") == (9, 9)
+    # ACO A1: P1, P2, P5, P6, P7; A2: P4, P8, P9, P10. CP C1 (BH): P1, P6, P7; C2 (LTSS): P8, P9.
+    assert cell(results, "members", "aco", "A1") == (5, 5)
+    assert cell(results, "members", "aco", "A2") == (4, 4)
+    assert cell(results, "members", "cp", "C1") == (3, 3)
+    assert cell(results, "members", "cp", "C2") == (2, 2)
+    # Age in 2024 from birth year: 35-49 = P1 (44), P8 (39), P10 (49); 65+ = P4 (74), P5 (76).
+    assert cell(results, "members", stratum="age_band", value="35-49")[1] == 3
+    assert cell(results, "members", stratum="age_band", value="65+")[1] == 2
+    assert cell(results, "members", stratum="sex", value="female")[1] == 4  # P1, P5, P7, P9
+    assert cell(results, "members", stratum="cp_type", value="BH")[1] == 3
+    assert cell(results, "members", stratum="cp_type", value="LTSS")[1] == 2
+    assert cell(results, "members", stratum="cp_type", value="No CP")[1] == 4
+    assert cell(results, "members", stratum="language", value="Spanish")[1] == 1  # P9
+    practice = results.query("measure_id == 'members' and level == 'practice'")
+    assert practice.empty, "profile measures are for the program, ACOs and CPs"
+
+
+def test_prevalence(results):
+    # SMI: P7 (F20.0), P8 (F25.1), P9 (F20.0); P6's F32.9 is not a serious mental illness.
+    assert cell(results, "prevalence_smi") == (3, 9)
+    # SUD: P6 (F11.20); P3 also has one but is not enrolled in December.
+    assert cell(results, "prevalence_sud") == (1, 9)
+    # Diabetes: P1, P2, P4, P5 (E11.9); P3 left.
+    assert cell(results, "prevalence_diabetes") == (4, 9)
+    # Asthma or COPD: P9 (J45.30), P10 (J45.909 and J44.9).
+    assert cell(results, "prevalence_asthma_copd") == (2, 9)
+    # High blood pressure (I10, any position): P1, P2, P5, P10.
+    assert cell(results, "prevalence_hypertension") == (4, 9)
+    # By CP: C2 (P8, P9) both have SMI.
+    assert cell(results, "prevalence_smi", "cp", "C2") == (2, 2)
+
+
+def test_high_risk_share(results):
+    # Two or more conditions: P1 (diabetes, hypertension), P2 (same), P5 (same), P9 (SMI,
+    # asthma), P10 (hypertension, asthma/COPD). Two acute stays only: P6 (Mar 5, Oct 1).
+    # ED visits on four days only: P4 (P8's three days are not enough). Not high risk: P7, P8.
+    assert cell(results, "high_risk_share") == (7, 9)
+    assert cell(results, "high_risk_share", "cp", "C1") == (2, 3)  # P1, P6 (not P7)

@@ -1,0 +1,323 @@
+"""Quality measures (issue 3) on small hand-readable fixtures, one per group of related measures.
+
+Each fixture in tests/fixtures/marts/quality_*/ covers its measures' window edges, exclusions and
+enrollment gaps. Expected numerators and denominators are worked out by hand in the comments from
+the CSV files. Results are checked for period 2024Q4 (12-month window 2024-01-01..2024-12-31,
+so "Dec 1" is 30 days before its end) unless a test says otherwise. Only the measures a fixture
+was written for are run on it, which keeps the tests fast.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from scorecard import engine
+from scorecard.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+MARTS = ROOT / "tests" / "fixtures" / "marts"
+VALUE_SETS = ROOT / "measures" / "value_sets"
+
+IET = [
+    f"iet_{kind}{age}" for kind in ("initiation", "engagement") for age in ("", "_13_17", "_18plus")
+]
+
+
+@cache
+def all_specs():
+    """Return every measure spec, loaded once for this module."""
+    return load_specs(ROOT / "measures")
+
+
+def run_fixture(name: str, measure_ids: list[str]):
+    """Return the results of the given measures on fixture `name`."""
+    specs = [s for s in all_specs() if s.id in measure_ids]
+    assert sorted(s.id for s in specs) == sorted(measure_ids)
+    run = engine.run(MARTS / name, VALUE_SETS, specs)
+    assert run.period_id == "2024Q4"
+    assert run.skipped == {}
+    return run.results
+
+
+def cell(
+    results, measure, period="2024Q4", level="program", entity="ALL", stratum="all", value="all"
+):
+    """Return (numerator, denominator) of one result cell."""
+    rows = results[
+        (results.measure_id == measure)
+        & (results.period_id == period)
+        & (results.level == level)
+        & (results.entity_id == entity)
+        & (results.stratum == stratum)
+        & (results.stratum_value == value)
+    ]
+    assert len(rows) == 1, f"expected one row for {measure} {period} {level} {entity}"
+    row = rows.iloc[0]
+    return row.numerator, row.denominator
+
+
+# ------------------------------------------------------------------ follow-up (FUH 30, FUM, FUA)
+
+
+@pytest.fixture(scope="module")
+def followup():
+    return run_fixture("quality_followup", ["fuh_30d", "fum_7d", "fum_30d", "fua_7d", "fua_30d"])
+
+
+def test_fuh_30d(followup):
+    # MH discharges in Jan 1 - Dec 1: F1 Feb 10 (visit Mar 11 = day 30: yes), F2 Mar 1 (visit
+    # Apr 1 = day 31: no), F3 Dec 1, the last day (visit Dec 5: yes), F5 May 25 (visit Jun 20:
+    # yes). Excluded: F5 May 1 (readmitted May 20), F4 Dec 2 (after Dec 1), F6 (age 5), F7
+    # (died, status 20), M3's Apr 20 stay (principal J189, not mental illness).
+    assert cell(followup, "fuh_30d") == (3, 4)
+
+
+def test_fum(followup):
+    # Qualifying ED visits: M1 Jan 10 (F329), M1 Jan 25 (within 31 days of Jan 10: not counted),
+    # M1 Feb 10 (Jan 10 + 31: counted), M2 Mar 5 (principal injury, X78 self-harm in position
+    # 2), M5 Dec 1 (last day). Excluded: M3 (admitted Apr 20, 19 days after the ED visit), M4
+    # (age 5), M6 (Dec 2), M7 (F419 not principal), M8 (not enrolled in July, ED day + 30).
+    # M9 Aug 5 counts. Follow-up (visit with a principal MH diagnosis, ED day included):
+    # M1 Jan 17 = day 7; M1 Feb 10: none; M2 Mar 20 = day 15; M5 same day (ED day counts);
+    # M9 Aug 12 has principal J069 (no), Sep 4 = day 30.
+    assert cell(followup, "fum_7d") == (2, 5)  # M1 Jan 10, M5
+    assert cell(followup, "fum_30d") == (4, 5)  # + M2, M9
+
+
+def test_fua(followup):
+    # Qualifying ED visits: U1 Feb 1 (F1020), U2 Mar 10 (heroin overdose T401X1A), U4 Apr 15
+    # (age 13), U6 Jun 1, U7 Jul 1 (U7 Jul 20 is within 31 days: not counted). Excluded: U3
+    # (age 12), U5 (admitted the same day). Follow-up: U1 naltrexone fill Feb 5 (day 4); U2
+    # H0004 Apr 10 = day 31 (no); U4 office visit with principal F1210 Apr 22 = day 7; U6 Jun 3
+    # visit has SUD only in position 2 (no), H0020 methadone Jun 20 = day 19; U7 H0004 Jul 25
+    # = day 24 (it would be day 5 for the uncounted Jul 20 visit).
+    assert cell(followup, "fua_7d") == (2, 5)  # U1, U4
+    assert cell(followup, "fua_30d") == (4, 5)  # + U6, U7
+
+
+# ------------------------------------------------------------------ IET
+
+
+@pytest.fixture(scope="module")
+def iet():
+    return run_fixture("quality_iet", IET)
+
+
+def test_iet_2024(iet):
+    # Intake Nov 15, 2023 - Nov 14, 2024; new episode = no SUD claim or medication in the 194
+    # days before; enrolled every month from IESD - 194 days to IESD + 47 days.
+    # Ages 13-17 (on the IESD):
+    #   I3 (16) May 6: H0004 May 10 initiates; only one engagement day (2 claims on May 20).
+    #   I7 (13) Nov 14, the last intake day: H0004 Nov 20 initiates; no engagement.
+    # Ages 18+:
+    #   I1 Mar 1: H0004 Mar 14 = day 13 initiates; H0005 Mar 20 and H0004 Apr 17 (= initiation
+    #     + 34) engage.
+    #   I2 Apr 1 (ED): another ED visit Apr 5 is not treatment; office visit Apr 15 = day 14: no.
+    #   I4 stay Jun 1-5: IESD Jun 5, the stay initiates; H0004 Jun 10 + naltrexone Jun 12 engage.
+    #   I6 buprenorphine Jul 1 initiates itself; fills Jul 15 and Jul 29 engage.
+    #   I11 Nov 15, 2023, the first intake day: initiated Nov 20, engaged Nov 25 and Dec 1.
+    #   I12 two episodes: Dec 1, 2023 (no treatment) and Jul 1, 2024 (213 days later, a new
+    #     episode; H0004 Jul 5 initiates, no engagement).
+    # Excluded: I5 (SUD Sep 1, 2023 is within 194 days of Mar 1, 2024), I8 (Nov 15, 2024,
+    # after intake), I9 (not enrolled in January 2024), I10 (age 12).
+    assert cell(iet, "iet_initiation_13_17") == (2, 2)
+    assert cell(iet, "iet_engagement_13_17") == (0, 2)
+    assert cell(iet, "iet_initiation_18plus") == (5, 7)  # I1, I4, I6, I11, I12 Jul
+    assert cell(iet, "iet_engagement_18plus") == (4, 7)  # I1, I4, I6, I11
+    # The total is the sum of the two strata.
+    assert cell(iet, "iet_initiation") == (7, 9)
+    assert cell(iet, "iet_engagement") == (4, 9)
+
+
+def test_iet_rolling_window(iet):
+    # 2024Q2: window Jul 1, 2023 - Jun 30, 2024, intake May 15, 2023 - May 14, 2024. Episodes:
+    # I5 Sep 1, 2023 (not initiated), I11 (initiated, engaged), I12 Dec 1, 2023 (no), I1
+    # (initiated, engaged), I2 (no), I3 (initiated). I4, I6, I7 and I12's July episode are after
+    # the intake period.
+    assert cell(iet, "iet_initiation", period="2024Q2") == (3, 6)
+    assert cell(iet, "iet_engagement", period="2024Q2") == (2, 6)
+
+
+# ------------------------------------------------------------------ SSD, SAA, metabolic monitoring
+
+
+@pytest.fixture(scope="module")
+def smi():
+    return run_fixture("quality_smi", ["ssd", "saa", "antipsychotic_metabolic_monitoring"])
+
+
+def test_ssd(smi):
+    # Schizophrenia/bipolar (1 inpatient claim or 2 days), 18-64, an antipsychotic fill in 2024:
+    # S1 (glucose test Jun 1: yes), S2 (bipolar inpatient stay; no test), S8 (HbA1c result on
+    # Dec 31, the last day: yes), S10 (schizoaffective stay; only a lipid test), S11 (no test).
+    # Excluded: S3 (diabetes diagnosis Jun 2023, in the 12 months before), S4 (metformin fill
+    # Mar 2023), S5 (age 65), S6 (one diagnosis day), S7 (fill Dec 2023 only), S9 (not
+    # enrolled in December), S12 (age 84), S13 (no schizophrenia or bipolar diagnosis).
+    assert cell(smi, "ssd") == (2, 5)
+
+
+def test_saa_pdc(smi):
+    # Schizophrenia, 18+, antipsychotic fills on 2+ days in 2024; 2024 has 366 days.
+    # S3: same drug, 90 days on Jan 1 and Mar 1 (shifted to Mar 31 - Jun 28), 90 on Aug 1,
+    #     30 on Oct 15 (shifted to Oct 30 - Nov 28): 300 / 366 = 82% -> yes. Without the shift
+    #     it would be 255 / 366 = 70%.
+    # S8: two different drugs overlapping (Jan 1 + 180, Mar 1 + 180) do not shift: covered
+    #     Jan 1 - Aug 27 = 240 / 366 = 66% -> no.
+    # S10: first fill Jul 5 (180 days to Dec 31); 90 + 100 days, the supply after Dec 31 not
+    #     counted: 180 / 180 -> yes.
+    # S11: first fill Aug 4 (150 days); 60 + 60 days = 120 / 150 = exactly 80% -> yes.
+    # Excluded: S12 (dementia), S1, S4, S5 (one fill each), S2 (bipolar), S9 (not enrolled in
+    # December), S13 (no schizophrenia diagnosis).
+    assert cell(smi, "saa") == (3, 4)
+
+
+def test_antipsychotic_metabolic_monitoring(smi):
+    # Antipsychotic fills on 2+ days in 2024, age 1+: S3 (HbA1c CPT Apr 1 + cholesterol result
+    # Apr 1: yes), S8 (HbA1c only), S10 (lipid only), S11 (none), S12 (glucose Feb 2024, lipid
+    # Dec 2023 is before the window: no), S13 (age 10: glucose + lipid panel May 1: yes).
+    # S9 has two fills but is not enrolled in December.
+    assert cell(smi, "antipsychotic_metabolic_monitoring") == (2, 6)
+    assert cell(smi, "antipsychotic_metabolic_monitoring", stratum="age_band", value="0-17") == (
+        1,
+        1,
+    )
+
+
+# ------------------------------------------------------------------ diabetes, BP, asthma, COPD
+
+
+@pytest.fixture(scope="module")
+def chronic():
+    return run_fixture(
+        "quality_chronic",
+        [
+            "hba1c_poor_control",
+            "diabetes_eye_exam",
+            "kidney_health_evaluation",
+            "controlling_blood_pressure",
+            "asthma_medication_ratio",
+            "copd_spirometry",
+        ],
+    )
+
+
+def test_hba1c_poor_control(chronic):
+    # Diabetic (2 professional or 1 institutional E11 claims), 18-75, 11+ months incl. Dec:
+    # D1 last result Sep 1 = 8.0 (the March 10.2 is older): controlled.
+    # D2 Nov 1 has 9.0 (LOINC) and 3046F (> 9) on the same day: the lowest counts, and 9.0 is
+    #     not above 9.0: controlled.
+    # D3 only CPT 83036 (a test without a result): missing result = poor control.
+    # D4 7.0 in February, 3046F in October: poor control.
+    # D6 (inpatient claim; April enrollment gap allowed) 3044F on Dec 31: controlled.
+    # Excluded: D5 (age 76), D7 (one claim), D8 (10 months enrolled).
+    assert cell(chronic, "hba1c_poor_control") == (2, 5)
+
+
+def test_diabetes_eye_exam(chronic):
+    # Same denominator. D1 92014 in May: yes. D2 2023F (no retinopathy) in Aug 2023, the year
+    # before: yes. D3 92014 in Aug 2023 is not a negative-result code: no. D4, D6: none.
+    assert cell(chronic, "diabetes_eye_exam") == (2, 5)
+
+
+def test_kidney_health_evaluation(chronic):
+    # Diabetic, 18-85 (D5, age 76, is in). D1: creatinine 82565 + uACR result: yes. D2: eGFR
+    # result + urine albumin Apr 1 and urine creatinine Apr 5 (4 days apart): yes. D3:
+    # creatinine, but albumin and creatinine 5 days apart: no. D5: panel 80053 + uACR: yes.
+    # D6: none. D4 is excluded (N18.6 end-stage renal disease).
+    assert cell(chronic, "kidney_health_evaluation") == (3, 5)
+
+
+def test_controlling_blood_pressure(chronic):
+    # I10 on 2 days from Jan 1, 2023 to Jun 30, 2024; 18-85.
+    # B1: last day Nov 1 135/85: yes (the Aug 150/85 is older).
+    # B2: Nov 1 systolic 138 (LOINC) and 3077F, diastolic 92 (LOINC) and 3079F: lowest of the
+    #     day, 138/80-89: yes.
+    # B3: second diagnosis Jun 30, the last day; Oct 1 3074F + 3080F (diastolic >= 90): no.
+    # B6: no reading: no. B7: Dec 1 has only a systolic; last day with both, Sep 1, 150/95: no.
+    # Excluded: B4 (second diagnosis Jul 1), B5 (pregnancy), B8 (age 86), D*, A*, C* (no I10).
+    assert cell(chronic, "controlling_blood_pressure") == (2, 5)
+
+
+def test_asthma_medication_ratio(chronic):
+    # Persistent asthma, 5-64. A1 (4 fills): 2 controller / 4 units = 0.50: yes. A2 (ED visit
+    # with principal asthma): reliever only: no. A3 (4 visit days + 2 fills): montelukast 90
+    # days = 3 units, albuterol 1: 0.75: yes. Excluded: A4 (3 visit days, 2 fills), A5 (COPD
+    # diagnosis May 2023), A6 (age 4), A7 (inpatient asthma stay but no asthma fill).
+    assert cell(chronic, "asthma_medication_ratio") == (2, 3)
+
+
+def test_copd_spirometry(chronic):
+    # New COPD, intake Jul 1, 2023 - Jun 30, 2024, age 40+. C1 Jan 10 (spirometry Feb 1: yes),
+    # C2 Jul 1, 2023, the first intake day (spirometry Dec 28 = day 180: yes), C3 Jun 30, the
+    # last intake day (spirometry Dec 28 = day 181: no), C7 inpatient stay Apr 1-5 (index day
+    # Apr 5; its own claim is not prior history; no spirometry). Excluded: C4 (COPD claim Mar
+    # 2023, within 730 days), C5 (age 34), C6 (not enrolled before 2023), C8 (Jul 1, 2024).
+    assert cell(chronic, "copd_spirometry") == (2, 4)
+
+
+# ------------------------------------------------------------------ prevention
+
+
+@pytest.fixture(scope="module")
+def prevention():
+    return run_fixture(
+        "quality_prevention",
+        [
+            "breast_cancer_screening",
+            "well_child_visits_3_11",
+            "adolescent_well_care_12_21",
+            "adult_bmi_assessment",
+            "depression_screening_followup",
+        ],
+    )
+
+
+def test_breast_cancer_screening(prevention):
+    # Women 52-74 at Dec 31, 2024; mammogram Oct 1, 2022 - Dec 31, 2024. W1 Oct 1, 2022 (first
+    # day): yes. W2 Sep 30, 2022: no. W3 (52): yes. W5 (74): none. W8 (right mastectomy only)
+    # diagnostic mammogram: yes. Excluded: W4 (51), W6 (Z90.13), W7 (Z90.11 and Z90.12), W9
+    # (male), W10 (not enrolled in December).
+    assert cell(prevention, "breast_cancer_screening") == (3, 5)
+
+
+def test_well_care_visits(prevention):
+    # 3-11: K1 (3, 99392: yes), K2 (11, none), K3 (4, 99213 with Z00.129: yes); K4 (2) is out.
+    assert cell(prevention, "well_child_visits_3_11") == (2, 3)
+    # 12-21: K5 (12, 99394 on Dec 31: yes), K6 (21, visit Dec 31, 2023: no), K8 (one-month gap
+    # allowed: yes). Out: K7 (22), K9 (two months missing).
+    assert cell(prevention, "adolescent_well_care_12_21") == (2, 3)
+
+
+def test_adult_bmi_assessment(prevention):
+    # 18-74 with an outpatient visit in 2024: N1 (Z68.25 on the visit: yes), N2 (Z68.30 on Jan
+    # 1, 2023, the first day of the look-back: yes), N3 (Dec 31, 2022: no), N4 (BMI result:
+    # yes), N6 (74: no BMI) and the seven V adults (visits, no BMI). Excluded: N5 (pregnancy
+    # 2023), N7 (75), N8 (no visit, only a lab).
+    assert cell(prevention, "adult_bmi_assessment") == (3, 12)
+
+
+def test_depression_screening_followup(prevention):
+    # 12+ with an outpatient visit in 2024, no depression or bipolar diagnosis in 2023:
+    # K5 (PHQ-A 4: negative: yes), K8 (PHQ-9 12 on Jun 1, psychotherapy Jul 1 = day 30: yes),
+    # V1 (G8510 negative: yes), V2 (G8431 positive with a plan: yes), V3 (G8511, no follow-up:
+    # no), V4 (PHQ-9 15, sertraline fill day 30: yes), V5 (PHQ-2 of 3 is positive; visit on
+    # day 31: no), V7 (PHQ-9 9 is negative: yes), and N1-N7 (visits, never screened: no).
+    # Excluded: V6 (depression diagnosis Jun 2023).
+    assert cell(prevention, "depression_screening_followup") == (6, 15)
+
+
+@pytest.fixture(scope="module")
+def colorectal():
+    return run_fixture("quality_colorectal", ["colorectal_cancer_screening"])
+
+
+def test_colorectal_cancer_screening(colorectal):
+    # 45-75. Look-backs from Jan 1, 2024: L1 (45) FIT 2024: yes. L2 FIT Dec 31, 2023: no (FIT
+    # only in the year). L3 stool DNA Jan 1, 2022 (2 years): yes. L4 CT colonography Dec 31,
+    # 2019: no (4 years start Jan 1, 2020). L5 sigmoidoscopy Jan 1, 2020: yes. L6 colonoscopy
+    # Jan 1, 2015 (9 years): yes. L7 colonoscopy Dec 31, 2014: no. Excluded: L8 (colon cancer
+    # C18.9), L9 (total colectomy), L10 (76), L11 (44).
+    assert cell(colorectal, "colorectal_cancer_screening") == (4, 7)
