@@ -82,8 +82,14 @@ def test_every_spec_is_listed_as_json() -> None:
     specs = load_specs(ROOT / "measures")
     assert [m["id"] for m in listed] == [s.id for s in specs]
     assert {"id", "title", "family", "kind", "direction"} <= set(listed[0])
-    foundation = {"total_cost_pmpm", "ed_visits", "readmission_30d", "fuh_7d",
-                  "cp_engagement_150d", "hba1c_testing"}
+    foundation = {
+        "total_cost_pmpm",
+        "ed_visits",
+        "readmission_30d",
+        "fuh_7d",
+        "cp_engagement_150d",
+        "hba1c_testing",
+    }
     assert foundation <= {m["id"] for m in listed}
 
 
