@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import yaml
 
 from scorecard import engine, ratings, stats
 from scorecard.compile import describe_sql
@@ -101,6 +102,30 @@ def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.exists() else None
 
 
+def read_tiers(measures_dir: Path) -> list[dict]:
+    """Return the incentive tiers of measures/tiers.yml ([] when the file is absent)."""
+    path = Path(measures_dir) / "tiers.yml"
+    if not path.exists():
+        return []
+    tiers = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tiers", [])
+    bad = [t for t in tiers if not {"name", "min_stars"} <= set(t)]
+    if bad:
+        raise BuildError(
+            "incentive tiers are invalid", [f"{path}: tiers: {bad[0]} needs name and min_stars"]
+        )
+    return tiers
+
+
+def add_tiers(summary: pd.DataFrame, tiers: list[dict]) -> pd.DataFrame:
+    """Return the summary with a `tier` column on overall rows (from the unrounded average)."""
+    summary = summary.copy()
+    summary["tier"] = None
+    if tiers:
+        overall = summary["family"] == "overall"
+        summary.loc[overall, "tier"] = ratings.tier_for(summary.loc[overall, "average"], tiers)
+    return summary
+
+
 def score(results: pd.DataFrame, prior: pd.DataFrame | None, seed: int) -> Scored:
     """Return results with intervals, suppression, stars and labels, and the summary tables."""
     results = stats.add_intervals(results)
@@ -149,6 +174,7 @@ def build_site(settings: Settings, progress) -> BuildReport:
     done()
     done = progress.step("Statistics and star ratings")
     scored = score(run.results, prior_cut_points(settings.out, run.period_id), settings.seed)
+    scored.summary = add_tiers(scored.summary, read_tiers(settings.measures))
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")
     site_input = SiteInput(
