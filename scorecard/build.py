@@ -103,8 +103,8 @@ def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
 
 
 def read_tiers(measures_dir: Path) -> list[dict]:
-    """Return the incentive tiers of measures/tiers.yml ([] when the file is absent)."""
-    path = Path(measures_dir) / "tiers.yml"
+    """Return the incentive tiers of measures/_tiers.yml ([] when the file is absent)."""
+    path = Path(measures_dir) / "_tiers.yml"
     if not path.exists():
         return []
     tiers = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tiers", [])

@@ -157,7 +157,7 @@ def load_spec(path: Path) -> tuple[MeasureSpec | None, list[str]]:
 
 def load_specs(measures_dir: Path) -> list[MeasureSpec]:
     """Return all specs in `measures_dir` by family and id; raise SpecError listing problems."""
-    paths = sorted(Path(measures_dir).glob("*.yml"))
+    paths = sorted(p for p in Path(measures_dir).glob("*.yml") if not p.name.startswith("_"))
     if not paths:
         raise SpecError([f"{measures_dir}: (folder): no measure specs (*.yml) found"])
     specs, problems = [], []
