@@ -57,6 +57,8 @@ class EngineRun:
     tables: set[str]
     organizations: pd.DataFrame
     skipped: dict[str, str] = field(default_factory=dict)
+    panels: pd.DataFrame | None = None  # level, entity_id, members: see panel_sizes()
+    care_gaps: pd.DataFrame | None = None  # internal audience only: care_gap_rows()
 
 
 def connect(
@@ -197,9 +199,19 @@ def _first_grouped(columns: tuple[str, ...], labels: tuple[str, ...], default: s
     return f"CASE {whens} ELSE '{default}' END"
 
 
-def aggregate_sql() -> str:
-    """Return the query that joins attribution and demographics once and aggregates."""
+def exact_sum(expression: str) -> str:
+    """Return SQL summing `expression` exactly (DECIMAL, 6 places): the same in any row order."""
+    return f"CAST(sum(CAST({expression} AS DECIMAL(38, 6))) AS DOUBLE)"
+
+
+def aggregate_sql(median_ids: tuple[str, ...] = ()) -> str:
+    """Return the query that joins attribution and demographics once and aggregates.
+
+    The median, a holistic aggregate, is computed only for the measures in `median_ids`:
+    over every grouping set of every measure it would cost more than all the sums together.
+    """
     level_cols = tuple(LEVEL_COLUMNS.values())
+    is_median = " OR ".join(f"measure_id = '{m}'" for m in median_ids) or "false"
     return f"""
 WITH units AS (
   SELECT r.measure_id, r.period_id, r.numerator, r.denominator,
@@ -219,10 +231,10 @@ SELECT measure_id, period_id,
        coalesce({", ".join(level_cols)}, 'ALL') AS entity_id,
        {_first_grouped(STRATUM_COLUMNS, STRATUM_COLUMNS, "all")} AS stratum,
        coalesce({", ".join(STRATUM_COLUMNS)}, 'all') AS stratum_value,
-       sum(numerator) AS numerator,
-       sum(denominator) AS denominator,
-       sum(numerator * numerator) AS numerator_sq,
-       median(numerator) AS median,
+       {exact_sum("numerator")} AS numerator,
+       {exact_sum("denominator")} AS denominator,
+       {exact_sum("numerator * numerator")} AS numerator_sq,
+       median(numerator) FILTER (WHERE {is_median}) AS median,
        count(*) AS units
 FROM units
 GROUP BY GROUPING SETS ({_grouping_sets()})
@@ -279,7 +291,13 @@ def aggregate(
     con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], all_periods: pd.DataFrame
 ) -> pd.DataFrame:
     """Return the tidy results table: one row per measure, period, level, entity and stratum."""
-    return shape_results(con.execute(aggregate_sql()).df(), specs, all_periods)
+    raw = con.execute(aggregate_sql(median_measures(specs))).df()
+    return shape_results(raw, specs, all_periods)
+
+
+def median_measures(specs: list[MeasureSpec]) -> tuple[str, ...]:
+    """Return the ids of the measures whose value is a median."""
+    return tuple(s.id for s in specs if s.kind == "median")
 
 
 def shape_results(
@@ -346,3 +364,45 @@ def run(
     periods = sorted(results["period_id"].unique())
     organizations = con.execute(ORGANIZATIONS_SQL).df()
     return EngineRun(results, target, periods, start, end, tables, organizations, skipped)
+
+
+def panel_sizes(con: duckdb.DuckDBPyConnection, period_id: str) -> pd.DataFrame:
+    """Return level, entity_id and members (distinct people attributed in the quarter's months)."""
+    start = pd.Period(period_id, freq="Q").start_time.date()
+    parts = [
+        f"SELECT '{level}' AS level, {column} AS entity_id, count(DISTINCT person_id) AS members "
+        f"FROM attribution WHERE {column} IS NOT NULL AND month BETWEEN ? AND ? GROUP BY ALL"
+        for level, column in LEVEL_COLUMNS.items()
+    ]
+    query = " UNION ALL ".join(parts) + " ORDER BY level, entity_id"
+    return con.execute(query, [start, period_end(period_id)] * len(parts)).df()
+
+
+def care_gap_rows(
+    con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], period_id: str
+) -> pd.DataFrame:
+    """Return cp_id, person_id, measure_id, period_id of quality care gaps in measure_rows.
+
+    A gap is a member in the denominator but not the numerator of a higher-is-better quality
+    proportion, or in the numerator of a lower-is-better one (e.g. HbA1c poor control). Person
+    level: only for internal output (see scorecard.audience).
+    """
+    quality = [s for s in specs if s.family == "quality" and s.kind == "proportion"]
+    columns = ["cp_id", "person_id", "measure_id", "period_id"]
+    if not quality:
+        return pd.DataFrame(columns=columns)
+    directions = ", ".join(f"('{s.id}', {s.direction == 'lower_is_better'})" for s in quality)
+    return con.execute(
+        f"""
+        SELECT DISTINCT coalesce(r.cp_id, a.cp_id) AS cp_id, r.person_id, r.measure_id,
+               r.period_id
+        FROM measure_rows r
+        JOIN (VALUES {directions}) AS m(measure_id, inverse) ON m.measure_id = r.measure_id
+        LEFT JOIN attribution a ON a.person_id = r.person_id AND a.month = r.attr_month
+        WHERE r.period_id = ? AND coalesce(r.cp_id, a.cp_id) IS NOT NULL AND r.denominator > 0
+          AND CASE WHEN m.inverse THEN r.numerator > 0
+                   ELSE coalesce(r.numerator, 0) < r.denominator END
+        ORDER BY cp_id, r.person_id, r.measure_id
+        """,
+        [period_id],
+    ).df()[columns]
