@@ -1,0 +1,72 @@
+"""The numbers the methodology page quotes, read from the code that uses them (never retyped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from scorecard import ratings, stats
+from scorecard.specs import CATEGORY_WEIGHTS, MeasureSpec
+
+LEVEL_NAMES: dict[str, str] = {"aco": "ACOs", "cp": "Community Partners", "practice": "Practices"}
+WEIGHT_WORDS: dict[str, str] = {
+    "process": "Process (was a service given?)",
+    "outcome": "Outcome (what happened to members' health or use of care)",
+    "intermediate_outcome": "Intermediate outcome (e.g. blood pressure or blood sugar control)",
+    "experience": "Member experience",
+    "improvement": "Improvement over time",
+}
+
+
+def constants() -> dict[str, Any]:
+    """Return the method's fixed numbers: cell size, intervals, clustering and guardrails."""
+    return {
+        "small_cell_max": stats.SMALL_CELL_MAX,
+        "min_denominator": stats.DEFAULT_MIN_DENOMINATOR,
+        "confidence": round(100 * (1 - stats.ALPHA)),
+        "seed": ratings.CMS_SEED,
+        "min_entities": ratings.MIN_ENTITIES_RELATIVE,
+        "guardrail_points": ratings.GUARDRAIL_POINTS,
+        "guardrail_share": round(100 * ratings.GUARDRAIL_SHARE),
+        "percentiles": list(stats.PERCENTILES),
+    }
+
+
+def weight_rows() -> list[dict[str, Any]]:
+    """Return one row per measure category with its weight in the overall rating."""
+    return [
+        {"category": WEIGHT_WORDS[name], "weight": f"{weight:g}"}
+        for name, weight in CATEGORY_WEIGHTS.items()
+    ]
+
+
+def _threshold(value: float, decimals: int) -> str:
+    return "" if pd.isna(value) else f"{value:,.{decimals}f}"
+
+
+def cut_point_rows(
+    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str
+) -> list[dict[str, Any]]:
+    """Return the published period's relative cut points with measure titles, for a table."""
+    if cut_points is None or cut_points.empty:
+        return []
+    current = cut_points
+    if "period_id" in cut_points.columns:
+        current = cut_points[cut_points["period_id"] == period_id]
+    rows = []
+    for record in current.sort_values(["measure_id", "level"]).to_dict("records"):
+        spec = specs.get(record["measure_id"])
+        if spec is None or pd.isna(record.get("t5")):
+            continue
+        better = "higher" if spec.direction == "higher_is_better" else "lower"
+        rows.append(
+            {
+                "measure_id": spec.id,
+                "title": spec.text("en").title,
+                "level": LEVEL_NAMES.get(record["level"], record["level"]),
+                "better": better,
+                **{t: _threshold(record[t], spec.decimals) for t in ratings.THRESHOLD_COLUMNS},
+            }
+        )
+    return rows
