@@ -36,7 +36,7 @@ def test_default_period_is_latest_complete_quarter(site: Path) -> None:
 def test_home_links_every_level_index_and_indexes_link_every_entity(site: Path) -> None:
     version = site / "2025Q4"
     home = (version / "index.html").read_text()
-    orgs = pd.read_csv(ROOT / "data" / "demo" / "organization.csv", dtype=str)
+    orgs = pd.read_parquet(ROOT / "data" / "demo" / "organization.parquet")
     for level in ("aco", "cp", "practice"):
         assert f'href="{level}/index.html"' in home
         index = (version / level / "index.html").read_text()
