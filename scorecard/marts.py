@@ -205,13 +205,13 @@ def _duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table, path: Path) ->
 def _order_problem(
     con: duckdb.DuckDBPyConnection, table: Table, path: Path, start: str, end: str
 ) -> list[Problem]:
-    if start not in table.column_names or end not in table.column_names:
+    present = set(raw_columns(con, table.name))
+    if start not in present or end not in present:
         return []
     where = f"TRY_CAST({_text(end)} AS DATE) < TRY_CAST({_text(start)} AS DATE)"
     (count,) = con.execute(f"SELECT count(*) FROM raw_{table.name} WHERE {where}").fetchone()
     if not count:
         return []
-    present = set(raw_columns(con, table.name))
     example = _example(con, table, where, present)
     return [Problem(str(path), end, f"is before {start} in {count} row(s)", example)]
 

@@ -407,3 +407,18 @@ def test_unknown_period_is_refused(tmp_path):
     result = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--period", "2031Q1"])
     assert result.exit_code == 2
     assert "2031Q1" in result.output and "2024Q4" in result.output
+
+
+def test_optional_columns_may_be_left_out(tmp_path):
+    # A claims file without the optional admission/discharge columns is valid (no crash in
+    # the date-order check, which only looks at columns the file has).
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    path = folder / "medical_claim.csv"
+    lines = path.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    header = lines[0].split(",")
+    keep = [i for i, c in enumerate(header) if c not in ("admission_date", "discharge_date")]
+    rows = [",".join(line.split(",")[i] for i in keep) for line in lines]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert problems == []

@@ -91,24 +91,30 @@ episode AS (
     AND enrolled_through(d.person_id, d.episode_date - INTERVAL 194 DAY,
                          d.episode_date + INTERVAL 47 DAY)
 ),
-initiation AS (
-  SELECT e.period_id, e.person_id, e.episode_date,
-         CASE WHEN e.initiates_itself THEN e.episode_date
-              ELSE (SELECT min(t.service_date) FROM treatment t
-                    WHERE t.person_id = e.person_id
-                      AND t.service_date BETWEEN e.episode_date + INTERVAL 1 DAY
-                                             AND e.episode_date + INTERVAL 13 DAY)
-         END AS initiation_date
+initiation AS (  -- the first treatment event 1-13 days after the IESD
+  SELECT e.period_id, e.person_id, e.episode_date, e.initiates_itself,
+         min(t.service_date) AS first_treatment
   FROM episode e
+  LEFT JOIN treatment t
+    ON t.person_id = e.person_id
+   AND t.service_date BETWEEN e.episode_date + INTERVAL 1 DAY AND e.episode_date + INTERVAL 13 DAY
   WHERE e.age >= 18
+  GROUP BY ALL
 ),
-engagement AS (
+initiated AS (
+  SELECT period_id, person_id, episode_date,
+         CASE WHEN initiates_itself THEN episode_date ELSE first_treatment END AS initiation_date
+  FROM initiation
+),
+engagement AS (  -- treatment days 1-34 days after the initiation day
   SELECT i.period_id, i.person_id, i.episode_date, i.initiation_date,
-         (SELECT count(DISTINCT t.service_date) FROM treatment t
-          WHERE t.person_id = i.person_id
-            AND t.service_date BETWEEN i.initiation_date + INTERVAL 1 DAY
-                                   AND i.initiation_date + INTERVAL 34 DAY) AS engagement_days
-  FROM initiation i
+         count(DISTINCT t.service_date) AS engagement_days
+  FROM initiated i
+  LEFT JOIN treatment t
+    ON t.person_id = i.person_id
+   AND t.service_date BETWEEN i.initiation_date + INTERVAL 1 DAY
+                          AND i.initiation_date + INTERVAL 34 DAY
+  GROUP BY ALL
 )
 SELECT period_id, person_id, episode_date AS attr_month,
        CASE WHEN initiation_date IS NOT NULL
