@@ -118,3 +118,21 @@ def test_data_starting_mid_quarter_keeps_quarter_labels(tmp_path):
     assert run.periods == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
     ed = run.results.query("measure_id == 'ed_visits' and level == 'program' and stratum == 'all'")
     assert ed.set_index("period_id").loc["2024Q1", "denominator"] == 30
+
+
+def test_fuh_needs_enrollment_through_30_days_after_discharge(tmp_path):
+    # P6 (discharged Mar 10, followed up on day 7) leaves on Mar 31, before Apr 9 (discharge
+    # + 30 days): the discharge leaves the denominator, which drops from 3 to 2. 7 days: P7 no
+    # (day 8), P9 yes. 30 days: P7's day-8 visit counts, so both.
+    import shutil
+
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    eligibility = folder / "eligibility.csv"
+    text = eligibility.read_text().replace(
+        "P6,male,White,2010,2024-01-01,2024-12-31", "P6,male,White,2010,2024-01-01,2024-03-31"
+    )
+    eligibility.write_text(text)
+    run = engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
+    assert cell(run.results, "fuh_7d") == (1, 2)
+    assert cell(run.results, "fuh_30d") == (2, 2)

@@ -15,6 +15,7 @@ WITH mh_discharge AS (
     AND in_value_set(s.principal_dx, 'mental_illness_dx')
     AND year(s.discharge_date) - m.birth_year >= 6
     AND coalesce(s.discharge_disposition_code, '01') <> '20'
+    AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
 ),
 followed_by_stay AS (
   SELECT DISTINCT d.claim_id

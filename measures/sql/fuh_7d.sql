@@ -1,7 +1,8 @@
 -- Follow-up within 7 days after hospitalisation for mental illness (adapted from NCQA HEDIS FUH).
 -- Units: acute inpatient discharges of members aged 6+ with a principal mental-illness
 -- diagnosis, discharged from the start of the 12-month window up to 30 days before its end.
--- Excluded: discharges followed by another inpatient stay within 30 days (readmission or
+-- Excluded: members not enrolled from discharge through 30 days after it; discharges
+-- followed by another inpatient stay within 30 days (readmission or
 -- transfer), and discharges where the member died.
 -- Numerator: an outpatient mental-health visit 1-7 days after discharge (the discharge day
 -- itself does not count).
@@ -15,6 +16,7 @@ WITH mh_discharge AS (
     AND in_value_set(s.principal_dx, 'mental_illness_dx')
     AND year(s.discharge_date) - m.birth_year >= 6
     AND coalesce(s.discharge_disposition_code, '01') <> '20'
+    AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
 ),
 followed_by_stay AS (
   SELECT DISTINCT d.claim_id
