@@ -112,7 +112,9 @@ def test_data_starting_mid_quarter_keeps_quarter_labels(tmp_path):
     folder = tmp_path / "marts"
     shutil.copytree(BASIC, folder)
     claims = folder / "medical_claim.csv"
-    extra = "M99,1,professional,P5,2023-12-05,2023-12-05,,,,11,,,99213,,,,111111111,100,120,I10,,,,\n"
+    extra = (
+        "M99,1,professional,P5,2023-12-05,2023-12-05,,,,11,,,99213,,,,111111111,100,120,I10,,,,\n"
+    )
     claims.write_text(claims.read_text() + extra)
     run = engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
     assert run.periods == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
