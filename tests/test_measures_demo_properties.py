@@ -1,0 +1,54 @@
+"""Properties every measure must have on synthetic demo data, whatever the seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scorecard import demo, engine
+from scorecard.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = load_specs(ROOT / "measures")
+
+
+def run_demo(tmp_path: Path, seed: int) -> engine.EngineRun:
+    folder = tmp_path / f"demo-{seed}"
+    demo.write_marts(demo.generate_marts(members=1500, months=24, seed=seed), folder, "parquet")
+    return engine.run(folder, ROOT / "measures" / "value_sets", SPECS)
+
+
+@settings(
+    max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_every_measure_is_in_range_on_demo_data(tmp_path: Path, seed: int) -> None:
+    run = run_demo(tmp_path, seed)
+    results = run.results
+    assert run.skipped == {}, "the demo supplies every table"
+    assert set(results["measure_id"]) == {s.id for s in SPECS}, "every measure has results"
+    assert set(results["direction"]) <= {"higher_is_better", "lower_is_better"}
+    assert (results["denominator"] >= 0).all()
+    proportions = results[results["kind"] == "proportion"]
+    assert (proportions["numerator"] >= 0).all()
+    assert (proportions["numerator"] <= proportions["denominator"] + 1e-9).all()
+    shown = proportions[proportions["denominator"] > 0]
+    assert shown["value"].between(0, shown["multiplier"] + 1e-9).all()
+    counts = results[results["kind"].isin(["rate", "ratio"])]
+    assert (counts["numerator"] >= 0).all()
+    assert np.isfinite(results.loc[results["denominator"] > 0, "value"]).all()
+
+
+def test_program_rows_partition_into_strata(tmp_path: Path) -> None:
+    # For every measure that declares a stratum, the stratum denominators add up to the
+    # program's 'all' denominator (each unit falls in exactly one stratum value).
+    results = run_demo(tmp_path, 42).results
+    program = results[results["level"] == "program"]
+    totals = program[program["stratum"] == "all"].set_index(["measure_id", "period_id"])
+    strata = program[program["stratum"] != "all"]
+    sums = strata.groupby(["measure_id", "period_id", "stratum"])["denominator"].sum()
+    for (measure_id, period_id, _), total in sums.items():
+        assert abs(total - totals.loc[(measure_id, period_id), "denominator"]) < 1e-6
