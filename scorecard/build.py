@@ -14,10 +14,17 @@ import duckdb
 import pandas as pd
 import yaml
 
+from scorecard import audience as audiences
 from scorecard import engine, ratings, stats
 from scorecard.compile import describe_sql
 from scorecard.marts import MartError, find_mart_files, load_marts
-from scorecard.publish import publish_version, published_versions
+from scorecard.publish import (
+    PublishError,
+    VersionExistsError,
+    check_can_publish,
+    publish_version,
+    published_versions,
+)
 from scorecard.settings import Settings
 from scorecard.site import SiteInput
 from scorecard.specs import MeasureSpec, SpecError, load_specs
@@ -88,9 +95,13 @@ def compute(settings: Settings, specs: list[MeasureSpec]) -> engine.EngineRun:
     """Return the engine run over the marts, or raise BuildError listing every mart problem."""
     con = engine.connect(settings.threads, settings.memory_limit)
     try:
-        return engine.run(settings.data, settings.value_sets, specs, settings.period, con)
+        run = engine.run(settings.data, settings.value_sets, specs, settings.period, con)
     except MartError as exc:
         raise BuildError("the marts have problems", exc.problems) from exc
+    run.panels = engine.panel_sizes(con, run.period_id)
+    if audiences.parse_audience(settings.audience).person_level:
+        run.care_gaps = engine.care_gap_rows(con, specs, run.period_id)
+    return run
 
 
 def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
@@ -159,39 +170,93 @@ def manifest(settings: Settings, specs: list[MeasureSpec], run: engine.EngineRun
         "inputs": {name: file_sha256(path) for name, path in sorted(inputs.items())},
         "value_sets": {p.stem: file_sha256(p) for p in value_sets},
         "measures": {s.id: s.version for s in specs if s.id not in run.skipped},
+        "measure_files": measure_file_hashes(settings.measures, specs),
+        "libraries": {name: version(name) for name in LIBRARIES},
         "skipped_measures": dict(sorted(run.skipped.items())),
         "star_seed": settings.seed,
     }
 
 
+LIBRARIES = ("duckdb", "pandas", "pyarrow", "mkdocs", "mkdocs-material", "plotly")
+
+
+def measure_file_hashes(measures_dir: Path, specs: list[MeasureSpec]) -> dict[str, str]:
+    """Return the SHA-256 of each spec's YAML and SQL file, by path inside measures_dir."""
+    paths = [f"{s.id}.yml" for s in specs] + [s.sql_file for s in specs if s.sql_file]
+    found = {p: Path(measures_dir) / p for p in sorted(set(paths))}
+    return {p: file_sha256(path) for p, path in found.items() if path.is_file()}
+
+
+def check_target(settings: Settings, period_id: str | None) -> audiences.Audience:
+    """Return the audience; raise BuildError if it or the version cannot be published."""
+    try:
+        audience = audiences.parse_audience(settings.audience)
+        check_can_publish(settings.out, period_id, settings.force, audience.key)
+    except (ValueError, VersionExistsError, PublishError) as exc:
+        raise BuildError("cannot publish", [str(exc)]) from exc
+    return audience
+
+
 def build_site(settings: Settings, progress) -> BuildReport:
     """Run the whole pipeline and publish one version; raise BuildError on bad input."""
+    check_target(settings, settings.period)
     done = progress.step("Reading measure specs")
     specs = read_specs(settings)
     done()
     done = progress.step("Checking marts and computing measures in DuckDB")
     run = compute(settings, specs)
+    audience = check_target(settings, run.period_id)
+    problems = audiences.partner_problems(audience, run.organizations)
+    if problems:
+        raise BuildError("cannot publish", problems)
     done()
     done = progress.step("Statistics and star ratings")
     scored = score(run.results, prior_cut_points(settings.out, run.period_id), settings.seed)
     scored.summary = add_tiers(scored.summary, read_tiers(settings.measures))
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")
+    report = publish_audience(settings, specs, run, scored)
+    done()
+    return report
+
+
+def publish_audience(
+    settings: Settings, specs: list[MeasureSpec], run: engine.EngineRun, scored: Scored
+) -> BuildReport:
+    """Render and publish the version for settings.audience from the computed tables."""
+    audience = check_target(settings, run.period_id)
+    problems = audiences.partner_problems(audience, run.organizations)
+    if problems:
+        raise BuildError("cannot publish", problems)
+    view = audiences.restrict(
+        audience, scored.results, scored.summary, scored.benchmarks, run.organizations, run.panels
+    )
     site_input = SiteInput(
-        results=scored.results,
-        summary=scored.summary,
-        benchmarks=scored.benchmarks,
+        results=view.results,
+        summary=view.summary,
+        benchmarks=view.benchmarks,
         specs=[s for s in specs if s.id not in run.skipped],
-        organizations=run.organizations,
+        organizations=view.organizations,
         period_id=run.period_id,
         versions=published_versions(settings.out),
-        manifest=manifest(settings, specs, run),
+        manifest={**manifest(settings, specs, run), **view.manifest},
         program_name=settings.program_name,
         cut_points=scored.cut_points,
+        audience_label=audiences.label(audience, run.organizations),
+        cp_assessment=audiences.only_visible(audience, run.cp_assessment, "cp_id", view),
     )
-    version_dir = publish_version(site_input, settings.out, force=settings.force)
-    done()
-    n_entities = scored.results.query("level != 'program'")["entity_id"].nunique()
+    leaks = audiences.foreign_entities(audience, site_input, view, run.organizations)
+    if leaks:
+        raise BuildError("audience check failed", leaks)
+    gaps = run.care_gaps if audience.person_level and run.care_gaps is not None else None
+    extra = audiences.care_gap_files(gaps, run.organizations) if gaps is not None else {}
+    try:
+        version_dir = publish_version(
+            site_input, settings.out, settings.force, extra, audience=audience.key
+        )
+    except (VersionExistsError, PublishError) as exc:
+        raise BuildError("cannot publish", [str(exc)]) from exc
+    n_entities = view.results.query("level != 'program'")["entity_id"].nunique()
     return BuildReport(run.period_id, version_dir, len(site_input.specs), n_entities, run.skipped)
 
 

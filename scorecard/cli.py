@@ -104,7 +104,7 @@ def check(data: Path | None, measures: Path | None, period: str | None) -> None:
 
 
 @main.command("demo-data")
-@click.option("--members", default=4000, show_default=True, help="Number of members.")
+@click.option("--members", default=20000, show_default=True, help="Number of members.")
 @click.option("--months", default=24, show_default=True, help="Months of data.")
 @click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same files).")
 @click.option(
@@ -205,6 +205,7 @@ def stars() -> None:
 def cut_points(input_csv: Path, seed: int, folds: int, no_tukey: bool) -> None:
     """Print CMS clustering cut points (measure_id,t2,t3,t4,t5) for the scores in INPUT_CSV."""
     import pandas as pd
+
     from scorecard.ratings import cut_points_table
 
     scores = pd.read_csv(input_csv)
@@ -217,3 +218,88 @@ def cut_points(input_csv: Path, seed: int, folds: int, no_tukey: bool) -> None:
         )
     table = cut_points_table(scores, seed=seed, folds=folds, tukey=not no_tukey)
     click.echo(table.to_csv(index=False), nl=False)
+
+
+@main.group()
+def versions() -> None:
+    """List the published versions of a site; hide, retire or show one (files never change)."""
+
+
+def _out_option(command: Callable) -> Callable:
+    return click.option(
+        "--out", type=click.Path(path_type=Path), required=True, help=SETTINGS[2].help
+    )(command)
+
+
+@versions.command("list")
+@_out_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def list_versions(out: Path, fmt: str) -> None:
+    """List every version folder with its state (active, hidden, retired) and audience."""
+    from scorecard import publish
+
+    if not Path(out).is_dir():
+        fail([f"{out}: (folder): no site here"], "versions")
+    rows = publish.version_rows(out)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'version':<10} {'state':<8} {'latest':<6} {'audience':<20} data as of")
+    for r in rows:
+        latest = "yes" if r["latest"] else ""
+        click.echo(
+            f"{r['version']:<10} {r['state']:<8} {latest:<6} {r['audience']:<20} {r['data_as_of']}"
+        )
+    expected = publish.versions_entries([r["version"] for r in rows], publish.states(out))
+    if rows and publish.read_versions(out) != expected:
+        click.echo("versions.json is out of date: run `scorecard versions repair`", err=True)
+
+
+def _set_state(out: Path, version: str, state: str) -> None:
+    from scorecard import publish
+
+    try:
+        changed = publish.set_state(out, version, state)
+    except (publish.PublishError, ValueError) as exc:
+        fail([str(exc)], "versions")
+    click.echo(f"{version}: {state}" + (f" (rewrote {', '.join(changed)})" if changed else ""))
+
+
+@versions.command("hide")
+@_out_option
+@click.argument("version")
+def hide_version(out: Path, version: str) -> None:
+    """Leave VERSION out of the version menu and of 'latest'; its pages are still served."""
+    _set_state(out, version, "hidden")
+
+
+@versions.command("retire")
+@_out_option
+@click.argument("version")
+def retire_version(out: Path, version: str) -> None:
+    """Keep VERSION in the menu titled '(retired)', never as 'latest'."""
+    _set_state(out, version, "retired")
+
+
+@versions.command("show")
+@_out_option
+@click.argument("version")
+def show_version(out: Path, version: str) -> None:
+    """Make a hidden or retired VERSION active again."""
+    _set_state(out, version, "active")
+
+
+@versions.command("repair")
+@_out_option
+def repair_versions(out: Path) -> None:
+    """Finish or undo what a killed build left (temporary folders, derived files)."""
+    from scorecard import publish
+
+    try:
+        with publish.locked(out):
+            actions = publish.recover(out)
+    except publish.PublishError as exc:
+        fail([str(exc)], "versions")
+    click.echo("\n".join(actions) or "nothing to repair")

@@ -59,6 +59,7 @@ class EngineRun:
     skipped: dict[str, str] = field(default_factory=dict)
     panels: pd.DataFrame | None = None  # level, entity_id, members: see panel_sizes()
     care_gaps: pd.DataFrame | None = None  # internal audience only: care_gap_rows()
+    cp_assessment: pd.DataFrame | None = None  # mart cp_assessment, when supplied
 
 
 def connect(
@@ -332,6 +333,10 @@ PERIODS_SQL = "SELECT period_id, period_end FROM all_periods"
 ORGANIZATIONS_SQL = (
     "SELECT org_id, org_type, org_name, cp_type, parent_org_id FROM organization ORDER BY org_id"
 )
+ASSESSMENT_SQL = (
+    "SELECT cp_id, focus_area, rating, recommendation, assessment_date FROM cp_assessment "
+    "ORDER BY cp_id, assessment_date, focus_area"
+)
 
 
 def prepare(
@@ -363,7 +368,10 @@ def run(
     results = aggregate(con, [s for s in specs if s.id not in skipped], all_periods)
     periods = sorted(results["period_id"].unique())
     organizations = con.execute(ORGANIZATIONS_SQL).df()
-    return EngineRun(results, target, periods, start, end, tables, organizations, skipped)
+    done = EngineRun(results, target, periods, start, end, tables, organizations, skipped)
+    if "cp_assessment" in tables:
+        done.cp_assessment = con.execute(ASSESSMENT_SQL).df()
+    return done
 
 
 def panel_sizes(con: duckdb.DuckDBPyConnection, period_id: str) -> pd.DataFrame:

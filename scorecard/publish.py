@@ -3,23 +3,51 @@
 Layout of out_root (the layout `mike` writes, so mkdocs-material's version selector reads it):
 
     out_root/
-      versions.json        [{"version", "title", "aliases"}], newest first, "latest" on the newest
-      index.html           sends the reader to the newest edition
-      latest/index.html    the "latest" alias: a redirect page to ../<newest>/index.html
+      versions.json        the menu: [{"version", "title", "aliases"}], newest first,
+                           "latest" on the newest active edition
+      versions-state.json  {"audience": ..., "versions": {id: "hidden" | "retired"}}
+      index.html           sends the reader to the latest edition
+      latest/index.html    the "latest" alias: a redirect page to ../<latest>/index.html
       2025Q3/ 2025Q4/ ...  one complete, self-contained site per edition
 
-An edition is built in a temporary folder inside out_root (same file system), then moved into
-place with one os.rename; versions.json and the redirect pages are replaced with os.replace.
-Publishing never writes into another edition's folder, so older editions stay byte-identical.
+What is published is the edition folders on disk (a folder whose name is a valid id and that
+holds an index.html). versions.json and the two redirect pages are derived from the folders and
+versions-state.json, and rewritten (temp file + os.replace) after every change.
+
+Publishing an edition, under an exclusive lock on out_root (flock: released by the kernel when
+the process dies, so a killed build never leaves a stale lock):
+
+1. recover(): finish or undo what a killed build left (see below);
+2. build into out_root/.build-<id>-<random>/ (same file system), never into an edition folder;
+3. the commit: one os.rename of the finished folder to out_root/<id>, or, with force, one
+   renameat2(RENAME_EXCHANGE) that swaps the new folder with the old one atomically (where the
+   kernel or file system lacks it: rename the old one aside into the .build folder, rename the
+   new one in; recover() renames the old one back if the process died in between);
+4. rewrite the derived files (versions-state.json, versions.json, aliases); delete the .build
+   folder.
+
+A build killed before step 3 leaves every published file byte-identical (the .build folder is
+not an edition: it is not listed, starts with a dot, and the next publish deletes it). Killed
+after step 3, the new edition is published and the next publish (or `scorecard versions`)
+rewrites the derived files. Older editions are never written to.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import io
 import json
+import logging
 import os
 import re
 import shutil
+import signal
 import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 
@@ -27,29 +55,24 @@ from scorecard.site import SiteInput, build_site, period_label
 
 LATEST = "latest"
 VERSIONS_FILE = "versions.json"
+STATE_FILE = "versions-state.json"
+BUILD_PREFIX = ".build-"
+STATES = ("active", "hidden", "retired")
+RETIRED_SUFFIX = " (retired)"
+KILL_AT_ENV = "SCORECARD_TEST_KILL_AT"  # test hook: SIGKILL this process at a named step
 _VERSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_TARGET_NOTE = "target"  # inside a .build folder: the id of the edition it replaces
+_REPLACED = "replaced"  # inside a .build folder: the old edition, moved aside (fallback swap)
+
+log = logging.getLogger(__name__)
 
 
 class VersionExistsError(FileExistsError):
     """Raised when an edition is already published and force was not given."""
 
 
-def publish_version(site_input: SiteInput, out_root: Path, force: bool = False) -> Path:
-    """Build the edition of site_input.period_id into out_root; return its folder."""
-    version = check_version_id(site_input.period_id)
-    out_root = Path(out_root)
-    out_root.mkdir(parents=True, exist_ok=True)
-    target = out_root / version
-    if target.exists() and not force:
-        raise VersionExistsError(
-            f"edition {version} is already published at {target}; pass force=True to replace it"
-        )
-    with tempfile.TemporaryDirectory(prefix=f".build-{version}-", dir=out_root) as work:
-        built = build_site(site_input, Path(work))
-        swap_into_place(built, target, Path(work))
-    entries = update_versions(out_root, version)
-    write_aliases(out_root, entries[0]["version"])
-    return target
+class PublishError(RuntimeError):
+    """Raised when out_root cannot be published into (locked, or for another audience)."""
 
 
 def check_version_id(version: str) -> str:
@@ -59,18 +82,308 @@ def check_version_id(version: str) -> str:
     return version
 
 
+def _is_version_id(name: str) -> bool:
+    return bool(_VERSION_ID.match(name)) and name != LATEST
+
+
+def _step(name: str) -> None:
+    """Die here (SIGKILL) when the test hook asks for this step; otherwise do nothing."""
+    if os.environ.get(KILL_AT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def publish_version(
+    site_input: SiteInput,
+    out_root: Path,
+    force: bool = False,
+    extra_files: dict[str, bytes] | None = None,
+    audience: str | None = None,
+) -> Path:
+    """Build the edition of site_input.period_id into out_root atomically; return its folder.
+
+    extra_files ({path inside the edition: bytes}) are added to the edition before the swap.
+    audience, when given, is recorded in versions-state.json and must match earlier editions.
+    """
+    version = check_version_id(site_input.period_id)
+    out_root = Path(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    target = out_root / version
+    with locked(out_root):
+        for action in recover(out_root):
+            log.warning("%s: %s", out_root, action)
+        check_can_publish(out_root, version, force, audience)
+        _step("locked")
+        work = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{version}-", dir=out_root))
+        try:
+            (work / _TARGET_NOTE).write_text(version, encoding="utf-8")
+            _step("build-folder")
+            with reproducible_time(site_input):
+                built = build_site(site_input, work / "tree")
+            for relative, content in sorted((extra_files or {}).items()):
+                path = built / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+            normalize_archives(built, build_epoch(site_input))
+            _step("built")
+            swap_into_place(built, target, work)
+            _step("swapped")
+            refresh(out_root, audience)
+            _step("indexed")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def check_can_publish(
+    out_root: Path, version: str | None, force: bool = False, audience: str | None = None
+) -> None:
+    """Raise VersionExistsError or PublishError if version (or audience) cannot go to out_root."""
+    out_root = Path(out_root)
+    target = out_root / check_version_id(version) if version is not None else None
+    if target is not None and target.exists() and not force:
+        raise VersionExistsError(
+            f"edition {version} is already published at {target}; pass --force "
+            "(force=True) to replace it"
+        )
+    recorded = site_audience(out_root)
+    if audience and recorded and recorded != audience:
+        raise PublishError(
+            f"{out_root / STATE_FILE}: audience: this site is for {recorded!r}, not "
+            f"{audience!r}; publish each audience into its own folder"
+        )
+
+
+def site_audience(out_root: Path) -> str:
+    """Return the audience out_root is for: from versions-state.json, else the newest manifest."""
+    recorded = read_state(out_root).get("audience")
+    if recorded:
+        return str(recorded)
+    for row in version_rows(out_root):
+        if row["audience"]:
+            return str(row["audience"])
+    return ""
+
+
+@contextmanager
+def locked(out_root: Path) -> Iterator[None]:
+    """Hold an exclusive flock on the out_root folder; raise PublishError if another holds it."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    handle = os.open(out_root, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise PublishError(f"{out_root}: another publish is running into this folder") from exc
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+@contextmanager
+def reproducible_time(site_input: SiteInput) -> Iterator[None]:
+    """Set SOURCE_DATE_EPOCH (unless set) to the data's as-of date while mkdocs builds.
+
+    mkdocs dates the sitemap and the gzip header of sitemap.xml.gz with it, so the same data
+    give the same bytes on any day.
+    """
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(as_of_epoch(site_input))
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def build_epoch(site_input: SiteInput) -> int:
+    """Return SOURCE_DATE_EPOCH when it is set, else as_of_epoch(site_input)."""
+    text = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(text) if text.isdigit() else as_of_epoch(site_input)
+
+
+def as_of_epoch(site_input: SiteInput) -> int:
+    """Return midnight UTC of the manifest's data_as_of date (else of the period's last day)."""
+    text = str(site_input.manifest.get("data_as_of", ""))
+    try:
+        day = date.fromisoformat(text[:10])
+    except ValueError:
+        ends = site_input.results.loc[
+            site_input.results["period_id"] == site_input.period_id, "period_end"
+        ]
+        day = date.fromisoformat(str(ends.max())[:10]) if len(ends) else date(1970, 1, 1)
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+ARCHIVE_SUFFIXES = (".xlsx", ".docx", ".pptx", ".ods", ".zip")
+_OFFICE_DATES = re.compile(
+    r"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:(?:created|modified)>)"
+)
+
+
+def normalize_archives(folder: Path, epoch: int) -> list[Path]:
+    """Rewrite zip-based downloads (xlsx, ...) with fixed dates; return the files rewritten.
+
+    Writers such as openpyxl stamp the time of writing into each zip entry and into
+    docProps/core.xml; stamping the data's as-of date instead makes the bytes reproducible.
+    """
+    when = datetime.fromtimestamp(max(epoch, 315532800), tz=UTC)  # zip dates start in 1980
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    rewritten = []
+    for path in sorted(p for p in Path(folder).rglob("*") if p.suffix in ARCHIVE_SUFFIXES):
+        if not zipfile.is_zipfile(path):
+            continue
+        with zipfile.ZipFile(path) as source:
+            entries = [(info, source.read(info)) for info in source.infolist()]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as target:
+            for info, data in entries:
+                if info.filename == "docProps/core.xml":
+                    text = _OFFICE_DATES.sub(rf"\g<1>{stamp}\g<2>", data.decode("utf-8"))
+                    data = text.encode("utf-8")
+                fixed = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+                fixed.compress_type = info.compress_type
+                fixed.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
+                fixed.create_system = 3
+                target.writestr(fixed, data)
+        path.write_bytes(buffer.getvalue())
+        rewritten.append(path)
+    return rewritten
+
+
 def swap_into_place(built: Path, target: Path, scratch: Path) -> None:
-    """Move the finished site to target; an old target is moved aside first, then deleted."""
-    old = scratch / "replaced"
-    if target.exists():
-        os.rename(target, old)  # the window without target is two renames long
-    os.rename(built, target)
+    """Put built at target in one step; an old target ends up in scratch (then deleted)."""
+    if not target.exists():
+        os.rename(built, target)
+        return
+    try:
+        exchange(built, target)  # now target is new and built holds the old edition
+    except OSError:
+        aside = scratch / _REPLACED
+        os.rename(target, aside)  # recover() renames it back if the process dies here
+        try:
+            _step("moved-aside")
+            os.rename(built, target)
+        except BaseException:
+            if not target.exists():
+                os.rename(aside, target)
+            raise
+
+
+def exchange(first: Path, second: Path) -> None:
+    """Swap two paths atomically with Linux renameat2(RENAME_EXCHANGE); raise OSError if not."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError) as exc:
+        raise OSError(errno.ENOSYS, "renameat2 is not available") from exc
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    if result != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
+def recover(out_root: Path) -> list[str]:
+    """Undo or finish what a killed publish left in out_root; return what was done.
+
+    A .build folder holding an old edition moved aside while its id has no folder: the old
+    edition is renamed back. Every .build folder and temporary file is deleted. The derived
+    files (versions.json, aliases) are rewritten if they are out of date.
+    """
+    out_root = Path(out_root)
+    done: list[str] = []
+    if not out_root.is_dir():
+        return done
+    for work in sorted(out_root.glob(BUILD_PREFIX + "*")):
+        if not work.is_dir():
+            work.unlink(missing_ok=True)
+            continue
+        note, replaced = work / _TARGET_NOTE, work / _REPLACED
+        if replaced.is_dir() and note.is_file():
+            version = note.read_text(encoding="utf-8").strip()
+            if _is_version_id(version) and not (out_root / version).exists():
+                os.rename(replaced, out_root / version)
+                done.append(f"restored {version} from an interrupted --force publish")
+        shutil.rmtree(work, ignore_errors=True)
+        done.append(f"deleted {work.name}")
+    for folder in (out_root, out_root / LATEST):
+        for name in (VERSIONS_FILE, STATE_FILE, "index.html"):
+            for temp in folder.glob(f".{name}-*"):
+                temp.unlink(missing_ok=True)
+                done.append(f"deleted {temp.relative_to(out_root)}")
+    if (out_root / VERSIONS_FILE).exists() or existing_versions(out_root):
+        done += [f"rewrote {name}" for name in refresh(out_root)]
+    return done
+
+
+# ---------------------------------------------------------------- the versions and their state
 
 
 def version_key(version: str) -> tuple:
     """Return a sort key ordering ids like 2024, 2025Q1, 2025Q4 by time (digits as numbers)."""
     parts = re.findall(r"\d+|\D+", version)
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def existing_versions(out_root: Path) -> list[str]:
+    """Return every edition folder in out_root (hidden and retired too), newest first."""
+    out_root = Path(out_root)
+    if not out_root.is_dir():
+        return []
+    found = [
+        p.name
+        for p in out_root.iterdir()
+        if _is_version_id(p.name) and p.is_dir() and (p / "index.html").is_file()
+    ]
+    return sorted(found, key=version_key, reverse=True)
+
+
+def read_state(out_root: Path) -> dict:
+    """Return versions-state.json: {"audience": ..., "versions": {id: state}} ({} if none)."""
+    path = Path(out_root) / STATE_FILE
+    if not path.exists():
+        return {}
+    state = json.loads(path.read_text(encoding="utf-8"))
+    return state if isinstance(state, dict) else {}
+
+
+def states(out_root: Path) -> dict[str, str]:
+    """Return edition id -> 'active', 'hidden' or 'retired' for every edition folder."""
+    recorded = read_state(out_root).get("versions", {})
+    return {v: recorded.get(v, "active") for v in existing_versions(out_root)}
+
+
+def latest_version(version_states: dict[str, str]) -> str | None:
+    """Return the edition 'latest' points to: the newest active one, else the newest retired."""
+    for wanted in ("active", "retired"):
+        candidates = [v for v, s in version_states.items() if s == wanted]
+        if candidates:
+            return max(candidates, key=version_key)
+    return None
+
+
+def versions_entries(versions: list[str], version_states: dict[str, str] | None = None) -> list:
+    """Return mike-style menu entries, newest first: hidden left out, retired titled so."""
+    version_states = version_states or {}
+    listed = [v for v in set(versions) if version_states.get(v, "active") != "hidden"]
+    listed = sorted(listed, key=version_key, reverse=True)
+    latest = latest_version({v: version_states.get(v, "active") for v in listed})
+    return [
+        {
+            "version": v,
+            "title": period_label(v)
+            + (RETIRED_SUFFIX if version_states.get(v) == "retired" else ""),
+            "aliases": [LATEST] if v == latest else [],
+        }
+        for v in listed
+    ]
 
 
 def read_versions(out_root: Path) -> list[dict]:
@@ -80,26 +393,109 @@ def read_versions(out_root: Path) -> list[dict]:
 
 
 def published_versions(out_root: Path) -> list[str]:
-    """Return the editions listed in out_root/versions.json whose folder exists, newest first."""
+    """Return the editions in the menu (active and retired; not hidden), newest first."""
+    current = states(out_root)
+    return [v for v in existing_versions(out_root) if current[v] != "hidden"]
+
+
+def refresh(out_root: Path, audience: str | None = None) -> list[str]:
+    """Rewrite versions-state.json, versions.json and the aliases from the folders; return names.
+
+    Files whose content would not change are left alone.
+    """
     out_root = Path(out_root)
-    return [e["version"] for e in read_versions(out_root) if (out_root / e["version"]).is_dir()]
-
-
-def versions_entries(versions: list[str]) -> list[dict]:
-    """Return mike-style entries, newest first, with the 'latest' alias on the newest."""
-    ordered = sorted(set(versions), key=version_key, reverse=True)
-    return [
-        {"version": v, "title": period_label(v), "aliases": [LATEST] if i == 0 else []}
-        for i, v in enumerate(ordered)
-    ]
+    state = read_state(out_root)
+    current = states(out_root)
+    changed = []
+    recorded = {v: s for v, s in sorted(state.get("versions", {}).items()) if v in current}
+    new_state = {**state, "versions": recorded}
+    if audience and not state.get("audience"):
+        new_state["audience"] = audience
+    if (out_root / STATE_FILE).exists() or recorded or new_state.get("audience"):
+        changed += _write_if_changed(out_root / STATE_FILE, _json(new_state))
+    entries = versions_entries(list(current), current)
+    changed += _write_if_changed(out_root / VERSIONS_FILE, _json(entries))
+    latest = latest_version(current)
+    if latest is None:
+        if (out_root / LATEST).exists():
+            shutil.rmtree(out_root / LATEST)
+            changed.append(LATEST)
+        if (out_root / "index.html").exists():
+            (out_root / "index.html").unlink()
+            changed.append("index.html")
+    else:
+        changed += write_aliases(out_root, latest)
+    return changed
 
 
 def update_versions(out_root: Path, version: str) -> list[dict]:
-    """Add version to versions.json (editions whose folder is gone are dropped); return entries."""
-    entries = versions_entries([*published_versions(out_root), version])
-    text = json.dumps(entries, indent=2) + "\n"
-    write_atomic(out_root / VERSIONS_FILE, text)
-    return entries
+    """Rewrite versions.json and the aliases (version must have its folder); return entries."""
+    refresh(out_root)
+    return read_versions(out_root)
+
+
+def set_state(out_root: Path, version: str, state: str) -> list[str]:
+    """Mark an edition active, hidden or retired (its folder is never touched); return changes."""
+    if state not in STATES:
+        raise ValueError(f"state {state!r} must be one of {STATES}")
+    out_root = Path(out_root)
+    with locked(out_root):
+        recover(out_root)
+        if check_version_id(version) not in existing_versions(out_root):
+            raise PublishError(f"{out_root}: edition {version!r} is not published here")
+        current = read_state(out_root)
+        recorded = dict(current.get("versions", {}))
+        recorded.pop(version, None)
+        if state != "active":
+            recorded[version] = state
+        new = {**current, "versions": dict(sorted(recorded.items()))}
+        changed = _write_if_changed(out_root / STATE_FILE, _json(new))
+        return changed + [n for n in refresh(out_root) if n not in changed]
+
+
+def version_rows(out_root: Path) -> list[dict]:
+    """Return one row per edition: id, state, latest, audience, data as of, listed title."""
+    out_root = Path(out_root)
+    current = states(out_root)
+    latest = latest_version(current)
+    recorded = str(read_state(out_root).get("audience", ""))
+    rows = []
+    for version in existing_versions(out_root):
+        manifest_path = out_root / version / "downloads" / "manifest.json"
+        manifest = (
+            json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+        )
+        rows.append(
+            {
+                "version": version,
+                "state": current[version],
+                "latest": version == latest,
+                "audience": manifest.get("audience") or recorded,
+                "data_as_of": manifest.get("data_as_of", ""),
+            }
+        )
+    return rows
+
+
+def remove_version(out_root: Path, version: str) -> None:
+    """Delete an edition's folder; re-point the aliases to the newest one left."""
+    out_root = Path(out_root)
+    shutil.rmtree(out_root / check_version_id(version))
+    refresh(out_root)
+
+
+# ---------------------------------------------------------------- files
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, indent=2) + "\n"
+
+
+def _write_if_changed(path: Path, text: str) -> list[str]:
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return []
+    write_atomic(path, text)
+    return [path.name if path.parent.name != LATEST else f"{LATEST}/{path.name}"]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -109,6 +505,8 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -135,22 +533,11 @@ def redirect_html(target: str, title: str) -> str:
 """
 
 
-def write_aliases(out_root: Path, newest: str) -> None:
+def write_aliases(out_root: Path, newest: str) -> list[str]:
     """Write latest/index.html and the root index.html, both sending readers to newest."""
     title = f"Scorecard results for {period_label(newest)}"
-    write_atomic(out_root / LATEST / "index.html", redirect_html(f"../{newest}/index.html", title))
-    write_atomic(out_root / "index.html", redirect_html(f"{newest}/index.html", title))
-
-
-def remove_version(out_root: Path, version: str) -> None:
-    """Delete an edition's folder and entry; re-point the aliases to the newest one left."""
-    out_root = Path(out_root)
-    shutil.rmtree(out_root / check_version_id(version))
-    remaining = [e["version"] for e in read_versions(out_root) if e["version"] != version]
-    entries = versions_entries(remaining)
-    write_atomic(out_root / VERSIONS_FILE, json.dumps(entries, indent=2) + "\n")
-    if entries:
-        write_aliases(out_root, entries[0]["version"])
-    else:
-        shutil.rmtree(out_root / LATEST, ignore_errors=True)
-        (out_root / "index.html").unlink(missing_ok=True)
+    latest = redirect_html(f"../{newest}/index.html", title)
+    changed = _write_if_changed(out_root / LATEST / "index.html", latest)
+    return changed + _write_if_changed(
+        out_root / "index.html", redirect_html(f"{newest}/index.html", title)
+    )

@@ -69,8 +69,13 @@ def test_downloads_hold_aggregates_only(site: Path) -> None:
     parquet = pd.read_parquet(downloads / "results.parquet")
     assert len(csv) == len(parquet) > 0
     assert "person_id" not in csv.columns
-    shown = csv[csv["numerator"].notna()]
-    assert not shown["numerator"].between(1, 10).any(), "counts of 1-10 are never published"
+    # Counts of 1-10 are never published: numerators of proportions and rates are counts, and
+    # so are the denominators of every kind but ratios (whose denominator is an expected value).
+    # The numerator of a mean or median is a sum of amounts (dollars, risk scores), not a count.
+    counted = csv[csv["kind"].isin(["proportion", "rate"])]
+    assert not counted["numerator"].between(1, 10).any()
+    units = csv[csv["kind"] != "ratio"]
+    assert not units["denominator"].between(1, 10).any()
     text = (downloads / "results.csv").read_text()
     assert not PERSON_ID.search(text)
 

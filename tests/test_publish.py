@@ -5,7 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import urljoin
+from urllib.request import urlopen
 
 import pytest
 from site_fixture import chromium_page, make_sample_input, serve_folder
@@ -162,3 +166,161 @@ def test_version_selector_and_outdated_banner_in_a_browser(published: dict) -> N
         page.goto(f"{base}/2025Q3/cp/cp1.html")
         page.wait_for_selector("[data-md-component=outdated]:not([hidden])", state="attached")
         assert not errors
+
+
+# ---------------------------------------------------------------- version states (CLI)
+
+
+def fake_version(out_root: Path, version: str) -> Path:
+    """Create a minimal version folder (an index.html is what makes a folder a version)."""
+    folder = out_root / version
+    (folder / "downloads").mkdir(parents=True)
+    (folder / "index.html").write_text(f"<p>{version}</p>")
+    (folder / "downloads" / "manifest.json").write_text(json.dumps({"data_as_of": "2025-12-31"}))
+    return folder
+
+
+def test_hide_retire_and_show_never_touch_a_version_folder(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from scorecard.cli import main
+
+    for version in ("2025Q3", "2025Q4"):
+        fake_version(tmp_path, version)
+    publish.refresh(tmp_path, audience="public")
+    folders = {v: tree_digest(tmp_path / v) for v in ("2025Q3", "2025Q4")}
+    runner = CliRunner()
+
+    def versions(*args: str) -> str:
+        result = runner.invoke(main, ["versions", *args, "--out", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def latest() -> str:
+        return (tmp_path / "latest" / "index.html").read_text(encoding="utf-8")
+
+    assert "2025Q4     active   yes    public" in versions("list")
+    versions("hide", "2025Q4")
+    assert publish.read_versions(tmp_path) == [
+        {"version": "2025Q3", "title": "2025 Q3", "aliases": ["latest"]}
+    ]
+    assert "../2025Q3/" in latest()
+    versions("retire", "2025Q3")
+    assert publish.read_versions(tmp_path) == [
+        {"version": "2025Q3", "title": "2025 Q3 (retired)", "aliases": ["latest"]}
+    ]
+    versions("show", "2025Q4")
+    assert [e["title"] for e in publish.read_versions(tmp_path)] == ["2025 Q4", "2025 Q3 (retired)"]
+    assert "../2025Q4/" in latest()
+    state = json.loads((tmp_path / "versions-state.json").read_text())
+    assert state == {"versions": {"2025Q3": "retired"}, "audience": "public"}
+    rows = json.loads(versions("list", "--format", "json"))
+    assert [(r["version"], r["state"], r["latest"]) for r in rows] == [
+        ("2025Q4", "active", True),
+        ("2025Q3", "retired", False),
+    ]
+    assert {v: tree_digest(tmp_path / v) for v in folders} == folders
+    result = runner.invoke(main, ["versions", "hide", "2024Q1", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "not published here" in result.output
+
+
+def test_a_hidden_version_stays_hidden_after_the_next_publish(tmp_path: Path) -> None:
+    fake_version(tmp_path, "2025Q3")
+    publish.set_state(tmp_path, "2025Q3", "hidden")
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path)
+    assert [e["version"] for e in publish.read_versions(tmp_path)] == ["2025Q4"]
+    assert publish.existing_versions(tmp_path) == ["2025Q4", "2025Q3"]
+    assert publish.published_versions(tmp_path) == ["2025Q4"]
+
+
+def test_recover_rewrites_a_stale_menu_and_drops_temporary_files(tmp_path: Path) -> None:
+    fake_version(tmp_path, "2025Q4")
+    publish.refresh(tmp_path)
+    (tmp_path / "versions.json").write_text("[]\n")
+    (tmp_path / ".versions.json-abc").write_text("half")
+    (tmp_path / ".build-2025Q4-xyz" / "tree").mkdir(parents=True)
+    actions = publish.recover(tmp_path)
+    assert "rewrote versions.json" in actions and "deleted .build-2025Q4-xyz" in actions
+    assert [e["version"] for e in publish.read_versions(tmp_path)] == ["2025Q4"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_publishing_another_audience_into_a_site_is_refused(tmp_path: Path) -> None:
+    fake_version(tmp_path, "2025Q3")
+    publish.refresh(tmp_path, audience="partner:cp1")
+    before = tree_digest(tmp_path)
+    with pytest.raises(publish.PublishError, match="its own folder"):
+        publish.publish_version(make_sample_input("2025Q4"), tmp_path, audience="public")
+    assert tree_digest(tmp_path) == before
+
+
+def test_zip_downloads_get_fixed_dates(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "book.xlsx"
+    core = '<cp:x><dcterms:created xsi:type="W3CDTF">2031-01-02T03:04:05Z</dcterms:created></cp:x>'
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("docProps/core.xml", core)
+        archive.writestr("xl/sheet1.xml", "<x/>")
+    first = path.read_bytes()
+    assert publish.normalize_archives(tmp_path, 1767139200) == [path]
+    with zipfile.ZipFile(path) as archive:
+        assert "2025-12-31T00:00:00Z" in archive.read("docProps/core.xml").decode()
+        assert {i.date_time for i in archive.infolist()} == {(2025, 12, 31, 0, 0, 0)}
+    normalized = path.read_bytes()
+    path.write_bytes(first)
+    publish.normalize_archives(tmp_path, 1767139200)
+    assert path.read_bytes() == normalized
+
+
+# ---------------------------------------------------------------- served under a sub-path
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for name in ("href", "src"):
+            if values.get(name):
+                self.links.append(str(values[name]))
+        content = values.get("content") or ""
+        if tag == "meta" and "url=" in content:
+            self.links.append(content.split("url=", 1)[1].strip())
+
+
+def test_every_link_is_relative_and_works_under_a_sub_path(published: dict) -> None:
+    root = published["root"]
+    with serve_folder(root.parent) as url:
+        base = f"{url}/{root.name}/"
+        pages, seen, absolute, broken = [base], set(), [], []
+        while pages:
+            page = pages.pop()
+            if page in seen:
+                continue
+            seen.add(page)
+            with urlopen(page) as response:
+                body = response.read().decode("utf-8", errors="replace")
+            parser = _Links()
+            parser.feed(body)
+            for link in parser.links:
+                if link.startswith("/"):
+                    absolute.append((page, link))
+                    continue
+                if link.startswith(("#", "http:", "https:", "mailto:", "data:", "javascript:")):
+                    continue
+                target = urljoin(page, link).split("#")[0]
+                assert target.startswith(base), (page, link)
+                if target.endswith((".html", "/")):
+                    pages.append(target)
+                elif target not in seen:
+                    seen.add(target)
+                    try:
+                        urlopen(target).close()
+                    except HTTPError as exc:
+                        broken.append((page, link, exc.code))
+    assert not absolute, absolute[:5]
+    assert not broken, broken[:5]
+    assert sum(p.endswith(".html") for p in seen) >= 20

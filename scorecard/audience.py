@@ -1,0 +1,261 @@
+"""Who a version of the site is for, and what each audience may see.
+
+Three audiences (`scorecard build --audience ...`):
+
+- `internal`: every result of every entity, plus the only person-level output of the tool:
+  per-CP care-gap lists by pseudonymous person id (downloads/internal/care_gaps/<cp_id>.csv).
+- `public`: aggregates only. Entity-level demographic breakdowns are dropped (program-level
+  ones stay), practices with fewer than PUBLIC_MIN_PANEL members attributed in the period get
+  no page (their members still count in the program and ACO results), and benchmarks are
+  recomputed from the published entities only.
+- `partner:<org id>` (an ACO or a CP): the partner's own entities in full (an ACO and its
+  practices, by organization.parent_org_id; a CP alone) and the program. Other entities appear
+  only inside benchmark percentiles (at least MIN_PEERS of them): no other id or name anywhere.
+
+Suppression (scorecard.stats and site.public_view) applies to every audience; restricting
+rows only ever hides more.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from scorecard import stats
+
+PUBLIC_MIN_PANEL = 100  # members attributed to a practice in the period, for it to get a page
+MIN_PEERS = 5  # entities behind a benchmark shown outside the internal site
+CARE_GAPS_DIR = "downloads/internal/care_gaps"
+CARE_GAP_COLUMNS = ("person_id", "measure_id", "period_id")
+LEVELS = ("aco", "cp", "practice")
+_PARTNER = re.compile(r"^partner:(?P<id>[A-Za-z0-9][A-Za-z0-9._-]*)$")
+
+Kind = Literal["internal", "public", "partner"]
+
+
+class AudienceError(ValueError):
+    """Raised for an audience that is malformed or names no ACO or CP."""
+
+
+@dataclass(frozen=True)
+class Audience:
+    """An audience: internal, public, or one partner (an ACO or CP org id)."""
+
+    kind: Kind
+    partner_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """Return the audience as written on the command line: 'partner:CP01', 'public'."""
+        return f"partner:{self.partner_id}" if self.kind == "partner" else self.kind
+
+    @property
+    def person_level(self) -> bool:
+        """Return True when person-level outputs (care-gap lists) may be published."""
+        return self.kind == "internal"
+
+
+def parse_audience(text: str) -> Audience:
+    """Return the Audience for 'internal', 'public' or 'partner:<org id>'; raise AudienceError."""
+    text = (text or "").strip()
+    if text in ("internal", "public"):
+        return Audience(text)  # type: ignore[arg-type]
+    match = _PARTNER.match(text)
+    if match is None:
+        raise AudienceError(
+            f"--audience: {text!r} is not one of internal, public, partner:<ACO or CP org id>"
+        )
+    return Audience("partner", match["id"])
+
+
+def partner_problems(audience: Audience, organizations: pd.DataFrame) -> list[str]:
+    """Return why a partner audience cannot be built from these organizations ([] if it can)."""
+    if audience.kind != "partner":
+        return []
+    orgs = organizations[organizations["org_id"].astype(str) == audience.partner_id]
+    if orgs.empty:
+        return [f"--audience: column 'org_id': no organization {audience.partner_id!r}"]
+    kind = str(orgs["org_type"].iloc[0])
+    if kind not in ("aco", "cp"):
+        return [
+            f"--audience: column 'org_type': {audience.partner_id!r} is a {kind}; "
+            "a partner is an ACO or a CP"
+        ]
+    return []
+
+
+def own_entities(audience: Audience, organizations: pd.DataFrame) -> set[tuple[str, str]]:
+    """Return the (level, entity id) pairs a partner sees in full (empty for other audiences)."""
+    if audience.kind != "partner":
+        return set()
+    orgs = organizations.astype({"org_id": str})
+    me = orgs[orgs["org_id"] == audience.partner_id]
+    if me.empty:
+        return set()
+    level = str(me["org_type"].iloc[0])
+    own = {(level, audience.partner_id)}
+    if level == "aco":
+        parents = orgs["parent_org_id"].astype("string")
+        practices = orgs[(orgs["org_type"] == "practice") & (parents == audience.partner_id)]
+        own |= {("practice", pid) for pid in practices["org_id"]}
+    return own
+
+
+def label(audience: Audience, organizations: pd.DataFrame) -> str:
+    """Return the words shown in every page's header: who this version is for."""
+    if audience.kind == "internal":
+        return "Internal: not for distribution"
+    if audience.kind == "public":
+        return "Public edition"
+    orgs = organizations[organizations["org_id"].astype(str) == audience.partner_id]
+    name = str(orgs["org_name"].iloc[0]) if len(orgs) else audience.partner_id
+    return f"For {name}"
+
+
+@dataclass
+class View:
+    """The tables one audience's site is rendered from, and what was withheld."""
+
+    results: pd.DataFrame
+    summary: pd.DataFrame
+    benchmarks: pd.DataFrame
+    organizations: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+
+
+def _pairs(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(
+        list(zip(frame["level"].astype(str), frame["entity_id"].astype(str), strict=True)),
+        index=frame.index,
+        dtype=object,
+    )
+
+
+def small_practices(panels: pd.DataFrame | None, results: pd.DataFrame) -> set[str]:
+    """Return the practices of results with fewer than PUBLIC_MIN_PANEL members in panels."""
+    practices = set(results.loc[results["level"] == "practice", "entity_id"].astype(str))
+    if panels is None or panels.empty:
+        return practices
+    sizes = panels[panels["level"] == "practice"]
+    members = dict(zip(sizes["entity_id"].astype(str), sizes["members"], strict=True))
+    return {p for p in practices if members.get(p, 0) < PUBLIC_MIN_PANEL}
+
+
+def restrict(
+    audience: Audience,
+    results: pd.DataFrame,
+    summary: pd.DataFrame,
+    benchmarks: pd.DataFrame,
+    organizations: pd.DataFrame,
+    panels: pd.DataFrame | None = None,
+) -> View:
+    """Return the tables this audience may see (internal: unchanged)."""
+    if audience.kind == "internal":
+        rules = {"audience": audience.key, "entities": "all", "person_level": CARE_GAPS_DIR}
+        return View(results, summary, benchmarks, organizations, {"audience_rules": rules})
+    entity = results["level"] != "program"
+    if audience.kind == "public":
+        hidden = small_practices(panels, results)
+        drop = entity & (
+            (results["stratum"] != "all")
+            | ((results["level"] == "practice") & results["entity_id"].astype(str).isin(hidden))
+        )
+        kept = results[~drop]
+        bench = stats.benchmarks(kept)
+        rules = {
+            "audience": "public",
+            "entities": "all ACOs and CPs; practices with at least "
+            f"{PUBLIC_MIN_PANEL} members attributed in the period",
+            "practices_without_a_page": len(hidden),
+            "breakdowns": "program level only",
+            "benchmarks": f"published entities only, at least {MIN_PEERS}",
+            "person_level": "none",
+        }
+    else:
+        own = own_entities(audience, organizations)
+        kept = results[~entity | _pairs(results).isin(own)]
+        bench = benchmarks
+        rules = {
+            "audience": audience.key,
+            "entities": "this partner's own (an ACO and its practices, or a CP)",
+            "benchmarks": f"all entities of a level, unnamed, at least {MIN_PEERS}",
+            "person_level": "none",
+        }
+    visible = set(_pairs(kept[kept["level"] != "program"]))
+    summary = summary[(summary["level"] == "program") | _pairs(summary).isin(visible)]
+    if "n_entities" in bench.columns:
+        bench = bench[bench["n_entities"] >= MIN_PEERS]
+    named = {e for _, e in visible | own_entities(audience, organizations)}
+    orgs = organizations[organizations["org_id"].astype(str).isin(named)]
+    return View(
+        kept.reset_index(drop=True),
+        summary.reset_index(drop=True),
+        bench.reset_index(drop=True),
+        orgs.reset_index(drop=True),
+        {"audience_rules": rules},
+    )
+
+
+def visible_ids(view: View) -> set[str]:
+    """Return the ids of the entities a view shows (its organizations)."""
+    return set(view.organizations["org_id"].astype(str))
+
+
+def only_visible(
+    audience: Audience, frame: pd.DataFrame | None, column: str, view: View
+) -> pd.DataFrame | None:
+    """Return the rows of an entity table (e.g. cp_assessment by cp_id) this audience may see."""
+    if frame is None or audience.kind == "internal":
+        return frame
+    return frame[frame[column].astype(str).isin(visible_ids(view))].reset_index(drop=True)
+
+
+def foreign_entities(
+    audience: Audience, site_input: object, view: View, organizations: pd.DataFrame
+) -> list[str]:
+    """Return problems for any id or name of an entity the audience may not see, found in any
+    table of site_input (a last check before rendering; [] for the internal audience)."""
+    if audience.kind == "internal":
+        return []
+    hidden = organizations[~organizations["org_id"].astype(str).isin(visible_ids(view))]
+    banned = set(hidden["org_id"].astype(str)) | set(hidden["org_name"].astype(str))
+    problems = []
+    for name, value in sorted(vars(site_input).items()):
+        if not isinstance(value, pd.DataFrame):
+            continue
+        for column in value.columns:
+            if value[column].dtype.kind in "biufcmM":
+                continue
+            found = sorted(set(value[column].dropna().astype(str)) & banned)
+            if found:
+                problems.append(
+                    f"{audience.key}: {name}.{column}: entities this audience may not see, "
+                    f"e.g. {found[0]!r}"
+                )
+    return problems
+
+
+def care_gap_files(gaps: pd.DataFrame, organizations: pd.DataFrame) -> dict[str, bytes]:
+    """Return {path under the version folder: CSV bytes}: one care-gap list per CP."""
+    from scorecard.site import slug
+
+    cps = sorted(organizations.loc[organizations["org_type"] == "cp", "org_id"].astype(str))
+    gaps = gaps.astype({"cp_id": str})
+    files = {}
+    for cp_id in cps:
+        rows = gaps[gaps["cp_id"] == cp_id].sort_values(list(CARE_GAP_COLUMNS))
+        text = rows[list(CARE_GAP_COLUMNS)].to_csv(index=False, lineterminator="\n")
+        files[f"{CARE_GAPS_DIR}/{slug(cp_id)}.csv"] = text.encode("utf-8")
+    return files
+
+
+def write_files(files: dict[str, bytes], folder: Path) -> None:
+    """Write {relative path: bytes} under folder."""
+    for relative, content in sorted(files.items()):
+        path = Path(folder) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)

@@ -1,0 +1,382 @@
+"""A build killed at any point (SIGKILL) leaves the published site as it was; bad input too.
+
+`scorecard build` runs as a subprocess on a small demo and is killed: after a delay, while
+mkdocs writes HTML into its temporary folder, and at the named steps of scorecard.publish
+(SCORECARD_TEST_KILL_AT makes the process SIGKILL itself there), also with --force. Before the
+commit (the rename of the finished folder) every published file must be byte-identical; after
+it, the new version must be complete and `recover()` must bring the derived files up to date.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from publish_fixture import (
+    ROOT,
+    published_digest,
+    run_scorecard,
+    scorecard_command,
+    small_marts,
+    small_measures,
+    tree_digest,
+)
+
+from scorecard import publish
+from scorecard.cli import main
+
+KILLED = -signal.SIGKILL
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Publish 2025Q3 of the small demo into a site; the tests work on copies of it."""
+    base = tmp_path_factory.mktemp("atomic")
+    marts, measures = small_marts(base / "marts"), small_measures(base / "measures")
+    site = base / "site"
+    done = run_scorecard(*build_args(marts, measures, site, "2025Q3"))
+    assert done.returncode == 0, done.stderr
+    return {"base": base, "marts": marts, "measures": measures, "site": site}
+
+
+def build_args(marts: Path, measures: Path, site: Path, period: str, *more: str) -> list[str]:
+    """Return the arguments of `scorecard build` for the small demo."""
+    return [
+        *("build", "--data", str(marts), "--measures", str(measures)),
+        *("--out", str(site), "--period", period, "--quiet", *more),
+    ]
+
+
+def copy_site(inputs: dict, name: str) -> Path:
+    """Return a fresh copy of the published site."""
+    target = inputs["base"] / name
+    shutil.copytree(inputs["site"], target)
+    return target
+
+
+def kill_when(args: list[str], ready: Callable[[], bool], timeout: float = 300) -> int:
+    """Run scorecard with args, SIGKILL it as soon as ready() is true; return its exit code."""
+    process = subprocess.Popen(
+        scorecard_command(*args), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            if ready():
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.001)
+        return process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def kill_at_step(args: list[str], step: str) -> int:
+    """Run scorecard with args and the test hook that SIGKILLs it at a named publish step."""
+    return run_scorecard(*args, env={publish.KILL_AT_ENV: step}).returncode
+
+
+def after_delay(seconds: float) -> Callable[[], bool]:
+    """Return a condition that becomes true `seconds` from now."""
+    start = time.monotonic()
+    return lambda: time.monotonic() - start >= seconds
+
+
+def exists(site: Path, pattern: str) -> Callable[[], bool]:
+    """Return a condition true once a path matching pattern exists under site."""
+    return lambda: any(site.glob(pattern))
+
+
+def menu(site: Path) -> list[str]:
+    """Return the version ids of versions.json."""
+    return [e["version"] for e in json.loads((site / "versions.json").read_text())]
+
+
+@pytest.mark.parametrize(
+    "name, how",
+    [
+        ("after 1.5 s", lambda site: after_delay(1.5)),
+        ("mkdocs writing", lambda site: exists(site, ".build-*/tree/site/*")),
+    ],
+)
+def test_killed_before_the_commit_leaves_every_published_file_as_it_was(
+    inputs: dict, name: str, how: Callable | str
+) -> None:
+    site = copy_site(inputs, f"before-{name.split()[0]}-{len(name)}")
+    before = tree_digest(site)
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q4")
+    code = kill_at_step(args, how) if isinstance(how, str) else kill_when(args, how(site))
+    assert code == KILLED, f"the build was not killed ({name}): exit {code}"
+    assert published_digest(site) == before
+    assert publish.existing_versions(site) == ["2025Q3"] and menu(site) == ["2025Q3"]
+
+
+@pytest.fixture(scope="module")
+def resumed(inputs: dict) -> dict:
+    """Kill a build just before its commit, then build again: leftovers go, 2025Q4 is added."""
+    site = copy_site(inputs, "resumed")
+    before = tree_digest(site)
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q4")
+    assert kill_at_step(args, "built") == KILLED
+    assert list(site.glob(".build-*/tree/site/index.html")), "the new version was built"
+    assert published_digest(site) == before
+    assert publish.existing_versions(site) == ["2025Q3"] and menu(site) == ["2025Q3"]
+    done = run_scorecard(*args)
+    assert done.returncode == 0, done.stderr
+    return {"site": site, "digest": tree_digest(site)}
+
+
+def test_the_next_build_cleans_up_and_publishes(inputs: dict, resumed: dict) -> None:
+    site = resumed["site"]
+    assert not list(site.glob(".*")), "no temporary file or folder may be left"
+    assert menu(site) == ["2025Q4", "2025Q3"]
+    q3 = {k: v for k, v in tree_digest(inputs["site"]).items() if k.startswith("2025Q3/")}
+    assert q3 and {k: resumed["digest"][k] for k in q3} == q3
+
+
+def test_killed_after_the_commit_the_new_version_is_whole(inputs: dict, resumed: dict) -> None:
+    site = copy_site(inputs, "after-commit")
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q4")
+    assert kill_at_step(args, "swapped") == KILLED
+    assert menu(site) == ["2025Q3"], "killed before versions.json was rewritten"
+    new = {k: v for k, v in resumed["digest"].items() if k.startswith("2025Q4/")}
+    assert {k: v for k, v in tree_digest(site).items() if k.startswith("2025Q4/")} == new
+    with publish.locked(site):
+        publish.recover(site)
+    assert tree_digest(site) == resumed["digest"]
+
+
+def test_a_killed_force_rebuild_keeps_the_old_or_the_new_version_whole(
+    inputs: dict, resumed: dict
+) -> None:
+    args = ["--force", "--program-name", "Renamed program"]
+    for step, renamed in (("built", False), ("swapped", True)):
+        site = inputs["base"] / f"force-{step}"
+        shutil.copytree(resumed["site"], site)
+        before = tree_digest(site)
+        build = build_args(inputs["marts"], inputs["measures"], site, "2025Q3", *args)
+        assert kill_at_step(build, step) == KILLED
+        with publish.locked(site):
+            publish.recover(site)
+        after = tree_digest(site)
+        assert {k for k in after if k.startswith("2025Q3/")} == {
+            k for k in before if k.startswith("2025Q3/")
+        }
+        home = (site / "2025Q3" / "index.html").read_text(encoding="utf-8")
+        assert ("Renamed program" in home) is renamed
+        unchanged = {k: v for k, v in after.items() if not k.startswith("2025Q3/")}
+        assert unchanged == {k: v for k, v in before.items() if not k.startswith("2025Q3/")}
+        if not renamed:
+            assert after == before
+
+
+FALLBACK_SCRIPT = """
+import errno, sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from site_fixture import make_sample_input
+from scorecard import publish
+
+def no_exchange(first, second):
+    raise OSError(errno.EINVAL, "no RENAME_EXCHANGE here")
+
+publish.exchange = no_exchange
+sample = make_sample_input("2025Q4")
+sample.program_name = "Second build"
+publish.publish_version(sample, Path(sys.argv[1]), force=True)
+"""
+
+
+def test_fallback_swap_killed_between_its_two_renames_is_undone(tmp_path: Path) -> None:
+    from site_fixture import make_sample_input
+
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path)
+    before = tree_digest(tmp_path)
+    script = FALLBACK_SCRIPT.format(tests=str(ROOT / "tests"))
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        env={**__import__("os").environ, publish.KILL_AT_ENV: "moved-aside"},
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == KILLED
+    assert not (tmp_path / "2025Q4").exists(), "killed between the renames: the folder is aside"
+    with publish.locked(tmp_path):
+        actions = publish.recover(tmp_path)
+    assert any("restored 2025Q4" in a for a in actions)
+    assert tree_digest(tmp_path) == before
+
+
+def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x").write_text("a")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "x").write_text("b")
+    try:
+        publish.exchange(tmp_path / "a", tmp_path / "b")
+    except OSError:
+        pytest.skip("this kernel or file system has no RENAME_EXCHANGE (the fallback is tested)")
+    assert (tmp_path / "a" / "x").read_text() == "b" and (tmp_path / "b" / "x").read_text() == "a"
+
+
+def test_a_second_publish_into_a_locked_site_is_refused(tmp_path: Path) -> None:
+    from site_fixture import make_sample_input
+
+    with publish.locked(tmp_path), pytest.raises(publish.PublishError, match="another publish"):
+        publish.publish_version(make_sample_input("2025Q4"), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------- bad input against a published site
+
+
+def replace_text(relative: str, old: str, new: str) -> Callable[[Path, Path], None]:
+    """Return a mutation replacing the first old with new in marts/<relative>."""
+
+    def mutate(marts: Path, measures: Path) -> None:
+        path = marts / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (relative, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return mutate
+
+
+def duplicate_line(relative: str, line: int) -> Callable[[Path, Path], None]:
+    """Return a mutation appending a copy of one line of marts/<relative>."""
+
+    def mutate(marts: Path, measures: Path) -> None:
+        path = marts / relative
+        lines = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join([*lines, lines[line]]) + "\n", encoding="utf-8")
+
+    return mutate
+
+
+def add_column(relative: str, name: str, value: str) -> Callable[[Path, Path], None]:
+    """Return a mutation adding a column to every row of marts/<relative>."""
+
+    def mutate(marts: Path, measures: Path) -> None:
+        path = marts / relative
+        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = [lines[0] + "," + name, *(line + "," + value for line in lines[1:])]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    return mutate
+
+
+def edit_spec(measure_id: str, old: str, new: str) -> Callable[[Path, Path], None]:
+    """Return a mutation replacing old with new in measures/<measure_id>.yml."""
+
+    def mutate(marts: Path, measures: Path) -> None:
+        path = measures / f"{measure_id}.yml"
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (measure_id, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return mutate
+
+
+# (case, mutation, extra arguments, words that must all be in the message)
+BAD_INPUT = [
+    (
+        "missing table",
+        lambda marts, measures: (marts / "eligibility.csv").unlink(),
+        [],
+        ["eligibility.csv", "(file)", "required table is missing"],
+    ),
+    (
+        "unparsable date",
+        replace_text("eligibility.csv", ",2025-", ",2025/13/45-"),
+        [],
+        ["eligibility.csv", "enrollment_", "not a valid DATE", "example: row"],
+    ),
+    (
+        "duplicate key",
+        duplicate_line("organization.csv", 1),
+        [],
+        ["organization.csv", "org_id", "not unique", "org_id='ACO01'"],
+    ),
+    (
+        "identifying column",
+        add_column("member.csv", "first_name", "Ann"),
+        [],
+        ["member.csv", "first_name", "identifies a person"],
+    ),
+    (
+        "wrong encoding",
+        lambda marts, measures: (marts / "member.csv").write_bytes(
+            "person_id,language\nP0000001,Portugu\u00eas\n".encode("utf-16")
+        ),
+        [],
+        ["member.csv", "(file)", "UTF-8"],
+    ),
+    (
+        "empty file",
+        lambda marts, measures: (marts / "clinical_result.csv").write_bytes(b""),
+        [],
+        ["clinical_result.csv", "(file)", "no data rows"],
+    ),
+    (
+        "unknown period",
+        lambda marts, measures: None,
+        ["--period", "2031Q1"],
+        ["--period", "2031Q1", "2025Q4"],
+    ),
+    (
+        "broken spec yaml",
+        edit_spec("ed_visits", "family:", "family: [unclosed\nx:"),
+        [],
+        ["ed_visits.yml", "(file)", "not valid YAML"],
+    ),
+    (
+        "unknown spec field",
+        edit_spec("ed_visits", "family:", "colour: blue\nfamily:"),
+        [],
+        ["ed_visits.yml", "colour", "Extra inputs are not permitted"],
+    ),
+    (
+        "missing sql file",
+        lambda marts, measures: (measures / "sql" / "ed_visits.sql").unlink(),
+        [],
+        ["ed_visits.yml", "sql_file", "does not exist"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "mutate, extra, words", [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT]
+)
+def test_bad_input_exits_2_and_leaves_the_published_site_alone(
+    inputs: dict, tmp_path: Path, mutate: Callable, extra: list[str], words: list[str]
+) -> None:
+    marts = shutil.copytree(inputs["marts"], tmp_path / "marts")
+    measures = shutil.copytree(inputs["measures"], tmp_path / "measures")
+    mutate(marts, measures)
+    site = inputs["site"]
+    before = tree_digest(site)
+    args = ["build", "--data", str(marts), "--measures", str(measures), "--out", str(site)]
+    result = CliRunner().invoke(main, [*args, *extra])
+    assert result.exit_code == 2, result.output
+    message = result.output
+    missing = [w for w in words if w not in message]
+    assert not missing, f"{missing} not in: {message}"
+    assert tree_digest(site) == before
+
+
+def test_an_existing_version_is_refused_before_any_work(inputs: dict) -> None:
+    before = tree_digest(inputs["site"])
+    args = build_args(inputs["marts"], inputs["measures"], inputs["site"], "2025Q3")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "already published" in result.output
+    assert "Checking marts" not in result.output
+    assert tree_digest(inputs["site"]) == before

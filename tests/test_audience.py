@@ -1,0 +1,337 @@
+"""Audiences: a partner site names no one else, no site but the internal one has a person id."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import html
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import duckdb
+import material
+import pandas as pd
+import plotly
+import pyarrow.parquet as pq
+import pytest
+from publish_fixture import (
+    KEEP_ACOS,
+    KEEP_CPS,
+    run_scorecard,
+    small_marts,
+    small_measures,
+    tree_digest,
+)
+
+from scorecard import audience as audiences
+from scorecard import build, engine
+from scorecard.settings import load_settings
+from scorecard.site import TEMPLATES_DIR
+from scorecard.specs import load_specs
+
+PERSON_ID = re.compile(r"P\d{7}")
+TOKEN = re.compile(r"[A-Za-z0-9]+")
+PARTNERS = tuple(f"partner:{p}" for p in KEEP_ACOS + KEEP_CPS)
+
+
+def library_hashes() -> set[str]:
+    """Return the sha256 of files shipped by plotly, mkdocs-material and our static folder.
+
+    A published file byte-identical to one of these cannot hold data, so the scan skips it.
+    """
+    roots = [Path(material.__file__).parent / "templates", TEMPLATES_DIR / "static"]
+    files = [Path(plotly.__file__).parent / "package_data" / "plotly.min.js"]
+    files += [p for root in roots for p in root.rglob("*") if p.is_file()]
+    return {hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def readable_text(path: Path) -> str:
+    """Return every string a reader or a program could get out of a published file."""
+    data = path.read_bytes()
+    if zipfile.is_zipfile(path):  # xlsx and other zip-based downloads: every member
+        with zipfile.ZipFile(path) as archive:
+            members = [archive.read(info).decode("utf-8", "replace") for info in archive.infolist()]
+        data += "\n".join(members).encode("utf-8")
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    if path.suffix == ".parquet":
+        table = pq.read_table(path)
+        metadata = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+        return table.to_pandas().to_csv() + json.dumps(metadata) + str(table.schema)
+    text = data.decode("utf-8", errors="replace")
+    return text + "\n" + html.unescape(text)
+
+
+@dataclasses.dataclass
+class Scan:
+    """What one site's files contain: tokens (ids are tokens) and the text (for names)."""
+
+    tokens: set[str]
+    person_ids: set[str]
+    text: str
+
+
+def scan_site(root: Path, skip: set[str]) -> Scan:
+    """Return the tokens, person-id-like strings and text of every file and file name."""
+    tokens: set[str] = set()
+    people: set[str] = set()
+    texts = []
+    for relative, digest in tree_digest(root).items():
+        names = relative + "\n"
+        text = names if digest in skip else names + readable_text(root / relative)
+        tokens |= set(TOKEN.findall(text))
+        people |= set(PERSON_ID.findall(text))
+        texts.append(text)
+    return Scan(tokens, people, "\n".join(texts))
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Compute the small demo once, then publish the internal, public and every partner site."""
+    base = tmp_path_factory.mktemp("audiences")
+    settings = load_settings(
+        None,
+        data=small_marts(base / "marts"),
+        measures=small_measures(base / "measures"),
+        out=base / "internal",
+        audience="internal",
+    )
+    specs = build.read_specs(settings)
+    run = build.compute(settings, specs)
+    scored = build.score(run.results, None, settings.seed)
+    roots = {}
+    for audience in ("internal", "public", *PARTNERS):
+        out = base / "sites" / audience.replace(":", "-")
+        build.publish_audience(
+            dataclasses.replace(settings, audience=audience, out=out), specs, run, scored
+        )
+        roots[audience] = out
+    skip = library_hashes()
+    marts = base / "marts"
+    return {
+        "roots": roots,
+        "scans": {a: scan_site(r, skip) for a, r in roots.items()},
+        "orgs": pd.read_csv(marts / "organization.csv", dtype=str),
+        "people": set(pd.read_csv(marts / "eligibility.csv", dtype=str)["person_id"]),
+        "run": run,
+        "scored": scored,
+        "settings": settings,
+        "base": base,
+    }
+
+
+def test_the_scan_finds_what_the_internal_site_holds(sites: dict) -> None:
+    scan = sites["scans"]["internal"]
+    assert scan.person_ids, "the internal care-gap lists should hold person ids"
+    assert scan.person_ids <= sites["people"]
+    orgs = sites["orgs"]
+    published = orgs[orgs["org_id"].isin(sites["run"].results["entity_id"])]
+    assert len(published) > 20
+    assert set(published["org_id"]) <= scan.tokens
+    assert all(name in scan.text for name in published["org_name"])
+
+
+@pytest.mark.parametrize("audience", ["public", *PARTNERS])
+def test_no_person_id_outside_the_internal_site(sites: dict, audience: str) -> None:
+    scan = sites["scans"][audience]
+    assert not scan.person_ids
+    assert not (scan.tokens & sites["people"])
+    assert not list(sites["roots"][audience].rglob("care_gaps"))
+
+
+@pytest.mark.parametrize("audience", PARTNERS)
+def test_a_partner_site_names_no_other_entity(sites: dict, audience: str) -> None:
+    orgs = sites["orgs"]
+    partner = audience.split(":", 1)[1]
+    own = {e for _, e in audiences.own_entities(audiences.parse_audience(audience), orgs)}
+    others = orgs[~orgs["org_id"].isin(own)]
+    scan = sites["scans"][audience]
+    leaked_ids = sorted(set(others["org_id"]) & scan.tokens)
+    leaked_names = [n for n in others["org_name"] if n in scan.text]
+    assert not leaked_ids and not leaked_names, (leaked_ids, leaked_names)
+    assert partner in scan.tokens and own <= scan.tokens
+
+
+def test_partner_pages_are_its_own_entities(sites: dict) -> None:
+    aco = sites["roots"]["partner:ACO01"] / "2025Q4"
+    orgs = sites["orgs"]
+    practices = set(orgs.loc[orgs["parent_org_id"] == "ACO01", "org_id"])
+    assert practices
+    assert {p.stem for p in (aco / "practice").glob("*.html")} == practices | {"index"}
+    assert {p.stem for p in (aco / "aco").glob("*.html")} == {"ACO01", "index"}
+    assert {p.stem for p in (aco / "cp").glob("*.html")} == {"index"}
+    cp = sites["roots"]["partner:CP16"] / "2025Q4"
+    assert {p.stem for p in (cp / "cp").glob("*.html")} == {"CP16", "index"}
+    assert {p.stem for p in (cp / "practice").glob("*.html")} == {"index"}
+
+
+def test_every_page_header_says_who_the_site_is_for(sites: dict) -> None:
+    expected = {
+        "internal": "(Internal: not for distribution)",
+        "public": "(Public edition)",
+        "partner:CP01": "(For Harbor Light BH Community Partner)",
+    }
+    for audience, words in expected.items():
+        version = sites["roots"][audience] / "2025Q4"
+        for page in (version / "index.html", version / "provenance.html"):
+            title = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"))
+            assert title and html.unescape(title[1]).endswith(words), (page, title)
+
+
+def test_manifest_and_provenance_page_record_the_audience(sites: dict) -> None:
+    version = sites["roots"]["partner:ACO02"] / "2025Q4"
+    manifest = json.loads((version / "downloads" / "manifest.json").read_text())
+    assert manifest["audience"] == "partner:ACO02"
+    assert manifest["audience_rules"]["person_level"] == "none"
+    provenance = (version / "provenance.html").read_text(encoding="utf-8")
+    assert "partner:ACO02" in provenance and manifest["inputs"]["eligibility"] in provenance
+    state = json.loads((sites["roots"]["partner:ACO02"] / "versions-state.json").read_text())
+    assert state["audience"] == "partner:ACO02"
+
+
+def test_public_site_has_no_small_practice_and_no_entity_breakdowns(sites: dict) -> None:
+    version = sites["roots"]["public"] / "2025Q4"
+    results = pd.read_parquet(version / "downloads" / "results.parquet")
+    panels = sites["run"].panels
+    small = panels[(panels["level"] == "practice") & (panels["members"] < 100)]
+    assert len(small) and not set(small["entity_id"]) & set(results["entity_id"])
+    assert {p.stem for p in (version / "practice").glob("*.html")} == {"index"}
+    entity = results[results["level"] != "program"]
+    assert len(entity) and (entity["stratum"] == "all").all()
+    assert (results.loc[results["level"] == "program", "stratum"] != "all").any()
+    manifest = json.loads((version / "downloads" / "manifest.json").read_text())
+    assert manifest["audience_rules"]["practices_without_a_page"] == len(small)
+
+
+def test_care_gap_lists_are_per_cp_and_person_level(sites: dict) -> None:
+    folder = sites["roots"]["internal"] / "2025Q4" / "downloads" / "internal" / "care_gaps"
+    assert sorted(p.stem for p in folder.glob("*.csv")) == sorted(KEEP_CPS)
+    frames = [pd.read_csv(p, dtype=str) for p in sorted(folder.glob("*.csv"))]
+    assert all(list(f.columns) == ["person_id", "measure_id", "period_id"] for f in frames)
+    gaps = pd.concat(frames)
+    assert len(gaps) and set(gaps["period_id"]) == {"2025Q4"}
+    quality = {s.id for s in load_specs(sites["settings"].measures) if s.family == "quality"}
+    assert set(gaps["measure_id"]) <= quality
+
+
+def test_a_partner_build_through_the_cli_matches_the_one_above(sites: dict) -> None:
+    settings = sites["settings"]
+    out = sites["base"] / "cli-partner"
+    args = ["build", "--data", str(settings.data), "--measures", str(settings.measures)]
+    done = run_scorecard(*args, "--out", str(out), "--audience", "partner:CP02", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert tree_digest(out) == tree_digest(sites["roots"]["partner:CP02"])
+    again = run_scorecard(*args, "--out", str(out), "--audience", "public", "--force")
+    assert again.returncode == 2 and "publish each audience into its own folder" in again.stderr
+
+
+@pytest.mark.parametrize(
+    "audience, words",
+    [("partner:PR001", "a partner is an ACO or a CP"), ("partner:ACO99", "no organization")],
+)
+def test_a_partner_must_be_an_aco_or_a_cp(sites: dict, audience: str, words: str) -> None:
+    settings = dataclasses.replace(sites["settings"], audience=audience, out=sites["base"] / "x")
+    with pytest.raises(build.BuildError) as error:
+        build.publish_audience(settings, [], sites["run"], sites["scored"])
+    assert words in str(error.value)
+    assert not (sites["base"] / "x").exists()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("internal", audiences.Audience("internal")),
+        ("public", audiences.Audience("public")),
+        ("partner:CP01", audiences.Audience("partner", "CP01")),
+    ],
+)
+def test_parse_audience(text: str, expected: audiences.Audience) -> None:
+    assert audiences.parse_audience(text) == expected
+    assert audiences.parse_audience(text).key == text
+
+
+@pytest.mark.parametrize("bad", ["", "everyone", "partner:", "partner:../x", "Public"])
+def test_bad_audiences_are_refused(bad: str) -> None:
+    with pytest.raises(audiences.AudienceError):
+        audiences.parse_audience(bad)
+
+
+def test_practices_with_a_large_panel_keep_their_page() -> None:
+    results = pd.DataFrame(
+        {
+            "level": ["program", "practice", "practice", "aco", "aco"],
+            "entity_id": ["ALL", "PR1", "PR2", "A1", "A1"],
+            "stratum": ["all", "all", "all", "all", "sex"],
+        }
+    )
+    panels = pd.DataFrame(
+        {"level": ["practice", "practice"], "entity_id": ["PR1", "PR2"], "members": [100, 99]}
+    )
+    assert audiences.small_practices(panels, results) == {"PR2"}
+    assert audiences.small_practices(None, results) == {"PR1", "PR2"}
+
+
+def test_care_gap_rows_follow_the_measure_direction() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE measure_rows AS SELECT * FROM (VALUES "
+        "('up', '2025Q4', 'P1', DATE '2025-10-01', 0.0, 1.0, 'C1'),"  # gap
+        "('up', '2025Q4', 'P2', DATE '2025-10-01', 1.0, 1.0, 'C1'),"  # met
+        "('up', '2025Q4', 'P3', DATE '2025-10-01', 0.0, 1.0, NULL),"  # CP from attribution
+        "('up', '2025Q4', 'P4', DATE '2025-10-01', 0.0, 1.0, NULL),"  # no CP: not listed
+        "('up', '2025Q3', 'P1', DATE '2025-07-01', 0.0, 1.0, 'C1'),"  # another period
+        "('down', '2025Q4', 'P1', DATE '2025-10-01', 1.0, 1.0, 'C1'),"  # inverse: gap
+        "('down', '2025Q4', 'P2', DATE '2025-10-01', 0.0, 1.0, 'C1'),"  # inverse: fine
+        "('ops', '2025Q4', 'P1', DATE '2025-10-01', 0.0, 1.0, 'C1')"  # not a quality measure
+        ") AS t(measure_id, period_id, person_id, attr_month, numerator, denominator, cp_id)"
+    )
+    con.execute(
+        "CREATE TABLE attribution AS SELECT * FROM (VALUES "
+        "('P3', DATE '2025-10-01', 'C2'), ('P4', DATE '2025-10-01', NULL)"
+        ") AS t(person_id, month, cp_id)"
+    )
+
+    def spec(measure_id: str, family: str, direction: str):
+        return type(
+            "Spec",
+            (),
+            {"id": measure_id, "family": family, "kind": "proportion", "direction": direction},
+        )()
+
+    specs = [
+        spec("up", "quality", "higher_is_better"),
+        spec("down", "quality", "lower_is_better"),
+        spec("ops", "operational", "higher_is_better"),
+    ]
+    gaps = engine.care_gap_rows(con, specs, "2025Q4")  # type: ignore[arg-type]
+    assert gaps.values.tolist() == [
+        ["C1", "P1", "down", "2025Q4"],
+        ["C1", "P1", "up", "2025Q4"],
+        ["C2", "P3", "up", "2025Q4"],
+    ]
+
+
+def test_the_last_check_catches_a_table_that_was_not_restricted() -> None:
+    orgs = pd.DataFrame(
+        {
+            "org_id": ["A1", "A2", "C1"],
+            "org_type": ["aco", "aco", "cp"],
+            "org_name": ["First ACO", "Second ACO", "A CP"],
+            "parent_org_id": [None, None, None],
+        }
+    )
+    audience = audiences.parse_audience("partner:A1")
+    view = audiences.View(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), orgs.iloc[[0]])
+    extra = pd.DataFrame({"cp_id": ["A1", "C1"], "note": ["ours", "about Second ACO"]})
+    restricted = audiences.only_visible(audience, extra, "cp_id", view)
+    assert list(restricted["cp_id"]) == ["A1"]
+    leaky = type("Input", (), {})()
+    leaky.results = pd.DataFrame({"entity_id": ["A1", "A2"], "value": [1.0, 2.0]})
+    leaky.other = pd.DataFrame({"label": ["Second ACO"]})
+    problems = audiences.foreign_entities(audience, leaky, view, orgs)
+    assert len(problems) == 2 and "results.entity_id" in problems[1] and "'A2'" in problems[1]
+    internal = audiences.parse_audience("internal")
+    assert audiences.foreign_entities(internal, leaky, view, orgs) == []
