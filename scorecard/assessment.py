@@ -28,12 +28,18 @@ DEMO_ASSESSMENTS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
         "CP02",
         "2025-06-30",
         (
-            (LIMITED, "Find a steady way to bring members onto the advisory board. Meet at "
-             "times and places that suit members, and let people join by phone."),
+            (
+                LIMITED,
+                "Find a steady way to bring members onto the advisory board. Meet at "
+                "times and places that suit members, and let people join by phone.",
+            ),
             (ON, ""),
             (ON, ""),
-            (LIMITED, "Bring hospital admission alerts from every ACO into the care system, so "
-             "care teams see them the same day."),
+            (
+                LIMITED,
+                "Bring hospital admission alerts from every ACO into the care system, so "
+                "care teams see them the same day.",
+            ),
             (ON, ""),
         ),
     ),
@@ -42,8 +48,11 @@ DEMO_ASSESSMENTS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
         "2024-06-28",
         (
             (ON, ""),
-            (IMPROVE, "Agree with each ACO on one contact and one way to send care plans to "
-             "doctors for signing."),
+            (
+                IMPROVE,
+                "Agree with each ACO on one contact and one way to send care plans to "
+                "doctors for signing.",
+            ),
             (IMPROVE, "Fill open care coordinator jobs. Plan how to keep staff."),
             (LIMITED, "Check for new member files every day."),
             (LIMITED, "Call or visit members soon after a hospital stay."),
@@ -54,12 +63,17 @@ DEMO_ASSESSMENTS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
         "2025-06-30",
         (
             (ON, ""),
-            (IMPROVE, "Review unsigned care plans with each ACO every month. Send doctors a "
-             "short note on what the care plan is for."),
+            (
+                IMPROVE,
+                "Review unsigned care plans with each ACO every month. Send doctors a "
+                "short note on what the care plan is for.",
+            ),
             (LIMITED, "Pay more to staff who speak the languages members speak."),
             (ON, ""),
-            (LIMITED, "Call or visit members within three work days after they leave the "
-             "hospital."),
+            (
+                LIMITED,
+                "Call or visit members within three work days after they leave the hospital.",
+            ),
         ),
     ),
     (
@@ -68,8 +82,11 @@ DEMO_ASSESSMENTS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
         (
             (ON, ""),
             (ON, ""),
-            (LIMITED, "Give new staff time to shadow an experienced care coordinator before "
-             "they take on members."),
+            (
+                LIMITED,
+                "Give new staff time to shadow an experienced care coordinator before "
+                "they take on members.",
+            ),
             (ON, ""),
             (ON, ""),
         ),
@@ -79,12 +96,13 @@ DEMO_ASSESSMENTS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
         "2025-09-30",
         (
             (ON, ""),
-            (LIMITED, "Send ACO partners new phone numbers and addresses of members every "
-             "week."),
-            (IMPROVE, "Train every new care coordinator before they start. Keep a record of who "
-             "finished each training."),
-            (LIMITED, "Use the state health information exchange to send and receive care "
-             "plans."),
+            (LIMITED, "Send ACO partners new phone numbers and addresses of members every week."),
+            (
+                IMPROVE,
+                "Train every new care coordinator before they start. Keep a record of who "
+                "finished each training.",
+            ),
+            (LIMITED, "Use the state health information exchange to send and receive care plans."),
             (ON, ""),
         ),
     ),
@@ -96,8 +114,11 @@ DEMO_ASSESSMENTS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
             (ON, ""),
             (ON, ""),
             (ON, ""),
-            (LIMITED, "Ask members what they need to keep living at home, and write it into "
-             "the care plan."),
+            (
+                LIMITED,
+                "Ask members what they need to keep living at home, and write it into "
+                "the care plan.",
+            ),
         ),
     ),
 )

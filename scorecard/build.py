@@ -95,7 +95,21 @@ def compute(settings: Settings, specs: list[MeasureSpec]) -> engine.EngineRun:
     """Return the engine run over the marts, or raise BuildError listing every mart problem."""
     con = engine.connect(settings.threads, settings.memory_limit)
     try:
-        run = engine.run(settings.data, settings.value_sets, specs, settings.period, con)
+        if settings.engine == "spark":  # marts validated in DuckDB, measures run in Spark
+            from scorecard import spark_engine
+
+            run = spark_engine.run(
+                settings.data,
+                settings.value_sets,
+                specs,
+                settings.period,
+                master=settings.spark_master,
+                con=con,
+            )
+        elif settings.engine == "duckdb":
+            run = engine.run(settings.data, settings.value_sets, specs, settings.period, con)
+        else:
+            raise BuildError("bad setting", [f"engine: '{settings.engine}': use duckdb or spark"])
     except MartError as exc:
         raise BuildError("the marts have problems", exc.problems) from exc
     run.panels = engine.panel_sizes(con, run.period_id)
@@ -203,7 +217,7 @@ def build_site(settings: Settings, progress) -> BuildReport:
     done = progress.step("Reading measure specs")
     specs = read_specs(settings)
     done()
-    done = progress.step("Checking marts and computing measures in DuckDB")
+    done = progress.step(f"Checking marts and computing measures in {settings.engine}")
     run = compute(settings, specs)
     audience = check_target(settings, run.period_id)
     problems = audiences.partner_problems(audience, run.organizations)

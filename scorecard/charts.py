@@ -2,8 +2,14 @@
 
 Figures are embedded in pages as JSON and drawn by one site-wide script (site_templates/static/
 charts.js) with the plotly.js bundled in the installed plotly package, so nothing here needs
-plotly itself. Colours are from the Okabe-Ito palette, which stays distinct for the common forms
-of colour blindness; lines also differ by dash and marker shape so colour is never the only cue.
+plotly itself. To keep pages light a figure carries only what is its own (data, height, titles,
+shapes): the look shared by every chart (BASE_LAYOUT, CONFIG) lives in charts.js, which merges
+it in before drawing; a test checks the two copies agree. Numbers are rounded to one digit more
+than the page shows.
+
+Colours are from the Okabe-Ito palette, which stays distinct for the common forms of colour
+blindness; lines also differ by dash and marker shape, and the benchmark band is a shaded area,
+so colour is never the only cue.
 """
 
 from __future__ import annotations
@@ -26,17 +32,91 @@ PALETTE: dict[str, str] = {
 ENTITY_COLOUR = PALETTE["blue"]
 PROGRAM_COLOUR = PALETTE["orange"]
 REFERENCE_COLOUR = PALETTE["vermillion"]
-MAX_RANKED_BARS = 60
+BAND_FILL = "rgba(86,180,233,0.4)"  # sky, see-through: the middle half of peers
+NOT_RATED_COLOUR = "#9e9e9e"
+MAX_RANKED_BARS = 80  # above this many entities a ranked chart becomes a histogram
+RANKED_ROW_HEIGHT = 18
 
+# Shared by every figure; charts.js holds the same two objects (see the module docstring).
 CONFIG: dict = {"displayModeBar": False, "responsive": True}
-FONT: dict = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
+BASE_LAYOUT: dict = {
+    "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
+    "margin": {"l": 60, "r": 20, "t": 10, "b": 50},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "xaxis": {"gridcolor": "#e0e0e0", "automargin": True},
+    "yaxis": {"gridcolor": "#e0e0e0", "automargin": True},
+    "legend": {"orientation": "h", "y": -0.3},
+    "hovermode": "x unified",
+}
+
+# Defaults of the recurring pieces of a trend chart, by role: a trace names its role in `meta`,
+# an annotation or shape in `name`. figure_json() leaves out whatever equals these defaults and
+# charts.js (which holds the same ROLES) puts it back before drawing.
+_ERROR_BARS = {"type": "data", "thickness": 1.2, "width": 4}
+ROLES: dict = {
+    "trace": {
+        "entity": {
+            "mode": "lines+markers",
+            "line": {"color": ENTITY_COLOUR, "dash": "solid", "width": 2.5},
+            "marker": {"color": ENTITY_COLOUR, "symbol": "circle", "size": 8},
+            "connectgaps": False,
+            "error_y": {**_ERROR_BARS, "color": ENTITY_COLOUR},
+        },
+        "program": {
+            "mode": "lines+markers",
+            "line": {"color": PROGRAM_COLOUR, "dash": "dash", "width": 2.5},
+            "marker": {"color": PROGRAM_COLOUR, "symbol": "square", "size": 8},
+            "connectgaps": False,
+        },
+        "swatch": {
+            "mode": "lines",
+            "x": [None],
+            "y": [None],
+            "fill": "toself",
+            "fillcolor": BAND_FILL,
+            "line": {"width": 0, "color": BAND_FILL},
+            "hoverinfo": "skip",
+        },
+    },
+    "annotation": {
+        "ytitle": {
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": 1,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": 12},
+        },
+    },
+    "shape": {
+        "band": {
+            "type": "path",
+            "xref": "x",
+            "yref": "y",
+            "fillcolor": BAND_FILL,
+            "line": {"width": 0},
+            "layer": "below",
+        },
+    },
+}
+OPTIONAL_PARTS = ("error_x", "error_y")  # defaults that apply only when the item has them
 
 Number = float | None
 
 
-def clean(values: Sequence[float | None]) -> list[Number]:
-    """Return `values` as JSON-safe floats, with NaN and None as None (a gap in the line)."""
-    return [None if v is None or _isnan(v) else float(v) for v in values]
+def clean(values: Sequence[float | None], digits: int | None = None) -> list[Number]:
+    """Return `values` as JSON-safe floats (rounded to `digits`), NaN and None as None (a gap)."""
+    out: list[Number] = []
+    for v in values:
+        if v is None or _isnan(v):
+            out.append(None)
+        else:
+            number = float(v)  # type: ignore[arg-type]
+            out.append(round(number, digits) if digits is not None else number)
+    return out
 
 
 def _isnan(value: object) -> bool:
@@ -47,26 +127,20 @@ def _isnan(value: object) -> bool:
 
 
 def _layout(height: int, x_title: str = "", y_title: str = "", **extra: object) -> dict:
-    """Return a plain layout; a y-axis title is written above the plot, where it has room."""
-    axis = {"gridcolor": "#e0e0e0", "automargin": True, "rangemode": "nonnegative"}
-    layout = {
-        "height": height,
-        "margin": {"l": 60, "r": 20, "t": 30 if y_title else 10, "b": 50},
-        "font": FONT,
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)",
-        "xaxis": {**axis, "title": {"text": x_title}},
-        "yaxis": dict(axis),
-        "legend": {"orientation": "h", "y": -0.25},
-        "hovermode": "x unified",
-        "annotations": [_corner_label(y_title)] if y_title else [],
-    }
+    """Return what a figure's layout adds to BASE_LAYOUT; a y-axis title goes above the plot."""
+    layout: dict = {"height": height, "xaxis": {}, "yaxis": {"rangemode": "nonnegative"}}
+    if x_title:
+        layout["xaxis"]["title"] = {"text": x_title}
+    if y_title:
+        layout["margin"] = {"t": 30}
+        layout["annotations"] = [_corner_label(y_title)]
     layout.update(extra)
     return layout
 
 
 def _corner_label(text: str) -> dict:
     return {
+        "name": "ytitle",
         "text": text,
         "xref": "paper",
         "yref": "paper",
@@ -79,19 +153,28 @@ def _corner_label(text: str) -> dict:
     }
 
 
-def _error_bars(values: list[Number], lower: list[Number], upper: list[Number]) -> dict | None:
-    plus = [None if v is None or u is None else u - v for v, u in zip(values, upper, strict=True)]
+def _error_bars(
+    values: list[Number], lower: list[Number], upper: list[Number], digits: int
+) -> dict | None:
+    plus = [
+        None if v is None or u is None else round(u - v, digits)
+        for v, u in zip(values, upper, strict=True)
+    ]
     minus = [
-        None if v is None or lo is None else v - lo for v, lo in zip(values, lower, strict=True)
+        None if v is None or lo is None else round(v - lo, digits)
+        for v, lo in zip(values, lower, strict=True)
     ]
     if all(p is None for p in plus):
         return None
     return {"type": "data", "array": plus, "arrayminus": minus, "thickness": 1.2, "width": 4}
 
 
-def _line(name: str, x: list[str], y: list[Number], colour: str, dash: str, symbol: str) -> dict:
+def _line(
+    name: str, x: list[str], y: list[Number], colour: str, dash: str, symbol: str, role: str
+) -> dict:
     return {
         "type": "scatter",
+        "meta": role,
         "mode": "lines+markers",
         "name": name,
         "x": x,
@@ -99,6 +182,53 @@ def _line(name: str, x: list[str], y: list[Number], colour: str, dash: str, symb
         "line": {"color": colour, "dash": dash, "width": 2.5},
         "marker": {"color": colour, "symbol": symbol, "size": 8},
         "connectgaps": False,
+    }
+
+
+def _band_shapes(low: list[Number], high: list[Number]) -> list[dict]:
+    """Return the shaded area between two series as closed paths behind the lines.
+
+    The x axis of a trend chart is a category axis, on which a path's x is the category's
+    position (0, 1, 2, ...). A gap in either series splits the area.
+    """
+    shapes, run = [], []
+    for i, (lo, hi) in enumerate([*zip(low, high, strict=True), (None, None)]):
+        if lo is not None and hi is not None:
+            run.append((i, lo, hi))
+            continue
+        if len(run) >= 2:
+            top = [f"{x},{hi:g}" for x, _, hi in run]
+            bottom = [f"{x},{lo:g}" for x, lo, _ in reversed(run)]
+            path = "M" + " L".join(top + bottom) + " Z"
+            shapes.append(
+                {
+                    "name": "band",
+                    "type": "path",
+                    "path": path,
+                    "xref": "x",
+                    "yref": "y",
+                    "fillcolor": BAND_FILL,
+                    "line": {"width": 0},
+                    "layer": "below",
+                }
+            )
+        run = []
+    return shapes
+
+
+def _legend_swatch(name: str) -> dict:
+    """Return an empty trace that only puts a shaded swatch and its name in the legend."""
+    return {
+        "type": "scatter",
+        "meta": "swatch",
+        "mode": "lines",
+        "name": name,
+        "x": [None],
+        "y": [None],
+        "fill": "toself",
+        "fillcolor": BAND_FILL,
+        "line": {"width": 0, "color": BAND_FILL},
+        "hoverinfo": "skip",
     }
 
 
@@ -112,22 +242,37 @@ def trend_figure(
     decimals: int,
     lower: Sequence[float | None] | None = None,
     upper: Sequence[float | None] | None = None,
+    band: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
+    band_name: str = "Middle half of peers",
+    program_name: str = "Whole program",
 ) -> dict:
-    """Return a line chart of one measure over periods: the entity and, if given, the program."""
+    """Return a line chart of one measure over periods: the entity, the program and, if given,
+    the peers' interquartile band (p25 to p75) as a shaded area behind the lines (data[0] is
+    always the entity, data[1] the program when given)."""
+    digits = int(decimals) + 1
     x = list(periods)
-    y = clean(entity)
-    traces = [_line(entity_name, x, y, ENTITY_COLOUR, "solid", "circle")]
+    y = clean(entity, digits)
+    traces = [_line(entity_name, x, y, ENTITY_COLOUR, "solid", "circle", "entity")]
     if lower is not None and upper is not None:
-        bars = _error_bars(y, clean(lower), clean(upper))
+        bars = _error_bars(y, clean(lower, digits), clean(upper, digits), digits)
         if bars:
             traces[0]["error_y"] = {**bars, "color": ENTITY_COLOUR}
     if program is not None:
-        traces.append(_line("Whole program", x, clean(program), PROGRAM_COLOUR, "dash", "square"))
+        traces.append(
+            _line(
+                program_name, x, clean(program, digits), PROGRAM_COLOUR, "dash", "square", "program"
+            )
+        )
     for trace in traces:
         trace["hovertemplate"] = f"%{{y:,.{decimals}f}} {unit}<extra>%{{fullData.name}}</extra>"
-    layout = _layout(280, "", unit)
-    layout["xaxis"]["type"] = "category"
-    return {"data": traces, "layout": layout, "config": CONFIG}
+    layout = _layout(260, "", unit)
+    layout["xaxis"]["type"] = "category"  # charts.js writes quarters as 'Q1' over '2025'
+    if band is not None:
+        shapes = _band_shapes(clean(band[0], digits), clean(band[1], digits))
+        if shapes:
+            layout["shapes"] = shapes
+            traces.append(_legend_swatch(band_name))
+    return {"data": traces, "layout": layout}
 
 
 def ranked_figure(
@@ -139,29 +284,57 @@ def ranked_figure(
     higher_is_better: bool,
     reference: float | None = None,
     reference_name: str = "Whole program",
+    lower: Sequence[float | None] | None = None,
+    upper: Sequence[float | None] | None = None,
+    band: tuple[float | None, float | None] | None = None,
+    band_name: str = "Middle half",
 ) -> dict:
-    """Return a horizontal bar chart of entities ranked best at the top (histogram if many)."""
-    pairs = [(n, v) for n, v in zip(names, clean(values), strict=True) if v is not None]
-    if len(pairs) > MAX_RANKED_BARS:
-        return _histogram([v for _, v in pairs], unit, reference, reference_name)
-    pairs.sort(key=lambda p: p[1], reverse=not higher_is_better)  # plotly puts the last on top
-    bar = {
-        "type": "bar",
-        "orientation": "h",
+    """Return a dot chart of entities ranked best at the top, each with its interval, over the
+    peers' middle-half band and the program line (a histogram when there are very many)."""
+    digits = int(decimals) + 1
+    count = len(names)
+    low = clean(lower, digits) if lower is not None else [None] * count
+    high = clean(upper, digits) if upper is not None else [None] * count
+    rows = [
+        (n, v, lo, hi)
+        for n, v, lo, hi in zip(names, clean(values, digits), low, high, strict=True)
+        if v is not None
+    ]
+    if len(rows) > MAX_RANKED_BARS:
+        return _histogram([v for _, v, _, _ in rows], unit, reference, reference_name, band)
+    rows.sort(key=lambda r: r[1], reverse=not higher_is_better)  # plotly puts the last on top
+    xs = [v for _, v, _, _ in rows]
+    dots: dict = {
+        "type": "scatter",
+        "mode": "markers",
         "name": unit,
-        "x": [v for _, v in pairs],
-        "y": [n for n, _ in pairs],
-        "marker": {"color": ENTITY_COLOUR},
+        "x": xs,
+        "y": [n for n, _, _, _ in rows],
+        "marker": {"color": ENTITY_COLOUR, "symbol": "circle", "size": 9},
         "hovertemplate": f"%{{y}}: %{{x:,.{decimals}f}} {unit}<extra></extra>",
     }
-    layout = _layout(80 + 26 * max(len(pairs), 1), unit, "", hovermode="closest", showlegend=False)
-    layout["yaxis"]["type"] = "category"
-    layout["shapes"] = _reference_line(reference)
-    layout["annotations"] = _reference_label(reference, reference_name)
-    return {"data": [bar], "layout": layout, "config": CONFIG}
+    bars = _error_bars(xs, [r[2] for r in rows], [r[3] for r in rows], digits)
+    if bars:
+        dots["error_x"] = {**bars, "color": ENTITY_COLOUR}
+    height = 90 + RANKED_ROW_HEIGHT * max(len(rows), 1)
+    layout = _layout(height, unit, "", hovermode="closest", showlegend=False)
+    layout["yaxis"] = {"type": "category", "automargin": True}
+    layout["xaxis"]["rangemode"] = "tozero"
+    layout["margin"] = {"t": 44}
+    layout["shapes"] = _band_shape(band, digits) + _reference_line(reference)
+    layout["annotations"] = _band_label(band, band_name) + _reference_label(
+        reference, reference_name
+    )
+    return {"data": [dots], "layout": layout}
 
 
-def _histogram(values: list[float], unit: str, reference: float | None, ref_name: str) -> dict:
+def _histogram(
+    values: list[float],
+    unit: str,
+    reference: float | None,
+    ref_name: str,
+    band: tuple[float | None, float | None] | None = None,
+) -> dict:
     trace = {
         "type": "histogram",
         "x": values,
@@ -170,22 +343,61 @@ def _histogram(values: list[float], unit: str, reference: float | None, ref_name
         "hovertemplate": "%{x}: %{y}<extra></extra>",
     }
     layout = _layout(320, unit, "Number with this result", hovermode="closest", showlegend=False)
-    layout["shapes"] = _reference_line(reference)
+    layout["shapes"] = _band_shape(band, 6) + _reference_line(reference)
     layout["annotations"] += _reference_label(reference, ref_name)
-    return {"data": [trace], "layout": layout, "config": CONFIG}
+    return {"data": [trace], "layout": layout}
+
+
+def _band_shape(band: tuple[float | None, float | None] | None, digits: int) -> list[dict]:
+    if band is None or _isnan(band[0]) or _isnan(band[1]):
+        return []
+    low, high = clean(band, digits)
+    return [
+        {
+            "type": "rect",
+            "xref": "x",
+            "yref": "paper",
+            "x0": low,
+            "x1": high,
+            "y0": 0,
+            "y1": 1,
+            "fillcolor": BAND_FILL,
+            "line": {"width": 0},
+            "layer": "below",
+        }
+    ]
+
+
+def _band_label(band: tuple[float | None, float | None] | None, name: str) -> list[dict]:
+    if band is None or _isnan(band[0]) or _isnan(band[1]):
+        return []
+    middle = (float(band[0]) + float(band[1])) / 2  # type: ignore[arg-type]
+    return [
+        {
+            "x": round(middle, 6),
+            "xref": "x",
+            "y": 1,
+            "yref": "paper",
+            "yanchor": "bottom",
+            "text": name,
+            "showarrow": False,
+            "font": {"color": "#1f5f8b", "size": 11},
+        }
+    ]
 
 
 def _reference_line(reference: float | None) -> list[dict]:
     if reference is None or _isnan(reference):
         return []
     line = {"color": REFERENCE_COLOUR, "dash": "dash", "width": 2}
+    x = round(float(reference), 6)
     return [
         {
             "type": "line",
             "xref": "x",
             "yref": "paper",
-            "x0": reference,
-            "x1": reference,
+            "x0": x,
+            "x1": x,
             "y0": 0,
             "y1": 1,
             "line": line,
@@ -198,16 +410,42 @@ def _reference_label(reference: float | None, name: str) -> list[dict]:
         return []
     return [
         {
-            "x": reference,
+            "x": round(float(reference), 6),
             "xref": "x",
             "y": 1,
             "yref": "paper",
             "yanchor": "bottom",
+            "xanchor": "left",
+            "yshift": 14,  # a line above the band's label, so the two never overlap
             "text": name,
             "showarrow": False,
-            "font": {"color": REFERENCE_COLOUR},
+            "font": {"color": "#a33f00", "size": 11},
         }
     ]
+
+
+def stars_figure(counts: Sequence[int], not_rated: int = 0) -> dict:
+    """Return a bar chart of how many entities got 1 to 5 stars (and, in grey, not rated)."""
+    labels = ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]
+    colours = [ENTITY_COLOUR] * 5
+    values = [int(c) for c in counts]
+    if not_rated:
+        labels.append("Not rated")
+        values.append(int(not_rated))
+        colours.append(NOT_RATED_COLOUR)
+    bar = {
+        "type": "bar",
+        "x": labels,
+        "y": values,
+        "marker": {"color": colours},
+        "text": [str(v) for v in values],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertemplate": "%{x}: %{y}<extra></extra>",
+    }
+    layout = _layout(220, "", "Number of organisations", hovermode="closest", showlegend=False)
+    layout["xaxis"]["type"] = "category"
+    return {"data": [bar], "layout": layout}
 
 
 def trend_summary(
@@ -230,6 +468,14 @@ def trend_summary(
     return text
 
 
+def band_summary(period: str, band: str, peers: str) -> str:
+    """Return a sentence saying where the middle half of peers lay in a period ('' if unknown);
+    band is already formatted, e.g. '12.0% to 15.5% of members'."""
+    if not band:
+        return ""
+    return f" In {period}, the middle half of {peers} scored from {band}."
+
+
 def ranked_summary(
     names: Sequence[str], shown: Sequence[str | None], values: Sequence[float | None], noun: str
 ) -> str:
@@ -248,11 +494,52 @@ def ranked_summary(
     )
 
 
+def stars_summary(counts: Sequence[int], not_rated: int, noun: str) -> str:
+    """Return a plain sentence giving how many entities got each number of stars."""
+    parts = [f"{c} got {s} star{'s' if s > 1 else ''}" for s, c in enumerate(counts, 1) if c]
+    text = "; ".join(parts) if parts else f"No {_singular(noun)} was rated"
+    if not_rated and parts:
+        text += f"; {not_rated} {'was' if not_rated == 1 else 'were'} not rated"
+    return f"Stars of {noun}: {text}."
+
+
 def _singular(noun: str) -> str:
     return noun[:-1] if noun.endswith("s") else noun
 
 
+def _without_defaults(item: dict, defaults: dict) -> dict:
+    """Return item less the keys whose values equal defaults (recursively into dicts)."""
+    out = {}
+    for key, value in item.items():
+        default = defaults.get(key, _MISSING)
+        if value == default:
+            continue
+        if isinstance(value, dict) and isinstance(default, dict):
+            value = _without_defaults(value, default)
+        out[key] = value
+    return out
+
+
+_MISSING = object()
+
+
+def compact(figure: dict) -> dict:
+    """Return the figure less what its pieces' roles (ROLES) already say."""
+    if "data" not in figure:
+        return figure
+    data = [_without_defaults(t, ROLES["trace"].get(t.get("meta"), {})) for t in figure["data"]]
+    layout = dict(figure.get("layout", {}))
+    for key, kind in (("annotations", "annotation"), ("shapes", "shape")):
+        if key in layout:
+            layout[key] = [
+                _without_defaults(item, ROLES[kind].get(item.get("name"), {}))
+                for item in layout[key]
+            ]
+    return {**figure, "data": data, "layout": layout}
+
+
 def figure_json(figure: dict) -> str:
     """Return the figure as compact JSON that is safe inside an HTML <script> element."""
+    figure = compact(figure)
     text = json.dumps(figure, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")

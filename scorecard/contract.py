@@ -333,6 +333,35 @@ TABLES: tuple[Table, ...] = (
         needed_for="HbA1c control and blood-pressure measures",
         references={"person_id": "eligibility.person_id"},
     ),
+    Table(
+        "cp_assessment",
+        "Organisational assessment of CPs: one rating per focus area and assessment.",
+        (
+            Column("cp_id", "VARCHAR", "CP org_id."),
+            Column("focus_area", "VARCHAR", "Focus area, e.g. Workforce Development."),
+            Column(
+                "rating",
+                "VARCHAR",
+                "The assessor's rating of the focus area.",
+                allowed=(
+                    "On track",
+                    "On track with limited recommendations",
+                    "Opportunity for improvement",
+                ),
+            ),
+            Column("recommendation", "VARCHAR", "What the assessor recommends.", required=False),
+            Column(
+                "assessment_date",
+                "DATE",
+                "Day the assessment was completed.",
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            ),
+        ),
+        key=("cp_id", "focus_area", "assessment_date"),
+        needed_for="the organisational assessment on CP scorecards",
+        references={"cp_id": "organization.org_id"},
+    ),
 )
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -1977,6 +1977,10 @@ def _mh_dx(world: World) -> np.ndarray:
     mild_codes = world.codes.ids(CHRONIC_CODES["mild_bh"])
     in_list = np.isin(m.chronic_dx, mild_codes)
     mild = np.where(in_list.any(axis=1), m.chronic_dx[np.arange(m.n), in_list.argmax(axis=1)], mild)
+    # A member whose chronic-code slots are full may have mild BH with no code listed (about 10
+    # in 1M members): their visits still need a principal diagnosis. No random draw here, so
+    # the rest of the data is unchanged.
+    mild = np.where((mild < 0) & m.has["mild_bh"], mild_codes[0], mild)
     return np.where(m.has["smi"], m.smi_dx, mild).astype(np.int32)
 
 

@@ -164,14 +164,43 @@ def missing_tables(spec: MeasureSpec, tables: set[str]) -> list[str]:
     return [t for t in spec.requires if t not in tables]
 
 
+def keeps_person_rows(spec: MeasureSpec) -> bool:
+    """Return True if the spec's person-level rows are kept in measure_rows after the run.
+
+    A median needs every unit's value, and care_gap_rows() lists members of quality
+    proportions. Every other measure is aggregated as it runs (see run_measures).
+    """
+    return spec.kind == "median" or is_care_gap_measure(spec)
+
+
+def is_care_gap_measure(spec: MeasureSpec) -> bool:
+    """Return True for the measures care_gap_rows() reads: quality proportions."""
+    return spec.family == "quality" and spec.kind == "proportion"
+
+
+MEASURE_RESULTS_COLUMNS = (
+    "measure_id VARCHAR, period_id VARCHAR, level VARCHAR, entity_id VARCHAR, stratum VARCHAR, "
+    "stratum_value VARCHAR, numerator DOUBLE, denominator DOUBLE, numerator_sq DOUBLE, "
+    "median DOUBLE, units BIGINT"
+)
+
+
 def run_measures(
     con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], tables: set[str]
 ) -> dict[str, str]:
-    """Insert every runnable measure's rows into table measure_rows; return skipped id -> why."""
+    """Run and aggregate every runnable measure; return skipped id -> why.
+
+    Each measure's rows are aggregated by one query (aggregate_sql over the compiled measure)
+    into table measure_results, without being stored: at a million members the measures
+    yield about 250 million rows, which would not fit in memory. Person-level rows are kept in
+    table measure_rows only for the measures that need them later (keeps_person_rows).
+    """
     con.execute(
         "CREATE OR REPLACE TABLE measure_rows (measure_id VARCHAR, period_id VARCHAR, "
         "person_id VARCHAR, attr_month DATE, numerator DOUBLE, denominator DOUBLE, cp_id VARCHAR)"
     )
+    con.execute(f"CREATE OR REPLACE TABLE measure_results ({MEASURE_RESULTS_COLUMNS})")
+    con.execute(ATTRIBUTION_SPAN_SQL)
     skipped: dict[str, str] = {}
     for spec in specs:
         missing = missing_tables(spec, tables)
@@ -179,21 +208,59 @@ def run_measures(
             skipped[spec.id] = f"needs table(s) not supplied: {', '.join(missing)}"
             continue
         columns = [r[0] for r in con.execute(f"DESCRIBE {describe_sql(spec)}").fetchall()]
-        con.execute(f"INSERT INTO measure_rows {compile_measure(spec, columns)}")
+        source = f"(\n{compile_measure(spec, columns)}\n)"
+        if keeps_person_rows(spec):
+            con.execute(f"INSERT INTO measure_rows {compile_measure(spec, columns)}")
+            source = f"(SELECT * FROM measure_rows WHERE measure_id = '{spec.id}')"
+        median_ids = (spec.id,) if spec.kind == "median" else ()
+        query = aggregate_sql(median_ids, source, ATTRIBUTION_SPAN_JOIN, spec.levels, spec.strata)
+        con.execute(f"INSERT INTO measure_results {query}")
     return skipped
 
 
-def _grouping_sets() -> str:
+# Attribution as spans of consecutive months with the same ACO, CP and practice: usually one
+# or two per member instead of one row per member month, so joining a measure's rows to it
+# costs a small hash table. Only first-of-month rows are kept: those are the only ones the
+# month join (attr_month is always a month start) could match.
+ATTRIBUTION_SPAN_SQL = """
+CREATE OR REPLACE TEMP TABLE attribution_span AS
+WITH numbered AS (
+  SELECT person_id, month, aco_id, cp_id, practice_id,
+         year(month) * 12 + month(month)
+           - row_number() OVER (PARTITION BY person_id, aco_id, cp_id, practice_id
+                                ORDER BY month) AS island
+  FROM attribution
+  WHERE month = date_trunc('month', month)
+)
+SELECT person_id, aco_id, cp_id, practice_id, min(month) AS first_month,
+       max(month) AS last_month
+FROM numbered
+GROUP BY person_id, aco_id, cp_id, practice_id, island
+"""
+ATTRIBUTION_SPAN_JOIN = (
+    "LEFT JOIN attribution_span a ON a.person_id = r.person_id "
+    "AND r.attr_month BETWEEN a.first_month AND a.last_month"
+)
+ATTRIBUTION_JOIN = "LEFT JOIN attribution a ON a.person_id = r.person_id AND a.month = r.attr_month"
+
+
+def _grouping_sets(
+    levels: tuple[str, ...] = ("program", *LEVEL_COLUMNS), strata: tuple[str, ...] = STRATUM_COLUMNS
+) -> str:
     sets = []
     for level in ("program", *LEVEL_COLUMNS):
+        if level not in levels:
+            continue
         base = ["measure_id", "period_id"] + ([LEVEL_COLUMNS[level]] if level != "program" else [])
-        strata = STRATUM_COLUMNS if level in STRATIFIED_LEVELS else ()
+        level_strata = [s for s in STRATUM_COLUMNS if s in strata and level in STRATIFIED_LEVELS]
         sets.append(base)
-        sets += [[*base, s] for s in strata]
+        sets += [[*base, s] for s in level_strata]
     return ", ".join("(" + ", ".join(s) + ")" for s in sets)
 
 
 def _first_grouped(columns: tuple[str, ...], labels: tuple[str, ...], default: str) -> str:
+    if not columns:
+        return f"'{default}'"
     whens = " ".join(
         f"WHEN grouping({c}) = 0 THEN '{lab}'" for c, lab in zip(columns, labels, strict=True)
     )
@@ -205,16 +272,9 @@ def exact_sum(expression: str) -> str:
     return f"CAST(sum(CAST({expression} AS DECIMAL(38, 6))) AS DOUBLE)"
 
 
-def aggregate_sql(median_ids: tuple[str, ...] = ()) -> str:
-    """Return the query that joins attribution and demographics once and aggregates.
-
-    The median, a holistic aggregate, is computed only for the measures in `median_ids`:
-    over every grouping set of every measure it would cost more than all the sums together.
-    """
-    level_cols = tuple(LEVEL_COLUMNS.values())
-    is_median = " OR ".join(f"measure_id = '{m}'" for m in median_ids) or "false"
+def units_sql(source: str = "measure_rows", attribution_join: str = ATTRIBUTION_JOIN) -> str:
+    """Return the rows of `source` (the long shape) with their entities and strata."""
     return f"""
-WITH units AS (
   SELECT r.measure_id, r.period_id, r.numerator, r.denominator,
          a.aco_id, coalesce(r.cp_id, a.cp_id) AS cp_id, a.practice_id,
          {age_band_sql("(year(r.attr_month) - p.birth_year)")} AS age_band,
@@ -222,24 +282,92 @@ WITH units AS (
          coalesce(p.race, 'Unknown') AS race,
          coalesce(p.language, 'Unknown') AS language,
          coalesce(o.cp_type, 'No CP') AS cp_type
-  FROM measure_rows r
-  LEFT JOIN attribution a ON a.person_id = r.person_id AND a.month = r.attr_month
+  FROM {source} r
+  {attribution_join}
   LEFT JOIN person p ON p.person_id = r.person_id
-  LEFT JOIN organization o ON o.org_id = coalesce(r.cp_id, a.cp_id)
+  LEFT JOIN organization o ON o.org_id = coalesce(r.cp_id, a.cp_id)"""
+
+
+CELL_COLUMNS: tuple[str, ...] = (
+    "measure_id",
+    "period_id",
+    *LEVEL_COLUMNS.values(),
+    *STRATUM_COLUMNS,
+)
+
+
+def _labels(levels: tuple[str, ...], strata: tuple[str, ...]) -> str:
+    """Return the level, entity_id, stratum and stratum_value columns of the grouping sets.
+
+    Only columns that some grouping set groups by may be named (grouping() requires it).
+    """
+    level_names = tuple(lv for lv in LEVEL_COLUMNS if lv in levels)
+    level_cols = tuple(LEVEL_COLUMNS[lv] for lv in level_names)
+    strata_cols = tuple(s for s in STRATUM_COLUMNS if s in strata)
+    if not any(lv in STRATIFIED_LEVELS for lv in levels):
+        strata_cols = ()
+    entity = f"coalesce({', '.join(level_cols)}, 'ALL')" if level_cols else "'ALL'"
+    value = f"coalesce({', '.join(strata_cols)}, 'all')" if strata_cols else "'all'"
+    return f"""{_first_grouped(level_cols, level_names, "program")} AS level,
+       {entity} AS entity_id,
+       {_first_grouped(strata_cols, strata_cols, "all")} AS stratum,
+       {value} AS stratum_value"""
+
+
+def aggregate_sql(
+    median_ids: tuple[str, ...] = (),
+    source: str = "measure_rows",
+    attribution_join: str = ATTRIBUTION_JOIN,
+    levels: tuple[str, ...] = ("program", *LEVEL_COLUMNS),
+    strata: tuple[str, ...] = STRATUM_COLUMNS,
+) -> str:
+    """Return the query that joins attribution and demographics once and aggregates.
+
+    In two steps: the rows are first summed into cells (one per measure, period, ACO, CP,
+    practice and every stratum column: CELL_COLUMNS), then the GROUPING SETS sum the cells,
+    so the 19 grouping sets read a few cells rather than every row. The sums are exact
+    (DECIMAL, see exact_sum), so the result is the same as summing the rows directly.
+    The median, a holistic aggregate, is computed only for the measures in `median_ids`,
+    straight from their rows.
+    """
+    sets = _grouping_sets(levels, strata)
+    is_median = " OR ".join(f"measure_id = '{m}'" for m in median_ids)
+    keys = ", ".join(CELL_COLUMNS)
+    rows = f"(SELECT * FROM {source} WHERE NOT ({is_median}))" if median_ids else source
+    sums = f"""
+WITH cells AS (
+  SELECT {keys},
+         sum(CAST(numerator AS DECIMAL(38, 6))) AS numerator,
+         sum(CAST(denominator AS DECIMAL(38, 6))) AS denominator,
+         sum(CAST(numerator * numerator AS DECIMAL(38, 6))) AS numerator_sq,
+         count(*) AS units
+  FROM ({units_sql(rows, attribution_join)}) u
+  GROUP BY {keys}
 )
 SELECT measure_id, period_id,
-       {_first_grouped(level_cols, tuple(LEVEL_COLUMNS), "program")} AS level,
-       coalesce({", ".join(level_cols)}, 'ALL') AS entity_id,
-       {_first_grouped(STRATUM_COLUMNS, STRATUM_COLUMNS, "all")} AS stratum,
-       coalesce({", ".join(STRATUM_COLUMNS)}, 'all') AS stratum_value,
+       {_labels(levels, strata)},
+       CAST(sum(numerator) AS DOUBLE) AS numerator,
+       CAST(sum(denominator) AS DOUBLE) AS denominator,
+       CAST(sum(numerator_sq) AS DOUBLE) AS numerator_sq,
+       CAST(NULL AS DOUBLE) AS median,
+       CAST(sum(units) AS BIGINT) AS units
+FROM cells
+GROUP BY GROUPING SETS ({sets})
+"""
+    if not median_ids:
+        return sums
+    medians = f"""
+SELECT measure_id, period_id,
+       {_labels(levels, strata)},
        {exact_sum("numerator")} AS numerator,
        {exact_sum("denominator")} AS denominator,
        {exact_sum("numerator * numerator")} AS numerator_sq,
-       median(numerator) FILTER (WHERE {is_median}) AS median,
+       median(numerator) AS median,
        count(*) AS units
-FROM units
-GROUP BY GROUPING SETS ({_grouping_sets()})
+FROM ({units_sql(f"(SELECT * FROM {source} WHERE {is_median})", attribution_join)}) u
+GROUP BY GROUPING SETS ({sets})
 """
+    return f"{sums}UNION ALL{medians}"
 
 
 def spec_metadata(specs: list[MeasureSpec]) -> pd.DataFrame:
@@ -291,8 +419,11 @@ def compute_values(results: pd.DataFrame) -> pd.Series:
 def aggregate(
     con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], all_periods: pd.DataFrame
 ) -> pd.DataFrame:
-    """Return the tidy results table: one row per measure, period, level, entity and stratum."""
-    raw = con.execute(aggregate_sql(median_measures(specs))).df()
+    """Return the tidy results table: one row per measure, period, level, entity and stratum.
+
+    Reads table measure_results, which run_measures() filled measure by measure.
+    """
+    raw = con.execute("SELECT * FROM measure_results").df()
     return shape_results(raw, specs, all_periods)
 
 
@@ -395,7 +526,7 @@ def care_gap_rows(
     proportion, or in the numerator of a lower-is-better one (e.g. HbA1c poor control). Person
     level: only for internal output (see scorecard.audience).
     """
-    quality = [s for s in specs if s.family == "quality" and s.kind == "proportion"]
+    quality = [s for s in specs if is_care_gap_measure(s)]
     columns = ["cp_id", "person_id", "measure_id", "period_id"]
     if not quality:
         return pd.DataFrame(columns=columns)

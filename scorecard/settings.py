@@ -51,6 +51,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("force", False, "Rewrite the version if it is already published.", bool),
     Setting("threads", None, "DuckDB worker threads (default: all cores).", int),
     Setting("memory_limit", None, "DuckDB memory limit, e.g. 8GB (default: DuckDB's).", str),
+    Setting("engine", "duckdb", "Where the measures are computed: duckdb or spark."),
+    Setting(
+        "spark_master", "local[*]", "Spark master for --engine spark, e.g. yarn, spark://h:7077."
+    ),
 )
 
 
@@ -66,6 +70,8 @@ class Settings:
     force: bool = False
     threads: int | None = None
     memory_limit: str | None = None
+    engine: str = "duckdb"
+    spark_master: str = "local[*]"
 
     @property
     def value_sets(self) -> Path:

@@ -33,7 +33,7 @@ import pandas as pd
 import yaml
 from markupsafe import Markup
 
-from scorecard import charts
+from scorecard import charts, export, methodology, plain, views
 from scorecard.specs import FAMILY_ORDER, MeasureSpec
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,8 @@ NAV_PAGES = (
     ("Community Partners", "cp/index.md"),
     ("Practices", "practice/index.md"),
     ("Measures", "measures/index.md"),
+    ("Plain language", "plain/index.md"),
+    ("Glossary", "glossary.md"),
     ("Methodology", "methodology.md"),
     ("Provenance", "provenance.md"),
 )
@@ -124,6 +126,8 @@ class SiteInput:
     manifest: dict = field(default_factory=dict)
     program_name: str = DEFAULT_PROGRAM_NAME
     cut_points: pd.DataFrame | None = None  # published as downloads/cut_points.csv when given
+    audience_label: str = ""  # who this version is for, shown in every page's header
+    cp_assessment: pd.DataFrame | None = None  # focus-area ratings of CPs (contract table)
 
 
 # ---------------------------------------------------------------- formatting (pure)
@@ -363,6 +367,7 @@ def gather(site: SiteInput) -> SiteModel:
     public = _up_to(public_view(site.results), site.period_id)
     specs = {s.id: s for s in site.specs}
     public = _known_measures(public, specs)
+    public = public[(public["stratum"] == "all") | (public["period_id"] == site.period_id)]
     periods, period_end = _periods(public, site.period_id)
     return SiteModel(
         site=site,
@@ -538,6 +543,7 @@ def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> C
     labels = [period_label(p) for p in periods]
     name = entity.name if entity else "Whole program"
     values, program_values = _pick(mine, periods, "value"), _pick(program, periods, "value")
+    band, band_name = views.trend_band(model, spec, level, periods) if entity else (None, "")
     figure = charts.trend_figure(
         labels,
         values,
@@ -547,11 +553,16 @@ def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> C
         decimals=spec.decimals,
         lower=_pick(mine, periods, "lower"),
         upper=_pick(mine, periods, "upper"),
+        band=band,
+        band_name=band_name,
     )
     columns = [_formatted(spec, v) for v in (values, program_values) if v is not None]
     subject = name if entity else "the whole program"
     summary = charts.trend_summary(labels, columns[0], columns[1] if program else None, subject)
-    headers = ("Period", name, *(("Whole program",) if program else ()))
+    summary += views.band_sentence(spec, band, labels, level)
+    band_header, band_cells = views.band_columns(spec, band)
+    headers = ("Period", name, *(("Whole program",) if program else ()), *band_header)
+    columns += [band_cells] if band_cells else []
     rows = [(label, *(c[i] or NOT_SHOWN for c in columns)) for i, label in enumerate(labels)]
     figure_json = Markup(charts.figure_json(figure))
     return Chart(Markup(f"trend-{spec.id}"), figure_json, _height(figure), summary, headers, rows)
@@ -578,13 +589,19 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, level: str, rows: list[dic
         decimals=spec.decimals,
         higher_is_better=spec.direction == "higher_is_better",
         reference=reference,
+        lower=[r["lower"] for r in rows],
+        upper=[r["upper"] for r in rows],
+        band=views.current_band(model, spec, level),
+        band_name=f"Middle half of {LEVEL_PEERS[level]}",
     )
     shown = _formatted(spec, values)
     summary = charts.ranked_summary(names, shown, values, LEVEL_PEERS[level])
-    table = [(n, s) for n, s in zip(names, shown, strict=True) if s]
+    ranges = [format_interval(r["lower"], r["upper"], spec.unit, spec.decimals) for r in rows]
+    table = [(n, s, i) for n, s, i in zip(names, shown, ranges, strict=True) if s]
     chart_json = Markup(charts.figure_json(figure))
     figure_id = Markup(f"ranked-{level}")
-    return Chart(figure_id, chart_json, _height(figure), summary, ("Name", "Result"), table)
+    headers = ("Name", "Result", "Likely range")
+    return Chart(figure_id, chart_json, _height(figure), summary, headers, table)
 
 
 def _height(figure: dict) -> int:
@@ -656,6 +673,7 @@ def level_context(model: SiteModel, level: str) -> dict[str, Any]:
     detail = {"cp": "Type", "practice": "ACO"}.get(level, "")
     return {
         **_common(model, page),
+        **views.level_extras(model, level),
         "level": level,
         "rows": rows,
         "detail_header": detail,
@@ -681,6 +699,7 @@ def entity_context(model: SiteModel, entity: Entity) -> dict[str, Any]:
         "index": rel(page, f"{entity.level}/index.md"),
         "csv": rel(page, entity.csv),
         "families": _family_sections(model, entity, page),
+        **views.entity_extras(model, entity, page),
     }
 
 
@@ -697,6 +716,7 @@ def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
         "trend": trend_chart(model, spec, None) if program else None,
         "strata": _strata_rows(model, spec, page),
         "levels": [s for s in (_level_section(model, spec, lv, page) for lv in LEVELS) if s],
+        **views.measure_extras(model, spec, page),
     }
 
 
@@ -760,7 +780,15 @@ def catalogue_context(model: SiteModel) -> dict[str, Any]:
 
 def methodology_context(model: SiteModel) -> dict[str, Any]:
     """Return the context of the methodology page (the suppression reasons in words)."""
-    return {**_common(model, "methodology.md"), "reasons": sorted(set(model.reasons.values()))}
+    return {
+        **_common(model, "methodology.md"),
+        "reasons": sorted(set(model.reasons.values())),
+        "numbers": methodology.constants(),
+        "weights": methodology.weight_rows(),
+        "cut_points": methodology.cut_point_rows(
+            model.site.cut_points, model.specs, model.site.period_id
+        ),
+    }
 
 
 def provenance_context(model: SiteModel) -> dict[str, Any]:
@@ -808,6 +836,7 @@ def plan_pages(model: SiteModel) -> Iterable[tuple[str, str, dict[str, Any]]]:
         yield f"measures/{spec.id}.md", "pages/measure.md.j2", measure_context(model, spec)
     yield "methodology.md", "pages/methodology.md.j2", methodology_context(model)
     yield "provenance.md", "pages/provenance.md.j2", provenance_context(model)
+    yield from plain.plan_pages(model)
 
 
 def render_markdown(
@@ -845,14 +874,11 @@ def download_frame(model: SiteModel) -> pd.DataFrame:
 def write_downloads(model: SiteModel, folder: Path) -> None:
     """Write results.csv, results.parquet, manifest.json and one CSV per entity."""
     folder.mkdir(parents=True, exist_ok=True)
-    frame = download_frame(model)
-    frame.to_csv(folder / "results.csv", index=False)
-    frame.to_parquet(folder / "results.parquet", index=False)
+    export.write_downloads(model, folder)  # results, measures, per-entity CSVs, CP summary
     manifest = json.dumps(model.site.manifest, indent=2, sort_keys=True, default=str)
     (folder / "manifest.json").write_text(manifest + "\n", encoding="utf-8")
     if model.site.cut_points is not None:
         model.site.cut_points.to_csv(folder / "cut_points.csv", index=False)
-    write_entity_csvs(model, frame, folder.parent)
 
 
 def write_entity_csvs(model: SiteModel, frame: pd.DataFrame, docs_dir: Path) -> None:
@@ -899,7 +925,8 @@ def mkdocs_config(site: SiteInput, base_config: Path = BASE_CONFIG) -> dict:
     """Return the base mkdocs.yml extended for one version: nav, not_in_nav, assets, version."""
     config = copy.deepcopy(yaml.safe_load(Path(base_config).read_text(encoding="utf-8")))
     config.update(
-        site_name=f"{site.program_name}: {period_label(site.period_id)}",
+        site_name=f"{site.program_name}: {period_label(site.period_id)}"
+        + (f" ({site.audience_label})" if site.audience_label else ""),
         docs_dir="docs",
         site_dir="site",
         use_directory_urls=False,
@@ -914,7 +941,7 @@ def mkdocs_config(site: SiteInput, base_config: Path = BASE_CONFIG) -> dict:
     extra = config.setdefault("extra", {})
     extra.setdefault("version", {"provider": "mike", "default": "latest"})
     extra["scorecard_version"] = site.period_id
-    return config
+    return plain.extend_config(config)
 
 
 def write_config(
@@ -939,6 +966,7 @@ _PLACEHOLDER = "<!--sc-figure-{}-->"
 HOOKS_MODULE = """\
 from scorecard.site import restore_figures as on_page_content  # noqa: F401
 from scorecard.site import stash_figures as on_page_markdown  # noqa: F401
+from scorecard.views import add_search_entries as on_post_build  # noqa: F401
 """
 
 
@@ -983,4 +1011,6 @@ def build_site(
     work_dir = Path(work_dir)
     render_markdown(site, work_dir / "docs", templates_dir)
     config_path = write_config(site, work_dir, templates_dir, base_config)
-    return build_html(config_path, strict=strict)
+    built = build_html(config_path, strict=strict)
+    plain.build_spanish(site, work_dir, base_config, strict=strict)  # into built/es
+    return built

@@ -1,0 +1,234 @@
+"""The peer baseline: three measures written the way a pandas user would write them.
+
+ED visits per 1,000 member months (measures/ed_visits.yml), 30-day all-cause readmissions
+(readmission_30d.yml) and follow-up within 7 days after hospitalisation for mental illness
+(fuh_7d.yml, with its enrollment through 30 days after discharge), program level only, every period the engine reports. Plain DataFrame code:
+read the columns needed from the Parquet marts, filter, merge, group. No attempt at being
+clever, and no DuckDB. benchmarks/run.py times it and checks that it gives the engine's
+program-level numerators and denominators.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CLAIM_COLUMNS = [
+    "claim_id", "person_id", "claim_type", "claim_start_date", "claim_end_date",
+    "admission_date", "discharge_date", "discharge_disposition_code", "diagnosis_code_1",
+    "bill_type_code", "revenue_center_code", "hcpcs_code", "place_of_service_code",
+]  # fmt: skip
+DATE_COLUMNS = ("claim_start_date", "claim_end_date", "admission_date", "discharge_date",
+                "enrollment_start_date", "enrollment_end_date", "dispensing_date")  # fmt: skip
+
+
+def _read(path: Path, columns: list[str]) -> pd.DataFrame:
+    frame = pd.read_parquet(path, columns=columns)
+    for col in frame.columns:
+        if col in DATE_COLUMNS:
+            frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def read_marts(folder: Path) -> dict[str, pd.DataFrame]:
+    """Read the columns the three measures need."""
+    folder = Path(folder)
+    return {
+        "medical_claim": _read(folder / "medical_claim.parquet", CLAIM_COLUMNS),
+        "eligibility": _read(
+            folder / "eligibility.parquet",
+            ["person_id", "enrollment_start_date", "enrollment_end_date", "birth_year"],
+        ),
+        "pharmacy_claim": _read(folder / "pharmacy_claim.parquet", ["dispensing_date"]),
+    }
+
+
+def value_set(folder: Path, name: str) -> tuple[set[str], tuple[str, ...]]:
+    """Return (exact codes, ICD-10-CM prefixes) of measures/value_sets/<name>.csv."""
+    vs = pd.read_csv(folder / f"{name}.csv", dtype=str)
+    icd = vs["code_system"] == "ICD10CM"
+    return set(vs.loc[~icd, "code"]), tuple(vs.loc[icd, "code"])
+
+
+def in_value_set(codes: pd.Series, folder: Path, name: str) -> pd.Series:
+    exact, prefixes = value_set(folder, name)
+    hit = codes.isin(exact)
+    if prefixes:
+        hit |= codes.fillna("").str.startswith(prefixes)
+    return hit & codes.notna()
+
+
+def periods(claims: pd.DataFrame, pharmacy: pd.DataFrame) -> pd.DataFrame:
+    """Return the complete quarters of the data: period_id, period_start, period_end."""
+    first = min(claims["claim_start_date"].min(), pharmacy["dispensing_date"].min())
+    last = max(claims["claim_end_date"].max(), pharmacy["dispensing_date"].max())
+    data_start = first.to_period("M").start_time
+    data_end = last.to_period("M").end_time.normalize()
+    quarters = pd.period_range(data_start, data_end, freq="Q")
+    rows = [
+        (f"{q.year}Q{q.quarter}", q.start_time, q.end_time.normalize())
+        for q in quarters
+        if q.end_time.normalize() <= data_end
+    ]
+    out = pd.DataFrame(rows, columns=["period_id", "period_start", "period_end"])
+    out["year_start"] = out["period_end"] - pd.DateOffset(months=12) + pd.Timedelta(days=1)
+    out.attrs["data_start"] = data_start
+    return out
+
+
+def member_months(eligibility: pd.DataFrame, data_start, data_end) -> pd.DataFrame:
+    """Return distinct (person_id, month) for every month an enrollment span touches."""
+    start = (
+        eligibility["enrollment_start_date"].dt.to_period("M").clip(lower=data_start.to_period("M"))
+    )
+    end = eligibility["enrollment_end_date"].dt.to_period("M").clip(upper=data_end.to_period("M"))
+    first = (start.dt.year * 12 + start.dt.month - 1).to_numpy()
+    last = (end.dt.year * 12 + end.dt.month - 1).to_numpy()
+    n = np.maximum(last - first + 1, 0)
+    person = np.repeat(eligibility["person_id"].to_numpy(), n)
+    month_index = np.repeat(first, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    months = pd.to_datetime({"year": month_index // 12, "month": month_index % 12 + 1, "day": 1})
+    return pd.DataFrame({"person_id": person, "month": months.to_numpy()}).drop_duplicates()
+
+
+def ed_visits(m: dict, vs: Path, per: pd.DataFrame) -> dict:
+    claims, elig = m["medical_claim"], m["eligibility"]
+    codes, _ = value_set(vs, "ed_visit")
+    is_ed = (
+        claims["revenue_center_code"].isin(codes)
+        | claims["hcpcs_code"].isin(codes)
+        | (claims["place_of_service_code"] == "23")
+    )
+    visits = claims.loc[is_ed, ["person_id", "claim_start_date"]].drop_duplicates()
+    visits["month"] = visits["claim_start_date"].dt.to_period("M").dt.start_time
+    by_month = visits.groupby(["person_id", "month"]).size().rename("visits").reset_index()
+    mm = member_months(elig, per.attrs["data_start"], per["period_end"].max())
+    mm = mm.merge(by_month, on=["person_id", "month"], how="left")
+    mm["visits"] = mm["visits"].fillna(0)
+    out = {}
+    for p in per[per["period_start"] >= per.attrs["data_start"]].itertuples():
+        in_q = mm[(mm["month"] >= p.period_start) & (mm["month"] <= p.period_end)]
+        out[f"ed_visits|{p.period_id}"] = [float(in_q["visits"].sum()), float(len(in_q))]
+    return out
+
+
+def inpatient_stays(claims: pd.DataFrame) -> pd.DataFrame:
+    inst = claims[
+        (claims["claim_type"] == "institutional")
+        & claims["bill_type_code"].str[:2].isin(["11", "12"])
+    ].copy()
+    inst["admit"] = inst["admission_date"].fillna(inst["claim_start_date"])
+    inst["discharge"] = inst["discharge_date"].fillna(inst["claim_end_date"])
+    return inst.groupby("claim_id", as_index=False).agg(
+        person_id=("person_id", "first"),
+        admission_date=("admit", "min"),
+        discharge_date=("discharge", "max"),
+        disposition=("discharge_disposition_code", "first"),
+        principal_dx=("diagnosis_code_1", "first"),
+        bill_type_code=("bill_type_code", "first"),
+    )
+
+
+def birth_years(elig: pd.DataFrame) -> pd.DataFrame:
+    latest = elig.sort_values("enrollment_start_date").groupby("person_id").tail(1)
+    return latest[["person_id", "birth_year"]]
+
+
+def year_windows(per: pd.DataFrame) -> pd.DataFrame:
+    return per[per["year_start"] >= per.attrs["data_start"]]
+
+
+def readmissions(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> dict:
+    acute = stays[stays["bill_type_code"].str[:2] == "11"]
+    acute = acute.merge(birth_years(m["eligibility"]), on="person_id")
+    age = acute["discharge_date"].dt.year - acute["birth_year"]
+    eligible = (
+        age.between(18, 64)
+        & ~acute["disposition"].fillna("01").isin(["02", "05", "20"])
+        & ~in_value_set(acute["principal_dx"], vs, "pregnancy_dx")
+        & acute["principal_dx"].notna()
+    )
+    candidates = acute[eligible]
+    later = acute[
+        ~in_value_set(acute["principal_dx"], vs, "planned_admission_dx")
+        & acute["principal_dx"].notna()
+    ][["person_id", "claim_id", "admission_date"]]
+    pairs = candidates[["person_id", "claim_id", "discharge_date"]].merge(
+        later, on="person_id", suffixes=("", "_r")
+    )
+    pairs = pairs[
+        (pairs["claim_id_r"] != pairs["claim_id"])
+        & (pairs["admission_date"] > pairs["discharge_date"])
+        & (pairs["admission_date"] <= pairs["discharge_date"] + pd.Timedelta(days=30))
+    ]
+    readmitted = set(pairs["claim_id"])
+    out = {}
+    for p in year_windows(per).itertuples():
+        index = candidates[
+            (candidates["discharge_date"] >= p.year_start)
+            & (candidates["discharge_date"] <= p.period_end - pd.Timedelta(days=30))
+        ]
+        out[f"readmission_30d|{p.period_id}"] = [
+            float(index["claim_id"].isin(readmitted).sum()),
+            float(len(index)),
+        ]
+    return out
+
+
+def fuh_7d(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> dict:
+    claims = m["medical_claim"]
+    mh = stays[
+        (stays["bill_type_code"].str[:2] == "11")
+        & in_value_set(stays["principal_dx"], vs, "mental_illness_dx")
+        & (stays["disposition"].fillna("01") != "20")
+    ].merge(birth_years(m["eligibility"]), on="person_id")
+    mh = mh[mh["discharge_date"].dt.year - mh["birth_year"] >= 6]
+    # enrolled in every month from the discharge through 30 days after it
+    months = member_months(m["eligibility"], per.attrs["data_start"], per["period_end"].max())
+    enrolled = set(zip(months["person_id"], months["month"], strict=False))
+    first = mh["discharge_date"].dt.to_period("M").dt.start_time
+    last = (mh["discharge_date"] + pd.Timedelta(days=30)).dt.to_period("M").dt.start_time
+    ok = [
+        all((person, month) in enrolled for month in pd.date_range(a, b, freq="MS"))
+        for person, a, b in zip(mh["person_id"], first, last, strict=True)
+    ]
+    mh = mh[ok]
+    # discharges followed by another stay (readmission or transfer) within 30 days: excluded
+    pairs = mh[["person_id", "claim_id", "discharge_date"]].merge(
+        stays[["person_id", "claim_id", "admission_date"]], on="person_id", suffixes=("", "_s")
+    )
+    followed = pairs[
+        (pairs["claim_id_s"] != pairs["claim_id"])
+        & (pairs["admission_date"] >= pairs["discharge_date"])
+        & (pairs["admission_date"] <= pairs["discharge_date"] + pd.Timedelta(days=30))
+    ]
+    mh = mh[~mh["claim_id"].isin(set(followed["claim_id"]))]
+    visits = claims.loc[
+        (claims["claim_type"] == "professional")
+        & in_value_set(claims["hcpcs_code"], vs, "mental_health_visit"),
+        ["person_id", "claim_start_date"],
+    ].drop_duplicates()
+    pairs = mh[["person_id", "claim_id", "discharge_date"]].merge(visits, on="person_id")
+    days = (pairs["claim_start_date"] - pairs["discharge_date"]).dt.days
+    followed_up = set(pairs.loc[days.between(1, 7), "claim_id"])
+    out = {}
+    for p in year_windows(per).itertuples():
+        d = mh[
+            (mh["discharge_date"] >= p.year_start)
+            & (mh["discharge_date"] <= p.period_end - pd.Timedelta(days=30))
+        ]
+        out[f"fuh_7d|{p.period_id}"] = [float(d["claim_id"].isin(followed_up).sum()), float(len(d))]
+    return out
+
+
+def program_values(m: dict, value_sets: Path) -> dict:
+    """Return {"<measure>|<period>": [numerator, denominator]} at program level."""
+    per = periods(m["medical_claim"], m["pharmacy_claim"])
+    stays = inpatient_stays(m["medical_claim"])
+    return {
+        **ed_visits(m, value_sets, per),
+        **readmissions(m, value_sets, per, stays),
+        **fuh_7d(m, value_sets, per, stays),
+    }

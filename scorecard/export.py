@@ -1,0 +1,332 @@
+"""Downloads of a version: full results, one CSV per entity, and the CP summary for the state.
+
+    downloads/results.csv, results.parquet   every public row the version shows (all periods
+                                             of stratum 'all', strata of the published period)
+    downloads/measures.csv                   one row per measure: titles, unit, direction...
+    downloads/<level>/<slug>.csv             one entity's rows of results.csv
+    downloads/cp_summary.csv, .xlsx          one row per Community Partner, laid out for
+                                             reporting to the state (the workbook adds the
+                                             results in long form, assessments and notes)
+    downloads/manifest.json, cut_points.csv  provenance (written by site.write_downloads)
+
+Numbers are rounded: value and interval to the measure's decimals + 2, counts to integers.
+Every number in a CSV is quoted: with integer counts, bare numbers side by side ("148,7656")
+would read as other numbers to anything scanning the text (the privacy tests do). The CSVs
+leave out period_end (the period id says it; results.parquet has it).
+Everything is read from the public view (site.download_frame), never from the raw results.
+"""
+
+from __future__ import annotations
+
+import itertools
+from operator import itemgetter
+from pathlib import Path
+
+import pandas as pd
+
+from scorecard import site as S
+from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES
+
+EXTRA_DIGITS = 2
+ENTITY_CONSTANT = ["level", "entity_name", "period_end"]  # constant in, or implied by, a row
+NUMBER_COLUMNS = ("value", "lower", "upper", "numerator", "denominator", "stars")
+RESULT_COLUMNS = (
+    *("measure_id", "period_id", "period_end", "level", "entity_id", "entity_name"),
+    *("stratum", "stratum_value", "kind", "value", "lower", "upper", "numerator", "denominator"),
+    *("stars", "peer_label", "trend_label", "suppressed", "suppression_reason"),
+    "suppression_text",
+)
+SHORT_REASONS = {  # one row per stratum and period: short words keep the file small
+    "no_data": "No one eligible",
+    "small_count": "Privacy: 10 or fewer",
+    "small_complement": "Privacy: would reveal 10 or fewer",
+    "small_denominator": "Too few eligible",
+    "complementary": "Privacy: would reveal another hidden result",
+}
+
+
+def round_results(frame: pd.DataFrame, decimals: pd.Series) -> pd.DataFrame:
+    """Return frame with value/lower/upper rounded to decimals+2 and counts rounded."""
+    out = frame.copy()
+    digits = decimals.fillna(1).astype(int) + EXTRA_DIGITS
+    for column in ("value", "lower", "upper"):
+        numbers = pd.to_numeric(out[column], errors="coerce")
+        rounded = numbers.copy()
+        for d in sorted(digits.unique()):
+            mask = digits == d
+            rounded[mask] = numbers[mask].round(int(d))
+        out[column] = rounded
+    for column in ("numerator", "denominator"):
+        out[column] = round_counts(pd.to_numeric(out[column], errors="coerce"))
+    out["stars"] = pd.to_numeric(out["stars"], errors="coerce").round().astype("Int64")
+    return out
+
+
+def round_counts(numbers: pd.Series) -> pd.Series:
+    """Return counts rounded: whole numbers stay whole, sums (days, dollars, risk scores) keep
+    two decimals, and no number above 10 is ever rounded down into 1-10 (never shown)."""
+    rounded = numbers.round(2)
+    into_small = (numbers > S.SMALL_COUNT_MAX) & (rounded <= S.SMALL_COUNT_MAX)
+    return rounded.mask(into_small, numbers.round(6))
+
+
+def number_text(numbers: pd.Series) -> pd.Series:
+    """Return numbers as text: '148' for whole numbers, '10.43' otherwise, '' when missing."""
+    return numbers.map(lambda v: "" if pd.isna(v) else format(float(v), ".15g")).astype(object)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """Return frame as CSV in which every number is quoted ("148","7656") and text is quoted
+    only when it must be: with bare integers side by side, '148,7656' would read as other
+    numbers to anything scanning the text (the privacy tests do)."""
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        if (
+            name in NUMBER_COLUMNS
+            or pd.api.types.is_numeric_dtype(series.dtype)
+            and not (pd.api.types.is_bool_dtype(series.dtype))
+        ):
+            text = number_text(pd.to_numeric(series, errors="coerce"))
+            columns.append(('"' + text + '"').where(text != "", ""))
+        else:
+            text = series.astype("string").fillna("").str.replace(r"[\r\n]+", " ", regex=True)
+            quoted = '"' + text.str.replace('"', '""', regex=False) + '"'
+            columns.append(quoted.where(text.str.contains(r'[",]', regex=True), text))
+    if not columns:
+        return ""
+    header = ",".join(frame.columns)
+    if frame.empty:
+        return header + "\n"
+    body = columns[0].str.cat(columns[1:], sep=",")
+    return header + "\n" + "\n".join(body.tolist()) + "\n"
+
+
+def results_frame(model: S.SiteModel) -> pd.DataFrame:
+    """Return the public results as downloaded: names, short reasons, rounded numbers."""
+    frame = S.download_frame(model)
+    frame = round_results(frame, frame["decimals"])
+    short = frame["suppression_reason"].map(SHORT_REASONS)
+    frame["suppression_text"] = short.fillna(frame["suppression_text"]).where(
+        frame["suppressed"], ""
+    )
+    frame["period_end"] = pd.to_datetime(frame["period_end"]).dt.strftime("%Y-%m-%d")
+    return frame[[c for c in RESULT_COLUMNS if c in frame.columns]]
+
+
+def measures_frame(model: S.SiteModel) -> pd.DataFrame:
+    """Return one row per measure: ids, titles, family, kind, unit, direction, decimals."""
+    rows = [
+        {
+            "measure_id": s.id,
+            "title": s.title,
+            "short_title": s.short_title,
+            "plain_title": s.text("en").title,
+            "family": s.family,
+            "kind": s.kind,
+            "unit": s.unit,
+            "direction": s.direction,
+            "multiplier": s.multiplier,
+            "decimals": s.decimals,
+            "window": s.window,
+            "min_denominator": s.min_denominator,
+            "levels": " ".join(s.levels),
+            "source": " ".join(s.source.split()),
+            "version": s.version,
+        }
+        for s in model.specs.values()
+    ]
+    return pd.DataFrame(rows)
+
+
+def write_downloads(model: S.SiteModel, folder: Path) -> None:
+    """Write results.csv/.parquet, measures.csv, the per-entity CSVs and the CP summary."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = results_frame(model)
+    _csv(frame.drop(columns=["period_end"]), folder / "results.csv")
+    frame.to_parquet(folder / "results.parquet", index=False)
+    _csv(measures_frame(model), folder / "measures.csv")
+    write_entity_csvs(model, frame, folder.parent)
+    summary = cp_summary(model, frame)  # no rows when the version has no CP (a partner's)
+    _csv(summary, folder / "cp_summary.csv")
+    write_cp_workbook(model, frame, summary, folder / "cp_summary.xlsx")
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    path.write_text(csv_text(frame), encoding="utf-8")
+
+
+def write_entity_csvs(model: S.SiteModel, frame: pd.DataFrame, docs_dir: Path) -> None:
+    """Write each entity's rows of the results to its CSV (one to_csv call in all)."""
+    ordered = frame[frame["level"].isin(S.LEVELS)].sort_values(
+        ["level", "entity_id"], kind="stable"
+    )
+    text = csv_text(ordered.drop(columns=ENTITY_CONSTANT))
+    header, *lines = text.split("\n")[:-1]
+    keys = zip(ordered["level"], ordered["entity_id"].astype(str), strict=True)
+    for (level, entity_id), group in itertools.groupby(
+        zip(keys, lines, strict=True), key=itemgetter(0)
+    ):
+        entity = model.entity(level, entity_id)
+        if entity is not None:
+            path = docs_dir / entity.csv
+            path.parent.mkdir(parents=True, exist_ok=True)
+            body = "\n".join([header, *(line for _, line in group)]) + "\n"
+            path.write_text(body, encoding="utf-8")
+
+
+# ---------------------------------------------------------------- CP summary for the state
+
+
+SUMMARY_COLUMNS = (
+    *("cp_id", "cp_name", "cp_type", "period_id", "period_end", "members_at_period_end"),
+    *(f"stars_{family}" for family in ("overall", *RATED_FAMILIES)),
+)
+
+
+def _cp_specs(model: S.SiteModel) -> list:
+    specs = [s for s in model.specs.values() if "cp" in s.levels]
+    return sorted(specs, key=lambda s: (FAMILY_ORDER.index(s.family), s.id))
+
+
+def cp_summary(model: S.SiteModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per CP for the published period: type, members, stars, each result."""
+    cps = model.entities.get("cp", [])
+    now = frame[
+        (frame["level"] == "cp")
+        & (frame["period_id"] == model.site.period_id)
+        & (frame["stratum"] == "all")
+    ]
+    values = now.pivot_table(
+        index="entity_id", columns="measure_id", values="value", aggfunc="first", dropna=False
+    )
+    members = now[now["measure_id"] == "members"].set_index("entity_id")["denominator"]
+    rows = []
+    for cp in cps:
+        row: dict[str, object] = {
+            "cp_id": cp.entity_id,
+            "cp_name": cp.name,
+            "cp_type": cp.detail,
+            "period_id": model.site.period_id,
+            "period_end": model.period_end,
+            "members_at_period_end": members.get(cp.entity_id, pd.NA),
+        }
+        for family in ("overall", *RATED_FAMILIES):
+            stars = model.stars.get(("cp", cp.entity_id, family))
+            row[f"stars_{family}"] = pd.NA if S.missing(stars) else float(stars)  # type: ignore[arg-type]
+        for spec in _cp_specs(model):
+            value = (
+                values.at[cp.entity_id, spec.id]
+                if spec.id in values.columns and (cp.entity_id in values.index)
+                else pd.NA
+            )
+            row[spec.id] = value
+        rows.append(row)
+    columns = [*SUMMARY_COLUMNS, *(s.id for s in _cp_specs(model))]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _long_results(model: S.SiteModel, frame: pd.DataFrame) -> pd.DataFrame:
+    now = frame[
+        (frame["level"] == "cp")
+        & (frame["period_id"] == model.site.period_id)
+        & (frame["stratum"] == "all")
+    ].copy()
+    titles = {s.id: s.short_title for s in model.specs.values()}
+    units = {s.id: s.unit for s in model.specs.values()}
+    out = pd.DataFrame(
+        {
+            "CP id": now["entity_id"],
+            "CP name": now["entity_name"],
+            "Measure id": now["measure_id"],
+            "Measure": now["measure_id"].map(titles),
+            "Unit": now["measure_id"].map(units),
+            "Result": now["value"],
+            "Likely range from": now["lower"],
+            "Likely range to": now["upper"],
+            "Numerator": now["numerator"],
+            "Denominator": now["denominator"],
+            "Stars": now["stars"],
+            "Compared with the whole program": now["peer_label"].map(S.PEER_TEXT).fillna(""),
+            "Change since the previous period": now["trend_label"]
+            .map({k: v[1] for k, v in S.TREND_TEXT.items()})
+            .fillna(""),
+            "Why not shown": now["suppression_text"],
+        }
+    )
+    return out.sort_values(["CP name", "Measure id"]).reset_index(drop=True)
+
+
+def _assessment_rows(model: S.SiteModel) -> pd.DataFrame:
+    frame = getattr(model.site, "cp_assessment", None)
+    columns = ["CP id", "CP name", "Focus area", "Rating", "Recommendation", "Assessment date"]
+    if frame is None or len(frame) == 0:
+        return pd.DataFrame(columns=columns)
+    names = {e.entity_id: e.name for e in model.entities.get("cp", [])}
+    own = frame[frame["cp_id"].astype(str).isin(names)]
+    return pd.DataFrame(
+        {
+            "CP id": own["cp_id"].astype(str),
+            "CP name": own["cp_id"].astype(str).map(names),
+            "Focus area": own["focus_area"],
+            "Rating": own["rating"],
+            "Recommendation": own["recommendation"].fillna(""),
+            "Assessment date": pd.to_datetime(own["assessment_date"]).dt.strftime("%Y-%m-%d"),
+        },
+        columns=columns,
+    ).sort_values(["CP name", "Assessment date", "Focus area"])
+
+
+def write_cp_workbook(
+    model: S.SiteModel, frame: pd.DataFrame, summary: pd.DataFrame, path: Path
+) -> None:
+    """Write the CP summary workbook: Summary, Results, Assessment, Measures and About sheets."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    specs = {s.id: s for s in model.specs.values()}
+    header = {
+        c: f"{specs[c].short_title} ({specs[c].unit})" if c in specs else c.replace("_", " ")
+        for c in summary.columns
+    }
+    about = pd.DataFrame(
+        {
+            "Item": [
+                "Program",
+                "Period",
+                "Period ends",
+                "Rows",
+                "Privacy",
+                "Stars",
+                "Rounding",
+            ],
+            "Value": [
+                model.site.program_name,
+                S.period_label(model.site.period_id),
+                model.period_end,
+                f"{len(summary)} Community Partners",
+                "No count from 1 to 10 is shown; results that could reveal one are left blank.",
+                "1 (lowest) to 5 (highest), compared with other Community Partners.",
+                "Results to the measure's decimals + 2; counts are whole numbers.",
+            ],
+        }
+    )
+    sheets = {
+        "Summary": summary.rename(columns=header),
+        "Results": _long_results(model, frame),
+        "Assessment": _assessment_rows(model),
+        "Measures": measures_frame(model)[lambda m: m["levels"].str.contains("cp")],
+        "About": about,
+    }
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, sheet in sheets.items():
+            sheet.to_excel(writer, sheet_name=name, index=False)
+            ws = writer.sheets[name]
+            ws.freeze_panes = "C2" if name in ("Summary", "Results") else "A2"
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            for index, column in enumerate(sheet.columns, start=1):
+                width = max([len(str(column))] + [len(str(v)) for v in sheet[column].head(200)])
+                ws.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 60) + 2
+        writer.book.properties.creator = "scorecard"

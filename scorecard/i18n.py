@@ -1,0 +1,957 @@
+"""Words of the plain-language pages in English and Spanish: labels, stars and trends in words,
+units, periods, assessment ratings and the glossary.
+
+Measure texts come from the specs (`plain.en`, `plain.es`); everything else a member reads on
+the plain pages is here, so a translator has one file to review. Sentences are short on purpose:
+the English pages are checked for a Flesch-Kincaid grade of 8 or less (tests/test_readable.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+LANGS: tuple[str, ...] = ("en", "es")
+LANG_NAMES = {"en": "English", "es": "Español"}
+
+UI: dict[str, dict[str, str]] = {
+    "en": {
+        "plain_title": "{name}: results in plain words",
+        "plain_intro": "This page shows how {name} did from {period}.",
+        "kind_aco": "{name} is an {aco}.",
+        "kind_cp": "{name} is a {cp}.",
+        "kind_cp_type": "{name} is a {cp}. It helps members with {kind}.",
+        "plain_words": "Words in blue link to the {glossary}, which explains them.",
+        "glossary_word": "list of words",
+        "switch": "Lea esta página en español",
+        "full_page": "See the full scorecard, with all numbers",
+        "overall_title": "Overall",
+        "overall": "{name} got {stars} overall.",
+        "overall_none": "{name} did not get stars overall this time. There was not enough data.",
+        "stars_explain": "Stars go from 1 to 5. More stars are better.",
+        "stars_compare": "Stars compare {name} with other {peers}.",
+        "area_stars": "Stars for this area: {stars}.",
+        "area_none": "This area has no stars this time.",
+        "result": "Result",
+        "stars": "Stars",
+        "compare": "Compared with the program as a whole",
+        "change": "Change",
+        "meaning": "What this means for members",
+        "more": "More about this result",
+        "hidden_some": "{count} more results in this area are not shown. Too few people were "
+        "counted to show them safely.",
+        "hidden_one": "1 more result in this area is not shown. Too few people were counted to "
+        "show it safely.",
+        "none_shown": "No result in this area can be shown. Too few people were counted.",
+        "members_title": "Members",
+        "members_count": "{name} had {count} members at the end of {month}.",
+        "members_groups": "Members by group",
+        "groups_hidden": "These groups are too small to show safely: {groups}.",
+        "group": "Group",
+        "members": "Members",
+        "share": "Share",
+        "not_shown": "Not shown",
+        "assessment_title": "Review of how the {cp} works",
+        "assessment_intro": "Reviewers looked at how {name} works in {count} areas. "
+        "The review was on {date}.",
+        "area": "Area",
+        "rating": "Rating",
+        "suggestion": "Suggestion",
+        "questions": "Questions",
+        "questions_text": "If you have questions about your care, ask your care team. "
+        "You can also call MassHealth Customer Service.",
+        "index_title": "Results in plain words",
+        "index_intro": "These pages show the results of each {aco} and {cp} in plain words. "
+        "They are for members and families. The results are for {period}.",
+        "index_aco": "ACOs",
+        "index_cp": "Community Partners",
+        "glossary_title": "Words used on this site",
+        "glossary_intro": "These are the words used on our pages, in plain language.",
+        "back": "Back to the list of results",
+    },
+    "es": {
+        "plain_title": "{name}: resultados en palabras sencillas",
+        "plain_intro": "Esta página muestra cómo le fue a {name} de {period}.",
+        "kind_aco": "{name} es una {aco}.",
+        "kind_cp": "{name} es un {cp}.",
+        "kind_cp_type": "{name} es un {cp}. Ayuda a miembros con {kind}.",
+        "plain_words": "Las palabras en azul llevan a la {glossary}, donde se explican.",
+        "glossary_word": "lista de palabras",
+        "switch": "Read this page in English",
+        "full_page": "Vea la página completa, con todos los números (en inglés)",
+        "overall_title": "En general",
+        "overall": "{name} recibió {stars} en general.",
+        "overall_none": "Esta vez {name} no recibió estrellas en general. No había suficientes "
+        "datos.",
+        "stars_explain": "Las estrellas van de 1 a 5. Más estrellas es mejor.",
+        "stars_compare": "Las estrellas comparan a {name} con otros {peers}.",
+        "area_stars": "Estrellas en esta área: {stars}.",
+        "area_none": "Esta área no tiene estrellas esta vez.",
+        "result": "Resultado",
+        "stars": "Estrellas",
+        "compare": "Comparado con todo el programa",
+        "change": "Cambio",
+        "meaning": "Qué significa para los miembros",
+        "more": "Más sobre este resultado (en inglés)",
+        "hidden_some": "No se muestran {count} resultados más de esta área. Se contaron muy "
+        "pocas personas para mostrarlos sin riesgo.",
+        "hidden_one": "No se muestra 1 resultado más de esta área. Se contaron muy pocas "
+        "personas para mostrarlo sin riesgo.",
+        "none_shown": "No se puede mostrar ningún resultado de esta área. Se contaron muy pocas "
+        "personas.",
+        "members_title": "Miembros",
+        "members_count": "{name} tenía {count} miembros a fines de {month}.",
+        "members_groups": "Miembros por grupo",
+        "groups_hidden": "Estos grupos son demasiado pequeños para mostrarlos sin riesgo: "
+        "{groups}.",
+        "group": "Grupo",
+        "members": "Miembros",
+        "share": "Parte",
+        "not_shown": "No se muestra",
+        "assessment_title": "Revisión de cómo trabaja el {cp}",
+        "assessment_intro": "Un equipo revisó cómo trabaja {name} en {count} áreas. "
+        "La revisión fue el {date}.",
+        "area": "Área",
+        "rating": "Calificación",
+        "suggestion": "Sugerencia",
+        "questions": "Preguntas",
+        "questions_text": "Si tiene preguntas sobre su cuidado, hable con su equipo de cuidado. "
+        "También puede llamar al Servicio al Cliente de MassHealth.",
+        "index_title": "Resultados en palabras sencillas",
+        "index_intro": "Estas páginas muestran los resultados de cada {aco} y cada {cp} en "
+        "palabras sencillas. Son para los miembros y sus familias. Los resultados son de "
+        "{period}.",
+        "index_aco": "ACO",
+        "index_cp": "Community Partners",
+        "glossary_title": "Palabras que usamos",
+        "glossary_intro": "Estas son las palabras que usamos en nuestras páginas, explicadas en "
+        "palabras sencillas.",
+        "back": "Volver a la lista de resultados",
+    },
+}
+
+FAMILY_PLAIN: dict[str, dict[str, str]] = {
+    "en": {
+        "operational": "Help from Community Partners",
+        "claims": "Use of care and spending",
+        "quality": "Quality of care",
+        "profile": "Who the members are",
+    },
+    "es": {
+        "operational": "Ayuda de los Community Partners",
+        "claims": "Uso de servicios y gastos",
+        "quality": "Calidad de la atención",
+        "profile": "Quiénes son los miembros",
+    },
+}
+
+FAMILY_INTRO: dict[str, dict[str, str]] = {
+    "en": {
+        "operational": "These results are about the help Community Partners give to members "
+        "with complex needs.",
+        "claims": "These results are about how members use care, like hospital stays and "
+        "emergency room visits, and what it costs.",
+        "quality": "These results show if members got the checkups, tests and follow-up care "
+        "they need.",
+        "profile": "These numbers describe the members. They help compare groups fairly. They "
+        "are not rated.",
+    },
+    "es": {
+        "operational": "Estos resultados tratan de la ayuda que los Community Partners dan a "
+        "miembros con necesidades complejas.",
+        "claims": "Estos resultados tratan de cómo los miembros usan la atención, como las "
+        "estadías en el hospital y las visitas a la sala de emergencias, y de cuánto cuesta.",
+        "quality": "Estos resultados muestran si los miembros recibieron los chequeos, las "
+        "pruebas y el seguimiento que necesitan.",
+        "profile": "Estas cifras describen a los miembros. Ayudan a comparar los grupos de forma "
+        "justa. No se califican.",
+    },
+}
+
+PEERS_PLAIN = {
+    "en": {"aco": "ACOs", "cp": "Community Partners", "practice": "practices"},
+    "es": {"aco": "ACO", "cp": "Community Partners", "practice": "consultorios"},
+}
+
+CP_TYPE_PLAIN = {
+    "en": {"BH": "mental health or drug and alcohol use", "LTSS": "long-term care needs"},
+    "es": {
+        "BH": "problemas de salud mental o de consumo de alcohol o drogas",
+        "LTSS": "necesidades de cuidado a largo plazo",
+    },
+}
+
+STAR_WORDS = {
+    "en": (
+        "among the lowest",
+        "lower than most",
+        "in the middle",
+        "better than most",
+        "among the best",
+    ),
+    "es": (
+        "entre los más bajos",
+        "más bajo que la mayoría",
+        "en el medio",
+        "mejor que la mayoría",
+        "entre los mejores",
+    ),
+}
+PEER_WORDS = {
+    "en": {"better": "Better", "no_different": "About the same", "worse": "Worse"},
+    "es": {"better": "Mejor", "no_different": "Más o menos igual", "worse": "Peor"},
+}
+TREND_WORDS = {
+    "en": {
+        "improved": "Got better since the last report",
+        "no_change": "No clear change since the last report",
+        "declined": "Got worse since the last report",
+    },
+    "es": {
+        "improved": "Mejoró desde el informe anterior",
+        "no_change": "Ningún cambio claro desde el informe anterior",
+        "declined": "Empeoró desde el informe anterior",
+    },
+}
+TREND_ARROWS = {"improved": "▲", "no_change": "●", "declined": "▼"}
+
+STRATUM_PLAIN = {
+    "en": {
+        "age_band": "Age",
+        "sex": "Sex",
+        "race": "Race and ethnicity",
+        "language": "Language",
+        "cp_type": "Kind of Community Partner",
+    },
+    "es": {
+        "age_band": "Edad",
+        "sex": "Sexo",
+        "race": "Raza y origen étnico",
+        "language": "Idioma",
+        "cp_type": "Tipo de Community Partner",
+    },
+}
+# Group values as the marts write them -> Spanish (English pages show them as they are).
+VALUE_ES = {
+    "female": "Mujer",
+    "male": "Hombre",
+    "unknown": "Desconocido",
+    "Unknown": "Desconocido",
+    "English": "Inglés",
+    "Spanish": "Español",
+    "Portuguese": "Portugués",
+    "Haitian Creole": "Criollo haitiano",
+    "Vietnamese": "Vietnamita",
+    "Chinese": "Chino",
+    "Cape Verdean Creole": "Criollo caboverdiano",
+    "Khmer": "Jemer",
+    "Russian": "Ruso",
+    "Arabic": "Árabe",
+    "Other": "Otro",
+    "White": "Blanca",
+    "Black": "Negra",
+    "Black or African American": "Negra o afroamericana",
+    "Hispanic": "Hispana",
+    "Hispanic or Latino": "Hispana o latina",
+    "Asian": "Asiática",
+    "American Indian or Alaska Native": "Indígena americana o nativa de Alaska",
+    "Native Hawaiian or Pacific Islander": "Nativa de Hawái o de las islas del Pacífico",
+    "Multiracial": "Multirracial",
+    "Two or more races": "Dos o más razas",
+    "BH": "Salud conductual (BH)",
+    "LTSS": "Servicios y apoyos a largo plazo (LTSS)",
+    "65+": "65 o más",
+    "0-17": "0 a 17",
+    "18-34": "18 a 34",
+    "35-49": "35 a 49",
+    "50-64": "50 a 64",
+    "No CP": "Sin Community Partner",
+}
+VALUE_EN = {
+    "female": "Female",
+    "male": "Male",
+    "unknown": "Unknown",
+    "65+": "65 or older",
+    "0-17": "0 to 17",
+    "18-34": "18 to 34",
+    "35-49": "35 to 49",
+    "50-64": "50 to 64",
+    "No CP": "No Community Partner",
+}
+
+# Units of the specs in Spanish (longest first wins); percent and dollar signs stay as marks.
+UNITS_ES: dict[str, str] = {
+    "percent of members": "% de los miembros",
+    "percent of ED visits": "% de las visitas a la sala de emergencias",
+    "percent of assignments": "% de las asignaciones",
+    "percent of care plans due": "% de los planes de cuidado que tocaba renovar",
+    "percent of children": "% de los niños",
+    "percent of discharges": "% de las salidas del hospital",
+    "percent of eligible days": "% de los días posibles",
+    "percent of new episodes": "% de los casos nuevos",
+    "percent of stays": "% de las estadías en el hospital",
+    "percent of women": "% de las mujeres",
+    "days": "días",
+    "dollars per member per month": "dólares por miembro al mes",
+    "dollars per risk-adjusted member month": "dólares por mes-miembro, ajustado al riesgo",
+    "activities per engaged member month": "actividades por cada mes de cada miembro activo",
+    "admissions per 1,000 member months": "ingresos por cada 1,000 meses-miembro",
+    "admissions per 100,000 member years": "ingresos por cada 100,000 años-miembro",
+    "attempts per assigned member month": "intentos por cada mes de cada miembro asignado",
+    "index from 0 to 1": "en una escala de 0 a 1",
+    "members per 1,000 members": "miembros por cada 1,000 miembros",
+    "members per care team": "miembros por equipo de cuidado",
+    "months enrolled per member (count = member months)": "meses inscritos por miembro",
+    "observed / expected readmissions": "reingresos observados por cada reingreso esperado",
+    "prescriptions per 1,000 member months": "recetas por cada 1,000 meses-miembro",
+    "risk score (1.0 = Medicare average)": "de puntaje de riesgo (1.0 = promedio de Medicare)",
+    "visits per 1,000 member months": "visitas por cada 1,000 meses-miembro",
+}
+
+# Units of the specs made plainer for members (English); others are shown as they are.
+UNITS_EN_PLAIN: dict[str, str] = {
+    "index from 0 to 1": "on a scale from 0 to 1",
+    "months enrolled per member (count = member months)": "months enrolled per member",
+    "risk score (1.0 = Medicare average)": "(1.0 is the Medicare average)",
+    "observed / expected readmissions": "readmissions for every one expected",
+    "activities per engaged member month": "activities per member each month",
+    "attempts per assigned member month": "tries per member each month",
+    "admissions per 1,000 member months": "hospital stays per 1,000 member months",
+    "admissions per 100,000 member years": "hospital stays per 100,000 member years",
+}
+
+MONTHS = {
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
+}
+
+# ---------------------------------------------------------------- organisational assessment
+
+RATINGS: tuple[str, ...] = (
+    "On track",
+    "On track with limited recommendations",
+    "Opportunity for improvement",
+)
+RATING_KEYS = {
+    "On track": "on-track",
+    "On track with limited recommendations": "limited",
+    "Opportunity for improvement": "improve",
+}
+RATING_ICONS = {"on-track": "✓", "limited": "◐", "improve": "!"}
+RATING_PLAIN = {
+    "en": {
+        "On track": "On track. It is doing what is expected.",
+        "On track with limited recommendations": "On track, with a few things to work on.",
+        "Opportunity for improvement": "Needs to improve in this area.",
+    },
+    "es": {
+        "On track": "En buen camino. Hace lo que se espera.",
+        "On track with limited recommendations": "En buen camino, con algunas cosas que mejorar.",
+        "Opportunity for improvement": "Necesita mejorar en esta área.",
+    },
+}
+RATING_MEANING = {
+    "On track": "the Community Partner has made the progress expected in this area.",
+    "On track with limited recommendations": "progress is good, with a few gaps to close.",
+    "Opportunity for improvement": "there are larger gaps to close in this area.",
+}
+FOCUS_AREA_PLAIN = {
+    "Organizational Structure and Engagement": (
+        "How it is run and how it listens to members",
+        "Cómo se dirige y cómo escucha a los miembros",
+    ),
+    "Organizational Structure and Governance": (
+        "How it is run and how it listens to members",
+        "Cómo se dirige y cómo escucha a los miembros",
+    ),
+    "Integration of Systems and Processes": (
+        "How it works with ACOs and doctors",
+        "Cómo trabaja con las ACO y los médicos",
+    ),
+    "Workforce Development": (
+        "Hiring and training staff",
+        "Contratación y capacitación del personal",
+    ),
+    "Health Information Technology and Exchange": (
+        "Computer systems and sharing records",
+        "Sistemas informáticos e intercambio de expedientes",
+    ),
+    "Care Model": (
+        "How care is planned and linked up",
+        "Cómo se planifica y se coordina el cuidado",
+    ),
+}
+
+# ---------------------------------------------------------------- glossary
+
+
+@dataclass(frozen=True)
+class TermText:
+    """A glossary term in one language: its heading, the words that point to it, the text."""
+
+    term: str
+    aliases: tuple[str, ...]
+    definition: str
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry in English and Spanish; `key` is its anchor on the glossary pages."""
+
+    key: str
+    en: TermText
+    es: TermText
+
+    def text(self, lang: str) -> TermText:
+        """Return the entry in `lang` (English when unknown)."""
+        return self.es if lang == "es" else self.en
+
+
+def _term(key: str, en: tuple, es: tuple) -> Term:
+    key = key.replace("_", "-")  # the anchor on the glossary pages
+    return Term(key, TermText(en[0], tuple(en[1]), en[2]), TermText(es[0], tuple(es[1]), es[2]))
+
+
+GLOSSARY: tuple[Term, ...] = (
+    _term(
+        "aco",
+        (
+            "ACO (Accountable Care Organization)",
+            ["Accountable Care Organizations", "Accountable Care Organization", "ACOs", "ACO"],
+            "A group of doctors, hospitals and other care providers. They work together to care "
+            "for MassHealth members. Each ACO is responsible for the quality and the cost of its "
+            "members' care.",
+        ),
+        (
+            "ACO (Organización de Atención Responsable)",
+            ["Organización de Atención Responsable", "ACO"],
+            "Un grupo de médicos, hospitales y otros proveedores de salud. Trabajan juntos para "
+            "cuidar a los miembros de MassHealth. Cada ACO responde por la calidad y el costo del "
+            "cuidado de sus miembros.",
+        ),
+    ),
+    _term(
+        "cp",
+        (
+            "Community Partner (CP)",
+            ["Community Partners", "Community Partner", "CPs", "CP"],
+            "An organization in the community that helps members with complex needs. A care team "
+            "helps the member make a care plan and get the care and services they need. There "
+            "are two kinds: BH and LTSS.",
+        ),
+        (
+            "Community Partner (CP)",
+            ["Community Partners", "Community Partner", "CP"],
+            "Una organización de la comunidad que ayuda a miembros con necesidades complejas. Un "
+            "equipo de cuidado ayuda al miembro a hacer un plan de cuidado y a recibir la atención "
+            "y los servicios que necesita. Hay dos tipos: BH y LTSS.",
+        ),
+    ),
+    _term(
+        "masshealth",
+        (
+            "MassHealth",
+            ["MassHealth"],
+            "The Medicaid program of Massachusetts. It pays for health care for people with low "
+            "income or a disability.",
+        ),
+        (
+            "MassHealth",
+            ["MassHealth"],
+            "El programa Medicaid de Massachusetts. Paga la atención médica de personas con bajos "
+            "ingresos o con una discapacidad.",
+        ),
+    ),
+    _term(
+        "member",
+        (
+            "Member",
+            ["members", "member"],
+            "A person who gets health coverage from MassHealth. On these pages, the members of a "
+            "group are the people it serves.",
+        ),
+        (
+            "Miembro",
+            ["miembros", "miembro"],
+            "Una persona que recibe cobertura de salud de MassHealth. En estas páginas, los "
+            "miembros de un grupo son las personas a las que sirve.",
+        ),
+    ),
+    _term(
+        "bh",
+        (
+            "BH (behavioral health)",
+            ["behavioral health", "BH"],
+            "Care for mental health and for alcohol or drug use. A BH Community Partner helps "
+            "members with these needs.",
+        ),
+        (
+            "BH (salud conductual)",
+            ["salud conductual", "BH"],
+            "Atención de la salud mental y del consumo de alcohol o drogas. Un Community Partner "
+            "de BH ayuda a miembros con estas necesidades.",
+        ),
+    ),
+    _term(
+        "ltss",
+        (
+            "LTSS (long-term services and supports)",
+            ["long-term services and supports", "long-term care", "LTSS"],
+            "Help with daily life for people with a disability or a long illness. Examples are "
+            "home care, personal care and adult day programs. An LTSS Community Partner helps "
+            "members with these needs.",
+        ),
+        (
+            "LTSS (servicios y apoyos a largo plazo)",
+            ["servicios y apoyos a largo plazo", "cuidado a largo plazo", "LTSS"],
+            "Ayuda con la vida diaria para personas con una discapacidad o una enfermedad larga. "
+            "Por ejemplo, cuidado en el hogar, cuidado personal y programas de día. Un Community "
+            "Partner de LTSS ayuda a miembros con estas necesidades.",
+        ),
+    ),
+    _term(
+        "ed",
+        (
+            "ED (emergency department)",
+            ["emergency department", "emergency room", "ED"],
+            "The emergency room of a hospital. It is for sudden, serious illness or injury.",
+        ),
+        (
+            "Sala de emergencias",
+            ["sala de emergencias", "emergencias"],
+            "La parte del hospital que atiende enfermedades o lesiones graves y repentinas.",
+        ),
+    ),
+    _term(
+        "pcp",
+        (
+            "PCP (primary care provider)",
+            ["primary care provider", "regular doctor", "PCP"],
+            "Your regular doctor or nurse. You see them for checkups and most health problems.",
+        ),
+        (
+            "Proveedor de atención primaria (PCP)",
+            ["proveedor de atención primaria", "médico de cabecera", "médico habitual", "PCP"],
+            "Su médico o enfermera de siempre. Usted le ve para chequeos y para la mayoría de los "
+            "problemas de salud.",
+        ),
+    ),
+    _term(
+        "care_plan",
+        (
+            "Care plan",
+            ["care plans", "care plan"],
+            "A written plan made with the member. It lists the member's goals and the help they "
+            "will get. The member's doctor signs it.",
+        ),
+        (
+            "Plan de cuidado",
+            ["planes de cuidado", "plan de cuidado", "plan de atención"],
+            "Un plan escrito que se hace con el miembro. Dice cuáles son sus metas y qué ayuda "
+            "va a recibir. El médico del miembro lo firma.",
+        ),
+    ),
+    _term(
+        "care_team",
+        (
+            "Care team",
+            ["care teams", "care team"],
+            "The staff at a Community Partner who work with a member. They call, visit and help "
+            "the member get care.",
+        ),
+        (
+            "Equipo de cuidado",
+            ["equipos de cuidado", "equipo de cuidado", "equipo de atención"],
+            "El personal de un Community Partner que trabaja con un miembro. Llaman, visitan y "
+            "ayudan al miembro a recibir atención.",
+        ),
+    ),
+    _term(
+        "assessment",
+        (
+            "Needs assessment",
+            ["needs assessment", "comprehensive assessment"],
+            "A talk with a care team member about your health, your home and your needs. It comes "
+            "before the care plan.",
+        ),
+        (
+            "Evaluación de necesidades",
+            ["evaluación de necesidades", "evaluación"],
+            "Una conversación con alguien del equipo de cuidado sobre su salud, su hogar y sus "
+            "necesidades. Se hace antes del plan de cuidado.",
+        ),
+    ),
+    _term(
+        "participation_form",
+        (
+            "Participation form",
+            ["participation form"],
+            "The form a member signs to join a Community Partner's program.",
+        ),
+        (
+            "Formulario de participación",
+            ["formulario de participación", "formulario"],
+            "El formulario que firma un miembro para unirse al programa de un Community Partner.",
+        ),
+    ),
+    _term(
+        "pmpm",
+        (
+            "PMPM (per member per month)",
+            ["per member per month", "per member each month", "PMPM"],
+            "A way to compare spending. It is the money spent on care, split evenly over each "
+            "member for each month they were enrolled.",
+        ),
+        (
+            "Por miembro al mes (PMPM)",
+            ["por miembro al mes", "PMPM"],
+            "Una forma de comparar gastos. Es el dinero gastado en atención, repartido entre cada "
+            "miembro por cada mes que estuvo inscrito.",
+        ),
+    ),
+    _term(
+        "member_month",
+        (
+            "Member month",
+            ["member months", "member month", "member years", "member year"],
+            "One member enrolled for one month. Ten members enrolled for a full year make 120 "
+            "member months. Results given per 1,000 member months can be compared between big "
+            "and small groups. A member year is 12 member months.",
+        ),
+        (
+            "Mes-miembro",
+            ["meses-miembro", "mes-miembro", "años-miembro"],
+            "Un miembro inscrito durante un mes. Diez miembros inscritos todo un año suman 120 "
+            "meses-miembro. Así se pueden comparar grupos grandes y pequeños. Un año-miembro son "
+            "12 meses-miembro.",
+        ),
+    ),
+    _term(
+        "hedis",
+        (
+            "HEDIS",
+            ["HEDIS"],
+            "A set of measures of the quality of care. Health plans across the country use them. "
+            "NCQA, a national group, writes them.",
+        ),
+        (
+            "HEDIS",
+            ["HEDIS"],
+            "Un conjunto de medidas de la calidad de la atención. Los planes de salud de todo el "
+            "país las usan. Las escribe NCQA, un grupo nacional.",
+        ),
+    ),
+    _term(
+        "stars",
+        (
+            "Stars",
+            ["stars", "star"],
+            "A score from 1 to 5. More stars are better. Stars compare a group with others of the "
+            "same kind, like ACOs with ACOs. Not rated means there was not enough data.",
+        ),
+        (
+            "Estrellas",
+            ["estrellas", "estrella"],
+            "Una calificación de 1 a 5. Más estrellas es mejor. Las estrellas comparan un grupo "
+            "con otros del mismo tipo, por ejemplo una ACO con otras ACO. Sin calificar quiere "
+            "decir que no había suficientes datos.",
+        ),
+    ),
+    _term(
+        "program",
+        (
+            "The program as a whole",
+            ["program as a whole", "whole program"],
+            "All ACOs and Community Partners together. We compare each group with this total.",
+        ),
+        (
+            "Todo el programa",
+            ["todo el programa"],
+            "Todas las ACO y todos los Community Partners juntos. Comparamos cada grupo con este "
+            "total.",
+        ),
+    ),
+    _term(
+        "likely_range",
+        (
+            "Likely range",
+            ["likely range"],
+            "The true result is very likely to be in this range. Results from small groups have "
+            "wider ranges.",
+        ),
+        (
+            "Rango probable",
+            ["rango probable"],
+            "Es muy probable que el resultado real esté en este rango. Los grupos pequeños tienen "
+            "rangos más amplios.",
+        ),
+    ),
+    _term(
+        "hidden",
+        (
+            "Results not shown",
+            ["not shown"],
+            "We do not show a result based on 10 people or fewer. This keeps members' health "
+            "information private.",
+        ),
+        (
+            "Resultados que no se muestran",
+            ["no se muestra", "no se muestran"],
+            "No mostramos un resultado basado en 10 personas o menos. Así protegemos la "
+            "información de salud de los miembros.",
+        ),
+    ),
+    _term(
+        "risk_score",
+        (
+            "Risk score",
+            ["risk scores", "risk score", "risk-adjusted", "how sick"],
+            "A number that shows how much care members are likely to need. It is based on their "
+            "health problems. A higher number means members need more care.",
+        ),
+        (
+            "Puntaje de riesgo",
+            ["puntaje de riesgo", "ajustado al riesgo"],
+            "Un número que muestra cuánta atención es probable que necesiten los miembros. Se basa "
+            "en sus problemas de salud. Un número más alto quiere decir que necesitan más "
+            "atención.",
+        ),
+    ),
+    _term(
+        "readmission",
+        (
+            "Readmission",
+            ["readmissions", "readmission", "going back to the hospital"],
+            "Going back into the hospital soon after leaving it.",
+        ),
+        (
+            "Reingreso",
+            ["reingresos", "reingreso", "volver al hospital"],
+            "Volver a entrar al hospital poco después de salir.",
+        ),
+    ),
+    _term(
+        "screening",
+        (
+            "Screening",
+            ["screenings", "screening"],
+            "A test to find a health problem early, before there are signs of it.",
+        ),
+        (
+            "Prueba de detección",
+            ["pruebas de detección", "prueba de detección"],
+            "Una prueba para encontrar un problema de salud temprano, antes de que haya señales.",
+        ),
+    ),
+    _term(
+        "copd",
+        (
+            "COPD",
+            ["COPD"],
+            "Chronic obstructive pulmonary disease. A long-term lung disease that makes it hard to "
+            "breathe.",
+        ),
+        (
+            "EPOC",
+            ["EPOC"],
+            "Enfermedad pulmonar obstructiva crónica. Una enfermedad de los pulmones de larga "
+            "duración que hace difícil respirar.",
+        ),
+    ),
+    _term(
+        "sud",
+        (
+            "SUD (substance use disorder)",
+            ["substance use disorder", "drug use disorder", "SUD"],
+            "An illness where using alcohol or drugs harms a person's health or life.",
+        ),
+        (
+            "Trastorno por consumo de sustancias",
+            ["trastorno por consumo"],
+            "Una enfermedad en la que el consumo de alcohol o drogas daña la salud o la vida de la "
+            "persona.",
+        ),
+    ),
+    _term(
+        "smi",
+        (
+            "Serious mental illness",
+            ["serious mental illness"],
+            "A mental illness that makes daily life very hard, like schizophrenia or bipolar "
+            "disorder.",
+        ),
+        (
+            "Enfermedad mental grave",
+            ["enfermedad mental grave", "enfermedades mentales graves"],
+            "Una enfermedad mental que hace muy difícil la vida diaria, como la esquizofrenia o el "
+            "trastorno bipolar.",
+        ),
+    ),
+    _term(
+        "a1c",
+        (
+            "A1c",
+            ["HbA1c", "A1c"],
+            "A blood test. It shows the average blood sugar over the past few months.",
+        ),
+        (
+            "A1c",
+            ["HbA1c", "A1c"],
+            "Un análisis de sangre. Muestra el promedio del azúcar en la sangre en los últimos "
+            "meses.",
+        ),
+    ),
+    _term(
+        "report_period",
+        (
+            "Report period",
+            ["last report", "quarter"],
+            "Results are made every three months, for each quarter of the year. Some results look "
+            "back over the whole year before the end of the quarter.",
+        ),
+        (
+            "Período del informe",
+            ["informe anterior", "trimestre"],
+            "Los resultados se hacen cada tres meses, para cada trimestre del año. Algunos miran "
+            "todo el año anterior al final del trimestre.",
+        ),
+    ),
+    _term(
+        "assessment_review",
+        (
+            "Review of how a CP works",
+            ["review", "focus area"],
+            "Reviewers for MassHealth read a Community Partner's reports and talk with its "
+            "leaders. They rate its work in a few areas: On track, On track with limited "
+            "recommendations, "
+            "or Opportunity for improvement.",
+        ),
+        (
+            "Revisión de cómo trabaja un CP",
+            ["revisión"],
+            "Un equipo revisor de MassHealth lee los informes de un Community Partner y habla con "
+            "sus líderes. Califica su trabajo en algunas áreas: en buen camino, en buen camino con "
+            "algunas recomendaciones, u oportunidad de mejorar.",
+        ),
+    ),
+)
+GLOSSARY_BY_KEY: dict[str, Term] = {t.key: t for t in GLOSSARY}
+
+# ---------------------------------------------------------------- helpers
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """Return the UI text `key` in `lang` (English when missing), filled with `values`."""
+    text = UI.get(lang, UI["en"]).get(key) or UI["en"][key]
+    return text.format(**values) if values else text
+
+
+def month_name(month: int, lang: str) -> str:
+    """Return the name of a month (1-12) in `lang`."""
+    return MONTHS.get(lang, MONTHS["en"])[month - 1]
+
+
+def date_words(value: date, lang: str) -> str:
+    """Return '31 December 2025' or '31 de diciembre de 2025'."""
+    if lang == "es":
+        return f"{value.day} de {month_name(value.month, lang)} de {value.year}"
+    return f"{value.day} {month_name(value.month, lang)} {value.year}"
+
+
+def period_words(period_id: str, lang: str) -> str:
+    """Return a quarter in words: 'October to December 2025', 'octubre a diciembre de 2025'."""
+    match = re.fullmatch(r"(\d{4})[-_ ]?[Qq]([1-4])", str(period_id))
+    if not match:
+        return str(period_id)
+    year, quarter = match[1], int(match[2])
+    first, last = month_name(3 * quarter - 2, lang), month_name(3 * quarter, lang)
+    if lang == "es":
+        return f"{first} a {last} de {year}"
+    return f"{first} to {last} {year}"
+
+
+def period_end_words(period_id: str, lang: str) -> str:
+    """Return the last month of a quarter in words: 'December 2025', 'diciembre de 2025'."""
+    match = re.fullmatch(r"(\d{4})[-_ ]?[Qq]([1-4])", str(period_id))
+    if not match:
+        return str(period_id)
+    month = month_name(3 * int(match[2]), lang)
+    return f"{month} de {match[1]}" if lang == "es" else f"{month} {match[1]}"
+
+
+def stars_words(stars: float, lang: str) -> str:
+    """Return '4 out of 5 stars' / '4 de 5 estrellas' (half stars as 3.5)."""
+    rounded = round(float(stars) * 2) / 2
+    number = f"{rounded:g}"
+    if lang == "es":
+        return f"{number} de 5 estrella{'' if rounded == 1 else 's'}"
+    return f"{number} out of 5 star{'' if rounded == 1 else 's'}"
+
+
+def stars_meaning(stars: float, lang: str) -> str:
+    """Return what a number of stars says in words: 'better than most'."""
+    words = STAR_WORDS.get(lang, STAR_WORDS["en"])
+    index = min(4, max(0, int(float(stars) + 0.5) - 1))
+    return words[index]
+
+
+def unit_words(unit: str, lang: str) -> tuple[str, str, str]:
+    """Return (prefix, suffix, words) for a unit in `lang`, like site.unit_marks."""
+    unit = (unit or "").strip()
+    if lang == "es" and unit in UNITS_ES:
+        words = UNITS_ES[unit]
+        prefix = "$" if unit.startswith(("dollars", "$")) else ""
+        if words.startswith("% "):
+            return prefix, "%", words[2:]
+        return prefix, "", words.replace("dólares ", "", 1) if prefix else words
+    if lang == "en" and unit in UNITS_EN_PLAIN:
+        return "", "", UNITS_EN_PLAIN[unit]
+    for word, prefix, suffix in (
+        ("percent", "", "%"),
+        ("%", "", "%"),
+        ("dollars", "$", ""),
+        ("$", "$", ""),
+    ):
+        if unit == word or unit.startswith(word + " "):
+            return prefix, suffix, unit[len(word) :].strip()
+    return "", "", unit
+
+
+def value_words(value: float, unit: str, decimals: int, lang: str) -> str:
+    """Return a value with its unit in `lang`: '72.4% of members', '72.4% de los miembros'."""
+    prefix, suffix, words = unit_words(unit, lang)
+    number = f"{float(value):,.{int(decimals)}f}"
+    return f"{prefix}{number}{suffix} {words}".strip()
+
+
+def group_value(value: str, lang: str) -> str:
+    """Return a stratum value (e.g. 'female', 'Spanish', '65+') as shown in `lang`."""
+    table = VALUE_ES if lang == "es" else VALUE_EN
+    return table.get(str(value), str(value))

@@ -1,0 +1,405 @@
+"""Plain-language pages for members and families, in English and Spanish, and the glossary.
+
+Pages (docs-relative):
+
+    plain/index.md            list of ACOs and CPs, in plain words (in the nav: "Plain language")
+    plain/<level>/<slug>.md   one per ACO and CP (not in the nav, not in search)
+    glossary.md               every term the plain pages use (in the nav: "Glossary")
+    es/index.md, es/<level>/<slug>.md, es/glosario.md   the same in Spanish
+
+The Spanish pages are a second mkdocs build (`build_spanish`) into `<edition>/es/`, with the
+theme's chrome in Spanish (`theme.language: es`) and a Spanish search index; mkdocs-material's
+`extra.alternate` switches between the two, with relative links. The main build leaves es/ out
+(`exclude_docs`). Links that cross between the builds are written as HTML (mkdocs validates
+only markdown links, and only inside one build); each is checked by tests/test_readable.py.
+
+Each page links the first use of every glossary term to its entry (`Linker`).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markupsafe import Markup, escape
+
+from scorecard import i18n, views
+from scorecard import site as S
+from scorecard.specs import FAMILY_ORDER, MeasureSpec
+
+GLOSSARY_PAGE = {"en": "glossary.md", "es": "es/glosario.md"}
+INDEX_PAGE = {"en": "plain/index.md", "es": "es/index.md"}
+SPANISH_DIR = "es"
+SPANISH_CONFIG = "mkdocs-es.yml"
+
+
+# ---------------------------------------------------------------- glossary links
+
+
+class Linker:
+    """Link the first use on a page of each glossary term to its entry (markdown links)."""
+
+    def __init__(self, lang: str, glossary_href: str, protect: tuple[str, ...] = ()):
+        self.lang = lang
+        self.href = glossary_href
+        self.seen: set[str] = set()
+        self.protect = tuple(sorted({p for p in protect if p}, key=len, reverse=True))
+        aliases = sorted(
+            ((alias, term.key) for term in i18n.GLOSSARY for alias in term.text(lang).aliases),
+            key=lambda pair: -len(pair[0]),
+        )
+        self.keys: dict[str, str] = {}
+        parts = []
+        for alias, key in aliases:
+            self.keys.setdefault(alias.lower(), key)
+            body = re.escape(alias)
+            parts.append(body if _is_abbreviation(alias) else f"(?i:{body})")
+        self.pattern = re.compile(r"(?<![\w-])(" + "|".join(parts) + r")(?![\w-])")
+
+    def __call__(self, text: str) -> Markup:
+        """Return `text` escaped for markdown, with first uses of terms as glossary links;
+        protected strings (names of organisations) are never linked into."""
+        if self.protect:
+            pieces = re.split("(" + "|".join(map(re.escape, self.protect)) + ")", text)
+            return Markup("").join(
+                S.md_escape(piece) if piece in self.protect else self._link(piece)
+                for piece in pieces
+            )
+        return self._link(text)
+
+    def _link(self, text: str) -> Markup:
+        out: list[str] = []
+        last = 0
+        for match in self.pattern.finditer(text):
+            key = self.keys.get(match[1].lower())
+            if key is None or key in self.seen:
+                continue
+            self.seen.add(key)
+            out.append(S.md_escape(text[last : match.start()]))
+            out.append(f"[{S.md_escape(match[1])}]({self.href}#{key})")
+            last = match.end()
+        out.append(S.md_escape(text[last:]))
+        return Markup("".join(out))
+
+
+def _is_abbreviation(alias: str) -> bool:
+    return sum(ch.isupper() for ch in alias) >= 2 or any(ch.isdigit() for ch in alias)
+
+
+# ---------------------------------------------------------------- plain scorecard page
+
+
+def _html_link(href: str, text: str, hreflang: str = "", lang: str = "") -> Markup:
+    """Return an HTML link (used across the two builds, which mkdocs does not validate):
+    hreflang is the language of the target, lang that of the link's own words."""
+    attrs = f' hreflang="{hreflang}"' if hreflang else ""
+    attrs += f' lang="{lang}"' if lang else ""
+    return Markup(f'<a href="{escape(href)}"{attrs}>{escape(text)}</a>')
+
+
+def _cross(page: str, target_md: str) -> str:
+    """Return the relative HTML link from `page` to a page of the other build."""
+    return str(S.rel(page, views.html_path(target_md)))
+
+
+def _same_build(page: str, lang: str, target_md: str) -> str:
+    return str(S.rel(page, target_md))
+
+
+def _stars_line(stars: object, lang: str) -> dict | None:
+    if S.missing(stars):
+        return None
+    value = float(stars)  # type: ignore[arg-type]
+    return {
+        "glyphs": views._glyphs(value),
+        "words": i18n.stars_words(value, lang),
+        "meaning": i18n.stars_meaning(value, lang),
+    }
+
+
+def _item(
+    model: S.SiteModel, spec: MeasureSpec, record: dict, page: str, lang: str, link: Linker
+) -> dict:
+    text = spec.text(lang)
+    fallback = lang == "es" and "es" not in spec.plain
+    trend = str(record["trend_label"])
+    measure_page = f"measures/{spec.id}.md"
+    more = (
+        Markup(f"[{escape(i18n.t(lang, 'more'))}]({S.rel(page, measure_page)})")
+        if lang == "en"
+        else _html_link(_cross(page, measure_page), i18n.t(lang, "more"), "en")
+    )
+    return {
+        "title": text.title,
+        "title_lang": "en" if fallback else "",
+        "summary": link(text.summary),
+        "result": link(i18n.value_words(record["value"], spec.unit, spec.decimals, lang)),
+        "stars": _stars_line(record["stars"], lang) if spec.stars.method != "none" else None,
+        "peer": i18n.PEER_WORDS[lang].get(str(record["peer_label"]), ""),
+        "trend": (i18n.TREND_ARROWS[trend], link(i18n.TREND_WORDS[lang][trend]))
+        if trend in i18n.TREND_WORDS[lang]
+        else None,
+        "meaning": link(text.meaning) if text.meaning else "",
+        "more": more,
+    }
+
+
+def _families(
+    model: S.SiteModel, entity: S.Entity, page: str, lang: str, link: Linker
+) -> list[dict]:
+    member = views.member_spec(model)
+    sections = []
+    for family in FAMILY_ORDER:
+        specs = [
+            s
+            for s in model.specs.values()
+            if s.family == family and entity.level in s.levels and s is not member
+        ]
+        records = [(s, model.current(entity.level, entity.entity_id, s.id)) for s in specs]
+        records = [(s, r) for s, r in records if r is not None]
+        if not records:
+            continue
+        shown = [(s, r) for s, r in records if not bool(r["suppressed"])]
+        hidden = len(records) - len(shown)
+        stars = model.stars.get((entity.level, entity.entity_id, family))
+        if hidden == 0:
+            note = ""
+        elif not shown:
+            note = i18n.t(lang, "none_shown")
+        elif hidden == 1:
+            note = i18n.t(lang, "hidden_one")
+        else:
+            note = i18n.t(lang, "hidden_some", count=hidden)
+        sections.append(
+            {
+                "family": family,
+                "title": i18n.FAMILY_PLAIN[lang].get(family, S.family_title(family)),
+                "intro": link(i18n.FAMILY_INTRO[lang].get(family, "")),
+                "rated": family != "profile",
+                "stars": _stars_line(stars, lang),
+                "items": [_item(model, s, r, page, lang, link) for s, r in shown],
+                "note": link(note) if note else "",
+            }
+        )
+    return sections
+
+
+def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, Any]:
+    """Return the context of one entity's plain-language page in `lang`."""
+    page = views.plain_page(entity, lang)
+    other = "es" if lang == "en" else "en"
+    name = entity.name
+    link = Linker(lang, _same_build(page, lang, GLOSSARY_PAGE[lang]), (name,))
+    period = i18n.period_words(model.site.period_id, lang)
+    peers = i18n.PEERS_PLAIN[lang][entity.level]
+    if entity.level == "cp" and entity.detail in i18n.CP_TYPE_PLAIN[lang]:
+        kind = i18n.t(
+            lang,
+            "kind_cp_type",
+            name=name,
+            cp="Community Partner",
+            kind=i18n.CP_TYPE_PLAIN[lang][entity.detail],
+        )
+    else:
+        kind = i18n.t(lang, f"kind_{entity.level}", name=name, aco="ACO", cp="Community Partner")
+    overall = model.stars.get((entity.level, entity.entity_id, "overall"))
+    overall_line = _stars_line(overall, lang)
+    overall_text = (
+        i18n.t(lang, "overall", name=name, stars=overall_line["words"])
+        if overall_line
+        else i18n.t(lang, "overall_none", name=name)
+    )
+    full = f"{entity.level}/{entity.slug}.md"
+    if lang == "en":
+        full_link = Markup(f"[{escape(i18n.t(lang, 'full_page'))}]({S.rel(page, full)})")
+    else:
+        full_link = _html_link(_cross(page, full), i18n.t(lang, "full_page"), "en")
+    profile = views.member_profile(model, entity, lang)
+    members_text = ""
+    if profile and profile["count"]:
+        month = i18n.period_end_words(model.site.period_id, lang)
+        members_text = i18n.t(lang, "members_count", name=name, count=profile["count"], month=month)
+    return {
+        "lang": lang,
+        "name": name,
+        "title": i18n.t(lang, "plain_title", name=name),
+        "intro": [
+            link(i18n.t(lang, "plain_intro", name=name, period=period)),
+            link(kind),
+        ],
+        "switch": _html_link(
+            _cross(page, views.plain_page(entity, other)), i18n.t(lang, "switch"), other, other
+        ),
+        "full_link": full_link,
+        "words_note": Markup(
+            escape(i18n.t(lang, "plain_words", glossary="\x00")).replace(
+                "\x00",
+                Markup(
+                    f"[{escape(i18n.t(lang, 'glossary_word'))}]"
+                    f"({_same_build(page, lang, GLOSSARY_PAGE[lang])})"
+                ),
+            )
+        ),
+        "overall_title": i18n.t(lang, "overall_title"),
+        "overall": link(overall_text),
+        "overall_line": overall_line,
+        "stars_explain": link(
+            i18n.t(lang, "stars_explain")
+            + " "
+            + i18n.t(lang, "stars_compare", name=name, peers=peers)
+        ),
+        "families": _families(model, entity, page, lang, link),
+        "members_title": i18n.t(lang, "members_title"),
+        "members_text": link(members_text) if members_text else "",
+        "profile": profile,
+        "assessment": views.assessment(model, entity),
+        "t": lambda key, **kw: i18n.t(lang, key, **kw),
+        "link": link,
+        "back": _same_build(page, lang, INDEX_PAGE[lang]),
+    }
+
+
+# ---------------------------------------------------------------- index and glossary pages
+
+
+def index_context(model: S.SiteModel, lang: str) -> dict[str, Any]:
+    """Return the context of the plain-language index (every ACO and CP) in `lang`."""
+    page = INDEX_PAGE[lang]
+    other = "es" if lang == "en" else "en"
+    link = Linker(lang, _same_build(page, lang, GLOSSARY_PAGE[lang]))
+    period = i18n.period_words(model.site.period_id, lang)
+    groups = []
+    for level in views.PLAIN_LEVELS:
+        items = [
+            {
+                "name": e.name,
+                "href": _same_build(page, lang, views.plain_page(e, lang)),
+                "detail": i18n.group_value(e.detail, lang) if e.detail else "",
+            }
+            for e in model.entities[level]
+        ]
+        if items:
+            groups.append({"title": i18n.t(lang, f"index_{level}"), "items": items})
+    return {
+        "lang": lang,
+        "title": i18n.t(lang, "index_title"),
+        "intro": link(
+            i18n.t(lang, "index_intro", aco="ACO", cp="Community Partner", period=period)
+        ),
+        "stars": link(i18n.t(lang, "stars_explain")),
+        "groups": groups,
+        "switch": _html_link(_cross(page, INDEX_PAGE[other]), i18n.t(lang, "switch"), other, other),
+        "glossary": _same_build(page, lang, GLOSSARY_PAGE[lang]),
+        "glossary_title": i18n.t(lang, "glossary_title"),
+    }
+
+
+def glossary_context(model: S.SiteModel, lang: str) -> dict[str, Any]:
+    """Return the context of the glossary page in `lang`."""
+    page = GLOSSARY_PAGE[lang]
+    other = "es" if lang == "en" else "en"
+    entries = [
+        {"key": term.key, "term": term.text(lang).term, "definition": term.text(lang).definition}
+        for term in i18n.GLOSSARY
+    ]
+    return {
+        "lang": lang,
+        "title": i18n.t(lang, "glossary_title"),
+        "intro": i18n.t(lang, "glossary_intro"),
+        "entries": entries,
+        "switch": _html_link(
+            _cross(page, GLOSSARY_PAGE[other]), i18n.t(lang, "switch"), other, other
+        ),
+        "back": _same_build(page, lang, INDEX_PAGE[lang]),
+        "back_text": i18n.t(lang, "back"),
+    }
+
+
+def plan_pages(model: S.SiteModel) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    """Yield (path, template, context) of every plain page, glossary and search-entry file."""
+    for lang in i18n.LANGS:
+        yield INDEX_PAGE[lang], "pages/plain_index.md.j2", index_context(model, lang)
+        yield GLOSSARY_PAGE[lang], "pages/glossary.md.j2", glossary_context(model, lang)
+        for level in views.PLAIN_LEVELS:
+            for entity in model.entities[level]:
+                context = plain_context(model, entity, lang)
+                yield views.plain_page(entity, lang), "pages/plain.md.j2", context
+    entries = Markup(views.search_entries(model))
+    yield views.SEARCH_ENTRIES, "pages/search_entries.json.j2", {"entries": entries}
+
+
+# ---------------------------------------------------------------- mkdocs configuration
+
+
+def alternate(lang: str) -> list[dict]:
+    """Return mkdocs-material's extra.alternate (language menu) for the build of `lang`."""
+    if lang == "es":
+        return [
+            {"name": "English", "link": "../plain/index.html", "lang": "en"},
+            {"name": "Español", "link": "index.html", "lang": "es"},
+        ]
+    return [
+        {"name": "English", "link": "index.html", "lang": "en"},
+        {"name": "Español", "link": "es/index.html", "lang": "es"},
+    ]
+
+
+def extend_config(config: dict) -> dict:
+    """Add to the main build's config: leave es/ out, keep plain pages out of the nav, and
+    offer the language menu."""
+    config["exclude_docs"] = "\n".join(
+        filter(None, [config.get("exclude_docs") or "", f"/{SPANISH_DIR}/"])
+    )
+    config["not_in_nav"] = "\n".join(
+        filter(None, [config.get("not_in_nav") or "", "/plain/*/*.md"])
+    )
+    config.setdefault("extra", {})["alternate"] = alternate("en")
+    return config
+
+
+def spanish_config(site: S.SiteInput, base_config: Path | None = None) -> dict:
+    """Return the mkdocs config of the Spanish build (docs/es -> site/es)."""
+    base = Path(base_config or S.BASE_CONFIG)
+    config = copy.deepcopy(yaml.safe_load(base.read_text(encoding="utf-8")))
+    demo = " (datos de demostración)" if "demo" in site.program_name.lower() else ""
+    period = i18n.period_words(site.period_id, "es")
+    config.update(
+        site_name=f"Resultados de las ACO y los Community Partners de MassHealth{demo}: {period}",
+        site_description="Resultados de las ACO y los Community Partners de MassHealth, en "
+        "palabras sencillas.",
+        docs_dir=f"docs/{SPANISH_DIR}",
+        site_dir=f"site/{SPANISH_DIR}",
+        use_directory_urls=False,
+        nav=[{"Inicio": "index.md"}, {"Glosario": "glosario.md"}],
+        not_in_nav="/aco/*.md\n/cp/*.md",
+    )
+    theme = config.setdefault("theme", {})
+    theme["language"] = "es"
+    theme["custom_dir"] = "overrides"
+    config["plugins"] = [{"search": {"lang": "es"}}]
+    config["extra_css"] = ["../static/scorecard.css"]
+    config["extra_javascript"] = [f"../{S.PLOTLY_JS}", "../static/charts.js"]
+    extra = config.setdefault("extra", {})
+    extra.pop("version", None)  # versions.json is two folders up: the menu stays English-only
+    extra["alternate"] = alternate("es")
+    return config
+
+
+def build_spanish(
+    site: S.SiteInput, work_dir: Path, base_config: Path | None = None, strict: bool = True
+) -> Path | None:
+    """Build the Spanish pages rendered into work_dir/docs/es into work_dir/site/es."""
+    work_dir = Path(work_dir)
+    if not (work_dir / "docs" / SPANISH_DIR / "index.md").exists():
+        return None
+    path = work_dir / SPANISH_CONFIG
+    text = yaml.safe_dump(spanish_config(site, base_config), sort_keys=False, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
+    built = S.build_html(path, strict=strict)
+    for source_map in built.glob("assets/javascripts/*.map"):
+        source_map.unlink()  # 1 MB each, only for debugging the theme
+    return built

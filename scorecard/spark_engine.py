@@ -1,0 +1,327 @@
+"""Run every compiled measure on Apache Spark, from the same specs and SQL as the DuckDB engine.
+
+The marts are validated in DuckDB first (engine.prepare: the same checks, messages and example
+rows as a DuckDB build, and the same data window and target period). Spark then reads the same
+files itself, casts them to the contract types, creates the helpers of sql/helpers.sql and runs
+every measure, all translated from DuckDB SQL by transpile.py, and runs engine.aggregate_sql()
+over the measure rows. engine.shape_results() turns the aggregated rows into the results table,
+so the statistics, ratings and site stages get the same table whichever engine computed it.
+
+Each mart, helper and measure is materialised once it is computed (a checkpoint: in the
+checkpoint directory when the SparkContext has one, else on the executors), so every later
+query starts from data rather than from a copy of the plan that made it.
+
+pyspark and sqlglot are the optional extra `spark` (pip install -e ".[spark]"); Spark needs a
+Java runtime (17 or later for Spark 4).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from functools import reduce
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import sqlglot
+
+from scorecard import engine
+from scorecard.compile import compile_measure, describe_sql, strip_sql
+from scorecard.contract import TABLES, Column, Table
+from scorecard.marts import find_mart_files
+from scorecard.specs import MeasureSpec
+from scorecard.transpile import REFERENCE_TABLES, Translator
+
+if TYPE_CHECKING:
+    import duckdb
+    from pyspark.sql import DataFrame, SparkSession
+
+SPARK_TYPES: dict[str, str] = {
+    "VARCHAR": "STRING",
+    "DATE": "DATE",
+    "INTEGER": "INT",
+    "DOUBLE": "DOUBLE",
+    "BOOLEAN": "BOOLEAN",
+}
+
+# Settings every run needs, whoever created the session. ANSI mode off: DuckDB's `/` never
+# raises (x / 0 is inf or NaN there) while ANSI Spark aborts the job; off, Spark gives NULL.
+# Dates and month boundaries must not depend on the machine's time zone. Constraint
+# propagation (inferring filters) is slow on plans this size and fails on a union of
+# checkpoints in Spark 4 ("key not found" in UnionBase.rewriteConstraints).
+RUN_CONF: dict[str, str] = {
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.constraintPropagation.enabled": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+
+# For small data in local mode (tests, demo builds): code generation and adaptive re-planning
+# cost more than they save when every table has a few thousand rows.
+SMALL_DATA_CONF: dict[str, str] = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+# Measures run at the same time (independent queries; Spark schedules their tasks together).
+PARALLEL_MEASURES = 4
+
+MEASURE_ROWS_SCHEMA = (
+    "measure_id STRING, period_id STRING, person_id STRING, attr_month DATE, "
+    "numerator DOUBLE, denominator DOUBLE, cp_id STRING"
+)
+
+
+class SparkMeasureError(RuntimeError):
+    """A measure that Spark could not translate, analyse or run, with Spark's first line."""
+
+    def __init__(self, spec: MeasureSpec, exc: Exception):
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        self.spec = spec
+        super().__init__(f"measures/{spec.sql_file}: on Spark: {lines[0][:500]}")
+
+
+def ensure_java_home() -> None:
+    """Set JAVA_HOME from the `java` on PATH when it is not set (pyspark needs a JVM)."""
+    if os.environ.get("JAVA_HOME"):
+        return
+    java = shutil.which("java")
+    if java:
+        os.environ["JAVA_HOME"] = str(Path(java).resolve().parents[1])
+
+
+def session(
+    master: str = "local[*]",
+    app_name: str = "scorecard",
+    shuffle_partitions: int | None = None,
+    conf: dict[str, str] | None = None,
+) -> SparkSession:
+    """Return a SparkSession on `master` (local[*] by default) with the run settings applied."""
+    ensure_java_home()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(master).appName(app_name)
+    settings = dict(RUN_CONF)
+    if shuffle_partitions:
+        settings["spark.sql.shuffle.partitions"] = str(shuffle_partitions)
+    settings.update(conf or {})
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def materialise(frame: DataFrame) -> DataFrame:
+    """Return `frame` computed now and cut from its plan (reliable checkpoint if configured)."""
+    if frame.sparkSession.sparkContext.getCheckpointDir():
+        return frame.checkpoint(eager=True)
+    return frame.localCheckpoint(eager=True)
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
+    """Return the Spark expression giving `column` its contract type, as marts.create_typed."""
+    target = SPARK_TYPES[column.type]
+    name = _quote(column.name)
+    if column.name not in source_types:
+        return f"CAST(NULL AS {target}) AS {name}"
+    if source_types[column.name] == "string":
+        text = f"NULLIF(TRIM({name}), '')"
+        typed = text if target == "STRING" else f"TRY_CAST({text} AS {target})"
+    elif target == "STRING":
+        typed = f"NULLIF(TRIM(CAST({name} AS STRING)), '')"
+    else:
+        typed = f"TRY_CAST({name} AS {target})"
+    return f"{typed} AS {name}"
+
+
+def read_mart(spark: SparkSession, table: Table, path: Path) -> DataFrame:
+    """Return the mart file at `path` as a DataFrame with the contract's columns and types."""
+    if path.name.endswith(".parquet"):
+        raw = spark.read.parquet(str(path))
+    else:  # RFC 4180 CSV with a header, as DuckDB reads it (.csv.gz is decompressed)
+        raw = spark.read.options(header="true", escape='"', encoding="UTF-8").csv(str(path))
+    source_types = dict(raw.dtypes)
+    return raw.selectExpr(*(_typed_expr(c, source_types) for c in table.columns))
+
+
+def empty_table(spark: SparkSession, table: Table) -> DataFrame:
+    """Return an empty DataFrame with the contract's columns, for a table not supplied."""
+    schema = ", ".join(f"{_quote(c.name)} {SPARK_TYPES[c.type]}" for c in table.columns)
+    return spark.createDataFrame([], schema)
+
+
+def register(translator: Translator, name: str, frame: DataFrame) -> None:
+    """Make `frame` the temporary view `name` and record its column types for translation."""
+    frame.createOrReplaceTempView(name)
+    translator.add_table(name, dict(frame.dtypes))
+
+
+def load_marts(
+    spark: SparkSession, translator: Translator, data_dir: Path, tables: set[str]
+) -> None:
+    """Register every contract table as a materialised view (empty if not supplied)."""
+    files = find_mart_files(data_dir)
+    supplied = [t for t in TABLES if t.name in tables and t.name in files]
+    with ThreadPoolExecutor(max_workers=PARALLEL_MEASURES) as pool:
+        frames = pool.map(lambda t: materialise(read_mart(spark, t, files[t.name])), supplied)
+        for table, frame in zip(supplied, frames, strict=True):
+            register(translator, table.name, frame)
+    for table in TABLES:
+        if table not in supplied:
+            register(translator, table.name, empty_table(spark, table))
+
+
+def load_value_sets(
+    spark: SparkSession, translator: Translator, con: duckdb.DuckDBPyConnection
+) -> None:
+    """Copy table value_set (read by engine.load_value_sets) from DuckDB into Spark."""
+    codes = con.execute("SELECT * FROM value_set").df()
+    schema = ", ".join(f"{_quote(c)} STRING" for c in codes.columns)
+    codes = codes.astype(object).where(codes.notna(), None)
+    frame = spark.createDataFrame(codes, schema)
+    register(translator, "value_set", materialise(frame))
+
+
+def create_helpers(
+    spark: SparkSession,
+    translator: Translator,
+    start: date,
+    end: date,
+    target: str,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> None:
+    """Create the helpers of sql/helpers.sql in Spark, each materialised, in file order.
+
+    DuckDB keeps some helpers as views; Spark materialises them all, since most measures read
+    them again. Reference tables (value_set_codes) are also copied into `con`, where the
+    translator folds value-set subqueries into literal lists.
+    """
+    for statement in translator.helpers(engine.helpers_sql(start, end, target)):
+        frame = materialise(spark.sql(statement.sql))
+        register(translator, statement.name, frame)
+        if statement.name in REFERENCE_TABLES and con is not None:
+            con.register("spark_copy", frame.toPandas())
+            con.execute(f"CREATE OR REPLACE TABLE {statement.name} AS SELECT * FROM spark_copy")
+            con.unregister("spark_copy")
+
+
+def output_columns(spark: SparkSession, translator: Translator, spec: MeasureSpec) -> list[str]:
+    """Return the columns the spec's query returns (read from the SQL, else asked of Spark)."""
+    try:
+        names = sqlglot.parse_one(strip_sql(spec.sql), read="duckdb").named_selects
+    except sqlglot.errors.ParseError:
+        names = []
+    if names and "*" not in names:
+        return names
+    return spark.sql(translator.query(describe_sql(spec))).columns
+
+
+def run_measures(
+    spark: SparkSession,
+    translator: Translator,
+    specs: list[MeasureSpec],
+    tables: set[str],
+    parallel: int = PARALLEL_MEASURES,
+) -> dict[str, str]:
+    """Create the view measure_rows from every runnable measure; return skipped id -> why.
+
+    Measures are translated one after the other, then run `parallel` at a time: they are
+    independent, and most are too small to keep a cluster (or two local cores) busy alone.
+    Each runs as its own query: a union of every measure's plan is too big for Spark's
+    analyser, and a measure that fails is named on its own.
+    """
+    queries: list[tuple[MeasureSpec, str]] = []
+    skipped: dict[str, str] = {}
+    for spec in specs:
+        missing = engine.missing_tables(spec, tables)
+        if missing:
+            skipped[spec.id] = f"needs table(s) not supplied: {', '.join(missing)}"
+            continue
+        try:
+            columns = output_columns(spark, translator, spec)
+            queries.append((spec, translator.query(compile_measure(spec, columns))))
+        except Exception as exc:
+            raise SparkMeasureError(spec, exc) from exc
+
+    def compute(job: tuple[MeasureSpec, str]) -> DataFrame:
+        spec, sql = job
+        try:
+            return materialise(spark.sql(sql))
+        except Exception as exc:
+            raise SparkMeasureError(spec, exc) from exc
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        frames = list(pool.map(compute, queries))
+    rows = (
+        reduce(lambda a, b: a.unionAll(b), frames)
+        if frames
+        else spark.createDataFrame([], MEASURE_ROWS_SCHEMA)
+    )
+    rows.createOrReplaceTempView("measure_rows")
+    return skipped
+
+
+def to_pandas(frame: DataFrame) -> pd.DataFrame:
+    """Return `frame` as pandas, dates as datetime64[us] like DuckDB's .df()."""
+    result = frame.toPandas()
+    for name, kind in frame.dtypes:
+        if kind == "date":
+            result[name] = pd.to_datetime(result[name]).astype("datetime64[us]")
+    return result
+
+
+def copy_measure_rows(spark: SparkSession, con: duckdb.DuckDBPyConnection, period_id: str) -> None:
+    """Copy the target period's measure rows into DuckDB table measure_rows (for care gaps)."""
+    rows = to_pandas(spark.table("measure_rows").where(f"period_id = '{period_id}'"))
+    con.register("spark_rows", rows)
+    con.execute(
+        "CREATE OR REPLACE TABLE measure_rows AS SELECT measure_id, period_id, person_id, "
+        "CAST(attr_month AS DATE) AS attr_month, numerator, denominator, cp_id FROM spark_rows"
+    )
+    con.unregister("spark_rows")
+
+
+def run(
+    data_dir: Path,
+    value_set_dir: Path,
+    specs: list[MeasureSpec],
+    period_id: str | None = None,
+    spark: SparkSession | None = None,
+    master: str = "local[*]",
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> engine.EngineRun:
+    """Validate the marts in DuckDB, run every measure in Spark; return the aggregated results.
+
+    `con` keeps the validated marts and, afterwards, the target period's measure rows, so the
+    build's panel sizes and care gaps read them as after a DuckDB run.
+    """
+    con = con or engine.connect()
+    tables, start, end, target = engine.prepare(con, data_dir, value_set_dir, period_id)
+    spark = spark or session(master)
+    for key, value in RUN_CONF.items():
+        spark.conf.set(key, value)
+    translator = Translator(fold=lambda sql: [row[0] for row in con.execute(sql).fetchall()])
+    load_marts(spark, translator, Path(data_dir), tables)
+    load_value_sets(spark, translator, con)
+    create_helpers(spark, translator, start, end, target, con)
+    skipped = run_measures(spark, translator, specs, tables)
+    ran = [s for s in specs if s.id not in skipped]
+    all_periods = to_pandas(spark.sql(translator.query(engine.PERIODS_SQL)))
+    aggregate = translator.query(engine.aggregate_sql(engine.median_measures(ran)))
+    results = engine.shape_results(to_pandas(spark.sql(aggregate)), ran, all_periods)
+    copy_measure_rows(spark, con, target)
+    periods = sorted(results["period_id"].unique())
+    organizations = to_pandas(spark.sql(translator.query(engine.ORGANIZATIONS_SQL)))
+    done = engine.EngineRun(results, target, periods, start, end, tables, organizations, skipped)
+    if "cp_assessment" in tables:
+        done.cp_assessment = con.execute(engine.ASSESSMENT_SQL).df()
+    return done

