@@ -512,9 +512,28 @@ def _snapshot(folder: Path) -> dict[str, tuple[str, int]]:
     return snap
 
 
-def stage_incremental(p: dict, t: Timer) -> dict:
+def _edition_input(run, scored, period: str):
+    """Return (run, scored) cut to the periods up to `period`, as if `period` were the latest."""
     import copy as copy_module
 
+    one = copy_module.copy(run)
+    one.period_id = period
+    one.results = run.results[run.results["period_id"] <= period]
+    part = copy_module.copy(scored)
+    part.results = scored.results[scored.results["period_id"] <= period]
+    return one, part
+
+
+def stage_incremental(p: dict, t: Timer) -> dict:
+    """Publish editions one after another; check old editions are never touched.
+
+    1. The last `editions` quarters are published in order into one folder: before each
+       publish every file of the editions already there is hashed (and its mtime read), and
+       again after it.
+    2. To separate "how many editions exist" from "how big is this edition", the newest quarter
+       is then published into folders that already hold k copies of an edition (k = 0, 1, 4,
+       8, named as earlier quarters): the time should not depend on k.
+    """
     from scorecard import build
     from scorecard.publish import published_versions
     from scorecard.specs import load_specs
@@ -522,18 +541,17 @@ def stage_incremental(p: dict, t: Timer) -> dict:
     run = _load_run(p["run"])
     scored = _load_run(p["scored"])
     specs = load_specs(MEASURES)
-    editions = sorted(run.results["period_id"].unique())[-p.get("editions", 4) :]
-    out = Path(tempfile.mkdtemp(prefix="scorecard-bench-incremental-"))
-    publishes, changed = [], {}
+    quarters = sorted(run.results["period_id"].unique())
+    editions = quarters[-p.get("editions", 4) :]
+    copies = p.get("copies", (0, 1, 4, 8))
+    base = Path(tempfile.mkdtemp(prefix="scorecard-bench-incremental-"))
+    publishes, changed, with_k = [], {}, []
     try:
+        out = base / "sequence"
         settings = _settings(out, p["marts"])
         for n, period in enumerate(editions):
             before = {v: _snapshot(out / v) for v in published_versions(out)}
-            one = copy_module.copy(run)
-            one.period_id = period
-            one.results = run.results[run.results["period_id"] <= period]
-            part = copy_module.copy(scored)
-            part.results = scored.results[scored.results["period_id"] <= period]
+            one, part = _edition_input(run, scored, period)
             with t.step(f"publish_{period}"):
                 build.publish_audience(settings, specs, one, part)
             for version, files in before.items():
@@ -541,14 +559,31 @@ def stage_incremental(p: dict, t: Timer) -> dict:
                 if after != files:
                     diff = [f for f in set(files) | set(after) if files.get(f) != after.get(f)]
                     changed[version] = sorted(diff)[:10]
-            publishes.append(
-                {"edition": period, "already_published": n, **t.steps[f"publish_{period}"]}
-            )
+            step = t.steps[f"publish_{period}"]
+            publishes.append({"edition": period, "already_published": n, **step})
         versions = published_versions(out)
+        template = out / editions[0]
+        fillers = [f"{2000 + i // 4}Q{i % 4 + 1}" for i in range(max(copies))]
+        one, part = _edition_input(run, scored, editions[-1])
+        for k in copies:
+            root = base / f"k{k}"
+            root.mkdir()
+            for name in fillers[:k]:
+                shutil.copytree(template, root / name, copy_function=shutil.copy2)
+            before = {v: _snapshot(root / v) for v in fillers[:k]}
+            with t.step(f"publish_with_{k}"):
+                build.publish_audience(_settings(root, p["marts"]), specs, one, part)
+            same = all(_snapshot(root / v) == files for v, files in before.items())
+            if not same:
+                changed[f"k{k}"] = ["a copied edition changed"]
+            step = t.steps[f"publish_with_{k}"]
+            with_k.append({"existing_editions": k, "unchanged": same, **step})
+            shutil.rmtree(root, ignore_errors=True)
     finally:
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
     return {
         "publishes": publishes,
+        "publish_with_existing": with_k,
         "versions": versions,
         "old_editions_unchanged": not changed,
         "changed_files": changed,
@@ -903,8 +938,23 @@ def tables_markdown(results: dict) -> str:
         ]
         for row in inc.get("publishes", []):
             lines.append(
-                f"| {row['edition']} | {row['already_published']} | {_f(row['wall_s'])} | {_f(row['cpu_s'])} |"
+                f"| {row['edition']} | {row['already_published']} | {_f(row['wall_s'])} "
+                f"| {_f(row['cpu_s'])} |"
             )
+        if inc.get("publish_with_existing"):
+            lines += [
+                "",
+                "The newest edition published into folders already holding k editions (copies "
+                "of one edition under earlier ids), so that only k changes:",
+                "",
+                "| k editions already there | wall s | CPU s | the k editions unchanged |",
+                "|---:|---:|---:|---|",
+            ]
+            for row in inc["publish_with_existing"]:
+                lines.append(
+                    f"| {row['existing_editions']} | {_f(row['wall_s'])} | {_f(row['cpu_s'])} "
+                    f"| {'yes' if row['unchanged'] else 'NO'} |"
+                )
     return "\n".join(lines)
 
 
@@ -935,6 +985,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=str(DEFAULT_WORK), help="cache of marts and runs")
     parser.add_argument("--results", default=str(DEFAULT_RESULTS))
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite README tables")
+    parser.add_argument("--readme", default=str(README), help="README whose tables are rewritten")
     parser.add_argument("--regenerate", action="store_true", help="regenerate cached marts")
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 6GB")
@@ -987,8 +1038,8 @@ def main(argv: list[str] | None = None) -> int:
     merged = merge_results(path, results)
     path.write_text(json.dumps(merged, indent=1, default=str) + "\n")
     if not args.no_readme:
-        write_readme(merged)
-    log(f"wrote {path}" + ("" if args.no_readme else f" and {README}"))
+        write_readme(merged, Path(args.readme))
+    log(f"wrote {path}" + ("" if args.no_readme else f" and {args.readme}"))
     failed = [
         f"{size['label']}:{name}"
         for size in results["sizes"].values()
