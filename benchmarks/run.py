@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import importlib
 import json
 import os
 import platform
@@ -79,6 +80,9 @@ ALL_STAGES = (
     "incremental",
 )
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+# Benchmark the checkout this file is in, whatever an editable install points at.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 # =================================================================================================
@@ -153,7 +157,10 @@ def machine() -> dict:
     for name in ("duckdb", "pandas", "pyarrow", "numpy", "mkdocs", "mkdocs-material"):
         with contextlib.suppress(Exception):  # a missing library is just not listed
             libs[name] = version(name)
+    import scorecard.engine
+
     return {
+        "scorecard": str(Path(scorecard.engine.__file__).parent),
         "cpu": model or platform.processor(),
         "cores": os.cpu_count(),
         "memory_gb": mem_gb,
@@ -617,6 +624,7 @@ def stage_main(name: str, params: str) -> None:
     else:
         out = STAGES[name](p, t)
     out["inner"] = t.steps
+    out["scorecard"] = str(Path(importlib.import_module("scorecard.engine").__file__).parent)
     out["inner_total_wall_s"] = round(time.perf_counter() - started, 3)
     Path(p["result_file"]).write_text(json.dumps(out, default=str))
 

@@ -200,7 +200,7 @@ def run_measures(
         "person_id VARCHAR, attr_month DATE, numerator DOUBLE, denominator DOUBLE, cp_id VARCHAR)"
     )
     con.execute(f"CREATE OR REPLACE TABLE measure_results ({MEASURE_RESULTS_COLUMNS})")
-    con.execute(ATTRIBUTION_SPAN_SQL)
+    con.execute(UNIT_SPAN_SQL)
     skipped: dict[str, str] = {}
     for spec in specs:
         missing = missing_tables(spec, tables)
@@ -213,17 +213,20 @@ def run_measures(
             con.execute(f"INSERT INTO measure_rows {compile_measure(spec, columns)}")
             source = f"(SELECT * FROM measure_rows WHERE measure_id = '{spec.id}')"
         median_ids = (spec.id,) if spec.kind == "median" else ()
-        query = aggregate_sql(median_ids, source, ATTRIBUTION_SPAN_JOIN, spec.levels, spec.strata)
+        query = aggregate_sql(median_ids, source, spec.levels, spec.strata, unit_span=True)
         con.execute(f"INSERT INTO measure_results {query}")
     return skipped
 
 
-# Attribution as spans of consecutive months with the same ACO, CP and practice: usually one
-# or two per member instead of one row per member month, so joining a measure's rows to it
-# costs a small hash table. Only first-of-month rows are kept: those are the only ones the
-# month join (attr_month is always a month start) could match.
-ATTRIBUTION_SPAN_SQL = """
-CREATE OR REPLACE TEMP TABLE attribution_span AS
+# Who a row counts for, looked up once per run: every member's timeline cut into spans of
+# months with the same ACO, CP and practice (usually one to three per member, with the gaps
+# and the time before and after as spans without attribution), each pointing to a dim_id:
+# one row of unit_dim per combination of attribution and demographics. A measure's rows then
+# need one small join and four grouping keys before the entity and stratum columns are
+# looked up on the few summed rows (aggregate_sql(unit_span=True)). Only first-of-month
+# attribution rows are used: attr_month is always a month start, so no other row could match.
+UNIT_SPAN_SQL = """
+CREATE OR REPLACE TEMP TABLE unit_timeline AS
 WITH numbered AS (
   SELECT person_id, month, aco_id, cp_id, practice_id,
          year(month) * 12 + month(month)
@@ -231,16 +234,56 @@ WITH numbered AS (
                                 ORDER BY month) AS island
   FROM attribution
   WHERE month = date_trunc('month', month)
+),
+spans AS (
+  SELECT person_id, aco_id, cp_id, practice_id, min(month) AS first_month,
+         max(month) AS last_month
+  FROM numbered
+  GROUP BY person_id, aco_id, cp_id, practice_id, island
+),
+gaps AS (
+  SELECT person_id,
+         coalesce(CAST(lag(last_month) OVER (PARTITION BY person_id ORDER BY first_month)
+                       + INTERVAL 1 MONTH AS DATE), DATE '0001-01-01') AS first_month,
+         CAST(first_month - INTERVAL 1 MONTH AS DATE) AS last_month
+  FROM spans
+  UNION ALL
+  SELECT person_id, CAST(max(last_month) + INTERVAL 1 MONTH AS DATE), DATE '9999-12-01'
+  FROM spans
+  GROUP BY person_id
+  UNION ALL
+  SELECT person_id, DATE '0001-01-01', DATE '9999-12-01'
+  FROM person
+  WHERE person_id NOT IN (SELECT person_id FROM spans)
+),
+timeline AS (
+  SELECT person_id, first_month, last_month, aco_id, cp_id, practice_id FROM spans
+  UNION ALL
+  SELECT person_id, first_month, last_month, NULL, NULL, NULL
+  FROM gaps
+  WHERE first_month <= last_month
 )
-SELECT person_id, aco_id, cp_id, practice_id, min(month) AS first_month,
-       max(month) AS last_month
-FROM numbered
-GROUP BY person_id, aco_id, cp_id, practice_id, island
+SELECT t.*, p.birth_year, coalesce(p.gender, 'unknown') AS sex,
+       coalesce(p.race, 'Unknown') AS race, coalesce(p.language, 'Unknown') AS language
+FROM timeline t
+LEFT JOIN person p USING (person_id);
+
+CREATE OR REPLACE TEMP TABLE unit_dim AS
+SELECT row_number() OVER () AS dim_id, *
+FROM (SELECT DISTINCT aco_id, cp_id, practice_id, birth_year, sex, race, language
+      FROM unit_timeline);
+
+CREATE OR REPLACE TEMP TABLE unit_span AS
+SELECT t.person_id, t.first_month, t.last_month, d.dim_id
+FROM unit_timeline t
+JOIN unit_dim d
+  ON d.aco_id IS NOT DISTINCT FROM t.aco_id AND d.cp_id IS NOT DISTINCT FROM t.cp_id
+ AND d.practice_id IS NOT DISTINCT FROM t.practice_id
+ AND d.birth_year IS NOT DISTINCT FROM t.birth_year
+ AND d.sex = t.sex AND d.race = t.race AND d.language = t.language;
+
+DROP TABLE unit_timeline;
 """
-ATTRIBUTION_SPAN_JOIN = (
-    "LEFT JOIN attribution_span a ON a.person_id = r.person_id "
-    "AND r.attr_month BETWEEN a.first_month AND a.last_month"
-)
 ATTRIBUTION_JOIN = "LEFT JOIN attribution a ON a.person_id = r.person_id AND a.month = r.attr_month"
 
 
@@ -272,7 +315,7 @@ def exact_sum(expression: str) -> str:
     return f"CAST(sum(CAST({expression} AS DECIMAL(38, 6))) AS DOUBLE)"
 
 
-def units_sql(source: str = "measure_rows", attribution_join: str = ATTRIBUTION_JOIN) -> str:
+def units_sql(source: str = "measure_rows") -> str:
     """Return the rows of `source` (the long shape) with their entities and strata."""
     return f"""
   SELECT r.measure_id, r.period_id, r.numerator, r.denominator,
@@ -283,7 +326,7 @@ def units_sql(source: str = "measure_rows", attribution_join: str = ATTRIBUTION_
          coalesce(p.language, 'Unknown') AS language,
          coalesce(o.cp_type, 'No CP') AS cp_type
   FROM {source} r
-  {attribution_join}
+  {ATTRIBUTION_JOIN}
   LEFT JOIN person p ON p.person_id = r.person_id
   LEFT JOIN organization o ON o.org_id = coalesce(r.cp_id, a.cp_id)"""
 
@@ -314,12 +357,50 @@ def _labels(levels: tuple[str, ...], strata: tuple[str, ...]) -> str:
        {value} AS stratum_value"""
 
 
+def _cells_sql(rows: str, unit_span: bool) -> str:
+    """Return the SELECT summing `rows` into cells (one per CELL_COLUMNS value)."""
+    keys = ", ".join(CELL_COLUMNS)
+    sums = """sum(CAST(numerator AS DECIMAL(38, 6))) AS numerator,
+         sum(CAST(denominator AS DECIMAL(38, 6))) AS denominator,
+         sum(CAST(numerator * numerator AS DECIMAL(38, 6))) AS numerator_sq"""
+    if not unit_span:
+        return f"""
+  SELECT {keys},
+         {sums},
+         count(*) AS units
+  FROM ({units_sql(rows)}) u
+  GROUP BY {keys}"""
+    # The same cells through unit_span / unit_dim (see UNIT_SPAN_SQL); a row with no month
+    # still gets its member's demographics, from the span holding 0001-01 (never attributed).
+    return f"""
+  SELECT measure_id, period_id, d.aco_id, coalesce(cp_override, d.cp_id) AS cp_id,
+         d.practice_id, {age_band_sql("(attr_year - d.birth_year)")} AS age_band,
+         coalesce(d.sex, 'unknown') AS sex, coalesce(d.race, 'Unknown') AS race,
+         coalesce(d.language, 'Unknown') AS language, coalesce(o.cp_type, 'No CP') AS cp_type,
+         sum(numerator) AS numerator, sum(denominator) AS denominator,
+         sum(numerator_sq) AS numerator_sq, sum(units) AS units
+  FROM (
+    SELECT r.measure_id, r.period_id, s.dim_id, year(r.attr_month) AS attr_year,
+           r.cp_id AS cp_override,
+           {sums},
+           count(*) AS units
+    FROM {rows} r
+    LEFT JOIN unit_span s
+      ON s.person_id = r.person_id
+     AND coalesce(r.attr_month, DATE '0001-01-01') BETWEEN s.first_month AND s.last_month
+    GROUP BY ALL
+  ) part
+  LEFT JOIN unit_dim d USING (dim_id)
+  LEFT JOIN organization o ON o.org_id = coalesce(cp_override, d.cp_id)
+  GROUP BY ALL"""
+
+
 def aggregate_sql(
     median_ids: tuple[str, ...] = (),
     source: str = "measure_rows",
-    attribution_join: str = ATTRIBUTION_JOIN,
     levels: tuple[str, ...] = ("program", *LEVEL_COLUMNS),
     strata: tuple[str, ...] = STRATUM_COLUMNS,
+    unit_span: bool = False,
 ) -> str:
     """Return the query that joins attribution and demographics once and aggregates.
 
@@ -328,21 +409,14 @@ def aggregate_sql(
     so the 19 grouping sets read a few cells rather than every row. The sums are exact
     (DECIMAL, see exact_sum), so the result is the same as summing the rows directly.
     The median, a holistic aggregate, is computed only for the measures in `median_ids`,
-    straight from their rows.
+    straight from their rows. `levels` and `strata` limit the grouping sets (a spec's own);
+    unit_span=True looks entities and strata up in the tables of UNIT_SPAN_SQL (DuckDB run).
     """
     sets = _grouping_sets(levels, strata)
     is_median = " OR ".join(f"measure_id = '{m}'" for m in median_ids)
-    keys = ", ".join(CELL_COLUMNS)
     rows = f"(SELECT * FROM {source} WHERE NOT ({is_median}))" if median_ids else source
     sums = f"""
-WITH cells AS (
-  SELECT {keys},
-         sum(CAST(numerator AS DECIMAL(38, 6))) AS numerator,
-         sum(CAST(denominator AS DECIMAL(38, 6))) AS denominator,
-         sum(CAST(numerator * numerator AS DECIMAL(38, 6))) AS numerator_sq,
-         count(*) AS units
-  FROM ({units_sql(rows, attribution_join)}) u
-  GROUP BY {keys}
+WITH cells AS ({_cells_sql(rows, unit_span)}
 )
 SELECT measure_id, period_id,
        {_labels(levels, strata)},
@@ -364,7 +438,7 @@ SELECT measure_id, period_id,
        {exact_sum("numerator * numerator")} AS numerator_sq,
        median(numerator) AS median,
        count(*) AS units
-FROM ({units_sql(f"(SELECT * FROM {source} WHERE {is_median})", attribution_join)}) u
+FROM ({units_sql(f"(SELECT * FROM {source} WHERE {is_median})")}) u
 GROUP BY GROUPING SETS ({sets})
 """
     return f"{sums}UNION ALL{medians}"
