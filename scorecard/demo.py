@@ -174,13 +174,15 @@ class Prevalence:
 # for SMI/SUD or LTSS needs) have higher prevalence of everything.
 CONDITIONS: dict[str, Prevalence] = {
     "smi": Prevalence((0.0, 0.015, 0.09, 0.09, 0.06)),
-    "sud": Prevalence((0.0, 0.012, 0.08, 0.07, 0.03), {"smi": 2.5}),
+    # SUD is drawn for members 13 and older only, so 0.04 is the share of 13-17 year olds with a
+    # diagnosed SUD (mostly cannabis and alcohol; about half the adult share).
+    "sud": Prevalence((0.0, 0.04, 0.08, 0.07, 0.03), {"smi": 2.5}),
     "disability": Prevalence((0.02, 0.04, 0.05, 0.09, 0.25), {"smi": 1.5}),
     "mild_bh": Prevalence((0.01, 0.10, 0.12, 0.10, 0.08)),  # anxiety, depression, ADHD, PTSD
     "diabetes": Prevalence((0.0, 0.003, 0.05, 0.17, 0.24), {"smi": 1.6, "disability": 1.3}),
     "hypertension": Prevalence((0.0, 0.005, 0.10, 0.36, 0.55), {"smi": 1.3, "sud": 1.3}),
     "asthma": Prevalence((0.07, 0.10, 0.09, 0.10, 0.09), {"smi": 1.3, "sud": 1.3}),
-    "copd": Prevalence((0.0, 0.0, 0.01, 0.08, 0.14), {"sud": 2.0, "smi": 1.6}),
+    "copd": Prevalence((0.0, 0.0, 0.01, 0.09, 0.15), {"sud": 2.0, "smi": 1.6}),
 }
 
 
@@ -247,6 +249,11 @@ PROBABILITY: dict[str, float] = {
     "mh_ed_follow_up_7_day": 0.38,  # FUM
     "sud_ed_follow_up_7_day": 0.25,  # FUA
     "sud_new_episode": 0.45,  # SUD members whose first diagnosis falls inside the window
+    "sud_new_episode_adolescent": 0.8,  # the same for members under 18: most are newly found
+    # COPD members whose first COPD claim in two years falls inside the window: new diagnoses,
+    # and known COPD coded again after a quiet spell (what HEDIS SPR counts as "new").
+    "copd_new_in_claims": 0.5,
+    "spirometry_new_copd": 0.32,  # from 2 months before to 5 months after the first COPD claim
     "sud_index_in_ed": 0.35,
     "iet_initiation_14_day": 0.45,
     "iet_engagement_34_day": 0.42,
@@ -266,8 +273,12 @@ PROBABILITY: dict[str, float] = {
     "lipid_screen_adult_40_year": 0.25,
     "a1c_screen_adult_35_year": 0.08,
     "mammogram_year": 0.36,  # women 40-74, so ~60% over two years
-    "colonoscopy_year": 0.045,  # 45-75
-    "fit_year": 0.14,
+    # Colorectal screening, 45-75. The demo's two years cannot show the colonoscopies of the
+    # eight years before, so these sit at the high end of what members get in a year (the
+    # screened share still ends up below real Medicaid rates; data/demo/README.md says so).
+    "colonoscopy_year": 0.08,
+    "fit_year": 0.18,
+    "stool_dna_year": 0.05,  # FIT-DNA (counts for 3 years)
     "spirometry_copd_year": 0.30,
     "ehr_result_feed": 0.60,  # a measured value reaches the clinical-result feed
     "cpt2_coded": 0.45,  # a measured BP / HbA1c is also coded on the claim with CPT II
@@ -427,14 +438,12 @@ DRUGS: tuple[Drug, ...] = (
     Drug("99111000101", "naltrexone 50 mg tablet", "naltrexone", 1, 45.0),
     Drug("99111000201", "naltrexone 380 mg extended-release injection", "naltrexone", 1 / 30, 1450),
 )  # fmt: skip
-NDC_SOURCE = "invented demo code (scorecard demo data), not a real NDC; drug named for its class"
-# Classes that group others, listed as extra rows of the value set: class -> (members, note).
-NDC_GROUP_CLASSES: dict[str, tuple[tuple[str, ...], str]] = {
-    "sud_pharmacotherapy": (
-        ("buprenorphine", "naltrexone"),
-        "also tagged sud_pharmacotherapy (class used by fua_7d/fua_30d)",
-    ),
-}
+# Each NDC has one fine drug class. Groups of classes that measures read are value sets of class
+# names of their own (measures/value_sets/sud_pharmacotherapy.csv, diabetes_medication.csv).
+NDC_SOURCE = (
+    "invented demo code (scorecard demo data), not a real NDC; drug named for its class; "
+    "one fine class per NDC (groups of classes: sud_pharmacotherapy.csv, diabetes_medication.csv)"
+)
 
 # =================================================================================================
 # Knobs: entity effects (how ACOs, practices and CPs differ and drift)
@@ -503,6 +512,8 @@ SUD_KINDS: dict[str, tuple[float, tuple[str, ...]]] = {
     "stimulant": (0.11, ("F1420", "F1520")),
     "other":     (0.05, ("F1920",)),
 }
+# Shares of SUD_KINDS for members under 18 at the end of the window: mostly cannabis.
+ADOLESCENT_SUD_KINDS = (0.25, 0.03, 0.58, 0.06, 0.08)
 CHRONIC_CODES: dict[str, dict[str, float]] = {
     "diabetes": {"E119": 0.68, "E1165": 0.15, "E1122": 0.10, "E109": 0.07},
     "hypertension": {"I10": 1.0},
@@ -511,6 +522,7 @@ CHRONIC_CODES: dict[str, dict[str, float]] = {
     "disability": {"F840": 0.25, "F71": 0.2, "G809": 0.15, "G35": 0.15, "Q909": 0.1, "G8220": 0.15},
     "mild_bh": {"F419": 0.35, "F411": 0.2, "F4310": 0.15, "F329": 0.15, "F909": 0.15},
 }
+COPD_SYMPTOM_DX = {"R0602": 0.6, "R059": 0.4}  # spirometry before COPD is diagnosed
 ACUTE_OFFICE_DX = {"J069": 0.2, "J029": 0.1, "R059": 0.1, "M5450": 0.1, "N390": 0.08, "Z23": 0.1,
                    "R109": 0.07, "L309": 0.07, "H6690": 0.06, "J209": 0.06, "B349": 0.06}
 # Seed 004's 14 conditions usually treatable in primary care (sore throat, viral infection,
@@ -581,7 +593,8 @@ PAID_MEDIAN = {"99212": 60, "99213": 92, "99214": 135, "99215": 185, "99282": 55
                "99284": 130, "99285": 190, "90832": 60, "90834": 88, "90837": 120, "90791": 150,
                "90853": 35, "H0001": 95, "H0004": 55, "H0005": 40, "H0020": 105, "99408": 38,
                "83036": 12, "82947": 5, "80061": 16, "82565": 6, "82043": 7, "82570": 6,
-               "82274": 18, "92250": 42, "92014": 95, "77067": 115, "45378": 480, "94010": 32}
+               "82274": 18, "92250": 42, "92014": 95, "77067": 115, "45378": 480, "94010": 32,
+               "81528": 510}
 # fmt: on
 PAID_SD = 0.28  # lognormal sd of line paid amounts around the median
 WELL_VISIT_PAID = 135.0
@@ -907,6 +920,7 @@ class Members:
     smi_dx: np.ndarray  # vocab id of the member's SMI diagnosis, -1 if none
     sud_dx: np.ndarray  # vocab id of the member's SUD diagnosis, -1 if none
     sud_onset: np.ndarray  # day of a new SUD episode inside the window, NO_DAY if none
+    copd_onset: np.ndarray  # day of the first COPD claim inside the window, NO_DAY if none
     frailty: np.ndarray
     bmi: np.ndarray
     a1c_mean: np.ndarray
@@ -968,11 +982,14 @@ def _conditions(rng: np.random.Generator, age: np.ndarray) -> dict[str, np.ndarr
     return has
 
 
-def _member_codes(rng: np.random.Generator, codes: Vocab, has: dict[str, np.ndarray]):
+def _member_codes(
+    rng: np.random.Generator, codes: Vocab, has: dict[str, np.ndarray], age: np.ndarray
+):
     """Return SMI/SUD kinds and each member's diagnosis codes for their conditions."""
     n = len(has["smi"])
     smi_kind = np.where(has["smi"], _draw_by_share(rng, (s for s, _ in SMI_KINDS.values()), n), -1)
-    sud_kind = np.where(has["sud"], _draw_by_share(rng, (s for s, _ in SUD_KINDS.values()), n), -1)
+    sud_shares = np.array([[s for s, _ in SUD_KINDS.values()], ADOLESCENT_SUD_KINDS])
+    sud_kind = np.where(has["sud"], _draw_rows(rng, sud_shares, (age < 18).astype(int)), -1)
 
     def kind_code(kind: np.ndarray, table: dict[str, tuple[float, tuple[str, ...]]]) -> np.ndarray:
         out = np.full(n, -1, dtype=np.int32)
@@ -1074,7 +1091,7 @@ def _draw_members(seed: int, n: int, cal: Calendar, orgs: Organisations, codes: 
     language_table = np.array([LANGUAGE_BY_RACE[r] for r in RACES])
     has = _conditions(_stream(seed, "conditions"), age)
     smi_kind, sud_kind, chronic, smi_dx, sud_dx = _member_codes(
-        _stream(seed, "member codes"), codes, has
+        _stream(seed, "member codes"), codes, has, age
     )
     e = _enrollment(_stream(seed, "enrollment"), cal, age, has)
     practice = _practice_months(_stream(seed, "attribution"), orgs, cal, e)
@@ -1105,6 +1122,7 @@ def _draw_members(seed: int, n: int, cal: Calendar, orgs: Organisations, codes: 
         smi_dx=smi_dx,
         sud_dx=sud_dx,
         sud_onset=np.full(n, NO_DAY, dtype=np.int32),
+        copd_onset=np.full(n, NO_DAY, dtype=np.int32),
         frailty=traits.gamma(FRAILTY_SHAPE, 1 / FRAILTY_SHAPE, n),
         bmi=np.exp(CLINICAL.bmi_log_mean + CLINICAL.bmi_log_sd * traits.standard_normal(n)),
         a1c_mean=a1c,
@@ -1126,6 +1144,7 @@ def _draw_members(seed: int, n: int, cal: Calendar, orgs: Organisations, codes: 
         aco=aco_of[practice],
     )
     members.sud_onset = _sud_onsets(_stream(seed, "sud onsets"), cal, members)
+    members.copd_onset = _copd_onsets(_stream(seed, "copd onsets"), cal, members)
     return members
 
 
@@ -1134,7 +1153,22 @@ def _sud_onsets(rng: np.random.Generator, cal: Calendar, m: Members) -> np.ndarr
     on a covered day at least 200 days into their coverage."""
     earliest = np.maximum(m.first_day, m.start_day + 200)
     latest = m.last_day - 20
-    new = m.has["sud"] & (rng.random(m.n) < PROBABILITY["sud_new_episode"]) & (latest > earliest)
+    p_new = np.where(
+        m.age < 18, PROBABILITY["sud_new_episode_adolescent"], PROBABILITY["sud_new_episode"]
+    )
+    new = m.has["sud"] & (rng.random(m.n) < p_new) & (latest > earliest)
+    day = earliest + np.floor(rng.random(m.n) * np.maximum(latest - earliest, 1)).astype(np.int32)
+    new &= m.enrolled[np.arange(m.n), cal.month(day)]
+    return np.where(new, day, NO_DAY).astype(np.int32)
+
+
+def _copd_onsets(rng: np.random.Generator, cal: Calendar, m: Members) -> np.ndarray:
+    """Pick COPD members whose first COPD claim falls inside the window, on a covered day at
+    least 30 days into their coverage; before it no claim carries a COPD diagnosis."""
+    earliest = m.first_day + 30
+    latest = m.last_day
+    new = m.has["copd"] & (rng.random(m.n) < PROBABILITY["copd_new_in_claims"])
+    new &= latest > earliest
     day = earliest + np.floor(rng.random(m.n) * np.maximum(latest - earliest, 1)).astype(np.int32)
     new &= m.enrolled[np.arange(m.n), cal.month(day)]
     return np.where(new, day, NO_DAY).astype(np.int32)
@@ -1347,6 +1381,11 @@ class World:
         onset = self.members.sud_onset[who]
         return self.members.has["sud"][who] & ((onset == NO_DAY) | (day >= onset))
 
+    def copd_known(self, who: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """True where a member's COPD shows on claims by the day (from the onset, if any)."""
+        onset = self.members.copd_onset[who]
+        return self.members.has["copd"][who] & ((onset == NO_DAY) | (day >= onset))
+
     def care_practice(self, who: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Return the primary-care group a member uses on a day (an independent one if none)."""
         practice = self.members.practice[who, self.cal.month(day)].astype(np.int32)
@@ -1484,11 +1523,15 @@ def _drop_code(lists: np.ndarray, code: np.ndarray) -> np.ndarray:
 
 
 def _chronic_lists(world: World, who: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Return members' chronic diagnoses on days (an SUD shows only once diagnosed)."""
+    """Return members' chronic diagnoses on days (an SUD or a COPD shows only from its onset)."""
     m = world.members
     lists = m.chronic_dx[who]
     hidden = np.flatnonzero((m.sud_dx[who] >= 0) & ~world.sud_active(who, day))
     lists[hidden] = _drop_code(lists[hidden], m.sud_dx[who[hidden]])
+    listed = np.isin(lists, world.codes.ids(CHRONIC_CODES["copd"]))
+    hidden = np.flatnonzero(listed.any(axis=1) & ~world.copd_known(who, day))
+    copd = lists[hidden, listed[hidden].argmax(axis=1)]
+    lists[hidden] = _drop_code(lists[hidden], copd)
     return lists
 
 
@@ -1644,7 +1687,8 @@ def _stay_dx(world: World, rng: np.random.Generator, who, day, kind) -> np.ndarr
     codes, m, n = world.codes, world.members, len(who)
     dx = _pick_rows(rng, codes, MEDICAL_STAY_DX, n)
     for condition in ("hypertension", "asthma", "diabetes", "copd"):  # last wins
-        use = m.has[condition][who] & (rng.random(n) < CONDITION_STAY_SHARE)
+        known = world.copd_known(who, day) if condition == "copd" else m.has[condition][who]
+        use = known & (rng.random(n) < CONDITION_STAY_SHARE)
         dx = np.where(use, _pick_rows(rng, codes, CONDITION_STAY_DX[condition], n), dx)
     mh_fallback = _pick_rows(rng, codes, MH_STAY_DX, n)
     mh_dx = np.where(m.has["smi"][who], m.smi_dx[who], mh_fallback)
@@ -2408,6 +2452,9 @@ def _screenings(world: World, book: ClaimBook, antipsychotic: np.ndarray) -> Non
     ]
     for base, eligible, code, dx, pool, pos in procedures:
         who, day = _yearly_events(world, rng, eligible, base, "screening")
+        if base == "spirometry_copd_year":  # coded J449 only once COPD shows on claims
+            known = world.copd_known(who, day)
+            who, day = who[known], day[known]
         group = world.members.pcp_slot[who] % pool.size
         book.professional(
             world,
@@ -2420,6 +2467,58 @@ def _screenings(world: World, book: ClaimBook, antipsychotic: np.ndarray) -> Non
             group,
             codes.id(pos),
         )
+
+    rng = world.rng("stool dna")
+    who, day = _yearly_events(
+        world, rng, lambda m, a: (a >= 45) & (a <= 75), "stool_dna_year", "screening"
+    )
+    claims = _lab_claims(world, book, rng, who, day, np.full(len(who), codes.id("Z1211")))
+    _lab_line(world, book, rng, claims, who, day, "81528")
+
+
+def _copd_diagnoses(world: World, book: ClaimBook) -> None:
+    """Add the office visit where COPD first shows on claims (copd_onset) and, for some,
+    spirometry around it: before the visit coded with the symptom, after it with COPD."""
+    rng, m, codes = world.rng("copd diagnoses"), world.members, world.codes
+    who = np.flatnonzero(m.copd_onset != NO_DAY).astype(np.int32)
+    onset, n = m.copd_onset[who], len(who)
+    listed = np.isin(m.chronic_dx[who], codes.ids(CHRONIC_CODES["copd"]))
+    copd = np.where(
+        listed.any(axis=1),
+        m.chronic_dx[who, listed.argmax(axis=1)],
+        codes.ids(CHRONIC_CODES["copd"])[0],
+    )
+    group, rendering = _visit_clinicians(world, rng, who, onset)
+    book.professional(
+        world,
+        rng,
+        who,
+        onset,
+        _pick_rows(rng, codes, {"99213": 0.5, "99214": 0.5}, n),
+        _diagnoses(world, who, onset, copd),
+        world.orgs.primary_care,
+        group,
+        codes.id("11"),
+        rendering=rendering,
+    )
+    tested = world.chance(rng, who, onset, "spirometry_new_copd", "screening")
+    before = rng.random(n) < 0.25
+    day = onset + np.where(before, rng.integers(-60, 0, n), rng.integers(0, 151, n))
+    tested &= world.enrolled_on(who, day)
+    dx = np.where(before, _pick_rows(rng, codes, COPD_SYMPTOM_DX, n), copd)
+    rows = np.flatnonzero(tested)
+    pool = world.orgs.pulmonary
+    book.professional(
+        world,
+        rng,
+        who[rows],
+        day[rows],
+        np.full(len(rows), codes.id("94010")),
+        _principal_only(dx[rows]),
+        pool,
+        m.pcp_slot[who[rows]] % pool.size,
+        codes.id("11"),
+    )
 
 
 # ---------------------------------------------------------------- outpatient and LTSS
@@ -2627,6 +2726,9 @@ def _regimen_starts(world: World, rng, who, drug_class, supply, episodes: SudEpi
     by_fill[episodes.person[chose]] = episodes.initiation_day[chose]
     start = np.where(new_episode, np.maximum(start, onset + 15), start)
     start = np.where(new_episode & (by_fill[who] != NO_DAY), by_fill[who], start)
+    copd_onset = m.copd_onset[who]
+    copd_drug = (drug_class == DRUG_CLASSES.index("copd_maintenance")) & (copd_onset != NO_DAY)
+    start = np.where(copd_drug, np.maximum(start, copd_onset), start)
     return start.astype(np.int32)
 
 
@@ -3168,6 +3270,7 @@ def generate_marts(
     _outpatient_services(world, book)
     _ltss_services(world, book, stays)
     _diabetes_care(world, book, results)
+    _copd_diagnoses(world, book)
     fills = _draw_fills(world, episodes)
     _screenings(world, book, _on_antipsychotic(world, fills))
     activities = _cp_activities(world, stays, visits)
@@ -3233,14 +3336,8 @@ def write_marts(
 def ndc_value_set() -> pd.DataFrame:
     """Return the NDC -> drug-class code list (code, code_system, description, source,
     drug_class) the demo's fills use: the content of measures/value_sets/ndc_drug_class.csv.
-    Drugs in a group class (NDC_GROUP_CLASSES) are listed a second time under the group."""
+    One row per NDC, with its fine class; groups of classes are separate value sets."""
     rows = [(d.ndc, d.description, NDC_SOURCE, d.drug_class) for d in DRUGS]
-    for group, (members, note) in NDC_GROUP_CLASSES.items():
-        rows += [
-            (d.ndc, d.description, f"{NDC_SOURCE}; {note}", group)
-            for d in DRUGS
-            if d.drug_class in members
-        ]
     code, description, source, drug_class = zip(*rows, strict=True)
     return pd.DataFrame(
         {

@@ -110,8 +110,7 @@ def test_service_categories_add_up_to_total_cost(fixture, results):
 
 def test_rx_scripts(results):
     # 2024Q1: R1-R4 = 4 prescriptions over 30 member months. Behavioural-health classes: R2
-    # (antidepressant), R3 (antipsychotic), R4 (buprenorphine, listed under two classes in
-    # ndc_drug_class but counted once) = 3; R1 is a statin.
+    # (antidepressant), R3 (antipsychotic), R4 (buprenorphine) = 3; R1 is a statin.
     assert cell(results, "rx_scripts", "2024Q1") == (4, 30)
     assert cell(results, "rx_bh_scripts", "2024Q1") == (3, 30)
     assert cell(results, "rx_bh_scripts", "2024Q1", "aco", "A2") == (2, 12)

@@ -7,8 +7,8 @@
 -- day to 30 days after. Then, per member, only the first visit in any 31-day period counts.
 -- Numerator, on the ED day or up to 7 days after it: an outpatient, telehealth,
 -- mental-health or SUD treatment visit with a principal SUD diagnosis, or a medication for
--- opioid or alcohol use disorder (a pharmacy fill of class sud_pharmacotherapy or a medication
--- code on a medical claim).
+-- opioid or alcohol use disorder (a pharmacy fill of a drug class in group sud_pharmacotherapy
+-- or a medication code on a medical claim).
 WITH RECURSIVE ed_line AS (
   SELECT claim_id, person_id, claim_start_date AS visit_date
   FROM medical_claim
@@ -77,9 +77,8 @@ follow_up AS (
   SELECT f.person_id, f.dispensing_date
   FROM pharmacy_claim f
   WHERE f.ndc_code IN (
-    SELECT code FROM value_set
-    WHERE value_set = 'ndc_drug_class'  -- the group, or its drugs' own class names
-      AND drug_class IN ('sud_pharmacotherapy', 'buprenorphine', 'naltrexone', 'methadone'))
+    SELECT code FROM value_set  -- NDCs whose drug class is in group sud_pharmacotherapy
+    WHERE value_set = 'ndc_drug_class' AND in_value_set(drug_class, 'sud_pharmacotherapy'))
 )
 SELECT c.period_id, c.person_id, c.visit_date AS attr_month,
        CASE WHEN EXISTS (

@@ -3,8 +3,8 @@
 -- Units: new substance use disorder (SUD) episodes. An SUD event is a claim with an SUD
 -- diagnosis (any position) that is an ED visit, an inpatient stay (dated at discharge) or a
 -- treatment visit (outpatient, telehealth, mental-health or SUD service codes), or a
--- medication event for opioid or alcohol use disorder (pharmacy fill of class
--- sud_pharmacotherapy, or a medication code on a medical claim). An episode starts on the
+-- medication event for opioid or alcohol use disorder (pharmacy fill of a drug class in
+-- group sud_pharmacotherapy, or a medication code on a medical claim). An episode starts on the
 -- day of an event (the index episode start date, IESD) when the member had no claim with an
 -- SUD diagnosis and no SUD medication in the 194 days before it (before the admission, for a
 -- stay). Intake period: IESD from 47 days before the 12-month window to 47 days before its end
@@ -44,9 +44,8 @@ medication AS (  -- medication events for opioid or alcohol use disorder
   SELECT person_id, dispensing_date AS service_date
   FROM pharmacy_claim
   WHERE ndc_code IN (
-    SELECT code FROM value_set
-    WHERE value_set = 'ndc_drug_class'  -- the group, or its drugs' own class names
-      AND drug_class IN ('sud_pharmacotherapy', 'buprenorphine', 'naltrexone', 'methadone'))
+    SELECT code FROM value_set  -- NDCs whose drug class is in group sud_pharmacotherapy
+    WHERE value_set = 'ndc_drug_class' AND in_value_set(drug_class, 'sud_pharmacotherapy'))
   UNION
   SELECT person_id, claim_start_date
   FROM medical_claim

@@ -1,7 +1,7 @@
 -- Behavioural-health prescriptions per 1,000 member months. Exposure: member months in the
 -- quarter; numerator: the member's pharmacy claims dispensed in those months whose NDC is in
 -- value set ndc_drug_class with drug_class antipsychotic, antidepressant, buprenorphine or
--- naltrexone (a script counts once even if its NDC has two classes).
+-- naltrexone (one class per NDC; a script counts once).
 WITH enrolled AS (
   SELECT p.period_id, mm.person_id, mm.month
   FROM member_months mm

@@ -35,9 +35,8 @@ diabetes_event AS (
   SELECT person_id, dispensing_date
   FROM pharmacy_claim
   WHERE ndc_code IN (
-    SELECT code FROM value_set
-    WHERE value_set = 'ndc_drug_class'  -- the group, or its drugs' own class names
-      AND drug_class IN ('diabetes', 'antidiabetic', 'insulin'))
+    SELECT code FROM value_set  -- NDCs whose drug class is in group diabetes_medication
+    WHERE value_set = 'ndc_drug_class' AND in_value_set(drug_class, 'diabetes_medication'))
 ),
 eligible AS (
   SELECT d.period_id, d.person_id, p.window_start, p.period_end

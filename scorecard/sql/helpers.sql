@@ -44,7 +44,7 @@ GROUP BY e.person_id;
 
 -- Every diagnosis on a medical claim line, one row per position (position 1 = principal).
 -- position is the column name, e.g. 'diagnosis_code_1'; empty positions have no row.
-CREATE OR REPLACE VIEW claim_diagnosis AS
+CREATE OR REPLACE TABLE claim_diagnosis AS
 SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
        'diagnosis_code_1' AS position, diagnosis_code_1 AS code
 FROM medical_claim WHERE diagnosis_code_1 IS NOT NULL
@@ -160,7 +160,7 @@ CREATE OR REPLACE MACRO enrolled_through(pid, first_day, last_day) AS
 --     inpatient   place of service 21, 51 or 61 (inpatient hospital, psychiatric, rehabilitation)
 --     ed          place of service 23 (emergency room)
 --     professional every other professional line
-CREATE OR REPLACE VIEW medical_service_category AS
+CREATE OR REPLACE TABLE medical_service_category AS
 WITH institutional AS (
   SELECT claim_id,
          left(ltrim(any_value(bill_type_code), '0'), 2) AS bill_class,
