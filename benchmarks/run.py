@@ -333,6 +333,7 @@ def stage_compute(p: dict, t: Timer) -> dict:
         "result_rows": len(run.results),
         "care_gap_rows": 0 if run.care_gaps is None else len(run.care_gaps),
         "program_values": _program_values(run.results),
+        "measure_seconds": {k: round(v, 3) for k, v in run.seconds.items()},
     }
 
 
@@ -855,6 +856,7 @@ def tables_markdown(results: dict) -> str:
             f"| {_f(_inner(c, 'aggregate', 'wall_s'))} | {_f(extra)} | {_f(_inner(c, 'compute', 'wall_s'))} "
             f"| {_f(_inner(c, 'compute', 'cpu_s'))} | {c.get('peak_rss_mb', 0):,} |"
         )
+    lines += _slowest_measures(results)
     lines += [
         "",
         "### Against the floor and the pandas peer",
@@ -964,6 +966,30 @@ def tables_markdown(results: dict) -> str:
                     f"| {'yes' if row['unchanged'] else 'NO'} |"
                 )
     return "\n".join(lines)
+
+
+def _slowest_measures(results: dict, top: int = 10) -> list[str]:
+    """Return the README lines of the measures that took longest (rows + aggregation)."""
+    sizes = [s for s in _ordered_sizes(results) if s["stages"].get("compute", {}).get("measure_seconds")]
+    if not sizes:
+        return []
+    largest = sizes[-1]["stages"]["compute"]["measure_seconds"]
+    slowest = sorted(largest, key=largest.get, reverse=True)[:top]
+    header = " | ".join(s["label"] for s in sizes)
+    lines = [
+        "",
+        f"### Where the measure time goes (the {top} slowest at {sizes[-1]['label']}, wall s)",
+        "",
+        f"| measure | {header} | share of all measures at {sizes[-1]['label']} |",
+        "|---|" + "---:|" * (len(sizes) + 1),
+    ]
+    total = sum(largest.values()) or 1.0
+    for measure in slowest:
+        cells = " | ".join(_f(s["stages"]["compute"]["measure_seconds"].get(measure)) for s in sizes)
+        lines.append(f"| {measure} | {cells} | {100 * largest[measure] / total:.0f}% |")
+    all_cells = " | ".join(_f(sum(s["stages"]["compute"]["measure_seconds"].values())) for s in sizes)
+    lines.append(f"| all {len(largest)} measures | {all_cells} | 100% |")
+    return lines
 
 
 def write_readme(results: dict, path: Path = README) -> None:

@@ -127,26 +127,65 @@ def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.exists() else None
 
 
+TIERS_FILE = "_tiers.yml"
+
+
 def read_tiers(measures_dir: Path) -> list[dict]:
-    """Return the incentive tiers of measures/_tiers.yml ([] when the file is absent)."""
-    path = Path(measures_dir) / "_tiers.yml"
+    """Return the incentive tiers of measures/_tiers.yml, highest first ([] when absent).
+
+    Each tier has a `name`, a `min_stars` from 0 to 5 (the lowest unrounded average star
+    rating in the tier) and optionally `name_es`, its name in Spanish. Raise BuildError naming
+    the file and the field of every problem.
+    """
+    path = Path(measures_dir) / TIERS_FILE
     if not path.exists():
         return []
-    tiers = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tiers", [])
-    bad = [t for t in tiers if not {"name", "min_stars"} <= set(t)]
-    if bad:
-        raise BuildError(
-            "incentive tiers are invalid", [f"{path}: tiers: {bad[0]} needs name and min_stars"]
-        )
-    return tiers
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BuildError("incentive tiers are invalid", [f"{path}: not valid YAML: {exc}"]) from exc
+    tiers = data.get("tiers") if isinstance(data, dict) else None
+    if not isinstance(tiers, list) or not tiers:
+        raise BuildError("incentive tiers are invalid", [f"{path}: tiers: needs a list of tiers"])
+    problems = [p for i, tier in enumerate(tiers) for p in _tier_problems(path, i, tier)]
+    if not problems:
+        for field_name in ("name", "min_stars"):
+            values = [t[field_name] for t in tiers]
+            if len(set(values)) < len(values):
+                problems.append(f"{path}: tiers: two tiers share the same {field_name}")
+    if problems:
+        raise BuildError("incentive tiers are invalid", problems)
+    return sorted(tiers, key=lambda t: float(t["min_stars"]), reverse=True)
+
+
+def _tier_problems(path: Path, index: int, tier: object) -> list[str]:
+    """Return the problems of one tier of the tiers file (see read_tiers)."""
+    where = f"{path}: tiers[{index}]"
+    if not isinstance(tier, dict):
+        return [f"{where}: needs name and min_stars"]
+    problems = [f"{where}: {k}: needs a value" for k in ("name", "min_stars") if k not in tier]
+    problems += [f"{where}: {k}: unknown field" for k in tier if k not in TIER_FIELDS]
+    for key in ("name", "name_es"):
+        if key in tier and (not isinstance(tier[key], str) or not tier[key].strip()):
+            problems.append(f"{where}: {key}: needs some text, got {tier[key]!r}")
+    stars = tier.get("min_stars", 0)
+    if isinstance(stars, bool) or not isinstance(stars, int | float) or not 0 <= stars <= 5:
+        problems.append(f"{where}: min_stars: needs a number from 0 to 5, got {stars!r}")
+    return problems
+
+
+TIER_FIELDS = ("name", "name_es", "min_stars")
 
 
 def add_tiers(summary: pd.DataFrame, tiers: list[dict]) -> pd.DataFrame:
-    """Return the summary with a `tier` column on overall rows (from the unrounded average)."""
+    """Return the summary with a `tier` column on overall rows (from the unrounded average).
+
+    Only entities with an overall rating get a tier: one "Not rated" overall has none.
+    """
     summary = summary.copy()
     summary["tier"] = None
     if tiers:
-        overall = summary["family"] == "overall"
+        overall = (summary["family"] == "overall") & summary["stars"].notna()
         summary.loc[overall, "tier"] = ratings.tier_for(summary.loc[overall, "average"], tiers)
     return summary
 
@@ -195,8 +234,11 @@ LIBRARIES = ("duckdb", "pandas", "pyarrow", "mkdocs", "mkdocs-material", "plotly
 
 
 def measure_file_hashes(measures_dir: Path, specs: list[MeasureSpec]) -> dict[str, str]:
-    """Return the SHA-256 of each spec's YAML and SQL file, by path inside measures_dir."""
+    """Return the SHA-256 of each spec's YAML and SQL file, of the SQL fragments they include
+    (so a change in a shared fragment shows) and of the tiers file, by path inside measures_dir."""
     paths = [f"{s.id}.yml" for s in specs] + [s.sql_file for s in specs if s.sql_file]
+    paths += [fragment for s in specs for fragment in s.sql_includes]
+    paths.append(TIERS_FILE)  # the incentive tiers, when there are any
     found = {p: Path(measures_dir) / p for p in sorted(set(paths))}
     return {p: file_sha256(path) for p, path in found.items() if path.is_file()}
 
@@ -242,8 +284,10 @@ def publish_audience(
     problems = audiences.partner_problems(audience, run.organizations)
     if problems:
         raise BuildError("cannot publish", problems)
+    tiers = read_tiers(settings.measures)
+    summary = add_tiers(scored.summary, tiers)
     view = audiences.restrict(
-        audience, scored.results, scored.summary, scored.benchmarks, run.organizations, run.panels
+        audience, scored.results, summary, scored.benchmarks, run.organizations, run.panels
     )
     site_input = SiteInput(
         results=view.results,
@@ -258,6 +302,7 @@ def publish_audience(
         cut_points=scored.cut_points,
         audience_label=audiences.label(audience, run.organizations),
         cp_assessment=audiences.only_visible(audience, run.cp_assessment, "cp_id", view),
+        tiers=tiers,
     )
     leaks = audiences.foreign_entities(audience, site_input, view, run.organizations)
     if leaks:
@@ -290,12 +335,17 @@ def _sql_problems(
 
 
 def check_inputs(settings: Settings) -> CheckReport:
-    """Return every problem found in the marts, the specs and the measure SQL, in one pass."""
+    """Return every problem found in the marts, the specs, the measure SQL and the incentive
+    tiers, in one pass."""
     problems: list = []
     try:
         specs = load_specs(settings.measures)
     except SpecError as exc:
         specs, problems = [], list(exc.problems)
+    try:
+        read_tiers(settings.measures)
+    except BuildError as exc:
+        problems += exc.problems
     con = duckdb.connect()
     tables, mart_problems = load_marts(con, settings.data)
     problems += mart_problems

@@ -7,6 +7,7 @@ never leave this module: the results table holds aggregates only.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -60,6 +61,7 @@ class EngineRun:
     panels: pd.DataFrame | None = None  # level, entity_id, members: see panel_sizes()
     care_gaps: pd.DataFrame | None = None  # internal audience only: care_gap_rows()
     cp_assessment: pd.DataFrame | None = None  # mart cp_assessment, when supplied
+    seconds: dict[str, float] = field(default_factory=dict)  # measure id -> wall time
 
 
 def connect(
@@ -178,6 +180,18 @@ def is_care_gap_measure(spec: MeasureSpec) -> bool:
     return spec.family == "quality" and spec.kind == "proportion"
 
 
+def open_gap_counts(results: pd.DataFrame, gap_measures: set[str]) -> pd.Series:
+    """Return each row's open care gaps: denominator - numerator for a higher-is-better
+    measure of `gap_measures`, the numerator for a lower-is-better one; NaN for other measures.
+
+    The aggregate twin of care_gap_rows(): units (members, discharges, ED visits) in the
+    denominator who did not get the care, or who had the bad outcome (e.g. HbA1c > 9%).
+    """
+    lower = results["direction"] == "lower_is_better"
+    gaps = results["numerator"].where(lower, results["denominator"] - results["numerator"])
+    return gaps.astype(float).where(results["measure_id"].isin(gap_measures))
+
+
 MEASURE_RESULTS_COLUMNS = (
     "measure_id VARCHAR, period_id VARCHAR, level VARCHAR, entity_id VARCHAR, stratum VARCHAR, "
     "stratum_value VARCHAR, numerator DOUBLE, denominator DOUBLE, numerator_sq DOUBLE, "
@@ -186,9 +200,15 @@ MEASURE_RESULTS_COLUMNS = (
 
 
 def run_measures(
-    con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], tables: set[str]
+    con: duckdb.DuckDBPyConnection,
+    specs: list[MeasureSpec],
+    tables: set[str],
+    seconds: dict[str, float] | None = None,
 ) -> dict[str, str]:
     """Run and aggregate every runnable measure; return skipped id -> why.
+
+    `seconds`, if given, receives each measure's wall time (rows and aggregation): where the
+    time goes, for `scorecard build -v` and benchmarks/run.py.
 
     Each measure's rows are aggregated by one query (aggregate_sql over the compiled measure)
     into table measure_results, without being stored: at a million members the measures
@@ -207,6 +227,7 @@ def run_measures(
         if missing:
             skipped[spec.id] = f"needs table(s) not supplied: {', '.join(missing)}"
             continue
+        started = time.perf_counter()
         columns = [r[0] for r in con.execute(f"DESCRIBE {describe_sql(spec)}").fetchall()]
         source = f"(\n{compile_measure(spec, columns)}\n)"
         if keeps_person_rows(spec):
@@ -215,6 +236,8 @@ def run_measures(
         median_ids = (spec.id,) if spec.kind == "median" else ()
         query = aggregate_sql(median_ids, source, spec.levels, spec.strata, unit_span=True)
         con.execute(f"INSERT INTO measure_results {query}")
+        if seconds is not None:
+            seconds[spec.id] = time.perf_counter() - started
     return skipped
 
 
@@ -513,6 +536,7 @@ def shape_results(
     results = raw.merge(spec_metadata(specs), on="measure_id").merge(all_periods, on="period_id")
     results = results[_keep_declared(results)].copy()
     results["value"] = compute_values(results)
+    results["open_gaps"] = open_gap_counts(results, {s.id for s in specs if is_care_gap_measure(s)})
     ordered = [
         "measure_id",
         "period_id",
@@ -526,6 +550,7 @@ def shape_results(
         "numerator_sq",
         "units",
         "value",
+        "open_gaps",
         *META_COLUMNS,
         "star_method",
         "star_thresholds",
@@ -568,12 +593,14 @@ def run(
     con = con or connect()
     tables, start, end, target = prepare(con, data_dir, value_set_dir, period_id)
     create_helpers(con, start, end, target)
-    skipped = run_measures(con, specs, tables)
+    seconds: dict[str, float] = {}
+    skipped = run_measures(con, specs, tables, seconds)
     all_periods = con.execute(PERIODS_SQL).df()
     results = aggregate(con, [s for s in specs if s.id not in skipped], all_periods)
     periods = sorted(results["period_id"].unique())
     organizations = con.execute(ORGANIZATIONS_SQL).df()
     done = EngineRun(results, target, periods, start, end, tables, organizations, skipped)
+    done.seconds = seconds
     if "cp_assessment" in tables:
         done.cp_assessment = con.execute(ASSESSMENT_SQL).df()
     return done

@@ -4,6 +4,9 @@
                                              of stratum 'all', strata of the published period)
     downloads/measures.csv                   one row per measure: titles, unit, direction...
     downloads/<level>/<slug>.csv             one entity's rows of results.csv
+    downloads/summary_stars.csv              overall and area stars of every entity for the
+                                             published period (and its incentive tier, when
+                                             measures/_tiers.yml sets tiers)
     downloads/cp_summary.csv, .xlsx          one row per Community Partner, laid out for
                                              reporting to the state (the workbook adds the
                                              results in long form, assessments and notes)
@@ -29,11 +32,12 @@ from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES
 
 EXTRA_DIGITS = 2
 ENTITY_CONSTANT = ["level", "entity_name", "period_end"]  # constant in, or implied by, a row
-NUMBER_COLUMNS = ("value", "lower", "upper", "numerator", "denominator", "stars")
+NUMBER_COLUMNS = ("value", "lower", "upper", "numerator", "denominator", "open_gaps", "stars")
+COUNT_COLUMNS = ("numerator", "denominator", "open_gaps")
 RESULT_COLUMNS = (
     *("measure_id", "period_id", "period_end", "level", "entity_id", "entity_name"),
     *("stratum", "stratum_value", "kind", "value", "lower", "upper", "numerator", "denominator"),
-    *("stars", "peer_label", "trend_label", "suppressed", "suppression_reason"),
+    *("open_gaps", "stars", "peer_label", "trend_label", "suppressed", "suppression_reason"),
     "suppression_text",
 )
 SHORT_REASONS = {  # one row per stratum and period: short words keep the file small
@@ -56,8 +60,9 @@ def round_results(frame: pd.DataFrame, decimals: pd.Series) -> pd.DataFrame:
             mask = digits == d
             rounded[mask] = numbers[mask].round(int(d))
         out[column] = rounded
-    for column in ("numerator", "denominator"):
-        out[column] = round_counts(pd.to_numeric(out[column], errors="coerce"))
+    for column in COUNT_COLUMNS:
+        if column in out.columns:
+            out[column] = round_counts(pd.to_numeric(out[column], errors="coerce"))
     out["stars"] = pd.to_numeric(out["stars"], errors="coerce").round().astype("Int64")
     return out
 
@@ -147,6 +152,7 @@ def write_downloads(model: S.SiteModel, folder: Path) -> None:
     frame.to_parquet(folder / "results.parquet", index=False)
     _csv(measures_frame(model), folder / "measures.csv")
     write_entity_csvs(model, frame, folder.parent)
+    _csv(summary_stars_frame(model), folder / "summary_stars.csv")
     summary = cp_summary(model, frame)  # no rows when the version has no CP (a partner's)
     _csv(summary, folder / "cp_summary.csv")
     write_cp_workbook(model, frame, summary, folder / "cp_summary.xlsx")
@@ -184,6 +190,42 @@ SUMMARY_COLUMNS = (
 )
 
 
+SUMMARY_STARS_COLUMNS = (
+    *("level", "entity_id", "entity_name", "period_id", "family", "stars", "average"),
+    *("n_rated", "n_measures"),
+)
+
+
+def summary_stars_frame(model: S.SiteModel) -> pd.DataFrame:
+    """Return the published period's overall and area stars of every entity with a page: one
+    row per entity and family, with the unrounded average, n_rated of the n_measures it could
+    be rated on, and its incentive tier on overall rows (column `tier` only with tiers)."""
+    summary = model.site.summary
+    now = summary[summary["period_id"] == model.site.period_id]
+    rows = []
+    for level in S.LEVELS:
+        names = {e.entity_id: e.name for e in model.entities[level]}
+        part = now[(now["level"] == level) & now["entity_id"].astype(str).isin(names)]
+        for record in part.to_dict("records"):
+            entity_id = str(record["entity_id"])
+            tier = model.tiers.get((level, entity_id), {}) if record["family"] == "overall" else {}
+            rows.append(
+                {
+                    **{k: record.get(k) for k in SUMMARY_STARS_COLUMNS},
+                    "entity_id": entity_id,
+                    "entity_name": names[entity_id],
+                    "tier": tier.get("name", ""),
+                }
+            )
+    columns = [*SUMMARY_STARS_COLUMNS, *(["tier"] if model.site.tiers else [])]
+    frame = pd.DataFrame(rows, columns=[*SUMMARY_STARS_COLUMNS, "tier"])[columns]
+    frame["average"] = pd.to_numeric(frame["average"], errors="coerce").round(4)
+    order = {f: i for i, f in enumerate(("overall", *FAMILY_ORDER))}
+    frame = frame.assign(_order=frame["family"].map(order).fillna(len(order)))
+    frame = frame.sort_values(["level", "entity_id", "_order"], kind="stable")
+    return frame.drop(columns="_order").reset_index(drop=True)
+
+
 def _cp_specs(model: S.SiteModel) -> list:
     specs = [s for s in model.specs.values() if "cp" in s.levels]
     return sorted(specs, key=lambda s: (FAMILY_ORDER.index(s.family), s.id))
@@ -214,6 +256,8 @@ def cp_summary(model: S.SiteModel, frame: pd.DataFrame) -> pd.DataFrame:
         for family in ("overall", *RATED_FAMILIES):
             stars = model.stars.get(("cp", cp.entity_id, family))
             row[f"stars_{family}"] = pd.NA if S.missing(stars) else float(stars)  # type: ignore[arg-type]
+        if model.site.tiers:
+            row["tier"] = model.tiers.get(("cp", cp.entity_id), {}).get("name", "")
         for spec in _cp_specs(model):
             value = (
                 values.at[cp.entity_id, spec.id]
@@ -222,7 +266,8 @@ def cp_summary(model: S.SiteModel, frame: pd.DataFrame) -> pd.DataFrame:
             )
             row[spec.id] = value
         rows.append(row)
-    columns = [*SUMMARY_COLUMNS, *(s.id for s in _cp_specs(model))]
+    tier = ["tier"] if model.site.tiers else []
+    columns = [*SUMMARY_COLUMNS[:7], *tier, *SUMMARY_COLUMNS[7:], *(s.id for s in _cp_specs(model))]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -246,6 +291,7 @@ def _long_results(model: S.SiteModel, frame: pd.DataFrame) -> pd.DataFrame:
             "Likely range to": now["upper"],
             "Numerator": now["numerator"],
             "Denominator": now["denominator"],
+            "Open care gaps": now["open_gaps"],
             "Stars": now["stars"],
             "Compared with the whole program": now["peer_label"].map(S.PEER_TEXT).fillna(""),
             "Change since the previous period": now["trend_label"]

@@ -33,6 +33,10 @@ UI: dict[str, dict[str, str]] = {
         "stars_compare": "Stars compare {name} with other {peers}.",
         "area_stars": "Stars for this area: {stars}.",
         "area_none": "This area has no stars this time.",
+        "tier": '{name} is in the bonus level called "{tier}".',
+        "tier_explain": "The program pays a bonus when the average of the stars is high. More "
+        "stars give a bigger bonus.",
+        "tier_link": "See the bonus levels",
         "result": "Result",
         "stars": "Stars",
         "compare": "Compared with the program as a whole",
@@ -88,6 +92,10 @@ UI: dict[str, dict[str, str]] = {
         "stars_compare": "Las estrellas comparan a {name} con otros {peers}.",
         "area_stars": "Estrellas en esta área: {stars}.",
         "area_none": "Esta área no tiene estrellas esta vez.",
+        "tier": '{name} está en el nivel de bono llamado "{tier}".',
+        "tier_explain": "El programa paga un bono cuando el promedio de las estrellas es alto. "
+        "Más estrellas dan un bono más grande.",
+        "tier_link": "Vea los niveles de bono (en inglés)",
         "result": "Resultado",
         "stars": "Estrellas",
         "compare": "Comparado con todo el programa",

@@ -30,6 +30,7 @@ def constants() -> dict[str, Any]:
         "guardrail_points": ratings.GUARDRAIL_POINTS,
         "guardrail_share": round(100 * ratings.GUARDRAIL_SHARE),
         "percentiles": list(stats.PERCENTILES),
+        "min_share": round(100 * ratings.MIN_RATED_SHARE),
     }
 
 
@@ -69,4 +70,23 @@ def cut_point_rows(
                 **{t: _threshold(record[t], spec.decimals) for t in ratings.THRESHOLD_COLUMNS},
             }
         )
+    return rows
+
+
+def tier_rows(tiers: list[dict]) -> list[dict[str, str]]:
+    """Return the incentive tiers (as build.read_tiers returns them), highest first, each with
+    its band of average star ratings in words ([] without tiers)."""
+    ordered = sorted(tiers, key=lambda t: float(t["min_stars"]), reverse=True)
+    rows = []
+    above = None
+    for tier in ordered:
+        low = float(tier["min_stars"])
+        if above is None:
+            band = f"{low:g} or more"
+        elif low <= 0:
+            band = f"Under {above:g}"
+        else:
+            band = f"{low:g} to under {above:g}"
+        rows.append({"name": str(tier["name"]), "band": band})
+        above = low
     return rows

@@ -121,6 +121,22 @@ def _stars_line(stars: object, lang: str) -> dict | None:
     }
 
 
+def _tier(model: S.SiteModel, entity: S.Entity, page: str, lang: str, link: Linker) -> dict | None:
+    """Return the entity's incentive tier in words, with a link to the bands (None if none)."""
+    tier = model.tiers.get((entity.level, entity.entity_id))
+    if tier is None:
+        return None
+    name = str(tier.get(f"name_{lang}") or tier["name"]) if lang != "en" else str(tier["name"])
+    target = "methodology.md"
+    anchor = f"#{views.TIERS_ANCHOR}"
+    if lang == "en":
+        more = Markup(f"[{escape(i18n.t(lang, 'tier_link'))}]({S.rel(page, target)}{anchor})")
+    else:
+        more = _html_link(_cross(page, target) + anchor, i18n.t(lang, "tier_link"), "en")
+    text = i18n.t(lang, "tier", name=entity.name, tier=name) + " " + i18n.t(lang, "tier_explain")
+    return {"text": link(text), "more": more}
+
+
 def _item(
     model: S.SiteModel, spec: MeasureSpec, record: dict, page: str, lang: str, link: Linker
 ) -> dict:
@@ -213,6 +229,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         if overall_line
         else i18n.t(lang, "overall_none", name=name)
     )
+    tier = _tier(model, entity, page, lang, link)
     full = f"{entity.level}/{entity.slug}.md"
     if lang == "en":
         full_link = Markup(f"[{escape(i18n.t(lang, 'full_page'))}]({S.rel(page, full)})")
@@ -247,6 +264,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         "overall_title": i18n.t(lang, "overall_title"),
         "overall": link(overall_text),
         "overall_line": overall_line,
+        "tier": tier,
         "stars_explain": link(
             i18n.t(lang, "stars_explain")
             + " "

@@ -30,6 +30,9 @@ FAMILIES = ("operational", "claims", "quality")
 # Fewest eligible entities for which relative (clustering) cut points are computed; below this a
 # measure is not rated at that level, because five clusters of two or three entities say little.
 MIN_ENTITIES_RELATIVE = 10
+# An overall or family rating needs stars on at least this share of the measures the
+# entity could be rated on (CMS: about half of the measures).
+MIN_RATED_SHARE = 0.5
 GUARDRAIL_POINTS = 5.0  # cap on 0-100 scales
 GUARDRAIL_SHARE = 0.05  # cap as a share of the prior score range on other scales
 
@@ -311,11 +314,25 @@ def reward_factor(means: pd.Series, variances: pd.Series) -> pd.Series:
     return out
 
 
+def ratable_measures(rated: pd.DataFrame) -> pd.DataFrame:
+    """Return n_measures per period x level: the measures of `rated` with stars for at least
+    one entity of that level in that period (the measures an entity there could be rated on).
+
+    A measure nobody at a level has stars on (e.g. fewer than MIN_ENTITIES_RELATIVE entities
+    had enough data to set cut points) is left out, so it counts against no one.
+    """
+    keys = ["period_id", "level"]
+    with_stars = rated[rated["stars"].notna()]
+    counts = with_stars.groupby(keys)["measure_id"].nunique()
+    levels = rated[keys].drop_duplicates().set_index(keys).index
+    return counts.reindex(levels, fill_value=0).rename("n_measures").reset_index()
+
+
 def _family_rows(rated: pd.DataFrame, family: str, weighted: bool) -> pd.DataFrame:
     """Return one summary row per entity for the measures of `rated` (already one family)."""
     keys = ["period_id", "level"]
     entity = [*keys, "entity_id"]
-    n_measures = rated.groupby(keys)["measure_id"].nunique().rename("n_measures").reset_index()
+    n_measures = ratable_measures(rated)
     r = pd.DataFrame(
         {
             **{k: rated[k] for k in entity},
@@ -350,17 +367,19 @@ def _add_reward(overall: pd.DataFrame, min_share: float) -> pd.DataFrame:
 
 
 def summary_stars(
-    rated: pd.DataFrame, min_share: float = 0.5, reward: str | None = None
+    rated: pd.DataFrame, min_share: float = MIN_RATED_SHARE, reward: str | None = None
 ) -> pd.DataFrame:
     """Return family and overall star ratings per period x level x entity.
 
     Columns: period_id, level, entity_id, family, stars, n_rated, n_measures, rated_share,
     average. Family ratings are the unweighted mean of measure stars (like CMS domain ratings);
     'overall' is the mean weighted by `weight`. `stars` is `average` rounded to the nearest half
-    star, NaN when fewer than `min_share` of the level's rated measures have stars for the
-    entity. n_measures counts the measures with star_method other than 'none' at that period
-    and level. reward='cms' adds the CMS reward factor (0-0.4, see `reward_factor`) to the
-    overall average before rounding, capped at 5; `average` includes it.
+    star, NaN when the entity has stars on fewer than `min_share` of the measures it could be
+    rated on. n_measures counts those measures (see `ratable_measures`): star_method other
+    than 'none', and stars for at least one entity of the level in the period, as CMS counts
+    only the measures a contract can be rated on. reward='cms' adds the CMS reward factor
+    (0-0.4, see `reward_factor`) to the overall average before rounding, capped at 5;
+    `average` includes it.
     """
     if reward not in (None, "cms"):
         raise ValueError(f"reward must be None or 'cms', got {reward!r}")

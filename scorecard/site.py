@@ -34,6 +34,7 @@ import yaml
 from markupsafe import Markup
 
 from scorecard import charts, export, methodology, plain, views
+from scorecard.engine import is_care_gap_measure
 from scorecard.specs import FAMILY_ORDER, MeasureSpec
 
 log = logging.getLogger(__name__)
@@ -84,15 +85,22 @@ FALLBACK_REASON_TEXT = {  # used when scorecard.stats.REASON_TEXT is missing, an
     "complementary": "Hidden so that another hidden number cannot be worked out.",
 }
 DEFAULT_REASON = "Not shown to protect privacy or because there is too little data."
-VALUE_COLUMNS = ("value", "numerator", "denominator", "lower", "upper")
+VALUE_COLUMNS = ("value", "numerator", "denominator", "lower", "upper", "open_gaps")
+COUNT_COLUMNS = ("numerator", "denominator", "open_gaps")  # counts: 1 to 10 is never shown
 # Downloads carry these columns and nothing else (never e.g. numerator_sq).
 PUBLIC_COLUMNS = (
     *("measure_id", "period_id", "period_end", "level", "entity_id", "stratum", "stratum_value"),
     *("numerator", "denominator", "value", "lower", "upper", "suppressed", "suppression_reason"),
-    *("stars", "peer_label", "trend_label"),
+    *("stars", "peer_label", "trend_label", "open_gaps"),
     *("kind", "direction", "multiplier", "decimals", "family", "unit"),
 )
-OPTIONAL_DEFAULTS = {"stars": pd.NA, "peer_label": "", "trend_label": "", "suppression_reason": ""}
+OPTIONAL_DEFAULTS = {
+    "stars": pd.NA,
+    "peer_label": "",
+    "trend_label": "",
+    "suppression_reason": "",
+    "open_gaps": float("nan"),  # open care gaps: quality proportions only (engine.shape_results)
+}
 SMALL_COUNT_MAX = 10
 NOT_SHOWN = "Not shown"
 UNIT_MARKS = (("percent", "", "%"), ("%", "", "%"), ("dollars", "$", ""), ("$", "$", ""))
@@ -128,6 +136,7 @@ class SiteInput:
     cut_points: pd.DataFrame | None = None  # published as downloads/cut_points.csv when given
     audience_label: str = ""  # who this version is for, shown in every page's header
     cp_assessment: pd.DataFrame | None = None  # focus-area ratings of CPs (contract table)
+    tiers: list[dict] = field(default_factory=list)  # incentive tiers (build.read_tiers)
 
 
 # ---------------------------------------------------------------- formatting (pure)
@@ -299,7 +308,7 @@ def public_view(results: pd.DataFrame) -> pd.DataFrame:
     for column in VALUE_COLUMNS:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
         out.loc[hidden, column] = float("nan")
-    for column in ("numerator", "denominator"):
+    for column in COUNT_COLUMNS:
         out.loc[_small(out[column]), column] = float("nan")
     out["suppressed"] = hidden
     reason = out["suppression_reason"].fillna("").astype(str).where(hidden, "")
@@ -349,6 +358,7 @@ class SiteModel:
     stars: dict[tuple[str, str, str], float]
     benchmarks: dict[tuple[str, str], dict]
     reasons: dict[str, str]
+    tiers: dict[tuple[str, str], dict] = field(default_factory=dict)  # (level, id) -> tier
 
     def current(self, level: str, entity_id: str, measure_id: str) -> dict | None:
         """Return the published period's stratum-'all' record, or None."""
@@ -381,6 +391,7 @@ def gather(site: SiteInput) -> SiteModel:
         stars=_summary_stars(site.summary, site.period_id),
         benchmarks=_benchmarks(site.benchmarks, site.period_id),
         reasons=reason_texts(),
+        tiers=_entity_tiers(site.summary, site.period_id, site.tiers),
     )
 
 
@@ -466,6 +477,29 @@ def _summary_stars(summary: pd.DataFrame, period_id: str) -> dict[tuple[str, str
     return dict(zip(keys, now["stars"], strict=True))
 
 
+def _entity_tiers(
+    summary: pd.DataFrame, period_id: str, tiers: list[dict]
+) -> dict[tuple[str, str], dict]:
+    """Return (level, entity_id) -> its tier (a tier of `tiers`, plus `average`), for the
+    published period's overall rows that have one; {} when there are no tiers."""
+    if not tiers or "tier" not in summary.columns:
+        return {}
+    by_name = {str(t["name"]): t for t in tiers}
+    now = summary[
+        (summary["period_id"] == period_id)
+        & (summary["family"] == "overall")
+        & summary["tier"].notna()
+    ]
+    average = now["average"] if "average" in now.columns else pd.Series(float("nan"), now.index)
+    out = {}
+    for level, entity_id, name, mean in zip(
+        now["level"], now["entity_id"].astype(str), now["tier"], average, strict=True
+    ):
+        if str(name) in by_name:
+            out[(str(level), entity_id)] = {**by_name[str(name)], "average": mean}
+    return out
+
+
 def _benchmarks(benchmarks: pd.DataFrame, period_id: str) -> dict[tuple[str, str], dict]:
     now = benchmarks[benchmarks["period_id"] == period_id]
     return {(r["measure_id"], r["level"]): r for r in now.to_dict("records")}
@@ -489,6 +523,18 @@ class ResultRow:
     stars: Markup
     peer: str
     trend: Markup
+    gaps: str = ""  # open care gaps in words ('1,234 members'), care-gap measures only
+
+
+def format_gaps(value: object, unit: str) -> str:
+    """Return open care gaps with what they count: '1,234 members', '520 discharges' ('' when
+    missing or from 1 to 10). The counted units are the words after 'of' in the unit."""
+    count = format_count(value)
+    if not count:
+        return ""
+    words = unit_marks(unit)[2]
+    words = words[3:] if words.startswith("of ") else words
+    return f"{count} {words}".strip()
 
 
 def result_row(
@@ -514,6 +560,7 @@ def result_row(
         stars=stars_html(record["stars"]),
         peer=PEER_TEXT.get(str(record["peer_label"]), ""),
         trend=trend_html(str(record["trend_label"])),
+        gaps=format_gaps(record.get("open_gaps"), unit) if shown else "",
     )
 
 
@@ -621,6 +668,7 @@ def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list
         trend = [(s.text("en").title, trend_chart(model, s, entity)) for s, _ in records]
         trend = [(title, chart) for title, chart in trend if chart.shown]
         rated = level != "program" and any(s.stars.method != "none" for s in specs)
+        gaps = any(is_care_gap_measure(s) for s, _ in records)
         stars = model.stars.get((level, entity_id, family))
         sections.append(
             {
@@ -630,6 +678,7 @@ def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list
                 "charts": trend,
                 "stars": stars_html(stars),
                 "rated": rated,
+                "gaps": gaps,
             }
         )
     return sections
@@ -643,6 +692,7 @@ def _common(model: SiteModel, page: str) -> dict[str, Any]:
         "period_end": model.period_end,
         "link": lambda target: rel(page, target),
         "level_plural": LEVEL_PLURAL,
+        "has_tiers": bool(model.tiers),
     }
 
 
@@ -667,6 +717,7 @@ def level_context(model: SiteModel, level: str) -> dict[str, Any]:
             "link": rel(page, e.page),
             "detail": e.detail,
             "stars": [stars_html(model.stars.get((level, e.entity_id, f))) for f in families],
+            "tier": _tier_label(model, level, e.entity_id),
         }
         for e in model.entities[level]
     ]
@@ -676,9 +727,19 @@ def level_context(model: SiteModel, level: str) -> dict[str, Any]:
         **views.level_extras(model, level),
         "level": level,
         "rows": rows,
+        "has_tiers": families[:1] == ["overall"] and views.level_has_tiers(model, level),
         "detail_header": detail,
         "family_titles": [family_title(f) for f in families],
     }
+
+
+def _tier_label(model: SiteModel, level: str, entity_id: str) -> str:
+    """Return an entity's incentive tier for the level index: its name, 'Not rated' without an
+    overall rating, or 'None' when its average is below every tier."""
+    tier = model.tiers.get((level, entity_id))
+    if tier is not None:
+        return str(tier["name"])
+    return "Not rated" if missing(model.stars.get((level, entity_id, "overall"))) else "None"
 
 
 def _rated_families(model: SiteModel, level: str) -> list[str]:
@@ -713,6 +774,7 @@ def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
         "text": spec.text("en"),
         "direction": DIRECTION_TEXT[spec.direction],
         "program": result_row(model, program, page) if program else None,
+        "gaps": is_care_gap_measure(spec),
         "trend": trend_chart(model, spec, None) if program else None,
         "strata": _strata_rows(model, spec, page),
         "levels": [s for s in (_level_section(model, spec, lv, page) for lv in LEVELS) if s],
@@ -741,6 +803,7 @@ def _level_section(model: SiteModel, spec: MeasureSpec, level: str, page: str) -
         "level": level,
         "title": LEVEL_PLURAL[level],
         "rated": spec.stars.method != "none",
+        "gaps": is_care_gap_measure(spec),
         "rows": rows,
         "chart": ranked_chart(model, spec, level, [r for _, r in pairs]),
         "benchmark": _benchmark_text(bench, spec, level),
@@ -788,6 +851,7 @@ def methodology_context(model: SiteModel) -> dict[str, Any]:
         "cut_points": methodology.cut_point_rows(
             model.site.cut_points, model.specs, model.site.period_id
         ),
+        "tiers": methodology.tier_rows(model.site.tiers),
     }
 
 

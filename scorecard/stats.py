@@ -6,7 +6,8 @@ reads or writes files.
 
 Suppression never overwrites the counts: `suppress` adds `suppressed` and
 `suppression_reason`, and `mask_suppressed` returns the copy that may be published, with
-numerator, denominator, numerator_sq, value, lower and upper blanked on suppressed rows.
+numerator, denominator, numerator_sq, value, lower, upper and open_gaps blanked on suppressed
+rows.
 """
 
 from __future__ import annotations
@@ -41,7 +42,17 @@ REASON_TEXT: dict[str, str] = {
 # Suppressed for privacy: these must not be recoverable by subtraction.
 PROTECTED_REASONS = frozenset({"small_count", "small_complement", "complementary"})
 
-INTERVAL_COLUMNS = ("numerator", "denominator", "numerator_sq", "value", "lower", "upper")
+# Blanked on suppressed rows by mask_suppressed. open_gaps (engine.open_gap_counts) is
+# denominator - numerator or the numerator of a proportion, so it is as private as they are.
+INTERVAL_COLUMNS = (
+    "numerator",
+    "denominator",
+    "numerator_sq",
+    "value",
+    "lower",
+    "upper",
+    "open_gaps",
+)
 
 
 def _z(alpha: float) -> float:

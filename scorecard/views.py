@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,34 @@ def _stars_card(title: str, stars: object, href: str = "") -> dict:
     }
 
 
+TIERS_ANCHOR = "incentive-tiers"  # heading id of the tiers on the methodology page
+
+
+def tier_info(model: S.SiteModel, entity: S.Entity, page: str) -> dict | None:
+    """Return an entity's incentive tier for its scorecard: name, unrounded average and a
+    link to the bands on the methodology page (None without tiers or an overall rating)."""
+    tier = model.tiers.get((entity.level, entity.entity_id))
+    if tier is None:
+        return None
+    average = tier.get("average")
+    return {
+        "name": str(tier["name"]),
+        "average": "" if S.missing(average) else _two_places_down(float(average)),
+        "href": Markup(f"{S.rel(page, 'methodology.md')}#{TIERS_ANCHOR}"),
+    }
+
+
+def _two_places_down(value: float) -> str:
+    """Return value with 2 decimals, cut rather than rounded, so that an average just below
+    a tier's lowest (4.749) never reads as reaching it (4.75)."""
+    return f"{math.floor(value * 100 + 1e-6) / 100:.2f}"
+
+
+def level_has_tiers(model: S.SiteModel, level: str) -> bool:
+    """Return True when some entity of the level has an incentive tier."""
+    return any(lv == level for lv, _ in model.tiers)
+
+
 def _glyphs(stars: object) -> str:
     rounded = round(float(stars) * 2) / 2  # type: ignore[arg-type]
     full, half = int(rounded), rounded % 1 == 0.5
@@ -332,6 +361,7 @@ def entity_extras(model: S.SiteModel, entity: S.Entity, page: str) -> dict[str, 
     """Return what a scorecard page shows besides its result tables and trend charts."""
     return {
         "cards": summary_cards(model, entity),
+        "tier": tier_info(model, entity, page),
         "plain": plain_links(entity, page),
         "profile": member_profile(model, entity),
         "assessment": assessment(model, entity),

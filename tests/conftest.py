@@ -52,6 +52,7 @@ def _demo_inputs(root: Path) -> tuple[Path, Path]:
     measures.mkdir()
     for name in DEMO_MEASURES:
         shutil.copy(ROOT / "measures" / f"{name}.yml", measures / f"{name}.yml")
+    shutil.copy(ROOT / "measures" / "_tiers.yml", measures / "_tiers.yml")  # incentive tiers
     shutil.copytree(ROOT / "measures" / "sql", measures / "sql")
     shutil.copytree(ROOT / "measures" / "value_sets", measures / "value_sets")
     return data, measures

@@ -27,11 +27,12 @@ KEEP_CPS = ("CP01", "CP02", "CP03", "CP15", "CP16")  # BH and LTSS
 
 
 def small_measures(folder: Path, ids: tuple[str, ...] = SMALL_MEASURES) -> Path:
-    """Copy a few measure specs, their SQL and every value set into folder; return it."""
-    (folder / "sql").mkdir(parents=True, exist_ok=True)
+    """Copy a few measure specs, the SQL folder (shared files and fragments) and every value set
+    into folder; return it."""
+    folder.mkdir(parents=True, exist_ok=True)
     for measure_id in ids:
         shutil.copy(ROOT / "measures" / f"{measure_id}.yml", folder / f"{measure_id}.yml")
-        shutil.copy(ROOT / "measures" / "sql" / f"{measure_id}.sql", folder / "sql")
+    shutil.copytree(ROOT / "measures" / "sql", folder / "sql", dirs_exist_ok=True)
     shutil.copytree(ROOT / "measures" / "value_sets", folder / "value_sets", dirs_exist_ok=True)
     return folder
 

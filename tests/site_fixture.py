@@ -2,7 +2,7 @@
 
 Marked values let the tests check privacy: SECRET_* numbers belong to suppressed rows and must
 never appear on a page or in a download; SMALL_COUNT sits, unsuppressed by mistake, in a row
-whose counts must still be blanked.
+whose counts must still be blanked. open_gaps is computed as the engine does (fuh_7 only).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scorecard import engine
 from scorecard.site import SiteInput
 from scorecard.specs import MeasureSpec, PlainText
 
@@ -184,7 +185,10 @@ def make_results(specs: list[MeasureSpec]) -> pd.DataFrame:
     rows += _strata_rows(specs[2], rng)
     frame = pd.DataFrame(rows)
     frame["stars"] = frame["stars"].astype("Int64")
-    return _mark_edge_cases(frame)
+    frame = _mark_edge_cases(frame)
+    gap_measures = {s.id for s in specs if engine.is_care_gap_measure(s)}  # fuh_7
+    frame["open_gaps"] = engine.open_gap_counts(frame, gap_measures)
+    return frame
 
 
 def _strata_rows(spec: MeasureSpec, rng) -> list[dict]:

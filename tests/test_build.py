@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from scorecard.build import add_tiers, read_tiers
+from scorecard.build import BuildError, add_tiers, read_tiers
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,3 +31,52 @@ def test_no_tiers_file_means_no_tiers(tmp_path: Path) -> None:
     summary = pd.DataFrame({"family": ["overall"], "average": [4.9], "stars": [5.0]})
     assert read_tiers(tmp_path) == []
     assert add_tiers(summary, [])["tier"].isna().all()
+
+
+def test_an_entity_without_an_overall_rating_gets_no_tier() -> None:
+    summary = pd.DataFrame(
+        {"family": ["overall", "overall"], "average": [4.9, 2.0], "stars": [5.0, float("nan")]}
+    )
+    tiered = add_tiers(summary, read_tiers(ROOT / "measures"))
+    assert tiered["tier"].tolist() == ["Tier 1: highest bonus", None]
+
+
+def test_tiers_are_read_highest_first_with_their_spanish_names() -> None:
+    tiers = read_tiers(ROOT / "measures")
+    assert [t["min_stars"] for t in tiers] == sorted((t["min_stars"] for t in tiers), reverse=True)
+    assert all(t.get("name_es") for t in tiers)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("tiers:\n  - {name: Gold}\n", "tiers[0]: min_stars: needs a value"),
+        ("tiers:\n  - {min_stars: 4}\n", "tiers[0]: name: needs a value"),
+        ("tiers:\n  - {name: Gold, min_stars: 7}\n", "tiers[0]: min_stars: needs a number"),
+        ("tiers:\n  - {name: Gold, min_stars: high}\n", "tiers[0]: min_stars: needs a number"),
+        (
+            "tiers:\n  - {name: Gold, min_stars: 4}\n  - {name: '', min_stars: 3}\n",
+            "tiers[1]: name",
+        ),
+        ("tiers:\n  - {name: Gold, min_stars: 4, bonus: 9}\n", "tiers[0]: bonus: unknown field"),
+        ("tiers:\n  - {name: A, min_stars: 4}\n  - {name: A, min_stars: 3}\n", "the same name"),
+        ("tiers:\n  - {name: A, min_stars: 4}\n  - {name: B, min_stars: 4}\n", "same min_stars"),
+        ("tiers: Gold\n", "tiers: needs a list"),
+        ("tiers: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_tiers_name_the_file_and_the_field(tmp_path: Path, text: str, field: str) -> None:
+    (tmp_path / "_tiers.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        read_tiers(tmp_path)
+    problems = "\n".join(caught.value.problems)
+    assert str(tmp_path / "_tiers.yml") in problems and field in problems, problems
+
+
+def test_check_reports_bad_tiers_with_the_other_problems(tmp_path: Path) -> None:
+    from scorecard.build import check_inputs
+    from scorecard.settings import load_settings
+
+    (tmp_path / "_tiers.yml").write_text("tiers:\n  - {name: Gold, min_stars: 9}\n")
+    report = check_inputs(load_settings(None, data=tmp_path / "no_marts", measures=tmp_path))
+    assert any("_tiers.yml: tiers[0]: min_stars" in str(p) for p in report.problems)

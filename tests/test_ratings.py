@@ -269,6 +269,42 @@ def test_summary_stars_hand_worked():
     ]
 
 
+def test_rated_share_counts_only_measures_someone_at_the_level_is_rated_on():
+    # Two ACOs. q1 (weight 3) rated for both, q2 only for Y, o1 for nobody (say fewer than 10
+    # ACOs had enough data to set cut points), n1 never rated (star_method none).
+    stars = {("q1", "X"): 4, ("q1", "Y"): 2, ("q2", "X"): pd.NA, ("q2", "Y"): 3}
+    rows = [
+        result(m, "aco", e, 0, family="quality", weight=w, stars=stars[(m, e)])
+        for m, w in (("q1", 3.0), ("q2", 1.0))
+        for e in ("X", "Y")
+    ]
+    rows += [result("o1", "aco", e, 0, family="operational", stars=pd.NA) for e in "XY"]
+    rows += [result("n1", "aco", e, 0, star_method="none", stars=pd.NA) for e in "XY"]
+    # at the CP level o1 is rated for someone, so it counts there
+    rows += [result("o1", "cp", "C", 0, family="operational", stars=5)]
+    rows += [result("q1", "cp", "C", 0, family="quality", stars=pd.NA)]
+    frame = pd.DataFrame(rows)
+    frame["stars"] = frame["stars"].astype("Int64")
+    got = ratings.summary_stars(frame).set_index(["level", "entity_id", "family"])
+    # X has stars on 1 of the 2 ratable measures (q1, q2); o1 counts against no one. Before,
+    # n_measures was 3 (q1, q2, o1) and X's 1 of 3 < half left it unrated.
+    x = got.loc[("aco", "X", "overall")]
+    assert (x["n_rated"], x["n_measures"], x["rated_share"]) == (1, 2, 0.5)
+    assert x["stars"] == 4.0
+    y = got.loc[("aco", "Y", "overall")]
+    assert (y["n_rated"], y["n_measures"]) == (2, 2)
+    assert y["average"] == pytest.approx((3 * 2 + 3) / 4) and y["stars"] == 2.5
+    # a family nobody at the level is rated on: no measures to count, no rating
+    o = got.loc[("aco", "X", "operational")]
+    assert (o["n_rated"], o["n_measures"]) == (0, 0) and np.isnan(o["stars"])
+    # CP level: o1 rated, q1 not rated for anyone -> 1 of 1
+    c = got.loc[("cp", "C", "overall")]
+    assert (c["n_rated"], c["n_measures"], c["stars"]) == (1, 1, 5.0)
+    stricter = ratings.summary_stars(frame, min_share=0.6)
+    x_overall = (stricter["entity_id"] == "X") & (stricter["family"] == "overall")
+    assert stricter.loc[x_overall, "stars"].isna().all()  # 1 of 2 is below 0.6
+
+
 def test_reward_factor_hand_worked():
     # means: 85th percentile of [3, 3.5, 4, 4.5, 5] = 4.7 (linear), 65th = 4.3;
     # variances sorted 0.05, 0.1, 0.2, 0.5, 1: 30th percentile = 0.12, 70th = 0.44

@@ -204,6 +204,25 @@ def test_plain_pages_show_stars_in_words_and_what_each_result_means(v: Path) -> 
     assert sum(" ".join(s.text("es").title.split()) in spanish for s in specs.values()) >= 5
 
 
+def test_plain_pages_name_the_incentive_tier_in_each_language(v: Path) -> None:
+    # the demo copies measures/_tiers.yml (tests/conftest.py); rated ACOs and CPs get a tier
+    tiers = yaml.safe_load((ROOT / "measures" / "_tiers.yml").read_text(encoding="utf-8"))
+    names = {t["name"]: t["name_es"] for t in tiers["tiers"]}
+    summary = pd.read_csv(v / "downloads" / "summary_stars.csv", dtype=str, keep_default_na=False)
+    tiered = summary[(summary["family"] == "overall") & (summary["tier"] != "")]
+    tiered = tiered[tiered["level"].isin(["aco", "cp"])]
+    assert len(tiered) > 0
+    for row in tiered.itertuples():
+        english = article_text(v / "plain" / row.level / f"{row.entity_id}.html")
+        assert f'in the bonus level called "{row.tier}"' in english, row.entity_id
+        spanish = article_text(v / "es" / row.level / f"{row.entity_id}.html")
+        assert f'nivel de bono llamado "{names[row.tier]}"' in spanish, row.entity_id
+        page = (v / row.level / f"{row.entity_id}.html").read_text(encoding="utf-8")
+        assert f"Incentive tier: {row.tier}." in page
+        assert "../methodology.html#incentive-tiers" in page
+    assert 'id="incentive-tiers"' in (v / "methodology.html").read_text(encoding="utf-8")
+
+
 def test_language_switch_links_each_page_to_its_counterpart(v: Path) -> None:
     for page in [*plain_pages(v, "en"), *plain_pages(v, "es")]:
         html = page.read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ from site_fixture import (
     serve_folder,
 )
 
-from scorecard import charts, site
+from scorecard import build, charts, site
 from scorecard.site import LEVELS
 
 
@@ -337,6 +337,137 @@ def test_downloads_are_the_public_view(built: Path, model) -> None:
         own = pd.read_csv(built / entity.csv)
         assert set(own["entity_id"].astype(str)) == {entity.entity_id}
     assert json.loads((built / "downloads" / "manifest.json").read_text())["period_id"] == "2025Q4"
+
+
+# ------------------------------------------------------------------ open care gaps
+
+
+def _row_cells(page: PageParser, title: str, header: str) -> list[str]:
+    """Return the cells under `header` of every table row whose first cell is `title`."""
+    out = []
+    for table in page.tables:
+        headers = [text for text, _ in table[0]]
+        if header in headers:
+            index = headers.index(header)
+            out += [row[index][0] for row in table[1:] if row and row[0][0] == title]
+    return out
+
+
+def test_open_care_gaps_on_pages_and_in_downloads(built: Path, sample) -> None:
+    results = sample.results
+    now = results[(results["period_id"] == "2025Q4") & (results["stratum"] == "all")]
+    fuh = now[now["measure_id"] == "fuh_7"].set_index("entity_id")
+    expected = fuh.loc["aco1", "denominator"] - fuh.loc["aco1", "numerator"]  # higher is better
+    assert expected > 10
+    title = "Follow-up within 7 days after a mental health hospital stay"
+    page = parse(built / "aco" / "aco1.html")
+    assert _row_cells(page, title, "Open care gaps") == [f"{int(expected):,}"]  # unit "%"
+    # measures that are not care-gap measures have no such column
+    assert not _row_cells(page, "Emergency room visits", "Open care gaps")
+    measure = parse(built / "measures" / "fuh_7.html")
+    by_entity = _row_cells(measure, "Harbor Health ACO", "Open care gaps")
+    assert by_entity == [f"{int(expected):,}"]
+    # the suppressed row (prac2) shows no gap count, and publishes none
+    assert _row_cells(parse(built / "practice" / "prac2.html"), title, "Open care gaps") == [""]
+    csv = pd.read_csv(built / "downloads" / "results.csv")
+    csv_now = csv[(csv["period_id"] == "2025Q4") & (csv["stratum"] == "all")]
+    gaps = csv_now.set_index(["measure_id", "entity_id"])["open_gaps"]
+    assert gaps[("fuh_7", "aco1")] == expected
+    assert pd.isna(gaps[("fuh_7", "prac2")]) and pd.isna(gaps[("ed_visits", "aco1")])
+    own = pd.read_csv(built / "downloads" / "aco" / "aco1.csv")
+    own_now = own[(own["period_id"] == "2025Q4") & (own["stratum"] == "all")]
+    assert own_now.set_index("measure_id").loc["fuh_7", "open_gaps"] == expected
+    assert "open_gaps" in pd.read_parquet(built / "downloads" / "results.parquet").columns
+
+
+def test_format_gaps_names_what_is_counted() -> None:
+    assert site.format_gaps(1234.0, "percent of discharges") == "1,234 discharges"
+    assert site.format_gaps(0.0, "percent of members") == "0 members"
+    assert site.format_gaps(20.0, "percent of ED visits") == "20 ED visits"
+    assert site.format_gaps(7.0, "percent of members") == ""  # 1 to 10 is never shown
+    assert site.format_gaps(float("nan"), "%") == ""
+
+
+# ------------------------------------------------------------------ incentive tiers
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tiered_input(sample: site.SiteInput) -> site.SiteInput:
+    """Return the sample with the measures/_tiers.yml tiers: aco1 averages 4.8 (Tier 1), aco2
+    3.75 (4 stars once rounded, but below Tier 4's 3.76: no bonus), cp1 is not rated."""
+    tiers = build.read_tiers(ROOT / "measures")
+    summary = sample.summary.copy()
+    summary["average"] = summary["stars"]
+    overall = (summary["family"] == "overall") & (summary["period_id"] == "2025Q4")
+    for entity, average, stars in (("aco1", 4.8, 5.0), ("aco2", 3.75, 4.0), ("cp1", 2.0, None)):
+        at = overall & (summary["entity_id"] == entity)
+        summary.loc[at, ["average", "stars"]] = [average, stars]
+    return site.SiteInput(
+        **{**sample.__dict__, "summary": build.add_tiers(summary, tiers), "tiers": tiers}
+    )
+
+
+@pytest.fixture(scope="module")
+def tiered(tmp_path_factory: pytest.TempPathFactory, sample: site.SiteInput) -> Path:
+    """Build the sample with tiers (strict: the links to the tiers must resolve)."""
+    return site.build_site(_tiered_input(sample), tmp_path_factory.mktemp("tiered"), strict=True)
+
+
+def test_tiers_show_on_scorecards_index_methodology_and_downloads(tiered: Path) -> None:
+    aco1 = (tiered / "aco" / "aco1.html").read_text(encoding="utf-8")
+    assert "Incentive tier: Tier 1: highest bonus." in aco1 and "4.80 stars" in aco1
+    assert 'href="../methodology.html#incentive-tiers"' in aco1
+    aco2 = (tiered / "aco" / "aco2.html").read_text(encoding="utf-8")
+    assert "Incentive tier: No bonus." in aco2 and "3.75 stars" in aco2
+    assert "Incentive tier" not in (tiered / "cp" / "cp1.html").read_text(encoding="utf-8")
+    index = parse(tiered / "aco" / "index.html").tables[0]
+    names = [text for text, _ in column(index, "Name")]
+    tiers = [text for text, _ in column(index, "Incentive tier")]
+    assert dict(zip(names, tiers, strict=True)) == {
+        "Harbor Health ACO": "Tier 1: highest bonus",
+        "Valley Care & Partners ACO": "No bonus",
+    }
+    cp_index = parse(tiered / "cp" / "index.html").tables[0]
+    cp_tiers = {
+        n: t
+        for (n, _), (t, _) in zip(
+            *(column(cp_index, h) for h in ("Name", "Incentive tier")), strict=True
+        )
+    }
+    assert cp_tiers["Bridge Behavioral Health CP"] == "Not rated"
+    # the bands are read from measures/_tiers.yml
+    bands = [
+        table for table in parse(tiered / "methodology.html").tables if table[0][0][0] == "Tier"
+    ][0]
+    rows = [(row[0][0], row[1][0]) for row in bands[1:]]
+    names = [t["name"] for t in build.read_tiers(ROOT / "measures")]
+    assert [name for name, _ in rows] == names
+    assert [band for _, band in rows] == [
+        "4.75 or more",
+        "4.5 to under 4.75",
+        "4 to under 4.5",
+        "3.76 to under 4",
+        "Under 3.76",
+    ]
+    summary = pd.read_csv(tiered / "downloads" / "summary_stars.csv", keep_default_na=False)
+    overall = summary[summary["family"] == "overall"].set_index("entity_id")
+    assert overall.loc["aco1", "tier"] == "Tier 1: highest bonus"
+    assert overall.loc["aco2", "tier"] == "No bonus" and overall.loc["cp1", "tier"] == ""
+    assert "tier" in pd.read_csv(tiered / "downloads" / "cp_summary.csv").columns
+    spanish = (tiered / "es" / "aco" / "aco1.html").read_text(encoding="utf-8")
+    assert "Nivel 1: el bono más alto" in spanish
+    assert "bonus level" in (tiered / "plain" / "aco" / "aco1.html").read_text(encoding="utf-8")
+
+
+def test_without_tiers_nothing_about_tiers_appears(built: Path) -> None:
+    for page in [*built.rglob("*.html"), *built.rglob("*.csv")]:
+        text = page.read_text(encoding="utf-8").lower()
+        assert "incentive tier" not in text and "bonus" not in text, page
+    summary = pd.read_csv(built / "downloads" / "summary_stars.csv")
+    assert "tier" not in summary.columns and len(summary) > 0
+    assert "tier" not in pd.read_csv(built / "downloads" / "cp_summary.csv").columns
 
 
 # ------------------------------------------------------------------ formatting

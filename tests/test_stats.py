@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scorecard import stats
+from scorecard import engine, stats
 
 
 def row(level: str, entity: str, stratum: str, sv: str, num: float, den: float, **kw) -> dict:
@@ -330,6 +330,32 @@ def test_suppressed_cells_cannot_be_recovered(entities, strata):
             # never exactly one unknown cell that is hidden for privacy
             assert not (n_unknown == 1 and protected[cells].sum() == 1)
     assert _determined(out, groups) == []
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    entities=st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 80)).map(lambda t: (t[0], t[0] + t[1])),
+        min_size=1,
+        max_size=6,
+    ),
+    strata=st.lists(
+        st.lists(st.floats(0.01, 0.99), min_size=1, max_size=4), min_size=0, max_size=2
+    ),
+    lower=st.booleans(),
+)
+def test_published_open_care_gaps_are_never_1_to_10(entities, strata, lower):
+    # open gaps are den - num (higher is better) or num (lower is better): a shown
+    # proportion has both 0 or above 10, and a suppressed row publishes no gap count
+    direction = "lower_is_better" if lower else "higher_is_better"
+    table = _partition_table(entities, strata).assign(direction=direction)
+    table["open_gaps"] = engine.open_gap_counts(table, {"m1"})
+    expected = table["numerator"] if lower else table["denominator"] - table["numerator"]
+    assert table["open_gaps"].equals(expected)
+    masked = stats.mask_suppressed(stats.suppress(table))
+    assert not masked["open_gaps"].between(1, 10).any()
+    assert masked.loc[masked["suppressed"], "open_gaps"].isna().all()
+    assert masked.loc[~masked["suppressed"], "open_gaps"].notna().all()
 
 
 # --- comparisons -----------------------------------------------------------------------------
