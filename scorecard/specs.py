@@ -1,15 +1,35 @@
 """Measure specs: one YAML file per measure in measures/, typed by a pydantic model.
 
-A spec is data. Its SQL lives in measures/sql/<id>.sql and returns the shared long shape
-(period_id, person_id, attr_month, numerator, denominator); see compile.py.
-Loading reports every problem as "file: field: message", never only the first.
+A spec is data. Its SQL lives in measures/sql/<id>.sql (or the file named by `sql_file:`) and
+returns the shared long shape (period_id, person_id, attr_month, numerator, denominator); see
+compile.py. Loading reports every problem as "file: field: message", never only the first.
+
+The SQL file is a Jinja2 template, rendered once when the spec is loaded:
+
+- `parameters:` in the spec maps names to scalar values (text, numbers, true/false); the
+  template uses them as `{{ days }}`, `'{{ category }}'` or `{% if ... %}`, and `{{ id }}` is
+  the spec's id. Several specs can share one file through `sql_file:`, each with its own
+  parameters (e.g. fua_7d and fua_30d: `sql_file: sql/fua.sql`, `parameters: {days: 7}`).
+- `{% include "_name.sql" %}` pastes a shared fragment, a file in measures/sql/ whose name
+  starts with an underscore (e.g. `_cms_hcc_v24.sql`). A fragment sees the parameters and
+  the values set around the include (`{% with max_age=75 %}{% include ... %}{% endwith %}`).
+- Undefined names are errors (StrictUndefined), as is a parameter the SQL never uses;
+  `{{ fail("message") }}` stops with a message (e.g. for a value the template does not know).
+
+`spec.sql` holds the rendered text, so the engines, the compiler and `scorecard measures show`
+see plain SQL; `spec.sql_includes` lists the fragments it used (they are hashed into the
+manifest with the spec's YAML and SQL file).
 """
 
 from __future__ import annotations
 
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+import jinja2
+import jinja2.meta
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -22,6 +42,7 @@ Window = Literal["quarter", "year"]
 Stratum = Literal["age_band", "sex", "race", "language", "cp_type"]
 WeightCategory = Literal["process", "outcome", "intermediate_outcome", "experience", "improvement"]
 Level = Literal["program", "aco", "cp", "practice"]
+Parameter = bool | int | float | str
 
 # CMS Star Ratings weights by measure category (2026 Technical Notes).
 CATEGORY_WEIGHTS: dict[str, float] = {
@@ -79,8 +100,27 @@ class MeasureSpec(Strict):
     requires: tuple[str, ...] = ("eligibility",)
     method: str = Field("", description="How the measure is computed, in full.")
     edition: str = Field("", description="Which edition of the definition this follows.")
-    sql_file: str = ""
-    sql: str = Field("", exclude=True)
+    sql_file: str = Field("", description="The SQL template, by path inside measures/.")
+    parameters: dict[str, Parameter] = Field(
+        default_factory=dict, description="Values for the SQL template, by name."
+    )
+    sql: str = Field("", exclude=True, description="The rendered SQL.")
+    sql_includes: tuple[str, ...] = Field(
+        (), exclude=True, description="The fragments the SQL included, by path inside measures/."
+    )
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _scalar_parameters(cls, parameters: object) -> object:
+        if not isinstance(parameters, dict):
+            return parameters  # the type check reports it
+        names = [n for n in parameters if not str(n).isidentifier() or n in RESERVED_PARAMETERS]
+        if names:
+            raise ValueError(f"parameter name(s) {names} must be identifiers other than 'id'")
+        values = [n for n, v in parameters.items() if not isinstance(v, bool | int | float | str)]
+        if values:
+            raise ValueError(f"parameter(s) {values} need a text, number or true/false value")
+        return parameters
 
     @field_validator("requires")
     @classmethod
@@ -129,14 +169,115 @@ def _read_yaml(path: Path) -> tuple[dict | None, list[str]]:
     return data, []
 
 
+RESERVED_PARAMETERS: tuple[str, ...] = ("id",)
+FRAGMENT_FOLDER = "sql"  # fragments live here, inside the measures folder
+
+
+class _SqlLoader(jinja2.BaseLoader):
+    """Load a spec's SQL file (by its name inside measures/) and the `_*.sql` fragments of
+    measures/sql/ (by bare name); remember what was loaded, in order."""
+
+    def __init__(self, measures_dir: Path, sql_name: str):
+        self.measures_dir, self.sql_name = measures_dir, sql_name
+        self.loaded: dict[str, str] = {}  # name inside measures/ -> source
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        if template == self.sql_name:
+            name = template
+        elif template.startswith("_") and "/" not in template and "\\" not in template:
+            name = f"{FRAGMENT_FOLDER}/{template}"
+        else:
+            raise jinja2.TemplateNotFound(template, "only fragments named _*.sql can be included")
+        path = self.measures_dir / name
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template, f"{path} does not exist")
+        source = path.read_text(encoding="utf-8")
+        self.loaded[name] = source
+        return source, name, lambda: False
+
+
+class TemplateFailure(Exception):
+    """Raised by `{{ fail("message") }}` in a SQL template: the parameters do not fit."""
+
+
+def _fail(message: str) -> str:
+    raise TemplateFailure(message)
+
+
+def _template_line(exc: BaseException) -> str:
+    """Return 'sql/x.sql line N' for the template frame an error was raised in, if any."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".sql")]
+    return f"{frames[-1].filename} line {frames[-1].lineno}" if frames else ""
+
+
+def render_sql(
+    measures_dir: Path, sql_name: str, values: dict[str, object]
+) -> tuple[str, tuple[str, ...], set[str]]:
+    """Render the SQL template `sql_name` (a path inside measures_dir) with `values`.
+
+    Return the SQL, the fragments it included (paths inside measures_dir) and the names the
+    templates refer to. Raise jinja2 errors (TemplateNotFound, TemplateSyntaxError,
+    UndefinedError) as they come.
+    """
+    loader = _SqlLoader(Path(measures_dir), sql_name)
+    env = jinja2.Environment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        cache_size=0,
+    )
+    env.globals["fail"] = _fail
+    sql = env.get_template(sql_name).render(values)
+    names: set[str] = set()
+    for source in loader.loaded.values():
+        names |= jinja2.meta.find_undeclared_variables(env.parse(source))
+    includes = tuple(n for n in loader.loaded if n != sql_name)
+    return sql, includes, names
+
+
+def _render_problems(path: Path, sql_name: str, exc: Exception) -> list[str]:
+    if isinstance(exc, jinja2.TemplateNotFound):
+        why = f" ({exc.message})" if exc.message and exc.message != exc.name else ""
+        where = _template_line(exc) or sql_name
+        return [f"{path}: sql_file: {where}: cannot include '{exc.name}'{why}"]
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = f"{exc.name or sql_name} line {exc.lineno}"
+        return [f"{path}: sql_file: {where}: template syntax: {exc.message}"]
+    if isinstance(exc, TemplateFailure):
+        return [f"{path}: parameters: {_template_line(exc) or sql_name}: {exc}"]
+    if isinstance(exc, jinja2.UndefinedError):
+        where = _template_line(exc) or sql_name
+        return [f"{path}: parameters: {where}: {exc.message}; set it under parameters"]
+    where = _template_line(exc) or sql_name
+    return [f"{path}: sql_file: {where}: cannot render: {exc}".replace("\n", " ")]
+
+
 def _attach_sql(data: dict, path: Path) -> list[str]:
     sql_name = data.get("sql_file") or f"sql/{data.get('id', path.stem)}.sql"
     sql_path = path.parent / sql_name
-    if not sql_path.exists():
+    if not sql_path.is_file():
         return [f"{path}: sql_file: {sql_path} does not exist"]
     data["sql_file"] = sql_name
-    data["sql"] = sql_path.read_text(encoding="utf-8")
-    return []
+    parameters = data.get("parameters") or {}
+    if not isinstance(parameters, dict):
+        return []  # the model reports it
+    try:
+        sql, includes, names = render_sql(
+            path.parent, sql_name, {**parameters, "id": data.get("id", path.stem)}
+        )
+    except Exception as exc:  # noqa: BLE001 - every template error becomes a problem line
+        return _render_problems(path, sql_name, exc)
+    data["sql"], data["sql_includes"] = sql, includes
+    return [
+        f"{path}: parameters.{name}: not used by {sql_name} or the fragments it includes"
+        for name in parameters
+        if name not in names
+    ]
 
 
 def load_spec(path: Path) -> tuple[MeasureSpec | None, list[str]]:

@@ -19,25 +19,10 @@ admission AS (
       AND b.discharge_disposition_code IN ('02', '05', '65', '66')
       AND a.admission_date BETWEEN b.discharge_date AND b.discharge_date + INTERVAL 1 DAY)
 ),
-admissions_by_month AS (
+events_by_month AS (
   SELECT person_id, CAST(date_trunc('month', admission_date) AS DATE) AS month,
-         count(*) AS admissions
+         count(*) AS events
   FROM admission
   GROUP BY ALL
 ),
-unit AS (
-  SELECT p.period_id, mm.person_id, mm.month, coalesce(a.admissions, 0) AS events,
-         t.aco_id, t.cp_id, t.practice_id
-  FROM member_months mm
-  JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
-  LEFT JOIN admissions_by_month a USING (person_id, month)
-  LEFT JOIN attribution t ON t.person_id = mm.person_id AND t.month = mm.month
-)
--- One row per member and ACO/CP/practice combination in the quarter (usually one per
--- member): its numerator and denominator are the sums over those member months, so every
--- total is unchanged and there are about three times fewer rows to aggregate.
-SELECT period_id, person_id, max(month) AS attr_month,
-       sum(events) AS numerator,
-       count(*) AS denominator
-FROM unit
-GROUP BY period_id, person_id, aco_id, cp_id, practice_id
+{% include "_events_per_member_month.sql" %}

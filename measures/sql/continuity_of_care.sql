@@ -1,38 +1,6 @@
--- Continuity of care (Bice-Boxerman COC index) over office visits.
--- A visit is a distinct member, service date and provider on a professional claim line with
--- an office, preventive or wellness visit code (value set coc_office_visit); the provider is
--- the rendering NPI, else the billing NPI, else the billing TIN (lines with none are
--- skipped). Units: members with 3 or more visits in the 12-month window who were enrolled
--- in it, attributed in their last enrolled month. Value of a unit:
--- COC = (sum_j n_j^2 - N) / (N (N - 1)), n_j visits to provider j, N visits in all.
--- KEEP IN SYNC: the CTEs visit .. coc are the same in fragmented_care.sql.
-WITH visit AS (
-  SELECT DISTINCT person_id, claim_start_date AS visit_date,
-         coalesce(rendering_npi, billing_npi, billing_tin) AS provider
-  FROM medical_claim
-  WHERE claim_type = 'professional'
-    AND in_value_set(hcpcs_code, 'coc_office_visit')
-    AND coalesce(rendering_npi, billing_npi, billing_tin) IS NOT NULL
-),
-per_provider AS (
-  SELECT p.period_id, v.person_id, v.provider, count(*) AS n
-  FROM visit v
-  JOIN periods p ON v.visit_date BETWEEN p.window_start AND p.period_end
-  GROUP BY ALL
-),
-last_enrolled AS (
-  SELECT p.period_id, mm.person_id, max(mm.month) AS month
-  FROM member_months mm
-  JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
-  GROUP BY ALL
-),
-coc AS (
-  SELECT v.period_id, v.person_id, l.month AS attr_month,
-         (sum(v.n * v.n) - sum(v.n)) / (sum(v.n) * (sum(v.n) - 1)) AS coc
-  FROM per_provider v
-  JOIN last_enrolled l USING (period_id, person_id)
-  GROUP BY v.period_id, v.person_id, l.month
-  HAVING sum(v.n) >= 3
-)
+-- Continuity of care (Bice-Boxerman COC index) over office visits: each unit's value is its
+-- COC (see _coc.sql).
+WITH
+{% include "_coc.sql" %}
 SELECT period_id, person_id, attr_month, coc AS numerator, 1 AS denominator
 FROM coc

@@ -5,29 +5,11 @@
 -- Numerator: a retinal or dilated eye exam, retinal imaging, or an eye-exam CPT II result
 -- code in the window (measures/value_sets/diabetic_eye_exam.csv), or an exam without
 -- retinopathy (CPT II 2023F, 2025F, 2033F) in the 12 months before the window.
-WITH diabetes_claim AS (
-  SELECT DISTINCT person_id, claim_id, claim_type, claim_start_date
-  FROM claim_diagnosis
-  WHERE in_value_set(code, 'diabetes_dx')
-),
-diabetic AS (
-  SELECT p.period_id, d.person_id
-  FROM diabetes_claim d
-  JOIN periods p ON d.claim_start_date BETWEEN p.window_start AND p.period_end
-  GROUP BY ALL
-  HAVING count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'professional') >= 2
-      OR count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'institutional') >= 1
-),
-eligible AS (
-  SELECT d.period_id, d.person_id, p.window_start, p.period_end
-  FROM diabetic d
-  JOIN periods p USING (period_id)
-  JOIN person m ON m.person_id = d.person_id
-  JOIN period_enrollment e
-    ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
-  WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND 75
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
-),
+WITH
+{% with max_age=75, exclude_esrd=false %}
+{% include "_diabetes_denominator.sql" %}
+{% endwith %}
+,
 exam AS (
   SELECT person_id, claim_start_date AS exam_date,
          in_value_set(hcpcs_code, 'diabetic_eye_exam_negative') AS negative

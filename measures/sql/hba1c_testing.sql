@@ -3,29 +3,11 @@
 -- 12 months and in its last month, with diabetes: two outpatient claims or one inpatient claim
 -- with a diabetes diagnosis in the window.
 -- Numerator: an HbA1c test in the window, from a claim (CPT or CPT II) or a clinical result.
-WITH diabetes_claim AS (
-  SELECT DISTINCT person_id, claim_id, claim_type, claim_start_date
-  FROM claim_diagnosis
-  WHERE in_value_set(code, 'diabetes_dx')
-),
-diabetic AS (
-  SELECT p.period_id, d.person_id
-  FROM diabetes_claim d
-  JOIN periods p ON d.claim_start_date BETWEEN p.window_start AND p.period_end
-  GROUP BY ALL
-  HAVING count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'professional') >= 2
-      OR count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'institutional') >= 1
-),
-eligible AS (
-  SELECT d.period_id, d.person_id, p.period_end
-  FROM diabetic d
-  JOIN periods p USING (period_id)
-  JOIN person m ON m.person_id = d.person_id
-  JOIN period_enrollment e
-    ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
-  WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND 75
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
-),
+WITH
+{% with max_age=75, exclude_esrd=false %}
+{% include "_diabetes_denominator.sql" %}
+{% endwith %}
+,
 test AS (
   SELECT person_id, claim_start_date AS test_date
   FROM medical_claim WHERE in_value_set(hcpcs_code, 'hba1c_test')

@@ -7,33 +7,11 @@
 -- Numerator: BOTH an eGFR (a serum creatinine test or an eGFR result) AND a urine
 -- albumin-creatinine ratio (uACR) in the window. A uACR is a uACR result, or a quantitative
 -- urine albumin test and a urine creatinine test 4 days or less apart (claims or results).
-WITH diabetes_claim AS (
-  SELECT DISTINCT person_id, claim_id, claim_type, claim_start_date
-  FROM claim_diagnosis
-  WHERE in_value_set(code, 'diabetes_dx')
-),
-diabetic AS (
-  SELECT p.period_id, d.person_id
-  FROM diabetes_claim d
-  JOIN periods p ON d.claim_start_date BETWEEN p.window_start AND p.period_end
-  GROUP BY ALL
-  HAVING count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'professional') >= 2
-      OR count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'institutional') >= 1
-),
-eligible AS (
-  SELECT d.period_id, d.person_id, p.window_start, p.period_end
-  FROM diabetic d
-  JOIN periods p USING (period_id)
-  JOIN person m ON m.person_id = d.person_id
-  JOIN period_enrollment e
-    ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
-  WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND 85
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
-    AND NOT EXISTS (
-      SELECT 1 FROM claim_diagnosis x
-      WHERE x.person_id = d.person_id AND in_value_set(x.code, 'esrd_dx')
-        AND x.claim_start_date <= p.period_end)
-),
+WITH
+{% with max_age=85, exclude_esrd=true %}
+{% include "_diabetes_denominator.sql" %}
+{% endwith %}
+,
 test AS (  -- every claim code and clinical result, with its day
   SELECT person_id, claim_start_date AS test_date, hcpcs_code AS code FROM medical_claim
   UNION ALL

@@ -14,8 +14,8 @@ WITH ed_visit AS (
      OR place_of_service_code = '23'
   GROUP BY ALL
 ),
-counted AS (
-  SELECT v.person_id, CAST(date_trunc('month', v.visit_date) AS DATE) AS month, count(*) AS visits
+events_by_month AS (
+  SELECT v.person_id, CAST(date_trunc('month', v.visit_date) AS DATE) AS month, count(*) AS events
   FROM ed_visit v
   WHERE v.non_emergent
     AND NOT EXISTS (
@@ -24,19 +24,4 @@ counted AS (
         AND s.admission_date BETWEEN v.visit_date AND v.visit_date + INTERVAL 1 DAY)
   GROUP BY ALL
 ),
-unit AS (
-  SELECT p.period_id, mm.person_id, mm.month, coalesce(c.visits, 0) AS events,
-         t.aco_id, t.cp_id, t.practice_id
-  FROM member_months mm
-  JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
-  LEFT JOIN counted c USING (person_id, month)
-  LEFT JOIN attribution t ON t.person_id = mm.person_id AND t.month = mm.month
-)
--- One row per member and ACO/CP/practice combination in the quarter (usually one per
--- member): its numerator and denominator are the sums over those member months, so every
--- total is unchanged and there are about three times fewer rows to aggregate.
-SELECT period_id, person_id, max(month) AS attr_month,
-       sum(events) AS numerator,
-       count(*) AS denominator
-FROM unit
-GROUP BY period_id, person_id, aco_id, cp_id, practice_id
+{% include "_events_per_member_month.sql" %}

@@ -1,5 +1,6 @@
--- Well-care visits for adolescents and young adults aged 12-21 (adapted from NCQA HEDIS WCV).
--- Units: members aged 12-21 at the end of the 12-month window, enrolled at least 11 of its
+{#- WCV, one age band. Parameters: min_age, max_age (at the end of the window). -#}
+-- Well-care visits for members aged {{ min_age }}-{{ max_age }} (adapted from NCQA HEDIS WCV).
+-- Units: members aged {{ min_age }}-{{ max_age }} at the end of the 12-month window, enrolled at least 11 of its
 -- 12 months and in its last month.
 -- Numerator: a well-care visit in the window: a preventive-medicine visit code (CPT
 -- 99381-99397, HCPCS G0438, G0439, S0302, S0610, S0612, S0613) or a routine-examination
@@ -10,7 +11,7 @@ WITH eligible AS (
   FROM periods p
   JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
   JOIN person m ON m.person_id = e.person_id
-  WHERE year(p.period_end) - m.birth_year BETWEEN 12 AND 21
+  WHERE year(p.period_end) - m.birth_year BETWEEN {{ min_age }} AND {{ max_age }}
     AND e.months_enrolled >= 11 AND e.enrolled_at_end
 ),
 well_visit AS (

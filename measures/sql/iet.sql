@@ -1,5 +1,11 @@
--- Engagement of SUD treatment within 34 days of initiation, ages 13-17.
--- Adapted from NCQA HEDIS IET.
+{#- The six IET measures (initiation and engagement; total, 13-17 and 18+) in one query.
+    Parameters: component (initiation or engagement), min_age and, for a closed band, max_age. -#}
+{% if component not in ('initiation', 'engagement') %}
+{{ fail("component must be initiation or engagement, not %r" % component) }}
+{% endif %}
+{% set ages = '%s-%s' % (min_age, max_age) if max_age is defined else '%s or older' % min_age %}
+-- IET {{ component }}, members aged {{ ages }}: initiation of SUD treatment within 14 days,
+-- or engagement within 34 days of initiation (adapted from NCQA HEDIS IET).
 -- Units: new substance use disorder (SUD) episodes. An SUD event is a claim with an SUD
 -- diagnosis (any position) that is an ED visit, an inpatient stay (dated at discharge) or a
 -- treatment visit (outpatient, telehealth, mental-health or SUD service codes), or a
@@ -8,7 +14,7 @@
 -- day of an event (the index episode start date, IESD) when the member had no claim with an
 -- SUD diagnosis and no SUD medication in the 194 days before it (before the admission, for a
 -- stay). Intake period: IESD from 47 days before the 12-month window to 47 days before its end
--- (Nov 15 - Nov 14 for a calendar year). Members aged 13-17 on the IESD (age from birth
+-- (Nov 15 - Nov 14 for a calendar year). Members aged {{ ages }} on the IESD (age from birth
 -- year), enrolled in every month from 194 days before to 47 days after the IESD.
 -- Initiation: the IESD itself was an inpatient stay or a medication event, or a treatment
 -- event (treatment visit or stay with an SUD diagnosis, or SUD medication) 1 to 13 days after
@@ -97,7 +103,11 @@ initiation AS (  -- the first treatment event 1-13 days after the IESD
   LEFT JOIN treatment t
     ON t.person_id = e.person_id
    AND t.service_date BETWEEN e.episode_date + INTERVAL 1 DAY AND e.episode_date + INTERVAL 13 DAY
-  WHERE e.age BETWEEN 13 AND 17
+{% if max_age is defined %}
+  WHERE e.age BETWEEN {{ min_age }} AND {{ max_age }}
+{% else %}
+  WHERE e.age >= {{ min_age }}
+{% endif %}
   GROUP BY ALL
 ),
 initiated AS (
@@ -116,7 +126,11 @@ engagement AS (  -- treatment days 1-34 days after the initiation day
   GROUP BY ALL
 )
 SELECT period_id, person_id, episode_date AS attr_month,
+{% if component == 'engagement' %}
        CASE WHEN initiation_date IS NOT NULL AND engagement_days >= 2
+{% else %}
+       CASE WHEN initiation_date IS NOT NULL
+{% endif %}
             THEN 1 ELSE 0 END AS numerator,
        1 AS denominator
 FROM engagement

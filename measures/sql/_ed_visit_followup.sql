@@ -1,15 +1,12 @@
--- Follow-up within 7 days after an emergency department visit for mental illness
--- (adapted from NCQA HEDIS FUM). Units: ED visits (one per member per day) of members aged 6+
--- with a principal mental-illness diagnosis or any intentional self-harm diagnosis, on or
--- between the start of the 12-month window and 30 days before its end (Jan 1 - Dec 1).
--- Excluded: visits followed by an inpatient or residential admission on the ED day or within
--- 30 days after it, and visits of members not enrolled in every month from the ED day to 30
--- days after. Then, per member, only the first visit in any 31-day period counts: after a
--- counted visit the next one counted is the first eligible visit 31 or more days later.
--- Numerator: an outpatient, telehealth or mental-health visit with a principal mental-illness
--- diagnosis (or principal self-harm plus any mental-illness diagnosis) on the ED day or up to
--- 7 days after it.
-WITH RECURSIVE ed_line AS (
+{#- ED visits for a condition and whether each was followed up within `days` days (FUA, FUM).
+    Include right after `WITH RECURSIVE follow_up AS (...),`, a CTE of (person_id, visit_date)
+    rows that count as follow-up, with these set: principal_dx (value set of a qualifying
+    principal diagnosis), any_dx (value set of a qualifying diagnosis in any position), min_age
+    and days. -#}
+-- ED visits with a principal {{ principal_dx }} or any {{ any_dx }} diagnosis,
+-- members aged {{ min_age }}+; numerator: follow-up on the ED day or up to {{ days }} days
+-- after it.
+ed_line AS (
   SELECT claim_id, person_id, claim_start_date AS visit_date
   FROM medical_claim
   WHERE in_value_set(revenue_center_code, 'ed_visit')
@@ -18,8 +15,8 @@ WITH RECURSIVE ed_line AS (
 ),
 ed_dx AS (
   SELECT DISTINCT l.person_id, l.visit_date,
-         (d.position = 'diagnosis_code_1' AND in_value_set(d.code, 'mental_illness_dx'))
-           OR in_value_set(d.code, 'self_harm_dx') AS qualifies
+         (d.position = 'diagnosis_code_1' AND in_value_set(d.code, '{{ principal_dx }}'))
+           OR in_value_set(d.code, '{{ any_dx }}') AS qualifies
   FROM ed_line l
   JOIN claim_diagnosis d ON d.claim_id = l.claim_id
 ),
@@ -36,7 +33,7 @@ eligible AS (
   FROM ed_visit v
   JOIN periods p ON v.visit_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
   JOIN person m ON m.person_id = v.person_id
-  WHERE year(v.visit_date) - m.birth_year >= 6
+  WHERE year(v.visit_date) - m.birth_year >= {{ min_age }}
     AND enrolled_through(v.person_id, v.visit_date, v.visit_date + INTERVAL 30 DAY)
     AND NOT EXISTS (
       SELECT 1 FROM admission a
@@ -59,25 +56,12 @@ counted (period_id, person_id, visit_date) AS (  -- one visit per 31-day period,
   JOIN next_visit n
     ON n.period_id = c.period_id AND n.person_id = c.person_id AND n.visit_date = c.visit_date
   WHERE n.next_date IS NOT NULL
-),
-follow_up AS (
-  SELECT DISTINCT person_id, claim_start_date AS visit_date
-  FROM medical_claim
-  WHERE (in_value_set(hcpcs_code, 'outpatient_visit')
-         OR in_value_set(hcpcs_code, 'mental_health_visit')
-         OR in_value_set(revenue_center_code, 'outpatient_visit'))
-    AND (in_value_set(diagnosis_code_1, 'mental_illness_dx')
-         OR (in_value_set(diagnosis_code_1, 'self_harm_dx')
-             AND (in_value_set(diagnosis_code_2, 'mental_illness_dx')
-                  OR in_value_set(diagnosis_code_3, 'mental_illness_dx')
-                  OR in_value_set(diagnosis_code_4, 'mental_illness_dx')
-                  OR in_value_set(diagnosis_code_5, 'mental_illness_dx'))))
 )
 SELECT c.period_id, c.person_id, c.visit_date AS attr_month,
        CASE WHEN EXISTS (
          SELECT 1 FROM follow_up f
          WHERE f.person_id = c.person_id
-           AND f.visit_date BETWEEN c.visit_date AND c.visit_date + INTERVAL 7 DAY
+           AND f.visit_date BETWEEN c.visit_date AND c.visit_date + INTERVAL {{ days }} DAY
        ) THEN 1 ELSE 0 END AS numerator,
        1 AS denominator
 FROM counted c

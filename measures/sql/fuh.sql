@@ -1,11 +1,11 @@
--- Follow-up within 7 days after hospitalisation for mental illness (adapted from NCQA HEDIS FUH).
--- Units: acute inpatient discharges of members aged 6+ with a principal mental-illness
--- diagnosis, discharged from the start of the 12-month window up to 30 days before its end.
--- Excluded: members not enrolled from discharge through 30 days after it; discharges
--- followed by another inpatient stay within 30 days (readmission or
--- transfer), and discharges where the member died.
--- Numerator: an outpatient mental-health visit 1-7 days after discharge (the discharge day
--- itself does not count).
+{#- FUH, the 7- and 30-day rates. Parameter: days. -#}
+-- Follow-up within {{ days }} days after hospitalisation for mental illness (adapted from NCQA
+-- HEDIS FUH). Units: acute inpatient discharges of members aged 6+ with a principal
+-- mental-illness diagnosis, discharged from the start of the 12-month window up to 30 days
+-- before its end. Excluded: members not enrolled from discharge through 30 days after it;
+-- discharges followed by another inpatient stay within 30 days (readmission or transfer), and
+-- discharges where the member died. Numerator: an outpatient mental-health visit 1-{{ days }}
+-- days after discharge (the discharge day itself does not count).
 WITH mh_discharge AS (
   SELECT p.period_id, s.claim_id, s.person_id, s.discharge_date
   FROM inpatient_stay s
@@ -37,7 +37,8 @@ followed_up AS (
   FROM mh_discharge d
   JOIN mh_visit v
     ON v.person_id = d.person_id
-   AND v.visit_date BETWEEN d.discharge_date + INTERVAL 1 DAY AND d.discharge_date + INTERVAL 7 DAY
+   AND v.visit_date BETWEEN d.discharge_date + INTERVAL 1 DAY
+                        AND d.discharge_date + INTERVAL {{ days }} DAY
 )
 SELECT d.period_id, d.person_id, d.discharge_date AS attr_month,
        CASE WHEN f.claim_id IS NULL THEN 0 ELSE 1 END AS numerator,

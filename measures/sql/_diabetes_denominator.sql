@@ -1,0 +1,41 @@
+{#- Members with diabetes: the CTE eligible (period_id, person_id, window_start, period_end),
+    with those before it. Include right after `WITH`, with max_age and exclude_esrd (true or
+    false) set around it by `{% with max_age=75, exclude_esrd=false %}`; it ends with the CTE
+    eligible (write a comma on the next line to add more CTEs). Used by hba1c_testing, hba1c_poor_control, diabetes_eye_exam and
+    kidney_health_evaluation. -#}
+-- Members aged 18-{{ max_age }} at the end of the 12-month window, enrolled at least 11 of its 12
+-- months and in its last month, with diabetes: two professional claims or one institutional
+-- claim with a diabetes diagnosis in the window.
+{% if exclude_esrd %}
+-- Excluded: end-stage renal disease, dialysis or a kidney transplant (a diagnosis on any claim
+-- up to the end of the window).
+{% endif %}
+diabetes_claim AS (
+  SELECT DISTINCT person_id, claim_id, claim_type, claim_start_date
+  FROM claim_diagnosis
+  WHERE in_value_set(code, 'diabetes_dx')
+),
+diabetic AS (
+  SELECT p.period_id, d.person_id
+  FROM diabetes_claim d
+  JOIN periods p ON d.claim_start_date BETWEEN p.window_start AND p.period_end
+  GROUP BY ALL
+  HAVING count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'professional') >= 2
+      OR count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'institutional') >= 1
+),
+eligible AS (
+  SELECT d.period_id, d.person_id, p.window_start, p.period_end
+  FROM diabetic d
+  JOIN periods p USING (period_id)
+  JOIN person m ON m.person_id = d.person_id
+  JOIN period_enrollment e
+    ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
+  WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND {{ max_age }}
+    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+{% if exclude_esrd %}
+    AND NOT EXISTS (
+      SELECT 1 FROM claim_diagnosis x
+      WHERE x.person_id = d.person_id AND in_value_set(x.code, 'esrd_dx')
+        AND x.claim_start_date <= p.period_end)
+{% endif %}
+)

@@ -1,0 +1,28 @@
+{#- FUM, the 7- and 30-day rates. Parameter: days. -#}
+-- Follow-up within {{ days }} days after an emergency department visit for mental illness
+-- (adapted from NCQA HEDIS FUM). Units: ED visits (one per member per day) of members aged 6+
+-- with a principal mental-illness diagnosis or any intentional self-harm diagnosis, on or
+-- between the start of the 12-month window and 30 days before its end (Jan 1 - Dec 1).
+-- Excluded: visits followed by an inpatient or residential admission on the ED day or within
+-- 30 days after it, and visits of members not enrolled in every month from the ED day to 30
+-- days after. Then, per member, only the first visit in any 31-day period counts: after a
+-- counted visit the next one counted is the first eligible visit 31 or more days later.
+-- Numerator: an outpatient, telehealth or mental-health visit with a principal mental-illness
+-- diagnosis (or principal self-harm plus any mental-illness diagnosis) on the ED day or up to
+-- {{ days }} days after it.
+WITH RECURSIVE follow_up AS (  -- what counts as follow-up
+  SELECT DISTINCT person_id, claim_start_date AS visit_date
+  FROM medical_claim
+  WHERE (in_value_set(hcpcs_code, 'outpatient_visit')
+         OR in_value_set(hcpcs_code, 'mental_health_visit')
+         OR in_value_set(revenue_center_code, 'outpatient_visit'))
+    AND (in_value_set(diagnosis_code_1, 'mental_illness_dx')
+         OR (in_value_set(diagnosis_code_1, 'self_harm_dx')
+             AND (in_value_set(diagnosis_code_2, 'mental_illness_dx')
+                  OR in_value_set(diagnosis_code_3, 'mental_illness_dx')
+                  OR in_value_set(diagnosis_code_4, 'mental_illness_dx')
+                  OR in_value_set(diagnosis_code_5, 'mental_illness_dx'))))
+),
+{% with principal_dx='mental_illness_dx', any_dx='self_harm_dx', min_age=6 %}
+{% include "_ed_visit_followup.sql" %}
+{% endwith %}

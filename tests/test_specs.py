@@ -1,0 +1,215 @@
+"""Measure specs as SQL templates: parameters, a shared sql_file, fragments and their errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scorecard.build import measure_file_hashes
+from scorecard.specs import SpecError, load_spec, load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+MEASURES = ROOT / "measures"
+BASE = yaml.safe_load((MEASURES / "ed_visits.yml").read_text(encoding="utf-8"))
+
+FOLLOW_UP = """-- follow-up within {{ days }} days ({{ id }})
+SELECT period_id, person_id, period_end AS attr_month,
+       {{ days }} AS numerator, 1 AS denominator
+FROM periods
+"""
+WITH_FRAGMENT = """WITH
+{% with table='periods' %}
+{% include "_rows.sql" %}
+{% endwith %}
+,
+extra AS (SELECT 1 AS one)
+SELECT r.*, {{ days }} AS numerator, 1 AS denominator FROM rows r, extra
+"""
+ROWS = """{#- rows of `table`: a fragment -#}
+rows AS (
+  SELECT period_id, person_id, period_end AS attr_month FROM {{ table }}
+)
+"""
+
+
+def write(folder: Path, sql: dict[str, str], **specs: dict) -> Path:
+    """Write SQL files (by name inside sql/) and specs (id -> fields over ed_visits)."""
+    (folder / "sql").mkdir(parents=True, exist_ok=True)
+    for name, text in sql.items():
+        (folder / "sql" / name).write_text(text, encoding="utf-8")
+    for measure_id, fields in specs.items():
+        data = {**BASE, "id": measure_id, **fields}
+        (folder / f"{measure_id}.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    return folder
+
+
+def problems(folder: Path) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        load_specs(folder)
+    return caught.value.problems
+
+
+def test_parameters_render_into_the_sql(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"follow_up.sql": FOLLOW_UP},
+        fu_7d={"sql_file": "sql/follow_up.sql", "parameters": {"days": 7}},
+    )
+    spec, found = load_spec(tmp_path / "fu_7d.yml")
+    assert found == [] and spec is not None
+    assert spec.parameters == {"days": 7} and spec.sql_file == "sql/follow_up.sql"
+    assert spec.sql.startswith("-- follow-up within 7 days (fu_7d)\n")
+    assert "7 AS numerator" in spec.sql and "{{" not in spec.sql
+    assert "sql" not in spec.model_dump() and "parameters" in spec.model_dump()
+
+
+def test_specs_share_one_sql_file_with_their_own_parameters(tmp_path: Path) -> None:
+    shared = {"sql_file": "sql/follow_up.sql"}
+    write(
+        tmp_path,
+        {"follow_up.sql": FOLLOW_UP},
+        fu_7d={**shared, "parameters": {"days": 7}},
+        fu_30d={**shared, "parameters": {"days": 30}},
+    )
+    specs = {s.id: s for s in load_specs(tmp_path)}
+    assert "7 AS numerator" in specs["fu_7d"].sql and "30 AS numerator" in specs["fu_30d"].sql
+    assert specs["fu_7d"].sql.replace("7", "30").replace("fu_30d", "fu_7d") == specs[
+        "fu_30d"
+    ].sql.replace("fu_30d", "fu_7d")
+
+
+def test_fragments_are_included_and_hashed(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"uses_rows.sql": WITH_FRAGMENT, "_rows.sql": ROWS},
+        rows_7d={"sql_file": "sql/uses_rows.sql", "parameters": {"days": 7}},
+    )
+    (spec,) = load_specs(tmp_path)
+    assert spec.sql_includes == ("sql/_rows.sql",)
+    assert "FROM periods\n)\n,\nextra AS" in spec.sql and "{%" not in spec.sql
+    assert "-- rows" not in spec.sql  # a Jinja comment is not SQL
+    before = measure_file_hashes(tmp_path, [spec])
+    assert set(before) == {"rows_7d.yml", "sql/uses_rows.sql", "sql/_rows.sql"}
+    (tmp_path / "sql" / "_rows.sql").write_text(ROWS.replace("rows AS", "rows AS  -- x"))
+    (changed,) = load_specs(tmp_path)
+    after = measure_file_hashes(tmp_path, [changed])
+    assert after["sql/_rows.sql"] != before["sql/_rows.sql"]
+    assert {k: v for k, v in after.items() if k != "sql/_rows.sql"} == {
+        k: v for k, v in before.items() if k != "sql/_rows.sql"
+    }
+
+
+def test_missing_parameter_names_the_spec_file_and_field(tmp_path: Path) -> None:
+    write(tmp_path, {"follow_up.sql": FOLLOW_UP}, fu={"sql_file": "sql/follow_up.sql"})
+    (problem,) = problems(tmp_path)
+    assert problem.startswith(f"{tmp_path / 'fu.yml'}: parameters: sql/follow_up.sql line 1: ")
+    assert "'days' is undefined" in problem
+
+
+def test_missing_parameter_in_a_fragment_names_the_fragment(tmp_path: Path) -> None:
+    sql = WITH_FRAGMENT.replace("{% with table='periods' %}\n", "").replace("{% endwith %}\n", "")
+    write(
+        tmp_path,
+        {"uses_rows.sql": sql, "_rows.sql": ROWS},
+        rows={"sql_file": "sql/uses_rows.sql", "parameters": {"days": 7}},
+    )
+    (problem,) = problems(tmp_path)
+    assert re.match(
+        rf"{re.escape(str(tmp_path / 'rows.yml'))}: parameters: sql/_rows.sql line \d+: ", problem
+    )
+    assert "'table' is undefined" in problem
+
+
+@pytest.mark.parametrize(
+    ("include", "why"),
+    [
+        ("_missing.sql", "cannot include '_missing.sql'"),
+        ("follow_up.sql", "only fragments named _*.sql can be included"),
+        ("../secret.sql", "only fragments named _*.sql can be included"),
+    ],
+)
+def test_bad_include_names_the_file_and_sql_file(tmp_path: Path, include: str, why: str) -> None:
+    sql = f'WITH\n{{% include "{include}" %}}\nSELECT 1\n'
+    write(
+        tmp_path,
+        {"bad.sql": sql, "follow_up.sql": FOLLOW_UP},
+        bad={"sql_file": "sql/bad.sql"},
+    )
+    (problem,) = problems(tmp_path)
+    assert problem.startswith(f"{tmp_path / 'bad.yml'}: sql_file: sql/bad.sql line 2: ")
+    assert why in problem
+
+
+def test_template_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
+    write(tmp_path, {"bad.sql": "SELECT 1\n-- {% if %}\n"}, bad={"sql_file": "sql/bad.sql"})
+    (problem,) = problems(tmp_path)
+    assert problem.startswith(f"{tmp_path / 'bad.yml'}: sql_file: sql/bad.sql line 2: ")
+    assert "template syntax" in problem
+
+
+def test_unused_and_badly_named_parameters_are_problems(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"follow_up.sql": FOLLOW_UP},
+        typo={"sql_file": "sql/follow_up.sql", "parameters": {"days": 7, "dayz": 7}},
+        bad_value={"sql_file": "sql/follow_up.sql", "parameters": {"days": [7]}},
+        reserved={"sql_file": "sql/follow_up.sql", "parameters": {"days": 7, "id": "x"}},
+    )
+    found = problems(tmp_path)
+    assert f"{tmp_path / 'typo.yml'}: parameters.dayz: not used by sql/follow_up.sql" in found[2]
+    assert found[0].startswith(f"{tmp_path / 'bad_value.yml'}: parameters: ")
+    assert "['days'] need a text, number or true/false value" in found[0]
+    assert found[1].startswith(f"{tmp_path / 'reserved.yml'}: parameters: ") and "'id'" in found[1]
+    assert len(found) == 3
+
+
+def test_fail_stops_with_the_templates_message(tmp_path: Path) -> None:
+    sql = "{% if kind != 'a' %}{{ fail('kind must be a, not ' ~ kind) }}{% endif %}\nSELECT 1\n"
+    write(tmp_path, {"k.sql": sql}, k={"sql_file": "sql/k.sql", "parameters": {"kind": "b"}})
+    (problem,) = problems(tmp_path)
+    assert problem == f"{tmp_path / 'k.yml'}: parameters: sql/k.sql line 1: kind must be a, not b"
+
+
+def test_a_spec_without_parameters_gets_its_own_file_unchanged() -> None:
+    spec, found = load_spec(MEASURES / "ed_visits.yml")
+    assert found == [] and spec is not None and spec.parameters == {}
+    text = (MEASURES / "sql" / "ed_visits.sql").read_text(encoding="utf-8")
+    assert spec.sql_file == "sql/ed_visits.sql" and spec.sql == text and spec.sql_includes == ()
+
+
+def test_the_measure_families_share_their_sql() -> None:
+    specs = {s.id: s for s in load_specs(MEASURES)}
+    assert all("{{" not in s.sql and "{%" not in s.sql for s in specs.values())
+    families = {
+        "sql/iet.sql": 6,
+        "sql/fua.sql": 2,
+        "sql/fum.sql": 2,
+        "sql/fuh.sql": 2,
+        "sql/pmpm_category.sql": 5,
+        "sql/prevalence.sql": 5,
+        "sql/cp_milestone.sql": 4,
+        "sql/well_care_visits.sql": 2,
+    }
+    for sql_file, count in families.items():
+        assert sum(s.sql_file == sql_file for s in specs.values()) == count, sql_file
+    # the 7- and 30-day rates differ in the day count only
+    for family in ("fua", "fum", "fuh"):
+        short, long = specs[f"{family}_7d"].sql, specs[f"{family}_30d"].sql
+        assert short != long
+        assert re.sub(r"\b7\b", "30", short) == long
+    diabetes = (
+        "hba1c_testing",
+        "hba1c_poor_control",
+        "diabetes_eye_exam",
+        "kidney_health_evaluation",
+    )
+    assert all(specs[m].sql_includes == ("sql/_diabetes_denominator.sql",) for m in diabetes)
+    assert "esrd_dx" in specs["kidney_health_evaluation"].sql
+    assert "esrd_dx" not in specs["hba1c_testing"].sql
+    assert "BETWEEN 18 AND 85" in specs["kidney_health_evaluation"].sql
+    assert "e.age BETWEEN 13 AND 17" in specs["iet_engagement_13_17"].sql
+    assert "e.age >= 18" in specs["iet_initiation_18plus"].sql
+    assert "engagement_days >= 2" not in specs["iet_initiation"].sql
