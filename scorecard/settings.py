@@ -50,7 +50,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("force", False, "Rewrite the version if it is already published.", bool),
     Setting("threads", None, "DuckDB worker threads (default: all cores).", int),
-    Setting("memory_limit", None, "DuckDB memory limit, e.g. 8GB (default: DuckDB's).", str),
+    Setting(
+        "memory_limit",
+        None,
+        "DuckDB memory limit, e.g. 8GB (default: 6GB, or 60% of RAM if less).",
+        str,
+    ),
     Setting("engine", "duckdb", "Where the measures are computed: duckdb or spark."),
     Setting(
         "spark_master", "local[*]", "Spark master for --engine spark, e.g. yarn, spark://h:7077."
