@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import reduce
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlglot
+from sqlglot import exp
 
 from scorecard import engine
 from scorecard.compile import compile_measure, describe_sql, strip_sql
@@ -59,12 +61,15 @@ RUN_CONF: dict[str, str] = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 
-# For small data in local mode (tests, demo builds): code generation and adaptive re-planning
-# cost more than they save when every table has a few thousand rows.
+# For small data in local mode (tests), set when the session starts: adaptive re-planning and
+# the JVM's optimising compiler (C2) cost more than they save when every table has a few
+# thousand rows and the JVM lives for a few minutes. Whole-stage code generation stays on: the
+# final aggregation (19 grouping sets) takes twice as long without it, and the measures no less.
 SMALL_DATA_CONF: dict[str, str] = {
-    "spark.sql.codegen.wholeStage": "false",
     "spark.sql.adaptive.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m",
+    "spark.driver.memory": "2g",
 }
 
 # Measures run at the same time (independent queries; Spark schedules their tasks together).
@@ -214,6 +219,111 @@ def create_helpers(
             con.unregister("spark_copy")
 
 
+# CTEs of compile.py that are cheaper to recompute than to materialise (a few rows).
+STAGE_INLINE: frozenset[str] = frozenset({"periods"})
+
+
+def _with_key(node: exp.Expression) -> str:
+    return "with_" if "with_" in node.arg_types else "with"
+
+
+def _tables_named(trees: list[exp.Expression], name: str) -> list[exp.Table]:
+    return [
+        table
+        for tree in trees
+        for table in tree.find_all(exp.Table)
+        if not table.db and table.name.lower() == name
+    ]
+
+
+def _hoist_inner_ctes(tree: exp.Expression) -> None:
+    """Move the CTEs of the spec's own query (inside CTE measure_rows) up to the outer WITH."""
+    outer = tree.args.get(_with_key(tree))
+    if outer is None:
+        return
+    names = {c.alias_or_name.lower() for c in outer.expressions}
+    for position, cte in enumerate(outer.expressions):
+        inner = cte.this.args.get(_with_key(cte.this))
+        if inner is None or any(c.alias_or_name.lower() in names for c in inner.expressions):
+            continue
+        cte.this.set(_with_key(cte.this), None)
+        ctes = outer.expressions
+        outer.set("expressions", [*ctes[:position], *inner.expressions, *ctes[position:]])
+        if inner.args.get("recursive"):
+            outer.set("recursive", True)
+        return
+
+
+def _standalone(earlier: list[exp.CTE], cte: exp.CTE, recursive: bool) -> str:
+    """Return the query of `cte` with the earlier inline CTEs it reads, directly or not."""
+    needed = {t.name.lower() for t in cte.this.find_all(exp.Table) if not t.db}
+    deps: list[exp.CTE] = []
+    for other in reversed(earlier):
+        if other.alias_or_name.lower() in needed:
+            deps.insert(0, other.copy())
+            needed |= {t.name.lower() for t in other.this.find_all(exp.Table) if not t.db}
+    query = cte.this.copy()
+    if deps:
+        inner = query.args.get(_with_key(query))
+        query.set(
+            _with_key(query),
+            exp.With(
+                expressions=[*deps, *(inner.expressions if inner else [])],
+                recursive=recursive or bool(inner and inner.args.get("recursive")),
+            ),
+        )
+    return query.sql(dialect="duckdb")
+
+
+def _readers(tree: exp.Expression, outer: exp.With, cte: exp.CTE) -> list[exp.Table]:
+    """Return the tables that read `cte`: in the CTEs after it and in the main query."""
+    name = cte.alias_or_name.lower()
+    ctes = outer.expressions
+    later = _tables_named([c.this for c in ctes[ctes.index(cte) + 1 :]], name)
+    main = [t for t in _tables_named([tree], name) if t.find_ancestor(exp.With) is not outer]
+    return later + main
+
+
+def stage_shared_ctes(sql: str, prefix: str) -> tuple[list[tuple[str, str]], str]:
+    """Split a DuckDB query: each CTE read more than once becomes a (view, query) stage.
+
+    DuckDB computes such a CTE once; Spark inlines every reference and computes it again for
+    each. Materialising it first, as DuckDB does, keeps Spark's plans small and its work the
+    same as DuckDB's. Returns the stages in order and the rest of the query, which reads them
+    by view name (prefix__cte). CTEs with a column list, recursive ones and STAGE_INLINE stay.
+    """
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    _hoist_inner_ctes(tree)
+    outer = tree.args.get(_with_key(tree))
+    if outer is None:
+        return [], sql
+    stages: list[tuple[str, str]] = []
+    recursive = bool(outer.args.get("recursive"))
+    for cte in list(outer.expressions):
+        name = cte.alias_or_name.lower()
+        readers = _readers(tree, outer, cte)
+        if (
+            name in STAGE_INLINE
+            or cte.args["alias"].columns
+            or (recursive and _tables_named([cte.this], name))
+            or len(readers) < 2
+        ):
+            continue
+        view = f"{prefix}__{name}"
+        ctes = outer.expressions
+        stages.append((view, _standalone(ctes[: ctes.index(cte)], cte, recursive)))
+        for table in readers:
+            if not table.args.get("alias"):
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+            table.set("this", exp.to_identifier(view))
+        outer.set("expressions", [c for c in ctes if c is not cte])
+    if not stages:
+        return [], sql
+    if not outer.expressions:
+        tree.set(_with_key(tree), None)
+    return stages, tree.sql(dialect="duckdb")
+
+
 def output_columns(spark: SparkSession, translator: Translator, spec: MeasureSpec) -> list[str]:
     """Return the columns the spec's query returns (read from the SQL, else asked of Spark)."""
     try:
@@ -225,6 +335,27 @@ def output_columns(spark: SparkSession, translator: Translator, spec: MeasureSpe
     return spark.sql(translator.query(describe_sql(spec))).columns
 
 
+def run_measure(
+    spark: SparkSession, translator: Translator, spec: MeasureSpec, sql: str
+) -> DataFrame:
+    """Return the rows of one compiled measure, computed: its shared CTEs first, then the rest.
+
+    `translator` should be this measure's own (Translator.fork) when measures run in threads.
+    """
+    stages, rest = stage_shared_ctes(sql, f"m_{spec.id}")
+    views: list[str] = []
+    try:
+        for view, query in stages:
+            register(translator, view, materialise(spark.sql(translator.query(query))))
+            views.append(view)
+        return materialise(spark.sql(translator.query(rest)))
+    except Exception as exc:
+        raise SparkMeasureError(spec, exc) from exc
+    finally:
+        for view in views:  # their data is freed once nothing refers to it
+            spark.catalog.dropTempView(view)
+
+
 def run_measures(
     spark: SparkSession,
     translator: Translator,
@@ -234,12 +365,12 @@ def run_measures(
 ) -> dict[str, str]:
     """Create the view measure_rows from every runnable measure; return skipped id -> why.
 
-    Measures are translated one after the other, then run `parallel` at a time: they are
-    independent, and most are too small to keep a cluster (or two local cores) busy alone.
-    Each runs as its own query: a union of every measure's plan is too big for Spark's
-    analyser, and a measure that fails is named on its own.
+    Measures run `parallel` at a time: they are independent, and most are too small to keep
+    a cluster (or two local cores) busy alone. Each runs as its own queries (run_measure): a
+    union of every measure's plan is too big for Spark's analyser, and a measure that fails
+    is named on its own.
     """
-    queries: list[tuple[MeasureSpec, str]] = []
+    jobs: list[tuple[Translator, MeasureSpec, str]] = []
     skipped: dict[str, str] = {}
     for spec in specs:
         missing = engine.missing_tables(spec, tables)
@@ -247,20 +378,12 @@ def run_measures(
             skipped[spec.id] = f"needs table(s) not supplied: {', '.join(missing)}"
             continue
         try:
-            columns = output_columns(spark, translator, spec)
-            queries.append((spec, translator.query(compile_measure(spec, columns))))
+            sql = compile_measure(spec, output_columns(spark, translator, spec))
+            jobs.append((translator.fork(), spec, sql))
         except Exception as exc:
             raise SparkMeasureError(spec, exc) from exc
-
-    def compute(job: tuple[MeasureSpec, str]) -> DataFrame:
-        spec, sql = job
-        try:
-            return materialise(spark.sql(sql))
-        except Exception as exc:
-            raise SparkMeasureError(spec, exc) from exc
-
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        frames = list(pool.map(compute, queries))
+        frames = list(pool.map(lambda job: run_measure(spark, *job), jobs))
     rows = (
         reduce(lambda a, b: a.unionAll(b), frames)
         if frames
@@ -309,7 +432,13 @@ def run(
     spark = spark or session(master)
     for key, value in RUN_CONF.items():
         spark.conf.set(key, value)
-    translator = Translator(fold=lambda sql: [row[0] for row in con.execute(sql).fetchall()])
+    lock = threading.Lock()  # measures are translated in several threads; DuckDB is one
+
+    def fold(sql: str) -> list:
+        with lock:
+            return [row[0] for row in con.execute(sql).fetchall()]
+
+    translator = Translator(fold=fold)
     load_marts(spark, translator, Path(data_dir), tables)
     load_value_sets(spark, translator, con)
     create_helpers(spark, translator, start, end, target, con)

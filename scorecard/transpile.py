@@ -216,6 +216,13 @@ class Translator:
     fold: Callable[[str], list] | None = None
     folded: dict[str, list] = field(default_factory=dict)
 
+    def fork(self) -> Translator:
+        """Return a translator with these macros and folded lists and a copy of the schema.
+
+        For a thread of its own: tables it adds are not seen by the others.
+        """
+        return Translator(self.macros, dict(self.schema), self.fold, self.folded)
+
     def add_table(self, name: str, columns: dict[str, str]) -> None:
         """Record the columns and types of table or view `name`, for type-aware rewrites."""
         self.schema[name.lower()] = {c.lower(): t for c, t in columns.items()}

@@ -1,8 +1,9 @@
 """The same measures on Apache Spark (local mode): every result equal to DuckDB's.
 
-Runs the build's compute stage with engine=spark on the hand-checked fixture and on a
-1,500-member demo, and compares every row of the results table with the DuckDB run: units
-exactly, sums and values to 1e-9. One local SparkSession for the module (2 cores, 2 shuffle
+Runs `scorecard build --engine spark` on the hand-checked fixture and the build's compute
+stage on a 1,500-member demo, and compares every row of the results table with the DuckDB run:
+units exactly, sums and values to 1e-9; on the fixture the site's downloads must be
+byte-identical too. One local SparkSession for the module (2 cores, 2 shuffle
 partitions, small-data settings). pyspark and a Java runtime are required: without them these
 tests fail, they do not skip (pip install -e ".[test,spark]").
 """
@@ -14,12 +15,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from scorecard import build, engine, spark_engine
+from scorecard.cli import main
 from scorecard.settings import load_settings
 from scorecard.specs import load_specs
 
-pytestmark = pytest.mark.spark
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 BASIC = ROOT / "tests" / "fixtures" / "marts" / "basic"
@@ -93,10 +100,32 @@ def assert_same(duck: engine.EngineRun, spark: engine.EngineRun) -> None:
     pd.testing.assert_frame_equal(spark.care_gaps, duck.care_gaps, check_dtype=False)
 
 
-def test_fixture_every_measure_equals_duckdb(spark, specs) -> None:
-    duck, on_spark = both_engines(BASIC, specs)
-    assert on_spark.period_id == "2024Q4"
-    assert_same(duck, on_spark)
+def files_under(folder: Path) -> dict[str, bytes]:
+    """Return relative path -> bytes of every file under `folder`."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_cli_build_engine_spark_equals_duckdb(spark, tmp_path, monkeypatch) -> None:
+    """`scorecard build --engine spark` on the fixture: every result and download as DuckDB's."""
+    runs: dict[str, engine.EngineRun] = {}
+    compute = build.compute
+
+    def keep_run(settings, specs):  # build_site's compute stage, its run kept for comparison
+        runs[settings.engine] = compute(settings, specs)
+        return runs[settings.engine]
+
+    monkeypatch.setattr(build, "compute", keep_run)
+    for name in ("duckdb", "spark"):
+        out = tmp_path / name
+        args = ["build", "--data", str(BASIC), "--out", str(out), "--engine", name]
+        result = CliRunner().invoke(main, [*args, "--spark-master", "local[2]", "--quiet"])
+        assert result.exit_code == 0, result.output
+    assert runs["spark"].period_id == "2024Q4"
+    assert_same(runs["duckdb"], runs["spark"])
+    duck, on_spark = (files_under(tmp_path / n / "2024Q4" / "downloads") for n in runs)
+    assert "results.csv" in duck
+    assert sorted(on_spark) == sorted(duck)
+    assert [name for name in duck if on_spark[name] != duck[name]] == []
 
 
 def test_demo_every_measure_equals_duckdb(spark, specs, demo_marts) -> None:
@@ -109,3 +138,31 @@ def test_unknown_engine_is_a_build_error(specs) -> None:
     settings = load_settings(None, data=BASIC, engine="oracle")
     with pytest.raises(build.BuildError, match="use duckdb or spark"):
         build.compute(settings, specs)
+
+
+SHARED_CTES = """
+WITH periods AS (SELECT 'P1' AS period_id),
+measure_rows AS (
+  WITH base AS (SELECT t.x, p.period_id FROM t CROSS JOIN periods p),
+  odd AS (SELECT * FROM base WHERE x % 2 = 1),
+  once AS (SELECT x FROM t WHERE x > 3)
+  SELECT period_id, x FROM base
+  UNION ALL SELECT period_id, x FROM odd
+  UNION ALL SELECT b.period_id, x FROM base b JOIN once USING (x)
+)
+SELECT period_id, x FROM measure_rows ORDER BY ALL
+"""
+
+
+def test_shared_ctes_become_stages_with_the_same_rows() -> None:
+    """A CTE read twice (base) is computed first as a view; the rest reads it; same rows."""
+    import duckdb
+
+    stages, rest = spark_engine.stage_shared_ctes(SHARED_CTES, "m_demo")
+    assert [view for view, _ in stages] == ["m_demo__base"]
+    assert "periods" in stages[0][1].lower()  # the inline CTE it reads goes with it
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS x FROM range(6)")
+    for view, query in stages:
+        con.execute(f"CREATE VIEW {view} AS {query}")
+    assert con.execute(rest).fetchall() == con.execute(SHARED_CTES).fetchall()

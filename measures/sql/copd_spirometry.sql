@@ -25,15 +25,22 @@ copd_claim AS (  -- one row per claim with a COPD diagnosis; a stay is dated at 
   FROM copd_line
   GROUP BY claim_id
 ),
-index_day AS (  -- the first qualifying claim in the intake period; its service day anchors
-  SELECT p.period_id, c.person_id, p.period_end,
-         min(c.index_candidate) AS index_date,
-         arg_min(c.service_date, c.index_candidate) AS anchor_date
+first_day AS (  -- the index day: that of the first qualifying claim in the intake period
+  SELECT p.period_id, c.person_id, p.period_end, min(c.index_candidate) AS index_date
   FROM copd_claim c
   JOIN periods p
     ON c.index_candidate BETWEEN p.window_start - INTERVAL 6 MONTH
                              AND p.period_end - INTERVAL 6 MONTH
   WHERE c.counts
+  GROUP BY ALL
+),
+index_day AS (  -- its service day anchors: of the claims dated on the index day, the earliest
+  -- (a stay's admission when a visit falls on its discharge day; never an arbitrary pick)
+  SELECT f.period_id, f.person_id, f.period_end, f.index_date,
+         min(c.service_date) AS anchor_date
+  FROM first_day f
+  JOIN copd_claim c
+    ON c.person_id = f.person_id AND c.index_candidate = f.index_date AND c.counts
   GROUP BY ALL
 ),
 eligible AS (
