@@ -6,6 +6,7 @@ Everything is computed before any page is rendered; pages read only from the sco
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -15,7 +16,7 @@ import pandas as pd
 import yaml
 
 from scorecard import audience as audiences
-from scorecard import engine, ratings, stats
+from scorecard import engine, parallel, ratings, stats
 from scorecard.compile import describe_sql
 from scorecard.marts import MartError, find_mart_files, load_marts
 from scorecard.publish import (
@@ -190,15 +191,46 @@ def add_tiers(summary: pd.DataFrame, tiers: list[dict]) -> pd.DataFrame:
     return summary
 
 
-def score(results: pd.DataFrame, prior: pd.DataFrame | None, seed: int) -> Scored:
-    """Return results with intervals, suppression, stars and labels, and the summary tables."""
+def score(
+    results: pd.DataFrame, prior: pd.DataFrame | None, seed: int, period_id: str | None = None
+) -> Scored:
+    """Return results with intervals, suppression, stars and labels, and the summary tables.
+
+    Only `period_id`, the period published (by default the latest period of the results, as
+    the engine computes up to the period asked for), is rated: the pages show only its stars,
+    so rows of earlier periods (trend charts, downloads) carry none and cut_points has that
+    period only. Clustering every period was most of the time of scoring.
+    """
     results = stats.add_intervals(results)
     results = stats.suppress(results)
-    results, cut_points = ratings.rate_results(results, prior_cut_points=prior, seed=seed)
+    rated = latest_period(results) if period_id is None else period_id
+    results, cut_points = ratings.rate_results(
+        results, prior_cut_points=prior, seed=seed, periods=[rated], starmap=_clustering_map
+    )
     results = stats.peer_label(results)
     results = stats.trend_label(results)
     summary = ratings.summary_stars(results)
     return Scored(results, summary, stats.benchmarks(results), cut_points)
+
+
+# Clustering n scores takes time in proportion to n squared; below this sum of n squared over
+# the measures (about a second of clustering) the ratings are made in this process only.
+PARALLEL_CLUSTERING = 2_000_000
+
+
+def _clustering_map(function: Callable, jobs: list[tuple]) -> list:
+    """Return [function(*job) for job in jobs] (the clustering of star ratings), computed by
+    forked processes when there is much to cluster (scorecard.parallel)."""
+    work = sum(len(job[0]) ** 2 for job in jobs)
+    return parallel.starmap(function, jobs, parallel.workers(work >= PARALLEL_CLUSTERING))
+
+
+def latest_period(results: pd.DataFrame) -> str:
+    """Return the period of the results that ends last (the largest id without period_end)."""
+    if "period_end" in results.columns and results["period_end"].notna().any():
+        ends = pd.to_datetime(results["period_end"])
+        return str(results.loc[ends.idxmax(), "period_id"])
+    return str(results["period_id"].max())
 
 
 def file_sha256(path: Path) -> str:
@@ -267,7 +299,8 @@ def build_site(settings: Settings, progress) -> BuildReport:
         raise BuildError("cannot publish", problems)
     done()
     done = progress.step("Statistics and star ratings")
-    scored = score(run.results, prior_cut_points(settings.out, run.period_id), settings.seed)
+    prior = prior_cut_points(settings.out, run.period_id)
+    scored = score(run.results, prior, settings.seed, run.period_id)
     scored.summary = add_tiers(scored.summary, read_tiers(settings.measures))
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")

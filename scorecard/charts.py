@@ -111,10 +111,14 @@ def clean(values: Sequence[float | None], digits: int | None = None) -> list[Num
     """Return `values` as JSON-safe floats (rounded to `digits`), NaN and None as None (a gap)."""
     out: list[Number] = []
     for v in values:
-        if v is None or _isnan(v):
+        try:
+            number = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):  # None, pd.NA, text
+            out.append(None)
+            continue
+        if number != number:  # NaN
             out.append(None)
         else:
-            number = float(v)  # type: ignore[arg-type]
             out.append(round(number, digits) if digits is not None else number)
     return out
 

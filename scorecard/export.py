@@ -1,7 +1,8 @@
 """Downloads of a version: full results, one CSV per entity, and the CP summary for the state.
 
     downloads/results.csv, results.parquet   every public row the version shows (all periods
-                                             of stratum 'all', strata of the published period)
+                                             of stratum 'all', strata of the published period;
+                                             stars on the published period's rows only)
     downloads/measures.csv                   one row per measure: titles, unit, direction...
     downloads/<level>/<slug>.csv             one entity's rows of results.csv
     downloads/summary_stars.csv              overall and area stars of every entity for the
@@ -25,6 +26,7 @@ import itertools
 from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from scorecard import site as S
@@ -77,13 +79,14 @@ def round_counts(numbers: pd.Series) -> pd.Series:
 
 def number_text(numbers: pd.Series) -> pd.Series:
     """Return numbers as text: '148' for whole numbers, '10.43' otherwise, '' when missing."""
-    return numbers.map(lambda v: "" if pd.isna(v) else format(float(v), ".15g")).astype(object)
+    values = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    text = ["" if v != v else format(v, ".15g") for v in values.tolist()]  # v != v: NaN
+    return pd.Series(text, index=numbers.index, dtype=object)
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """Return frame as CSV in which every number is quoted ("148","7656") and text is quoted
-    only when it must be: with bare integers side by side, '148,7656' would read as other
-    numbers to anything scanning the text (the privacy tests do)."""
+def csv_cells(frame: pd.DataFrame) -> list[np.ndarray]:
+    """Return the CSV cells of each column of frame (object arrays of str), as csv_text writes
+    them. Each distinct value is formatted once: ids, labels and counts repeat a lot."""
     columns = []
     for name in frame.columns:
         series = frame[name]
@@ -92,19 +95,34 @@ def csv_text(frame: pd.DataFrame) -> str:
             or pd.api.types.is_numeric_dtype(series.dtype)
             and not (pd.api.types.is_bool_dtype(series.dtype))
         ):
-            text = number_text(pd.to_numeric(series, errors="coerce"))
-            columns.append(('"' + text + '"').where(text != "", ""))
+            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            bits = np.ascontiguousarray(values).view(np.int64)  # keeps -0.0 apart from 0.0
+            _, at, codes = np.unique(bits, return_index=True, return_inverse=True)
+            texts = number_text(pd.Series(values[at])).tolist()
+            cells = np.array([f'"{t}"' if t else "" for t in texts], dtype=object)
         else:
-            text = series.astype("string").fillna("").str.replace(r"[\r\n]+", " ", regex=True)
-            quoted = '"' + text.str.replace('"', '""', regex=False) + '"'
-            columns.append(quoted.where(text.str.contains(r'[",]', regex=True), text))
+            text = series.astype("string").fillna("")
+            codes, uniques = pd.factorize(text)
+            cleaned = pd.Series(uniques, dtype="string").str.replace(r"[\r\n]+", " ", regex=True)
+            quoted = '"' + cleaned.str.replace('"', '""', regex=False) + '"'
+            cells = quoted.where(cleaned.str.contains(r'[",]', regex=True), cleaned)
+            cells = np.asarray(cells.astype(object).tolist(), dtype=object)
+        columns.append(cells[codes])
+    return columns
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """Return frame as CSV in which every number is quoted ("148","7656") and text is quoted
+    only when it must be: with bare integers side by side, '148,7656' would read as other
+    numbers to anything scanning the text (the privacy tests do)."""
+    return _joined(list(frame.columns), csv_cells(frame))
+
+
+def _joined(header: list[str], columns: list[np.ndarray]) -> str:
     if not columns:
         return ""
-    header = ",".join(frame.columns)
-    if frame.empty:
-        return header + "\n"
-    body = columns[0].str.cat(columns[1:], sep=",")
-    return header + "\n" + "\n".join(body.tolist()) + "\n"
+    lines = [",".join(map(str, header)), *(",".join(row) for row in zip(*columns, strict=True))]
+    return "\n".join(lines) + "\n"
 
 
 def results_frame(model: S.SiteModel) -> pd.DataFrame:
@@ -148,10 +166,12 @@ def write_downloads(model: S.SiteModel, folder: Path) -> None:
     """Write results.csv/.parquet, measures.csv, the per-entity CSVs and the CP summary."""
     folder.mkdir(parents=True, exist_ok=True)
     frame = results_frame(model)
-    _csv(frame.drop(columns=["period_end"]), folder / "results.csv")
+    table = frame.drop(columns=["period_end"])
+    cells = csv_cells(table)  # results.csv and the entity CSVs share them
+    (folder / "results.csv").write_text(_joined(list(table.columns), cells), encoding="utf-8")
     frame.to_parquet(folder / "results.parquet", index=False)
     _csv(measures_frame(model), folder / "measures.csv")
-    write_entity_csvs(model, frame, folder.parent)
+    write_entity_csvs(model, frame, folder.parent, dict(zip(table.columns, cells, strict=True)))
     _csv(summary_stars_frame(model), folder / "summary_stars.csv")
     summary = cp_summary(model, frame)  # no rows when the version has no CP (a partner's)
     _csv(summary, folder / "cp_summary.csv")
@@ -162,12 +182,23 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     path.write_text(csv_text(frame), encoding="utf-8")
 
 
-def write_entity_csvs(model: S.SiteModel, frame: pd.DataFrame, docs_dir: Path) -> None:
-    """Write each entity's rows of the results to its CSV (one to_csv call in all)."""
+def write_entity_csvs(
+    model: S.SiteModel,
+    frame: pd.DataFrame,
+    docs_dir: Path,
+    cells: dict[str, np.ndarray] | None = None,
+) -> None:
+    """Write each entity's rows of the results to its CSV (one to_csv call in all); `cells`,
+    the csv_cells of frame by column (frame's rows in frame's order), saves making them again."""
     ordered = frame[frame["level"].isin(S.LEVELS)].sort_values(
         ["level", "entity_id"], kind="stable"
     )
-    text = csv_text(ordered.drop(columns=ENTITY_CONSTANT))
+    kept = [c for c in ordered.columns if c not in ENTITY_CONSTANT]
+    if cells is None or any(c not in cells for c in kept):
+        text = csv_text(ordered[kept])
+    else:
+        at = frame.index.get_indexer(ordered.index)  # rows of ordered within frame
+        text = _joined(kept, [cells[c][at] for c in kept])
     header, *lines = text.split("\n")[:-1]
     keys = zip(ordered["level"], ordered["entity_id"].astype(str), strict=True)
     for (level, entity_id), group in itertools.groupby(

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -339,15 +340,29 @@ def glossary_context(model: S.SiteModel, lang: str) -> dict[str, Any]:
 
 def plan_pages(model: S.SiteModel) -> Iterable[tuple[str, str, dict[str, Any]]]:
     """Yield (path, template, context) of every plain page, glossary and search-entry file."""
+    for path, template, make in page_plan(model):
+        yield path, template, make()
+
+
+def page_plan(model: S.SiteModel) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
+    """Return (path, template, function making the context) of every plain page, glossary and
+    search-entry file, in plan_pages order: contexts are made only when asked for."""
+    plan: list[tuple[str, str, Callable[[], dict[str, Any]]]] = []
     for lang in i18n.LANGS:
-        yield INDEX_PAGE[lang], "pages/plain_index.md.j2", index_context(model, lang)
-        yield GLOSSARY_PAGE[lang], "pages/glossary.md.j2", glossary_context(model, lang)
+        plan += [
+            (INDEX_PAGE[lang], "pages/plain_index.md.j2", partial(index_context, model, lang)),
+            (GLOSSARY_PAGE[lang], "pages/glossary.md.j2", partial(glossary_context, model, lang)),
+        ]
         for level in views.PLAIN_LEVELS:
             for entity in model.entities[level]:
-                context = plain_context(model, entity, lang)
-                yield views.plain_page(entity, lang), "pages/plain.md.j2", context
-    entries = Markup(views.search_entries(model))
-    yield views.SEARCH_ENTRIES, "pages/search_entries.json.j2", {"entries": entries}
+                make = partial(plain_context, model, entity, lang)
+                plan.append((views.plain_page(entity, lang), "pages/plain.md.j2", make))
+    plan.append((views.SEARCH_ENTRIES, "pages/search_entries.json.j2", partial(_entries, model)))
+    return plan
+
+
+def _entries(model: S.SiteModel) -> dict[str, Any]:
+    return {"entries": Markup(views.search_entries(model))}
 
 
 # ---------------------------------------------------------------- mkdocs configuration

@@ -12,7 +12,7 @@ least k stars; lower is better: a score <= t_k earns at least k stars; otherwise
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -205,10 +205,27 @@ def _find_prior(lookup: dict, measure: str, level: str, period: str) -> pd.Serie
     return lookup.get((measure, level, period), lookup.get((measure, level, None)))
 
 
+def _clustering_job(group: pd.DataFrame, eligible: pd.Series, seed: int) -> tuple | None:
+    """Return the arguments of the `cut_points` call _measure_cut_points makes for a group
+    (None when it makes none): the clustering, most of the time of rating."""
+    first = group.iloc[0]
+    if first["star_method"] == "fixed":
+        return None
+    scores = group.loc[eligible, "value"].to_numpy(float)
+    if scores.size < MIN_ENTITIES_RELATIVE:
+        return None
+    return (scores, first["direction"], int(first["decimals"]), seed)
+
+
 def _measure_cut_points(
-    group: pd.DataFrame, eligible: pd.Series, prior: pd.Series | None, seed: int
+    group: pd.DataFrame,
+    eligible: pd.Series,
+    prior: pd.Series | None,
+    seed: int,
+    clustered: CutPoints | None = None,
 ) -> tuple[CutPoints, str]:
-    """Return (cut points, method) for one measure x period x level group of entity rows."""
+    """Return (cut points, method) for one measure x period x level group of entity rows;
+    `clustered` is the result of its _clustering_job when already computed."""
     first = group.iloc[0]
     method = first["star_method"]
     direction = first["direction"]
@@ -221,7 +238,7 @@ def _measure_cut_points(
     scores = group.loc[eligible, "value"].to_numpy(float)
     if scores.size < MIN_ENTITIES_RELATIVE:
         return _NO_CUT_POINTS, "relative"
-    points = cut_points(scores, direction, decimals, seed=seed)
+    points = clustered if clustered is not None else cut_points(scores, direction, decimals, seed)
     if prior is not None:
         if "score_range" in prior.index and pd.notna(prior["score_range"]):
             score_range = float(prior["score_range"])
@@ -237,7 +254,11 @@ def _measure_cut_points(
 
 
 def rate_results(
-    results: pd.DataFrame, prior_cut_points: pd.DataFrame | None = None, seed: int = CMS_SEED
+    results: pd.DataFrame,
+    prior_cut_points: pd.DataFrame | None = None,
+    seed: int = CMS_SEED,
+    periods: Collection[str] | None = None,
+    starmap: Callable[[Callable, list[tuple]], list] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (results with an Int64 `stars` column, cut points per measure x period x level).
 
@@ -245,16 +266,21 @@ def rate_results(
     rated, and only if shown (not suppressed) with a denominator of at least min_denominator.
     Values are rounded to display precision before comparing with the cut points.
     `prior_cut_points` (measure_id, level, t2..t5, optional period_id and score_range) turns on
-    guardrails for relative measures.
+    guardrails for relative measures. `periods`, when given, limits the rating (and the cut
+    points) to those periods; rows of other periods get no stars. Clustering is most of the
+    time of a build, so the pipeline rates only the period it publishes (build.score).
+    `starmap(function, argument tuples)`, when given, makes the clustering calls (build.score
+    passes one that spreads them over processes); the result is the same.
     """
     df = results if "suppressed" in results.columns else stats.suppress(results)
     df = df.copy()
-    df["stars"] = pd.array([pd.NA] * len(df), dtype="Int64")
     ratable = (
         (df["level"] != "program")
         & (df["stratum"] == "all")
         & df["star_method"].isin(["fixed", "relative"])
     )
+    if periods is not None:
+        ratable &= df["period_id"].isin(list(periods))
     eligible_all = (
         ratable
         & ~df["suppressed"].astype(bool)
@@ -263,16 +289,25 @@ def rate_results(
     )
     lookup = _prior_lookup(prior_cut_points)
     rows = []
-    for (measure, period, level), group in df[ratable].groupby(
-        ["measure_id", "period_id", "level"], sort=True
-    ):
+    stars = np.zeros(len(df), dtype=np.int64)  # 0 stands for no stars until the end
+    rated = df[ratable]
+    rated_at = np.flatnonzero(ratable.to_numpy())  # positions of rated's rows in df
+    indices = rated.groupby(["measure_id", "period_id", "level"], sort=True).indices
+    groups = []
+    for key, at in sorted(indices.items()):
+        group = rated.iloc[at]
         eligible = eligible_all.loc[group.index]
+        groups.append((key, at, group, eligible, _clustering_job(group, eligible, seed)))
+    jobs = [job for *_, job in groups if job is not None]
+    done = iter((starmap or _serial)(cut_points, jobs))
+    for (measure, period, level), at, group, eligible, job in groups:
         prior = _find_prior(lookup, measure, level, period)
-        points, method = _measure_cut_points(group, eligible, prior, seed)
+        clustered = next(done) if job is not None else None
+        points, method = _measure_cut_points(group, eligible, prior, seed, clustered)
         first = group.iloc[0]
         shown = round_half_up(group.loc[eligible, "value"].to_numpy(float), int(first["decimals"]))
-        stars = stars_from_cut_points(np.atleast_1d(shown), points, first["direction"])
-        df.loc[group.index[eligible.to_numpy()], "stars"] = stars.to_numpy()
+        got = stars_from_cut_points(np.atleast_1d(shown), points, first["direction"])
+        stars[rated_at[at[eligible.to_numpy()]]] = got.fillna(0).to_numpy(np.int64)
         rows.append(
             {
                 "measure_id": measure,
@@ -283,8 +318,15 @@ def rate_results(
                 "n_entities": int(eligible.sum()),
             }
         )
+    column = pd.array(stars, dtype="Int64")
+    column[stars == 0] = pd.NA
+    df["stars"] = column
     columns = ["measure_id", "period_id", "level", *THRESHOLD_COLUMNS, "method", "n_entities"]
     return df, pd.DataFrame(rows, columns=columns)
+
+
+def _serial(function: Callable, items: list[tuple]) -> list:
+    return [function(*item) for item in items]
 
 
 def round_half_star(x: Any) -> Any:

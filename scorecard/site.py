@@ -13,6 +13,8 @@ and interval of every suppressed row and, defensively, every count from 1 to 10.
 from __future__ import annotations
 
 import copy
+import functools
+import gc
 import itertools
 import json
 import logging
@@ -21,19 +23,21 @@ import posixpath
 import re
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 import yaml
 from markupsafe import Markup
 
-from scorecard import charts, export, methodology, plain, views
+from scorecard import charts, export, methodology, parallel, plain, views
 from scorecard.engine import is_care_gap_measure
 from scorecard.specs import FAMILY_ORDER, MeasureSpec
 
@@ -272,10 +276,58 @@ def md_escape(value: object) -> Markup:
     return Markup(str(value).translate(_MD_ESCAPES))
 
 
+def table_rows(rows: Iterable[Iterable[object]], cell: str = "td", end: str = "") -> Markup:
+    """Return table rows as HTML, each cell escaped like any {{ value }} of a page: a Jinja
+    filter, many times faster than a loop in the template for the data tables of charts.
+    `cell` is the cell's tag with any attributes ('th scope="col"'), `end` ends each row."""
+    close = f"</{cell.split()[0]}>"
+    return Markup(
+        "".join(
+            "<tr>" + "".join(f"<{cell}>{_escaped(v)}{close}" for v in row) + "</tr>" + end
+            for row in rows
+        )
+    )
+
+
+def result_rows(
+    rows: Iterable[ResultRow], by_entity: bool = False, rated: bool = True, gaps: bool = False
+) -> Markup:
+    """Return the body rows of a results table (partials/macros.md.j2 results_table) as HTML,
+    each value escaped like any {{ value }} of a page: a Jinja filter, for speed."""
+    out = []
+    for row in rows:
+        if by_entity:
+            name = f'<a href="{html_href(row.entity_link)}">{_escaped(row.entity)}</a>'
+        else:
+            name = f'<a href="{html_href(row.link)}">{_escaped(row.title)}</a>'
+        result = _escaped(row.result)
+        if not row.shown:
+            result = f'<span class="sc-hidden">{result}</span>'
+        cells = [name, result, _escaped(row.interval), _escaped(row.counts)]
+        if gaps:
+            cells.append(_escaped(row.gaps))
+        if rated:
+            cells += [_escaped(row.stars if row.shown else ""), _escaped(row.peer)]
+        cells.append(_escaped(row.trend))
+        out.append("<tr>\n" + "".join(f"<td>{c}</td>\n" for c in cells) + "</tr>\n")
+    return Markup("".join(out))
+
+
+def _escaped(value: object) -> str:
+    """Return str(md_escape(value)) without making a Markup (a hot loop)."""
+    if isinstance(value, Markup):
+        return str(value)
+    return "" if value is None else str(value).translate(_MD_ESCAPES)
+
+
 def rel(from_page: str, to_path: str) -> Markup:
     """Return the relative link from one docs-relative page to another docs-relative path."""
-    start = posixpath.dirname(from_page) or "."
-    return Markup(posixpath.relpath(to_path, start))
+    return _relative(posixpath.dirname(str(from_page)) or ".", str(to_path))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _relative(start: str, to_path: str) -> Markup:
+    return Markup(posixpath.relpath(to_path, start))  # relpath is slow and pages share links
 
 
 # ---------------------------------------------------------------- public view (privacy)
@@ -353,7 +405,7 @@ class SiteModel:
     periods: list[str]
     period_end: str
     entities: dict[str, list[Entity]]
-    series: dict[tuple[str, str, str], dict[str, dict]]
+    series: dict[tuple[str, str, str], dict[str, dict]]  # (level, id, measure) -> period -> row
     strata: dict[str, list[dict]]
     stars: dict[tuple[str, str, str], float]
     benchmarks: dict[tuple[str, str], dict]
@@ -425,8 +477,9 @@ def _entities(public: pd.DataFrame, orgs: pd.DataFrame, period_id: str) -> dict[
     names = orgs["org_name"].astype(str).to_dict()
     found: dict[str, list[Entity]] = {level: [] for level in LEVELS}
     pairs = now[["level", "entity_id"]].drop_duplicates()
+    rows = dict(zip(orgs.index, orgs.to_dict("records"), strict=True))
     for level, entity_id in pairs.itertuples(index=False):
-        detail = _entity_detail(level, str(entity_id), orgs, names)
+        detail = _entity_detail(level, str(entity_id), rows, names)
         name = names.get(str(entity_id), str(entity_id))
         found[level].append(Entity(level, str(entity_id), name, slug(entity_id), detail))
     for level, items in found.items():
@@ -435,10 +488,10 @@ def _entities(public: pd.DataFrame, orgs: pd.DataFrame, period_id: str) -> dict[
     return found
 
 
-def _entity_detail(level: str, entity_id: str, orgs: pd.DataFrame, names: dict) -> str:
-    if entity_id not in orgs.index:
+def _entity_detail(level: str, entity_id: str, orgs: dict[str, dict], names: dict) -> str:
+    row = orgs.get(entity_id)
+    if row is None:
         return ""
-    row = orgs.loc[entity_id]
     if level == "cp" and not missing(row.get("cp_type")):
         return str(row["cp_type"])
     parent = row.get("parent_org_id")
@@ -453,10 +506,36 @@ def _check_unique_slugs(entities: list[Entity]) -> None:
             raise ValueError(f"ids {seen[key]!r} and {entity.entity_id!r} share a page name")
 
 
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Return the rows of a frame as dicts, like frame.to_dict("records") but several times
+    faster on large frames (the same values: Python scalars, None for pd.NA)."""
+    columns = [str(c) for c in frame.columns]
+    values = [_column_values(frame[c]) for c in frame.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _column_values(column: pd.Series) -> list:
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiub":
+        return column.tolist()
+    # ids, labels and dates repeat: box each distinct value once (Timestamps are slow to make)
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    boxed = [None if v is pd.NA else v for v in uniques.tolist()]
+    return [boxed[c] for c in codes.tolist()]
+
+
+# The columns of the records in SiteModel.series: the measure's own attributes (kind, unit,
+# decimals...) are on its spec, and 900,000 records of a large site are built one by one.
+SERIES_COLUMNS = (
+    *("measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"),
+    *("numerator", "denominator", "value", "lower", "upper", "suppressed", "suppression_reason"),
+    *("stars", "peer_label", "trend_label", "open_gaps"),
+)
+
+
 def _series(public: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, dict]]:
     series: dict[tuple[str, str, str], dict[str, dict]] = defaultdict(dict)
-    overall = public[public["stratum"] == "all"]
-    for record in overall.to_dict("records"):
+    overall = public.loc[public["stratum"] == "all", list(SERIES_COLUMNS)]
+    for record in records(overall):
         key = (record["level"], str(record["entity_id"]), record["measure_id"])
         series[key][str(record["period_id"])] = record
     return dict(series)
@@ -587,10 +666,12 @@ def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> C
     mine = model.series.get((level, entity_id, spec.id), {})
     program = model.series.get(("program", "ALL", spec.id)) if entity else None
     periods = [p for p in model.periods if p in mine or p in (program or {})]
-    labels = [period_label(p) for p in periods]
+    shared = _trend_shared(model, spec, level if entity else "", tuple(periods))
+    labels = shared["labels"]
     name = entity.name if entity else "Whole program"
-    values, program_values = _pick(mine, periods, "value"), _pick(program, periods, "value")
-    band, band_name = views.trend_band(model, spec, level, periods) if entity else (None, "")
+    values = _pick(mine, periods, "value")
+    program_values = shared["program_values"] if program is not None else None
+    band = shared["band"]
     figure = charts.trend_figure(
         labels,
         values,
@@ -601,18 +682,43 @@ def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> C
         lower=_pick(mine, periods, "lower"),
         upper=_pick(mine, periods, "upper"),
         band=band,
-        band_name=band_name,
+        band_name=shared["band_name"],
     )
-    columns = [_formatted(spec, v) for v in (values, program_values) if v is not None]
+    columns = [_formatted(spec, values)]  # type: ignore[arg-type]
+    columns += [shared["program_cells"]] if program is not None else []
     subject = name if entity else "the whole program"
     summary = charts.trend_summary(labels, columns[0], columns[1] if program else None, subject)
-    summary += views.band_sentence(spec, band, labels, level)
-    band_header, band_cells = views.band_columns(spec, band)
+    summary += shared["band_sentence"]
+    band_header, band_cells = shared["band_columns"]
     headers = ("Period", name, *(("Whole program",) if program else ()), *band_header)
     columns += [band_cells] if band_cells else []
     rows = [(label, *(c[i] or NOT_SHOWN for c in columns)) for i, label in enumerate(labels)]
     figure_json = Markup(charts.figure_json(figure))
     return Chart(Markup(f"trend-{spec.id}"), figure_json, _height(figure), summary, headers, rows)
+
+
+def _trend_shared(model: SiteModel, spec: MeasureSpec, level: str, periods: tuple) -> dict:
+    """Return what the trend charts of a measure share across the entities of a level (level
+    '' for the program's own chart): period labels, the program's line and the peers' band."""
+    cache = model.__dict__.setdefault("_sc_trend_shared", {})
+    key = (spec.id, level, periods)
+    if key not in cache:
+        labels = [period_label(p) for p in periods]
+        program = model.series.get(("program", "ALL", spec.id))
+        program_values = _pick(program, list(periods), "value")
+        band, band_name = (
+            views.trend_band(model, spec, level, list(periods)) if level else (None, "")
+        )
+        cache[key] = {
+            "labels": labels,
+            "program_values": program_values,
+            "program_cells": _formatted(spec, program_values) if program_values else [],
+            "band": band,
+            "band_name": band_name,
+            "band_sentence": views.band_sentence(spec, band, labels, level or "program"),
+            "band_columns": views.band_columns(spec, band),
+        }
+    return cache[key]
 
 
 def _pick(series: dict[str, dict] | None, periods: list[str], key: str) -> list | None:
@@ -655,6 +761,11 @@ def _height(figure: dict) -> int:
     return int(figure["layout"].get("height", 300))
 
 
+def _has_value(series: dict[str, dict] | None) -> bool:
+    """Return True when some period of a series has a value: its trend chart is shown."""
+    return any(not missing(r.get("value")) for r in (series or {}).values())
+
+
 def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list[dict]:
     level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
     sections = []
@@ -665,7 +776,8 @@ def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list
         if not records:
             continue
         rows = [result_row(model, r, page) for _, r in records]
-        trend = [(s.text("en").title, trend_chart(model, s, entity)) for s, _ in records]
+        drawn = [s for s, _ in records if _has_value(model.series.get((level, entity_id, s.id)))]
+        trend = [(s.text("en").title, trend_chart(model, s, entity)) for s in drawn]
         trend = [(title, chart) for title, chart in trend if chart.shown]
         rated = level != "program" and any(s.stars.method != "none" for s in specs)
         gaps = any(is_care_gap_measure(s) for s, _ in records)
@@ -885,40 +997,109 @@ def template_env(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     )
     env.filters["stars"] = stars_html
     env.filters["period"] = period_label
+    env.filters["html"] = html_href
+    env.filters["table_rows"] = table_rows
+    env.filters["result_rows"] = result_rows
     return env
+
+
+PageMaker = Callable[[], dict[str, Any]]  # makes a page's template context when called
 
 
 def plan_pages(model: SiteModel) -> Iterable[tuple[str, str, dict[str, Any]]]:
     """Yield (docs-relative path, template name, context) for every page of the site."""
-    yield "index.md", "pages/home.md.j2", home_context(model)
+    for path, template, make in page_plan(model):
+        yield path, template, make()
+
+
+def page_plan(model: SiteModel) -> list[tuple[str, str, PageMaker]]:
+    """Return (docs-relative path, template name, function making the context) for every page
+    of the site, in plan_pages order: no context is made until asked for."""
+    plan: list[tuple[str, str, PageMaker]] = [
+        ("index.md", "pages/home.md.j2", partial(home_context, model))
+    ]
     for level in LEVELS:
-        yield f"{level}/index.md", "pages/level.md.j2", level_context(model, level)
-        for entity in model.entities[level]:
-            yield entity.page, "pages/entity.md.j2", entity_context(model, entity)
-    yield "measures/index.md", "pages/catalogue.md.j2", catalogue_context(model)
-    for spec in model.specs.values():
-        yield f"measures/{spec.id}.md", "pages/measure.md.j2", measure_context(model, spec)
-    yield "methodology.md", "pages/methodology.md.j2", methodology_context(model)
-    yield "provenance.md", "pages/provenance.md.j2", provenance_context(model)
-    yield from plain.plan_pages(model)
+        index = partial(level_context, model, level)
+        plan.append((f"{level}/index.md", "pages/level.md.j2", index))
+        plan += [
+            (e.page, "pages/entity.md.j2", partial(entity_context, model, e))
+            for e in model.entities[level]
+        ]
+    plan.append(("measures/index.md", "pages/catalogue.md.j2", partial(catalogue_context, model)))
+    plan += [
+        (f"measures/{s.id}.md", "pages/measure.md.j2", partial(measure_context, model, s))
+        for s in model.specs.values()
+    ]
+    plan.append(("methodology.md", "pages/methodology.md.j2", partial(methodology_context, model)))
+    plan.append(("provenance.md", "pages/provenance.md.j2", partial(provenance_context, model)))
+    return plan + plain.page_plan(model)
+
+
+PARALLEL_PAGES = 400  # a site with fewer pages is rendered in one process
+_FORKED: tuple | None = None  # what the forked render processes read (set just before forking)
+# The pages the forked processes render: the many pages of entities and measures, which read
+# only the model's look-ups (no pandas); the others are rendered by the forking process.
+FORKED_TEMPLATES = frozenset({"pages/entity.md.j2", "pages/measure.md.j2", "pages/plain.md.j2"})
 
 
 def render_markdown(
     site: SiteInput, docs_dir: Path, templates_dir: Path = TEMPLATES_DIR
 ) -> list[str]:
-    """Write every page, download and static asset into docs_dir; return the page paths."""
+    """Write every page, download and static asset into docs_dir; return the page paths.
+
+    A large site's pages are rendered by forked processes (scorecard.parallel) while this one
+    writes the downloads; each file's bytes are the same whichever process writes it.
+    """
     model = gather(site)
     env = template_env(templates_dir)
     docs_dir = Path(docs_dir)
-    written = []
-    for path, template, context in plan_pages(model):
-        target = docs_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(env.get_template(template).render(context), encoding="utf-8")
-        written.append(path)
-    write_downloads(model, docs_dir / "downloads")
+    plan = page_plan(model)
+    for folder in sorted({(docs_dir / path).parent for path, _, _ in plan}):
+        folder.mkdir(parents=True, exist_ok=True)
+    workers = parallel.workers(len(plan) >= PARALLEL_PAGES)
+    if workers > 1:
+        _render_in_processes(model, env, plan, docs_dir, workers)
+    else:
+        _render_pages(env, plan, docs_dir)
+        write_downloads(model, docs_dir / "downloads")
     copy_static(templates_dir, docs_dir)
-    return written
+    return [path for path, _, _ in plan]
+
+
+def _render_pages(env: jinja2.Environment, plan: list, docs_dir: Path) -> None:
+    for path, template, make in plan:
+        text = env.get_template(template).render(make())
+        (docs_dir / path).write_text(text, encoding="utf-8")
+
+
+def _render_in_processes(
+    model: SiteModel, env: jinja2.Environment, plan: list, docs_dir: Path, workers: int
+) -> None:
+    """Render the pages of FORKED_TEMPLATES, every workers-th in each of `workers` forked
+    processes, while this process renders the others and writes the downloads; raise what a
+    process raised."""
+    global _FORKED
+    for template in sorted({template for _, template, _ in plan}):
+        env.get_template(template)  # compiled once, before the fork
+    views.prepare(model)  # the look-ups the pages build with pandas, before the fork too
+    shared = [job for job in plan if job[1] in FORKED_TEMPLATES]
+    _FORKED = (env, shared, docs_dir, workers)
+    gc.freeze()  # the collector of a worker then never walks (and so copies) the model
+    try:
+        with parallel.pool(workers) as pool:
+            done = pool.map_async(_render_share, range(workers), chunksize=1)
+            _render_pages(env, [job for job in plan if job[1] not in FORKED_TEMPLATES], docs_dir)
+            write_downloads(model, docs_dir / "downloads")
+            done.get()
+    finally:
+        gc.unfreeze()
+        _FORKED = None
+
+
+def _render_share(index: int) -> None:
+    """Render the index-th share of the pages (in a forked process)."""
+    env, plan, docs_dir, workers = _FORKED  # type: ignore[misc]
+    _render_pages(env, plan[index::workers], docs_dir)
 
 
 def download_frame(model: SiteModel) -> pd.DataFrame:
@@ -1023,35 +1204,103 @@ def write_config(
     return path
 
 
-# mkdocs hooks: figures are plain HTML, so they skip Markdown (whose HTML parsing of their data
-# tables was half of the Markdown time of a scorecard page). Without the hooks pages build the same.
-_FIGURE = re.compile(r'<figure class="sc-figure".*?</figure>', re.DOTALL)
+# mkdocs hooks: figures and tables are plain HTML, so they skip Markdown (whose HTML parsing of
+# their data tables was half of the Markdown time of a scorecard page, and whose inline
+# processing of table cells most of the rest). A block left out of search (marked
+# data-search-exclude, or on a page excluded from search) comes back only after the search
+# plugin has read the page, which then never parses it. Without the hooks pages build the same.
 _PLACEHOLDER = "<!--sc-figure-{}-->"
+_PLACEHOLDERS = re.compile(r"<!--sc-figure-(\d+)-->")
+_SEARCH_ATTRIBUTES = re.compile(r'\s?data-search-\w+="[^"]+"')  # as the search plugin strips
+_SEARCH_VALUE = re.compile(r'data-search-\w+="[^"]')  # a quick test for one
 HOOKS_MODULE = """\
-from scorecard.site import restore_figures as on_page_content  # noqa: F401
-from scorecard.site import stash_figures as on_page_markdown  # noqa: F401
+from scorecard.site import restore_blocks as on_page_content  # noqa: F401
+from scorecard.site import restore_late_blocks as on_post_page  # noqa: F401
+from scorecard.site import stash_blocks as on_page_markdown  # noqa: F401
 from scorecard.views import add_search_entries as on_post_build  # noqa: F401
 """
 
 
-def stash_figures(markdown: str, page: Any, **_: Any) -> str:
-    """Return the page's markdown with each figure swapped for a placeholder (kept on page)."""
-    figures: list[str] = []
-
-    def keep(match: re.Match) -> str:
-        figures.append(match[0])
-        return _PLACEHOLDER.format(len(figures) - 1)
-
-    markdown = _FIGURE.sub(keep, markdown)
-    page.sc_figures = figures
-    return markdown
+def html_href(link: str) -> Markup:
+    """Return a docs-relative link to a markdown page as the link to its built HTML page."""
+    path, hash_, anchor = str(link).partition("#")
+    if path.endswith(".md"):
+        path = path[:-3] + ".html"
+    return Markup(path + hash_ + anchor)
 
 
-def restore_figures(html: str, page: Any, **_: Any) -> str:
-    """Return the page's HTML with the placeholders replaced by the figures again."""
-    for index, figure in enumerate(getattr(page, "sc_figures", [])):
-        html = html.replace(_PLACEHOLDER.format(index), figure, 1)
-    return html
+def _searched(page: Any) -> bool:
+    meta = getattr(page, "meta", None) or {}
+    search = meta.get("search") or {}
+    return not (isinstance(search, dict) and search.get("exclude"))
+
+
+def stash_blocks(markdown: str, page: Any, **_: Any) -> str:
+    """Return the page's markdown with each figure and HTML table swapped for a placeholder
+    (the blocks are kept on the page, with whether the search index may read them)."""
+    blocks: list[tuple[str, bool]] = []
+    searched = _searched(page)
+    out = []
+    end = 0
+    for start, block_end, block in _blocks(markdown):
+        late = not searched or "data-search-exclude" in block[: block.find(">")]
+        if late and _SEARCH_VALUE.search(block):
+            block = _SEARCH_ATTRIBUTES.sub("", block)
+        blocks.append((block, late))
+        out += [markdown[end:start], _PLACEHOLDER.format(len(blocks) - 1)]
+        end = block_end
+    page.sc_figures = blocks
+    return "".join([*out, markdown[end:]])
+
+
+_BLOCK_ENDS = {'<figure class="sc-figure"': "</figure>", "<!--sc:html-->": "<!--/sc:html-->"}
+
+
+def _blocks(markdown: str) -> Iterable[tuple[int, int, str]]:
+    """Yield (start, end, block) of each `<figure class="sc-figure">` and of each block marked
+    <!--sc:html--> ... <!--/sc:html--> (the block inside the marks) in page markdown. str.find,
+    not a regular expression: it is many times faster on pages of 100 KB."""
+    position = 0
+    while True:
+        found = [(markdown.find(opening, position), opening) for opening in _BLOCK_ENDS]
+        found = [(at, opening) for at, opening in found if at >= 0]
+        if not found:
+            return
+        start, opening = min(found)
+        closing = _BLOCK_ENDS[opening]
+        stop = markdown.find(closing, start + len(opening))
+        if stop < 0:
+            return
+        end = stop + len(closing)
+        if opening == "<!--sc:html-->":
+            inner = start + len(opening)
+            inner += markdown.startswith("\n", inner)
+            yield start, end, markdown[inner:stop].removesuffix("\n")
+        else:
+            yield start, end, markdown[start:end]
+        position = end
+
+
+def restore_blocks(html: str, page: Any, **_: Any) -> str:
+    """Return the page's HTML with the searchable blocks back in place (on_page_content)."""
+    return _put_back(html, page, late=False)
+
+
+def restore_late_blocks(output: str, page: Any, **_: Any) -> str:
+    """Return the built page with the blocks left out of search back in place (on_post_page)."""
+    return _put_back(output, page, late=True)
+
+
+def _put_back(text: str, page: Any, late: bool) -> str:
+    stashed = getattr(page, "sc_figures", [])
+    blocks = {i: block for i, (block, is_late) in enumerate(stashed) if is_late is late}
+    if not blocks:
+        return text
+    parts = _PLACEHOLDERS.split(text)
+    for k in range(1, len(parts), 2):
+        index = int(parts[k])
+        parts[k] = blocks.get(index, _PLACEHOLDER.format(index))
+    return "".join(parts)
 
 
 def build_html(config_path: Path, strict: bool = True) -> Path:

@@ -190,7 +190,8 @@ def _groupings(df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarra
     def build(parts: pd.DataFrame, group_keys: list[str], totals: pd.DataFrame, on: list[str]):
         if parts.empty:
             return
-        codes, _ = pd.factorize(pd.MultiIndex.from_frame(parts[group_keys]))
+        # numbered in order of first appearance, as pd.factorize of the key tuples would be
+        codes = parts.groupby(group_keys, sort=False, dropna=False).ngroup().to_numpy()
         first = parts.groupby(codes, sort=True)[on].first()
         merged = first.merge(
             totals[[*on, "_pos"]].drop_duplicates(on), on=on, how="left", sort=False

@@ -147,17 +147,13 @@ def tidy_table(chart: S.Chart) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     '$57 per member per month' in each cell becomes '$57' under 'Name (per member per month)'."""
     headers, rows = list(chart.headers), [list(r) for r in chart.rows]
     for column in range(1, len(headers)):
-        cells = [r[column] for r in rows if column < len(r) and r[column] != S.NOT_SHOWN]
-        found = [_CELL.match(c) for c in cells]
-        units = {m[2] for m in found if m}
-        if not cells or len(units) != 1 or not all(found):
+        cells = [r for r in rows if column < len(r) and r[column] != S.NOT_SHOWN]
+        found = [_CELL.match(r[column]) for r in cells]
+        if not cells or not all(found) or len({m[2] for m in found}) != 1:  # type: ignore[index]
             continue
-        unit = units.pop()
-        headers[column] = f"{headers[column]} ({unit})"
-        for r in rows:
-            match = _CELL.match(r[column]) if column < len(r) else None
-            if match:
-                r[column] = match[1]
+        headers[column] = f"{headers[column]} ({found[0][2]})"  # type: ignore[index]
+        for r, match in zip(cells, found, strict=True):
+            r[column] = match[1]  # type: ignore[index]
     return tuple(headers), [tuple(r) for r in rows]
 
 
@@ -288,7 +284,21 @@ def member_profile(model: S.SiteModel, entity: S.Entity, lang: str = "en") -> di
     }
 
 
+def prepare(model: S.SiteModel) -> None:
+    """Build the look-ups that pages share (with pandas) now rather than at the first page."""
+    _bench_by_period(model)
+    spec = member_spec(model)
+    if spec is not None:
+        _members_by_entity(model, spec)
+    for entity in model.entities.get("cp", []):
+        assessment(model, entity)
+
+
 def _member_rows(model: S.SiteModel, entity: S.Entity, spec: MeasureSpec) -> list[dict]:
+    return _members_by_entity(model, spec).get((entity.level, entity.entity_id), [])
+
+
+def _members_by_entity(model: S.SiteModel, spec: MeasureSpec) -> dict[tuple[str, str], list]:
     def build() -> dict[tuple[str, str], list[dict]]:
         public = model.public
         rows = public[
@@ -301,11 +311,19 @@ def _member_rows(model: S.SiteModel, entity: S.Entity, spec: MeasureSpec) -> lis
             grouped.setdefault((record["level"], str(record["entity_id"])), []).append(record)
         return grouped
 
-    return _cached(model, "_sc_members", build).get((entity.level, entity.entity_id), [])
+    return _cached(model, "_sc_members", build)
 
 
 def assessment(model: S.SiteModel, entity: S.Entity) -> dict | None:
     """Return a CP's latest organisational assessment (focus areas, ratings, recommendations)."""
+    made = _cached(model, "_sc_assessments", dict)  # the scorecard and both plain pages show it
+    key = (entity.level, entity.entity_id)
+    if key not in made:
+        made[key] = _assessment(model, entity)
+    return made[key]
+
+
+def _assessment(model: S.SiteModel, entity: S.Entity) -> dict | None:
     frame = getattr(model.site, "cp_assessment", None)
     if entity.level != "cp" or frame is None or len(frame) == 0:
         return None

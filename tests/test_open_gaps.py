@@ -9,6 +9,7 @@ so its counts are large enough to be published, and reads them off a rendered pa
 from __future__ import annotations
 
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -103,19 +104,43 @@ def repeat_marts(source: Path, folder: Path, copies: int) -> Path:
     return folder
 
 
+class _Tables(HTMLParser):
+    """Collect the cell texts of every HTML table, row by row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
 def table_cells(markdown: str, header: str, row_start: str) -> str:
-    """Return the cell under `header` of the markdown table row whose first cell starts with
-    `row_start` (the first such row of the first table with that header)."""
-    lines = markdown.splitlines()
-    for i, line in enumerate(lines):
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("|") and header in cells:
-            index = cells.index(header)
-            for row in lines[i + 2 :]:
-                if not row.startswith("|"):
-                    break
-                values = [c.strip() for c in row.strip().strip("|").split("|")]
-                if values[0].lstrip("[").startswith(row_start):
+    """Return the cell under `header` of the results table row whose first cell starts with
+    `row_start` (the first such row of the first table with that header). Results tables are
+    HTML inside the markdown pages (scorecard/site.py: they skip Markdown)."""
+    parser = _Tables()
+    parser.feed(markdown)
+    for table in parser.tables:
+        if table and header in table[0]:
+            index = table[0].index(header)
+            for values in table[1:]:
+                if values and values[0].startswith(row_start):
                     return values[index]
     raise AssertionError(f"no row {row_start!r} under {header!r}")
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scorecard import ratings
+from scorecard import parallel, ratings
 
 HIGHER, LOWER = ratings.HIGHER, ratings.LOWER
 
@@ -211,6 +211,28 @@ def test_rate_results_relative_fixed_and_unrated():
         "n_entities",
     ]
     assert set(cuts["measure_id"]) == {"rel", "fix"}
+
+
+def test_rate_results_only_some_periods_and_in_forked_processes():
+    table = _rated_table()
+    second = table[table["measure_id"] == "rel"].assign(measure_id="rel2")
+    table = pd.concat([table, second.assign(value=second["value"] * 0.9)], ignore_index=True)
+    earlier = table.assign(period_id="2025Q3", value=table["value"] + 1)
+    both = pd.concat([earlier, table], ignore_index=True)
+    alone, alone_cuts = ratings.rate_results(table)
+    rated, cuts = ratings.rate_results(both, periods=["2025Q4"])
+    assert rated.loc[rated["period_id"] == "2025Q3", "stars"].isna().all()
+    now = rated[rated["period_id"] == "2025Q4"].reset_index(drop=True)
+    assert now["stars"].equals(alone["stars"]) and cuts.equals(alone_cuts)
+    calls = []
+
+    def forked(function, jobs):
+        calls.append(len(jobs))
+        return parallel.starmap(function, jobs, 2)
+
+    again, again_cuts = ratings.rate_results(both, periods=["2025Q4"], starmap=forked)
+    assert calls == [2]  # two relative measures at one level are clustered
+    assert again["stars"].equals(rated["stars"]) and again_cuts.equals(cuts)
 
 
 def test_rate_results_guardrails_and_too_few_entities():

@@ -20,7 +20,7 @@ from site_fixture import (
     serve_folder,
 )
 
-from scorecard import build, charts, site
+from scorecard import build, charts, parallel, site
 from scorecard.site import LEVELS
 
 
@@ -530,6 +530,24 @@ def test_rendered_markdown_is_deterministic(tmp_path: Path, sample) -> None:
     site.render_markdown(sample, tmp_path / "b")
     for page in first:
         assert (tmp_path / "a" / page).read_bytes() == (tmp_path / "b" / page).read_bytes()
+
+
+def test_pages_rendered_by_forked_processes_are_the_same(
+    tmp_path: Path, sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    first = site.render_markdown(sample, tmp_path / "a")
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    assert parallel.workers(large=False) == 2
+    assert site.render_markdown(sample, tmp_path / "b") == first
+    one, two = (
+        {p.relative_to(root): p for p in root.rglob("*") if p.is_file()}
+        for root in (tmp_path / "a", tmp_path / "b")
+    )
+    assert sorted(one) == sorted(two)
+    for name, path in one.items():
+        if name.suffix != ".xlsx":  # the workbook carries the time it was written
+            assert path.read_bytes() == two[name].read_bytes(), name
 
 
 # ------------------------------------------------------------------ in a real browser
