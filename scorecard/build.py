@@ -120,12 +120,23 @@ def compute(settings: Settings, specs: list[MeasureSpec]) -> engine.EngineRun:
 
 
 def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
-    """Return the cut points published with the newest version before `period_id`, if any."""
+    """Return the cut points published with the newest version before `period_id`, if any.
+
+    They are that version's own period's cut points, returned without a period_id so that the
+    guardrails apply them to the period being rated (the prior period's cut points cap how far
+    the new ones may move).
+    """
     earlier = [v for v in published_versions(out_root) if v < period_id]
     if not earlier:
         return None
     path = Path(out_root) / max(earlier) / "downloads" / "cut_points.csv"
-    return pd.read_csv(path) if path.exists() else None
+    if not path.exists():
+        return None
+    prior = pd.read_csv(path, dtype={"period_id": str})
+    if "period_id" in prior.columns and not prior.empty:
+        newest = prior["period_id"] == prior["period_id"].max()
+        prior = prior[newest].drop(columns="period_id").reset_index(drop=True)
+    return prior
 
 
 TIERS_FILE = "_tiers.yml"

@@ -350,3 +350,26 @@ def test_cut_points_table():
     assert out.iloc[1, 1:].tolist() == [70.0, 50.0, 30.0, 10.0]
     with pytest.raises(ValueError, match="score"):
         ratings.cut_points_table(df.drop(columns="score"))
+
+
+def test_guardrails_read_the_previous_editions_cut_points_for_the_new_period(tmp_path):
+    from scorecard import build
+
+    edition = tmp_path / "2025Q3"
+    (edition / "downloads").mkdir(parents=True)
+    (edition / "index.html").write_text("<html></html>")
+    pd.DataFrame(
+        [
+            {"measure_id": "rel", "period_id": "2025Q2", "level": "aco", "t2": 1, "t3": 2,
+             "t4": 3, "t5": 4, "method": "relative", "n_entities": 20},
+            {"measure_id": "rel", "period_id": "2025Q3", "level": "aco", "t2": 30, "t3": 50,
+             "t4": 62, "t5": 90, "method": "relative", "n_entities": 20},
+        ]
+    ).to_csv(edition / "downloads" / "cut_points.csv", index=False)
+    prior = build.prior_cut_points(tmp_path, "2025Q4")
+    assert prior is not None and list(prior["t2"]) == [30]
+    _, cuts = ratings.rate_results(_rated_table(), prior_cut_points=prior)
+    rel = cuts.set_index("measure_id").loc["rel"]
+    # the 2025Q3 cut points (not 2025Q2's) cap the new ones: 40, 50, 60, 80 -> 35, 50, 60, 85
+    assert (rel.t2, rel.t3, rel.t4, rel.t5) == (35.0, 50.0, 60.0, 85.0)
+    assert build.prior_cut_points(tmp_path, "2025Q3") is None
