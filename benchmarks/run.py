@@ -405,22 +405,29 @@ def _timed_site_stages(t: Timer) -> None:
         setattr(site, name, wrapped)
 
 
-def stage_site(p: dict, t: Timer) -> dict:
+def _publish_timed(t: Timer, p: dict, specs: list, run, scored, kind: str) -> tuple:
+    """Publish into a temporary folder, timing render, mkdocs and publish; return the report
+    and the page counts (the folder is removed)."""
     from scorecard import build
+
+    _timed_site_stages(t)
+    out = Path(tempfile.mkdtemp(prefix=f"scorecard-bench-{kind}-"))
+    try:
+        settings = _settings(out, p["marts"])
+        with t.step("publish"):
+            report = build.publish_audience(settings, specs, run, scored)
+        return report, _count_pages(report.version_dir)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def stage_site(p: dict, t: Timer) -> dict:
     from scorecard.specs import load_specs
 
     run = _load_run(p["run"])
     scored = _load_run(p["scored"])
     specs = load_specs(MEASURES)
-    _timed_site_stages(t)
-    out = Path(tempfile.mkdtemp(prefix="scorecard-bench-site-"))
-    try:
-        settings = _settings(out, p["marts"])
-        with t.step("publish"):
-            report = build.publish_audience(settings, specs, run, scored)
-        pages = _count_pages(report.version_dir)
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
+    report, pages = _publish_timed(t, p, specs, run, scored, "site")
     return {"entities": report.n_entities, "measures": report.n_measures, "pages": pages}
 
 
@@ -495,15 +502,7 @@ def stage_site3000(p: dict, t: Timer) -> dict:
     with t.step("score"):
         scored = build.score(run.results, None, 8675309, run.period_id)
         scored.summary = build.add_tiers(scored.summary, build.read_tiers(MEASURES))
-    _timed_site_stages(t)
-    out = Path(tempfile.mkdtemp(prefix="scorecard-bench-site3000-"))
-    try:
-        settings = _settings(out, p["marts"])
-        with t.step("publish"):
-            report = build.publish_audience(settings, specs, run, scored)
-        pages = _count_pages(report.version_dir)
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
+    report, pages = _publish_timed(t, p, specs, run, scored, "site3000")
     return {
         "practices": n_practices,
         "entities": report.n_entities,

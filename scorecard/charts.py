@@ -143,18 +143,7 @@ def _layout(height: int, x_title: str = "", y_title: str = "", **extra: object) 
 
 
 def _corner_label(text: str) -> dict:
-    return {
-        "name": "ytitle",
-        "text": text,
-        "xref": "paper",
-        "yref": "paper",
-        "x": 0,
-        "y": 1,
-        "xanchor": "left",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": 12},
-    }
+    return {"name": "ytitle", "text": text, **ROLES["annotation"]["ytitle"]}
 
 
 def _error_bars(

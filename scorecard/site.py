@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import functools
 import gc
-import itertools
 import json
 import logging
 import math
@@ -27,7 +26,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -1124,31 +1122,6 @@ def write_downloads(model: SiteModel, folder: Path) -> None:
     (folder / "manifest.json").write_text(manifest + "\n", encoding="utf-8")
     if model.site.cut_points is not None:
         model.site.cut_points.to_csv(folder / "cut_points.csv", index=False)
-
-
-def write_entity_csvs(model: SiteModel, frame: pd.DataFrame, docs_dir: Path) -> None:
-    """Write each entity's rows of the public results to its CSV (one to_csv call in all)."""
-    ordered = frame[frame["level"].isin(LEVELS)].sort_values(["level", "entity_id"], kind="stable")
-    text = _one_line_per_row(ordered).to_csv(index=False, lineterminator="\n")
-    header, *lines = text.split("\n")[:-1]
-    keys = zip(ordered["level"], ordered["entity_id"].astype(str), strict=True)
-    for (level, entity_id), group in itertools.groupby(
-        zip(keys, lines, strict=True), key=itemgetter(0)
-    ):
-        entity = model.entity(level, entity_id)
-        if entity is not None:
-            path = docs_dir / entity.csv
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(
-                "\n".join([header, *(line for _, line in group)]) + "\n", encoding="utf-8"
-            )
-
-
-def _one_line_per_row(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.select_dtypes(include=["object", "string"]).columns:
-        out[column] = out[column].astype("string").str.replace(r"[\r\n]+", " ", regex=True)
-    return out
 
 
 def copy_static(templates_dir: Path, docs_dir: Path) -> None:
