@@ -12,7 +12,11 @@ benchmarks/work/m<size>/marts (git-ignored), then runs each stage in its own Pyt
     scan       the floor: DuckDB reads every column the measures read, once, from the Parquet
                files (SELECT count(*), sum(hash(col)), ... per table)
     compute    what `scorecard build` computes: engine.run (load + check, helper views, every
-               measure, aggregation) + panel sizes + care-gap rows
+               measure, aggregation) + panel sizes + care-gap rows; every quarter is computed
+               into an empty results history (work/m<size>/history), which `quarter` reads
+    quarter    the newest quarter computed with that history holding the earlier quarters, as
+               `scorecard build --history DIR` publishes a new quarter; its results must equal
+               compute's
     engine3    engine.run with only ed_visits, readmission_30d and fuh_7d
     pandas3    the same three measures written in plain pandas (the peer baseline); its
                program-level numbers are checked against the engine's
@@ -72,6 +76,7 @@ ALL_STAGES = (
     "check",
     "scan",
     "compute",
+    "quarter",
     "engine3",
     "pandas3",
     "score",
@@ -214,9 +219,16 @@ def stage_check(p: dict, t: Timer) -> dict:
 
 
 def _connect(p: dict):
+    """Return a connection like the build's (engine.working_connection): its tables in a
+    DuckDB file in a temporary folder, deleted when the stage process ends."""
+    import atexit
+
     from scorecard import engine
 
-    return engine.connect(p.get("threads"), p.get("memory_limit"))
+    context = engine.working_connection(p.get("threads"), p.get("memory_limit"))
+    con = context.__enter__()
+    atexit.register(context.__exit__, None, None, None)
+    return con
 
 
 def measure_columns() -> dict[str, list[str]]:
@@ -307,8 +319,16 @@ def stage_compute(p: dict, t: Timer) -> dict:
         specs = [s for s in specs if s.id in p["only"]]
     _instrument_engine(t)
     con = _connect(p)
+    history = Path(p["history"]) if p.get("history") else None
+    if history is not None:  # an empty results history: every quarter computed, then stored
+        shutil.rmtree(history, ignore_errors=True)
     with t.step("engine_run"):
-        run = engine.run(Path(p["marts"]), VALUE_SETS, specs, None, con)
+        run = engine.run(Path(p["marts"]), VALUE_SETS, specs, None, con, history)
+    if history is not None:
+        from scorecard import history as results_history
+
+        with t.step("store_history"):
+            results_history.write_rows(history, run.computed_rows, run.definitions)
     with t.step("panels"):
         run.panels = engine.panel_sizes(con, run.period_id)
     if not p.get("only") and audiences.parse_audience("internal").person_level:
@@ -335,6 +355,46 @@ def stage_compute(p: dict, t: Timer) -> dict:
         "result_rows": len(run.results),
         "care_gap_rows": 0 if run.care_gaps is None else len(run.care_gaps),
         "program_values": _program_values(run.results),
+        "measure_seconds": {k: round(v, 3) for k, v in run.seconds.items()},
+    }
+
+
+def stage_quarter(p: dict, t: Timer) -> dict:
+    """The newest quarter computed with a results history holding the earlier ones (primed by
+    the compute stage on the same marts), as `scorecard build --history DIR` publishes a new
+    quarter; its results are compared with the compute stage's (every quarter computed)."""
+    import pickle
+
+    import pandas as pd
+
+    from scorecard import engine
+    from scorecard.specs import load_specs
+
+    specs = load_specs(MEASURES)
+    _instrument_engine(t)
+    con = _connect(p)
+    with t.step("engine_run"):
+        run = engine.run(Path(p["marts"]), VALUE_SETS, specs, None, con, Path(p["history"]))
+    with t.step("panels"):
+        run.panels = engine.panel_sizes(con, run.period_id)
+    with t.step("care_gaps"):
+        run.care_gaps = engine.care_gap_rows(con, specs, run.period_id)
+    steps = ("load_and_check", "helpers", "measures", "aggregate", "panels", "care_gaps")
+    t.steps["compute"] = {
+        k: round(sum(t.steps[s][k] for s in steps if s in t.steps), 3) for k in ("wall_s", "cpu_s")
+    }
+    with open(p["run"], "rb") as handle:
+        full = pickle.load(handle).results
+    try:
+        pd.testing.assert_frame_equal(run.results, full)
+        same = True
+    except AssertionError:
+        same = False
+    return {
+        **run.history_plan.summary(),
+        "period_id": run.period_id,
+        "result_rows": len(run.results),
+        "same_results_as_compute": same,
         "measure_seconds": {k: round(v, 3) for k, v in run.seconds.items()},
     }
 
@@ -392,10 +452,19 @@ def _count_pages(version_dir: Path) -> dict:
 
 
 def _timed_site_stages(t: Timer) -> None:
-    """Split publish into render (markdown) and mkdocs (HTML) timings."""
+    """Split publish into render (markdown pages), mkdocs (the English HTML, in this process)
+    and the wait for the downloads and the Spanish build made beside it (site.build_site;
+    with SCORECARD_WORKERS=1 they are made before it, step downloads_es, and mkdocs counts
+    both builds)."""
     from scorecard import site
 
-    for name, label in (("render_markdown", "render_markdown"), ("build_html", "mkdocs")):
+    steps = (
+        ("render_pages", "render_markdown"),
+        ("build_html", "mkdocs"),
+        ("finish_beside_mkdocs", "downloads_es_wait"),
+        ("_beside_mkdocs", "downloads_es"),  # timed only when made in this process
+    )
+    for name, label in steps:
         original = getattr(site, name)
 
         def wrapped(*args, __original=original, __label=label, **kwargs):
@@ -604,6 +673,7 @@ STAGES = {
     "check": stage_check,
     "scan": stage_scan,
     "compute": stage_compute,
+    "quarter": stage_quarter,
     "engine3": stage_compute,
     "pandas3": stage_pandas3,
     "score": stage_score,
@@ -726,9 +796,13 @@ def run_size(members: int, args, log) -> dict:
         params = dict(base)
         if name == "compute":
             params["save"] = str(run_file)
+            params["history"] = str(runs_dir / "history")
         if name == "engine3":
             params["only"] = list(PEER_MEASURES)
         report["stages"][name] = run_stage(name, params, log)
+    if "quarter" in stages and (runs_dir / "history").is_dir() and run_file.exists():
+        params = {**base, "history": str(runs_dir / "history"), "run": str(run_file)}
+        report["stages"]["quarter"] = run_stage("quarter", params, log)
     if "pandas3" in report["stages"] and (
         "engine3" in report["stages"] or "compute" in report["stages"]
     ):
@@ -858,6 +932,7 @@ def tables_markdown(results: dict) -> str:
             f"| {_f(_inner(c, 'compute', 'cpu_s'))} | {c.get('peak_rss_mb', 0):,} |"
         )
     lines += _slowest_measures(results)
+    lines += _quarter_table(results)
     lines += [
         "",
         "### Against the floor and the pandas peer",
@@ -927,7 +1002,7 @@ def tables_markdown(results: dict) -> str:
             "| step | wall s | CPU s |",
             "|---|---:|---:|",
         ]
-        for step in ("score", "render_markdown", "mkdocs", "publish"):
+        for step in ("score", "render_markdown", "mkdocs", "downloads_es_wait", "publish"):
             lines.append(
                 f"| {step} | {_f(_inner(s3, step, 'wall_s'))} | {_f(_inner(s3, step, 'cpu_s'))} |"
             )
@@ -967,6 +1042,41 @@ def tables_markdown(results: dict) -> str:
                     f"| {'yes' if row['unchanged'] else 'NO'} |"
                 )
     return "\n".join(lines)
+
+
+def _quarter_table(results: dict) -> list[str]:
+    """Return the table of the quarter stage: the newest quarter with a results history."""
+    sizes = [s for s in _ordered_sizes(results) if s["stages"].get("quarter")]
+    if not sizes:
+        return []
+    lines = [
+        "",
+        "### Publishing a new quarter with a results history",
+        "",
+        "`compute` computes all 8 quarters into an empty results history; `quarter` then computes "
+        "the newest quarter with the earlier ones read from the history (`scorecard build --history "
+        "DIR`), and its results table is compared with compute's.",
+        "",
+        "| members | all quarters wall / CPU | newest quarter wall / CPU | peak MB "
+        "| (measure, quarter) computed / read back | all / newest (CPU) "
+        "| newest / floor (wall, CPU) | same results |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for size in sizes:
+        st = size["stages"]
+        c, q, f = st.get("compute"), st["quarter"], st.get("scan")
+        cw, cc = _inner(c, "compute", "wall_s"), _inner(c, "compute", "cpu_s")
+        qw, qc = _inner(q, "compute", "wall_s"), _inner(q, "compute", "cpu_s")
+        fw, fc = _inner(f, "scan", "wall_s"), _inner(f, "scan", "cpu_s")
+        speedup = f"{cc / qc:.1f}x" if cc and qc else "-"
+        floor = f"{qw / fw:.0f}x, {qc / fc:.0f}x" if fw and fc and qw and qc else "-"
+        lines.append(
+            f"| {size['label']} | {_f(cw)} / {_f(cc)} | {_f(qw)} / {_f(qc)} "
+            f"| {q.get('peak_rss_mb', 0):,} | {q.get('computed', 0):,} / "
+            f"{q.get('read_from_history', 0):,} | {speedup} | {floor} "
+            f"| {'yes' if q.get('same_results_as_compute') else 'NO'} |"
+        )
+    return lines
 
 
 def _slowest_measures(results: dict, top: int = 10) -> list[str]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -17,6 +19,7 @@ import yaml
 
 from scorecard import audience as audiences
 from scorecard import engine, parallel, ratings, stats
+from scorecard import history as results_history
 from scorecard.compile import describe_sql
 from scorecard.marts import MartError, find_mart_files, load_marts
 from scorecard.publish import (
@@ -94,29 +97,55 @@ def read_specs(settings: Settings) -> list[MeasureSpec]:
 
 def compute(settings: Settings, specs: list[MeasureSpec]) -> engine.EngineRun:
     """Return the engine run over the marts, or raise BuildError listing every mart problem."""
-    con = engine.connect(settings.threads, settings.memory_limit)
-    try:
-        if settings.engine == "spark":  # marts validated in DuckDB, measures run in Spark
-            from scorecard import spark_engine
-
-            run = spark_engine.run(
-                settings.data,
-                settings.value_sets,
-                specs,
-                settings.period,
-                master=settings.spark_master,
-                con=con,
-            )
-        elif settings.engine == "duckdb":
-            run = engine.run(settings.data, settings.value_sets, specs, settings.period, con)
-        else:
-            raise BuildError("bad setting", [f"engine: '{settings.engine}': use duckdb or spark"])
-    except MartError as exc:
-        raise BuildError("the marts have problems", exc.problems) from exc
-    run.panels = engine.panel_sizes(con, run.period_id)
-    if audiences.parse_audience(settings.audience).person_level:
-        run.care_gaps = engine.care_gap_rows(con, specs, run.period_id)
+    check_history(settings)
+    with engine.working_connection(settings.threads, settings.memory_limit) as con:
+        try:
+            run = _run_engine(settings, specs, con)
+        except MartError as exc:
+            raise BuildError("the marts have problems", exc.problems) from exc
+        run.panels = engine.panel_sizes(con, run.period_id)
+        if audiences.parse_audience(settings.audience).person_level:
+            run.care_gaps = engine.care_gap_rows(con, specs, run.period_id)
     return run
+
+
+def _run_engine(
+    settings: Settings, specs: list[MeasureSpec], con: duckdb.DuckDBPyConnection
+) -> engine.EngineRun:
+    if settings.engine == "spark":  # marts validated in DuckDB, measures run in Spark
+        from scorecard import spark_engine
+
+        return spark_engine.run(
+            settings.data,
+            settings.value_sets,
+            specs,
+            settings.period,
+            master=settings.spark_master,
+            con=con,
+        )
+    if settings.engine == "duckdb":
+        return engine.run(
+            settings.data, settings.value_sets, specs, settings.period, con, settings.history
+        )
+    raise BuildError("bad setting", [f"engine: '{settings.engine}': use duckdb or spark"])
+
+
+def check_history(settings: Settings) -> None:
+    """Raise BuildError if the results history cannot be used with these settings."""
+    if settings.history is None:
+        return
+    if settings.engine != "duckdb":
+        raise BuildError("bad setting", ["history: works with --engine duckdb only"])
+    try:
+        results_history.check_location(settings.history, settings.out)
+    except results_history.HistoryError as exc:
+        raise BuildError("bad setting", [str(exc)]) from exc
+
+
+def store_history(settings: Settings, run: engine.EngineRun) -> None:
+    """Add the results computed by this build to the results history, if there is one."""
+    if settings.history is not None and run.computed_rows is not None:
+        results_history.write_rows(settings.history, run.computed_rows, run.definitions)
 
 
 def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
@@ -215,13 +244,29 @@ def score(
     results = stats.add_intervals(results)
     results = stats.suppress(results)
     rated = latest_period(results) if period_id is None else period_id
+    unrated: dict[str, Any] = {}  # the labels and benchmarks, which do not depend on stars
+    meanwhile = partial(_unrated_parts, results, unrated)  # made while the clustering runs
     results, cut_points = ratings.rate_results(
-        results, prior_cut_points=prior, seed=seed, periods=[rated], starmap=_clustering_map
+        results,
+        prior_cut_points=prior,
+        seed=seed,
+        periods=[rated],
+        starmap=partial(_clustering_map, meanwhile=meanwhile),
     )
-    results = stats.peer_label(results)
-    results = stats.trend_label(results)
+    if not unrated:
+        meanwhile()
+    results["peer_label"] = unrated["peer_label"]  # results: rate_results' copy, same rows
+    results["trend_label"] = unrated["trend_label"]
     summary = ratings.summary_stars(results)
-    return Scored(results, summary, stats.benchmarks(results), cut_points)
+    return Scored(results, summary, unrated["benchmarks"], cut_points)
+
+
+def _unrated_parts(results: pd.DataFrame, out: dict[str, Any]) -> None:
+    """Put into `out` the peer and trend labels of the rows of results (arrays in their order)
+    and the benchmarks: what stats makes of results without their stars."""
+    out["peer_label"] = stats.peer_label(results)["peer_label"].to_numpy()
+    out["trend_label"] = stats.trend_label(results)["trend_label"].to_numpy()
+    out["benchmarks"] = stats.benchmarks(results)
 
 
 # Clustering n scores takes time in proportion to n squared; below this sum of n squared over
@@ -229,11 +274,15 @@ def score(
 PARALLEL_CLUSTERING = 2_000_000
 
 
-def _clustering_map(function: Callable, jobs: list[tuple]) -> list:
+def _clustering_map(
+    function: Callable, jobs: list[tuple], meanwhile: Callable[[], Any] | None = None
+) -> list:
     """Return [function(*job) for job in jobs] (the clustering of star ratings), computed by
-    forked processes when there is much to cluster (scorecard.parallel)."""
+    forked processes when there is much to cluster (scorecard.parallel), while this process
+    calls meanwhile()."""
     work = sum(len(job[0]) ** 2 for job in jobs)
-    return parallel.starmap(function, jobs, parallel.workers(work >= PARALLEL_CLUSTERING))
+    n = parallel.workers(work >= PARALLEL_CLUSTERING)
+    return parallel.starmap(function, jobs, n, meanwhile=meanwhile)
 
 
 def latest_period(results: pd.DataFrame) -> str:
@@ -269,8 +318,18 @@ def manifest(settings: Settings, specs: list[MeasureSpec], run: engine.EngineRun
         "measure_files": measure_file_hashes(settings.measures, specs),
         "libraries": {name: version(name) for name in LIBRARIES},
         "skipped_measures": dict(sorted(run.skipped.items())),
+        **history_provenance(run),
         "star_seed": settings.seed,
     }
+
+
+def history_provenance(run: engine.EngineRun) -> dict:
+    """Return {"results_history": what was computed and which earlier quarters were read
+    back from the results history}, or nothing when the build had no history."""
+    if run.history_plan is None:
+        return {}
+    read_back = sorted({p for periods in run.history_plan.reuse.values() for p in periods})
+    return {"results_history": {**run.history_plan.summary(), "periods_read_back": read_back}}
 
 
 LIBRARIES = ("duckdb", "pandas", "pyarrow", "mkdocs", "mkdocs-material", "plotly")
@@ -316,6 +375,7 @@ def build_site(settings: Settings, progress) -> BuildReport:
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")
     report = publish_audience(settings, specs, run, scored)
+    store_history(settings, run)
     done()
     return report
 

@@ -111,6 +111,9 @@ def clean(values: Sequence[float | None], digits: int | None = None) -> list[Num
     """Return `values` as JSON-safe floats (rounded to `digits`), NaN and None as None (a gap)."""
     out: list[Number] = []
     for v in values:
+        if v is None:  # a gap (the common case: faster than the exception below)
+            out.append(None)
+            continue
         try:
             number = float(v)  # type: ignore[arg-type]
         except (TypeError, ValueError):  # None, pd.NA, text
@@ -238,34 +241,68 @@ def trend_figure(
     band: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
     band_name: str = "Middle half of peers",
     program_name: str = "Whole program",
+    shared: dict | None = None,
 ) -> dict:
     """Return a line chart of one measure over periods: the entity, the program and, if given,
     the peers' interquartile band (p25 to p75) as a shaded area behind the lines (data[0] is
-    always the entity, data[1] the program when given)."""
+    always the entity, data[1] the program when given).
+
+    `shared`, a dict the caller keeps across the charts of a measure for many entities, keeps
+    the program's line, the band and the layout, made again only when their inputs change.
+    """
     digits = int(decimals) + 1
-    x = list(periods)
     y = clean(entity, digits)
-    traces = [_line(entity_name, x, y, ENTITY_COLOUR, "solid", "circle", "entity")]
+    trace = _line(entity_name, list(periods), y, ENTITY_COLOUR, "solid", "circle", "entity")
     if lower is not None and upper is not None:
         bars = _error_bars(y, clean(lower, digits), clean(upper, digits), digits)
         if bars:
-            traces[0]["error_y"] = {**bars, "color": ENTITY_COLOUR}
-    if program is not None:
-        traces.append(
-            _line(
-                program_name, x, clean(program, digits), PROGRAM_COLOUR, "dash", "square", "program"
-            )
+            trace["error_y"] = {**bars, "color": ENTITY_COLOUR}
+    hover = f"%{{y:,.{decimals}f}} {unit}<extra>%{{fullData.name}}</extra>"
+    trace["hovertemplate"] = hover
+    key = (
+        tuple(periods),
+        program and tuple(program),
+        unit,
+        decimals,
+        band and tuple(map(tuple, band)),
+    )
+    key += (band_name, program_name)
+    if shared is not None and shared.get("key") == key:
+        rest, layout = shared["rest"], shared["layout"]
+    else:
+        rest, layout = _trend_rest(
+            periods, program, unit, digits, hover, band, band_name, program_name
         )
-    for trace in traces:
-        trace["hovertemplate"] = f"%{{y:,.{decimals}f}} {unit}<extra>%{{fullData.name}}</extra>"
+        if shared is not None:
+            shared.update(key=key, rest=rest, layout=layout)
+    return {"data": [trace, *rest], "layout": layout}
+
+
+def _trend_rest(
+    periods: Sequence[str],
+    program: Sequence[float | None] | None,
+    unit: str,
+    digits: int,
+    hover: str,
+    band: tuple[Sequence[float | None], Sequence[float | None]] | None,
+    band_name: str,
+    program_name: str,
+) -> tuple[list[dict], dict]:
+    """Return the traces of a trend chart after the entity's (program, band swatch) and its
+    layout: what the charts of a measure across entities share."""
+    rest = []
+    if program is not None:
+        x, y = list(periods), clean(program, digits)
+        rest.append(_line(program_name, x, y, PROGRAM_COLOUR, "dash", "square", "program"))
+        rest[0]["hovertemplate"] = hover
     layout = _layout(260, "", unit)
     layout["xaxis"]["type"] = "category"  # charts.js writes quarters as 'Q1' over '2025'
     if band is not None:
         shapes = _band_shapes(clean(band[0], digits), clean(band[1], digits))
         if shapes:
             layout["shapes"] = shapes
-            traces.append(_legend_swatch(band_name))
-    return {"data": traces, "layout": layout}
+            rest.append(_legend_swatch(band_name))
+    return rest, layout
 
 
 def ranked_figure(
@@ -531,8 +568,28 @@ def compact(figure: dict) -> dict:
     return {**figure, "data": data, "layout": layout}
 
 
-def figure_json(figure: dict) -> str:
-    """Return the figure as compact JSON that is safe inside an HTML <script> element."""
-    figure = compact(figure)
-    text = json.dumps(figure, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+def figure_json(figure: dict, shared: dict | None = None) -> str:
+    """Return the figure as compact JSON that is safe inside an HTML <script> element.
+
+    `shared`, a dict the caller keeps for figures that differ only by their first trace (the
+    trend charts of a measure across the entities of a level), keeps the JSON of the other
+    traces and of the layout, made again only when they are not equal to the last ones.
+    """
+    if shared is None or list(figure) != ["data", "layout"] or not figure["data"]:
+        return _script_safe(_dumps(compact(figure)))
+    first, rest, layout = figure["data"][0], figure["data"][1:], figure["layout"]
+    if shared.get("rest") != rest or shared.get("layout") != layout:
+        tail = compact({"data": rest, "layout": layout})
+        texts = [_dumps(trace) for trace in tail["data"]]
+        shared.update(rest=rest, layout=layout, tail=texts, layout_json=_dumps(tail["layout"]))
+    trace = compact({"data": [first]})["data"][0]
+    data = ",".join([_dumps(trace), *shared["tail"]])
+    return _script_safe(f'{{"data":[{data}],"layout":{shared["layout_json"]}}}')
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+
+
+def _script_safe(text: str) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")

@@ -1,5 +1,6 @@
-"""Forked worker processes for the two parts of a build that use more than one core well: the
-star-rating clustering (build.score) and the entity pages (site.render_markdown).
+"""Forked worker processes for the parts of a build that use more than one core well: the
+star-rating clustering (build.score) and the entity pages (site.render_markdown), and, beside
+mkdocs, the downloads and the Spanish build (site.build_site).
 
 Workers are forked, so they share what the build has computed without copying it; each returns
 results (cut points) or writes whole files (pages) that are the same whichever process makes
@@ -37,10 +38,81 @@ def pool(n: int) -> Any:
     return multiprocessing.get_context("fork").Pool(n)
 
 
-def starmap(function: Callable[..., Any], items: Iterable[tuple], n: int) -> list:
-    """Return [function(*item) for item in items], computed by n forked processes when n > 1."""
+def starmap(
+    function: Callable[..., Any],
+    items: Iterable[tuple],
+    n: int,
+    meanwhile: Callable[[], Any] | None = None,
+) -> list:
+    """Return [function(*item) for item in items], computed by n forked processes when n > 1;
+    `meanwhile()`, when given, is called in this process while they work (else first)."""
     items = list(items)
     if n <= 1 or len(items) <= 1:
+        if meanwhile is not None:
+            meanwhile()
         return [function(*item) for item in items]
     with pool(min(n, len(items))) as processes:
-        return processes.starmap(function, items, chunksize=1)
+        pending = processes.starmap_async(function, items, chunksize=1)
+        if meanwhile is not None:
+            meanwhile()
+        return pending.get()
+
+
+_LATER: tuple | None = None  # the call a forked Later makes (set just before forking)
+
+
+class Later:
+    """function(*args) running in a forked process, started when made, while this process goes
+    on; without `fork` it runs in this process when waited for. Either way `wait()` returns its
+    result or raises what it raised. The forked process gets the arguments by the fork (never
+    pickled) and this object does not keep them, so this process may let them go."""
+
+    def __init__(self, function: Callable[..., Any], args: tuple, fork: bool) -> None:
+        global _LATER
+        self._call: tuple | None = None if fork else (function, args)
+        self._process: Any = None
+        if fork:
+            context = multiprocessing.get_context("fork")
+            self._pipe, child_end = context.Pipe(duplex=False)
+            _LATER = (function, args, child_end)
+            try:
+                self._process = context.Process(target=_run_later, daemon=True)
+                self._process.start()
+            finally:
+                _LATER = None
+            child_end.close()
+
+    def wait(self) -> Any:
+        """Return the call's result (made now when it is not forked)."""
+        if self._call is not None:
+            function, args = self._call
+            return function(*args)
+        try:
+            ok, value = self._pipe.recv()
+        except EOFError:
+            ok, value = False, RuntimeError(f"forked process died ({self._process.exitcode})")
+        finally:
+            self._process.join()
+        if not ok:
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        """Stop the forked process, if any, without waiting for its result."""
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join()
+
+
+def _run_later(*_: Any) -> None:
+    """Make the call of a forked Later and send back its result or what it raised."""
+    function, args, pipe = _LATER  # type: ignore[misc]
+    try:
+        pipe.send((True, function(*args)))
+    except BaseException as exc:  # sent to the waiting process, which raises it
+        try:
+            pipe.send((False, exc))
+        except Exception:  # an exception that cannot be pickled
+            pipe.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        pipe.close()

@@ -423,14 +423,21 @@ def spanish_config(site: S.SiteInput, base_config: Path | None = None) -> dict:
 
 
 def build_spanish(
-    site: S.SiteInput, work_dir: Path, base_config: Path | None = None, strict: bool = True
+    site: S.SiteInput,
+    work_dir: Path,
+    base_config: Path | None = None,
+    strict: bool = True,
+    site_dir: str | None = None,
 ) -> Path | None:
-    """Build the Spanish pages rendered into work_dir/docs/es into work_dir/site/es."""
+    """Build the Spanish pages rendered into work_dir/docs/es into work_dir/site/es, or into
+    work_dir/<site_dir> when given (the same files: every link is relative)."""
     work_dir = Path(work_dir)
     if not (work_dir / "docs" / SPANISH_DIR / "index.md").exists():
         return None
     path = work_dir / SPANISH_CONFIG
-    text = yaml.safe_dump(spanish_config(site, base_config), sort_keys=False, allow_unicode=True)
+    config = spanish_config(site, base_config)
+    config["site_dir"] = site_dir or config["site_dir"]
+    text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     path.write_text(text, encoding="utf-8")
     built = S.build_html(path, strict=strict)
     for source_map in built.glob("assets/javascripts/*.map"):

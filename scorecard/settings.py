@@ -56,6 +56,13 @@ SETTINGS: tuple[Setting, ...] = (
         "DuckDB memory limit, e.g. 8GB (default: 6GB, or 60% of RAM if less).",
         str,
     ),
+    Setting(
+        "history",
+        None,
+        "Folder of earlier quarters' results (internal; outside --out): read back instead of "
+        "computed, and the quarters computed are added to it. Default: compute every quarter.",
+        Path,
+    ),
     Setting("engine", "duckdb", "Where the measures are computed: duckdb or spark."),
     Setting(
         "spark_master", "local[*]", "Spark master for --engine spark, e.g. yarn, spark://h:7077."
@@ -75,6 +82,7 @@ class Settings:
     force: bool = False
     threads: int | None = None
     memory_limit: str | None = None
+    history: Path | None = None
     engine: str = "duckdb"
     spark_master: str = "local[*]"
 

@@ -12,6 +12,7 @@ and interval of every suppressed row and, defensively, every count from 1 to 10.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import gc
@@ -21,8 +22,9 @@ import math
 import posixpath
 import re
 import shutil
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -35,7 +37,7 @@ import pandas as pd
 import yaml
 from markupsafe import Markup
 
-from scorecard import charts, export, methodology, parallel, plain, views
+from scorecard import charts, export, methodology, parallel, plain, shell, views
 from scorecard.engine import is_care_gap_measure
 from scorecard.specs import FAMILY_ORDER, MeasureSpec
 
@@ -187,6 +189,7 @@ def format_number(value: object, decimals: int) -> str:
     return "" if missing(value) else f"{float(value):,.{int(decimals)}f}"  # type: ignore[arg-type]
 
 
+@functools.lru_cache(maxsize=1024)  # a site has a few units and formats a million values
 def unit_marks(unit: str) -> tuple[str, str, str]:
     """Return (prefix, suffix, words) for a unit: '%'/'percent of x' -> ('', '%', 'of x')."""
     unit = (unit or "").strip()
@@ -271,7 +274,7 @@ def md_escape(value: object) -> Markup:
         return value
     if value is None:
         return Markup("")
-    return Markup(str(value).translate(_MD_ESCAPES))
+    return Markup(_escape_text(str(value)))
 
 
 def table_rows(rows: Iterable[Iterable[object]], cell: str = "td", end: str = "") -> Markup:
@@ -284,6 +287,32 @@ def table_rows(rows: Iterable[Iterable[object]], cell: str = "td", end: str = ""
             "<tr>" + "".join(f"<{cell}>{_escaped(v)}{close}" for v in row) + "</tr>" + end
             for row in rows
         )
+    )
+
+
+def chart_html(chart: Chart, title: str = "", table: tuple | None = None) -> Markup:
+    """Return a chart as the HTML figure of partials/macros.md.j2 chart: its title and text
+    summary (the caption), the drawing (hidden from screen readers) and its numbers as a table
+    (`table`: headers and rows, by default the chart's own), each value escaped like any
+    {{ value }} of a page. A Jinja filter: the 37 charts of a scorecard, made for speed."""
+    headers, rows = table or (chart.headers, chart.rows)
+    strong = f'<strong class="sc-figure__title">{_escaped(title)}</strong> ' if title else ""
+    figure_id = _escaped(chart.figure_id)
+    head, body = table_rows([headers], 'th scope="col"'), table_rows(rows, "td", "\n")
+    return Markup(
+        '<figure class="sc-figure" data-search-exclude>\n'
+        f"<figcaption>{strong}{_escaped(chart.summary)}</figcaption>\n"
+        f'<div class="sc-chart" data-figure="{figure_id}" style="height: '
+        f'{_escaped(chart.height)}px" aria-hidden="true"></div>\n'
+        f'<script type="application/json" id="{figure_id}">{_escaped(chart.json)}</script>\n'
+        '<details class="sc-data"><summary>Show the numbers as a table</summary>\n'
+        "<table>\n"
+        f"<thead>{head}</thead>\n"
+        "<tbody>\n"
+        f"{body}</tbody>\n"
+        "</table>\n"
+        "</details>\n"
+        "</figure>"
     )
 
 
@@ -315,7 +344,12 @@ def _escaped(value: object) -> str:
     """Return str(md_escape(value)) without making a Markup (a hot loop)."""
     if isinstance(value, Markup):
         return str(value)
-    return "" if value is None else str(value).translate(_MD_ESCAPES)
+    return "" if value is None else _escape_text(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # cells repeat (periods, "Not shown", the program's)
+def _escape_text(text: str) -> str:
+    return text.translate(_MD_ESCAPES)  # str.translate with a dict: about 0.6 us a cell
 
 
 def rel(from_page: str, to_path: str) -> Markup:
@@ -454,7 +488,7 @@ def _up_to(public: pd.DataFrame, period_id: str) -> pd.DataFrame:
 
 
 def _known_measures(public: pd.DataFrame, specs: dict[str, MeasureSpec]) -> pd.DataFrame:
-    unknown = sorted(set(public["measure_id"]) - set(specs))
+    unknown = sorted(set(public["measure_id"].unique()) - set(specs))  # unique: one Arrow pass
     if unknown:
         log.warning("results for measures without a spec are not shown: %s", unknown)
     return public[public["measure_id"].isin(specs)]
@@ -681,6 +715,7 @@ def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> C
         upper=_pick(mine, periods, "upper"),
         band=band,
         band_name=shared["band_name"],
+        shared=shared["figure"],
     )
     columns = [_formatted(spec, values)]  # type: ignore[arg-type]
     columns += [shared["program_cells"]] if program is not None else []
@@ -691,7 +726,7 @@ def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> C
     headers = ("Period", name, *(("Whole program",) if program else ()), *band_header)
     columns += [band_cells] if band_cells else []
     rows = [(label, *(c[i] or NOT_SHOWN for c in columns)) for i, label in enumerate(labels)]
-    figure_json = Markup(charts.figure_json(figure))
+    figure_json = Markup(charts.figure_json(figure, shared["json"]))
     return Chart(Markup(f"trend-{spec.id}"), figure_json, _height(figure), summary, headers, rows)
 
 
@@ -715,6 +750,8 @@ def _trend_shared(model: SiteModel, spec: MeasureSpec, level: str, periods: tupl
             "band_name": band_name,
             "band_sentence": views.band_sentence(spec, band, labels, level or "program"),
             "band_columns": views.band_columns(spec, band),
+            "figure": {},  # what the charts share (charts.trend_figure)
+            "json": {},  # and its JSON (charts.figure_json)
         }
     return cache[key]
 
@@ -971,11 +1008,13 @@ def provenance_context(model: SiteModel) -> dict[str, Any]:
     scalars = [(k, v) for k, v in manifest.items() if not isinstance(v, dict | list)]
     nested = {k: v for k, v in manifest.items() if isinstance(v, dict | list)}
     others = [v for v in model.site.versions if v != model.site.period_id]
+    history = manifest.get("results_history") or {}
     return {
         **_common(model, "provenance.md"),
         "scalars": scalars,
         "nested": yaml.safe_dump(nested, sort_keys=False, allow_unicode=True) if nested else "",
         "versions": [(period_label(v), f"../{v}/index.html") for v in others],
+        "read_back": [period_label(p) for p in history.get("periods_read_back", [])],
     }
 
 
@@ -998,6 +1037,7 @@ def template_env(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     env.filters["html"] = html_href
     env.filters["table_rows"] = table_rows
     env.filters["result_rows"] = result_rows
+    env.filters["chart_html"] = chart_html
     return env
 
 
@@ -1049,17 +1089,29 @@ def render_markdown(
     writes the downloads; each file's bytes are the same whichever process writes it.
     """
     model = gather(site)
+    return _render(model, Path(docs_dir), templates_dir, downloads=True)
+
+
+def render_pages(site: SiteInput, docs_dir: Path, templates_dir: Path = TEMPLATES_DIR) -> SiteModel:
+    """Write every page and static asset into docs_dir, not the downloads (write_downloads);
+    return the site model."""
+    model = gather(site)
+    _render(model, Path(docs_dir), templates_dir, downloads=False)
+    return model
+
+
+def _render(model: SiteModel, docs_dir: Path, templates_dir: Path, downloads: bool) -> list[str]:
     env = template_env(templates_dir)
-    docs_dir = Path(docs_dir)
     plan = page_plan(model)
     for folder in sorted({(docs_dir / path).parent for path, _, _ in plan}):
         folder.mkdir(parents=True, exist_ok=True)
     workers = parallel.workers(len(plan) >= PARALLEL_PAGES)
     if workers > 1:
-        _render_in_processes(model, env, plan, docs_dir, workers)
+        _render_in_processes(model, env, plan, docs_dir, workers, downloads)
     else:
         _render_pages(env, plan, docs_dir)
-        write_downloads(model, docs_dir / "downloads")
+        if downloads:
+            write_downloads(model, docs_dir / "downloads")
     copy_static(templates_dir, docs_dir)
     return [path for path, _, _ in plan]
 
@@ -1071,11 +1123,16 @@ def _render_pages(env: jinja2.Environment, plan: list, docs_dir: Path) -> None:
 
 
 def _render_in_processes(
-    model: SiteModel, env: jinja2.Environment, plan: list, docs_dir: Path, workers: int
+    model: SiteModel,
+    env: jinja2.Environment,
+    plan: list,
+    docs_dir: Path,
+    workers: int,
+    downloads: bool = True,
 ) -> None:
     """Render the pages of FORKED_TEMPLATES, every workers-th in each of `workers` forked
-    processes, while this process renders the others and writes the downloads; raise what a
-    process raised."""
+    processes, while this process renders the others and writes the downloads (if asked);
+    raise what a process raised."""
     global _FORKED
     for template in sorted({template for _, template, _ in plan}):
         env.get_template(template)  # compiled once, before the fork
@@ -1087,7 +1144,8 @@ def _render_in_processes(
         with parallel.pool(workers) as pool:
             done = pool.map_async(_render_share, range(workers), chunksize=1)
             _render_pages(env, [job for job in plan if job[1] not in FORKED_TEMPLATES], docs_dir)
-            write_downloads(model, docs_dir / "downloads")
+            if downloads:
+                write_downloads(model, docs_dir / "downloads")
             done.get()
     finally:
         gc.unfreeze()
@@ -1187,6 +1245,10 @@ _PLACEHOLDERS = re.compile(r"<!--sc-figure-(\d+)-->")
 _SEARCH_ATTRIBUTES = re.compile(r'\s?data-search-\w+="[^"]+"')  # as the search plugin strips
 _SEARCH_VALUE = re.compile(r'data-search-\w+="[^"]')  # a quick test for one
 HOOKS_MODULE = """\
+from scorecard.shell import keep_context as on_page_context  # noqa: F401
+from scorecard.shell import reset as on_pre_build  # noqa: F401
+from scorecard.site import add_download_files as on_files  # noqa: F401
+from scorecard.site import keep_env as on_env  # noqa: F401
 from scorecard.site import restore_blocks as on_page_content  # noqa: F401
 from scorecard.site import restore_late_blocks as on_post_page  # noqa: F401
 from scorecard.site import stash_blocks as on_page_markdown  # noqa: F401
@@ -1223,6 +1285,7 @@ def stash_blocks(markdown: str, page: Any, **_: Any) -> str:
         out += [markdown[end:start], _PLACEHOLDER.format(len(blocks) - 1)]
         end = block_end
     page.sc_figures = blocks
+    shell.choose_template(page)
     return "".join([*out, markdown[end:]])
 
 
@@ -1260,8 +1323,9 @@ def restore_blocks(html: str, page: Any, **_: Any) -> str:
 
 
 def restore_late_blocks(output: str, page: Any, **_: Any) -> str:
-    """Return the built page with the blocks left out of search back in place (on_post_page)."""
-    return _put_back(output, page, late=True)
+    """Return the built page with the blocks left out of search back in place (on_post_page),
+    after filling its shell (scorecard.shell) when it was built from one."""
+    return _put_back(shell.fill(output, page), page, late=True)
 
 
 def _put_back(text: str, page: Any, late: bool) -> str:
@@ -1293,10 +1357,114 @@ def build_site(
     base_config: Path = BASE_CONFIG,
     strict: bool = True,
 ) -> Path:
-    """Render markdown into work_dir/docs and build HTML into work_dir/site; return the latter."""
+    """Render markdown into work_dir/docs and build HTML into work_dir/site; return the latter.
+
+    mkdocs builds the English pages in this process; meanwhile a forked process
+    (scorecard.parallel; with one worker, this process before mkdocs) writes the downloads into
+    work_dir/downloads and builds the Spanish pages into work_dir/site-es, both moved into the
+    site afterwards. The site is the same as when mkdocs copies the downloads from the docs.
+    The markdown pages are deleted once mkdocs has read them (they are not part of the site).
+    """
     work_dir = Path(work_dir)
-    render_markdown(site, work_dir / "docs", templates_dir)
+    model = render_pages(site, work_dir / "docs", templates_dir)
     config_path = write_config(site, work_dir, templates_dir, base_config)
-    built = build_html(config_path, strict=strict)
-    plain.build_spanish(site, work_dir, base_config, strict=strict)  # into built/es
+    later = None
+    if parallel.workers(len(model.public) >= PARALLEL_ROWS) > 1:
+        gc.freeze()  # a forked process's collector then never walks (and copies) the model
+        try:
+            later = parallel.Later(_beside_mkdocs, (model, work_dir, base_config, strict), True)
+        finally:
+            gc.unfreeze()
+    else:  # one process: first, so that the model is let go before mkdocs
+        _beside_mkdocs(model, work_dir, base_config, strict)
+    del model
+    try:
+        with _pruning_sources():
+            built = build_html(config_path, strict=strict)
+    except BaseException:
+        if later is not None:
+            later.cancel()
+        raise
+    finish_beside_mkdocs(later, work_dir, built)
     return built
+
+
+_PRUNED: list[threading.Thread] | None = None  # set while build_site runs mkdocs
+
+
+@contextlib.contextmanager
+def _pruning_sources() -> Iterator[None]:
+    """Have keep_env delete the markdown pages mkdocs has read, in a thread while mkdocs writes
+    the HTML; wait for it at the end. Deleting a file the disk already holds waits on the disk
+    (about a millisecond each): 3,000 pages were 9 s of waiting after the build."""
+    global _PRUNED
+    _PRUNED = []
+    try:
+        yield
+    finally:
+        threads, _PRUNED = _PRUNED, None
+        for thread in threads:
+            thread.join()
+
+
+def keep_env(env: Any, config: Any, files: Any, **_: Any) -> Any:
+    """on_env (mkdocs has read every page): keep the theme for the page shells and, in
+    build_site, start deleting the pages' markdown (the Spanish pages are another build's)."""
+    shell.keep_env(env)
+    if _PRUNED is not None:
+        paths = [f.abs_src_path for f in files.documentation_pages() if f.abs_src_path]
+        thread = threading.Thread(target=_unlink_all, args=(paths,), daemon=True)
+        thread.start()
+        _PRUNED.append(thread)
+    return env
+
+
+def _unlink_all(paths: list[str]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+
+
+PARALLEL_ROWS = 20_000  # results with fewer rows write their downloads beside mkdocs, not in a fork
+SPANISH_SITE = "site-es"  # where the Spanish build goes before it is moved into the site's es/
+
+
+def _beside_mkdocs(model: SiteModel, work_dir: Path, base_config: Path, strict: bool) -> None:
+    """Write the downloads into work_dir/downloads and build the Spanish pages into
+    work_dir/site-es (while mkdocs builds the English pages)."""
+    write_downloads(model, work_dir / "downloads")
+    plain.build_spanish(model.site, work_dir, base_config, strict=strict, site_dir=SPANISH_SITE)
+
+
+def finish_beside_mkdocs(later: parallel.Later | None, work_dir: Path, built: Path) -> None:
+    """Wait for the downloads and the Spanish build (if made by another process), then move
+    them into the built site."""
+    if later is not None:
+        later.wait()
+    (work_dir / "downloads").rename(built / "downloads")
+    spanish = work_dir / SPANISH_SITE
+    if spanish.exists():
+        spanish.rename(built / plain.SPANISH_DIR)
+
+
+# The downloads that pages link to in their markdown: mkdocs checks that these links lead to a
+# file, and the downloads are written beside mkdocs (build_site), so add_download_files lists them.
+LINKED_DOWNLOADS = (
+    *("results.csv", "results.parquet", "measures.csv", "summary_stars.csv"),
+    *("cp_summary.csv", "cp_summary.xlsx", "manifest.json"),
+)
+
+
+def add_download_files(files: Any, config: Any, **_: Any) -> Any:
+    """Add the linked downloads missing from the docs to mkdocs' files (on_files): not copied,
+    since build_site moves them into the site."""
+    from mkdocs.structure.files import File
+
+    class Download(File):
+        def copy_file(self, dirty: bool = False) -> None:
+            """Copy nothing: build_site moves the downloads into the site."""
+
+    for name in LINKED_DOWNLOADS:
+        uri = f"downloads/{name}"
+        if files.get_file_from_path(uri) is None:
+            files.append(Download(uri, config.docs_dir, config.site_dir, config.use_directory_urls))
+    return files

@@ -28,15 +28,19 @@ def test_the_harness_runs_every_compute_stage_and_writes_its_tables(tmp_path: Pa
     results, readme = tmp_path / "results.json", tmp_path / "README.md"
     readme.write_text("# Benchmarks\n\nkept\n\n<!-- results:start -->\nold\n<!-- results:end -->\n")
     argv = ["--sizes", "2k", "--work", str(tmp_path / "work"), "--results", str(results)]
-    argv += ["--stages", "generate,check,scan,compute,pandas3", "--readme", str(readme)]
+    argv += ["--stages", "generate,check,scan,compute,quarter,pandas3", "--readme", str(readme)]
     assert bench.main(argv) == 0
     report = json.loads(results.read_text())
     size = report["sizes"]["2k"]
-    for stage in ("generate", "check", "scan", "compute", "pandas3"):
+    for stage in ("generate", "check", "scan", "compute", "quarter", "pandas3"):
         assert size["stages"][stage]["ok"], stage
         assert size["stages"][stage]["peak_rss_mb"] > 0
     assert size["stages"]["compute"]["measures"] > 60
     assert size["peer_check"]["match"], size["peer_check"]["mismatches"]
+    quarter = size["stages"]["quarter"]  # the newest quarter only, earlier ones read back
+    assert quarter["same_results_as_compute"]
+    assert quarter["computed"] == size["stages"]["compute"]["measures"]
+    assert quarter["read_from_history"] > quarter["computed"]
     text = readme.read_text()
     assert "kept" in text and "old" not in text and "| 2k |" in text
 

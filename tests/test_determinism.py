@@ -77,3 +77,24 @@ def test_manifest_is_complete_and_on_the_provenance_page(twice: dict) -> None:
     page = (version / "provenance.html").read_text(encoding="utf-8")
     for text in (manifest["inputs"]["eligibility"], manifest["tool_version"], "2025-12-31"):
         assert text in page
+
+
+def test_pages_from_shells_and_forked_processes_are_the_theme_s_pages(
+    twice: dict, tmp_path: Path
+) -> None:
+    """Every page rendered by mkdocs-material's template, in one process, is byte for byte the
+    page the default build writes (pages filled from page shells, scorecard/shell.py, and, with
+    two workers, downloads and the Spanish pages made in a forked process)."""
+    measures = small_measures(tmp_path / "measures")
+    args = ["build", "--data", str(twice["marts"]), "--measures", str(measures)]
+    env = {"SCORECARD_SHELLS": "0", "SCORECARD_WORKERS": "1", "PYTHONHASHSEED": "3"}
+    done = run_scorecard(*args, "--out", str(tmp_path / "theme"), "--quiet", env=env)
+    assert done.returncode == 0, done.stderr
+    env = {"SCORECARD_WORKERS": "2", "PYTHONHASHSEED": "4"}
+    done = run_scorecard(*args, "--out", str(tmp_path / "forked"), "--quiet", env=env)
+    assert done.returncode == 0, done.stderr
+    folders = (tmp_path / "theme", twice["one"], tmp_path / "forked")
+    theme, one, forked = (tree_digest(folder) for folder in folders)
+    assert len(theme) > 100 and sum(name.endswith(".html") for name in theme) > 20
+    for other in (one, forked):
+        assert sorted(n for n in theme.keys() | other.keys() if theme.get(n) != other.get(n)) == []

@@ -20,7 +20,7 @@ from site_fixture import (
     serve_folder,
 )
 
-from scorecard import build, charts, parallel, site
+from scorecard import build, charts, parallel, shell, site
 from scorecard.site import LEVELS
 
 
@@ -548,6 +548,48 @@ def test_pages_rendered_by_forked_processes_are_the_same(
     for name, path in one.items():
         if name.suffix != ".xlsx":  # the workbook carries the time it was written
             assert path.read_bytes() == two[name].read_bytes(), name
+
+
+def test_pages_filled_from_shells_are_the_pages_the_theme_renders(
+    tmp_path: Path, sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entity and measure pages are filled from page shells (scorecard/shell.py); with shells
+    off every page is rendered by the theme: the two sites are the same bytes, also with names
+    that HTML, Markdown or the title's striptags change, and with the downloads and the
+    Spanish build made in a forked process."""
+    orgs = sample.organizations.copy()
+    odd = {"prac2": "Riverside <Kids> \"R\" & 'Co' *1* [x]", "cp2": "Elm &amp; Oak_CP #2"}
+    names = zip(orgs["org_id"], orgs["org_name"], strict=True)
+    orgs["org_name"] = [odd.get(org_id, name) for org_id, name in names]
+    odd_input = site.SiteInput(**{**sample.__dict__, "organizations": orgs})
+    monkeypatch.setenv(shell.SHELLS_ENV, "0")
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    theme = site.build_site(odd_input, tmp_path / "theme", strict=True)
+    assert shell._STATE.filled == 0
+    monkeypatch.delenv(shell.SHELLS_ENV)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    filled = site.build_site(odd_input, tmp_path / "filled", strict=True)
+    assert shell._STATE.filled >= 4  # the other entities of each level and the measures
+    one, two = (
+        {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+        for root in (theme, filled)
+    )
+    assert sorted(one) == sorted(two)
+    assert [name for name in one if one[name] != two[name] and name.suffix != ".xlsx"] == []
+    assert "Riverside &lt;Kids&gt;" in (filled / "practice" / "prac2.html").read_text()
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_call_made_beside_the_build_returns_or_raises_in_the_waiting_process(
+    fork: bool,
+) -> None:
+    assert parallel.Later(sorted, ([3, 1, 2],), fork).wait() == [1, 2, 3]
+    with pytest.raises(ValueError, match="no downloads"):
+        parallel.Later(_fail, ("no downloads",), fork).wait()
 
 
 # ------------------------------------------------------------------ in a real browser

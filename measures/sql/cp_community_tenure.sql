@@ -12,12 +12,19 @@
 --     their service days.
 -- Units: member x CP x month; numerator: eligible days not institutional; denominator:
 -- eligible days. The row belongs to the CP.
-WITH assigned_span AS (
+-- Days are listed only inside the windows of the periods computed (the data window when
+-- every period is computed; one year when a results history holds the earlier ones).
+WITH day_range AS (
+  SELECT greatest(min(window_start), (SELECT data_start FROM data_window)) AS first_day,
+         least(max(period_end), (SELECT data_end FROM data_window)) AS last_day
+  FROM periods
+),
+assigned_span AS (
   SELECT e.person_id, e.cp_id,
          greatest(e.assignment_date, g.enrollment_start_date,
-                  (SELECT data_start FROM data_window)) AS first_day,
+                  (SELECT first_day FROM day_range)) AS first_day,
          least(coalesce(e.disenrollment_date, DATE '9999-12-31'), g.enrollment_end_date,
-               (SELECT data_end FROM data_window)) AS last_day
+               (SELECT last_day FROM day_range)) AS last_day
   FROM cp_enrollment e
   JOIN eligibility g ON g.person_id = e.person_id
 ),
@@ -43,12 +50,17 @@ facility_claim AS (
   FROM medical_claim
   WHERE claim_type = 'professional' AND in_value_set(place_of_service_code, 'institutional_pos')
 ),
+facility_span AS (
+  SELECT person_id, greatest(first_day, (SELECT first_day FROM day_range)) AS first_day,
+         least(last_day, (SELECT last_day FROM day_range)) AS last_day
+  FROM facility_claim
+),
 facility_day AS (
   SELECT DISTINCT person_id, CAST(day AS DATE) AS day
   FROM (SELECT person_id,
                unnest(generate_series(CAST(first_day AS TIMESTAMP), CAST(last_day AS TIMESTAMP),
                                       INTERVAL 1 DAY)) AS day
-        FROM facility_claim
+        FROM facility_span
         WHERE first_day <= last_day)
 )
 SELECT p.period_id, d.person_id, CAST(date_trunc('month', d.day) AS DATE) AS attr_month, d.cp_id,

@@ -1,0 +1,153 @@
+"""The results history: each quarter's aggregated results, kept from the build that made them.
+
+With a history folder (`scorecard build --history DIR`), a build computes the quarter it
+publishes and only those earlier (measure, quarter) results the folder does not hold under the
+same definition; the trend's earlier quarters are read back from the folder. At a million
+members that is most of the compute time saved (benchmarks/README.md), and the trend keeps the
+values that were published: later claims for an earlier quarter do not restate it.
+
+The folder holds one Parquet file per quarter, `<period_id>.parquet`, with the engine's
+aggregate rows (the columns of engine.MEASURE_RESULTS_COLUMNS: sums and counts per measure,
+level, entity and stratum, never a person) and the definition each row was computed under.
+Counts there are not suppressed, so the folder is internal: keep it out of the published site
+(a build refuses a history folder inside --out).
+
+A definition is the SHA-256 of everything that decides a measure's aggregate rows apart from
+the data: its compiled SQL, the aggregation SQL, the helper views, the attribution lookup and
+every code list. Change any of them and the measure is computed again for every quarter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+FORMAT = "scorecard-results-history-1"
+
+
+class HistoryError(Exception):
+    """The history folder cannot be used (where it is, or what it holds)."""
+
+
+@dataclass
+class Plan:
+    """What a build computes and what it reads back, per measure id."""
+
+    compute: dict[str, list[str]] = field(default_factory=dict)  # measure -> periods to compute
+    reuse: dict[str, list[str]] = field(default_factory=dict)  # measure -> periods read back
+
+    def summary(self) -> dict[str, int]:
+        """Return how many (measure, period) results are computed and how many read back."""
+        return {
+            "computed": sum(len(p) for p in self.compute.values()),
+            "read_from_history": sum(len(p) for p in self.reuse.values()),
+        }
+
+
+def definition_hash(*parts: str) -> str:
+    """Return the SHA-256 of the parts (SQL texts, file digests), in order."""
+    digest = hashlib.sha256(FORMAT.encode())
+    for part in parts:
+        digest.update(b"\x00" + part.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def files_digest(paths: list[Path]) -> str:
+    """Return one SHA-256 over the names and bytes of `paths` (e.g. every code list)."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x00")
+    return digest.hexdigest()
+
+
+def check_location(history: Path, site_root: Path) -> None:
+    """Raise HistoryError if the history folder lies inside the published site."""
+    inside = Path(history).resolve().is_relative_to(Path(site_root).resolve())
+    if inside:
+        raise HistoryError(
+            f"{history}: the results history holds unsuppressed counts and must not be inside "
+            f"the published site {site_root}; choose a folder outside it"
+        )
+
+
+def read_definitions(history: Path, periods: list[str]) -> pd.DataFrame:
+    """Return measure_id, period_id, definition of every result the folder holds for `periods`."""
+    frames = [
+        pd.read_parquet(path, columns=["measure_id", "period_id", "definition"]).drop_duplicates()
+        for path in _period_files(history, periods)
+    ]
+    if not frames:
+        return pd.DataFrame(columns=["measure_id", "period_id", "definition"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def plan(
+    valid_periods: dict[str, list[str]],
+    definitions: dict[str, str],
+    stored: pd.DataFrame,
+    target: str,
+) -> Plan:
+    """Return which (measure, period) results to compute and which to read back.
+
+    `valid_periods`: each measure's periods in this build (a 12-month measure has none whose
+    window starts before the data); `definitions`: each measure's definition hash; `stored`:
+    read_definitions(). The published quarter is always computed.
+    """
+    held = set(zip(stored["measure_id"], stored["period_id"], stored["definition"], strict=True))
+    result = Plan()
+    for measure_id, periods in valid_periods.items():
+        definition = definitions[measure_id]
+        reuse = [p for p in periods if p != target and (measure_id, p, definition) in held]
+        result.reuse[measure_id] = reuse
+        result.compute[measure_id] = [p for p in periods if p not in reuse]
+    return result
+
+
+def read_rows(history: Path, chosen: Plan, definitions: dict[str, str]) -> pd.DataFrame | None:
+    """Return the stored aggregate rows the plan reads back, without their definition column
+    (None if there are none)."""
+    wanted = {(m, p, definitions[m]) for m, periods in chosen.reuse.items() for p in periods}
+    periods = sorted({p for _, p, _ in wanted})
+    frames = []
+    for path in _period_files(history, periods):
+        frame = pd.read_parquet(path)
+        keys = zip(frame["measure_id"], frame["period_id"], frame["definition"], strict=True)
+        frames.append(frame[[k in wanted for k in keys]])
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True).drop(columns="definition")
+
+
+def write_rows(history: Path, computed: pd.DataFrame, definitions: dict[str, str]) -> list[str]:
+    """Store the computed aggregate rows; return the periods whose files were written.
+
+    A period's file keeps its rows of other measures and gains (or replaces) the rows of the
+    measures computed now. Each file is written to a temporary name and renamed, so a killed
+    build leaves the old file or the new one, never half of one.
+    """
+    history = Path(history)
+    history.mkdir(parents=True, exist_ok=True)
+    written = []
+    rows = computed.copy()
+    rows["definition"] = rows["measure_id"].map(definitions)
+    for period_id, new in rows.groupby("period_id", sort=True):
+        path = history / f"{period_id}.parquet"
+        if path.exists():
+            old = pd.read_parquet(path)
+            new = pd.concat([old[~old["measure_id"].isin(set(new["measure_id"]))], new])
+        sort_keys = ["measure_id", "level", "entity_id", "stratum", "stratum_value"]
+        new = new.sort_values(sort_keys, ignore_index=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        new.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+        written.append(str(period_id))
+    return written
+
+
+def _period_files(history: Path, periods: list[str]) -> list[Path]:
+    paths = [Path(history) / f"{p}.parquet" for p in periods]
+    return [p for p in paths if p.is_file()]

@@ -1,0 +1,132 @@
+"""The results history (scorecard/history.py, `scorecard build --history DIR`).
+
+A build with a history computes the quarter it publishes and reads earlier quarters back. On
+the same marts, that must give exactly the results of computing every quarter; a stored value
+must be what the next build shows (read back, not recomputed); a changed definition must be
+computed again; and the folder must never be inside the published site.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from scorecard import engine
+from scorecard import history as results_history
+from scorecard.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+# a rate (quarter window), 12-month proportions, a cost, a median, a CP measure
+MEASURES = ("ed_visits", "breast_cancer_screening", "total_cost_pmpm", "cp_days_to_first_contact")
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from scorecard import demo
+
+    root = tmp_path_factory.mktemp("history")
+    data = root / "data"
+    demo.write_marts(demo.generate_marts(members=1500, seed=11), data)
+    value_sets = root / "value_sets"
+    shutil.copytree(ROOT / "measures" / "value_sets", value_sets)
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in MEASURES]
+    return {"data": data, "value_sets": value_sets, "specs": specs, "root": root}
+
+
+def _run(inputs: dict, period: str | None, history: Path | None) -> engine.EngineRun:
+    return engine.run(inputs["data"], inputs["value_sets"], inputs["specs"], period, None, history)
+
+
+def _store(run: engine.EngineRun, history: Path) -> None:
+    results_history.write_rows(history, run.computed_rows, run.definitions)
+
+
+def test_reading_back_gives_the_results_of_computing_every_quarter(inputs, tmp_path):
+    history = tmp_path / "history"
+    first = _run(inputs, "2025Q3", history)
+    assert first.history_plan.summary()["read_from_history"] == 0  # empty folder: all computed
+    _store(first, history)
+    assert sorted(p.stem for p in history.glob("*.parquet")) == first.periods
+
+    second = _run(inputs, "2025Q4", history)
+    # only the new quarter is computed, once per measure
+    assert {m: p for m, p in second.history_plan.compute.items()} == {
+        m: ["2025Q4"] for m in MEASURES
+    }
+    assert set(second.computed_rows["period_id"]) == {"2025Q4"}
+    reused = second.history_plan.reuse
+    assert reused["ed_visits"] == first.periods  # quarter window: every earlier quarter
+    # 12-month windows exist only once 12 months of data are behind them
+    assert reused["breast_cancer_screening"][0] > first.periods[0]
+
+    full = _run(inputs, "2025Q4", None)
+    assert full.history_plan is None and full.computed_rows is None
+    pd.testing.assert_frame_equal(second.results, full.results)
+
+
+def test_a_stored_quarter_is_shown_as_stored(inputs, tmp_path):
+    history = tmp_path / "history"
+    _store(_run(inputs, "2025Q3", history), history)
+    path = history / "2025Q2.parquet"
+    stored = pd.read_parquet(path)
+    doubled = stored["measure_id"] == "ed_visits"
+    stored.loc[doubled, "numerator"] *= 2  # as if later claims had changed it: kept as stored
+    stored.to_parquet(path, index=False)
+
+    after = _run(inputs, "2025Q4", history).results
+    program = (after["level"] == "program") & (after["stratum"] == "all")
+    ed = after[program & (after["measure_id"] == "ed_visits")].set_index("period_id")
+    full = _run(inputs, "2025Q4", None).results
+    ed_full = full[program & (full["measure_id"] == "ed_visits")].set_index("period_id")
+    assert ed.loc["2025Q2", "numerator"] == 2 * ed_full.loc["2025Q2", "numerator"]
+    assert ed.loc["2025Q1", "numerator"] == ed_full.loc["2025Q1", "numerator"]
+    assert ed.loc["2025Q4", "numerator"] == ed_full.loc["2025Q4", "numerator"]
+
+
+def test_a_changed_definition_is_computed_again(inputs, tmp_path):
+    history = tmp_path / "history"
+    _store(_run(inputs, "2025Q3", history), history)
+    changed = dict(inputs)
+    changed["value_sets"] = tmp_path / "value_sets"
+    shutil.copytree(inputs["value_sets"], changed["value_sets"])
+    with open(changed["value_sets"] / "ed_visit.csv", "a", encoding="utf-8") as handle:
+        handle.write("0450X,REV,test code,test\n")  # any code-list change invalidates everything
+
+    again = _run(changed, "2025Q4", history)
+    assert again.history_plan.summary()["read_from_history"] == 0
+    assert again.history_plan.compute["ed_visits"][0] == "2024Q1"
+
+    _store(again, history)  # the new definition replaces the old rows, per measure
+    stored = pd.read_parquet(history / "2025Q3.parquet")
+    assert set(stored["definition"]) == set(again.definitions.values())
+    assert len(stored) == len(again.computed_rows.query("period_id == '2025Q3'"))
+
+
+def test_storing_keeps_the_other_measures_rows(tmp_path):
+    def rows(measure_id: str, numerator: float) -> pd.DataFrame:
+        row = {"measure_id": measure_id, "period_id": "2025Q1", "level": "program"}
+        row.update(entity_id="ALL", stratum="all", stratum_value="all", numerator=numerator)
+        return pd.DataFrame([row])
+
+    definitions = {"a": "d1", "b": "d1"}
+    results_history.write_rows(tmp_path, pd.concat([rows("a", 1), rows("b", 2)]), definitions)
+    results_history.write_rows(tmp_path, rows("b", 3), {"b": "d2"})
+    stored = pd.read_parquet(tmp_path / "2025Q1.parquet").set_index("measure_id")
+    assert stored.loc["a", "numerator"] == 1 and stored.loc["a", "definition"] == "d1"
+    assert stored.loc["b", "numerator"] == 3 and stored.loc["b", "definition"] == "d2"
+    assert not list(tmp_path.glob(".*tmp"))  # no temporary file left behind
+
+
+def test_a_history_inside_the_site_is_refused(inputs, tmp_path):
+    from scorecard.cli import main
+
+    out = tmp_path / "site"
+    args = ["build", "--data", str(inputs["data"]), "--out", str(out), "--quiet"]
+    result = CliRunner().invoke(main, [*args, "--history", str(out / "history")])
+    assert result.exit_code != 0
+    assert "must not be inside the published site" in result.output
+    assert not out.exists()  # refused before anything was computed or written
