@@ -306,39 +306,50 @@ def _program_values(results, period_id: str | None = None) -> dict:
     }
 
 
+COMPUTE_STEPS = ("load_and_check", "helpers", "measures", "aggregate", "panels", "care_gaps")
+
+
+def _timed_compute(p: dict, t: Timer, specs: list, history: Path | None, care_gaps: bool):
+    """Run what `scorecard build` computes (engine.run, panel sizes, care-gap rows) with each
+    step timed, and the step `compute` summing them; return (run, connection)."""
+    from scorecard import engine
+
+    _instrument_engine(t)
+    con = _connect(p)
+    with t.step("engine_run"):
+        run = engine.run(Path(p["marts"]), VALUE_SETS, specs, None, con, history)
+    with t.step("panels"):
+        run.panels = engine.panel_sizes(con, run.period_id)
+    if care_gaps:
+        with t.step("care_gaps"):
+            run.care_gaps = engine.care_gap_rows(con, specs, run.period_id)
+    t.steps["compute"] = {
+        k: round(sum(t.steps[s][k] for s in COMPUTE_STEPS if s in t.steps), 3)
+        for k in ("wall_s", "cpu_s")
+    }
+    return run, con
+
+
 def stage_compute(p: dict, t: Timer) -> dict:
     import pickle
 
     from scorecard import audience as audiences
-    from scorecard import engine
+    from scorecard import history as results_history
     from scorecard.specs import load_specs
 
     with t.step("specs"):
         specs = load_specs(MEASURES)
     if p.get("only"):
         specs = [s for s in specs if s.id in p["only"]]
-    _instrument_engine(t)
-    con = _connect(p)
     history = Path(p["history"]) if p.get("history") else None
     if history is not None:  # an empty results history: every quarter computed, then stored
         shutil.rmtree(history, ignore_errors=True)
-    with t.step("engine_run"):
-        run = engine.run(Path(p["marts"]), VALUE_SETS, specs, None, con, history)
+    care_gaps = not p.get("only") and audiences.parse_audience("internal").person_level
+    run, con = _timed_compute(p, t, specs, history, care_gaps)
     if history is not None:
-        from scorecard import history as results_history
-
         with t.step("store_history"):
             results_history.write_rows(history, run.computed_rows, run.definitions)
-    with t.step("panels"):
-        run.panels = engine.panel_sizes(con, run.period_id)
-    if not p.get("only") and audiences.parse_audience("internal").person_level:
-        with t.step("care_gaps"):
-            run.care_gaps = engine.care_gap_rows(con, specs, run.period_id)
     (n_rows,) = con.execute("SELECT count(*) FROM measure_rows").fetchone()
-    steps = ("load_and_check", "helpers", "measures", "aggregate", "panels", "care_gaps")
-    t.steps["compute"] = {
-        k: round(sum(t.steps[s][k] for s in steps if s in t.steps), 3) for k in ("wall_s", "cpu_s")
-    }
     t.steps["compute_after_check"] = {
         k: round(t.steps["compute"][k] - t.steps["load_and_check"][k], 3)
         for k in ("wall_s", "cpu_s")
@@ -367,22 +378,10 @@ def stage_quarter(p: dict, t: Timer) -> dict:
 
     import pandas as pd
 
-    from scorecard import engine
     from scorecard.specs import load_specs
 
     specs = load_specs(MEASURES)
-    _instrument_engine(t)
-    con = _connect(p)
-    with t.step("engine_run"):
-        run = engine.run(Path(p["marts"]), VALUE_SETS, specs, None, con, Path(p["history"]))
-    with t.step("panels"):
-        run.panels = engine.panel_sizes(con, run.period_id)
-    with t.step("care_gaps"):
-        run.care_gaps = engine.care_gap_rows(con, specs, run.period_id)
-    steps = ("load_and_check", "helpers", "measures", "aggregate", "panels", "care_gaps")
-    t.steps["compute"] = {
-        k: round(sum(t.steps[s][k] for s in steps if s in t.steps), 3) for k in ("wall_s", "cpu_s")
-    }
+    run, _ = _timed_compute(p, t, specs, Path(p["history"]), care_gaps=True)
     with open(p["run"], "rb") as handle:
         full = pickle.load(handle).results
     try:

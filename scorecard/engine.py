@@ -698,19 +698,16 @@ def run(
     con = con or connect()
     tables, start, end, target = prepare(con, data_dir, value_set_dir, period_id)
     create_helpers(con, start, end, target)
-    runnable = [s for s in specs if not missing_tables(s, tables)]
-    chosen, definitions = None, {}
+    chosen, definitions, stored = None, {}, None
     if history is not None:
-        definitions = measure_definitions(con, runnable, value_set_dir)
-        valid = {s.id: measure_periods(con, s) for s in runnable}
-        stored = results_history.read_definitions(history, sorted(set(sum(valid.values(), []))))
-        chosen = results_history.plan(valid, definitions, stored, target)
+        runnable = [s for s in specs if not missing_tables(s, tables)]
+        definitions, stored, chosen = plan_history(con, runnable, value_set_dir, history, target)
     seconds: dict[str, float] = {}
     skipped = run_measures(con, specs, tables, seconds, chosen.compute if chosen else None)
     computed = None
     if chosen is not None:
         computed = con.execute("SELECT * FROM measure_results").df()
-        reused = results_history.read_rows(history, chosen, definitions)
+        reused = results_history.reused_rows(stored, chosen, definitions)
         if reused is not None:
             con.register("reused_rows", reused)
             con.execute("INSERT INTO measure_results SELECT * FROM reused_rows")
@@ -725,6 +722,21 @@ def run(
     if "cp_assessment" in tables:
         done.cp_assessment = con.execute(ASSESSMENT_SQL).df()
     return done
+
+
+def plan_history(
+    con: duckdb.DuckDBPyConnection,
+    specs: list[MeasureSpec],
+    value_set_dir: Path,
+    history: Path,
+    target: str,
+) -> tuple[dict[str, str], pd.DataFrame, results_history.Plan]:
+    """Return the specs' definitions, the rows the history holds for their periods, and the
+    plan of what to compute and what to read back (scorecard/history.py)."""
+    definitions = measure_definitions(con, specs, value_set_dir)
+    valid = {s.id: measure_periods(con, s) for s in specs}
+    stored = results_history.read_stored(history, sorted({p for v in valid.values() for p in v}))
+    return definitions, stored, results_history.plan(valid, definitions, stored, target)
 
 
 def measure_periods(con: duckdb.DuckDBPyConnection, spec: MeasureSpec) -> list[str]:

@@ -74,15 +74,13 @@ def check_location(history: Path, site_root: Path) -> None:
         )
 
 
-def read_definitions(history: Path, periods: list[str]) -> pd.DataFrame:
-    """Return measure_id, period_id, definition of every result the folder holds for `periods`."""
-    frames = [
-        pd.read_parquet(path, columns=["measure_id", "period_id", "definition"]).drop_duplicates()
-        for path in _period_files(history, periods)
-    ]
-    if not frames:
-        return pd.DataFrame(columns=["measure_id", "period_id", "definition"])
-    return pd.concat(frames, ignore_index=True)
+KEYS = ["measure_id", "period_id", "definition"]
+
+
+def read_stored(history: Path, periods: list[str]) -> pd.DataFrame:
+    """Return every row the folder holds for `periods`, with its definition column."""
+    frames = [pd.read_parquet(path) for path in _period_files(history, periods)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEYS)
 
 
 def plan(
@@ -95,9 +93,9 @@ def plan(
 
     `valid_periods`: each measure's periods in this build (a 12-month measure has none whose
     window starts before the data); `definitions`: each measure's definition hash; `stored`:
-    read_definitions(). The published quarter is always computed.
+    read_stored(). The published quarter is always computed.
     """
-    held = set(zip(stored["measure_id"], stored["period_id"], stored["definition"], strict=True))
+    held = set(stored[KEYS].drop_duplicates().itertuples(index=False, name=None))
     result = Plan()
     for measure_id, periods in valid_periods.items():
         definition = definitions[measure_id]
@@ -107,19 +105,15 @@ def plan(
     return result
 
 
-def read_rows(history: Path, chosen: Plan, definitions: dict[str, str]) -> pd.DataFrame | None:
-    """Return the stored aggregate rows the plan reads back, without their definition column
-    (None if there are none)."""
-    wanted = {(m, p, definitions[m]) for m, periods in chosen.reuse.items() for p in periods}
-    periods = sorted({p for _, p, _ in wanted})
-    frames = []
-    for path in _period_files(history, periods):
-        frame = pd.read_parquet(path)
-        keys = zip(frame["measure_id"], frame["period_id"], frame["definition"], strict=True)
-        frames.append(frame[[k in wanted for k in keys]])
-    if not frames:
+def reused_rows(
+    stored: pd.DataFrame, chosen: Plan, definitions: dict[str, str]
+) -> pd.DataFrame | None:
+    """Return the stored rows the plan reads back, without their definition column (None if
+    there are none)."""
+    wanted = [(m, p, definitions[m]) for m, periods in chosen.reuse.items() for p in periods]
+    if not wanted:
         return None
-    return pd.concat(frames, ignore_index=True).drop(columns="definition")
+    return stored.merge(pd.DataFrame(wanted, columns=KEYS), on=KEYS).drop(columns="definition")
 
 
 def write_rows(history: Path, computed: pd.DataFrame, definitions: dict[str, str]) -> list[str]:
