@@ -21,7 +21,7 @@ from scorecard import audience as audiences
 from scorecard import engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import describe_sql
-from scorecard.marts import MartError, find_mart_files, load_marts
+from scorecard.marts import MartError, find_mart_files, load_marts, mart_files
 from scorecard.publish import (
     PublishError,
     VersionExistsError,
@@ -294,7 +294,13 @@ def latest_period(results: pd.DataFrame) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    """Return the hex SHA-256 of a file's bytes."""
+    """Return the hex SHA-256 of a file's bytes; for a folder of mart files, of each file's
+    path inside the folder and SHA-256, in name order."""
+    if path.is_dir():
+        listing = "".join(
+            f"{f.relative_to(path).as_posix()}\t{file_sha256(f)}\n" for f in mart_files(path)
+        )
+        return hashlib.sha256(listing.encode("utf-8")).hexdigest()
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -16,6 +16,8 @@ import duckdb
 from scorecard.contract import IDENTIFYING_COLUMNS, TABLES, TABLES_BY_NAME, Column, Table
 
 SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")
+# Columns load_raw adds to what a file holds: the row number, and each row's file for a folder.
+ADDED_COLUMNS: tuple[str, ...] = ("_row", "_file")
 
 
 @dataclass(frozen=True)
@@ -39,15 +41,33 @@ class MartError(Exception):
 
 
 def find_mart_files(data_dir: Path) -> dict[str, Path]:
-    """Return the file found for each contract table in `data_dir`, Parquet preferred."""
+    """Return the file or folder found for each contract table in `data_dir`, Parquet preferred.
+
+    A table is one file (`<table>.parquet`, `.csv` or `.csv.gz`) or a folder of Parquet files
+    (`<table>.parquet/` or `<table>/`, as Spark and other engines write them; see
+    is_parquet_folder).
+    """
     found: dict[str, Path] = {}
     for table in TABLES:
-        for suffix in SUFFIXES:
-            path = Path(data_dir) / f"{table.name}{suffix}"
-            if path.exists():
+        candidates = [Path(data_dir) / f"{table.name}{suffix}" for suffix in SUFFIXES]
+        candidates.append(Path(data_dir) / table.name)
+        for path in candidates:
+            if path.is_file() or is_parquet_folder(path):
                 found[table.name] = path
                 break
     return found
+
+
+def is_parquet_folder(path: Path) -> bool:
+    """Return True if `path` is a folder holding Parquet files, at any depth (hive-style
+    partition folders such as `month=2025-01/` included)."""
+    return path.is_dir() and next(path.rglob("*.parquet"), None) is not None
+
+
+def mart_files(path: Path) -> list[Path]:
+    """Return the files a mart is read from: the file itself, or a folder's Parquet files in
+    name order."""
+    return sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
 
 
 def _quote(name: str) -> str:
@@ -58,35 +78,48 @@ def _literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _raw_source(path: Path) -> str:
+def _is_parquet(path: Path) -> bool:
+    return path.name.endswith(".parquet") or path.is_dir()
+
+
+def _raw_select(path: Path) -> str:
+    """Return the SELECT reading `path` as it is, plus `_row` (1-based row in its file) and,
+    for a folder, `_file` (the file each row comes from)."""
+    if path.is_dir():
+        files = "[" + ", ".join(_literal(f) for f in mart_files(path)) + "]"
+        return (
+            "SELECT * EXCLUDE (filename, file_row_number), file_row_number + 1 AS _row, "
+            f"filename AS _file FROM read_parquet({files}, file_row_number = true, "
+            "filename = true, union_by_name = true)"
+        )
     if path.name.endswith(".parquet"):
-        return f"read_parquet({_literal(path)}, file_row_number = true)"
-    return f"read_csv({_literal(path)}, header = true, all_varchar = true, auto_detect = true)"
+        return (
+            "SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
+            f"FROM read_parquet({_literal(path)}, file_row_number = true)"
+        )
+    return (
+        "SELECT *, row_number() OVER () AS _row FROM "
+        f"read_csv({_literal(path)}, header = true, all_varchar = true, auto_detect = true)"
+    )
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[Problem]:
-    """Load `path` as raw_<table> with a 1-based `_row`; return problems if it cannot be read."""
-    source = _raw_source(path)
-    row = "file_row_number + 1" if path.name.endswith(".parquet") else "row_number() OVER ()"
+    """Load `path` as raw_<table> (see _raw_select); return problems if it cannot be read."""
     # Parquet is typed and columnar: a view reads it again for each check, which costs less
     # than a copy (at a million members the copy alone doubled the memory of the marts).
-    kind = "VIEW" if path.name.endswith(".parquet") else "TABLE"
+    kind = "VIEW" if _is_parquet(path) else "TABLE"
     try:
-        con.execute(
-            f"CREATE OR REPLACE {kind} raw_{table.name} AS SELECT *, {row} AS _row FROM {source}"
-        )
+        con.execute(f"CREATE OR REPLACE {kind} raw_{table.name} AS {_raw_select(path)}")
     except (duckdb.Error, UnicodeDecodeError) as exc:
         first_line = str(exc).strip().splitlines()[0]
         return [Problem(str(path), "(file)", f"cannot be read as UTF-8 CSV/Parquet: {first_line}")]
-    if not path.name.endswith(".parquet"):
-        con.execute(f"ALTER TABLE raw_{table.name} DROP COLUMN IF EXISTS file_row_number")
     return []
 
 
 def raw_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """Return the column names of raw_<table>, without the added row number."""
     rows = con.execute(f"DESCRIBE raw_{table}").fetchall()
-    return [r[0] for r in rows if r[0] not in ("_row", "file_row_number")]
+    return [r[0] for r in rows if r[0] not in ADDED_COLUMNS]
 
 
 def _text(column: str) -> str:
@@ -131,12 +164,15 @@ def create_empty(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 def _example(con: duckdb.DuckDBPyConnection, table: Table, where: str, present: set[str]) -> str:
     shown = [c for c in (*table.key, *present) if c in present][:6]
     shown = list(dict.fromkeys(shown))
-    cols = ", ".join(["_row", *(_quote(c) for c in shown)])
+    raw = raw_types(con, table.name)
+    where_from = "_file" if "_file" in raw else "NULL"
+    cols = ", ".join(["_row", where_from, *(_quote(c) for c in shown)])
     row = con.execute(f"SELECT {cols} FROM raw_{table.name} WHERE {where} LIMIT 1").fetchone()
     if row is None:
         return ""
-    values = ", ".join(f"{name}={value!r}" for name, value in zip(shown, row[1:], strict=True))
-    return f"row {row[0]} ({values})"
+    values = ", ".join(f"{name}={value!r}" for name, value in zip(shown, row[2:], strict=True))
+    in_file = f" of {Path(row[1]).name}" if row[1] else ""
+    return f"row {row[0]}{in_file} ({values})"
 
 
 def _column_rules(column: Column, native: bool = False) -> list[tuple[str, str]]:

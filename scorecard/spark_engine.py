@@ -149,8 +149,9 @@ def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
 
 
 def read_mart(spark: SparkSession, table: Table, path: Path) -> DataFrame:
-    """Return the mart file at `path` as a DataFrame with the contract's columns and types."""
-    if path.name.endswith(".parquet"):
+    """Return the mart file or folder at `path` as a DataFrame with the contract's columns and
+    types (a folder is read as Spark writes one: part files, key=value partition folders)."""
+    if path.name.endswith(".parquet") or path.is_dir():
         raw = spark.read.parquet(str(path))
     else:  # RFC 4180 CSV with a header, as DuckDB reads it (.csv.gz is decompressed)
         raw = spark.read.options(header="true", escape='"', encoding="UTF-8").csv(str(path))

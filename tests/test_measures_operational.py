@@ -10,6 +10,7 @@ the fixture's cp_enrollment.csv, cp_activity.csv (ids A01-A32) and medical_claim
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,25 @@ def test_community_tenure(results):
     # M04, M05, M06, M11, M12, P01); C2: 361 days, 11 away (M07, M09, M10, M13).
     assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (1960, 2035)
     assert cell(results, "cp_community_tenure", level="cp", entity="C2") == (350, 361)
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["new row first", "new row last"])
+def test_followup_goes_to_the_higher_cp_id_when_two_assignments_share_a_date(tmp_path, first):
+    # O1 is also assigned to C2 on 2024-01-10, the date of their C1 assignment: ED visit E1
+    # (Apr 10) and discharge M01 (Mar 8) now belong to C2, whatever the row order, and C2 did
+    # no follow-up (A03 and A04 are C1's): ED 1 of 3 (C2: E4 yes, E1 no), discharges 3 of 8
+    # (C2: M07 no, M09 no, M13 yes as before, and M01 no).
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    path = folder / "cp_enrollment.csv"
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    extra = "O1,C2,LTSS,2024-01-10,,,,"
+    rows = [extra, *rows] if first else [*rows, extra]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    wanted = ("cp_followup_ed_7d", "cp_followup_discharge_3bd")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in wanted]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "cp_followup_ed_7d") == (1, 3)
+    assert cell(results, "cp_followup_ed_7d", level="cp", entity="C2") == (1, 2)
+    assert cell(results, "cp_followup_discharge_3bd") == (3, 8)
+    assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C2") == (1, 4)

@@ -21,7 +21,8 @@ WITH stay AS (
 ),
 discharge AS (
   SELECT s.claim_id, s.person_id, s.discharge_date,
-         arg_max(e.cp_id, e.assignment_date) AS cp_id,
+         -- the latest assignment covering the day; two on the same date: the higher CP id
+         arg_max(e.cp_id, struct_pack(d := e.assignment_date, c := e.cp_id)) AS cp_id,
          -- the 3rd Monday-to-Friday day after the discharge day (isodow: 1 = Monday)
          s.discharge_date + CASE isodow(s.discharge_date)
            WHEN 1 THEN 3 WHEN 2 THEN 3 WHEN 3 THEN 5 WHEN 4 THEN 5 WHEN 5 THEN 5

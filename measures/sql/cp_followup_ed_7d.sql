@@ -15,7 +15,9 @@ WITH ed_visit AS (
      OR place_of_service_code = '23'
 ),
 assigned_visit AS (
-  SELECT v.person_id, v.visit_date, arg_max(e.cp_id, e.assignment_date) AS cp_id
+  SELECT v.person_id, v.visit_date,
+         -- the latest assignment covering the day; two on the same date: the higher CP id
+         arg_max(e.cp_id, struct_pack(d := e.assignment_date, c := e.cp_id)) AS cp_id
   FROM ed_visit v
   JOIN cp_enrollment e
     ON e.person_id = v.person_id
