@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -47,6 +48,13 @@ def fail(problems: list, title: str) -> None:
 @click.version_option(package_name="scorecard")
 def main() -> None:
     """Publish health-care scorecards (CPs, ACOs, providers) as a versioned static website."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """Stop as on an error when asked to (a CI job cancelled, `kill`): the working database
+    and the half-built edition are cleaned up and nothing published is touched."""
+    raise SystemExit(128 + signum)
 
 
 def settings_options(command: Callable) -> Callable:

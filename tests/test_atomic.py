@@ -10,6 +10,7 @@ it, the new version must be complete and `recover()` must bring the derived file
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -30,7 +31,7 @@ from publish_fixture import (
     tree_digest,
 )
 
-from scorecard import publish
+from scorecard import engine, publish
 from scorecard.cli import main
 
 KILLED = -signal.SIGKILL
@@ -380,3 +381,76 @@ def test_an_existing_version_is_refused_before_any_work(inputs: dict) -> None:
     assert result.exit_code == 2 and "already published" in result.output
     assert "Checking marts" not in result.output
     assert tree_digest(inputs["site"]) == before
+
+
+def start_build(args: list[str], tmpdir: Path) -> subprocess.Popen:
+    """Start `scorecard build` with its temporary files under tmpdir."""
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    return subprocess.Popen(
+        scorecard_command(*args),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(condition: Callable[[], bool], process: subprocess.Popen, timeout: float = 300):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, "the build ended before the condition held"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def working_folders(tmpdir: Path) -> list[Path]:
+    return sorted(tmpdir.glob(f"{engine.WORK_FOLDER_PREFIX}*"))
+
+
+def test_a_killed_build_s_working_database_is_deleted_by_the_next_build(inputs: dict) -> None:
+    site, tmpdir = copy_site(inputs, "killed-working"), inputs["base"] / "tmp-killed"
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q4")
+    process = start_build(args, tmpdir)
+    wait_for(lambda: any(tmpdir.glob(f"{engine.WORK_FOLDER_PREFIX}*/work.duckdb")), process)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=60) == KILLED
+    assert len(working_folders(tmpdir)) == 1  # left behind: nothing ran after the kill
+    done = run_scorecard(*args, env={"TMPDIR": str(tmpdir)})
+    assert done.returncode == 0, done.stderr
+    assert working_folders(tmpdir) == []
+    assert sorted(publish.existing_versions(site)) == ["2025Q3", "2025Q4"]
+
+
+def test_sigterm_stops_a_build_cleanly(inputs: dict) -> None:
+    site, tmpdir = copy_site(inputs, "terminated"), inputs["base"] / "tmp-terminated"
+    before = tree_digest(site)
+    process = start_build(build_args(inputs["marts"], inputs["measures"], site, "2025Q4"), tmpdir)
+    wait_for(lambda: any(tmpdir.glob(f"{engine.WORK_FOLDER_PREFIX}*/work.duckdb")), process)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=120) == 128 + signal.SIGTERM
+    assert working_folders(tmpdir) == []
+    assert tree_digest(site) == before
+
+
+def test_only_folders_of_processes_that_are_gone_are_removed(tmp_path: Path) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    folders = {
+        name: tmp_path / f"{engine.WORK_FOLDER_PREFIX}{name}"
+        for name in ("gone", "running", "no-owner", "bad-owner")
+    }
+    for folder in folders.values():
+        folder.mkdir()
+    (folders["gone"] / engine.WORK_OWNER_FILE).write_text(gone.stdout.strip())
+    (folders["running"] / engine.WORK_OWNER_FILE).write_text(str(os.getpid()))
+    (folders["bad-owner"] / engine.WORK_OWNER_FILE).write_text("not a number")
+    (tmp_path / "other-folder").mkdir()
+    assert engine.remove_abandoned_work_folders(tmp_path) == [folders["gone"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [folders[n].name for n in ("running", "no-owner", "bad-owner")] + ["other-folder"]
+    )
