@@ -10,4 +10,8 @@ SELECT e.period_id, e.person_id, e.month AS attr_month,
        coalesce(m.paid, 0) AS numerator,
        1 AS denominator
 FROM enrolled e
-LEFT JOIN paid_by_month m USING (person_id, month)
+-- what was paid only in the months of the periods computed: the same rows, fewer to match
+LEFT JOIN (SELECT * FROM paid_by_month
+           WHERE month BETWEEN (SELECT min(window_start) FROM periods)
+                           AND (SELECT max(period_end) FROM periods)) m
+  USING (person_id, month)

@@ -7,10 +7,16 @@
 -- A unit is a team, not a person: person_id carries one of the team's members only because
 -- the long shape needs one; the row's CP is the team's CP, and the spec limits the levels to
 -- program and CP and declares no strata.
-WITH assigned_month AS (
+-- Only the months of the periods computed are looked at (three for one quarter).
+WITH period_month AS (
+  SELECT DISTINCT m.month
+  FROM months m
+  JOIN periods p ON m.month BETWEEN p.window_start AND p.period_end
+),
+assigned_month AS (
   SELECT DISTINCT e.person_id, e.cp_id, e.assignment_date, m.month
   FROM cp_enrollment e
-  JOIN months m
+  JOIN period_month m
     ON e.assignment_date <= last_day(m.month)
    AND coalesce(e.disenrollment_date, DATE '9999-12-31') >= m.month
 ),
