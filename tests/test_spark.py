@@ -10,6 +10,7 @@ tests fail, they do not skip (pip install -e ".[test,spark]").
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -166,3 +167,16 @@ def test_shared_ctes_become_stages_with_the_same_rows() -> None:
     for view, query in stages:
         con.execute(f"CREATE VIEW {view} AS {query}")
     assert con.execute(rest).fetchall() == con.execute(SHARED_CTES).fetchall()
+
+
+def test_marts_in_folders_give_the_same_results_on_both_engines(spark, specs, tmp_path) -> None:
+    """Spark reads a mart folder (part files, key=value partitions) as DuckDB does."""
+    from test_mart_folders import split_into_parts
+
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    split_into_parts(folder, "medical_claim", "medical_claim", partitioned=True)
+    split_into_parts(folder, "pharmacy_claim", "pharmacy_claim.parquet", partitioned=False)
+    duck, on_spark = both_engines(folder, specs)
+    assert len(duck.results) > 1_000
+    assert_same(duck, on_spark)
