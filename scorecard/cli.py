@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,7 +49,8 @@ def fail(problems: list, title: str) -> None:
 @click.version_option(package_name="scorecard")
 def main() -> None:
     """Publish health-care scorecards (CPs, ACOs, providers) as a versioned static website."""
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    if threading.current_thread() is threading.main_thread():  # where Python runs handlers
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
