@@ -265,8 +265,9 @@ def trend_figure(
         unit,
         decimals,
         band and tuple(map(tuple, band)),
+        band_name,
+        program_name,
     )
-    key += (band_name, program_name)
     if shared is not None and shared.get("key") == key:
         rest, layout = shared["rest"], shared["layout"]
     else:

@@ -747,11 +747,7 @@ def run(
     computed = None
     if chosen is not None:
         computed = con.execute("SELECT * FROM measure_results").df()
-        reused = results_history.reused_rows(stored, chosen, definitions)
-        if reused is not None:
-            con.register("reused_rows", reused)
-            con.execute("INSERT INTO measure_results SELECT * FROM reused_rows")
-            con.unregister("reused_rows")
+        add_read_back(con, results_history.reused_rows(stored, chosen, definitions))
     all_periods = con.execute(PERIODS_SQL).df()
     results = aggregate(con, [s for s in specs if s.id not in skipped], all_periods)
     periods = sorted(results["period_id"].unique())
@@ -762,6 +758,15 @@ def run(
     if "cp_assessment" in tables:
         done.cp_assessment = con.execute(ASSESSMENT_SQL).df()
     return done
+
+
+def add_read_back(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame | None) -> None:
+    """Add the rows read back from the results history (if any) to table measure_results."""
+    if rows is None:
+        return
+    con.register("read_back_rows", rows)
+    con.execute("INSERT INTO measure_results SELECT * FROM read_back_rows")
+    con.unregister("read_back_rows")
 
 
 def plan_history(

@@ -78,24 +78,22 @@ def _literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _is_parquet(path: Path) -> bool:
+def is_parquet(path: Path) -> bool:
+    """Return True if the mart at `path` is Parquet: a .parquet file or a folder of them."""
     return path.name.endswith(".parquet") or path.is_dir()
 
 
 def _raw_select(path: Path) -> str:
     """Return the SELECT reading `path` as it is, plus `_row` (1-based row in its file) and,
     for a folder, `_file` (the file each row comes from)."""
-    if path.is_dir():
+    if is_parquet(path):
         files = "[" + ", ".join(_literal(f) for f in mart_files(path)) + "]"
+        folder = path.is_dir()  # only a folder's rows say which file they come from
+        which_file = ", filename AS _file" if folder else ""
         return (
-            "SELECT * EXCLUDE (filename, file_row_number), file_row_number + 1 AS _row, "
-            f"filename AS _file FROM read_parquet({files}, file_row_number = true, "
-            "filename = true, union_by_name = true)"
-        )
-    if path.name.endswith(".parquet"):
-        return (
-            "SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
-            f"FROM read_parquet({_literal(path)}, file_row_number = true)"
+            f"SELECT * EXCLUDE ({'filename, ' if folder else ''}file_row_number), "
+            f"file_row_number + 1 AS _row{which_file} FROM read_parquet({files}, "
+            f"file_row_number = true, filename = {folder}, union_by_name = true)"
         )
     return (
         "SELECT *, row_number() OVER () AS _row FROM "
@@ -107,7 +105,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[P
     """Load `path` as raw_<table> (see _raw_select); return problems if it cannot be read."""
     # Parquet is typed and columnar: a view reads it again for each check, which costs less
     # than a copy (at a million members the copy alone doubled the memory of the marts).
-    kind = "VIEW" if _is_parquet(path) else "TABLE"
+    kind = "VIEW" if is_parquet(path) else "TABLE"
     try:
         con.execute(f"CREATE OR REPLACE {kind} raw_{table.name} AS {_raw_select(path)}")
     except (duckdb.Error, UnicodeDecodeError) as exc:

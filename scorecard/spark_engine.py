@@ -33,7 +33,7 @@ from sqlglot import exp
 from scorecard import engine
 from scorecard.compile import compile_measure, describe_sql, strip_sql
 from scorecard.contract import TABLES, Column, Table
-from scorecard.marts import find_mart_files
+from scorecard.marts import find_mart_files, is_parquet
 from scorecard.specs import MeasureSpec
 from scorecard.transpile import REFERENCE_TABLES, Translator
 
@@ -151,7 +151,7 @@ def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
 def read_mart(spark: SparkSession, table: Table, path: Path) -> DataFrame:
     """Return the mart file or folder at `path` as a DataFrame with the contract's columns and
     types (a folder is read as Spark writes one: part files, key=value partition folders)."""
-    if path.name.endswith(".parquet") or path.is_dir():
+    if is_parquet(path):
         raw = spark.read.parquet(str(path))
     else:  # RFC 4180 CSV with a header, as DuckDB reads it (.csv.gz is decompressed)
         raw = spark.read.options(header="true", escape='"', encoding="UTF-8").csv(str(path))
