@@ -436,6 +436,12 @@ def _sql_problems(
     for spec in specs:
         if engine.missing_tables(spec, tables):
             continue
+        for name, query in spec.shared_tables.items():
+            try:
+                engine.declare_shared_table(con, name, query)
+            except duckdb.Error as exc:
+                first = str(exc).strip().splitlines()[0]
+                problems.append(f"measures/sql/shared/{name}.sql: sql: {first}")
         try:
             con.execute(f"DESCRIBE {describe_sql(spec)}")
         except duckdb.Error as exc:
@@ -459,11 +465,7 @@ def check_inputs(settings: Settings) -> CheckReport:
     con = duckdb.connect()
     tables, mart_problems = load_marts(con, settings.data)
     problems += mart_problems
-    skipped = {
-        s.id: f"needs table(s) not supplied: {', '.join(engine.missing_tables(s, tables))}"
-        for s in specs
-        if engine.missing_tables(s, tables)
-    }
+    skipped = engine.unrunnable(specs, tables)
     if not mart_problems:
         problems += _window_and_sql_problems(con, settings, specs, tables)
     return CheckReport(tables, specs, skipped, problems)

@@ -23,7 +23,7 @@ import pandas as pd
 from scorecard import history as results_history
 from scorecard.compile import compile_measure, describe_sql, periods_cte
 from scorecard.marts import MartError, Problem, load_marts
-from scorecard.specs import MeasureSpec
+from scorecard.specs import SHARED_PREFIX, MeasureSpec
 
 HELPERS_SQL = Path(__file__).with_name("sql") / "helpers.sql"
 
@@ -254,9 +254,63 @@ def create_helpers(con: duckdb.DuckDBPyConnection, start: date, end: date, targe
     con.execute(helpers_sql(start, end, target))
 
 
+def shared_tables(specs: list[MeasureSpec]) -> dict[str, str]:
+    """Return the shared tables the specs read (specs.py, `shared("name")`): name -> query,
+    each after the shared tables it reads."""
+    queries: dict[str, str] = {}
+    for spec in specs:
+        for name, query in spec.shared_tables.items():
+            queries.setdefault(name, query)
+    return queries
+
+
+def declare_shared_table(con: duckdb.DuckDBPyConnection, name: str, query: str) -> None:
+    """Create shared table `name` as a view of its query: cheap, enough to describe the
+    measures that read it. SharedTables.make turns it into a table when one of them runs."""
+    con.execute(f"CREATE OR REPLACE VIEW {SHARED_PREFIX}{name} AS\n{query}")
+
+
+def declare_shared_tables(con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec]) -> None:
+    """Create every shared table the specs read as a view (see declare_shared_table)."""
+    for name, query in shared_tables(specs).items():
+        declare_shared_table(con, name, query)
+
+
+class SharedTables:
+    """Makes each shared table a table once, when the first measure that reads it runs, and
+    drops them all at the end (they can be as big as a mart)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.made: list[str] = []
+
+    def make(self, spec: MeasureSpec) -> None:
+        """Make the spec's shared tables that are not tables yet."""
+        for name, query in spec.shared_tables.items():
+            if name not in self.made:
+                self.con.execute(f"DROP VIEW IF EXISTS {SHARED_PREFIX}{name}")
+                self.con.execute(f"CREATE TABLE {SHARED_PREFIX}{name} AS\n{query}")
+                self.made.append(name)
+
+    def drop(self) -> None:
+        """Drop the shared tables made."""
+        for name in reversed(self.made):
+            self.con.execute(f"DROP TABLE {SHARED_PREFIX}{name}")
+        self.made.clear()
+
+
 def missing_tables(spec: MeasureSpec, tables: set[str]) -> list[str]:
     """Return the tables a spec requires that were not supplied."""
     return [t for t in spec.requires if t not in tables]
+
+
+def unrunnable(specs: list[MeasureSpec], tables: set[str]) -> dict[str, str]:
+    """Return id -> why, for the specs that need tables that were not supplied."""
+    return {
+        s.id: f"needs table(s) not supplied: {', '.join(missing_tables(s, tables))}"
+        for s in specs
+        if missing_tables(s, tables)
+    }
 
 
 def keeps_person_rows(spec: MeasureSpec) -> bool:
@@ -332,22 +386,23 @@ def run_measures(
     )
     con.execute(f"CREATE OR REPLACE TABLE measure_results ({MEASURE_RESULTS_COLUMNS})")
     con.execute(UNIT_SPAN_SQL)
-    skipped: dict[str, str] = {}
+    skipped = unrunnable(specs, tables)
     limits = PeriodLimit(con) if periods is not None else None
+    shared = SharedTables(con)
     for spec in specs:
-        missing = missing_tables(spec, tables)
-        if missing:
-            skipped[spec.id] = f"needs table(s) not supplied: {', '.join(missing)}"
+        if spec.id in skipped:
             continue
         if limits is not None and not limits.set(periods.get(spec.id, [])):
             continue
         started = time.perf_counter()
+        shared.make(spec)
         _, keep, query = measure_queries(con, spec)
         if keep:
             con.execute(keep)
         con.execute(f"INSERT INTO measure_results {query}")
         if seconds is not None:
             seconds[spec.id] = time.perf_counter() - started
+    shared.drop()
     if limits is not None:
         limits.restore()
     return skipped
@@ -738,9 +793,10 @@ def run(
     con = con or connect()
     tables, start, end, target = prepare(con, data_dir, value_set_dir, period_id)
     create_helpers(con, start, end, target)
+    runnable = [s for s in specs if not missing_tables(s, tables)]
+    declare_shared_tables(con, runnable)
     chosen, definitions, stored = None, {}, None
     if history is not None:
-        runnable = [s for s in specs if not missing_tables(s, tables)]
         definitions, stored, chosen = plan_history(con, runnable, value_set_dir, history, target)
     seconds: dict[str, float] = {}
     skipped = run_measures(con, specs, tables, seconds, chosen.compute if chosen else None)
@@ -793,8 +849,9 @@ def measure_periods(con: duckdb.DuckDBPyConnection, spec: MeasureSpec) -> list[s
 def measure_definitions(
     con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], value_set_dir: Path
 ) -> dict[str, str]:
-    """Return each spec's definition hash: its row and aggregation SQL, the helper views, the
-    attribution lookup and every code list (see scorecard/history.py)."""
+    """Return each spec's definition hash: its row and aggregation SQL, the shared tables it
+    reads, the helper views, the attribution lookup and every code list (scorecard/history.py).
+    """
     shared = (
         HELPERS_SQL.read_text(encoding="utf-8"),
         UNIT_SPAN_SQL,
@@ -803,7 +860,8 @@ def measure_definitions(
     definitions = {}
     for spec in specs:
         rows_sql, _, query = measure_queries(con, spec)
-        definitions[spec.id] = results_history.definition_hash(rows_sql, query, *shared)
+        parts = (rows_sql, *spec.shared_tables.values(), query, *shared)
+        definitions[spec.id] = results_history.definition_hash(*parts)
     return definitions
 
 

@@ -34,7 +34,7 @@ from scorecard import engine
 from scorecard.compile import compile_measure, describe_sql, strip_sql
 from scorecard.contract import TABLES, Column, Table
 from scorecard.marts import find_mart_files, is_parquet
-from scorecard.specs import MeasureSpec
+from scorecard.specs import SHARED_PREFIX, MeasureSpec
 from scorecard.transpile import REFERENCE_TABLES, Translator
 
 if TYPE_CHECKING:
@@ -336,6 +336,15 @@ def output_columns(spark: SparkSession, translator: Translator, spec: MeasureSpe
     return spark.sql(translator.query(describe_sql(spec))).columns
 
 
+def create_shared_tables(
+    spark: SparkSession, translator: Translator, specs: list[MeasureSpec]
+) -> None:
+    """Create the shared tables the specs read (specs.py, `shared("name")`), materialised."""
+    for name, query in engine.shared_tables(specs).items():
+        frame = materialise(spark.sql(translator.query(query)))
+        register(translator, f"{SHARED_PREFIX}{name}", frame)
+
+
 def run_measure(
     spark: SparkSession, translator: Translator, spec: MeasureSpec, sql: str
 ) -> DataFrame:
@@ -372,12 +381,10 @@ def run_measures(
     is named on its own.
     """
     jobs: list[tuple[Translator, MeasureSpec, str]] = []
-    skipped: dict[str, str] = {}
-    for spec in specs:
-        missing = engine.missing_tables(spec, tables)
-        if missing:
-            skipped[spec.id] = f"needs table(s) not supplied: {', '.join(missing)}"
-            continue
+    skipped = engine.unrunnable(specs, tables)
+    runnable = [s for s in specs if s.id not in skipped]
+    create_shared_tables(spark, translator, runnable)
+    for spec in runnable:
         try:
             sql = compile_measure(spec, output_columns(spark, translator, spec))
             jobs.append((translator.fork(), spec, sql))

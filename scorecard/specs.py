@@ -13,16 +13,23 @@ The SQL file is a Jinja2 template, rendered once when the spec is loaded:
 - `{% include "_name.sql" %}` pastes a shared fragment, a file in measures/sql/ whose name
   starts with an underscore (e.g. `_cms_hcc_v24.sql`). A fragment sees the parameters and
   the values set around the include (`{% with max_age=75 %}{% include ... %}{% endwith %}`).
+- `{{ shared("name") }}` reads a shared table: the query in measures/sql/shared/<name>.sql,
+  computed once per build for every measure that reads it and named `shared_<name>` in SQL.
+  It is for work several measures repeat over every period's data (e.g. the SUD episodes of
+  the six IET measures), so it must not read the periods (`periods`, `all_periods`): the
+  measure joins it to its own. It has no parameters and may read other shared tables.
 - Undefined names are errors (StrictUndefined), as is a parameter the SQL never uses;
   `{{ fail("message") }}` stops with a message (e.g. for a value the template does not know).
 
 `spec.sql` holds the rendered text, so the engines, the compiler and `scorecard measures show`
-see plain SQL; `spec.sql_includes` lists the fragments it used (they are hashed into the
-manifest with the spec's YAML and SQL file).
+see plain SQL; `spec.sql_includes` lists the fragments and shared-table files it used (they
+are hashed into the manifest with the spec's YAML and SQL file) and `spec.shared_tables` holds
+each shared table's rendered query, those it reads first.
 """
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -108,6 +115,11 @@ class MeasureSpec(Strict):
     sql_includes: tuple[str, ...] = Field(
         (), exclude=True, description="The fragments the SQL included, by path inside measures/."
     )
+    shared_tables: dict[str, str] = Field(
+        default_factory=dict,
+        exclude=True,
+        description="The shared tables the SQL reads: name -> query, dependencies first.",
+    )
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -171,11 +183,24 @@ def _read_yaml(path: Path) -> tuple[dict | None, list[str]]:
 
 RESERVED_PARAMETERS: tuple[str, ...] = ("id",)
 FRAGMENT_FOLDER = "sql"  # fragments live here, inside the measures folder
+SHARED_FOLDER = "shared"  # shared tables' queries live here, inside FRAGMENT_FOLDER
+SHARED_PREFIX = "shared_"  # a shared table's name in SQL
+PERIOD_TABLES = re.compile(r"\b(all_)?periods\b", re.IGNORECASE)
+
+
+def _is_fragment(template: str) -> bool:
+    return template.startswith("_") and "/" not in template and "\\" not in template
+
+
+def _is_shared_query(template: str) -> bool:
+    folder, _, name = template.partition("/")
+    return folder == SHARED_FOLDER and name.removesuffix(".sql").isidentifier()
 
 
 class _SqlLoader(jinja2.BaseLoader):
-    """Load a spec's SQL file (by its name inside measures/) and the `_*.sql` fragments of
-    measures/sql/ (by bare name); remember what was loaded, in order."""
+    """Load a spec's SQL file (by its name inside measures/), the `_*.sql` fragments of
+    measures/sql/ (by bare name) and the shared tables' queries (shared/<name>.sql, for
+    `shared("name")`); remember what was loaded, in order."""
 
     def __init__(self, measures_dir: Path, sql_name: str):
         self.measures_dir, self.sql_name = measures_dir, sql_name
@@ -186,7 +211,7 @@ class _SqlLoader(jinja2.BaseLoader):
     ) -> tuple[str, str, Callable[[], bool]]:
         if template == self.sql_name:
             name = template
-        elif template.startswith("_") and "/" not in template and "\\" not in template:
+        elif _is_fragment(template) or _is_shared_query(template):
             name = f"{FRAGMENT_FOLDER}/{template}"
         else:
             raise jinja2.TemplateNotFound(template, "only fragments named _*.sql can be included")
@@ -212,14 +237,37 @@ def _template_line(exc: BaseException) -> str:
     return f"{frames[-1].filename} line {frames[-1].lineno}" if frames else ""
 
 
+class _SharedTables:
+    """The `shared("name")` of SQL templates: renders measures/sql/shared/<name>.sql once and
+    returns the table's name; `queries` keeps each rendered query, those it reads first."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self.queries: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        if not str(name).isidentifier():
+            raise TemplateFailure(f"shared table name {name!r} must be an identifier")
+        if name not in self.queries:
+            sql = self.env.get_template(f"{SHARED_FOLDER}/{name}.sql").render()
+            code = "\n".join(line.split("--")[0] for line in sql.splitlines())
+            if PERIOD_TABLES.search(code):
+                raise TemplateFailure(
+                    f"shared table {name} reads the periods; a shared table holds every "
+                    "period's data and the measure joins it to its own periods"
+                )
+            self.queries[name] = sql.strip().rstrip(";").strip()
+        return f"{SHARED_PREFIX}{name}"
+
+
 def render_sql(
     measures_dir: Path, sql_name: str, values: dict[str, object]
-) -> tuple[str, tuple[str, ...], set[str]]:
+) -> tuple[str, tuple[str, ...], set[str], dict[str, str]]:
     """Render the SQL template `sql_name` (a path inside measures_dir) with `values`.
 
-    Return the SQL, the fragments it included (paths inside measures_dir) and the names the
-    templates refer to. Raise jinja2 errors (TemplateNotFound, TemplateSyntaxError,
-    UndefinedError) as they come.
+    Return the SQL, the fragments and shared-table files it included (paths inside
+    measures_dir), the names the templates refer to and the shared tables' queries. Raise
+    jinja2 errors (TemplateNotFound, TemplateSyntaxError, UndefinedError) as they come.
     """
     loader = _SqlLoader(Path(measures_dir), sql_name)
     env = jinja2.Environment(
@@ -232,12 +280,13 @@ def render_sql(
         cache_size=0,
     )
     env.globals["fail"] = _fail
+    shared = env.globals["shared"] = _SharedTables(env)
     sql = env.get_template(sql_name).render(values)
     names: set[str] = set()
     for source in loader.loaded.values():
         names |= jinja2.meta.find_undeclared_variables(env.parse(source))
     includes = tuple(n for n in loader.loaded if n != sql_name)
-    return sql, includes, names
+    return sql, includes, names, shared.queries
 
 
 def _render_problems(path: Path, sql_name: str, exc: Exception) -> list[str]:
@@ -267,12 +316,12 @@ def _attach_sql(data: dict, path: Path) -> list[str]:
     if not isinstance(parameters, dict):
         return []  # the model reports it
     try:
-        sql, includes, names = render_sql(
+        sql, includes, names, shared = render_sql(
             path.parent, sql_name, {**parameters, "id": data.get("id", path.stem)}
         )
     except Exception as exc:  # noqa: BLE001 - every template error becomes a problem line
         return _render_problems(path, sql_name, exc)
-    data["sql"], data["sql_includes"] = sql, includes
+    data["sql"], data["sql_includes"], data["shared_tables"] = sql, includes, shared
     return [
         f"{path}: parameters.{name}: not used by {sql_name} or the fragments it includes"
         for name in parameters

@@ -95,12 +95,16 @@ def test_every_helper_and_measure_translates() -> None:
     con = engine.connect()
     tables, start, end, target = engine.prepare(con, BASIC, ROOT / "measures" / "value_sets", None)
     engine.create_helpers(con, start, end, target)
+    specs = load_specs(ROOT / "measures")
+    engine.declare_shared_tables(con, specs)
     translator = Translator(fold=lambda sql: [r[0] for r in con.execute(sql).fetchall()])
     for (name,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall():
         translator.add_table(name, {r[0]: r[1] for r in con.execute(f"DESCRIBE {name}").fetchall()})
     helpers = list(translator.helpers(engine.helpers_sql(start, end, target)))
     assert {"person", "claim_diagnosis", "value_set_codes"} <= {h.name for h in helpers}
-    for spec in load_specs(ROOT / "measures"):
+    for query in engine.shared_tables(specs).values():
+        assert "in_value_set" not in translator.query(query).lower()
+    for spec in specs:
         columns = [r[0] for r in con.execute(f"DESCRIBE {describe_sql(spec)}").fetchall()]
         sql = translator.query(compile_measure(spec, columns))
         assert "in_value_set" not in sql.lower(), spec.id

@@ -6,22 +6,11 @@
 -- ED visits with a principal {{ principal_dx }} or any {{ any_dx }} diagnosis,
 -- members aged {{ min_age }}+; numerator: follow-up on the ED day or up to {{ days }} days
 -- after it.
-ed_line AS (
-  SELECT claim_id, person_id, claim_start_date AS visit_date
-  FROM medical_claim
-  WHERE in_value_set(revenue_center_code, 'ed_visit')
-     OR in_value_set(hcpcs_code, 'ed_visit')
-     OR place_of_service_code = '23'
-),
-ed_dx AS (
-  SELECT DISTINCT l.person_id, l.visit_date,
-         (d.position = 'diagnosis_code_1' AND in_value_set(d.code, '{{ principal_dx }}'))
-           OR in_value_set(d.code, '{{ any_dx }}') AS qualifies
-  FROM ed_line l
-  JOIN claim_diagnosis d ON d.claim_id = l.claim_id
-),
-ed_visit AS (
-  SELECT person_id, visit_date FROM ed_dx GROUP BY ALL HAVING bool_or(qualifies)
+ed_visit AS (  -- one row per member and day (shared/ed_visit_diagnosis.sql)
+  SELECT DISTINCT person_id, visit_date
+  FROM {{ shared("ed_visit_diagnosis") }}
+  WHERE (principal AND in_value_set(code, '{{ principal_dx }}'))
+     OR in_value_set(code, '{{ any_dx }}')
 ),
 admission AS (
   SELECT DISTINCT person_id, coalesce(admission_date, claim_start_date) AS admit_date

@@ -20,81 +20,18 @@
 -- event (treatment visit or stay with an SUD diagnosis, or SUD medication) 1 to 13 days after
 -- the IESD. Engagement: initiation plus treatment events on 2 or more different days 1 to 34
 -- days after the initiation day.
-WITH sud_claim AS (
-  SELECT DISTINCT claim_id FROM claim_diagnosis WHERE in_value_set(code, 'sud_dx')
+WITH treatment AS (  -- what counts for initiation and engagement
+  SELECT DISTINCT person_id, service_date
+  FROM {{ shared("sud_event") }}
+  WHERE medication OR inpatient OR (treatment AND NOT ed)
 ),
-sud_claim_line AS (
-  SELECT c.claim_id, c.person_id, c.claim_start_date,
-         coalesce(c.discharge_date, c.claim_end_date) AS end_date,
-         coalesce(c.claim_type = 'institutional' AND left(c.bill_type_code, 2) IN ('11', '12'),
-                  false) AS inpatient,
-         coalesce(in_value_set(c.revenue_center_code, 'ed_visit')
-                  OR in_value_set(c.hcpcs_code, 'ed_visit')
-                  OR c.place_of_service_code = '23', false) AS ed,
-         coalesce(in_value_set(c.hcpcs_code, 'outpatient_visit')
-                  OR in_value_set(c.hcpcs_code, 'mental_health_visit')
-                  OR in_value_set(c.hcpcs_code, 'sud_service')
-                  OR in_value_set(c.revenue_center_code, 'outpatient_visit')
-                  OR in_value_set(c.revenue_center_code, 'sud_service'), false) AS treatment
-  FROM medical_claim c
-  WHERE c.claim_id IN (SELECT claim_id FROM sud_claim)
-),
-sud_claim_kind AS (  -- one row per claim with an SUD diagnosis
-  SELECT claim_id, any_value(person_id) AS person_id, min(claim_start_date) AS service_date,
-         max(end_date) AS end_date, bool_or(inpatient) AS inpatient, bool_or(ed) AS ed,
-         bool_or(treatment) AS treatment
-  FROM sud_claim_line
-  GROUP BY claim_id
-),
-medication AS (  -- medication events for opioid or alcohol use disorder
-  SELECT person_id, dispensing_date AS service_date
-  FROM pharmacy_claim
-  WHERE ndc_code IN (
-    SELECT code FROM value_set  -- NDCs whose drug class is in group sud_pharmacotherapy
-    WHERE value_set = 'ndc_drug_class' AND in_value_set(drug_class, 'sud_pharmacotherapy'))
-  UNION
-  SELECT person_id, claim_start_date
-  FROM medical_claim
-  WHERE in_value_set(hcpcs_code, 'sud_medication_service')
-),
-history AS (  -- anything that shows SUD: claims with an SUD diagnosis, SUD medication
-  SELECT person_id, service_date FROM sud_claim_kind
-  UNION
-  SELECT person_id, service_date FROM medication
-),
-treatment AS (  -- what counts for initiation and engagement
-  SELECT person_id, service_date FROM sud_claim_kind WHERE inpatient OR (treatment AND NOT ed)
-  UNION
-  SELECT person_id, service_date FROM medication
-),
-event AS (  -- what can start an episode, dated on the episode day
-  SELECT person_id, CASE WHEN inpatient THEN end_date ELSE service_date END AS episode_date,
-         service_date AS anchor_date, inpatient, false AS is_medication
-  FROM sud_claim_kind
-  WHERE inpatient OR ed OR treatment
-  UNION ALL
-  SELECT person_id, service_date, service_date, false, true FROM medication
-),
-episode_day AS (
-  SELECT person_id, episode_date, min(anchor_date) AS anchor_date,
-         bool_or(inpatient OR is_medication) AS initiates_itself
-  FROM event
-  GROUP BY ALL
-),
-episode AS (
-  SELECT p.period_id, d.person_id, d.episode_date, d.initiates_itself,
-         year(d.episode_date) - m.birth_year AS age
-  FROM episode_day d
+episode AS (  -- new episodes in the periods' intake periods (shared/iet_episode.sql)
+  SELECT p.period_id, e.person_id, e.episode_date, e.initiates_itself,
+         year(e.episode_date) - m.birth_year AS age
+  FROM {{ shared("iet_episode") }} e
   JOIN periods p
-    ON d.episode_date BETWEEN p.window_start - INTERVAL 47 DAY AND p.period_end - INTERVAL 47 DAY
-  JOIN person m ON m.person_id = d.person_id
-  WHERE NOT EXISTS (
-      SELECT 1 FROM history h
-      WHERE h.person_id = d.person_id
-        AND h.service_date BETWEEN d.anchor_date - INTERVAL 194 DAY
-                               AND d.anchor_date - INTERVAL 1 DAY)
-    AND enrolled_through(d.person_id, d.episode_date - INTERVAL 194 DAY,
-                         d.episode_date + INTERVAL 47 DAY)
+    ON e.episode_date BETWEEN p.window_start - INTERVAL 47 DAY AND p.period_end - INTERVAL 47 DAY
+  JOIN person m ON m.person_id = e.person_id
 ),
 initiation AS (  -- the first treatment event 1-13 days after the IESD
   SELECT e.period_id, e.person_id, e.episode_date, e.initiates_itself,
