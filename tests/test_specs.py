@@ -174,10 +174,11 @@ def test_fail_stops_with_the_templates_message(tmp_path: Path) -> None:
 
 
 def test_a_spec_without_parameters_gets_its_own_file_unchanged() -> None:
-    spec, found = load_spec(MEASURES / "ed_visits.yml")
+    spec, found = load_spec(MEASURES / "readmission_30d.yml")
     assert found == [] and spec is not None and spec.parameters == {}
-    text = (MEASURES / "sql" / "ed_visits.sql").read_text(encoding="utf-8")
-    assert spec.sql_file == "sql/ed_visits.sql" and spec.sql == text and spec.sql_includes == ()
+    text = (MEASURES / "sql" / "readmission_30d.sql").read_text(encoding="utf-8")
+    assert spec.sql_file == "sql/readmission_30d.sql" and spec.sql == text
+    assert spec.sql_includes == () and spec.shared_tables == {}
 
 
 def test_the_measure_families_share_their_sql() -> None:

@@ -7,12 +7,8 @@
 -- admitted, not sent home). Numerator: a cp_activity by the member's CP from the visit day
 -- through 7 days after it that is a transitions-of-care code (T2038) or any successful
 -- contact.
-WITH ed_visit AS (
-  SELECT DISTINCT person_id, claim_start_date AS visit_date
-  FROM medical_claim
-  WHERE in_value_set(revenue_center_code, 'ed_visit')
-     OR in_value_set(hcpcs_code, 'ed_visit')
-     OR place_of_service_code = '23'
+WITH ed_visit AS (  -- one row per member and day (shared/ed_visit_day.sql)
+  SELECT person_id, visit_date FROM {{ shared("ed_visit_day") }}
 ),
 assigned_visit AS (
   SELECT v.person_id, v.visit_date,

@@ -2,12 +2,8 @@
 -- the numerator of a member month is the number of ED visits that month.
 -- An ED visit is a distinct member and service date with an ED revenue code, an ED
 -- evaluation and management code, or place of service 23.
-WITH ed_visit AS (
-  SELECT DISTINCT person_id, claim_start_date AS visit_date
-  FROM medical_claim
-  WHERE in_value_set(revenue_center_code, 'ed_visit')
-     OR in_value_set(hcpcs_code, 'ed_visit')
-     OR place_of_service_code = '23'
+WITH ed_visit AS (  -- one row per member and day (shared/ed_visit_day.sql)
+  SELECT person_id, visit_date FROM {{ shared("ed_visit_day") }}
 ),
 visits_by_month AS (
   SELECT person_id, CAST(date_trunc('month', visit_date) AS DATE) AS month, count(*) AS visits

@@ -9,12 +9,8 @@ WITH member AS (
   JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
   GROUP BY ALL
 ),
-ed_visit AS (
-  SELECT DISTINCT person_id, claim_start_date AS visit_date
-  FROM medical_claim
-  WHERE in_value_set(revenue_center_code, 'ed_visit')
-     OR in_value_set(hcpcs_code, 'ed_visit')
-     OR place_of_service_code = '23'
+ed_visit AS (  -- one row per member and day (shared/ed_visit_day.sql)
+  SELECT person_id, visit_date FROM {{ shared("ed_visit_day") }}
 ),
 visits AS (
   SELECT m.period_id, m.person_id, count(*) AS visits

@@ -5,14 +5,8 @@
 -- in value set non_emergent_ed_dx. Excluded: visits followed by a hospital inpatient admission
 -- (type of bill 11x) on the same or the next day. Exposure: member months in the quarter;
 -- numerator: the member's non-emergent ED visits in those months.
-WITH ed_visit AS (
-  SELECT person_id, claim_start_date AS visit_date,
-         bool_or(in_value_set(diagnosis_code_1, 'non_emergent_ed_dx')) AS non_emergent
-  FROM medical_claim
-  WHERE in_value_set(revenue_center_code, 'ed_visit')
-     OR in_value_set(hcpcs_code, 'ed_visit')
-     OR place_of_service_code = '23'
-  GROUP BY ALL
+WITH ed_visit AS (  -- one row per member and day (shared/ed_visit_day.sql)
+  SELECT person_id, visit_date, non_emergent FROM {{ shared("ed_visit_day") }}
 ),
 events_by_month AS (
   SELECT v.person_id, CAST(date_trunc('month', v.visit_date) AS DATE) AS month, count(*) AS events
