@@ -206,6 +206,37 @@ def test_community_tenure(results):
     assert cell(results, "cp_community_tenure", level="cp", entity="C2") == (350, 361)
 
 
+def test_community_tenure_counts_overlapping_stays_and_assignments_once(tmp_path):
+    # O2 (C1, enrolled all 2024, 366 eligible days) gets a second C1 assignment inside the
+    # first (Jun 1 - Jul 31: no new eligible day) and overlapping facility stays: M20 Feb 1 to
+    # discharge Feb 11 (Feb 1-10), M21 Feb 6 to discharge Feb 16 (Feb 6-15), P20 place of
+    # service 55 Feb 15-20, P21 Feb 21 (next to P20): Feb 1-21 is 21 days, each counted once;
+    # P22 Mar 30 - Apr 2 crosses a month end: 4 days. Institutional days 86 + 25 = 111:
+    # community days 2,396 - 111 = 2,285; C1 1,960 - 25 = 1,935 of 2,035.
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    with open(folder / "cp_enrollment.csv", "a", encoding="utf-8") as rows:
+        rows.write("O2,C1,BH,2024-06-01,,,,2024-07-31\n")
+    with open(folder / "medical_claim.csv", "a", encoding="utf-8") as rows:
+        for stay in (
+            "M20,1,institutional,O2,2024-02-01,2024-02-11,2024-02-01,2024-02-11",
+            "M21,1,institutional,O2,2024-02-06,2024-02-16,2024-02-06,2024-02-16",
+        ):
+            rows.write(f"{stay},01,,111,0120,,1000,I10\n")
+        for claim_id, first, last in (
+            ("P20", "02-15", "02-20"),
+            ("P21", "02-21", "02-21"),
+            ("P22", "03-30", "04-02"),
+        ):
+            rows.write(
+                f"{claim_id},1,professional,O2,2024-{first},2024-{last},,,,55,,,H0018,100,F1020\n"
+            )
+    specs = [s for s in load_specs(ROOT / "measures") if s.id == "cp_community_tenure"]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "cp_community_tenure") == (2285, 2396)
+    assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (1935, 2035)
+
+
 @pytest.mark.parametrize("first", [True, False], ids=["new row first", "new row last"])
 def test_followup_goes_to_the_higher_cp_id_when_two_assignments_share_a_date(tmp_path, first):
     # O1 is also assigned to C2 on 2024-01-10, the date of their C1 assignment: ED visit E1

@@ -28,13 +28,17 @@ assigned_span AS (
   FROM cp_enrollment e
   JOIN eligibility g ON g.person_id = e.person_id
 ),
-eligible_day AS (
-  SELECT DISTINCT person_id, cp_id, CAST(day AS DATE) AS day
-  FROM (SELECT person_id, cp_id,
-               unnest(generate_series(CAST(first_day AS TIMESTAMP), CAST(last_day AS TIMESTAMP),
-                                      INTERVAL 1 DAY)) AS day
-        FROM assigned_span
-        WHERE first_day <= last_day)
+eligible_range AS (  -- the assigned spans merged into disjoint date ranges per member and CP
+  SELECT person_id, cp_id, min(first_day) AS first_day, max(last_day) AS last_day
+  FROM (SELECT *, sum(starts) OVER (PARTITION BY person_id, cp_id ORDER BY first_day, last_day
+                                    ROWS UNBOUNDED PRECEDING) AS range_number
+        FROM (SELECT *, CASE WHEN first_day <= max(last_day) OVER (
+                                    PARTITION BY person_id, cp_id ORDER BY first_day, last_day
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                             THEN 0 ELSE 1 END AS starts
+              FROM assigned_span
+              WHERE first_day <= last_day))
+  GROUP BY person_id, cp_id, range_number
 ),
 facility_claim AS (
   SELECT person_id, claim_id, min(claim_start_date) AS first_day,
@@ -55,18 +59,43 @@ facility_span AS (
          least(last_day, (SELECT last_day FROM day_range)) AS last_day
   FROM facility_claim
 ),
-facility_day AS (
-  SELECT DISTINCT person_id, CAST(day AS DATE) AS day
-  FROM (SELECT person_id,
-               unnest(generate_series(CAST(first_day AS TIMESTAMP), CAST(last_day AS TIMESTAMP),
-                                      INTERVAL 1 DAY)) AS day
-        FROM facility_span
-        WHERE first_day <= last_day)
+facility_range AS (  -- the facility spans merged into disjoint date ranges per member
+  SELECT person_id, min(first_day) AS first_day, max(last_day) AS last_day
+  FROM (SELECT *, sum(starts) OVER (PARTITION BY person_id ORDER BY first_day, last_day
+                                    ROWS UNBOUNDED PRECEDING) AS range_number
+        FROM (SELECT *, CASE WHEN first_day <= max(last_day) OVER (
+                                    PARTITION BY person_id ORDER BY first_day, last_day
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                             THEN 0 ELSE 1 END AS starts
+              FROM facility_span
+              WHERE first_day <= last_day))
+  GROUP BY person_id, range_number
+),
+piece AS (  -- each eligible range's days inside a period's window, month by month
+  SELECT p.period_id, e.person_id, e.cp_id, m.month,
+         greatest(e.first_day, p.window_start, m.month) AS first_day,
+         least(e.last_day, p.period_end, m.month_end) AS last_day
+  FROM eligible_range e
+  JOIN periods p ON e.first_day <= p.period_end AND e.last_day >= p.window_start
+  JOIN (SELECT month, CAST(month + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS month_end
+        FROM months) m
+    ON m.month <= least(e.last_day, p.period_end)
+   AND m.month_end >= greatest(e.first_day, p.window_start)
+),
+piece_days AS (  -- a piece's days, and those of them in a facility (the ranges are disjoint;
+                 -- FILTER: greatest and least skip NULLs, so an unmatched row would count)
+  SELECT c.period_id, c.person_id, c.cp_id, c.month, c.first_day,
+         any_value(date_diff('day', c.first_day, c.last_day) + 1) AS days,
+         coalesce(sum(date_diff('day', greatest(c.first_day, f.first_day),
+                                least(c.last_day, f.last_day)) + 1)
+                    FILTER (WHERE f.person_id IS NOT NULL), 0) AS facility_days
+  FROM piece c
+  LEFT JOIN facility_range f
+    ON f.person_id = c.person_id AND f.first_day <= c.last_day AND f.last_day >= c.first_day
+  GROUP BY c.period_id, c.person_id, c.cp_id, c.month, c.first_day
 )
-SELECT p.period_id, d.person_id, CAST(date_trunc('month', d.day) AS DATE) AS attr_month, d.cp_id,
-       count(*) FILTER (WHERE f.day IS NULL) AS numerator,
-       count(*) AS denominator
-FROM eligible_day d
-JOIN periods p ON d.day BETWEEN p.window_start AND p.period_end
-LEFT JOIN facility_day f ON f.person_id = d.person_id AND f.day = d.day
-GROUP BY ALL
+SELECT period_id, person_id, month AS attr_month, cp_id,
+       sum(days - facility_days) AS numerator,
+       sum(days) AS denominator
+FROM piece_days
+GROUP BY period_id, person_id, month, cp_id
