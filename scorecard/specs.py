@@ -237,7 +237,7 @@ def _template_line(exc: BaseException) -> str:
     return f"{frames[-1].filename} line {frames[-1].lineno}" if frames else ""
 
 
-class _SharedTables:
+class _SharedFunction:
     """The `shared("name")` of SQL templates: renders measures/sql/shared/<name>.sql once and
     returns the table's name; `queries` keeps each rendered query, those it reads first."""
 
@@ -280,7 +280,7 @@ def render_sql(
         cache_size=0,
     )
     env.globals["fail"] = _fail
-    shared = env.globals["shared"] = _SharedTables(env)
+    shared = env.globals["shared"] = _SharedFunction(env)
     sql = env.get_template(sql_name).render(values)
     names: set[str] = set()
     for source in loader.loaded.values():

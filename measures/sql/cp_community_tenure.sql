@@ -29,16 +29,9 @@ assigned_span AS (
   JOIN eligibility g ON g.person_id = e.person_id
 ),
 eligible_range AS (  -- the assigned spans merged into disjoint date ranges per member and CP
-  SELECT person_id, cp_id, min(first_day) AS first_day, max(last_day) AS last_day
-  FROM (SELECT *, sum(starts) OVER (PARTITION BY person_id, cp_id ORDER BY first_day, last_day
-                                    ROWS UNBOUNDED PRECEDING) AS range_number
-        FROM (SELECT *, CASE WHEN first_day <= max(last_day) OVER (
-                                    PARTITION BY person_id, cp_id ORDER BY first_day, last_day
-                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                             THEN 0 ELSE 1 END AS starts
-              FROM assigned_span
-              WHERE first_day <= last_day))
-  GROUP BY person_id, cp_id, range_number
+{% with keys='person_id, cp_id', source='assigned_span' %}
+{% include "_merged_ranges.sql" %}
+{% endwith %}
 ),
 facility_claim AS (
   SELECT person_id, claim_id, min(claim_start_date) AS first_day,
@@ -60,16 +53,9 @@ facility_span AS (
   FROM facility_claim
 ),
 facility_range AS (  -- the facility spans merged into disjoint date ranges per member
-  SELECT person_id, min(first_day) AS first_day, max(last_day) AS last_day
-  FROM (SELECT *, sum(starts) OVER (PARTITION BY person_id ORDER BY first_day, last_day
-                                    ROWS UNBOUNDED PRECEDING) AS range_number
-        FROM (SELECT *, CASE WHEN first_day <= max(last_day) OVER (
-                                    PARTITION BY person_id ORDER BY first_day, last_day
-                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                             THEN 0 ELSE 1 END AS starts
-              FROM facility_span
-              WHERE first_day <= last_day))
-  GROUP BY person_id, range_number
+{% with keys='person_id', source='facility_span' %}
+{% include "_merged_ranges.sql" %}
+{% endwith %}
 ),
 piece AS (  -- each eligible range's days inside a period's window, month by month
   SELECT p.period_id, e.person_id, e.cp_id, m.month,
