@@ -433,21 +433,22 @@ def _sql_problems(
     con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], tables: set[str]
 ) -> list[str]:
     problems = []
-    for spec in specs:
-        if engine.missing_tables(spec, tables):
-            continue
-        for name, query in spec.shared_tables.items():
-            try:
-                engine.declare_shared_table(con, name, query)
-            except duckdb.Error as exc:
-                first = str(exc).strip().splitlines()[0]
-                problems.append(f"measures/sql/shared/{name}.sql: sql: {first}")
+    runnable = [s for s in specs if not engine.missing_tables(s, tables)]
+    for name, query in engine.shared_tables(runnable).items():
+        try:
+            engine.declare_shared_table(con, name, query)
+        except duckdb.Error as exc:
+            problems.append(f"measures/sql/shared/{name}.sql: sql: {_first_line(exc)}")
+    for spec in runnable:
         try:
             con.execute(f"DESCRIBE {describe_sql(spec)}")
         except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
-            problems.append(f"measures/{spec.sql_file}: sql: {first}")
+            problems.append(f"measures/{spec.sql_file}: sql: {_first_line(exc)}")
     return problems
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]
 
 
 def check_inputs(settings: Settings) -> CheckReport:

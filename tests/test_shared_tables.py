@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
+from spec_fixture import write
 
 from scorecard import engine
 from scorecard import history as results_history
@@ -21,7 +21,6 @@ from scorecard.build import measure_file_hashes
 from scorecard.specs import SpecError, load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE = yaml.safe_load((ROOT / "measures" / "ed_visits.yml").read_text(encoding="utf-8"))
 
 VISIT_DAY = """-- each member's ED claim days
 SELECT DISTINCT person_id, claim_start_date AS visit_date
@@ -43,17 +42,6 @@ FIRST_VISITS = """SELECT p.period_id, f.person_id, f.first_visit AS attr_month,
 FROM {{ shared("first_visit") }} f
 JOIN periods p ON f.first_visit BETWEEN p.window_start AND p.period_end
 """
-
-
-def write(folder: Path, sql: dict[str, str], **specs: dict) -> Path:
-    """Write SQL files (by path inside sql/) and specs (id -> fields over ed_visits)."""
-    for name, text in sql.items():
-        (folder / "sql" / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / "sql" / name).write_text(text, encoding="utf-8")
-    for measure_id, fields in specs.items():
-        data = {**BASE, "id": measure_id, "requires": ["eligibility", "medical_claim"], **fields}
-        (folder / f"{measure_id}.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    return folder
 
 
 def measures_folder(folder: Path) -> Path:

@@ -6,14 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from spec_fixture import write
 
 from scorecard.build import measure_file_hashes
 from scorecard.specs import SpecError, load_spec, load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURES = ROOT / "measures"
-BASE = yaml.safe_load((MEASURES / "ed_visits.yml").read_text(encoding="utf-8"))
 
 FOLLOW_UP = """-- follow-up within {{ days }} days ({{ id }})
 SELECT period_id, person_id, period_end AS attr_month,
@@ -33,17 +32,6 @@ rows AS (
   SELECT period_id, person_id, period_end AS attr_month FROM {{ table }}
 )
 """
-
-
-def write(folder: Path, sql: dict[str, str], **specs: dict) -> Path:
-    """Write SQL files (by name inside sql/) and specs (id -> fields over ed_visits)."""
-    (folder / "sql").mkdir(parents=True, exist_ok=True)
-    for name, text in sql.items():
-        (folder / "sql" / name).write_text(text, encoding="utf-8")
-    for measure_id, fields in specs.items():
-        data = {**BASE, "id": measure_id, **fields}
-        (folder / f"{measure_id}.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    return folder
 
 
 def problems(folder: Path) -> list[str]:
