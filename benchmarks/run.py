@@ -285,6 +285,7 @@ def _instrument_engine(t: Timer) -> None:
     for name, label in (
         ("prepare", "load_and_check"),
         ("create_helpers", "helpers"),
+        ("make_period_enrollment", "helpers"),  # a helper made once the periods are known
         ("run_measures", "measures"),
         ("aggregate", "aggregate"),
     ):

@@ -93,7 +93,9 @@ GROUP BY claim_id;
 -- Months enrolled in each period's rolling 12-month and quarter windows. Counted per quarter
 -- first (a 12-month window is the four quarters ending with the period's), which is the same
 -- as joining every member month to every window and 2x faster at a million members.
-CREATE OR REPLACE TABLE period_enrollment AS
+-- Declared as a view: engine.make_period_enrollment makes it a table holding only the periods
+-- the build computes (with a results history, usually one), before the measures run.
+CREATE OR REPLACE VIEW period_enrollment AS
 WITH member_quarter AS (
   SELECT person_id, CAST(date_trunc('quarter', month) AS DATE) AS quarter_start,
          count(*) AS months,
