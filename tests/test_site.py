@@ -179,6 +179,22 @@ def test_figures_skip_markdown_and_come_back_whole(built: Path) -> None:
         assert text.count('<figure class="sc-figure"') == text.count("</figure>")
 
 
+def test_scorecard_pages_leave_only_their_headings_to_markdown(model) -> None:
+    """Thousands of scorecards are built per edition: Python-Markdown must see only the title
+    and the section headings (for the table of contents); the rest is HTML past it."""
+    env = site.template_env()
+    pages = [job for job in site.page_plan(model) if job[1] == "pages/entity.md.j2"]
+    assert {path.split("/")[0] for path, _, _ in pages} == set(LEVELS)
+    for path, template, make in pages:
+        markdown = env.get_template(template).render(make()).split("\n---\n", 1)[1]
+        page = type("Page", (), {"meta": {}, "parent": "in a nav: not built from a shell"})()
+        left = site.stash_blocks(markdown, page)
+        lines = [line for line in left.splitlines() if line.strip()]
+        assert lines[0].startswith("# "), path
+        others = [ln for ln in lines if not ln.startswith(("# ", "## ", "<!--sc-figure-"))]
+        assert others == [], (path, others)
+
+
 def test_a_chart_with_nothing_to_show_is_left_out(model) -> None:
     spec = model.specs["ed_visits"]
     entity = site.Entity("cp", "cp1", "Bridge", "cp1")
