@@ -130,3 +130,26 @@ def test_a_history_inside_the_site_is_refused(inputs, tmp_path):
     assert result.exit_code != 0
     assert "must not be inside the published site" in result.output
     assert not out.exists()  # refused before anything was computed or written
+
+
+def test_period_enrollment_holds_only_the_quarters_computed(inputs) -> None:
+    """The helper is a view until the build knows which quarters it computes; then a table of
+    those quarters only (every quarter without a history). Helpers can be made again on the
+    same connection."""
+    con = engine.connect()
+    tables, start, end, target = engine.prepare(con, inputs["data"], inputs["value_sets"], None)
+    engine.create_helpers(con, start, end, target)
+    every = con.execute("SELECT DISTINCT period_id FROM period_enrollment").fetchall()
+    assert len(every) == 8
+    rows = con.execute("SELECT count(*) FROM period_enrollment WHERE period_id = ?", [target])
+    in_target = rows.fetchone()[0]
+    engine.make_period_enrollment(con, [target])
+    kept = con.execute("SELECT period_id, count(*) FROM period_enrollment GROUP BY ALL").fetchall()
+    assert kept == [(target, in_target)]
+    kinds = "SELECT table_name FROM duckdb_tables() WHERE table_name = 'period_enrollment'"
+    assert con.execute(kinds).fetchall() == [("period_enrollment",)]
+    engine.create_helpers(con, start, end, target)
+    again = con.execute("SELECT DISTINCT period_id FROM period_enrollment").fetchall()
+    assert sorted(again) == sorted(every)
+    engine.make_period_enrollment(con, None)
+    assert len(con.execute("SELECT DISTINCT period_id FROM period_enrollment").fetchall()) == 8
