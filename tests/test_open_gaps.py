@@ -184,7 +184,7 @@ def test_pages_and_downloads_show_the_open_gaps(published: dict) -> None:
     page = (docs / "aco" / f"{ACO}.md").read_text(encoding="utf-8")
     assert table_cells(page, "Open care gaps", poor_title) == "40 members"
     assert table_cells(page, "Open care gaps", eye_title) == "60 members"
-    assert "*Open care gaps*" in page  # the note under the tables says what they are
+    assert "<em>Open care gaps</em>" in page  # the note under the tables says what they are
     measure = (docs / "measures" / "diabetes_eye_exam.md").read_text(encoding="utf-8")
     assert table_cells(measure, "Open care gaps", "Test Harbor ACO") == "60 members"
     for path in (docs / "downloads" / "results.csv", docs / "downloads" / "aco" / f"{ACO}.csv"):
