@@ -251,8 +251,8 @@ def helpers_sql(start: date, end: date, target: str) -> str:
 
 def create_helpers(con: duckdb.DuckDBPyConnection, start: date, end: date, target: str) -> None:
     """Create the helper views of sql/helpers.sql for this data window and target period."""
-    made = "SELECT 1 FROM duckdb_tables() WHERE table_name = 'period_enrollment' AND NOT temporary"
-    if con.execute(made).fetchall():  # made by an earlier run on this connection
+    left = "SELECT 1 FROM duckdb_tables() WHERE table_name = 'period_enrollment' AND NOT temporary"
+    if con.execute(left).fetchall():  # made a table by an earlier run on this connection
         con.execute("DROP TABLE period_enrollment")
     con.execute(helpers_sql(start, end, target))
 
