@@ -23,7 +23,6 @@ Everything is read from the public view (site.download_frame), never from the ra
 from __future__ import annotations
 
 import itertools
-from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -121,8 +120,12 @@ def csv_text(frame: pd.DataFrame) -> str:
 def _joined(header: list[str], columns: list[np.ndarray]) -> str:
     if not columns:
         return ""
-    lines = [",".join(map(str, header)), *(",".join(row) for row in zip(*columns, strict=True))]
-    return "\n".join(lines) + "\n"
+    return "\n".join([",".join(map(str, header)), *_lines(columns)]) + "\n"
+
+
+def _lines(columns: list[np.ndarray]) -> list[str]:
+    """Return the CSV lines of the rows whose cells are `columns` (csv_cells)."""
+    return [",".join(row) for row in zip(*columns, strict=True)]
 
 
 def results_frame(model: S.SiteModel) -> pd.DataFrame:
@@ -195,20 +198,22 @@ def write_entity_csvs(
     )
     kept = [c for c in ordered.columns if c not in ENTITY_CONSTANT]
     if cells is None or any(c not in cells for c in kept):
-        text = csv_text(ordered[kept])
+        cells = dict(zip(kept, csv_cells(ordered[kept]), strict=True))
+        at = np.arange(len(ordered))
     else:
         at = frame.index.get_indexer(ordered.index)  # rows of ordered within frame
-        text = _joined(kept, [cells[c][at] for c in kept])
-    header, *lines = text.split("\n")[:-1]
-    keys = zip(ordered["level"], ordered["entity_id"].astype(str), strict=True)
-    for (level, entity_id), group in itertools.groupby(
-        zip(keys, lines, strict=True), key=itemgetter(0)
-    ):
-        entity = model.entity(level, entity_id)
+    header = ",".join(kept)
+    lines = _lines([cells[c][at] for c in kept])
+    levels = ordered["level"].to_numpy(dtype=object)
+    ids = ordered["entity_id"].astype(str).to_numpy(dtype=object)
+    starts = np.flatnonzero((levels[1:] != levels[:-1]) | (ids[1:] != ids[:-1])) + 1
+    bounds = [0, *starts.tolist(), len(lines)]  # each entity's rows are one run of lines
+    for start, stop in itertools.pairwise(bounds if len(lines) else []):
+        entity = model.entity(levels[start], ids[start])
         if entity is not None:
             path = docs_dir / entity.csv
             path.parent.mkdir(parents=True, exist_ok=True)
-            body = "\n".join([header, *(line for _, line in group)]) + "\n"
+            body = "\n".join([header, *lines[start:stop]]) + "\n"
             path.write_text(body, encoding="utf-8")
 
 
