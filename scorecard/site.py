@@ -296,12 +296,17 @@ def chart_html(chart: Chart, title: str = "", table: tuple | None = None) -> Mar
     (`table`: headers and rows, by default the chart's own), each value escaped like any
     {{ value }} of a page. A Jinja filter: the 37 charts of a scorecard, made for speed."""
     headers, rows = table or (chart.headers, chart.rows)
+    head, body = table_rows([headers], 'th scope="col"'), table_rows(rows, "td", "\n")
+    return _figure_html(chart, title, chart.summary, head, body)
+
+
+def _figure_html(chart: Chart, title: str, summary: str, head: str, body: str) -> Markup:
+    """Return the HTML figure of a chart whose data table's rows are already HTML."""
     strong = f'<strong class="sc-figure__title">{_escaped(title)}</strong> ' if title else ""
     figure_id = _escaped(chart.figure_id)
-    head, body = table_rows([headers], 'th scope="col"'), table_rows(rows, "td", "\n")
     return Markup(
         '<figure class="sc-figure" data-search-exclude>\n'
-        f"<figcaption>{strong}{_escaped(chart.summary)}</figcaption>\n"
+        f"<figcaption>{strong}{_escaped(summary)}</figcaption>\n"
         f'<div class="sc-chart" data-figure="{figure_id}" style="height: '
         f'{_escaped(chart.height)}px" aria-hidden="true"></div>\n'
         f'<script type="application/json" id="{figure_id}">{_escaped(chart.json)}</script>\n'
@@ -730,6 +735,69 @@ def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> C
     return Chart(Markup(f"trend-{spec.id}"), figure_json, _height(figure), summary, headers, rows)
 
 
+def trend_figure_html(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> Markup | None:
+    """Return the trend chart of a measure on a scorecard (the program's on the home page) as
+    its HTML figure, with its data table tidied (views.tidy_table) and its title: the bytes of
+    chart_html(chart, title, tidy_table(chart)) for the chart trend_chart returns, or None when
+    that chart would not be shown. The data table's cells the entities of a level share
+    (periods, the program, the peers' band) are made into HTML once per measure and level."""
+    level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
+    mine = model.series.get((level, entity_id, spec.id), {})
+    program = model.series.get(("program", "ALL", spec.id)) if entity else None
+    periods = [p for p in model.periods if p in mine or p in (program or {})]
+    values = _pick(mine, periods, "value")
+    cells = _formatted(spec, values)  # type: ignore[arg-type]
+    if not any(cells):
+        return None
+    shared = _trend_shared(model, spec, level if entity else "", tuple(periods))
+    table = _trend_table(shared, program is not None)
+    name = entity.name if entity else "Whole program"
+    figure = charts.trend_figure(
+        shared["labels"],
+        values,
+        shared["program_values"] if program is not None else None,
+        entity_name=name,
+        unit=spec.unit,
+        decimals=spec.decimals,
+        lower=_pick(mine, periods, "lower"),
+        upper=_pick(mine, periods, "upper"),
+        band=shared["band"],
+        band_name=shared["band_name"],
+        shared=shared["figure"],
+    )
+    subject = name if entity else "the whole program"
+    program_cells = shared["program_cells"] if program else None
+    summary = charts.trend_summary(shared["labels"], cells, program_cells, subject)
+    header, own = views.tidy_column(name, [c or NOT_SHOWN for c in cells])
+    head = f'<tr><th scope="col">Period</th><th scope="col">{_escaped(header)}</th>{table["head"]}'
+    before, after = table["rows"]
+    body = "".join(f"{a}{_escaped(c)}{b}" for a, c, b in zip(before, own, after, strict=True))
+    figure_json = Markup(charts.figure_json(figure, shared["json"]))
+    chart = Chart(Markup(f"trend-{spec.id}"), figure_json, _height(figure), "", (), [])
+    title = spec.text("en").title
+    return _figure_html(chart, title, summary + shared["band_sentence"], head, body)
+
+
+def _trend_table(shared: dict, with_program: bool) -> dict:
+    """Return the HTML of a trend chart's data table around the entity's own column: the
+    headers after it and, for each row, the HTML before and after its cell."""
+    key = ("table", with_program)
+    if key not in shared:
+        labels = shared["labels"]
+        columns = [("Whole program", shared["program_cells"])] if with_program else []
+        band_header, band_cells = shared["band_columns"]
+        columns += [(band_header[0], band_cells)] if band_cells else []
+        tidied = [views.tidy_column(h, [c or NOT_SHOWN for c in cs]) for h, cs in columns]
+        head = "".join(f'<th scope="col">{_escaped(h)}</th>' for h, _ in tidied)
+        after = [
+            "</td>" + "".join(f"<td>{_escaped(cs[i])}</td>" for _, cs in tidied) + "</tr>\n"
+            for i in range(len(labels))
+        ]
+        before = [f"<tr><td>{_escaped(label)}</td><td>" for label in labels]
+        shared[key] = {"head": f"{head}</tr>", "rows": (before, after)}
+    return shared[key]
+
+
 def _trend_shared(model: SiteModel, spec: MeasureSpec, level: str, periods: tuple) -> dict:
     """Return what the trend charts of a measure share across the entities of a level (level
     '' for the program's own chart): period labels, the program's line and the peers' band."""
@@ -812,8 +880,8 @@ def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list
             continue
         rows = [result_row(model, r, page) for _, r in records]
         drawn = [s for s, _ in records if _has_value(model.series.get((level, entity_id, s.id)))]
-        trend = [(s.text("en").title, trend_chart(model, s, entity)) for s in drawn]
-        trend = [(title, chart) for title, chart in trend if chart.shown]
+        trend = [trend_figure_html(model, s, entity) for s in drawn]
+        trend = [figure for figure in trend if figure is not None]
         rated = level != "program" and any(s.stars.method != "none" for s in specs)
         gaps = any(is_care_gap_measure(s) for s, _ in records)
         stars = model.stars.get((level, entity_id, family))

@@ -140,21 +140,30 @@ def current_band(model: S.SiteModel, spec: MeasureSpec, level: str) -> tuple[flo
 # ---------------------------------------------------------------- data tables of charts
 
 _CELL = re.compile(r"^(-?\$?[\d,.]+%?) (\D.*)$")
+_RANGE_END = re.compile(r"to -?\$?\d")  # '12.0% to 15.5%' is a range, not a number and a unit
 
 
 def tidy_table(chart: S.Chart) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     """Return a chart's data table with a unit shared by a whole column moved to its header:
     '$57 per member per month' in each cell becomes '$57' under 'Name (per member per month)'."""
-    headers, rows = list(chart.headers), [list(r) for r in chart.rows]
-    for column in range(1, len(headers)):
-        cells = [r for r in rows if column < len(r) and r[column] != S.NOT_SHOWN]
-        found = [_CELL.match(r[column]) for r in cells]
-        if not cells or not all(found) or len({m[2] for m in found}) != 1:  # type: ignore[index]
-            continue
-        headers[column] = f"{headers[column]} ({found[0][2]})"  # type: ignore[index]
-        for r, match in zip(cells, found, strict=True):
-            r[column] = match[1]  # type: ignore[index]
-    return tuple(headers), [tuple(r) for r in rows]
+    headers, columns = [chart.headers[0]], [[r[0] for r in chart.rows]]
+    for column, header in enumerate(chart.headers[1:], 1):
+        header, cells = tidy_column(header, [r[column] for r in chart.rows])
+        headers.append(header)
+        columns.append(cells)
+    return tuple(headers), list(zip(*columns, strict=True))
+
+
+def tidy_column(header: str, cells: list[str]) -> tuple[str, list[str]]:
+    """Return a data-table column with the unit its shown cells share moved to its header
+    (tidy_table), or as it is (ranges of peers' results keep their 'to')."""
+    found = [_CELL.match(c) for c in cells if c != S.NOT_SHOWN]
+    if not found or not all(found) or len({m[2] for m in found}) != 1:  # type: ignore[index]
+        return header, cells
+    if _RANGE_END.match(found[0][2]):  # type: ignore[index]
+        return header, cells
+    numbers = iter(m[1] for m in found)  # type: ignore[index]
+    return f"{header} ({found[0][2]})", [c if c == S.NOT_SHOWN else next(numbers) for c in cells]  # type: ignore[index]
 
 
 # ---------------------------------------------------------------- scorecard page

@@ -20,7 +20,7 @@ from site_fixture import (
     serve_folder,
 )
 
-from scorecard import build, charts, parallel, shell, site
+from scorecard import build, charts, parallel, shell, site, views
 from scorecard.site import LEVELS
 
 
@@ -199,13 +199,48 @@ def test_a_chart_with_nothing_to_show_is_left_out(model) -> None:
     spec = model.specs["ed_visits"]
     entity = site.Entity("cp", "cp1", "Bridge", "cp1")
     assert site.trend_chart(model, spec, entity).shown
+    assert site.trend_figure_html(model, spec, entity) is not None
     hidden = dict(model.series[("cp", "cp1", "ed_visits")])
     for period in hidden:
         model.series[("cp", "cp1", "ed_visits")][period] = {**hidden[period], "value": None}
     try:
         assert not site.trend_chart(model, spec, entity).shown
+        assert site.trend_figure_html(model, spec, entity) is None
     finally:
         model.series[("cp", "cp1", "ed_visits")] = hidden
+
+
+def test_scorecard_trend_figures_are_the_trend_charts_with_tidied_tables(model) -> None:
+    """Scorecards build their trend figures with the cells a level shares made once
+    (site.trend_figure_html): the same bytes as the chart, its tidied table and its title."""
+    entities = [None, *(e for es in model.entities.values() for e in es)]
+    compared = 0
+    for entity in entities:
+        for spec in model.specs.values():
+            level = entity.level if entity else "program"
+            if level not in spec.levels:
+                continue
+            chart = site.trend_chart(model, spec, entity)
+            title = spec.text("en").title
+            expected = site.chart_html(chart, title, views.tidy_table(chart))
+            figure = site.trend_figure_html(model, spec, entity)
+            assert figure == (expected if chart.shown else None), (level, spec.id)
+            compared += figure is not None
+    assert compared >= 10  # the tiny site has 19
+
+
+def test_chart_tables_move_a_unit_shared_by_a_column_to_its_header() -> None:
+    cells = ["$57.00 per member per month", "Not shown", "$1,204.50 per member per month"]
+    assert views.tidy_column("Bridge", cells) == (
+        "Bridge (per member per month)",
+        ["$57.00", "Not shown", "$1,204.50"],
+    )
+    mixed = ["12 visits", "3 stays"]
+    assert views.tidy_column("Bridge", mixed) == ("Bridge", mixed)
+    assert views.tidy_column("Bridge", ["Not shown"]) == ("Bridge", ["Not shown"])
+    # a range of peers' results in a single shown cell is not a number followed by a unit
+    band = ["Not shown", "12.0% to 15.5%"]
+    assert views.tidy_column("Middle half of peers", band) == ("Middle half of peers", band)
 
 
 def test_scorecard_page_has_chart_json_drawn_by_one_script(built: Path) -> None:
