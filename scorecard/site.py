@@ -235,9 +235,13 @@ def format_counts(numerator: object, denominator: object, kind: str) -> str:
 
 def stars_html(stars: object) -> Markup:
     """Return stars as glyphs (hidden from screen readers) plus '4 out of 5 stars' in words."""
-    if missing(stars):
+    return _stars_html(None if missing(stars) else round(float(stars) * 2) / 2)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=64)  # eleven values in all; a large site shows a million
+def _stars_html(rounded: float | None) -> Markup:
+    if rounded is None:
         return Markup('<span class="sc-stars sc-stars--none">Not rated</span>')
-    rounded = round(float(stars) * 2) / 2  # type: ignore[arg-type]
     full, half = int(rounded), rounded % 1 == 0.5
     glyphs = "★" * full + ("½" if half else "") + "☆" * (5 - full - int(half))
     return Markup(
@@ -246,6 +250,7 @@ def stars_html(stars: object) -> Markup:
     )
 
 
+@functools.lru_cache(maxsize=64)  # a few labels, shown a million times on a large site
 def trend_html(label: str) -> Markup:
     """Return an arrow (hidden from screen readers) and the trend in words ('' when none)."""
     if label not in TREND_TEXT:
@@ -359,7 +364,12 @@ def _escape_text(text: str) -> str:
 
 def rel(from_page: str, to_path: str) -> Markup:
     """Return the relative link from one docs-relative page to another docs-relative path."""
-    return _relative(posixpath.dirname(str(from_page)) or ".", str(to_path))
+    return _relative(_folder(str(from_page)), str(to_path))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a site's pages: a few thousand
+def _folder(page: str) -> str:
+    return posixpath.dirname(page) or "."
 
 
 @functools.lru_cache(maxsize=1 << 16)
