@@ -179,6 +179,22 @@ def test_figures_skip_markdown_and_come_back_whole(built: Path) -> None:
         assert text.count('<figure class="sc-figure"') == text.count("</figure>")
 
 
+def test_blocks_side_by_side_share_one_placeholder_and_come_back_as_markdown_wrote_them() -> None:
+    import markdown as python_markdown
+
+    source = (
+        "# T\n\n<!--sc:html-->\n<p>a</p>\n<!--/sc:html-->\n\n\n<!--sc:html-->\n<p>b</p>\n"
+        "<!--/sc:html-->\n\n## S { #s }\n\n<!--sc:html-->\n<p>c</p>\n<!--/sc:html-->\n"
+    )
+    page = type("Page", (), {"meta": {}, "parent": "in a nav: not built from a shell"})()
+    left = site.stash_blocks(source, page)
+    assert left.count("<!--sc-figure-") == 2  # a and b share one; c follows a heading
+    html = python_markdown.markdown(left, extensions=["attr_list", "toc"])
+    html = site.restore_late_blocks(site.restore_blocks(html, page), page)
+    # as with one placeholder each: Markdown writes a blank line after an HTML block
+    assert html == '<h1 id="t">T</h1>\n<p>a</p>\n\n<p>b</p>\n\n<h2 id="s">S</h2>\n<p>c</p>'
+
+
 def test_scorecard_pages_leave_only_their_headings_to_markdown(model) -> None:
     """Thousands of scorecards are built per edition: Python-Markdown must see only the title
     and the section headings (for the table of contents); the rest is HTML past it."""
