@@ -35,6 +35,7 @@ def test_the_harness_runs_every_compute_stage_and_writes_its_tables(tmp_path: Pa
     for stage in ("generate", "check", "scan", "compute", "quarter", "pandas3"):
         assert size["stages"][stage]["ok"], stage
         assert size["stages"][stage]["peak_rss_mb"] > 0
+        assert size["stages"][stage]["calibration_s"] > 0  # the machine's speed beside it
     assert size["stages"]["compute"]["measures"] > 60
     assert size["peer_check"]["match"], size["peer_check"]["mismatches"]
     quarter = size["stages"]["quarter"]  # the newest quarter only, earlier ones read back
@@ -74,3 +75,20 @@ def test_expanding_practices_multiplies_the_practice_level_only() -> None:
     assert (practices["numerator"] <= practices["denominator"]).all()
     assert len(run.results[run.results["level"] == "program"]) == 1
     assert set(run.organizations["org_id"]) >= set(practices["entity_id"])
+
+
+def test_a_repeated_stage_reports_its_median_run_and_every_run(monkeypatch) -> None:
+    bench = _harness()
+    walls = iter([30.0, 10.0, 20.0])
+
+    def fake_stage(name: str, params: dict, log) -> dict:
+        wall = next(walls)
+        return {"stage": name, "ok": True, "process_wall_s": wall, "process_cpu_s": 2 * wall}
+
+    monkeypatch.setattr(bench, "run_stage", fake_stage)
+    report = bench.run_repeated("site3000", {}, print, 3)
+    assert report["process_wall_s"] == 20.0 and report["process_cpu_s"] == 40.0
+    assert [r["process_wall_s"] for r in report["repeats"]] == [30.0, 10.0, 20.0]
+    monkeypatch.setattr(bench, "run_stage", fake_stage)
+    walls = iter([5.0])
+    assert "repeats" not in bench.run_repeated("site3000", {}, print, 1)
