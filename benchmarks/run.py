@@ -707,18 +707,26 @@ def stage_main(name: str, params: str) -> None:
 
 
 def calibration_s() -> float:
-    """Return the seconds a fixed pure-Python workload takes now (best of three). The speed
-    of a shared virtual machine drifts (by 1.2-1.5x within an hour here), so every stage is
-    recorded beside it: compare runs whose calibrations agree."""
+    """Return the seconds a fixed pure-Python workload takes now on two cores at once (best
+    of three). The speed of a shared virtual machine drifts (by 1.2-1.5x within an hour
+    here), so every stage is recorded beside it: compare runs whose calibrations agree."""
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()
-        total = 0
-        for i in range(4_000_000):
-            total += i % 7
-        sorted(str(i) for i in range(800_000))
+        child = os.fork()
+        _calibration_work()
+        if child == 0:
+            os._exit(0)
+        os.waitpid(child, 0)
         best = min(best, time.perf_counter() - started)
     return round(best, 3)
+
+
+def _calibration_work() -> None:
+    total = 0
+    for i in range(4_000_000):
+        total += i % 7
+    sorted(str(i) for i in range(800_000))
 
 
 def run_repeated(name: str, params: dict, log, repeat: int) -> dict:
@@ -1036,6 +1044,7 @@ def tables_markdown(results: dict) -> str:
                 f"| {step} | {_f(_inner(s3, step, 'wall_s'))} | {_f(_inner(s3, step, 'cpu_s'))} |"
             )
         lines.append(f"| peak memory | {s3.get('peak_rss_mb', 0):,} MB | |")
+        lines += _repeat_lines(s3)
     inc = None
     for size in sizes:
         inc = size["stages"].get("incremental") or inc
@@ -1129,6 +1138,28 @@ def _slowest_measures(results: dict, top: int = 10) -> list[str]:
         lines.append(f"| {measure} | {cells} | {100 * largest[measure] / total:.0f}% |")
     all_cells = " | ".join(_f(sum(s["stages"]["compute"]["measure_seconds"].values())) for s in sizes)
     lines.append(f"| all {len(largest)} measures | {all_cells} | 100% |")
+    return lines
+
+
+def _repeat_lines(stage: dict) -> list[str]:
+    """Return the table of a repeated stage's runs (whole stage process), or nothing."""
+    runs = stage.get("repeats") or []
+    if not runs:
+        return []
+    lines = [
+        "",
+        f"The whole stage, {len(runs)} runs one after another (the steps above are of the run "
+        "with the median wall time); calibration: seconds of a fixed Python workload just "
+        "before the run (lower is a faster machine at that moment).",
+        "",
+        "| run | wall s | CPU s | calibration s | load |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for number, run in enumerate(runs, 1):
+        lines.append(
+            f"| {number} | {_f(run.get('process_wall_s'))} | {_f(run.get('process_cpu_s'))} "
+            f"| {_f(run.get('calibration_s'), 2)} | {_f(run.get('load_before'))} |"
+        )
     return lines
 
 
