@@ -1149,8 +1149,8 @@ def _repeat_lines(stage: dict) -> list[str]:
     lines = [
         "",
         f"The whole stage, {len(runs)} runs one after another (the steps above are of the run "
-        "with the median wall time); calibration: seconds of a fixed Python workload just "
-        "before the run (lower is a faster machine at that moment).",
+        "with the median wall time); calibration: seconds of a fixed Python workload on both "
+        "cores just before the run (lower is a faster machine at that moment).",
         "",
         "| run | wall s | CPU s | calibration s | load |",
         "|---:|---:|---:|---:|---:|",
