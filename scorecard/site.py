@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 import numpy as np
@@ -709,40 +709,19 @@ class Chart:
 
 def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> Chart:
     """Return the trend chart of one measure for an entity (or the program) and the program."""
-    level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
-    mine = model.series.get((level, entity_id, spec.id), {})
-    program = model.series.get(("program", "ALL", spec.id)) if entity else None
-    periods = [p for p in model.periods if p in mine or p in (program or {})]
-    shared = _trend_shared(model, spec, level if entity else "", tuple(periods))
-    labels = shared["labels"]
-    name = entity.name if entity else "Whole program"
+    mine, program, periods = _trend_series(model, spec, entity)
     values = _pick(mine, periods, "value")
-    program_values = shared["program_values"] if program is not None else None
-    band = shared["band"]
-    figure = charts.trend_figure(
-        labels,
-        values,
-        program_values,
-        entity_name=name,
-        unit=spec.unit,
-        decimals=spec.decimals,
-        lower=_pick(mine, periods, "lower"),
-        upper=_pick(mine, periods, "upper"),
-        band=band,
-        band_name=shared["band_name"],
-        shared=shared["figure"],
-    )
-    columns = [_formatted(spec, values)]  # type: ignore[arg-type]
-    columns += [shared["program_cells"]] if program is not None else []
-    subject = name if entity else "the whole program"
-    summary = charts.trend_summary(labels, columns[0], columns[1] if program else None, subject)
-    summary += shared["band_sentence"]
+    cells = _formatted(spec, values)  # type: ignore[arg-type]
+    drawing = _trend_drawing(model, spec, entity, (mine, program, periods), values, cells)
+    shared = drawing.shared
+    columns = [cells, *([shared["program_cells"]] if program is not None else [])]
     band_header, band_cells = shared["band_columns"]
-    headers = ("Period", name, *(("Whole program",) if program else ()), *band_header)
+    headers = ("Period", drawing.name, *(("Whole program",) if program else ()), *band_header)
     columns += [band_cells] if band_cells else []
+    labels = shared["labels"]
     rows = [(label, *(c[i] or NOT_SHOWN for c in columns)) for i, label in enumerate(labels)]
-    figure_json = Markup(charts.figure_json(figure, shared["json"]))
-    return Chart(Markup(f"trend-{spec.id}"), figure_json, _height(figure), summary, headers, rows)
+    figure_id = Markup(f"trend-{spec.id}")
+    return Chart(figure_id, drawing.json, drawing.height, drawing.summary, headers, rows)
 
 
 def trend_figure_html(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> Markup | None:
@@ -751,20 +730,55 @@ def trend_figure_html(model: SiteModel, spec: MeasureSpec, entity: Entity | None
     chart_html(chart, title, tidy_table(chart)) for the chart trend_chart returns, or None when
     that chart would not be shown. The data table's cells the entities of a level share
     (periods, the program, the peers' band) are made into HTML once per measure and level."""
-    level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
-    mine = model.series.get((level, entity_id, spec.id), {})
-    program = model.series.get(("program", "ALL", spec.id)) if entity else None
-    periods = [p for p in model.periods if p in mine or p in (program or {})]
+    mine, program, periods = _trend_series(model, spec, entity)
     values = _pick(mine, periods, "value")
     cells = _formatted(spec, values)  # type: ignore[arg-type]
     if not any(cells):
         return None
-    shared = _trend_shared(model, spec, level if entity else "", tuple(periods))
-    table = _trend_table(shared, program is not None)
+    drawing = _trend_drawing(model, spec, entity, (mine, program, periods), values, cells)
+    table = _trend_table(drawing.shared, program is not None)
+    header, own = views.tidy_column(drawing.name, [c or NOT_SHOWN for c in cells])
+    head = f'<tr><th scope="col">Period</th><th scope="col">{_escaped(header)}</th>{table["head"]}'
+    before, after = table["rows"]
+    body = "".join(f"{a}{_escaped(c)}{b}" for a, c, b in zip(before, own, after, strict=True))
+    chart = Chart(Markup(f"trend-{spec.id}"), drawing.json, drawing.height, "", (), [])
+    return _figure_html(chart, spec.text("en").title, drawing.summary, head, body)
+
+
+def _trend_series(
+    model: SiteModel, spec: MeasureSpec, entity: Entity | None
+) -> tuple[dict, dict | None, list[str]]:
+    """Return a trend chart's series: the entity's, the program's (None on the program's own
+    chart) and the periods either has."""
+    level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
+    mine = model.series.get((level, entity_id, spec.id), {})
+    program = model.series.get(("program", "ALL", spec.id)) if entity else None
+    return mine, program, [p for p in model.periods if p in mine or p in (program or {})]
+
+
+class _TrendDrawing(NamedTuple):
+    shared: dict  # what the level's charts of the measure share (_trend_shared)
+    name: str  # of the entity's line
+    json: Markup  # the figure
+    height: int
+    summary: str  # the caption's sentences
+
+
+def _trend_drawing(
+    model: SiteModel,
+    spec: MeasureSpec,
+    entity: Entity | None,
+    series: tuple[dict, dict | None, list[str]],
+    values: list | None,
+    cells: list[str],
+) -> _TrendDrawing:
+    """Return the figure and caption of a trend chart (`cells`: its own values formatted)."""
+    mine, program, periods = series
+    shared = _trend_shared(model, spec, entity.level if entity else "", tuple(periods))
     name = entity.name if entity else "Whole program"
     figure = charts.trend_figure(
         shared["labels"],
-        values,
+        values,  # type: ignore[arg-type]
         shared["program_values"] if program is not None else None,
         entity_name=name,
         unit=spec.unit,
@@ -778,14 +792,9 @@ def trend_figure_html(model: SiteModel, spec: MeasureSpec, entity: Entity | None
     subject = name if entity else "the whole program"
     program_cells = shared["program_cells"] if program else None
     summary = charts.trend_summary(shared["labels"], cells, program_cells, subject)
-    header, own = views.tidy_column(name, [c or NOT_SHOWN for c in cells])
-    head = f'<tr><th scope="col">Period</th><th scope="col">{_escaped(header)}</th>{table["head"]}'
-    before, after = table["rows"]
-    body = "".join(f"{a}{_escaped(c)}{b}" for a, c, b in zip(before, own, after, strict=True))
+    summary += shared["band_sentence"]
     figure_json = Markup(charts.figure_json(figure, shared["json"]))
-    chart = Chart(Markup(f"trend-{spec.id}"), figure_json, _height(figure), "", (), [])
-    title = spec.text("en").title
-    return _figure_html(chart, title, summary + shared["band_sentence"], head, body)
+    return _TrendDrawing(shared, name, figure_json, _height(figure), summary)
 
 
 def _trend_table(shared: dict, with_program: bool) -> dict:
