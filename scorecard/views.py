@@ -160,10 +160,11 @@ def tidy_column(header: str, cells: list[str]) -> tuple[str, list[str]]:
     found = [_CELL.match(c) for c in cells if c != S.NOT_SHOWN]
     if not found or not all(found) or len({m[2] for m in found}) != 1:  # type: ignore[index]
         return header, cells
-    if _RANGE_END.match(found[0][2]):  # type: ignore[index]
+    unit = found[0][2]  # type: ignore[index]
+    if _RANGE_END.match(unit):
         return header, cells
     numbers = iter(m[1] for m in found)  # type: ignore[index]
-    return f"{header} ({found[0][2]})", [c if c == S.NOT_SHOWN else next(numbers) for c in cells]  # type: ignore[index]
+    return f"{header} ({unit})", [c if c == S.NOT_SHOWN else next(numbers) for c in cells]
 
 
 # ---------------------------------------------------------------- scorecard page
