@@ -33,7 +33,9 @@ The parent measures every stage process with os.wait4(): wall time, CPU time (us
 all the process's threads) and peak resident memory (ru_maxrss). Start-up (interpreter and
 imports, about 1-2 s) is inside those figures; each stage also reports its own inner timings
 (wall and CPU of the work alone), which the tables use. The machine is shared: the load average
-is recorded before and after each stage; CPU time is the steadier figure.
+is recorded before and after each stage, and a calibration (seconds of a fixed workload on both
+cores) just before it; CPU time is the steadier figure. `--repeat N` runs site3000 N times and
+keeps the median run.
 
 Results are merged into benchmarks/results.json (keyed by size and stage, so a partial re-run
 updates only what it ran) and the tables in benchmarks/README.md between the
