@@ -883,11 +883,6 @@ def _height(figure: dict) -> int:
     return int(figure["layout"].get("height", 300))
 
 
-def _has_value(series: dict[str, dict] | None) -> bool:
-    """Return True when some period of a series has a value: its trend chart is shown."""
-    return any(not missing(r.get("value")) for r in (series or {}).values())
-
-
 def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list[dict]:
     level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
     sections = []
@@ -898,9 +893,8 @@ def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list
         if not records:
             continue
         rows = [result_row(model, r, page) for _, r in records]
-        drawn = [s for s, _ in records if _has_value(model.series.get((level, entity_id, s.id)))]
-        trend = [trend_figure_html(model, s, entity) for s in drawn]
-        trend = [figure for figure in trend if figure is not None]
+        trend = [trend_figure_html(model, s, entity) for s, _ in records]
+        trend = [figure for figure in trend if figure is not None]  # None: no value to draw
         rated = level != "program" and any(s.stars.method != "none" for s in specs)
         gaps = any(is_care_gap_measure(s) for s, _ in records)
         stars = model.stars.get((level, entity_id, family))
