@@ -6,9 +6,7 @@ Everything is computed before any page is rendered; pages read only from the sco
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -239,50 +237,33 @@ def score(
     Only `period_id`, the period published (by default the latest period of the results, as
     the engine computes up to the period asked for), is rated: the pages show only its stars,
     so rows of earlier periods (trend charts, downloads) carry none and cut_points has that
-    period only. Clustering every period was most of the time of scoring.
+    period only.
     """
     results = stats.add_intervals(results)
     results = stats.suppress(results)
     rated = latest_period(results) if period_id is None else period_id
-    unrated: dict[str, Any] = {}  # the labels and benchmarks, which do not depend on stars
-    meanwhile = partial(_unrated_parts, results, unrated)  # made while the clustering runs
+    # The trend labels (a test of every row against the period before, the longest part) do
+    # not depend on the stars: a large build makes them in a forked process meanwhile.
+    fork = parallel.workers(len(results) >= PARALLEL_SCORING) > 1
+    trends = parallel.Later(_trend_labels, (results,), fork)
+    peers = stats.peer_label(results)["peer_label"].to_numpy()
+    benchmarks = stats.benchmarks(results)
     results, cut_points = ratings.rate_results(
-        results,
-        prior_cut_points=prior,
-        seed=seed,
-        periods=[rated],
-        starmap=partial(_clustering_map, meanwhile=meanwhile),
+        results, prior_cut_points=prior, seed=seed, periods=[rated]
     )
-    if not unrated:
-        meanwhile()
-    results["peer_label"] = unrated["peer_label"]  # results: rate_results' copy, same rows
-    results["trend_label"] = unrated["trend_label"]
+    results["peer_label"] = peers  # results: rate_results' copy, same rows
+    results["trend_label"] = trends.wait()
     summary = ratings.summary_stars(results)
-    return Scored(results, summary, unrated["benchmarks"], cut_points)
+    return Scored(results, summary, benchmarks, cut_points)
 
 
-def _unrated_parts(results: pd.DataFrame, out: dict[str, Any]) -> None:
-    """Put into `out` the peer and trend labels of the rows of results (arrays in their order)
-    and the benchmarks: what stats makes of results without their stars."""
-    out["peer_label"] = stats.peer_label(results)["peer_label"].to_numpy()
-    out["trend_label"] = stats.trend_label(results)["trend_label"].to_numpy()
-    out["benchmarks"] = stats.benchmarks(results)
+# Results with fewer rows are scored in one process (their trend labels take under 0.4 s).
+PARALLEL_SCORING = 200_000
 
 
-# Clustering n scores takes time in proportion to n squared; below this sum of n squared over
-# the measures (about a second of clustering) the ratings are made in this process only.
-PARALLEL_CLUSTERING = 2_000_000
-
-
-def _clustering_map(
-    function: Callable, jobs: list[tuple], meanwhile: Callable[[], Any] | None = None
-) -> list:
-    """Return [function(*job) for job in jobs] (the clustering of star ratings), computed by
-    forked processes when there is much to cluster (scorecard.parallel), while this process
-    calls meanwhile()."""
-    work = sum(len(job[0]) ** 2 for job in jobs)
-    n = parallel.workers(work >= PARALLEL_CLUSTERING)
-    return parallel.starmap(function, jobs, n, meanwhile=meanwhile)
+def _trend_labels(results: pd.DataFrame) -> Any:
+    """Return the trend label of every row of results, in their order."""
+    return stats.trend_label(results)["trend_label"].to_numpy()
 
 
 def latest_period(results: pd.DataFrame) -> str:

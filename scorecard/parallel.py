@@ -1,9 +1,9 @@
 """Forked worker processes for the parts of a build that use more than one core well: the
-star-rating clustering (build.score) and the entity pages (site.render_markdown), and, beside
-mkdocs, the downloads and the Spanish build (site.build_site).
+trend labels beside the star ratings (build.score), the entity pages (site.render_markdown),
+and, beside mkdocs, the downloads and the Spanish build (site.build_site).
 
 Workers are forked, so they share what the build has computed without copying it; each returns
-results (cut points) or writes whole files (pages) that are the same whichever process makes
+results (labels) or writes whole files (pages) that are the same whichever process makes
 them, so a build's output does not depend on the number of workers. Only small sites and small
 ratings run in one process, and SCORECARD_WORKERS sets the number (1: never fork).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 WORKERS_ENV = "SCORECARD_WORKERS"
@@ -36,26 +36,6 @@ def workers(large: bool) -> int:
 def pool(n: int) -> Any:
     """Return a pool of n forked processes (use it as a context manager)."""
     return multiprocessing.get_context("fork").Pool(n)
-
-
-def starmap(
-    function: Callable[..., Any],
-    items: Iterable[tuple],
-    n: int,
-    meanwhile: Callable[[], Any] | None = None,
-) -> list:
-    """Return [function(*item) for item in items], computed by n forked processes when n > 1;
-    `meanwhile()`, when given, is called in this process while they work (else first)."""
-    items = list(items)
-    if n <= 1 or len(items) <= 1:
-        if meanwhile is not None:
-            meanwhile()
-        return [function(*item) for item in items]
-    with pool(min(n, len(items))) as processes:
-        pending = processes.starmap_async(function, items, chunksize=1)
-        if meanwhile is not None:
-            meanwhile()
-        return pending.get()
 
 
 _LATER: tuple | None = None  # the call a forked Later makes (set just before forking)

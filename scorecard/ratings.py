@@ -12,12 +12,12 @@ least k stars; lower is better: a score <= t_k earns at least k stars; otherwise
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import cut_tree, fcluster, linkage
 
 from scorecard import stats
 
@@ -80,24 +80,69 @@ def tukey_filter(scores: Iterable[float]) -> np.ndarray:
     return arr[(arr >= lo) & (arr <= hi)]
 
 
-def _five_groups(x: np.ndarray) -> np.ndarray:
-    """Return Ward cluster labels cutting the tree into min(5, distinct values) groups."""
-    k = min(N_STARS, np.unique(x).size)
-    if k <= 1:
-        return np.zeros(x.size, dtype=int)
-    tree = linkage(x.reshape(-1, 1), method="ward")
-    labels = fcluster(tree, k, criterion="maxclust")
-    if np.unique(labels).size < k:  # tied merge heights: follow the merge order instead
-        labels = cut_tree(tree, n_clusters=k).ravel()
-    return labels
+def ward_groups(x: np.ndarray, k: int, decimals: int) -> list[tuple[int, int]]:
+    """Return Ward's minimum-variance clustering of sorted scores into k groups, as (first,
+    last) positions in `x`, lowest scores first.
+
+    Scores are whole multiples of 10**-decimals (rounded to display precision), so they are
+    clustered as integers. Equal scores always share a group (merging them costs nothing), so
+    each distinct score is one point weighted by how many entities have it. In one dimension
+    the cheapest merge is always of two neighbouring groups (for A < B < C, merging A and C
+    costs more than merging B with one of them), so only neighbours are compared: a heap of
+    their merge costs, O(n log n). Each cost, (n_B S_A - n_A S_B)^2 / (n_A n_B (n_A + n_B))
+    for sizes n and score sums S, is a ratio of exact integers rounded once, so equal costs
+    are equal floats and a tie goes to the lower scores. SciPy's linkage gives the same groups
+    whenever no two merges cost the same, but decides ties by its own rounding errors, and
+    takes 10-20 times as long (docs_notes/ratings.md).
+    """
+    scaled = np.rint(np.asarray(x, dtype=float) * 10.0 ** int(decimals)).astype(np.int64)
+    points, firsts, counts = np.unique(scaled, return_index=True, return_counts=True)
+    n_points = points.size
+    sizes = counts.tolist()
+    sums = [point * size for point, size in zip(points.tolist(), sizes, strict=True)]
+    right = [*range(1, n_points), -1]  # the group after each group (by its first point)
+    left = list(range(-1, n_points - 1))
+    version = [0] * n_points  # a heap entry is stale once its group's version moved on
+
+    def merge_cost(i: int) -> tuple[float, int, int]:
+        j = right[i]
+        diff = sizes[j] * sums[i] - sizes[i] * sums[j]
+        return diff * diff / (sizes[i] * sizes[j] * (sizes[i] + sizes[j])), i, version[i]
+
+    heap = [merge_cost(i) for i in range(n_points - 1)]
+    heapq.heapify(heap)
+    for _ in range(n_points - max(k, 1)):
+        _, i, seen = heapq.heappop(heap)
+        while seen != version[i] or right[i] < 0:
+            _, i, seen = heapq.heappop(heap)
+        j = right[i]  # group i takes in group j
+        sizes[i] += sizes[j]
+        sums[i] += sums[j]
+        right[i], right[j] = right[j], -1
+        version[i] += 1
+        if right[i] >= 0:
+            left[right[i]] = i
+            heapq.heappush(heap, merge_cost(i))
+        if left[i] >= 0:
+            version[left[i]] += 1
+            heapq.heappush(heap, merge_cost(left[i]))
+    groups, i = [], 0
+    firsts_list, counts_list = firsts.tolist(), counts.tolist()
+    while i >= 0:
+        last = (right[i] if right[i] >= 0 else n_points) - 1  # the group's last point
+        groups.append((firsts_list[i], firsts_list[last] + counts_list[last] - 1))
+        i = right[i]
+    return groups
 
 
-def _fold_cut_points(x: np.ndarray, higher: bool) -> np.ndarray:
-    """Return t2..t5 from one Ward clustering of x (empty lower levels filled as documented)."""
-    labels = _five_groups(x)
-    groups = [x[labels == g] for g in np.unique(labels)]
-    groups.sort(key=np.mean, reverse=not higher)  # worst cluster first
-    points = [g.min() if higher else g.max() for g in groups[1:]]
+def _fold_cut_points(x: np.ndarray, higher: bool, decimals: int) -> np.ndarray:
+    """Return t2..t5 from one Ward clustering of sorted x into min(5, distinct scores) groups
+    (empty lower levels filled as documented)."""
+    groups = ward_groups(x, N_STARS, decimals)  # lowest scores first
+    if higher:
+        points = [x[first] for first, _ in groups[1:]]
+    else:
+        points = [x[last] for _, last in groups[-2::-1]]
     # Fewer than five clusters: the clusters take the top star levels, and the empty lower levels
     # must never bind. CMS publishes 0 for them (higher is better, D07 in 2026: 0,0,0,99); the
     # mirror for lower is better is the highest score clustered.
@@ -142,10 +187,10 @@ def cut_points(
     higher = direction == HIGHER
     folds = min(int(folds), x.size)
     if folds <= 1:
-        runs = [_fold_cut_points(x, higher)]
+        runs = [_fold_cut_points(x, higher, decimals)]
     else:
         fold = fold_assignment(x.size, folds, seed)
-        runs = [_fold_cut_points(x[fold != f], higher) for f in range(folds)]
+        runs = [_fold_cut_points(x[fold != f], higher, decimals) for f in range(folds)]
     mean = round_half_up(np.mean(runs, axis=0), decimals)
     return tuple(float(v) for v in mean)  # type: ignore[return-value]
 
@@ -205,27 +250,13 @@ def _find_prior(lookup: dict, measure: str, level: str, period: str) -> pd.Serie
     return lookup.get((measure, level, period), lookup.get((measure, level, None)))
 
 
-def _clustering_job(group: pd.DataFrame, eligible: pd.Series, seed: int) -> tuple | None:
-    """Return the arguments of the `cut_points` call _measure_cut_points makes for a group
-    (None when it makes none): the clustering, most of the time of rating."""
-    first = group.iloc[0]
-    if first["star_method"] == "fixed":
-        return None
-    scores = group.loc[eligible, "value"].to_numpy(float)
-    if scores.size < MIN_ENTITIES_RELATIVE:
-        return None
-    return (scores, first["direction"], int(first["decimals"]), seed)
-
-
 def _measure_cut_points(
     group: pd.DataFrame,
     eligible: pd.Series,
     prior: pd.Series | None,
     seed: int,
-    clustered: CutPoints | None = None,
 ) -> tuple[CutPoints, str]:
-    """Return (cut points, method) for one measure x period x level group of entity rows;
-    `clustered` is the result of its _clustering_job when already computed."""
+    """Return (cut points, method) for one measure x period x level group of entity rows."""
     first = group.iloc[0]
     method = first["star_method"]
     direction = first["direction"]
@@ -238,7 +269,7 @@ def _measure_cut_points(
     scores = group.loc[eligible, "value"].to_numpy(float)
     if scores.size < MIN_ENTITIES_RELATIVE:
         return _NO_CUT_POINTS, "relative"
-    points = clustered if clustered is not None else cut_points(scores, direction, decimals, seed)
+    points = cut_points(scores, direction, decimals, seed)
     if prior is not None:
         if "score_range" in prior.index and pd.notna(prior["score_range"]):
             score_range = float(prior["score_range"])
@@ -258,7 +289,6 @@ def rate_results(
     prior_cut_points: pd.DataFrame | None = None,
     seed: int = CMS_SEED,
     periods: Collection[str] | None = None,
-    starmap: Callable[[Callable, list[tuple]], list] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (results with an Int64 `stars` column, cut points per measure x period x level).
 
@@ -267,10 +297,8 @@ def rate_results(
     Values are rounded to display precision before comparing with the cut points.
     `prior_cut_points` (measure_id, level, t2..t5, optional period_id and score_range) turns on
     guardrails for relative measures. `periods`, when given, limits the rating (and the cut
-    points) to those periods; rows of other periods get no stars. Clustering is most of the
-    time of a build, so the pipeline rates only the period it publishes (build.score).
-    `starmap(function, argument tuples)`, when given, makes the clustering calls (build.score
-    passes one that spreads them over processes); the result is the same.
+    points) to those periods; rows of other periods get no stars (build.score rates only the
+    period it publishes).
     """
     df = results if "suppressed" in results.columns else stats.suppress(results)
     df = df.copy()
@@ -293,17 +321,11 @@ def rate_results(
     rated = df[ratable]
     rated_at = np.flatnonzero(ratable.to_numpy())  # positions of rated's rows in df
     indices = rated.groupby(["measure_id", "period_id", "level"], sort=True).indices
-    groups = []
-    for key, at in sorted(indices.items()):
+    for (measure, period, level), at in sorted(indices.items()):
         group = rated.iloc[at]
         eligible = eligible_all.loc[group.index]
-        groups.append((key, at, group, eligible, _clustering_job(group, eligible, seed)))
-    jobs = [job for *_, job in groups if job is not None]
-    done = iter((starmap or _serial)(cut_points, jobs))
-    for (measure, period, level), at, group, eligible, job in groups:
         prior = _find_prior(lookup, measure, level, period)
-        clustered = next(done) if job is not None else None
-        points, method = _measure_cut_points(group, eligible, prior, seed, clustered)
+        points, method = _measure_cut_points(group, eligible, prior, seed)
         first = group.iloc[0]
         shown = round_half_up(group.loc[eligible, "value"].to_numpy(float), int(first["decimals"]))
         got = stars_from_cut_points(np.atleast_1d(shown), points, first["direction"])
@@ -323,10 +345,6 @@ def rate_results(
     df["stars"] = column
     columns = ["measure_id", "period_id", "level", *THRESHOLD_COLUMNS, "method", "n_entities"]
     return df, pd.DataFrame(rows, columns=columns)
-
-
-def _serial(function: Callable, items: list[tuple]) -> list:
-    return [function(*item) for item in items]
 
 
 def round_half_star(x: Any) -> Any:

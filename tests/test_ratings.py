@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.cluster.hierarchy import fcluster, linkage
 
-from scorecard import parallel, ratings
+from scorecard import build, parallel, ratings
 
 HIGHER, LOWER = ratings.HIGHER, ratings.LOWER
 
@@ -48,6 +51,63 @@ def test_cut_points_lowest_and_highest_score_of_each_cluster():
     assert ratings.cut_points(scores, HIGHER, 0, folds=1) == (20.0, 40.0, 60.0, 80.0)
     # lower is better: 80-81 is 1 star; t2 = highest of 60-62, ... t5 = highest of 1-3
     assert ratings.cut_points(scores, LOWER, 0, folds=1) == (62.0, 41.0, 22.0, 3.0)
+
+
+def brute_force_ward(scores: list[int], k: int) -> list[tuple[int, int]]:
+    """Ward by the definition: merge the pair of groups (any two, not only neighbours) whose
+    merge adds the least within-group sum of squares, in exact fractions; a tie goes to the
+    pair with the lowest scores. Returns (first, last) positions in sorted scores."""
+    groups = [[i] for i in range(len(scores))]
+    values = sorted(scores)
+
+    def cost(a: list[int], b: list[int]) -> Fraction:
+        mean_a = Fraction(sum(values[i] for i in a), len(a))
+        mean_b = Fraction(sum(values[i] for i in b), len(b))
+        return Fraction(len(a) * len(b), len(a) + len(b)) * (mean_a - mean_b) ** 2
+
+    while len(groups) > k:
+        pairs = [
+            (cost(a, b), min(a), min(b), x, y)
+            for x, a in enumerate(groups)
+            for y, b in enumerate(groups)
+            if x < y
+        ]
+        *_, x, y = min(pairs)
+        groups[x] = sorted(groups[x] + groups[y])
+        del groups[y]
+    return sorted((min(g), max(g)) for g in groups)
+
+
+def test_ward_groups_tie_goes_to_the_lower_scores():
+    # 0, 1, 2, 3: the three neighbour merges all cost 1/2 -> {0, 1} first. Then {0, 1} + {2}
+    # costs 2*1/3 * (1/2 - 2)^2 = 3/2 and {2} + {3} costs 1/2 -> {2, 3}.
+    assert ratings.ward_groups(np.array([0.0, 1.0, 2.0, 3.0]), 3, 0) == [(0, 1), (2, 2), (3, 3)]
+    assert ratings.ward_groups(np.array([0.0, 1.0, 2.0, 3.0]), 2, 0) == [(0, 1), (2, 3)]
+    # equal scores always share a group, whatever k asks for
+    assert ratings.ward_groups(np.array([0.5, 0.5, 0.7, 0.7]), 5, 1) == [(0, 1), (2, 3)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(scores=st.lists(st.integers(0, 12), min_size=1, max_size=14), k=st.integers(1, 5))
+def test_ward_groups_equal_merging_any_two_groups_by_definition(scores, k):
+    # small integer scores: many equal scores and equal merge costs
+    x = np.sort(np.array(scores, dtype=float))
+    groups = min(k, len(set(scores)))  # equal scores share a group: at most one per score
+    assert ratings.ward_groups(x, k, 0) == brute_force_ward(scores, groups)
+
+
+def test_ward_groups_same_as_scipy_when_no_two_merges_cost_the_same():
+    # continuous scores (6 decimals): no ties, so SciPy's Ward linkage cut into five groups
+    # must give the same groups
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        x = np.sort(ratings.round_half_up(rng.normal(60, 12, rng.integers(10, 400)), 6))
+        labels = fcluster(linkage(x.reshape(-1, 1), method="ward"), 5, criterion="maxclust")
+        scipy_groups = sorted(
+            (int(np.flatnonzero(labels == g)[0]), int(np.flatnonzero(labels == g)[-1]))
+            for g in np.unique(labels)
+        )
+        assert ratings.ward_groups(x, 5, 6) == scipy_groups
 
 
 def test_cut_points_round_scores_then_average():
@@ -213,7 +273,7 @@ def test_rate_results_relative_fixed_and_unrated():
     assert set(cuts["measure_id"]) == {"rel", "fix"}
 
 
-def test_rate_results_only_some_periods_and_in_forked_processes():
+def test_rate_results_only_some_periods():
     table = _rated_table()
     second = table[table["measure_id"] == "rel"].assign(measure_id="rel2")
     table = pd.concat([table, second.assign(value=second["value"] * 0.9)], ignore_index=True)
@@ -224,15 +284,21 @@ def test_rate_results_only_some_periods_and_in_forked_processes():
     assert rated.loc[rated["period_id"] == "2025Q3", "stars"].isna().all()
     now = rated[rated["period_id"] == "2025Q4"].reset_index(drop=True)
     assert now["stars"].equals(alone["stars"]) and cuts.equals(alone_cuts)
-    calls = []
 
-    def forked(function, jobs):
-        calls.append(len(jobs))
-        return parallel.starmap(function, jobs, 2)
 
-    again, again_cuts = ratings.rate_results(both, periods=["2025Q4"], starmap=forked)
-    assert calls == [2]  # two relative measures at one level are clustered
-    assert again["stars"].equals(rated["stars"]) and again_cuts.equals(cuts)
+def test_scoring_with_its_trend_labels_made_in_a_forked_process_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = _rated_table()
+    earlier = table.assign(period_id="2025Q3", numerator=table["numerator"] * 0.5)
+    both = pd.concat([earlier, table], ignore_index=True)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    one = build.score(both, None, 7, "2025Q4")
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    two = build.score(both, None, 7, "2025Q4")
+    assert (one.results["trend_label"] != "").sum() >= 5 and one.results["stars"].notna().any()
+    assert one.results.equals(two.results) and one.summary.equals(two.summary)
+    assert one.benchmarks.equals(two.benchmarks) and one.cut_points.equals(two.cut_points)
 
 
 def test_rate_results_guardrails_and_too_few_entities():
@@ -360,10 +426,28 @@ def test_guardrails_read_the_previous_editions_cut_points_for_the_new_period(tmp
     (edition / "index.html").write_text("<html></html>")
     pd.DataFrame(
         [
-            {"measure_id": "rel", "period_id": "2025Q2", "level": "aco", "t2": 1, "t3": 2,
-             "t4": 3, "t5": 4, "method": "relative", "n_entities": 20},
-            {"measure_id": "rel", "period_id": "2025Q3", "level": "aco", "t2": 30, "t3": 50,
-             "t4": 62, "t5": 90, "method": "relative", "n_entities": 20},
+            {
+                "measure_id": "rel",
+                "period_id": "2025Q2",
+                "level": "aco",
+                "t2": 1,
+                "t3": 2,
+                "t4": 3,
+                "t5": 4,
+                "method": "relative",
+                "n_entities": 20,
+            },
+            {
+                "measure_id": "rel",
+                "period_id": "2025Q3",
+                "level": "aco",
+                "t2": 30,
+                "t3": 50,
+                "t4": 62,
+                "t5": 90,
+                "method": "relative",
+                "n_entities": 20,
+            },
         ]
     ).to_csv(edition / "downloads" / "cut_points.csv", index=False)
     prior = build.prior_cut_points(tmp_path, "2025Q4")
