@@ -182,7 +182,7 @@ def _column_rules(column: Column, native: bool = False) -> list[tuple[str, str]]
     text = _text(column.name)
     typed = _quote(column.name) if native else f"TRY_CAST({text} AS {column.type})"
     rules = []
-    if not native:
+    if not native and column.type != "VARCHAR":  # any text is a valid VARCHAR
         rules.append((f"{text} IS NOT NULL AND {typed} IS NULL", f"is not a valid {column.type}"))
     if column.required:
         rules.append((f"{typed if native else text} IS NULL", "is empty but required"))
