@@ -152,8 +152,28 @@ def add_intervals(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     return df
 
 
+# Suppression reasons as small codes while suppress works (comparing 1.2 million strings a
+# pass was most of its time): the index in this tuple.
+REASON_CODES = (
+    "",
+    "no_data",
+    "small_count",
+    "small_complement",
+    "small_denominator",
+    "complementary",
+)
+_COMPLEMENTARY = REASON_CODES.index("complementary")
+_PROTECTED_CODE = np.array([code in PROTECTED_REASONS for code in REASON_CODES])
+_HIDDEN_CODE = np.array([code not in ("", "no_data") for code in REASON_CODES])
+
+
 def _own_reason(df: pd.DataFrame) -> np.ndarray:
     """Return each row's own suppression reason ('' if it may be shown), before complements."""
+    return np.array(REASON_CODES, dtype=object)[_own_reason_codes(df)]
+
+
+def _own_reason_codes(df: pd.DataFrame) -> np.ndarray:
+    """Return _own_reason as codes (REASON_CODES)."""
     kind = df["kind"].to_numpy()
     num = df["numerator"].to_numpy(float)
     den = df["denominator"].to_numpy(float)
@@ -168,11 +188,12 @@ def _own_reason(df: pd.DataFrame) -> np.ndarray:
     count_small = ((proportion | events) & small(num)) | ((proportion | units) & small(den))
     complement_small = proportion & small(den - num)
     no_data = ~(den > 0)
+    reasons = ["no_data", "small_count", "small_complement", "small_denominator"]
     return np.select(
         [no_data, count_small, complement_small, den < min_den],
-        ["no_data", "small_count", "small_complement", "small_denominator"],
-        default="",
-    ).astype(object)
+        [REASON_CODES.index(r) for r in reasons],
+        default=0,
+    ).astype(np.int8)
 
 
 def _groupings(df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -217,10 +238,11 @@ def _groupings(df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def _complement_once(reason: np.ndarray, den: np.ndarray, num: np.ndarray, grouping: tuple) -> bool:
-    """Suppress one complement in every group where a lone protected cell is recoverable."""
+    """Suppress one complement in every group where a lone protected cell is recoverable
+    (`reason`: REASON_CODES codes, changed in place)."""
     parts, codes, total = grouping
-    hidden = (reason != "") & (reason != "no_data")  # an empty cell is known to be zero
-    protected = np.isin(reason, list(PROTECTED_REASONS))
+    hidden = _HIDDEN_CODE[reason]  # an empty cell (no_data) is known to be zero
+    protected = _PROTECTED_CODE[reason]
     n_groups = total.size
     total_hidden = np.where(total >= 0, hidden[np.maximum(total, 0)], True)
     total_protected = np.where(total >= 0, protected[np.maximum(total, 0)], False)
@@ -230,20 +252,20 @@ def _complement_once(reason: np.ndarray, den: np.ndarray, num: np.ndarray, group
     need = (n_hidden == 1) & (n_protected == 1)  # the one unknown is a protected cell
     if not need.any():
         return False
-    shown = (reason[parts] == "") & need[codes]
+    shown = (reason[parts] == 0) & need[codes]
     candidates = pd.DataFrame(
         {"code": codes[shown], "den": den[parts[shown]], "num": num[parts[shown]]},
         index=parts[shown],
     ).sort_values(["code", "den", "num"], kind="stable")
     pick = candidates[~candidates["code"].duplicated()]
-    reason[pick.index.to_numpy()] = "complementary"
+    reason[pick.index.to_numpy()] = _COMPLEMENTARY
     # no shown part left: the lone hidden part equals the total, so hide the total (if the
     # unknown is the total itself and every part is an empty cell, there is nothing to hide)
     no_part = np.setdiff1d(np.flatnonzero(need), pick["code"].to_numpy())
     totals = total[no_part]
     totals = totals[(totals >= 0)]
-    totals = totals[reason[totals] == ""]
-    reason[totals] = "complementary"
+    totals = totals[reason[totals] == 0]
+    reason[totals] = _COMPLEMENTARY
     return len(pick) + len(totals) > 0
 
 
@@ -259,7 +281,7 @@ def suppress(results: pd.DataFrame) -> pd.DataFrame:
     repeated until stable. Counts are left in place; publish through `mask_suppressed`.
     """
     df = results.copy()
-    reason = _own_reason(df)
+    reason = _own_reason_codes(df)
     den = df["denominator"].to_numpy(float)
     num = df["numerator"].to_numpy(float)
     groupings = _groupings(df)
@@ -267,7 +289,7 @@ def suppress(results: pd.DataFrame) -> pd.DataFrame:
         changed = [_complement_once(reason, den, num, g) for g in groupings]
         if not any(changed):
             break
-    df["suppression_reason"] = reason.astype(str)
+    df["suppression_reason"] = np.array(REASON_CODES)[reason]
     df["suppressed"] = df["suppression_reason"] != ""
     return df
 
