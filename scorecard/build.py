@@ -246,11 +246,15 @@ def score(
     # not depend on the stars: a large build makes them in a forked process meanwhile.
     fork = parallel.workers(len(results) >= PARALLEL_SCORING) > 1
     trends = parallel.Later(_trend_labels, (results,), fork)
-    peers = stats.peer_label(results)["peer_label"].to_numpy()
-    benchmarks = stats.benchmarks(results)
-    results, cut_points = ratings.rate_results(
-        results, prior_cut_points=prior, seed=seed, periods=[rated]
-    )
+    try:
+        peers = stats.peer_label(results)["peer_label"].to_numpy()
+        benchmarks = stats.benchmarks(results)
+        results, cut_points = ratings.rate_results(
+            results, prior_cut_points=prior, seed=seed, periods=[rated]
+        )
+    except BaseException:
+        trends.cancel()
+        raise
     results["peer_label"] = peers  # results: rate_results' copy, same rows
     results["trend_label"] = trends.wait()
     summary = ratings.summary_stars(results)

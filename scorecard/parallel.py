@@ -5,7 +5,7 @@ and, beside mkdocs, the downloads and the Spanish build (site.build_site).
 Workers are forked, so they share what the build has computed without copying it; each returns
 results (labels) or writes whole files (pages) that are the same whichever process makes
 them, so a build's output does not depend on the number of workers. Only small sites and small
-ratings run in one process, and SCORECARD_WORKERS sets the number (1: never fork).
+results run in one process, and SCORECARD_WORKERS sets the number (1: never fork).
 """
 
 from __future__ import annotations

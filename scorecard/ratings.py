@@ -98,6 +98,8 @@ def ward_groups(x: np.ndarray, k: int, decimals: int) -> list[tuple[int, int]]:
     scaled = np.rint(np.asarray(x, dtype=float) * 10.0 ** int(decimals)).astype(np.int64)
     points, firsts, counts = np.unique(scaled, return_index=True, return_counts=True)
     n_points = points.size
+    if n_points == 0:
+        return []
     sizes = counts.tolist()
     sums = [point * size for point, size in zip(points.tolist(), sizes, strict=True)]
     right = [*range(1, n_points), -1]  # the group after each group (by its first point)
