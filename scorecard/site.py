@@ -709,10 +709,9 @@ class Chart:
 
 def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> Chart:
     """Return the trend chart of one measure for an entity (or the program) and the program."""
-    mine, program, periods = _trend_series(model, spec, entity)
-    values = _pick(mine, periods, "value")
-    cells = _formatted(spec, values)  # type: ignore[arg-type]
-    drawing = _trend_drawing(model, spec, entity, (mine, program, periods), values, cells)
+    series, values, cells = _trend_series(model, spec, entity)
+    program = series[1]
+    drawing = _trend_drawing(model, spec, entity, series, values, cells)
     shared = drawing.shared
     columns = [cells, *([shared["program_cells"]] if program is not None else [])]
     band_header, band_cells = shared["band_columns"]
@@ -730,13 +729,11 @@ def trend_figure_html(model: SiteModel, spec: MeasureSpec, entity: Entity | None
     chart_html(chart, title, tidy_table(chart)) for the chart trend_chart returns, or None when
     that chart would not be shown. The data table's cells the entities of a level share
     (periods, the program, the peers' band) are made into HTML once per measure and level."""
-    mine, program, periods = _trend_series(model, spec, entity)
-    values = _pick(mine, periods, "value")
-    cells = _formatted(spec, values)  # type: ignore[arg-type]
+    series, values, cells = _trend_series(model, spec, entity)
     if not any(cells):
         return None
-    drawing = _trend_drawing(model, spec, entity, (mine, program, periods), values, cells)
-    table = _trend_table(drawing.shared, program is not None)
+    drawing = _trend_drawing(model, spec, entity, series, values, cells)
+    table = _trend_table(drawing.shared, series[1] is not None)
     header, own = views.tidy_column(drawing.name, [c or NOT_SHOWN for c in cells])
     head = f'<tr><th scope="col">Period</th><th scope="col">{_escaped(header)}</th>{table["head"]}'
     before, after = table["rows"]
@@ -747,13 +744,15 @@ def trend_figure_html(model: SiteModel, spec: MeasureSpec, entity: Entity | None
 
 def _trend_series(
     model: SiteModel, spec: MeasureSpec, entity: Entity | None
-) -> tuple[dict, dict | None, list[str]]:
-    """Return a trend chart's series: the entity's, the program's (None on the program's own
-    chart) and the periods either has."""
+) -> tuple[tuple[dict, dict | None, list[str]], list | None, list[str]]:
+    """Return a trend chart's series (the entity's, the program's (None on the program's own
+    chart) and the periods either has), the entity's values and those values formatted."""
     level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
     mine = model.series.get((level, entity_id, spec.id), {})
     program = model.series.get(("program", "ALL", spec.id)) if entity else None
-    return mine, program, [p for p in model.periods if p in mine or p in (program or {})]
+    periods = [p for p in model.periods if p in mine or p in (program or {})]
+    values = _pick(mine, periods, "value")
+    return (mine, program, periods), values, _formatted(spec, values)  # type: ignore[arg-type]
 
 
 class _TrendDrawing(NamedTuple):
