@@ -457,19 +457,40 @@ class PeriodLimit:
 # need one small join and four grouping keys before the entity and stratum columns are
 # looked up on the few summed rows (aggregate_sql(unit_span=True)). Only first-of-month
 # attribution rows are used: attr_month is always a month start, so no other row could match.
+# Most members stay with one ACO, CP and practice for one unbroken run of months, found by
+# one grouping; only members who left and came back (about one in twelve in the demo) have
+# their months numbered one by one into islands (at a million members 5.8 -> 3.4 s).
 UNIT_SPAN_SQL = """
 CREATE OR REPLACE TEMP TABLE unit_timeline AS
-WITH numbered AS (
+WITH attributed AS NOT MATERIALIZED (
+  SELECT person_id, month, aco_id, cp_id, practice_id
+  FROM attribution
+  WHERE month = date_trunc('month', month)
+),
+runs AS MATERIALIZED (
+  SELECT person_id, aco_id, cp_id, practice_id, min(month) AS first_month,
+         max(month) AS last_month,
+         count(*) = datediff('month', min(month), max(month)) + 1 AS unbroken
+  FROM attributed
+  GROUP BY person_id, aco_id, cp_id, practice_id
+),
+broken AS (
+  SELECT DISTINCT person_id FROM runs WHERE NOT unbroken
+),
+numbered AS (
   SELECT person_id, month, aco_id, cp_id, practice_id,
          year(month) * 12 + month(month)
            - row_number() OVER (PARTITION BY person_id, aco_id, cp_id, practice_id
                                 ORDER BY month) AS island
-  FROM attribution
-  WHERE month = date_trunc('month', month)
+  FROM attributed
+  WHERE person_id IN (SELECT person_id FROM broken)
 ),
 spans AS (
-  SELECT person_id, aco_id, cp_id, practice_id, min(month) AS first_month,
-         max(month) AS last_month
+  SELECT person_id, aco_id, cp_id, practice_id, first_month, last_month
+  FROM runs
+  WHERE person_id NOT IN (SELECT person_id FROM broken)
+  UNION ALL
+  SELECT person_id, aco_id, cp_id, practice_id, min(month), max(month)
   FROM numbered
   GROUP BY person_id, aco_id, cp_id, practice_id, island
 ),
