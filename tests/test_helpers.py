@@ -34,11 +34,16 @@ def test_member_months_lists_each_month_a_span_touches_once():
     )
     engine.load_value_sets(con, ROOT / "measures" / "value_sets")
     engine.create_helpers(con, date(2024, 1, 1), date(2024, 6, 30), "2024Q2")
-    rows = con.execute(
-        "SELECT person_id, month(month) FROM member_months ORDER BY ALL"
-    ).fetchall()
+    rows = con.execute("SELECT person_id, month(month) FROM member_months ORDER BY ALL").fetchall()
     assert rows == [
-        ("GAP", 1), ("GAP", 5), ("GAP", 6),
-        ("ONE", 1), ("ONE", 2), ("ONE", 3),
-        ("TWO", 1), ("TWO", 2), ("TWO", 3), ("TWO", 4),
+        ("GAP", 1),
+        ("GAP", 5),
+        ("GAP", 6),
+        ("ONE", 1),
+        ("ONE", 2),
+        ("ONE", 3),
+        ("TWO", 1),
+        ("TWO", 2),
+        ("TWO", 3),
+        ("TWO", 4),
     ]

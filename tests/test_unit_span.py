@@ -69,8 +69,9 @@ def test_every_month_finds_its_attribution_and_only_it(timelines):
             demographics = (1980, "female", "Unknown", "Spanish")
             assert looked_up(con, f"M{number}", month) == [(*unit, *demographics)]
     for month in PROBES:
-        assert looked_up(con, "NEVER", month) == [(None, None, None, 1990, "unknown", "White",
-                                                   "Unknown")]
+        assert looked_up(con, "NEVER", month) == [
+            (None, None, None, 1990, "unknown", "White", "Unknown")
+        ]
 
 
 @settings(max_examples=60, deadline=None)
