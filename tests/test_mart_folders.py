@@ -11,7 +11,8 @@ import pytest
 
 from scorecard import engine
 from scorecard.build import file_sha256
-from scorecard.marts import find_mart_files, load_marts
+from scorecard.contract import TABLES_BY_NAME
+from scorecard.marts import find_mart_files, load_marts, raw_columns, raw_types, rules_source
 from scorecard.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,3 +96,66 @@ def test_a_folder_is_hashed_by_its_files(tmp_path: Path) -> None:
     assert file_sha256(parts) == before  # only Parquet files count
     shutil.copy(parts / "part-0.parquet", parts / "part-2.parquet")
     assert file_sha256(parts) != before
+
+
+def test_a_typed_parquet_mart_gets_the_problems_of_the_same_rows_as_csv(tmp_path: Path) -> None:
+    """A Parquet file storing every column in its contract type is checked on the loaded table
+    rather than the file (marts.rules_source): the problems, counts and example rows must be
+    those of the same rows given as CSV, checked on the raw text."""
+    edits = {  # row (1-based) -> what is wrong with it
+        2: "claim_type = ' dental '",  # not an allowed value, around spaces
+        3: "paid_amount = '-5'",  # below 0
+        4: "person_id = '  '",  # required, empty once trimmed
+        5: "claim_end_date = '2023-12-31'",  # before claim_start_date
+        6: "person_id = 'NOBODY'",  # not in eligibility
+    }
+    con = duckdb.connect()
+    csv = BASIC / "medical_claim.csv"
+    con.execute(
+        "CREATE TABLE t AS SELECT *, row_number() OVER () AS n "
+        f"FROM read_csv('{csv}', all_varchar = true)"
+    )
+    for row, change in edits.items():
+        con.execute(f"UPDATE t SET {change} WHERE n = {row}")
+    table = TABLES_BY_NAME["medical_claim"]
+    typed = ", ".join(
+        f'CAST(NULLIF("{c.name}", \'\') AS {c.type}) AS "{c.name}"' for c in table.columns
+    )
+    problems = {}
+    for kind, select in (("csv", "* EXCLUDE (n)"), ("parquet", typed)):
+        folder = tmp_path / kind
+        shutil.copytree(BASIC, folder)
+        target = folder / f"medical_claim.{kind}"
+        (folder / "medical_claim.csv").unlink()
+        options = "HEADER" if kind == "csv" else "FORMAT parquet"
+        con.execute(f"COPY (SELECT {select} FROM t ORDER BY n) TO '{target}' ({options})")
+        loaded = duckdb.connect()
+        _, found = load_marts(loaded, folder)
+        problems[kind] = sorted((p.column, p.message, p.example) for p in found)
+        present = set(raw_columns(loaded, "medical_claim"))
+        source = rules_source(table, present, raw_types(loaded, "medical_claim"))
+        assert source == ("raw_medical_claim" if kind == "csv" else "medical_claim")
+    assert [(c, m.split(" row(s)")[0]) for c, m, _ in problems["parquet"]] == [
+        ("claim_end_date", "is before claim_start_date in 1"),
+        ("claim_type", "has a value not in ['professional', 'institutional'] in 1"),
+        ("paid_amount", "is below 0 in 1"),
+        ("person_id", "has 1"),
+        ("person_id", "is empty but required in 1"),
+    ]
+
+    # the same problems, counts and example rows (the values in an example are as each file
+    # stores them: text in the CSV, dates and numbers in the Parquet file)
+    def same_form(kind: str) -> list:
+        def tidy(text: str) -> str:
+            return text.replace(str(tmp_path / kind), "").replace(f"medical_claim.{kind}", "")
+
+        return [(c, tidy(m), e.split(" (")[0]) for c, m, e in problems[kind]]
+
+    assert same_form("csv") == same_form("parquet")
+    assert [e.split(" (")[0] for _, _, e in problems["parquet"]] == [
+        "row 5",
+        "row 2",
+        "row 3",
+        "person_id='NOBODY'",
+        "row 4",
+    ]
