@@ -100,7 +100,8 @@ def ward_groups(x: np.ndarray, k: int, decimals: int) -> list[tuple[int, int]]:
     n_points = points.size
     if n_points == 0:
         return []
-    sizes = counts.tolist()
+    firsts_list, counts_list = firsts.tolist(), counts.tolist()
+    sizes = list(counts_list)  # merged into as groups grow
     sums = [point * size for point, size in zip(points.tolist(), sizes, strict=True)]
     right = [*range(1, n_points), -1]  # the group after each group (by its first point)
     left = list(range(-1, n_points - 1))
@@ -129,7 +130,6 @@ def ward_groups(x: np.ndarray, k: int, decimals: int) -> list[tuple[int, int]]:
             version[left[i]] += 1
             heapq.heappush(heap, merge_cost(left[i]))
     groups, i = [], 0
-    firsts_list, counts_list = firsts.tolist(), counts.tolist()
     while i >= 0:
         last = (right[i] if right[i] >= 0 else n_points) - 1  # the group's last point
         groups.append((firsts_list[i], firsts_list[last] + counts_list[last] - 1))

@@ -167,9 +167,14 @@ _PROTECTED_CODE = np.array([code in PROTECTED_REASONS for code in REASON_CODES])
 _HIDDEN_CODE = np.array([code not in ("", "no_data") for code in REASON_CODES])
 
 
+def _reason_names(codes: np.ndarray) -> np.ndarray:
+    """Return the reasons (strings) of REASON_CODES codes."""
+    return np.array(REASON_CODES, dtype=object)[codes]
+
+
 def _own_reason(df: pd.DataFrame) -> np.ndarray:
     """Return each row's own suppression reason ('' if it may be shown), before complements."""
-    return np.array(REASON_CODES, dtype=object)[_own_reason_codes(df)]
+    return _reason_names(_own_reason_codes(df))
 
 
 def _own_reason_codes(df: pd.DataFrame) -> np.ndarray:
@@ -289,7 +294,7 @@ def suppress(results: pd.DataFrame) -> pd.DataFrame:
         changed = [_complement_once(reason, den, num, g) for g in groupings]
         if not any(changed):
             break
-    df["suppression_reason"] = np.array(REASON_CODES)[reason]
+    df["suppression_reason"] = _reason_names(reason).astype(str)
     df["suppressed"] = df["suppression_reason"] != ""
     return df
 
