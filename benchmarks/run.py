@@ -1121,7 +1121,9 @@ def _quarter_table(results: dict) -> list[str]:
 
 def _slowest_measures(results: dict, top: int = 10) -> list[str]:
     """Return the README lines of the measures that took longest (rows + aggregation)."""
-    sizes = [s for s in _ordered_sizes(results) if s["stages"].get("compute", {}).get("measure_seconds")]
+    sizes = [
+        s for s in _ordered_sizes(results) if s["stages"].get("compute", {}).get("measure_seconds")
+    ]
     if not sizes:
         return []
     largest = sizes[-1]["stages"]["compute"]["measure_seconds"]
@@ -1136,9 +1138,13 @@ def _slowest_measures(results: dict, top: int = 10) -> list[str]:
     ]
     total = sum(largest.values()) or 1.0
     for measure in slowest:
-        cells = " | ".join(_f(s["stages"]["compute"]["measure_seconds"].get(measure)) for s in sizes)
+        cells = " | ".join(
+            _f(s["stages"]["compute"]["measure_seconds"].get(measure)) for s in sizes
+        )
         lines.append(f"| {measure} | {cells} | {100 * largest[measure] / total:.0f}% |")
-    all_cells = " | ".join(_f(sum(s["stages"]["compute"]["measure_seconds"].values())) for s in sizes)
+    all_cells = " | ".join(
+        _f(sum(s["stages"]["compute"]["measure_seconds"].values())) for s in sizes
+    )
     lines.append(f"| all {len(largest)} measures | {all_cells} | 100% |")
     return lines
 

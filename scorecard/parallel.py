@@ -6,13 +6,19 @@ Workers are forked, so they share what the build has computed without copying it
 results (labels) or writes whole files (pages) that are the same whichever process makes
 them, so a build's output does not depend on the number of workers. Only small sites and small
 results run in one process, and SCORECARD_WORKERS sets the number (1: never fork).
+
+Each forked process is a Later: one call, its own pipe back, nothing shared with the others.
+multiprocessing.Pool is not used: its shared task queue, its three threads in this process
+and its terminate() can hang after every task is done (CPython issues 78178 and 96995); a
+build hung that way once in CI, every page written and the pool never returning.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 WORKERS_ENV = "SCORECARD_WORKERS"
@@ -31,11 +37,6 @@ def workers(large: bool) -> int:
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(MAX_WORKERS, cpus or 1))
-
-
-def pool(n: int) -> Any:
-    """Return a pool of n forked processes (use it as a context manager)."""
-    return multiprocessing.get_context("fork").Pool(n)
 
 
 _LATER: tuple | None = None  # the call a forked Later makes (set just before forking)
@@ -82,6 +83,34 @@ class Later:
         if self._process is not None:
             self._process.terminate()
             self._process.join()
+
+
+def fork_each(function: Callable[[int], Any], count: int) -> list[Later]:
+    """Return `count` Laters calling function(0) ... function(count - 1), each in a forked
+    process (started now)."""
+    started: list[Later] = []
+    try:
+        for index in range(count):
+            started.append(Later(function, (index,), True))
+    except BaseException:
+        for later in started:
+            later.cancel()
+        raise
+    return started
+
+
+@contextlib.contextmanager
+def waiting_for(laters: list[Later]) -> Iterator[None]:
+    """Run the body, then wait for every Later (raising the first error); if the body or a
+    Later raises, stop the Laters still running."""
+    try:
+        yield
+        for later in laters:
+            later.wait()
+    except BaseException:
+        for later in laters:
+            later.cancel()
+        raise
 
 
 def _run_later(*_: Any) -> None:

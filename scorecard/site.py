@@ -1221,15 +1221,14 @@ def _render_in_processes(
     _FORKED = (env, shared, docs_dir, workers)
     gc.freeze()  # the collector of a worker then never walks (and so copies) the model
     try:
-        with parallel.pool(workers) as pool:
-            done = pool.map_async(_render_share, range(workers), chunksize=1)
-            _render_pages(env, [job for job in plan if job[1] not in FORKED_TEMPLATES], docs_dir)
-            if downloads:
-                write_downloads(model, docs_dir / "downloads")
-            done.get()
+        shares = parallel.fork_each(_render_share, workers)
     finally:
         gc.unfreeze()
         _FORKED = None
+    with parallel.waiting_for(shares):
+        _render_pages(env, [job for job in plan if job[1] not in FORKED_TEMPLATES], docs_dir)
+        if downloads:
+            write_downloads(model, docs_dir / "downloads")
 
 
 def _render_share(index: int) -> None:

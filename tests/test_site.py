@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -657,6 +659,38 @@ def test_a_call_made_beside_the_build_returns_or_raises_in_the_waiting_process(
     assert parallel.Later(sorted, ([3, 1, 2],), fork).wait() == [1, 2, 3]
     with pytest.raises(ValueError, match="no downloads"):
         parallel.Later(_fail, ("no downloads",), fork).wait()
+
+
+def _write_share(index: int) -> None:
+    folder = Path(os.environ["SHARES_DIR"])
+    if index == 2 and folder.joinpath("fail").exists():
+        raise ValueError("share 2 failed")
+    if index == 1 and folder.joinpath("slow").exists():
+        time.sleep(60)
+    (folder / f"share{index}").write_text(str(os.getpid()), encoding="ascii")
+
+
+def test_forked_shares_all_finish_or_the_first_error_is_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHARES_DIR", str(tmp_path))
+    with parallel.waiting_for(shares := parallel.fork_each(_write_share, 3)):
+        pass
+    pids = {tmp_path.joinpath(f"share{i}").read_text() for i in range(3)}
+    assert len(pids) == 3 and str(os.getpid()) not in pids  # three other processes
+    assert all(share._process.exitcode == 0 for share in shares)
+    tmp_path.joinpath("fail").touch()
+    failing = parallel.fork_each(_write_share, 3)
+    with pytest.raises(ValueError, match="share 2 failed"), parallel.waiting_for(failing):
+        pass
+    tmp_path.joinpath("fail").unlink()
+    tmp_path.joinpath("slow").touch()  # the body fails: the slow share is stopped, not awaited
+    tmp_path.joinpath("share1").unlink()
+    shares = parallel.fork_each(_write_share, 2)
+    with pytest.raises(KeyError), parallel.waiting_for(shares):
+        raise KeyError("the body failed")
+    assert not any(share._process.is_alive() for share in shares)
+    assert not tmp_path.joinpath("share1").exists()  # stopped while it slept
 
 
 # ------------------------------------------------------------------ in a real browser
