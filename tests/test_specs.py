@@ -195,7 +195,9 @@ def test_the_measure_families_share_their_sql() -> None:
         "diabetes_eye_exam",
         "kidney_health_evaluation",
     )
-    assert all(specs[m].sql_includes == ("sql/_diabetes_denominator.sql",) for m in diabetes)
+    denominator = ("sql/_diabetes_denominator.sql", "sql/shared/diabetes_claim.sql")
+    assert all(specs[m].sql_includes == denominator for m in diabetes)
+    assert all(list(specs[m].shared_tables) == ["diabetes_claim"] for m in diabetes)
     assert "esrd_dx" in specs["kidney_health_evaluation"].sql
     assert "esrd_dx" not in specs["hba1c_testing"].sql
     assert "BETWEEN 18 AND 85" in specs["kidney_health_evaluation"].sql

@@ -10,14 +10,9 @@
 -- Excluded: end-stage renal disease, dialysis or a kidney transplant (a diagnosis on any claim
 -- up to the end of the window).
 {% endif %}
-diabetes_claim AS (
-  SELECT DISTINCT person_id, claim_id, claim_type, claim_start_date
-  FROM claim_diagnosis
-  WHERE in_value_set(code, 'diabetes_dx')
-),
 diabetic AS (
   SELECT p.period_id, d.person_id
-  FROM diabetes_claim d
+  FROM {{ shared("diabetes_claim") }} d
   JOIN periods p ON d.claim_start_date BETWEEN p.window_start AND p.period_end
   GROUP BY ALL
   HAVING count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'professional') >= 2

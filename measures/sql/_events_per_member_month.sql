@@ -7,12 +7,16 @@ unit AS (
          t.aco_id, t.cp_id, t.practice_id
   FROM member_months mm
   JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
-  -- events only in the months of the periods computed: the same rows, fewer to match
+  -- events and attribution only in the months of the periods computed: the same rows, fewer
+  -- to match
   LEFT JOIN (SELECT * FROM events_by_month
              WHERE month BETWEEN (SELECT min(window_start) FROM periods)
                              AND (SELECT max(period_end) FROM periods)) x
     USING (person_id, month)
-  LEFT JOIN attribution t ON t.person_id = mm.person_id AND t.month = mm.month
+  LEFT JOIN (SELECT * FROM attribution
+             WHERE month BETWEEN (SELECT min(window_start) FROM periods)
+                             AND (SELECT max(period_end) FROM periods)) t
+    ON t.person_id = mm.person_id AND t.month = mm.month
 )
 -- One row per member and ACO/CP/practice combination in the quarter (usually one per
 -- member): its numerator and denominator are the sums over those member months, so every

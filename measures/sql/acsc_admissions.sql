@@ -26,7 +26,7 @@ WITH acute AS (
   WHERE left(s.bill_type_code, 2) = '11'
 ),
 stay_dx AS (
-  SELECT DISTINCT claim_id, code FROM claim_diagnosis WHERE claim_type = 'institutional'
+  SELECT claim_id, code FROM claim_diagnosis WHERE claim_type = 'institutional'
 ),
 facility_stay AS (
   SELECT claim_id, any_value(person_id) AS person_id,

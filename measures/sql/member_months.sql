@@ -7,7 +7,11 @@ WITH enrolled AS (
   SELECT p.period_id, mm.person_id, mm.month, a.aco_id, a.cp_id, a.practice_id
   FROM member_months mm
   JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
-  LEFT JOIN attribution a ON a.person_id = mm.person_id AND a.month = mm.month
+  -- attribution only in the months of the periods computed: the same rows, fewer to match
+  LEFT JOIN (SELECT * FROM attribution
+             WHERE month BETWEEN (SELECT min(window_start) FROM periods)
+                             AND (SELECT max(period_end) FROM periods)) a
+    ON a.person_id = mm.person_id AND a.month = mm.month
 )
 SELECT period_id, person_id, max(month) AS attr_month,
        count(*) AS numerator,
