@@ -1,6 +1,8 @@
 {#- Cost per member month: every member month in the window is one unit; its numerator is
     what was paid that month. Include after the CTE paid_by_month (person_id, month, paid) and
-    a comma: `WITH paid_by_month AS (...),`. Used by the pmpm_* measures and total_cost_pmpm. -#}
+    a comma: `WITH paid_by_month AS (...),`; summing only the months of the periods computed
+    there (the windows' months) gives the same rows for less work. Used by the pmpm_* measures
+    and total_cost_pmpm. -#}
 enrolled AS (
   SELECT p.period_id, mm.person_id, mm.month
   FROM member_months mm
@@ -11,7 +13,4 @@ SELECT e.period_id, e.person_id, e.month AS attr_month,
        1 AS denominator
 FROM enrolled e
 -- what was paid only in the months of the periods computed: the same rows, fewer to match
-LEFT JOIN (SELECT * FROM paid_by_month
-           WHERE month BETWEEN (SELECT min(window_start) FROM periods)
-                           AND (SELECT max(period_end) FROM periods)) m
-  USING (person_id, month)
+LEFT JOIN paid_by_month m USING (person_id, month)
