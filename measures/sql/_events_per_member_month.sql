@@ -1,18 +1,15 @@
 {#- A rate per member month: every member month in the window is one unit with the member's
     events that month, rolled up to one row per member and ACO/CP/practice combination. Include
-    after the CTE events_by_month (person_id, month, events) and a comma. Used by
-    acute_admissions, non_emergent_ed, rx_scripts and rx_bh_scripts. -#}
+    after the CTE events_by_month (person_id, month, events) and a comma; counting only the
+    months of the periods computed there (the windows' months) gives the same rows for less
+    work. Used by acute_admissions, non_emergent_ed, rx_scripts and rx_bh_scripts. -#}
 unit AS (
   SELECT p.period_id, mm.person_id, mm.month, coalesce(x.events, 0) AS events,
          t.aco_id, t.cp_id, t.practice_id
   FROM member_months mm
   JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
-  -- events and attribution only in the months of the periods computed: the same rows, fewer
-  -- to match
-  LEFT JOIN (SELECT * FROM events_by_month
-             WHERE month BETWEEN (SELECT min(window_start) FROM periods)
-                             AND (SELECT max(period_end) FROM periods)) x
-    USING (person_id, month)
+  LEFT JOIN events_by_month x USING (person_id, month)
+  -- attribution only in the months of the periods computed: the same rows, fewer to match
   LEFT JOIN (SELECT * FROM attribution
              WHERE month BETWEEN (SELECT min(window_start) FROM periods)
                              AND (SELECT max(period_end) FROM periods)) t
