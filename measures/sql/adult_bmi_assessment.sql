@@ -6,23 +6,24 @@
 -- Numerator: a BMI recorded in the window or the 12 months before it: an ICD-10-CM Z68 code
 -- (BMI value or, for members under 20, BMI percentile) on any claim, or a BMI clinical result.
 WITH visit AS (
-  SELECT DISTINCT person_id, claim_start_date AS visit_date
+  SELECT person_id, claim_start_date AS visit_date
   FROM medical_claim
   WHERE in_value_set(hcpcs_code, 'outpatient_visit')
      OR in_value_set(revenue_center_code, 'outpatient_visit')
 ),
 eligible AS (
-  SELECT DISTINCT p.period_id, v.person_id, p.window_start, p.period_end
-  FROM visit v
-  JOIN periods p ON v.visit_date BETWEEN p.window_start AND p.period_end
-  JOIN person m ON m.person_id = v.person_id
-  JOIN period_enrollment e
-    ON e.period_id = p.period_id AND e.person_id = v.person_id AND e."window" = 'year'
+  SELECT p.period_id, e.person_id, p.window_start, p.period_end
+  FROM periods p
+  JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
+  JOIN person m ON m.person_id = e.person_id
   WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND 74
     AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND EXISTS (
+      SELECT 1 FROM visit v
+      WHERE v.person_id = e.person_id AND v.visit_date BETWEEN p.window_start AND p.period_end)
     AND NOT EXISTS (
       SELECT 1 FROM claim_diagnosis x
-      WHERE x.person_id = v.person_id AND in_value_set(x.code, 'pregnancy_dx')
+      WHERE x.person_id = e.person_id AND in_value_set(x.code, 'pregnancy_dx')
         AND x.claim_start_date BETWEEN p.window_start - INTERVAL 12 MONTH AND p.period_end)
 ),
 bmi AS (
