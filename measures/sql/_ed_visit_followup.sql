@@ -1,6 +1,6 @@
 {#- ED visits for a condition and whether each was followed up within `days` days (FUA, FUM).
     Include right after `WITH RECURSIVE follow_up AS (...),`, a CTE of (person_id, visit_date)
-    rows that count as follow-up, with these set: principal_dx (value set of a qualifying
+    rows that count as follow-up (read by EXISTS only: repeats do no harm), with these set: principal_dx (value set of a qualifying
     principal diagnosis), any_dx (value set of a qualifying diagnosis in any position), min_age
     and days. -#}
 -- ED visits with a principal {{ principal_dx }} or any {{ any_dx }} diagnosis,
@@ -9,13 +9,17 @@
 ed_visit AS (  -- one row per member and day (shared/ed_visit_diagnosis.sql)
   SELECT DISTINCT person_id, visit_date
   FROM {{ shared("ed_visit_diagnosis") }}
-  WHERE (principal AND in_value_set(code, '{{ principal_dx }}'))
-     OR in_value_set(code, '{{ any_dx }}')
+  WHERE ((principal AND in_value_set(code, '{{ principal_dx }}'))
+         OR in_value_set(code, '{{ any_dx }}'))
+    AND visit_date BETWEEN (SELECT min(window_start) FROM periods)
+                       AND (SELECT max(period_end) FROM periods)
 ),
 admission AS (
   SELECT DISTINCT person_id, coalesce(admission_date, claim_start_date) AS admit_date
   FROM medical_claim
   WHERE claim_type = 'institutional' AND left(bill_type_code, 2) IN ('11', '12', '18', '21', '86')
+    AND coalesce(admission_date, claim_start_date)
+        BETWEEN (SELECT min(window_start) FROM periods) AND (SELECT max(period_end) FROM periods)
 ),
 eligible AS (
   SELECT p.period_id, v.person_id, v.visit_date

@@ -19,11 +19,11 @@ WITH RECURSIVE follow_up AS (  -- what counts as follow-up
          OR in_value_set(revenue_center_code, 'outpatient_visit')
          OR in_value_set(revenue_center_code, 'sud_service'))
     AND in_value_set(diagnosis_code_1, 'sud_dx')
-  UNION
+  UNION ALL
   SELECT person_id, claim_start_date
   FROM medical_claim
   WHERE in_value_set(hcpcs_code, 'sud_medication_service')
-  UNION
+  UNION ALL
   SELECT f.person_id, f.dispensing_date
   FROM pharmacy_claim f
   WHERE f.ndc_code IN (

@@ -11,7 +11,7 @@
 -- diagnosis (or principal self-harm plus any mental-illness diagnosis) on the ED day or up to
 -- {{ days }} days after it.
 WITH RECURSIVE follow_up AS (  -- what counts as follow-up
-  SELECT DISTINCT person_id, claim_start_date AS visit_date
+  SELECT person_id, claim_start_date AS visit_date
   FROM medical_claim
   WHERE (in_value_set(hcpcs_code, 'outpatient_visit')
          OR in_value_set(hcpcs_code, 'mental_health_visit')
