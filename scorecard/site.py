@@ -1219,16 +1219,17 @@ def _render_in_processes(
     views.prepare(model)  # the look-ups the pages build with pandas, before the fork too
     shared = [job for job in plan if job[1] in FORKED_TEMPLATES]
     _FORKED = (env, shared, docs_dir, workers)
-    gc.freeze()  # the collector of a worker then never walks (and so copies) the model
+    # Frozen, the model is walked (and so copied) by no process's collector: not the workers',
+    # not this one's while it renders its own pages.
+    gc.freeze()
     try:
-        shares = parallel.fork_each(_render_share, workers)
+        with parallel.waiting_for(parallel.fork_each(_render_share, workers)):
+            _render_pages(env, [job for job in plan if job[1] not in FORKED_TEMPLATES], docs_dir)
+            if downloads:
+                write_downloads(model, docs_dir / "downloads")
     finally:
         gc.unfreeze()
         _FORKED = None
-    with parallel.waiting_for(shares):
-        _render_pages(env, [job for job in plan if job[1] not in FORKED_TEMPLATES], docs_dir)
-        if downloads:
-            write_downloads(model, docs_dir / "downloads")
 
 
 def _render_share(index: int) -> None:
