@@ -5,12 +5,10 @@
     end with a month). Used by total_cost_pmpm and risk_adjusted_pmpm. -#}
 paid AS (
   SELECT person_id, date_trunc('month', claim_start_date) AS month, paid_amount FROM medical_claim
-  WHERE claim_start_date BETWEEN (SELECT min(window_start) FROM periods)
-                             AND (SELECT max(period_end) FROM periods)
+  WHERE {{ in_computed_months("claim_start_date") }}
   UNION ALL
   SELECT person_id, date_trunc('month', dispensing_date), paid_amount FROM pharmacy_claim
-  WHERE dispensing_date BETWEEN (SELECT min(window_start) FROM periods)
-                            AND (SELECT max(period_end) FROM periods)
+  WHERE {{ in_computed_months("dispensing_date") }}
 ),
 paid_by_month AS (
   SELECT person_id, CAST(month AS DATE) AS month, sum(paid_amount) AS paid

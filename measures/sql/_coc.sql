@@ -15,8 +15,7 @@ visit AS (
   WHERE claim_type = 'professional'
     AND in_value_set(hcpcs_code, 'coc_office_visit')
     AND coalesce(rendering_npi, billing_npi, billing_tin) IS NOT NULL
-    AND claim_start_date BETWEEN (SELECT min(window_start) FROM periods)
-                             AND (SELECT max(period_end) FROM periods)
+    AND {{ in_computed_months("claim_start_date") }}
 ),
 per_provider AS (
   SELECT p.period_id, v.person_id, v.provider, count(*) AS n

@@ -1,8 +1,8 @@
 {#- ED visits for a condition and whether each was followed up within `days` days (FUA, FUM).
     Include right after `WITH RECURSIVE follow_up AS (...),`, a CTE of (person_id, visit_date)
-    rows that count as follow-up (read by EXISTS only: repeats do no harm), with these set: principal_dx (value set of a qualifying
-    principal diagnosis), any_dx (value set of a qualifying diagnosis in any position), min_age
-    and days. -#}
+    rows that count as follow-up (read by EXISTS only: repeats do no harm), with these set:
+    principal_dx (value set of a qualifying principal diagnosis), any_dx (value set of a
+    qualifying diagnosis in any position), min_age and days. -#}
 -- ED visits with a principal {{ principal_dx }} or any {{ any_dx }} diagnosis,
 -- members aged {{ min_age }}+; numerator: follow-up on the ED day or up to {{ days }} days
 -- after it.
@@ -11,15 +11,13 @@ ed_visit AS (  -- one row per member and day (shared/ed_visit_diagnosis.sql)
   FROM {{ shared("ed_visit_diagnosis") }}
   WHERE ((principal AND in_value_set(code, '{{ principal_dx }}'))
          OR in_value_set(code, '{{ any_dx }}'))
-    AND visit_date BETWEEN (SELECT min(window_start) FROM periods)
-                       AND (SELECT max(period_end) FROM periods)
+    AND {{ in_computed_months("visit_date") }}
 ),
 admission AS (
   SELECT DISTINCT person_id, coalesce(admission_date, claim_start_date) AS admit_date
   FROM medical_claim
   WHERE claim_type = 'institutional' AND left(bill_type_code, 2) IN ('11', '12', '18', '21', '86')
-    AND coalesce(admission_date, claim_start_date)
-        BETWEEN (SELECT min(window_start) FROM periods) AND (SELECT max(period_end) FROM periods)
+    AND {{ in_computed_months("coalesce(admission_date, claim_start_date)") }}
 ),
 eligible AS (
   SELECT p.period_id, v.person_id, v.visit_date

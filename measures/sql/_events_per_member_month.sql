@@ -11,8 +11,7 @@ unit AS (
   LEFT JOIN events_by_month x USING (person_id, month)
   -- attribution only in the months of the periods computed: the same rows, fewer to match
   LEFT JOIN (SELECT * FROM attribution
-             WHERE month BETWEEN (SELECT min(window_start) FROM periods)
-                             AND (SELECT max(period_end) FROM periods)) t
+             WHERE {{ in_computed_months("month") }}) t
     ON t.person_id = mm.person_id AND t.month = mm.month
 )
 -- One row per member and ACO/CP/practice combination in the quarter (usually one per

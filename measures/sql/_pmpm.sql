@@ -12,5 +12,4 @@ SELECT e.period_id, e.person_id, e.month AS attr_month,
        coalesce(m.paid, 0) AS numerator,
        1 AS denominator
 FROM enrolled e
--- what was paid only in the months of the periods computed: the same rows, fewer to match
 LEFT JOIN paid_by_month m USING (person_id, month)

@@ -23,8 +23,7 @@ events_by_month AS (
   SELECT person_id, CAST(date_trunc('month', admission_date) AS DATE) AS month,
          count(*) AS events
   FROM admission
-  WHERE admission_date BETWEEN (SELECT min(window_start) FROM periods)
-                           AND (SELECT max(period_end) FROM periods)
+  WHERE {{ in_computed_months("admission_date") }}
   GROUP BY ALL
 ),
 {% include "_events_per_member_month.sql" %}

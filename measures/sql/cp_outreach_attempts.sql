@@ -17,8 +17,7 @@ attempts_by_month AS (
          count(DISTINCT t.activity_id) AS attempts
   FROM cp_activity t
   WHERE t.successful_contact = false
-    AND t.activity_date BETWEEN (SELECT min(window_start) FROM periods)
-                            AND (SELECT max(period_end) FROM periods)
+    AND {{ in_computed_months("t.activity_date") }}
     AND EXISTS (
       SELECT 1 FROM cp_enrollment e
       WHERE e.person_id = t.person_id AND e.cp_id = t.cp_id

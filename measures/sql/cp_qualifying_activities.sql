@@ -21,8 +21,7 @@ activity_by_month AS (
   FROM cp_activity t
   WHERE in_value_set(t.hcpcs_code, 'cp_qualifying_activity')
     AND coalesce(t.successful_contact, true)
-    AND t.activity_date BETWEEN (SELECT min(window_start) FROM periods)
-                            AND (SELECT max(period_end) FROM periods)
+    AND {{ in_computed_months("t.activity_date") }}
     AND EXISTS (
       SELECT 1 FROM cp_enrollment e
       WHERE e.person_id = t.person_id AND e.cp_id = t.cp_id

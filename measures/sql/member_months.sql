@@ -9,8 +9,7 @@ WITH enrolled AS (
   JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
   -- attribution only in the months of the periods computed: the same rows, fewer to match
   LEFT JOIN (SELECT * FROM attribution
-             WHERE month BETWEEN (SELECT min(window_start) FROM periods)
-                             AND (SELECT max(period_end) FROM periods)) a
+             WHERE {{ in_computed_months("month") }}) a
     ON a.person_id = mm.person_id AND a.month = mm.month
 )
 SELECT period_id, person_id, max(month) AS attr_month,

@@ -12,8 +12,7 @@ events_by_month AS (
   SELECT v.person_id, CAST(date_trunc('month', v.visit_date) AS DATE) AS month, count(*) AS events
   FROM ed_visit v
   WHERE v.non_emergent
-    AND v.visit_date BETWEEN (SELECT min(window_start) FROM periods)
-                       AND (SELECT max(period_end) FROM periods)
+    AND {{ in_computed_months("v.visit_date") }}
     AND NOT EXISTS (
       SELECT 1 FROM inpatient_stay s
       WHERE s.person_id = v.person_id AND left(s.bill_type_code, 2) = '11'

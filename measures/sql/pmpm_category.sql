@@ -8,8 +8,7 @@ WITH paid_by_month AS (
          sum(paid_amount) AS paid
   FROM medical_service_category
   WHERE service_category = '{{ category }}'
-    AND claim_start_date BETWEEN (SELECT min(window_start) FROM periods)
-                             AND (SELECT max(period_end) FROM periods)
+    AND {{ in_computed_months("claim_start_date") }}
   GROUP BY ALL
 ),
 {% include "_pmpm.sql" %}

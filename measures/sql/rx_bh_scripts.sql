@@ -13,8 +13,7 @@ events_by_month AS (
          count(DISTINCT claim_id) AS events
   FROM pharmacy_claim
   WHERE ndc_code IN (SELECT ndc_code FROM bh_ndc)
-    AND dispensing_date BETWEEN (SELECT min(window_start) FROM periods)
-                          AND (SELECT max(period_end) FROM periods)
+    AND {{ in_computed_months("dispensing_date") }}
   GROUP BY ALL
 ),
 {% include "_events_per_member_month.sql" %}

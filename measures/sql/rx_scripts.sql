@@ -5,8 +5,7 @@ WITH events_by_month AS (
   SELECT person_id, CAST(date_trunc('month', dispensing_date) AS DATE) AS month,
          count(DISTINCT claim_id) AS events
   FROM pharmacy_claim
-  WHERE dispensing_date BETWEEN (SELECT min(window_start) FROM periods)
-                            AND (SELECT max(period_end) FROM periods)
+  WHERE {{ in_computed_months("dispensing_date") }}
   GROUP BY ALL
 ),
 {% include "_events_per_member_month.sql" %}
