@@ -17,6 +17,9 @@ benchmarks/work/m<size>/marts (git-ignored), then runs each stage in its own Pyt
     quarter    the newest quarter computed with that history holding the earlier quarters, as
                `scorecard build --history DIR` publishes a new quarter; its results must equal
                compute's
+    cached     the quarter stage twice with an emptied extract cache (`scorecard build --cache
+               DIR`): quarter_keep loads and checks the marts and keeps them, quarter_cached
+               starts from the kept extract (marts hashed, working file copied, no load or check)
     engine3    engine.run with only ed_visits, readmission_30d and fuh_7d
     pandas3    the same three measures written in plain pandas (the peer baseline); its
                program-level numbers are checked against the engine's
@@ -79,6 +82,7 @@ ALL_STAGES = (
     "scan",
     "compute",
     "quarter",
+    "cached",
     "engine3",
     "pandas3",
     "score",
@@ -220,14 +224,15 @@ def stage_check(p: dict, t: Timer) -> dict:
     return {"tables": len(tables)}
 
 
-def _connect(p: dict):
+def _connect(p: dict, start_from: Path | None = None):
     """Return a connection like the build's (engine.working_connection): its tables in a
-    DuckDB file in a temporary folder, deleted when the stage process ends."""
+    DuckDB file in a temporary folder (a copy of `start_from`, a kept extract, if given),
+    deleted when the stage process ends."""
     import atexit
 
     from scorecard import engine
 
-    context = engine.working_connection(p.get("threads"), p.get("memory_limit"))
+    context = engine.working_connection(p.get("threads"), p.get("memory_limit"), start_from)
     con = context.__enter__()
     atexit.register(context.__exit__, None, None, None)
     return con
@@ -239,7 +244,10 @@ def measure_columns() -> dict[str, list[str]]:
 
     text = "\n".join(
         f.read_text(encoding="utf-8")
-        for f in [*sorted((MEASURES / "sql").glob("*.sql")), ROOT / "scorecard/sql/helpers.sql"]
+        for f in [
+            *sorted((MEASURES / "sql").glob("*.sql")),
+            *(ROOT / "scorecard/sql").glob("*.sql"),
+        ]
     )
     text = re.sub(r"--[^\n]*", "", text)  # comments
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
@@ -285,8 +293,9 @@ def _instrument_engine(t: Timer) -> None:
     from scorecard import engine
 
     for name, label in (
-        ("prepare", "load_and_check"),
-        ("create_helpers", "helpers"),
+        ("load_marts", "load_and_check"),
+        ("create_extract_helpers", "helpers"),  # kept with the extract by --cache
+        ("create_build_helpers", "helpers"),
         ("make_period_enrollment", "helpers"),  # a helper made once the periods are known
         ("run_measures", "measures"),
         ("aggregate", "aggregate"),
@@ -309,18 +318,33 @@ def _program_values(results, period_id: str | None = None) -> dict:
     }
 
 
-COMPUTE_STEPS = ("load_and_check", "helpers", "measures", "aggregate", "panels", "care_gaps")
+COMPUTE_STEPS = (
+    "extract_look_up",
+    "load_and_check",
+    "helpers",
+    "measures",
+    "aggregate",
+    "panels",
+    "care_gaps",
+)
 
 
 def _timed_compute(p: dict, t: Timer, specs: list, history: Path | None, care_gaps: bool):
     """Run what `scorecard build` computes (engine.run, panel sizes, care-gap rows) with each
-    step timed, and the step `compute` summing them; return (run, connection)."""
+    step timed, and the step `compute` summing them; return (run, connection). With
+    p["cache"], the marts are looked up in that extract cache first (`--cache`)."""
     from scorecard import engine
+    from scorecard.extract import ExtractCache
 
     _instrument_engine(t)
-    con = _connect(p)
+    cache, con = None, None
+    if p.get("cache"):
+        with t.step("extract_look_up"):  # hashing the marts, copying the kept extract if any
+            cache = ExtractCache.look_up(Path(p["cache"]), Path(p["marts"]))
+            con = _connect(p, cache.kept if cache else None)
+    con = con or _connect(p)
     with t.step("engine_run"):
-        run = engine.run(Path(p["marts"]), VALUE_SETS, specs, None, con, history)
+        run = engine.run(Path(p["marts"]), VALUE_SETS, specs, None, con, history, cache)
     with t.step("panels"):
         run.panels = engine.panel_sizes(con, run.period_id)
     if care_gaps:
@@ -676,6 +700,8 @@ STAGES = {
     "scan": stage_scan,
     "compute": stage_compute,
     "quarter": stage_quarter,
+    "quarter_keep": stage_quarter,
+    "quarter_cached": stage_quarter,
     "engine3": stage_compute,
     "pandas3": stage_pandas3,
     "score": stage_score,
@@ -842,6 +868,12 @@ def run_size(members: int, args, log) -> dict:
     if "quarter" in stages and (runs_dir / "history").is_dir() and run_file.exists():
         params = {**base, "history": str(runs_dir / "history"), "run": str(run_file)}
         report["stages"]["quarter"] = run_stage("quarter", params, log)
+    if "cached" in stages and (runs_dir / "history").is_dir() and run_file.exists():
+        cache = runs_dir / "extract-cache"  # emptied, kept by the first run, read by the second
+        shutil.rmtree(cache, ignore_errors=True)
+        params = {**base, "history": str(runs_dir / "history"), "run": str(run_file)}
+        for name in ("quarter_keep", "quarter_cached"):
+            report["stages"][name] = run_stage(name, {**params, "cache": str(cache)}, log)
     if "pandas3" in report["stages"] and (
         "engine3" in report["stages"] or "compute" in report["stages"]
     ):
@@ -972,6 +1004,7 @@ def tables_markdown(results: dict) -> str:
         )
     lines += _slowest_measures(results)
     lines += _quarter_table(results)
+    lines += _cached_table(results)
     lines += [
         "",
         "### Against the floor and the pandas peer",
@@ -1116,6 +1149,44 @@ def _quarter_table(results: dict) -> list[str]:
             f"{q.get('read_from_history', 0):,} | {speedup} | {floor} "
             f"| {'yes' if q.get('same_results_as_compute') else 'NO'} |"
         )
+    return lines
+
+
+def _cached_table(results: dict) -> list[str]:
+    """Return the table of the cached stage: the newest quarter from a kept extract."""
+    sizes = [s for s in _ordered_sizes(results) if s["stages"].get("quarter_cached")]
+    if not sizes:
+        return []
+    lines = [
+        "",
+        "### The newest quarter from a checked extract kept between builds",
+        "",
+        "`scorecard build --history DIR --cache DIR` twice on the same marts, the cache emptied "
+        "first: the first build loads and checks the marts, makes the helpers that depend on "
+        "them alone and keeps them (`quarter_keep`); the second starts from a copy "
+        "(`quarter_cached`: look-up = hashing the marts and copying the kept file). Inner wall / "
+        "CPU s; both results tables are compared with compute's.",
+        "",
+        "| members | run | look-up | load + check | helpers | measures | compute | process wall "
+        "| peak MB | same results |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for size in sizes:
+        for name in ("quarter", "quarter_keep", "quarter_cached"):
+            st = size["stages"].get(name)
+            if not st:
+                continue
+            cells = [
+                f"{_f(_inner(st, step, 'wall_s'))} / {_f(_inner(st, step, 'cpu_s'))}"
+                if _inner(st, step, "wall_s") is not None
+                else "-"
+                for step in ("extract_look_up", "load_and_check", "helpers", "measures", "compute")
+            ]
+            lines.append(
+                f"| {size['label']} | {name} | {' | '.join(cells)} | {_f(st.get('process_wall_s'))} "
+                f"| {st.get('peak_rss_mb', 0):,} "
+                f"| {'yes' if st.get('same_results_as_compute') else 'NO'} |"
+            )
     return lines
 
 

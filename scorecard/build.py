@@ -19,7 +19,8 @@ from scorecard import audience as audiences
 from scorecard import engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import describe_sql
-from scorecard.marts import MartError, find_mart_files, load_marts, mart_files
+from scorecard.extract import ExtractCache
+from scorecard.marts import MartError, find_mart_files, mart_files
 from scorecard.publish import (
     PublishError,
     VersionExistsError,
@@ -75,10 +76,13 @@ class CheckReport:
     specs: list[MeasureSpec]
     skipped: dict[str, str]
     problems: list
+    kept_in: Path | None = None  # the cache folder the marts checked earlier were read from
 
     def lines(self) -> list[str]:
         """Return the human-readable lines of the check."""
         lines = [f"marts: {len(self.tables)} table(s): {', '.join(sorted(self.tables)) or '-'}"]
+        if self.kept_in:
+            lines.append(f"  checked earlier (the same files), kept in {self.kept_in}")
         lines.append(f"measures: {len(self.specs)} spec(s) read")
         lines += [f"  skipped {mid}: {why}" for mid, why in sorted(self.skipped.items())]
         lines.append("ok" if not self.problems else f"{len(self.problems)} problem(s)")
@@ -93,12 +97,18 @@ def read_specs(settings: Settings) -> list[MeasureSpec]:
         raise BuildError("measure specs are invalid", exc.problems) from exc
 
 
-def compute(settings: Settings, specs: list[MeasureSpec]) -> engine.EngineRun:
-    """Return the engine run over the marts, or raise BuildError listing every mart problem."""
+def compute(
+    settings: Settings, specs: list[MeasureSpec], cache: ExtractCache | None = None
+) -> engine.EngineRun:
+    """Return the engine run over the marts, or raise BuildError listing every mart problem.
+    `cache`: the marts' place in settings.cache, if already looked up."""
     check_history(settings)
-    with engine.working_connection(settings.threads, settings.memory_limit) as con:
+    check_cache(settings)
+    cache = cache or extract_cache(settings)
+    kept = cache.kept if cache else None
+    with engine.working_connection(settings.threads, settings.memory_limit, kept) as con:
         try:
-            run = _run_engine(settings, specs, con)
+            run = _run_engine(settings, specs, con, cache)
         except MartError as exc:
             raise BuildError("the marts have problems", exc.problems) from exc
         run.panels = engine.panel_sizes(con, run.period_id)
@@ -107,8 +117,16 @@ def compute(settings: Settings, specs: list[MeasureSpec]) -> engine.EngineRun:
     return run
 
 
+def extract_cache(settings: Settings) -> ExtractCache | None:
+    """Return the marts' place in the cache folder, if the settings name one."""
+    return ExtractCache.look_up(settings.cache, settings.data) if settings.cache else None
+
+
 def _run_engine(
-    settings: Settings, specs: list[MeasureSpec], con: duckdb.DuckDBPyConnection
+    settings: Settings,
+    specs: list[MeasureSpec],
+    con: duckdb.DuckDBPyConnection,
+    cache: ExtractCache | None,
 ) -> engine.EngineRun:
     if settings.engine == "spark":  # marts validated in DuckDB, measures run in Spark
         from scorecard import spark_engine
@@ -120,12 +138,26 @@ def _run_engine(
             settings.period,
             master=settings.spark_master,
             con=con,
+            cache=cache,
         )
     if settings.engine == "duckdb":
         return engine.run(
-            settings.data, settings.value_sets, specs, settings.period, con, settings.history
+            settings.data, settings.value_sets, specs, settings.period, con, settings.history, cache
         )
     raise BuildError("bad setting", [f"engine: '{settings.engine}': use duckdb or spark"])
+
+
+def check_cache(settings: Settings) -> None:
+    """Raise BuildError if the cache folder lies inside the published site: it holds the
+    marts' person-level rows."""
+    if settings.cache and Path(settings.cache).resolve().is_relative_to(settings.out.resolve()):
+        raise BuildError(
+            "bad setting",
+            [
+                f"cache: {settings.cache} holds person-level rows and must not be inside the "
+                f"published site {settings.out}; choose a folder outside it"
+            ],
+        )
 
 
 def check_history(settings: Settings) -> None:
@@ -352,8 +384,15 @@ def build_site(settings: Settings, progress) -> BuildReport:
     done = progress.step("Reading measure specs")
     specs = read_specs(settings)
     done()
-    done = progress.step(f"Checking marts and computing measures in {settings.engine}")
-    run = compute(settings, specs)
+    cache = extract_cache(settings)
+    if cache and cache.kept:
+        done = progress.step(
+            f"Computing measures in {settings.engine} from the marts checked "
+            f"earlier, kept in {settings.cache}"
+        )
+    else:
+        done = progress.step(f"Checking marts and computing measures in {settings.engine}")
+    run = compute(settings, specs, cache)
     audience = check_target(settings, run.period_id)
     problems = audiences.partner_problems(audience, run.organizations)
     if problems:
@@ -448,13 +487,16 @@ def check_inputs(settings: Settings) -> CheckReport:
         read_tiers(settings.measures)
     except BuildError as exc:
         problems += exc.problems
-    con = duckdb.connect()
-    tables, mart_problems = load_marts(con, settings.data)
-    problems += mart_problems
-    skipped = engine.unrunnable(specs, tables)
-    if not mart_problems:
-        problems += _window_and_sql_problems(con, settings, specs, tables)
-    return CheckReport(tables, specs, skipped, problems)
+    cache = extract_cache(settings)
+    kept = cache.kept if cache else None
+    with engine.working_connection(settings.threads, settings.memory_limit, kept) as con:
+        restored = cache is not None and cache.restored_marts(con) is not None
+        tables, mart_problems = engine.load_checked(con, settings.data, cache)
+        problems += mart_problems
+        skipped = engine.unrunnable(specs, tables)
+        if not mart_problems:
+            problems += _window_and_sql_problems(con, settings, specs, tables)
+    return CheckReport(tables, specs, skipped, problems, settings.cache if restored else None)
 
 
 def _window_and_sql_problems(
@@ -466,5 +508,5 @@ def _window_and_sql_problems(
         target = engine.resolve_period(settings.period, engine.complete_quarters(start, end))
     except MartError as exc:
         return list(exc.problems)
-    engine.create_helpers(con, start, end, target)
+    engine.create_build_helpers(con, start, end, target)
     return _sql_problems(con, specs, tables)

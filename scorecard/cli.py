@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from scorecard.settings import SETTINGS, load_settings
+from scorecard.settings import SETTING, SETTINGS, load_settings
 
 EXIT_BAD_INPUT = 2
 
@@ -98,14 +98,17 @@ def build(config: Path | None, quiet: bool, **options: object) -> None:
 
 
 @main.command()
-@click.option("--data", type=click.Path(path_type=Path), default=None, help=SETTINGS[0].help)
-@click.option("--measures", type=click.Path(path_type=Path), default=None, help=SETTINGS[1].help)
-@click.option("--period", default=None, help=SETTINGS[3].help)
-def check(data: Path | None, measures: Path | None, period: str | None) -> None:
+@click.option("--data", type=click.Path(path_type=Path), default=None, help=SETTING["data"].help)
+@click.option(
+    "--measures", type=click.Path(path_type=Path), default=None, help=SETTING["measures"].help
+)
+@click.option("--period", default=None, help=SETTING["period"].help)
+@click.option("--cache", type=click.Path(path_type=Path), default=None, help=SETTING["cache"].help)
+def check(data: Path | None, measures: Path | None, period: str | None, cache: Path | None) -> None:
     """Validate the marts and the measure specs; print every problem; exit 2 if any."""
     from scorecard.build import check_inputs
 
-    settings = load_settings(None, data=data, measures=measures, period=period)
+    settings = load_settings(None, data=data, measures=measures, period=period, cache=cache)
     report = check_inputs(settings)
     for line in report.lines():
         click.echo(line)
@@ -146,7 +149,7 @@ def _load_specs(measures_dir: Path | None) -> list:
     from scorecard.specs import SpecError, load_specs
 
     try:
-        return load_specs(measures_dir or SETTINGS[1].default)
+        return load_specs(measures_dir or SETTING["measures"].default)
     except SpecError as exc:
         fail(exc.problems, "measure specs are invalid")
     return []
@@ -161,7 +164,7 @@ def _load_specs(measures_dir: Path | None) -> list:
     "measures_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help=SETTINGS[1].help,
+    help=SETTING["measures"].help,
 )
 def list_measures(fmt: str, measures_dir: Path | None) -> None:
     """List every measure with its family, kind and direction."""
@@ -185,7 +188,7 @@ def list_measures(fmt: str, measures_dir: Path | None) -> None:
     "measures_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help=SETTINGS[1].help,
+    help=SETTING["measures"].help,
 )
 def show_measure(measure_id: str, lang: str, measures_dir: Path | None) -> None:
     """Explain one measure in plain words."""
@@ -237,7 +240,7 @@ def versions() -> None:
 
 def _out_option(command: Callable) -> Callable:
     return click.option(
-        "--out", type=click.Path(path_type=Path), required=True, help=SETTINGS[2].help
+        "--out", type=click.Path(path_type=Path), required=True, help=SETTING["out"].help
     )(command)
 
 

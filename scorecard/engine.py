@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,9 +23,18 @@ import pandas as pd
 
 from scorecard import history as results_history
 from scorecard.compile import compile_measure, describe_sql, periods_cte
-from scorecard.marts import MartError, Problem, load_marts
+from scorecard.extract import ExtractCache
+from scorecard.marts import (
+    PERSON_REF,
+    MartError,
+    Problem,
+    has_person_keys,
+    key_person_ids,
+    load_marts,
+)
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 
+EXTRACT_HELPERS_SQL = Path(__file__).with_name("sql") / "extract_helpers.sql"
 HELPERS_SQL = Path(__file__).with_name("sql") / "helpers.sql"
 
 LEVEL_COLUMNS: dict[str, str] = {"aco": "aco_id", "cp": "cp_id", "practice": "practice_id"}
@@ -99,10 +109,12 @@ WORK_OWNER_FILE = "owner.pid"  # in a working folder: the id of the process usin
 
 @contextmanager
 def working_connection(
-    threads: int | None = None, memory_limit: str | None = None
+    threads: int | None = None, memory_limit: str | None = None, start_from: Path | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection whose tables live in a DuckDB file in a new temporary folder (under
-    TMPDIR), closed and deleted afterwards.
+    TMPDIR), closed and deleted afterwards. With `start_from` (a checked extract kept by
+    scorecard/extract.py), the file starts as a copy of it; if it cannot be copied or opened,
+    empty (with a warning).
 
     A file rather than memory: past the memory limit DuckDB drops table blocks it can read
     back from the file instead of writing them out to spill files. At a million members the
@@ -115,11 +127,27 @@ def working_connection(
     remove_abandoned_work_folders(root)
     with tempfile.TemporaryDirectory(prefix=WORK_FOLDER_PREFIX, dir=root) as folder:
         (Path(folder) / WORK_OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
-        con = connect(threads, memory_limit, Path(folder) / "work.duckdb")
+        database = Path(folder) / "work.duckdb"
+        con = _connect_copy(start_from, database, threads, memory_limit) if start_from else None
+        con = con or connect(threads, memory_limit, database)
         try:
             yield con
         finally:
             con.close()
+
+
+def _connect_copy(
+    kept: Path, database: Path, threads: int | None, memory_limit: str | None
+) -> duckdb.DuckDBPyConnection | None:
+    """Return a connection to a copy of `kept` made at `database`, or None (with a warning)
+    if the copy cannot be made or opened."""
+    try:
+        shutil.copyfile(kept, database)
+        return connect(threads, memory_limit, database)
+    except (OSError, duckdb.Error) as exc:
+        database.unlink(missing_ok=True)
+        warnings.warn(f"extract cache: cannot start from {kept}: {exc}", stacklevel=3)
+        return None
 
 
 def remove_abandoned_work_folders(root: Path) -> list[Path]:
@@ -238,23 +266,43 @@ def resolve_period(period_id: str | None, available: list[str]) -> str:
     return period_id
 
 
-def helpers_sql(start: date, end: date, target: str) -> str:
-    """Return sql/helpers.sql (DuckDB SQL) filled in for this data window and target period."""
+def _fill(sql_file: Path, start: date, end: date, target: str | None) -> str:
     first_quarter = pd.Period(pd.Timestamp(start), freq="Q").start_time.date()
-    return HELPERS_SQL.read_text(encoding="utf-8").format(
+    return sql_file.read_text(encoding="utf-8").format(
         data_start=start.isoformat(),
         data_end=end.isoformat(),
-        target_end=period_end(target),
+        target_end=period_end(target) if target else None,
         first_quarter=first_quarter.isoformat(),
     )
 
 
-def create_helpers(con: duckdb.DuckDBPyConnection, start: date, end: date, target: str) -> None:
-    """Create the helper views of sql/helpers.sql for this data window and target period."""
+def helpers_sql(start: date, end: date, target: str) -> str:
+    """Return every helper (DuckDB SQL) filled in for this data window and target period:
+    sql/extract_helpers.sql, then sql/helpers.sql."""
+    return (
+        _fill(EXTRACT_HELPERS_SQL, start, end, None) + "\n" + _fill(HELPERS_SQL, start, end, target)
+    )
+
+
+def create_extract_helpers(con: duckdb.DuckDBPyConnection, start: date, end: date) -> None:
+    """Create the helpers of sql/extract_helpers.sql (the marts alone decide them)."""
+    con.execute(_fill(EXTRACT_HELPERS_SQL, start, end, None))
+
+
+def create_build_helpers(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, target: str
+) -> None:
+    """Create the helpers of sql/helpers.sql (periods and code lists) for this target period."""
     left = "SELECT 1 FROM duckdb_tables() WHERE table_name = 'period_enrollment' AND NOT temporary"
     if con.execute(left).fetchall():  # made a table by an earlier run on this connection
         con.execute("DROP TABLE period_enrollment")
-    con.execute(helpers_sql(start, end, target))
+    con.execute(_fill(HELPERS_SQL, start, end, target))
+
+
+def create_helpers(con: duckdb.DuckDBPyConnection, start: date, end: date, target: str) -> None:
+    """Create every helper for this data window and target period (see helpers_sql)."""
+    create_extract_helpers(con, start, end)
+    create_build_helpers(con, start, end, target)
 
 
 def make_period_enrollment(con: duckdb.DuckDBPyConnection, periods: list[str] | None) -> None:
@@ -376,6 +424,11 @@ def measure_queries(
     return rows_sql, keep, aggregate_sql(median_ids, source, spec.levels, spec.strata, True)
 
 
+def person_id_type(con: duckdb.DuckDBPyConnection) -> str:
+    """Return the type of person_id in the marts: UBIGINT once keyed (marts.key_person_ids)."""
+    return "UBIGINT" if has_person_keys(con) else "VARCHAR"
+
+
 def run_measures(
     con: duckdb.DuckDBPyConnection,
     specs: list[MeasureSpec],
@@ -397,7 +450,8 @@ def run_measures(
     """
     con.execute(
         "CREATE OR REPLACE TABLE measure_rows (measure_id VARCHAR, period_id VARCHAR, "
-        "person_id VARCHAR, attr_month DATE, numerator DOUBLE, denominator DOUBLE, cp_id VARCHAR)"
+        f"person_id {person_id_type(con)}, attr_month DATE, numerator DOUBLE, "
+        "denominator DOUBLE, cp_id VARCHAR)"
     )
     con.execute(f"CREATE OR REPLACE TABLE measure_results ({MEASURE_RESULTS_COLUMNS})")
     con.execute(UNIT_SPAN_SQL)
@@ -799,11 +853,41 @@ ASSESSMENT_SQL = (
 )
 
 
+def load_checked(
+    con: duckdb.DuckDBPyConnection, data_dir: Path, cache: ExtractCache | None = None
+) -> tuple[set[str], list[Problem]]:
+    """Load and check the marts and make the helpers they alone decide (extract_helpers.sql);
+    return the marts supplied and every problem. With a `cache`, what the connection already
+    holds from a kept extract is taken as it is, and marts loaded without a problem are kept,
+    with those helpers, for the next build (scorecard/extract.py)."""
+    restored = cache.restored_marts(con) if cache else None
+    if restored is not None:
+        window = data_window(con)
+        if con.execute("SELECT data_start, data_end FROM data_window").fetchone() != window:
+            create_extract_helpers(con, *window)  # kept by code that set the window otherwise
+        return restored, []
+    tables, problems = load_marts(con, data_dir)
+    if problems:
+        return tables, problems
+    key_person_ids(con)
+    try:
+        create_extract_helpers(con, *data_window(con))
+    except MartError as exc:
+        return tables, list(exc.problems)
+    if cache:
+        cache.keep(con, tables)
+    return tables, []
+
+
 def prepare(
-    con: duckdb.DuckDBPyConnection, data_dir: Path, value_set_dir: Path, period_id: str | None
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
+    value_set_dir: Path,
+    period_id: str | None,
+    cache: ExtractCache | None = None,
 ) -> tuple[set[str], date, date, str]:
     """Load and validate marts and value sets; return tables, data window and target period."""
-    tables, problems = load_marts(con, data_dir)
+    tables, problems = load_checked(con, data_dir, cache)
     if problems:
         raise MartError(problems)
     load_value_sets(con, value_set_dir)
@@ -819,16 +903,18 @@ def run(
     period_id: str | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     history: Path | None = None,
+    cache: ExtractCache | None = None,
 ) -> EngineRun:
     """Load and validate the marts, run every measure and return the aggregated results.
 
     With a `history` folder (scorecard/history.py), earlier periods held there under the same
     definition are read back instead of computed; the rows computed are returned in
-    EngineRun.computed_rows for the caller to store once the version is published.
+    EngineRun.computed_rows for the caller to store once the version is published. With a
+    `cache` (scorecard/extract.py), marts already checked are not loaded and checked again.
     """
     con = con or connect()
-    tables, start, end, target = prepare(con, data_dir, value_set_dir, period_id)
-    create_helpers(con, start, end, target)
+    tables, start, end, target = prepare(con, data_dir, value_set_dir, period_id, cache)
+    create_build_helpers(con, start, end, target)
     runnable = [s for s in specs if not missing_tables(s, tables)]
     declare_shared_tables(con, runnable)
     chosen, definitions, stored = None, {}, None
@@ -894,6 +980,7 @@ def measure_definitions(
     reads, the helper views, the attribution lookup and every code list (scorecard/history.py).
     """
     shared = (
+        EXTRACT_HELPERS_SQL.read_text(encoding="utf-8"),
         HELPERS_SQL.read_text(encoding="utf-8"),
         UNIT_SPAN_SQL,
         results_history.files_digest(list(Path(value_set_dir).glob("*.csv"))),
@@ -932,17 +1019,21 @@ def care_gap_rows(
     if not quality:
         return pd.DataFrame(columns=columns)
     directions = ", ".join(f"('{s.id}', {s.direction == 'lower_is_better'})" for s in quality)
+    person_id, person_join = "r.person_id", ""
+    if has_person_keys(con):  # the members' own ids, not their keys
+        person_id = "k.person_id"
+        person_join = f"\n        JOIN {PERSON_REF} k ON k.person_key = r.person_id"
     return con.execute(
         f"""
-        SELECT DISTINCT coalesce(r.cp_id, a.cp_id) AS cp_id, r.person_id, r.measure_id,
+        SELECT DISTINCT coalesce(r.cp_id, a.cp_id) AS cp_id, {person_id}, r.measure_id,
                r.period_id
-        FROM measure_rows r
+        FROM measure_rows r{person_join}
         JOIN (VALUES {directions}) AS m(measure_id, inverse) ON m.measure_id = r.measure_id
         LEFT JOIN attribution a ON a.person_id = r.person_id AND a.month = r.attr_month
         WHERE r.period_id = ? AND coalesce(r.cp_id, a.cp_id) IS NOT NULL AND r.denominator > 0
           AND CASE WHEN m.inverse THEN r.numerator > 0
                    ELSE coalesce(r.numerator, 0) < r.denominator END
-        ORDER BY cp_id, r.person_id, r.measure_id
+        ORDER BY cp_id, person_id, r.measure_id
         """,
         [period_id],
     ).df()[columns]

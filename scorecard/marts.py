@@ -114,6 +114,15 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[P
     return []
 
 
+def drop_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every raw_<table> (see load_raw): once the marts are checked, nothing reads them."""
+    for kind, catalog in (("VIEW", "duckdb_views()"), ("TABLE", "duckdb_tables()")):
+        column = f"{kind.lower()}_name"
+        query = f"SELECT {column} FROM {catalog} WHERE starts_with({column}, 'raw_')"
+        for (name,) in con.execute(query).fetchall():
+            con.execute(f"DROP {kind} {_quote(name)}")
+
+
 def raw_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """Return the column names of raw_<table>, without the added row number."""
     rows = con.execute(f"DESCRIBE raw_{table}").fetchall()
@@ -346,6 +355,46 @@ def _orphan_condition(column: str, target: str) -> str:
         f"t.{col} IS NOT NULL AND NOT EXISTS "
         f"(SELECT 1 FROM {target_table} r WHERE r.{target_column} = t.{col})"
     )
+
+
+# Once the marts have passed every check, each person_id is replaced by a 64-bit hash of it
+# (key_person_ids): the measures join and group by member dozens of times, and at a million
+# members integer keys make them about a fifth faster than 8-character strings. Table
+# person_ref keeps the pairs, for the one output that names members (care gaps, internal).
+PERSON_REF = "person_ref"
+PERSON_KEY_SQL = "CASE WHEN {0} IS NOT NULL THEN hash({0}) END"  # UBIGINT
+
+
+def person_tables() -> list[str]:
+    """Return the contract tables that have a person_id column."""
+    return [t.name for t in TABLES if "person_id" in t.column_names]
+
+
+def key_person_ids(con: duckdb.DuckDBPyConnection) -> bool:
+    """Replace person_id by its key (PERSON_KEY_SQL) in every table that has one, keeping the
+    pairs in table person_ref; return False, changing nothing, if two ids share a key. Every
+    person_id refers to eligibility (check_references), so its ids are the ones to check."""
+    key = PERSON_KEY_SQL.format("person_id")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {PERSON_REF} AS "
+        f"SELECT DISTINCT {key} AS person_key, person_id FROM eligibility "
+        "WHERE person_id IS NOT NULL"
+    )
+    pairs, keys = con.execute(
+        f"SELECT count(*), count(DISTINCT person_key) FROM {PERSON_REF}"
+    ).fetchone()
+    if pairs != keys:
+        con.execute(f"DROP TABLE {PERSON_REF}")
+        return False
+    for table in person_tables():
+        con.execute(f"ALTER TABLE {table} ALTER person_id SET DATA TYPE UBIGINT USING {key}")
+    return True
+
+
+def has_person_keys(con: duckdb.DuckDBPyConnection) -> bool:
+    """Return True if key_person_ids replaced the person ids on this connection."""
+    query = "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary"
+    return con.execute(query, [PERSON_REF]).fetchone()[0] > 0
 
 
 def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str], list[Problem]]:

@@ -63,11 +63,21 @@ SETTINGS: tuple[Setting, ...] = (
         "computed, and the quarters computed are added to it. Default: compute every quarter.",
         Path,
     ),
+    Setting(
+        "cache",
+        None,
+        "Folder where marts loaded and checked without a problem are kept (person-level: "
+        "internal), so later builds and checks of the same files skip loading and checking. "
+        "Default: none.",
+        Path,
+    ),
     Setting("engine", "duckdb", "Where the measures are computed: duckdb or spark."),
     Setting(
         "spark_master", "local[*]", "Spark master for --engine spark, e.g. yarn, spark://h:7077."
     ),
 )
+
+SETTING: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,7 @@ class Settings:
     threads: int | None = None
     memory_limit: str | None = None
     history: Path | None = None
+    cache: Path | None = None
     engine: str = "duckdb"
     spark_master: str = "local[*]"
 

@@ -2,10 +2,11 @@
 
 The marts are validated in DuckDB first (engine.prepare: the same checks, messages and example
 rows as a DuckDB build, and the same data window and target period). Spark then reads the same
-files itself, casts them to the contract types, creates the helpers of sql/helpers.sql and runs
-every measure, all translated from DuckDB SQL by transpile.py, and runs engine.aggregate_sql()
-over the measure rows. engine.shape_results() turns the aggregated rows into the results table,
-so the statistics, ratings and site stages get the same table whichever engine computed it.
+files itself, casts them to the contract types, creates the helpers (sql/extract_helpers.sql,
+then sql/helpers.sql) and runs every measure, all translated from DuckDB SQL by transpile.py,
+and runs engine.aggregate_sql() over the measure rows. engine.shape_results() turns the
+aggregated rows into the results table, so the statistics, ratings and site stages get the same
+table whichever engine computed it.
 
 Each mart, helper and measure is materialised once it is computed (a checkpoint: in the
 checkpoint directory when the SparkContext has one, else on the executors), so every later
@@ -30,9 +31,10 @@ import pandas as pd
 import sqlglot
 from sqlglot import exp
 
-from scorecard import engine
+from scorecard import engine, marts
 from scorecard.compile import compile_measure, describe_sql, strip_sql
 from scorecard.contract import TABLES, Column, Table
+from scorecard.extract import ExtractCache
 from scorecard.marts import find_mart_files, is_parquet
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 from scorecard.transpile import REFERENCE_TABLES, Translator
@@ -205,7 +207,7 @@ def create_helpers(
     target: str,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> None:
-    """Create the helpers of sql/helpers.sql in Spark, each materialised, in file order.
+    """Create every helper (engine.helpers_sql) in Spark, each materialised, in file order.
 
     DuckDB keeps some helpers as views; Spark materialises them all, since most measures read
     them again. Reference tables (value_set_codes) are also copied into `con`, where the
@@ -414,9 +416,13 @@ def copy_measure_rows(spark: SparkSession, con: duckdb.DuckDBPyConnection, perio
     """Copy the target period's measure rows into DuckDB table measure_rows (for care gaps)."""
     rows = to_pandas(spark.table("measure_rows").where(f"period_id = '{period_id}'"))
     con.register("spark_rows", rows)
+    person_id = "person_id"
+    if marts.has_person_keys(con):  # DuckDB's marts hold keys (marts.key_person_ids)
+        person_id = marts.PERSON_KEY_SQL.format("person_id")
     con.execute(
-        "CREATE OR REPLACE TABLE measure_rows AS SELECT measure_id, period_id, person_id, "
-        "CAST(attr_month AS DATE) AS attr_month, numerator, denominator, cp_id FROM spark_rows"
+        f"CREATE OR REPLACE TABLE measure_rows AS SELECT measure_id, period_id, "
+        f"{person_id} AS person_id, CAST(attr_month AS DATE) AS attr_month, numerator, "
+        "denominator, cp_id FROM spark_rows"
     )
     con.unregister("spark_rows")
 
@@ -429,14 +435,16 @@ def run(
     spark: SparkSession | None = None,
     master: str = "local[*]",
     con: duckdb.DuckDBPyConnection | None = None,
+    cache: ExtractCache | None = None,
 ) -> engine.EngineRun:
     """Validate the marts in DuckDB, run every measure in Spark; return the aggregated results.
 
     `con` keeps the validated marts and, afterwards, the target period's measure rows, so the
-    build's panel sizes and care gaps read them as after a DuckDB run.
+    build's panel sizes and care gaps read them as after a DuckDB run. With a `cache`, marts
+    already checked are not checked again (scorecard/extract.py).
     """
     con = con or engine.connect()
-    tables, start, end, target = engine.prepare(con, data_dir, value_set_dir, period_id)
+    tables, start, end, target = engine.prepare(con, data_dir, value_set_dir, period_id, cache)
     spark = spark or session(master)
     for key, value in RUN_CONF.items():
         spark.conf.set(key, value)

@@ -28,11 +28,12 @@ def test_the_harness_runs_every_compute_stage_and_writes_its_tables(tmp_path: Pa
     results, readme = tmp_path / "results.json", tmp_path / "README.md"
     readme.write_text("# Benchmarks\n\nkept\n\n<!-- results:start -->\nold\n<!-- results:end -->\n")
     argv = ["--sizes", "2k", "--work", str(tmp_path / "work"), "--results", str(results)]
-    argv += ["--stages", "generate,check,scan,compute,quarter,pandas3", "--readme", str(readme)]
+    stages = "generate,check,scan,compute,quarter,cached,pandas3"
+    argv += ["--stages", stages, "--readme", str(readme)]
     assert bench.main(argv) == 0
     report = json.loads(results.read_text())
     size = report["sizes"]["2k"]
-    for stage in ("generate", "check", "scan", "compute", "quarter", "pandas3"):
+    for stage in ("generate", "check", "scan", "compute", "quarter", "quarter_cached", "pandas3"):
         assert size["stages"][stage]["ok"], stage
         assert size["stages"][stage]["peak_rss_mb"] > 0
         assert size["stages"][stage]["calibration_s"] > 0  # the machine's speed beside it
@@ -42,6 +43,9 @@ def test_the_harness_runs_every_compute_stage_and_writes_its_tables(tmp_path: Pa
     assert quarter["same_results_as_compute"]
     assert quarter["computed"] == size["stages"]["compute"]["measures"]
     assert quarter["read_from_history"] > quarter["computed"]
+    kept, cached = size["stages"]["quarter_keep"], size["stages"]["quarter_cached"]
+    assert kept["same_results_as_compute"] and cached["same_results_as_compute"]
+    assert "load_and_check" in kept["inner"] and "load_and_check" not in cached["inner"]
     text = readme.read_text()
     assert "kept" in text and "old" not in text and "| 2k |" in text
 

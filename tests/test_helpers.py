@@ -1,4 +1,4 @@
-"""Helper tables of scorecard/sql/helpers.sql, worked by hand on a few rows."""
+"""Helper tables (scorecard/sql/extract_helpers.sql, helpers.sql) worked by hand on a few rows."""
 
 from __future__ import annotations
 

@@ -14,27 +14,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from engine_fixture import FEW_MEASURES, few_measure_inputs
 
 from scorecard import engine
 from scorecard import history as results_history
-from scorecard.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
-# a rate (quarter window), 12-month proportions, a cost, a median, a CP measure
-MEASURES = ("ed_visits", "breast_cancer_screening", "total_cost_pmpm", "cp_days_to_first_contact")
+MEASURES = FEW_MEASURES
 
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from scorecard import demo
-
-    root = tmp_path_factory.mktemp("history")
-    data = root / "data"
-    demo.write_marts(demo.generate_marts(members=1500, seed=11), data)
-    value_sets = root / "value_sets"
-    shutil.copytree(ROOT / "measures" / "value_sets", value_sets)
-    specs = [s for s in load_specs(ROOT / "measures") if s.id in MEASURES]
-    return {"data": data, "value_sets": value_sets, "specs": specs, "root": root}
+    return few_measure_inputs(tmp_path_factory.mktemp("history"), members=1500, seed=11)
 
 
 def _run(inputs: dict, period: str | None, history: Path | None) -> engine.EngineRun:

@@ -111,8 +111,8 @@ def test_cli_build_engine_spark_equals_duckdb(spark, tmp_path, monkeypatch) -> N
     runs: dict[str, engine.EngineRun] = {}
     compute = build.compute
 
-    def keep_run(settings, specs):  # build_site's compute stage, its run kept for comparison
-        runs[settings.engine] = compute(settings, specs)
+    def keep_run(settings, specs, cache=None):  # build_site's compute stage, its run kept
+        runs[settings.engine] = compute(settings, specs, cache)
         return runs[settings.engine]
 
     monkeypatch.setattr(build, "compute", keep_run)

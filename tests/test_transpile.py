@@ -91,7 +91,7 @@ def test_statements_spark_cannot_run_are_refused() -> None:
 
 
 def test_every_helper_and_measure_translates() -> None:
-    """Every statement of helpers.sql and every measure, with the fixture's types and codes."""
+    """Every helper statement and every measure, with the fixture's types and codes."""
     con = engine.connect()
     tables, start, end, target = engine.prepare(con, BASIC, ROOT / "measures" / "value_sets", None)
     engine.create_helpers(con, start, end, target)

@@ -1,18 +1,6 @@
--- Helper views every measure may use. Created once per build, after the marts are loaded.
--- Parameters are filled in by engine.py: {data_start}, {data_end}, {target_end} and
--- {first_quarter} (the first day of the quarter holding data_start).
-
--- The span of data this build covers.
-CREATE OR REPLACE TABLE data_window AS
-SELECT DATE '{data_start}' AS data_start, DATE '{data_end}' AS data_end;
-
--- Every calendar month in the data window. (Helpers are also translated to Spark SQL by
--- scorecard/transpile.py: prefer unnest(generate_series(...)) in a SELECT list to range() in
--- FROM, and UNION ALL to UNPIVOT.)
-CREATE OR REPLACE TABLE months AS
-SELECT CAST(m AS DATE) AS month
-FROM (SELECT unnest(generate_series(DATE '{data_start}', DATE '{data_end}', INTERVAL 1 MONTH))
-             AS m);
+-- Helpers that depend on the periods computed or the code lists, made by every build after
+-- those of extract_helpers.sql (which they may read). Parameters are filled in by engine.py:
+-- {target_end} and {first_quarter} (the first day of the quarter holding the data's first day).
 
 -- Every reporting quarter in the data window, up to the period being published.
 CREATE OR REPLACE TABLE all_periods AS
@@ -22,61 +10,6 @@ SELECT year(q) || 'Q' || quarter(q) AS period_id,
 FROM (SELECT unnest(generate_series(DATE '{first_quarter}', DATE '{target_end}', INTERVAL 3 MONTH))
              AS q)
 WHERE CAST(q + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE) <= DATE '{target_end}';
-
--- A person counts for a month if any enrollment span touches that month: each span is
--- listed month by month inside the data window. Only a member with several spans can have a
--- month twice, so only theirs are made distinct (at a million members half the time of
--- joining every span to every month and making all 18 million rows distinct).
-CREATE OR REPLACE TABLE member_months AS
-WITH span AS (
-  SELECT person_id,
-         greatest(CAST(date_trunc('month', enrollment_start_date) AS DATE),
-                  DATE '{data_start}') AS first_month,
-         least(enrollment_end_date, DATE '{data_end}') AS last_day,
-         count(*) OVER (PARTITION BY person_id) AS spans
-  FROM eligibility
-)
-SELECT DISTINCT person_id, CAST(month AS DATE) AS month
-FROM (SELECT person_id, unnest(generate_series(first_month, last_day, INTERVAL 1 MONTH)) AS month
-      FROM span WHERE spans > 1 AND first_month <= last_day)
-UNION ALL
-SELECT person_id, CAST(month AS DATE) AS month
-FROM (SELECT person_id, unnest(generate_series(first_month, last_day, INTERVAL 1 MONTH)) AS month
-      FROM span WHERE spans = 1 AND first_month <= last_day);
-
--- One row per member: demographics from the latest enrollment span, language from `member`.
-CREATE OR REPLACE TABLE person AS
-SELECT e.person_id,
-       arg_max(e.gender, e.enrollment_start_date) AS gender,
-       arg_max(e.race, e.enrollment_start_date) AS race,
-       arg_max(e.birth_year, e.enrollment_start_date) AS birth_year,
-       any_value(m.language) AS language
-FROM eligibility e
-LEFT JOIN member m USING (person_id)
-GROUP BY e.person_id;
-
--- Every diagnosis on a medical claim line, one row per position (position 1 = principal).
--- position is the column name, e.g. 'diagnosis_code_1'; empty positions have no row.
-CREATE OR REPLACE TABLE claim_diagnosis AS
-SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
-       'diagnosis_code_1' AS position, diagnosis_code_1 AS code
-FROM medical_claim WHERE diagnosis_code_1 IS NOT NULL
-UNION ALL
-SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
-       'diagnosis_code_2' AS position, diagnosis_code_2 AS code
-FROM medical_claim WHERE diagnosis_code_2 IS NOT NULL
-UNION ALL
-SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
-       'diagnosis_code_3' AS position, diagnosis_code_3 AS code
-FROM medical_claim WHERE diagnosis_code_3 IS NOT NULL
-UNION ALL
-SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
-       'diagnosis_code_4' AS position, diagnosis_code_4 AS code
-FROM medical_claim WHERE diagnosis_code_4 IS NOT NULL
-UNION ALL
-SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, claim_end_date,
-       'diagnosis_code_5' AS position, diagnosis_code_5 AS code
-FROM medical_claim WHERE diagnosis_code_5 IS NOT NULL;
 
 -- Value-set codes, with ICD-10-CM prefixes expanded to the codes that occur in the claims,
 -- so measures can join on exact codes.
@@ -89,19 +22,6 @@ JOIN value_set v ON v.code_system = 'ICD10CM' AND starts_with(d.code, v.code);
 
 CREATE OR REPLACE MACRO in_value_set(c, vs) AS
   c IN (SELECT code FROM value_set_codes WHERE value_set = vs);
-
--- Acute and other inpatient stays, one row per institutional inpatient claim.
-CREATE OR REPLACE TABLE inpatient_stay AS
-SELECT claim_id, any_value(person_id) AS person_id,
-       min(coalesce(admission_date, claim_start_date)) AS admission_date,
-       max(coalesce(discharge_date, claim_end_date)) AS discharge_date,
-       any_value(discharge_disposition_code) AS discharge_disposition_code,
-       any_value(diagnosis_code_1) AS principal_dx,
-       any_value(bill_type_code) AS bill_type_code,
-       sum(paid_amount) AS paid_amount
-FROM medical_claim
-WHERE claim_type = 'institutional' AND left(bill_type_code, 2) IN ('11', '12')
-GROUP BY claim_id;
 
 -- Months enrolled in each period's rolling 12-month and quarter windows. Counted per quarter
 -- first (a 12-month window is the four quarters ending with the period's), which is the same
@@ -128,47 +48,6 @@ JOIN member_quarter q
                          AND p.period_start
 GROUP BY ALL;
 
-
--- Appended for the Quality measures (issue 3): continuous enrollment around an event.
--- TRUE when member `pid` is enrolled in every calendar month from the month of `first_day`
--- through the month of `last_day` (a month counts if any enrollment span touches it, as in
--- member_months). Reads eligibility directly, so look-backs before the data window work.
--- (Issue 8: written as a lookup in enrollment_gap so Spark can run it too: Spark cannot
--- correlate a subquery two levels deep. Same results as the month-by-month check it replaced.)
--- enrollment_gap: the months each member is not enrolled, as ranges of month starts
--- [gap_first, gap_last] between 0001-01 and 9999-12.
-CREATE OR REPLACE TABLE enrollment_gap AS
-WITH span AS (
-  SELECT person_id,
-         CAST(date_trunc('month', enrollment_start_date) AS DATE) AS first_month,
-         CAST(date_trunc('month', enrollment_end_date) AS DATE) AS last_month
-  FROM eligibility
-),
-covered AS (  -- each span, with the last month covered by the spans that start before it
-  SELECT person_id, first_month, last_month,
-         max(last_month) OVER (PARTITION BY person_id ORDER BY first_month, last_month
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_before
-  FROM span
-)
-SELECT person_id,
-       coalesce(CAST(covered_before + INTERVAL 1 MONTH AS DATE), DATE '0001-01-01') AS gap_first,
-       CAST(first_month - INTERVAL 1 MONTH AS DATE) AS gap_last
-FROM covered
-WHERE covered_before IS NULL OR first_month > covered_before + INTERVAL 1 MONTH
-UNION ALL
-SELECT person_id, CAST(max(last_month) + INTERVAL 1 MONTH AS DATE), DATE '9999-12-01'
-FROM span
-GROUP BY person_id
-HAVING max(last_month) < DATE '9999-12-01';
-
-CREATE OR REPLACE MACRO enrolled_through(pid, first_day, last_day) AS
-  date_trunc('month', first_day) >= CAST(last_day AS TIMESTAMP) + INTERVAL 1 DAY
-  OR (pid IN (SELECT person_id FROM eligibility)
-      AND NOT EXISTS (
-        SELECT 1 FROM enrollment_gap g
-        WHERE g.person_id = pid
-          AND g.gap_first < CAST(last_day AS TIMESTAMP) + INTERVAL 1 DAY
-          AND g.gap_last >= date_trunc('month', first_day)));
 
 -- Appended for the claims family (issue 3): every medical claim line's member, first service
 -- date, paid amount and service category, for the PMPM-by-category measures (only the columns
