@@ -79,9 +79,11 @@ class Later:
         return value
 
     def cancel(self) -> None:
-        """Stop the forked process, if any, without waiting for its result."""
+        """Stop the forked process, if any, without waiting for its result. SIGKILL, not
+        SIGTERM: a handler the process inherited (the CLI's) or a signal mask that blocks
+        SIGTERM (some CI runners) would let it run on to the end."""
         if self._process is not None:
-            self._process.terminate()
+            self._process.kill()
             self._process.join()
 
 
