@@ -29,6 +29,7 @@ from scorecard.marts import (
     MartError,
     Problem,
     has_person_keys,
+    key_claim_ids,
     key_person_ids,
     load_marts,
 )
@@ -870,6 +871,7 @@ def load_checked(
     if problems:
         return tables, problems
     key_person_ids(con)
+    key_claim_ids(con)
     try:
         create_extract_helpers(con, *data_window(con))
     except MartError as exc:

@@ -15,13 +15,15 @@ FEW_MEASURES = (
 )
 
 
-def few_measure_inputs(root: Path, members: int, seed: int, fmt: str = "csv") -> dict:
-    """Return demo marts in root/data, a copy of the code lists and the FEW_MEASURES specs."""
+def few_measure_inputs(
+    root: Path, members: int, seed: int, fmt: str = "csv", measures: tuple[str, ...] = FEW_MEASURES
+) -> dict:
+    """Return demo marts in root/data, a copy of the code lists and the specs of `measures`."""
     from scorecard import demo
     from scorecard.specs import load_specs
 
     data, value_sets = root / "data", root / "value_sets"
     demo.write_marts(demo.generate_marts(members=members, seed=seed), data, fmt=fmt)
     shutil.copytree(ROOT / "measures" / "value_sets", value_sets)
-    specs = [s for s in load_specs(ROOT / "measures") if s.id in FEW_MEASURES]
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in measures]
     return {"data": data, "value_sets": value_sets, "specs": specs, "root": root}
