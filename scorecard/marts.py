@@ -359,10 +359,10 @@ def _orphan_condition(column: str, target: str) -> str:
 
 # Once the marts have passed every check, the ids the measures join and group by most are
 # replaced by 64-bit hashes of them: each person_id (key_person_ids) and medical_claim's
-# claim_id (key_claim_ids). At a million members integer keys take 15-20% off the measures'
-# time (benchmarks/README.md, Rounds 11 and 12). Table person_ref keeps the members' pairs,
-# for the one output that names members (care gaps, internal); claim ids never leave the
-# working database.
+# claim_id (key_claim_ids). At a million members integer keys take a fifth to a quarter off
+# the measures' time (benchmarks/README.md, Rounds 11 and 12). Table person_ref keeps the
+# members' pairs, for the one output that names members (care gaps, internal); claim ids
+# never leave the working database.
 PERSON_REF = "person_ref"
 PERSON_KEY_SQL = "CASE WHEN {0} IS NOT NULL THEN hash({0}) END"  # UBIGINT
 CLAIM_KEY_SQL = PERSON_KEY_SQL
