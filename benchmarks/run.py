@@ -294,6 +294,8 @@ def _instrument_engine(t: Timer) -> None:
 
     for name, label in (
         ("load_marts", "load_and_check"),
+        ("key_person_ids", "load_and_check"),  # ids made integer keys once the marts pass
+        ("key_claim_ids", "load_and_check"),
         ("create_extract_helpers", "helpers"),  # kept with the extract by --cache
         ("create_build_helpers", "helpers"),
         ("make_period_enrollment", "helpers"),  # a helper made once the periods are known

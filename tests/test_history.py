@@ -20,7 +20,6 @@ from scorecard import engine
 from scorecard import history as results_history
 
 ROOT = Path(__file__).resolve().parents[1]
-MEASURES = FEW_MEASURES
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +45,7 @@ def test_reading_back_gives_the_results_of_computing_every_quarter(inputs, tmp_p
     second = _run(inputs, "2025Q4", history)
     # only the new quarter is computed, once per measure
     assert {m: p for m, p in second.history_plan.compute.items()} == {
-        m: ["2025Q4"] for m in MEASURES
+        m: ["2025Q4"] for m in FEW_MEASURES
     }
     assert set(second.computed_rows["period_id"]) == {"2025Q4"}
     reused = second.history_plan.reuse
@@ -129,7 +128,7 @@ def test_period_enrollment_holds_only_the_quarters_computed(inputs) -> None:
     same connection."""
     con = engine.connect()
     tables, start, end, target = engine.prepare(con, inputs["data"], inputs["value_sets"], None)
-    engine.create_helpers(con, start, end, target)
+    engine.create_build_helpers(con, start, end, target)
     every = con.execute("SELECT DISTINCT period_id FROM period_enrollment").fetchall()
     assert len(every) == 8
     rows = con.execute("SELECT count(*) FROM period_enrollment WHERE period_id = ?", [target])
@@ -139,7 +138,7 @@ def test_period_enrollment_holds_only_the_quarters_computed(inputs) -> None:
     assert kept == [(target, in_target)]
     kinds = "SELECT table_name FROM duckdb_tables() WHERE table_name = 'period_enrollment'"
     assert con.execute(kinds).fetchall() == [("period_enrollment",)]
-    engine.create_helpers(con, start, end, target)
+    engine.create_build_helpers(con, start, end, target)
     again = con.execute("SELECT DISTINCT period_id FROM period_enrollment").fetchall()
     assert sorted(again) == sorted(every)
     engine.make_period_enrollment(con, None)

@@ -94,7 +94,7 @@ def test_every_helper_and_measure_translates() -> None:
     """Every helper statement and every measure, with the fixture's types and codes."""
     con = engine.connect()
     tables, start, end, target = engine.prepare(con, BASIC, ROOT / "measures" / "value_sets", None)
-    engine.create_helpers(con, start, end, target)
+    engine.create_build_helpers(con, start, end, target)
     specs = load_specs(ROOT / "measures")
     engine.declare_shared_tables(con, specs)
     translator = Translator(fold=lambda sql: [r[0] for r in con.execute(sql).fetchall()])
