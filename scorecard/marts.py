@@ -107,11 +107,42 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[P
     # than a copy (at a million members the copy alone doubled the memory of the marts).
     kind = "VIEW" if is_parquet(path) else "TABLE"
     try:
-        con.execute(f"CREATE OR REPLACE {kind} raw_{table.name} AS {_raw_select(path)}")
+        select = _with_contract_names(con, table, _raw_select(path))
+        con.execute(f"CREATE OR REPLACE {kind} raw_{table.name} AS {select}")
     except (duckdb.Error, UnicodeDecodeError) as exc:
         first_line = str(exc).strip().splitlines()[0]
         return [Problem(str(path), "(file)", f"cannot be read as UTF-8 CSV/Parquet: {first_line}")]
     return []
+
+
+def contract_names(table: Table, names: list[str]) -> dict[str, str]:
+    """Return file column name -> contract name for the columns of a file (`names`) that the
+    contract names otherwise: headers such as PERSON_ID or ' Paid_Amount ' (as SAS and database
+    exports write them) are matched without regard to case or surrounding spaces. A column
+    whose contract name the file also has as it is, or shares it with another, keeps its own
+    name."""
+    contract = {c.name.lower(): c.name for c in table.columns}
+    matches = {
+        name: contract.get(name.replace("\ufeff", "").strip().lower(), name) for name in names
+    }
+    wanted = list(matches.values())
+    return {
+        name: match
+        for name, match in matches.items()
+        if match != name and match not in names and wanted.count(match) == 1
+    }
+
+
+def _with_contract_names(con: duckdb.DuckDBPyConnection, table: Table, select: str) -> str:
+    """Return `select` with each column named as the contract names it (contract_names)."""
+    names = [r[0] for r in con.execute(f"DESCRIBE {select}").fetchall()]
+    renamed = contract_names(table, names)
+    if not renamed:
+        return select
+    columns = ", ".join(
+        f"{_quote(n)} AS {_quote(renamed[n])}" if n in renamed else _quote(n) for n in names
+    )
+    return f"SELECT {columns} FROM ({select})"
 
 
 def drop_raw(con: duckdb.DuckDBPyConnection) -> None:
@@ -168,9 +199,17 @@ def create_empty(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {table.name} AS SELECT {exprs} WHERE false")
 
 
-def _example(con: duckdb.DuckDBPyConnection, table: Table, where: str, present: set[str]) -> str:
-    shown = [c for c in (*table.key, *present) if c in present][:6]
-    shown = list(dict.fromkeys(shown))
+def _example(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    where: str,
+    present: set[str],
+    columns: tuple[str, ...] = (),
+) -> str:
+    """Return the first row matching `where` as 'row N of file (key=..., column=..., ...)':
+    the key, then `columns` (those at fault), then the table's other columns, six at most."""
+    order = (*table.key, *columns, *(c.name for c in table.columns))
+    shown = list(dict.fromkeys(c for c in order if c in present))[:6]
     raw = raw_types(con, table.name)
     where_from = "_file" if "_file" in raw else "NULL"
     cols = ", ".join(["_row", where_from, *(_quote(c) for c in shown)])
@@ -180,6 +219,17 @@ def _example(con: duckdb.DuckDBPyConnection, table: Table, where: str, present: 
     values = ", ".join(f"{name}={value!r}" for name, value in zip(shown, row[2:], strict=True))
     in_file = f" of {Path(row[1]).name}" if row[1] else ""
     return f"row {row[0]}{in_file} ({values})"
+
+
+# What a value of each contract type looks like, for the message about a value that is not
+# one: extracts often write dates as 10/31/2025 and amounts as $1,234.50.
+TYPE_EXAMPLES = {
+    "DATE": "a date written YYYY-MM-DD, e.g. 2025-10-31",
+    "INTEGER": "a whole number, e.g. 1987",
+    "DOUBLE": "a number with no $ sign or thousands separator, e.g. 1234.50",
+    "BOOLEAN": "true or false",
+}
+NOT_VALID = "is not a valid"
 
 
 def _column_rules(column: Column, native: bool = False) -> list[tuple[str, str]]:
@@ -192,7 +242,7 @@ def _column_rules(column: Column, native: bool = False) -> list[tuple[str, str]]
     typed = _quote(column.name) if native else f"TRY_CAST({text} AS {column.type})"
     rules = []
     if not native and column.type != "VARCHAR":  # any text is a valid VARCHAR
-        rules.append((f"{text} IS NOT NULL AND {typed} IS NULL", f"is not a valid {column.type}"))
+        rules.append((f"{text} IS NOT NULL AND {typed} IS NULL", f"{NOT_VALID} {column.type}"))
     if column.required:
         rules.append((f"{typed if native else text} IS NULL", "is empty but required"))
     if column.allowed:
@@ -214,7 +264,7 @@ def check_columns(
     problems = [
         Problem(str(path), name, "identifies a person and is not allowed in a de-identified mart")
         for name in sorted(present)
-        if name.lower() in IDENTIFYING_COLUMNS
+        if name.strip().lower() in IDENTIFYING_COLUMNS
     ]
     problems += [
         Problem(str(path), name, "is required but missing from the file")
@@ -237,10 +287,11 @@ def check_columns(
     ).fetchone()
     for (column, where, message), count in zip(checks, counts, strict=True):
         if count:
-            example = _example(con, table, where, present)
-            problems.append(
-                Problem(str(path), column.name, f"{message} in {count} row(s)", example)
-            )
+            text = f"{message} in {count} row(s)"
+            if message.startswith(NOT_VALID) and column.type in TYPE_EXAMPLES:
+                text += f"; expected {TYPE_EXAMPLES[column.type]}"
+            example = _example(con, table, where, present, (column.name,))
+            problems.append(Problem(str(path), column.name, text, example))
     return problems
 
 
@@ -260,13 +311,23 @@ def rules_source(table: Table, present: set[str], types: dict[str, str]) -> str:
     return table.name
 
 
-def check_rows(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[Problem]:
-    """Return problems found across rows: empty file, duplicate keys, end before start."""
+def check_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    unusable: frozenset[str] = frozenset(),
+) -> list[Problem]:
+    """Return problems found across rows: empty file, duplicate keys, end before start.
+
+    `unusable` names the columns already reported as missing or holding values that are not
+    of their type: the key is not checked if it has one, as those values would all read as
+    empty and seem to repeat.
+    """
     problems = []
     (n_rows,) = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchone()
     if n_rows == 0:
         problems.append(Problem(str(path), "(file)", "has no data rows"))
-    if table.key:
+    if table.key and not unusable.intersection(table.key):
         problems += _duplicate_keys(con, table, path)
     for start, end in (
         ("enrollment_start_date", "enrollment_end_date"),
@@ -302,7 +363,7 @@ def _order_problem(
     if not count:
         return []
     where = f"TRY_CAST({_text(end)} AS DATE) < TRY_CAST({_text(start)} AS DATE)"
-    example = _example(con, table, where, present)
+    example = _example(con, table, where, present, (start, end))
     return [Problem(str(path), end, f"is before {start} in {count} row(s)", example)]
 
 
@@ -315,7 +376,7 @@ def check_references(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> 
     problems = []
     for name, path in files.items():
         table = TABLES_BY_NAME[name]
-        refs = {c: t for c, t in _references(table).items() if t.split(".")[0] in files}
+        refs = {c: t for c, t in _references(table).items() if _in_files(con, files, name, c, t)}
         if not refs:
             continue
         orphan = {column: _orphan_condition(column, target) for column, target in refs.items()}
@@ -335,6 +396,20 @@ def check_references(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> 
             )
             problems.append(Problem(str(path), column, message, f"{column}={value!r}"))
     return problems
+
+
+def _in_files(
+    con: duckdb.DuckDBPyConnection, files: dict[str, Path], name: str, column: str, target: str
+) -> bool:
+    """Return True if the file of table `name` has `column` and the file `target` (table.column)
+    points to is supplied and has its column: else there is nothing to compare (a missing
+    column is reported by check_columns)."""
+    target_table, target_column = target.split(".")
+    return (
+        target_table in files
+        and column in raw_columns(con, name)
+        and target_column in raw_columns(con, target_table)
+    )
 
 
 def _references(table: Table) -> dict[str, str]:
@@ -443,8 +518,10 @@ def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str]
             continue
         present = set(raw_columns(con, table.name))
         create_typed(con, table, present)
-        problems += check_columns(con, table, path, present)
-        problems += check_rows(con, table, path)
+        column_problems = check_columns(con, table, path, present)
+        unreadable = {p.column for p in column_problems if p.message.startswith(NOT_VALID)}
+        unusable = frozenset(unreadable | {c.name for c in table.columns} - present)
+        problems += column_problems + check_rows(con, table, path, unusable)
         readable[table.name] = path
     problems += check_references(con, readable)
     return set(readable), problems

@@ -35,7 +35,7 @@ from scorecard import engine, marts
 from scorecard.compile import compile_measure, describe_sql, strip_sql
 from scorecard.contract import TABLES, Column, Table
 from scorecard.extract import ExtractCache
-from scorecard.marts import find_mart_files, is_parquet
+from scorecard.marts import contract_names, find_mart_files, is_parquet
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 from scorecard.transpile import REFERENCE_TABLES, Translator
 
@@ -157,6 +157,7 @@ def read_mart(spark: SparkSession, table: Table, path: Path) -> DataFrame:
         raw = spark.read.parquet(str(path))
     else:  # RFC 4180 CSV with a header, as DuckDB reads it (.csv.gz is decompressed)
         raw = spark.read.options(header="true", escape='"', encoding="UTF-8").csv(str(path))
+    raw = raw.withColumnsRenamed(contract_names(table, raw.columns))  # as DuckDB reads it
     source_types = dict(raw.dtypes)
     return raw.selectExpr(*(_typed_expr(c, source_types) for c in table.columns))
 

@@ -422,3 +422,54 @@ def test_optional_columns_may_be_left_out(tmp_path):
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     _, problems = load_marts(duckdb.connect(), folder)
     assert problems == []
+
+
+def test_dates_written_month_first_name_the_expected_form_and_nothing_else(tmp_path):
+    # both of P4's enrollment rows written 01/01/2024 style: the dates are reported with the
+    # form expected, and the key (person_id, enrollment_start_date) is not reported as
+    # repeated, which it would seem to be with both unreadable dates read as empty
+    folder = broken_copy(
+        tmp_path, replace_in("eligibility", "2024-01-01,2024-03-31", "01/01/2024,03/31/2024")
+    )
+    replace_in("eligibility", "2024-05-01,2024-12-31", "05/01/2024,12/31/2024")(folder)
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert {p.column for p in problems} == {"enrollment_start_date", "enrollment_end_date"}
+    for problem in problems:
+        assert "not a valid DATE in 2 row(s); expected a date written YYYY-MM-DD" in problem.message
+        assert "P4" in problem.example
+
+
+def test_amounts_written_with_a_dollar_sign_name_the_expected_form(tmp_path):
+    folder = broken_copy(tmp_path, replace_in("medical_claim", ",100,120,I10", ",$100.00,120,I10"))
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(p.column, p.message) for p in problems] == [
+        (
+            "paid_amount",
+            "is not a valid DOUBLE in 1 row(s); expected a number with no $ sign "
+            "or thousands separator, e.g. 1234.50",
+        )
+    ]
+    assert "$100.00" in problems[0].example
+
+
+def test_headers_match_the_contract_whatever_their_case_and_spaces(tmp_path):
+    # PERSON_ID, ' Birth_Year ' ... as SAS and database exports write them, with a byte-order
+    # mark and Windows line ends: read as the contract's columns, no problem
+    folder = broken_copy(tmp_path, lambda f: None)
+    path = folder / "eligibility.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = [f" {c.title()} " if c == "birth_year" else c.upper() for c in lines[0].split(",")]
+    text = "\ufeff" + "\r\n".join([",".join(header), *lines[1:]]) + "\r\n"
+    path.write_text(text, encoding="utf-8")
+    tables, problems = load_marts(duckdb.connect(), folder)
+    assert problems == [] and "eligibility" in tables
+
+
+def test_a_missing_id_column_is_one_problem_not_a_cascade(tmp_path):
+    # without eligibility's person_id neither its key nor the ids of the other marts that
+    # refer to it can be checked: only the missing column is reported
+    folder = broken_copy(tmp_path, rename_column("eligibility", "person_id", "member_key"))
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(Path(p.file).name, p.column, p.message) for p in problems] == [
+        ("eligibility.csv", "person_id", "is required but missing from the file")
+    ]

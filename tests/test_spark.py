@@ -180,3 +180,18 @@ def test_marts_in_folders_give_the_same_results_on_both_engines(spark, specs, tm
     duck, on_spark = both_engines(folder, specs)
     assert len(duck.results) > 1_000
     assert_same(duck, on_spark)
+
+
+def test_headers_in_another_case_give_the_same_results_on_both_engines(spark, specs, tmp_path):
+    """PERSON_ID, a byte-order mark ...: both engines read the contract's columns (the checks
+    in DuckDB pass them, so Spark must not read them as absent) and match the plain fixture."""
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    for table in ("eligibility", "medical_claim"):
+        path = folder / f"{table}.csv"
+        header, rest = path.read_text(encoding="utf-8").split("\n", 1)
+        path.write_text("\ufeff" + header.upper() + "\n" + rest, encoding="utf-8")
+    plain = build.compute(load_settings(None, data=BASIC, engine="duckdb"), specs)
+    duck, on_spark = both_engines(folder, specs)
+    assert_same(plain, duck)
+    assert_same(plain, on_spark)
