@@ -20,7 +20,7 @@ from scorecard import engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import describe_sql
 from scorecard.extract import ExtractCache
-from scorecard.marts import MartError, find_mart_files, mart_files
+from scorecard.marts import MartError, find_mart_files, mart_files, unread_files
 from scorecard.publish import (
     PublishError,
     VersionExistsError,
@@ -59,6 +59,7 @@ class BuildReport:
     n_measures: int
     n_entities: int
     skipped: dict[str, str] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
 
     def summary(self) -> str:
         """Return a few lines telling what was published and what was skipped."""
@@ -66,8 +67,14 @@ class BuildReport:
             f"Published {self.period_id}: {self.n_measures} measures, {self.n_entities} "
             f"entities -> {self.version_dir}"
         ]
+        lines += unread_lines(self.unread)
         lines += [f"  skipped {mid}: {why}" for mid, why in sorted(self.skipped.items())]
         return "\n".join(lines)
+
+
+def unread_lines(unread: list[str]) -> list[str]:
+    """Return the line naming the files of the marts folder that were not read, if any."""
+    return [f"  not read, as no table has their name: {', '.join(unread)}"] if unread else []
 
 
 @dataclass
@@ -77,10 +84,12 @@ class CheckReport:
     skipped: dict[str, str]
     problems: list
     kept_in: Path | None = None  # the cache folder the marts checked earlier were read from
+    unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
 
     def lines(self) -> list[str]:
         """Return the human-readable lines of the check."""
         lines = [f"marts: {len(self.tables)} table(s): {', '.join(sorted(self.tables)) or '-'}"]
+        lines += unread_lines(self.unread)
         if self.kept_in:
             lines.append(f"  checked earlier (the same files), kept in {self.kept_in}")
         lines.append(f"measures: {len(self.specs)} spec(s) read")
@@ -450,7 +459,14 @@ def publish_audience(
     except (VersionExistsError, PublishError) as exc:
         raise BuildError("cannot publish", [str(exc)]) from exc
     n_entities = view.results.query("level != 'program'")["entity_id"].nunique()
-    return BuildReport(run.period_id, version_dir, len(site_input.specs), n_entities, run.skipped)
+    return BuildReport(
+        run.period_id,
+        version_dir,
+        len(site_input.specs),
+        n_entities,
+        run.skipped,
+        unread_files(settings.data),
+    )
 
 
 def _sql_problems(
@@ -496,7 +512,8 @@ def check_inputs(settings: Settings) -> CheckReport:
         skipped = engine.unrunnable(specs, tables)
         if not mart_problems:
             problems += _window_and_sql_problems(con, settings, specs, tables)
-    return CheckReport(tables, specs, skipped, problems, settings.cache if restored else None)
+    kept_in = settings.cache if restored else None
+    return CheckReport(tables, specs, skipped, problems, kept_in, unread_files(settings.data))
 
 
 def _window_and_sql_problems(

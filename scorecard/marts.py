@@ -45,17 +45,43 @@ def find_mart_files(data_dir: Path) -> dict[str, Path]:
 
     A table is one file (`<table>.parquet`, `.csv` or `.csv.gz`) or a folder of Parquet files
     (`<table>.parquet/` or `<table>/`, as Spark and other engines write them; see
-    is_parquet_folder).
+    is_parquet_folder). Names are matched without regard to case (`Eligibility.CSV`), an
+    exact match first.
     """
+    entries = _folder_entries(Path(data_dir))
     found: dict[str, Path] = {}
     for table in TABLES:
-        candidates = [Path(data_dir) / f"{table.name}{suffix}" for suffix in SUFFIXES]
-        candidates.append(Path(data_dir) / table.name)
-        for path in candidates:
+        for name in (*(f"{table.name}{suffix}" for suffix in SUFFIXES), table.name):
+            path = Path(data_dir) / name
+            path = path if path.exists() else entries.get(name.lower(), path)
             if path.is_file() or is_parquet_folder(path):
                 found[table.name] = path
                 break
     return found
+
+
+def _folder_entries(folder: Path) -> dict[str, Path]:
+    """Return lower-cased name -> path for what `folder` holds (nothing if it does not exist)."""
+    if not folder.is_dir():
+        return {}
+    return {entry.name.lower(): entry for entry in sorted(folder.iterdir(), reverse=True)}
+
+
+def unread_files(data_dir: Path) -> list[str]:
+    """Return the names of the files and folders in `data_dir` that are no table's, so are not
+    read (organisation.csv, member.tsv ...), leaving out hidden ones and READMEs."""
+    read = {path.name for path in find_mart_files(data_dir).values()}
+    return (
+        [
+            entry.name
+            for entry in sorted(Path(data_dir).iterdir())
+            if entry.name not in read
+            and not entry.name.startswith((".", "_"))
+            and not entry.name.lower().startswith("readme")
+        ]
+        if Path(data_dir).is_dir()
+        else []
+    )
 
 
 def is_parquet_folder(path: Path) -> bool:
@@ -494,6 +520,17 @@ def has_person_keys(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute(query, [PERSON_REF]).fetchone()[0] > 0
 
 
+def _missing_message(table: Table, data_dir: Path) -> str:
+    """Return the problem of a required table not found: the names looked for, and the files
+    the folder has that are no table's (one of them may be it, misnamed)."""
+    forms = ", ".join(f"{table.name}{suffix}" for suffix in SUFFIXES)
+    message = f"required table is missing (looked for {forms} or a folder {table.name}/)"
+    unread = unread_files(data_dir)
+    return message + (
+        f"; not read, as no table has their name: {', '.join(unread)}" if unread else ""
+    )
+
+
 def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str], list[Problem]]:
     """Load every mart in `data_dir` into `con`; return the tables supplied and all problems."""
     data_dir = Path(data_dir)
@@ -501,7 +538,7 @@ def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str]
         return set(), [Problem(str(data_dir), "(folder)", "the marts folder does not exist")]
     files = find_mart_files(data_dir)
     problems = [
-        Problem(str(data_dir / f"{t.name}.csv"), "(file)", "required table is missing")
+        Problem(str(data_dir / f"{t.name}.csv"), "(file)", _missing_message(t, data_dir))
         for t in TABLES
         if t.required and t.name not in files
     ]

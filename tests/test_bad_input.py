@@ -473,3 +473,31 @@ def test_a_missing_id_column_is_one_problem_not_a_cascade(tmp_path):
     assert [(Path(p.file).name, p.column, p.message) for p in problems] == [
         ("eligibility.csv", "person_id", "is required but missing from the file")
     ]
+
+
+def test_file_names_match_the_tables_whatever_their_case(tmp_path):
+    folder = broken_copy(tmp_path, lambda f: None)
+    (folder / "eligibility.csv").rename(folder / "Eligibility.CSV")
+    tables, problems = load_marts(duckdb.connect(), folder)
+    assert problems == [] and "eligibility" in tables
+
+
+def test_files_no_table_reads_are_named(tmp_path):
+    # member.csv misnamed: an optional table, so the check passes, but says it was not read
+    folder = broken_copy(tmp_path, lambda f: None)
+    (folder / "member.csv").rename(folder / "members.csv")
+    (folder / "README.md").write_text("notes", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "  not read, as no table has their name: members.csv\n" in result.output
+    # a required table misnamed: the problem names what was looked for and what is there
+    (folder / "eligibility.csv").rename(folder / "elig.csv")
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(p.column, p.message) for p in problems] == [
+        (
+            "(file)",
+            "required table is missing (looked for eligibility.parquet, eligibility.csv, "
+            "eligibility.csv.gz or a folder eligibility/); not read, as no table has their "
+            "name: elig.csv, members.csv",
+        )
+    ]
