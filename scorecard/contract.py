@@ -367,6 +367,8 @@ TABLES: tuple[Table, ...] = (
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
 # Column names that identify a person. A mart carrying any of them is refused.
+# Birth dates are refused like the rest, the year being all the measures need (ages, strata).
+BIRTH_DATE_COLUMNS: frozenset[str] = frozenset({"birth_date", "date_of_birth", "dob"})
 IDENTIFYING_COLUMNS: frozenset[str] = frozenset(
     {
         "first_name",

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import duckdb
 
-from scorecard.contract import IDENTIFYING_COLUMNS, TABLES, TABLES_BY_NAME, Column, Table
+from scorecard.contract import (
+    BIRTH_DATE_COLUMNS,
+    IDENTIFYING_COLUMNS,
+    TABLES,
+    TABLES_BY_NAME,
+    Column,
+    Table,
+)
 
 SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")
 # Columns load_raw adds to what a file holds: the row number, and each row's file for a folder.
@@ -283,12 +290,20 @@ def _column_rules(column: Column, native: bool = False) -> list[tuple[str, str]]
     return rules
 
 
+def _identifying_message(name: str) -> str:
+    """Return the problem of an identifying column, saying what to give instead if anything."""
+    message = "identifies a person and is not allowed in a de-identified mart"
+    if name.strip().lower() in BIRTH_DATE_COLUMNS:
+        return f"{message}: give birth_year (the year alone) instead"
+    return f"{message}: leave it out"
+
+
 def check_columns(
     con: duckdb.DuckDBPyConnection, table: Table, path: Path, present: set[str]
 ) -> list[Problem]:
     """Return problems with column presence, identifying columns, types, values and ranges."""
     problems = [
-        Problem(str(path), name, "identifies a person and is not allowed in a de-identified mart")
+        Problem(str(path), name, _identifying_message(name))
         for name in sorted(present)
         if name.strip().lower() in IDENTIFYING_COLUMNS
     ]

@@ -299,7 +299,7 @@ CASES = [
         add_column("member", "ssn", "123-45-6789"),
         "member.csv",
         "ssn",
-        "identifies a person",
+        "identifies a person and is not allowed in a de-identified mart: leave it out",
         "",
     ),
     (
@@ -307,7 +307,7 @@ CASES = [
         add_column("eligibility", "birth_date", "1980-02-03"),
         "eligibility.csv",
         "birth_date",
-        "identifies a person",
+        "identifies a person and is not allowed in a de-identified mart: give birth_year",
         "",
     ),
     (
