@@ -20,7 +20,13 @@ from scorecard import engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import describe_sql
 from scorecard.extract import ExtractCache
-from scorecard.marts import MartError, find_mart_files, mart_files, unread_files
+from scorecard.marts import (
+    MartError,
+    find_mart_files,
+    mart_files,
+    recorded_warnings,
+    unread_files,
+)
 from scorecard.publish import (
     PublishError,
     VersionExistsError,
@@ -60,6 +66,7 @@ class BuildReport:
     n_entities: int
     skipped: dict[str, str] = field(default_factory=dict)
     unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
+    warnings: list[str] = field(default_factory=list)  # marts.record_warnings
 
     def summary(self) -> str:
         """Return a few lines telling what was published and what was skipped."""
@@ -67,9 +74,14 @@ class BuildReport:
             f"Published {self.period_id}: {self.n_measures} measures, {self.n_entities} "
             f"entities -> {self.version_dir}"
         ]
-        lines += unread_lines(self.unread)
+        lines += unread_lines(self.unread) + warning_lines(self.warnings)
         lines += [f"  skipped {mid}: {why}" for mid, why in sorted(self.skipped.items())]
         return "\n".join(lines)
+
+
+def warning_lines(warnings: list[str]) -> list[str]:
+    """Return one line for each warning about the marts."""
+    return [f"  warning: {w}" for w in warnings]
 
 
 def unread_lines(unread: list[str]) -> list[str]:
@@ -85,11 +97,12 @@ class CheckReport:
     problems: list
     kept_in: Path | None = None  # the cache folder the marts checked earlier were read from
     unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
+    warnings: list[str] = field(default_factory=list)  # marts.record_warnings
 
     def lines(self) -> list[str]:
         """Return the human-readable lines of the check."""
         lines = [f"marts: {len(self.tables)} table(s): {', '.join(sorted(self.tables)) or '-'}"]
-        lines += unread_lines(self.unread)
+        lines += unread_lines(self.unread) + warning_lines(self.warnings)
         if self.kept_in:
             lines.append(f"  checked earlier (the same files), kept in {self.kept_in}")
         lines.append(f"measures: {len(self.specs)} spec(s) read")
@@ -121,6 +134,7 @@ def compute(
         except MartError as exc:
             raise BuildError("the marts have problems", exc.problems) from exc
         run.panels = engine.panel_sizes(con, run.period_id)
+        run.warnings = recorded_warnings(con)
         if audiences.parse_audience(settings.audience).person_level:
             run.care_gaps = engine.care_gap_rows(con, specs, run.period_id)
     return run
@@ -466,6 +480,7 @@ def publish_audience(
         n_entities,
         run.skipped,
         unread_files(settings.data),
+        run.warnings,
     )
 
 
@@ -509,11 +524,13 @@ def check_inputs(settings: Settings) -> CheckReport:
         restored = cache is not None and cache.restored_marts(con) is not None
         tables, mart_problems = engine.load_checked(con, settings.data, cache)
         problems += mart_problems
+        warnings = recorded_warnings(con)
         skipped = engine.unrunnable(specs, tables)
         if not mart_problems:
             problems += _window_and_sql_problems(con, settings, specs, tables)
     kept_in = settings.cache if restored else None
-    return CheckReport(tables, specs, skipped, problems, kept_in, unread_files(settings.data))
+    unread = unread_files(settings.data)
+    return CheckReport(tables, specs, skipped, problems, kept_in, unread, warnings)
 
 
 def _window_and_sql_problems(

@@ -32,6 +32,7 @@ from scorecard.marts import (
     key_claim_ids,
     key_person_ids,
     load_marts,
+    record_warnings,
 )
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 
@@ -79,6 +80,7 @@ class EngineRun:
     care_gaps: pd.DataFrame | None = None  # internal audience only: care_gap_rows()
     cp_assessment: pd.DataFrame | None = None  # mart cp_assessment, when supplied
     seconds: dict[str, float] = field(default_factory=dict)  # measure id -> wall time
+    warnings: list[str] = field(default_factory=list)  # marts.record_warnings
     # With a results history (scorecard/history.py): the rows computed now, to be stored once
     # the version is published, each measure's definition hash and what was read back.
     computed_rows: pd.DataFrame | None = None
@@ -872,6 +874,7 @@ def load_checked(
         return tables, problems
     key_person_ids(con)
     key_claim_ids(con)
+    record_warnings(con)
     try:
         create_extract_helpers(con, *data_window(con))
     except MartError as exc:
