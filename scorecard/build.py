@@ -20,13 +20,8 @@ from scorecard import engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import describe_sql
 from scorecard.extract import ExtractCache
-from scorecard.marts import (
-    MartError,
-    find_mart_files,
-    mart_files,
-    recorded_warnings,
-    unread_files,
-)
+from scorecard.marts import MartError, find_mart_files, mart_files, unread_files
+from scorecard.plausibility import recorded_warnings, runout_warnings
 from scorecard.publish import (
     PublishError,
     VersionExistsError,
@@ -66,7 +61,7 @@ class BuildReport:
     n_entities: int
     skipped: dict[str, str] = field(default_factory=dict)
     unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
-    warnings: list[str] = field(default_factory=list)  # marts.record_warnings
+    warnings: list[str] = field(default_factory=list)  # scorecard/plausibility.py
 
     def summary(self) -> str:
         """Return a few lines telling what was published and what was skipped."""
@@ -97,7 +92,7 @@ class CheckReport:
     problems: list
     kept_in: Path | None = None  # the cache folder the marts checked earlier were read from
     unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
-    warnings: list[str] = field(default_factory=list)  # marts.record_warnings
+    warnings: list[str] = field(default_factory=list)  # scorecard/plausibility.py
 
     def lines(self) -> list[str]:
         """Return the human-readable lines of the check."""
@@ -134,7 +129,7 @@ def compute(
         except MartError as exc:
             raise BuildError("the marts have problems", exc.problems) from exc
         run.panels = engine.panel_sizes(con, run.period_id)
-        run.warnings = recorded_warnings(con)
+        run.warnings = recorded_warnings(con) + runout_warnings(con, run.period_id, run.tables)
         if audiences.parse_audience(settings.audience).person_level:
             run.care_gaps = engine.care_gap_rows(con, specs, run.period_id)
     return run
@@ -527,20 +522,23 @@ def check_inputs(settings: Settings) -> CheckReport:
         warnings = recorded_warnings(con)
         skipped = engine.unrunnable(specs, tables)
         if not mart_problems:
-            problems += _window_and_sql_problems(con, settings, specs, tables)
+            period_problems, period_warnings = _period_checks(con, settings, specs, tables)
+            problems += period_problems
+            warnings += period_warnings
     kept_in = settings.cache if restored else None
     unread = unread_files(settings.data)
     return CheckReport(tables, specs, skipped, problems, kept_in, unread, warnings)
 
 
-def _window_and_sql_problems(
+def _period_checks(
     con: duckdb.DuckDBPyConnection, settings: Settings, specs: list[MeasureSpec], tables: set[str]
-) -> list:
+) -> tuple[list, list[str]]:
+    """Return the problems of the period and of the measure SQL, and the period's warnings."""
     engine.load_value_sets(con, settings.value_sets)
     try:
         start, end = engine.data_window(con)
         target = engine.resolve_period(settings.period, engine.complete_quarters(start, end))
     except MartError as exc:
-        return list(exc.problems)
+        return list(exc.problems), []
     engine.create_build_helpers(con, start, end, target)
-    return _sql_problems(con, specs, tables)
+    return _sql_problems(con, specs, tables), runout_warnings(con, target, tables)

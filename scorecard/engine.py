@@ -32,8 +32,8 @@ from scorecard.marts import (
     key_claim_ids,
     key_person_ids,
     load_marts,
-    record_warnings,
 )
+from scorecard.plausibility import record_warnings
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 
 EXTRACT_HELPERS_SQL = Path(__file__).with_name("sql") / "extract_helpers.sql"
@@ -80,7 +80,7 @@ class EngineRun:
     care_gaps: pd.DataFrame | None = None  # internal audience only: care_gap_rows()
     cp_assessment: pd.DataFrame | None = None  # mart cp_assessment, when supplied
     seconds: dict[str, float] = field(default_factory=dict)  # measure id -> wall time
-    warnings: list[str] = field(default_factory=list)  # marts.record_warnings
+    warnings: list[str] = field(default_factory=list)  # scorecard/plausibility.py
     # With a results history (scorecard/history.py): the rows computed now, to be stored once
     # the version is published, each measure's definition hash and what was read back.
     computed_rows: pd.DataFrame | None = None

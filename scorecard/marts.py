@@ -546,57 +546,6 @@ def _missing_message(table: Table, data_dir: Path) -> str:
     )
 
 
-# Warnings about marts that pass every check but look wrong, kept in the working database
-# (and so with a kept extract) for the check and build reports.
-WARNINGS_TABLE = "mart_warnings"
-# Institutional claims of several lines whose lines all carry the same paid amount: when at
-# least this many, and at least this share of such claims, the amounts are likely the claim's
-# total repeated on each line (as some Tuva-shaped data has them), counted once per line.
-REPEATED_TOTAL_CLAIMS = 10
-REPEATED_TOTAL_SHARE = 0.5
-REPEATED_TOTALS_SQL = """
-WITH claims AS (
-  SELECT claim_id, min(paid_amount) AS low, max(paid_amount) AS high
-  FROM medical_claim
-  WHERE claim_type = 'institutional'
-  GROUP BY claim_id
-  HAVING count(*) > 1
-)
-SELECT count(*), count(*) FILTER (WHERE low = high AND low > 0) FROM claims
-"""
-
-
-def repeated_totals_warning(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Return a warning if medical_claim's institutional lines look like they repeat their
-    claim's total (see REPEATED_TOTAL_CLAIMS), else None."""
-    several_lines, repeated = con.execute(REPEATED_TOTALS_SQL).fetchone()
-    if repeated < REPEATED_TOTAL_CLAIMS or repeated < REPEATED_TOTAL_SHARE * several_lines:
-        return None
-    return (
-        f"medical_claim: in {repeated:,} of the {several_lines:,} institutional claims with "
-        "several lines, every line has the same paid amount. If that is the claim's total "
-        "repeated on each line, the cost measures count it once per line: give each line its "
-        "own amount (README: The data contract)."
-    )
-
-
-def record_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Find what looks wrong in marts that passed every check; keep and return it."""
-    found = [w for w in (repeated_totals_warning(con),) if w]
-    con.execute(f"CREATE OR REPLACE TABLE {WARNINGS_TABLE} (message VARCHAR)")
-    for warning in found:
-        con.execute(f"INSERT INTO {WARNINGS_TABLE} VALUES (?)", [warning])
-    return found
-
-
-def recorded_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Return the warnings record_warnings kept (none if the marts were not checked here)."""
-    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    if WARNINGS_TABLE not in tables:
-        return []
-    return [r[0] for r in con.execute(f"SELECT message FROM {WARNINGS_TABLE}").fetchall()]
-
-
 def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str], list[Problem]]:
     """Load every mart in `data_dir` into `con`; return the tables supplied and all problems."""
     data_dir = Path(data_dir)

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from scorecard.cli import main
-from scorecard.marts import load_marts, repeated_totals_warning
+from scorecard.marts import load_marts
 
 ROOT = Path(__file__).resolve().parents[1]
 BASIC = ROOT / "tests" / "fixtures" / "marts" / "basic"
@@ -501,51 +501,3 @@ def test_files_no_table_reads_are_named(tmp_path):
             "name: elig.csv, members.csv",
         )
     ]
-
-
-def claims_with_lines(repeated: int, distinct: int) -> duckdb.DuckDBPyConnection:
-    """Return a connection holding medical_claim: `repeated` institutional claims of two lines
-    paid 500 each, `distinct` of two lines paid 300 and 200, and one single-line claim."""
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE medical_claim (claim_id VARCHAR, claim_type VARCHAR, paid_amount DOUBLE)"
-    )
-    rows = [(f"R{i}", "institutional", 500.0) for i in range(repeated) for _ in range(2)]
-    rows += [(f"D{i}", "institutional", amount) for i in range(distinct) for amount in (300, 200)]
-    rows += [("S1", "institutional", 900.0)]
-    con.executemany("INSERT INTO medical_claim VALUES (?, ?, ?)", rows)
-    return con
-
-
-@pytest.mark.parametrize(
-    "repeated, distinct, warned",
-    [(10, 10, True), (9, 0, False), (10, 11, False), (0, 30, False)],
-)
-def test_claim_totals_repeated_on_each_line_are_warned_of(repeated, distinct, warned):
-    # at least 10 claims, and at least half of the institutional claims with several lines
-    warning = repeated_totals_warning(claims_with_lines(repeated, distinct))
-    assert (warning is not None) == warned
-    if warned:
-        assert warning.startswith(
-            f"medical_claim: in {repeated} of the {repeated + distinct} institutional claims"
-        )
-
-
-def test_check_and_build_report_the_warning_and_go_on(tmp_path):
-    folder = broken_copy(tmp_path, lambda f: None)
-    path = folder / "medical_claim.csv"
-    header, *lines = path.read_text(encoding="utf-8").splitlines()
-    template = lines[0].split(",")
-    for i in range(10):  # ten inpatient claims of two lines, each line carrying the total
-        for line in (1, 2):
-            row = [*template]
-            row[:4] = [f"T{i}", str(line), "institutional", "P5"]
-            row[17] = "2000"
-            lines.append(",".join(row))
-    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
-    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
-    assert checked.exit_code == 0, checked.output
-    assert "  warning: medical_claim: in 10 of the " in checked.output
-    built = CliRunner().invoke(main, ["build", "--data", str(folder), "--out", str(tmp_path / "s")])
-    assert built.exit_code == 0, built.output
-    assert "  warning: medical_claim: in 10 of the " in built.output
