@@ -21,13 +21,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
+
 from scorecard import engine, marts
 from scorecard.specs import load_specs
 
 MEASURES = Path(__file__).resolve().parents[1] / "measures"
 
 
-def put_back(con, tables: list[str], column: str, pairs: str) -> None:
+def put_back(con: duckdb.DuckDBPyConnection, tables: list[str], column: str, pairs: str) -> None:
     """Replace the integer keys in `column` of `tables` by the ids in `pairs` (a query of
     key, id)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE id_pairs AS {pairs}")
@@ -41,14 +43,14 @@ def put_back(con, tables: list[str], column: str, pairs: str) -> None:
     con.execute("DROP TABLE id_pairs")
 
 
-def put_back_member_ids(con) -> None:
+def put_back_member_ids(con: duckdb.DuckDBPyConnection) -> None:
     """Put the members' own ids back in every mart (see marts.key_person_ids)."""
     pairs = f"SELECT person_key AS key, person_id AS id FROM {marts.PERSON_REF}"
     put_back(con, marts.person_tables(), "person_id", pairs)
     con.execute(f"DROP TABLE {marts.PERSON_REF}")
 
 
-def put_back_claim_ids(con, data_dir: Path) -> None:
+def put_back_claim_ids(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
     """Put medical claims' own ids back (see marts.key_claim_ids), read from `data_dir`."""
     files = [str(f) for f in marts.mart_files(marts.find_mart_files(data_dir)["medical_claim"])]
     key = marts.CLAIM_KEY_SQL.format("claim_id")

@@ -78,7 +78,9 @@ def periods(claims: pd.DataFrame, pharmacy: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def member_months(eligibility: pd.DataFrame, data_start, data_end) -> pd.DataFrame:
+def member_months(
+    eligibility: pd.DataFrame, data_start: pd.Timestamp, data_end: pd.Timestamp
+) -> pd.DataFrame:
     """Return distinct (person_id, month) for every month an enrollment span touches."""
     start = (
         eligibility["enrollment_start_date"].dt.to_period("M").clip(lower=data_start.to_period("M"))

@@ -62,9 +62,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scorecard.engine import EngineRun
+
+Log = Callable[[str], None]  # prints one line of the run's log
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -136,7 +143,7 @@ class Timer:
         self.steps: dict[str, dict[str, float]] = {}
 
     @contextmanager
-    def step(self, name: str):
+    def step(self, name: str) -> Iterator[None]:
         wall, cpu = time.perf_counter(), cpu_seconds()
         try:
             yield
@@ -528,7 +535,7 @@ def stage_site(p: dict, t: Timer) -> dict:
     return {"entities": report.n_entities, "measures": report.n_measures, "pages": pages}
 
 
-def expand_practices(run, target: int, seed: int = 7):
+def expand_practices(run: EngineRun, target: int, seed: int = 7) -> tuple[EngineRun, int]:
     """Return a copy of an EngineRun whose practice level has about `target` practices.
 
     Each practice becomes k copies (k = ceil(target / practices)) with ids <id>-<nn>; every
@@ -759,7 +766,7 @@ def _calibration_work() -> None:
     sorted(str(i) for i in range(800_000))
 
 
-def run_repeated(name: str, params: dict, log, repeat: int) -> dict:
+def run_repeated(name: str, params: dict, log: Log, repeat: int) -> dict:
     """Run a stage `repeat` times; return the report of the run with the median wall time,
     with every run's wall, CPU and calibration under "repeats"."""
     reports = [run_stage(name, params, log) for _ in range(max(1, repeat))]
@@ -770,7 +777,7 @@ def run_repeated(name: str, params: dict, log, repeat: int) -> dict:
     return median
 
 
-def run_stage(name: str, params: dict, log) -> dict:
+def run_stage(name: str, params: dict, log: Log) -> dict:
     """Run one stage in a child process; return its report with wall, CPU and peak memory."""
     fd, result_file = tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".json")
     os.close(fd)
@@ -832,7 +839,7 @@ def compare_values(engine_values: dict, pandas_values: dict) -> dict:
     }
 
 
-def run_size(members: int, args, log) -> dict:
+def run_size(members: int, args: argparse.Namespace, log: Log) -> dict:
     label = size_label(members)
     work = Path(args.work)
     marts = marts_dir(work, members)

@@ -6,10 +6,11 @@ Everything is computed before any page is rendered; pages read only from the sco
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
@@ -396,7 +397,14 @@ def check_target(settings: Settings, period_id: str | None) -> audiences.Audienc
     return audience
 
 
-def build_site(settings: Settings, progress) -> BuildReport:
+class Steps(Protocol):
+    """What build_site reports its steps to (cli.Progress): step(label) returns the function
+    to call when the step is done."""
+
+    def step(self, label: str) -> Callable[[], None]: ...
+
+
+def build_site(settings: Settings, progress: Steps) -> BuildReport:
     """Run the whole pipeline and publish one version; raise BuildError on bad input."""
     check_target(settings, settings.period)
     done = progress.step("Reading measure specs")

@@ -28,6 +28,11 @@ import pyarrow.parquet as pq
 from scorecard.assessment import demo_frame as demo_assessments
 from scorecard.contract import DIAGNOSIS_COLUMNS, TABLES, TABLES_BY_NAME, Table
 
+# What the generator's builders take: one value for every row, or one per row.
+Ints = int | np.ndarray
+Floats = float | np.ndarray
+Bools = bool | np.ndarray
+
 # =================================================================================================
 # Knobs: programme shape and organisation names (all invented)
 # =================================================================================================
@@ -1363,7 +1368,9 @@ class World:
     def age_on(self, who: np.ndarray, day: np.ndarray) -> np.ndarray:
         return self.cal.year(day) - self.members.birth_year[who]
 
-    def chance(self, rng, who, day, base: str, dimension: str | None) -> np.ndarray:
+    def chance(
+        self, rng: np.random.Generator, who: Ints, day: Ints, base: str, dimension: str | None
+    ) -> np.ndarray:
         """Draw yes/no per event: base probability shifted by member risk and entity effects."""
         logit = _logit(PROBABILITY[base]) + self._member_logit(base, who)
         if dimension:
@@ -1397,7 +1404,9 @@ class World:
         group = self.care_practice(who, day)
         return group, self.orgs.primary_care.clinician(group, self.members.pcp_slot[who])
 
-    def paid(self, rng, who, day, median, sd: float = PAID_SD) -> np.ndarray:
+    def paid(
+        self, rng: np.random.Generator, who: Ints, day: Ints, median: Floats, sd: float = PAID_SD
+    ) -> np.ndarray:
         """Return line paid amounts: right-skewed, shifted by ACO cost effects and inflation."""
         years = (day - self.cal.n_days / 2) / 365.25
         log = np.log(median) + sd * rng.standard_normal(len(who)) + MEDICAL_INFLATION * years
@@ -1575,7 +1584,16 @@ class ClaimBook:
         self.lines: list[dict[str, np.ndarray]] = []
         self.count = 0
 
-    def add(self, person, start, dx, billing_npi, billing_tin, institutional=False, **fields):
+    def add(
+        self,
+        person: Ints,
+        start: Ints,
+        dx: np.ndarray,
+        billing_npi: Ints,
+        billing_tin: Ints,
+        institutional: bool = False,
+        **fields: Ints,
+    ) -> np.ndarray:
         """Add claims (one per person/start) and return their claim numbers."""
         n = len(person)
         header = {
@@ -1596,7 +1614,9 @@ class ClaimBook:
         self.count += n
         return np.arange(self.count - n, self.count, dtype=np.int64)
 
-    def line(self, claims, paid, hcpcs=-1, revenue=-1, modifier=-1) -> None:
+    def line(
+        self, claims: Ints, paid: Floats, hcpcs: Ints = -1, revenue: Ints = -1, modifier: Ints = -1
+    ) -> None:
         """Add one line to each of the given claims (lines keep the order they are added in)."""
         n = len(claims)
         self.lines.append(
@@ -1612,19 +1632,19 @@ class ClaimBook:
 
     def professional(
         self,
-        world,
-        rng,
-        who,
-        day,
-        hcpcs,
-        dx,
+        world: World,
+        rng: np.random.Generator,
+        who: Ints,
+        day: Ints,
+        hcpcs: Ints,
+        dx: np.ndarray,
         pool: Pool,
-        group,
-        pos,
+        group: Ints,
+        pos: Ints,
         *,
-        rendering=None,
-        modifier=-1,
-        paid=None,
+        rendering: Ints | None = None,
+        modifier: Ints = -1,
+        paid: Floats | None = None,
     ) -> np.ndarray:
         """Add one-line professional claims and return their claim numbers."""
         if rendering is None:
@@ -2188,7 +2208,7 @@ class Results:
     value: list[np.ndarray] = field(default_factory=list)
     unit: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, codes: Vocab, who, day, loinc: str, value, unit: str) -> None:
+    def add(self, codes: Vocab, who: Ints, day: Ints, loinc: str, value: Floats, unit: str) -> None:
         self.person.append(who)
         self.day.append(day)
         self.loinc.append(np.full(len(who), codes.id(loinc), dtype=np.int32))
@@ -2767,7 +2787,9 @@ class Activities:
     modifier: list[np.ndarray] = field(default_factory=list)
     success: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, who, cp, day, code, modifier=-1, success=True) -> None:
+    def add(
+        self, who: Ints, cp: Ints, day: Ints, code: Ints, modifier: Ints = -1, success: Bools = True
+    ) -> None:
         n = len(who)
         self.person.append(np.asarray(who, dtype=np.int32))
         self.cp.append(np.asarray(cp, dtype=np.int32))
