@@ -8,6 +8,7 @@ validate() returns every problem found, each naming the file, the column and an 
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,9 +144,47 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[P
         select = _with_contract_names(con, table, _raw_select(path))
         con.execute(f"CREATE OR REPLACE {kind} raw_{table.name} AS {select}")
     except (duckdb.Error, UnicodeDecodeError) as exc:
-        first_line = str(exc).strip().splitlines()[0]
-        return [Problem(str(path), "(file)", f"cannot be read as UTF-8 CSV/Parquet: {first_line}")]
+        encoding = None if is_parquet(path) else encoding_problem(path)
+        return [Problem(str(path), "(file)", encoding or _reader_reason(exc))]
     return []
+
+
+def encoding_problem(path: Path) -> str | None:
+    """Return why a CSV file is not UTF-8 text, with where and what to do, or None if it is."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return "is UTF-16 text: save the file as UTF-8"
+    bad_byte = first_non_utf8(path)
+    if bad_byte is None:
+        return None
+    line, byte = bad_byte
+    return (
+        f"is not UTF-8 text: line {line} has the byte 0x{byte:02X}, which UTF-8 does not "
+        "allow there (as in a file saved as Windows-1252 or Latin-1, for letters such as "
+        "é or ç): save the file as UTF-8"
+    )
+
+
+def first_non_utf8(path: Path) -> tuple[int, int] | None:
+    """Return (line number, byte) of the first byte of a CSV file (.csv.gz decompressed) that
+    is not valid UTF-8, or None if it is all UTF-8. Read line by line: memory stays small."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return number, line[exc.start]
+    return None
+
+
+def _reader_reason(exc: Exception) -> str:
+    """Return the problem of a file the reader refused: its own reason, without the settings
+    and suggestions DuckDB lists after it."""
+    reason = str(exc).strip().split("\n\n")[0].splitlines()
+    reason = [r for r in reason if not r.startswith("Original Line")]
+    return "cannot be read as CSV or Parquet: " + "; ".join(reason)
 
 
 def contract_names(table: Table, names: list[str]) -> dict[str, str]:

@@ -275,7 +275,7 @@ CASES = [
         write_file("member", "person_id,language\nP1,Portugu\u00eas\n".encode("utf-16")),
         "member.csv",
         "(file)",
-        "UTF-8",
+        "is UTF-16 text: save the file as UTF-8",
         "",
     ),
     (
@@ -283,7 +283,7 @@ CASES = [
         write_file("member", b"person_id,language\nP1,Portugu\xeas\n"),
         "member.csv",
         "(file)",
-        "UTF-8",
+        "is not UTF-8 text: line 2 has the byte 0xEA",
         "",
     ),
     (
@@ -501,3 +501,13 @@ def test_files_no_table_reads_are_named(tmp_path):
             "name: elig.csv, members.csv",
         )
     ]
+
+
+def test_a_file_that_is_not_parquet_gives_the_readers_reason_alone(tmp_path):
+    folder = broken_copy(tmp_path, delete_file("member"))
+    (folder / "member.parquet").write_bytes(b"person_id,language\nP1,English\n")
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert len(problems) == 1 and problems[0].file.endswith("member.parquet")
+    assert problems[0].message.startswith("cannot be read as CSV or Parquet: ")
+    assert "magic bytes" in problems[0].message
+    assert "Possible Solution" not in problems[0].message  # DuckDB's advice on its own options
