@@ -104,7 +104,14 @@ def build(config: Path | None, quiet: bool, **options: object) -> None:
 )
 @click.option("--period", default=None, help=SETTING["period"].help)
 @click.option("--cache", type=click.Path(path_type=Path), default=None, help=SETTING["cache"].help)
-def check(data: Path | None, measures: Path | None, period: str | None, cache: Path | None) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Count warnings (claims not all in yet, repeated claim totals) as problems: exit 2.",
+)
+def check(
+    data: Path | None, measures: Path | None, period: str | None, cache: Path | None, strict: bool
+) -> None:
     """Validate the marts and the measure specs; print every problem; exit 2 if any."""
     from scorecard.build import check_inputs
 
@@ -112,8 +119,9 @@ def check(data: Path | None, measures: Path | None, period: str | None, cache: P
     report = check_inputs(settings)
     for line in report.lines():
         click.echo(line)
-    if report.problems:
-        fail(report.problems, "check failed")
+    problems = report.problems + ([f"warning: {w}" for w in report.warnings] if strict else [])
+    if problems:
+        fail(problems, "check failed")
 
 
 @main.command("demo-data")

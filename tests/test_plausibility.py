@@ -44,19 +44,25 @@ def test_claim_totals_repeated_on_each_line_are_warned_of(repeated, distinct, wa
         )
 
 
-def test_check_and_build_report_the_warning_and_go_on(tmp_path):
-    folder = tmp_path / "marts"
-    shutil.copytree(BASIC, folder)
+def add_repeated_totals(folder: Path) -> None:
+    """Add ten inpatient claims of two lines to the marts in `folder`, each line carrying
+    the claim's total (2000)."""
     path = folder / "medical_claim.csv"
     header, *lines = path.read_text(encoding="utf-8").splitlines()
     template = lines[0].split(",")
-    for i in range(10):  # ten inpatient claims of two lines, each line carrying the total
+    for i in range(10):
         for line in (1, 2):
             row = [*template]
             row[:4] = [f"T{i}", str(line), "institutional", "P5"]
             row[17] = "2000"
             lines.append(",".join(row))
     path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+
+
+def test_check_and_build_report_the_warning_and_go_on(tmp_path):
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    add_repeated_totals(folder)
     checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
     assert checked.exit_code == 0, checked.output
     assert "  warning: medical_claim: in 10 of the " in checked.output
@@ -131,3 +137,14 @@ def test_the_demo_and_the_fixture_have_no_warning():
         result = CliRunner().invoke(main, ["check"] + (["--data", str(data)] if data else []))
         assert result.exit_code == 0, result.output
         assert "warning" not in result.output
+
+
+def test_check_strict_stops_on_a_warning(tmp_path):
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    plain = CliRunner().invoke(main, ["check", "--data", str(folder), "--strict"])
+    assert plain.exit_code == 0, plain.output  # no warning: --strict changes nothing
+    add_repeated_totals(folder)
+    strict = CliRunner().invoke(main, ["check", "--data", str(folder), "--strict"])
+    assert strict.exit_code == 2
+    assert "  - warning: medical_claim: in 10 of the " in strict.output
