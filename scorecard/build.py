@@ -63,6 +63,19 @@ class BuildReport:
     skipped: dict[str, str] = field(default_factory=dict)
     unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
     warnings: list[str] = field(default_factory=list)  # scorecard/plausibility.py
+    seconds: dict[str, float] = field(default_factory=dict)  # measure id -> wall time
+
+    def timing_lines(self, slowest: int = 10) -> list[str]:
+        """Return the wall time of all the measures computed and of the slowest of them."""
+        if not self.seconds:
+            return [
+                "Measures computed: none timed (the Spark engine does not time them one by one)"
+            ]
+        total = sum(self.seconds.values())
+        ranked = sorted(self.seconds.items(), key=lambda item: (-item[1], item[0]))[:slowest]
+        lines = [f"Measures computed: {len(self.seconds)} in {total:.1f} s; the slowest:"]
+        lines += [f"  {seconds:6.1f} s  {measure_id}" for measure_id, seconds in ranked]
+        return lines
 
     def summary(self) -> str:
         """Return a few lines telling what was published and what was skipped."""
@@ -484,6 +497,7 @@ def publish_audience(
         run.skipped,
         unread_files(settings.data),
         run.warnings,
+        run.seconds,
     )
 
 

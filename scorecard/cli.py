@@ -83,8 +83,13 @@ def settings_options(command: Callable) -> Callable:
     help="A scorecard.yml file of settings.",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--timings",
+    is_flag=True,
+    help="Also print the slowest measures and their seconds: where the compute time goes.",
+)
 @settings_options
-def build(config: Path | None, quiet: bool, **options: object) -> None:
+def build(config: Path | None, quiet: bool, timings: bool, **options: object) -> None:
     """Compute every measure and publish one version of the site."""
     from scorecard.build import BuildError, build_site
 
@@ -95,6 +100,8 @@ def build(config: Path | None, quiet: bool, **options: object) -> None:
         fail(exc.problems, exc.title)
     if not quiet:
         click.echo(report.summary())
+    if timings:
+        click.echo("\n".join(report.timing_lines()), err=True)
 
 
 @main.command()

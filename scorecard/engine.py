@@ -442,7 +442,7 @@ def run_measures(
     """Run and aggregate every runnable measure; return skipped id -> why.
 
     `seconds`, if given, receives each measure's wall time (rows and aggregation): where the
-    time goes, for `scorecard build -v` and benchmarks/run.py. `periods`, if given, limits
+    time goes, for `scorecard build --timings` and benchmarks/run.py. `periods`, if given, limits
     each measure to those periods (a results history holds the others); a measure with no
     period to compute is not run.
 

@@ -103,3 +103,18 @@ def test_measures_show_explains_in_plain_words() -> None:
     assert result.exit_code == 0
     assert "emergencias" in result.output
     assert CliRunner().invoke(main, ["measures", "show", "no_such_measure"]).exit_code == 2
+
+
+def test_timings_name_the_slowest_measures(tmp_path: Path) -> None:
+    basic = ROOT / "tests" / "fixtures" / "marts" / "basic"
+    args = ["build", "--data", str(basic), "--out", str(tmp_path), "--quiet", "--timings"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    head, *slowest = result.output.strip().splitlines()
+    computed = int(re.match(r"Measures computed: (\d+) in [\d.]+ s; the slowest:", head).group(1))
+    skipped = json.loads((tmp_path / "2024Q4" / "downloads" / "manifest.json").read_text())
+    assert computed == len(load_specs(ROOT / "measures")) - len(skipped["skipped_measures"])
+    assert len(slowest) == 10
+    times = [float(line.split()[0]) for line in slowest]
+    assert times == sorted(times, reverse=True)
+    assert all(line.split()[-1] in skipped["measures"] for line in slowest)
