@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
@@ -78,18 +79,16 @@ def _folder_entries(folder: Path) -> dict[str, Path]:
 def unread_files(data_dir: Path) -> list[str]:
     """Return the names of the files and folders in `data_dir` that are no table's, so are not
     read (organisation.csv, member.tsv ...), leaving out hidden ones and READMEs."""
+    if not Path(data_dir).is_dir():
+        return []
     read = {path.name for path in find_mart_files(data_dir).values()}
-    return (
-        [
-            entry.name
-            for entry in sorted(Path(data_dir).iterdir())
-            if entry.name not in read
-            and not entry.name.startswith((".", "_"))
-            and not entry.name.lower().startswith("readme")
-        ]
-        if Path(data_dir).is_dir()
-        else []
-    )
+    return [
+        entry.name
+        for entry in sorted(Path(data_dir).iterdir())
+        if entry.name not in read
+        and not entry.name.startswith((".", "_"))
+        and not entry.name.lower().startswith("readme")
+    ]
 
 
 def is_parquet_folder(path: Path) -> bool:
@@ -151,8 +150,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[P
 
 def encoding_problem(path: Path) -> str | None:
     """Return why a CSV file is not UTF-8 text, with where and what to do, or None if it is."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as handle:
+    with _open_bytes(path) as handle:
         if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
             return "is UTF-16 text: save the file as UTF-8"
     bad_byte = first_non_utf8(path)
@@ -169,14 +167,18 @@ def encoding_problem(path: Path) -> str | None:
 def first_non_utf8(path: Path) -> tuple[int, int] | None:
     """Return (line number, byte) of the first byte of a CSV file (.csv.gz decompressed) that
     is not valid UTF-8, or None if it is all UTF-8. Read line by line: memory stays small."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as handle:
+    with _open_bytes(path) as handle:
         for number, line in enumerate(handle, start=1):
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError as exc:
                 return number, line[exc.start]
     return None
+
+
+def _open_bytes(path: Path) -> BinaryIO:
+    """Open a CSV file for reading its bytes, a .gz one decompressed."""
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
 
 
 def _reader_reason(exc: Exception) -> str:

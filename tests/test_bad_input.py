@@ -6,6 +6,7 @@ thing in a copy of it.
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -511,3 +512,14 @@ def test_a_file_that_is_not_parquet_gives_the_readers_reason_alone(tmp_path):
     assert problems[0].message.startswith("cannot be read as CSV or Parquet: ")
     assert "magic bytes" in problems[0].message
     assert "Possible Solution" not in problems[0].message  # DuckDB's advice on its own options
+
+
+def test_a_compressed_csv_that_is_not_utf8_is_found_inside(tmp_path):
+    folder = broken_copy(tmp_path, delete_file("member"))
+    (folder / "member.csv.gz").write_bytes(gzip.compress(b"person_id,language\nP1,Portugu\xeas\n"))
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [p.message for p in problems] == [
+        "is not UTF-8 text: line 2 has the byte 0xEA, which UTF-8 does not allow there (as in "
+        "a file saved as Windows-1252 or Latin-1, for letters such as é or ç): save the file "
+        "as UTF-8"
+    ]
