@@ -494,14 +494,51 @@ def _in_files(
     )
 
 
+# The kind of organisation each organisation id must name (organization.org_type): an ACO
+# column holding a CP's id would publish the CP as an ACO.
+ORG_TYPES: dict[tuple[str, str], str] = {
+    ("attribution", "aco_id"): "aco",
+    ("attribution", "cp_id"): "cp",
+    ("attribution", "practice_id"): "practice",
+    ("cp_enrollment", "cp_id"): "cp",
+    ("cp_activity", "cp_id"): "cp",
+    ("cp_assessment", "cp_id"): "cp",
+    ("organization", "parent_org_id"): "aco",
+}
+
+
 def _references(table: Table) -> dict[str, str]:
     """Return the table's id columns and the table.column each refers to."""
     refs = dict(table.references)
-    if table.name == "attribution":
-        refs.update({c: "organization.org_id" for c in ("aco_id", "cp_id", "practice_id")})
-    if table.name in ("cp_enrollment", "cp_activity"):
-        refs["cp_id"] = "organization.org_id"
+    for table_name, column in ORG_TYPES:
+        if table_name == table.name:
+            refs[column] = "organization.org_id"
     return refs
+
+
+def check_org_types(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[Problem]:
+    """Return a problem for each organisation id column (ORG_TYPES) naming organisations of
+    another kind, e.g. an attribution aco_id that is a CP's org_id."""
+    if "organization" not in files:
+        return []
+    problems = []
+    for (name, column), org_type in ORG_TYPES.items():
+        if name not in files or not _in_files(con, files, name, column, "organization.org_id"):
+            continue
+        col = _quote(column)
+        count, value, found = con.execute(
+            f"SELECT count(*), any_value(t.{col}), any_value(o.org_type) FROM {name} t "
+            f"JOIN organization o ON o.org_id = t.{col} WHERE o.org_type <> '{org_type}'"
+        ).fetchone()
+        if count:
+            message = (
+                f"has {count} row(s) whose id is not an organisation of type '{org_type}' in "
+                f"{files['organization']} (org_type)"
+            )
+            problems.append(
+                Problem(str(files[name]), column, message, f"{column}={value!r} is a '{found}'")
+            )
+    return problems
 
 
 def _orphan_condition(column: str, target: str) -> str:
@@ -616,5 +653,5 @@ def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str]
         unusable = frozenset(unreadable | {c.name for c in table.columns} - present)
         problems += column_problems + check_rows(con, table, path, unusable)
         readable[table.name] = path
-    problems += check_references(con, readable)
+    problems += check_references(con, readable) + check_org_types(con, readable)
     return set(readable), problems

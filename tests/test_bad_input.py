@@ -78,6 +78,30 @@ def duplicate_row(table: str, line: int) -> Callable[[Path], None]:
 # (case id, mutation, file named, column named, words in the message, example fragment)
 CASES = [
     (
+        "ACO id naming a CP",
+        replace_in("attribution", "P1,2024-01-01,A1,C1,", "P1,2024-01-01,C2,C1,"),
+        "attribution.csv",
+        "aco_id",
+        "whose id is not an organisation of type 'aco'",
+        "aco_id='C2' is a 'cp'",
+    ),
+    (
+        "practice's ACO naming a CP",
+        replace_in("organization", "Alpha Family Practice,,A1,", "Alpha Family Practice,,C1,"),
+        "organization.csv",
+        "parent_org_id",
+        "whose id is not an organisation of type 'aco'",
+        "C1",
+    ),
+    (
+        "practice's ACO unknown",
+        replace_in("organization", "Alpha Family Practice,,A1,", "Alpha Family Practice,,A9,"),
+        "organization.csv",
+        "parent_org_id",
+        "whose id is not in",
+        "A9",
+    ),
+    (
         "missing required table",
         delete_file("eligibility"),
         "eligibility.csv",
