@@ -21,7 +21,7 @@ from scorecard import engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import describe_sql
 from scorecard.extract import ExtractCache
-from scorecard.marts import MartError, find_mart_files, mart_files, unread_files
+from scorecard.marts import MartError, find_mart_files, mart_files, unread_files, unread_note
 from scorecard.plausibility import recorded_warnings, runout_warnings
 from scorecard.publish import (
     PublishError,
@@ -95,7 +95,7 @@ def warning_lines(warnings: list[str]) -> list[str]:
 
 def unread_lines(unread: list[str]) -> list[str]:
     """Return the line naming the files of the marts folder that were not read, if any."""
-    return [f"  not read, as no table has their name: {', '.join(unread)}"] if unread else []
+    return [f"  {unread_note(unread)}"] if unread else []
 
 
 @dataclass

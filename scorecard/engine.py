@@ -29,6 +29,7 @@ from scorecard.marts import (
     MartError,
     Problem,
     has_person_keys,
+    has_table,
     key_claim_ids,
     key_person_ids,
     load_marts,
@@ -296,8 +297,7 @@ def create_build_helpers(
     con: duckdb.DuckDBPyConnection, start: date, end: date, target: str
 ) -> None:
     """Create the helpers of sql/helpers.sql (periods and code lists) for this target period."""
-    left = "SELECT 1 FROM duckdb_tables() WHERE table_name = 'period_enrollment' AND NOT temporary"
-    if con.execute(left).fetchall():  # made a table by an earlier run on this connection
+    if has_table(con, "period_enrollment"):  # made a table by an earlier run on this connection
         con.execute("DROP TABLE period_enrollment")
     con.execute(_fill(HELPERS_SQL, start, end, target))
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from scorecard import contract, marts
+from scorecard import contract, marts, plausibility
 
 KEEP = 2  # extracts kept in a cache folder (the newest by last use)
 PREFIX = "extract-"
@@ -41,6 +41,7 @@ SUPPLIED = "extract_supplied_marts"  # table in a kept database: the marts the e
 _CODE = (
     Path(contract.__file__),
     Path(marts.__file__),
+    Path(plausibility.__file__),  # its warnings are kept with the extract
     Path(__file__).with_name("sql") / "extract_helpers.sql",
 )
 _CHUNK = 1 << 20
@@ -87,8 +88,7 @@ class ExtractCache:
 
     def restored_marts(self, con: duckdb.DuckDBPyConnection) -> set[str] | None:
         """Return the marts supplied if `con` started from the kept extract, else None."""
-        recorded = f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{SUPPLIED}'"
-        if not con.execute(recorded).fetchall():
+        if not marts.has_table(con, SUPPLIED):
             return None
         return {row[0] for row in con.execute(f"SELECT name FROM {SUPPLIED}").fetchall()}
 

@@ -91,6 +91,11 @@ def unread_files(data_dir: Path) -> list[str]:
     ]
 
 
+def unread_note(unread: list[str]) -> str:
+    """Return the words naming the files of a marts folder that no table reads."""
+    return f"not read, as no table has their name: {', '.join(unread)}"
+
+
 def is_parquet_folder(path: Path) -> bool:
     """Return True if `path` is a folder holding Parquet files, at any depth (hive-style
     partition folders such as `month=2025-01/` included)."""
@@ -607,10 +612,15 @@ def key_claim_ids(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Return True if the connection's database holds (not temporary) table `name`."""
+    query = "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary"
+    return con.execute(query, [name]).fetchone()[0] > 0
+
+
 def has_person_keys(con: duckdb.DuckDBPyConnection) -> bool:
     """Return True if key_person_ids replaced the person ids on this connection."""
-    query = "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary"
-    return con.execute(query, [PERSON_REF]).fetchone()[0] > 0
+    return has_table(con, PERSON_REF)
 
 
 def _missing_message(table: Table, data_dir: Path) -> str:
@@ -619,9 +629,7 @@ def _missing_message(table: Table, data_dir: Path) -> str:
     forms = ", ".join(f"{table.name}{suffix}" for suffix in SUFFIXES)
     message = f"required table is missing (looked for {forms} or a folder {table.name}/)"
     unread = unread_files(data_dir)
-    return message + (
-        f"; not read, as no table has their name: {', '.join(unread)}" if unread else ""
-    )
+    return message + (f"; {unread_note(unread)}" if unread else "")
 
 
 def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str], list[Problem]]:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from scorecard.marts import has_table
+
 WARNINGS_TABLE = "mart_warnings"
 
 # Institutional claims of several lines whose lines all carry the same paid amount: when at
@@ -60,8 +62,7 @@ def record_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def recorded_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Return the warnings record_warnings kept (none if the marts were not checked here)."""
-    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    if WARNINGS_TABLE not in tables:
+    if not has_table(con, WARNINGS_TABLE):
         return []
     return [r[0] for r in con.execute(f"SELECT message FROM {WARNINGS_TABLE}").fetchall()]
 

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from engine_fixture import few_measure_inputs
 
-from scorecard import engine, extract, marts
+from scorecard import contract, engine, extract, marts, plausibility
 from scorecard.build import BuildError, check_cache
 from scorecard.extract import ExtractCache
 from scorecard.settings import load_settings
@@ -162,3 +162,11 @@ def test_the_build_reads_the_extract_its_settings_name(inputs, tmp_path, monkeyp
     assert loads == ["load_marts", "create_extract_helpers"]  # the first build only
     pd.testing.assert_frame_equal(second.results, first.results)
     assert second.care_gaps is not None and second.care_gaps.equals(first.care_gaps)
+
+
+def test_the_key_covers_the_code_whose_output_is_kept() -> None:
+    # a kept extract holds the checked marts, their keys, the plausibility warnings and the
+    # helpers of extract_helpers.sql: a change to any of that code must name a new extract
+    kept_by = {Path(m.__file__) for m in (contract, marts, plausibility)}
+    helpers = Path(marts.__file__).with_name("sql") / "extract_helpers.sql"
+    assert kept_by | {helpers} == set(extract._CODE)
