@@ -21,8 +21,9 @@ from scorecard import engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import describe_sql
 from scorecard.extract import ExtractCache
+from scorecard.i18n import LANGS
 from scorecard.marts import MartError, find_mart_files, mart_files, unread_files, unread_note
-from scorecard.plausibility import recorded_warnings, runout_warnings
+from scorecard.plausibility import Finding, reader_notes, recorded_warnings, runout_warnings
 from scorecard.publish import (
     PublishError,
     VersionExistsError,
@@ -62,7 +63,7 @@ class BuildReport:
     n_entities: int
     skipped: dict[str, str] = field(default_factory=dict)
     unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
-    warnings: list[str] = field(default_factory=list)  # scorecard/plausibility.py
+    warnings: list[Finding] = field(default_factory=list)  # scorecard/plausibility.py
     seconds: dict[str, float] = field(default_factory=dict)  # measure id -> wall time
 
     def timing_lines(self, slowest: int = 10) -> list[str]:
@@ -88,9 +89,9 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def warning_lines(warnings: list[str]) -> list[str]:
+def warning_lines(warnings: list[Finding]) -> list[str]:
     """Return one line for each warning about the marts."""
-    return [f"  warning: {w}" for w in warnings]
+    return [f"  warning: {w.message}" for w in warnings]
 
 
 def unread_lines(unread: list[str]) -> list[str]:
@@ -106,7 +107,7 @@ class CheckReport:
     problems: list
     kept_in: Path | None = None  # the cache folder the marts checked earlier were read from
     unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
-    warnings: list[str] = field(default_factory=list)  # scorecard/plausibility.py
+    warnings: list[Finding] = field(default_factory=list)  # scorecard/plausibility.py
 
     def lines(self) -> list[str]:
         """Return the human-readable lines of the check."""
@@ -373,6 +374,7 @@ def manifest(settings: Settings, specs: list[MeasureSpec], run: engine.EngineRun
         "measure_files": measure_file_hashes(settings.measures, specs),
         "libraries": {name: version(name) for name in LIBRARIES},
         "skipped_measures": dict(sorted(run.skipped.items())),
+        "data_notes": reader_notes(run.warnings, run.period_id, "en"),
         **history_provenance(run),
         "star_seed": settings.seed,
     }
@@ -476,6 +478,7 @@ def publish_audience(
         audience_label=audiences.label(audience, run.organizations),
         cp_assessment=audiences.only_visible(audience, run.cp_assessment, "cp_id", view),
         tiers=tiers,
+        notes={lang: reader_notes(run.warnings, run.period_id, lang) for lang in LANGS},
     )
     leaks = audiences.foreign_entities(audience, site_input, view, run.organizations)
     if leaks:

@@ -126,7 +126,8 @@ def check(
     report = check_inputs(settings)
     for line in report.lines():
         click.echo(line)
-    problems = report.problems + ([f"warning: {w}" for w in report.warnings] if strict else [])
+    warned = [f"warning: {w.message}" for w in report.warnings] if strict else []
+    problems = report.problems + warned
     if problems:
         fail(problems, "check failed")
 

@@ -34,7 +34,7 @@ from scorecard.marts import (
     key_person_ids,
     load_marts,
 )
-from scorecard.plausibility import record_warnings
+from scorecard.plausibility import Finding, record_warnings
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 
 EXTRACT_HELPERS_SQL = Path(__file__).with_name("sql") / "extract_helpers.sql"
@@ -81,7 +81,7 @@ class EngineRun:
     care_gaps: pd.DataFrame | None = None  # internal audience only: care_gap_rows()
     cp_assessment: pd.DataFrame | None = None  # mart cp_assessment, when supplied
     seconds: dict[str, float] = field(default_factory=dict)  # measure id -> wall time
-    warnings: list[str] = field(default_factory=list)  # scorecard/plausibility.py
+    warnings: list[Finding] = field(default_factory=list)  # scorecard/plausibility.py
     # With a results history (scorecard/history.py): the rows computed now, to be stored once
     # the version is published, each measure's definition hash and what was read back.
     computed_rows: pd.DataFrame | None = None

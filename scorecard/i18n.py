@@ -73,6 +73,16 @@ UI: dict[str, dict[str, str]] = {
         "glossary_title": "Words used on this site",
         "glossary_intro": "These are the words used on our pages, in plain language.",
         "back": "Back to the list of results",
+        "notes_title": "About this data",
+        "note_runout": "Not all {bills} for {months} had come in when these results were made. "
+        "Results about the use and cost of care in {period} may be lower than they really are.",
+        "note_repeated_totals": "Some hospital bills in the data may show the whole bill's total "
+        "on each of their lines. Results about the cost of care may be higher than they really "
+        "are.",
+        "bills_medical_claim": "the bills from doctors and hospitals",
+        "bills_pharmacy_claim": "the bills from pharmacies",
+        "bills_medical_claim_pharmacy_claim": "the bills from doctors, hospitals and pharmacies",
+        "and": "and",
     },
     "es": {
         "plain_title": "{name}: resultados en palabras sencillas",
@@ -136,6 +146,17 @@ UI: dict[str, dict[str, str]] = {
         "glossary_intro": "Estas son las palabras que usamos en nuestras páginas, explicadas en "
         "palabras sencillas.",
         "back": "Volver a la lista de resultados",
+        "notes_title": "Sobre estos datos",
+        "note_runout": "Cuando se prepararon estos resultados, todavía no habían llegado todas "
+        "{bills} de {months}. Los resultados sobre el uso y el costo de la atención de {period} "
+        "pueden ser más bajos de lo que realmente son.",
+        "note_repeated_totals": "Es posible que algunas facturas de hospital muestren el total "
+        "de toda la factura en cada una de sus líneas. Los resultados sobre el costo de la "
+        "atención pueden ser más altos de lo que realmente son.",
+        "bills_medical_claim": "las facturas de médicos y hospitales",
+        "bills_pharmacy_claim": "las facturas de farmacias",
+        "bills_medical_claim_pharmacy_claim": "las facturas de médicos, hospitales y farmacias",
+        "and": "y",
     },
 }
 
@@ -891,6 +912,19 @@ def date_words(value: date, lang: str) -> str:
     if lang == "es":
         return f"{value.day} de {month_name(value.month, lang)} de {value.year}"
     return f"{value.day} {month_name(value.month, lang)} {value.year}"
+
+
+def month_year_words(value: date, lang: str) -> str:
+    """Return 'December 2025' or 'diciembre de 2025'."""
+    joiner = " de " if lang == "es" else " "
+    return f"{month_name(value.month, lang)}{joiner}{value.year}"
+
+
+def join_words(words: list[str], lang: str) -> str:
+    """Return 'a', 'a and b', 'a, b and c' (or with 'y')."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {t(lang, 'and')} {words[-1]}"
 
 
 def period_words(period_id: str, lang: str) -> str:

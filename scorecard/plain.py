@@ -419,6 +419,7 @@ def spanish_config(site: S.SiteInput, base_config: Path | None = None) -> dict:
     extra = config.setdefault("extra", {})
     extra.pop("version", None)  # versions.json is two folders up: the menu stays English-only
     extra["alternate"] = alternate("es")
+    extra.update(S.notes_extra(site))
     return config
 
 

@@ -9,14 +9,34 @@ a line `  warning: ...`. Two kinds:
 - a month of the published quarter with far fewer claims per enrolled member than usual,
   which is what claims not all in yet look like (run-out): runout_warnings, for the period
   being published.
+
+Each is a Finding: a message for whoever runs the build, and what the published pages tell
+their readers about it (reader_notes: no counts, plain words, English and Spanish).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import duckdb
 import pandas as pd
 
+from scorecard import i18n
 from scorecard.marts import has_table
+
+REPEATED_TOTALS, RUNOUT = "repeated_totals", "runout"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something that looks wrong in marts that passed every check."""
+
+    kind: str  # REPEATED_TOTALS or RUNOUT
+    table: str  # the mart it was found in
+    message: str  # for whoever runs the build: what was found and what to do
+    month: date | None = None  # RUNOUT: the month whose claims look incomplete
+
 
 WARNINGS_TABLE = "mart_warnings"
 
@@ -51,20 +71,28 @@ def repeated_totals_warning(con: duckdb.DuckDBPyConnection) -> str | None:
     )
 
 
-def record_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
+def record_warnings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """Find what looks wrong in marts that passed every check; keep and return it."""
-    found = [w for w in (repeated_totals_warning(con),) if w]
-    con.execute(f"CREATE OR REPLACE TABLE {WARNINGS_TABLE} (message VARCHAR)")
-    for warning in found:
-        con.execute(f"INSERT INTO {WARNINGS_TABLE} VALUES (?)", [warning])
+    repeated = repeated_totals_warning(con)
+    found = [Finding(REPEATED_TOTALS, "medical_claim", repeated)] if repeated else []
+    con.execute(
+        f"CREATE OR REPLACE TABLE {WARNINGS_TABLE} "
+        "(kind VARCHAR, mart VARCHAR, message VARCHAR, month DATE)"
+    )
+    for finding in found:
+        con.execute(
+            f"INSERT INTO {WARNINGS_TABLE} VALUES (?, ?, ?, ?)",
+            [finding.kind, finding.table, finding.message, finding.month],
+        )
     return found
 
 
-def recorded_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Return the warnings record_warnings kept (none if the marts were not checked here)."""
+def recorded_warnings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+    """Return the findings record_warnings kept (none if the marts were not checked here)."""
     if not has_table(con, WARNINGS_TABLE):
         return []
-    return [r[0] for r in con.execute(f"SELECT message FROM {WARNINGS_TABLE}").fetchall()]
+    rows = con.execute(f"SELECT kind, mart, message, month FROM {WARNINGS_TABLE}").fetchall()
+    return [Finding(*row) for row in rows]
 
 
 # Run-out: a month of the quarter published whose claims per enrolled member are below this
@@ -94,7 +122,7 @@ usual AS (
   WHERE month BETWEEN CAST(DATE '{start}' - INTERVAL 12 MONTH AS DATE)
                   AND CAST(DATE '{start}' - INTERVAL 1 MONTH AS DATE)
 )
-SELECT strftime(r.month, '%B %Y'), r.per_member / u.per_member
+SELECT r.month, r.per_member / u.per_member
 FROM rate r JOIN enrolled e USING (month), usual u
 WHERE r.month BETWEEN DATE '{start}' AND DATE '{end}'
   AND u.months >= {base_months} AND u.per_member * e.members >= {min_claims}
@@ -104,8 +132,10 @@ ORDER BY r.month
 RUNOUT_TABLES = {"medical_claim": "claim_start_date", "pharmacy_claim": "dispensing_date"}
 
 
-def runout_warnings(con: duckdb.DuckDBPyConnection, period_id: str, tables: set[str]) -> list[str]:
-    """Return a warning for each month of quarter `period_id` with far fewer claims per
+def runout_warnings(
+    con: duckdb.DuckDBPyConnection, period_id: str, tables: set[str]
+) -> list[Finding]:
+    """Return a finding for each month of quarter `period_id` with far fewer claims per
     enrolled member than usual (see RUNOUT_SHARE), in each claims mart supplied."""
     quarter = pd.Period(period_id, freq="Q")
     period_start, period_end = quarter.start_time.date(), quarter.end_time.date()
@@ -123,10 +153,33 @@ def runout_warnings(con: duckdb.DuckDBPyConnection, period_id: str, tables: set[
             share=RUNOUT_SHARE,
         )
         for month, ratio in con.execute(query).fetchall():
-            warnings.append(
-                f"{table}: {month} has {1 - ratio:.0%} fewer claims per enrolled member than "
-                "the usual month of the year before the quarter. If its claims are not all in "
-                "yet, the quarter's use and cost results are too low: build it again once they "
-                "are (scorecard build --force)."
+            message = (
+                f"{table}: {month:%B %Y} has {1 - ratio:.0%} fewer claims per enrolled member "
+                "than the usual month of the year before the quarter. If its claims are not all "
+                "in yet, the quarter's use and cost results are too low: build it again once "
+                "they are (scorecard build --force). The pages say so until then."
             )
+            warnings.append(Finding(RUNOUT, table, message, month))
     return warnings
+
+
+def reader_notes(findings: list[Finding], period_id: str, lang: str) -> list[str]:
+    """Return what the published pages tell their readers about `findings`, in `lang`: one
+    note for the claims not all in (every month and mart together), one for repeated totals."""
+    notes = []
+    late = [f for f in findings if f.kind == RUNOUT and f.month]
+    if late:
+        months = sorted({f.month for f in late if f.month})
+        marts = "_".join(sorted({f.table for f in late}))  # medical_claim, pharmacy_claim
+        notes.append(
+            i18n.t(
+                lang,
+                "note_runout",
+                bills=i18n.t(lang, f"bills_{marts}"),
+                months=i18n.join_words([i18n.month_year_words(m, lang) for m in months], lang),
+                period=i18n.period_words(period_id, lang),
+            )
+        )
+    if any(f.kind == REPEATED_TOTALS for f in findings):
+        notes.append(i18n.t(lang, "note_repeated_totals"))
+    return notes

@@ -37,7 +37,7 @@ import pandas as pd
 import yaml
 from markupsafe import Markup
 
-from scorecard import charts, export, methodology, parallel, plain, shell, views
+from scorecard import charts, export, i18n, methodology, parallel, plain, shell, views
 from scorecard.engine import is_care_gap_measure
 from scorecard.specs import FAMILY_ORDER, MeasureSpec
 
@@ -141,6 +141,8 @@ class SiteInput:
     audience_label: str = ""  # who this version is for, shown in every page's header
     cp_assessment: pd.DataFrame | None = None  # focus-area ratings of CPs (contract table)
     tiers: list[dict] = field(default_factory=list)  # incentive tiers (build.read_tiers)
+    # What every page tells its readers about the data, by language (plausibility.reader_notes)
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- formatting (pure)
@@ -1087,6 +1089,7 @@ def provenance_context(model: SiteModel) -> dict[str, Any]:
     manifest = model.site.manifest
     scalars = [(k, v) for k, v in manifest.items() if not isinstance(v, dict | list)]
     nested = {k: v for k, v in manifest.items() if isinstance(v, dict | list)}
+    notes = nested.pop("data_notes", [])  # shown as a list of their own
     others = [v for v in model.site.versions if v != model.site.period_id]
     history = manifest.get("results_history") or {}
     return {
@@ -1095,6 +1098,7 @@ def provenance_context(model: SiteModel) -> dict[str, Any]:
         "nested": yaml.safe_dump(nested, sort_keys=False, allow_unicode=True) if nested else "",
         "versions": [(period_label(v), f"../{v}/index.html") for v in others],
         "read_back": [period_label(p) for p in history.get("periods_read_back", [])],
+        "notes": notes,
     }
 
 
@@ -1297,7 +1301,21 @@ def mkdocs_config(site: SiteInput, base_config: Path = BASE_CONFIG) -> dict:
     extra = config.setdefault("extra", {})
     extra.setdefault("version", {"provider": "mike", "default": "latest"})
     extra["scorecard_version"] = site.period_id
+    extra.update(notes_extra(site))
     return plain.extend_config(config)
+
+
+def notes_extra(site: SiteInput) -> dict:
+    """Return the config.extra entry of the notes about the data, if any: overrides/main.html
+    shows them above every page, in the language of the build."""
+    if not any(site.notes.values()):
+        return {}
+    return {
+        "data_notes": {
+            lang: {"title": i18n.t(lang, "notes_title"), "notes": site.notes.get(lang, [])}
+            for lang in i18n.LANGS
+        }
+    }
 
 
 def write_config(

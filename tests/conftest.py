@@ -76,6 +76,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "newest": out / VERSIONS[-1],
         "older": out / VERSIONS[0],
         "data": data,
+        "measures": measures,
         "seconds": time.perf_counter() - started,
     }
 

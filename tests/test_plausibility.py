@@ -3,7 +3,9 @@ claim totals repeated on every line, and the newest months' claims not all in ye
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -11,7 +13,14 @@ import pytest
 from click.testing import CliRunner
 
 from scorecard.cli import main
-from scorecard.plausibility import repeated_totals_warning, runout_warnings
+from scorecard.plausibility import (
+    REPEATED_TOTALS,
+    RUNOUT,
+    Finding,
+    reader_notes,
+    repeated_totals_warning,
+    runout_warnings,
+)
 
 BASIC = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "marts" / "basic"
 
@@ -69,6 +78,8 @@ def test_check_and_build_report_the_warning_and_go_on(tmp_path):
     built = CliRunner().invoke(main, ["build", "--data", str(folder), "--out", str(tmp_path / "s")])
     assert built.exit_code == 0, built.output
     assert "  warning: medical_claim: in 10 of the " in built.output
+    version = next((tmp_path / "s").glob("20*Q*"))
+    assert "Some hospital bills in the data may show" in notes_shown(version / "index.html")
 
 
 def months_with_claims(claims_by_month: dict[str, int], members: int = 100):
@@ -105,7 +116,12 @@ def test_a_month_with_far_fewer_claims_is_named():
     con = months_with_claims(USUAL_YEAR | {"2025-10": 200, "2025-11": 150, "2025-12": 100})
     warnings = runout_warnings(con, "2025Q4", {"medical_claim", "eligibility"})
     assert len(warnings) == 1
-    assert warnings[0].startswith(
+    assert (warnings[0].kind, warnings[0].table, warnings[0].month) == (
+        RUNOUT,
+        "medical_claim",
+        date(2025, 12, 1),
+    )
+    assert warnings[0].message.startswith(
         "medical_claim: December 2025 has 50% fewer claims per enrolled member than the usual "
         "month of the year before the quarter."
     )
@@ -148,3 +164,71 @@ def test_check_strict_stops_on_a_warning(tmp_path):
     strict = CliRunner().invoke(main, ["check", "--data", str(folder), "--strict"])
     assert strict.exit_code == 2
     assert "  - warning: medical_claim: in 10 of the " in strict.output
+
+
+def test_readers_are_told_in_plain_words_without_counts():
+    late = [
+        Finding(RUNOUT, "medical_claim", "for the analyst", date(2025, 12, 1)),
+        Finding(RUNOUT, "pharmacy_claim", "for the analyst", date(2025, 11, 1)),
+        Finding(RUNOUT, "medical_claim", "for the analyst", date(2025, 11, 1)),
+    ]
+    assert reader_notes(late, "2025Q4", "en") == [
+        "Not all the bills from doctors, hospitals and pharmacies for November 2025 and "
+        "December 2025 had come in when these results were made. Results about the use and "
+        "cost of care in October to December 2025 may be lower than they really are."
+    ]
+    assert reader_notes(late[:1], "2025Q4", "es") == [
+        "Cuando se prepararon estos resultados, todavía no habían llegado todas las facturas de "
+        "médicos y hospitales de diciembre de 2025. Los resultados sobre el uso y el costo de "
+        "la atención de octubre a diciembre de 2025 pueden ser más bajos de lo que realmente "
+        "son."
+    ]
+    repeated = [Finding(REPEATED_TOTALS, "medical_claim", "in 12 of the 20 claims ...")]
+    (note,) = reader_notes(repeated, "2025Q4", "en")
+    assert note.startswith("Some hospital bills in the data may show") and "12" not in note
+    assert reader_notes([], "2025Q4", "en") == []
+
+
+def notes_shown(page: Path) -> str:
+    """Return the text of the notes about the data shown above `page`, or ''."""
+    text = page.read_text(encoding="utf-8")
+    start = text.find('class="sc-data-notes"')
+    return "" if start < 0 else text[start : text.find("</div>", start)]
+
+
+def test_a_quarter_with_claims_not_all_in_says_so_on_every_page(demo_site, tmp_path):
+    # the small demo with 60% of December 2025's medical claims left out, as if not in yet
+    data = tmp_path / "marts"
+    shutil.copytree(demo_site["data"], data)
+    claims, kept = data / "medical_claim.csv", tmp_path / "kept.csv"
+    duckdb.execute(
+        f"COPY (SELECT * FROM read_csv('{claims}', all_varchar = true) "
+        "WHERE claim_start_date < '2025-12-01' OR hash(claim_id) % 10 >= 6) "
+        f"TO '{kept}' (HEADER)"
+    )
+    kept.replace(claims)
+    out = tmp_path / "site"
+    args = ["build", "--data", str(data), "--out", str(out), "--period", "2025Q4"]
+    built = CliRunner().invoke(main, [*args, "--measures", str(demo_site["measures"])])
+    assert built.exit_code == 0, built.output
+    assert "  warning: medical_claim: December 2025 has " in built.output
+    version = out / "2025Q4"
+    english = ["index.html", "provenance.html", "cp/index.html", "plain/index.html"]
+    english += [str(next(version.glob("cp/*.html")).relative_to(version))]
+    for page in english:
+        assert "Not all the bills from doctors and hospitals for December 2025" in notes_shown(
+            version / page
+        ), page
+    assert "todavía no habían llegado todas las facturas" in notes_shown(version / "es/index.html")
+    provenance = (version / "provenance.html").read_text(encoding="utf-8")
+    assert provenance.count("Not all the bills from doctors and hospitals") == 2  # and a section
+    manifest = json.loads((version / "downloads/manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data_notes"][0].startswith("Not all the bills from doctors and hospitals")
+
+
+def test_a_quarter_without_warnings_shows_no_note(demo_site):
+    version = demo_site["newest"]
+    for page in ("index.html", "provenance.html", "es/index.html"):
+        assert notes_shown(version / page) == ""
+    manifest = json.loads((version / "downloads/manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data_notes"] == []
