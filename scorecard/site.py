@@ -57,6 +57,11 @@ LEVEL_SINGULAR = {
 }
 LEVEL_PLURAL = {"aco": "ACOs", "cp": "Community Partners", "practice": "Practices"}
 LEVEL_PEERS = {"aco": "ACOs", "cp": "Community Partners", "practice": "practices"}
+LEVEL_FIND = {  # the label of the box that filters a table of organisations (tables.js)
+    "aco": "Find an ACO by name",
+    "cp": "Find a Community Partner by name",
+    "practice": "Find a practice by name",
+}
 FAMILY_TITLES = {
     "operational": "Care coordination by Community Partners",
     "claims": "Use and cost of services",
@@ -120,7 +125,7 @@ NAV_PAGES = (
     ("Provenance", "provenance.md"),
 )
 NOT_IN_NAV = ("/aco/*.md", "/cp/*.md", "/practice/*.md", "/measures/*.md")
-STATIC_FILES = ("static/scorecard.css", "static/charts.js")
+STATIC_FILES = ("static/scorecard.css", "static/charts.js", "static/tables.js")
 PLOTLY_JS = "static/plotly.min.js"
 
 
@@ -947,10 +952,12 @@ def level_context(model: SiteModel, level: str) -> dict[str, Any]:
             "detail": e.detail,
             "stars": [stars_html(model.stars.get((level, e.entity_id, f))) for f in families],
             "tier": _tier_label(model, level, e.entity_id),
+            "tier_rank": _tier_rank(model, level, e.entity_id),
         }
         for e in model.entities[level]
     ]
     detail = {"cp": "Type", "practice": "ACO"}.get(level, "")
+    also = {"cp": " or type", "practice": " or ACO"}.get(level, "")
     return {
         **_common(model, page),
         **views.level_extras(model, level),
@@ -959,7 +966,15 @@ def level_context(model: SiteModel, level: str) -> dict[str, Any]:
         "has_tiers": families[:1] == ["overall"] and views.level_has_tiers(model, level),
         "detail_header": detail,
         "family_titles": [family_title(f) for f in families],
+        "filter_label": LEVEL_FIND[level] + also,
     }
+
+
+def _tier_rank(model: SiteModel, level: str, entity_id: str) -> str:
+    """Return what an entity's tier sorts by on the level index (tables.js): the tier's
+    lowest average (a higher tier sorts first), or '' (last) without one."""
+    tier = model.tiers.get((level, entity_id))
+    return "" if tier is None else f"{float(tier['min_stars']):g}"
 
 
 def _tier_label(model: SiteModel, level: str, entity_id: str) -> str:
@@ -1036,6 +1051,7 @@ def _level_section(model: SiteModel, spec: MeasureSpec, level: str, page: str) -
         "rows": rows,
         "chart": ranked_chart(model, spec, level, [r for _, r in pairs]),
         "benchmark": _benchmark_text(bench, spec, level),
+        "find": LEVEL_FIND[level],
     }
 
 
@@ -1295,7 +1311,7 @@ def mkdocs_config(site: SiteInput, base_config: Path = BASE_CONFIG) -> dict:
     )
     config.setdefault("theme", {})["custom_dir"] = "overrides"
     config["extra_css"] = [*config.get("extra_css", []), "static/scorecard.css"]
-    scripts = [PLOTLY_JS, "static/charts.js"]
+    scripts = [PLOTLY_JS, "static/charts.js", "static/tables.js"]
     config["extra_javascript"] = [*config.get("extra_javascript", []), *scripts]
     config["hooks"] = [*config.get("hooks", []), "scorecard_hooks.py"]
     extra = config.setdefault("extra", {})

@@ -181,3 +181,59 @@ def test_a_scorecard_prints_cleanly(
     assert pdf.stat().st_size > 20_000
     assert pdf.read_bytes().startswith(b"%PDF")
     assert page.locator("h1").inner_text() == aco_name
+
+
+def column_numbers(page, table: str, column: int) -> list[float | None]:
+    """Return the first number in each visible row's cell of `column` (1-based), or None."""
+    texts = page.locator(f"{table} tbody tr:visible td:nth-child({column})").all_inner_texts()
+    found = [re.search(r"\d+(\.\d+)?", t.replace(",", "")) for t in texts]
+    return [float(m[0]) if m else None for m in found]
+
+
+def in_order(values: list[float | None], descending: bool) -> bool:
+    """True when the numbers are in order and every None comes after them."""
+    numbers = [v for v in values if v is not None]
+    return values[: len(numbers)] == numbers and numbers == sorted(numbers, reverse=descending)
+
+
+def test_a_long_table_can_be_filtered_and_sorted(sc_page, demo_url: str) -> None:
+    page = sc_page
+    page.goto(f"{demo_url}/2025Q4/practice/index.html")
+    table = "table[data-sc-sortable]"
+    rows = page.locator(f"{table} tbody tr")
+    total = rows.count()
+    assert total > 10
+    # the filter keeps the rows holding the words typed, whatever their case
+    word = rows.first.locator("td").first.inner_text().split()[0]
+    page.get_by_label("Find a practice by name or ACO").fill(word.upper())
+    kept = page.locator(f"{table} tbody tr:visible")
+    assert 0 < kept.count() < total
+    assert all(word.lower() in t.lower() for t in kept.all_inner_texts())
+    status = page.locator(".sc-filter [role=status]")
+    assert status.inner_text() == f"{kept.count()} of {total} shown"
+    page.get_by_label("Find a practice by name or ACO").fill("")
+    assert page.locator(f"{table} tbody tr:visible").count() == total
+    # stars sort best first on the first choice, then worst first; "Not rated" stays last
+    overall = page.locator(f"{table} th", has_text="Overall")
+    column = 1 + [t.strip() for t in page.locator(f"{table} th").all_inner_texts()].index(
+        overall.inner_text().strip()
+    )
+    overall.locator("button").click()
+    assert overall.get_attribute("aria-sort") == "descending"
+    stars = column_numbers(page, table, column)
+    assert in_order(stars, descending=True) and None in stars and stars[0] is not None
+    overall.locator("button").press("Enter")  # a button: the keyboard works too
+    assert overall.get_attribute("aria-sort") == "ascending"
+    assert in_order(column_numbers(page, table, column), descending=False)
+    # a measure's results by practice: highest first, results hidden for privacy last
+    page.goto(f"{demo_url}/2025Q4/measures/acute_admissions.html")
+    practices = page.locator("table[data-sc-sortable]").last
+    assert practices.get_attribute("data-filter-label") == "Find a practice by name"
+    practices.locator("th", has_text="Result").locator("button").click()
+    cells = practices.locator("tbody tr td:nth-child(2)")
+    hidden = [cells.nth(i).locator(".sc-hidden").count() > 0 for i in range(cells.count())]
+    assert hidden == sorted(hidden) and not hidden[0] and hidden[-1], hidden
+    shown = [
+        float(t.split()[0].replace(",", "")) for t in cells.all_inner_texts()[: hidden.count(False)]
+    ]
+    assert len(shown) > 1 and shown == sorted(shown, reverse=True), shown
