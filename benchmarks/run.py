@@ -449,10 +449,19 @@ def stage_pandas3(p: dict, t: Timer) -> dict:
 
 
 def _load_run(path: str):
+    """Return the EngineRun kept at `path`; fields added to EngineRun since it was kept (a
+    pickle does not run __init__) get their defaults."""
+    import dataclasses
     import pickle
 
     with open(path, "rb") as handle:
-        return pickle.load(handle)
+        run = pickle.load(handle)
+    for field in dataclasses.fields(run):
+        if not hasattr(run, field.name) and field.default_factory is not dataclasses.MISSING:
+            setattr(run, field.name, field.default_factory())
+        elif not hasattr(run, field.name):
+            setattr(run, field.name, field.default)
+    return run
 
 
 def _settings(out: Path, marts: str, audience: str = "internal"):
