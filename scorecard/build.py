@@ -23,7 +23,13 @@ from scorecard.compile import describe_sql
 from scorecard.extract import ExtractCache
 from scorecard.i18n import LANGS
 from scorecard.marts import MartError, find_mart_files, mart_files, unread_files, unread_note
-from scorecard.plausibility import Finding, reader_notes, recorded_warnings, runout_warnings
+from scorecard.plausibility import (
+    RUNOUT,
+    Finding,
+    reader_notes,
+    recorded_warnings,
+    runout_warnings,
+)
 from scorecard.publish import (
     PublishError,
     VersionExistsError,
@@ -65,6 +71,7 @@ class BuildReport:
     unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
     warnings: list[Finding] = field(default_factory=list)  # scorecard/plausibility.py
     seconds: dict[str, float] = field(default_factory=dict)  # measure id -> wall time
+    not_stored: list[str] = field(default_factory=list)  # periods left out of the history
 
     def timing_lines(self, slowest: int = 10) -> list[str]:
         """Return the wall time of all the measures computed and of the slowest of them."""
@@ -85,6 +92,11 @@ class BuildReport:
             f"entities -> {self.version_dir}"
         ]
         lines += unread_lines(self.unread) + warning_lines(self.warnings)
+        lines += [
+            f"  not kept in the results history: {period} (its claims look incomplete; the "
+            "next build with this history computes it again)"
+            for period in self.not_stored
+        ]
         lines += [f"  skipped {mid}: {why}" for mid, why in sorted(self.skipped.items())]
         return "\n".join(lines)
 
@@ -205,10 +217,22 @@ def check_history(settings: Settings) -> None:
         raise BuildError("bad setting", [str(exc)]) from exc
 
 
-def store_history(settings: Settings, run: engine.EngineRun) -> None:
-    """Add the results computed by this build to the results history, if there is one."""
-    if settings.history is not None and run.computed_rows is not None:
-        results_history.write_rows(settings.history, run.computed_rows, run.definitions)
+def store_history(settings: Settings, run: engine.EngineRun) -> list[str]:
+    """Add the results computed by this build to the results history, if there is one; return
+    the periods left out of it.
+
+    The published quarter is left out when its claims look incomplete (a run-out warning):
+    its results would otherwise be read back, too low, into every later edition's trends.
+    Left out, the next build with this history computes that quarter again from its newer
+    claims (the edition already published keeps its own numbers and its note).
+    """
+    if settings.history is None or run.computed_rows is None:
+        return []
+    rows = run.computed_rows
+    left_out = [run.period_id] if any(f.kind == RUNOUT for f in run.warnings) else []
+    rows = rows[~rows["period_id"].isin(left_out)]
+    results_history.write_rows(settings.history, rows, run.definitions)
+    return left_out
 
 
 def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
@@ -446,7 +470,7 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")
     report = publish_audience(settings, specs, run, scored)
-    store_history(settings, run)
+    report.not_stored = store_history(settings, run)
     done()
     return report
 

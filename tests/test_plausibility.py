@@ -207,11 +207,15 @@ def test_a_quarter_with_claims_not_all_in_says_so_on_every_page(demo_site, tmp_p
         f"TO '{kept}' (HEADER)"
     )
     kept.replace(claims)
-    out = tmp_path / "site"
-    args = ["build", "--data", str(data), "--out", str(out), "--period", "2025Q4"]
-    built = CliRunner().invoke(main, [*args, "--measures", str(demo_site["measures"])])
+    out, history = tmp_path / "site", tmp_path / "history"
+    args = ["--out", str(out), "--period", "2025Q4", "--measures", str(demo_site["measures"])]
+    args += ["--history", str(history)]
+    built = CliRunner().invoke(main, ["build", "--data", str(data), *args])
     assert built.exit_code == 0, built.output
     assert "  warning: medical_claim: December 2025 has " in built.output
+    # its results are not kept for later editions' trends: the next build computes them again
+    assert "  not kept in the results history: 2025Q4 (its claims look incomplete" in built.output
+    assert not (history / "2025Q4.parquet").exists() and (history / "2025Q3.parquet").exists()
     version = out / "2025Q4"
     english = ["index.html", "provenance.html", "cp/index.html", "plain/index.html"]
     english += [str(next(version.glob("cp/*.html")).relative_to(version))]
@@ -224,6 +228,12 @@ def test_a_quarter_with_claims_not_all_in_says_so_on_every_page(demo_site, tmp_p
     assert provenance.count("Not all the bills from doctors and hospitals") == 2  # and a section
     manifest = json.loads((version / "downloads/manifest.json").read_text(encoding="utf-8"))
     assert manifest["data_notes"][0].startswith("Not all the bills from doctors and hospitals")
+    # once the claims are in, the quarter built again: no note, and its results are kept
+    again = CliRunner().invoke(main, ["build", "--data", str(demo_site["data"]), *args, "--force"])
+    assert again.exit_code == 0, again.output
+    assert "warning" not in again.output and "not kept" not in again.output
+    assert notes_shown(version / "index.html") == ""
+    assert (history / "2025Q4.parquet").exists()
 
 
 def test_a_quarter_without_warnings_shows_no_note(demo_site):
