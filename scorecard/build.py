@@ -71,17 +71,21 @@ class BuildReport:
     unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
     warnings: list[Finding] = field(default_factory=list)  # scorecard/plausibility.py
     seconds: dict[str, float] = field(default_factory=dict)  # measure id -> wall time
+    steps: dict[str, float] = field(default_factory=dict)  # step of engine.run -> wall time
     not_stored: list[str] = field(default_factory=list)  # periods left out of the history
 
     def timing_lines(self, slowest: int = 10) -> list[str]:
-        """Return the wall time of all the measures computed and of the slowest of them."""
+        """Return the wall time of each step of the computing, of all the measures computed
+        and of the slowest of them."""
+        lines = ["Computing, step by step:"] if self.steps else []
+        lines += [f"  {seconds:6.1f} s  {step}" for step, seconds in self.steps.items()]
         if not self.seconds:
-            return [
+            return lines + [
                 "Measures computed: none timed (the Spark engine does not time them one by one)"
             ]
         total = sum(self.seconds.values())
         ranked = sorted(self.seconds.items(), key=lambda item: (-item[1], item[0]))[:slowest]
-        lines = [f"Measures computed: {len(self.seconds)} in {total:.1f} s; the slowest:"]
+        lines += [f"Measures computed: {len(self.seconds)} in {total:.1f} s; the slowest:"]
         lines += [f"  {seconds:6.1f} s  {measure_id}" for measure_id, seconds in ranked]
         return lines
 
@@ -525,6 +529,7 @@ def publish_audience(
         unread_files(settings.data),
         run.warnings,
         run.seconds,
+        run.steps,
     )
 
 

@@ -86,7 +86,7 @@ def settings_options(command: Callable) -> Callable:
 @click.option(
     "--timings",
     is_flag=True,
-    help="Also print the slowest measures and their seconds: where the compute time goes.",
+    help="Also print the seconds of each step of the computing and of the slowest measures.",
 )
 @settings_options
 def build(config: Path | None, quiet: bool, timings: bool, **options: object) -> None:

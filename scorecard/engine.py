@@ -81,6 +81,7 @@ class EngineRun:
     care_gaps: pd.DataFrame | None = None  # internal audience only: care_gap_rows()
     cp_assessment: pd.DataFrame | None = None  # mart cp_assessment, when supplied
     seconds: dict[str, float] = field(default_factory=dict)  # measure id -> wall time
+    steps: dict[str, float] = field(default_factory=dict)  # step of run() -> wall time
     warnings: list[Finding] = field(default_factory=list)  # scorecard/plausibility.py
     # With a results history (scorecard/history.py): the rows computed now, to be stored once
     # the version is published, each measure's definition hash and what was read back.
@@ -918,7 +919,9 @@ def run(
     `cache` (scorecard/extract.py), marts already checked are not loaded and checked again.
     """
     con = con or connect()
+    steps, lap = {}, time.perf_counter()
     tables, start, end, target = prepare(con, data_dir, value_set_dir, period_id, cache)
+    lap = _timed(steps, STEP_MARTS, lap)
     create_build_helpers(con, start, end, target)
     runnable = [s for s in specs if not missing_tables(s, tables)]
     declare_shared_tables(con, runnable)
@@ -926,8 +929,10 @@ def run(
     if history is not None:
         definitions, stored, chosen = plan_history(con, runnable, value_set_dir, history, target)
     make_period_enrollment(con, _periods_computed(chosen.compute) if chosen else None)
+    lap = _timed(steps, STEP_HELPERS, lap)
     seconds: dict[str, float] = {}
     skipped = run_measures(con, specs, tables, seconds, chosen.compute if chosen else None)
+    lap = _timed(steps, STEP_MEASURES, lap)
     computed = None
     if chosen is not None:
         computed = con.execute("SELECT * FROM measure_results").df()
@@ -936,12 +941,26 @@ def run(
     results = aggregate(con, [s for s in specs if s.id not in skipped], all_periods)
     periods = sorted(results["period_id"].unique())
     organizations = con.execute(ORGANIZATIONS_SQL).df()
+    _timed(steps, STEP_RESULTS, lap)
     done = EngineRun(results, target, periods, start, end, tables, organizations, skipped)
-    done.seconds = seconds
+    done.seconds, done.steps = seconds, steps
     done.computed_rows, done.definitions, done.history_plan = computed, definitions, chosen
     if "cp_assessment" in tables:
         done.cp_assessment = con.execute(ASSESSMENT_SQL).df()
     return done
+
+
+STEP_MARTS = "marts loaded and checked (or copied from a kept extract)"
+STEP_HELPERS = "helper tables (and the results history read)"
+STEP_MEASURES = "measures"
+STEP_RESULTS = "results gathered and shaped"
+
+
+def _timed(steps: dict[str, float], step: str, started: float) -> float:
+    """Record the wall time of `step` since `started` in `steps`; return the time now."""
+    now = time.perf_counter()
+    steps[step] = now - started
+    return now
 
 
 def _periods_computed(compute: dict[str, list[str]]) -> list[str]:

@@ -110,7 +110,16 @@ def test_timings_name_the_slowest_measures(tmp_path: Path) -> None:
     args = ["build", "--data", str(basic), "--out", str(tmp_path), "--quiet", "--timings"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    head, *slowest = result.output.strip().splitlines()
+    lines = result.output.strip().splitlines()
+    assert lines[0] == "Computing, step by step:"
+    steps = {line.split(" s  ")[1]: float(line.split()[0]) for line in lines[1:5]}
+    assert list(steps) == [
+        "marts loaded and checked (or copied from a kept extract)",
+        "helper tables (and the results history read)",
+        "measures",
+        "results gathered and shaped",
+    ]
+    head, *slowest = lines[5:]
     computed = int(re.match(r"Measures computed: (\d+) in [\d.]+ s; the slowest:", head).group(1))
     skipped = json.loads((tmp_path / "2024Q4" / "downloads" / "manifest.json").read_text())
     assert computed == len(load_specs(ROOT / "measures")) - len(skipped["skipped_measures"])
@@ -118,3 +127,5 @@ def test_timings_name_the_slowest_measures(tmp_path: Path) -> None:
     times = [float(line.split()[0]) for line in slowest]
     assert times == sorted(times, reverse=True)
     assert all(line.split()[-1] in skipped["measures"] for line in slowest)
+    total = float(re.search(r"in ([\d.]+) s", head).group(1))
+    assert steps["measures"] >= total - 0.1  # the step holds every measure's own time
