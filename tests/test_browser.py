@@ -196,7 +196,7 @@ def in_order(values: list[float | None], descending: bool) -> bool:
     return values[: len(numbers)] == numbers and numbers == sorted(numbers, reverse=descending)
 
 
-def test_a_long_table_can_be_filtered_and_sorted(sc_page, demo_url: str) -> None:
+def test_a_long_table_can_be_filtered_and_sorted(sc_page, demo_url: str, demo_site: dict) -> None:
     page = sc_page
     page.goto(f"{demo_url}/2025Q4/practice/index.html")
     table = "table[data-sc-sortable]"
@@ -237,3 +237,18 @@ def test_a_long_table_can_be_filtered_and_sorted(sc_page, demo_url: str) -> None
         float(t.split()[0].replace(",", "")) for t in cells.all_inner_texts()[: hidden.count(False)]
     ]
     assert len(shown) > 1 and shown == sorted(shown, reverse=True), shown
+    # a scorecard's results sort by stars (no filter box: a few rows each)
+    page.goto(f"{demo_url}/2025Q4/aco/{first_aco(demo_site)[0]}")
+    assert page.locator(".sc-filter").count() == 0
+    stars_header = page.locator("th", has_text="Stars")
+    tables = page.locator("table[data-sc-sortable]").filter(has=stars_header)
+    rated = 0
+    for index in range(tables.count()):
+        table = tables.nth(index)
+        column = 1 + [t.strip() for t in table.locator("th").all_inner_texts()].index("Stars")
+        table.locator("th", has_text="Stars").locator("button").click()
+        texts = table.locator(f"tbody tr td:nth-child({column})").all_inner_texts()
+        stars = [float(m[0]) if (m := re.search(r"\d(\.5)?", t)) else None for t in texts]
+        assert in_order(stars, descending=True), stars
+        rated += sum(v is not None for v in stars)
+    assert rated > 0
