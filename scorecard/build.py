@@ -232,10 +232,9 @@ def store_history(settings: Settings, run: engine.EngineRun) -> list[str]:
     """
     if settings.history is None or run.computed_rows is None:
         return []
-    rows = run.computed_rows
     left_out = [run.period_id] if any(f.kind == RUNOUT for f in run.warnings) else []
-    rows = rows[~rows["period_id"].isin(left_out)]
-    results_history.write_rows(settings.history, rows, run.definitions)
+    kept = run.computed_rows[~run.computed_rows["period_id"].isin(left_out)]
+    results_history.write_rows(settings.history, kept, run.definitions)
     return left_out
 
 
@@ -586,7 +585,7 @@ def check_inputs(settings: Settings) -> CheckReport:
 
 def _period_checks(
     con: duckdb.DuckDBPyConnection, settings: Settings, specs: list[MeasureSpec], tables: set[str]
-) -> tuple[list, list[str]]:
+) -> tuple[list, list[Finding]]:
     """Return the problems of the period and of the measure SQL, and the period's warnings."""
     engine.load_value_sets(con, settings.value_sets)
     try:

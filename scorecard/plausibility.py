@@ -169,7 +169,7 @@ def reader_notes(findings: list[Finding], period_id: str, lang: str) -> list[str
     notes = []
     late = [f for f in findings if f.kind == RUNOUT and f.month]
     if late:
-        months = sorted({f.month for f in late if f.month})
+        months = sorted({f.month for f in late})
         marts = "_".join(sorted({f.table for f in late}))  # medical_claim, pharmacy_claim
         notes.append(
             i18n.t(

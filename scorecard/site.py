@@ -62,6 +62,8 @@ LEVEL_FIND = {  # the label of the box that filters a table of organisations (ta
     "cp": "Find a Community Partner by name",
     "practice": "Find a practice by name",
 }
+# The column a level's index shows beside the name, and how its filter box names it.
+INDEX_DETAIL = {"cp": ("Type", "type"), "practice": ("ACO", "ACO")}
 FAMILY_TITLES = {
     "operational": "Care coordination by Community Partners",
     "claims": "Use and cost of services",
@@ -956,8 +958,7 @@ def level_context(model: SiteModel, level: str) -> dict[str, Any]:
         }
         for e in model.entities[level]
     ]
-    detail = {"cp": "Type", "practice": "ACO"}.get(level, "")
-    also = {"cp": " or type", "practice": " or ACO"}.get(level, "")
+    detail, also = INDEX_DETAIL.get(level, ("", ""))
     return {
         **_common(model, page),
         **views.level_extras(model, level),
@@ -966,7 +967,7 @@ def level_context(model: SiteModel, level: str) -> dict[str, Any]:
         "has_tiers": families[:1] == ["overall"] and views.level_has_tiers(model, level),
         "detail_header": detail,
         "family_titles": [family_title(f) for f in families],
-        "filter_label": LEVEL_FIND[level] + also,
+        "filter_label": LEVEL_FIND[level] + (f" or {also}" if also else ""),
     }
 
 
