@@ -225,18 +225,26 @@ def test_a_long_table_can_be_filtered_and_sorted(sc_page, demo_url: str, demo_si
     overall.locator("button").press("Enter")  # a button: the keyboard works too
     assert overall.get_attribute("aria-sort") == "ascending"
     assert in_order(column_numbers(page, table, column), descending=False)
-    # a measure's results by practice: highest first, results hidden for privacy last
-    page.goto(f"{demo_url}/2025Q4/measures/acute_admissions.html")
-    practices = page.locator("table[data-sc-sortable]").last
-    assert practices.get_attribute("data-filter-label") == "Find a practice by name"
-    practices.locator("th", has_text="Result").locator("button").click()
-    cells = practices.locator("tbody tr td:nth-child(2)")
-    hidden = [cells.nth(i).locator(".sc-hidden").count() > 0 for i in range(cells.count())]
-    assert hidden == sorted(hidden) and not hidden[0] and hidden[-1], hidden
-    shown = [
-        float(t.split()[0].replace(",", "")) for t in cells.all_inner_texts()[: hidden.count(False)]
-    ]
-    assert len(shown) > 1 and shown == sorted(shown, reverse=True), shown
+    # a measure's results by practice: the best first (lowest first where lower is better),
+    # results hidden for privacy last
+    cases = (
+        ("acute_admissions", "Find a practice by name", False),
+        ("members", "Find an ACO by name", True),
+    )
+    for measure, label, descending in cases:
+        page.goto(f"{demo_url}/2025Q4/measures/{measure}.html")
+        table_of_level = page.locator(f"table[data-filter-label='{label}']")
+        result = table_of_level.locator("th", has_text="Result")
+        result.locator("button").click()
+        assert result.get_attribute("aria-sort") == ("descending" if descending else "ascending")
+        cells = table_of_level.locator("tbody tr td:nth-child(2)")
+        hidden = [cells.nth(i).locator(".sc-hidden").count() > 0 for i in range(cells.count())]
+        assert hidden == sorted(hidden) and not hidden[0], (measure, hidden)
+        shown = [
+            float(t.split()[0].replace(",", "").rstrip("%"))
+            for t in cells.all_inner_texts()[: hidden.count(False)]
+        ]
+        assert len(shown) > 1 and shown == sorted(shown, reverse=descending), (measure, shown)
     # a scorecard's results sort by stars (no filter box: a few rows each)
     page.goto(f"{demo_url}/2025Q4/aco/{first_aco(demo_site)[0]}")
     assert page.locator(".sc-filter").count() == 0

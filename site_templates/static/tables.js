@@ -6,7 +6,9 @@
  * style); data-filter-label gives the box its label. A cell sorts by its data-sort value if it
  * has one, else by the first number in its text, else by its text; a result hidden for privacy,
  * "Not rated" or an empty cell always goes last.
- * Numbers sort highest first on the first choice, words A to Z; choosing again reverses. */
+ * Numbers sort highest first on the first choice, words A to Z; choosing again reverses. A
+ * header with data-sort-first="ascending" sorts lowest first on the first choice instead (the
+ * results of a measure where lower is better: the best first, as for every other measure). */
 (function () {
   "use strict";
 
@@ -35,7 +37,8 @@
     var keys = rows.map(function (row) { return sortKey(row.cells[index]); });
     var numeric = keys.every(function (k) { return k === "" || typeof k === "number"; });
     var current = header.getAttribute("aria-sort");
-    var descending = current ? current === "ascending" : numeric;
+    var first = header.getAttribute("data-sort-first");
+    var descending = current ? current === "ascending" : first ? first === "descending" : numeric;
     var order = rows.map(function (row, i) { return i; });
     order.sort(function (i, j) { return compare(keys[i], keys[j], descending) || i - j; });
     order.forEach(function (i) { body.appendChild(rows[i]); });
