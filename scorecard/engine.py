@@ -62,6 +62,7 @@ META_COLUMNS: tuple[str, ...] = (
     "family",
     "weight",
     "unit",
+    "part_of",
 )
 
 
@@ -757,6 +758,7 @@ GROUP BY GROUPING SETS ({sets})
 
 def spec_metadata(specs: list[MeasureSpec]) -> pd.DataFrame:
     """Return one row per measure with the metadata the statistics and pages need."""
+    part_of = whole_of_parts(specs)
     rows = [
         {
             "measure_id": s.id,
@@ -768,6 +770,7 @@ def spec_metadata(specs: list[MeasureSpec]) -> pd.DataFrame:
             "family": s.family,
             "weight": s.weight,
             "unit": s.unit,
+            "part_of": part_of.get(s.id, ""),
             "star_method": s.stars.method,
             "star_thresholds": list(s.stars.thresholds) if s.stars.thresholds else None,
             "strata": set(s.strata),
@@ -776,6 +779,13 @@ def spec_metadata(specs: list[MeasureSpec]) -> pd.DataFrame:
         for s in specs
     ]
     return pd.DataFrame(rows)
+
+
+def whole_of_parts(specs: list[MeasureSpec]) -> dict[str, str]:
+    """Return part id -> the id of the measure it is a part of (spec.parts), for the measures
+    whose every part is among `specs` (a missing part leaves the others nothing to give away)."""
+    ids = {s.id for s in specs}
+    return {part: s.id for s in specs if s.parts and set(s.parts) <= ids for part in s.parts}
 
 
 def _keep_declared(results: pd.DataFrame) -> pd.Series:

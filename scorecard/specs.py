@@ -110,6 +110,16 @@ class MeasureSpec(Strict):
     strata: tuple[Stratum, ...] = ()
     levels: tuple[Level, ...] = ("program", "aco", "cp", "practice")
     requires: tuple[str, ...] = ("eligibility",)
+    parts: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Measures that split this one's people or events between them, with nothing left"
+            " over: its numerator and denominator are their sums (iet_initiation is"
+            " iet_initiation_13_17 plus iet_initiation_18plus). Privacy protection then treats"
+            " them as one group, so a hidden part cannot be worked out by subtracting the others"
+            " from the total."
+        ),
+    )
     method: str = Field("", description="How the measure is computed, in full.")
     edition: str = Field("", description="Which edition of the definition this follows.")
     sql_file: str = Field("", description="The SQL template, by path inside measures/.")
@@ -371,9 +381,30 @@ def load_specs(measures_dir: Path) -> list[MeasureSpec]:
         problems += found
         if spec is not None:
             specs.append(spec)
+    problems += _parts_problems(specs, measures_dir)
     if problems:
         raise SpecError(problems)
     return sorted(specs, key=lambda s: (FAMILY_ORDER.index(s.family), s.id))
+
+
+def _parts_problems(specs: list[MeasureSpec], measures_dir: Path) -> list[str]:
+    """Return the problems of the specs' `parts`: a part of itself, of two measures, or of
+    another kind. A part missing from the folder is not a problem: that split is not used."""
+    by_id = {s.id: s for s in specs}
+    problems, owner = [], {}
+    for spec in specs:
+        where = f"{measures_dir}/{spec.id}.yml: parts"
+        for part in spec.parts:
+            if part == spec.id:
+                problems.append(f"{where}: a measure cannot be a part of itself")
+            elif part in owner:
+                problems.append(f"{where}: {part} is already a part of {owner[part]}")
+            elif part in by_id and by_id[part].kind != spec.kind:
+                problems.append(
+                    f"{where}: {part} is a {by_id[part].kind}, this measure a {spec.kind}"
+                )
+            owner.setdefault(part, spec.id)
+    return problems
 
 
 FAMILY_ORDER: tuple[str, ...] = ("operational", "claims", "quality", "profile")

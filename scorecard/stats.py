@@ -204,9 +204,10 @@ def _own_reason_codes(df: pd.DataFrame) -> np.ndarray:
 def _groupings(df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Return the partition groups as (part row positions, group code per part, total per group).
 
-    Stratum values partition their entity's stratum-'all' row (for every level), and the
-    entities of a level are treated as partitioning the program row of the same stratum value.
-    A group whose total row is absent gets total -1.
+    Stratum values partition their entity's stratum-'all' row (for every level), the
+    entities of a level are treated as partitioning the program row of the same stratum value,
+    and the parts of a measure (column part_of, see MeasureSpec.parts) partition its row of the
+    same period, entity and stratum value. A group whose total row is absent gets total -1.
     """
     pos = pd.Series(np.arange(len(df)), index=df.index)
     base = df[["measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"]].copy()
@@ -239,6 +240,11 @@ def _groupings(df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarra
         base[program],
         ["measure_id", "period_id", "stratum", "stratum_value"],
     )
+    if "part_of" in df.columns:
+        whole = df["part_of"].fillna("").to_numpy(str)
+        is_part = whole != ""
+        same_cell = ["measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"]
+        build(base[is_part].assign(measure_id=whole[is_part]), same_cell, base, same_cell)
     return out
 
 

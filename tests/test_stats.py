@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scorecard import engine, stats
+from scorecard.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def row(level: str, entity: str, stratum: str, sv: str, num: float, den: float, **kw) -> dict:
@@ -217,6 +222,48 @@ def test_complementary_suppression_cascades_through_the_total():
         ("ALL", "M"): "",
         ("A", "all"): "small_count",
     }
+
+
+def test_a_hidden_part_of_a_measure_cannot_be_worked_out_from_the_others():
+    # iet_initiation is iet_initiation_13_17 plus iet_initiation_18plus (spec parts): at ACO
+    # A the teens' 6 of 8 is hidden, but the total 27 of 50 less the adults' 21 of 42 would give
+    # it back, so the adults' row is hidden too; at ACO B every part can be shown
+    def iet(measure: str, entity: str, num: float, den: float) -> dict:
+        part_of = "" if measure == "iet" else "iet"
+        return row("aco", entity, "all", "all", num, den, measure_id=measure, part_of=part_of)
+
+    df = pd.DataFrame(
+        [
+            iet("iet", "A", 27, 50),
+            iet("iet_13_17", "A", 6, 8),
+            iet("iet_18plus", "A", 21, 42),
+            iet("iet", "B", 60, 140),
+            iet("iet_13_17", "B", 20, 40),
+            iet("iet_18plus", "B", 40, 100),
+        ]
+    )
+    out = stats.suppress(df)
+    got = dict(zip(zip(out["measure_id"], out["entity_id"]), out["suppression_reason"]))
+    assert got == {
+        ("iet", "A"): "",
+        ("iet_13_17", "A"): "small_count",
+        ("iet_18plus", "A"): "complementary",
+        ("iet", "B"): "",
+        ("iet_13_17", "B"): "",
+        ("iet_18plus", "B"): "",
+    }
+    # without the link between the measures (part_of empty), the teens' count is recoverable
+    unlinked = stats.suppress(df.assign(part_of=""))
+    assert (unlinked["suppression_reason"] == "complementary").sum() == 0
+
+
+def test_measure_parts_are_linked_only_when_every_part_is_there():
+    specs = load_specs(ROOT / "measures")
+    whole = engine.whole_of_parts(specs)
+    assert whole["iet_initiation_13_17"] == whole["iet_initiation_18plus"] == "iet_initiation"
+    assert whole["iet_engagement_13_17"] == "iet_engagement"
+    without_adults = [s for s in specs if s.id != "iet_initiation_18plus"]
+    assert "iet_initiation_13_17" not in engine.whole_of_parts(without_adults)
 
 
 def test_two_small_cells_protect_each_other_and_reliability_is_not_protected():
