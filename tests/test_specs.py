@@ -204,3 +204,20 @@ def test_the_measure_families_share_their_sql() -> None:
     assert "e.age BETWEEN 13 AND 17" in specs["iet_engagement_13_17"].sql
     assert "e.age >= 18" in specs["iet_initiation_18plus"].sql
     assert "engagement_days >= 2" not in specs["iet_initiation"].sql
+
+
+def test_parts_of_a_measure_are_checked(tmp_path: Path) -> None:
+    shared = {"sql_file": "sql/follow_up.sql", "parameters": {"days": 7}}
+    write(
+        tmp_path,
+        {"follow_up.sql": FOLLOW_UP},
+        total={**shared, "parts": ["total", "young", "old"]},
+        other={**shared, "parts": ["young"]},
+        young=shared,
+        old={**shared, "kind": "mean"},
+    )
+    found = problems(tmp_path)
+    assert any("total.yml: parts: a measure cannot be a part of itself" in p for p in found)
+    assert any("total.yml: parts: young is already a part of other" in p for p in found)
+    assert any("total.yml: parts: old is a mean, this measure a rate" in p for p in found)
+    assert len(found) == 3, found

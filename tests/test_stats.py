@@ -243,7 +243,7 @@ def test_a_hidden_part_of_a_measure_cannot_be_worked_out_from_the_others():
         ]
     )
     out = stats.suppress(df)
-    got = dict(zip(zip(out["measure_id"], out["entity_id"]), out["suppression_reason"]))
+    got = {(r.measure_id, r.entity_id): r.suppression_reason for r in out.itertuples()}
     assert got == {
         ("iet", "A"): "",
         ("iet_13_17", "A"): "small_count",
