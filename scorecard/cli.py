@@ -208,12 +208,14 @@ def list_measures(fmt: str, measures_dir: Path | None) -> None:
 )
 def show_measure(measure_id: str, lang: str, measures_dir: Path | None) -> None:
     """Explain one measure in plain words."""
+    from scorecard import i18n
+
     specs = {s.id: s for s in _load_specs(measures_dir)}
     if measure_id not in specs:
         raise click.BadParameter(f"unknown measure '{measure_id}'; try: {', '.join(sorted(specs))}")
     spec = specs[measure_id]
     text = spec.text(lang)
-    better = "Higher is better." if spec.direction == "higher_is_better" else "Lower is better."
+    better = i18n.DIRECTION_WORDS[lang][spec.direction] + "."
     click.echo(f"{text.title}\n\n{text.summary}\n{text.meaning}\n\n{better}")
     click.echo(f"\nDefinition: {spec.description}\nMethod: {spec.method}\nSource: {spec.source}")
     click.echo(

@@ -391,8 +391,9 @@ def keeps_person_rows(spec: MeasureSpec) -> bool:
 
 
 def is_care_gap_measure(spec: MeasureSpec) -> bool:
-    """Return True for the measures care_gap_rows() reads: quality proportions."""
-    return spec.family == "quality" and spec.kind == "proportion"
+    """Return True for the measures care_gap_rows() reads: quality proportions with a better
+    direction."""
+    return spec.family == "quality" and spec.kind == "proportion" and spec.direction != "neutral"
 
 
 def open_gap_counts(results: pd.DataFrame, gap_measures: set[str]) -> pd.Series:

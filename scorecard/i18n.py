@@ -227,23 +227,51 @@ STAR_WORDS = {
         "entre los mejores",
     ),
 }
-PEER_WORDS = {
-    "en": {"better": "Better", "no_different": "About the same", "worse": "Worse"},
-    "es": {"better": "Mejor", "no_different": "Más o menos igual", "worse": "Peor"},
+DIRECTION_WORDS = {
+    "en": {
+        "higher_is_better": "A higher result is better",
+        "lower_is_better": "A lower result is better",
+        "neutral": "Neither higher nor lower is better by itself",
+    },
+    "es": {
+        "higher_is_better": "Un resultado más alto es mejor",
+        "lower_is_better": "Un resultado más bajo es mejor",
+        "neutral": "Un resultado más alto o más bajo no es mejor ni peor por sí mismo",
+    },
+}
+PEER_WORDS = {  # higher and lower: a measure neither better nor worse either way (neutral)
+    "en": {
+        "better": "Better",
+        "no_different": "About the same",
+        "worse": "Worse",
+        "higher": "Higher",
+        "lower": "Lower",
+    },
+    "es": {
+        "better": "Mejor",
+        "no_different": "Más o menos igual",
+        "worse": "Peor",
+        "higher": "Más alto",
+        "lower": "Más bajo",
+    },
 }
 TREND_WORDS = {
     "en": {
         "improved": "Got better since the last report",
         "no_change": "No clear change since the last report",
         "declined": "Got worse since the last report",
+        "rose": "Went up since the last report",
+        "fell": "Went down since the last report",
     },
     "es": {
         "improved": "Mejoró desde el informe anterior",
         "no_change": "Ningún cambio claro desde el informe anterior",
         "declined": "Empeoró desde el informe anterior",
+        "rose": "Subió desde el informe anterior",
+        "fell": "Bajó desde el informe anterior",
     },
 }
-TREND_ARROWS = {"improved": "▲", "no_change": "●", "declined": "▼"}
+TREND_ARROWS = {"improved": "▲", "no_change": "●", "declined": "▼", "rose": "▲", "fell": "▼"}
 
 STRATUM_PLAIN = {
     "en": {

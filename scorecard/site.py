@@ -78,16 +78,15 @@ STRATUM_TITLES = {
     "language": "Language",
     "cp_type": "Community Partner type",
 }
-PEER_TEXT = {"better": "Better", "no_different": "About the same", "worse": "Worse"}
+PEER_TEXT = i18n.PEER_WORDS["en"]
 TREND_TEXT = {
     "improved": ("▲", "Improved"),
     "no_change": ("●", "No clear change"),
     "declined": ("▼", "Got worse"),
+    "rose": ("▲", "Went up"),
+    "fell": ("▼", "Went down"),
 }
-DIRECTION_TEXT = {
-    "higher_is_better": "A higher result is better",
-    "lower_is_better": "A lower result is better",
-}
+DIRECTION_TEXT = i18n.DIRECTION_WORDS["en"]
 FALLBACK_REASON_TEXT = {  # used when scorecard.stats.REASON_TEXT is missing, and for our code
     "no_data": "No one was eligible for this measure here in this period.",
     "small_count": "Hidden to protect privacy: the number is based on 10 or fewer people.",

@@ -49,7 +49,9 @@ from scorecard.contract import TABLES_BY_NAME
 
 Family = Literal["operational", "claims", "quality", "profile"]
 Kind = Literal["proportion", "rate", "mean", "median", "ratio"]
-Direction = Literal["higher_is_better", "lower_is_better"]
+# neutral: a count or a share that describes the members (how many, how sick, which
+# conditions) and is neither good nor bad by itself; never rated.
+Direction = Literal["higher_is_better", "lower_is_better", "neutral"]
 Window = Literal["quarter", "year"]
 Stratum = Literal["age_band", "sex", "race", "language", "cp_type"]
 WeightCategory = Literal["process", "outcome", "intermediate_outcome", "experience", "improvement"]
@@ -135,6 +137,15 @@ class MeasureSpec(Strict):
         exclude=True,
         description="The shared tables the SQL reads: name -> query, dependencies first.",
     )
+
+    @model_validator(mode="after")
+    def _neutral_is_not_rated(self) -> MeasureSpec:
+        if self.direction == "neutral" and self.stars.method != "none":
+            raise ValueError(
+                "direction 'neutral' (neither higher nor lower is better) needs stars: "
+                "{method: none}: a result that is not better or worse cannot earn stars"
+            )
+        return self
 
     @field_validator("parameters", mode="before")
     @classmethod

@@ -350,16 +350,35 @@ def benchmarks(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _better(diff: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """Return True where a positive diff (entity minus reference) is good for the direction."""
+    """Return True where a positive diff (entity minus reference) is good for the direction
+    (for a neutral measure: where it is higher)."""
     return np.where(direction == "lower_is_better", -diff, diff) > 0
+
+
+# The words of a difference, by whether the measure has a better direction: (better or
+# higher, worse or lower) for peer_label and for trend_label.
+PEER_LABELS = {True: ("better", "worse"), False: ("higher", "lower")}
+TREND_LABELS = {True: ("improved", "declined"), False: ("rose", "fell")}
+
+
+def _pick(good: np.ndarray, direction: np.ndarray, labels: dict) -> np.ndarray:
+    """Return labels[rated][0] where good, else labels[rated][1], rated = the direction is not
+    neutral (good then means higher)."""
+    rated = direction != "neutral"
+    return np.where(
+        rated,
+        np.where(good, labels[True][0], labels[True][1]),
+        np.where(good, labels[False][0], labels[False][1]),
+    )
 
 
 def peer_label(results: pd.DataFrame) -> pd.DataFrame:
     """Return a copy with `peer_label`: 'better'/'no_different'/'worse' than the program, or ''.
 
     An entity is better or worse when its whole interval lies on one side of the program's
-    value for the same measure, period and stratum value (respecting direction). '' for program
-    rows, suppressed or too-small rows, and rows without an interval (medians).
+    value for the same measure, period and stratum value (respecting direction; 'higher' or
+    'lower' for a neutral measure). '' for program rows, suppressed or too-small rows, and rows
+    without an interval (medians).
     """
     df = results if {"lower", "upper"} <= set(results.columns) else add_intervals(results)
     df = df.copy()
@@ -376,10 +395,11 @@ def peer_label(results: pd.DataFrame) -> pd.DataFrame:
         & np.isfinite(upper)
     )
     above, below = lower > ref, upper < ref
-    higher = direction != "lower_is_better"
-    better = (above & higher) | (below & ~higher)
-    worse = (above & ~higher) | (below & higher)
-    label = np.select([better, worse], ["better", "worse"], default="no_different")
+    label = np.where(
+        above | below,
+        _pick(_better(lower - ref, direction), direction, PEER_LABELS),
+        "no_different",
+    )
     df["peer_label"] = np.where(ok, label, "").astype(object)
     return df
 
@@ -436,7 +456,8 @@ def change_p_value(
 
 
 def trend_label(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
-    """Return a copy with `trend_label`: 'improved'/'no_change'/'declined' vs the previous period.
+    """Return a copy with `trend_label`: 'improved'/'no_change'/'declined' vs the previous period
+    ('rose' or 'fell' for a neutral measure).
 
     The previous period is the one just before, among the periods the measure has; rows are
     matched on measure, level, entity and stratum value. '' when either row is suppressed or
@@ -471,8 +492,9 @@ def trend_label(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
         x0 = both["num0"].to_numpy(float) / both["den0"].to_numpy(float)
         x1 = num1 / den1
     significant = p < alpha
-    better = _better(x1 - x0, both["direction"].to_numpy())
-    label = np.where(significant, np.where(better, "improved", "declined"), "no_change")
+    direction = both["direction"].to_numpy()
+    changed = _pick(_better(x1 - x0, direction), direction, TREND_LABELS)
+    label = np.where(significant, changed, "no_change")
     ok = _reportable(df).to_numpy() & np.isfinite(p)
     df["trend_label"] = np.where(ok, label, "").astype(object)
     return df

@@ -56,6 +56,21 @@ def test_scorecard_page_has_results_and_trend_charts(site: Path) -> None:
     assert len(list((site / "2025Q4").rglob("plotly.min.js"))) == 1
 
 
+def test_descriptive_measures_are_never_called_better_or_worse(site: Path) -> None:
+    # how many members have diabetes, how sick they are, how many prescriptions they fill:
+    # compared with the program and over time they are higher or lower, not better or worse
+    results = pd.read_csv(site / "2025Q4" / "downloads" / "results.csv")
+    neutral = {s.id for s in load_specs(ROOT / "measures") if s.direction == "neutral"}
+    assert {"prevalence_diabetes", "risk_score_avg", "rx_scripts", "members"} <= neutral
+    described = results[results["measure_id"].isin(neutral)]
+    assert set(described["peer_label"].dropna()) == {"higher", "lower", "no_different"}
+    assert set(described["trend_label"].dropna()) <= {"rose", "fell", "no_change"}
+    rated = results[~results["measure_id"].isin(neutral)]
+    assert {"better", "worse"} <= set(rated["peer_label"].dropna())
+    page = (site / "2025Q4" / "measures" / "prevalence_diabetes.html").read_text()
+    assert "Neither higher nor lower is better by itself" in page
+
+
 def test_entity_pages_are_not_in_the_nav(site: Path) -> None:
     home = (site / "2025Q4" / "index.html").read_text()
     nav = home[home.find('<nav class="md-nav md-nav--primary"') :]
@@ -102,6 +117,9 @@ def test_measures_show_explains_in_plain_words() -> None:
     result = CliRunner().invoke(main, ["measures", "show", "ed_visits", "--lang", "es"])
     assert result.exit_code == 0
     assert "emergencias" in result.output
+    assert "Un resultado más bajo es mejor." in result.output
+    neutral = CliRunner().invoke(main, ["measures", "show", "prevalence_diabetes"])
+    assert "Neither higher nor lower is better by itself." in neutral.output
     assert CliRunner().invoke(main, ["measures", "show", "no_such_measure"]).exit_code == 2
 
 

@@ -221,3 +221,21 @@ def test_parts_of_a_measure_are_checked(tmp_path: Path) -> None:
     assert any("total.yml: parts: young is already a part of other" in p for p in found)
     assert any("total.yml: parts: old is a mean, this measure a rate" in p for p in found)
     assert len(found) == 3, found
+
+
+def test_a_neutral_measure_cannot_be_rated(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"follow_up.sql": FOLLOW_UP},
+        counted={
+            "sql_file": "sql/follow_up.sql",
+            "parameters": {"days": 7},
+            "direction": "neutral",
+        },
+    )
+    found = problems(tmp_path)
+    assert len(found) == 1 and "counted.yml" in found[0], found
+    assert "direction 'neutral'" in found[0] and "stars: {method: none}" in found[0]
+    path = tmp_path / "counted.yml"
+    path.write_text(path.read_text() + "stars: {method: none}\n")
+    assert load_specs(tmp_path)[0].direction == "neutral"

@@ -429,6 +429,7 @@ def test_benchmarks_percentiles_exclude_hidden_and_small():
     [
         ("higher_is_better", ["better", "worse", "no_different"]),
         ("lower_is_better", ["worse", "better", "no_different"]),
+        ("neutral", ["higher", "lower", "no_different"]),  # e.g. how many have diabetes
     ],
 )
 def test_peer_label(direction, expected):
@@ -468,6 +469,9 @@ def test_trend_label_two_proportions_and_rates():
         "2025Q4C": "declined",
         "2025Q4D": "",
     }
+    # the same changes of a measure neither better nor worse either way: up and down
+    neutral = stats.trend_label(pd.DataFrame(q3 + q4).assign(direction="neutral"))
+    assert neutral["trend_label"].tolist()[3:6] == ["rose", "no_change", "rose"]
 
 
 def test_change_p_value_matches_hand_figures():
