@@ -213,7 +213,7 @@ def format_value(value: object, unit: str, decimals: int) -> str:
     if not number:
         return ""
     prefix, suffix, words = unit_marks(unit)
-    return f"{prefix}{number}{suffix} {words}".strip()
+    return f"{marked(number, prefix, suffix)} {words}".strip()
 
 
 def format_interval(lower: object, upper: object, unit: str, decimals: int) -> str:
@@ -222,7 +222,13 @@ def format_interval(lower: object, upper: object, unit: str, decimals: int) -> s
         return ""
     prefix, suffix, _ = unit_marks(unit)
     low, high = format_number(lower, decimals), format_number(upper, decimals)
-    return f"{prefix}{low}{suffix} to {prefix}{high}{suffix}"
+    return f"{marked(low, prefix, suffix)} to {marked(high, prefix, suffix)}"
+
+
+def marked(number: str, prefix: str, suffix: str) -> str:
+    """Return a formatted number with its marks, the sign first: '-$31', '$97', '4.5%'."""
+    sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
+    return f"{sign}{prefix}{digits}{suffix}"
 
 
 def format_count(value: object) -> str:

@@ -103,7 +103,12 @@ def oe_interval(observed: Any, expected: Any, alpha: float = ALPHA) -> tuple[Any
 
 
 def mean_interval(total: Any, total_sq: Any, n: Any, alpha: float = ALPHA) -> tuple[Any, Any]:
-    """Return the normal-approximation interval for a mean from its sum, sum of squares and n."""
+    """Return the normal-approximation interval for a mean from its sum, sum of squares and n.
+
+    The lower end stops at 0 when the mean is not negative: every mean measured here (spending,
+    days, counts, risk scores) is of amounts that cannot be below 0, and a skewed one (a few
+    members with large hospital bills) would otherwise get a range such as $-31 to $97.
+    """
     s = np.asarray(total, dtype=float)
     ss = np.asarray(total_sq, dtype=float)
     k = np.asarray(n, dtype=float)
@@ -112,7 +117,8 @@ def mean_interval(total: Any, total_sq: Any, n: Any, alpha: float = ALPHA) -> tu
         var = np.clip((ss - k * mean**2) / (k - 1), 0, None)
         half = _z(alpha) * np.sqrt(var / k)
     bad = ~(k >= 2) | ~np.isfinite(half)
-    return _wrap(np.where(bad, np.nan, mean - half), total), _wrap(
+    lower = np.where(mean >= 0, np.maximum(mean - half, 0.0), mean - half)
+    return _wrap(np.where(bad, np.nan, lower), total), _wrap(
         np.where(bad, np.nan, mean + half), total
     )
 

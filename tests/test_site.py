@@ -551,6 +551,7 @@ def test_without_tiers_nothing_about_tiers_appears(built: Path) -> None:
         (212.5, "dollars per member per month", 0, "$212 per member per month"),
         (3.0, "days", 0, "3 days"),
         (412.5, "$ per member per month", 2, "$412.50 per member per month"),
+        (-31.2, "dollars per member per month", 0, "-$31 per member per month"),
         (1234.5, "per 1,000 member months", 1, "1,234.5 per 1,000 member months"),
         (float("nan"), "%", 1, ""),
         (None, "%", 1, ""),
@@ -558,6 +559,11 @@ def test_without_tiers_nothing_about_tiers_appears(built: Path) -> None:
 )
 def test_format_value(value, unit, decimals, expected) -> None:
     assert site.format_value(value, unit, decimals) == expected
+
+
+def test_format_interval_puts_the_sign_before_the_dollar() -> None:
+    assert site.format_interval(-3.5, 97.2, "dollars per member", 0) == "-$4 to $97"
+    assert site.format_interval(0.0, 97.2, "%", 1) == "0.0% to 97.2%"
 
 
 def test_counts_from_1_to_10_are_never_formatted() -> None:

@@ -93,6 +93,12 @@ def test_mean_interval_hand_worked():
     lo, hi = stats.mean_interval(12, 56, 3)
     assert lo == pytest.approx(1.736829, abs=1e-6)
     assert hi == pytest.approx(6.263171, abs=1e-6)
+    # spending of 0, 0 and 300 dollars: mean 100, variance (90000 - 30000)/2 = 30000,
+    # half = 1.959964 * sqrt(30000/3) = 195.9964: the range starts at $0, not at $-96
+    lo, hi = stats.mean_interval(300, 90_000, 3)
+    assert lo == 0.0 and hi == pytest.approx(295.9964, abs=1e-4)
+    lo, _ = stats.mean_interval(-12, 56, 3)  # a negative mean keeps its own lower end
+    assert lo == pytest.approx(-6.263171, abs=1e-6)
 
 
 def test_add_intervals_per_kind_on_value_scale():
