@@ -260,3 +260,17 @@ def test_a_long_table_can_be_filtered_and_sorted(sc_page, demo_url: str, demo_si
         assert in_order(stars, descending=True), stars
         rated += sum(v is not None for v in stars)
     assert rated > 0
+
+
+def test_a_phone_screen_needs_no_sideways_scrolling(
+    sc_page, demo_url: str, demo_site: dict
+) -> None:
+    # 390 px, a common phone: pages fit the screen (wide tables scroll inside their own box)
+    page = sc_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    aco_file, _ = first_aco(demo_site)
+    for path in (f"aco/{aco_file}", "measures/ed_visits.html", "index.html", f"es/aco/{aco_file}"):
+        page.goto(f"{demo_url}/2025Q4/{path}")
+        draw_every_chart(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
