@@ -116,6 +116,24 @@ def label(audience: Audience, organizations: pd.DataFrame) -> str:
     return f"For {name}"
 
 
+def notice(audience: Audience, organizations: pd.DataFrame) -> dict[str, str]:
+    """Return the marking at the top of every page, also when printed, by language: who an
+    internal or partner edition is for ({} for the public edition, which anyone may read)."""
+    if audience.kind == "internal":
+        return {
+            "en": "Internal edition: do not share outside the program.",
+            "es": "Edición interna: no la comparta fuera del programa.",
+        }
+    if audience.kind == "partner":
+        name = label(audience, organizations).removeprefix("For ")
+        return {
+            "en": f"Edition for {name}: its own results and the program's. Do not share further.",
+            "es": f"Edición para {name}: sus propios resultados y los del programa. No la "
+            "comparta con otros.",
+        }
+    return {}
+
+
 @dataclass
 class View:
     """The tables one audience's site is rendered from, and what was withheld."""

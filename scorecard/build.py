@@ -503,6 +503,7 @@ def publish_audience(
         program_name=settings.program_name,
         cut_points=scored.cut_points,
         audience_label=audiences.label(audience, run.organizations),
+        audience_notice=audiences.notice(audience, run.organizations),
         cp_assessment=audiences.only_visible(audience, run.cp_assessment, "cp_id", view),
         tiers=tiers,
         notes={lang: reader_notes(run.warnings, run.period_id, lang) for lang in LANGS},

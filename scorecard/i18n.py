@@ -335,6 +335,8 @@ VALUE_EN = {
     "35-49": "35 to 49",
     "50-64": "50 to 64",
     "No CP": "No Community Partner",
+    "BH": "Behavioral health (BH)",
+    "LTSS": "Long-term services and supports (LTSS)",
 }
 
 # Units of the specs in Spanish (longest first wins); percent and dollar signs stay as marks.
@@ -366,8 +368,18 @@ UNITS_ES: dict[str, str] = {
     "visits per 1,000 member months": "visitas por cada 1,000 meses-miembro",
 }
 
-# Units of the specs made plainer for members (English); others are shown as they are.
+# How a unit's first word is written as a mark: (word, prefix, suffix), '$412', '72.4%'.
+UNIT_MARKS = (("percent", "", "%"), ("%", "", "%"), ("dollars", "$", ""), ("$", "$", ""))
+
+# Units of the specs made plainer for members (English; '% ' for a percent); others are shown
+# as they are.
 UNITS_EN_PLAIN: dict[str, str] = {
+    "percent of ED visits": "% of emergency room visits",
+    "percent of assignments": "% of members assigned to a Community Partner",
+    "percent of discharges": "% of hospital stays",
+    "percent of eligible days": "% of days at home or in the community",
+    "percent of new episodes": "% of new cases",
+    "percent of care plans due": "% of care plans due to be renewed",
     "index from 0 to 1": "on a scale from 0 to 1",
     "months enrolled per member (count = member months)": "months enrolled per member",
     "risk score (1.0 = Medicare average)": "(1.0 is the Medicare average)",
@@ -977,12 +989,10 @@ def period_end_words(period_id: str, lang: str) -> str:
 
 
 def stars_words(stars: float, lang: str) -> str:
-    """Return '4 out of 5 stars' / '4 de 5 estrellas' (half stars as 3.5)."""
-    rounded = round(float(stars) * 2) / 2
-    number = f"{rounded:g}"
-    if lang == "es":
-        return f"{number} de 5 estrella{'' if rounded == 1 else 's'}"
-    return f"{number} out of 5 star{'' if rounded == 1 else 's'}"
+    """Return '4 out of 5 stars' / '4 de 5 estrellas' (half stars as 3.5; '1 out of 5 stars':
+    the plural is the five's)."""
+    number = f"{round(float(stars) * 2) / 2:g}"
+    return f"{number} de 5 estrellas" if lang == "es" else f"{number} out of 5 stars"
 
 
 def stars_meaning(stars: float, lang: str) -> str:
@@ -995,20 +1005,14 @@ def stars_meaning(stars: float, lang: str) -> str:
 def unit_words(unit: str, lang: str) -> tuple[str, str, str]:
     """Return (prefix, suffix, words) for a unit in `lang`, like site.unit_marks."""
     unit = (unit or "").strip()
-    if lang == "es" and unit in UNITS_ES:
-        words = UNITS_ES[unit]
+    plain = UNITS_ES if lang == "es" else UNITS_EN_PLAIN
+    if unit in plain:
+        words = plain[unit]
         prefix = "$" if unit.startswith(("dollars", "$")) else ""
         if words.startswith("% "):
             return prefix, "%", words[2:]
         return prefix, "", words.replace("dólares ", "", 1) if prefix else words
-    if lang == "en" and unit in UNITS_EN_PLAIN:
-        return "", "", UNITS_EN_PLAIN[unit]
-    for word, prefix, suffix in (
-        ("percent", "", "%"),
-        ("%", "", "%"),
-        ("dollars", "$", ""),
-        ("$", "$", ""),
-    ):
+    for word, prefix, suffix in UNIT_MARKS:
         if unit == word or unit.startswith(word + " "):
             return prefix, suffix, unit[len(word) :].strip()
     return "", "", unit
@@ -1018,7 +1022,13 @@ def value_words(value: float, unit: str, decimals: int, lang: str) -> str:
     """Return a value with its unit in `lang`: '72.4% of members', '72.4% de los miembros'."""
     prefix, suffix, words = unit_words(unit, lang)
     number = f"{float(value):,.{int(decimals)}f}"
-    return f"{prefix}{number}{suffix} {words}".strip()
+    return f"{marked(number, prefix, suffix)} {words}".strip()
+
+
+def marked(number: str, prefix: str, suffix: str) -> str:
+    """Return a formatted number with its marks, the sign first: '-$31', '$97', '4.5%'."""
+    sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
+    return f"{sign}{prefix}{digits}{suffix}"
 
 
 def group_value(value: str, lang: str) -> str:

@@ -113,7 +113,7 @@ OPTIONAL_DEFAULTS = {
 }
 SMALL_COUNT_MAX = 10
 NOT_SHOWN = "Not shown"
-UNIT_MARKS = (("percent", "", "%"), ("%", "", "%"), ("dollars", "$", ""), ("$", "$", ""))
+UNIT_MARKS = i18n.UNIT_MARKS
 NAV_PAGES = (
     ("Home", "index.md"),
     ("ACOs", "aco/index.md"),
@@ -145,6 +145,8 @@ class SiteInput:
     program_name: str = DEFAULT_PROGRAM_NAME
     cut_points: pd.DataFrame | None = None  # published as downloads/cut_points.csv when given
     audience_label: str = ""  # who this version is for, shown in every page's header
+    # The marking at the top of every page (and print) by language (audience.notice)
+    audience_notice: dict[str, str] = field(default_factory=dict)
     cp_assessment: pd.DataFrame | None = None  # focus-area ratings of CPs (contract table)
     tiers: list[dict] = field(default_factory=list)  # incentive tiers (build.read_tiers)
     # What every page tells its readers about the data, by language (plausibility.reader_notes)
@@ -213,7 +215,7 @@ def format_value(value: object, unit: str, decimals: int) -> str:
     if not number:
         return ""
     prefix, suffix, words = unit_marks(unit)
-    return f"{marked(number, prefix, suffix)} {words}".strip()
+    return f"{i18n.marked(number, prefix, suffix)} {words}".strip()
 
 
 def format_interval(lower: object, upper: object, unit: str, decimals: int) -> str:
@@ -222,13 +224,7 @@ def format_interval(lower: object, upper: object, unit: str, decimals: int) -> s
         return ""
     prefix, suffix, _ = unit_marks(unit)
     low, high = format_number(lower, decimals), format_number(upper, decimals)
-    return f"{marked(low, prefix, suffix)} to {marked(high, prefix, suffix)}"
-
-
-def marked(number: str, prefix: str, suffix: str) -> str:
-    """Return a formatted number with its marks, the sign first: '-$31', '$97', '4.5%'."""
-    sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
-    return f"{sign}{prefix}{digits}{suffix}"
+    return f"{i18n.marked(low, prefix, suffix)} to {i18n.marked(high, prefix, suffix)}"
 
 
 def format_count(value: object) -> str:
@@ -1328,16 +1324,18 @@ def mkdocs_config(site: SiteInput, base_config: Path = BASE_CONFIG) -> dict:
 
 
 def notes_extra(site: SiteInput) -> dict:
-    """Return the config.extra entry of the notes about the data, if any: overrides/main.html
-    shows them above every page, in the language of the build."""
-    if not any(site.notes.values()):
-        return {}
-    return {
-        "data_notes": {
+    """Return the config.extra entries that overrides/main.html shows on every page, in the
+    language of the build: the notes about the data (if any) above the page, and who the
+    edition is for (internal and partner editions) at the top of its text."""
+    extra: dict = {}
+    if site.audience_notice:
+        extra["audience_notice"] = site.audience_notice
+    if any(site.notes.values()):
+        extra["data_notes"] = {
             lang: {"title": i18n.t(lang, "notes_title"), "notes": site.notes.get(lang, [])}
             for lang in i18n.LANGS
         }
-    }
+    return extra
 
 
 def write_config(

@@ -181,6 +181,29 @@ def test_every_page_header_says_who_the_site_is_for(sites: dict) -> None:
             assert title and html.unescape(title[1]).endswith(words), (page, title)
 
 
+def test_every_page_of_an_internal_or_partner_site_is_marked_in_its_text(sites: dict) -> None:
+    # the header is cut short on a phone and not printed: the marking opens every page's text
+    expected = {
+        "internal": ("Internal edition: do not share", "Edición interna: no la comparta"),
+        "partner:CP01": (
+            "Edition for Harbor Light BH Community Partner: its own results",
+            "Edición para Harbor Light BH Community Partner",
+        ),
+    }
+    for audience, (english, spanish) in expected.items():
+        pages = sorted((sites["roots"][audience] / "2025Q4").rglob("*.html"))
+        pages = [p for p in pages if p.name != "404.html"]
+        assert len(pages) > 10
+        for page in pages:
+            text = html.unescape(page.read_text(encoding="utf-8"))
+            marking = re.search(r'<p class="sc-audience" role="note">([^<]*)</p>', text)
+            assert marking, page
+            wanted = spanish if "/es/" in page.as_posix() else english
+            assert marking[1].startswith(wanted), (page, marking[1])
+    public = (sites["roots"]["public"] / "2025Q4" / "index.html").read_text(encoding="utf-8")
+    assert "sc-audience" not in public
+
+
 def test_manifest_and_provenance_page_record_the_audience(sites: dict) -> None:
     version = sites["roots"]["partner:ACO02"] / "2025Q4"
     manifest = json.loads((version / "downloads" / "manifest.json").read_text())

@@ -194,8 +194,11 @@ def test_key_abbreviations_are_explained(v: Path) -> None:
 def test_plain_pages_show_stars_in_words_and_what_each_result_means(v: Path) -> None:
     specs = {s.id: s for s in load_specs(ROOT / "measures")}
     texts = " ".join(article_text(p) for p in plain_pages(v, "en"))
-    rated = re.findall(r"\d(?:\.5)? out of 5 stars?: ([a-z ]+)", texts)
+    rated = re.findall(r"\d(?:\.5)? out of 5 stars: ([a-z ]+)", texts)
     assert rated and set(rated) <= set(i18n.STAR_WORDS["en"]), set(rated)
+    assert i18n.stars_words(1, "en") == "1 out of 5 stars"  # the plural is the five's
+    assert i18n.stars_words(1.0, "es") == "1 de 5 estrellas"
+    assert i18n.stars_words(3.5, "en") == "3.5 out of 5 stars"
     assert "What this means for members:" in texts
     meanings = [s.text("en").meaning for s in specs.values() if s.text("en").meaning]
     assert sum(" ".join(m.split()) in texts for m in meanings) >= 5
