@@ -121,15 +121,14 @@ def notice(audience: Audience, organizations: pd.DataFrame) -> dict[str, str]:
     internal or partner edition is for ({} for the public edition, which anyone may read)."""
     if audience.kind == "internal":
         return {
-            "en": "Internal edition: do not share outside the program.",
-            "es": "Edición interna: no la comparta fuera del programa.",
+            "en": "For internal use only. Do not share it outside the program.",
+            "es": "Solo para uso interno. No lo comparta fuera del programa.",
         }
     if audience.kind == "partner":
         name = label(audience, organizations).removeprefix("For ")
         return {
-            "en": f"Edition for {name}: its own results and the program's. Do not share further.",
-            "es": f"Edición para {name}: sus propios resultados y los del programa. No la "
-            "comparta con otros.",
+            "en": f"Made for {name}. Do not share it with others.",
+            "es": f"Hecho para {name}. No lo comparta con otros.",
         }
     return {}
 

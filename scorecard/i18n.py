@@ -19,8 +19,10 @@ UI: dict[str, dict[str, str]] = {
     "en": {
         "plain_title": "{name}: results in plain words",
         "plain_intro": "This page shows how {name} did from {period}.",
-        "kind_aco": "{name} is an {aco}.",
-        "kind_cp": "{name} is a {cp}.",
+        "kind_aco": "{name} is an {aco}: a group of doctors, hospitals and other care providers "
+        "who work together to care for their members.",
+        "kind_cp": "{name} is a {cp}: a team that helps members with complex needs get the care "
+        "and support they need.",
         "kind_cp_type": "{name} is a {cp}. It helps members with {kind}.",
         "plain_words": "Words in blue link to the {glossary}, which explains them.",
         "glossary_word": "list of words",
@@ -70,6 +72,8 @@ UI: dict[str, dict[str, str]] = {
         "They are for members and families. The results are for {period}.",
         "index_aco": "ACOs",
         "index_cp": "Community Partners",
+        "index_cp_BH": "Community Partners for behavioral health (BH)",
+        "index_cp_LTSS": "Community Partners for long-term services and supports (LTSS)",
         "glossary_title": "Words used on this site",
         "glossary_intro": "These are the words used on our pages, in plain language.",
         "back": "Back to the list of results",
@@ -87,8 +91,10 @@ UI: dict[str, dict[str, str]] = {
     "es": {
         "plain_title": "{name}: resultados en palabras sencillas",
         "plain_intro": "Esta página muestra cómo le fue a {name} de {period}.",
-        "kind_aco": "{name} es una {aco}.",
-        "kind_cp": "{name} es un {cp}.",
+        "kind_aco": "{name} es una {aco}: un grupo de médicos, hospitales y otros proveedores de "
+        "cuidado que trabajan juntos para cuidar a sus miembros.",
+        "kind_cp": "{name} es un {cp}: un equipo que ayuda a miembros con necesidades complejas "
+        "a recibir el cuidado y el apoyo que necesitan.",
         "kind_cp_type": "{name} es un {cp}. Ayuda a miembros con {kind}.",
         "plain_words": "Las palabras en azul llevan a la {glossary}, donde se explican.",
         "glossary_word": "lista de palabras",
@@ -142,6 +148,8 @@ UI: dict[str, dict[str, str]] = {
         "{period}.",
         "index_aco": "ACO",
         "index_cp": "Community Partners",
+        "index_cp_BH": "Community Partners de salud conductual (BH)",
+        "index_cp_LTSS": "Community Partners de servicios y apoyos a largo plazo (LTSS)",
         "glossary_title": "Palabras que usamos",
         "glossary_intro": "Estas son las palabras que usamos en nuestras páginas, explicadas en "
         "palabras sencillas.",

@@ -285,24 +285,27 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
 # ---------------------------------------------------------------- index and glossary pages
 
 
+def _index_heading(level: str, detail: str, lang: str) -> str:
+    """Return the heading a level's entities are listed under on the plain index: CPs by
+    their type ('Community Partners for behavioral health (BH)'), ACOs all together."""
+    typed = f"index_{level}_{detail}"
+    if detail and typed in i18n.UI[lang]:
+        return i18n.t(lang, typed)
+    heading = i18n.t(lang, f"index_{level}")
+    return f"{heading} ({i18n.group_value(detail, lang)})" if detail and level == "cp" else heading
+
+
 def index_context(model: S.SiteModel, lang: str) -> dict[str, Any]:
     """Return the context of the plain-language index (every ACO and CP) in `lang`."""
     page = INDEX_PAGE[lang]
     other = "es" if lang == "en" else "en"
     link = Linker(lang, _same_build(page, lang, GLOSSARY_PAGE[lang]))
     period = i18n.period_words(model.site.period_id, lang)
-    groups = []
+    groups: dict[str, list[dict]] = {}  # heading -> entities: one per level and CP type
     for level in views.PLAIN_LEVELS:
-        items = [
-            {
-                "name": e.name,
-                "href": _same_build(page, lang, views.plain_page(e, lang)),
-                "detail": i18n.group_value(e.detail, lang) if e.detail else "",
-            }
-            for e in model.entities[level]
-        ]
-        if items:
-            groups.append({"title": i18n.t(lang, f"index_{level}"), "items": items})
+        for e in model.entities[level]:
+            item = {"name": e.name, "href": _same_build(page, lang, views.plain_page(e, lang))}
+            groups.setdefault(_index_heading(level, e.detail, lang), []).append(item)
     return {
         "lang": lang,
         "title": i18n.t(lang, "index_title"),
@@ -310,7 +313,7 @@ def index_context(model: S.SiteModel, lang: str) -> dict[str, Any]:
             i18n.t(lang, "index_intro", aco="ACO", cp="Community Partner", period=period)
         ),
         "stars": link(i18n.t(lang, "stars_explain")),
-        "groups": groups,
+        "groups": [{"title": title, "items": items} for title, items in groups.items()],
         "switch": _html_link(_cross(page, INDEX_PAGE[other]), i18n.t(lang, "switch"), other, other),
         "glossary": _same_build(page, lang, GLOSSARY_PAGE[lang]),
         "glossary_title": i18n.t(lang, "glossary_title"),

@@ -184,10 +184,10 @@ def test_every_page_header_says_who_the_site_is_for(sites: dict) -> None:
 def test_every_page_of_an_internal_or_partner_site_is_marked_in_its_text(sites: dict) -> None:
     # the header is cut short on a phone and not printed: the marking opens every page's text
     expected = {
-        "internal": ("Internal edition: do not share", "Edición interna: no la comparta"),
+        "internal": ("For internal use only. Do not share", "Solo para uso interno. No lo"),
         "partner:CP01": (
-            "Edition for Harbor Light BH Community Partner: its own results",
-            "Edición para Harbor Light BH Community Partner",
+            "Made for Harbor Light BH Community Partner. Do not share",
+            "Hecho para Harbor Light BH Community Partner. No lo",
         ),
     }
     for audience, (english, spanish) in expected.items():

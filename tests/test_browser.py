@@ -177,7 +177,7 @@ def test_a_scorecard_prints_cleanly(
     )
     assert hidden == ["none"] * 4, hidden
     # what the header said is on paper too: who the edition is for
-    assert page.locator(".sc-audience").inner_text().startswith("Internal edition")
+    assert page.locator(".sc-audience").inner_text().startswith("For internal use only")
     assert page.locator(".sc-audience").is_visible()
     pdf = artifacts / "scorecard-print.pdf"
     page.pdf(path=str(pdf), format="Letter", print_background=True)

@@ -189,6 +189,11 @@ def test_key_abbreviations_are_explained(v: Path) -> None:
         assert f'id="{key}"' in glossary, key
     spanish = (v / "es" / "glosario.html").read_text(encoding="utf-8")
     assert all(f'id="{t.key}"' in spanish for t in i18n.GLOSSARY)
+    # the BH and LTSS in the CPs' names: the plain index lists the CPs under what they mean
+    index = article_text(v / "plain" / "index.html")
+    assert "Community Partners for behavioral health (BH)." in index
+    assert "Community Partners for long-term services and supports (LTSS)." in index
+    assert "de salud conductual (BH)." in article_text(v / "es" / "index.html")
 
 
 def test_plain_pages_show_stars_in_words_and_what_each_result_means(v: Path) -> None:
