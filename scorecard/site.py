@@ -973,18 +973,25 @@ def level_context(model: SiteModel, level: str) -> dict[str, Any]:
 
 
 def _tier_rank(model: SiteModel, level: str, entity_id: str) -> str:
-    """Return what an entity's tier sorts by on the level index (tables.js): the tier's
-    lowest average (a higher tier sorts first), or '' (last) without one."""
+    """Return what an entity's tier sorts by on the level index (tables.js): its average
+    stars (else the tier's lowest average; a higher tier sorts first), or '' (last) without."""
     tier = model.tiers.get((level, entity_id))
-    return "" if tier is None else f"{float(tier['min_stars']):g}"
+    if tier is None:
+        return ""
+    average = tier.get("average")
+    return f"{float(tier['min_stars'] if missing(average) else average):g}"
 
 
 def _tier_label(model: SiteModel, level: str, entity_id: str) -> str:
-    """Return an entity's incentive tier for the level index: its name, 'Not rated' without an
-    overall rating, or 'None' when its average is below every tier."""
+    """Return an entity's incentive tier for the level index: its name and the unrounded
+    average that decides it ('Tier 3 · average 4.13': two entities with the same stars can be
+    in different tiers), 'Not rated' without an overall rating, or 'None' when its average is
+    below every tier."""
     tier = model.tiers.get((level, entity_id))
     if tier is not None:
-        return str(tier["name"])
+        average = tier.get("average")
+        name = str(tier["name"])
+        return name if missing(average) else f"{name} · average {views.two_places_down(average)}"
     return "Not rated" if missing(model.stars.get((level, entity_id, "overall"))) else "None"
 
 

@@ -194,12 +194,12 @@ def tier_info(model: S.SiteModel, entity: S.Entity, page: str) -> dict | None:
     average = tier.get("average")
     return {
         "name": str(tier["name"]),
-        "average": "" if S.missing(average) else _two_places_down(float(average)),
+        "average": "" if S.missing(average) else two_places_down(float(average)),
         "href": Markup(f"{S.rel(page, 'methodology.md')}#{TIERS_ANCHOR}"),
     }
 
 
-def _two_places_down(value: float) -> str:
+def two_places_down(value: float) -> str:
     """Return value with 2 decimals, cut rather than rounded, so that an average just below
     a tier's lowest (4.749) never reads as reaching it (4.75)."""
     return f"{math.floor(value * 100 + 1e-6) / 100:.2f}"
