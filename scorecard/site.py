@@ -236,8 +236,11 @@ def format_count(value: object) -> str:
 
 
 def format_counts(numerator: object, denominator: object, kind: str) -> str:
-    """Return 'n of d' (proportions) or 'n / d'; a hidden count shows as a dash."""
+    """Return 'n of d' (proportions), 'n / d', or 'd counted' for a median (its numerator is
+    a sum that would not give the median); a hidden count shows as a dash."""
     num, den = format_count(numerator) or "–", format_count(denominator) or "–"
+    if kind == "median":
+        return "" if den == "–" else f"{den} counted"
     if num == den == "–":
         return ""
     return f"{num} of {den}" if kind == "proportion" else f"{num} / {den}"

@@ -571,6 +571,9 @@ def test_counts_from_1_to_10_are_never_formatted() -> None:
     assert [site.format_count(n) for n in (0, 1, 10, 11, 12345.0)] == ["0", "", "", "11", "12,345"]
     assert site.format_counts(7, 845, "proportion") == "– of 845"
     assert site.format_counts(float("nan"), float("nan"), "rate") == ""
+    # a median: how many were counted (the sum of their days would not give the median)
+    assert site.format_counts(37_252, 423, "median") == "423 counted"
+    assert site.format_counts(37_252, 8, "median") == ""
 
 
 def test_stars_have_a_text_equivalent() -> None:
