@@ -897,9 +897,15 @@ def _height(figure: dict) -> int:
 
 def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list[dict]:
     level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
+    # the member count is no result (always 100%): the page states it, with its groups
+    counted = views.member_spec(model)
     sections = []
     for family in FAMILY_ORDER:
-        specs = [s for s in model.specs.values() if s.family == family and level in s.levels]
+        specs = [
+            s
+            for s in model.specs.values()
+            if s.family == family and level in s.levels and s is not counted
+        ]
         records = [(s, model.current(level, entity_id, s.id)) for s in specs]
         records = [(s, r) for s, r in records if r is not None]
         if not records:
@@ -940,9 +946,12 @@ def home_context(model: SiteModel) -> dict[str, Any]:
     """Return the context of the home page: counts, headline results, links."""
     page = "index.md"
     counts = [(LEVEL_PLURAL[lv], len(model.entities[lv]), f"{lv}/index.md") for lv in LEVELS]
+    counted = views.member_spec(model)
+    members = model.current("program", "ALL", counted.id) if counted else None
     return {
         **_common(model, page),
         "counts": counts,
+        "members": "" if members is None else format_count(members["denominator"]),
         "families": _family_sections(model, None, page),
     }
 

@@ -71,6 +71,17 @@ def test_descriptive_measures_are_never_called_better_or_worse(site: Path) -> No
     assert "Neither higher nor lower is better by itself" in page
 
 
+def test_the_member_count_is_stated_not_listed_as_a_result(site: Path) -> None:
+    results = pd.read_csv(site / "2025Q4" / "downloads" / "results.csv")
+    now = results[(results["period_id"] == "2025Q4") & (results["stratum"] == "all")]
+    program = now[(now["measure_id"] == "members") & (now["level"] == "program")]
+    home = (site / "2025Q4" / "index.html").read_text()
+    count = f"{int(program['denominator'].iloc[0]):,}"
+    assert f"<strong>Members at the end of 2025 Q4:</strong> {count}." in home
+    for page in (home, (site / "2025Q4" / "aco" / "ACO01.html").read_text()):
+        assert "the value is always 100%" not in page  # the member measure's unit
+
+
 def test_entity_pages_are_not_in_the_nav(site: Path) -> None:
     home = (site / "2025Q4" / "index.html").read_text()
     nav = home[home.find('<nav class="md-nav md-nav--primary"') :]
