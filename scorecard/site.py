@@ -1076,8 +1076,15 @@ def _level_section(model: SiteModel, spec: MeasureSpec, level: str, page: str) -
     }
 
 
+MIN_BAND_ENTITIES = 4  # results behind "half of them score between a and b"
+
+
 def _benchmark_text(bench: dict | None, spec: MeasureSpec, level: str) -> str:
+    """Return where the middle half of a level's results lie, in words ('' with fewer than
+    MIN_BAND_ENTITIES results: 'between 40.0% and 40.0%' of one says nothing)."""
     if not bench or missing(bench.get("p50")):
+        return ""
+    if bench.get("n_entities", MIN_BAND_ENTITIES) < MIN_BAND_ENTITIES:
         return ""
     p25, p50, p75 = (
         format_value(bench[k], spec.unit, spec.decimals) for k in ("p25", "p50", "p75")

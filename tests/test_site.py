@@ -746,3 +746,13 @@ def test_charts_draw_in_a_browser(served: str, browser_page) -> None:
     )
     assert browser_page.locator("div.sc-chart svg.main-svg").count() >= charts_on_page
     assert not errors
+
+
+def test_the_middle_half_is_described_only_over_enough_results(sample) -> None:
+    spec = next(s for s in sample.specs if s.kind == "proportion")
+    bench = {"p25": 40.0, "p50": 40.0, "p75": 40.0, "n_entities": 1}
+    assert site._benchmark_text(bench, spec, "cp") == ""  # 'between 40.0% and 40.0%' of one
+    bench = {"p25": 38.0, "p50": 41.0, "p75": 45.5, "n_entities": 4}
+    assert site._benchmark_text(bench, spec, "cp") == (
+        "Half of Community Partners score between 38.0% and 45.5%; the middle result is 41.0%."
+    )
