@@ -19,6 +19,7 @@ Each page links the first use of every glossary term to its entry (`Linker`).
 from __future__ import annotations
 
 import copy
+import posixpath
 import re
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -105,6 +106,13 @@ def _html_link(href: str, text: str, hreflang: str = "", lang: str = "") -> Mark
 def _cross(page: str, target_md: str) -> str:
     """Return the relative HTML link from `page` to a page of the other build."""
     return str(S.rel(page, views.html_path(target_md)))
+
+
+def _alternates(page: str, lang: str, counterpart_md: str) -> dict[str, str]:
+    """Return the language menu's links from `page` (in `lang`): the page itself, and its
+    counterpart in the other build (overrides/partials/alternate.html)."""
+    other = "es" if lang == "en" else "en"
+    return {lang: posixpath.basename(views.html_path(page)), other: _cross(page, counterpart_md)}
 
 
 def _same_build(page: str, lang: str, target_md: str) -> str:
@@ -252,6 +260,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         "switch": _html_link(
             _cross(page, views.plain_page(entity, other)), i18n.t(lang, "switch"), other, other
         ),
+        "alternates": _alternates(page, lang, views.plain_page(entity, other)),
         "full_link": full_link,
         "words_note": Markup(
             escape(i18n.t(lang, "plain_words", glossary="\x00")).replace(
@@ -315,6 +324,7 @@ def index_context(model: S.SiteModel, lang: str) -> dict[str, Any]:
         "stars": link(i18n.t(lang, "stars_explain")),
         "groups": [{"title": title, "items": items} for title, items in groups.items()],
         "switch": _html_link(_cross(page, INDEX_PAGE[other]), i18n.t(lang, "switch"), other, other),
+        "alternates": _alternates(page, lang, INDEX_PAGE[other]),
         "glossary": _same_build(page, lang, GLOSSARY_PAGE[lang]),
         "glossary_title": i18n.t(lang, "glossary_title"),
     }
@@ -336,6 +346,7 @@ def glossary_context(model: S.SiteModel, lang: str) -> dict[str, Any]:
         "switch": _html_link(
             _cross(page, GLOSSARY_PAGE[other]), i18n.t(lang, "switch"), other, other
         ),
+        "alternates": _alternates(page, lang, GLOSSARY_PAGE[other]),
         "back": _same_build(page, lang, INDEX_PAGE[lang]),
         "back_text": i18n.t(lang, "back"),
     }
@@ -397,6 +408,9 @@ def extend_config(config: dict) -> dict:
     return config
 
 
+PALETTE_ES = {"default": "Cambiar al modo oscuro", "slate": "Cambiar al modo claro"}
+
+
 def spanish_config(site: S.SiteInput, base_config: Path | None = None) -> dict:
     """Return the mkdocs config of the Spanish build (docs/es -> site/es)."""
     base = Path(base_config or S.BASE_CONFIG)
@@ -415,6 +429,10 @@ def spanish_config(site: S.SiteInput, base_config: Path | None = None) -> dict:
     )
     theme = config.setdefault("theme", {})
     theme["language"] = "es"
+    for scheme in theme.get("palette", []):  # the light and dark switch, named in Spanish
+        toggle = scheme.get("toggle", {})
+        if "name" in toggle:
+            toggle["name"] = PALETTE_ES.get(scheme.get("scheme", ""), toggle["name"])
     theme["custom_dir"] = "overrides"
     config["plugins"] = [{"search": {"lang": "es"}}]
     config["extra_css"] = ["../static/scorecard.css"]

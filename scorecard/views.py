@@ -387,10 +387,15 @@ def profile_rows(section: dict, model: S.SiteModel) -> list:
 
 def entity_extras(model: S.SiteModel, entity: S.Entity, page: str) -> dict[str, Any]:
     """Return what a scorecard page shows besides its result tables and trend charts."""
+    plain = plain_links(entity, page)
     return {
         "cards": summary_cards(model, entity),
         "tier": tier_info(model, entity, page),
-        "plain": plain_links(entity, page),
+        "plain": plain,
+        # the language menu: this page in English, its plain page in Spanish
+        "alternates": {"en": html_path(page).rsplit("/", 1)[-1], "es": plain["es"]}
+        if plain
+        else None,
         "profile": member_profile(model, entity),
         "assessment": assessment(model, entity),
         "profile_rows": lambda section: profile_rows(section, model),

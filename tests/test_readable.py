@@ -232,6 +232,27 @@ def test_plain_pages_name_the_incentive_tier_in_each_language(v: Path) -> None:
 
 
 def test_language_switch_links_each_page_to_its_counterpart(v: Path) -> None:
+    # the header's language menu keeps the reader's place too: (page, language, where to)
+    cases = [
+        ("glossary.html", "es", "es/glosario.html"),
+        ("es/glosario.html", "en", "glossary.html"),
+        ("plain/index.html", "es", "es/index.html"),
+        ("es/index.html", "en", "plain/index.html"),
+    ]
+    for spanish in plain_pages(v, "es"):
+        where = f"{spanish.parent.name}/{spanish.name}"
+        cases += [
+            (f"plain/{where}", "es", f"es/{where}"),
+            (f"es/{where}", "en", f"plain/{where}"),
+            (where, "es", f"es/{where}"),  # the full scorecard
+        ]
+    for page, lang, counterpart in cases:
+        html = (v / page).read_text(encoding="utf-8")
+        menu = re.findall(r'<a href="([^"]+)" hreflang="(en|es)" class="md-select__link"', html)
+        links = {language: href for href, language in menu}
+        assert ((v / page).parent / links[lang]).resolve() == (v / counterpart).resolve(), page
+    spanish = (v / "es" / "index.html").read_text(encoding="utf-8")
+    assert "Cambiar al modo oscuro" in spanish and "Switch to dark mode" not in spanish
     for page in [*plain_pages(v, "en"), *plain_pages(v, "es")]:
         html = page.read_text(encoding="utf-8")
         switch = re.search(r'<p class="sc-switch"><a href="([^"]+)" hreflang="(en|es)"', html)
