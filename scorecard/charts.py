@@ -494,6 +494,8 @@ def trend_summary(
         text = f"{entity_name} has one result to show: {last[1]} in {last[0]}."
     else:
         text = f"From {first[0]} to {last[0]}, {entity_name} went from {first[1]} to {last[1]}."
+    if last[0] != periods[-1]:
+        text += f" Its result for {periods[-1]} is not shown."
     if program is not None and program[-1]:
         text += f" The whole program's result in {periods[-1]} was {program[-1]}."
     return text

@@ -978,6 +978,7 @@ def level_context(model: SiteModel, level: str) -> dict[str, Any]:
         "level": level,
         "rows": rows,
         "has_tiers": families[:1] == ["overall"] and views.level_has_tiers(model, level),
+        "partner_edition": str(model.site.manifest.get("audience", "")).startswith("partner:"),
         "detail_header": detail,
         "family_titles": [family_title(f) for f in families],
         "filter_label": LEVEL_FIND[level] + (f" or {also}" if also else ""),

@@ -250,7 +250,8 @@ def _groupings(df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarra
         whole = df["part_of"].fillna("").to_numpy(str)
         is_part = whole != ""
         same_cell = ["measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"]
-        build(base[is_part].assign(measure_id=whole[is_part]), same_cell, base, same_cell)
+        wholes = base[base["measure_id"].isin(set(whole[is_part]))]
+        build(base[is_part].assign(measure_id=whole[is_part]), same_cell, wholes, same_cell)
     return out
 
 

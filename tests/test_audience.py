@@ -166,6 +166,9 @@ def test_partner_pages_are_its_own_entities(sites: dict) -> None:
     cp = sites["roots"]["partner:CP16"] / "2025Q4"
     assert {p.stem for p in (cp / "cp").glob("*.html")} == {"CP16", "index"}
     assert {p.stem for p in (cp / "practice").glob("*.html")} == {"index"}
+    # an empty index says why: not that no CP had results
+    empty = (aco / "cp" / "index.html").read_text(encoding="utf-8")
+    assert "No Community Partners have results in this edition: it shows only the results" in empty
 
 
 def test_every_page_header_says_who_the_site_is_for(sites: dict) -> None:

@@ -30,7 +30,7 @@ def test_every_measure_is_in_range_on_demo_data(tmp_path: Path, seed: int) -> No
     results = run.results
     assert run.skipped == {}, "the demo supplies every table"
     assert set(results["measure_id"]) == {s.id for s in SPECS}, "every measure has results"
-    assert set(results["direction"]) <= {"higher_is_better", "lower_is_better"}
+    assert set(results["direction"]) <= {"higher_is_better", "lower_is_better", "neutral"}
     assert (results["denominator"] >= 0).all()
     proportions = results[results["kind"] == "proportion"]
     assert (proportions["numerator"] >= 0).all()
@@ -52,3 +52,20 @@ def test_program_rows_partition_into_strata(tmp_path: Path) -> None:
     sums = strata.groupby(["measure_id", "period_id", "stratum"])["denominator"].sum()
     for (measure_id, period_id, _), total in sums.items():
         assert abs(total - totals.loc[(measure_id, period_id), "denominator"]) < 1e-6
+    # a measure split into parts (spec parts: IET by age) is their sum in every cell, the
+    # fact complementary suppression relies on to protect a hidden part
+    cell = ["period_id", "level", "entity_id", "stratum", "stratum_value"]
+    whole_of = engine.whole_of_parts(SPECS)
+    assert whole_of
+    parts = results[results["measure_id"].isin(whole_of)].assign(
+        measure_id=lambda frame: frame["measure_id"].map(whole_of)
+    )
+    summed = parts.groupby(["measure_id", *cell])[["numerator", "denominator"]].sum()
+    wholes = results[results["measure_id"].isin(set(whole_of.values()))]
+    wholes = wholes.set_index(["measure_id", *cell])[["numerator", "denominator"]]
+    joined = wholes.merge(
+        summed, left_index=True, right_index=True, how="outer", suffixes=("", "_parts")
+    ).fillna(0)
+    assert len(joined) == len(wholes)
+    assert np.allclose(joined["numerator"], joined["numerator_parts"])
+    assert np.allclose(joined["denominator"], joined["denominator_parts"])

@@ -51,7 +51,9 @@ class PageParser(HTMLParser):
         elif tag in ("td", "th") and self.tables:
             self._cell = ["", []]
         elif tag == "a" and a.get("href"):
-            (self.nav_links if self._nav_depth else self.links).append(a["href"])
+            # the language menu (hreflang) links a page to itself or its other language: no nav
+            in_nav = self._nav_depth and not a.get("hreflang")
+            (self.nav_links if in_nav else self.links).append(a["href"])
             if self._cell is not None:
                 self._cell[1].append(a["href"])
         elif tag == "script" and a.get("type") == "application/json":
@@ -309,7 +311,12 @@ def test_chart_text_summary_and_colour_blind_palette() -> None:
     assert {t["line"]["color"] for t in figure["data"]} <= set(charts.PALETTE.values())
     assert {t["line"]["dash"] for t in figure["data"]} == {"solid", "dash"}
     text = charts.trend_summary(["2025 Q1", "2025 Q2"], ["1.0%", ""], ["2.0%", "3.0%"], "X")
-    assert text.startswith("X has one result to show: 1.0% in 2025 Q1. The whole program's")
+    assert text == (
+        "X has one result to show: 1.0% in 2025 Q1. Its result for 2025 Q2 is not shown. "
+        "The whole program's result in 2025 Q2 was 3.0%."
+    )
+    shown = charts.trend_summary(["2025 Q1", "2025 Q2"], ["1.0%", "2.5%"], None, "X")
+    assert shown == "From 2025 Q1 to 2025 Q2, X went from 1.0% to 2.5%."
     assert "</script>" not in charts.figure_json({"text": "</script><b>&"})
 
 
