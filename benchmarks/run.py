@@ -461,6 +461,18 @@ def _load_run(path: str):
             setattr(run, field.name, field.default_factory())
         elif not hasattr(run, field.name):
             setattr(run, field.name, field.default)
+    return _with_current_metadata(run)
+
+
+def _with_current_metadata(run):
+    """Return the run with its results' spec metadata (direction, parts) as the specs now say:
+    a kept run predates later spec fields, and scoring reads them."""
+    from scorecard import engine
+    from scorecard.specs import load_specs
+
+    meta = engine.spec_metadata(load_specs(MEASURES)).set_index("measure_id")
+    for column in ("direction", "part_of"):
+        run.results[column] = run.results["measure_id"].map(meta[column]).fillna("")
     return run
 
 
