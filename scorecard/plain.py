@@ -408,6 +408,15 @@ def extend_config(config: dict) -> dict:
     return config
 
 
+def spanish_program_name(program_name: str) -> str:
+    """Return the program's name on the Spanish pages: the demo's in Spanish, any other as it
+    is given (a program's own name is not translated)."""
+    if not program_name.startswith("MassHealth ACO and Community Partner program"):
+        return program_name
+    demo = " (datos de demostración)" if "demo" in program_name.lower() else ""
+    return f"Resultados de las ACO y los Community Partners de MassHealth{demo}"
+
+
 PALETTE_ES = {"default": "Cambiar al modo oscuro", "slate": "Cambiar al modo claro"}
 
 
@@ -415,12 +424,11 @@ def spanish_config(site: S.SiteInput, base_config: Path | None = None) -> dict:
     """Return the mkdocs config of the Spanish build (docs/es -> site/es)."""
     base = Path(base_config or S.BASE_CONFIG)
     config = copy.deepcopy(yaml.safe_load(base.read_text(encoding="utf-8")))
-    demo = " (datos de demostración)" if "demo" in site.program_name.lower() else ""
     period = i18n.period_words(site.period_id, "es")
+    name = spanish_program_name(site.program_name)
     config.update(
-        site_name=f"Resultados de las ACO y los Community Partners de MassHealth{demo}: {period}",
-        site_description="Resultados de las ACO y los Community Partners de MassHealth, en "
-        "palabras sencillas.",
+        site_name=f"{name}: {period}",
+        site_description=f"{name}, en palabras sencillas.",
         docs_dir=f"docs/{SPANISH_DIR}",
         site_dir=f"site/{SPANISH_DIR}",
         use_directory_urls=False,

@@ -269,6 +269,11 @@ def test_spanish_pages_have_spanish_chrome(v: Path) -> None:
     assert '<html lang="es"' in page
     assert "Búsqueda" in page or "Buscar" in page
     assert '<html lang="en"' in (v / "plain" / "index.html").read_text(encoding="utf-8")
+    # the demo's name in Spanish; another program's own name as it is given
+    assert plain.spanish_program_name("MassHealth ACO and Community Partner program (demo)") == (
+        "Resultados de las ACO y los Community Partners de MassHealth (datos de demostración)"
+    )
+    assert plain.spanish_program_name("Maine Health Homes") == "Maine Health Homes"
 
 
 def test_plain_pages_stay_out_of_the_nav_and_search_but_are_linked(v: Path) -> None:
