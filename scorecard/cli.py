@@ -277,13 +277,19 @@ def list_versions(out: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
-    click.echo(f"{'version':<10} {'state':<8} {'latest':<6} {'audience':<20} data as of")
+    click.echo(
+        f"{'version':<10} {'state':<8} {'latest':<6} {'audience':<20} {'data as of':<12} notes"
+    )
     for r in rows:
         latest = "yes" if r["latest"] else ""
+        notes = f"{len(r['data_notes'])} about the data" if r["data_notes"] else ""
         click.echo(
-            f"{r['version']:<10} {r['state']:<8} {latest:<6} {r['audience']:<20} {r['data_as_of']}"
+            f"{r['version']:<10} {r['state']:<8} {latest:<6} {r['audience']:<20} "
+            f"{r['data_as_of']:<12} {notes}".rstrip()
         )
-    expected = publish.versions_entries([r["version"] for r in rows], publish.states(out))
+    expected = publish.versions_entries(
+        [r["version"] for r in rows], publish.states(out), publish.editions_with_notes(out)
+    )
     if rows and publish.read_versions(out) != expected:
         click.echo("versions.json is out of date: run `scorecard versions repair`", err=True)
 

@@ -59,6 +59,7 @@ STATE_FILE = "versions-state.json"
 BUILD_PREFIX = ".build-"
 STATES = ("active", "hidden", "retired")
 RETIRED_SUFFIX = " (retired)"
+NOTE_SUFFIX = " (see data note)"  # an edition published with a note about its data
 KILL_AT_ENV = "SCORECARD_TEST_KILL_AT"  # test hook: SIGKILL this process at a named step
 _VERSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TARGET_NOTE = "target"  # inside a .build folder: the id of the edition it replaces
@@ -369,8 +370,13 @@ def latest_version(version_states: dict[str, str]) -> str | None:
     return None
 
 
-def versions_entries(versions: list[str], version_states: dict[str, str] | None = None) -> list:
-    """Return mike-style menu entries, newest first: hidden left out, retired titled so."""
+def versions_entries(
+    versions: list[str],
+    version_states: dict[str, str] | None = None,
+    noted: set[str] | frozenset[str] = frozenset(),
+) -> list:
+    """Return mike-style menu entries, newest first: hidden left out, retired titled so, and
+    the editions in `noted` (published with a note about their data) titled so too."""
     version_states = version_states or {}
     listed = [v for v in set(versions) if version_states.get(v, "active") != "hidden"]
     listed = sorted(listed, key=version_key, reverse=True)
@@ -379,7 +385,8 @@ def versions_entries(versions: list[str], version_states: dict[str, str] | None 
         {
             "version": v,
             "title": period_label(v)
-            + (RETIRED_SUFFIX if version_states.get(v) == "retired" else ""),
+            + (RETIRED_SUFFIX if version_states.get(v) == "retired" else "")
+            + (NOTE_SUFFIX if v in noted else ""),
             "aliases": [LATEST] if v == latest else [],
         }
         for v in listed
@@ -413,7 +420,7 @@ def refresh(out_root: Path, audience: str | None = None) -> list[str]:
         new_state["audience"] = audience
     if (out_root / STATE_FILE).exists() or recorded or new_state.get("audience"):
         changed += _write_if_changed(out_root / STATE_FILE, _json(new_state))
-    entries = versions_entries(list(current), current)
+    entries = versions_entries(list(current), current, editions_with_notes(out_root))
     changed += _write_if_changed(out_root / VERSIONS_FILE, _json(entries))
     latest = latest_version(current)
     if latest is None:
@@ -453,18 +460,32 @@ def set_state(out_root: Path, version: str, state: str) -> list[str]:
         return changed + [n for n in refresh(out_root) if n not in changed]
 
 
+def edition_manifest(out_root: Path, version: str) -> dict:
+    """Return an edition's downloads/manifest.json ({} when it has none or it is unreadable)."""
+    path = Path(out_root) / version / "downloads" / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def editions_with_notes(out_root: Path) -> set[str]:
+    """Return the editions published with a note about their data (manifest data_notes)."""
+    return {
+        v for v in existing_versions(out_root) if edition_manifest(out_root, v).get("data_notes")
+    }
+
+
 def version_rows(out_root: Path) -> list[dict]:
-    """Return one row per edition: id, state, latest, audience, data as of, listed title."""
+    """Return one row per edition: id, state, latest, audience, data as of, notes about the
+    data."""
     out_root = Path(out_root)
     current = states(out_root)
     latest = latest_version(current)
     recorded = str(read_state(out_root).get("audience", ""))
     rows = []
     for version in existing_versions(out_root):
-        manifest_path = out_root / version / "downloads" / "manifest.json"
-        manifest = (
-            json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-        )
+        manifest = edition_manifest(out_root, version)
         rows.append(
             {
                 "version": version,
@@ -472,6 +493,7 @@ def version_rows(out_root: Path) -> list[dict]:
                 "latest": version == latest,
                 "audience": manifest.get("audience") or recorded,
                 "data_as_of": manifest.get("data_as_of", ""),
+                "data_notes": list(manifest.get("data_notes", [])),
             }
         )
     return rows

@@ -228,12 +228,20 @@ def test_a_quarter_with_claims_not_all_in_says_so_on_every_page(demo_site, tmp_p
     assert provenance.count("Not all the bills from doctors and hospitals") == 2  # and a section
     manifest = json.loads((version / "downloads/manifest.json").read_text(encoding="utf-8"))
     assert manifest["data_notes"][0].startswith("Not all the bills from doctors and hospitals")
+    # the version menu and `versions list` flag the edition too
+    menu = json.loads((out / "versions.json").read_text(encoding="utf-8"))
+    assert menu[0]["version"] == "2025Q4" and menu[0]["title"] == "2025 Q4 (see data note)"
+    listed = CliRunner().invoke(main, ["versions", "list", "--out", str(out)])
+    assert listed.exit_code == 0 and "1 about the data" in listed.output, listed.output
+    assert "out of date" not in listed.output
     # once the claims are in, the quarter built again: no note, and its results are kept
     again = CliRunner().invoke(main, ["build", "--data", str(demo_site["data"]), *args, "--force"])
     assert again.exit_code == 0, again.output
     assert "warning" not in again.output and "not kept" not in again.output
     assert notes_shown(version / "index.html") == ""
     assert (history / "2025Q4.parquet").exists()
+    menu = json.loads((out / "versions.json").read_text(encoding="utf-8"))
+    assert menu[0]["title"] == "2025 Q4"
 
 
 def test_a_quarter_without_warnings_shows_no_note(demo_site):

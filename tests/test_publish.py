@@ -133,6 +133,8 @@ def test_versions_sort_by_time() -> None:
     entries = publish.versions_entries(ids)
     assert [e["version"] for e in entries] == ["2025Q10", "2025Q4", "2025Q1", "2024Q4", "2024"]
     assert [e["aliases"] for e in entries] == [["latest"], [], [], [], []]
+    noted = publish.versions_entries(["2025Q3", "2025Q4"], {"2025Q3": "retired"}, {"2025Q3"})
+    assert [e["title"] for e in noted] == ["2025 Q4", "2025 Q3 (retired) (see data note)"]
 
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
