@@ -501,6 +501,7 @@ def publish_audience(
         versions=published_versions(settings.out),
         manifest={**manifest(settings, specs, run), **view.manifest},
         program_name=settings.program_name,
+        help_contact=settings.help_contact,
         cut_points=scored.cut_points,
         audience_label=audiences.label(audience, run.organizations),
         audience_notice=audiences.notice(audience, run.organizations),

@@ -66,7 +66,7 @@ UI: dict[str, dict[str, str]] = {
         "suggestion": "Suggestion",
         "questions": "Questions",
         "questions_text": "If you have questions about your care, ask your care team. "
-        "You can also call MassHealth Customer Service.",
+        "You can also call {contact}.",
         "index_title": "Results in plain words",
         "index_intro": "These pages show the results of each {aco} and {cp} in plain words. "
         "They are for members and families. The results are for {period}.",
@@ -141,7 +141,7 @@ UI: dict[str, dict[str, str]] = {
         "suggestion": "Sugerencia",
         "questions": "Preguntas",
         "questions_text": "Si tiene preguntas sobre su cuidado, hable con su equipo de cuidado. "
-        "También puede llamar al Servicio al Cliente de MassHealth.",
+        "También puede llamar {contact}.",
         "index_title": "Resultados en palabras sencillas",
         "index_intro": "Estas páginas muestran los resultados de cada {aco} y cada {cp} en "
         "palabras sencillas. Son para los miembros y sus familias. Los resultados son de "
@@ -994,6 +994,18 @@ def period_end_words(period_id: str, lang: str) -> str:
         return str(period_id)
     month = month_name(3 * int(match[2]), lang)
     return f"{month} de {match[1]}" if lang == "es" else f"{month} {match[1]}"
+
+
+# Contacts (the help_contact setting) said otherwise in Spanish than "a " + the name.
+CONTACTS_ES = {"MassHealth Customer Service": "al Servicio al Cliente de MassHealth"}
+
+
+def contact_words(contact: str, lang: str) -> str:
+    """Return who members can call as the plain pages say it: the name in English, 'a' + the
+    name in Spanish ('al Servicio al Cliente de MassHealth' for the demo's)."""
+    if lang != "es":
+        return contact
+    return CONTACTS_ES.get(contact, f"a {contact}")
 
 
 def stars_words(stars: float, lang: str) -> str:

@@ -286,6 +286,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         "profile": profile,
         "assessment": views.assessment(model, entity),
         "t": lambda key, **kw: i18n.t(lang, key, **kw),
+        "help_contact": i18n.contact_words(model.site.help_contact, lang),
         "link": link,
         "back": _same_build(page, lang, INDEX_PAGE[lang]),
     }

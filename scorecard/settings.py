@@ -46,6 +46,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Name shown on every page.",
     ),
     Setting(
+        "help_contact",
+        "MassHealth Customer Service",
+        "Who members can call with questions, named on the plain-language pages, e.g. "
+        "'MassHealth Customer Service at 1-800-841-2900 (TTY: 711)'.",
+    ),
+    Setting(
         "seed", 8675309, "Seed of the star-rating resampling (same seed, same cut points).", int
     ),
     Setting("force", False, "Rewrite the version if it is already published.", bool),
@@ -88,6 +94,7 @@ class Settings:
     period: str | None = None
     audience: str = "internal"
     program_name: str = SETTINGS[5].default
+    help_contact: str = SETTINGS[6].default
     seed: int = 8675309
     force: bool = False
     threads: int | None = None

@@ -143,6 +143,7 @@ class SiteInput:
     versions: list[str] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)
     program_name: str = DEFAULT_PROGRAM_NAME
+    help_contact: str = "MassHealth Customer Service"  # named on the plain pages (settings)
     cut_points: pd.DataFrame | None = None  # published as downloads/cut_points.csv when given
     audience_label: str = ""  # who this version is for, shown in every page's header
     # The marking at the top of every page (and print) by language (audience.notice)

@@ -158,3 +158,26 @@ def test_timings_name_the_slowest_measures(tmp_path: Path) -> None:
     assert all(line.split()[-1] in skipped["measures"] for line in slowest)
     total = float(re.search(r"in ([\d.]+) s", head).group(1))
     assert steps["measures"] >= total - 0.1  # the step holds every measure's own time
+
+
+def test_the_plain_pages_name_who_members_can_call(site: Path, tmp_path: Path) -> None:
+    # the default names the demo's program, in each language
+    def words(page: Path) -> str:  # glossary terms are links: the text without the tags
+        return re.sub(r"<[^>]+>", "", page.read_text())
+
+    english = words(next((site / "2025Q4" / "plain" / "aco").glob("*.html")))
+    spanish = words(next((site / "2025Q4" / "es" / "aco").glob("*.html")))
+    assert "You can also call MassHealth Customer Service." in english
+    assert "También puede llamar al Servicio al Cliente de MassHealth." in spanish
+    # another program sets its own (--help-contact, or help_contact in the config file)
+    basic = ROOT / "tests" / "fixtures" / "marts" / "basic"
+    contact = "Member Services at 1-800-555-0100 (TTY: 711)"
+    args = ["build", "--data", str(basic), "--out", str(tmp_path), "--quiet"]
+    result = CliRunner().invoke(main, [*args, "--help-contact", contact])
+    assert result.exit_code == 0, result.output
+    pages = [*tmp_path.glob("*/plain/*/*.html"), *tmp_path.glob("*/es/*/*.html")]
+    assert pages
+    for page in pages:
+        text = words(page)
+        wanted = f"llamar a {contact}." if "/es/" in page.as_posix() else f"call {contact}."
+        assert wanted in text and "MassHealth Customer Service" not in text, page
