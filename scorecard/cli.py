@@ -9,10 +9,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from scorecard.settings import SETTING, SETTINGS, load_settings
+from scorecard.settings import SETTING, SETTINGS, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from scorecard.build import CheckReport
 
 EXIT_BAD_INPUT = 2
 
@@ -78,7 +82,7 @@ def settings_options(command: Callable) -> Callable:
 @main.command()
 @click.option(
     "--config",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
     default=None,
     help="A scorecard.yml file of settings.",
 )
@@ -93,7 +97,10 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
     """Compute every measure and publish one version of the site."""
     from scorecard.build import BuildError, build_site
 
-    settings = load_settings(config, **options)
+    try:
+        settings = load_settings(config, **options)
+    except SettingsError as exc:
+        fail([str(exc)], "settings")
     try:
         report = build_site(settings, Progress(quiet))
     except BuildError as exc:
@@ -114,7 +121,8 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
 @click.option(
     "--strict",
     is_flag=True,
-    help="Count warnings (claims not all in yet, repeated claim totals) as problems: exit 2.",
+    help="Count warnings (claims not all in yet, repeated claim totals) and files no table "
+    "reads as problems: exit 2.",
 )
 def check(
     data: Path | None, measures: Path | None, period: str | None, cache: Path | None, strict: bool
@@ -126,10 +134,19 @@ def check(
     report = check_inputs(settings)
     for line in report.lines():
         click.echo(line)
-    warned = [f"warning: {w.message}" for w in report.warnings] if strict else []
-    problems = report.problems + warned
+    problems = report.problems + (strict_problems(report) if strict else [])
     if problems:
         fail(problems, "check failed")
+
+
+def strict_problems(report: CheckReport) -> list[str]:
+    """Return what `check --strict` counts as problems besides the report's own: the warnings,
+    and each file of the marts folder no table reads (a misnamed mart would leave its measures
+    out; a mart a program does not have at all only skips its measures, as without --strict)."""
+    return [
+        *(f"warning: {w.message}" for w in report.warnings),
+        *(f"{name}: not read, as no table has its name" for name in report.unread),
+    ]
 
 
 @main.command("demo-data")

@@ -110,23 +110,41 @@ class Settings:
         return Path(self.measures) / "value_sets"
 
 
-def _coerce(setting: Setting, value: Any) -> Any:
+class SettingsError(ValueError):
+    """Raised for a settings file that cannot be used, with a message naming the file."""
+
+
+def _coerce(setting: Setting, value: Any, source: object) -> Any:
     if value is None or setting.type in (str, bool):
         return value
-    return setting.type(value)
+    try:
+        return setting.type(value)
+    except (TypeError, ValueError):
+        kind = {int: "a whole number", Path: "a folder path"}.get(setting.type, "a value")
+        raise SettingsError(f"{source}: {setting.name}: {value!r} is not {kind}") from None
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Return Settings from defaults, then `config_file` (YAML), then non-None overrides."""
+    """Return Settings from defaults, then `config_file` (YAML), then non-None overrides;
+    raise SettingsError naming the file for an unknown setting or a value of the wrong type."""
     values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
     if config_file is not None and Path(config_file).exists():
-        values.update(yaml.safe_load(Path(config_file).read_text(encoding="utf-8")) or {})
+        try:
+            read = yaml.safe_load(Path(config_file).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"{config_file}: not valid YAML: {exc}") from None
+        if not isinstance(read, dict):
+            raise SettingsError(f"{config_file}: must hold 'name: value' lines")
+        values.update(read)
     values.update({k: v for k, v in overrides.items() if v is not None})
     by_name = {s.name: s for s in SETTINGS}
     unknown = sorted(set(values) - set(by_name))
     if unknown:
-        raise ValueError(f"{config_file}: unknown setting(s) {unknown}; known: {sorted(by_name)}")
-    return Settings(**{k: _coerce(by_name[k], v) for k, v in values.items()})
+        raise SettingsError(
+            f"{config_file}: unknown setting(s) {unknown}; known: {sorted(by_name)}"
+        )
+    source = config_file or "command line"
+    return Settings(**{k: _coerce(by_name[k], v, source) for k, v in values.items()})
 
 
 assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS], (

@@ -515,6 +515,11 @@ def test_files_no_table_reads_are_named(tmp_path):
     result = CliRunner().invoke(main, ["check", "--data", str(folder)])
     assert result.exit_code == 0, result.output
     assert "  not read, as no table has their name: members.csv\n" in result.output
+    # but CI's check --strict stops there: a misnamed mart leaves its measures out
+    strict = CliRunner().invoke(main, ["check", "--data", str(folder), "--strict"])
+    assert strict.exit_code == 2, strict.output
+    assert "  - members.csv: not read, as no table has its name" in strict.output
+    assert "README.md" not in strict.output  # notes beside the marts are not marts
     # a required table misnamed: the problem names what was looked for and what is there
     (folder / "eligibility.csv").rename(folder / "elig.csv")
     _, problems = load_marts(duckdb.connect(), folder)
@@ -547,3 +552,24 @@ def test_a_compressed_csv_that_is_not_utf8_is_found_inside(tmp_path):
         "a file saved as Windows-1252 or Latin-1, for letters such as é or ç): save the file "
         "as UTF-8"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("perod: 2025Q4\n", "unknown setting(s) ['perod']"),
+        ("threads: many\n", "threads: 'many' is not a whole number"),
+        ("period: [2025Q4\n", "not valid YAML"),
+        ("- 2025Q4\n", "must hold 'name: value' lines"),
+    ],
+)
+def test_a_bad_settings_file_names_the_file_and_exits_2(tmp_path, text, words):
+    config = tmp_path / "scorecard.yml"
+    config.write_text(text, encoding="utf-8")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"{config}: " in result.output and words in result.output, result.output
+    assert "Traceback" not in result.output and not out.exists()
+    missing = CliRunner().invoke(main, ["build", "--config", str(tmp_path / "none.yml")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
