@@ -7,6 +7,7 @@ the site's data page are generated from this list, so the documentation cannot d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -400,4 +401,14 @@ IDENTIFYING_COLUMNS: frozenset[str] = frozenset(
         "medicaid_id",
         "member_number",
     }
+)
+# Words that make any other column name identifying too (names are compared in lower case,
+# with runs of spaces and punctuation as one underscore): 'Member Name', 'patient_first_name',
+# 'date of birth', 'zip5', 'beneficiary_id'. A contract column (org_name, person_id) never is.
+IDENTIFYING_PATTERN = re.compile(
+    r"(^|_)(first|last|middle|full|given|family|sur)_?name$"
+    r"|(^|_)(member|patient|beneficiary|subscriber|person)_?(name|number|no|id)$"
+    r"|(^|_)(ssn|dob|mrn|email|e_mail|phone|telephone)(_|$)"
+    r"|birth_?date|date_of_birth|social_security|medical_record|street|address"
+    r"|^(zip|zip5|zip_?code|zipcode|postal_?code)$"
 )

@@ -8,7 +8,9 @@ validate() returns every problem found, each naming the file, the column and an 
 
 from __future__ import annotations
 
+import difflib
 import gzip
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -18,6 +20,7 @@ import duckdb
 from scorecard.contract import (
     BIRTH_DATE_COLUMNS,
     IDENTIFYING_COLUMNS,
+    IDENTIFYING_PATTERN,
     TABLES,
     TABLES_BY_NAME,
     Column,
@@ -344,6 +347,37 @@ def _identifying_message(name: str) -> str:
     return f"{message}: leave it out"
 
 
+def identifying(name: str, table: Table) -> bool:
+    """Return True when a column name identifies a person (IDENTIFYING_COLUMNS, or a name
+    IDENTIFYING_PATTERN matches) and is not one of the table's contract columns."""
+    if name in {c.name for c in table.columns}:
+        return False
+    plain = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return plain in IDENTIFYING_COLUMNS or bool(IDENTIFYING_PATTERN.search(plain))
+
+
+def renamed_problems(table: Table, path: Path, present: set[str]) -> list[Problem]:
+    """Return a problem for each column the contract does not know in a file that also lacks
+    optional columns: most likely one of them under another name, which would be read as
+    empty (an admission without its discharge date, a claim without its bill type) and give
+    wrong results. A column the contract does not know is otherwise left unread."""
+    known = {c.name for c in table.columns}
+    absent = [c.name for c in table.columns if not c.required and c.name not in present]
+    unknown = sorted(n for n in present - known if not identifying(n, table))
+    if not absent:
+        return []
+    problems = []
+    for name in unknown:
+        close = difflib.get_close_matches(name.lower(), absent, n=1, cutoff=0.5)
+        hint = f"is it {close[0]}? " if close else ""
+        message = (
+            f"is not a column of {table.name}, and the file lacks its optional column(s) "
+            f"{', '.join(absent)}: {hint}rename the column to its contract name, or leave it out"
+        )
+        problems.append(Problem(str(path), name, message))
+    return problems
+
+
 def check_columns(
     con: duckdb.DuckDBPyConnection, table: Table, path: Path, present: set[str]
 ) -> list[Problem]:
@@ -351,8 +385,9 @@ def check_columns(
     problems = [
         Problem(str(path), name, _identifying_message(name))
         for name in sorted(present)
-        if name.strip().lower() in IDENTIFYING_COLUMNS
+        if identifying(name, table)
     ]
+    problems += renamed_problems(table, path, present)
     problems += [
         Problem(str(path), name, "is required but missing from the file")
         for name in table.required_columns

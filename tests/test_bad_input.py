@@ -573,3 +573,26 @@ def test_a_bad_settings_file_names_the_file_and_exits_2(tmp_path, text, words):
     assert "Traceback" not in result.output and not out.exists()
     missing = CliRunner().invoke(main, ["build", "--config", str(tmp_path / "none.yml")])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_a_renamed_optional_column_is_a_problem_not_an_empty_column(tmp_path):
+    # bill_type_code under another name would be read as empty: every inpatient stay lost
+    folder = broken_copy(tmp_path, rename_column("medical_claim", "bill_type_code", "type_of_bill"))
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(Path(p.file).name, p.column) for p in problems] == [
+        ("medical_claim.csv", "type_of_bill")
+    ]
+    message = problems[0].message
+    assert "is not a column of medical_claim" in message and "bill_type_code" in message
+    # a column the contract does not know, when no optional column is missing: left unread
+    folder = broken_copy(tmp_path / "extra", add_column("medical_claim", "load_batch", "7"))
+    assert load_marts(duckdb.connect(), folder)[1] == []
+
+
+@pytest.mark.parametrize(
+    "name", ["Member Name", "patient_first_name", "date of birth", "zip5", "beneficiary_id"]
+)
+def test_identifying_columns_are_found_by_what_their_name_says(tmp_path, name):
+    folder = broken_copy(tmp_path, add_column("eligibility", name, "x"))
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(p.column, "identifies a person" in p.message) for p in problems] == [(name, True)]
