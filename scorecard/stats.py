@@ -195,7 +195,9 @@ def _own_reason_codes(df: pd.DataFrame) -> np.ndarray:
 
     proportion = kind == "proportion"
     events = np.isin(kind, ["rate", "ratio"])  # the numerator counts events
-    units = np.isin(kind, ["mean", "median"])  # the denominator counts people or units
+    # the denominator counts people or units, or a rate's exposure (member months: 1 to 10 of
+    # them are one to ten people)
+    units = np.isin(kind, ["mean", "median", "rate"])
     count_small = ((proportion | events) & small(num)) | ((proportion | units) & small(den))
     complement_small = proportion & small(den - num)
     no_data = ~(den > 0)
@@ -291,7 +293,7 @@ def suppress(results: pd.DataFrame) -> pd.DataFrame:
     """Return a copy with `suppressed` (bool) and `suppression_reason` (code in REASON_TEXT).
 
     Own reasons: no_data (denominator 0), small_count (a count of 1-10: the numerator of a
-    proportion, rate or ratio; the denominator of a proportion, mean or median),
+    proportion, rate or ratio; the denominator of a proportion, mean, median or rate),
     small_complement (denominator - numerator of a proportion is 1-10), small_denominator
     (below min_denominator). Then complementary suppression: in each partition group (see
     `_groupings`) where exactly one cell is unknown and it is hidden for privacy, the shown part

@@ -164,6 +164,7 @@ def test_own_reasons_per_kind():
             row("program", "ALL", "all", "all", 3, 5000, kind="rate"),  # 3 events
             row("program", "ALL", "all", "all", 4990, 5000, kind="rate"),  # no complement rule
             row("program", "ALL", "all", "all", 12.5, 9, kind="mean"),  # 9 people
+            row("program", "ALL", "all", "all", 0, 6, kind="rate"),  # 6 member months
         ]
     )
     # suppress() alone: each row is its own group-less cell (all 'all' program rows, no parts)
@@ -176,6 +177,7 @@ def test_own_reasons_per_kind():
         "no_data",
         "small_count",
         "",
+        "small_count",
         "small_count",
     ]
     assert set(stats.REASON_TEXT) >= set(got) - {""}
@@ -270,6 +272,21 @@ def test_measure_parts_are_linked_only_when_every_part_is_there():
     assert whole["iet_engagement_13_17"] == "iet_engagement"
     without_adults = [s for s in specs if s.id != "iet_initiation_18plus"]
     assert "iet_initiation_13_17" not in engine.whole_of_parts(without_adults)
+
+
+def test_a_rate_over_a_few_member_months_is_protected_like_a_small_count():
+    # outreach tries by sex: 77 over 310 member months = 53/205 + 24/102 + 0/3; the 3 member
+    # months of 'unknown' are one to three people, so male (the smaller shown part) goes too
+    rate = {"kind": "rate", "multiplier": 1.0}
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 77, 310, **rate),
+            row("program", "ALL", "sex", "female", 53, 205, **rate),
+            row("program", "ALL", "sex", "male", 24, 102, **rate),
+            row("program", "ALL", "sex", "unknown", 0, 3, **rate),
+        ]
+    )
+    assert list(reasons(df).values()) == ["", "", "complementary", "small_count"]
 
 
 def test_two_small_cells_protect_each_other_and_reliability_is_not_protected():
