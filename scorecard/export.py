@@ -4,6 +4,7 @@
                                              of stratum 'all', strata of the published period;
                                              stars on the published period's rows only)
     downloads/measures.csv                   one row per measure: titles, unit, direction...
+    downloads/results_columns.csv            what each column of results.csv holds
     downloads/<level>/<slug>.csv             one entity's rows of results.csv
     downloads/summary_stars.csv              overall and area stars of every entity for the
                                              published period (and its incentive tier, when
@@ -41,6 +42,42 @@ RESULT_COLUMNS = (
     *("open_gaps", "stars", "peer_label", "trend_label", "suppressed", "suppression_reason"),
     "suppression_text",
 )
+# What each column of results.csv (and of the per-entity CSVs) holds, written beside them as
+# results_columns.csv: the data dictionary of the downloads.
+RESULT_COLUMN_MEANINGS = {
+    "measure_id": "The measure (measures.csv describes each one).",
+    "period_id": "The reporting period: a quarter such as 2025Q4.",
+    "period_end": "The last day of the period (results.parquet only).",
+    "level": "program, aco, cp (Community Partner) or practice.",
+    "entity_id": "The organisation's id (ALL for the whole program).",
+    "entity_name": "The organisation's name.",
+    "stratum": "How the members are grouped: all, age_band, sex, race, language or cp_type.",
+    "stratum_value": "The group within the stratum (all when stratum is all).",
+    "kind": "proportion, rate, mean, median or ratio: how value is worked out.",
+    "value": "The result: numerator / denominator x the measure's multiplier (proportion, "
+    "rate), the average (mean), the middle value (median; not numerator / denominator), or "
+    "observed / expected (ratio). Blank when not shown.",
+    "lower": "Lower end of the 95% likely range (Wilson for proportions, exact Poisson for "
+    "rates and ratios, normal for means, never below 0 for a mean of amounts). Blank for "
+    "medians and results not shown.",
+    "upper": "Upper end of the 95% likely range.",
+    "numerator": "Members who met the measure, events, a sum (days, dollars, risk scores) or "
+    "observed events, by kind. Blank when not shown.",
+    "denominator": "Members, events, member months or expected events counted. Blank when "
+    "not shown.",
+    "open_gaps": "Care-gap measures only: those counted who did not get the care (or had the "
+    "bad outcome, where lower is better).",
+    "stars": "1 to 5 stars, on the published period's rated results only.",
+    "peer_label": "Against the whole program: better, worse or no_different (the likely range "
+    "on one side of the program's value or not); higher or lower for a measure that is "
+    "neither better nor worse by itself (direction neutral).",
+    "trend_label": "Against the period before: improved, declined or no_change (a test at "
+    "the 5% level); rose or fell for a neutral measure.",
+    "suppressed": "true when the result is not shown.",
+    "suppression_reason": "Why not: no_data, small_count, small_complement, "
+    "small_denominator or complementary.",
+    "suppression_text": "The reason in words.",
+}
 SHORT_REASONS = {  # one row per stratum and period: short words keep the file small
     "no_data": "No one eligible",
     "small_count": "Privacy: 10 or fewer",
@@ -174,6 +211,8 @@ def write_downloads(model: S.SiteModel, folder: Path) -> None:
     (folder / "results.csv").write_text(_joined(list(table.columns), cells), encoding="utf-8")
     frame.to_parquet(folder / "results.parquet", index=False)
     _csv(measures_frame(model), folder / "measures.csv")
+    meanings = [(c, RESULT_COLUMN_MEANINGS.get(c, "")) for c in frame.columns]
+    _csv(pd.DataFrame(meanings, columns=["column", "meaning"]), folder / "results_columns.csv")
     write_entity_csvs(model, frame, folder.parent, dict(zip(table.columns, cells, strict=True)))
     _csv(summary_stars_frame(model), folder / "summary_stars.csv")
     summary = cp_summary(model, frame)  # no rows when the version has no CP (a partner's)
@@ -389,7 +428,8 @@ def write_cp_workbook(
                 f"{len(summary)} Community Partners",
                 "No count from 1 to 10 is shown; results that could reveal one are left blank.",
                 "1 (lowest) to 5 (highest), compared with other Community Partners.",
-                "Results to the measure's decimals + 2; counts are whole numbers.",
+                "Results to the measure's decimals + 2; counts of members and events are whole "
+                "numbers, sums (days, dollars, risk scores) keep two decimals.",
             ],
         }
     )

@@ -1603,7 +1603,7 @@ def finish_beside_mkdocs(later: parallel.Later | None, work_dir: Path, built: Pa
 # The downloads that pages link to in their markdown: mkdocs checks that these links lead to a
 # file, and the downloads are written beside mkdocs (build_site), so add_download_files lists them.
 LINKED_DOWNLOADS = (
-    *("results.csv", "results.parquet", "measures.csv", "summary_stars.csv"),
+    *("results.csv", "results.parquet", "results_columns.csv", "measures.csv", "summary_stars.csv"),
     *("cp_summary.csv", "cp_summary.xlsx", "manifest.json"),
 )
 

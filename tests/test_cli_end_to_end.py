@@ -181,3 +181,15 @@ def test_the_plain_pages_name_who_members_can_call(site: Path, tmp_path: Path) -
         text = words(page)
         wanted = f"llamar a {contact}." if "/es/" in page.as_posix() else f"call {contact}."
         assert wanted in text and "MassHealth Customer Service" not in text, page
+
+
+def test_the_downloads_say_what_each_column_holds(site: Path) -> None:
+    downloads = site / "2025Q4" / "downloads"
+    columns = pd.read_csv(downloads / "results_columns.csv", keep_default_na=False)
+    results = pd.read_csv(downloads / "results.csv", nrows=1)
+    described = dict(zip(columns["column"], columns["meaning"], strict=True))
+    assert set(results.columns) <= set(described)
+    assert all(described[c] for c in results.columns), described
+    assert "95%" in described["lower"] and "rose or fell" in described["trend_label"]
+    provenance = (site / "2025Q4" / "provenance.html").read_text()
+    assert 'href="downloads/results_columns.csv"' in provenance
