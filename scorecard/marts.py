@@ -12,6 +12,7 @@ import difflib
 import gzip
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -298,9 +299,18 @@ def _example(
     row = con.execute(f"SELECT {cols} FROM raw_{table.name} WHERE {where} LIMIT 1").fetchone()
     if row is None:
         return ""
-    values = ", ".join(f"{name}={value!r}" for name, value in zip(shown, row[2:], strict=True))
+    pairs = zip(shown, row[2:], strict=True)
+    values = ", ".join(f"{name}={_shown(value)}" for name, value in pairs)
     in_file = f" of {Path(row[1]).name}" if row[1] else ""
     return f"row {row[0]}{in_file} ({values})"
+
+
+def _shown(value: object) -> str:
+    """Return a value of an example row as the message shows it: text and dates quoted as
+    written in a file ('2021-07-01', not datetime.date(2021, 7, 1)), numbers as they are."""
+    if isinstance(value, date | datetime):
+        return repr(value.isoformat())
+    return repr(value)
 
 
 # What a value of each contract type looks like, for the message about a value that is not

@@ -432,6 +432,33 @@ def test_unknown_period_is_refused(tmp_path):
     result = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--period", "2031Q1"])
     assert result.exit_code == 2
     assert "2031Q1" in result.output and "2024Q4" in result.output
+    # a build says it is the period, not the marts; a quarter in lower case is the same one
+    out = tmp_path / "site"
+    built = CliRunner().invoke(
+        main, ["build", "--data", str(BASIC), "--out", str(out), "--period", "2031Q1"]
+    )
+    assert built.exit_code == 2 and "the period asked for is not in the data" in built.output
+    assert "marts have problems" not in built.output and not out.exists()
+    lower = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--period", "2024q4"])
+    assert lower.exit_code == 0, lower.output
+
+
+def test_examples_show_values_as_written_in_a_file(tmp_path):
+    # a Parquet date reads as '2025-13-01' would in a CSV, not as datetime.date(...)
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    eligibility = folder / "eligibility.csv"
+    duckdb.execute(
+        f"COPY (SELECT * REPLACE (CAST(enrollment_start_date AS DATE) AS enrollment_start_date, "
+        f"CAST(enrollment_end_date AS DATE) - INTERVAL 3000 DAY AS enrollment_end_date) "
+        f"FROM read_csv('{eligibility}', all_varchar = true)) "
+        f"TO '{folder / 'eligibility.parquet'}' (FORMAT parquet)"
+    )
+    eligibility.unlink()
+    _, problems = load_marts(duckdb.connect(), folder)
+    examples = " ".join(p.example for p in problems)
+    assert problems and "datetime" not in examples
+    assert "enrollment_start_date='20" in examples, examples
 
 
 def test_optional_columns_may_be_left_out(tmp_path):
