@@ -127,6 +127,7 @@ class CheckReport:
     kept_in: Path | None = None  # the cache folder the marts checked earlier were read from
     unread: list[str] = field(default_factory=list)  # files in the marts folder no table's
     warnings: list[Finding] = field(default_factory=list)  # scorecard/plausibility.py
+    specs_read: bool = True  # False when the specs have problems (listed with the others)
 
     def lines(self) -> list[str]:
         """Return the human-readable lines of the check."""
@@ -134,8 +135,12 @@ class CheckReport:
         lines += unread_lines(self.unread) + warning_lines(self.warnings)
         if self.kept_in:
             lines.append(f"  checked earlier (the same files), kept in {self.kept_in}")
-        lines.append(f"measures: {len(self.specs)} spec(s) read")
-        lines += [f"  skipped {mid}: {why}" for mid, why in sorted(self.skipped.items())]
+        if not self.specs_read:
+            lines.append("measures: not read, the specs have problems (listed below)")
+        else:
+            lines.append(f"measures: {len(self.specs)} spec(s) read")
+        if self.tables:  # with no mart read, every measure is skipped: the problems say why
+            lines += [f"  skipped {mid}: {why}" for mid, why in sorted(self.skipped.items())]
         lines.append("ok" if not self.problems else f"{len(self.problems)} problem(s)")
         return lines
 
@@ -587,7 +592,9 @@ def check_inputs(settings: Settings) -> CheckReport:
             warnings += period_warnings
     kept_in = settings.cache if restored else None
     unread = unread_files(settings.data)
-    return CheckReport(tables, specs, skipped, problems, kept_in, unread, warnings)
+    return CheckReport(
+        tables, specs, skipped, problems, kept_in, unread, warnings, specs_read=bool(specs)
+    )
 
 
 def _period_checks(

@@ -80,3 +80,7 @@ def test_check_reports_bad_tiers_with_the_other_problems(tmp_path: Path) -> None
     (tmp_path / "_tiers.yml").write_text("tiers:\n  - {name: Gold, min_stars: 9}\n")
     report = check_inputs(load_settings(None, data=tmp_path / "no_marts", measures=tmp_path))
     assert any("_tiers.yml: tiers[0]: min_stars" in str(p) for p in report.problems)
+    # what the check prints leads with the problems, not with what follows from them
+    lines = report.lines()
+    assert "measures: not read, the specs have problems (listed below)" in lines
+    assert not any(line.startswith("  skipped ") for line in lines)  # no mart was read
