@@ -9,11 +9,11 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from scorecard.settings import SETTING, SETTINGS, SettingsError, load_settings
+from scorecard.settings import SETTING, SETTINGS, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from scorecard.build import CheckReport
@@ -41,7 +41,7 @@ class Progress:
         return done
 
 
-def fail(problems: list, title: str) -> None:
+def fail(problems: list, title: str) -> NoReturn:
     """Print every problem to stderr and exit with the bad-input code."""
     click.echo(f"{title} ({len(problems)} problem(s)):", err=True)
     for problem in problems:
@@ -97,10 +97,7 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
     """Compute every measure and publish one version of the site."""
     from scorecard.build import BuildError, build_site
 
-    try:
-        settings = load_settings(config, **options)
-    except SettingsError as exc:
-        fail([str(exc)], "settings")
+    settings = _settings(config, **options)
     try:
         report = build_site(settings, Progress(quiet))
     except BuildError as exc:
@@ -130,13 +127,21 @@ def check(
     """Validate the marts and the measure specs; print every problem; exit 2 if any."""
     from scorecard.build import check_inputs
 
-    settings = load_settings(None, data=data, measures=measures, period=period, cache=cache)
+    settings = _settings(None, data=data, measures=measures, period=period, cache=cache)
     report = check_inputs(settings)
     for line in report.lines():
         click.echo(line)
     problems = report.problems + (strict_problems(report) if strict else [])
     if problems:
         fail(problems, "check failed")
+
+
+def _settings(config: Path | None, **options: object) -> Settings:
+    """Return the settings, or exit 2 with the problem (naming the file) when they are bad."""
+    try:
+        return load_settings(config, **options)
+    except SettingsError as exc:
+        fail([str(exc)], "settings")
 
 
 def strict_problems(report: CheckReport) -> list[str]:
@@ -333,7 +338,8 @@ def hide_version(out: Path, version: str) -> None:
 @_out_option
 @click.argument("version")
 def retire_version(out: Path, version: str) -> None:
-    """Keep VERSION in the menu titled '(retired)', never as 'latest'."""
+    """Keep VERSION in the menu titled '(retired)'; 'latest' goes to the newest active version
+    (to a retired one only when no version is active)."""
     _set_state(out, version, "retired")
 
 

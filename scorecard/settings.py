@@ -7,6 +7,7 @@ list by a test, so the three cannot drift apart.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -144,7 +145,18 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             f"{config_file}: unknown setting(s) {unknown}; known: {sorted(by_name)}"
         )
     source = config_file or "command line"
+    if values["period"] is not None:
+        values["period"] = _quarter(str(values["period"]), source)
     return Settings(**{k: _coerce(by_name[k], v, source) for k, v in values.items()})
+
+
+def _quarter(period: str, source: object) -> str:
+    """Return a quarter id as the tool writes it (2025q4 -> 2025Q4), or raise SettingsError
+    before any mart is read ('Q4 2025' is not one)."""
+    quarter = period.strip().upper()
+    if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
+        raise SettingsError(f"{source}: period: {period!r} is not a quarter written like 2025Q4")
+    return quarter
 
 
 assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS], (

@@ -441,6 +441,12 @@ def test_unknown_period_is_refused(tmp_path):
     assert "marts have problems" not in built.output and not out.exists()
     lower = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--period", "2024q4"])
     assert lower.exit_code == 0, lower.output
+    # not a quarter at all: said at once, before any mart is read
+    for command in ("check", "build"):
+        wrong = CliRunner().invoke(main, [command, "--data", str(BASIC), "--period", "Q4 2025"])
+        assert wrong.exit_code == 2, wrong.output
+        assert "period: 'Q4 2025' is not a quarter written like 2025Q4" in wrong.output
+        assert "marts:" not in wrong.output and "Traceback" not in wrong.output
 
 
 def test_examples_show_values_as_written_in_a_file(tmp_path):
