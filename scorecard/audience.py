@@ -111,9 +111,13 @@ def label(audience: Audience, organizations: pd.DataFrame) -> str:
         return "Internal: not for distribution"
     if audience.kind == "public":
         return "Public edition"
+    return f"For {partner_name(audience, organizations)}"
+
+
+def partner_name(audience: Audience, organizations: pd.DataFrame) -> str:
+    """Return the name of a partner audience's organisation (its id if it has none)."""
     orgs = organizations[organizations["org_id"].astype(str) == audience.partner_id]
-    name = str(orgs["org_name"].iloc[0]) if len(orgs) else audience.partner_id
-    return f"For {name}"
+    return str(orgs["org_name"].iloc[0]) if len(orgs) else audience.partner_id
 
 
 def notice(audience: Audience, organizations: pd.DataFrame) -> dict[str, str]:
@@ -125,7 +129,7 @@ def notice(audience: Audience, organizations: pd.DataFrame) -> dict[str, str]:
             "es": "Solo para uso interno. No lo comparta fuera del programa.",
         }
     if audience.kind == "partner":
-        name = label(audience, organizations).removeprefix("For ")
+        name = partner_name(audience, organizations)
         return {
             "en": f"Made for {name}. Do not share it with others.",
             "es": f"Hecho para {name}. No lo comparta con otros.",

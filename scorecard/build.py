@@ -115,9 +115,6 @@ def unread_lines(unread: list[str]) -> list[str]:
     return [f"  {unread_note(unread)}"] if unread else []
 
 
-MART_PROBLEMS = "the marts have problems"
-
-
 @dataclass
 class CheckReport:
     tables: set[str]
@@ -166,9 +163,7 @@ def compute(
         try:
             run = _run_engine(settings, specs, con, cache)
         except MartError as exc:
-            asked = any(p.file == "--period" for p in exc.problems)
-            title = "the period asked for is not in the data" if asked else MART_PROBLEMS
-            raise BuildError(title, exc.problems) from exc
+            raise BuildError(exc.title, exc.problems) from exc
         run.panels = engine.panel_sizes(con, run.period_id)
         run.warnings = recorded_warnings(con) + runout_warnings(con, run.period_id, run.tables)
         if audiences.parse_audience(settings.audience).person_level:

@@ -27,6 +27,7 @@ from scorecard.extract import ExtractCache
 from scorecard.marts import (
     PERSON_REF,
     MartError,
+    PeriodError,
     Problem,
     has_person_keys,
     has_table,
@@ -264,12 +265,11 @@ def resolve_period(period_id: str | None, available: list[str]) -> str:
         raise MartError([Problem("(marts)", "(dates)", "the data cover no complete quarter")])
     if period_id is None:
         return available[-1]
-    period_id = period_id.strip().upper()  # 2025q4 is 2025Q4
     if period_id not in available:
         message = (
             f"period {period_id} is not a complete quarter in the data; choose one of {available}"
         )
-        raise MartError([Problem("--period", "(option)", message)])
+        raise PeriodError([Problem("--period", "(option)", message)])
     return period_id
 
 

@@ -8,6 +8,7 @@ the English pages are checked for a Flesch-Kincaid grade of 8 or less (tests/tes
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -1023,7 +1024,8 @@ def stars_meaning(stars: float, lang: str) -> str:
 
 
 def unit_words(unit: str, lang: str) -> tuple[str, str, str]:
-    """Return (prefix, suffix, words) for a unit in `lang`, like site.unit_marks."""
+    """Return (prefix, suffix, words) for a unit in `lang`: its plainer or Spanish words if
+    there are some, else as unit_marks reads it."""
     unit = (unit or "").strip()
     plain = UNITS_ES if lang == "es" else UNITS_EN_PLAIN
     if unit in plain:
@@ -1032,6 +1034,13 @@ def unit_words(unit: str, lang: str) -> tuple[str, str, str]:
         if words.startswith("% "):
             return prefix, "%", words[2:]
         return prefix, "", words.replace("dólares ", "", 1) if prefix else words
+    return unit_marks(unit)
+
+
+@functools.lru_cache(maxsize=1024)  # a site has a few units and formats a million values
+def unit_marks(unit: str) -> tuple[str, str, str]:
+    """Return (prefix, suffix, words) for a unit: '%'/'percent of x' -> ('', '%', 'of x')."""
+    unit = (unit or "").strip()
     for word, prefix, suffix in UNIT_MARKS:
         if unit == word or unit.startswith(word + " "):
             return prefix, suffix, unit[len(word) :].strip()

@@ -48,9 +48,17 @@ class Problem:
 class MartError(Exception):
     """Raised with every problem found in the marts."""
 
+    title = "the marts have problems"  # how a build introduces the problems
+
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class PeriodError(MartError):
+    """Raised when the period asked for is not a complete quarter of the marts."""
+
+    title = "the period asked for is not in the data"
 
 
 def find_mart_files(data_dir: Path) -> dict[str, Path]:

@@ -19,7 +19,6 @@ Each page links the first use of every glossary term to its entry (`Linker`).
 from __future__ import annotations
 
 import copy
-import posixpath
 import re
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -106,13 +105,6 @@ def _html_link(href: str, text: str, hreflang: str = "", lang: str = "") -> Mark
 def _cross(page: str, target_md: str) -> str:
     """Return the relative HTML link from `page` to a page of the other build."""
     return str(S.rel(page, views.html_path(target_md)))
-
-
-def _alternates(page: str, lang: str, counterpart_md: str) -> dict[str, str]:
-    """Return the language menu's links from `page` (in `lang`): the page itself, and its
-    counterpart in the other build (overrides/partials/alternate.html)."""
-    other = "es" if lang == "en" else "en"
-    return {lang: posixpath.basename(views.html_path(page)), other: _cross(page, counterpart_md)}
 
 
 def _same_build(page: str, lang: str, target_md: str) -> str:
@@ -260,7 +252,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         "switch": _html_link(
             _cross(page, views.plain_page(entity, other)), i18n.t(lang, "switch"), other, other
         ),
-        "alternates": _alternates(page, lang, views.plain_page(entity, other)),
+        "alternates": views.language_menu(page, lang, views.plain_page(entity, other)),
         "full_link": full_link,
         "words_note": Markup(
             escape(i18n.t(lang, "plain_words", glossary="\x00")).replace(
@@ -325,7 +317,7 @@ def index_context(model: S.SiteModel, lang: str) -> dict[str, Any]:
         "stars": link(i18n.t(lang, "stars_explain")),
         "groups": [{"title": title, "items": items} for title, items in groups.items()],
         "switch": _html_link(_cross(page, INDEX_PAGE[other]), i18n.t(lang, "switch"), other, other),
-        "alternates": _alternates(page, lang, INDEX_PAGE[other]),
+        "alternates": views.language_menu(page, lang, INDEX_PAGE[other]),
         "glossary": _same_build(page, lang, GLOSSARY_PAGE[lang]),
         "glossary_title": i18n.t(lang, "glossary_title"),
     }
@@ -347,7 +339,7 @@ def glossary_context(model: S.SiteModel, lang: str) -> dict[str, Any]:
         "switch": _html_link(
             _cross(page, GLOSSARY_PAGE[other]), i18n.t(lang, "switch"), other, other
         ),
-        "alternates": _alternates(page, lang, GLOSSARY_PAGE[other]),
+        "alternates": views.language_menu(page, lang, GLOSSARY_PAGE[other]),
         "back": _same_build(page, lang, INDEX_PAGE[lang]),
         "back_text": i18n.t(lang, "back"),
     }

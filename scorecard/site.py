@@ -113,7 +113,6 @@ OPTIONAL_DEFAULTS = {
 }
 SMALL_COUNT_MAX = 10
 NOT_SHOWN = "Not shown"
-UNIT_MARKS = i18n.UNIT_MARKS
 NAV_PAGES = (
     ("Home", "index.md"),
     ("ACOs", "aco/index.md"),
@@ -200,14 +199,7 @@ def format_number(value: object, decimals: int) -> str:
     return "" if missing(value) else f"{float(value):,.{int(decimals)}f}"  # type: ignore[arg-type]
 
 
-@functools.lru_cache(maxsize=1024)  # a site has a few units and formats a million values
-def unit_marks(unit: str) -> tuple[str, str, str]:
-    """Return (prefix, suffix, words) for a unit: '%'/'percent of x' -> ('', '%', 'of x')."""
-    unit = (unit or "").strip()
-    for word, prefix, suffix in UNIT_MARKS:
-        if unit == word or unit.startswith(word + " "):
-            return prefix, suffix, unit[len(word) :].strip()
-    return "", "", unit
+unit_marks = i18n.unit_marks
 
 
 def format_value(value: object, unit: str, decimals: int) -> str:

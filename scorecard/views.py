@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,15 @@ def plain_page(entity: S.Entity, lang: str) -> str:
 def html_path(page: str) -> str:
     """Return the built HTML path of a docs-relative markdown page."""
     return page[:-3] + ".html" if page.endswith(".md") else page
+
+
+def language_menu(page: str, lang: str, counterpart_md: str) -> dict[str, str]:
+    """Return the language menu's links from `page` (in `lang`): the page itself, and its
+    counterpart in the other language (front matter `alternates`, read by
+    overrides/partials/alternate.html)."""
+    other = "es" if lang == "en" else "en"
+    counterpart = str(S.rel(page, html_path(counterpart_md)))
+    return {lang: posixpath.basename(html_path(page)), other: counterpart}
 
 
 def plain_links(entity: S.Entity, page: str) -> dict[str, Markup] | None:
@@ -393,9 +403,7 @@ def entity_extras(model: S.SiteModel, entity: S.Entity, page: str) -> dict[str, 
         "tier": tier_info(model, entity, page),
         "plain": plain,
         # the language menu: this page in English, its plain page in Spanish
-        "alternates": {"en": html_path(page).rsplit("/", 1)[-1], "es": plain["es"]}
-        if plain
-        else None,
+        "alternates": language_menu(page, "en", plain_page(entity, "es")) if plain else None,
         "profile": member_profile(model, entity),
         "assessment": assessment(model, entity),
         "profile_rows": lambda section: profile_rows(section, model),
