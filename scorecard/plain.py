@@ -465,4 +465,5 @@ def build_spanish(
     built = S.build_html(path, strict=strict)
     for source_map in built.glob("assets/javascripts/*.map"):
         source_map.unlink()  # 1 MB each, only for debugging the theme
+    views.relative_not_found_page(built / "404.html")
     return built

@@ -932,6 +932,7 @@ def _common(model: SiteModel, page: str) -> dict[str, Any]:
         "link": lambda target: rel(page, target),
         "level_plural": LEVEL_PLURAL,
         "has_tiers": bool(model.tiers),
+        "has_cp_summary": bool(model.entities["cp"]),  # a partner ACO's edition has no CPs
     }
 
 
@@ -941,10 +942,13 @@ def home_context(model: SiteModel) -> dict[str, Any]:
     counts = [(LEVEL_PLURAL[lv], len(model.entities[lv]), f"{lv}/index.md") for lv in LEVELS]
     counted = views.member_spec(model)
     members = model.current("program", "ALL", counted.id) if counted else None
+    months = model.current("program", "ALL", views.MEMBER_MONTHS_MEASURE)
     return {
         **_common(model, page),
         "counts": counts,
         "members": "" if members is None else format_count(members["denominator"]),
+        "members_any_month": "" if months is None else format_count(months["denominator"]),
+        "member_months": "" if months is None else format_count(months["numerator"]),
         "families": _family_sections(model, None, page),
     }
 
@@ -1391,7 +1395,7 @@ from scorecard.site import keep_env as on_env  # noqa: F401
 from scorecard.site import restore_blocks as on_page_content  # noqa: F401
 from scorecard.site import restore_late_blocks as on_post_page  # noqa: F401
 from scorecard.site import stash_blocks as on_page_markdown  # noqa: F401
-from scorecard.views import add_search_entries as on_post_build  # noqa: F401
+from scorecard.views import after_build as on_post_build  # noqa: F401
 """
 
 

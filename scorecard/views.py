@@ -26,6 +26,7 @@ from scorecard.specs import RATED_FAMILIES, MeasureSpec
 log = logging.getLogger(__name__)
 
 MEMBER_MEASURE = "members"  # profile measure whose strata count the members (see its spec)
+MEMBER_MONTHS_MEASURE = "member_months"  # the quarter's member months (numerator) and members (denominator)
 PLAIN_LEVELS: tuple[str, ...] = ("aco", "cp")
 STRATUM_ORDER: tuple[str, ...] = ("age_band", "sex", "race", "language", "cp_type")
 LAST_VALUES = ("Other", "Unknown", "unknown", "No CP")
@@ -536,6 +537,27 @@ def search_entries(model: S.SiteModel) -> str:
                 }
             )
     return json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+
+
+def after_build(config: Any, **_: Any) -> None:
+    """mkdocs hook (on_post_build): the entity search entries and a 404 page that works."""
+    add_search_entries(config)
+    relative_not_found_page(Path(config["site_dir"]) / "404.html")
+
+
+# mkdocs writes 404.html with links from the server's root ('/aco/index.html'), as it cannot know
+# where the page will be served from. It sits in its edition's folder, so links relative to that
+# folder work wherever the site is served (the outdated banner's '{{ base_url }}/..' too).
+_ROOT_LINK = re.compile(r'\b(href|src)="/+(?=[^/"])')
+
+
+def relative_not_found_page(path: Path) -> None:
+    """Make a built 404.html's links relative to its own folder (no-op if there is none)."""
+    if not path.exists():
+        return
+    text = path.read_text(encoding="utf-8")
+    text = _ROOT_LINK.sub(lambda m: f'{m.group(1)}="', text).replace('"base": "/"', '"base": "."')
+    path.write_text(text, encoding="utf-8")
 
 
 def add_search_entries(config: Any, **_: Any) -> None:

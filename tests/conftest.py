@@ -1,7 +1,7 @@
 """Shared fixtures: a small demo published twice by the real `scorecard build`, and Chromium.
 
 `demo_site` builds once per test session: synthetic marts (scorecard.demo) for 3,000 members,
-a dozen measures covering every family, published as 2025Q3 and then 2025Q4 into one output
+thirteen measures covering every family, published as 2025Q3 and then 2025Q4 into one output
 folder, exactly as a user would run it. tests/test_readable.py reads the files; tests/
 test_browser.py serves them and drives Debian's Chromium through Playwright.
 
@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
 ]
 DEMO_MEASURES = (
     "members",
+    "member_months",
     "prevalence_diabetes",
     "cp_engagement_122d",
     "cp_followup_discharge_3bd",

@@ -169,6 +169,10 @@ def test_partner_pages_are_its_own_entities(sites: dict) -> None:
     # an empty index says why: not that no CP had results
     empty = (aco / "cp" / "index.html").read_text(encoding="utf-8")
     assert "No Community Partners have results in this edition: it shows only the results" in empty
+    # the CP summary is linked only where it has rows
+    for page in ("index.html", "provenance.html"):
+        assert "cp_summary.csv" not in (aco / page).read_text(encoding="utf-8"), page
+        assert "cp_summary.csv" in (cp / page).read_text(encoding="utf-8"), page
 
 
 def test_every_page_header_says_who_the_site_is_for(sites: dict) -> None:

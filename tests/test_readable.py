@@ -304,6 +304,33 @@ def test_every_link_of_the_new_pages_resolves(v: Path) -> None:
                 assert resolves(page, href), (page, href)
 
 
+def test_the_404_pages_link_within_their_edition(v: Path) -> None:
+    """mkdocs writes a 404 page's links from the server's root; they would leave the edition."""
+    for page in (v / "404.html", v / "es" / "404.html"):
+        text = page.read_text(encoding="utf-8")
+        refs = re.findall(r'(?:href|src)="([^"]*)"', text)
+        assert len(refs) > 10, page
+        for ref in refs:
+            assert not ref.startswith("/"), (page, ref)
+            assert resolves(page, ref), (page, ref)
+        assert '"base": "."' in text, page  # the theme's search finds its index from here
+
+
+def test_home_page_says_which_member_totals_it_gives(v: Path) -> None:
+    results = pd.read_csv(v / "downloads" / "results.csv")
+    program = results[
+        (results.level == "program") & (results.stratum == "all") & (results.period_id == "2025Q4")
+    ].set_index("measure_id")
+    text = article_text(v / "index.html")
+    at_end = int(program.loc["members", "denominator"])
+    any_time = int(program.loc["member_months", "denominator"])
+    months = int(program.loc["member_months", "numerator"])
+    assert at_end != any_time  # members who left during the quarter count in one, not the other
+    assert f"Members at the end of 2025 Q4: {at_end:,}." in text
+    assert f"Members enrolled at any time in 2025 Q4: {any_time:,}, for {months:,} member months" in text
+    assert "so their totals differ" in text
+
+
 # ------------------------------------------------------------------ organisational assessment
 
 
