@@ -26,7 +26,7 @@ from scorecard.specs import RATED_FAMILIES, MeasureSpec
 log = logging.getLogger(__name__)
 
 MEMBER_MEASURE = "members"  # profile measure whose strata count the members (see its spec)
-MEMBER_MONTHS_MEASURE = "member_months"  # the quarter's member months (numerator) and members (denominator)
+MEMBER_MONTHS_MEASURE = "member_months"  # member months (numerator), members in the quarter
 PLAIN_LEVELS: tuple[str, ...] = ("aco", "cp")
 STRATUM_ORDER: tuple[str, ...] = ("age_band", "sex", "race", "language", "cp_type")
 LAST_VALUES = ("Other", "Unknown", "unknown", "No CP")
