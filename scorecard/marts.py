@@ -1,7 +1,7 @@
 """Register mart files (CSV or Parquet) in DuckDB as typed tables, and validate them.
 
-Each table of the contract becomes `raw_<table>` (the file as read, with a `_row` number: a view
-over a Parquet file, a table for CSV) and
+Each table of the contract becomes `raw_<table>` (the file as read, with where each row is: a view
+over a Parquet file with its `_row` number, a table for CSV with its `_line`) and
 `<table>` (contract columns cast to contract types; optional columns that are absent are NULL).
 validate() returns every problem found, each naming the file, the column and an example row.
 """
@@ -29,8 +29,9 @@ from scorecard.contract import (
 )
 
 SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")
-# Columns load_raw adds to what a file holds: the row number, and each row's file for a folder.
-ADDED_COLUMNS: tuple[str, ...] = ("_row", "_file")
+# Columns load_raw adds to what a file holds: the row number (Parquet) or line (CSV, the header
+# is line 1, as a spreadsheet numbers its rows), and each row's file for a folder.
+ADDED_COLUMNS: tuple[str, ...] = ("_row", "_line", "_file")
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,9 @@ def is_parquet(path: Path) -> bool:
 
 
 def _raw_select(path: Path) -> str:
-    """Return the SELECT reading `path` as it is, plus `_row` (1-based row in its file) and,
-    for a folder, `_file` (the file each row comes from)."""
+    """Return the SELECT reading `path` as it is, plus `_row` (1-based row in a Parquet file) or
+    `_line` (a CSV file's line, the header being line 1) and, for a folder, `_file` (the file
+    each row comes from)."""
     if is_parquet(path):
         files = "[" + ", ".join(_literal(f) for f in mart_files(path)) + "]"
         folder = path.is_dir()  # only a folder's rows say which file they come from
@@ -146,7 +148,7 @@ def _raw_select(path: Path) -> str:
             f"file_row_number = true, filename = {folder}, union_by_name = true)"
         )
     return (
-        "SELECT *, row_number() OVER () AS _row FROM "
+        "SELECT *, row_number() OVER () + 1 AS _line FROM "
         f"read_csv({_literal(path)}, header = true, all_varchar = true, auto_detect = true)"
     )
 
@@ -297,20 +299,22 @@ def _example(
     present: set[str],
     columns: tuple[str, ...] = (),
 ) -> str:
-    """Return the first row matching `where` as 'row N of file (key=..., column=..., ...)':
+    """Return the first row matching `where` as 'row N of file (key=..., column=..., ...)'
+    ('line N' in a CSV file):
     the key, then `columns` (those at fault), then the table's other columns, six at most."""
     order = (*table.key, *columns, *(c.name for c in table.columns))
     shown = list(dict.fromkeys(c for c in order if c in present))[:6]
     raw = raw_types(con, table.name)
     where_from = "_file" if "_file" in raw else "NULL"
-    cols = ", ".join(["_row", where_from, *(_quote(c) for c in shown)])
+    place = "_line" if "_line" in raw else "_row"
+    cols = ", ".join([place, where_from, *(_quote(c) for c in shown)])
     row = con.execute(f"SELECT {cols} FROM raw_{table.name} WHERE {where} LIMIT 1").fetchone()
     if row is None:
         return ""
     pairs = zip(shown, row[2:], strict=True)
     values = ", ".join(f"{name}={_shown(value)}" for name, value in pairs)
     in_file = f" of {Path(row[1]).name}" if row[1] else ""
-    return f"row {row[0]}{in_file} ({values})"
+    return f"{place[1:]} {row[0]}{in_file} ({values})"
 
 
 def _shown(value: object) -> str:

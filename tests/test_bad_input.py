@@ -467,6 +467,27 @@ def test_examples_show_values_as_written_in_a_file(tmp_path):
     assert "enrollment_start_date='20" in examples, examples
 
 
+def test_examples_say_where_the_row_is_as_an_editor_or_a_spreadsheet_numbers_it(tmp_path):
+    # P3 is on line 4 of eligibility.csv (the header is line 1); as Parquet it is row 3
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    replace_in(
+        "eligibility",
+        "P3,female,Hispanic or Latino,2000,2024-01-01",
+        "P3,female,Hispanic or Latino,2000,2024-13-01",
+    )(folder)
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [p.example.split(" (")[0] for p in problems] == ["line 4"]
+    eligibility = folder / "eligibility.csv"
+    duckdb.execute(
+        f"COPY (SELECT * FROM read_csv('{eligibility}', all_varchar = true)) "
+        f"TO '{folder / 'eligibility.parquet'}' (FORMAT parquet)"
+    )
+    eligibility.unlink()
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [p.example.split(" (")[0] for p in problems] == ["row 3"]
+
+
 def test_optional_columns_may_be_left_out(tmp_path):
     # A claims file without the optional admission/discharge columns is valid (no crash in
     # the date-order check, which only looks at columns the file has).

@@ -144,12 +144,17 @@ def test_a_typed_parquet_mart_gets_the_problems_of_the_same_rows_as_csv(tmp_path
     ]
 
     # the same problems, counts and example rows (the values in an example are as each file
-    # stores them: text in the CSV, dates and numbers in the Parquet file)
+    # stores them: text in the CSV, dates and numbers in the Parquet file; row N of the Parquet
+    # file is line N + 1 of the CSV file, under its header)
     def same_form(kind: str) -> list:
         def tidy(text: str) -> str:
             return text.replace(str(tmp_path / kind), "").replace(f"medical_claim.{kind}", "")
 
-        return [(c, tidy(m), e.split(" (")[0]) for c, m, e in problems[kind]]
+        def where(example: str) -> str:
+            place, _, number = example.split(" (")[0].partition(" ")
+            return f"row {int(number) - 1}" if place == "line" else f"{place} {number}"
+
+        return [(c, tidy(m), where(e)) for c, m, e in problems[kind]]
 
     assert same_form("csv") == same_form("parquet")
     assert [e.split(" (")[0] for _, _, e in problems["parquet"]] == [
