@@ -329,7 +329,8 @@ def _set_state(out: Path, version: str, state: str) -> None:
 @_out_option
 @click.argument("version")
 def hide_version(out: Path, version: str) -> None:
-    """Leave VERSION out of the version menu and of 'latest'; its pages are still served."""
+    """Leave VERSION out of the version menu and of 'latest'; its pages are still served (with
+    every version hidden, the site's address says no results are published)."""
     _set_state(out, version, "hidden")
 
 

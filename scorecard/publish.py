@@ -423,15 +423,16 @@ def refresh(out_root: Path, audience: str | None = None) -> list[str]:
     entries = versions_entries(list(current), current, editions_with_notes(out_root))
     changed += _write_if_changed(out_root / VERSIONS_FILE, _json(entries))
     latest = latest_version(current)
-    if latest is None:
-        if (out_root / LATEST).exists():
-            shutil.rmtree(out_root / LATEST)
-            changed.append(LATEST)
-        if (out_root / "index.html").exists():
-            (out_root / "index.html").unlink()
-            changed.append("index.html")
-    else:
-        changed += write_aliases(out_root, latest)
+    if latest is not None:
+        return changed + write_aliases(out_root, latest)
+    if (out_root / LATEST).exists():
+        shutil.rmtree(out_root / LATEST)
+        changed.append(LATEST)
+    if current:  # every edition hidden: the site's address says so rather than 'not found'
+        changed += _write_if_changed(out_root / "index.html", NO_EDITION_HTML)
+    elif (out_root / "index.html").exists():
+        (out_root / "index.html").unlink()
+        changed.append("index.html")
     return changed
 
 
@@ -534,6 +535,21 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+NO_EDITION_HTML = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>No results are published at the moment</title>
+</head>
+<body>
+<h1>No results are published at the moment</h1>
+<p>The results that were here have been taken down for now. Please come back later.</p>
+</body>
+</html>
+"""
 
 
 def redirect_html(target: str, title: str) -> str:

@@ -224,6 +224,15 @@ def test_hide_retire_and_show_never_touch_a_version_folder(tmp_path: Path) -> No
     assert {v: tree_digest(tmp_path / v) for v in folders} == folders
     result = runner.invoke(main, ["versions", "hide", "2024Q1", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "not published here" in result.output
+    # every edition hidden: the site's address says so (not 'not found'); showing one undoes it
+    versions("hide", "2025Q4")
+    versions("hide", "2025Q3")
+    assert publish.read_versions(tmp_path) == [] and not (tmp_path / "latest").exists()
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "No results are published at the moment" in page and "2025Q" not in page
+    versions("show", "2025Q3")
+    assert 'url=2025Q3/index.html"' in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert {v: tree_digest(tmp_path / v) for v in folders} == folders
 
 
 def test_a_hidden_version_stays_hidden_after_the_next_publish(tmp_path: Path) -> None:
