@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy import stats as sps
+from scipy.sparse import csgraph
 
 DEFAULT_MIN_DENOMINATOR = 30
 SMALL_CELL_MAX = 10  # a count of 1..10 may never be shown (CMS cell-size rule)
@@ -257,9 +259,36 @@ def _groupings(df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarra
     return out
 
 
-def _complement_once(reason: np.ndarray, den: np.ndarray, num: np.ndarray, grouping: tuple) -> bool:
+def _headline_twins(df: pd.DataFrame, groupings: list[tuple]) -> np.ndarray:
+    """Return True for each row that always equals a headline (stratum 'all') result.
+
+    A group with a single part makes its part and its total the same number (the age band of
+    a teens-only measure is its whole; the teens' age band of a measure split by age is the
+    teens' measure). Hiding one such cell hides its twins, so a complement chosen among them
+    could hide a headline result: iet_initiation's 0-17 band, say, is the 13-17 measure.
+    """
+    n = len(df)
+    firsts, seconds = [], []
+    for parts, codes, total in groupings:
+        size = np.bincount(codes, minlength=total.size)
+        single = (size[codes] == 1) & (total[codes] >= 0)
+        firsts.append(parts[single])
+        seconds.append(total[codes[single]])
+    none = np.empty(0, dtype=int)
+    first, second = np.concatenate([none, *firsts]), np.concatenate([none, *seconds])
+    edges = sparse.coo_matrix((np.ones(first.size), (first, second)), shape=(n, n))
+    _, label = csgraph.connected_components(edges, directed=False)
+    headline = np.zeros(label.max() + 1 if n else 0, dtype=bool)
+    headline[label[df["stratum"].to_numpy() == "all"]] = True
+    return headline[label]
+
+
+def _complement_once(
+    reason: np.ndarray, den: np.ndarray, num: np.ndarray, grouping: tuple, headline: np.ndarray
+) -> bool:
     """Suppress one complement in every group where a lone protected cell is recoverable
-    (`reason`: REASON_CODES codes, changed in place)."""
+    (`reason`: REASON_CODES codes, changed in place): the shown part with the smallest
+    denominator, a part that equals a headline result (`headline`) only when no other will do."""
     parts, codes, total = grouping
     hidden = _HIDDEN_CODE[reason]  # an empty cell (no_data) is known to be zero
     protected = _PROTECTED_CODE[reason]
@@ -273,10 +302,11 @@ def _complement_once(reason: np.ndarray, den: np.ndarray, num: np.ndarray, group
     if not need.any():
         return False
     shown = (reason[parts] == 0) & need[codes]
+    at = parts[shown]
     candidates = pd.DataFrame(
-        {"code": codes[shown], "den": den[parts[shown]], "num": num[parts[shown]]},
-        index=parts[shown],
-    ).sort_values(["code", "den", "num"], kind="stable")
+        {"code": codes[shown], "headline": headline[at], "den": den[at], "num": num[at]},
+        index=at,
+    ).sort_values(["code", "headline", "den", "num"], kind="stable")
     pick = candidates[~candidates["code"].duplicated()]
     reason[pick.index.to_numpy()] = _COMPLEMENTARY
     # no shown part left: the lone hidden part equals the total, so hide the total (if the
@@ -305,8 +335,9 @@ def suppress(results: pd.DataFrame) -> pd.DataFrame:
     den = df["denominator"].to_numpy(float)
     num = df["numerator"].to_numpy(float)
     groupings = _groupings(df)
+    headline = _headline_twins(df, groupings)
     for _ in range(len(df) + 1):  # each pass hides at least one more cell, so this ends
-        changed = [_complement_once(reason, den, num, g) for g in groupings]
+        changed = [_complement_once(reason, den, num, g, headline) for g in groupings]
         if not any(changed):
             break
     df["suppression_reason"] = _reason_names(reason).astype(str)

@@ -265,6 +265,41 @@ def test_a_hidden_part_of_a_measure_cannot_be_worked_out_from_the_others():
     assert (unlinked["suppression_reason"] == "complementary").sum() == 0
 
 
+def test_a_complement_that_would_hide_a_headline_result_is_chosen_last():
+    # program iet by age: 65+ has 5 (small), so one more band is hidden. The smallest shown
+    # band, 0-17 (50), is the teens' measure itself (its single band, and so its 'all' row):
+    # hiding it would hide the 13-17 result, then the 18+ one as the total's other part. The
+    # next smallest, 50-64 (62), hides only a band (the adults' own 50-64, the complement of
+    # their 65+ anyway), so both headline results stay shown.
+    def iet(measure: str, stratum: str, value: str, num: float, den: float) -> dict:
+        part_of = "" if measure == "iet" else "iet"
+        return row("program", "ALL", stratum, value, num, den, measure_id=measure, part_of=part_of)
+
+    bands = {"0-17": (22, 50), "18-49": (81, 179), "50-64": (26, 62), "65+": (1, 5)}
+    df = pd.DataFrame(
+        [
+            iet("iet", "all", "all", 130, 296),
+            *(iet("iet", "age_band", band, *counts) for band, counts in bands.items()),
+            iet("iet_13_17", "all", "all", 22, 50),
+            iet("iet_13_17", "age_band", "0-17", 22, 50),
+            iet("iet_18plus", "all", "all", 108, 246),
+            *(iet("iet_18plus", "age_band", b, *bands[b]) for b in ("18-49", "50-64", "65+")),
+        ]
+    )
+    out = stats.suppress(df)
+    hidden = {
+        (r.measure_id, r.stratum_value): r.suppression_reason
+        for r in out.itertuples()
+        if r.suppressed
+    }
+    assert hidden == {
+        ("iet", "65+"): "small_count",
+        ("iet", "50-64"): "complementary",
+        ("iet_18plus", "65+"): "small_count",
+        ("iet_18plus", "50-64"): "complementary",
+    }
+
+
 def test_measure_parts_are_linked_only_when_every_part_is_there():
     specs = load_specs(ROOT / "measures")
     whole = engine.whole_of_parts(specs)
