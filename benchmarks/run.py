@@ -489,7 +489,7 @@ def stage_score(p: dict, t: Timer) -> dict:
 
     run = _load_run(p["run"])
     with t.step("score"):
-        scored = build.score(run.results, None, 8675309, run.period_id)
+        scored = build.score(run.results, None, 8675309, run.period_id, run.organizations)
         scored.summary = build.add_tiers(scored.summary, build.read_tiers(MEASURES))
     with open(p["save"], "wb") as handle:
         pickle.dump(scored, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -625,7 +625,7 @@ def stage_site3000(p: dict, t: Timer) -> dict:
     with t.step("relabel"):
         run, n_practices = expand_practices(run, p["practices"])
     with t.step("score"):
-        scored = build.score(run.results, None, 8675309, run.period_id)
+        scored = build.score(run.results, None, 8675309, run.period_id, run.organizations)
         scored.summary = build.add_tiers(scored.summary, build.read_tiers(MEASURES))
     report, pages = _publish_timed(t, p, specs, run, scored, "site3000")
     return {

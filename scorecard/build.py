@@ -326,18 +326,33 @@ def add_tiers(summary: pd.DataFrame, tiers: list[dict]) -> pd.DataFrame:
     return summary
 
 
+def practice_acos(organizations: pd.DataFrame | None) -> dict[str, str]:
+    """Return each practice's ACO id (organization.parent_org_id), from EngineRun.organizations."""
+    if organizations is None or organizations.empty:
+        return {}
+    practices = organizations[
+        (organizations["org_type"] == "practice") & organizations["parent_org_id"].notna()
+    ]
+    return dict(zip(practices["org_id"], practices["parent_org_id"], strict=True))
+
+
 def score(
-    results: pd.DataFrame, prior: pd.DataFrame | None, seed: int, period_id: str | None = None
+    results: pd.DataFrame,
+    prior: pd.DataFrame | None,
+    seed: int,
+    period_id: str | None = None,
+    organizations: pd.DataFrame | None = None,
 ) -> Scored:
     """Return results with intervals, suppression, stars and labels, and the summary tables.
 
     Only `period_id`, the period published (by default the latest period of the results, as
     the engine computes up to the period asked for), is rated: the pages show only its stars,
     so rows of earlier periods (trend charts, downloads) carry none and cut_points has that
-    period only.
+    period only. `organizations` (EngineRun.organizations) gives each practice's ACO, whose
+    results its practices add up to (suppression protects them as a group).
     """
     results = stats.add_intervals(results)
-    results = stats.suppress(results)
+    results = stats.suppress(results, practice_acos(organizations))
     rated = latest_period(results) if period_id is None else period_id
     # The trend labels (a test of every row against the period before, the longest part) do
     # not depend on the stars: a large build makes them in a forked process meanwhile.
@@ -473,7 +488,7 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     done()
     done = progress.step("Statistics and star ratings")
     prior = prior_cut_points(settings.out, run.period_id)
-    scored = score(run.results, prior, settings.seed, run.period_id)
+    scored = score(run.results, prior, settings.seed, run.period_id, run.organizations)
     scored.summary = add_tiers(scored.summary, read_tiers(settings.measures))
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")

@@ -12,7 +12,7 @@ rows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -185,23 +185,29 @@ def _own_reason(df: pd.DataFrame) -> np.ndarray:
     return _reason_names(_own_reason_codes(df))
 
 
+def _small(x: np.ndarray) -> np.ndarray:
+    return (x >= 1) & (x <= SMALL_CELL_MAX + 0.5)  # counts may arrive as floats
+
+
+def _small_cells(kind: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return (a count is 1 to 10, a proportion's complement is 1 to 10) for cells of `kind`.
+
+    The numerator counts people (proportion) or events (rate, ratio); the denominator counts
+    people or units, or a rate's exposure (member months: 1 to 10 of them are one to ten
+    people)."""
+    proportion = kind == "proportion"
+    events = np.isin(kind, ["rate", "ratio"])
+    units = np.isin(kind, ["mean", "median", "rate"])
+    count_small = ((proportion | events) & _small(num)) | ((proportion | units) & _small(den))
+    return count_small, proportion & _small(den - num)
+
+
 def _own_reason_codes(df: pd.DataFrame) -> np.ndarray:
     """Return _own_reason as codes (REASON_CODES)."""
-    kind = df["kind"].to_numpy()
     num = df["numerator"].to_numpy(float)
     den = df["denominator"].to_numpy(float)
     min_den = _col(df, "min_denominator", DEFAULT_MIN_DENOMINATOR).to_numpy(float)
-
-    def small(x: np.ndarray) -> np.ndarray:
-        return (x >= 1) & (x <= SMALL_CELL_MAX + 0.5)  # counts may arrive as floats
-
-    proportion = kind == "proportion"
-    events = np.isin(kind, ["rate", "ratio"])  # the numerator counts events
-    # the denominator counts people or units, or a rate's exposure (member months: 1 to 10 of
-    # them are one to ten people)
-    units = np.isin(kind, ["mean", "median", "rate"])
-    count_small = ((proportion | events) & small(num)) | ((proportion | units) & small(den))
-    complement_small = proportion & small(den - num)
+    count_small, complement_small = _small_cells(df["kind"].to_numpy(), num, den)
     no_data = ~(den > 0)
     reasons = ["no_data", "small_count", "small_complement", "small_denominator"]
     return np.select(
@@ -211,13 +217,16 @@ def _own_reason_codes(df: pd.DataFrame) -> np.ndarray:
     ).astype(np.int8)
 
 
-def _groupings(df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _groupings(
+    df: pd.DataFrame, parents: dict[str, str] | None = None
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Return the partition groups as (part row positions, group code per part, total per group).
 
     Stratum values partition their entity's stratum-'all' row (for every level), the
     entities of a level are treated as partitioning the program row of the same stratum value,
-    and the parts of a measure (column part_of, see MeasureSpec.parts) partition its row of the
-    same period, entity and stratum value. A group whose total row is absent gets total -1.
+    the practices of an ACO (`parents`: practice id -> ACO id) its ACO's row, and the parts of
+    a measure (column part_of, see MeasureSpec.parts) its row of the same period, entity and
+    stratum value. A group whose total row is absent gets total -1.
     """
     pos = pd.Series(np.arange(len(df)), index=df.index)
     base = df[["measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"]].copy()
@@ -250,6 +259,17 @@ def _groupings(df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarra
         base[program],
         ["measure_id", "period_id", "stratum", "stratum_value"],
     )
+    practice = (base["level"] == "practice").to_numpy()
+    if parents and practice.any():
+        aco = base["entity_id"].map(parents).where(practice)
+        placed = aco.notna().to_numpy()
+        same_row = ["measure_id", "period_id", "entity_id", "stratum", "stratum_value"]
+        build(
+            base[placed].assign(entity_id=aco[placed]),
+            same_row,
+            base[base["level"] == "aco"],
+            same_row,
+        )
     if "part_of" in df.columns:
         whole = df["part_of"].fillna("").to_numpy(str)
         is_part = whole != ""
@@ -283,12 +303,22 @@ def _headline_twins(df: pd.DataFrame, groupings: list[tuple]) -> np.ndarray:
     return headline[label]
 
 
-def _complement_once(
-    reason: np.ndarray, den: np.ndarray, num: np.ndarray, grouping: tuple, headline: np.ndarray
-) -> bool:
-    """Suppress one complement in every group where a lone protected cell is recoverable
-    (`reason`: REASON_CODES codes, changed in place): the shown part with the smallest
-    denominator, a part that equals a headline result (`headline`) only when no other will do."""
+class _Cells(NamedTuple):
+    """What suppress knows of every row: its counts, its kind and its headline twins."""
+
+    num: np.ndarray
+    den: np.ndarray
+    kind: np.ndarray
+    headline: np.ndarray  # see _headline_twins
+
+
+def _complement_once(reason: np.ndarray, cells: _Cells, grouping: tuple) -> bool:
+    """Suppress one complement in every group where hidden counts could be worked out
+    (`reason`: REASON_CODES codes, changed in place): a lone protected cell, or two or more
+    hidden parts of a shown total whose sum is a count of 1 to 10. The complement is the shown
+    part with the smallest denominator, a part that equals a headline result
+    (`cells.headline`) only when no other will do."""
+    num, den, headline = cells.num, cells.den, cells.headline
     parts, codes, total = grouping
     hidden = _HIDDEN_CODE[reason]  # an empty cell (no_data) is known to be zero
     protected = _PROTECTED_CODE[reason]
@@ -299,6 +329,19 @@ def _complement_once(
     n_protected = np.bincount(codes, weights=protected[parts], minlength=n_groups)
     n_protected = n_protected + total_protected
     need = (n_hidden == 1) & (n_protected == 1)  # the one unknown is a protected cell
+    several = ~total_hidden & (n_hidden >= 2)  # the hidden parts' sum is the total less the rest
+    if several.any():
+        in_sum = hidden[parts] & several[codes]
+        summed = [
+            np.bincount(
+                codes, weights=np.where(in_sum, np.nan_to_num(x[parts]), 0), minlength=n_groups
+            )
+            for x in (num, den)
+        ]
+        kind = np.empty(n_groups, dtype=object)
+        kind[codes] = cells.kind[parts]
+        count_small, complement_small = _small_cells(kind, *summed)
+        need |= several & (count_small | complement_small)
     if not need.any():
         return False
     shown = (reason[parts] == 0) & need[codes]
@@ -319,25 +362,27 @@ def _complement_once(
     return len(pick) + len(totals) > 0
 
 
-def suppress(results: pd.DataFrame) -> pd.DataFrame:
+def suppress(results: pd.DataFrame, parents: dict[str, str] | None = None) -> pd.DataFrame:
     """Return a copy with `suppressed` (bool) and `suppression_reason` (code in REASON_TEXT).
 
     Own reasons: no_data (denominator 0), small_count (a count of 1-10: the numerator of a
     proportion, rate or ratio; the denominator of a proportion, mean, median or rate),
     small_complement (denominator - numerator of a proportion is 1-10), small_denominator
     (below min_denominator). Then complementary suppression: in each partition group (see
-    `_groupings`) where exactly one cell is unknown and it is hidden for privacy, the shown part
-    with the smallest denominator is hidden too (or the total, if there is no other part),
-    repeated until stable. Counts are left in place; publish through `mask_suppressed`.
+    `_groupings`; `parents` maps each practice to its ACO) where exactly one cell is unknown
+    and it is hidden for privacy, or where the hidden parts of a shown total add up to a count
+    of 1 to 10, the shown part with the smallest denominator is hidden too (or the total, if
+    there is no other part), repeated until stable. Counts are left in place; publish through
+    `mask_suppressed`.
     """
     df = results.copy()
     reason = _own_reason_codes(df)
     den = df["denominator"].to_numpy(float)
     num = df["numerator"].to_numpy(float)
-    groupings = _groupings(df)
-    headline = _headline_twins(df, groupings)
+    groupings = _groupings(df, parents)
+    cells = _Cells(num, den, df["kind"].to_numpy(), _headline_twins(df, groupings))
     for _ in range(len(df) + 1):  # each pass hides at least one more cell, so this ends
-        changed = [_complement_once(reason, den, num, g, headline) for g in groupings]
+        changed = [_complement_once(reason, cells, g) for g in groupings]
         if not any(changed):
             break
     df["suppression_reason"] = _reason_names(reason).astype(str)

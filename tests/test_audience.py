@@ -101,7 +101,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
     specs = build.read_specs(settings)
     run = build.compute(settings, specs)
-    scored = build.score(run.results, None, settings.seed)
+    scored = build.score(run.results, None, settings.seed, None, run.organizations)
     roots = {}
     for audience in ("internal", "public", *PARTNERS):
         out = base / "sites" / audience.replace(":", "-")

@@ -152,7 +152,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict:
     marts = repeat_marts(MARTS / "quality_chronic", base / "marts", COPIES)
     specs = specs_for(*CHRONIC)
     run = engine.run(marts, VALUE_SETS, specs)
-    scored = build.score(run.results, None, 8675309)
+    scored = build.score(run.results, None, 8675309, None, run.organizations)
     docs = base / "docs"
     site.render_markdown(
         site.SiteInput(

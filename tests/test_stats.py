@@ -325,20 +325,75 @@ def test_a_rate_over_a_few_member_months_is_protected_like_a_small_count():
 
 
 def test_two_small_cells_protect_each_other_and_reliability_is_not_protected():
+    # A and B together have 4 + 8 = 12, which the program less C gives, but 12 is not small
     df = pd.DataFrame(
         [
-            row("program", "ALL", "all", "all", 100, 250),
+            row("program", "ALL", "all", "all", 102, 250),
             row("aco", "A", "all", "all", 4, 40),
-            row("aco", "B", "all", "all", 6, 60),
+            row("aco", "B", "all", "all", 8, 60),
             row("aco", "C", "all", "all", 90, 150),
             row("program", "ALL", "sex", "F", 12, 25),  # small denominator only
-            row("program", "ALL", "sex", "M", 88, 225),
+            row("program", "ALL", "sex", "M", 90, 225),
         ]
     )
     got = reasons(df)
     assert got[("A", "all")] == got[("B", "all")] == "small_count"
     assert got[("C", "all")] == ""
     assert got[("ALL", "F")] == "small_denominator" and got[("ALL", "M")] == ""
+
+
+def test_hidden_cells_whose_sum_is_small_are_protected_together():
+    # A and B are hidden (4 and 6), but the program less C would give their sum, 10 of 100:
+    # C is hidden too. By CP type, BH and LTSS (2 of 3, 1 of 3) would add up to 3 of 6.
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 100, 250),
+            row("aco", "A", "all", "all", 4, 40),
+            row("aco", "B", "all", "all", 6, 60),
+            row("aco", "C", "all", "all", 90, 150),
+            row("program", "ALL", "cp_type", "BH", 2, 3),
+            row("program", "ALL", "cp_type", "LTSS", 1, 3),
+            row("program", "ALL", "cp_type", "No CP", 97, 244),
+        ]
+    )
+    got = reasons(df)
+    assert got[("A", "all")] == got[("B", "all")] == "small_count"
+    assert got[("C", "all")] == "complementary"
+    assert got[("ALL", "No CP")] == "complementary"
+    assert got[("ALL", "all")] == ""  # all the parts hidden: their sum is the total, not small
+
+
+def test_a_practice_hidden_in_its_aco_cannot_be_worked_out_from_the_others():
+    # ACO A = practices P1 + P2 + P3: P1's 16 of 26 leaves 10 not done, so it is hidden; A less
+    # P2 and P3 would give it back, so P2 (the smaller) goes too. ACO B = P4 + P5: P4 has 5.
+    # Across all practices, P1 and P4 hide each other (21 of 66): only the ACOs show the leak.
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 200, 400),
+            row("aco", "A", "all", "all", 116, 202),
+            row("aco", "B", "all", "all", 84, 198),
+            row("practice", "P1", "all", "all", 16, 26),
+            row("practice", "P2", "all", "all", 31, 56),
+            row("practice", "P3", "all", "all", 69, 120),
+            row("practice", "P4", "all", "all", 5, 40),
+            row("practice", "P5", "all", "all", 79, 158),
+        ]
+    )
+    parents = {"P1": "A", "P2": "A", "P3": "A", "P4": "B", "P5": "B"}
+    out = stats.suppress(df, parents)
+    got = dict(zip(out["entity_id"], out["suppression_reason"], strict=True))
+    assert got == {
+        "ALL": "",
+        "A": "",
+        "B": "",
+        "P1": "small_complement",
+        "P2": "complementary",
+        "P3": "",
+        "P4": "small_count",
+        "P5": "complementary",
+    }
+    # without the practices' ACOs, P1 = A - P2 - P3 and P4 = B - P5 were left to be worked out
+    assert "complementary" not in set(stats.suppress(df)["suppression_reason"])
 
 
 def test_hidden_total_over_empty_parts_keeps_its_own_reason():
