@@ -20,6 +20,7 @@ class Column:
     allowed: tuple[str, ...] = ()  # accepted values (case-sensitive), empty = any
     min_value: float | str | None = None  # smallest plausible value (ISO string for dates)
     max_value: float | str | None = None  # largest plausible value
+    form: str = ""  # a rewrite to one written form when typed (marts.FORMS), e.g. "type_of_bill"
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,13 @@ TABLES: tuple[Table, ...] = (
             ),
             Column("discharge_disposition_code", "VARCHAR", "UB-04 status code.", required=False),
             Column("place_of_service_code", "VARCHAR", "CMS place of service.", required=False),
-            Column("bill_type_code", "VARCHAR", "UB-04 type of bill.", required=False),
+            Column(
+                "bill_type_code",
+                "VARCHAR",
+                "UB-04 type of bill, three digits (111); the form's four (0111) are read as three.",
+                required=False,
+                form="type_of_bill",
+            ),
             Column("revenue_center_code", "VARCHAR", "UB-04 revenue code.", required=False),
             Column("hcpcs_code", "VARCHAR", "CPT/HCPCS code.", required=False),
             Column("hcpcs_modifier_1", "VARCHAR", "First modifier.", required=False),

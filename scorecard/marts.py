@@ -271,12 +271,23 @@ def _native(column: Column, types: dict[str, str]) -> bool:
     return column.type != "VARCHAR" and types.get(column.name) == column.type
 
 
+# Rewrites of a column to one written form (Column.form), on its typed value {v}. The UB-04
+# form prints the type of bill with a leading zero (0111); the measures read three digits (111).
+FORMS: dict[str, str] = {
+    "type_of_bill": "CASE WHEN length({v}) = 4 AND starts_with({v}, '0') THEN {v}[2:] ELSE {v} END",
+}
+
+
 def _typed_expr(column: Column, present: set[str], types: dict[str, str] | None = None) -> str:
+    name = _quote(column.name)
     if column.name not in present:
-        return f"CAST(NULL AS {column.type}) AS {_quote(column.name)}"
-    if _native(column, types or {}):
-        return _quote(column.name)
-    return f"TRY_CAST({_text(column.name)} AS {column.type}) AS {_quote(column.name)}"
+        return f"CAST(NULL AS {column.type}) AS {name}"
+    typed = (
+        name if _native(column, types or {}) else f"TRY_CAST({_text(column.name)} AS {column.type})"
+    )
+    if column.form:
+        typed = FORMS[column.form].format(v=typed)
+    return typed if typed == name else f"{typed} AS {name}"
 
 
 def create_typed(con: duckdb.DuckDBPyConnection, table: Table, present: set[str]) -> None:

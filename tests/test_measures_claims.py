@@ -12,8 +12,10 @@ worked out by hand in the comments.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from scorecard import engine
@@ -269,3 +271,24 @@ def test_shared_sql_blocks_come_from_one_fragment(first, second, fragment):
     specs = {s.id: s for s in load_specs(ROOT / "measures")}
     assert fragment in specs[first].sql_includes and fragment in specs[second].sql_includes
     assert "{%" not in specs[first].sql and "{%" not in specs[second].sql
+
+
+def test_a_type_of_bill_written_with_the_forms_leading_zero_reads_the_same(tmp_path, results):
+    # the UB-04 form prints type of bill 111 as 0111: every inpatient measure read it as no stay
+    folder = tmp_path / "claims_use"
+    shutil.copytree(MARTS / "claims_use", folder)
+    claims = pd.read_csv(folder / "medical_claim.csv", dtype=str, keep_default_na=False)
+    typed = claims["bill_type_code"] != ""
+    assert claims.loc[typed, "bill_type_code"].str.startswith("11").any()
+    claims.loc[typed, "bill_type_code"] = "0" + claims.loc[typed, "bill_type_code"]
+    claims.to_csv(folder / "medical_claim.csv", index=False)
+    specs = [s for s in load_specs(ROOT / "measures") if s.family == "claims"]
+    zero = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(zero, "acute_admissions") == cell(results, "acute_admissions")
+    assert cell(results, "acute_admissions")[0] > 0
+    columns = ["measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"]
+    counts = ["numerator", "denominator"]
+    pd.testing.assert_frame_equal(
+        zero.sort_values(columns)[columns + counts].reset_index(drop=True),
+        results.sort_values(columns)[columns + counts].reset_index(drop=True),
+    )
