@@ -30,13 +30,16 @@ WINDOW_START: dict[str, str] = {
 
 
 def periods_cte(spec: MeasureSpec) -> str:
-    """Return the SQL of the `periods` CTE for the spec's window."""
+    """Return the SQL of the `periods` CTE for the spec's window: the periods whose window, and
+    the spec's look-back before it (lookback_months), are inside the data."""
+    start = WINDOW_START[spec.window]
+    earliest = f"{start} - INTERVAL {spec.lookback_months} MONTH" if spec.lookback_months else start
     return (
         "periods AS (\n"
         "  SELECT period_id, period_start, period_end,\n"
-        f"         {WINDOW_START[spec.window]} AS window_start\n"
+        f"         {start} AS window_start\n"
         "  FROM all_periods\n"
-        f"  WHERE {WINDOW_START[spec.window]} >= (SELECT data_start FROM data_window)\n"
+        f"  WHERE {earliest} >= (SELECT data_start FROM data_window)\n"
         ")"
     )
 

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -273,8 +273,16 @@ def resolve_period(period_id: str | None, available: list[str]) -> str:
     return period_id
 
 
+# The quarters computed: the one published and the seven before it (two years of trend), so
+# that a longer history in the marts does not make every build longer.
+TREND_QUARTERS = 8
+
+
 def _fill(sql_file: Path, start: date, end: date, target: str | None) -> str:
-    first_quarter = pd.Period(pd.Timestamp(start), freq="Q").start_time.date()
+    first = pd.Period(pd.Timestamp(start), freq="Q")
+    if target:
+        first = max(first, pd.Period(target, freq="Q") - (TREND_QUARTERS - 1))
+    first_quarter = first.start_time.date()
     return sql_file.read_text(encoding="utf-8").format(
         data_start=start.isoformat(),
         data_end=end.isoformat(),
@@ -380,6 +388,24 @@ def unrunnable(specs: list[MeasureSpec], tables: set[str]) -> dict[str, str]:
         for s in specs
         if missing_tables(s, tables)
     }
+
+
+def short_of_history(specs: list[MeasureSpec], data_start: date, period_id: str) -> dict[str, str]:
+    """Return id -> why, for the specs whose look-back (lookback_months) before the window of
+    period_id starts before the data do: their result would count less than it should."""
+    end = pd.Timestamp(period_end(period_id))
+    short = {}
+    for spec in specs:
+        months = 12 if spec.window == "year" else 3
+        earliest = (end - pd.DateOffset(months=months + spec.lookback_months)).date()
+        earliest += timedelta(days=1)
+        if spec.lookback_months and earliest < data_start:
+            span = "12-month window" if spec.window == "year" else "quarter"
+            short[spec.id] = (
+                f"needs {spec.lookback_months} months of data before its {span}, from "
+                f"{earliest:%B %Y}; the data start in {data_start:%B %Y}"
+            )
+    return short
 
 
 def keeps_person_rows(spec: MeasureSpec) -> bool:
@@ -935,6 +961,8 @@ def run(
     tables, start, end, target = prepare(con, data_dir, value_set_dir, period_id, cache)
     lap = _timed(steps, STEP_MARTS, lap)
     create_build_helpers(con, start, end, target)
+    too_short = short_of_history(specs, start, target)
+    specs = [s for s in specs if s.id not in too_short]
     runnable = [s for s in specs if not missing_tables(s, tables)]
     declare_shared_tables(con, runnable)
     chosen, definitions, stored = None, {}, None
@@ -944,6 +972,7 @@ def run(
     lap = _timed(steps, STEP_HELPERS, lap)
     seconds: dict[str, float] = {}
     skipped = run_measures(con, specs, tables, seconds, chosen.compute if chosen else None)
+    skipped.update(too_short)
     lap = _timed(steps, STEP_MEASURES, lap)
     computed = None
     if chosen is not None:

@@ -459,7 +459,9 @@ def run(
     load_marts(spark, translator, Path(data_dir), tables)
     load_value_sets(spark, translator, con)
     create_helpers(spark, translator, start, end, target, con)
-    skipped = run_measures(spark, translator, specs, tables)
+    too_short = engine.short_of_history(specs, start, target)
+    measured = [s for s in specs if s.id not in too_short]
+    skipped = {**run_measures(spark, translator, measured, tables), **too_short}
     ran = [s for s in specs if s.id not in skipped]
     all_periods = to_pandas(spark.sql(translator.query(engine.PERIODS_SQL)))
     aggregate = translator.query(engine.aggregate_sql(engine.median_measures(ran)))

@@ -105,6 +105,16 @@ class MeasureSpec(Strict):
     multiplier: float = 1.0
     decimals: int = Field(1, ge=0, le=4)
     window: Window = "year"
+    lookback_months: int = Field(
+        0,
+        ge=0,
+        description=(
+            "Months of data before the window that the measure reads (a mammogram up to 15"
+            " months before the year, a diagnosis in the year before): a period whose window"
+            " starts fewer months after the first data month is not computed, since its result"
+            " would count less than a later period's and make a false trend."
+        ),
+    )
     min_denominator: int = Field(30, ge=1)
     source: str
     weight_category: WeightCategory = "process"

@@ -299,7 +299,7 @@ BAD_INPUT = [
         "unparsable date",
         replace_text("eligibility.csv", ",2025-", ",2025/13/45-"),
         [],
-        ["eligibility.csv", "enrollment_", "not a valid DATE", "example: row"],
+        ["eligibility.csv", "enrollment_", "not a valid DATE", "example: line"],
     ),
     (
         "duplicate key",

@@ -70,7 +70,7 @@ def test_committed_demo_is_what_the_generator_writes(tmp_path: Path) -> None:
         tables, problems = load_marts(duckdb.connect(), DEMO_DIR)
         assert problems == [] and tables == {t.name for t in TABLES}
         return
-    frames = demo.generate_marts(members=20000, months=24, seed=42, end_month="2025-12")
+    frames = demo.generate_marts(members=20000, months=36, seed=42, end_month="2025-12")
     for path in demo.write_marts(frames, tmp_path, "parquet"):
         committed = DEMO_DIR / path.name
         assert committed.read_bytes() == path.read_bytes(), (

@@ -244,18 +244,22 @@ def test_risk_score(risk_results):
 
 
 def test_risk_adjusted_pmpm(risk_results):
-    # 2024Q1: scores use the diagnoses of the 12 months ending Mar 31, i.e. only Q1's: R1 F200,
-    # F1120 (C1) -> 0.241 + 0.352 + 0.279 + 0.138 = 1.010 (E119, E1165 come later); R2 I5023,
-    # J449 (C4) -> 0.308 + 0.331 + 0.335 + CHF_gCopdCF 0.155 = 1.129; R3 0.241; R4 0.199.
-    # Member months: R1, R2, R3 x 3 + R4 1 = 10; mean score per member month m = (3 x (1.010 +
-    # 1.129 + 0.241) + 0.199) / 10 = 0.7339. Paid: R1 100 + 60 (pharmacy), R2 150, R3 120, R4 0
-    # = 430. The program's relative risks add up to its member months: 430 / 10.
-    assert cell(risk_results, "risk_adjusted_pmpm", "2024Q1") == (430, pytest.approx(10))
-    m = 0.7339
-    # A1 (R1, R4): 160 over (3 x 1.010 + 0.199) / m relative-risk member months.
-    assert cell(risk_results, "risk_adjusted_pmpm", "2024Q1", "aco", "A1") == (
-        160,
-        pytest.approx((3 * 1.010 + 0.199) / m),
+    # A quarter's scores use the diagnoses of the 12 months ending with it, so the measure
+    # looks back 9 months before its quarter (lookback_months): the data start in January
+    # 2024, and 2024Q1-Q3 are not computed (2024Q1's scores would have seen only Q1's
+    # diagnoses, lower than any later quarter's).
+    periods = set(risk_results.loc[risk_results.measure_id == "risk_adjusted_pmpm", "period_id"])
+    assert periods == {"2024Q4"}
+    # 2024Q4: scores as in test_risk_score (all of 2024's diagnoses): R1 1.361, R2 2.194, R3
+    # 0.241; R4 is not enrolled. Member months R1, R2, R3 x 3 = 9; mean score per member month
+    # m = 3 x (1.361 + 2.194 + 0.241) / 9 = 1.26533. Paid in Q4: R1's Dec 1 visit, 150. The
+    # program's relative risks add up to its member months: 150 / 9.
+    assert cell(risk_results, "risk_adjusted_pmpm") == (150, pytest.approx(9))
+    m = (1.361 + 2.194 + 0.241) / 3
+    # A1 (R1): 150 over 3 x 1.361 / m relative-risk member months.
+    assert cell(risk_results, "risk_adjusted_pmpm", level="aco", entity="A1") == (
+        150,
+        pytest.approx(3 * 1.361 / m, abs=1e-3),
     )
 
 

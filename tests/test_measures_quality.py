@@ -133,6 +133,10 @@ def test_iet_2024(iet):
 
 
 def test_iet_rolling_window(iet):
+    # IET looks back 8 months before its window (lookback_months: an intake period 47 days
+    # before it, then 194 days of history): the data start with I1's visit of Oct 3, 2022, so
+    # 2024Q2 (window from Jul 1, 2023) is the first period computed.
+    assert sorted(set(iet.loc[iet.measure_id == "iet_initiation", "period_id"]))[0] == "2024Q2"
     # 2024Q2: window Jul 1, 2023 - Jun 30, 2024, intake May 15, 2023 - May 14, 2024. Episodes:
     # I5 Sep 1, 2023 (not initiated), I11 (initiated, engaged), I12 Dec 1, 2023 (no), I1
     # (initiated, engaged), I2 (no), I3 (initiated). I4, I6, I7 and I12's July episode are after
