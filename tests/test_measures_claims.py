@@ -182,23 +182,24 @@ def test_readmission_30d_observed_to_expected(results):
     #   male 35-49:   S3, S9, S10 (K2), S5, S13 (K8)   S9 (S10 on Nov 1)      rate 1/5
     #   male 50-64:   S6, S22 (K10), S11, S23, S24 (K4) S23 (S24 on Sep 20)    rate 1/5
     #                 (S6 -> S22 is a planned chemotherapy stay: not a readmission)
-    #   female 18-34: S18, S19, S20 (K9), S21 (K3)      S18 (S19), S19 (S20)   rate 2/4
+    #   female 18-34: S18, S19, S20 (K9)                S18 (S19), S19 (S20)   rate 2/3
     # Excluded: S2, S12 (status 02), S4 (interim bill, status 30), S7, S8, S14 (65+), S15 (14),
-    # S16 (discharged Dec 12). Program: observed 4, expected 4.
+    # S16 (discharged Dec 12), S21 (K3's August stay: K3 was enrolled only to May 15).
+    # Program: observed 4, expected 4.
     assert cell(results, "readmission_30d_oe") == (4, pytest.approx(4.0))
     units = results.query(
         "measure_id == 'readmission_30d_oe' and level == 'program' and stratum == 'all'"
     ).units.iloc[0]
-    assert units == 16  # S4 (interim bill) would make 17
+    assert units == 15  # S4 (interim bill) or S21 (not enrolled) would make 16
     # A1 (K1, K2, K8, K10): observed 1 (S9); expected 2 x 0 + 5 x 0.2 + 2 x 0.2 = 1.4.
     assert cell(results, "readmission_30d_oe", level="aco", entity="A1") == (
         1,
         pytest.approx(1.4),
     )
-    # A2 (K4, K9; K3 has no attribution in August): observed 3; expected 3 x 0.5 + 3 x 0.2.
+    # A2 (K4, K9): observed 3 (S23, S18, S19); expected 3 x 0.2 + 3 x 2/3 = 2.6.
     assert cell(results, "readmission_30d_oe", level="aco", entity="A2") == (
         3,
-        pytest.approx(2.1),
+        pytest.approx(2.6),
     )
 
 

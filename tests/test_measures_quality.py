@@ -70,9 +70,12 @@ def followup():
 def test_fuh_30d(followup):
     # MH discharges in Jan 1 - Dec 1: F1 Feb 10 (visit Mar 11 = day 30: yes), F2 Mar 1 (visit
     # Apr 1 = day 31: no), F3 Dec 1, the last day (visit Dec 5: yes), F5 May 25 (visit Jun 20:
-    # yes). Excluded: F5 May 1 (readmitted May 20), F4 Dec 2 (after Dec 1), F6 (age 5), F7
-    # (died, status 20), M3's Apr 20 stay (principal J189, not mental illness).
-    assert cell(followup, "fuh_30d") == (3, 4)
+    # yes), F9 Sep 1 (an office visit, 99214, with principal F319 on Sep 10: yes, any
+    # clinician counts when the visit is for mental illness). Excluded: F5 May 1 (readmitted
+    # May 20), F4 Dec 2 (after Dec 1), F6 (age 5), F7 (died, status 20), F8 Aug 1
+    # (transferred the same day to a skilled nursing facility, type of bill 211), M3's Apr 20
+    # stay (principal J189, not mental illness).
+    assert cell(followup, "fuh_30d") == (4, 5)
 
 
 def test_fum(followup):
@@ -209,14 +212,17 @@ def chronic():
 
 
 def test_hba1c_poor_control(chronic):
-    # Diabetic (2 professional or 1 institutional E11 claims), 18-75, 11+ months incl. Dec:
+    # Diabetic (E11 on an acute inpatient stay, or on claims of 2 different dates), 18-75,
+    # 11+ months incl. Dec:
     # D1 last result Sep 1 = 8.0 (the March 10.2 is older): controlled.
     # D2 Nov 1 has 9.0 (LOINC) and 3046F (> 9) on the same day: the lowest counts, and 9.0 is
     #     not above 9.0: controlled.
     # D3 only CPT 83036 (a test without a result): missing result = poor control.
     # D4 7.0 in February, 3046F in October: poor control.
     # D6 (inpatient claim; April enrollment gap allowed) 3044F on Dec 31: controlled.
-    # Excluded: D5 (age 76), D7 (one claim), D8 (10 months enrolled).
+    # Excluded: D5 (age 76), D7 (one claim), D8 (10 months enrolled), D9 (a visit and a lab
+    # test on one day: one date), D10 (one outpatient hospital claim, type of bill 131, not an
+    # inpatient stay). D9 and D10 have no result, so counting them would add two poor controls.
     assert cell(chronic, "hba1c_poor_control") == (2, 5)
 
 
@@ -319,9 +325,10 @@ def colorectal():
 
 
 def test_colorectal_cancer_screening(colorectal):
-    # 45-75. Look-backs from Jan 1, 2024: L1 (45) FIT 2024: yes. L2 FIT Dec 31, 2023: no (FIT
+    # 46-75 by Dec 31 (HEDIS's 45-75, 45 or older all year). Look-backs from Jan 1, 2024: L1
+    # (46) FIT 2024: yes. L2 FIT Dec 31, 2023: no (FIT
     # only in the year). L3 stool DNA Jan 1, 2022 (2 years): yes. L4 CT colonography Dec 31,
     # 2019: no (4 years start Jan 1, 2020). L5 sigmoidoscopy Jan 1, 2020: yes. L6 colonoscopy
     # Jan 1, 2015 (9 years): yes. L7 colonoscopy Dec 31, 2014: no. Excluded: L8 (colon cancer
-    # C18.9), L9 (total colectomy), L10 (76), L11 (44).
+    # C18.9), L9 (total colectomy), L10 (76), L11 (45 on Dec 31: 44 in early 2024).
     assert cell(colorectal, "colorectal_cancer_screening") == (4, 7)

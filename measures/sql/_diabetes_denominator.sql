@@ -4,8 +4,8 @@
     eligible (write a comma on the next line to add more CTEs). Used by hba1c_testing, hba1c_poor_control, diabetes_eye_exam and
     kidney_health_evaluation. -#}
 -- Members aged 18-{{ max_age }} at the end of the 12-month window, enrolled at least 11 of its 12
--- months and in its last month, with diabetes: two professional claims or one institutional
--- claim with a diabetes diagnosis in the window.
+-- months and in its last month, with diabetes: a diabetes diagnosis in the window on one acute
+-- inpatient stay, or on other claims (visits) on two or more different dates.
 {% if exclude_esrd %}
 -- Excluded: end-stage renal disease, dialysis or a kidney transplant (a diagnosis on any claim
 -- up to the end of the window).
@@ -15,8 +15,8 @@ diabetic AS (
   FROM {{ shared("diabetes_claim") }} d
   JOIN periods p ON d.claim_start_date BETWEEN p.window_start AND p.period_end
   GROUP BY ALL
-  HAVING count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'professional') >= 2
-      OR count(DISTINCT d.claim_id) FILTER (WHERE d.claim_type = 'institutional') >= 1
+  HAVING bool_or(d.acute_inpatient)
+      OR count(DISTINCT d.claim_start_date) FILTER (WHERE NOT d.acute_inpatient) >= 2
 ),
 eligible AS (
   SELECT d.period_id, d.person_id, p.window_start, p.period_end

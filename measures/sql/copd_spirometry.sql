@@ -1,5 +1,5 @@
 -- Spirometry testing in the assessment and diagnosis of COPD (adapted from NCQA HEDIS SPR).
--- Units: members aged 40+ at the end of the 12-month window with a new COPD diagnosis: the
+-- Units: members aged 42+ at the end of the 12-month window with a new COPD diagnosis: the
 -- first outpatient, ED or inpatient claim with a COPD diagnosis (J41-J44, any position) from
 -- 6 months before the window to 6 months before its end (Jul 1 of the prior year - Jun 30 for
 -- a calendar year) is the index day (a stay is dated at discharge). No claim with a COPD
@@ -47,7 +47,7 @@ eligible AS (
   SELECT i.*
   FROM index_day i
   JOIN person m ON m.person_id = i.person_id
-  WHERE year(i.period_end) - m.birth_year >= 40
+  WHERE year(i.period_end) - m.birth_year >= 42
     AND NOT EXISTS (
       SELECT 1 FROM copd_claim c
       WHERE c.person_id = i.person_id

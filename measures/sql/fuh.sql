@@ -2,10 +2,13 @@
 -- Follow-up within {{ days }} days after hospitalisation for mental illness (adapted from NCQA
 -- HEDIS FUH). Units: acute inpatient discharges of members aged 6+ with a principal
 -- mental-illness diagnosis, discharged from the start of the 12-month window up to 30 days
--- before its end. Excluded: members not enrolled from discharge through 30 days after it;
--- discharges followed by another inpatient stay within 30 days (readmission or transfer), and
--- discharges where the member died. Numerator: an outpatient mental-health visit 1-{{ days }}
--- days after discharge (the discharge day itself does not count).
+-- before its end. Excluded: members not enrolled in every month from discharge through 30
+-- days after it; discharges followed within 30 days by an admission to acute or non-acute
+-- inpatient care (readmission, or transfer to a skilled nursing facility, a swing bed or a
+-- residential facility: type of bill 11x, 12x, 18x, 21x, 86x); discharges where the member
+-- died. Numerator, 1-{{ days }} days after discharge (the discharge day itself does not
+-- count): a professional mental-health service, or an outpatient or telehealth visit with
+-- any clinician with a principal mental-illness diagnosis.
 WITH mh_discharge AS (
   SELECT p.period_id, s.claim_id, s.person_id, s.discharge_date
   FROM inpatient_stay s
@@ -18,19 +21,26 @@ WITH mh_discharge AS (
     AND coalesce(s.discharge_disposition_code, '01') <> '20'
     AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
 ),
+admission AS (  -- acute or non-acute inpatient care
+  SELECT DISTINCT person_id, claim_id, coalesce(admission_date, claim_start_date) AS admit_date
+  FROM medical_claim
+  WHERE claim_type = 'institutional' AND left(bill_type_code, 2) IN ('11', '12', '18', '21', '86')
+),
 followed_by_stay AS (
   SELECT DISTINCT d.claim_id
   FROM mh_discharge d
-  JOIN inpatient_stay s
-    ON s.person_id = d.person_id
-   AND s.claim_id <> d.claim_id
-   AND s.admission_date BETWEEN d.discharge_date AND d.discharge_date + INTERVAL 30 DAY
+  JOIN admission a
+    ON a.person_id = d.person_id
+   AND a.claim_id <> d.claim_id
+   AND a.admit_date BETWEEN d.discharge_date AND d.discharge_date + INTERVAL 30 DAY
 ),
 mh_visit AS (
   SELECT DISTINCT person_id, claim_start_date AS visit_date
   FROM medical_claim
-  WHERE claim_type = 'professional'
-    AND in_value_set(hcpcs_code, 'mental_health_visit')
+  WHERE (claim_type = 'professional' AND in_value_set(hcpcs_code, 'mental_health_visit'))
+     OR ((in_value_set(hcpcs_code, 'outpatient_visit')
+          OR in_value_set(revenue_center_code, 'outpatient_visit'))
+         AND in_value_set(diagnosis_code_1, 'mental_illness_dx'))
 ),
 followed_up AS (
   SELECT DISTINCT d.claim_id

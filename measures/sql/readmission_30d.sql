@@ -1,7 +1,8 @@
 -- 30-day all-cause readmissions. Units are index acute stays: members 18-64 at discharge,
--- discharged alive and not transferred, not for pregnancy or childbirth, discharged from the
--- start of the 12-month window up to 30 days before its end (so every stay has 30 days
--- of follow-up inside the window). Numerator: another acute stay admitted 1-30 days after
+-- discharged alive and not transferred, not for pregnancy or childbirth, not interim bills
+-- (status 30, still a patient), discharged from the start of the 12-month window up to 30 days
+-- before its end (so every stay has 30 days of follow-up inside the window), of members
+-- enrolled in every month from the discharge through 30 days after it. Numerator: another acute stay admitted 1-30 days after
 -- the discharge that is not a planned admission.
 WITH acute AS (
   SELECT * FROM inpatient_stay WHERE left(bill_type_code, 2) = '11'
@@ -13,8 +14,9 @@ index_stay AS (
     ON s.discharge_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
   JOIN person m ON m.person_id = s.person_id
   WHERE year(s.discharge_date) - m.birth_year BETWEEN 18 AND 64
-    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20')
+    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20', '30')
     AND NOT in_value_set(s.principal_dx, 'pregnancy_dx')
+    AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
 ),
 readmitted AS (
   SELECT DISTINCT i.period_id, i.claim_id

@@ -1,8 +1,8 @@
 -- 30-day all-cause readmissions, observed / expected. Index stays and readmissions as in
 -- readmission_30d (acute stays of members 18-64, discharged from the start of the 12-month
--- window up to 30 days before its end, not transfers, deaths or pregnancy stays; unplanned
--- acute readmission 1-30 days after discharge), and interim bills (status 30, still a
--- patient) are not index stays. Numerator: 1 if readmitted. Denominator: the
+-- window up to 30 days before its end, not transfers, deaths, pregnancy stays or interim bills
+-- (status 30, still a patient), members enrolled through 30 days after discharge; unplanned
+-- acute readmission 1-30 days after discharge). Numerator: 1 if readmitted. Denominator: the
 -- expected readmissions of the stay = the program-wide readmission rate of index stays in
 -- the same period, age band at discharge (18-34, 35-49, 50-64) and sex (indirect
 -- standardisation). The program's own ratio is 1 by construction.
@@ -22,6 +22,7 @@ index_stay AS (
   WHERE year(s.discharge_date) - m.birth_year BETWEEN 18 AND 64
     AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20', '30')
     AND NOT in_value_set(s.principal_dx, 'pregnancy_dx')
+    AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
 ),
 readmitted AS (
   SELECT DISTINCT i.period_id, i.claim_id
