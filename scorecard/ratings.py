@@ -278,7 +278,11 @@ def _measure_cut_points(
         else:  # prior range unknown: use this period's restricted (post-Tukey) range
             kept = tukey_filter(round_half_up(scores, decimals))
             score_range = float(kept.max() - kept.min())
-        cap = guardrail_cap(first["kind"], float(first["multiplier"]), score_range)
+        # at least one display unit: a smaller cap rounds every move back to the prior cut
+        # point, which then could never move again
+        cap = max(
+            guardrail_cap(first["kind"], float(first["multiplier"]), score_range), 0.1**decimals
+        )
         prior_points = [prior[c] for c in THRESHOLD_COLUMNS]
         points = tuple(  # type: ignore[assignment]
             float(v) for v in round_half_up(apply_guardrails(points, prior_points, cap), decimals)

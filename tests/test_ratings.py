@@ -314,6 +314,34 @@ def test_rate_results_guardrails_and_too_few_entities():
     assert cuts["t2"].isna().all() and rated["stars"].isna().all()
 
 
+def test_a_guardrail_below_one_display_unit_cannot_freeze_the_cut_points():
+    # days until first contact, whole days, range 8 days: 5% of it is 0.4 day. The new cut
+    # points (lower is better) are 3 days below last quarter's; clamped to 0.4 day and rounded,
+    # every one would go back to last quarter's, and so in every quarter after: each moves one
+    # display unit (1 day) instead.
+    days = {"kind": "median", "multiplier": 1.0, "direction": "lower_is_better"}
+    values = [10, 10, 12, 12, 13, 13, 15, 15, 17, 17, 18, 18]
+    rows = [result("wait", "aco", f"A{i:02d}", v, **days) for i, v in enumerate(values)]
+    prior = pd.DataFrame(
+        [
+            {
+                "measure_id": "wait",
+                "level": "aco",
+                "t2": 20,
+                "t3": 18,
+                "t4": 16,
+                "t5": 13,
+                "score_range": 8.0,
+            }
+        ]
+    )
+    _, cuts = ratings.rate_results(pd.DataFrame(rows), prior_cut_points=prior)
+    wait = cuts.set_index("measure_id").loc["wait"]
+    unclamped = ratings.rate_results(pd.DataFrame(rows))[1].set_index("measure_id").loc["wait"]
+    assert all(unclamped[t] < prior[t].iloc[0] - 1 for t in ("t2", "t3", "t4", "t5"))
+    assert (wait.t2, wait.t3, wait.t4, wait.t5) == (19.0, 17.0, 15.0, 12.0)
+
+
 def _summary_input() -> pd.DataFrame:
     rows = [
         # entity X: quality 5 (weight 3) and 3 (weight 1), claims 4, operational unrated
