@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from scorecard import stats
@@ -166,6 +167,30 @@ def small_practices(panels: pd.DataFrame | None, results: pd.DataFrame) -> set[s
     return {p for p in practices if members.get(p, 0) < PUBLIC_MIN_PANEL}
 
 
+def practice_acos(organizations: pd.DataFrame | None) -> dict[str, str]:
+    """Return each practice's ACO id (organization.parent_org_id), from EngineRun.organizations."""
+    if organizations is None or organizations.empty:
+        return {}
+    practices = organizations[
+        (organizations["org_type"] == "practice") & organizations["parent_org_id"].notna()
+    ]
+    return dict(zip(practices["org_id"], practices["parent_org_id"], strict=True))
+
+
+def protect_withheld(
+    results: pd.DataFrame, organizations: pd.DataFrame, withheld: np.ndarray
+) -> pd.DataFrame:
+    """Return results suppressed again with the `withheld` rows (practices an edition leaves
+    out) counted as hidden for privacy: their ACO less its published practices would give them.
+    Rows hidden only now lose their stars and labels too."""
+    again = stats.suppress(results, practice_acos(organizations), withheld)
+    newly = again["suppressed"].to_numpy(bool) & ~results["suppressed"].to_numpy(bool)
+    for column, empty in (("stars", pd.NA), ("peer_label", ""), ("trend_label", "")):
+        if column in again.columns:
+            again.loc[newly, column] = empty
+    return again
+
+
 def restrict(
     audience: Audience,
     results: pd.DataFrame,
@@ -181,10 +206,10 @@ def restrict(
     entity = results["level"] != "program"
     if audience.kind == "public":
         hidden = small_practices(panels, results)
-        drop = entity & (
-            (results["stratum"] != "all")
-            | ((results["level"] == "practice") & results["entity_id"].astype(str).isin(hidden))
-        )
+        withheld = (results["level"] == "practice") & results["entity_id"].astype(str).isin(hidden)
+        if withheld.any():
+            results = protect_withheld(results, organizations, withheld.to_numpy())
+        drop = entity & ((results["stratum"] != "all") | withheld)
         kept = results[~drop]
         bench = stats.benchmarks(kept)
         rules = {

@@ -326,16 +326,6 @@ def add_tiers(summary: pd.DataFrame, tiers: list[dict]) -> pd.DataFrame:
     return summary
 
 
-def practice_acos(organizations: pd.DataFrame | None) -> dict[str, str]:
-    """Return each practice's ACO id (organization.parent_org_id), from EngineRun.organizations."""
-    if organizations is None or organizations.empty:
-        return {}
-    practices = organizations[
-        (organizations["org_type"] == "practice") & organizations["parent_org_id"].notna()
-    ]
-    return dict(zip(practices["org_id"], practices["parent_org_id"], strict=True))
-
-
 def score(
     results: pd.DataFrame,
     prior: pd.DataFrame | None,
@@ -352,7 +342,7 @@ def score(
     results its practices add up to (suppression protects them as a group).
     """
     results = stats.add_intervals(results)
-    results = stats.suppress(results, practice_acos(organizations))
+    results = stats.suppress(results, audiences.practice_acos(organizations))
     rated = latest_period(results) if period_id is None else period_id
     # The trend labels (a test of every row against the period before, the longest part) do
     # not depend on the stars: a large build makes them in a forked process meanwhile.

@@ -328,7 +328,10 @@ def _complement_once(reason: np.ndarray, cells: _Cells, grouping: tuple) -> bool
     n_hidden = np.bincount(codes, weights=hidden[parts], minlength=n_groups) + total_hidden
     n_protected = np.bincount(codes, weights=protected[parts], minlength=n_groups)
     n_protected = n_protected + total_protected
-    need = (n_hidden == 1) & (n_protected == 1)  # the one unknown is a protected cell
+    # one protected cell under a total that exists: other hidden cells do not protect it when
+    # hidden for their reliability (too few to rate: their reason says their count is 0 or
+    # above 10) or empty
+    need = (n_protected == 1) & (total >= 0)
     several = ~total_hidden & (n_hidden >= 2)  # the hidden parts' sum is the total less the rest
     if several.any():
         in_sum = hidden[parts] & several[codes]
@@ -362,7 +365,11 @@ def _complement_once(reason: np.ndarray, cells: _Cells, grouping: tuple) -> bool
     return len(pick) + len(totals) > 0
 
 
-def suppress(results: pd.DataFrame, parents: dict[str, str] | None = None) -> pd.DataFrame:
+def suppress(
+    results: pd.DataFrame,
+    parents: dict[str, str] | None = None,
+    withheld: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Return a copy with `suppressed` (bool) and `suppression_reason` (code in REASON_TEXT).
 
     Own reasons: no_data (denominator 0), small_count (a count of 1-10: the numerator of a
@@ -372,11 +379,14 @@ def suppress(results: pd.DataFrame, parents: dict[str, str] | None = None) -> pd
     `_groupings`; `parents` maps each practice to its ACO) where exactly one cell is unknown
     and it is hidden for privacy, or where the hidden parts of a shown total add up to a count
     of 1 to 10, the shown part with the smallest denominator is hidden too (or the total, if
-    there is no other part), repeated until stable. Counts are left in place; publish through
+    there is no other part), repeated until stable. Rows marked `withheld` (left out of an
+    edition) count as hidden for privacy. Counts are left in place; publish through
     `mask_suppressed`.
     """
     df = results.copy()
     reason = _own_reason_codes(df)
+    if withheld is not None:
+        reason[withheld & (reason == 0)] = _COMPLEMENTARY
     den = df["denominator"].to_numpy(float)
     num = df["numerator"].to_numpy(float)
     groupings = _groupings(df, parents)
@@ -462,13 +472,15 @@ def peer_label(results: pd.DataFrame) -> pd.DataFrame:
 
     An entity is better or worse when its whole interval lies on one side of the program's
     value for the same measure, period and stratum value (respecting direction; 'higher' or
-    'lower' for a neutral measure). '' for program rows, suppressed or too-small rows, and rows
-    without an interval (medians).
+    'lower' for a neutral measure). '' for program rows, suppressed or too-small rows, rows
+    without an interval (medians) and rows whose program value is hidden.
     """
     df = results if {"lower", "upper"} <= set(results.columns) else add_intervals(results)
     df = df.copy()
     keys = ["measure_id", "period_id", "stratum", "stratum_value"]
-    program = df.loc[df["level"] == "program", [*keys, "value"]].drop_duplicates(keys)
+    # a hidden program value is no reference: a label against it would bound it
+    shown_program = (df["level"] == "program") & ~_col(df, "suppressed", False).astype(bool)
+    program = df.loc[shown_program, [*keys, "value"]].drop_duplicates(keys)
     ref = df[keys].merge(program, on=keys, how="left")["value"].to_numpy(float)
     lower, upper = df["lower"].to_numpy(float), df["upper"].to_numpy(float)
     direction = df["direction"].to_numpy()

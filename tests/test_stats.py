@@ -396,6 +396,44 @@ def test_a_practice_hidden_in_its_aco_cannot_be_worked_out_from_the_others():
     assert "complementary" not in set(stats.suppress(df)["suppression_reason"])
 
 
+def test_a_cell_hidden_for_reliability_does_not_protect_a_small_one():
+    # visits by sex (rate per member months): female 23 of 31 shown; male 8 (small count);
+    # unknown 0 over 20 member months, hidden as too few to rate. Its reason says its count is
+    # 0 or above 10, and only 8 are left, so it is 0 and male is 8: female goes too.
+    rate = {"kind": "rate", "multiplier": 1000.0}
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 31, 1918, **rate),
+            row("program", "ALL", "sex", "female", 23, 1076, **rate),
+            row("program", "ALL", "sex", "male", 8, 822, **rate),
+            row("program", "ALL", "sex", "unknown", 0, 20, **rate),
+        ]
+    )
+    got = reasons(df)
+    assert got[("ALL", "male")] == "small_count"
+    assert got[("ALL", "unknown")] == "small_denominator"
+    assert got[("ALL", "female")] == "complementary"
+
+
+def test_no_peer_label_against_a_hidden_program_value():
+    # the program's men are hidden (5): a label saying CP2's men are better would bound their
+    # value. (CP1's men are hidden too, as the complement.)
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "sex", "male", 5, 130),
+            row("cp", "CP1", "sex", "male", 40, 60),
+            row("cp", "CP2", "sex", "male", 45, 70),
+            row("program", "ALL", "sex", "female", 40, 100),
+            row("cp", "CP1", "sex", "female", 80, 100),
+        ]
+    )
+    labels = stats.peer_label(stats.suppress(stats.add_intervals(df)))
+    keys = labels["entity_id"] + ":" + labels["stratum_value"]
+    got = dict(zip(keys, labels["peer_label"], strict=True))
+    assert labels.set_index(keys).loc["CP2:male", "suppressed"] == False  # noqa: E712
+    assert got["CP2:male"] == "" and got["CP1:female"] == "better"
+
+
 def test_hidden_total_over_empty_parts_keeps_its_own_reason():
     df = pd.DataFrame(
         [
