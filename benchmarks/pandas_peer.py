@@ -142,17 +142,30 @@ def year_windows(per: pd.DataFrame) -> pd.DataFrame:
     return per[per["year_start"] >= per.attrs["data_start"]]
 
 
+def enrolled_30_days(m: dict, per: pd.DataFrame, stays: pd.DataFrame) -> pd.DataFrame:
+    """Return the stays whose member is enrolled in every month from discharge to 30 days on."""
+    months = member_months(m["eligibility"], per.attrs["data_start"], per["period_end"].max())
+    enrolled = set(zip(months["person_id"], months["month"], strict=False))
+    first = stays["discharge_date"].dt.to_period("M").dt.start_time
+    last = (stays["discharge_date"] + pd.Timedelta(days=30)).dt.to_period("M").dt.start_time
+    ok = [
+        all((person, month) in enrolled for month in pd.date_range(a, b, freq="MS"))
+        for person, a, b in zip(stays["person_id"], first, last, strict=True)
+    ]
+    return stays[ok]
+
+
 def readmissions(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> dict:
     acute = stays[stays["bill_type_code"].str[:2] == "11"]
     acute = acute.merge(birth_years(m["eligibility"]), on="person_id")
     age = acute["discharge_date"].dt.year - acute["birth_year"]
     eligible = (
         age.between(18, 64)
-        & ~acute["disposition"].fillna("01").isin(["02", "05", "20"])
+        & ~acute["disposition"].fillna("01").isin(["02", "05", "20", "30"])
         & ~in_value_set(acute["principal_dx"], vs, "pregnancy_dx")
         & acute["principal_dx"].notna()
     )
-    candidates = acute[eligible]
+    candidates = enrolled_30_days(m, per, acute[eligible])
     later = acute[
         ~in_value_set(acute["principal_dx"], vs, "planned_admission_dx")
         & acute["principal_dx"].notna()
@@ -186,20 +199,17 @@ def fuh_7d(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> dict:
         & in_value_set(stays["principal_dx"], vs, "mental_illness_dx")
         & (stays["disposition"].fillna("01") != "20")
     ].merge(birth_years(m["eligibility"]), on="person_id")
-    mh = mh[mh["discharge_date"].dt.year - mh["birth_year"] >= 6]
-    # enrolled in every month from the discharge through 30 days after it
-    months = member_months(m["eligibility"], per.attrs["data_start"], per["period_end"].max())
-    enrolled = set(zip(months["person_id"], months["month"], strict=False))
-    first = mh["discharge_date"].dt.to_period("M").dt.start_time
-    last = (mh["discharge_date"] + pd.Timedelta(days=30)).dt.to_period("M").dt.start_time
-    ok = [
-        all((person, month) in enrolled for month in pd.date_range(a, b, freq="MS"))
-        for person, a, b in zip(mh["person_id"], first, last, strict=True)
+    mh = enrolled_30_days(m, per, mh[mh["discharge_date"].dt.year - mh["birth_year"] >= 6])
+    # discharges followed within 30 days by acute or non-acute inpatient care: excluded
+    inpatient = claims[
+        (claims["claim_type"] == "institutional")
+        & claims["bill_type_code"].str[:2].isin(["11", "12", "18", "21", "86"])
     ]
-    mh = mh[ok]
-    # discharges followed by another stay (readmission or transfer) within 30 days: excluded
+    admissions = inpatient.assign(
+        admission_date=inpatient["admission_date"].fillna(inpatient["claim_start_date"])
+    )[["person_id", "claim_id", "admission_date"]].drop_duplicates()
     pairs = mh[["person_id", "claim_id", "discharge_date"]].merge(
-        stays[["person_id", "claim_id", "admission_date"]], on="person_id", suffixes=("", "_s")
+        admissions, on="person_id", suffixes=("", "_s")
     )
     followed = pairs[
         (pairs["claim_id_s"] != pairs["claim_id"])
@@ -207,10 +217,15 @@ def fuh_7d(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> dict:
         & (pairs["admission_date"] <= pairs["discharge_date"] + pd.Timedelta(days=30))
     ]
     mh = mh[~mh["claim_id"].isin(set(followed["claim_id"]))]
+    mh_service = (claims["claim_type"] == "professional") & in_value_set(
+        claims["hcpcs_code"], vs, "mental_health_visit"
+    )
+    visit_for_mental_illness = (
+        in_value_set(claims["hcpcs_code"], vs, "outpatient_visit")
+        | in_value_set(claims["revenue_center_code"], vs, "outpatient_visit")
+    ) & in_value_set(claims["diagnosis_code_1"], vs, "mental_illness_dx")
     visits = claims.loc[
-        (claims["claim_type"] == "professional")
-        & in_value_set(claims["hcpcs_code"], vs, "mental_health_visit"),
-        ["person_id", "claim_start_date"],
+        mh_service | visit_for_mental_illness, ["person_id", "claim_start_date"]
     ].drop_duplicates()
     pairs = mh[["person_id", "claim_id", "discharge_date"]].merge(visits, on="person_id")
     days = (pairs["claim_start_date"] - pairs["discharge_date"]).dt.days
