@@ -177,13 +177,21 @@ def practice_acos(organizations: pd.DataFrame | None) -> dict[str, str]:
     return dict(zip(practices["org_id"], practices["parent_org_id"], strict=True))
 
 
+def cp_types(organizations: pd.DataFrame | None) -> dict[str, str]:
+    """Return each CP's type (organization.cp_type), from EngineRun.organizations."""
+    if organizations is None or "cp_type" not in organizations.columns:
+        return {}
+    cps = organizations[(organizations["org_type"] == "cp") & organizations["cp_type"].notna()]
+    return dict(zip(cps["org_id"], cps["cp_type"], strict=True))
+
+
 def protect_withheld(
     results: pd.DataFrame, organizations: pd.DataFrame, withheld: np.ndarray
 ) -> pd.DataFrame:
     """Return results suppressed again with the `withheld` rows (practices an edition leaves
     out) counted as hidden for privacy: their ACO less its published practices would give them.
     Rows hidden only now lose their stars and labels too."""
-    again = stats.suppress(results, practice_acos(organizations), withheld)
+    again = stats.suppress(results, practice_acos(organizations), withheld, cp_types(organizations))
     newly = again["suppressed"].to_numpy(bool) & ~results["suppressed"].to_numpy(bool)
     for column, empty in (("stars", pd.NA), ("peer_label", ""), ("trend_label", "")):
         if column in again.columns:

@@ -218,13 +218,16 @@ def _own_reason_codes(df: pd.DataFrame) -> np.ndarray:
 
 
 def _groupings(
-    df: pd.DataFrame, parents: dict[str, str] | None = None
+    df: pd.DataFrame,
+    parents: dict[str, str] | None = None,
+    cp_types: dict[str, str] | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Return the partition groups as (part row positions, group code per part, total per group).
 
     Stratum values partition their entity's stratum-'all' row (for every level), the
     entities of a level are treated as partitioning the program row of the same stratum value,
-    the practices of an ACO (`parents`: practice id -> ACO id) its ACO's row, and the parts of
+    the practices of an ACO (`parents`: practice id -> ACO id) its ACO's row, the CPs of a type
+    (`cp_types`: CP id -> type) the program's row of that CP type, and the parts of
     a measure (column part_of, see MeasureSpec.parts) its row of the same period, entity and
     stratum value. A group whose total row is absent gets total -1.
     """
@@ -269,6 +272,17 @@ def _groupings(
             same_row,
             base[base["level"] == "aco"],
             same_row,
+        )
+    cp = ((base["level"] == "cp") & (base["stratum"] == "all")).to_numpy()
+    if cp_types and cp.any():
+        cp_type = base["entity_id"].map(cp_types).where(cp)
+        placed = cp_type.notna().to_numpy()
+        same_type = ["measure_id", "period_id", "stratum_value"]
+        build(
+            base[placed].assign(stratum_value=cp_type[placed]),
+            same_type,
+            base[program & (base["stratum"] == "cp_type")],
+            same_type,
         )
     if "part_of" in df.columns:
         whole = df["part_of"].fillna("").to_numpy(str)
@@ -369,6 +383,7 @@ def suppress(
     results: pd.DataFrame,
     parents: dict[str, str] | None = None,
     withheld: np.ndarray | None = None,
+    cp_types: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Return a copy with `suppressed` (bool) and `suppression_reason` (code in REASON_TEXT).
 
@@ -376,7 +391,8 @@ def suppress(
     proportion, rate or ratio; the denominator of a proportion, mean, median or rate),
     small_complement (denominator - numerator of a proportion is 1-10), small_denominator
     (below min_denominator). Then complementary suppression: in each partition group (see
-    `_groupings`; `parents` maps each practice to its ACO) where exactly one cell is unknown
+    `_groupings`; `parents` maps each practice to its ACO, `cp_types` each CP to its type)
+    where exactly one cell is unknown
     and it is hidden for privacy, or where the hidden parts of a shown total add up to a count
     of 1 to 10, the shown part with the smallest denominator is hidden too (or the total, if
     there is no other part), repeated until stable. Rows marked `withheld` (left out of an
@@ -389,7 +405,7 @@ def suppress(
         reason[withheld & (reason == 0)] = _COMPLEMENTARY
     den = df["denominator"].to_numpy(float)
     num = df["numerator"].to_numpy(float)
-    groupings = _groupings(df, parents)
+    groupings = _groupings(df, parents, cp_types)
     cells = _Cells(num, den, df["kind"].to_numpy(), _headline_twins(df, groupings))
     for _ in range(len(df) + 1):  # each pass hides at least one more cell, so this ends
         changed = [_complement_once(reason, cells, g) for g in groupings]

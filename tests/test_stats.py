@@ -434,6 +434,36 @@ def test_no_peer_label_against_a_hidden_program_value():
     assert got["CP2:male"] == "" and got["CP1:female"] == "better"
 
 
+def test_the_cps_of_a_type_add_up_to_the_programs_row_for_that_type():
+    # program by CP type: LTSS 30 of 70 = C1 (6 of 20, hidden) + C2 (24 of 50), so LTSS less
+    # C2 gives C1: C2 is hidden too; BH 65 of 145 = C3 (60 of 130) + C4 (5 of 15, hidden): C3
+    # goes. Across all CPs, C1 and C4 hide each other (11 of 35): only the types show the leak.
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "all", "all", 95, 215),
+            row("program", "ALL", "cp_type", "LTSS", 30, 70),
+            row("program", "ALL", "cp_type", "BH", 65, 145),
+            row("cp", "C1", "all", "all", 6, 20),
+            row("cp", "C2", "all", "all", 24, 50),
+            row("cp", "C3", "all", "all", 60, 130),
+            row("cp", "C4", "all", "all", 5, 15),
+        ]
+    )
+
+    def cps(out: pd.DataFrame) -> dict:
+        out = out[out["level"] == "cp"]
+        return dict(zip(out["entity_id"], out["suppression_reason"], strict=True))
+
+    types = {"C1": "LTSS", "C2": "LTSS", "C3": "BH", "C4": "BH"}
+    assert cps(stats.suppress(df, cp_types=types)) == {
+        "C1": "small_count",
+        "C2": "complementary",
+        "C3": "complementary",
+        "C4": "small_count",
+    }
+    assert "complementary" not in cps(stats.suppress(df)).values()
+
+
 def test_hidden_total_over_empty_parts_keeps_its_own_reason():
     df = pd.DataFrame(
         [
