@@ -196,6 +196,17 @@ def protect_withheld(
     for column, empty in (("stars", pd.NA), ("peer_label", ""), ("trend_label", "")):
         if column in again.columns:
             again.loc[newly, column] = empty
+    if "trend_label" in again.columns and newly.any():  # a change from a value now hidden
+        cell = ["measure_id", "level", "entity_id", "stratum", "stratum_value"]
+        hidden_now = again.loc[newly, [*cell, "period_id"]]
+        hidden_now["period_id"] = [str(pd.Period(p, freq="Q") + 1) for p in hidden_now["period_id"]]
+        after = (
+            again[[*cell, "period_id"]]
+            .merge(hidden_now.assign(_after=True), on=[*cell, "period_id"], how="left")["_after"]
+            .fillna(False)
+            .to_numpy(bool)
+        )
+        again.loc[after, "trend_label"] = ""
     return again
 
 

@@ -171,6 +171,8 @@ REASON_CODES = (
     "complementary",
 )
 _COMPLEMENTARY = REASON_CODES.index("complementary")
+_SMALL_COUNT = REASON_CODES.index("small_count")
+_SMALL_COMPLEMENT = REASON_CODES.index("small_complement")
 _PROTECTED_CODE = np.array([code in PROTECTED_REASONS for code in REASON_CODES])
 _HIDDEN_CODE = np.array([code not in ("", "no_data") for code in REASON_CODES])
 
@@ -359,6 +361,24 @@ def _complement_once(reason: np.ndarray, cells: _Cells, grouping: tuple) -> bool
         kind[codes] = cells.kind[parts]
         count_small, complement_small = _small_cells(kind, *summed)
         need |= several & (count_small | complement_small)
+
+        # a published reason bounds its cell: 'small count' is 1 to 10, 'small complement'
+        # leaves 1 to 10, and any other hidden cell is 0 or 11 and more. k such small cells in
+        # a known sum are narrowed to 3 values or fewer when the sum is near the ends of what
+        # they can add up to: two small counts adding up to 20 are 10 each; a small count and
+        # one other cell adding up to 12 are 1 and 11
+        n_in_sum = np.bincount(codes, weights=in_sum, minlength=n_groups)
+
+        def narrowed(sum_: np.ndarray, code: int) -> np.ndarray:
+            k = np.bincount(codes, weights=in_sum & (reason[parts] == code), minlength=n_groups)
+            alone = n_in_sum == k  # no other hidden cell takes up part of the sum
+            near_low = sum_ <= k + np.where(alone, 2, SMALL_CELL_MAX + 3)
+            near_high = alone & (sum_ >= SMALL_CELL_MAX * k - 2)
+            return (k > 0) & (sum_ >= 1) & (near_low | near_high)
+
+        need |= several & narrowed(summed[0], _SMALL_COUNT)
+        rest = summed[1] - summed[0]
+        need |= several & (kind == "proportion") & narrowed(rest, _SMALL_COMPLEMENT)
     if not need.any():
         return False
     shown = (reason[parts] == 0) & need[codes]
@@ -401,8 +421,9 @@ def suppress(
     """
     df = results.copy()
     reason = _own_reason_codes(df)
-    if withheld is not None:
-        reason[withheld & (reason == 0)] = _COMPLEMENTARY
+    if withheld is not None:  # whatever its own reason: only privacy protects it
+        den_known = df["denominator"].to_numpy(float) > 0
+        reason[withheld & den_known & ~_PROTECTED_CODE[reason]] = _COMPLEMENTARY
     den = df["denominator"].to_numpy(float)
     num = df["numerator"].to_numpy(float)
     groupings = _groupings(df, parents, cp_types)

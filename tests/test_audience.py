@@ -367,37 +367,6 @@ def test_the_last_check_catches_a_table_that_was_not_restricted() -> None:
     assert audiences.foreign_entities(internal, leaky, view, orgs) == []
 
 
-@pytest.mark.parametrize("audience", ["public", "partner:ACO01"])
-def test_an_aco_less_its_published_practices_reveals_no_small_count(sites: dict, audience):
-    """What an ACO's published row less its published practices gives is the sum of its other
-    practices (hidden, or left out of the edition): checked against the true counts, it must
-    be 0 or above 10, in the numerator, the denominator and, for a proportion, the rest."""
-    truth = sites["scored"].results
-    truth = truth[truth["stratum"] == "all"]
-    parents = audiences.practice_acos(sites["run"].organizations)
-    published = pd.read_csv(sites["roots"][audience] / "2025Q4" / "downloads" / "results.csv")
-    shown = published[~published["suppressed"].astype(bool) & (published["stratum"] == "all")]
-    keys = ["measure_id", "period_id", "entity_id"]
-    shown_keys = set(map(tuple, shown[keys].to_numpy()))
-    practices = truth[truth["level"] == "practice"].assign(
-        aco=lambda f: f["entity_id"].map(parents)
-    )
-    unseen = practices[[(m, p, e) not in shown_keys for m, p, e in practices[keys].to_numpy()]]
-    sums = unseen.groupby(["measure_id", "period_id", "aco"])[["numerator", "denominator"]].sum()
-    sums["rest"] = sums["denominator"] - sums["numerator"]
-    kinds = truth.drop_duplicates("measure_id").set_index("measure_id")["kind"]
-    checked = leaks = 0
-    for (measure, period, aco), row in sums.iterrows():
-        if (measure, period, aco) not in shown_keys:
-            continue  # the ACO's own row is hidden: nothing to subtract from
-        checked += 1
-        counts = [row["numerator"], row["denominator"]]
-        counts += [row["rest"]] if kinds[measure] == "proportion" else []
-        leaks += any(1 <= c <= 10.5 for c in counts)
-    assert checked > 0
-    assert leaks == 0
-
-
 def test_a_practice_left_out_of_the_public_edition_is_protected_like_a_hidden_one():
     # ACO A = P1 + P2 + P3; P1 has too few members for a public page, so the public edition
     # leaves it out: A less P2 and P3 would give its 40 of 80, so P2 (the smaller) is hidden
@@ -427,6 +396,7 @@ def test_a_practice_left_out_of_the_public_edition_is_protected_like_a_hidden_on
                 result("practice", "P1", 40, 80),
                 result("practice", "P2", 31, 56),
                 result("practice", "P3", 69, 120),
+                {**result("practice", "P2", 35, 60), "period_id": "2026Q1", "trend_label": "up"},
             ]
         )
     )
@@ -440,12 +410,15 @@ def test_a_practice_left_out_of_the_public_edition_is_protected_like_a_hidden_on
     )
     withheld = (results["entity_id"] == "P1").to_numpy()
     again = audiences.protect_withheld(results, organizations, withheld).set_index("entity_id")
-    assert again["suppressed"].to_dict() == {
+    assert again[again["period_id"] == "2025Q4"]["suppressed"].to_dict() == {
         "ALL": False,
         "A": False,
         "P1": True,
         "P2": True,
         "P3": False,
     }
-    assert pd.isna(again.loc["P2", "stars"]) and again.loc["P2", "peer_label"] == ""
+    p2 = again.loc["P2"].set_index("period_id")
+    assert pd.isna(p2.loc["2025Q4", "stars"]) and p2.loc["2025Q4", "peer_label"] == ""
+    # its next quarter's change was worked out from the value now hidden: no label either
+    assert p2.loc["2026Q1", "trend_label"] == "" and not p2.loc["2026Q1", "suppressed"]
     assert again.loc["P3", "stars"] == 3

@@ -464,6 +464,26 @@ def test_the_cps_of_a_type_add_up_to_the_programs_row_for_that_type():
     assert "complementary" not in cps(stats.suppress(df)).values()
 
 
+def test_hidden_cells_that_their_reasons_pin_down_are_protected():
+    # ACO A = P1 + P2 + P3. P2 and P3 are hidden as small counts (10 each), P1 is shown: A less
+    # P1 gives 20 for the two, and 'small count' means 10 or fewer, so each is 10. P1 goes too.
+    df = pd.DataFrame(
+        [
+            row("aco", "A", "all", "all", 54, 110),
+            row("practice", "P1", "all", "all", 34, 60),
+            row("practice", "P2", "all", "all", 10, 24),
+            row("practice", "P3", "all", "all", 10, 26),
+        ]
+    )
+    out = stats.suppress(df, {"P1": "A", "P2": "A", "P3": "A"})
+    assert out["suppression_reason"].tolist() == ["", "complementary", "small_count", "small_count"]
+    # spread apart (4 and 9 of 13), the two are not pinned down: P1 stays
+    spread = df.assign(numerator=[47, 34, 4, 9])
+    assert stats.suppress(spread, {"P1": "A", "P2": "A", "P3": "A"})[
+        "suppression_reason"
+    ].tolist() == ["", "", "small_count", "small_count"]
+
+
 def test_hidden_total_over_empty_parts_keeps_its_own_reason():
     df = pd.DataFrame(
         [
