@@ -167,22 +167,32 @@ def small_practices(panels: pd.DataFrame | None, results: pd.DataFrame) -> set[s
     return {p for p in practices if members.get(p, 0) < PUBLIC_MIN_PANEL}
 
 
+def _org_attribute(organizations: pd.DataFrame | None, org_type: str, column: str) -> dict:
+    """Return org id -> `column` for the organisations of `org_type` that have one."""
+    if organizations is None or column not in organizations.columns:
+        return {}
+    rows = organizations[(organizations["org_type"] == org_type) & organizations[column].notna()]
+    return dict(zip(rows["org_id"], rows[column], strict=True))
+
+
 def practice_acos(organizations: pd.DataFrame | None) -> dict[str, str]:
     """Return each practice's ACO id (organization.parent_org_id), from EngineRun.organizations."""
-    if organizations is None or organizations.empty:
-        return {}
-    practices = organizations[
-        (organizations["org_type"] == "practice") & organizations["parent_org_id"].notna()
-    ]
-    return dict(zip(practices["org_id"], practices["parent_org_id"], strict=True))
+    return _org_attribute(organizations, "practice", "parent_org_id")
 
 
 def cp_types(organizations: pd.DataFrame | None) -> dict[str, str]:
     """Return each CP's type (organization.cp_type), from EngineRun.organizations."""
-    if organizations is None or "cp_type" not in organizations.columns:
-        return {}
-    cps = organizations[(organizations["org_type"] == "cp") & organizations["cp_type"].notna()]
-    return dict(zip(cps["org_id"], cps["cp_type"], strict=True))
+    return _org_attribute(organizations, "cp", "cp_type")
+
+
+def suppress(
+    results: pd.DataFrame,
+    organizations: pd.DataFrame | None,
+    withheld: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Return stats.suppress of results with the groups the organisations make: the practices
+    of each ACO, the CPs of each type."""
+    return stats.suppress(results, practice_acos(organizations), withheld, cp_types(organizations))
 
 
 def protect_withheld(
@@ -191,7 +201,7 @@ def protect_withheld(
     """Return results suppressed again with the `withheld` rows (practices an edition leaves
     out) counted as hidden for privacy: their ACO less its published practices would give them.
     Rows hidden only now lose their stars and labels too."""
-    again = stats.suppress(results, practice_acos(organizations), withheld, cp_types(organizations))
+    again = suppress(results, organizations, withheld)
     newly = again["suppressed"].to_numpy(bool) & ~results["suppressed"].to_numpy(bool)
     for column, empty in (("stars", pd.NA), ("peer_label", ""), ("trend_label", "")):
         if column in again.columns:

@@ -342,11 +342,7 @@ def score(
     results its practices add up to (suppression protects them as a group).
     """
     results = stats.add_intervals(results)
-    results = stats.suppress(
-        results,
-        audiences.practice_acos(organizations),
-        cp_types=audiences.cp_types(organizations),
-    )
+    results = audiences.suppress(results, organizations)
     rated = latest_period(results) if period_id is None else period_id
     # The trend labels (a test of every row against the period before, the longest part) do
     # not depend on the stars: a large build makes them in a forked process meanwhile.

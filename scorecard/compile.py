@@ -23,6 +23,7 @@ from scorecard.specs import MeasureSpec
 LONG_SHAPE: tuple[str, ...] = ("period_id", "person_id", "attr_month", "numerator", "denominator")
 OVERRIDES: tuple[str, ...] = ("cp_id",)
 
+WINDOW_MONTHS: dict[str, int] = {"quarter": 3, "year": 12}
 WINDOW_START: dict[str, str] = {
     "quarter": "period_start",
     "year": "CAST(period_end - INTERVAL 12 MONTH + INTERVAL 1 DAY AS DATE)",

@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from scorecard import history as results_history
-from scorecard.compile import compile_measure, describe_sql, periods_cte
+from scorecard.compile import WINDOW_MONTHS, compile_measure, describe_sql, periods_cte
 from scorecard.extract import ExtractCache
 from scorecard.marts import (
     PERSON_REF,
@@ -390,22 +390,24 @@ def unrunnable(specs: list[MeasureSpec], tables: set[str]) -> dict[str, str]:
     }
 
 
-def short_of_history(specs: list[MeasureSpec], data_start: date, period_id: str) -> dict[str, str]:
-    """Return id -> why, for the specs whose look-back (lookback_months) before the window of
-    period_id starts before the data do: their result would count less than it should."""
+def short_of_history(
+    specs: list[MeasureSpec], data_start: date, period_id: str
+) -> tuple[list[MeasureSpec], dict[str, str]]:
+    """Return (the specs to run, id -> why for the others): the specs whose look-back
+    (lookback_months) before the window of period_id starts before the data do are not run,
+    as their result would count less than it should."""
     end = pd.Timestamp(period_end(period_id))
     short = {}
     for spec in specs:
-        months = 12 if spec.window == "year" else 3
-        earliest = (end - pd.DateOffset(months=months + spec.lookback_months)).date()
-        earliest += timedelta(days=1)
+        months = WINDOW_MONTHS[spec.window] + spec.lookback_months
+        earliest = (end - pd.DateOffset(months=months)).date() + timedelta(days=1)
         if spec.lookback_months and earliest < data_start:
             span = "12-month window" if spec.window == "year" else "quarter"
             short[spec.id] = (
                 f"needs {spec.lookback_months} months of data before its {span}, from "
                 f"{earliest:%B %Y}; the data start in {data_start:%B %Y}"
             )
-    return short
+    return [s for s in specs if s.id not in short], short
 
 
 def keeps_person_rows(spec: MeasureSpec) -> bool:
@@ -961,8 +963,7 @@ def run(
     tables, start, end, target = prepare(con, data_dir, value_set_dir, period_id, cache)
     lap = _timed(steps, STEP_MARTS, lap)
     create_build_helpers(con, start, end, target)
-    too_short = short_of_history(specs, start, target)
-    specs = [s for s in specs if s.id not in too_short]
+    specs, too_short = short_of_history(specs, start, target)
     runnable = [s for s in specs if not missing_tables(s, tables)]
     declare_shared_tables(con, runnable)
     chosen, definitions, stored = None, {}, None

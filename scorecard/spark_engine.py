@@ -459,8 +459,7 @@ def run(
     load_marts(spark, translator, Path(data_dir), tables)
     load_value_sets(spark, translator, con)
     create_helpers(spark, translator, start, end, target, con)
-    too_short = engine.short_of_history(specs, start, target)
-    measured = [s for s in specs if s.id not in too_short]
+    measured, too_short = engine.short_of_history(specs, start, target)
     skipped = {**run_measures(spark, translator, measured, tables), **too_short}
     ran = [s for s in specs if s.id not in skipped]
     all_periods = to_pandas(spark.sql(translator.query(engine.PERIODS_SQL)))

@@ -264,28 +264,20 @@ def _groupings(
         base[program],
         ["measure_id", "period_id", "stratum", "stratum_value"],
     )
-    practice = (base["level"] == "practice").to_numpy()
-    if parents and practice.any():
-        aco = base["entity_id"].map(parents).where(practice)
-        placed = aco.notna().to_numpy()
-        same_row = ["measure_id", "period_id", "entity_id", "stratum", "stratum_value"]
-        build(
-            base[placed].assign(entity_id=aco[placed]),
-            same_row,
-            base[base["level"] == "aco"],
-            same_row,
-        )
-    cp = ((base["level"] == "cp") & (base["stratum"] == "all")).to_numpy()
-    if cp_types and cp.any():
-        cp_type = base["entity_id"].map(cp_types).where(cp)
-        placed = cp_type.notna().to_numpy()
-        same_type = ["measure_id", "period_id", "stratum_value"]
-        build(
-            base[placed].assign(stratum_value=cp_type[placed]),
-            same_type,
-            base[program & (base["stratum"] == "cp_type")],
-            same_type,
-        )
+
+    def nested(rows: pd.Series, group_of: dict[str, str] | None, column: str, totals, on):
+        """Group `rows` by what `group_of` maps their entity to, written into `column`."""
+        group = base["entity_id"].map(group_of or {}).where(rows)
+        placed = group.notna().to_numpy()
+        build(base[placed].assign(**{column: group[placed]}), on, totals, on)
+
+    same_row = ["measure_id", "period_id", "entity_id", "stratum", "stratum_value"]
+    nested(
+        base["level"] == "practice", parents, "entity_id", base[base["level"] == "aco"], same_row
+    )
+    cp_all = (base["level"] == "cp") & is_all
+    by_type = base[program & (base["stratum"] == "cp_type")]
+    nested(cp_all, cp_types, "stratum_value", by_type, ["measure_id", "period_id", "stratum_value"])
     if "part_of" in df.columns:
         whole = df["part_of"].fillna("").to_numpy(str)
         is_part = whole != ""
