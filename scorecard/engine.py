@@ -64,6 +64,8 @@ META_COLUMNS: tuple[str, ...] = (
     "weight",
     "unit",
     "part_of",
+    "shared_numerator",
+    "shared_denominator",
 )
 
 
@@ -801,6 +803,8 @@ def spec_metadata(specs: list[MeasureSpec]) -> pd.DataFrame:
             "weight": s.weight,
             "unit": s.unit,
             "part_of": part_of.get(s.id, ""),
+            "shared_numerator": s.shared_counts.get("numerator", ""),
+            "shared_denominator": s.shared_counts.get("denominator", ""),
             "star_method": s.stars.method,
             "star_thresholds": list(s.stars.thresholds) if s.stars.thresholds else None,
             "strata": set(s.strata),

@@ -132,6 +132,15 @@ class MeasureSpec(Strict):
             " from the total."
         ),
     )
+    shared_counts: dict[Literal["numerator", "denominator"], str] = Field(
+        default_factory=dict,
+        description=(
+            "The name of a count this measure publishes that other measures publish too, for"
+            " the same people and period (ed_visits and the spending measures all divide by"
+            " member_months): the measures that name a count alike are suppressed together, so"
+            " a count hidden in one is not shown by another."
+        ),
+    )
     method: str = Field("", description="How the measure is computed, in full.")
     edition: str = Field("", description="Which edition of the definition this follows.")
     sql_file: str = Field("", description="The SQL template, by path inside measures/.")
@@ -177,6 +186,14 @@ class MeasureSpec(Strict):
         if unknown:
             raise ValueError(f"unknown mart table(s) {unknown}; known: {sorted(TABLES_BY_NAME)}")
         return tables
+
+    @field_validator("shared_counts")
+    @classmethod
+    def _count_names(cls, names: dict[str, str]) -> dict[str, str]:
+        bad = [name for name in names.values() if not name.isidentifier()]
+        if bad:
+            raise ValueError(f"shared count name(s) {bad} must be identifiers, e.g. member_months")
+        return names
 
     @field_validator("plain")
     @classmethod

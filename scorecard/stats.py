@@ -191,17 +191,22 @@ def _small(x: np.ndarray) -> np.ndarray:
     return (x >= 1) & (x <= SMALL_CELL_MAX + 0.5)  # counts may arrive as floats
 
 
-def _small_cells(kind: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Return (a count is 1 to 10, a proportion's complement is 1 to 10) for cells of `kind`.
+def _small_counts(kind: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return (the numerator is a count of 1 to 10, the denominator is) for cells of `kind`.
 
     The numerator counts people (proportion) or events (rate, ratio); the denominator counts
     people or units, or a rate's exposure (member months: 1 to 10 of them are one to ten
     people)."""
     proportion = kind == "proportion"
-    events = np.isin(kind, ["rate", "ratio"])
-    units = np.isin(kind, ["mean", "median", "rate"])
-    count_small = ((proportion | events) & _small(num)) | ((proportion | units) & _small(den))
-    return count_small, proportion & _small(den - num)
+    num_counts = proportion | np.isin(kind, ["rate", "ratio"])
+    den_counts = proportion | np.isin(kind, ["mean", "median", "rate"])
+    return num_counts & _small(num), den_counts & _small(den)
+
+
+def _small_cells(kind: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return (a count is 1 to 10, a proportion's complement is 1 to 10) for cells of `kind`."""
+    num_small, den_small = _small_counts(kind, num, den)
+    return num_small | den_small, (kind == "proportion") & _small(den - num)
 
 
 def _own_reason_codes(df: pd.DataFrame) -> np.ndarray:
@@ -320,75 +325,153 @@ class _Cells(NamedTuple):
     headline: np.ndarray  # see _headline_twins
 
 
-def _complement_once(reason: np.ndarray, cells: _Cells, grouping: tuple) -> bool:
+SHARED_COUNT_COLUMNS = ("shared_numerator", "shared_denominator")  # spec shared_counts
+
+
+def _shared_counts(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the cells that publish a count another measure publishes in the same cell (spec
+    shared_counts: a count of the same name, period, level, entity and stratum value) as
+    (row position, which count: 0 numerator or 1 denominator, code of the count shared)."""
+    frames = []
+    for role, column in enumerate(SHARED_COUNT_COLUMNS):
+        if column in df.columns:
+            name = df[column].fillna("").to_numpy(str)
+            named = np.flatnonzero(name != "")
+            frames.append(pd.DataFrame({"pos": named, "role": role, "name": name[named]}))
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if rows.empty:
+        return np.empty(0, int), np.empty(0, int), np.empty(0, int)
+    cell = ["period_id", "level", "entity_id", "stratum", "stratum_value"]
+    rows[cell] = df[cell].to_numpy()[rows["pos"].to_numpy()]
+    code = rows.groupby(["name", *cell], sort=False).ngroup().to_numpy()
+    shared = np.bincount(code)[code] >= 2
+    _, code = np.unique(code[shared], return_inverse=True)
+    return rows["pos"].to_numpy()[shared], rows["role"].to_numpy()[shared], code
+
+
+def _own_guards(reason: np.ndarray, cells: _Cells) -> np.ndarray:
+    """Return which counts (column 0: numerator, 1: denominator) each row's own reason hides
+    for privacy: a small count the small one(s), a small complement or a row left out of the
+    edition both."""
+    num_small, den_small = _small_counts(cells.kind, cells.num, cells.den)
+    small = reason == _SMALL_COUNT
+    both = np.isin(reason, [_SMALL_COMPLEMENT, _COMPLEMENTARY])
+    return np.column_stack([both | (small & num_small), both | (small & den_small)])
+
+
+def _hide_shared(reason: np.ndarray, guards: np.ndarray, shared: tuple) -> bool:
+    """Hide (as complementary) every shown cell that publishes a count another measure's cell
+    hides for privacy (`shared`: see _shared_counts; `guards`: which counts each hidden cell
+    protects, see _own_guards). `reason` and `guards` are changed in place."""
+    pos, role, code = shared
+    if not pos.size:
+        return False
+    hidden_count = np.bincount(code, weights=guards[pos, role]) > 0
+    hide = hidden_count[code] & (reason[pos] == 0)
+    reason[pos[hide]] = _COMPLEMENTARY
+    guards[pos[hide], role[hide]] = True
+    return bool(hide.any())
+
+
+def _sums_to_protect(reason: np.ndarray, cells: _Cells, grouping: tuple) -> np.ndarray:
+    """Return, per group of `grouping` whose total is shown, which counts (columns: numerator,
+    denominator) of its hidden parts add up to something that would give a count away: 1 to
+    10 (a numerator, a denominator or a proportion's rest), or a sum their published reasons
+    narrow to a few values."""
+    parts, codes, total = grouping
+    n_groups = total.size
+    hidden = _HIDDEN_CODE[reason]
+    in_sum = hidden[parts]
+    sums = [
+        np.bincount(codes, weights=np.where(in_sum, np.nan_to_num(x[parts]), 0), minlength=n_groups)
+        for x in (cells.num, cells.den)
+    ]
+    kind = np.empty(n_groups, dtype=object)
+    kind[codes] = cells.kind[parts]
+    num_small, den_small = _small_counts(kind, *sums)
+    rest = sums[1] - sums[0]
+    rest_small = (kind == "proportion") & _small(rest)
+
+    # a published reason bounds its cell: 'small count' is 1 to 10, 'small complement' leaves
+    # 1 to 10, and any other hidden cell is 0 or 11 and more. k such small cells in a known
+    # sum are narrowed to 3 values or fewer when the sum is near the ends of what they can
+    # add up to: two small counts adding up to 20 are 10 each; a small count and one other
+    # cell adding up to 12 are 1 and 11
+    n_in_sum = np.bincount(codes, weights=in_sum, minlength=n_groups)
+
+    def narrowed(sum_: np.ndarray, code: int) -> np.ndarray:
+        k = np.bincount(codes, weights=in_sum & (reason[parts] == code), minlength=n_groups)
+        alone = n_in_sum == k  # no other hidden cell takes up part of the sum
+        near_low = sum_ <= k + np.where(alone, 2, SMALL_CELL_MAX + 3)
+        near_high = alone & (sum_ >= SMALL_CELL_MAX * k - 2)
+        return (k > 0) & (sum_ >= 1) & (near_low | near_high)
+
+    rest_given = rest_small | ((kind == "proportion") & narrowed(rest, _SMALL_COMPLEMENT))
+    num_given = num_small | narrowed(sums[0], _SMALL_COUNT)
+    return np.column_stack([num_given | rest_given, den_small | rest_given])
+
+
+def _complement_once(
+    reason: np.ndarray, guards: np.ndarray, cells: _Cells, grouping: tuple
+) -> bool:
     """Suppress one complement in every group where hidden counts could be worked out
-    (`reason`: REASON_CODES codes, changed in place): a lone protected cell, or two or more
-    hidden parts of a shown total whose sum is a count of 1 to 10. The complement is the shown
-    part with the smallest denominator, a part that equals a headline result
-    (`cells.headline`) only when no other will do."""
-    num, den, headline = cells.num, cells.den, cells.headline
+    (`reason`: REASON_CODES codes, and `guards`: which counts each row protects, both changed
+    in place): a lone protected cell, or two or more hidden parts of a shown total whose sum
+    would give a count away (_sums_to_protect). The complement is the shown part with the
+    smallest denominator, a part that equals a headline result (`cells.headline`) only when no
+    other will do; it protects the counts its group needed protected."""
     parts, codes, total = grouping
     hidden = _HIDDEN_CODE[reason]  # an empty cell (no_data) is known to be zero
     protected = _PROTECTED_CODE[reason]
     n_groups = total.size
-    total_hidden = np.where(total >= 0, hidden[np.maximum(total, 0)], True)
-    total_protected = np.where(total >= 0, protected[np.maximum(total, 0)], False)
+    has_total = total >= 0
+    at_total = np.maximum(total, 0)
+    total_hidden = np.where(has_total, hidden[at_total], True)
+    total_protected = has_total & protected[at_total]
     n_hidden = np.bincount(codes, weights=hidden[parts], minlength=n_groups) + total_hidden
     n_protected = np.bincount(codes, weights=protected[parts], minlength=n_groups)
-    n_protected = n_protected + total_protected
     # one protected cell under a total that exists: other hidden cells do not protect it when
     # hidden for their reliability (too few to rate: their reason says their count is 0 or
     # above 10) or empty
-    need = (n_protected == 1) & (total >= 0)
+    lone = (n_protected + total_protected == 1) & has_total
+    need = np.column_stack(
+        [
+            lone
+            & (
+                (np.bincount(codes, weights=guards[parts, role], minlength=n_groups) > 0)
+                | (total_protected & guards[at_total, role])
+            )
+            for role in (0, 1)
+        ]
+    )
     several = ~total_hidden & (n_hidden >= 2)  # the hidden parts' sum is the total less the rest
     if several.any():
-        in_sum = hidden[parts] & several[codes]
-        summed = [
-            np.bincount(
-                codes, weights=np.where(in_sum, np.nan_to_num(x[parts]), 0), minlength=n_groups
-            )
-            for x in (num, den)
-        ]
-        kind = np.empty(n_groups, dtype=object)
-        kind[codes] = cells.kind[parts]
-        count_small, complement_small = _small_cells(kind, *summed)
-        need |= several & (count_small | complement_small)
-
-        # a published reason bounds its cell: 'small count' is 1 to 10, 'small complement'
-        # leaves 1 to 10, and any other hidden cell is 0 or 11 and more. k such small cells in
-        # a known sum are narrowed to 3 values or fewer when the sum is near the ends of what
-        # they can add up to: two small counts adding up to 20 are 10 each; a small count and
-        # one other cell adding up to 12 are 1 and 11
-        n_in_sum = np.bincount(codes, weights=in_sum, minlength=n_groups)
-
-        def narrowed(sum_: np.ndarray, code: int) -> np.ndarray:
-            k = np.bincount(codes, weights=in_sum & (reason[parts] == code), minlength=n_groups)
-            alone = n_in_sum == k  # no other hidden cell takes up part of the sum
-            near_low = sum_ <= k + np.where(alone, 2, SMALL_CELL_MAX + 3)
-            near_high = alone & (sum_ >= SMALL_CELL_MAX * k - 2)
-            return (k > 0) & (sum_ >= 1) & (near_low | near_high)
-
-        need |= several & narrowed(summed[0], _SMALL_COUNT)
-        rest = summed[1] - summed[0]
-        need |= several & (kind == "proportion") & narrowed(rest, _SMALL_COMPLEMENT)
-    if not need.any():
+        need |= several[:, None] & _sums_to_protect(reason, cells, grouping)
+    group_needs = need.any(axis=1)
+    if not group_needs.any():
         return False
-    shown = (reason[parts] == 0) & need[codes]
+    shown = (reason[parts] == 0) & group_needs[codes]
     at = parts[shown]
     candidates = pd.DataFrame(
-        {"code": codes[shown], "headline": headline[at], "den": den[at], "num": num[at]},
+        {
+            "code": codes[shown],
+            "headline": cells.headline[at],
+            "den": cells.den[at],
+            "num": cells.num[at],
+        },
         index=at,
     ).sort_values(["code", "headline", "den", "num"], kind="stable")
     pick = candidates[~candidates["code"].duplicated()]
-    reason[pick.index.to_numpy()] = _COMPLEMENTARY
+    picked, picked_groups = pick.index.to_numpy(), pick["code"].to_numpy()
+    reason[picked] = _COMPLEMENTARY
+    guards[picked] |= need[picked_groups]
     # no shown part left: the lone hidden part equals the total, so hide the total (if the
     # unknown is the total itself and every part is an empty cell, there is nothing to hide)
-    no_part = np.setdiff1d(np.flatnonzero(need), pick["code"].to_numpy())
-    totals = total[no_part]
-    totals = totals[(totals >= 0)]
-    totals = totals[reason[totals] == 0]
-    reason[totals] = _COMPLEMENTARY
-    return len(pick) + len(totals) > 0
+    no_part = np.setdiff1d(np.flatnonzero(group_needs), picked_groups)
+    no_part = no_part[has_total[no_part] & (reason[at_total[no_part]] == 0)]
+    reason[total[no_part]] = _COMPLEMENTARY
+    guards[total[no_part]] |= need[no_part]
+    return len(picked) + len(no_part) > 0
 
 
 def suppress(
@@ -420,8 +503,11 @@ def suppress(
     num = df["numerator"].to_numpy(float)
     groupings = _groupings(df, parents, cp_types)
     cells = _Cells(num, den, df["kind"].to_numpy(), _headline_twins(df, groupings))
+    guards = _own_guards(reason, cells)
+    shared = _shared_counts(df)
     for _ in range(len(df) + 1):  # each pass hides at least one more cell, so this ends
-        changed = [_complement_once(reason, cells, g) for g in groupings]
+        changed = [_complement_once(reason, guards, cells, g) for g in groupings]
+        changed.append(_hide_shared(reason, guards, shared))
         if not any(changed):
             break
     df["suppression_reason"] = _reason_names(reason).astype(str)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,3 +71,29 @@ def test_program_rows_partition_into_strata(tmp_path: Path) -> None:
     assert len(joined) == len(wholes)
     assert np.allclose(joined["numerator"], joined["numerator_parts"])
     assert np.allclose(joined["denominator"], joined["denominator_parts"])
+
+
+def published_counts(results: pd.DataFrame) -> pd.DataFrame:
+    """Return each measure's numerator and denominator as columns (measure, count), one row a
+    cell: period, level, entity and stratum value."""
+    cell = ["period_id", "level", "entity_id", "stratum", "stratum_value"]
+    wide = results.pivot_table(
+        index=cell, columns="measure_id", values=["numerator", "denominator"], aggfunc="first"
+    )
+    return wide.swaplevel(axis=1)
+
+
+def test_measures_that_publish_the_same_count_say_so(tmp_path: Path) -> None:
+    # Suppression hides a count in every measure that names it alike (spec shared_counts), so
+    # the names must be true (the same count in every cell) and complete (two measures whose
+    # counts agree in every cell of the demo share a name).
+    counts = published_counts(run_demo(tmp_path, 42).results)
+    names = {(spec.id, role): name for spec in SPECS for role, name in spec.shared_counts.items()}
+    assert len(set(names.values())) >= 10
+    for first, second in itertools.combinations(counts.columns, 2):
+        both = counts[first].notna() & counts[second].notna() & (counts[first] > 0)
+        if first[0] == second[0] or both.sum() < 20:
+            continue
+        same = bool((counts.loc[both, first] == counts.loc[both, second]).all())
+        declared = first in names and names[first] == names.get(second)
+        assert same == declared, f"{first} and {second}: equal in every cell: {same}"

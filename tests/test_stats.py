@@ -265,6 +265,116 @@ def test_a_hidden_part_of_a_measure_cannot_be_worked_out_from_the_others():
     assert (unlinked["suppression_reason"] == "complementary").sum() == 0
 
 
+def test_measures_that_publish_the_same_count_are_suppressed_together():
+    # readmissions as a percent of stays (pct) and against the expected (oe) publish the same
+    # count of readmissions (spec shared_counts). ACO A's 5 is hidden in both; each measure
+    # picks its complement by the smallest denominator: pct hides B (120 stays), oe hides C
+    # (45 expected). Unlinked, pct gives A + B = 60 - 30 (C) and oe shows B's 25, so A = 5.
+    # Linked, a readmission count hidden in one is hidden in the other: all three in both.
+    def readmissions(measure: str, entity: str, num: float, den: float) -> dict:
+        kind = {"pct": "proportion", "oe": "ratio"}[measure]
+        level = "program" if entity == "ALL" else "aco"
+        return row(
+            level,
+            entity,
+            "all",
+            "all",
+            num,
+            den,
+            measure_id=measure,
+            kind=kind,
+            shared_numerator="readmissions_30d",
+        )
+
+    stays = {"ALL": (60, 400), "A": (5, 100), "B": (25, 120), "C": (30, 180)}
+    expected = {"ALL": 140, "A": 35, "B": 60, "C": 45}
+    df = pd.DataFrame(
+        [readmissions("pct", e, *counts) for e, counts in stays.items()]
+        + [readmissions("oe", e, stays[e][0], den) for e, den in expected.items()]
+    )
+
+    def hidden(out: pd.DataFrame) -> dict[tuple[str, str], str]:
+        return {
+            (r.measure_id, r.entity_id): r.suppression_reason
+            for r in out.itertuples()
+            if r.suppressed
+        }
+
+    linked = {(m, "A"): "small_count" for m in ("pct", "oe")}
+    linked |= {(m, e): "complementary" for m in ("pct", "oe") for e in ("B", "C")}
+    assert hidden(stats.suppress(df)) == linked
+    unlinked = hidden(stats.suppress(df.assign(shared_numerator="")))
+    assert unlinked == {
+        ("pct", "A"): "small_count",
+        ("pct", "B"): "complementary",
+        ("oe", "A"): "small_count",
+        ("oe", "C"): "complementary",
+    }
+
+
+def test_a_complement_spreads_only_through_the_count_it_protects():
+    # fuh7 and fuh30 count the same discharges (shared denominator). At A, fuh7's 3 follow-ups
+    # are hidden and B is its complement: that protects a numerator, which fuh30 does not
+    # publish, so fuh30 is shown whole. At D, 8 discharges (a small denominator) are hidden in
+    # both; fuh7 hides B to protect them, while fuh30 also hides C's 9 follow-ups and needs no
+    # complement of its own. Unlinked, fuh30 would show B's 50 discharges and fuh7 gives
+    # D + B = 118 - 60, so D = 8; linked, B is hidden in fuh30 too.
+    def fuh(measure: str, entity: str, num: float, den: float) -> dict:
+        level = "program" if entity == "ALL" else "aco"
+        return row(
+            level,
+            entity,
+            "all",
+            "all",
+            num,
+            den,
+            measure_id=measure,
+            shared_denominator="fuh_discharges",
+            period_id=period,
+        )
+
+    period = "2025Q3"
+    q3 = [
+        fuh("fuh7", "ALL", 43, 150),
+        fuh("fuh7", "A", 3, 40),
+        fuh("fuh7", "B", 20, 50),
+        fuh("fuh7", "C", 20, 60),
+        fuh("fuh30", "ALL", 85, 150),
+        fuh("fuh30", "A", 15, 40),
+        fuh("fuh30", "B", 30, 50),
+        fuh("fuh30", "C", 40, 60),
+    ]
+    period = "2025Q4"
+    q4 = [
+        fuh("fuh7", "ALL", 45, 118),
+        fuh("fuh7", "D", 4, 8),
+        fuh("fuh7", "B", 20, 50),
+        fuh("fuh7", "C", 21, 60),
+        fuh("fuh30", "ALL", 45, 118),
+        fuh("fuh30", "D", 6, 8),
+        fuh("fuh30", "B", 30, 50),
+        fuh("fuh30", "C", 9, 60),
+    ]
+    out = stats.suppress(pd.DataFrame(q3 + q4))
+    hidden = {
+        (r.period_id, r.measure_id, r.entity_id): r.suppression_reason
+        for r in out.itertuples()
+        if r.suppressed
+    }
+    assert hidden == {
+        ("2025Q3", "fuh7", "A"): "small_count",
+        ("2025Q3", "fuh7", "B"): "complementary",
+        ("2025Q4", "fuh7", "D"): "small_count",
+        ("2025Q4", "fuh7", "B"): "complementary",
+        ("2025Q4", "fuh30", "D"): "small_count",
+        ("2025Q4", "fuh30", "C"): "small_count",
+        ("2025Q4", "fuh30", "B"): "complementary",
+    }
+    unlinked = stats.suppress(pd.DataFrame(q3 + q4).assign(shared_denominator=""))
+    fuh30_b = unlinked.query("period_id == '2025Q4' and measure_id == 'fuh30' and entity_id == 'B'")
+    assert not fuh30_b["suppressed"].any()
+
+
 def test_a_complement_that_would_hide_a_headline_result_is_chosen_last():
     # program iet by age: 65+ has 5 (small), so one more band is hidden. The smallest shown
     # band, 0-17 (50), is the teens' measure itself (its single band, and so its 'all' row):
