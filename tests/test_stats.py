@@ -51,6 +51,15 @@ def reasons(df: pd.DataFrame) -> dict[tuple[str, str], str]:
     }
 
 
+def hidden_reasons(df: pd.DataFrame, *keys: str) -> dict[tuple, str]:
+    """Return the reason of every hidden row of stats.suppress(df), by the columns `keys`."""
+    out = stats.suppress(df)
+    return {
+        tuple(r[k] for k in keys): r["suppression_reason"]
+        for _, r in out[out["suppressed"]].iterrows()
+    }
+
+
 # --- intervals -------------------------------------------------------------------------------
 
 
@@ -293,17 +302,10 @@ def test_measures_that_publish_the_same_count_are_suppressed_together():
         + [readmissions("oe", e, stays[e][0], den) for e, den in expected.items()]
     )
 
-    def hidden(out: pd.DataFrame) -> dict[tuple[str, str], str]:
-        return {
-            (r.measure_id, r.entity_id): r.suppression_reason
-            for r in out.itertuples()
-            if r.suppressed
-        }
-
     linked = {(m, "A"): "small_count" for m in ("pct", "oe")}
     linked |= {(m, e): "complementary" for m in ("pct", "oe") for e in ("B", "C")}
-    assert hidden(stats.suppress(df)) == linked
-    unlinked = hidden(stats.suppress(df.assign(shared_numerator="")))
+    assert hidden_reasons(df, "measure_id", "entity_id") == linked
+    unlinked = hidden_reasons(df.assign(shared_numerator=""), "measure_id", "entity_id")
     assert unlinked == {
         ("pct", "A"): "small_count",
         ("pct", "B"): "complementary",
@@ -355,12 +357,7 @@ def test_a_complement_spreads_only_through_the_count_it_protects():
         fuh("fuh30", "B", 30, 50),
         fuh("fuh30", "C", 9, 60),
     ]
-    out = stats.suppress(pd.DataFrame(q3 + q4))
-    hidden = {
-        (r.period_id, r.measure_id, r.entity_id): r.suppression_reason
-        for r in out.itertuples()
-        if r.suppressed
-    }
+    hidden = hidden_reasons(pd.DataFrame(q3 + q4), "period_id", "measure_id", "entity_id")
     assert hidden == {
         ("2025Q3", "fuh7", "A"): "small_count",
         ("2025Q3", "fuh7", "B"): "complementary",
@@ -396,12 +393,7 @@ def test_a_complement_that_would_hide_a_headline_result_is_chosen_last():
             *(iet("iet_18plus", "age_band", b, *bands[b]) for b in ("18-49", "50-64", "65+")),
         ]
     )
-    out = stats.suppress(df)
-    hidden = {
-        (r.measure_id, r.stratum_value): r.suppression_reason
-        for r in out.itertuples()
-        if r.suppressed
-    }
+    hidden = hidden_reasons(df, "measure_id", "stratum_value")
     assert hidden == {
         ("iet", "65+"): "small_count",
         ("iet", "50-64"): "complementary",
