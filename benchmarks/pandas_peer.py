@@ -2,7 +2,8 @@
 
 ED visits per 1,000 member months (measures/ed_visits.yml), 30-day all-cause readmissions
 (readmission_30d.yml) and follow-up within 7 days after hospitalisation for mental illness
-(fuh_7d.yml, with its enrollment through 30 days after discharge), program level only, every period the engine reports. Plain DataFrame code:
+(fuh_7d.yml, with its enrollment through 30 days after discharge; both leave out members with
+hospice care in the window), program level only, every period the engine reports. Plain DataFrame code:
 read the columns needed from the Parquet marts, filter, merge, group. No attempt at being
 clever, and no DuckDB. benchmarks/run.py times it and checks that it gives the engine's
 program-level numerators and denominators.
@@ -155,6 +156,22 @@ def enrolled_30_days(m: dict, per: pd.DataFrame, stays: pd.DataFrame) -> pd.Data
     return stays[ok]
 
 
+def hospice_care(claims: pd.DataFrame, vs: Path) -> pd.DataFrame:
+    """Return each member's days of hospice care (type of bill 81x, 82x or value set hospice)."""
+    hit = (
+        claims["bill_type_code"].str[:2].isin(["81", "82"])
+        | in_value_set(claims["revenue_center_code"], vs, "hospice")
+        | in_value_set(claims["hcpcs_code"], vs, "hospice")
+    )
+    return claims.loc[hit, ["person_id", "claim_start_date"]].drop_duplicates()
+
+
+def without_hospice(rows: pd.DataFrame, hospice: pd.DataFrame, window) -> pd.DataFrame:
+    """Return the rows whose member had no hospice care in the window (a period row)."""
+    during = hospice["claim_start_date"].between(window.year_start, window.period_end)
+    return rows[~rows["person_id"].isin(set(hospice.loc[during, "person_id"]))]
+
+
 def readmissions(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> dict:
     acute = stays[stays["bill_type_code"].str[:2] == "11"]
     acute = acute.merge(birth_years(m["eligibility"]), on="person_id")
@@ -179,12 +196,14 @@ def readmissions(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> d
         & (pairs["admission_date"] <= pairs["discharge_date"] + pd.Timedelta(days=30))
     ]
     readmitted = set(pairs["claim_id"])
+    hospice = hospice_care(m["medical_claim"], vs)
     out = {}
     for p in year_windows(per).itertuples():
         index = candidates[
             (candidates["discharge_date"] >= p.year_start)
             & (candidates["discharge_date"] <= p.period_end - pd.Timedelta(days=30))
         ]
+        index = without_hospice(index, hospice, p)
         out[f"readmission_30d|{p.period_id}"] = [
             float(index["claim_id"].isin(readmitted).sum()),
             float(len(index)),
@@ -230,12 +249,14 @@ def fuh_7d(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> dict:
     pairs = mh[["person_id", "claim_id", "discharge_date"]].merge(visits, on="person_id")
     days = (pairs["claim_start_date"] - pairs["discharge_date"]).dt.days
     followed_up = set(pairs.loc[days.between(1, 7), "claim_id"])
+    hospice = hospice_care(claims, vs)
     out = {}
     for p in year_windows(per).itertuples():
         d = mh[
             (mh["discharge_date"] >= p.year_start)
             & (mh["discharge_date"] <= p.period_end - pd.Timedelta(days=30))
         ]
+        d = without_hospice(d, hospice, p)
         out[f"fuh_7d|{p.period_id}"] = [float(d["claim_id"].isin(followed_up).sum()), float(len(d))]
     return out
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 import traceback
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -56,6 +57,7 @@ Window = Literal["quarter", "year"]
 Stratum = Literal["age_band", "sex", "race", "language", "cp_type"]
 WeightCategory = Literal["process", "outcome", "intermediate_outcome", "experience", "improvement"]
 Level = Literal["program", "aco", "cp", "practice"]
+Exclusion = Literal["hospice"]  # each reads the shared table of its name (person_id, service_date)
 Parameter = bool | int | float | str
 
 # CMS Star Ratings weights by measure category (2026 Technical Notes).
@@ -132,6 +134,14 @@ class MeasureSpec(Strict):
             " from the total."
         ),
     )
+    exclusions: tuple[Exclusion, ...] = Field(
+        (),
+        description=(
+            "Members left out of the measure by a rule every measure of its kind shares:"
+            " 'hospice' drops a member's rows in a period when they had hospice care in its"
+            " window (as HEDIS does), from the shared table measures/sql/shared/hospice.sql."
+        ),
+    )
     shared_counts: dict[Literal["numerator", "denominator"], str] = Field(
         default_factory=dict,
         description=(
@@ -187,6 +197,14 @@ class MeasureSpec(Strict):
             raise ValueError(f"unknown mart table(s) {unknown}; known: {sorted(TABLES_BY_NAME)}")
         return tables
 
+    @model_validator(mode="after")
+    def _exclusions_read_claims(self) -> MeasureSpec:
+        if self.exclusions and "medical_claim" not in self.requires:
+            raise ValueError(
+                f"exclusions {list(self.exclusions)} read medical_claim: add it to requires"
+            )
+        return self
+
     @field_validator("shared_counts")
     @classmethod
     def _count_names(cls, names: dict[str, str]) -> dict[str, str]:
@@ -235,6 +253,7 @@ def _read_yaml(path: Path) -> tuple[dict | None, list[str]]:
 
 
 RESERVED_PARAMETERS: tuple[str, ...] = ("id",)
+EXCLUSIONS: tuple[str, ...] = typing.get_args(Exclusion)
 FRAGMENT_FOLDER = "sql"  # fragments live here, inside the measures folder
 SHARED_FOLDER = "shared"  # shared tables' queries live here, inside FRAGMENT_FOLDER
 SHARED_PREFIX = "shared_"  # a shared table's name in SQL
@@ -323,9 +342,10 @@ class _SharedFunction:
 
 
 def render_sql(
-    measures_dir: Path, sql_name: str, values: dict[str, object]
+    measures_dir: Path, sql_name: str, values: dict[str, object], exclusions: tuple[str, ...] = ()
 ) -> tuple[str, tuple[str, ...], set[str], dict[str, str]]:
-    """Render the SQL template `sql_name` (a path inside measures_dir) with `values`.
+    """Render the SQL template `sql_name` (a path inside measures_dir) with `values`, and the
+    shared tables of the spec's `exclusions`.
 
     Return the SQL, the fragments and shared-table files it included (paths inside
     measures_dir), the names the templates refer to and the shared tables' queries. Raise
@@ -345,6 +365,8 @@ def render_sql(
     env.globals["in_computed_months"] = _in_computed_months
     shared = env.globals["shared"] = _SharedFunction(env)
     sql = env.get_template(sql_name).render(values)
+    for name in exclusions:
+        shared(name)
     names: set[str] = set()
     for source in loader.loaded.values():
         names |= jinja2.meta.find_undeclared_variables(env.parse(source))
@@ -379,8 +401,12 @@ def _attach_sql(data: dict, path: Path) -> list[str]:
     if not isinstance(parameters, dict):
         return []  # the model reports it
     try:
+        exclusions = data.get("exclusions") or ()
         sql, includes, names, shared = render_sql(
-            path.parent, sql_name, {**parameters, "id": data.get("id", path.stem)}
+            path.parent,
+            sql_name,
+            {**parameters, "id": data.get("id", path.stem)},
+            tuple(x for x in exclusions if x in EXCLUSIONS),  # the model reports the others
         )
     except Exception as exc:  # noqa: BLE001 - every template error becomes a problem line
         return _render_problems(path, sql_name, exc)

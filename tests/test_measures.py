@@ -138,3 +138,27 @@ def test_fuh_needs_enrollment_through_30_days_after_discharge(tmp_path):
     run = engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
     assert cell(run.results, "fuh_7d") == (1, 2)
     assert cell(run.results, "fuh_30d") == (2, 2)
+
+
+def test_hospice_care_in_the_window_leaves_a_member_out(tmp_path):
+    # Three hospice claims in 2024, one by each route of measures/sql/shared/hospice.sql: P9 a
+    # hospice bill (type 811), P6 a hospice revenue code (0651) on an office visit, P10 a
+    # hospice HCPCS code (T2042). Specs with `exclusions: [hospice]` leave them out of 2024Q4:
+    # fuh_7d keeps P7's discharge only (no follow-up in 7 days): 0 of 1, was 2 of 3;
+    # readmission_30d keeps P2's two stays (one readmitted) and P7's: 1 of 3, was 2 of 7.
+    # ed_visits has no such exclusion: Q4 is still 1 visit over 27 member months.
+    import shutil
+
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    claims = folder / "medical_claim.csv"
+    hospice = (
+        "H01,1,institutional,P9,2024-10-01,2024-10-20,,,,,811,0651,,,,,,900,1000,C259,,,,\n"
+        "H02,1,professional,P6,2024-06-03,2024-06-03,,,,12,,0651,99349,,,,111111111,80,90,G309,,,,\n"
+        "H03,1,professional,P10,2024-11-04,2024-11-04,,,,12,,,T2042,,,,111111111,80,90,C189,,,,\n"
+    )
+    claims.write_text(claims.read_text() + hospice)
+    run = engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
+    assert cell(run.results, "fuh_7d") == (0, 1)
+    assert cell(run.results, "readmission_30d") == (1, 3)
+    assert cell(run.results, "ed_visits", "2024Q4") == (1, 27)

@@ -162,10 +162,10 @@ def test_fail_stops_with_the_templates_message(tmp_path: Path) -> None:
 
 
 def test_a_spec_without_parameters_gets_its_own_file_unchanged() -> None:
-    spec, found = load_spec(MEASURES / "readmission_30d.yml")
+    spec, found = load_spec(MEASURES / "readmission_bh_30d.yml")
     assert found == [] and spec is not None and spec.parameters == {}
-    text = (MEASURES / "sql" / "readmission_30d.sql").read_text(encoding="utf-8")
-    assert spec.sql_file == "sql/readmission_30d.sql" and spec.sql == text
+    text = (MEASURES / "sql" / "readmission_bh_30d.sql").read_text(encoding="utf-8")
+    assert spec.sql_file == "sql/readmission_bh_30d.sql" and spec.sql == text
     assert spec.sql_includes == () and spec.shared_tables == {}
 
 
@@ -196,8 +196,9 @@ def test_the_measure_families_share_their_sql() -> None:
         "kidney_health_evaluation",
     )
     denominator = ("sql/_diabetes_denominator.sql", "sql/shared/diabetes_claim.sql")
-    assert all(specs[m].sql_includes == denominator for m in diabetes)
-    assert all(list(specs[m].shared_tables) == ["diabetes_claim"] for m in diabetes)
+    hospice = ("sql/shared/hospice.sql",)  # exclusions: [hospice]
+    assert all(specs[m].sql_includes == denominator + hospice for m in diabetes)
+    assert all(list(specs[m].shared_tables) == ["diabetes_claim", "hospice"] for m in diabetes)
     assert "esrd_dx" in specs["kidney_health_evaluation"].sql
     assert "esrd_dx" not in specs["hba1c_testing"].sql
     assert "BETWEEN 18 AND 85" in specs["kidney_health_evaluation"].sql
@@ -239,3 +240,24 @@ def test_a_neutral_measure_cannot_be_rated(tmp_path: Path) -> None:
     path = tmp_path / "counted.yml"
     path.write_text(path.read_text() + "stars: {method: none}\n")
     assert load_specs(tmp_path)[0].direction == "neutral"
+
+
+def test_an_exclusion_needs_the_claims_it_reads(tmp_path: Path) -> None:
+    # exclusions: [hospice] reads medical_claim (shared table hospice): a spec that does not
+    # require it is refused, naming the field; an unknown exclusion is refused too; a good one
+    # brings the shared table with it
+    hospice = "SELECT person_id, claim_start_date AS service_date FROM medical_claim"
+    sql = {"follow_up.sql": FOLLOW_UP, "shared/hospice.sql": hospice}
+    base = {"sql_file": "sql/follow_up.sql", "parameters": {"days": 7}}
+    write(tmp_path, sql, counted={**base, "exclusions": ["hospice"], "requires": ["eligibility"]})
+    found = problems(tmp_path)
+    assert len(found) == 1 and "counted.yml" in found[0], found
+    assert "exclusions ['hospice'] read medical_claim: add it to requires" in found[0]
+    write(tmp_path, sql, counted={**base, "exclusions": ["deceased"]})
+    found = problems(tmp_path)
+    assert len(found) == 1 and "exclusions" in found[0] and "'hospice'" in found[0], found
+    requires = ["eligibility", "medical_claim"]
+    write(tmp_path, sql, counted={**base, "exclusions": ["hospice"], "requires": requires})
+    spec = load_specs(tmp_path)[0]
+    assert spec.shared_tables == {"hospice": hospice}
+    assert "sql/shared/hospice.sql" in spec.sql_includes
