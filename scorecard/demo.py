@@ -363,6 +363,9 @@ class LtssShape:
     home_health_paid: float = 780.0
     snf_discharge_chance: float = 0.06  # per day in a nursing facility after a status-03 discharge
     snf_per_diem: float = 390.0
+    hospice_share_of_deaths: float = 0.4  # members who die after hospice care at the end
+    hospice_mean_days: float = 20.0
+    hospice_per_diem: float = 210.0
 
 
 LTSS = LtssShape()
@@ -2648,6 +2651,34 @@ def _ltss_services(world: World, book: ClaimBook, stays: Stays) -> None:
     )
 
 
+def _hospice_care(world: World, book: ClaimBook) -> None:
+    """Add hospice care (type of bill 811, revenue 0651: routine home care) in the last days
+    of some members who die, for measures that leave them out as HEDIS does."""
+    rng, m, codes, cal, orgs = (
+        world.rng("hospice"),
+        world.members,
+        world.codes,
+        world.cal,
+        world.orgs,
+    )
+    who = np.flatnonzero(m.died & (rng.random(m.n) < LTSS.hospice_share_of_deaths))
+    last = np.minimum(m.last_day[who], cal.n_days - 1)
+    first = np.maximum(last - rng.geometric(1 / LTSS.hospice_mean_days, len(who)), m.first_day[who])
+    agency = m.pcp_slot[who] % orgs.home_care.size
+    claims = book.add(
+        who,
+        first,
+        _principal_only(_pick_rows(rng, codes, TERMINAL_STAY_DX, len(who))),
+        orgs.home_care.group_npi[agency],
+        orgs.home_care.tin[agency],
+        institutional=True,
+        end=last,
+        bill_type=codes.id("811"),
+    )
+    paid = world.paid(rng, who, first, LTSS.hospice_per_diem * (last - first + 1), 0.2)
+    book.line(claims, paid, revenue=codes.id("0651"))
+
+
 # ---------------------------------------------------------------- pharmacy
 
 
@@ -3291,6 +3322,7 @@ def generate_marts(
     _well_visits(world, book)
     _outpatient_services(world, book)
     _ltss_services(world, book, stays)
+    _hospice_care(world, book)
     _diabetes_care(world, book, results)
     _copd_diagnoses(world, book)
     fills = _draw_fills(world, episodes)
