@@ -203,7 +203,10 @@ def protect_withheld(
     Rows hidden only now lose their stars and labels too."""
     again = suppress(results, organizations, withheld)
     newly = again["suppressed"].to_numpy(bool) & ~results["suppressed"].to_numpy(bool)
-    for column, empty in (("stars", pd.NA), ("peer_label", ""), ("trend_label", "")):
+    for column, empty in (
+        *(("stars", pd.NA), ("star_note", ""), ("reliability", np.nan)),
+        *(("peer_label", ""), ("trend_label", "")),
+    ):
         if column in again.columns:
             again.loc[newly, column] = empty
     if "trend_label" in again.columns and newly.any():  # a change from a value now hidden

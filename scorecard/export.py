@@ -39,8 +39,8 @@ COUNT_COLUMNS = ("numerator", "denominator", "open_gaps")
 RESULT_COLUMNS = (
     *("measure_id", "period_id", "period_end", "level", "entity_id", "entity_name"),
     *("stratum", "stratum_value", "kind", "value", "lower", "upper", "numerator", "denominator"),
-    *("open_gaps", "stars", "peer_label", "trend_label", "suppressed", "suppression_reason"),
-    "suppression_text",
+    *("open_gaps", "stars", "star_note", "peer_label", "trend_label", "suppressed"),
+    *("suppression_reason", "suppression_text"),
 )
 # What each column of results.csv (and of the per-entity CSVs) holds, written beside them as
 # results_columns.csv: the data dictionary of the downloads.
@@ -68,6 +68,10 @@ RESULT_COLUMN_MEANINGS = {
     "open_gaps": "Care-gap measures only: those counted who did not get the care (or had the "
     "bad outcome, where lower is better).",
     "stars": "1 to 5 stars, on the published period's rated results only.",
+    "star_note": "Why a shown result of a rated measure has no stars: chance (too few members "
+    "to tell real differences from chance: its reliability is below the minimum), level_chance "
+    "(too few organisations of its kind had reliable results to rate the measure among them) or "
+    "few_entities (too few organisations of its kind had enough data); blank otherwise.",
     "peer_label": "Against the whole program: better, worse or no_different (the likely range "
     "on one side of the program's value or not); higher or lower for a measure that is "
     "neither better nor worse by itself (direction neutral).",

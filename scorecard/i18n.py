@@ -280,6 +280,23 @@ TREND_WORDS = {
         "fell": "Bajó desde el informe anterior",
     },
 }
+# Why a result has no stars (ratings.STAR_NOTES), on the full pages and the plain ones.
+STAR_NOTE_WORDS = {
+    "en": {
+        "chance": "Not rated: too few members to tell real differences from chance",
+        "level_chance": "Not rated this time: too few organisations had enough members to tell "
+        "real differences from chance",
+        "few_entities": "Not rated this time: too few organisations had enough data to compare",
+    },
+    "es": {
+        "chance": "Sin estrellas: hay muy pocos miembros para distinguir las diferencias reales "
+        "del azar",
+        "level_chance": "Sin estrellas esta vez: muy pocas organizaciones tenían suficientes "
+        "miembros para distinguir las diferencias reales del azar",
+        "few_entities": "Sin estrellas esta vez: muy pocas organizaciones tenían suficientes "
+        "datos para compararlas",
+    },
+}
 TREND_ARROWS = {"improved": "▲", "no_change": "●", "declined": "▼", "rose": "▲", "fell": "▼"}
 
 STRATUM_PLAIN = {

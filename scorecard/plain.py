@@ -156,6 +156,7 @@ def _item(
         "summary": link(text.summary),
         "result": link(i18n.value_words(record["value"], spec.unit, spec.decimals, lang)),
         "stars": _stars_line(record["stars"], lang) if spec.stars.method != "none" else None,
+        "stars_note": i18n.STAR_NOTE_WORDS[lang].get(str(record.get("star_note") or ""), ""),
         "peer": i18n.PEER_WORDS[lang].get(str(record["peer_label"]), ""),
         "trend": (i18n.TREND_ARROWS[trend], link(i18n.TREND_WORDS[lang][trend]))
         if trend in i18n.TREND_WORDS[lang]
