@@ -212,7 +212,8 @@ def protect_withheld(
     if "trend_label" in again.columns and newly.any():  # a change from a value now hidden
         cell = ["measure_id", "level", "entity_id", "stratum", "stratum_value"]
         hidden_now = again.loc[newly, [*cell, "period_id"]]
-        hidden_now["period_id"] = [str(pd.Period(p, freq="Q") + 1) for p in hidden_now["period_id"]]
+        ahead = -stats.comparison_quarters(again.loc[newly])  # the period compared with it
+        hidden_now["period_id"] = stats.quarters_before(hidden_now["period_id"], ahead)
         after = (
             again[[*cell, "period_id"]]
             .merge(hidden_now.assign(_after=True), on=[*cell, "period_id"], how="left")["_after"]

@@ -344,7 +344,7 @@ def score(
     results = stats.add_intervals(results)
     results = audiences.suppress(results, organizations)
     rated = latest_period(results) if period_id is None else period_id
-    # The trend labels (a test of every row against the period before, the longest part) do
+    # The trend labels (a test of every row against an earlier period, the longest part) do
     # not depend on the stars: a large build makes them in a forked process meanwhile.
     fork = parallel.workers(len(results) >= PARALLEL_SCORING) > 1
     trends = parallel.Later(_trend_labels, (results,), fork)

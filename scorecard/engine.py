@@ -64,6 +64,7 @@ META_COLUMNS: tuple[str, ...] = (
     "weight",
     "unit",
     "part_of",
+    "window",
 )
 
 
@@ -801,6 +802,7 @@ def spec_metadata(specs: list[MeasureSpec]) -> pd.DataFrame:
             "weight": s.weight,
             "unit": s.unit,
             "part_of": part_of.get(s.id, ""),
+            "window": s.window,
             "star_method": s.stars.method,
             "star_thresholds": list(s.stars.thresholds) if s.stars.thresholds else None,
             "strata": set(s.strata),

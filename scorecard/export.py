@@ -75,7 +75,10 @@ RESULT_COLUMN_MEANINGS = {
     "peer_label": "Against the whole program: better, worse or no_different (the likely range "
     "on one side of the program's value or not); higher or lower for a measure that is "
     "neither better nor worse by itself (direction neutral).",
-    "trend_label": "Against the period before: improved, declined or no_change (a test at "
+    "trend_label": "Against the result a whole window before, so that the two share no "
+    "month: a result over twelve months against the twelve months before (the same quarter a "
+    "year earlier), a result over a quarter against the quarter before. improved, declined or "
+    "no_change (a test at "
     "the 5% level); rose or fell for a neutral measure.",
     "suppressed": "true when the result is not shown.",
     "suppression_reason": "Why not: no_data, small_count, small_complement, "
@@ -373,13 +376,23 @@ def _long_results(model: S.SiteModel, frame: pd.DataFrame) -> pd.DataFrame:
             "Open care gaps": now["open_gaps"],
             "Stars": now["stars"],
             "Compared with the whole program": now["peer_label"].map(S.PEER_TEXT).fillna(""),
-            "Change since the previous period": now["trend_label"]
-            .map({k: v[1] for k, v in S.TREND_TEXT.items()})
-            .fillna(""),
+            "Change over time": _trend_words(now, model),  # the words say against what
             "Why not shown": now["suppression_text"],
         }
     )
     return out.sort_values(["CP name", "Measure id"]).reset_index(drop=True)
+
+
+def _trend_words(rows: pd.DataFrame, model: S.SiteModel) -> pd.Series:
+    """Return each row's trend in words, which say what it is compared with."""
+    windows = rows["measure_id"].map({s.id: s.window for s in model.specs.values()})
+    return pd.Series(
+        [
+            S.TREND_TEXT.get(str(w), S.TREND_TEXT["quarter"]).get(str(t), ("", ""))[1]
+            for w, t in zip(windows, rows["trend_label"], strict=True)
+        ],
+        index=rows.index,
+    )
 
 
 def _assessment_rows(model: S.SiteModel) -> pd.DataFrame:

@@ -79,12 +79,10 @@ STRATUM_TITLES = {
     "cp_type": "Community Partner type",
 }
 PEER_TEXT = i18n.PEER_WORDS["en"]
+# A trend's arrow and words, by the measure's window (what the trend compares it with).
 TREND_TEXT = {
-    "improved": ("▲", "Improved"),
-    "no_change": ("●", "No clear change"),
-    "declined": ("▼", "Got worse"),
-    "rose": ("▲", "Went up"),
-    "fell": ("▼", "Went down"),
+    window: {label: (i18n.TREND_ARROWS[label], text) for label, text in words.items()}
+    for window, words in i18n.TREND_WORDS["en"].items()
 }
 DIRECTION_TEXT = i18n.DIRECTION_WORDS["en"]
 STAR_NOTE_TEXT = i18n.STAR_NOTE_WORDS["en"]
@@ -266,11 +264,14 @@ def _stars_html(rounded: float) -> Markup:
 
 
 @functools.lru_cache(maxsize=64)  # a few labels, shown a million times on a large site
-def trend_html(label: str) -> Markup:
-    """Return an arrow (hidden from screen readers) and the trend in words ('' when none)."""
-    if label not in TREND_TEXT:
+def trend_html(label: str, window: str = "quarter") -> Markup:
+    """Return an arrow (hidden from screen readers) and the trend in words, which say what the
+    result is compared with (the quarter or the year before, by the measure's `window`; ''
+    when there is no trend)."""
+    texts = TREND_TEXT.get(window, TREND_TEXT["quarter"])
+    if label not in texts:
         return Markup("")
-    arrow, words = TREND_TEXT[label]
+    arrow, words = texts[label]
     return Markup(
         f'<span class="sc-trend sc-trend--{label}"><span aria-hidden="true">{arrow}'
         f"</span> {words}</span>"
@@ -700,7 +701,7 @@ def result_row(
         counts=counts if shown else "",
         stars=stars_html(record["stars"], record.get("star_note", "")),
         peer=PEER_TEXT.get(str(record["peer_label"]), ""),
-        trend=trend_html(str(record["trend_label"])),
+        trend=trend_html(str(record["trend_label"]), spec.window),
         gaps=format_gaps(record.get("open_gaps"), unit) if shown else "",
     )
 

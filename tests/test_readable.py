@@ -243,6 +243,30 @@ def test_a_result_without_stars_says_why_on_every_kind_of_page(v: Path) -> None:
     assert ["13", "3", "0.52"] in [cells[i + 2 : i + 5] for i in at]
 
 
+def test_a_change_says_what_it_is_compared_with(v: Path) -> None:
+    # a result over twelve months is compared with the year before, one over a quarter with
+    # the last report: each labelled result of an ACO or CP says so on its plain pages
+    specs = [s for s in load_specs(ROOT / "measures") if s.id != "members"]  # in a table
+    windows = {s.id: s.window for s in specs}
+    results = pd.read_csv(v / "downloads" / "results.csv", dtype=str, keep_default_na=False)
+    labelled = results[
+        results["measure_id"].isin(windows)
+        & (results["period_id"] == v.name)
+        & results["level"].isin(["aco", "cp"])
+        & (results["stratum"] == "all")
+        & (results["trend_label"] != "")
+    ]
+    seen = set()
+    for row in labelled.itertuples():
+        window = windows[row.measure_id]
+        for lang, folder in (("en", "plain"), ("es", "es")):
+            words = i18n.TREND_WORDS[lang][window][row.trend_label]
+            assert words in article_text(v / folder / row.level / f"{row.entity_id}.html"), row
+        seen.add(window)
+    assert seen == {"year", "quarter"}
+    assert i18n.TREND_WORDS["en"]["year"]["improved"] == "Better than the year before"
+
+
 def test_plain_pages_name_the_incentive_tier_in_each_language(v: Path) -> None:
     # the demo copies measures/_tiers.yml (tests/conftest.py); rated ACOs and CPs get a tier
     tiers = yaml.safe_load((ROOT / "measures" / "_tiers.yml").read_text(encoding="utf-8"))

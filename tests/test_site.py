@@ -590,6 +590,13 @@ def test_stars_have_a_text_equivalent() -> None:
     assert "Not rated" in site.stars_html(pd.NA) and "Not rated" in site.stars_html(float("nan"))
 
 
+def test_a_change_says_what_it_is_compared_with() -> None:
+    assert "▲</span> Better than the year before</span>" in site.trend_html("improved", "year")
+    assert "No clear change since the last report" in site.trend_html("no_change", "quarter")
+    assert site.trend_html("declined") == site.trend_html("declined", "quarter")
+    assert site.trend_html("", "year") == ""
+
+
 def test_a_result_without_stars_says_why_when_the_rating_knows() -> None:
     chance = site.stars_html(pd.NA, "chance")
     assert chance == (
