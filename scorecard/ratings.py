@@ -36,6 +36,9 @@ MIN_ENTITIES_RELATIVE = 10
 MIN_RATED_SHARE = 0.5
 GUARDRAIL_POINTS = 5.0  # cap on 0-100 scales
 GUARDRAIL_SHARE = 0.05  # cap as a share of the prior score range on other scales
+# Guardrails cap the move from the cut points of the same quarter this many quarters before
+# (a year: CMS applies them year over year).
+GUARDRAIL_QUARTERS = 4
 # A relative measure's result earns stars only when at least this share of the differences
 # between results like it is real, not chance (its signal-to-noise reliability; 0.7 is the
 # usual minimum for physician-level results, e.g. NCQA's).

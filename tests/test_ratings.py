@@ -457,45 +457,55 @@ def test_cut_points_table():
         ratings.cut_points_table(df.drop(columns="score"))
 
 
-def test_guardrails_read_the_previous_editions_cut_points_for_the_new_period(tmp_path):
-    from scorecard import build
+def _publish_cut_points(root, edition: str, rows: dict[str, tuple]) -> None:
+    """Write a published edition folder whose cut_points.csv has one 'rel' ACO row per period."""
+    folder = root / edition
+    (folder / "downloads").mkdir(parents=True)
+    (folder / "index.html").write_text("<html></html>")
+    table = [
+        {"measure_id": "rel", "period_id": period, "level": "aco", "method": "relative"}
+        | dict(zip(("t2", "t3", "t4", "t5", "score_range"), points, strict=True))
+        for period, points in rows.items()
+    ]
+    pd.DataFrame(table).to_csv(folder / "downloads" / "cut_points.csv", index=False)
 
-    edition = tmp_path / "2025Q3"
-    (edition / "downloads").mkdir(parents=True)
-    (edition / "index.html").write_text("<html></html>")
-    pd.DataFrame(
-        [
-            {
-                "measure_id": "rel",
-                "period_id": "2025Q2",
-                "level": "aco",
-                "t2": 1,
-                "t3": 2,
-                "t4": 3,
-                "t5": 4,
-                "method": "relative",
-                "n_entities": 20,
-            },
-            {
-                "measure_id": "rel",
-                "period_id": "2025Q3",
-                "level": "aco",
-                "t2": 30,
-                "t3": 50,
-                "t4": 62,
-                "t5": 90,
-                "method": "relative",
-                "n_entities": 20,
-            },
-        ]
-    ).to_csv(edition / "downloads" / "cut_points.csv", index=False)
+
+def test_guardrails_read_the_cut_points_of_the_same_quarter_a_year_before(tmp_path):
+    # CMS applies guardrails year over year: 2025Q4 is capped by the 2024Q4 edition's own
+    # 2024Q4 cut points, not by those of the 2025Q3 edition published in between
+    _publish_cut_points(
+        tmp_path, "2024Q4", {"2024Q3": (1, 2, 3, 4, 60), "2024Q4": (30, 50, 62, 90, 60)}
+    )
+    _publish_cut_points(tmp_path, "2025Q3", {"2025Q3": (10, 20, 30, 40, 60)})
     prior = build.prior_cut_points(tmp_path, "2025Q4")
-    assert prior is not None and list(prior["t2"]) == [30]
+    assert prior is not None and list(prior["t2"]) == [30] and "period_id" not in prior
     _, cuts = ratings.rate_results(_rated_table(), prior_cut_points=prior)
     rel = cuts.set_index("measure_id").loc["rel"]
-    # the 2025Q3 cut points (not 2025Q2's) cap the new ones: 40, 50, 60, 80 -> 35, 50, 60, 85
+    # new 40, 50, 60, 80 within 5 points of 30, 50, 62, 90 -> 35, 50, 60, 85
     assert (rel.t2, rel.t3, rel.t4, rel.t5) == (35.0, 50.0, 60.0, 85.0)
-    assert build.prior_cut_points(tmp_path, "2025Q3") is None
+    assert build.prior_cut_points(tmp_path, "2025Q3") is None  # no 2024Q3 edition
+    assert list(build.prior_cut_points(tmp_path, "2026Q3")["t2"]) == [10]
+
+
+def test_the_guardrail_cap_is_worked_out_on_the_prior_score_range():
+    # visits per member (not a percent): the cap is 5% of the range the prior cut points were
+    # clustered from (40 -> 2 visits), not of this period's (62 - 20 = 42 -> 2.1) nor a fixed 5
+    table = _rated_table().query("measure_id == 'rel'")
+    # visits by 100 members each: 20 to 82 visits a member
+    table = table.assign(kind="rate", multiplier=1.0, numerator=table["value"] * 100)
+    prior = pd.DataFrame(
+        [{"measure_id": "rel", "level": "aco", "t2": 30, "t3": 50, "t4": 62, "t5": 90}]
+    )
+    _, cuts = ratings.rate_results(table, prior_cut_points=prior.assign(score_range=40.0))
+    rel = cuts.set_index("measure_id").loc["rel"]
+    # new 40, 50, 60, 80 within 2 of 30, 50, 62, 90 -> 32, 50, 60, 88
+    assert (rel.t2, rel.t3, rel.t4, rel.t5) == (32.0, 50.0, 60.0, 88.0)
+    assert rel.score_range == 62.0  # this period's, 20 to 82, stored for next year's cap
+    # an edition that stored no range: this period's range (62 -> cap 3.1; whole visits shown,
+    # so 33.1 and 86.9 round to 33 and 87)
+    _, cuts = ratings.rate_results(table, prior_cut_points=prior)
+    rel = cuts.set_index("measure_id").loc["rel"]
+    assert (rel.t2, rel.t3, rel.t4, rel.t5) == (33.0, 50.0, 60.0, 87.0)
 
 
 def test_between_variance_hand_worked():
