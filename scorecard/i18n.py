@@ -789,14 +789,16 @@ GLOSSARY: tuple[Term, ...] = (
             "Stars",
             ["stars", "star"],
             "A score from 1 to 5. More stars are better. Stars compare a group with others of the "
-            "same kind, like ACOs with ACOs. Not rated means there was not enough data.",
+            "same kind, like ACOs with ACOs. Not rated means there was not enough data. A "
+            "result based on too few members can be high or low by chance, so it gets no stars.",
         ),
         (
             "Estrellas",
             ["estrellas", "estrella"],
             "Una calificación de 1 a 5. Más estrellas es mejor. Las estrellas comparan un grupo "
             "con otros del mismo tipo, por ejemplo una ACO con otras ACO. Sin calificar quiere "
-            "decir que no había suficientes datos.",
+            "decir que no había suficientes datos. Un resultado de muy pocos miembros puede ser "
+            "alto o bajo por azar, así que no recibe estrellas.",
         ),
     ),
     _term(
