@@ -203,13 +203,17 @@ def protect_withheld(
     Rows hidden only now lose their stars and labels too."""
     again = suppress(results, organizations, withheld)
     newly = again["suppressed"].to_numpy(bool) & ~results["suppressed"].to_numpy(bool)
-    for column, empty in (("stars", pd.NA), ("peer_label", ""), ("trend_label", "")):
+    for column, empty in (
+        *(("stars", pd.NA), ("star_note", ""), ("reliability", np.nan)),
+        *(("peer_label", ""), ("trend_label", "")),
+    ):
         if column in again.columns:
             again.loc[newly, column] = empty
     if "trend_label" in again.columns and newly.any():  # a change from a value now hidden
         cell = ["measure_id", "level", "entity_id", "stratum", "stratum_value"]
         hidden_now = again.loc[newly, [*cell, "period_id"]]
-        hidden_now["period_id"] = [str(pd.Period(p, freq="Q") + 1) for p in hidden_now["period_id"]]
+        ahead = -stats.comparison_quarters(again.loc[newly])  # the period compared with it
+        hidden_now["period_id"] = stats.quarters_before(hidden_now["period_id"], ahead)
         after = (
             again[[*cell, "period_id"]]
             .merge(hidden_now.assign(_after=True), on=[*cell, "period_id"], how="left")["_after"]

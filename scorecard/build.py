@@ -244,22 +244,23 @@ def store_history(settings: Settings, run: engine.EngineRun) -> list[str]:
 
 
 def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
-    """Return the cut points published with the newest version before `period_id`, if any.
+    """Return the cut points published for the same quarter a year before `period_id`
+    (ratings.GUARDRAIL_QUARTERS back), if that edition is published, else None.
 
-    They are that version's own period's cut points, returned without a period_id so that the
-    guardrails apply them to the period being rated (the prior period's cut points cap how far
-    the new ones may move).
+    CMS applies its guardrails year over year. They are that edition's own period's cut points
+    (with the score range each was clustered from, when the edition stored it), returned
+    without a period_id so that the guardrails apply them to the period being rated.
     """
-    earlier = [v for v in published_versions(out_root) if v < period_id]
-    if not earlier:
+    year_before = str(pd.Period(period_id, freq="Q") - ratings.GUARDRAIL_QUARTERS)
+    if year_before not in published_versions(out_root):
         return None
-    path = Path(out_root) / max(earlier) / "downloads" / "cut_points.csv"
+    path = Path(out_root) / year_before / "downloads" / "cut_points.csv"
     if not path.exists():
         return None
     prior = pd.read_csv(path, dtype={"period_id": str})
     if "period_id" in prior.columns and not prior.empty:
-        newest = prior["period_id"] == prior["period_id"].max()
-        prior = prior[newest].drop(columns="period_id").reset_index(drop=True)
+        own = prior["period_id"] == year_before
+        prior = prior[own].drop(columns="period_id").reset_index(drop=True)
     return prior
 
 
@@ -344,7 +345,7 @@ def score(
     results = stats.add_intervals(results)
     results = audiences.suppress(results, organizations)
     rated = latest_period(results) if period_id is None else period_id
-    # The trend labels (a test of every row against the period before, the longest part) do
+    # The trend labels (a test of every row against an earlier period, the longest part) do
     # not depend on the stars: a large build makes them in a forked process meanwhile.
     fork = parallel.workers(len(results) >= PARALLEL_SCORING) > 1
     trends = parallel.Later(_trend_labels, (results,), fork)

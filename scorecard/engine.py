@@ -66,6 +66,7 @@ META_COLUMNS: tuple[str, ...] = (
     "part_of",
     "shared_numerator",
     "shared_denominator",
+    "window",
 )
 
 
@@ -805,6 +806,7 @@ def spec_metadata(specs: list[MeasureSpec]) -> pd.DataFrame:
             "part_of": part_of.get(s.id, ""),
             "shared_numerator": s.shared_counts.get("numerator", ""),
             "shared_denominator": s.shared_counts.get("denominator", ""),
+            "window": s.window,
             "star_method": s.stars.method,
             "star_thresholds": list(s.stars.thresholds) if s.stars.thresholds else None,
             "strata": set(s.strata),

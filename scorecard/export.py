@@ -39,8 +39,8 @@ COUNT_COLUMNS = ("numerator", "denominator", "open_gaps")
 RESULT_COLUMNS = (
     *("measure_id", "period_id", "period_end", "level", "entity_id", "entity_name"),
     *("stratum", "stratum_value", "kind", "value", "lower", "upper", "numerator", "denominator"),
-    *("open_gaps", "stars", "peer_label", "trend_label", "suppressed", "suppression_reason"),
-    "suppression_text",
+    *("open_gaps", "stars", "star_note", "peer_label", "trend_label", "suppressed"),
+    *("suppression_reason", "suppression_text"),
 )
 # What each column of results.csv (and of the per-entity CSVs) holds, written beside them as
 # results_columns.csv: the data dictionary of the downloads.
@@ -68,10 +68,17 @@ RESULT_COLUMN_MEANINGS = {
     "open_gaps": "Care-gap measures only: those counted who did not get the care (or had the "
     "bad outcome, where lower is better).",
     "stars": "1 to 5 stars, on the published period's rated results only.",
+    "star_note": "Why a shown result of a rated measure has no stars: chance (too few members "
+    "to tell real differences from chance: its reliability is below the minimum), level_chance "
+    "(too few organisations of its kind had reliable results to rate the measure among them) or "
+    "few_entities (too few organisations of its kind had enough data); blank otherwise.",
     "peer_label": "Against the whole program: better, worse or no_different (the likely range "
     "on one side of the program's value or not); higher or lower for a measure that is "
     "neither better nor worse by itself (direction neutral).",
-    "trend_label": "Against the period before: improved, declined or no_change (a test at "
+    "trend_label": "Against the result a whole window before, so that the two share no "
+    "month: a result over twelve months against the twelve months before (the same quarter a "
+    "year earlier), a result over a quarter against the quarter before. improved, declined or "
+    "no_change (a test at "
     "the 5% level); rose or fell for a neutral measure.",
     "suppressed": "true when the result is not shown.",
     "suppression_reason": "Why not: no_data, small_count, small_complement, "
@@ -369,13 +376,23 @@ def _long_results(model: S.SiteModel, frame: pd.DataFrame) -> pd.DataFrame:
             "Open care gaps": now["open_gaps"],
             "Stars": now["stars"],
             "Compared with the whole program": now["peer_label"].map(S.PEER_TEXT).fillna(""),
-            "Change since the previous period": now["trend_label"]
-            .map({k: v[1] for k, v in S.TREND_TEXT.items()})
-            .fillna(""),
+            "Change over time": _trend_words(now, model),  # the words say against what
             "Why not shown": now["suppression_text"],
         }
     )
     return out.sort_values(["CP name", "Measure id"]).reset_index(drop=True)
+
+
+def _trend_words(rows: pd.DataFrame, model: S.SiteModel) -> pd.Series:
+    """Return each row's trend in words, which say what it is compared with."""
+    windows = rows["measure_id"].map({s.id: s.window for s in model.specs.values()})
+    return pd.Series(
+        [
+            S.TREND_TEXT.get(str(w), S.TREND_TEXT["quarter"]).get(str(t), ("", ""))[1]
+            for w, t in zip(windows, rows["trend_label"], strict=True)
+        ],
+        index=rows.index,
+    )
 
 
 def _assessment_rows(model: S.SiteModel) -> pd.DataFrame:

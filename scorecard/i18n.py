@@ -264,20 +264,57 @@ PEER_WORDS = {  # higher and lower: a measure neither better nor worse either wa
         "lower": "Más bajo",
     },
 }
+# A trend compares a result with the one a whole window before (stats.comparison_quarters):
+# a quarter's result with the quarter before (the last report), a year's with the year before.
 TREND_WORDS = {
     "en": {
-        "improved": "Got better since the last report",
-        "no_change": "No clear change since the last report",
-        "declined": "Got worse since the last report",
-        "rose": "Went up since the last report",
-        "fell": "Went down since the last report",
+        "quarter": {
+            "improved": "Got better since the last report",
+            "no_change": "No clear change since the last report",
+            "declined": "Got worse since the last report",
+            "rose": "Went up since the last report",
+            "fell": "Went down since the last report",
+        },
+        "year": {
+            "improved": "Better than the year before",
+            "no_change": "No clear change from the year before",
+            "declined": "Worse than the year before",
+            "rose": "Higher than the year before",
+            "fell": "Lower than the year before",
+        },
     },
     "es": {
-        "improved": "Mejoró desde el informe anterior",
-        "no_change": "Ningún cambio claro desde el informe anterior",
-        "declined": "Empeoró desde el informe anterior",
-        "rose": "Subió desde el informe anterior",
-        "fell": "Bajó desde el informe anterior",
+        "quarter": {
+            "improved": "Mejoró desde el informe anterior",
+            "no_change": "Ningún cambio claro desde el informe anterior",
+            "declined": "Empeoró desde el informe anterior",
+            "rose": "Subió desde el informe anterior",
+            "fell": "Bajó desde el informe anterior",
+        },
+        "year": {
+            "improved": "Mejor que el año anterior",
+            "no_change": "Ningún cambio claro respecto al año anterior",
+            "declined": "Peor que el año anterior",
+            "rose": "Más alto que el año anterior",
+            "fell": "Más bajo que el año anterior",
+        },
+    },
+}
+# Why a result has no stars (ratings.STAR_NOTES), on the full pages and the plain ones.
+STAR_NOTE_WORDS = {
+    "en": {
+        "chance": "Not rated: too few members to tell real differences from chance",
+        "level_chance": "Not rated this time: too few organisations had enough members to tell "
+        "real differences from chance",
+        "few_entities": "Not rated this time: too few organisations had enough data to compare",
+    },
+    "es": {
+        "chance": "Sin estrellas: hay muy pocos miembros para distinguir las diferencias reales "
+        "del azar",
+        "level_chance": "Sin estrellas esta vez: muy pocas organizaciones tenían suficientes "
+        "miembros para distinguir las diferencias reales del azar",
+        "few_entities": "Sin estrellas esta vez: muy pocas organizaciones tenían suficientes "
+        "datos para compararlas",
     },
 }
 TREND_ARROWS = {"improved": "▲", "no_change": "●", "declined": "▼", "rose": "▲", "fell": "▼"}
@@ -752,14 +789,16 @@ GLOSSARY: tuple[Term, ...] = (
             "Stars",
             ["stars", "star"],
             "A score from 1 to 5. More stars are better. Stars compare a group with others of the "
-            "same kind, like ACOs with ACOs. Not rated means there was not enough data.",
+            "same kind, like ACOs with ACOs. Not rated means there was not enough data. A "
+            "result based on too few members can be high or low by chance, so it gets no stars.",
         ),
         (
             "Estrellas",
             ["estrellas", "estrella"],
             "Una calificación de 1 a 5. Más estrellas es mejor. Las estrellas comparan un grupo "
             "con otros del mismo tipo, por ejemplo una ACO con otras ACO. Sin calificar quiere "
-            "decir que no había suficientes datos.",
+            "decir que no había suficientes datos. Un resultado de muy pocos miembros puede ser "
+            "alto o bajo por azar, así que no recibe estrellas.",
         ),
     ),
     _term(
@@ -912,13 +951,15 @@ GLOSSARY: tuple[Term, ...] = (
             "Report period",
             ["last report", "quarter"],
             "Results are made every three months, for each quarter of the year. Some results look "
-            "back over the whole year before the end of the quarter.",
+            "back over the whole year before the end of the quarter. They are compared with the "
+            "year before. The others are compared with the last report.",
         ),
         (
             "Período del informe",
             ["informe anterior", "trimestre"],
             "Los resultados se hacen cada tres meses, para cada trimestre del año. Algunos miran "
-            "todo el año anterior al final del trimestre.",
+            "todo el año anterior al final del trimestre. Se comparan con el año anterior. Los "
+            "demás se comparan con el informe anterior.",
         ),
     ),
     _term(

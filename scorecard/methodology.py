@@ -31,6 +31,10 @@ def constants() -> dict[str, Any]:
         "guardrail_share": round(100 * ratings.GUARDRAIL_SHARE),
         "percentiles": list(stats.PERCENTILES),
         "min_share": round(100 * ratings.MIN_RATED_SHARE),
+        "min_reliability": f"{ratings.MIN_RELIABILITY:g}",
+        "min_reliability_percent": round(100 * ratings.MIN_RELIABILITY),
+        "min_reliable_share": round(100 * ratings.MIN_RELIABLE_SHARE),
+        "median_factor": f"{ratings.MEDIAN_VARIANCE_FACTOR:.2f}",
     }
 
 
@@ -46,17 +50,33 @@ def _threshold(value: float, decimals: int) -> str:
     return "" if pd.isna(value) else f"{value:,.{decimals}f}"
 
 
-def cut_point_rows(
-    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str
-) -> list[dict[str, Any]]:
-    """Return the published period's relative cut points with measure titles, for a table."""
+def _current(cut_points: pd.DataFrame | None, period_id: str) -> list[dict[str, Any]]:
+    """Return the published period's cut-point rows as records, by measure and level."""
     if cut_points is None or cut_points.empty:
         return []
     current = cut_points
     if "period_id" in cut_points.columns:
         current = cut_points[cut_points["period_id"] == period_id]
+    return current.sort_values(["measure_id", "level"]).to_dict("records")
+
+
+def _reliability_words(record: dict[str, Any]) -> str:
+    """Return the typical (median) reliability of a cut-point row, '' when not worked out."""
+    value = record.get("median_reliability")
+    return "" if value is None or pd.isna(value) else f"{value:.2f}"
+
+
+def _count(record: dict[str, Any], column: str) -> str:
+    value = record.get(column)
+    return "" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def cut_point_rows(
+    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str
+) -> list[dict[str, Any]]:
+    """Return the published period's relative cut points with measure titles, for a table."""
     rows = []
-    for record in current.sort_values(["measure_id", "level"]).to_dict("records"):
+    for record in _current(cut_points, period_id):
         spec = specs.get(record["measure_id"])
         if spec is None or pd.isna(record.get("t5")):
             continue
@@ -68,6 +88,36 @@ def cut_point_rows(
                 "level": LEVEL_NAMES.get(record["level"], record["level"]),
                 "better": better,
                 **{t: _threshold(record[t], spec.decimals) for t in ratings.THRESHOLD_COLUMNS},
+                "rated": _count(record, "n_rated"),
+                "entities": _count(record, "n_entities"),
+                "reliability": _reliability_words(record),
+            }
+        )
+    return rows
+
+
+def chance_rows(
+    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str
+) -> list[dict[str, Any]]:
+    """Return the measures and levels not rated in the published period because too few of
+    their results were reliable (ratings.MIN_RELIABLE_SHARE), though enough entities had
+    data."""
+    rows = []
+    for record in _current(cut_points, period_id):
+        spec = specs.get(record["measure_id"])
+        enough = record.get("n_entities", 0) >= ratings.MIN_ENTITIES_RELATIVE
+        if spec is None or record.get("method") != "relative" or not enough:
+            continue
+        if pd.notna(record.get("t5")):
+            continue
+        rows.append(
+            {
+                "measure_id": spec.id,
+                "title": spec.text("en").title,
+                "level": LEVEL_NAMES.get(record["level"], record["level"]),
+                "entities": _count(record, "n_entities"),
+                "reliable": _count(record, "n_reliable"),
+                "reliability": _reliability_words(record),
             }
         )
     return rows

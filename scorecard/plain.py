@@ -156,9 +156,10 @@ def _item(
         "summary": link(text.summary),
         "result": link(i18n.value_words(record["value"], spec.unit, spec.decimals, lang)),
         "stars": _stars_line(record["stars"], lang) if spec.stars.method != "none" else None,
+        "stars_note": i18n.STAR_NOTE_WORDS[lang].get(str(record.get("star_note") or ""), ""),
         "peer": i18n.PEER_WORDS[lang].get(str(record["peer_label"]), ""),
-        "trend": (i18n.TREND_ARROWS[trend], link(i18n.TREND_WORDS[lang][trend]))
-        if trend in i18n.TREND_WORDS[lang]
+        "trend": (i18n.TREND_ARROWS[trend], link(i18n.TREND_WORDS[lang][spec.window][trend]))
+        if trend in i18n.TREND_WORDS[lang][spec.window]
         else None,
         "meaning": link(text.meaning) if text.meaning else "",
         "more": more,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,25 @@ MIN_ENTITIES_RELATIVE = 10
 MIN_RATED_SHARE = 0.5
 GUARDRAIL_POINTS = 5.0  # cap on 0-100 scales
 GUARDRAIL_SHARE = 0.05  # cap as a share of the prior score range on other scales
+# Guardrails cap the move from the cut points of the same quarter this many quarters before
+# (a year: CMS applies them year over year).
+GUARDRAIL_QUARTERS = 4
+# A relative measure's result earns stars only when at least this share of the differences
+# between results like it is real, not chance (its signal-to-noise reliability; 0.7 is the
+# usual minimum for physician-level results, e.g. NCQA's).
+MIN_RELIABILITY = 0.7
+# A relative measure is rated at a level only when at least this share of the entities with
+# enough data reach MIN_RELIABILITY: the cut points are clustered from all of them, and would
+# otherwise mostly sort out chance.
+MIN_RELIABLE_SHARE = 0.5
+# A median's sampling variance is taken as pi/2 times a mean's: exact for normal data, and
+# larger than the truth for the right-skewed waits measured here, so it errs towards no stars.
+MEDIAN_VARIANCE_FACTOR = np.pi / 2
+# Why a ratable result has no stars (the results' `star_note`; '' when it has stars, or when
+# its suppression reason or small denominator already says why): its own result is mostly
+# chance; the measure is not rated at its level because fewer than MIN_RELIABLE_SHARE of the
+# results there are reliable; fewer than MIN_ENTITIES_RELATIVE entities had enough data.
+STAR_NOTES = ("chance", "level_chance", "few_entities")
 
 CutPoints = tuple[float, float, float, float]
 _NO_CUT_POINTS: CutPoints = (np.nan, np.nan, np.nan, np.nan)
@@ -217,6 +237,67 @@ def stars_from_cut_points(
     return out
 
 
+def unit_variance(kind: str, num: np.ndarray, den: np.ndarray, sq: np.ndarray) -> float:
+    """Return the variance of one unit's contribution (a member's 0 or 1, a member month's
+    count of events, a member's amount), pooled over the entities given.
+
+    Pooled, not each entity's own, so that an entity whose members all had the same result
+    (0% or 100%) does not look perfectly precise. proportion: p(1 - p) at the pooled p; rate
+    and ratio: the pooled rate (Poisson: the variance of a count is its mean); mean: the pooled
+    within-entity variance from the sums of squares; median: that times MEDIAN_VARIANCE_FACTOR.
+    NaN when it cannot be worked out (no sums of squares, no units).
+    """
+    num, den, sq = (np.asarray(a, dtype=float) for a in (num, den, sq))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "proportion":
+            p = num.sum() / den.sum()
+            return float(p * (1 - p))
+        if kind in ("rate", "ratio"):
+            return float(num.sum() / den.sum())
+        if kind in ("mean", "median"):
+            within = float(np.sum(sq - num**2 / den) / np.sum(den - 1))
+            return within * (MEDIAN_VARIANCE_FACTOR if kind == "median" else 1.0)
+    return np.nan
+
+
+def between_variance(y: np.ndarray, v: np.ndarray) -> float:
+    """Return the DerSimonian-Laird (method of moments) estimate of the variance of the true
+    results between entities, from their results `y` and sampling variances `v`.
+
+    tau^2 = max(0, (Q - (k - 1)) / (S1 - S2 / S1)), where Q = sum w (y - ybar_w)^2, w = 1 / v,
+    S1 = sum w, S2 = sum w^2: the spread of the results beyond what their own sampling
+    variances explain. With equal v it is the sample variance of y less v. NaN for fewer than
+    two entities; with no sampling variance at all, the sample variance of y.
+    """
+    y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    if y.size < 2 or not np.isfinite(v).all() or not np.isfinite(y).all():
+        return np.nan
+    if (v <= 0).any():
+        return float(np.var(y, ddof=1)) if (v <= 0).all() else np.nan
+    w = 1.0 / v
+    s1, s2 = w.sum(), (w**2).sum()
+    q = float(np.sum(w * (y - np.sum(w * y) / s1) ** 2))
+    return max(0.0, (q - (y.size - 1)) / (s1 - s2 / s1))
+
+
+def reliability(
+    kind: str, values: np.ndarray, num: np.ndarray, den: np.ndarray, sq: np.ndarray
+) -> np.ndarray:
+    """Return each entity's signal-to-noise reliability, tau^2 / (tau^2 + v_i), among the
+    entities given (one measure, period and level; values without their multiplier).
+
+    v_i = unit_variance / den_i is the sampling variance of the entity's own result and tau^2
+    the between-entity variance (`between_variance`). 0 when the entities differ no more than
+    chance explains; NaN when it cannot be worked out (then no stars).
+    """
+    den = np.asarray(den, dtype=float)
+    v = unit_variance(kind, num, den, sq) / den
+    tau2 = between_variance(values, v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = tau2 / (tau2 + v)
+    return np.where((tau2 == 0) & (v == 0), 0.0, out)
+
+
 def apply_guardrails(new: Sequence[float], prior: Sequence[float] | None, cap: float) -> CutPoints:
     """Return the new cut points, each moved at most `cap` from its prior (NaN prior: unchanged)."""
     n = np.asarray(new, dtype=float)
@@ -252,42 +333,100 @@ def _find_prior(lookup: dict, measure: str, level: str, period: str) -> pd.Serie
     return lookup.get((measure, level, period), lookup.get((measure, level, None)))
 
 
-def _measure_cut_points(
+@dataclass(frozen=True)
+class _LevelRating:
+    """How one measure x period x level group is rated (arrays by the group's rows)."""
+
+    points: CutPoints
+    method: str
+    rated: np.ndarray  # bool: the row gets stars from `points`
+    notes: np.ndarray  # its star_note (STAR_NOTES, or '')
+    reliability: np.ndarray  # its reliability (NaN when not worked out)
+    score_range: float  # range of the scores clustered, after the Tukey fences (NaN if none)
+
+
+def _fixed_thresholds(first: pd.Series) -> CutPoints:
+    """Return a fixed-threshold measure's t2..t5 from its spec's star_thresholds."""
+    thresholds = first["star_thresholds"]
+    if not isinstance(thresholds, list | tuple | np.ndarray) or len(thresholds) != 4:
+        raise ValueError(f"{first['measure_id']}: fixed star_thresholds needs 4 values")
+    return tuple(float(t) for t in thresholds)  # type: ignore[return-value]
+
+
+def _group_reliability(group: pd.DataFrame, eligible: np.ndarray) -> np.ndarray:
+    """Return the reliability of each eligible row of the group among the eligible rows (NaN
+    for the others)."""
+    out = np.full(len(group), np.nan)
+    rows = group[eligible]
+    if rows.empty:
+        return out
+    multiplier = rows["multiplier"].fillna(1.0).to_numpy(float)
+    columns = [rows[c].to_numpy(float) for c in ("numerator", "denominator")]
+    sq = rows["numerator_sq"].to_numpy(float) if "numerator_sq" in rows else np.nan
+    values = rows["value"].to_numpy(float) / multiplier
+    out[eligible] = reliability(rows["kind"].iloc[0], values, *columns, sq)
+    return out
+
+
+def _guarded(
+    points: CutPoints, first: pd.Series, prior: pd.Series | None, score_range: float
+) -> CutPoints:
+    """Return the cut points moved at most the guardrail cap from the prior ones (unchanged
+    without a prior). The cap is worked out on the prior's score range, or this period's
+    when the prior edition did not store one."""
+    if prior is None:
+        return points
+    decimals = int(first["decimals"])
+    if "score_range" in prior.index and pd.notna(prior["score_range"]):
+        score_range = float(prior["score_range"])
+    # at least one display unit: a smaller cap rounds every move back to the prior cut
+    # point, which then could never move again
+    cap = max(guardrail_cap(first["kind"], float(first["multiplier"]), score_range), 0.1**decimals)
+    prior_points = [prior[c] for c in THRESHOLD_COLUMNS]
+    clamped = round_half_up(apply_guardrails(points, prior_points, cap), decimals)
+    return tuple(float(v) for v in clamped)  # type: ignore[return-value]
+
+
+def _rate_level(
     group: pd.DataFrame,
-    eligible: pd.Series,
+    eligible: np.ndarray,
     prior: pd.Series | None,
     seed: int,
-) -> tuple[CutPoints, str]:
-    """Return (cut points, method) for one measure x period x level group of entity rows."""
+    min_reliability: float | None,
+) -> _LevelRating:
+    """Return how one measure x period x level group of entity rows is rated.
+
+    Fixed thresholds rate every eligible row. Relative: the cut points are clustered from the
+    eligible rows, if there are at least MIN_ENTITIES_RELATIVE of them and at least
+    MIN_RELIABLE_SHARE of them have a reliability of `min_reliability` or more (None: no
+    reliability condition); only those rows get stars.
+    """
     first = group.iloc[0]
-    method = first["star_method"]
-    direction = first["direction"]
+    notes = np.full(len(group), "", dtype=object)
+    if first["star_method"] == "fixed":
+        nothing = np.full(len(group), np.nan)
+        return _LevelRating(_fixed_thresholds(first), "fixed", eligible, notes, nothing, np.nan)
+    rel = _group_reliability(group, eligible)
+    reliable = eligible & _reaches(rel, min_reliability)
+    n_eligible = int(eligible.sum())
+    if n_eligible < MIN_ENTITIES_RELATIVE or reliable.sum() < MIN_RELIABLE_SHARE * n_eligible:
+        notes[eligible] = "few_entities" if n_eligible < MIN_ENTITIES_RELATIVE else "level_chance"
+        none = np.zeros(len(group), dtype=bool)
+        return _LevelRating(_NO_CUT_POINTS, "relative", none, notes, rel, np.nan)
+    notes[eligible & ~reliable] = "chance"
     decimals = int(first["decimals"])
-    if method == "fixed":
-        thresholds = first["star_thresholds"]
-        if not isinstance(thresholds, list | tuple | np.ndarray) or len(thresholds) != 4:
-            raise ValueError(f"{first['measure_id']}: fixed star_thresholds needs 4 values")
-        return tuple(float(t) for t in thresholds), "fixed"  # type: ignore[return-value]
-    scores = group.loc[eligible, "value"].to_numpy(float)
-    if scores.size < MIN_ENTITIES_RELATIVE:
-        return _NO_CUT_POINTS, "relative"
-    points = cut_points(scores, direction, decimals, seed)
-    if prior is not None:
-        if "score_range" in prior.index and pd.notna(prior["score_range"]):
-            score_range = float(prior["score_range"])
-        else:  # prior range unknown: use this period's restricted (post-Tukey) range
-            kept = tukey_filter(round_half_up(scores, decimals))
-            score_range = float(kept.max() - kept.min())
-        # at least one display unit: a smaller cap rounds every move back to the prior cut
-        # point, which then could never move again
-        cap = max(
-            guardrail_cap(first["kind"], float(first["multiplier"]), score_range), 0.1**decimals
-        )
-        prior_points = [prior[c] for c in THRESHOLD_COLUMNS]
-        points = tuple(  # type: ignore[assignment]
-            float(v) for v in round_half_up(apply_guardrails(points, prior_points, cap), decimals)
-        )
-    return points, "relative"
+    scores = group["value"].to_numpy(float)[eligible]
+    kept = tukey_filter(round_half_up(scores, decimals))
+    score_range = float(kept.max() - kept.min())
+    points = cut_points(scores, first["direction"], decimals, seed)
+    points = _guarded(points, first, prior, score_range)
+    return _LevelRating(points, "relative", reliable, notes, rel, score_range)
+
+
+CUT_POINT_COLUMNS = (
+    *("measure_id", "period_id", "level", *THRESHOLD_COLUMNS, "method", "n_entities"),
+    *("n_reliable", "n_rated", "median_reliability", "score_range"),
+)
 
 
 def rate_results(
@@ -295,16 +434,26 @@ def rate_results(
     prior_cut_points: pd.DataFrame | None = None,
     seed: int = CMS_SEED,
     periods: Collection[str] | None = None,
+    min_reliability: float | None = MIN_RELIABILITY,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (results with an Int64 `stars` column, cut points per measure x period x level).
 
     Only entity rows of stratum 'all' whose measure has star_method 'fixed' or 'relative' are
     rated, and only if shown (not suppressed) with a denominator of at least min_denominator.
-    Values are rounded to display precision before comparing with the cut points.
+    A relative measure's row must also have a reliability (`reliability`, among the level's
+    eligible rows) of at least `min_reliability` (None: no such condition), and the measure is
+    rated at a level only when at least MIN_RELIABLE_SHARE of its eligible rows do (the cut
+    points are clustered from all eligible rows). Values are rounded to display precision before
+    comparing with the cut points. Also added: `reliability` (NaN where not worked out) and
+    `star_note` (why a ratable row has no stars, see STAR_NOTES; '' otherwise).
     `prior_cut_points` (measure_id, level, t2..t5, optional period_id and score_range) turns on
     guardrails for relative measures. `periods`, when given, limits the rating (and the cut
     points) to those periods; rows of other periods get no stars (build.score rates only the
-    period it publishes).
+    period it publishes). Cut-point columns: CUT_POINT_COLUMNS; n_entities counts the eligible
+    rows, n_reliable those whose reliability reaches the minimum (NaN for fixed thresholds),
+    n_rated those given stars (0 when the level is not rated), median_reliability the middle
+    reliability of the eligible rows, score_range the range of the scores clustered after the
+    Tukey fences (what the next guardrails' cap is worked out from).
     """
     df = results if "suppressed" in results.columns else stats.suppress(results)
     df = df.copy()
@@ -320,37 +469,68 @@ def rate_results(
         & ~df["suppressed"].astype(bool)
         & (df["denominator"] >= df["min_denominator"].fillna(stats.DEFAULT_MIN_DENOMINATOR))
         & df["value"].notna()
-    )
+    ).to_numpy()
     lookup = _prior_lookup(prior_cut_points)
     rows = []
     stars = np.zeros(len(df), dtype=np.int64)  # 0 stands for no stars until the end
+    notes = np.full(len(df), "", dtype=object)
+    reliabilities = np.full(len(df), np.nan)
     rated = df[ratable]
     rated_at = np.flatnonzero(ratable.to_numpy())  # positions of rated's rows in df
     indices = rated.groupby(["measure_id", "period_id", "level"], sort=True).indices
     for (measure, period, level), at in sorted(indices.items()):
-        group = rated.iloc[at]
-        eligible = eligible_all.loc[group.index]
+        group, where = rated.iloc[at], rated_at[at]
+        eligible = eligible_all[where]
         prior = _find_prior(lookup, measure, level, period)
-        points, method = _measure_cut_points(group, eligible, prior, seed)
+        level_rating = _rate_level(group, eligible, prior, seed, min_reliability)
         first = group.iloc[0]
-        shown = round_half_up(group.loc[eligible, "value"].to_numpy(float), int(first["decimals"]))
-        got = stars_from_cut_points(np.atleast_1d(shown), points, first["direction"])
-        stars[rated_at[at[eligible.to_numpy()]]] = got.fillna(0).to_numpy(np.int64)
+        on = level_rating.rated
+        shown = round_half_up(group["value"].to_numpy(float)[on], int(first["decimals"]))
+        got = stars_from_cut_points(np.atleast_1d(shown), level_rating.points, first["direction"])
+        stars[where[on]] = got.fillna(0).to_numpy(np.int64)
+        notes[where] = level_rating.notes
+        reliabilities[where] = level_rating.reliability
         rows.append(
             {
                 "measure_id": measure,
                 "period_id": period,
                 "level": level,
-                **dict(zip(THRESHOLD_COLUMNS, points, strict=True)),
-                "method": method,
+                **dict(zip(THRESHOLD_COLUMNS, level_rating.points, strict=True)),
+                "method": level_rating.method,
                 "n_entities": int(eligible.sum()),
+                "n_reliable": _n_reliable(level_rating, eligible, min_reliability),
+                "n_rated": int(on.sum()),
+                "median_reliability": _median(level_rating.reliability[eligible]),
+                "score_range": level_rating.score_range,
             }
         )
     column = pd.array(stars, dtype="Int64")
     column[stars == 0] = pd.NA
     df["stars"] = column
-    columns = ["measure_id", "period_id", "level", *THRESHOLD_COLUMNS, "method", "n_entities"]
-    return df, pd.DataFrame(rows, columns=columns)
+    df["star_note"] = notes
+    df["reliability"] = reliabilities
+    return df, pd.DataFrame(rows, columns=list(CUT_POINT_COLUMNS))
+
+
+def _reaches(reliabilities: np.ndarray, least: float | None) -> np.ndarray:
+    """Return True where a reliability reaches `least` (everywhere when it is None)."""
+    if least is None:
+        return np.ones(reliabilities.shape, dtype=bool)
+    return reliabilities >= least - 1e-12  # NaN (not worked out) never does
+
+
+def _n_reliable(rating: _LevelRating, eligible: np.ndarray, least: float | None) -> float:
+    """Return how many eligible rows reach the minimum reliability (NaN for fixed thresholds,
+    which do not check it)."""
+    if rating.method == "fixed":
+        return np.nan
+    return float(np.sum(eligible & _reaches(rating.reliability, least)))
+
+
+def _median(values: np.ndarray) -> float:
+    """Return the median of the finite values (NaN if none)."""
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else np.nan
 
 
 def round_half_star(x: Any) -> Any:

@@ -35,7 +35,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 import yaml
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from scorecard import charts, export, i18n, methodology, parallel, plain, shell, views
 from scorecard.engine import is_care_gap_measure
@@ -79,14 +79,13 @@ STRATUM_TITLES = {
     "cp_type": "Community Partner type",
 }
 PEER_TEXT = i18n.PEER_WORDS["en"]
+# A trend's arrow and words, by the measure's window (what the trend compares it with).
 TREND_TEXT = {
-    "improved": ("▲", "Improved"),
-    "no_change": ("●", "No clear change"),
-    "declined": ("▼", "Got worse"),
-    "rose": ("▲", "Went up"),
-    "fell": ("▼", "Went down"),
+    window: {label: (i18n.TREND_ARROWS[label], text) for label, text in words.items()}
+    for window, words in i18n.TREND_WORDS["en"].items()
 }
 DIRECTION_TEXT = i18n.DIRECTION_WORDS["en"]
+STAR_NOTE_TEXT = i18n.STAR_NOTE_WORDS["en"]
 FALLBACK_REASON_TEXT = {  # used when scorecard.stats.REASON_TEXT is missing, and for our code
     "no_data": "No one was eligible for this measure here in this period.",
     "small_count": "Hidden to protect privacy: the number is based on 10 or fewer people.",
@@ -101,11 +100,12 @@ COUNT_COLUMNS = ("numerator", "denominator", "open_gaps")  # counts: 1 to 10 is 
 PUBLIC_COLUMNS = (
     *("measure_id", "period_id", "period_end", "level", "entity_id", "stratum", "stratum_value"),
     *("numerator", "denominator", "value", "lower", "upper", "suppressed", "suppression_reason"),
-    *("stars", "peer_label", "trend_label", "open_gaps"),
+    *("stars", "star_note", "peer_label", "trend_label", "open_gaps"),
     *("kind", "direction", "multiplier", "decimals", "family", "unit"),
 )
 OPTIONAL_DEFAULTS = {
     "stars": pd.NA,
+    "star_note": "",
     "peer_label": "",
     "trend_label": "",
     "suppression_reason": "",
@@ -239,15 +239,22 @@ def format_counts(numerator: object, denominator: object, kind: str) -> str:
     return f"{num} of {den}" if kind == "proportion" else f"{num} / {den}"
 
 
-def stars_html(stars: object) -> Markup:
-    """Return stars as glyphs (hidden from screen readers) plus '4 out of 5 stars' in words."""
-    return _stars_html(None if missing(stars) else round(float(stars) * 2) / 2)  # type: ignore[arg-type]
+def stars_html(stars: object, note: object = "") -> Markup:
+    """Return stars as glyphs (hidden from screen readers) plus '4 out of 5 stars' in words;
+    without stars, 'Not rated', or why not when `note` (ratings.STAR_NOTES) says."""
+    if missing(stars):
+        return _not_rated_html(str(note) if note in STAR_NOTE_TEXT else "")
+    return _stars_html(round(float(stars) * 2) / 2)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=8)
+def _not_rated_html(note: str) -> Markup:
+    words = STAR_NOTE_TEXT.get(note, "Not rated")
+    return Markup(f'<span class="sc-stars sc-stars--none">{escape(words)}</span>')
 
 
 @functools.lru_cache(maxsize=64)  # eleven values in all; a large site shows a million
-def _stars_html(rounded: float | None) -> Markup:
-    if rounded is None:
-        return Markup('<span class="sc-stars sc-stars--none">Not rated</span>')
+def _stars_html(rounded: float) -> Markup:
     full, half = int(rounded), rounded % 1 == 0.5
     glyphs = "★" * full + ("½" if half else "") + "☆" * (5 - full - int(half))
     return Markup(
@@ -257,11 +264,14 @@ def _stars_html(rounded: float | None) -> Markup:
 
 
 @functools.lru_cache(maxsize=64)  # a few labels, shown a million times on a large site
-def trend_html(label: str) -> Markup:
-    """Return an arrow (hidden from screen readers) and the trend in words ('' when none)."""
-    if label not in TREND_TEXT:
+def trend_html(label: str, window: str = "quarter") -> Markup:
+    """Return an arrow (hidden from screen readers) and the trend in words, which say what the
+    result is compared with (the quarter or the year before, by the measure's `window`; ''
+    when there is no trend)."""
+    texts = TREND_TEXT.get(window, TREND_TEXT["quarter"])
+    if label not in texts:
         return Markup("")
-    arrow, words = TREND_TEXT[label]
+    arrow, words = texts[label]
     return Markup(
         f'<span class="sc-trend sc-trend--{label}"><span aria-hidden="true">{arrow}'
         f"</span> {words}</span>"
@@ -419,7 +429,7 @@ def public_view(results: pd.DataFrame) -> pd.DataFrame:
     reason = out["suppression_reason"].fillna("").astype(str).where(hidden, "")
     out["suppression_reason"] = reason.mask(hidden & (reason == ""), "small_count")
     out["stars"] = out["stars"].astype("Int64").mask(hidden)
-    for column in ("peer_label", "trend_label"):
+    for column in ("star_note", "peer_label", "trend_label"):
         out[column] = out[column].fillna("").astype(str).where(~hidden, "")
     return out
 
@@ -581,7 +591,7 @@ def _column_values(column: pd.Series) -> list:
 SERIES_COLUMNS = (
     *("measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"),
     *("numerator", "denominator", "value", "lower", "upper", "suppressed", "suppression_reason"),
-    *("stars", "peer_label", "trend_label", "open_gaps"),
+    *("stars", "star_note", "peer_label", "trend_label", "open_gaps"),
 )
 
 
@@ -689,9 +699,9 @@ def result_row(
         result=value,
         interval=interval if shown else "",
         counts=counts if shown else "",
-        stars=stars_html(record["stars"]),
+        stars=stars_html(record["stars"], record.get("star_note", "")),
         peer=PEER_TEXT.get(str(record["peer_label"]), ""),
-        trend=trend_html(str(record["trend_label"])),
+        trend=trend_html(str(record["trend_label"]), spec.window),
         gaps=format_gaps(record.get("open_gaps"), unit) if shown else "",
     )
 
@@ -1122,6 +1132,7 @@ def methodology_context(model: SiteModel) -> dict[str, Any]:
         "cut_points": methodology.cut_point_rows(
             model.site.cut_points, model.specs, model.site.period_id
         ),
+        "chance": methodology.chance_rows(model.site.cut_points, model.specs, model.site.period_id),
         "tiers": methodology.tier_rows(model.site.tiers),
     }
 

@@ -20,6 +20,8 @@ from scipy import sparse
 from scipy import stats as sps
 from scipy.sparse import csgraph
 
+from scorecard.compile import WINDOW_MONTHS
+
 DEFAULT_MIN_DENOMINATOR = 30
 SMALL_CELL_MAX = 10  # a count of 1..10 may never be shown (CMS cell-size rule)
 ALPHA = 0.05
@@ -667,23 +669,40 @@ def change_p_value(
     return out
 
 
-def trend_label(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
-    """Return a copy with `trend_label`: 'improved'/'no_change'/'declined' vs the previous period
-    ('rose' or 'fell' for a neutral measure).
+def comparison_quarters(results: pd.DataFrame) -> np.ndarray:
+    """Return, for each row, how many quarters back its trend compares it: a whole window, so
+    that the two results share no month (a year for `window` 'year', one quarter for 'quarter'
+    or when the results have no window column)."""
+    months = _col(results, "window", "quarter").map(WINDOW_MONTHS).fillna(3).to_numpy(int)
+    return np.maximum(months // 3, 1)
 
-    The previous period is the one just before, among the periods the measure has; rows are
-    matched on measure, level, entity and stratum value. '' when either row is suppressed or
-    below min_denominator, there is no earlier row, or the kind has no test (median).
+
+def quarters_before(period_ids: pd.Series, quarters: np.ndarray) -> np.ndarray:
+    """Return the quarter id `quarters` before each period id ('2025Q4', 4 -> '2024Q4')."""
+    pairs = pd.DataFrame({"period_id": period_ids.to_numpy(), "back": quarters})
+    unique = pairs.drop_duplicates()
+    unique["before"] = [
+        str(pd.Period(p, freq="Q") - int(n))
+        for p, n in zip(unique["period_id"], unique["back"], strict=True)
+    ]
+    return pairs.merge(unique, on=["period_id", "back"], how="left")["before"].to_numpy(object)
+
+
+def trend_label(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
+    """Return a copy with `trend_label`: 'improved'/'no_change'/'declined' against an earlier
+    period ('rose' or 'fell' for a neutral measure).
+
+    The earlier period is a whole window back (`comparison_quarters`): a result over twelve
+    months is compared with the twelve months before (the same quarter a year earlier), one
+    over a quarter with the quarter before, so the two never share a month. Rows are matched
+    on measure, level, entity and stratum value. '' when either row is suppressed or below
+    min_denominator, there is no such earlier row, or the kind has no test (median).
     """
     df = results if "suppressed" in results.columns else suppress(results)
     df = df.copy()
     keys = ["measure_id", "level", "entity_id", "stratum", "stratum_value"]
-    periods = (
-        df[["measure_id", "period_id"]].drop_duplicates().sort_values(["measure_id", "period_id"])
-    )
-    periods["prev_period"] = periods.groupby("measure_id")["period_id"].shift()
-    cur = df[[*keys, "period_id", "kind", "direction"]].merge(
-        periods, on=["measure_id", "period_id"], how="left"
+    cur = df[[*keys, "kind", "direction"]].assign(
+        prev_period=quarters_before(df["period_id"], comparison_quarters(df))
     )
     ok_rows = df[_reportable(df)]
     prev = pd.DataFrame(

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from scorecard import charts, i18n
+from scorecard import charts, i18n, ratings
 from scorecard import site as S
 from scorecard.specs import RATED_FAMILIES, MeasureSpec
 
@@ -456,6 +456,39 @@ def stars_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart | 
     )
 
 
+def stars_note(model: S.SiteModel, spec: MeasureSpec, level: str) -> str:
+    """Return why a level's entities have no stars on a measure, in words ('' when all that
+    can be rated are): the level is not rated, or how many results were mostly chance."""
+    if spec.stars.method == "none":
+        return ""
+    notes = [
+        str(record.get("star_note") or "")
+        for entity in model.entities[level]
+        if (record := model.current(level, entity.entity_id, spec.id)) is not None
+    ]
+    peers = S.LEVEL_PEERS[level]
+    least = ratings.MIN_ENTITIES_RELATIVE
+    if "level_chance" in notes:
+        return (
+            f"No {peers} got stars on this measure this time: fewer than half of the {peers} "
+            "with enough data had enough members to tell real differences between them from "
+            "chance."
+        )
+    if "few_entities" in notes:
+        return (
+            f"No {peers} got stars on this measure this time: fewer than {least} {peers} had "
+            "enough data to compare."
+        )
+    chance = notes.count("chance")
+    if not chance:
+        return ""
+    were = "was" if chance == 1 else "were"
+    noun = S.LEVEL_SINGULAR[level] if chance == 1 else peers
+    return (
+        f"{chance} {noun} {were} not rated: too few members to tell real differences from chance."
+    )
+
+
 def spread_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart | None:
     """Return a level's middle result and middle half over periods, with the whole program."""
     periods = list(model.periods)
@@ -506,6 +539,7 @@ def measure_extras(model: S.SiteModel, spec: MeasureSpec, page: str) -> dict[str
             continue
         by_level[level] = {
             "stars": stars_chart(model, spec, level),
+            "stars_note": stars_note(model, spec, level),
             "spread": spread_chart(model, spec, level),
         }
     plain = spec.text("en")

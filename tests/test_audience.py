@@ -367,12 +367,19 @@ def test_the_last_check_catches_a_table_that_was_not_restricted() -> None:
     assert audiences.foreign_entities(internal, leaky, view, orgs) == []
 
 
-def test_a_practice_left_out_of_the_public_edition_is_protected_like_a_hidden_one():
+@pytest.mark.parametrize(
+    ("window", "compared"),
+    [("quarter", "2026Q1"), ("year", "2026Q4")],  # the period whose trend is against 2025Q4
+)
+def test_a_practice_left_out_of_the_public_edition_is_protected_like_a_hidden_one(
+    window: str, compared: str
+):
     # ACO A = P1 + P2 + P3; P1 has too few members for a public page, so the public edition
     # leaves it out: A less P2 and P3 would give its 40 of 80, so P2 (the smaller) is hidden
     # too, and loses its stars and labels
     def result(level: str, entity: str, num: float, den: float) -> dict:
         return {
+            "window": window,
             "measure_id": "m1",
             "period_id": "2025Q4",
             "level": level,
@@ -396,7 +403,8 @@ def test_a_practice_left_out_of_the_public_edition_is_protected_like_a_hidden_on
                 result("practice", "P1", 40, 80),
                 result("practice", "P2", 31, 56),
                 result("practice", "P3", 69, 120),
-                {**result("practice", "P2", 35, 60), "period_id": "2026Q1", "trend_label": "up"},
+                {**result("practice", "P2", 35, 60), "period_id": compared, "trend_label": "up"},
+                {**result("practice", "P2", 36, 60), "period_id": "2026Q2", "trend_label": "up"},
             ]
         )
     )
@@ -419,6 +427,9 @@ def test_a_practice_left_out_of_the_public_edition_is_protected_like_a_hidden_on
     }
     p2 = again.loc["P2"].set_index("period_id")
     assert pd.isna(p2.loc["2025Q4", "stars"]) and p2.loc["2025Q4", "peer_label"] == ""
-    # its next quarter's change was worked out from the value now hidden: no label either
-    assert p2.loc["2026Q1", "trend_label"] == "" and not p2.loc["2026Q1", "suppressed"]
+    # the change of the period compared with it (the quarter after, or the same quarter a year
+    # on for a result over twelve months) was worked out from the value now hidden: no label
+    # either; another period's stays
+    assert p2.loc[compared, "trend_label"] == "" and not p2.loc[compared, "suppressed"]
+    assert p2.loc["2026Q2", "trend_label"] == "up"
     assert again.loc["P3", "stars"] == 3

@@ -269,6 +269,10 @@ def test_rate_results_relative_fixed_and_unrated():
         "t5",
         "method",
         "n_entities",
+        "n_reliable",
+        "n_rated",
+        "median_reliability",
+        "score_range",
     ]
     assert set(cuts["measure_id"]) == {"rel", "fix"}
 
@@ -321,7 +325,14 @@ def test_a_guardrail_below_one_display_unit_cannot_freeze_the_cut_points():
     # display unit (1 day) instead.
     days = {"kind": "median", "multiplier": 1.0, "direction": "lower_is_better"}
     values = [10, 10, 12, 12, 13, 13, 15, 15, 17, 17, 18, 18]
-    rows = [result("wait", "aco", f"A{i:02d}", v, **days) for i, v in enumerate(values)]
+    # 100 members each, whose waits have a mean near the median and a spread of 2 days: the
+    # medians, 10 to 18 days apart, are far more than chance (reliability above 0.99)
+    rows = [
+        result(
+            "wait", "aco", f"A{i:02d}", v, numerator=100 * v, numerator_sq=100 * (v**2 + 4), **days
+        )
+        for i, v in enumerate(values)
+    ]
     prior = pd.DataFrame(
         [
             {
@@ -446,42 +457,208 @@ def test_cut_points_table():
         ratings.cut_points_table(df.drop(columns="score"))
 
 
-def test_guardrails_read_the_previous_editions_cut_points_for_the_new_period(tmp_path):
-    from scorecard import build
+def _publish_cut_points(root, edition: str, rows: dict[str, tuple]) -> None:
+    """Write a published edition folder whose cut_points.csv has one 'rel' ACO row per period."""
+    folder = root / edition
+    (folder / "downloads").mkdir(parents=True)
+    (folder / "index.html").write_text("<html></html>")
+    table = [
+        {"measure_id": "rel", "period_id": period, "level": "aco", "method": "relative"}
+        | dict(zip(("t2", "t3", "t4", "t5", "score_range"), points, strict=True))
+        for period, points in rows.items()
+    ]
+    pd.DataFrame(table).to_csv(folder / "downloads" / "cut_points.csv", index=False)
 
-    edition = tmp_path / "2025Q3"
-    (edition / "downloads").mkdir(parents=True)
-    (edition / "index.html").write_text("<html></html>")
-    pd.DataFrame(
-        [
-            {
-                "measure_id": "rel",
-                "period_id": "2025Q2",
-                "level": "aco",
-                "t2": 1,
-                "t3": 2,
-                "t4": 3,
-                "t5": 4,
-                "method": "relative",
-                "n_entities": 20,
-            },
-            {
-                "measure_id": "rel",
-                "period_id": "2025Q3",
-                "level": "aco",
-                "t2": 30,
-                "t3": 50,
-                "t4": 62,
-                "t5": 90,
-                "method": "relative",
-                "n_entities": 20,
-            },
-        ]
-    ).to_csv(edition / "downloads" / "cut_points.csv", index=False)
+
+def test_guardrails_read_the_cut_points_of_the_same_quarter_a_year_before(tmp_path):
+    # CMS applies guardrails year over year: 2025Q4 is capped by the 2024Q4 edition's own
+    # 2024Q4 cut points, not by those of the 2025Q3 edition published in between
+    _publish_cut_points(
+        tmp_path, "2024Q4", {"2024Q3": (1, 2, 3, 4, 60), "2024Q4": (30, 50, 62, 90, 60)}
+    )
+    _publish_cut_points(tmp_path, "2025Q3", {"2025Q3": (10, 20, 30, 40, 60)})
     prior = build.prior_cut_points(tmp_path, "2025Q4")
-    assert prior is not None and list(prior["t2"]) == [30]
+    assert prior is not None and list(prior["t2"]) == [30] and "period_id" not in prior
     _, cuts = ratings.rate_results(_rated_table(), prior_cut_points=prior)
     rel = cuts.set_index("measure_id").loc["rel"]
-    # the 2025Q3 cut points (not 2025Q2's) cap the new ones: 40, 50, 60, 80 -> 35, 50, 60, 85
+    # new 40, 50, 60, 80 within 5 points of 30, 50, 62, 90 -> 35, 50, 60, 85
     assert (rel.t2, rel.t3, rel.t4, rel.t5) == (35.0, 50.0, 60.0, 85.0)
-    assert build.prior_cut_points(tmp_path, "2025Q3") is None
+    assert build.prior_cut_points(tmp_path, "2025Q3") is None  # no 2024Q3 edition
+    assert list(build.prior_cut_points(tmp_path, "2026Q3")["t2"]) == [10]
+
+
+def test_the_guardrail_cap_is_worked_out_on_the_prior_score_range():
+    # visits per member (not a percent): the cap is 5% of the range the prior cut points were
+    # clustered from (40 -> 2 visits), not of this period's (62 - 20 = 42 -> 2.1) nor a fixed 5
+    table = _rated_table().query("measure_id == 'rel'")
+    # visits by 100 members each: 20 to 82 visits a member
+    table = table.assign(kind="rate", multiplier=1.0, numerator=table["value"] * 100)
+    prior = pd.DataFrame(
+        [{"measure_id": "rel", "level": "aco", "t2": 30, "t3": 50, "t4": 62, "t5": 90}]
+    )
+    _, cuts = ratings.rate_results(table, prior_cut_points=prior.assign(score_range=40.0))
+    rel = cuts.set_index("measure_id").loc["rel"]
+    # new 40, 50, 60, 80 within 2 of 30, 50, 62, 90 -> 32, 50, 60, 88
+    assert (rel.t2, rel.t3, rel.t4, rel.t5) == (32.0, 50.0, 60.0, 88.0)
+    assert rel.score_range == 62.0  # this period's, 20 to 82, stored for next year's cap
+    # an edition that stored no range: this period's range (62 -> cap 3.1; whole visits shown,
+    # so 33.1 and 86.9 round to 33 and 87)
+    _, cuts = ratings.rate_results(table, prior_cut_points=prior)
+    rel = cuts.set_index("measure_id").loc["rel"]
+    assert (rel.t2, rel.t3, rel.t4, rel.t5) == (33.0, 50.0, 60.0, 87.0)
+
+
+def test_between_variance_hand_worked():
+    # two results 0.2 and 0.6 with sampling variances 0.01 and 0.04: weights 100 and 25,
+    # S1 125, S2 10,625, weighted mean (20 + 15) / 125 = 0.28,
+    # Q = 100 * 0.08^2 + 25 * 0.32^2 = 0.64 + 2.56 = 3.2, tau^2 = (3.2 - 1) / (125 - 85) = 0.055
+    assert ratings.between_variance(np.array([0.2, 0.6]), np.array([0.01, 0.04])) == (
+        pytest.approx(0.055)
+    )
+    # 0.2 and 0.4: Q = 100 * 0.04^2 + 25 * 0.16^2 = 0.8, less than the 1 chance alone gives
+    assert ratings.between_variance(np.array([0.2, 0.4]), np.array([0.01, 0.04])) == 0.0
+    # equal sampling variances: the sample variance of the results less that variance
+    y, v = np.array([0.2, 0.5, 0.8]), np.full(3, 0.0025)
+    assert ratings.between_variance(y, v) == pytest.approx(0.09 - 0.0025)
+    assert np.isnan(ratings.between_variance(np.array([0.5]), np.array([0.01])))
+
+
+def test_reliability_hand_worked_for_each_kind():
+    # proportions 20, 50 and 80 of 100: pooled p 0.5, each v = 0.25 / 100 = 0.0025, tau^2 =
+    # 0.0875 (above), reliability 0.0875 / 0.09 = 35/36
+    got = ratings.reliability(
+        "proportion", np.array([0.2, 0.5, 0.8]), np.array([20, 50, 80]), np.full(3, 100), np.nan
+    )
+    assert got == pytest.approx([35 / 36] * 3)
+    # rates: 10 and 40 events in 100 member months; pooled 0.25 an exposure unit, v = 0.0025;
+    # the sample variance of 0.1 and 0.4 is 0.045: tau^2 0.0425, reliability 0.0425 / 0.045
+    got = ratings.reliability("rate", np.array([0.1, 0.4]), [10, 40], [100, 100], np.nan)
+    assert got == pytest.approx([0.0425 / 0.045] * 2)
+    # a big and a small entity: 180 of 400 (45%) and 13 of 25 (52%); pooled p = 193 / 425 =
+    # 0.4541, v = 0.2479 / n = 0.00062 and 0.00992, weights 1,613.6 and 100.8, weighted mean
+    # 0.4541, Q = 1,613.6 * 0.0041^2 + 100.8 * 0.0659^2 = 0.465: less than chance alone gives
+    got = ratings.reliability("proportion", np.array([0.45, 0.52]), [180, 13], [400, 25], np.nan)
+    assert got.tolist() == [0.0, 0.0]
+    # means: sums and sums of squares; within variance (sq - num^2 / n) / (n - 1) pooled: each
+    # entity 10 units of variance 1 -> (9 + 9) / 18 = 1; v = 1 / 10; results 1 and 3: sample
+    # variance 2, tau^2 1.9, reliability 1.9 / 2; a median's v is pi/2 times that
+    num, den = np.array([10.0, 30.0]), np.array([10.0, 10.0])
+    sq = num**2 / den + 9.0
+    assert ratings.reliability("mean", num / den, num, den, sq) == pytest.approx([0.95] * 2)
+    v = np.pi / 2 / 10
+    median = ratings.reliability("median", num / den, num, den, sq)
+    assert median == pytest.approx([(2 - v) / 2] * 2)
+    # no sums of squares: cannot be worked out
+    assert np.isnan(ratings.reliability("mean", num / den, num, den, np.nan)).all()
+
+
+def _reliability_table() -> pd.DataFrame:
+    """Return ACO results of four relative measures (percent, 2025Q4).
+
+    close: 12 ACOs of 1,000 members at 40% to 51%, two of 40 members at 45% and 50%, and one
+    of 20 (below the smallest denominator); noise: 12 ACOs of 40 members at 18 to 22 of 40, no
+    more spread than chance gives; half: 12 ACOs at 40%, 42%, ... 62%, every other one of 50
+    members and the rest of 1,000; few: 6 ACOs of 1,000 members, far apart.
+    """
+    rows = [
+        result("close", "aco", f"A{i:02d}", 40.0 + i, numerator=400.0 + 10 * i, denominator=1000.0)
+        for i in range(12)
+    ]
+    rows += [
+        result("close", "aco", f"S{i}", v, numerator=0.4 * v, denominator=40.0)
+        for i, v in enumerate([45.0, 50.0])
+    ]
+    rows.append(result("close", "aco", "A_small", 50.0, numerator=10.0, denominator=20.0))
+    rows += [
+        result("noise", "aco", f"A{i:02d}", 2.5 * k, numerator=float(k), denominator=40.0)
+        for i, k in enumerate([18, 19, 20, 21, 22, 20, 19, 21, 20, 18, 22, 20])
+    ]
+    rows += [half_row(i, 50.0 if i % 2 else 1000.0) for i in range(12)]
+    rows += [
+        result("few", "aco", f"A{i:02d}", v, numerator=10 * v, denominator=1000.0)
+        for i, v in enumerate([20.0, 35.0, 50.0, 65.0, 80.0, 95.0])
+    ]
+    return pd.DataFrame(rows)
+
+
+def half_row(i: int, members: float) -> dict:
+    """Return ACO i's row of measure 'half': 40% + 2 points a step, of `members`."""
+    value = 40.0 + 2 * i
+    return result(
+        "half", "aco", f"A{i:02d}", value, numerator=value * members / 100, denominator=members
+    )
+
+
+def test_only_reliable_results_get_stars():
+    rated, cuts = ratings.rate_results(_reliability_table())
+    close = rated[rated["measure_id"] == "close"].set_index("entity_id")
+    # sampling variance 0.248 / 1,000 for the big ACOs against a spread of results about 0.0013:
+    # reliability about 0.8; the two of 40 members (v 0.0062) are mostly chance
+    big = [f"A{i:02d}" for i in range(12)]
+    assert (close.loc[big, "reliability"] > 0.7).all()
+    assert (close.loc[["S0", "S1"], "reliability"] < 0.2).all()
+    assert close.loc[big, "stars"].notna().all() and close.loc[big, "star_note"].eq("").all()
+    assert close.loc[["S0", "S1"], "stars"].isna().all()
+    assert close.loc[["S0", "S1"], "star_note"].tolist() == ["chance", "chance"]
+    # hidden for its small denominator: that is its reason, not chance
+    assert pd.isna(close.loc["A_small", "stars"]) and close.loc["A_small", "star_note"] == ""
+    assert np.isnan(close.loc["A_small", "reliability"])
+    # the cut points are those of all 14 results with enough data, as CMS clusters every
+    # contract that meets the smallest denominator
+    row = cuts.set_index("measure_id").loc["close"]
+    every = ratings.cut_points([*(40.0 + i for i in range(12)), 45.0, 50.0], HIGHER, 0)
+    assert (row.t2, row.t3, row.t4, row.t5) == every
+    assert (row.n_entities, row.n_reliable, row.n_rated) == (14, 12, 12)
+    assert row.score_range == 11.0  # 40 to 51, no outlier beyond the Tukey fences
+
+
+def test_a_level_where_differences_are_mostly_chance_is_not_rated():
+    rated, cuts = ratings.rate_results(_reliability_table())
+    noise = rated[rated["measure_id"] == "noise"]
+    # 18 to 22 of 40 vary less than chance alone would (v = 0.0061 against a sample variance of
+    # 0.0014): no between-entity variance, reliability 0, no cut points and no stars
+    assert (noise["reliability"] == 0).all() and noise["stars"].isna().all()
+    assert noise["star_note"].eq("level_chance").all()
+    row = cuts.set_index("measure_id").loc["noise"]
+    assert np.isnan([row.t2, row.t3, row.t4, row.t5]).all()
+    assert (row.n_entities, row.n_reliable, row.n_rated) == (12, 0, 0)
+    # fewer than ten ACOs with enough data: not rated, and the note says so
+    few = rated[rated["measure_id"] == "few"]
+    assert few["stars"].isna().all() and few["star_note"].eq("few_entities").all()
+    # without the reliability rule every ACO of 'noise' would get stars from chance alone
+    unchecked, _ = ratings.rate_results(_reliability_table(), min_reliability=None)
+    noise_stars = unchecked.loc[unchecked["measure_id"] == "noise", "stars"]
+    assert noise_stars.notna().all() and noise_stars.nunique() >= 3
+
+
+def test_a_level_is_rated_when_at_least_half_of_its_results_are_reliable():
+    rated, cuts = ratings.rate_results(_reliability_table())
+    half = rated[rated["measure_id"] == "half"]
+    # the six of 1,000 members have reliability 0.95, the six of 50 exactly 0.5: half reliable
+    big = half["denominator"] == 1000
+    assert half.loc[big, "reliability"].round(3).eq(0.952).all()
+    assert half.loc[~big, "reliability"].round(3).eq(0.5).all()
+    assert half.loc[big, "stars"].notna().all() and half.loc[~big, "stars"].isna().all()
+    assert half.loc[~big, "star_note"].eq("chance").all()
+    assert cuts.set_index("measure_id").loc["half", "n_rated"] == 6
+    # one big ACO fewer (ACO 6 has 50 members): 5 of 12 reliable, so no ACO is rated on it
+    table = _reliability_table()
+    six = (table["measure_id"] == "half") & (table["entity_id"] == "A06")
+    table.loc[six, ["numerator", "denominator"]] = [26.0, 50.0]
+    rated, cuts = ratings.rate_results(table)
+    half = rated[rated["measure_id"] == "half"]
+    assert half["stars"].isna().all() and half["star_note"].eq("level_chance").all()
+    assert cuts.set_index("measure_id").loc["half", ["n_reliable", "n_rated"]].tolist() == [5, 0]
+
+
+def test_a_measure_no_one_is_reliably_rated_on_counts_against_no_one():
+    rated, _ = ratings.rate_results(_reliability_table())
+    summary = ratings.summary_stars(rated).set_index(["entity_id", "family"])
+    # 'close' and 'half' are rated at ACO level; 'noise' and 'few' count against no one. A00 has
+    # stars on both; A01, mostly chance on 'half' (50 members), on 1 of 2 (still half: rated);
+    # S0, mostly chance on 'close' and absent from 'half', on none of 2: no overall rating
+    assert summary.loc[("A00", "overall"), ["n_rated", "n_measures"]].tolist() == [2, 2]
+    a01 = summary.loc[("A01", "overall")]
+    assert (a01["n_rated"], a01["n_measures"]) == (1, 2) and a01["stars"] > 0
+    s0 = summary.loc[("S0", "overall")]
+    assert (s0["n_rated"], s0["n_measures"]) == (0, 2) and np.isnan(s0["stars"])

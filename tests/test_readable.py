@@ -212,6 +212,61 @@ def test_plain_pages_show_stars_in_words_and_what_each_result_means(v: Path) -> 
     assert sum(" ".join(s.text("es").title.split()) in spanish for s in specs.values()) >= 5
 
 
+def test_a_result_without_stars_says_why_on_every_kind_of_page(v: Path) -> None:
+    # the small demo's ED visits: 8 of 10 ACOs reliable (rated; the other two mostly chance),
+    # 3 of 13 practices (not rated at all: fewer than half)
+    results = pd.read_csv(v / "downloads" / "results.csv", dtype=str, keep_default_na=False)
+    ed = results[(results["measure_id"] == "ed_visits") & (results["stratum"] == "all")]
+    ed = ed[ed["period_id"] == v.name]
+    chance = ed[(ed["level"] == "aco") & (ed["star_note"] == "chance")]["entity_id"].tolist()
+    assert len(chance) == 2 and (ed.loc[ed["level"] == "aco", "stars"] != "").sum() == 8
+    assert set(ed.loc[ed["level"] == "practice", "star_note"]) <= {"level_chance", ""}
+    for lang, folder in (("en", "plain"), ("es", "es")):
+        words = i18n.STAR_NOTE_WORDS[lang]["chance"]
+        assert all(words in article_text(v / folder / "aco" / f"{e}.html") for e in chance)
+    scorecard = (v / "aco" / f"{chance[0]}.html").read_text(encoding="utf-8")  # in a table
+    assert f'sc-stars--none">{i18n.STAR_NOTE_WORDS["en"]["chance"]}</span>' in scorecard
+    measure = article_text(v / "measures" / "ed_visits.html")
+    assert "2 ACOs were not rated: too few members to tell real differences from chance." in (
+        measure
+    )
+    assert "No practices got stars on this measure this time: fewer than half" in measure
+    methodology = article_text(v / "methodology.html")
+    assert "Not rated for 2025 Q4: differences mostly chance" in methodology
+    cells = re.findall(r"<td>([^<]*)</td>", (v / "methodology.html").read_text(encoding="utf-8"))
+    at = [
+        i
+        for i in range(len(cells) - 4)
+        if cells[i : i + 2] == ["Emergency room visits", "Practices"]
+    ]
+    # the table of measures not rated: with enough data, reliable, typical reliability
+    assert ["13", "3", "0.52"] in [cells[i + 2 : i + 5] for i in at]
+
+
+def test_a_change_says_what_it_is_compared_with(v: Path) -> None:
+    # a result over twelve months is compared with the year before, one over a quarter with
+    # the last report: each labelled result of an ACO or CP says so on its plain pages
+    specs = [s for s in load_specs(ROOT / "measures") if s.id != "members"]  # in a table
+    windows = {s.id: s.window for s in specs}
+    results = pd.read_csv(v / "downloads" / "results.csv", dtype=str, keep_default_na=False)
+    labelled = results[
+        results["measure_id"].isin(windows)
+        & (results["period_id"] == v.name)
+        & results["level"].isin(["aco", "cp"])
+        & (results["stratum"] == "all")
+        & (results["trend_label"] != "")
+    ]
+    seen = set()
+    for row in labelled.itertuples():
+        window = windows[row.measure_id]
+        for lang, folder in (("en", "plain"), ("es", "es")):
+            words = i18n.TREND_WORDS[lang][window][row.trend_label]
+            assert words in article_text(v / folder / row.level / f"{row.entity_id}.html"), row
+        seen.add(window)
+    assert seen == {"year", "quarter"}
+    assert i18n.TREND_WORDS["en"]["year"]["improved"] == "Better than the year before"
+
+
 def test_plain_pages_name_the_incentive_tier_in_each_language(v: Path) -> None:
     # the demo copies measures/_tiers.yml (tests/conftest.py); rated ACOs and CPs get a tier
     tiers = yaml.safe_load((ROOT / "measures" / "_tiers.yml").read_text(encoding="utf-8"))

@@ -590,6 +590,26 @@ def test_stars_have_a_text_equivalent() -> None:
     assert "Not rated" in site.stars_html(pd.NA) and "Not rated" in site.stars_html(float("nan"))
 
 
+def test_a_change_says_what_it_is_compared_with() -> None:
+    assert "▲</span> Better than the year before</span>" in site.trend_html("improved", "year")
+    assert "No clear change since the last report" in site.trend_html("no_change", "quarter")
+    assert site.trend_html("declined") == site.trend_html("declined", "quarter")
+    assert site.trend_html("", "year") == ""
+
+
+def test_a_result_without_stars_says_why_when_the_rating_knows() -> None:
+    chance = site.stars_html(pd.NA, "chance")
+    assert chance == (
+        '<span class="sc-stars sc-stars--none">Not rated: too few members to tell real '
+        "differences from chance</span>"
+    )
+    assert "too few organisations had enough members" in site.stars_html(pd.NA, "level_chance")
+    assert "too few organisations had enough data" in site.stars_html(pd.NA, "few_entities")
+    # stars win over a note; an unknown or missing note says only 'Not rated'
+    assert "4 out of 5 stars" in site.stars_html(4, "chance")
+    assert site.stars_html(pd.NA, "other") == site.stars_html(pd.NA) == site.stars_html(pd.NA, None)
+
+
 def test_markdown_escaping_and_slugs() -> None:
     assert site.md_escape("A | B & *C*") == "A &#124; B &amp; &#42;C&#42;"
     assert site.md_escape(site.Markup("<b>ok</b>")) == "<b>ok</b>"

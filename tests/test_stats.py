@@ -777,6 +777,33 @@ def test_trend_label_two_proportions_and_rates():
     assert neutral["trend_label"].tolist()[3:6] == ["rose", "no_change", "rose"]
 
 
+def test_a_year_result_is_compared_with_the_year_before_and_a_quarter_with_the_quarter_before():
+    # one ACO's 12-month results ending 2024Q4, 2025Q3 and 2025Q4. The windows ending 2025Q3 and
+    # 2025Q4 share nine months; the ones ending 2024Q4 and 2025Q4 share none
+    counts = {"2024Q4": 40, "2025Q3": 58, "2025Q4": 60}
+    rows = [row("aco", "A", "all", "all", n, 100, period_id=p) for p, n in counts.items()]
+    year = stats.trend_label(pd.DataFrame(rows).assign(window="year"))
+    # 2025Q4 against 2024Q4: 40/100 -> 60/100, z = 2.83, p = 0.005 (worked above): improved;
+    # 2025Q3 against 2024Q3, which there is none of: no label, nor for 2024Q4
+    assert year["trend_label"].tolist() == ["", "", "improved"]
+    # the same rows as results over a quarter: each against the quarter before. 2025Q4 against
+    # 2025Q3 (58 -> 60 of 100: pooled 0.59, se 0.0696, z = 0.29): no clear change; 2025Q3 has no
+    # 2025Q2 to compare with
+    quarter = stats.trend_label(pd.DataFrame(rows).assign(window="quarter"))
+    assert quarter["trend_label"].tolist() == ["", "", "no_change"]
+    # without a window column: the quarter before, as before
+    assert stats.trend_label(pd.DataFrame(rows))["trend_label"].tolist() == ["", "", "no_change"]
+
+
+def test_comparison_quarters_and_quarters_before():
+    frame = pd.DataFrame({"window": ["year", "quarter", None]})
+    assert stats.comparison_quarters(frame).tolist() == [4, 1, 1]
+    assert stats.comparison_quarters(pd.DataFrame(index=range(2))).tolist() == [1, 1]
+    periods = pd.Series(["2025Q1", "2025Q1", "2024Q4"])
+    got = stats.quarters_before(periods, np.array([4, 1, -1]))
+    assert got.tolist() == ["2024Q1", "2024Q4", "2025Q1"]
+
+
 def test_change_p_value_matches_hand_figures():
     # the same two changes as above, from 10 rather than 12 events: P(X >= 30 | Bin(40, 1/2))
     p = stats.change_p_value(["proportion", "rate"], [40, 10], [100, 1000], [60, 30], [100, 1000])
