@@ -1,6 +1,6 @@
 """Shared fixtures: a small demo published twice by the real `scorecard build`, and Chromium.
 
-`demo_site` builds once per test session: synthetic marts (scorecard.demo) for 3,000 members,
+`demo_site` builds once per test session: synthetic marts (scorecard.demo) for 6,000 members,
 thirteen measures covering every family, published as 2025Q3 and then 2025Q4 into one output
 folder, exactly as a user would run it. tests/test_readable.py reads the files; tests/
 test_browser.py serves them and drives Debian's Chromium through Playwright.
@@ -49,7 +49,7 @@ def _demo_inputs(root: Path) -> tuple[Path, Path]:
     from scorecard import demo
 
     data, measures = root / "data", root / "measures"
-    demo.write_marts(demo.generate_marts(members=3000, seed=11), data)
+    demo.write_marts(demo.generate_marts(members=6000, seed=11), data)
     measures.mkdir()
     for name in DEMO_MEASURES:
         shutil.copy(ROOT / "measures" / f"{name}.yml", measures / f"{name}.yml")
