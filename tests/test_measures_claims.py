@@ -94,6 +94,19 @@ def test_pmpm_by_service_category(results):
     assert cell(results, "pmpm_outpatient", "2024Q1", "aco", "A2") == (1380, 12)
 
 
+def test_pmpm_counts_members(results):
+    # Spending is clustered by member (cluster: person): 2024Q2 has 27 member months of 10
+    # members (see test_member_months). K5 is in two cells (A1 Apr-May, A2 Jun), so she counts
+    # half in each: the program 9 + 1/2 + 1/2 = 10 members, A1 five and a half (K1, K2, K6,
+    # K8, K10 and half of K5), A2 four and a half (K3, K4, K7, K9 and half of K5), each
+    # rounded up to a whole member: never more members than a group holds.
+    rows = results[(results.measure_id == "total_cost_pmpm") & (results.period_id == "2024Q2")]
+    rows = rows[rows.stratum == "all"].set_index("entity_id")
+    assert rows.loc["ALL", ["units", "persons"]].tolist() == [27, 10]
+    assert rows.loc["A1", ["units", "persons"]].tolist() == [17, 6]
+    assert rows.loc["A2", ["units", "persons"]].tolist() == [10, 5]
+
+
 @pytest.mark.parametrize("fixture", ["claims_use", "basic"])
 def test_service_categories_add_up_to_total_cost(fixture, results):
     res = results if fixture == "claims_use" else _run("basic")

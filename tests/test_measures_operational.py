@@ -206,6 +206,41 @@ def test_community_tenure(results):
     assert cell(results, "cp_community_tenure", level="cp", entity="C2") == (350, 361)
 
 
+def row_of(results, measure, level="program", entity="ALL", period="2024Q4"):
+    rows = results[
+        (results.measure_id == measure)
+        & (results.period_id == period)
+        & (results.level == level)
+        & (results.entity_id == entity)
+        & (results.stratum == "all")
+    ]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_community_tenure_is_clustered_by_member(results):
+    # The rows are days (a member's eligible days, month by month), so the interval and the
+    # cell-size rule take each member's days together (cluster: person). C1's six members,
+    # days in the community of eligible days (see test_community_tenure): O1 354 of 357 (M01),
+    # O2 359/366 (M05, M06), O3 364/366 (M02), O8 211/214 (M04), O9 350/366 (M03), O11
+    # 322/366 (M11, M12, P01): every one of them spent a day in a facility.
+    c1 = row_of(results, "cp_community_tenure", "cp", "C1")
+    assert (c1.persons, c1.persons_numerator, c1.persons_complement) == (6, 6, 6)
+    assert c1.units == 6 * 12 - 4  # member-months: O1 from January 10, O8 January to August
+    # 354² + 359² + 364² + 211² + 350² + 322² = 125,316 + 128,881 + 132,496 + 44,521
+    # + 122,500 + 103,684
+    assert c1.numerator_sq == 657_398
+    assert c1.denominator_sq == 357**2 + 4 * 366**2 + 214**2 == 709_069
+    # 354 x 357 + 359 x 366 + 364 x 366 + 211 x 214 + 350 x 366 + 322 x 366
+    assert c1.numerator_denominator == 682_102
+    # C2: O4 27 of 31 (M09), O5 26/30 (M10), O6 20/20 (M08 is after O6 left), O7 18/20 (M07),
+    # O10 46/46, O12 213/214 (M13): four members in a facility
+    c2 = row_of(results, "cp_community_tenure", "cp", "C2")
+    assert (c2.persons, c2.persons_numerator, c2.persons_complement) == (6, 6, 4)
+    program = row_of(results, "cp_community_tenure")
+    assert (program.persons, program.persons_complement) == (12, 10)
+
+
 def test_community_tenure_counts_overlapping_stays_and_assignments_once(tmp_path):
     # O2 (C1, enrolled all 2024, 366 eligible days) gets a second C1 assignment inside the
     # first (Jun 1 - Jul 31: no new eligible day) and overlapping facility stays: M20 Feb 1 to
