@@ -318,7 +318,10 @@ def rate_results(
     eligible_all = (
         ratable
         & ~df["suppressed"].astype(bool)
-        & (df["denominator"] >= df["min_denominator"].fillna(stats.DEFAULT_MIN_DENOMINATOR))
+        & (
+            stats.reliability_count(df)
+            >= df["min_denominator"].fillna(stats.DEFAULT_MIN_DENOMINATOR)
+        )
         & df["value"].notna()
     )
     lookup = _prior_lookup(prior_cut_points)

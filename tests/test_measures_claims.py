@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scorecard import engine
+from scorecard import engine, stats
 from scorecard.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -275,6 +275,25 @@ def test_risk_adjusted_pmpm(risk_results):
         150,
         pytest.approx(3 * 1.361 / m, abs=1e-3),
     )
+
+
+def test_risk_adjusted_pmpm_interval_counts_members(risk_results):
+    # The sum of relative risks (9) is no count of members: the interval and the cell-size
+    # rule count the 3 members (R1, R2, R3; 9 member months). Member i: paid y_i, relative
+    # risk d_i = 3 months x score / m: R1 150, 3.22682; R2 0, 5.20179; R3 0, 0.57139.
+    # R = 150 / 9 = 16.6667; y_i - R d_i: 96.2197, -86.6965, -9.5232; sum of squares
+    # 16,865.21; variance 3/2 x 16,865.21 / 9² = 312.319, se 17.6725; 16.6667 ± 1.959964 x
+    # 17.6725 = -17.97 to 51.30, from $0 (spending is not below 0).
+    rows = risk_results[
+        (risk_results.measure_id == "risk_adjusted_pmpm")
+        & (risk_results.level == "program")
+        & (risk_results.stratum == "all")
+    ]
+    row = stats.suppress(stats.add_intervals(rows)).iloc[0]
+    assert (row.persons, row.units) == (3, 9)
+    assert row.lower == 0
+    assert row.upper == pytest.approx(51.3042, abs=1e-3)
+    assert row.suppression_reason == "small_count"  # 3 members
 
 
 @pytest.mark.parametrize(

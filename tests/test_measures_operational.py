@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import engine
+from scorecard import engine, stats
 from scorecard.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -239,6 +239,36 @@ def test_community_tenure_is_clustered_by_member(results):
     assert (c2.persons, c2.persons_numerator, c2.persons_complement) == (6, 6, 4)
     program = row_of(results, "cp_community_tenure")
     assert (program.persons, program.persons_complement) == (12, 10)
+
+
+def test_community_tenure_interval_and_cell_rule_count_members(results):
+    # C1: R = 1,960 / 2,035 = 0.963145; each member's days in the community less R x their
+    # eligible days: O1 354 - 343.843 = 10.157, O2 6.489, O3 11.489, O8 4.887, O9 -2.511,
+    # O11 -30.511; sum of squares 1,238.384; variance = 6/5 x 1,238.384 / 2,035² = 0.00035885
+    # (se 1.89 points, where 2,035 independent days would give 0.42). Effective sample size
+    # = R (1 - R) / variance = 98.92 members' worth of days; Wilson on it: 90.55% to 98.62%
+    # (Wilson on 2,035 days: 95.40% to 97.05%).
+    rows = stats.suppress(stats.add_intervals(results))
+    c1 = rows[
+        (rows.measure_id == "cp_community_tenure")
+        & (rows.period_id == "2024Q4")
+        & (rows.level == "cp")
+        & (rows.entity_id == "C1")
+        & (rows.stratum == "all")
+    ].iloc[0]
+    assert c1.lower == pytest.approx(90.5499, abs=1e-3)
+    assert c1.upper == pytest.approx(98.6164, abs=1e-3)
+    # six members: the cell-size rule hides it as a small count (the first reason that
+    # applies; its 2,035 days are also under the 3,650-day minimum)
+    assert c1.suppression_reason == "small_count"
+    # the program: 12 members, but the 86 days in a facility are those of 10 of them
+    program = rows[
+        (rows.measure_id == "cp_community_tenure")
+        & (rows.period_id == "2024Q4")
+        & (rows.level == "program")
+        & (rows.stratum == "all")
+    ].iloc[0]
+    assert program.suppression_reason == "small_complement"
 
 
 def test_community_tenure_counts_overlapping_stays_and_assignments_once(tmp_path):
