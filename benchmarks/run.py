@@ -591,6 +591,7 @@ def expand_practices(run: EngineRun, target: int, seed: int = 7) -> tuple[Engine
         )
         part["numerator"] = num
         part["numerator_sq"] = part["numerator_sq"] * ratio**2
+        part["numerator_denominator"] = part["numerator_denominator"] * ratio
         part["value"] = part["value"] * ratio
         parts.append(part)
     run.results = pd.concat(parts, ignore_index=True)

@@ -36,7 +36,10 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ["measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"]
-SUMS = ["numerator", "denominator", "numerator_sq", "value"]
+SUMS = [
+    *("numerator", "denominator", "numerator_sq", "denominator_sq", "numerator_denominator"),
+    *("persons", "persons_numerator", "persons_complement", "value"),
+]
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 

@@ -443,7 +443,8 @@ def open_gap_counts(results: pd.DataFrame, gap_measures: set[str]) -> pd.Series:
 MEASURE_RESULTS_COLUMNS = (
     "measure_id VARCHAR, period_id VARCHAR, level VARCHAR, entity_id VARCHAR, stratum VARCHAR, "
     "stratum_value VARCHAR, numerator DOUBLE, denominator DOUBLE, numerator_sq DOUBLE, "
-    "median DOUBLE, units BIGINT"
+    "denominator_sq DOUBLE, numerator_denominator DOUBLE, median DOUBLE, units BIGINT, "
+    "persons DOUBLE, persons_numerator DOUBLE, persons_complement DOUBLE"
 )
 
 
@@ -459,7 +460,11 @@ def measure_queries(
         keep = f"INSERT INTO measure_rows {rows_sql}"
         source = f"(SELECT * FROM measure_rows WHERE measure_id = '{spec.id}')"
     median_ids = (spec.id,) if spec.kind == "median" else ()
-    return rows_sql, keep, aggregate_sql(median_ids, source, spec.levels, spec.strata, True)
+    person_ids = (spec.id,) if spec.cluster == "person" else ()
+    query = aggregate_sql(
+        median_ids, source, spec.levels, spec.strata, True, person_ids, source_ids=(spec.id,)
+    )
+    return rows_sql, keep, query
 
 
 def person_id_type(con: duckdb.DuckDBPyConnection) -> str:
@@ -663,7 +668,7 @@ def exact_sum(expression: str) -> str:
 def units_sql(source: str = "measure_rows") -> str:
     """Return the rows of `source` (the long shape) with their entities and strata."""
     return f"""
-  SELECT r.measure_id, r.period_id, r.numerator, r.denominator,
+  SELECT r.measure_id, r.period_id, r.person_id, r.numerator, r.denominator,
          a.aco_id, coalesce(r.cp_id, a.cp_id) AS cp_id, a.practice_id,
          {age_band_sql("(year(r.attr_month) - p.birth_year)")} AS age_band,
          coalesce(p.gender, 'unknown') AS sex,
@@ -702,42 +707,159 @@ def _labels(levels: tuple[str, ...], strata: tuple[str, ...]) -> str:
        {value} AS stratum_value"""
 
 
-def _cells_sql(rows: str, unit_span: bool) -> str:
-    """Return the SELECT summing `rows` into cells (one per CELL_COLUMNS value)."""
-    keys = ", ".join(CELL_COLUMNS)
-    sums = """sum(CAST(numerator AS DECIMAL(38, 6))) AS numerator,
-         sum(CAST(denominator AS DECIMAL(38, 6))) AS denominator,
-         sum(CAST(numerator * numerator AS DECIMAL(38, 6))) AS numerator_sq"""
-    if not unit_span:
-        return f"""
-  SELECT {keys},
-         {sums},
-         count(*) AS units
-  FROM ({units_sql(rows)}) u
-  GROUP BY {keys}"""
-    # The same cells through unit_span / unit_dim (see UNIT_SPAN_SQL); a row with no month
-    # still gets its member's demographics, from the span holding 0001-01 (never attributed).
-    return f"""
-  SELECT measure_id, period_id, d.aco_id, coalesce(cp_override, d.cp_id) AS cp_id,
+# A cell's sums over its clusters: numerator y, denominator d, y², d² and y·d, from which
+# stats.ratio_variance works out the variance of y / d. With person_ids a cluster is a member's
+# rows in the cell, summed; otherwise a row, and d² and y·d are NULL (not needed: a mean whose
+# rows are independent has d = 1 on every row, and a proportion, rate or ratio of independent
+# rows has its own interval), so that most measures sum no more than before. DECIMAL, so that
+# any row order gives the same sums.
+SUM_COLUMNS: tuple[str, ...] = (
+    "numerator",
+    "denominator",
+    "numerator_sq",
+    "denominator_sq",
+    "numerator_denominator",
+)
+# With person_ids, how many members a cell's rows come from: all of them, those with some
+# numerator (e.g. a day in the community) and those whose numerator is below their denominator
+# (e.g. a day in a facility). A member whose rows fall in k cells (a move to another practice,
+# an age band reached in January) counts 1/k in each, so the counts of every group are never
+# above the members it holds (the cell-size rule is safe), and equal to them unless a member
+# is only partly in it. NULL for the other measures.
+PERSON_COLUMNS: tuple[str, ...] = ("persons", "persons_numerator", "persons_complement")
+
+
+def _decimal(expression: str) -> str:
+    return f"CAST({expression} AS DECIMAL(38, 6))"
+
+
+PRODUCTS: dict[str, tuple[str, str]] = {
+    "numerator_sq": ("numerator", "numerator"),
+    "denominator_sq": ("denominator", "denominator"),
+    "numerator_denominator": ("numerator", "denominator"),
+}
+
+
+def _sum_products(names: tuple[str, ...], cast: str = "{}") -> str:
+    """Return the sums of the PRODUCTS `names` over a cell's clusters, from columns numerator
+    and denominator as `cast` makes them (DOUBLE)."""
+    pairs = {name: [cast.format(c) for c in PRODUCTS[name]] for name in names}
+    return ",\n         ".join(
+        f"sum({_decimal(f'{a} * {b}')}) AS {name}" for name, (a, b) in pairs.items()
+    )
+
+
+def _nulls(names: tuple[str, ...]) -> str:
+    return ", ".join(f"{_decimal('NULL')} AS {name}" for name in names)
+
+
+PLAIN_SUMS = f"""sum({_decimal("numerator")}) AS numerator,
+         sum({_decimal("denominator")}) AS denominator"""
+# The sums of rows that are clusters of their own, and then (as cells) their NULL columns: in
+# the order of _person_cells_sql, as both are in one UNION ALL
+ROW_SUMS = f"""{PLAIN_SUMS},
+         {_sum_products(("numerator_sq",))},
+         count(*) AS units"""
+ROW_SUMMED = ("numerator", "denominator", "numerator_sq")
+ROW_NULLS = _nulls(("denominator_sq", "numerator_denominator", *PERSON_COLUMNS))
+# The cell columns of a row of unit_span's part (dim_id, attr_year, cp_override), from unit_dim
+DIM_CELL = f"""d.aco_id, coalesce(cp_override, d.cp_id) AS cp_id,
          d.practice_id, {age_band_sql("(attr_year - d.birth_year)")} AS age_band,
          coalesce(d.sex, 'unknown') AS sex, coalesce(d.race, 'Unknown') AS race,
-         coalesce(d.language, 'Unknown') AS language, coalesce(o.cp_type, 'No CP') AS cp_type,
-         sum(numerator) AS numerator, sum(denominator) AS denominator,
-         sum(numerator_sq) AS numerator_sq, sum(units) AS units
-  FROM (
-    SELECT r.measure_id, r.period_id, s.dim_id, year(r.attr_month) AS attr_year,
+         coalesce(d.language, 'Unknown') AS language, coalesce(o.cp_type, 'No CP') AS cp_type"""
+DIM_JOIN = """LEFT JOIN unit_dim d USING (dim_id)
+  LEFT JOIN organization o ON o.org_id = coalesce(cp_override, d.cp_id)"""
+
+
+def _span_part(rows: str, person: bool) -> str:
+    """Return the rows summed by unit_span's dim_id (see UNIT_SPAN_SQL), also by member if
+    `person`; a row with no month still gets its member's demographics, from the span holding
+    0001-01 (never attributed)."""
+    person_id = "r.person_id, " if person else ""
+    sums = f"{PLAIN_SUMS},\n           count(*) AS units" if person else ROW_SUMS
+    return f"""
+    SELECT r.measure_id, r.period_id, {person_id}s.dim_id, year(r.attr_month) AS attr_year,
            r.cp_id AS cp_override,
-           {sums},
-           count(*) AS units
+           {sums}
     FROM {rows} r
     LEFT JOIN unit_span s
       ON s.person_id = r.person_id
      AND coalesce(r.attr_month, DATE '0001-01-01') BETWEEN s.first_month AND s.last_month
-    GROUP BY ALL
+    GROUP BY ALL"""
+
+
+def _cells_sql(rows: str, unit_span: bool) -> str:
+    """Return the SELECT summing `rows` into cells (one per CELL_COLUMNS value), each row a
+    cluster of its own."""
+    keys = ", ".join(CELL_COLUMNS)
+    if not unit_span:
+        return f"""
+  SELECT {keys},
+         {ROW_SUMS},
+         {ROW_NULLS}
+  FROM ({units_sql(rows)}) u
+  GROUP BY {keys}"""
+    # The same cells through unit_span / unit_dim (see UNIT_SPAN_SQL).
+    sums = ",\n         ".join(f"sum({c}) AS {c}" for c in (*ROW_SUMMED, "units"))
+    return f"""
+  SELECT measure_id, period_id, {DIM_CELL},
+         {sums},
+         {ROW_NULLS}
+  FROM ({_span_part(rows, False)}
   ) part
-  LEFT JOIN unit_dim d USING (dim_id)
-  LEFT JOIN organization o ON o.org_id = coalesce(cp_override, d.cp_id)
+  {DIM_JOIN}
   GROUP BY ALL"""
+
+
+def _person_cells_sql(rows: str, unit_span: bool) -> str:
+    """Return the SELECT summing `rows` into cells with each member's rows in a cell as one
+    cluster (see SUM_COLUMNS and PERSON_COLUMNS)."""
+    keys = ", ".join(CELL_COLUMNS)
+    if unit_span:
+        member_cells = f"""
+      SELECT measure_id, period_id, person_id, {DIM_CELL},
+             sum(numerator) AS numerator, sum(denominator) AS denominator, sum(units) AS units
+      FROM ({_span_part(rows, True)}
+      ) part
+      {DIM_JOIN}
+      GROUP BY ALL"""
+    else:
+        member_cells = f"""
+      SELECT {keys}, person_id,
+             {PLAIN_SUMS},
+             count(*) AS units
+      FROM ({units_sql(rows)}) u
+      GROUP BY {keys}, person_id"""
+    share = "CASE WHEN {} THEN share ELSE 0 END"
+    return f"""
+  SELECT {keys},
+         sum(numerator) AS numerator, sum(denominator) AS denominator,
+         {_sum_products(("numerator_sq",), "CAST({} AS DOUBLE)")},
+         sum(units) AS units,
+         {_sum_products(("denominator_sq", "numerator_denominator"), "CAST({} AS DOUBLE)")},
+         sum(share) AS persons,
+         sum({share.format("numerator > 0")}) AS persons_numerator,
+         sum({share.format("numerator < denominator")}) AS persons_complement
+  FROM (
+    SELECT *, {_decimal("1.0 / count(*) OVER (PARTITION BY measure_id, period_id, person_id)")}
+                AS share
+    FROM ({member_cells}
+    ) member_cell
+  ) shared
+  GROUP BY {keys}"""
+
+
+def _where(source: str, condition: str) -> str:
+    return f"(SELECT * FROM {source} WHERE {condition})"
+
+
+def _is_one_of(ids: tuple[str, ...]) -> str:
+    return "measure_id IN (" + ", ".join(f"'{m}'" for m in ids) + ")" if ids else "FALSE"
+
+
+# Persons are rounded up: a member in k cells adds 1/k (6 decimals) to each, and a count of
+# members is a whole number at least as large as its shares' sum (tolerance for the rounding).
+PERSONS_SUM = "CAST(ceil(sum({0}) - 0.001) AS DOUBLE) AS {0}"
 
 
 def aggregate_sql(
@@ -746,6 +868,8 @@ def aggregate_sql(
     levels: tuple[str, ...] = ("program", *LEVEL_COLUMNS),
     strata: tuple[str, ...] = STRATUM_COLUMNS,
     unit_span: bool = False,
+    person_ids: tuple[str, ...] = (),
+    source_ids: tuple[str, ...] | None = None,
 ) -> str:
     """Return the query that joins attribution and demographics once and aggregates.
 
@@ -754,39 +878,62 @@ def aggregate_sql(
     so the 19 grouping sets read a few cells rather than every row. The sums are exact
     (DECIMAL, see exact_sum), so the result is the same as summing the rows directly.
     The median, a holistic aggregate, is computed only for the measures in `median_ids`,
-    straight from their rows. `levels` and `strata` limit the grouping sets (a spec's own);
-    unit_span=True looks entities and strata up in the tables of UNIT_SPAN_SQL (DuckDB run).
+    straight from their rows. The measures in `person_ids` (spec.cluster 'person') have each
+    member's rows in a cell summed first, so their squares and products are per member and
+    the persons columns count members (SUM_COLUMNS, PERSON_COLUMNS). `source_ids`, when
+    known, are the measures `source` holds: only the steps they need read it (a DuckDB run
+    aggregates one measure, straight from its query). `levels` and `strata` limit the grouping
+    sets (a spec's own); unit_span=True looks entities and strata up in the tables of
+    UNIT_SPAN_SQL (DuckDB run).
     """
-    sets = _grouping_sets(levels, strata)
-    is_median = " OR ".join(f"measure_id = '{m}'" for m in median_ids)
-    rows = f"(SELECT * FROM {source} WHERE NOT ({is_median}))" if median_ids else source
-    sums = f"""
-WITH cells AS ({_cells_sql(rows, unit_span)}
+    rows = _where(source, f"NOT {_is_one_of(median_ids)}") if median_ids else source
+    ids = set(source_ids) - set(median_ids) if source_ids is not None else None
+    by_person = bool(person_ids) and (ids is None or bool(ids & set(person_ids)))
+    by_row = ids is None or bool(ids - set(person_ids))
+    is_person = _is_one_of(person_ids)
+    cells = []
+    if by_row:
+        cells.append(_cells_sql(_where(rows, f"NOT {is_person}") if by_person else rows, unit_span))
+    if by_person:
+        cells.append(_person_cells_sql(_where(rows, is_person) if by_row else rows, unit_span))
+    if not cells:  # the source holds medians only
+        return _medians_sql(median_ids, source, levels, strata)
+    union = "\n  UNION ALL".join(cells)
+    sums = ",\n       ".join(f"CAST(sum({c}) AS DOUBLE) AS {c}" for c in SUM_COLUMNS)
+    persons = ",\n       ".join(PERSONS_SUM.format(c) for c in PERSON_COLUMNS)
+    query = f"""
+WITH cells AS ({union}
 )
 SELECT measure_id, period_id,
        {_labels(levels, strata)},
-       CAST(sum(numerator) AS DOUBLE) AS numerator,
-       CAST(sum(denominator) AS DOUBLE) AS denominator,
-       CAST(sum(numerator_sq) AS DOUBLE) AS numerator_sq,
+       {sums},
        CAST(NULL AS DOUBLE) AS median,
-       CAST(sum(units) AS BIGINT) AS units
+       CAST(sum(units) AS BIGINT) AS units,
+       {persons}
 FROM cells
-GROUP BY GROUPING SETS ({sets})
+GROUP BY GROUPING SETS ({_grouping_sets(levels, strata)})
 """
     if not median_ids:
-        return sums
-    medians = f"""
+        return query
+    return f"{query}UNION ALL{_medians_sql(median_ids, source, levels, strata)}"
+
+
+def _medians_sql(
+    median_ids: tuple[str, ...], source: str, levels: tuple[str, ...], strata: tuple[str, ...]
+) -> str:
+    """Return the aggregation of the measures in `median_ids`, straight from their rows."""
+    nulls = {c: "CAST(NULL AS DOUBLE)" for c in (*SUM_COLUMNS, *PERSON_COLUMNS)}
+    exact = {c: exact_sum(c) for c in ("numerator", "denominator")}
+    exact["numerator_sq"] = exact_sum("numerator * numerator")
+    columns = {**nulls, **exact, "median": "median(numerator)", "units": "count(*)"}
+    order = (*SUM_COLUMNS, "median", "units", *PERSON_COLUMNS)
+    return f"""
 SELECT measure_id, period_id,
        {_labels(levels, strata)},
-       {exact_sum("numerator")} AS numerator,
-       {exact_sum("denominator")} AS denominator,
-       {exact_sum("numerator * numerator")} AS numerator_sq,
-       median(numerator) AS median,
-       count(*) AS units
-FROM ({units_sql(f"(SELECT * FROM {source} WHERE {is_median})")}) u
-GROUP BY GROUPING SETS ({sets})
+       {", ".join(f"{columns[c]} AS {c}" for c in order)}
+FROM ({units_sql(_where(source, _is_one_of(median_ids)))}) u
+GROUP BY GROUPING SETS ({_grouping_sets(levels, strata)})
 """
-    return f"{sums}UNION ALL{medians}"
 
 
 def spec_metadata(specs: list[MeasureSpec]) -> pd.DataFrame:
@@ -863,6 +1010,11 @@ def median_measures(specs: list[MeasureSpec]) -> tuple[str, ...]:
     return tuple(s.id for s in specs if s.kind == "median")
 
 
+def person_measures(specs: list[MeasureSpec]) -> tuple[str, ...]:
+    """Return the ids of the measures whose rows are clustered by member (spec.cluster)."""
+    return tuple(s.id for s in specs if s.cluster == "person")
+
+
 def shape_results(
     raw: pd.DataFrame, specs: list[MeasureSpec], all_periods: pd.DataFrame
 ) -> pd.DataFrame:
@@ -882,7 +1034,10 @@ def shape_results(
         "numerator",
         "denominator",
         "numerator_sq",
+        "denominator_sq",
+        "numerator_denominator",
         "units",
+        *PERSON_COLUMNS,
         "value",
         "open_gaps",
         *META_COLUMNS,
@@ -1020,7 +1175,7 @@ def add_read_back(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame | None) -> 
     if rows is None:
         return
     con.register("read_back_rows", rows)
-    con.execute("INSERT INTO measure_results SELECT * FROM read_back_rows")
+    con.execute("INSERT INTO measure_results BY NAME SELECT * FROM read_back_rows")
     con.unregister("read_back_rows")
 
 

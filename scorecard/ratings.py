@@ -467,7 +467,10 @@ def rate_results(
     eligible_all = (
         ratable
         & ~df["suppressed"].astype(bool)
-        & (df["denominator"] >= df["min_denominator"].fillna(stats.DEFAULT_MIN_DENOMINATOR))
+        & (
+            stats.reliability_count(df)
+            >= df["min_denominator"].fillna(stats.DEFAULT_MIN_DENOMINATOR)
+        )
         & df["value"].notna()
     ).to_numpy()
     lookup = _prior_lookup(prior_cut_points)

@@ -1046,6 +1046,7 @@ def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
         "spec": spec,
         "text": spec.text("en"),
         "direction": DIRECTION_TEXT[spec.direction],
+        "small_cell_max": methodology.constants()["small_cell_max"],
         "program": result_row(model, program, page) if program else None,
         "gaps": is_care_gap_measure(spec),
         "trend": trend_chart(model, spec, None) if program else None,

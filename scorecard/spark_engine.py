@@ -463,7 +463,9 @@ def run(
     skipped = {**run_measures(spark, translator, measured, tables), **too_short}
     ran = [s for s in specs if s.id not in skipped]
     all_periods = to_pandas(spark.sql(translator.query(engine.PERIODS_SQL)))
-    aggregate = translator.query(engine.aggregate_sql(engine.median_measures(ran)))
+    aggregate = translator.query(
+        engine.aggregate_sql(engine.median_measures(ran), person_ids=engine.person_measures(ran))
+    )
     results = engine.shape_results(to_pandas(spark.sql(aggregate)), ran, all_periods)
     copy_measure_rows(spark, con, target)
     periods = sorted(results["period_id"].unique())

@@ -118,6 +118,18 @@ class MeasureSpec(Strict):
         ),
     )
     min_denominator: int = Field(30, ge=1)
+    cluster: Literal["unit", "person"] = Field(
+        "unit",
+        description=(
+            "What one independent unit is, for the likely range, the trend test and the"
+            " cell-size rule: 'unit', each row the SQL returns (a member, a discharge, a"
+            " care-team month), or 'person', a member's rows taken together (their member"
+            " months, their days). With 'person' the engine sums each member's rows in a group"
+            " first: the range allows for a member's months being alike (a member with a large"
+            " bill one month often has more), and the cell-size rule counts members, not rows."
+            " For a mean or a proportion that has several rows per member."
+        ),
+    )
     source: str
     weight_category: WeightCategory = "process"
     stars: Stars = Stars()
@@ -173,6 +185,16 @@ class MeasureSpec(Strict):
             raise ValueError(
                 "direction 'neutral' (neither higher nor lower is better) needs stars: "
                 "{method: none}: a result that is not better or worse cannot earn stars"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _cluster_needs_a_ratio(self) -> MeasureSpec:
+        if self.cluster == "person" and self.kind not in ("mean", "proportion"):
+            raise ValueError(
+                f"cluster 'person' is for a mean or a proportion, not a {self.kind}: a"
+                " median has no range, and rates and ratios use exact Poisson ranges of"
+                " their event counts"
             )
         return self
 

@@ -6,8 +6,8 @@ reads or writes files.
 
 Suppression never overwrites the counts: `suppress` adds `suppressed` and
 `suppression_reason`, and `mask_suppressed` returns the copy that may be published, with
-numerator, denominator, numerator_sq, value, lower, upper and open_gaps blanked on suppressed
-rows.
+counts, sums (engine.SUM_COLUMNS, engine.PERSON_COLUMNS), value, lower, upper and open_gaps
+blanked on suppressed rows (INTERVAL_COLUMNS).
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ INTERVAL_COLUMNS = (
     "numerator",
     "denominator",
     "numerator_sq",
+    "denominator_sq",
+    "numerator_denominator",
+    "persons",
+    "persons_numerator",
+    "persons_complement",
     "value",
     "lower",
     "upper",
@@ -106,25 +111,77 @@ def oe_interval(observed: Any, expected: Any, alpha: float = ALPHA) -> tuple[Any
     return poisson_interval(observed, expected, alpha)
 
 
-def mean_interval(total: Any, total_sq: Any, n: Any, alpha: float = ALPHA) -> tuple[Any, Any]:
-    """Return the normal-approximation interval for a mean from its sum, sum of squares and n.
+class ClusterSums(NamedTuple):
+    """A result's sums over its independent clusters (members, or rows: engine.SUM_COLUMNS):
+    y = Σy_i, d = Σd_i, yy = Σy_i², dd = Σd_i², yd = Σy_i·d_i, and n, the number of clusters."""
 
-    The lower end stops at 0 when the mean is not negative: every mean measured here (spending,
+    y: np.ndarray
+    d: np.ndarray
+    yy: np.ndarray
+    dd: np.ndarray
+    yd: np.ndarray
+    n: np.ndarray
+
+
+def ratio_variance(sums: ClusterSums) -> np.ndarray:
+    """Return the variance of the ratio R = y / d from the sums of n independent clusters.
+
+    The ratio estimator's (linearised, cluster-robust) variance, as survey software gives it:
+    n / (n - 1) × Σ(y_i - R·d_i)² / d², where Σ(y_i - R·d_i)² = yy - 2R·yd + R²·dd. A cluster
+    is a member (their months' dollars y_i over their months d_i; their days in the community
+    over their eligible days) or, for a measure whose rows are independent, a row; with every
+    d_i = 1 it is the usual variance of a mean, s² / n. NaN with fewer than 2 clusters or d <= 0.
+    """
+    y, d, yy, dd, yd, n = (np.asarray(a, dtype=float) for a in sums)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = y / d
+        spread = np.clip(yy - 2 * r * yd + r**2 * dd, 0, None)
+        var = n / (n - 1) * spread / d**2
+    return np.where((n >= 2) & (d > 0), var, np.nan)
+
+
+def ratio_interval(sums: ClusterSums, alpha: float = ALPHA) -> tuple[np.ndarray, np.ndarray]:
+    """Return the normal-approximation interval for the ratio y / d (see ratio_variance).
+
+    The lower end stops at 0 when the ratio is not negative: every mean measured here (spending,
     days, counts, risk scores) is of amounts that cannot be below 0, and a skewed one (a few
     members with large hospital bills) would otherwise get a range such as $-31 to $97.
     """
-    s = np.asarray(total, dtype=float)
-    ss = np.asarray(total_sq, dtype=float)
-    k = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = s / k
-        var = np.clip((ss - k * mean**2) / (k - 1), 0, None)
-        half = _z(alpha) * np.sqrt(var / k)
-    bad = ~(k >= 2) | ~np.isfinite(half)
-    lower = np.where(mean >= 0, np.maximum(mean - half, 0.0), mean - half)
-    return _wrap(np.where(bad, np.nan, lower), total), _wrap(
-        np.where(bad, np.nan, mean + half), total
-    )
+        r = np.asarray(sums.y, dtype=float) / np.asarray(sums.d, dtype=float)
+    half = _z(alpha) * np.sqrt(ratio_variance(sums))
+    lower = np.where(r >= 0, np.maximum(r - half, 0.0), r - half)
+    bad = ~np.isfinite(half)
+    return np.where(bad, np.nan, lower), np.where(bad, np.nan, r + half)
+
+
+def mean_interval(total: Any, total_sq: Any, n: Any, alpha: float = ALPHA) -> tuple[Any, Any]:
+    """Return the interval for a mean of n independent values from their sum and sum of
+    squares: ratio_interval with every denominator 1."""
+    sums = ClusterSums(*(np.asarray(a, dtype=float) for a in (total, n, total_sq, n, total, n)))
+    lower, upper = ratio_interval(sums, alpha)
+    return _wrap(lower, total), _wrap(upper, total)
+
+
+def clustered_proportion_interval(
+    sums: ClusterSums, alpha: float = ALPHA
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the Wilson interval of the proportion y / d on its effective sample size, for a
+    proportion of days (or other units) clustered in members.
+
+    The effective sample size is the number of independent trials that would give the same
+    variance, p(1 - p) / ratio_variance (Kish); the Wilson interval on it stays inside 0-100%
+    and is not symmetric near the ends, like the plain Wilson interval. It is never taken
+    above d (the units as if independent). With no variation to go on (p is 0 or 1), the
+    members are the trials.
+    """
+    d = np.asarray(sums.d, dtype=float)
+    var = ratio_variance(sums)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.asarray(sums.y, dtype=float) / d
+        effective = np.where(var > 0, p * (1 - p) / var, np.asarray(sums.n, dtype=float))
+    effective = np.minimum(effective, d)
+    return wilson_interval(p * effective, effective, alpha)
 
 
 def _col(df: pd.DataFrame, name: str, default: Any) -> pd.Series:
@@ -134,29 +191,80 @@ def _col(df: pd.DataFrame, name: str, default: Any) -> pd.Series:
     return pd.Series(default, index=df.index)
 
 
+def _or(df: pd.DataFrame, name: str, fallback: np.ndarray) -> np.ndarray:
+    """Return column `name` as floats, `fallback` where it is missing (or absent)."""
+    values = _col(df, name, np.nan).to_numpy(float)
+    return np.where(np.isnan(values), fallback, values)
+
+
+def cluster_sums(df: pd.DataFrame) -> ClusterSums:
+    """Return the rows' ClusterSums (engine.SUM_COLUMNS). The clusters are the members counted
+    in `persons` for a measure clustered by member (spec.cluster), else the rows (`units`).
+
+    Rows that are clusters of their own have no d² and y·d (NULL: engine.SUM_COLUMNS): for a
+    mean their denominators are 1, so d² adds up to the denominator and y·d to the numerator.
+    A mean whose denominator is not its count of rows breaks that, and gets no variance."""
+    num = df["numerator"].to_numpy(float)
+    den = df["denominator"].to_numpy(float)
+    rows = _or(df, "units", den)
+    ones = np.where(rows == den, 1.0, np.nan)
+    return ClusterSums(
+        num,
+        den,
+        _col(df, "numerator_sq", np.nan).to_numpy(float),
+        _or(df, "denominator_sq", den * ones),
+        _or(df, "numerator_denominator", num * ones),
+        _or(df, "persons", rows),
+    )
+
+
+def _by_person(df: pd.DataFrame) -> np.ndarray:
+    """Return True for the rows of measures clustered by member (the engine counted persons)."""
+    return np.isfinite(_col(df, "persons", np.nan).to_numpy(float))
+
+
+def value_variance(df: pd.DataFrame) -> np.ndarray:
+    """Return the variance of each row's numerator / denominator (before the multiplier) that
+    the intervals and trend tests of means and of proportions clustered by member use
+    (ratio_variance); NaN for other rows."""
+    kind = df["kind"].to_numpy()
+    wanted = (kind == "mean") | ((kind == "proportion") & _by_person(df))
+    return np.where(wanted, ratio_variance(cluster_sums(df)), np.nan)
+
+
+def _masked(sums: ClusterSums, m: np.ndarray) -> ClusterSums:
+    return ClusterSums(*(np.asarray(a)[m] for a in sums))
+
+
 def add_intervals(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     """Return a copy with `lower`, `upper` on the value's scale (NaN for medians and empty rows).
 
-    proportion: Wilson; rate: exact Poisson on numerator / exposure; ratio: exact Poisson on
-    observed / expected; mean: normal approximation from numerator_sq; all times multiplier.
+    proportion: Wilson, on the effective sample size for a measure clustered by member
+    (clustered_proportion_interval); rate: exact Poisson on numerator / exposure; ratio: exact
+    Poisson on observed / expected; mean: ratio_interval over its clusters (members for a
+    measure clustered by member, else its rows); all times multiplier.
     """
     df = results.copy()
     kind = df["kind"].to_numpy()
     num = df["numerator"].to_numpy(float)
     den = df["denominator"].to_numpy(float)
-    sq = _col(df, "numerator_sq", np.nan).to_numpy(float)
+    sums = cluster_sums(df)
+    by_person = _by_person(df)
     mult = _col(df, "multiplier", 1.0).to_numpy(float)
     lower = np.full(len(df), np.nan)
     upper = np.full(len(df), np.nan)
-    for name, fn, args in (
-        ("proportion", wilson_interval, (num, den)),
-        ("rate", poisson_interval, (num, den)),
-        ("ratio", oe_interval, (num, den)),
-        ("mean", mean_interval, (num, sq, den)),
+    for m, interval in (
+        ((kind == "proportion") & ~by_person, lambda m: wilson_interval(num[m], den[m], alpha)),
+        (
+            (kind == "proportion") & by_person,
+            lambda m: clustered_proportion_interval(_masked(sums, m), alpha),
+        ),
+        (kind == "rate", lambda m: poisson_interval(num[m], den[m], alpha)),
+        (kind == "ratio", lambda m: oe_interval(num[m], den[m], alpha)),
+        (kind == "mean", lambda m: ratio_interval(_masked(sums, m), alpha)),
     ):
-        m = kind == name
         if m.any():
-            lo, hi = fn(*(a[m] for a in args), alpha=alpha)
+            lo, hi = interval(m)
             lower[m], upper[m] = lo * mult[m], hi * mult[m]
     df["lower"], df["upper"] = lower, upper
     return df
@@ -205,22 +313,58 @@ def _small_counts(kind: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[n
     return num_counts & _small(num), den_counts & _small(den)
 
 
-def _small_cells(kind: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Return (a count is 1 to 10, a proportion's complement is 1 to 10) for cells of `kind`."""
+def _small_cells(
+    kind: np.ndarray, num: np.ndarray, den: np.ndarray, rest: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Return (a count is 1 to 10, a proportion's complement is 1 to 10) for cells of `kind`,
+    from the counts of _privacy_counts."""
     num_small, den_small = _small_counts(kind, num, den)
-    return num_small | den_small, (kind == "proportion") & _small(den - num)
+    return num_small | den_small, (kind == "proportion") & _small(rest)
+
+
+def _privacy_counts(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the counts the cell-size rule tests: (numerator, denominator, complement).
+
+    The numerator, the denominator and their difference, except for a measure clustered by
+    member (spec.cluster), whose rows are members' months or days: 19 days in a facility may
+    be one member's. There the rule counts members (engine.PERSON_COLUMNS): those with some
+    numerator (a day in the community), all of them, and those short of their denominator (a
+    day in a facility); a mean's numerator (dollars) is no count, and only its members are."""
+    num = df["numerator"].to_numpy(float)
+    den = df["denominator"].to_numpy(float)
+    by_person = _by_person(df)
+    proportion = by_person & (df["kind"].to_numpy() == "proportion")
+
+    def members(column: str, rows: np.ndarray, otherwise: np.ndarray) -> np.ndarray:
+        return np.where(rows, _col(df, column, np.nan).to_numpy(float), otherwise)
+
+    return (
+        members("persons_numerator", proportion, num),
+        members("persons", by_person, den),
+        members("persons_complement", proportion, den - num),
+    )
+
+
+def reliability_count(df: pd.DataFrame) -> pd.Series:
+    """Return the count that each row's min_denominator applies to: the denominator, but the
+    units of a mean (member months, members, care-team months), which differ from its
+    denominator when the denominator is weighted (risk-adjusted spending divides by the sum
+    of relative risk)."""
+    den = df["denominator"].astype(float)
+    if "units" not in df.columns:
+        return den
+    return den.where(df["kind"] != "mean", df["units"].astype(float).fillna(den))
 
 
 def _own_reason_codes(df: pd.DataFrame) -> np.ndarray:
     """Return _own_reason as codes (REASON_CODES)."""
-    num = df["numerator"].to_numpy(float)
     den = df["denominator"].to_numpy(float)
     min_den = _col(df, "min_denominator", DEFAULT_MIN_DENOMINATOR).to_numpy(float)
-    count_small, complement_small = _small_cells(df["kind"].to_numpy(), num, den)
+    count_small, complement_small = _small_cells(df["kind"].to_numpy(), *_privacy_counts(df))
     no_data = ~(den > 0)
     reasons = ["no_data", "small_count", "small_complement", "small_denominator"]
     return np.select(
-        [no_data, count_small, complement_small, den < min_den],
+        [no_data, count_small, complement_small, reliability_count(df).to_numpy() < min_den],
         [REASON_CODES.index(r) for r in reasons],
         default=0,
     ).astype(np.int8)
@@ -319,10 +463,12 @@ def _headline_twins(df: pd.DataFrame, groupings: list[tuple]) -> np.ndarray:
 
 
 class _Cells(NamedTuple):
-    """What suppress knows of every row: its counts, its kind and its headline twins."""
+    """What suppress knows of every row: its counts (_privacy_counts), its kind and its
+    headline twins."""
 
     num: np.ndarray
     den: np.ndarray
+    rest: np.ndarray
     kind: np.ndarray
     headline: np.ndarray  # see _headline_twins
 
@@ -386,12 +532,12 @@ def _sums_to_protect(reason: np.ndarray, cells: _Cells, grouping: tuple) -> np.n
     in_sum = hidden[parts]
     sums = [
         np.bincount(codes, weights=np.where(in_sum, np.nan_to_num(x[parts]), 0), minlength=n_groups)
-        for x in (cells.num, cells.den)
+        for x in (cells.num, cells.den, cells.rest)
     ]
     kind = np.empty(n_groups, dtype=object)
     kind[codes] = cells.kind[parts]
-    num_small, den_small = _small_counts(kind, *sums)
-    rest = sums[1] - sums[0]
+    num_small, den_small = _small_counts(kind, sums[0], sums[1])
+    rest = sums[2]
     rest_small = (kind == "proportion") & _small(rest)
 
     # a published reason bounds its cell: 'small count' is 1 to 10, 'small complement' leaves
@@ -487,12 +633,13 @@ def suppress(
     Own reasons: no_data (denominator 0), small_count (a count of 1-10: the numerator of a
     proportion, rate or ratio; the denominator of a proportion, mean, median or rate),
     small_complement (denominator - numerator of a proportion is 1-10), small_denominator
-    (below min_denominator). Then complementary suppression: in each partition group (see
-    `_groupings`; `parents` maps each practice to its ACO, `cp_types` each CP to its type)
-    where exactly one cell is unknown
-    and it is hidden for privacy, or where the hidden parts of a shown total add up to a count
-    of 1 to 10, the shown part with the smallest denominator is hidden too (or the total, if
-    there is no other part), repeated until stable. Rows marked `withheld` (left out of an
+    (reliability_count below min_denominator); for a measure clustered by member, members are
+    counted rather than its rows (_privacy_counts). Then complementary suppression: in each
+    partition group (see `_groupings`; `parents` maps each practice to its ACO, `cp_types`
+    each CP to its type) where exactly one cell is unknown and it is hidden for privacy, or
+    where the hidden parts of a shown total add up to a count of 1 to 10, the shown part with
+    the smallest denominator is hidden too (or the total, if there is no other part),
+    repeated until stable. Rows marked `withheld` (left out of an
     edition) count as hidden for privacy. Counts are left in place; publish through
     `mask_suppressed`.
     """
@@ -501,10 +648,8 @@ def suppress(
     if withheld is not None:  # whatever its own reason: only privacy protects it
         den_known = df["denominator"].to_numpy(float) > 0
         reason[withheld & den_known & ~_PROTECTED_CODE[reason]] = _COMPLEMENTARY
-    den = df["denominator"].to_numpy(float)
-    num = df["numerator"].to_numpy(float)
     groupings = _groupings(df, parents, cp_types)
-    cells = _Cells(num, den, df["kind"].to_numpy(), _headline_twins(df, groupings))
+    cells = _Cells(*_privacy_counts(df), df["kind"].to_numpy(), _headline_twins(df, groupings))
     guards = _own_guards(reason, cells)
     shared = _shared_counts(df)
     for _ in range(len(df) + 1):  # each pass hides at least one more cell, so this ends
@@ -533,7 +678,7 @@ def _reportable(df: pd.DataFrame) -> pd.Series:
     if "suppressed" not in df.columns:
         df = suppress(df)
     min_den = _col(df, "min_denominator", DEFAULT_MIN_DENOMINATOR)
-    return ~df["suppressed"] & (df["denominator"] >= min_den) & df["value"].notna()
+    return ~df["suppressed"] & (reliability_count(df) >= min_den) & df["value"].notna()
 
 
 PERCENTILES = (10, 25, 50, 75, 90)
@@ -631,27 +776,29 @@ def change_p_value(
     den0: Any,
     num1: Any,
     den1: Any,
-    sq0: Any = np.nan,
-    sq1: Any = np.nan,
+    var0: Any = np.nan,
+    var1: Any = np.nan,
 ) -> np.ndarray:
     """Return the two-sided p-value for a change between two periods, by kind (NaN if untestable).
 
-    proportion: pooled two-proportion z-test; rate and ratio: conditional binomial test of the
-    later count given the total (exposure or expected counts as weights); mean: Welch z-test
-    from the sums of squares; median: NaN.
+    `var0`, `var1`: each period's value_variance (the variance of numerator / denominator),
+    where known. proportion: pooled two-proportion z-test, or where both variances are known
+    (a proportion clustered by member) the z-test of the difference with them; rate and
+    ratio: conditional binomial test of the later count given the total (exposure or expected
+    counts as weights); mean: Welch z-test with the variances (members as the clusters where
+    the measure says so, as in its interval); median: NaN.
     """
     kind = np.asarray(kind, dtype=object)
     x0, n0, x1, n1 = (np.asarray(a, dtype=float) for a in (num0, den0, num1, den1))
-    s0 = np.broadcast_to(np.asarray(sq0, dtype=float), x0.shape)
-    s1 = np.broadcast_to(np.asarray(sq1, dtype=float), x0.shape)
+    v0 = np.broadcast_to(np.asarray(var0, dtype=float), x0.shape)
+    v1 = np.broadcast_to(np.asarray(var1, dtype=float), x0.shape)
     out = np.full(x0.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        m = (kind == "proportion") & (n0 > 0) & (n1 > 0)
+        difference = x1 / n1 - x0 / n0
+        known = np.isfinite(v0) & np.isfinite(v1)
+        m = (kind == "proportion") & (n0 > 0) & (n1 > 0) & ~known
         pooled = (x0 + x1) / (n0 + n1)
-        se = np.sqrt(pooled * (1 - pooled) * (1 / n0 + 1 / n1))
-        z = (x1 / n1 - x0 / n0) / se
-        zp = np.where(se > 0, 2 * sps.norm.sf(np.abs(z)), 1.0)
-        out[m] = zp[m]
+        out[m] = _z_test(difference, pooled * (1 - pooled) * (1 / n0 + 1 / n1))[m]
 
         m = np.isin(kind, ["rate", "ratio"]) & (n0 > 0) & (n1 > 0)
         total = np.round(x0 + x1)
@@ -659,13 +806,8 @@ def change_p_value(
         bp = np.where(total > 0, _two_sided_binom(np.round(x1), total, share), 1.0)
         out[m] = bp[m]
 
-        m = (kind == "mean") & (n0 >= 2) & (n1 >= 2)
-        v0 = np.clip((s0 - x0**2 / n0) / (n0 - 1), 0, None) / n0
-        v1 = np.clip((s1 - x1**2 / n1) / (n1 - 1), 0, None) / n1
-        se = np.sqrt(v0 + v1)
-        z = (x1 / n1 - x0 / n0) / se
-        mp = np.where(se > 0, 2 * sps.norm.sf(np.abs(z)), 1.0)
-        out[m & np.isfinite(mp)] = mp[m & np.isfinite(mp)]
+        m = np.isin(kind, ["proportion", "mean"]) & known & (n0 > 0) & (n1 > 0)
+        out[m] = _z_test(difference, v0 + v1)[m]
     return out
 
 
@@ -675,6 +817,13 @@ def comparison_quarters(results: pd.DataFrame) -> np.ndarray:
     or when the results have no window column)."""
     months = _col(results, "window", "quarter").map(WINDOW_MONTHS).fillna(3).to_numpy(int)
     return np.maximum(months // 3, 1)
+
+
+def _z_test(difference: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """Return the two-sided normal p-value of `difference` (1 when the variance is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = difference / np.sqrt(variance)
+    return np.where(variance > 0, 2 * sps.norm.sf(np.abs(z)), 1.0)
 
 
 def quarters_before(period_ids: pd.Series, quarters: np.ndarray) -> np.ndarray:
@@ -711,14 +860,14 @@ def trend_label(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
             "prev_period": ok_rows["period_id"],
             "num0": ok_rows["numerator"].astype(float),
             "den0": ok_rows["denominator"].astype(float),
-            "sq0": _col(ok_rows, "numerator_sq", np.nan).astype(float),
+            "var0": value_variance(ok_rows),
         }
     ).drop_duplicates([*keys, "prev_period"])
     both = cur.merge(prev, on=[*keys, "prev_period"], how="left")
     num1 = df["numerator"].to_numpy(float)
     den1 = df["denominator"].to_numpy(float)
-    sq1 = _col(df, "numerator_sq", np.nan).to_numpy(float)
-    p = change_p_value(both["kind"], both["num0"], both["den0"], num1, den1, both["sq0"], sq1)
+    var1 = value_variance(df)
+    p = change_p_value(both["kind"], both["num0"], both["den0"], num1, den1, both["var0"], var1)
     with np.errstate(divide="ignore", invalid="ignore"):
         x0 = both["num0"].to_numpy(float) / both["den0"].to_numpy(float)
         x1 = num1 / den1

@@ -64,6 +64,7 @@ def test_expanding_practices_multiplies_the_practice_level_only() -> None:
                 "numerator": [10.0, 4.0, 6.0],
                 "denominator": [20.0, 8.0, 12.0],
                 "numerator_sq": [10.0, 4.0, 6.0],
+                "numerator_denominator": [10.0, 4.0, 6.0],
                 "value": [50.0, 50.0, 50.0],
             }
         )

@@ -100,6 +100,33 @@ def test_a_changed_definition_is_computed_again(inputs, tmp_path):
     assert len(stored) == len(in_quarter)
 
 
+def test_a_history_stored_before_the_member_sums_reads_and_is_computed_again(inputs, tmp_path):
+    # Files written before the sums of squares and products per member (engine.SUM_COLUMNS)
+    # and the member counts (PERSON_COLUMNS) lack those columns. Their rows were aggregated by
+    # other SQL, so under other definitions: they are read without error and computed again.
+    history = tmp_path / "history"
+    _store(_run(inputs, "2025Q3", history), history)
+    added = ["denominator_sq", "numerator_denominator", *engine.PERSON_COLUMNS]
+
+    def store_as_before(definition) -> None:
+        for path in history.glob("*.parquet"):
+            rows = pd.read_parquet(path).drop(columns=added, errors="ignore")
+            rows["definition"] = rows["measure_id"].map(definition)
+            rows.to_parquet(path, index=False)
+
+    store_as_before(lambda measure_id: "aggregated before")
+    again = _run(inputs, "2025Q4", history)
+    assert again.history_plan.summary()["read_from_history"] == 0
+    # rows without the columns under the current definition (not written by any build) would
+    # still be read back, by column name, with the new columns empty
+    store_as_before(again.definitions)
+    back = _run(inputs, "2025Q4", history)
+    assert back.history_plan.summary()["read_from_history"] > 0
+    earlier = back.results[back.results["period_id"] < "2025Q4"]
+    assert earlier["persons"].isna().all()
+    assert earlier["numerator"].tolist() == again.results.loc[earlier.index, "numerator"].tolist()
+
+
 def test_storing_keeps_the_other_measures_rows(tmp_path):
     def rows(measure_id: str, numerator: float) -> pd.DataFrame:
         row = {"measure_id": measure_id, "period_id": "2025Q1", "level": "program"}

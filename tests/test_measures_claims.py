@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scorecard import engine
+from scorecard import engine, stats
 from scorecard.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,6 +92,19 @@ def test_pmpm_by_service_category(results):
         assert cell(results, f"pmpm_{category}", "2024Q1") == (paid, 30), category
     assert cell(results, "total_cost_pmpm", "2024Q1") == (12418, 30)
     assert cell(results, "pmpm_outpatient", "2024Q1", "aco", "A2") == (1380, 12)
+
+
+def test_pmpm_counts_members(results):
+    # Spending is clustered by member (cluster: person): 2024Q2 has 27 member months of 10
+    # members (see test_member_months). K5 is in two cells (A1 Apr-May, A2 Jun), so she counts
+    # half in each: the program 9 + 1/2 + 1/2 = 10 members, A1 five and a half (K1, K2, K6,
+    # K8, K10 and half of K5), A2 four and a half (K3, K4, K7, K9 and half of K5), each
+    # rounded up to a whole member: never more members than a group holds.
+    rows = results[(results.measure_id == "total_cost_pmpm") & (results.period_id == "2024Q2")]
+    rows = rows[rows.stratum == "all"].set_index("entity_id")
+    assert rows.loc["ALL", ["units", "persons"]].tolist() == [27, 10]
+    assert rows.loc["A1", ["units", "persons"]].tolist() == [17, 6]
+    assert rows.loc["A2", ["units", "persons"]].tolist() == [10, 5]
 
 
 @pytest.mark.parametrize("fixture", ["claims_use", "basic"])
@@ -262,6 +275,25 @@ def test_risk_adjusted_pmpm(risk_results):
         150,
         pytest.approx(3 * 1.361 / m, abs=1e-3),
     )
+
+
+def test_risk_adjusted_pmpm_interval_counts_members(risk_results):
+    # The sum of relative risks (9) is no count of members: the interval and the cell-size
+    # rule count the 3 members (R1, R2, R3; 9 member months). Member i: paid y_i, relative
+    # risk d_i = 3 months x score / m: R1 150, 3.22682; R2 0, 5.20179; R3 0, 0.57139.
+    # R = 150 / 9 = 16.6667; y_i - R d_i: 96.2197, -86.6965, -9.5232; sum of squares
+    # 16,865.21; variance 3/2 x 16,865.21 / 9² = 312.319, se 17.6725; 16.6667 ± 1.959964 x
+    # 17.6725 = -17.97 to 51.30, from $0 (spending is not below 0).
+    rows = risk_results[
+        (risk_results.measure_id == "risk_adjusted_pmpm")
+        & (risk_results.level == "program")
+        & (risk_results.stratum == "all")
+    ]
+    row = stats.suppress(stats.add_intervals(rows)).iloc[0]
+    assert (row.persons, row.units) == (3, 9)
+    assert row.lower == 0
+    assert row.upper == pytest.approx(51.3042, abs=1e-3)
+    assert row.suppression_reason == "small_count"  # 3 members
 
 
 @pytest.mark.parametrize(

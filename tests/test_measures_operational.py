@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import engine
+from scorecard import engine, stats
 from scorecard.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,6 +204,71 @@ def test_community_tenure(results):
     # M04, M05, M06, M11, M12, P01); C2: 361 days, 11 away (M07, M09, M10, M13).
     assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (1960, 2035)
     assert cell(results, "cp_community_tenure", level="cp", entity="C2") == (350, 361)
+
+
+def row_of(results, measure, level="program", entity="ALL", period="2024Q4"):
+    rows = results[
+        (results.measure_id == measure)
+        & (results.period_id == period)
+        & (results.level == level)
+        & (results.entity_id == entity)
+        & (results.stratum == "all")
+    ]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_community_tenure_is_clustered_by_member(results):
+    # The rows are days (a member's eligible days, month by month), so the interval and the
+    # cell-size rule take each member's days together (cluster: person). C1's six members,
+    # days in the community of eligible days (see test_community_tenure): O1 354 of 357 (M01),
+    # O2 359/366 (M05, M06), O3 364/366 (M02), O8 211/214 (M04), O9 350/366 (M03), O11
+    # 322/366 (M11, M12, P01): every one of them spent a day in a facility.
+    c1 = row_of(results, "cp_community_tenure", "cp", "C1")
+    assert (c1.persons, c1.persons_numerator, c1.persons_complement) == (6, 6, 6)
+    assert c1.units == 6 * 12 - 4  # member-months: O1 from January 10, O8 January to August
+    # 354² + 359² + 364² + 211² + 350² + 322² = 125,316 + 128,881 + 132,496 + 44,521
+    # + 122,500 + 103,684
+    assert c1.numerator_sq == 657_398
+    assert c1.denominator_sq == 357**2 + 4 * 366**2 + 214**2 == 709_069
+    # 354 x 357 + 359 x 366 + 364 x 366 + 211 x 214 + 350 x 366 + 322 x 366
+    assert c1.numerator_denominator == 682_102
+    # C2: O4 27 of 31 (M09), O5 26/30 (M10), O6 20/20 (M08 is after O6 left), O7 18/20 (M07),
+    # O10 46/46, O12 213/214 (M13): four members in a facility
+    c2 = row_of(results, "cp_community_tenure", "cp", "C2")
+    assert (c2.persons, c2.persons_numerator, c2.persons_complement) == (6, 6, 4)
+    program = row_of(results, "cp_community_tenure")
+    assert (program.persons, program.persons_complement) == (12, 10)
+
+
+def test_community_tenure_interval_and_cell_rule_count_members(results):
+    # C1: R = 1,960 / 2,035 = 0.963145; each member's days in the community less R x their
+    # eligible days: O1 354 - 343.843 = 10.157, O2 6.489, O3 11.489, O8 4.887, O9 -2.511,
+    # O11 -30.511; sum of squares 1,238.384; variance = 6/5 x 1,238.384 / 2,035² = 0.00035885
+    # (se 1.89 points, where 2,035 independent days would give 0.42). Effective sample size
+    # = R (1 - R) / variance = 98.92 members' worth of days; Wilson on it: 90.55% to 98.62%
+    # (Wilson on 2,035 days: 95.40% to 97.05%).
+    rows = stats.suppress(stats.add_intervals(results))
+    c1 = rows[
+        (rows.measure_id == "cp_community_tenure")
+        & (rows.period_id == "2024Q4")
+        & (rows.level == "cp")
+        & (rows.entity_id == "C1")
+        & (rows.stratum == "all")
+    ].iloc[0]
+    assert c1.lower == pytest.approx(90.5499, abs=1e-3)
+    assert c1.upper == pytest.approx(98.6164, abs=1e-3)
+    # six members: the cell-size rule hides it as a small count (the first reason that
+    # applies; its 2,035 days are also under the 3,650-day minimum)
+    assert c1.suppression_reason == "small_count"
+    # the program: 12 members, but the 86 days in a facility are those of 10 of them
+    program = rows[
+        (rows.measure_id == "cp_community_tenure")
+        & (rows.period_id == "2024Q4")
+        & (rows.level == "program")
+        & (rows.stratum == "all")
+    ].iloc[0]
+    assert program.suppression_reason == "small_complement"
 
 
 def test_community_tenure_counts_overlapping_stays_and_assignments_once(tmp_path):

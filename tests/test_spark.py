@@ -32,7 +32,7 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[1]
 BASIC = ROOT / "tests" / "fixtures" / "marts" / "basic"
 KEYS = ["measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"]
-SUMS = ["numerator", "denominator", "numerator_sq", "value"]
+SUMS = [*engine.SUM_COLUMNS, *engine.PERSON_COLUMNS, "value"]
 
 
 @pytest.fixture(scope="module")

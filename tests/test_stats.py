@@ -130,6 +130,80 @@ def test_add_intervals_per_kind_on_value_scale():
     assert out[["lower", "upper"]].iloc[4:].isna().all().all()  # median, empty
 
 
+# Three members' days, clustered by member: A 270 days in the community of 300 eligible, B 200
+# of 200, C 70 of 100. R = 540 / 600 = 0.9; y_i - R d_i: 270 - 270 = 0, 200 - 180 = 20,
+# 70 - 90 = -20. Sums: yy = 270² + 200² + 70² = 117,800; dd = 300² + 200² + 100² = 140,000;
+# yd = 270 x 300 + 200 x 200 + 70 x 100 = 128,000; yy - 2R yd + R² dd = 117,800 - 230,400
+# + 113,400 = 800 = 0² + 20² + 20².
+TENURE = stats.ClusterSums(*(np.array([v]) for v in (540, 600, 117_800, 140_000, 128_000, 3)))
+# Three members' spending: A $300 in each of 3 months, B $0 in 3 months, C $50 in 2 months.
+PMPM = stats.ClusterSums(*(np.array([v]) for v in (1000, 8, 900**2 + 100**2, 22, 2900, 3)))
+
+
+def test_ratio_variance_hand_worked():
+    # tenure: 3/2 x 800 / 600² = 1/300
+    assert stats.ratio_variance(TENURE)[0] == pytest.approx(1 / 300)
+    # spending: R = 1000 / 8 = 125; y_i - R d_i: 900 - 375 = 525, 0 - 375 = -375, 100 - 250 =
+    # -150; 3/2 x (525² + 375² + 150²) / 8² = 3/2 x 438,750 / 64 = 10,283.203
+    assert stats.ratio_variance(PMPM)[0] == pytest.approx(10_283.203125)
+    # with every denominator 1 it is the variance of a mean: 2, 4, 6 -> 4 / 3 (s² 4 over n 3)
+    plain = stats.ClusterSums(*(np.array([v]) for v in (12, 3, 56, 3, 12, 3)))
+    assert stats.ratio_variance(plain)[0] == pytest.approx(4 / 3)
+    one = stats.ClusterSums(*(np.array([v]) for v in (5, 1, 25, 1, 5, 1)))
+    assert np.isnan(stats.ratio_variance(one)[0])  # one member: no variance to go on
+
+
+def test_clustered_intervals_hand_worked():
+    # tenure: effective sample size 0.9 x 0.1 / (1/300) = 27; Wilson at 0.9 on 27: z²/n =
+    # 0.142276, centre (0.9 + 0.071138) / 1.142276 = 0.850177, half 1.959964 x sqrt(0.09 / 27
+    # + 3.841459 / 2916) / 1.142276 = 0.117014 -> 73.32% to 96.72% (on 600 independent days,
+    # Wilson gives 87.34% to 92.15%)
+    lo, hi = stats.clustered_proportion_interval(TENURE)
+    assert (lo[0], hi[0]) == (pytest.approx(0.733164, abs=1e-6), pytest.approx(0.967192, abs=1e-6))
+    # spending: 125 ± 1.959964 x sqrt(10,283.203) = 125 ± 198.752, from $0: 0 to 323.75. As
+    # 8 independent months (300, 300, 300, 0, 0, 0, 50, 50: s² 21,428.6) it would be 125 ±
+    # 101.44: a member's months are alike, and the range is about twice as wide.
+    lo, hi = stats.ratio_interval(PMPM)
+    assert lo[0] == 0 and hi[0] == pytest.approx(323.7524, abs=1e-4)
+    lo, hi = stats.mean_interval(1000, 3 * 300**2 + 2 * 50**2, 8)
+    assert (lo, hi) == (pytest.approx(23.5622, abs=1e-4), pytest.approx(226.4378, abs=1e-4))
+
+
+def clustered(num: float, den: float, persons: float, **kw) -> dict:
+    """Return a row of a measure clustered by member (every sum given, persons counted)."""
+    base = {"persons": persons, "persons_numerator": persons, "persons_complement": 0.0}
+    return row("program", "ALL", "all", "all", num, den, **{**base, **kw})
+
+
+def test_add_intervals_count_members_where_the_measure_says_so():
+    sums = {"numerator_sq": 117_800, "denominator_sq": 140_000, "numerator_denominator": 128_000}
+    pmpm = {"numerator_sq": 900**2 + 100**2, "denominator_sq": 22, "numerator_denominator": 2900}
+    df = pd.DataFrame(
+        [
+            clustered(540, 600, 3, units=20, **sums),
+            clustered(1000, 8, 3, units=8, kind="mean", multiplier=1.0, **pmpm),
+            # a mean of independent rows whose denominators are not 1 (25.5 over 36 rows):
+            # without d² and y·d there is no telling its variance
+            row(
+                "program",
+                "ALL",
+                "all",
+                "all",
+                9000,
+                25.5,
+                kind="mean",
+                units=36,
+                numerator_sq=9e6,
+                multiplier=1.0,
+            ),
+        ]
+    )
+    out = stats.add_intervals(df)
+    assert out["lower"].iloc[0] == pytest.approx(73.3164, abs=1e-4)  # percent
+    assert out["upper"].iloc[1] == pytest.approx(323.7524, abs=1e-4)
+    assert out[["lower", "upper"]].iloc[2].isna().all()
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     k=st.integers(0, 500),
@@ -802,6 +876,52 @@ def test_comparison_quarters_and_quarters_before():
     periods = pd.Series(["2025Q1", "2025Q1", "2024Q4"])
     got = stats.quarters_before(periods, np.array([4, 1, -1]))
     assert got.tolist() == ["2024Q1", "2024Q4", "2025Q1"]
+
+
+def test_own_reasons_count_members_for_measures_clustered_by_member():
+    year = {"min_denominator": 3650}
+    df = pd.DataFrame(
+        [
+            # ten members all year: 3,660 days, over the 3,650-day minimum, and no count of
+            # days from 1 to 10; but ten members
+            clustered(3640, 3660, 10, persons_complement=2, **year),
+            # 40 members, 14,640 days; the 19 days in a facility are 3 members' days
+            clustered(14_621, 14_640, 40, persons_complement=3, **year),
+            clustered(14_621, 14_640, 40, persons_complement=11, **year),  # 11 of them
+            # spending: 36 member months of 8 members
+            clustered(9000, 36, 8, kind="mean", units=36),
+            # risk-adjusted spending: the denominator is the sum of relative risk; the minimum
+            # of 30 applies to its member months (units)
+            clustered(9000, 25.5, 12, kind="mean", units=36),
+            clustered(9000, 45.0, 12, kind="mean", units=24),
+        ]
+    )
+    got = [stats._own_reason(df.iloc[[i]])[0] for i in range(len(df))]
+    assert got == ["small_count", "small_complement", "", "small_count", "", "small_denominator"]
+
+
+def test_trend_of_a_proportion_clustered_by_member_uses_its_variance():
+    # 540 of 600 days (90%) then 570 of 600 (95%), each with variance 1/300 (TENURE): z = 0.05 /
+    # sqrt(2/300) = 0.6124, p = 0.5403; as 1,200 independent days the pooled test gives 0.0010
+    p = stats.change_p_value(
+        ["proportion"] * 2,
+        [540] * 2,
+        [600] * 2,
+        [570] * 2,
+        [600] * 2,
+        [1 / 300, np.nan],
+        [1 / 300, np.nan],
+    )
+    assert p[0] == pytest.approx(0.540291, abs=1e-6)
+    assert p[1] == pytest.approx(0.001009, abs=1e-6)
+    sums = {"numerator_sq": 117_800, "denominator_sq": 140_000, "numerator_denominator": 128_000}
+    q3 = clustered(
+        540, 600, 30, period_id="2025Q3", min_denominator=1, persons_complement=12, **sums
+    )
+    q4 = clustered(
+        570, 600, 30, period_id="2025Q4", min_denominator=1, persons_complement=12, **sums
+    )
+    assert stats.trend_label(pd.DataFrame([q3, q4]))["trend_label"].tolist() == ["", "no_change"]
 
 
 def test_change_p_value_matches_hand_figures():
