@@ -42,6 +42,18 @@ def cell(
     return row.numerator, row.denominator
 
 
+def run_changed(tmp_path: Path, name: str, change) -> engine.EngineRun:
+    """Return the engine run over a copy of the basic fixture whose CSV file `name` holds
+    `change` of its text."""
+    import shutil
+
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    path = folder / name
+    path.write_text(change(path.read_text()))
+    return engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
+
+
 def test_ed_visits_per_member_month(results):
     # Q1: 10 members x 3 months = 30 member months; P3 has 2 ED visits (Feb 10: revenue 0450
     # and CPT 99283 the same day count once; Mar 5: POS 23).
@@ -107,16 +119,10 @@ def test_cp_engagement_150d(results):
 def test_data_starting_mid_quarter_keeps_quarter_labels(tmp_path):
     # One extra claim on 2023-12-05 moves the data start into the middle of 2023Q4: that
     # quarter is incomplete and left out; the labels of the 2024 quarters must not shift.
-    import shutil
-
-    folder = tmp_path / "marts"
-    shutil.copytree(BASIC, folder)
-    claims = folder / "medical_claim.csv"
     extra = (
         "M99,1,professional,P5,2023-12-05,2023-12-05,,,,11,,,99213,,,,111111111,100,120,I10,,,,\n"
     )
-    claims.write_text(claims.read_text() + extra)
-    run = engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
+    run = run_changed(tmp_path, "medical_claim.csv", lambda text: text + extra)
     assert run.periods == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
     ed = run.results.query("measure_id == 'ed_visits' and level == 'program' and stratum == 'all'")
     assert ed.set_index("period_id").loc["2024Q1", "denominator"] == 30
@@ -126,16 +132,10 @@ def test_fuh_needs_enrollment_through_30_days_after_discharge(tmp_path):
     # P6 (discharged Mar 10, followed up on day 7) leaves on Mar 31, before Apr 9 (discharge
     # + 30 days): the discharge leaves the denominator, which drops from 3 to 2. 7 days: P7 no
     # (day 8), P9 yes. 30 days: P7's day-8 visit counts, so both.
-    import shutil
-
-    folder = tmp_path / "marts"
-    shutil.copytree(BASIC, folder)
-    eligibility = folder / "eligibility.csv"
-    text = eligibility.read_text().replace(
-        "P6,male,White,2010,2024-01-01,2024-12-31", "P6,male,White,2010,2024-01-01,2024-03-31"
+    p6 = "P6,male,White,2010,2024-01-01,2024-"
+    run = run_changed(
+        tmp_path, "eligibility.csv", lambda text: text.replace(p6 + "12-31", p6 + "03-31")
     )
-    eligibility.write_text(text)
-    run = engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
     assert cell(run.results, "fuh_7d") == (1, 2)
     assert cell(run.results, "fuh_30d") == (2, 2)
 
@@ -147,18 +147,12 @@ def test_hospice_care_in_the_window_leaves_a_member_out(tmp_path):
     # fuh_7d keeps P7's discharge only (no follow-up in 7 days): 0 of 1, was 2 of 3;
     # readmission_30d keeps P2's two stays (one readmitted) and P7's: 1 of 3, was 2 of 7.
     # ed_visits has no such exclusion: Q4 is still 1 visit over 27 member months.
-    import shutil
-
-    folder = tmp_path / "marts"
-    shutil.copytree(BASIC, folder)
-    claims = folder / "medical_claim.csv"
     hospice = (
         "H01,1,institutional,P9,2024-10-01,2024-10-20,,,,,811,0651,,,,,,900,1000,C259,,,,\n"
         "H02,1,professional,P6,2024-06-03,2024-06-03,,,,12,,0651,99349,,,,111111111,80,90,G309,,,,\n"
         "H03,1,professional,P10,2024-11-04,2024-11-04,,,,12,,,T2042,,,,111111111,80,90,C189,,,,\n"
     )
-    claims.write_text(claims.read_text() + hospice)
-    run = engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
+    run = run_changed(tmp_path, "medical_claim.csv", lambda text: text + hospice)
     assert cell(run.results, "fuh_7d") == (0, 1)
     assert cell(run.results, "readmission_30d") == (1, 3)
     assert cell(run.results, "ed_visits", "2024Q4") == (1, 27)
