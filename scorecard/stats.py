@@ -521,6 +521,34 @@ def _hide_shared(reason: np.ndarray, guards: np.ndarray, shared: tuple) -> bool:
     return bool(hide.any())
 
 
+def _overlap(low: np.ndarray, high: np.ndarray, start: Any, end: Any) -> np.ndarray:
+    """Return how many whole numbers lie in both [low, high] and [start, end]."""
+    return np.clip(np.minimum(high, end) - np.maximum(low, start) + 1, 0, None)
+
+
+def _pinned_by_one_other(
+    sum_: np.ndarray, k: np.ndarray, top: np.ndarray, flipped: np.ndarray
+) -> np.ndarray:
+    """Return True where k small cells (1 to 10 each) and one other hidden cell of a proportion
+    add up to `sum_` and the other cell can take 3 values or fewer.
+
+    The other cell's denominator `top` may be shown by a measure sharing it, so it bounds the
+    cell above too: hidden for another reason, it is 0, 11 to top - 11, or top (neither it nor
+    its rest is 1 to 10); small the other way round (`flipped`: a small rest next to small
+    counts), it is top - 10 to top - 1. It must be sum_ - 10k to sum_ - k: 10 of 60 and 29 of
+    40 adding up to 39 leave 29 to 38 for the second, and only 29 fits."""
+    low, high = sum_ - SMALL_CELL_MAX * k, sum_ - k
+    big = SMALL_CELL_MAX + 1
+    fits = np.where(
+        flipped,
+        _overlap(low, high, top - SMALL_CELL_MAX, top - 1),
+        _overlap(low, high, 0, 0)
+        + _overlap(low, high, big, top - big)
+        + _overlap(low, high, top, top),
+    )
+    return fits <= 3
+
+
 def _sums_to_protect(reason: np.ndarray, cells: _Cells, grouping: tuple) -> np.ndarray:
     """Return, per group of `grouping` whose total is shown, which counts (columns: numerator,
     denominator) of its hidden parts add up to something that would give a count away: 1 to
@@ -545,17 +573,26 @@ def _sums_to_protect(reason: np.ndarray, cells: _Cells, grouping: tuple) -> np.n
     # sum are narrowed to 3 values or fewer when the sum is near the ends of what they can
     # add up to: two small counts adding up to 20 are 10 each; a small count and one other
     # cell adding up to 12 are 1 and 11
+    # (or, with one other hidden cell, when its denominator leaves it few values: see
+    # _pinned_by_one_other)
     n_in_sum = np.bincount(codes, weights=in_sum, minlength=n_groups)
+    den = np.nan_to_num(cells.den[parts])
 
-    def narrowed(sum_: np.ndarray, code: int) -> np.ndarray:
-        k = np.bincount(codes, weights=in_sum & (reason[parts] == code), minlength=n_groups)
+    def narrowed(sum_: np.ndarray, code: int, mirror: int) -> np.ndarray:
+        is_code = in_sum & (reason[parts] == code)
+        k = np.bincount(codes, weights=is_code, minlength=n_groups)
         alone = n_in_sum == k  # no other hidden cell takes up part of the sum
         near_low = sum_ <= k + np.where(alone, 2, SMALL_CELL_MAX + 3)
         near_high = alone & (sum_ >= SMALL_CELL_MAX * k - 2)
-        return (k > 0) & (sum_ >= 1) & (near_low | near_high)
+        other = in_sum & ~is_code
+        top = np.bincount(codes, weights=np.where(other, den, 0), minlength=n_groups)
+        flipped = np.bincount(codes, weights=other & (reason[parts] == mirror), minlength=n_groups)
+        pinned = (n_in_sum == k + 1) & _pinned_by_one_other(sum_, k, top, flipped > 0)
+        return (k > 0) & (sum_ >= 1) & (near_low | near_high | ((kind == "proportion") & pinned))
 
-    rest_given = rest_small | ((kind == "proportion") & narrowed(rest, _SMALL_COMPLEMENT))
-    num_given = num_small | narrowed(sums[0], _SMALL_COUNT)
+    proportion_rest = (kind == "proportion") & narrowed(rest, _SMALL_COMPLEMENT, _SMALL_COUNT)
+    rest_given = rest_small | proportion_rest
+    num_given = num_small | narrowed(sums[0], _SMALL_COUNT, _SMALL_COMPLEMENT)
     return np.column_stack([num_given | rest_given, den_small | rest_given])
 
 

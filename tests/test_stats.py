@@ -388,6 +388,31 @@ def test_measures_that_publish_the_same_count_are_suppressed_together():
     }
 
 
+def test_a_hidden_cell_whose_denominator_leaves_its_partner_few_values_is_protected():
+    # an ACO's follow-ups by sex: women 10 of 60 (hidden: small count), so men 29 of 40 are
+    # its complement. Their sum, 89 - 50 = 39, is shown. Men's reason says neither 29 nor
+    # 40 - 29 is 1 to 10, and their 40 discharges may be shown by fuh30 (a shared
+    # denominator), so men are 0, 11 to 29 or 40; women 1 to 10 leave men 29 to 38: only 29
+    # fits, and women are 10. So the unknown-sex group is hidden too
+    df = pd.DataFrame(
+        [
+            row("aco", "A", "all", "all", 89, 170),
+            row("aco", "A", "sex", "female", 10, 60),
+            row("aco", "A", "sex", "male", 29, 40),
+            row("aco", "A", "sex", "unknown", 50, 70),
+        ]
+    )
+    assert reasons(df) == {
+        ("A", "all"): "",
+        ("A", "female"): "small_count",
+        ("A", "male"): "complementary",
+        ("A", "unknown"): "complementary",
+    }
+    # men at 29 of 50 instead: 0, 11 to 39 or 50, of which 29 to 38 all fit: no more hidden
+    wider = df.assign(denominator=[180.0, 60.0, 50.0, 70.0])
+    assert reasons(wider)[("A", "unknown")] == ""
+
+
 def test_a_complement_spreads_only_through_the_count_it_protects():
     # fuh7 and fuh30 count the same discharges (shared denominator). At A, fuh7's 3 follow-ups
     # are hidden and B is its complement: that protects a numerator, which fuh30 does not
