@@ -840,13 +840,33 @@ def _person_cells_sql(rows: str, unit_span: bool) -> str:
          sum(share) AS persons,
          sum({share.format("numerator > 0")}) AS persons_numerator,
          sum({share.format("numerator < denominator")}) AS persons_complement
-  FROM (
-    SELECT *, {_decimal("1.0 / count(*) OVER (PARTITION BY measure_id, period_id, person_id)")}
-                AS share
-    FROM ({member_cells}
-    ) member_cell
+  FROM ({_with_shares(member_cells, unit_span)}
   ) shared
   GROUP BY {keys}"""
+
+
+MEMBER = "measure_id, period_id, person_id"
+
+
+def _with_shares(member_cells: str, unit_span: bool) -> str:
+    """Return the rows of `member_cells` (one per member and cell) with column share: 1/k for
+    a member in k cells. DuckDB counts each member's cells by a grouping joined back, which
+    costs less than a window carrying every column (at a million members 1.7 -> 1.5 s of CPU
+    per measure and quarter); Spark gets the window (no MATERIALIZED there)."""
+    if not unit_span:
+        return f"""
+    SELECT *, {_decimal(f"1.0 / count(*) OVER (PARTITION BY {MEMBER})")} AS share
+    FROM ({member_cells}
+    ) member_cell"""
+    return f"""
+    WITH member_cell AS MATERIALIZED ({member_cells}
+    ),
+    cells_of_member AS (
+      SELECT {MEMBER}, {_decimal("1.0 / count(*)")} AS share
+      FROM member_cell
+      GROUP BY {MEMBER}
+    )
+    SELECT * FROM member_cell JOIN cells_of_member USING ({MEMBER})"""
 
 
 def _where(source: str, condition: str) -> str:
