@@ -5,9 +5,10 @@ Three audiences (`scorecard build --audience ...`):
 - `internal`: every result of every entity, plus the only person-level output of the tool:
   per-CP care-gap lists by pseudonymous person id (downloads/internal/care_gaps/<cp_id>.csv).
 - `public`: aggregates only. Entity-level demographic breakdowns are dropped (program-level
-  ones stay), practices with fewer than PUBLIC_MIN_PANEL members attributed in the period get
-  no page (their members still count in the program and ACO results), and benchmarks are
-  recomputed from the published entities only.
+  ones stay), every hidden result gives one neutral reason (stats.neutral_reasons),
+  practices with fewer than PUBLIC_MIN_PANEL members attributed in the period get no page
+  (their members still count in the program and ACO results), and benchmarks are recomputed
+  from the published entities only.
 - `partner:<org id>` (an ACO or a CP): the partner's own entities in full (an ACO and its
   practices, by organization.parent_org_id; a CP alone) and the program. Other entities appear
   only inside benchmark percentiles (at least MIN_PEERS of them): no other id or name anywhere.
@@ -243,7 +244,7 @@ def restrict(
         if withheld.any():
             results = protect_withheld(results, organizations, withheld.to_numpy())
         drop = entity & ((results["stratum"] != "all") | withheld)
-        kept = results[~drop]
+        kept = stats.neutral_reasons(results[~drop])
         bench = stats.benchmarks(kept)
         rules = {
             "audience": "public",
@@ -252,6 +253,7 @@ def restrict(
             "practices_without_a_page": len(hidden),
             "breakdowns": "program level only",
             "benchmarks": f"published entities only, at least {MIN_PEERS}",
+            "reasons": "one reason for every hidden result (stats.NEUTRAL_REASON)",
             "person_level": "none",
         }
     else:

@@ -82,7 +82,7 @@ RESULT_COLUMN_MEANINGS = {
     "the 5% level); rose or fell for a neutral measure.",
     "suppressed": "true when the result is not shown.",
     "suppression_reason": "Why not: no_data, small_count, small_complement, "
-    "small_denominator or complementary.",
+    "small_denominator or complementary (the public edition: no_data or withheld).",
     "suppression_text": "The reason in words.",
 }
 SHORT_REASONS = {  # one row per stratum and period: short words keep the file small
@@ -91,6 +91,7 @@ SHORT_REASONS = {  # one row per stratum and period: short words keep the file s
     "small_complement": "Privacy: would reveal 10 or fewer",
     "small_denominator": "Too few eligible",
     "complementary": "Privacy: would reveal another hidden result",
+    "withheld": "Too few to show safely or reliably",
 }
 
 

@@ -40,6 +40,7 @@ from markupsafe import Markup, escape
 from scorecard import charts, export, i18n, methodology, parallel, plain, shell, views
 from scorecard.engine import is_care_gap_measure
 from scorecard.specs import FAMILY_ORDER, MeasureSpec
+from scorecard.stats import NEUTRAL_REASON
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ FALLBACK_REASON_TEXT = {  # used when scorecard.stats.REASON_TEXT is missing, an
     "small_complement": "Hidden to protect privacy: it would reveal 10 or fewer people.",
     "small_denominator": "Not shown because too few people were eligible for a reliable result.",
     "complementary": "Hidden so that another hidden number cannot be worked out.",
+    "withheld": "Not shown: too few people are behind this result to show it safely or reliably.",
 }
 DEFAULT_REASON = "Not shown to protect privacy or because there is too little data."
 VALUE_COLUMNS = ("value", "numerator", "denominator", "lower", "upper", "open_gaps")
@@ -1123,11 +1125,24 @@ def catalogue_context(model: SiteModel) -> dict[str, Any]:
     return {**_common(model, page), "groups": groups}
 
 
+def _public_edition(model: SiteModel) -> bool:
+    return model.site.manifest.get("audience", "") == "public"
+
+
+def edition_reasons(model: SiteModel) -> list[str]:
+    """Return the reasons a hidden result of this edition may give, in words: the public
+    edition gives one (audience.restrict), the others every reason but that one."""
+    others = set(model.reasons) - {NEUTRAL_REASON}
+    codes = ("no_data", NEUTRAL_REASON) if _public_edition(model) else others
+    return sorted({model.reasons[c] for c in codes if c in model.reasons})
+
+
 def methodology_context(model: SiteModel) -> dict[str, Any]:
     """Return the context of the methodology page (the suppression reasons in words)."""
     return {
         **_common(model, "methodology.md"),
-        "reasons": sorted(set(model.reasons.values())),
+        "reasons": edition_reasons(model),
+        "one_reason": _public_edition(model),
         "numbers": methodology.constants(),
         "weights": methodology.weight_rows(),
         "cut_points": methodology.cut_point_rows(

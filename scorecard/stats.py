@@ -42,7 +42,13 @@ REASON_TEXT: dict[str, str] = {
     "complementary": (
         "Hidden to protect privacy: showing it would let someone work out another hidden number."
     ),
+    "withheld": ("Not shown: too few people are behind this result to show it safely or reliably."),
 }
+# The public edition gives every hidden result this one reason (stats.neutral_reasons): which
+# of the others applies says something about the hidden counts (a small count, a small rest,
+# a denominator under the minimum), and combined across measures and groups it narrowed
+# hidden counts to a few values in the privacy reviews. Partners keep the detailed reasons.
+NEUTRAL_REASON = "withheld"
 # Suppressed for privacy: these must not be recoverable by subtraction.
 PROTECTED_REASONS = frozenset({"small_count", "small_complement", "complementary"})
 
@@ -285,6 +291,15 @@ _SMALL_COUNT = REASON_CODES.index("small_count")
 _SMALL_COMPLEMENT = REASON_CODES.index("small_complement")
 _PROTECTED_CODE = np.array([code in PROTECTED_REASONS for code in REASON_CODES])
 _HIDDEN_CODE = np.array([code not in ("", "no_data") for code in REASON_CODES])
+
+
+def neutral_reasons(results: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy whose hidden rows all give NEUTRAL_REASON, except no_data (nobody was
+    eligible: a count of 0, which may be shown)."""
+    out = results.copy()
+    reason = out["suppression_reason"].fillna("").astype(str)
+    out["suppression_reason"] = reason.mask(~reason.isin(["", "no_data"]), NEUTRAL_REASON)
+    return out
 
 
 def _reason_names(codes: np.ndarray) -> np.ndarray:

@@ -236,6 +236,22 @@ def test_public_site_has_no_small_practice_and_no_entity_breakdowns(sites: dict)
     assert manifest["audience_rules"]["practices_without_a_page"] == len(small)
 
 
+def test_the_public_edition_gives_every_hidden_result_one_reason(sites: dict) -> None:
+    def reasons(audience: str) -> pd.Series:
+        version = sites["roots"][audience] / "2025Q4"
+        results = pd.read_parquet(version / "downloads" / "results.parquet")
+        return results.loc[results["suppressed"], "suppression_reason"]
+
+    public, partner = reasons("public"), reasons(PARTNERS[0])
+    assert "withheld" in set(public) and set(public) <= {"no_data", "withheld"}
+    # the partner keeps the detailed reasons, among them privacy ones the public edition merges
+    assert {"small_count", "small_denominator"} <= set(partner) and "withheld" not in set(partner)
+    page = sites["roots"]["public"] / "2025Q4" / "methodology.html"
+    text = page.read_text(encoding="utf-8")
+    assert "In this public version a hidden result gives one of the two" in text
+    assert stats.REASON_TEXT["withheld"] in text and stats.REASON_TEXT["small_count"] not in text
+
+
 def test_care_gap_lists_are_per_cp_and_person_level(sites: dict) -> None:
     folder = sites["roots"]["internal"] / "2025Q4" / "downloads" / "internal" / "care_gaps"
     assert sorted(p.stem for p in folder.glob("*.csv")) == sorted(KEEP_CPS)
