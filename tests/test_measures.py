@@ -45,13 +45,21 @@ def cell(
 def run_changed(tmp_path: Path, name: str, change) -> engine.EngineRun:
     """Return the engine run over a copy of the basic fixture whose CSV file `name` holds
     `change` of its text."""
+    return run_changes(tmp_path, {name: change})
+
+
+def run_changes(tmp_path: Path, changes: dict, measures: tuple[str, ...] = ()) -> engine.EngineRun:
+    """Return the engine run over a copy of the basic fixture whose CSV files (the keys of
+    `changes`) hold the change (the values) of their text: of the measures named, or all."""
     import shutil
 
     folder = tmp_path / "marts"
     shutil.copytree(BASIC, folder)
-    path = folder / name
-    path.write_text(change(path.read_text()))
-    return engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
+    for name, change in changes.items():
+        path = folder / name
+        path.write_text(change(path.read_text()))
+    specs = [s for s in load_specs(ROOT / "measures") if not measures or s.id in measures]
+    return engine.run(folder, ROOT / "measures" / "value_sets", specs)
 
 
 def test_ed_visits_per_member_month(results):
@@ -156,3 +164,62 @@ def test_hospice_care_in_the_window_leaves_a_member_out(tmp_path):
     assert cell(run.results, "fuh_7d") == (0, 1)
     assert cell(run.results, "readmission_30d") == (1, 3)
     assert cell(run.results, "ed_visits", "2024Q4") == (1, 27)
+
+
+# ------------------------------------------------------------------ SAA: long-acting injections
+
+# Antipsychotic events for the three members with schizophrenia in the basic fixture (P7 age
+# 34, P8 39, P9 29, all enrolled all 2024; diagnosed by an inpatient stay: M20, M23, M24).
+# Oral fills use demo NDCs of ndc_drug_class.csv (99101000101 risperidone tablet, 99101000401
+# aripiprazole tablet); injections are medical claims with a HCPCS code of antipsychotic_lai.
+SAA_ORAL_FILLS = (
+    "A1,P7,2024-04-26,99101000101,189,189,10,\n"  # Apr 26 - Oct 31
+    "A2,P9,2024-01-02,99101000101,150,150,10,\n"  # Jan 2 - May 30
+    "A3,P9,2024-07-06,99101000401,106,106,10,\n"  # Jul 6 - Oct 19
+)
+SAA_INJECTIONS = (
+    # P7: paliperidone palmitate (28 days) on Mar 1 and again early on Mar 20.
+    "L1,1,professional,P7,2024-03-01,2024-03-01,,,,11,,,J2426,,,,,900,1000,F200,,,,\n"
+    "L2,1,professional,P7,2024-03-20,2024-03-20,,,,11,,,J2426,,,,,900,1000,F200,,,,\n"
+    # P8: injections only, 28 days apart: Oct 1, Oct 29, Nov 26 (two lines on the last claim).
+    "L3,1,professional,P8,2024-10-01,2024-10-01,,,,11,,,J2426,,,,,900,1000,F251,,,,\n"
+    "L4,1,professional,P8,2024-10-29,2024-10-29,,,,11,,,J2426,,,,,900,1000,F251,,,,\n"
+    "L5,1,professional,P8,2024-11-26,2024-11-26,,,,11,,,96372,,,,,20,25,F251,,,,\n"
+    "L5,2,professional,P8,2024-11-26,2024-11-26,,,,11,,,J2426,,,,,900,1000,F251,,,,\n"
+    # P9: risperidone (Risperdal Consta, 14 days) on May 25, then paliperidone on Jun 8.
+    "L6,1,professional,P9,2024-05-25,2024-05-25,,,,11,,,J2794,,,,,400,500,F200,,,,\n"
+    "L7,1,professional,P9,2024-06-08,2024-06-08,,,,11,,,J2426,,,,,900,1000,F200,,,,\n"
+)
+
+
+def test_saa_counts_long_acting_injections(tmp_path):
+    # 2024 has 366 days; the treatment period runs from the first event to Dec 31.
+    # P7: first event Mar 1: Mar 1 - Dec 31 = 306 days. The Mar 20 injection replaces the
+    #     rest of the Mar 1 one (injections do not shift): covered Mar 1 - Apr 16 = 47 days,
+    #     then the oral fill Apr 26 - Oct 31 = 189: 236 / 306 = 77.1% -> no. (Had the second
+    #     injection been shifted to Mar 29, it would be 56 + 189 = 245 = 80.07%: yes.)
+    # P8: injections only (no pharmacy fill): first event Oct 1: Oct 1 - Dec 31 = 92 days;
+    #     3 x 28 = 84 days (Oct 1 - Dec 23): 84 / 92 = 91.3% -> yes.
+    # P9: first event Jan 2: Jan 2 - Dec 31 = 365 days. Oral Jan 2 - May 30 (150), the
+    #     14-day injection May 25 - Jun 7 (its first 6 days already covered: 8 more), the
+    #     28-day injection Jun 8 - Jul 5 (28), oral Jul 6 - Oct 19 (106): 292 / 365 = exactly
+    #     80% -> yes. (Counting the 6 shared days twice would not change it; leaving out the
+    #     injections would give 256 / 365 = 70%.)
+    run = run_changes(
+        tmp_path,
+        {
+            "pharmacy_claim.csv": lambda text: text + SAA_ORAL_FILLS,
+            "medical_claim.csv": lambda text: text + SAA_INJECTIONS,
+        },
+        measures=("saa",),
+    )
+    assert cell(run.results, "saa") == (2, 3)
+
+
+def test_saa_without_the_injections(tmp_path):
+    # The same oral fills alone: P7 has one fill (one event: out), P8 none (out), P9 two
+    # fills on different days, 150 + 106 = 256 / 365 = 70.1% -> no.
+    run = run_changes(
+        tmp_path, {"pharmacy_claim.csv": lambda text: text + SAA_ORAL_FILLS}, measures=("saa",)
+    )
+    assert cell(run.results, "saa") == (0, 1)
