@@ -207,13 +207,20 @@ def default_memory_limit() -> str:
     return f"{min(DEFAULT_MEMORY_CAP_MB, int(total_mb * 0.6))}MB"
 
 
+# Extra code-list columns the measures read (ndc_drug_class.csv: drug_class; antipsychotic_lai.csv:
+# days_covered), added empty when no list in the folder has them.
+VALUE_SET_COLUMNS: tuple[str, ...] = ("drug_class", "days_covered")
+
+
 def load_value_sets(con: duckdb.DuckDBPyConnection, value_set_dir: Path) -> None:
     """Load every code list in `value_set_dir` into table value_set (value_set = file stem)."""
     files = sorted(Path(value_set_dir).glob("*.csv"))
     if not files:
         con.execute(
             "CREATE OR REPLACE TABLE value_set (value_set VARCHAR, code VARCHAR, "
-            "code_system VARCHAR, description VARCHAR, drug_class VARCHAR)"
+            "code_system VARCHAR, description VARCHAR, "
+            + ", ".join(f"{c} VARCHAR" for c in VALUE_SET_COLUMNS)
+            + ")"
         )
         return
     paths = "[" + ", ".join(f"'{p}'" for p in files) + "]"
@@ -224,8 +231,9 @@ def load_value_sets(con: duckdb.DuckDBPyConnection, value_set_dir: Path) -> None
         f"FROM read_csv({paths}, union_by_name = true, filename = true, all_varchar = true)"
     )
     columns = {r[0] for r in con.execute("DESCRIBE value_set").fetchall()}
-    if "drug_class" not in columns:
-        con.execute("ALTER TABLE value_set ADD COLUMN drug_class VARCHAR")
+    for column in VALUE_SET_COLUMNS:  # read by measures whatever lists the folder holds
+        if column not in columns:
+            con.execute(f"ALTER TABLE value_set ADD COLUMN {column} VARCHAR")
 
 
 def data_window(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:

@@ -45,13 +45,21 @@ def cell(
 def run_changed(tmp_path: Path, name: str, change) -> engine.EngineRun:
     """Return the engine run over a copy of the basic fixture whose CSV file `name` holds
     `change` of its text."""
+    return run_changes(tmp_path, {name: change})
+
+
+def run_changes(tmp_path: Path, changes: dict, measures: tuple[str, ...] = ()) -> engine.EngineRun:
+    """Return the engine run over a copy of the basic fixture whose CSV files (the keys of
+    `changes`) hold the change (the values) of their text: of the measures named, or all."""
     import shutil
 
     folder = tmp_path / "marts"
     shutil.copytree(BASIC, folder)
-    path = folder / name
-    path.write_text(change(path.read_text()))
-    return engine.run(folder, ROOT / "measures" / "value_sets", load_specs(ROOT / "measures"))
+    for name, change in changes.items():
+        path = folder / name
+        path.write_text(change(path.read_text()))
+    specs = [s for s in load_specs(ROOT / "measures") if not measures or s.id in measures]
+    return engine.run(folder, ROOT / "measures" / "value_sets", specs)
 
 
 def test_ed_visits_per_member_month(results):
@@ -80,14 +88,74 @@ def test_total_cost_pmpm(results):
     assert cell(results, "total_cost_pmpm", "2024Q3") == (9100, 27)
 
 
-def test_readmission_30d(results):
-    # Index stays discharged 2024-01-01..2024-12-01, members 18-64: P2 Jun 5 (readmitted Jun
-    # 20: yes), P2 Jun 25 (no), P7 Apr 1 (no), P9 May 1 (readmitted May 20: yes), P9 May 25
-    # (no), P10 Sep 3 (Sep 10 chemotherapy Z5111 is planned: no), P10 Sep 11 (no).
-    # Excluded: P6 (age 14), P8 (discharged Dec 15, after Dec 1), P1 (childbirth O800).
-    assert cell(results, "readmission_30d") == (2, 7)
-    # ACO A1: P2's two stays and P7's -> 1 of 3.
-    assert cell(results, "readmission_30d", level="aco", entity="A1") == (1, 3)
+def test_readmissions_need_the_year_before_the_window(results):
+    # HEDIS PCR asks for enrollment in the year before each discharge: the basic fixture's
+    # data start in January 2024, so 2024Q4's window has no year before it in the data and
+    # the readmission measures are not computed (spec lookback_months: 12).
+    for measure in ("readmission_30d", "readmission_30d_oe", "readmission_bh_30d"):
+        assert results.query(f"measure_id == '{measure}'").empty
+
+
+# The basic fixture with data from January 2023 (one pharmacy claim then) and enrollment in
+# 2023 for four members with stays in 2024: P2 enrolled throughout; P9 missing November 2023
+# (one month: allowed); P10 missing October and November 2023 (two months in a row: not);
+# P7 missing June and November 2023 (two single months, two gaps: not).
+PRIOR_YEAR = {
+    "pharmacy_claim.csv": lambda text: text + "R0,P1,2023-01-15,00000000001,30,30,50,\n",
+    "eligibility.csv": lambda text: (
+        text.replace("P2,male,Black,1970,2024-01-01,", "P2,male,Black,1970,2023-01-01,")
+        .replace(
+            "P9,female,Hispanic or Latino,1995,2024-01-01,2024-12-31,medicaid,aco\n",
+            "P9,female,Hispanic or Latino,1995,2023-01-01,2023-10-31,medicaid,aco\n"
+            "P9,female,Hispanic or Latino,1995,2023-12-01,2024-12-31,medicaid,aco\n",
+        )
+        .replace(
+            "P10,male,Unknown,1975,2024-01-01,2024-12-31,medicaid,aco\n",
+            "P10,male,Unknown,1975,2023-01-01,2023-09-30,medicaid,aco\n"
+            "P10,male,Unknown,1975,2023-12-01,2024-12-31,medicaid,aco\n",
+        )
+        .replace(
+            "P7,female,Black,1990,2024-01-01,2024-12-31,medicaid,aco\n",
+            "P7,female,Black,1990,2023-01-01,2023-05-31,medicaid,aco\n"
+            "P7,female,Black,1990,2023-07-01,2023-10-31,medicaid,aco\n"
+            "P7,female,Black,1990,2023-12-01,2024-12-31,medicaid,aco\n",
+        )
+    ),
+}
+READMISSIONS = ("readmission_30d", "readmission_30d_oe", "readmission_bh_30d")
+
+
+def test_readmissions_with_the_year_before_the_discharge(tmp_path):
+    # Acute stays discharged 2024-01-01..2024-12-01 of members 18-64 (no transfer, death,
+    # childbirth): P2 Jun 5 (readmitted Jun 20: yes), P2 Jun 25 (no), P7 Apr 1, P9 May 1
+    # (readmitted May 20: yes), P9 May 25 (no), P10 Sep 3 and Sep 11 (Z5111 is planned).
+    # The 12 months before the discharge month: P2 none missing (kept); P9 May 2023 - Apr
+    # 2024, November missing (kept); P10 Sep 2023 - Aug 2024, October and November missing
+    # (excluded); P7 Apr 2023 - Mar 2024, June and November missing (excluded).
+    run = run_changes(tmp_path, PRIOR_YEAR, measures=READMISSIONS)
+    assert run.period_id == "2024Q4"
+    assert cell(run.results, "readmission_30d") == (2, 4)  # was 2 of 7 with no year before
+    # ACO A1: P2's two stays (P7's is excluded) -> 1 of 2.
+    assert cell(run.results, "readmission_30d", level="aco", entity="A1") == (1, 2)
+    # O/E, on the same 4 index stays: expected = rate of the cell of sex x age band: male
+    # 50-64 P2 (1 of 2), female 18-34 P9 (1 of 2): 2 x 0.5 + 2 x 0.5 = 2; observed 2.
+    assert cell(run.results, "readmission_30d_oe") == (2, pytest.approx(2.0))
+    units = run.results.query(
+        "measure_id == 'readmission_30d_oe' and level == 'program' and stratum == 'all'"
+    ).units.iloc[0]
+    assert units == 4
+    # Behavioural-health stays (F200): P7 Apr 1 (excluded, two gaps), P9 May 1 (readmitted
+    # May 20 for F200: yes), P9 May 25 (no) -> 1 of 2.
+    assert cell(run.results, "readmission_bh_30d") == (1, 2)
+
+
+def test_readmissions_with_the_whole_year_before_missing(tmp_path):
+    # Data from January 2023 but every member enrolled from January 2024 only: each discharge
+    # misses at least its year before's months of 2023 (P7 Apr 1: 9 of 12), so no index stay.
+    run = run_changes(
+        tmp_path, {"pharmacy_claim.csv": PRIOR_YEAR["pharmacy_claim.csv"]}, measures=READMISSIONS
+    )
+    assert run.results[run.results.measure_id.isin(READMISSIONS)].empty
 
 
 def test_fuh_7d(results):
@@ -145,14 +213,74 @@ def test_hospice_care_in_the_window_leaves_a_member_out(tmp_path):
     # hospice bill (type 811), P6 a hospice revenue code (0651) on an office visit, P10 a
     # hospice HCPCS code (T2042). Specs with `exclusions: [hospice]` leave them out of 2024Q4:
     # fuh_7d keeps P7's discharge only (no follow-up in 7 days): 0 of 1, was 2 of 3;
-    # readmission_30d keeps P2's two stays (one readmitted) and P7's: 1 of 3, was 2 of 7.
-    # ed_visits has no such exclusion: Q4 is still 1 visit over 27 member months.
+    # readmission_30d (with the year before of PRIOR_YEAR) keeps P2's two stays (one
+    # readmitted): 1 of 2, was 2 of 4. ed_visits has no such exclusion: Q4 is still 1 visit
+    # over 27 member months.
     hospice = (
         "H01,1,institutional,P9,2024-10-01,2024-10-20,,,,,811,0651,,,,,,900,1000,C259,,,,\n"
         "H02,1,professional,P6,2024-06-03,2024-06-03,,,,12,,0651,99349,,,,111111111,80,90,G309,,,,\n"
         "H03,1,professional,P10,2024-11-04,2024-11-04,,,,12,,,T2042,,,,111111111,80,90,C189,,,,\n"
     )
-    run = run_changed(tmp_path, "medical_claim.csv", lambda text: text + hospice)
+    run = run_changes(tmp_path, {**PRIOR_YEAR, "medical_claim.csv": lambda text: text + hospice})
     assert cell(run.results, "fuh_7d") == (0, 1)
-    assert cell(run.results, "readmission_30d") == (1, 3)
+    assert cell(run.results, "readmission_30d") == (1, 2)
     assert cell(run.results, "ed_visits", "2024Q4") == (1, 27)
+
+
+# ------------------------------------------------------------------ SAA: long-acting injections
+
+# Antipsychotic events for the three members with schizophrenia in the basic fixture (P7 age
+# 34, P8 39, P9 29, all enrolled all 2024; diagnosed by an inpatient stay: M20, M23, M24).
+# Oral fills use demo NDCs of ndc_drug_class.csv (99101000101 risperidone tablet, 99101000401
+# aripiprazole tablet); injections are medical claims with a HCPCS code of antipsychotic_lai.
+SAA_ORAL_FILLS = (
+    "A1,P7,2024-04-26,99101000101,189,189,10,\n"  # Apr 26 - Oct 31
+    "A2,P9,2024-01-02,99101000101,150,150,10,\n"  # Jan 2 - May 30
+    "A3,P9,2024-07-06,99101000401,106,106,10,\n"  # Jul 6 - Oct 19
+)
+SAA_INJECTIONS = (
+    # P7: paliperidone palmitate (28 days) on Mar 1 and again early on Mar 20.
+    "L1,1,professional,P7,2024-03-01,2024-03-01,,,,11,,,J2426,,,,,900,1000,F200,,,,\n"
+    "L2,1,professional,P7,2024-03-20,2024-03-20,,,,11,,,J2426,,,,,900,1000,F200,,,,\n"
+    # P8: injections only, 28 days apart: Oct 1, Oct 29, Nov 26 (two lines on the last claim).
+    "L3,1,professional,P8,2024-10-01,2024-10-01,,,,11,,,J2426,,,,,900,1000,F251,,,,\n"
+    "L4,1,professional,P8,2024-10-29,2024-10-29,,,,11,,,J2426,,,,,900,1000,F251,,,,\n"
+    "L5,1,professional,P8,2024-11-26,2024-11-26,,,,11,,,96372,,,,,20,25,F251,,,,\n"
+    "L5,2,professional,P8,2024-11-26,2024-11-26,,,,11,,,J2426,,,,,900,1000,F251,,,,\n"
+    # P9: risperidone (Risperdal Consta, 14 days) on May 25, then paliperidone on Jun 8.
+    "L6,1,professional,P9,2024-05-25,2024-05-25,,,,11,,,J2794,,,,,400,500,F200,,,,\n"
+    "L7,1,professional,P9,2024-06-08,2024-06-08,,,,11,,,J2426,,,,,900,1000,F200,,,,\n"
+)
+
+
+def test_saa_counts_long_acting_injections(tmp_path):
+    # 2024 has 366 days; the treatment period runs from the first event to Dec 31.
+    # P7: first event Mar 1: Mar 1 - Dec 31 = 306 days. The Mar 20 injection replaces the
+    #     rest of the Mar 1 one (injections do not shift): covered Mar 1 - Apr 16 = 47 days,
+    #     then the oral fill Apr 26 - Oct 31 = 189: 236 / 306 = 77.1% -> no. (Had the second
+    #     injection been shifted to Mar 29, it would be 56 + 189 = 245 = 80.07%: yes.)
+    # P8: injections only (no pharmacy fill): first event Oct 1: Oct 1 - Dec 31 = 92 days;
+    #     3 x 28 = 84 days (Oct 1 - Dec 23): 84 / 92 = 91.3% -> yes.
+    # P9: first event Jan 2: Jan 2 - Dec 31 = 365 days. Oral Jan 2 - May 30 (150), the
+    #     14-day injection May 25 - Jun 7 (its first 6 days already covered: 8 more), the
+    #     28-day injection Jun 8 - Jul 5 (28), oral Jul 6 - Oct 19 (106): 292 / 365 = exactly
+    #     80% -> yes. (Counting the 6 shared days twice would not change it; leaving out the
+    #     injections would give 256 / 365 = 70%.)
+    run = run_changes(
+        tmp_path,
+        {
+            "pharmacy_claim.csv": lambda text: text + SAA_ORAL_FILLS,
+            "medical_claim.csv": lambda text: text + SAA_INJECTIONS,
+        },
+        measures=("saa",),
+    )
+    assert cell(run.results, "saa") == (2, 3)
+
+
+def test_saa_without_the_injections(tmp_path):
+    # The same oral fills alone: P7 has one fill (one event: out), P8 none (out), P9 two
+    # fills on different days, 150 + 106 = 256 / 365 = 70.1% -> no.
+    run = run_changes(
+        tmp_path, {"pharmacy_claim.csv": lambda text: text + SAA_ORAL_FILLS}, measures=("saa",)
+    )
+    assert cell(run.results, "saa") == (0, 1)

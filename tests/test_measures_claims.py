@@ -41,6 +41,24 @@ def results():
 
 
 @pytest.fixture(scope="module")
+def prior_year_results(tmp_path_factory):
+    # The readmission measures need the year before each discharge (HEDIS PCR continuous
+    # enrollment; spec lookback_months: 12): claims_use with every span that starts on Jan 1,
+    # 2024 starting on Jan 1, 2023 instead, and one pharmacy claim in January 2023 so the data
+    # start then. K4's gap (April and May 2024) stays.
+    folder = tmp_path_factory.mktemp("prior_year") / "claims_use"
+    shutil.copytree(MARTS / "claims_use", folder)
+    eligibility = folder / "eligibility.csv"
+    eligibility.write_text(eligibility.read_text().replace(",2024-01-01,", ",2023-01-01,"))
+    pharmacy = folder / "pharmacy_claim.csv"
+    pharmacy.write_text(pharmacy.read_text() + "R0,K1,2023-01-10,99105000101,30,30,50\n")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id.startswith("readmission_")]
+    run = engine.run(folder, ROOT / "measures" / "value_sets", specs)
+    assert run.period_id == "2024Q4"
+    return run.results
+
+
+@pytest.fixture(scope="module")
 def risk_results():
     return _run("risk")
 
@@ -189,38 +207,49 @@ def test_acsc_admissions(results):
     assert value == pytest.approx(4 / 7.25 * 100_000)
 
 
-def test_readmission_30d_observed_to_expected(results):
+def test_readmissions_need_the_year_before(results):
+    # claims_use starts in January 2024: 2024Q4's window has no year before it in the data.
+    assert results[results.measure_id.str.startswith("readmission_")].empty
+
+
+def test_readmission_30d_observed_to_expected(prior_year_results):
+    results = prior_year_results
     # Index stays (18-64, discharged by Dec 1, not transfers, deaths or interim bills):
     #   female 35-49: S1, S17 (K1)                      readmitted: none       rate 0/2
     #   male 35-49:   S3, S9, S10 (K2), S5, S13 (K8)   S9 (S10 on Nov 1)      rate 1/5
-    #   male 50-64:   S6, S22 (K10), S11, S23, S24 (K4) S23 (S24 on Sep 20)    rate 1/5
+    #   male 50-64:   S6, S22 (K10)                     none                   rate 0/2
     #                 (S6 -> S22 is a planned chemotherapy stay: not a readmission)
     #   female 18-34: S18, S19, S20 (K9)                S18 (S19), S19 (S20)   rate 2/3
     # Excluded: S2, S12 (status 02), S4 (interim bill, status 30), S7, S8, S14 (65+), S15 (14),
-    # S16 (discharged Dec 12), S21 (K3's August stay: K3 was enrolled only to May 15).
-    # Program: observed 4, expected 4.
-    assert cell(results, "readmission_30d_oe") == (4, pytest.approx(4.0))
+    # S16 (discharged Dec 12), S21 (K3's August stay: K3 was enrolled only to May 15), and K4's
+    # S11 (Jun 12), S23 (Sep 5) and S24 (Sep 22): April and May 2024, two months in a row,
+    # are missing from the 12 months before each discharge month (one is allowed).
+    # Program: observed 3, expected 2 x 0 + 5 x 0.2 + 2 x 0 + 3 x 2/3 = 3.
+    assert cell(results, "readmission_30d_oe") == (3, pytest.approx(3.0))
     units = results.query(
         "measure_id == 'readmission_30d_oe' and level == 'program' and stratum == 'all'"
     ).units.iloc[0]
-    assert units == 15  # S4 (interim bill) or S21 (not enrolled) would make 16
-    # A1 (K1, K2, K8, K10): observed 1 (S9); expected 2 x 0 + 5 x 0.2 + 2 x 0.2 = 1.4.
+    assert units == 12  # S4 (interim bill), S21 (not enrolled) or a K4 stay would make 13
+    # The percent counts the same stays and readmissions (shared_counts).
+    assert cell(results, "readmission_30d") == (3, 12)
+    # A1 (K1, K2, K8, K10): observed 1 (S9); expected 2 x 0 + 5 x 0.2 + 2 x 0 = 1.
     assert cell(results, "readmission_30d_oe", level="aco", entity="A1") == (
         1,
-        pytest.approx(1.4),
+        pytest.approx(1.0),
     )
-    # A2 (K4, K9): observed 3 (S23, S18, S19); expected 3 x 0.2 + 3 x 2/3 = 2.6.
+    # A2 (K4's stays excluded, K9): observed 2 (S18, S19); expected 3 x 2/3 = 2.
     assert cell(results, "readmission_30d_oe", level="aco", entity="A2") == (
-        3,
-        pytest.approx(2.6),
+        2,
+        pytest.approx(2.0),
     )
 
 
-def test_readmission_bh_30d(results):
+def test_readmission_bh_30d(prior_year_results):
     # Behavioural-health index stays: S19 (K9, depression F329; S20 for alcohol use F1020 18
-    # days later: yes), S20 (no), S23 (K4, schizophrenia F200; S24 on Sep 20 is not a
-    # behavioural-health stay: no).
-    assert cell(results, "readmission_bh_30d") == (1, 3)
+    # days later: yes), S20 (no). K4's S23 (schizophrenia F200) is excluded by the two
+    # months missing from the year before (it was not readmitted: S24 is not a
+    # behavioural-health stay).
+    assert cell(prior_year_results, "readmission_bh_30d") == (1, 2)
 
 
 def test_continuity_of_care(results):

@@ -162,10 +162,10 @@ def test_fail_stops_with_the_templates_message(tmp_path: Path) -> None:
 
 
 def test_a_spec_without_parameters_gets_its_own_file_unchanged() -> None:
-    spec, found = load_spec(MEASURES / "readmission_bh_30d.yml")
+    spec, found = load_spec(MEASURES / "acsc_admissions.yml")
     assert found == [] and spec is not None and spec.parameters == {}
-    text = (MEASURES / "sql" / "readmission_bh_30d.sql").read_text(encoding="utf-8")
-    assert spec.sql_file == "sql/readmission_bh_30d.sql" and spec.sql == text
+    text = (MEASURES / "sql" / "acsc_admissions.sql").read_text(encoding="utf-8")
+    assert spec.sql_file == "sql/acsc_admissions.sql" and spec.sql == text
     assert spec.sql_includes == () and spec.shared_tables == {}
 
 

@@ -2,12 +2,13 @@
 -- discharged alive and not transferred, not for pregnancy or childbirth, not interim bills
 -- (status 30, still a patient), discharged from the start of the 12-month window up to 30 days
 -- before its end (so every stay has 30 days of follow-up inside the window), of members
--- enrolled in every month from the discharge through 30 days after it. Numerator: another acute stay admitted 1-30 days after
--- the discharge that is not a planned admission.
+-- enrolled in every month from the discharge through 30 days after it and in all but at most
+-- one of the 12 months before the discharge month. Numerator: another acute stay admitted
+-- 1-30 days after the discharge that is not a planned admission.
 WITH acute AS (
   SELECT * FROM inpatient_stay WHERE left(bill_type_code, 2) = '11'
 ),
-index_stay AS (
+stay AS (
   SELECT p.period_id, s.claim_id, s.person_id, s.discharge_date
   FROM acute s
   JOIN periods p
@@ -17,6 +18,16 @@ index_stay AS (
     AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20', '30')
     AND NOT in_value_set(s.principal_dx, 'pregnancy_dx')
     AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
+),
+short_year_before AS (  -- stays whose member missed more than one month of the year before
+{% with source='stay' %}
+{% include "_enrolled_year_before.sql" %}
+{% endwith %}
+),
+index_stay AS (
+  SELECT s.* FROM stay s
+  WHERE NOT EXISTS (SELECT 1 FROM short_year_before x
+                    WHERE x.period_id = s.period_id AND x.claim_id = s.claim_id)
 ),
 readmitted AS (
   SELECT DISTINCT i.period_id, i.claim_id

@@ -1,7 +1,8 @@
 -- 30-day all-cause readmissions, observed / expected. Index stays and readmissions as in
 -- readmission_30d (acute stays of members 18-64, discharged from the start of the 12-month
 -- window up to 30 days before its end, not transfers, deaths, pregnancy stays or interim bills
--- (status 30, still a patient), members enrolled through 30 days after discharge; unplanned
+-- (status 30, still a patient), members enrolled through 30 days after discharge and in all
+-- but at most one of the 12 months before the discharge month; unplanned
 -- acute readmission 1-30 days after discharge). Numerator: 1 if readmitted. Denominator: the
 -- expected readmissions of the stay = the program-wide readmission rate of index stays in
 -- the same period, age band at discharge (18-34, 35-49, 50-64) and sex (indirect
@@ -9,7 +10,7 @@
 WITH acute AS (
   SELECT * FROM inpatient_stay WHERE left(bill_type_code, 2) = '11'
 ),
-index_stay AS (
+stay AS (
   SELECT p.period_id, s.claim_id, s.person_id, s.discharge_date,
          coalesce(m.gender, 'unknown') || ' ' || CASE
            WHEN year(s.discharge_date) - m.birth_year < 35 THEN '18-34'
@@ -23,6 +24,16 @@ index_stay AS (
     AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20', '30')
     AND NOT in_value_set(s.principal_dx, 'pregnancy_dx')
     AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
+),
+short_year_before AS (  -- stays whose member missed more than one month of the year before
+{% with source='stay' %}
+{% include "_enrolled_year_before.sql" %}
+{% endwith %}
+),
+index_stay AS (
+  SELECT s.* FROM stay s
+  WHERE NOT EXISTS (SELECT 1 FROM short_year_before x
+                    WHERE x.period_id = s.period_id AND x.claim_id = s.claim_id)
 ),
 readmitted AS (
   SELECT DISTINCT i.period_id, i.claim_id

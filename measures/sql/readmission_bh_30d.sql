@@ -2,7 +2,9 @@
 -- 11x) with a principal mental-illness or substance-use diagnosis (value sets
 -- mental_illness_dx, sud_dx), members 18-64 at discharge, discharged from the start of the
 -- 12-month window up to 30 days before its end; excluded: discharges to another hospital
--- (status 02, 05) and deaths (20). Numerator: another such behavioural-health stay admitted
+-- (status 02, 05) and deaths (20), and members not enrolled in every month from the
+-- discharge through 30 days after it or missing more than one of the 12 months before the
+-- discharge month (as readmission_30d). Numerator: another such behavioural-health stay admitted
 -- 1 to 30 days after the discharge.
 WITH bh_stay AS (
   SELECT *
@@ -10,7 +12,7 @@ WITH bh_stay AS (
   WHERE left(bill_type_code, 2) = '11'
     AND (in_value_set(principal_dx, 'mental_illness_dx') OR in_value_set(principal_dx, 'sud_dx'))
 ),
-index_stay AS (
+stay AS (
   SELECT p.period_id, s.claim_id, s.person_id, s.discharge_date
   FROM bh_stay s
   JOIN periods p
@@ -18,6 +20,17 @@ index_stay AS (
   JOIN person m ON m.person_id = s.person_id
   WHERE year(s.discharge_date) - m.birth_year BETWEEN 18 AND 64
     AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20')
+    AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
+),
+short_year_before AS (  -- stays whose member missed more than one month of the year before
+{% with source='stay' %}
+{% include "_enrolled_year_before.sql" %}
+{% endwith %}
+),
+index_stay AS (
+  SELECT s.* FROM stay s
+  WHERE NOT EXISTS (SELECT 1 FROM short_year_before x
+                    WHERE x.period_id = s.period_id AND x.claim_id = s.claim_id)
 ),
 readmitted AS (
   SELECT DISTINCT i.period_id, i.claim_id

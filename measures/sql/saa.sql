@@ -2,13 +2,17 @@
 -- HEDIS SAA). Units: members aged 18+ at the end of the 12-month window, enrolled at least 11
 -- of its 12 months and in its last month, with schizophrenia or schizoaffective disorder (one
 -- inpatient claim, or claims on two different days, with the diagnosis in the window) and
--- antipsychotic fills on at least two different days in the window.
+-- antipsychotic dispensing events on at least two different days in the window: pharmacy
+-- fills, and long-acting injections billed on medical claims (HCPCS codes of value set
+-- antipsychotic_lai).
 -- Excluded: members with dementia (a diagnosis in the window).
 -- Numerator: proportion of days covered (PDC) by an antipsychotic of at least 80%, from the
--- first fill in the window (index prescription start date) to the end of the window.
--- Refills of the same drug (same 9-digit NDC product code) that overlap shift forward: each
--- fill starts the day after the earlier supply of that drug ends. Days covered by different
--- drugs count once. Supply after the window's end is not counted.
+-- first dispensing event in the window (index prescription start date) to the end of the
+-- window. Refills of the same drug (same 9-digit NDC product code) that overlap shift forward:
+-- each fill starts the day after the earlier supply of that drug ends. An injection covers
+-- the fixed days of its code (days_covered: 14 or 28) from its day, without shifting. Days
+-- covered by different fills or injections count once. Supply after the window's end is not
+-- counted.
 WITH scz_claim AS (  -- claims with the diagnosis in any position
   SELECT DISTINCT c.person_id, c.claim_id, c.claim_start_date,
          c.claim_type = 'institutional' AND left(c.bill_type_code, 2) IN ('11', '12') AS inpatient
@@ -24,7 +28,8 @@ diagnosed AS (
   GROUP BY ALL
   HAVING bool_or(s.inpatient) OR count(DISTINCT s.claim_start_date) >= 2
 ),
-fill AS (  -- antipsychotic fills in each period's window
+fill AS (  -- antipsychotic pharmacy fills in each period's window (oral, or an injectable
+           -- dispensed by a pharmacy: its days supply is the claim's)
   SELECT p.period_id, f.person_id, f.claim_id, left(f.ndc_code, 9) AS drug,
          f.dispensing_date, f.days_supply
   FROM pharmacy_claim f
@@ -32,10 +37,22 @@ fill AS (  -- antipsychotic fills in each period's window
   WHERE f.ndc_code IN (
     SELECT code FROM value_set WHERE value_set = 'ndc_drug_class' AND drug_class = 'antipsychotic')
 ),
+injection AS (  -- long-acting injections billed on medical claims, with their days covered
+  SELECT DISTINCT p.period_id, c.person_id, c.claim_start_date AS injection_date,
+         CAST(v.days_covered AS INTEGER) AS days_covered
+  FROM medical_claim c
+  JOIN value_set v ON v.value_set = 'antipsychotic_lai' AND v.code = c.hcpcs_code
+  JOIN periods p ON c.claim_start_date BETWEEN p.window_start AND p.period_end
+),
+event AS (  -- dispensing events: pharmacy fills and injections
+  SELECT period_id, person_id, dispensing_date AS event_date FROM fill
+  UNION ALL
+  SELECT period_id, person_id, injection_date FROM injection
+),
 eligible AS (
   SELECT d.period_id, d.person_id, p.period_end,
-         (SELECT min(f.dispensing_date) FROM fill f
-          WHERE f.period_id = d.period_id AND f.person_id = d.person_id) AS first_fill
+         (SELECT min(v.event_date) FROM event v
+          WHERE v.period_id = d.period_id AND v.person_id = d.person_id) AS first_fill
   FROM diagnosed d
   JOIN periods p USING (period_id)
   JOIN person m ON m.person_id = d.person_id
@@ -43,8 +60,8 @@ eligible AS (
     ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
   WHERE year(p.period_end) - m.birth_year >= 18
     AND e.months_enrolled >= 11 AND e.enrolled_at_end
-    AND (SELECT count(DISTINCT f.dispensing_date) FROM fill f
-         WHERE f.period_id = d.period_id AND f.person_id = d.person_id) >= 2
+    AND (SELECT count(DISTINCT v.event_date) FROM event v
+         WHERE v.period_id = d.period_id AND v.person_id = d.person_id) >= 2
     AND NOT EXISTS (
       SELECT 1 FROM claim_diagnosis x
       WHERE x.person_id = d.person_id AND in_value_set(x.code, 'dementia_dx')
@@ -75,10 +92,18 @@ shifted AS (
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS last_day
   FROM ordered
 ),
-covered_day AS (
-  SELECT DISTINCT period_id, person_id,
-         unnest(range(last_day - days_supply + 1, last_day + 1)) AS day
+covered_range AS (  -- day numbers each fill (shifted) and each injection covers
+  SELECT period_id, person_id, last_day - days_supply + 1 AS first_day, last_day
   FROM shifted
+  UNION ALL
+  SELECT i.period_id, i.person_id, i.injection_date - DATE '1970-01-01' AS first_day,
+         i.injection_date - DATE '1970-01-01' + i.days_covered - 1 AS last_day
+  FROM injection i
+  JOIN eligible e USING (period_id, person_id)
+),
+covered_day AS (
+  SELECT DISTINCT period_id, person_id, unnest(range(first_day, last_day + 1)) AS day
+  FROM covered_range
 ),
 pdc AS (
   SELECT e.period_id, e.person_id,
