@@ -403,14 +403,38 @@ REFILLS = RefillShape()
 
 
 @dataclass(frozen=True)
+class OffClaimsShape:
+    """Medicines that tell more about diabetes than the diagnoses on claims do."""
+
+    # Members 30 and over whose diabetes never shows on claims twice (treated before they
+    # joined, or seen elsewhere) but who fill a diabetes medicine: found by pharmacy alone.
+    diabetes_share: float = 0.006
+    diabetes_drugs: tuple[str, ...] = ("antidiabetic", "insulin")  # classes; metformin is not
+    # Members 18-64 without diabetes given metformin alone (prediabetes, polycystic ovaries,
+    # weight gain on antipsychotics): not members with diabetes.
+    metformin_share: float = 0.008
+    metformin_on_antipsychotic_share: float = 0.08
+
+
+OFF_CLAIMS = OffClaimsShape()
+
+
+@dataclass(frozen=True)
 class Drug:
-    """One invented NDC: what it is, its class, units a day, and median paid per 30 days."""
+    """One invented NDC: what it is, its class, units a day, median paid per 30 days, and the
+    regimen (REGIMENS) whose members are given it, if not its class."""
 
     ndc: str
     description: str
     drug_class: str
     units_per_day: float
     paid_30_days: float
+    regimen: str = ""
+
+    @property
+    def drawn_for(self) -> str:
+        """The regimen this drug is drawn for: its own, or else its class."""
+        return self.regimen or self.drug_class
 
 
 DRUGS: tuple[Drug, ...] = (
@@ -423,7 +447,7 @@ DRUGS: tuple[Drug, ...] = (
     Drug("99102000201", "fluoxetine 20 mg capsule", "antidepressant", 1, 7.0),
     Drug("99102000301", "escitalopram 10 mg tablet", "antidepressant", 1, 9.0),
     Drug("99102000401", "bupropion XL 150 mg tablet", "antidepressant", 1, 15.0),
-    Drug("99103000101", "metformin 500 mg tablet", "antidiabetic", 2, 6.0),
+    Drug("99103000101", "metformin 500 mg tablet", "metformin", 2, 6.0, "antidiabetic"),
     Drug("99103000201", "glipizide 5 mg tablet", "antidiabetic", 1, 7.0),
     Drug("99103000301", "sitagliptin 100 mg tablet", "antidiabetic", 1, 480.0),
     Drug("99103000401", "semaglutide 1 mg/0.75 mL pen injector", "antidiabetic", 0.1, 900.0),
@@ -448,6 +472,9 @@ DRUGS: tuple[Drug, ...] = (
 )  # fmt: skip
 # Each NDC has one fine drug class. Groups of classes that measures read are value sets of class
 # names of their own (measures/value_sets/sud_pharmacotherapy.csv, diabetes_medication.csv).
+# Metformin has a class of its own, outside diabetes_medication (it is also given for
+# prediabetes, polycystic ovaries and weight gain on antipsychotics), but members with diabetes
+# are given it within the antidiabetic regimen, as one of its four drugs.
 NDC_SOURCE = (
     "invented demo code (scorecard demo data), not a real NDC; drug named for its class; "
     "one fine class per NDC (groups of classes: sud_pharmacotherapy.csv, diabetes_medication.csv)"
@@ -2692,7 +2719,7 @@ class Fills:
     prescriber: np.ndarray  # vocab id
 
 
-DRUG_CLASSES: tuple[str, ...] = tuple(dict.fromkeys(d.drug_class for d in DRUGS))
+DRUG_CLASSES: tuple[str, ...] = tuple(dict.fromkeys(d.drawn_for for d in DRUGS))  # regimens
 BH_PRESCRIBED = ("antipsychotic", "buprenorphine", "naltrexone")
 MONTHLY_ONLY = ("buprenorphine", "naltrexone")
 
@@ -2722,10 +2749,10 @@ def _regimens(world: World, rng: np.random.Generator, episodes: SudEpisodes):
 
 def _draw_fills(world: World, episodes: SudEpisodes) -> Fills:
     """Draw refill histories: 30- or 90-day fills, late refills and stops for the non-adherent."""
-    rng, cal = world.rng("pharmacy"), world.cal
+    rng = world.rng("pharmacy")
     who, drug_class = _regimens(world, rng, episodes)
     n = len(who)
-    class_drugs = [np.flatnonzero([d.drug_class == c for d in DRUGS]) for c in DRUG_CLASSES]
+    class_drugs = [np.flatnonzero([d.drawn_for == c for d in DRUGS]) for c in DRUG_CLASSES]
     drug = np.zeros(n, dtype=np.int32)
     for k, options in enumerate(class_drugs):
         rows = np.flatnonzero(drug_class == k)
@@ -2735,6 +2762,13 @@ def _draw_fills(world: World, episodes: SudEpisodes) -> Fills:
         np.int32
     )
     start = _regimen_starts(world, rng, who, drug_class, supply, episodes)
+    return _refills(world, rng, who, drug, supply, drug_class, start)
+
+
+def _refills(world: World, rng, who, drug, supply, drug_class, start) -> Fills:
+    """Return the fills of regimens from their first fill: late refills and stops for the
+    non-adherent, only on days the member is enrolled."""
+    cal, n = world.cal, len(who)
     adherent = world.chance(rng, who, start, "adherent_regimen", "adherence")
     width = int(np.ceil(cal.n_days / 23)) + 2
     steps = supply[:, None] + _days_late(rng, adherent, width)
@@ -2746,6 +2780,42 @@ def _draw_fills(world: World, episodes: SudEpisodes) -> Fills:
     ok = world.enrolled_on(who[row], day)
     row, day = row[ok], day[ok]
     return _fills_from(world, rng, who[row], day, drug[row], supply[row], drug_class[row])
+
+
+def _medicines_off_claims(world: World, on_antipsychotic: np.ndarray) -> Fills:
+    """Draw the fills of OFF_CLAIMS: diabetes medicines (not metformin) of members whose
+    diabetes is not on claims, and metformin alone for members without diabetes. Its own
+    random stream, so the other fills are unchanged."""
+    rng, m = world.rng("medicines off claims"), world.members
+    no_diabetes = ~m.has["diabetes"]
+    adult = (m.age >= 18) & (m.age <= 64)
+    metformin_chance = np.where(
+        on_antipsychotic, OFF_CLAIMS.metformin_on_antipsychotic_share, OFF_CLAIMS.metformin_share
+    )
+    by_rx = np.flatnonzero(
+        no_diabetes & (m.age >= 30) & (rng.random(m.n) < OFF_CLAIMS.diabetes_share)
+    )
+    alone = np.flatnonzero(no_diabetes & adult & (rng.random(m.n) < metformin_chance))
+    alone = np.setdiff1d(alone, by_rx)
+    options = np.flatnonzero([d.drug_class in OFF_CLAIMS.diabetes_drugs for d in DRUGS])
+    metformin = next(i for i, d in enumerate(DRUGS) if d.drug_class == "metformin")
+    who = np.concatenate([by_rx, alone]).astype(np.int32)
+    drug = np.concatenate(
+        [options[rng.integers(0, len(options), len(by_rx))], np.full(len(alone), metformin)]
+    ).astype(np.int32)
+    drug_class = np.array([DRUG_CLASSES.index(DRUGS[i].drawn_for) for i in drug], dtype=np.int16)
+    n = len(who)
+    supply = np.where(rng.random(n) < REFILLS.ninety_day_share, 90, 30).astype(np.int32)
+    span = np.maximum(m.last_day[who] - m.first_day[who], 1)
+    start = (m.first_day[who] + np.floor(rng.random(n) * span)).astype(np.int32)
+    return _refills(world, rng, who, drug, supply, drug_class, start)
+
+
+def _joined(one: Fills, other: Fills) -> Fills:
+    """Return the fills of both."""
+    return Fills(
+        *(np.concatenate([getattr(one, f), getattr(other, f)]) for f in Fills.__dataclass_fields__)
+    )
 
 
 def _days_late(rng: np.random.Generator, adherent: np.ndarray, width: int) -> np.ndarray:
@@ -3326,7 +3396,9 @@ def generate_marts(
     _diabetes_care(world, book, results)
     _copd_diagnoses(world, book)
     fills = _draw_fills(world, episodes)
-    _screenings(world, book, _on_antipsychotic(world, fills))
+    on_antipsychotic = _on_antipsychotic(world, fills)
+    _screenings(world, book, on_antipsychotic)
+    fills = _joined(fills, _medicines_off_claims(world, on_antipsychotic))
     activities = _cp_activities(world, stays, visits)
     frames = {
         "eligibility": _eligibility(world),

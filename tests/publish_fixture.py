@@ -38,8 +38,10 @@ def small_measures(folder: Path, ids: tuple[str, ...] = SMALL_MEASURES) -> Path:
 
 
 def small_frames() -> dict[str, pd.DataFrame]:
-    """Return the demo marts (600 members, 12 months) cut down to 5 ACOs and 5 CPs."""
-    frames = generate_marts(members=600, months=12, seed=3)
+    """Return the demo marts (600 members, 24 months) cut down to 5 ACOs and 5 CPs. Two years,
+    as the quality measures of the care-gap lists look back a year before their 12-month
+    window; seed 7 leaves members of the 5 CPs with gaps in three of them."""
+    frames = generate_marts(members=600, months=24, seed=7)
     orgs = frames["organization"]
     keep = orgs["org_id"].isin(KEEP_ACOS + KEEP_CPS) | orgs["parent_org_id"].isin(KEEP_ACOS)
     frames["organization"] = orgs[keep].reset_index(drop=True)

@@ -6,6 +6,7 @@ Expected values are worked out by hand in the comments from the fixture's CSV fi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,17 @@ BASIC = ROOT / "tests" / "fixtures" / "marts" / "basic"
 
 
 @pytest.fixture(scope="module")
-def results():
+def basic_run() -> engine.EngineRun:
     specs = load_specs(ROOT / "measures")
     run = engine.run(BASIC, ROOT / "measures" / "value_sets", specs)
     assert run.period_id == "2024Q4"
     assert run.periods == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
-    return run.results
+    return run
+
+
+@pytest.fixture(scope="module")
+def results(basic_run):
+    return basic_run.results
 
 
 def cell(
@@ -42,22 +48,29 @@ def cell(
     return row.numerator, row.denominator
 
 
-def run_changed(tmp_path: Path, name: str, change) -> engine.EngineRun:
+def run_changed(
+    tmp_path: Path, name: str, change, also: dict[str, Callable[[str], str | None]] | None = None
+) -> engine.EngineRun:
     """Return the engine run over a copy of the basic fixture whose CSV file `name` holds
-    `change` of its text."""
-    return run_changes(tmp_path, {name: change})
+    `change` of its text, and so on for each file of `also` (see run_changes)."""
+    return run_changes(tmp_path, {name: change, **(also or {})})
 
 
 def run_changes(tmp_path: Path, changes: dict, measures: tuple[str, ...] = ()) -> engine.EngineRun:
     """Return the engine run over a copy of the basic fixture whose CSV files (the keys of
-    `changes`) hold the change (the values) of their text: of the measures named, or all."""
+    `changes`) hold the change (the values) of their text, a change giving None removing the
+    file: of the measures named, or all."""
     import shutil
 
     folder = tmp_path / "marts"
     shutil.copytree(BASIC, folder)
-    for name, change in changes.items():
-        path = folder / name
-        path.write_text(change(path.read_text()))
+    for file, edit in changes.items():
+        path = folder / file
+        text = edit(path.read_text())
+        if text is None:
+            path.unlink()
+        else:
+            path.write_text(text)
     specs = [s for s in load_specs(ROOT / "measures") if not measures or s.id in measures]
     return engine.run(folder, ROOT / "measures" / "value_sets", specs)
 
@@ -165,12 +178,103 @@ def test_fuh_7d(results):
     assert cell(results, "fuh_7d") == (2, 3)
 
 
-def test_hba1c_testing(results):
-    # Diabetic, 18-75, enrolled 11+ months incl. December: P1 (2 office claims; CPT 83036 in
-    # May: yes), P2 (1 inpatient claim; no test in 2024: no), P4 (April gap allowed; LOINC
-    # 4548-4 in Oct: yes). Excluded: P3 (enrolled 6 months), P5 (age 76).
-    assert cell(results, "hba1c_testing") == (2, 3)
-    assert cell(results, "hba1c_testing", stratum="age_band", value="65+") == (1, 1)
+DIABETES = ("hba1c_testing", "hba1c_poor_control", "diabetes_eye_exam", "kidney_health_evaluation")
+
+
+def test_diabetes_measures_need_the_year_before_the_window(basic_run):
+    # The diabetes denominator looks for diabetes in the 12 months before the window too
+    # (lookback_months: 12); the basic fixture starts in January 2024, so 2024Q4 is not
+    # computed: a denominator that saw one year of two would count fewer members than later
+    # periods and make a false trend.
+    for measure in DIABETES:
+        assert basic_run.skipped[measure] == (
+            "needs 12 months of data before its 12-month window, from January 2023; the data"
+            " start in January 2024"
+        )
+        assert measure not in set(basic_run.results.measure_id)
+
+
+# The basic fixture with 2023 in it and the cases of the diabetes denominator's two routes
+# (claims or a diabetes medicine, in 2024 or the 12 months before it). Medical claims:
+DIABETES_CLAIMS = (
+    # P10 (age 49): two office visits with E11.9 in 2023, none in 2024
+    "D01,1,professional,P10,2023-01-10,2023-01-10,,,,11,,,99213,,,,222222222,100,120,E119,,,,\n"
+    "D02,1,professional,P10,2023-09-15,2023-09-15,,,,11,,,99213,,,,222222222,100,120,E119,,,,\n"
+    # P7 (age 34): one office visit with E11.9 in 2024
+    "D03,1,professional,P7,2024-05-06,2024-05-06,,,,11,,,99213,,,,111111111,100,120,E119,,,,\n"
+    # P9 (age 29): an HbA1c test (CPT 83036) for high blood sugar, not a diabetes diagnosis
+    "D04,1,professional,P9,2024-08-01,2024-08-01,,,,81,,,83036,,,,222222222,20,25,R739,,,,\n"
+)
+DIABETES_FILLS = (  # pharmacy claims (demo NDCs, measures/value_sets/ndc_drug_class.csv)
+    "D11,P9,2024-07-01,99103000201,30,30,7,\n"  # glipizide (antidiabetic) in 2024
+    "D12,P8,2022-12-20,99104000101,30,15,310,\n"  # insulin glargine, 13 months before 2024
+    "D13,P11,2024-03-04,99103000101,30,60,6,\n"  # metformin alone, twice
+    "D14,P11,2024-06-04,99103000101,30,60,6,\n"
+)
+
+
+def with_diabetes_history(eligibility: str) -> str:
+    """Enroll P8 from December 2022 and P10 from January 2023, and add P11 for 2024."""
+    eligibility = eligibility.replace(
+        "P8,male,White,1985,2024-01-01", "P8,male,White,1985,2022-12-01"
+    ).replace("P10,male,Unknown,1975,2024-01-01", "P10,male,Unknown,1975,2023-01-01")
+    return eligibility + "P11,female,White,1988,2024-01-01,2024-12-31,medicaid,aco\n"
+
+
+def test_diabetes_is_found_in_the_year_before_and_by_medicines(tmp_path):
+    run = run_changed(
+        tmp_path,
+        "medical_claim.csv",
+        lambda text: text + DIABETES_CLAIMS,
+        also={
+            "pharmacy_claim.csv": lambda text: text + DIABETES_FILLS,
+            "eligibility.csv": with_diabetes_history,
+            "member.csv": lambda text: text + "P11,English\n",
+        },
+    )
+    # The data now start in December 2022 (P8's fill), so 2024Q4's window (2024) and the 12
+    # months before it (2023) are in the data, and the diabetes measures are computed.
+    assert run.data_start.isoformat() == "2022-12-01"
+    assert not set(DIABETES) & set(run.skipped)
+    # Members with diabetes, 18-75, enrolled 11+ months of 2024 incl. December:
+    #   P1  two office claims with E11.9 in 2024 (Feb 1, Mar 1)          HbA1c CPT May 2: yes
+    #   P2  one acute inpatient stay with E11.9 (Jun 2024)               no test in 2024: no
+    #   P4  two office claims in 2024 (April gap allowed)                LOINC Oct 2: yes
+    #   P10 two office claims with E11.9 in 2023 only (the year before)  no test: no
+    #   P9  a glipizide fill in 2024, no diabetes diagnosis              CPT 83036 Aug 1: yes
+    # Not members with diabetes:
+    #   P7  one office claim with E11.9: a visit on a second date is needed
+    #   P8  an insulin fill on Dec 20, 2022: before Jan 1, 2023, outside the two years
+    #   P11 metformin alone (twice): not a diabetes medicine here, as in HEDIS
+    # Left out as before: P3 (enrolled 6 months), P5 (age 76), P6 (age 14).
+    assert cell(run.results, "hba1c_testing") == (3, 5)
+    assert cell(run.results, "hba1c_testing", level="aco", entity="A1") == (1, 2)  # P1, P2
+    assert cell(run.results, "hba1c_testing", level="aco", entity="A2") == (2, 3)  # P4, P9, P10
+    assert cell(run.results, "hba1c_testing", stratum="age_band", value="65+") == (1, 1)  # P4
+    # Poor control (the last HbA1c above 9% or no result in 2024): P4's 8.2 is the only
+    # result; CPT 83036 (P1, P9) is a test without a result. 4 of 5.
+    assert cell(run.results, "hba1c_poor_control") == (4, 5)
+    # No eye exams: 0 of the same 5.
+    assert cell(run.results, "diabetes_eye_exam") == (0, 5)
+    # Kidney health evaluation takes ages 18-85, so P5 (age 76; E11.9 on Mar 12, Apr 12 and
+    # May 12) is in: 6 members, none with an eGFR and a uACR.
+    assert cell(run.results, "kidney_health_evaluation") == (0, 6)
+
+
+def test_diabetes_measures_need_pharmacy_claims(tmp_path):
+    # Without a pharmacy_claim file the diabetes medicines cannot be seen: rather than count
+    # only the members found by claims under the same title, the four measures are skipped,
+    # each with the reason (as FUA, IET and SSD are). The data start in January 2023 (P10's
+    # first claim), so the year before 2024 is there.
+    run = run_changed(
+        tmp_path,
+        "medical_claim.csv",
+        lambda text: text + DIABETES_CLAIMS,
+        also={"pharmacy_claim.csv": lambda text: None, "eligibility.csv": with_diabetes_history},
+    )
+    for measure in DIABETES:
+        assert run.skipped[measure] == "needs table(s) not supplied: pharmacy_claim"
+    assert "ed_visits" not in run.skipped
 
 
 def test_cp_engagement_150d(results):

@@ -160,9 +160,10 @@ def test_ssd(smi):
     # Schizophrenia/bipolar (1 inpatient claim or 2 days), 18-64, an antipsychotic fill in 2024:
     # S1 (glucose test Jun 1: yes), S2 (bipolar inpatient stay; no test), S8 (HbA1c result on
     # Dec 31, the last day: yes), S10 (schizoaffective stay; only a lipid test), S11 (no test).
-    # Excluded: S3 (diabetes diagnosis Jun 2023, in the 12 months before), S4 (metformin fill
-    # Mar 2023), S5 (age 65), S6 (one diagnosis day), S7 (fill Dec 2023 only), S9 (not
-    # enrolled in December), S12 (age 84), S13 (no schizophrenia or bipolar diagnosis).
+    # Excluded: S3 (diabetes diagnosis Jun 2023, in the 12 months before), S4 (glipizide fill
+    # Mar 2023; metformin alone would not exclude), S5 (age 65), S6 (one diagnosis day), S7
+    # (fill Dec 2023 only), S9 (not enrolled in December), S12 (age 84), S13 (no schizophrenia
+    # or bipolar diagnosis).
     assert cell(smi, "ssd") == (2, 5)
 
 

@@ -195,10 +195,18 @@ def test_the_measure_families_share_their_sql() -> None:
         "diabetes_eye_exam",
         "kidney_health_evaluation",
     )
-    denominator = ("sql/_diabetes_denominator.sql", "sql/shared/diabetes_claim.sql")
+    denominator = (
+        "sql/_diabetes_denominator.sql",
+        "sql/shared/diabetes_claim.sql",
+        "sql/shared/diabetes_fill.sql",
+    )
     hospice = ("sql/shared/hospice.sql",)  # exclusions: [hospice]
     assert all(specs[m].sql_includes == denominator + hospice for m in diabetes)
-    assert all(list(specs[m].shared_tables) == ["diabetes_claim", "hospice"] for m in diabetes)
+    shared = ["diabetes_claim", "diabetes_fill", "hospice"]
+    assert all(list(specs[m].shared_tables) == shared for m in diabetes)
+    # the denominator reads the year before the window, and diabetes medicines
+    assert all(specs[m].lookback_months == 12 for m in diabetes)
+    assert all("pharmacy_claim" in specs[m].requires for m in diabetes)
     assert "esrd_dx" in specs["kidney_health_evaluation"].sql
     assert "esrd_dx" not in specs["hba1c_testing"].sql
     assert "BETWEEN 18 AND 85" in specs["kidney_health_evaluation"].sql

@@ -1,0 +1,9 @@
+-- Pharmacy fills of a diabetes medicine: one row per member and dispensing day of an NDC whose
+-- drug class is in group diabetes_medication (insulin, or a glucose-lowering drug other than
+-- metformin alone). Read by the four diabetes measures' denominator
+-- (_diabetes_denominator.sql), beside the claims of diabetes_claim.sql.
+SELECT DISTINCT person_id, dispensing_date
+FROM pharmacy_claim
+WHERE ndc_code IN (
+  SELECT code FROM value_set  -- NDCs whose drug class is in group diabetes_medication
+  WHERE value_set = 'ndc_drug_class' AND in_value_set(drug_class, 'diabetes_medication'))
