@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import ArrayLike
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from scorecard import build, parallel, ratings, stats
@@ -523,7 +524,7 @@ def test_between_variance_hand_worked():
     assert np.isnan(ratings.between_variance(np.array([0.5]), np.array([0.01])))
 
 
-def rows_sums(y, d, yy=np.nan) -> stats.ClusterSums:
+def rows_sums(y: ArrayLike, d: ArrayLike, yy: ArrayLike = np.nan) -> stats.ClusterSums:
     """Return the ClusterSums of entities whose rows are clusters of their own with a
     denominator of 1 each (d_i rows): d² adds up to d and y·d to y."""
     y = np.asarray(y, dtype=float)
@@ -728,6 +729,26 @@ def test_overdispersed_rate_is_less_reliable_hand_worked():
     assert ratings.reliability("rate", rates, rows_sums([10, 20, 30], 10.0)) == pytest.approx(
         [0.8] * 3
     )
+    # through rate_results: numerator_sq and units of the results rows (ROW_SUMS)
+    rows = [
+        result(
+            "ed",
+            "aco",
+            aco,
+            1000.0 * sum(counts) / 10,
+            numerator=float(sum(counts)),
+            denominator=10.0,
+            numerator_sq=float(sum(x * x for x in counts)),
+            units=10,
+            kind="rate",
+            multiplier=1000.0,
+            min_denominator=5,
+            suppressed=False,
+        )
+        for aco, counts in zip("ABC", BUNCHED, strict=True)
+    ]
+    rated, _ = ratings.rate_results(pd.DataFrame(rows))
+    assert rated["reliability"].to_numpy() == pytest.approx([0.6] * 3)
 
 
 def _reliability_table() -> pd.DataFrame:
