@@ -237,27 +237,86 @@ def stars_from_cut_points(
     return out
 
 
-def unit_variance(kind: str, num: np.ndarray, den: np.ndarray, sq: np.ndarray) -> float:
-    """Return the variance of one unit's contribution (a member's 0 or 1, a member month's
-    count of events, a member's amount), pooled over the entities given.
+def pooled_cluster_variance(sums: stats.ClusterSums) -> float:
+    """Return the spread of one cluster about its entity's own ratio, pooled over the entities
+    given (one measure, period and level): s^2 = sum_i e_i / (sum_i n_i - k).
+
+    e_i = sum over entity i's clusters j of (y_j - R_i d_j)^2 = yy_i - 2 R_i yd_i + R_i^2 dd_i,
+    with R_i = y_i / d_i the entity's own result, n_i its clusters (members for a measure
+    clustered by member, else its rows) and k the number of entities: the within-entity
+    residual variance of a cluster, with one degree of freedom spent on each entity's R_i. With
+    every d_j = 1 (a mean of independent rows) it is the pooled within-entity variance of the
+    rows, sum_i (yy_i - y_i^2 / n_i) / (sum_i n_i - k). NaN when it cannot be worked out (no
+    sums of squares or products: rows whose denominators are not 1; no degrees of freedom).
+    """
+    y, d, yy, dd, yd, n = (np.asarray(a, dtype=float) for a in sums)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = y / d
+        residual = np.clip(yy - 2 * r * yd + r**2 * dd, 0, None)
+        dof = n.sum() - n.size
+        return float(residual.sum() / dof) if dof > 0 else np.nan
+
+
+def dispersion(sums: stats.ClusterSums) -> float:
+    """Return the quasi-Poisson dispersion of the counts of a rate's rows (its units), pooled
+    over the entities given: phi = max(1, s^2 / m), where
+    s^2 = sum_i (yy_i - y_i^2 / n_i) / (sum_i n_i - k) is the pooled within-entity variance of
+    a row's count (n_i rows, k entities) and m = sum y / sum n the pooled mean count of a row.
+
+    Poisson counts give phi near 1; counts that bunch up (a few members with many ED visits)
+    give more, and v_i grows with them. Never below 1: counts less spread than Poisson (an
+    observed readmission is 0 or 1) keep the Poisson variance. Exact (a Pearson-type estimate
+    with the pooled mean) when every row is one unit of exposure (ED visits: a member month);
+    for rows that carry several months of exposure (admissions: a member's months in the
+    quarter, rolled up) or a weighted one (age-standardised ACSC admissions), rows with more
+    exposure also expect more events, which adds about R var(d_j) / mean(d_j) to it (R the
+    rate per unit of exposure, d_j a row's exposure): at most 0.001 for the demo's acute
+    admissions (1 to 3 months a row), and an overstatement, so it errs towards no stars. 1
+    (Poisson) without sums of squares (`numerator_sq`).
+    """
+    y, yy, n = (np.asarray(a, dtype=float) for a in (sums.y, sums.yy, sums.n))
+    dof, rows = n.sum() - n.size, n.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = np.sum(np.clip(yy - y**2 / n, 0, None)) / dof if dof > 0 else np.nan
+        mean = y.sum() / rows if rows > 0 else np.nan
+    if not (np.isfinite(s2) and np.isfinite(mean)) or mean <= 0:
+        return 1.0
+    return float(max(1.0, s2 / mean))
+
+
+def sampling_variance(kind: str, sums: stats.ClusterSums, clustered: bool = False) -> np.ndarray:
+    """Return each entity's sampling variance v_i of its result (before the multiplier), with
+    the spread pooled over the entities given (one measure, period and level).
 
     Pooled, not each entity's own, so that an entity whose members all had the same result
-    (0% or 100%) does not look perfectly precise. proportion: p(1 - p) at the pooled p; rate
-    and ratio: the pooled rate (Poisson: the variance of a count is its mean); mean: the pooled
-    within-entity variance from the sums of squares; median: that times MEDIAN_VARIANCE_FACTOR.
-    NaN when it cannot be worked out (no sums of squares, no units).
+    (0% or 100%, the same spending) does not look perfectly precise.
+
+    - mean, median, and any measure clustered by member (spec.cluster 'person': spending per
+      member month, the share of days in the community): the ratio estimator's variance with
+      the pooled spread, v_i = n_i s^2 / d_i^2 (s^2: pooled_cluster_variance; n_i clusters,
+      d_i the denominator, which for risk-adjusted spending is a sum of relative risk, not a
+      count). The units are the clusters: a member's months or days are not independent. For
+      a mean of independent rows (d_j = 1) it is s^2 / n_i. median: that times
+      MEDIAN_VARIANCE_FACTOR.
+    - proportion (rows independent): p(1 - p) / d_i at the pooled p.
+    - rate and O/E ratio: quasi-Poisson, v_i = phi R / d_i with R = sum y / sum d the pooled
+      rate and phi >= 1 the dispersion of the rows' counts (`dispersion`; 1, i.e. Poisson,
+      without sums of squares, and for an O/E ratio's 0-or-1 readmissions).
+
+    NaN where it cannot be worked out (no sums of squares for a mean, no units).
     """
-    num, den, sq = (np.asarray(a, dtype=float) for a in (num, den, sq))
+    y, d = np.asarray(sums.y, dtype=float), np.asarray(sums.d, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
+        if clustered or kind in ("mean", "median"):
+            s2 = pooled_cluster_variance(sums)
+            factor = MEDIAN_VARIANCE_FACTOR if kind == "median" else 1.0
+            return factor * np.asarray(sums.n, dtype=float) * s2 / d**2
         if kind == "proportion":
-            p = num.sum() / den.sum()
-            return float(p * (1 - p))
+            p = y.sum() / d.sum()
+            return p * (1 - p) / d
         if kind in ("rate", "ratio"):
-            return float(num.sum() / den.sum())
-        if kind in ("mean", "median"):
-            within = float(np.sum(sq - num**2 / den) / np.sum(den - 1))
-            return within * (MEDIAN_VARIANCE_FACTOR if kind == "median" else 1.0)
-    return np.nan
+            return dispersion(sums) * (y.sum() / d.sum()) / d
+    return np.full(d.shape, np.nan)
 
 
 def between_variance(y: np.ndarray, v: np.ndarray) -> float:
@@ -281,17 +340,17 @@ def between_variance(y: np.ndarray, v: np.ndarray) -> float:
 
 
 def reliability(
-    kind: str, values: np.ndarray, num: np.ndarray, den: np.ndarray, sq: np.ndarray
+    kind: str, values: np.ndarray, sums: stats.ClusterSums, clustered: bool = False
 ) -> np.ndarray:
     """Return each entity's signal-to-noise reliability, tau^2 / (tau^2 + v_i), among the
     entities given (one measure, period and level; values without their multiplier).
 
-    v_i = unit_variance / den_i is the sampling variance of the entity's own result and tau^2
-    the between-entity variance (`between_variance`). 0 when the entities differ no more than
-    chance explains; NaN when it cannot be worked out (then no stars).
+    v_i is the sampling variance of the entity's own result (`sampling_variance`, from the
+    entities' sums over their clusters: stats.cluster_sums; `clustered` for a measure clustered
+    by member) and tau^2 the between-entity variance (`between_variance`). 0 when the entities
+    differ no more than chance explains; NaN when it cannot be worked out (then no stars).
     """
-    den = np.asarray(den, dtype=float)
-    v = unit_variance(kind, num, den, sq) / den
+    v = sampling_variance(kind, sums, clustered)
     tau2 = between_variance(values, v)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = tau2 / (tau2 + v)
@@ -361,10 +420,9 @@ def _group_reliability(group: pd.DataFrame, eligible: np.ndarray) -> np.ndarray:
     if rows.empty:
         return out
     multiplier = rows["multiplier"].fillna(1.0).to_numpy(float)
-    columns = [rows[c].to_numpy(float) for c in ("numerator", "denominator")]
-    sq = rows["numerator_sq"].to_numpy(float) if "numerator_sq" in rows else np.nan
     values = rows["value"].to_numpy(float) / multiplier
-    out[eligible] = reliability(rows["kind"].iloc[0], values, *columns, sq)
+    clustered = bool(stats.by_person(rows).all())
+    out[eligible] = reliability(rows["kind"].iloc[0], values, stats.cluster_sums(rows), clustered)
     return out
 
 

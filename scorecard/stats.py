@@ -224,7 +224,7 @@ def cluster_sums(df: pd.DataFrame) -> ClusterSums:
     )
 
 
-def _by_person(df: pd.DataFrame) -> np.ndarray:
+def by_person(df: pd.DataFrame) -> np.ndarray:
     """Return True for the rows of measures clustered by member (the engine counted persons)."""
     return np.isfinite(_col(df, "persons", np.nan).to_numpy(float))
 
@@ -234,7 +234,7 @@ def value_variance(df: pd.DataFrame) -> np.ndarray:
     the intervals and trend tests of means and of proportions clustered by member use
     (ratio_variance); NaN for other rows."""
     kind = df["kind"].to_numpy()
-    wanted = (kind == "mean") | ((kind == "proportion") & _by_person(df))
+    wanted = (kind == "mean") | ((kind == "proportion") & by_person(df))
     return np.where(wanted, ratio_variance(cluster_sums(df)), np.nan)
 
 
@@ -255,14 +255,14 @@ def add_intervals(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     num = df["numerator"].to_numpy(float)
     den = df["denominator"].to_numpy(float)
     sums = cluster_sums(df)
-    by_person = _by_person(df)
+    clustered = by_person(df)
     mult = _col(df, "multiplier", 1.0).to_numpy(float)
     lower = np.full(len(df), np.nan)
     upper = np.full(len(df), np.nan)
     for m, interval in (
-        ((kind == "proportion") & ~by_person, lambda m: wilson_interval(num[m], den[m], alpha)),
+        ((kind == "proportion") & ~clustered, lambda m: wilson_interval(num[m], den[m], alpha)),
         (
-            (kind == "proportion") & by_person,
+            (kind == "proportion") & clustered,
             lambda m: clustered_proportion_interval(_masked(sums, m), alpha),
         ),
         (kind == "rate", lambda m: poisson_interval(num[m], den[m], alpha)),
@@ -347,15 +347,15 @@ def _privacy_counts(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     day in a facility); a mean's numerator (dollars) is no count, and only its members are."""
     num = df["numerator"].to_numpy(float)
     den = df["denominator"].to_numpy(float)
-    by_person = _by_person(df)
-    proportion = by_person & (df["kind"].to_numpy() == "proportion")
+    clustered = by_person(df)
+    proportion = clustered & (df["kind"].to_numpy() == "proportion")
 
     def members(column: str, rows: np.ndarray, otherwise: np.ndarray) -> np.ndarray:
         return np.where(rows, _col(df, column, np.nan).to_numpy(float), otherwise)
 
     return (
         members("persons_numerator", proportion, num),
-        members("persons", by_person, den),
+        members("persons", clustered, den),
         members("persons_complement", proportion, den - num),
     )
 

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import ArrayLike
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from scorecard import build, parallel, ratings
+from scorecard import build, parallel, ratings, stats
 
 HIGHER, LOWER = ratings.HIGHER, ratings.LOWER
 
@@ -523,33 +524,231 @@ def test_between_variance_hand_worked():
     assert np.isnan(ratings.between_variance(np.array([0.5]), np.array([0.01])))
 
 
+def rows_sums(y: ArrayLike, d: ArrayLike, yy: ArrayLike = np.nan) -> stats.ClusterSums:
+    """Return the ClusterSums of entities whose rows are clusters of their own with a
+    denominator of 1 each (d_i rows): d² adds up to d and y·d to y."""
+    y = np.asarray(y, dtype=float)
+    d, yy = (np.broadcast_to(np.asarray(a, dtype=float), y.shape) for a in (d, yy))
+    return stats.ClusterSums(y, d, yy, d, y, d)
+
+
+def member_sums(members: list[list[tuple[float, float]]]) -> stats.ClusterSums:
+    """Return the ClusterSums of entities from each member's (y_j, d_j), as the engine sums a
+    measure clustered by member (engine.SUM_COLUMNS, persons)."""
+    columns = [
+        [sum(f(y, d) for y, d in entity) for entity in members]
+        for f in (
+            lambda y, d: y,
+            lambda y, d: d,
+            lambda y, d: y * y,
+            lambda y, d: d * d,
+            lambda y, d: y * d,
+            lambda y, d: 1,
+        )
+    ]
+    return stats.ClusterSums(*(np.array(c, dtype=float) for c in columns))
+
+
 def test_reliability_hand_worked_for_each_kind():
     # proportions 20, 50 and 80 of 100: pooled p 0.5, each v = 0.25 / 100 = 0.0025, tau^2 =
     # 0.0875 (above), reliability 0.0875 / 0.09 = 35/36
-    got = ratings.reliability(
-        "proportion", np.array([0.2, 0.5, 0.8]), np.array([20, 50, 80]), np.full(3, 100), np.nan
-    )
+    got = ratings.reliability("proportion", np.array([0.2, 0.5, 0.8]), rows_sums([20, 50, 80], 100))
     assert got == pytest.approx([35 / 36] * 3)
-    # rates: 10 and 40 events in 100 member months; pooled 0.25 an exposure unit, v = 0.0025;
-    # the sample variance of 0.1 and 0.4 is 0.045: tau^2 0.0425, reliability 0.0425 / 0.045
-    got = ratings.reliability("rate", np.array([0.1, 0.4]), [10, 40], [100, 100], np.nan)
+    # rates: 10 and 40 events in 100 member months; no sums of squares, so Poisson (phi 1):
+    # pooled 0.25 an exposure unit, v = 0.0025; the sample variance of 0.1 and 0.4 is 0.045:
+    # tau^2 0.0425, reliability 0.0425 / 0.045
+    got = ratings.reliability("rate", np.array([0.1, 0.4]), rows_sums([10, 40], 100))
     assert got == pytest.approx([0.0425 / 0.045] * 2)
     # a big and a small entity: 180 of 400 (45%) and 13 of 25 (52%); pooled p = 193 / 425 =
     # 0.4541, v = 0.2479 / n = 0.00062 and 0.00992, weights 1,613.6 and 100.8, weighted mean
     # 0.4541, Q = 1,613.6 * 0.0041^2 + 100.8 * 0.0659^2 = 0.465: less than chance alone gives
-    got = ratings.reliability("proportion", np.array([0.45, 0.52]), [180, 13], [400, 25], np.nan)
+    got = ratings.reliability("proportion", np.array([0.45, 0.52]), rows_sums([180, 13], [400, 25]))
     assert got.tolist() == [0.0, 0.0]
-    # means: sums and sums of squares; within variance (sq - num^2 / n) / (n - 1) pooled: each
-    # entity 10 units of variance 1 -> (9 + 9) / 18 = 1; v = 1 / 10; results 1 and 3: sample
-    # variance 2, tau^2 1.9, reliability 1.9 / 2; a median's v is pi/2 times that
+    # means: sums and sums of squares; within variance (sq - num^2 / n) pooled over n - k:
+    # each entity 10 units of variance 1 -> (9 + 9) / 18 = 1; v = 1 / 10; results 1 and 3:
+    # sample variance 2, tau^2 1.9, reliability 1.9 / 2; a median's v is pi/2 times that
     num, den = np.array([10.0, 30.0]), np.array([10.0, 10.0])
-    sq = num**2 / den + 9.0
-    assert ratings.reliability("mean", num / den, num, den, sq) == pytest.approx([0.95] * 2)
+    sums = rows_sums(num, den, num**2 / den + 9.0)
+    assert ratings.reliability("mean", num / den, sums) == pytest.approx([0.95] * 2)
     v = np.pi / 2 / 10
-    median = ratings.reliability("median", num / den, num, den, sq)
+    median = ratings.reliability("median", num / den, sums)
     assert median == pytest.approx([(2 - v) / 2] * 2)
     # no sums of squares: cannot be worked out
-    assert np.isnan(ratings.reliability("mean", num / den, num, den, np.nan)).all()
+    assert np.isnan(ratings.reliability("mean", num / den, rows_sums(num, den))).all()
+
+
+# Spending per member month, clustered by member: three ACOs of three members, each member
+# with 3 months (d_j = 3) and y_j dollars in them. Each ACO's members are $150 a month apart.
+#   A: 450, 600, 750    y 1,800  d 9  R 200  residuals y_j - 3R: -150, 0, 150 -> 45,000
+#   B: 750, 900, 1,050  y 2,700  d 9  R 300  -> 45,000
+#   C: 1,050, 1,200, 1,350  y 3,600  d 9  R 400  -> 45,000
+# Pooled s^2 = 135,000 / (9 members - 3 ACOs) = 22,500 a member; v_i = n_i s^2 / d_i^2 =
+# 3 x 22,500 / 81 = 833.3. The results 200, 300, 400 have sample variance 10,000 and equal
+# v: tau^2 = 10,000 - 833.3 = 9,166.7 and reliability 9,166.7 / 10,000 = 11/12.
+# Before, months were the units and the sums of squares (which are of the members' totals,
+# yy = 1,125,000, 2,475,000 and 4,365,000) were taken as months' squares: within variance
+# sum(yy - y^2 / d) / sum(d - 1) = (765,000 + 1,665,000 + 2,925,000) / 24 = 223,125, v =
+# 223,125 / 9 = 24,791.7, more than the whole spread of the results: reliability 0.
+SPENDING = [
+    [(450.0, 3.0), (600.0, 3.0), (750.0, 3.0)],
+    [(750.0, 3.0), (900.0, 3.0), (1050.0, 3.0)],
+    [(1050.0, 3.0), (1200.0, 3.0), (1350.0, 3.0)],
+]
+
+
+def test_reliability_of_a_mean_clustered_by_member_hand_worked():
+    sums = member_sums(SPENDING)
+    assert (sums.yy.tolist(), sums.n.tolist()) == ([1_125_000, 2_475_000, 4_365_000], [3, 3, 3])
+    assert ratings.pooled_cluster_variance(sums) == pytest.approx(22_500)
+    assert ratings.sampling_variance("mean", sums, True) == pytest.approx([2_500 / 3] * 3)
+    values = np.array([200.0, 300.0, 400.0])
+    assert ratings.reliability("mean", values, sums, True) == pytest.approx([11 / 12] * 3)
+
+
+# Risk-adjusted spending: the denominator is the sum of the members' relative risk over their
+# months, not a count. Three ACOs of three members (3 member months each); C's members are
+# twice as sick (y_j dollars, d_j relative risk summed over the 3 months):
+#   A: (150, 1.5), (600, 3), (1,050, 4.5)    y 1,800  d 9   R 200  residuals -150, 0, 150
+#   B: (300, 1.5), (900, 3), (1,500, 4.5)    y 2,700  d 9   R 300  residuals -150, 0, 150
+#   C: (1,050, 3), (2,400, 6), (3,750, 9)    y 7,200  d 18  R 400  residuals -150, 0, 150
+# s^2 = 3 x 45,000 / (9 - 3) = 22,500; v = 3 x 22,500 / d^2 = 833.3, 833.3 and 208.3 (C's
+# larger sum of risk). DerSimonian-Laird: w = 0.0012, 0.0012, 0.0048; S1 0.0072, S2 2.592e-5;
+# weighted mean (0.24 + 0.36 + 1.92) / 0.0072 = 350; Q = 0.0012 x 150^2 + 0.0012 x 50^2 +
+# 0.0048 x 50^2 = 42; tau^2 = (42 - 2) / (0.0072 - 0.0036) = 11,111.1; reliability
+# 11,111.1 / (11,111.1 + 833.3) = 40/43 for A and B and 11,111.1 / (11,111.1 + 208.3) =
+# 160/163 for C. (Before: the sum of risk was taken as a count of months, sum(d - 1) = 33,
+# v = 72,424 and 36,212: reliability 0.)
+RISK_ADJUSTED = [
+    [(150.0, 1.5), (600.0, 3.0), (1050.0, 4.5)],
+    [(300.0, 1.5), (900.0, 3.0), (1500.0, 4.5)],
+    [(1050.0, 3.0), (2400.0, 6.0), (3750.0, 9.0)],
+]
+
+
+def test_reliability_of_a_risk_adjusted_mean_hand_worked():
+    sums = member_sums(RISK_ADJUSTED)
+    assert ratings.sampling_variance("mean", sums, True) == pytest.approx(
+        [2500 / 3, 2500 / 3, 625 / 3]
+    )
+    got = ratings.reliability("mean", np.array([200.0, 300.0, 400.0]), sums, True)
+    assert got == pytest.approx([40 / 43, 40 / 43, 160 / 163])
+
+
+# Community tenure: days in the community of 100 eligible days, three CPs of three members.
+#   A: 60, 70, 80   y 210  d 300  R 0.7  residuals -10, 0, 10 -> 200
+#   B: 70, 80, 90   y 240  d 300  R 0.8  -> 200
+#   C: 90, 90, 90   y 270  d 300  R 0.9  -> 0: its members all had the same result
+# s^2 = 400 / (9 - 3) = 66.7 days^2 a member; v_i = 3 x 66.7 / 300^2 = 1/450 for each, C's
+# too (pooled: not taken as exact). Results 0.7, 0.8, 0.9: sample variance 0.01, tau^2 =
+# 0.01 - 1/450 = 7/900, reliability (7/900) / 0.01 = 7/9. Days as independent units gave v =
+# 0.8 x 0.2 / 300 = 0.000533 and reliability 0.9467: near 1 whatever the members.
+TENURE = [
+    [(60.0, 100.0), (70.0, 100.0), (80.0, 100.0)],
+    [(70.0, 100.0), (80.0, 100.0), (90.0, 100.0)],
+    [(90.0, 100.0), (90.0, 100.0), (90.0, 100.0)],
+]
+
+
+def test_reliability_of_days_clustered_by_member_hand_worked():
+    sums = member_sums(TENURE)
+    values = np.array([0.7, 0.8, 0.9])
+    assert ratings.sampling_variance("proportion", sums, True) == pytest.approx([1 / 450] * 3)
+    assert ratings.reliability("proportion", values, sums, True) == pytest.approx([7 / 9] * 3)
+    days = ratings.reliability("proportion", values, sums, False)
+    assert days == pytest.approx([(0.01 - 0.16 / 300) / 0.01] * 3)
+
+
+def _tenure_rows(min_denominator: float = 30.0) -> pd.DataFrame:
+    """Return TENURE as results rows (percent, clustered by member), shown."""
+    sums = member_sums(TENURE)
+    rows = [
+        result(
+            "tenure",
+            "cp",
+            cp,
+            100 * sums.y[i] / sums.d[i],
+            numerator=sums.y[i],
+            denominator=sums.d[i],
+            numerator_sq=sums.yy[i],
+            denominator_sq=sums.dd[i],
+            numerator_denominator=sums.yd[i],
+            units=sums.d[i],
+            persons=3.0,
+            suppressed=False,
+            min_denominator=min_denominator,
+        )
+        for i, cp in enumerate("ABC")
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_rate_results_takes_a_measure_clustered_by_member_by_its_members():
+    rated, _ = ratings.rate_results(_tenure_rows())
+    assert rated["reliability"].to_numpy() == pytest.approx([7 / 9] * 3)
+    # without persons (rows of independent days) the same sums are days' again
+    rows = _tenure_rows().assign(persons=np.nan, numerator_sq=np.nan)
+    rows[["denominator_sq", "numerator_denominator"]] = np.nan
+    rated, _ = ratings.rate_results(rows)
+    assert rated["reliability"].to_numpy() == pytest.approx([(0.01 - 0.16 / 300) / 0.01] * 3)
+
+
+# Rates: three ACOs of 10 member months each (a row is a member month, denominator 1), with
+# 10, 20 and 30 ED visits: rates 1, 2, 3 a month, pooled mean m = 60 / 30 = 2.
+# Overdispersed, the visits bunched in a few months:
+#   A: 6, 3, 1 and seven 0s        yy 46   within sum of squares 46 - 10^2 / 10 = 36
+#   B: 5, 5, 3, 3, 2, 2, four 0s   yy 76   76 - 20^2 / 10 = 36
+#   C: 6, 5, 5, 4, 3, 3, 2, 1, 1, 0  yy 126  126 - 30^2 / 10 = 36
+# s^2 = 108 / (30 - 3) = 4 a month, phi = 4 / 2 = 2: v = 2 x 2 / 10 = 0.4, and with sample
+# variance 1 of the rates, tau^2 = 0.6 and reliability 0.6 (Poisson: v 0.2, reliability 0.8).
+# Poisson-like, spread no more than the mean:
+#   A: 0, 0, 0, 1, 1, 1, 1, 2, 2, 2   yy 16   16 - 10 = 6
+#   B: 1, 1, 1, 2, 2, 2, 2, 3, 3, 3   yy 46   46 - 40 = 6
+#   C: 2, 2, 2, 3, 3, 3, 3, 4, 4, 4   yy 96   96 - 90 = 6
+# s^2 = 18 / 27 = 0.67 < 2, so phi = 1: v 0.2, reliability 0.8, as Poisson.
+BUNCHED = ([6, 3, 1], [5, 5, 3, 3, 2, 2], [6, 5, 5, 4, 3, 3, 2, 1, 1])
+EVEN = (
+    [0, 0, 0, 1, 1, 1, 1, 2, 2, 2],
+    [1, 1, 1, 2, 2, 2, 2, 3, 3, 3],
+    [2, 2, 2, 3, 3, 3, 3, 4, 4, 4],
+)
+
+
+def _rate_sums(counts: tuple[list[int], ...]) -> stats.ClusterSums:
+    return rows_sums([sum(c) for c in counts], 10.0, [sum(x * x for x in c) for c in counts])
+
+
+def test_overdispersed_rate_is_less_reliable_hand_worked():
+    bunched, even = _rate_sums(BUNCHED), _rate_sums(EVEN)
+    assert bunched.yy.tolist() == [46, 76, 126] and even.yy.tolist() == [16, 46, 96]
+    assert ratings.dispersion(bunched) == pytest.approx(2.0)
+    assert ratings.dispersion(even) == 1.0
+    rates = np.array([1.0, 2.0, 3.0])
+    assert ratings.reliability("rate", rates, bunched) == pytest.approx([0.6] * 3)
+    assert ratings.reliability("rate", rates, even) == pytest.approx([0.8] * 3)
+    # no sums of squares: Poisson, as before
+    assert ratings.reliability("rate", rates, rows_sums([10, 20, 30], 10.0)) == pytest.approx(
+        [0.8] * 3
+    )
+    # through rate_results: numerator_sq and units of the results rows (ROW_SUMS)
+    rows = [
+        result(
+            "ed",
+            "aco",
+            aco,
+            1000.0 * sum(counts) / 10,
+            numerator=float(sum(counts)),
+            denominator=10.0,
+            numerator_sq=float(sum(x * x for x in counts)),
+            units=10,
+            kind="rate",
+            multiplier=1000.0,
+            min_denominator=5,
+            suppressed=False,
+        )
+        for aco, counts in zip("ABC", BUNCHED, strict=True)
+    ]
+    rated, _ = ratings.rate_results(pd.DataFrame(rows))
+    assert rated["reliability"].to_numpy() == pytest.approx([0.6] * 3)
 
 
 def _reliability_table() -> pd.DataFrame:
