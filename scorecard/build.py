@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from scorecard import audience as audiences
-from scorecard import engine, parallel, ratings, stats
+from scorecard import disclosure, engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import describe_sql
 from scorecard.extract import ExtractCache
@@ -38,7 +38,7 @@ from scorecard.publish import (
     published_versions,
 )
 from scorecard.settings import Settings
-from scorecard.site import SiteInput
+from scorecard.site import SiteInput, published_rows
 from scorecard.specs import MeasureSpec, SpecError, load_specs
 
 
@@ -73,12 +73,15 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)  # measure id -> wall time
     steps: dict[str, float] = field(default_factory=dict)  # step of engine.run -> wall time
     not_stored: list[str] = field(default_factory=list)  # periods left out of the history
+    privacy: disclosure.Audit | None = None  # the privacy check of a partner or public edition
 
     def timing_lines(self, slowest: int = 10) -> list[str]:
         """Return the wall time of each step of the computing, of all the measures computed
         and of the slowest of them."""
         lines = ["Computing, step by step:"] if self.steps else []
         lines += [f"  {seconds:6.1f} s  {step}" for step, seconds in self.steps.items()]
+        if self.privacy is not None:
+            lines.append(f"  {self.privacy.seconds:6.1f} s  privacy check (before publishing)")
         if not self.seconds:
             return lines + [
                 "Measures computed: none timed (the Spark engine does not time them one by one)"
@@ -96,6 +99,7 @@ class BuildReport:
             f"entities -> {self.version_dir}"
         ]
         lines += unread_lines(self.unread) + warning_lines(self.warnings)
+        lines += [f"  {line}" for line in (self.privacy.lines() if self.privacy else [])]
         lines += [
             f"  not kept in the results history: {period} (its claims look incomplete; the "
             "next build with this history computes it again)"
@@ -502,6 +506,8 @@ def publish_audience(
     view = audiences.restrict(
         audience, scored.results, summary, scored.benchmarks, run.organizations, run.panels
     )
+    privacy = check_privacy(audience, scored.results, view, run, specs)
+    checked = {"privacy_check": privacy.figures()} if privacy else {}
     site_input = SiteInput(
         results=view.results,
         summary=view.summary,
@@ -510,7 +516,7 @@ def publish_audience(
         organizations=view.organizations,
         period_id=run.period_id,
         versions=published_versions(settings.out),
-        manifest={**manifest(settings, specs, run), **view.manifest},
+        manifest={**manifest(settings, specs, run), **view.manifest, **checked},
         program_name=settings.program_name,
         help_contact=settings.help_contact,
         cut_points=scored.cut_points,
@@ -542,7 +548,38 @@ def publish_audience(
         run.warnings,
         run.seconds,
         run.steps,
+        privacy=privacy,
     )
+
+
+def check_privacy(
+    audience: audiences.Audience,
+    results: pd.DataFrame,
+    view: audiences.View,
+    run: engine.EngineRun,
+    specs: list[MeasureSpec],
+) -> disclosure.Audit | None:
+    """Return the privacy check of a partner or public edition (None for the internal one):
+    which hidden counts its published numbers give away by subtraction (disclosure.audit of
+    the rows its pages and downloads are made from, against the true `results`). Raise
+    BuildError, before anything is written, when one of them is a count of 1 to 10.
+
+    The build stops rather than hiding more: a count given away means the suppression rules
+    (stats.suppress) missed a case, which a person should see and fix there, and the error
+    names the measure, the cell and the sums that give it away."""
+    if audience.kind == "internal":
+        return None
+    shown = {s.id: s for s in specs if s.id not in run.skipped}
+    found = disclosure.audit(
+        results, published_rows(view.results, run.period_id, shown), run.organizations
+    )
+    if len(found.leaks):
+        raise BuildError(
+            f"privacy check failed for {audience.key}: {len(found.leaks)} hidden count(s) of "
+            f"1 to {stats.SMALL_CELL_MAX} can be worked out from what this edition shows",
+            found.problems(),
+        )
+    return found
 
 
 def _sql_problems(

@@ -491,10 +491,8 @@ class SiteModel:
 
 def gather(site: SiteInput) -> SiteModel:
     """Return the SiteModel: public view, series by entity and measure, entities, stars."""
-    public = _up_to(public_view(site.results), site.period_id)
     specs = {s.id: s for s in site.specs}
-    public = _known_measures(public, specs)
-    public = public[(public["stratum"] == "all") | (public["period_id"] == site.period_id)]
+    public = published_rows(site.results, site.period_id, specs)
     periods, period_end = _periods(public, site.period_id)
     return SiteModel(
         site=site,
@@ -510,6 +508,16 @@ def gather(site: SiteInput) -> SiteModel:
         reasons=reason_texts(),
         tiers=_entity_tiers(site.summary, site.period_id, site.tiers),
     )
+
+
+def published_rows(
+    results: pd.DataFrame, period_id: str, specs: dict[str, MeasureSpec]
+) -> pd.DataFrame:
+    """Return the rows an edition's pages, charts and downloads are made from (public_view):
+    periods up to the published one, measures with a spec, breakdowns of the published period
+    only."""
+    public = _known_measures(_up_to(public_view(results), period_id), specs)
+    return public[(public["stratum"] == "all") | (public["period_id"] == period_id)]
 
 
 def _up_to(public: pd.DataFrame, period_id: str) -> pd.DataFrame:
@@ -1144,6 +1152,7 @@ def methodology_context(model: SiteModel) -> dict[str, Any]:
         "reasons": edition_reasons(model),
         "one_reason": _public_edition(model),
         "numbers": methodology.constants(),
+        "privacy_check": model.site.manifest.get("privacy_check") or {},
         "weights": methodology.weight_rows(),
         "cut_points": methodology.cut_point_rows(
             model.site.cut_points, model.specs, model.site.period_id

@@ -316,16 +316,25 @@ def _small(x: np.ndarray) -> np.ndarray:
     return (x >= 1) & (x <= SMALL_CELL_MAX + 0.5)  # counts may arrive as floats
 
 
+COUNTED_KINDS: dict[str, tuple[str, ...]] = {  # which of a cell's numbers count people/events
+    "numerator": ("proportion", "rate", "ratio"),
+    "denominator": ("proportion", "mean", "median", "rate"),
+}
+
+
+def counted(kind: np.ndarray, role: str) -> np.ndarray:
+    """Return True where the `role` ('numerator' or 'denominator') of a cell of `kind` is a
+    count that the cell-size rule protects (see COUNTED_KINDS)."""
+    return np.isin(kind, COUNTED_KINDS[role])
+
+
 def _small_counts(kind: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, ...]:
     """Return (the numerator is a count of 1 to 10, the denominator is) for cells of `kind`.
 
     The numerator counts people (proportion) or events (rate, ratio); the denominator counts
     people or units, or a rate's exposure (member months: 1 to 10 of them are one to ten
     people)."""
-    proportion = kind == "proportion"
-    num_counts = proportion | np.isin(kind, ["rate", "ratio"])
-    den_counts = proportion | np.isin(kind, ["mean", "median", "rate"])
-    return num_counts & _small(num), den_counts & _small(den)
+    return counted(kind, "numerator") & _small(num), counted(kind, "denominator") & _small(den)
 
 
 def _small_cells(
