@@ -139,14 +139,34 @@ def birth_years(elig: pd.DataFrame) -> pd.DataFrame:
     return latest[["person_id", "birth_year"]]
 
 
-def year_windows(per: pd.DataFrame) -> pd.DataFrame:
-    return per[per["year_start"] >= per.attrs["data_start"]]
+def year_windows(per: pd.DataFrame, lookback_months: int = 0) -> pd.DataFrame:
+    """Return the periods whose 12-month window, and `lookback_months` before it, are in the
+    data."""
+    first = per["year_start"] - pd.DateOffset(months=lookback_months)
+    return per[first >= per.attrs["data_start"]]
+
+
+def enrolled_months(m: dict, per: pd.DataFrame) -> set:
+    """Return the (person_id, month start) pairs an enrollment span touches, in the data."""
+    months = member_months(m["eligibility"], per.attrs["data_start"], per["period_end"].max())
+    return set(zip(months["person_id"], months["month"], strict=False))
+
+
+def enrolled_year_before(m: dict, per: pd.DataFrame, stays: pd.DataFrame) -> pd.DataFrame:
+    """Return the stays whose member is enrolled in all but at most one of the 12 months
+    before the discharge month (HEDIS PCR's year before, one gap of up to 45 days)."""
+    enrolled = enrolled_months(m, per)
+    month = stays["discharge_date"].dt.to_period("M")
+    ok = [
+        sum((person, (start - k).start_time) not in enrolled for k in range(1, 13)) <= 1
+        for person, start in zip(stays["person_id"], month, strict=True)
+    ]
+    return stays[ok]
 
 
 def enrolled_30_days(m: dict, per: pd.DataFrame, stays: pd.DataFrame) -> pd.DataFrame:
     """Return the stays whose member is enrolled in every month from discharge to 30 days on."""
-    months = member_months(m["eligibility"], per.attrs["data_start"], per["period_end"].max())
-    enrolled = set(zip(months["person_id"], months["month"], strict=False))
+    enrolled = enrolled_months(m, per)
     first = stays["discharge_date"].dt.to_period("M").dt.start_time
     last = (stays["discharge_date"] + pd.Timedelta(days=30)).dt.to_period("M").dt.start_time
     ok = [
@@ -182,7 +202,7 @@ def readmissions(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> d
         & ~in_value_set(acute["principal_dx"], vs, "pregnancy_dx")
         & acute["principal_dx"].notna()
     )
-    candidates = enrolled_30_days(m, per, acute[eligible])
+    candidates = enrolled_year_before(m, per, enrolled_30_days(m, per, acute[eligible]))
     later = acute[
         ~in_value_set(acute["principal_dx"], vs, "planned_admission_dx")
         & acute["principal_dx"].notna()
@@ -198,7 +218,7 @@ def readmissions(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> d
     readmitted = set(pairs["claim_id"])
     hospice = hospice_care(m["medical_claim"], vs)
     out = {}
-    for p in year_windows(per).itertuples():
+    for p in year_windows(per, lookback_months=12).itertuples():
         index = candidates[
             (candidates["discharge_date"] >= p.year_start)
             & (candidates["discharge_date"] <= p.period_end - pd.Timedelta(days=30))
