@@ -22,16 +22,7 @@ stay AS (
     AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20')
     AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
 ),
-short_year_before AS (  -- stays whose member missed more than one month of the year before
-{% with source='stay' %}
-{% include "_enrolled_year_before.sql" %}
-{% endwith %}
-),
-index_stay AS (
-  SELECT s.* FROM stay s
-  WHERE NOT EXISTS (SELECT 1 FROM short_year_before x
-                    WHERE x.period_id = s.period_id AND x.claim_id = s.claim_id)
-),
+{% include "_index_stay.sql" %},
 readmitted AS (
   SELECT DISTINCT i.period_id, i.claim_id
   FROM index_stay i
