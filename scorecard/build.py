@@ -6,7 +6,7 @@ Everything is computed before any page is rendered; pages read only from the sco
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -268,6 +268,49 @@ def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
     return prior
 
 
+def measures_first_rated(
+    specs: list[MeasureSpec], out_root: Path, period_id: str
+) -> dict[str, int]:
+    """Return measure_id -> the year each rated measure was first rated, for the guardrails'
+    exemption of new measures (ratings.guardrail_exempt).
+
+    The spec's `stars.first_rated` when given; else the year of the earliest period that a
+    published edition's cut_points.csv rated the measure in (cut points at some level); else
+    the year of `period_id` (rated for the first time now).
+    """
+    earliest = earliest_rated_years(out_root)
+    this_year = pd.Period(period_id, freq="Q").year
+    return {
+        s.id: min(earliest.get(s.id, this_year), this_year)
+        if s.stars.first_rated is None
+        else s.stars.first_rated
+        for s in specs
+        if s.stars.method != "none"
+    }
+
+
+def earliest_rated_years(out_root: Path) -> dict[str, int]:
+    """Return measure_id -> the year of the earliest period with cut points for it in the
+    cut_points.csv of any published edition ({} without any)."""
+    years: dict[str, int] = {}
+    for edition in published_versions(out_root):
+        path = Path(out_root) / edition / "downloads" / "cut_points.csv"
+        if not path.exists():
+            continue
+        table = pd.read_csv(path, dtype={"period_id": str})
+        rated = table[table[list(ratings.THRESHOLD_COLUMNS)].notna().all(axis=1)]
+        periods = rated["period_id"] if "period_id" in rated.columns else edition
+        rated = rated.assign(year=pd.Series(periods, index=rated.index).map(_year_of))
+        for measure, year in rated.groupby("measure_id")["year"].min().items():
+            years[str(measure)] = min(years.get(str(measure), int(year)), int(year))
+    return years
+
+
+def _year_of(period_id: str) -> int:
+    """Return the calendar year of a quarter id (2025Q4 -> 2025)."""
+    return pd.Period(str(period_id), freq="Q").year
+
+
 TIERS_FILE = "_tiers.yml"
 
 
@@ -337,6 +380,8 @@ def score(
     seed: int,
     period_id: str | None = None,
     organizations: pd.DataFrame | None = None,
+    first_rated: Mapping[str, int] | None = None,
+    reward: str = "cms",
 ) -> Scored:
     """Return results with intervals, suppression, stars and labels, and the summary tables.
 
@@ -344,7 +389,9 @@ def score(
     the engine computes up to the period asked for), is rated: the pages show only its stars,
     so rows of earlier periods (trend charts, downloads) carry none and cut_points has that
     period only. `organizations` (EngineRun.organizations) gives each practice's ACO, whose
-    results its practices add up to (suppression protects them as a group).
+    results its practices add up to (suppression protects them as a group). `first_rated`
+    (measures_first_rated) spares new measures the guardrails; `reward` is the summary
+    ratings' reward factor ('cms' or 'none', ratings.REWARDS).
     """
     results = stats.add_intervals(results)
     results = audiences.suppress(results, organizations)
@@ -357,14 +404,14 @@ def score(
         peers = stats.peer_label(results)["peer_label"].to_numpy()
         benchmarks = stats.benchmarks(results)
         results, cut_points = ratings.rate_results(
-            results, prior_cut_points=prior, seed=seed, periods=[rated]
+            results, prior_cut_points=prior, seed=seed, periods=[rated], first_rated=first_rated
         )
     except BaseException:
         trends.cancel()
         raise
     results["peer_label"] = peers  # results: rate_results' copy, same rows
     results["trend_label"] = trends.wait()
-    summary = ratings.summary_stars(results)
+    summary = ratings.summary_stars(results, reward=reward)
     return Scored(results, summary, benchmarks, cut_points)
 
 
@@ -407,6 +454,7 @@ def manifest(settings: Settings, specs: list[MeasureSpec], run: engine.EngineRun
     return {
         "period": run.period_id,
         "audience": settings.audience,
+        "star_reward": settings.reward,
         "tool_version": version("scorecard"),
         "data_from": run.data_start.isoformat(),
         "data_as_of": run.data_end.isoformat(),
@@ -483,7 +531,16 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     done()
     done = progress.step("Statistics and star ratings")
     prior = prior_cut_points(settings.out, run.period_id)
-    scored = score(run.results, prior, settings.seed, run.period_id, run.organizations)
+    first_rated = measures_first_rated(specs, settings.out, run.period_id)
+    scored = score(
+        run.results,
+        prior,
+        settings.seed,
+        run.period_id,
+        run.organizations,
+        first_rated=first_rated,
+        reward=settings.reward,
+    )
     scored.summary = add_tiers(scored.summary, read_tiers(settings.measures))
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scorecard import i18n
 from scorecard import site as S
 from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES
 
@@ -275,14 +276,16 @@ SUMMARY_COLUMNS = (
 
 SUMMARY_STARS_COLUMNS = (
     *("level", "entity_id", "entity_name", "period_id", "family", "stars", "average"),
-    *("n_rated", "n_measures"),
+    *("n_rated", "n_measures", "reward", "reward_note"),
 )
 
 
 def summary_stars_frame(model: S.SiteModel) -> pd.DataFrame:
     """Return the published period's overall and area stars of every entity with a page: one
     row per entity and family, with the unrounded average, n_rated of the n_measures it could
-    be rated on, and its incentive tier on overall rows (column `tier` only with tiers)."""
+    be rated on, the reward factor included in a rated overall average (`reward`, blank when
+    none was given; `reward_note` says so in words) and its incentive tier on overall rows
+    (column `tier` only with tiers)."""
     summary = model.site.summary
     now = summary[summary["period_id"] == model.site.period_id]
     rows = []
@@ -297,6 +300,7 @@ def summary_stars_frame(model: S.SiteModel) -> pd.DataFrame:
                     **{k: record.get(k) for k in SUMMARY_STARS_COLUMNS},
                     "entity_id": entity_id,
                     "entity_name": names[entity_id],
+                    **_reward_columns(record),
                     "tier": tier.get("name", ""),
                 }
             )
@@ -307,6 +311,15 @@ def summary_stars_frame(model: S.SiteModel) -> pd.DataFrame:
     frame = frame.assign(_order=frame["family"].map(order).fillna(len(order)))
     frame = frame.sort_values(["level", "entity_id", "_order"], kind="stable")
     return frame.drop(columns="_order").reset_index(drop=True)
+
+
+def _reward_columns(record: dict) -> dict[str, object]:
+    """Return `reward` and `reward_note` of a summary row: the reward factor in its rated
+    overall average, or blanks when it got none."""
+    reward = S.given_reward(record)
+    if reward is None:
+        return {"reward": None, "reward_note": ""}
+    return {"reward": reward, "reward_note": i18n.reward_words(reward)}
 
 
 def _cp_specs(model: S.SiteModel) -> list:

@@ -40,6 +40,8 @@ UI: dict[str, dict[str, str]] = {
         "tier_explain": "The program pays a bonus when the average of the stars is high. More "
         "stars give a bigger bonus.",
         "tier_link": "See the bonus levels",
+        "reward": "This includes {reward} extra stars, because {name} did well on most "
+        "measures, not just on a few.",
         "result": "Result",
         "stars": "Stars",
         "compare": "Compared with the program as a whole",
@@ -113,6 +115,8 @@ UI: dict[str, dict[str, str]] = {
         "tier_explain": "El programa paga un bono cuando el promedio de las estrellas es alto. "
         "Más estrellas dan un bono más grande.",
         "tier_link": "Vea los niveles de bono (en inglés)",
+        "reward": "Esto incluye {reward} estrellas extra, porque {name} tuvo buenos resultados "
+        "en la mayoría de las medidas, no solo en algunas.",
         "result": "Resultado",
         "stars": "Estrellas",
         "compare": "Comparado con todo el programa",
@@ -1055,6 +1059,12 @@ def stars_words(stars: float, lang: str) -> str:
     the plural is the five's)."""
     number = f"{round(float(stars) * 2) / 2:g}"
     return f"{number} de 5 estrellas" if lang == "es" else f"{number} out of 5 stars"
+
+
+def reward_words(reward: float) -> str:
+    """Return the short note of a reward factor: 'includes +0.2 for consistently high
+    ratings'."""
+    return f"includes +{reward:.1f} for consistently high ratings"
 
 
 def stars_meaning(stars: float, lang: str) -> str:

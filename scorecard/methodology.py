@@ -29,6 +29,7 @@ def constants() -> dict[str, Any]:
         "min_entities": ratings.MIN_ENTITIES_RELATIVE,
         "guardrail_points": ratings.GUARDRAIL_POINTS,
         "guardrail_share": round(100 * ratings.GUARDRAIL_SHARE),
+        "guardrail_new_years": ratings.GUARDRAIL_NEW_YEARS,
         "percentiles": list(stats.PERCENTILES),
         "min_share": round(100 * ratings.MIN_RATED_SHARE),
         "min_reliability": f"{ratings.MIN_RELIABILITY:g}",
@@ -36,6 +37,70 @@ def constants() -> dict[str, Any]:
         "min_reliable_share": round(100 * ratings.MIN_RELIABLE_SHARE),
         "median_factor": f"{ratings.MEDIAN_VARIANCE_FACTOR:.2f}",
     }
+
+
+def guardrail_words(record: dict[str, Any]) -> str:
+    """Return how the guardrails treated a cut-point row, in plain words ('' if not rated)."""
+    status = record.get("guardrail")
+    first = record.get("first_rated")
+    since = "" if first is None or pd.isna(first) else f" (rated since {int(first)})"
+    words = {
+        "capped": "Held back: would have moved more than the limit",
+        "within": "Moved less than the limit",
+        "new_measure": f"No limit: new measure{since}",
+        "no_prior": "No limit: not rated a year earlier",
+    }
+    return words.get(status if isinstance(status, str) else "", "")
+
+
+def new_measures(
+    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str
+) -> list[str]:
+    """Return the titles of the measures rated in the published period without guardrails
+    because they are new (ratings.GUARDRAIL_NEW_YEARS), in title order."""
+    titles = {
+        specs[r["measure_id"]].text("en").title
+        for r in _current(cut_points, period_id)
+        if r.get("guardrail") == "new_measure" and r["measure_id"] in specs
+    }
+    return sorted(titles)
+
+
+def reward_rows() -> list[dict[str, str]]:
+    """Return the reward factor's table (ratings.REWARD_FACTORS) in words: one row per band of
+    the average star, with the extra for stars that vary little and for those that vary about
+    as much as most."""
+    high = 100 - ratings.REWARD_MEAN_PERCENTILES["high"]
+    fairly = 100 - ratings.REWARD_MEAN_PERCENTILES["relatively_high"]
+    bands = {
+        "high": f"Among the highest {high}%",
+        "relatively_high": f"Among the highest {fairly}%, but not the highest {high}%",
+    }
+    return [
+        {
+            "average": words,
+            **{
+                spread: f"+{ratings.REWARD_FACTORS.get((band, spread), 0.0):.1f}"
+                for spread in ("low", "medium")
+            },
+        }
+        for band, words in bands.items()
+    ]
+
+
+def reward_numbers() -> dict[str, int]:
+    """Return the percentiles of the reward factor's spread bands, for the page's words."""
+    low = ratings.REWARD_VARIANCE_PERCENTILES["low"]
+    medium = ratings.REWARD_VARIANCE_PERCENTILES["medium"]
+    return {"least": low, "middle": medium - low, "most": 100 - medium}
+
+
+def reward_applied(manifest: dict[str, Any], summary: pd.DataFrame) -> bool:
+    """Return True when the edition's overall stars include the reward factor: as its
+    manifest says (`star_reward`), else when its summary has reward factors."""
+    if "star_reward" in manifest:
+        return manifest["star_reward"] == "cms"
+    return "reward" in summary.columns and bool(summary["reward"].notna().any())
 
 
 def weight_rows() -> list[dict[str, Any]]:
@@ -91,6 +156,7 @@ def cut_point_rows(
                 "rated": _count(record, "n_rated"),
                 "entities": _count(record, "n_entities"),
                 "reliability": _reliability_words(record),
+                "guardrail": guardrail_words(record),
             }
         )
     return rows

@@ -231,6 +231,9 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         if overall_line
         else i18n.t(lang, "overall_none", name=name)
     )
+    reward = model.rewards.get((entity.level, entity.entity_id))
+    if overall_line and reward is not None:
+        overall_text += " " + i18n.t(lang, "reward", name=name, reward=f"{reward:.1f}")
     tier = _tier(model, entity, page, lang, link)
     full = f"{entity.level}/{entity.slug}.md"
     if lang == "en":

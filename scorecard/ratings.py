@@ -39,6 +39,16 @@ GUARDRAIL_SHARE = 0.05  # cap as a share of the prior score range on other scale
 # Guardrails cap the move from the cut points of the same quarter this many quarters before
 # (a year: CMS applies them year over year).
 GUARDRAIL_QUARTERS = 4
+# A measure gets no guardrails in its first this many years of star ratings (CMS: "measures 3
+# years old or less"): years counted by calendar year of the period rated, the first year
+# rated being year 1 (first rated 2023: no guardrails in 2023, 2024 and 2025; from 2026 on).
+GUARDRAIL_NEW_YEARS = 3
+# How the guardrails treated a level's cut points (the cut points' `guardrail` column; '' for
+# fixed thresholds and levels not rated): 'capped', at least one cut point was held back by the
+# cap; 'within', none moved more than the cap; 'new_measure', none, the measure being in its
+# first GUARDRAIL_NEW_YEARS years; 'no_prior', none, as the edition a year before did not rate
+# it at this level (or was not published).
+GUARDRAIL_STATUSES = ("capped", "within", "new_measure", "no_prior")
 # A relative measure's result earns stars only when at least this share of the differences
 # between results like it is real, not chance (its signal-to-noise reliability; 0.7 is the
 # usual minimum for physician-level results, e.g. NCQA's).
@@ -375,6 +385,21 @@ def guardrail_cap(kind: str, multiplier: float, score_range: float) -> float:
     return GUARDRAIL_SHARE * score_range
 
 
+def years_rated(first_rated: int, period_id: str) -> int:
+    """Return which year of star ratings `period_id` is for a measure first rated in the
+    calendar year `first_rated` (that year is year 1)."""
+    return pd.Period(period_id, freq="Q").year - int(first_rated) + 1
+
+
+def guardrail_exempt(first_rated: int | None, period_id: str) -> bool:
+    """Return True when a measure first rated in `first_rated` gets no guardrails in
+    `period_id`: it is in its first GUARDRAIL_NEW_YEARS years of ratings (None: age unknown,
+    not exempt)."""
+    if first_rated is None or pd.isna(first_rated):
+        return False
+    return years_rated(int(first_rated), period_id) <= GUARDRAIL_NEW_YEARS
+
+
 def _prior_lookup(prior: pd.DataFrame | None) -> dict[tuple, pd.Series]:
     """Return prior cut-point rows keyed by (measure_id, level, period_id or None)."""
     if prior is None or prior.empty:
@@ -402,6 +427,7 @@ class _LevelRating:
     notes: np.ndarray  # its star_note (STAR_NOTES, or '')
     reliability: np.ndarray  # its reliability (NaN when not worked out)
     score_range: float  # range of the scores clustered, after the Tukey fences (NaN if none)
+    guardrail: str = ""  # how the guardrails treated the cut points (GUARDRAIL_STATUSES or '')
 
 
 def _fixed_thresholds(first: pd.Series) -> CutPoints:
@@ -451,13 +477,15 @@ def _rate_level(
     prior: pd.Series | None,
     seed: int,
     min_reliability: float | None,
+    exempt: bool = False,
 ) -> _LevelRating:
     """Return how one measure x period x level group of entity rows is rated.
 
     Fixed thresholds rate every eligible row. Relative: the cut points are clustered from the
     eligible rows, if there are at least MIN_ENTITIES_RELATIVE of them and at least
     MIN_RELIABLE_SHARE of them have a reliability of `min_reliability` or more (None: no
-    reliability condition); only those rows get stars.
+    reliability condition); only those rows get stars. They are capped by the guardrails
+    against `prior` unless the measure is `exempt` (a new measure).
     """
     first = group.iloc[0]
     notes = np.full(len(group), "", dtype=object)
@@ -477,13 +505,30 @@ def _rate_level(
     kept = tukey_filter(round_half_up(scores, decimals))
     score_range = float(kept.max() - kept.min())
     points = cut_points(scores, first["direction"], decimals, seed)
-    points = _guarded(points, first, prior, score_range)
-    return _LevelRating(points, "relative", reliable, notes, rel, score_range)
+    status = _guardrail_status(points, prior, exempt)
+    if status in ("capped", "within"):
+        guarded = _guarded(points, first, prior, score_range)
+        status = "capped" if guarded != points else "within"
+        points = guarded
+    return _LevelRating(points, "relative", reliable, notes, rel, score_range, status)
+
+
+def _guardrail_status(points: CutPoints, prior: pd.Series | None, exempt: bool) -> str:
+    """Return how the guardrails treat new cut points: '' when there are none, 'new_measure'
+    for an exempt measure, 'no_prior' without a prior cut point to hold them to, else
+    'within' (to be worked out: 'capped' if the cap moves one)."""
+    if not np.isfinite(points).all():
+        return ""
+    if exempt:
+        return "new_measure"
+    if prior is None or not np.isfinite(prior[list(THRESHOLD_COLUMNS)].astype(float)).any():
+        return "no_prior"
+    return "within"
 
 
 CUT_POINT_COLUMNS = (
     *("measure_id", "period_id", "level", *THRESHOLD_COLUMNS, "method", "n_entities"),
-    *("n_reliable", "n_rated", "median_reliability", "score_range"),
+    *("n_reliable", "n_rated", "median_reliability", "score_range", "first_rated", "guardrail"),
 )
 
 
@@ -493,6 +538,7 @@ def rate_results(
     seed: int = CMS_SEED,
     periods: Collection[str] | None = None,
     min_reliability: float | None = MIN_RELIABILITY,
+    first_rated: Mapping[str, int] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (results with an Int64 `stars` column, cut points per measure x period x level).
 
@@ -511,7 +557,11 @@ def rate_results(
     rows, n_reliable those whose reliability reaches the minimum (NaN for fixed thresholds),
     n_rated those given stars (0 when the level is not rated), median_reliability the middle
     reliability of the eligible rows, score_range the range of the scores clustered after the
-    Tukey fences (what the next guardrails' cap is worked out from).
+    Tukey fences (what the next guardrails' cap is worked out from), first_rated the year the
+    measure was first rated (from `first_rated`, measure_id -> year; NA when not given) and
+    guardrail how the guardrails treated the level (GUARDRAIL_STATUSES, '' if not rated). A
+    measure in its first GUARDRAIL_NEW_YEARS years (`guardrail_exempt`) gets no guardrails;
+    without `first_rated`, every measure with prior cut points gets them.
     """
     df = results if "suppressed" in results.columns else stats.suppress(results)
     df = df.copy()
@@ -543,7 +593,9 @@ def rate_results(
         group, where = rated.iloc[at], rated_at[at]
         eligible = eligible_all[where]
         prior = _find_prior(lookup, measure, level, period)
-        level_rating = _rate_level(group, eligible, prior, seed, min_reliability)
+        first_year = (first_rated or {}).get(measure)
+        exempt = guardrail_exempt(first_year, period)
+        level_rating = _rate_level(group, eligible, prior, seed, min_reliability, exempt)
         first = group.iloc[0]
         on = level_rating.rated
         shown = round_half_up(group["value"].to_numpy(float)[on], int(first["decimals"]))
@@ -563,6 +615,8 @@ def rate_results(
                 "n_rated": int(on.sum()),
                 "median_reliability": _median(level_rating.reliability[eligible]),
                 "score_range": level_rating.score_range,
+                "first_rated": pd.NA if first_year is None else int(first_year),
+                "guardrail": level_rating.guardrail,
             }
         )
     column = pd.array(stars, dtype="Int64")
@@ -570,7 +624,9 @@ def rate_results(
     df["stars"] = column
     df["star_note"] = notes
     df["reliability"] = reliabilities
-    return df, pd.DataFrame(rows, columns=list(CUT_POINT_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(CUT_POINT_COLUMNS))
+    table["first_rated"] = table["first_rated"].astype("Int64")
+    return df, table
 
 
 def _reaches(reliabilities: np.ndarray, least: float | None) -> np.ndarray:
@@ -599,25 +655,53 @@ def round_half_star(x: Any) -> Any:
     return round_half_up(np.asarray(x, dtype=float) * 2, 0) / 2
 
 
-def reward_factor(means: pd.Series, variances: pd.Series) -> pd.Series:
-    """Return the CMS reward factor (0 to 0.4) for entities, from percentiles across entities.
+# The CMS reward factor (2026 Technical Notes), as data: an entity's weighted mean of measure
+# stars is 'high' at or above the 85th percentile of the entities' means, 'relatively high' at
+# or above the 65th (below: no reward); the weighted variance of its stars is 'low' below the
+# 30th percentile of the variances, 'medium' below the 70th ('high' variance: no reward).
+REWARD_MEAN_PERCENTILES = {"high": 85, "relatively_high": 65}
+REWARD_VARIANCE_PERCENTILES = {"low": 30, "medium": 70}
+REWARD_FACTORS = {
+    ("high", "low"): 0.4,
+    ("high", "medium"): 0.3,
+    ("relatively_high", "low"): 0.2,
+    ("relatively_high", "medium"): 0.1,
+}
+# The summary_stars `reward` choices: CMS's reward factor, or none.
+REWARDS = ("cms", "none")
 
-    High mean is at or above the 85th percentile, relatively high the 65th; low variance is
-    below the 30th percentile, medium below the 70th. Low+high 0.4, medium+high 0.3,
-    low+relatively high 0.2, medium+relatively high 0.1, else 0.
-    """
+
+def percentile(values: Iterable[float], q: float) -> float:
+    """Return the q-th percentile of the finite values by SAS's default definition
+    (PCTLDEF=5, as `quartiles`): CMS works its percentiles out in SAS."""
+    arr = _clean(values)
+    if arr.size == 0:
+        return np.nan
+    return float(np.percentile(arr, q, method="averaged_inverted_cdf"))
+
+
+def reward_factor(means: pd.Series, variances: pd.Series) -> pd.Series:
+    """Return the CMS reward factor (0 to 0.4) for entities, from percentiles across the
+    entities with both a mean and a variance (REWARD_MEAN_PERCENTILES,
+    REWARD_VARIANCE_PERCENTILES, REWARD_FACTORS; percentiles as `percentile`)."""
     ok = means.notna() & variances.notna()
     out = pd.Series(0.0, index=means.index)
     if not ok.any():
         return out
-    m85, m65 = np.percentile(means[ok], [85, 65])
-    v30, v70 = np.percentile(variances[ok], [30, 70])
-    high, rel_high = means >= m85, (means >= m65) & (means < m85)
-    low, medium = variances < v30, (variances >= v30) & (variances < v70)
-    out[ok & high & low] = 0.4
-    out[ok & high & medium] = 0.3
-    out[ok & rel_high & low] = 0.2
-    out[ok & rel_high & medium] = 0.1
+    m_high, m_rel = (
+        percentile(means[ok], REWARD_MEAN_PERCENTILES[k]) for k in ("high", "relatively_high")
+    )
+    v_low, v_medium = (
+        percentile(variances[ok], REWARD_VARIANCE_PERCENTILES[k]) for k in ("low", "medium")
+    )
+    mean_band = pd.Series(None, index=means.index, dtype=object)
+    mean_band[means >= m_rel] = "relatively_high"
+    mean_band[means >= m_high] = "high"
+    variance_band = pd.Series(None, index=means.index, dtype=object)
+    variance_band[variances < v_medium] = "medium"
+    variance_band[variances < v_low] = "low"
+    for (mean_key, variance_key), factor in REWARD_FACTORS.items():
+        out[ok & (mean_band == mean_key) & (variance_band == variance_key)] = factor
     return out
 
 
@@ -663,14 +747,16 @@ def _family_rows(rated: pd.DataFrame, family: str, weighted: bool) -> pd.DataFra
 
 
 def _add_reward(overall: pd.DataFrame, min_share: float) -> pd.DataFrame:
-    """Return `overall` with the CMS reward factor added to `average` (capped at 5)."""
+    """Return `overall` with the CMS reward factor in `reward` (0 for an entity without an
+    overall rating) and added to `average` (capped at 5). The percentiles are taken over the
+    entities of the same period and level that have an overall rating."""
     enough = overall["n_rated"] / overall["n_measures"] >= min_share
     means = overall["average"].where(enough)
     variances = overall["var"].where(enough)
     factor = pd.Series(0.0, index=overall.index)
     for _, idx in overall.groupby(["period_id", "level"]).groups.items():
         factor[idx] = reward_factor(means[idx], variances[idx])
-    return overall.assign(average=np.minimum(overall["average"] + factor, 5.0))
+    return overall.assign(average=np.minimum(overall["average"] + factor, 5.0), reward=factor)
 
 
 def summary_stars(
@@ -679,17 +765,18 @@ def summary_stars(
     """Return family and overall star ratings per period x level x entity.
 
     Columns: period_id, level, entity_id, family, stars, n_rated, n_measures, rated_share,
-    average. Family ratings are the unweighted mean of measure stars (like CMS domain ratings);
-    'overall' is the mean weighted by `weight`. `stars` is `average` rounded to the nearest half
-    star, NaN when the entity has stars on fewer than `min_share` of the measures it could be
-    rated on. n_measures counts those measures (see `ratable_measures`): star_method other
-    than 'none', and stars for at least one entity of the level in the period, as CMS counts
-    only the measures a contract can be rated on. reward='cms' adds the CMS reward factor
-    (0-0.4, see `reward_factor`) to the overall average before rounding, capped at 5;
-    `average` includes it.
+    average, reward. Family ratings are the unweighted mean of measure stars (like CMS domain
+    ratings); 'overall' is the mean weighted by `weight`. `stars` is `average` rounded to the
+    nearest half star, NaN when the entity has stars on fewer than `min_share` of the measures
+    it could be rated on. n_measures counts those measures (see `ratable_measures`):
+    star_method other than 'none', and stars for at least one entity of the level in the
+    period, as CMS counts only the measures a contract can be rated on. reward='cms' adds the
+    CMS reward factor (0-0.4, see `reward_factor`) to the overall average before rounding,
+    capped at 5: `average` includes it and `reward` says how much it was (NaN on family rows,
+    and on every row without a reward: None or 'none').
     """
-    if reward not in (None, "cms"):
-        raise ValueError(f"reward must be None or 'cms', got {reward!r}")
+    if reward not in (None, *REWARDS):
+        raise ValueError(f"reward must be one of {REWARDS} or None, got {reward!r}")
     base = rated[
         (rated["level"] != "program")
         & (rated["stratum"] == "all")
@@ -700,11 +787,13 @@ def summary_stars(
     if reward == "cms":
         overall = _add_reward(overall, min_share)
     out = pd.concat([*parts, overall], ignore_index=True)
+    if "reward" not in out.columns:
+        out["reward"] = np.nan
     out["rated_share"] = out["n_rated"] / out["n_measures"]
     out["stars"] = round_half_star(out["average"])
     out.loc[~(out["rated_share"] >= min_share), "stars"] = np.nan
     columns = ["period_id", "level", "entity_id", "family", "stars", "n_rated", "n_measures"]
-    return out[[*columns, "rated_share", "average"]].reset_index(drop=True)
+    return out[[*columns, "rated_share", "average", "reward"]].reset_index(drop=True)
 
 
 def tier_for(stars: float | pd.Series, tiers: Sequence[Mapping[str, Any]]) -> Any:

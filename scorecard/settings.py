@@ -82,6 +82,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "spark_master", "local[*]", "Spark master for --engine spark, e.g. yarn, spark://h:7077."
     ),
+    Setting(
+        "reward",
+        "cms",
+        "Reward factor of the overall stars: cms (as Medicare: up to +0.4 for an organisation "
+        "whose measure stars are high and alike) or none.",
+    ),
 )
 
 SETTING: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -104,6 +110,7 @@ class Settings:
     cache: Path | None = None
     engine: str = "duckdb"
     spark_master: str = "local[*]"
+    reward: str = "cms"
 
     @property
     def value_sets(self) -> Path:
@@ -147,7 +154,20 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     source = config_file or "command line"
     if values["period"] is not None:
         values["period"] = _quarter(str(values["period"]), source)
+    values["reward"] = _choice("reward", str(values["reward"]), REWARDS, source)
     return Settings(**{k: _coerce(by_name[k], v, source) for k, v in values.items()})
+
+
+# The reward choices (ratings.REWARDS, repeated so that reading settings needs no pandas).
+REWARDS = ("cms", "none")
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...], source: object) -> str:
+    """Return value in lower case if it is one of `choices`, else raise SettingsError."""
+    chosen = value.strip().lower()
+    if chosen not in choices:
+        raise SettingsError(f"{source}: {name}: {value!r} is not one of {', '.join(choices)}")
+    return chosen
 
 
 def _quarter(period: str, source: object) -> str:

@@ -24,7 +24,7 @@ import re
 import shutil
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -476,6 +476,8 @@ class SiteModel:
     benchmarks: dict[tuple[str, str], dict]
     reasons: dict[str, str]
     tiers: dict[tuple[str, str], dict] = field(default_factory=dict)  # (level, id) -> tier
+    # (level, id) -> the reward factor in its overall stars, for those given one
+    rewards: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def current(self, level: str, entity_id: str, measure_id: str) -> dict | None:
         """Return the published period's stratum-'all' record, or None."""
@@ -507,6 +509,7 @@ def gather(site: SiteInput) -> SiteModel:
         benchmarks=_benchmarks(site.benchmarks, site.period_id),
         reasons=reason_texts(),
         tiers=_entity_tiers(site.summary, site.period_id, site.tiers),
+        rewards=_entity_rewards(site.summary, site.period_id),
     )
 
 
@@ -627,6 +630,29 @@ def _summary_stars(summary: pd.DataFrame, period_id: str) -> dict[tuple[str, str
     now = summary[summary["period_id"] == period_id]
     keys = zip(now["level"], now["entity_id"].astype(str), now["family"], strict=True)
     return dict(zip(keys, now["stars"], strict=True))
+
+
+def given_reward(record: Mapping[str, Any]) -> float | None:
+    """Return the reward factor included in a summary row's stars: only on a rated overall
+    row that was given one (more than 0), else None."""
+    reward = record.get("reward")
+    if record.get("family") != "overall" or missing(record.get("stars")) or missing(reward):
+        return None
+    return float(reward) if float(reward) > 0 else None
+
+
+def _entity_rewards(summary: pd.DataFrame, period_id: str) -> dict[tuple[str, str], float]:
+    """Return (level, entity_id) -> the reward factor in its overall stars, for the published
+    period's entities given one ({} when the summary has no reward column)."""
+    if "reward" not in summary.columns:
+        return {}
+    now = summary[(summary["period_id"] == period_id) & (summary["family"] == "overall")]
+    out = {}
+    for record in now[["level", "entity_id", "family", "stars", "reward"]].to_dict("records"):
+        reward = given_reward(record)
+        if reward is not None:
+            out[(str(record["level"]), str(record["entity_id"]))] = reward
+    return out
 
 
 def _entity_tiers(
@@ -1158,6 +1184,12 @@ def methodology_context(model: SiteModel) -> dict[str, Any]:
             model.site.cut_points, model.specs, model.site.period_id
         ),
         "chance": methodology.chance_rows(model.site.cut_points, model.specs, model.site.period_id),
+        "new_measures": methodology.new_measures(
+            model.site.cut_points, model.specs, model.site.period_id
+        ),
+        "reward": methodology.reward_applied(model.site.manifest, model.site.summary),
+        "reward_rows": methodology.reward_rows(),
+        "reward_numbers": methodology.reward_numbers(),
         "tiers": methodology.tier_rows(model.site.tiers),
     }
 

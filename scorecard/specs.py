@@ -85,6 +85,18 @@ class PlainText(Strict):
 class Stars(Strict):
     method: Literal["none", "fixed", "relative"] = "relative"
     thresholds: tuple[float, float, float, float] | None = None
+    first_rated: int | None = Field(
+        None,
+        ge=1900,
+        le=2999,
+        description=(
+            "The year the measure was first rated with stars in this program (year 1). A"
+            " measure in its first three years of ratings gets no guardrails (CMS). Without"
+            " it, the year of the earliest published edition that rated the measure, or this"
+            " edition's year if none did. Set it for a measure rated before this site published"
+            " it; set it anew when a measure changes so much that it counts as new."
+        ),
+    )
 
     @model_validator(mode="after")
     def _fixed_needs_thresholds(self) -> Stars:

@@ -210,6 +210,21 @@ def tier_info(model: S.SiteModel, entity: S.Entity, page: str) -> dict | None:
     }
 
 
+REWARD_ANCHOR = "reward"  # heading id of the reward factor on the methodology page
+
+
+def reward_info(model: S.SiteModel, entity: S.Entity, page: str) -> dict | None:
+    """Return the reward factor in an entity's overall stars for its scorecard, with a link
+    to how it works (None when it got none)."""
+    reward = model.rewards.get((entity.level, entity.entity_id))
+    if reward is None:
+        return None
+    return {
+        "amount": f"+{reward:.1f}",
+        "href": Markup(f"{S.rel(page, 'methodology.md')}#{REWARD_ANCHOR}"),
+    }
+
+
 def two_places_down(value: float) -> str:
     """Return value with 2 decimals, cut rather than rounded, so that an average just below
     a tier's lowest (4.749) never reads as reaching it (4.75)."""
@@ -402,6 +417,7 @@ def entity_extras(model: S.SiteModel, entity: S.Entity, page: str) -> dict[str, 
     return {
         "cards": summary_cards(model, entity),
         "tier": tier_info(model, entity, page),
+        "reward": reward_info(model, entity, page),
         "plain": plain,
         # the language menu: this page in English, its plain page in Spanish
         "alternates": language_menu(page, "en", plain_page(entity, "es")) if plain else None,

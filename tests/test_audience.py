@@ -101,7 +101,10 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
     specs = build.read_specs(settings)
     run = build.compute(settings, specs)
-    scored = build.score(run.results, None, settings.seed, None, run.organizations)
+    first_rated = build.measures_first_rated(specs, settings.out, run.period_id)
+    scored = build.score(
+        run.results, None, settings.seed, None, run.organizations, first_rated=first_rated
+    )
     roots = {}
     for audience in ("internal", "public", *PARTNERS):
         out = base / "sites" / audience.replace(":", "-")

@@ -84,3 +84,14 @@ def test_check_reports_bad_tiers_with_the_other_problems(tmp_path: Path) -> None
     lines = report.lines()
     assert "measures: not read, the specs have problems (listed below)" in lines
     assert not any(line.startswith("  skipped ") for line in lines)  # no mart was read
+
+
+def test_the_reward_setting_is_cms_by_default_and_checked() -> None:
+    from scorecard import ratings
+    from scorecard.settings import REWARDS, SettingsError, load_settings
+
+    assert REWARDS == ratings.REWARDS
+    assert load_settings(None).reward == "cms"
+    assert load_settings(None, reward="None").reward == "none"
+    with pytest.raises(SettingsError, match="reward"):
+        load_settings(None, reward="sometimes")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -274,8 +275,12 @@ def test_rate_results_relative_fixed_and_unrated():
         "n_rated",
         "median_reliability",
         "score_range",
+        "first_rated",
+        "guardrail",
     ]
     assert set(cuts["measure_id"]) == {"rel", "fix"}
+    # no prior cut points, no measure ages: nothing to hold the cut points to
+    assert cuts.set_index("measure_id")["guardrail"].to_dict() == {"rel": "no_prior", "fix": ""}
 
 
 def test_rate_results_only_some_periods():
@@ -434,12 +439,67 @@ def test_rated_share_counts_only_measures_someone_at_the_level_is_rated_on():
 
 
 def test_reward_factor_hand_worked():
-    # means: 85th percentile of [3, 3.5, 4, 4.5, 5] = 4.7 (linear), 65th = 4.3;
-    # variances sorted 0.05, 0.1, 0.2, 0.5, 1: 30th percentile = 0.12, 70th = 0.44
+    # SAS percentiles (PCTLDEF=5) of n values: n*p not whole -> the next value up, whole ->
+    # the mean of that value and the next. Means 3, 3.5, 4, 4.5, 5: 85th (4.25) -> 5.0,
+    # 65th (3.25) -> 4.5; variances sorted 0.05, 0.1, 0.2, 0.5, 1: 30th (1.5) -> 0.1,
+    # 70th (3.5) -> 0.5
     means = pd.Series([3.0, 3.5, 4.0, 4.5, 5.0])
     variances = pd.Series([1.0, 0.1, 0.5, 0.2, 0.05])
-    # 5.0 high mean + low variance 0.05 -> 0.4; 4.5 relatively high + medium 0.2 -> 0.1
+    # 5.0 high mean + low variance 0.05 -> 0.4; 4.5 relatively high + medium 0.2 -> 0.1;
+    # 4.0 is below the 65th percentile
     assert ratings.reward_factor(means, variances).tolist() == [0.0, 0.0, 0.0, 0.1, 0.4]
+
+
+def test_reward_factor_takes_percentiles_as_sas_does():
+    # 7 organisations. Means 2 to 5 by 0.5: 85th percentile (7 * 0.85 = 5.95) -> 6th value
+    # 4.5, 65th (4.55) -> 5th value 4.0. Variances 0.1 to 0.7: 30th (2.1) -> 3rd value 0.3,
+    # 70th (4.9) -> 5th value 0.5. So 5.0 (variance 0.1: low) gets 0.4; 4.5 is high with a
+    # medium variance 0.3 -> 0.3; 4.0 is relatively high, but its variance 0.5 is at the
+    # 70th percentile, high -> 0. Numpy's default (linear) percentiles would put 4.5 below
+    # the 85th (4.55) and 0.5 below the 70th (0.52): 0.1 each, which CMS's SAS would not give.
+    means = pd.Series([2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0])
+    variances = pd.Series([0.7, 0.6, 0.4, 0.2, 0.5, 0.3, 0.1])
+    assert ratings.reward_factor(means, variances).tolist() == [0, 0, 0, 0, 0, 0.3, 0.4]
+    assert ratings.percentile([1, 2, 3, 4], 50) == 2.5  # 4 * 0.5 whole: mean of 2nd and 3rd
+    # an organisation without a variance (one measure rated) gets none and is not counted
+    one = ratings.reward_factor(pd.Series([5.0, 1.0]), pd.Series([np.nan, 0.0]))
+    assert one.tolist() == [0.0, 0.0]
+
+
+def _reward_input() -> pd.DataFrame:
+    """Six ACOs with stars on two process measures (weight 1 each)."""
+    stars = {"A": (5, 4), "B": (4, 4), "C": (5, 3), "D": (4, 3), "E": (3, 2), "F": (1, 3)}
+    rows = [
+        result(measure, "aco", entity, 0, stars=got)
+        for entity, pair in stars.items()
+        for measure, got in zip(("q1", "q2"), pair, strict=True)
+    ]
+    frame = pd.DataFrame(rows)
+    frame["stars"] = frame["stars"].astype("Int64")
+    return frame
+
+
+def test_summary_stars_add_the_reward_factor_hand_worked():
+    # mean and variance (n/(n-1) * weighted spread; equal weights: the sample variance):
+    # A 4.5, 0.5; B 4.0, 0; C 4.0, 2; D 3.5, 0.5; E 2.5, 0.5; F 2.0, 2.
+    # Means sorted 2, 2.5, 3.5, 4, 4, 4.5: 85th (5.1) -> 4.5, 65th (3.9) -> 4.0.
+    # Variances sorted 0, 0.5, 0.5, 0.5, 2, 2: 30th (1.8) -> 0.5, 70th (4.2) -> 2.
+    # A: high, medium -> +0.3: 4.8 -> 5 stars (4.5 without). B: relatively high, low (0 < 0.5)
+    # -> +0.2: 4.2 -> 4 stars. C: relatively high, but its stars vary most -> 0.
+    frame = _reward_input()
+    got = ratings.summary_stars(frame, reward="cms")
+    overall = got[got["family"] == "overall"].set_index("entity_id")
+    assert overall["reward"].to_dict() == {"A": 0.3, "B": 0.2, "C": 0, "D": 0, "E": 0, "F": 0}
+    assert overall.loc["A", "average"] == pytest.approx(4.8) and overall.loc["A", "stars"] == 5
+    assert overall.loc["B", "average"] == pytest.approx(4.2) and overall.loc["B", "stars"] == 4
+    assert overall.loc["C", "stars"] == 4
+    # the area ratings get no reward; without it, A has 4.5 stars
+    assert got.loc[got["family"] != "overall", "reward"].isna().all()
+    plain = ratings.summary_stars(frame).set_index(["entity_id", "family"])
+    assert plain.loc[("A", "overall"), "stars"] == 4.5 and plain["reward"].isna().all()
+    assert ratings.summary_stars(frame, reward="none")["reward"].isna().all()
+    with pytest.raises(ValueError, match="reward"):
+        ratings.summary_stars(frame, reward="maybe")
 
 
 def test_cut_points_table():
@@ -486,6 +546,64 @@ def test_guardrails_read_the_cut_points_of_the_same_quarter_a_year_before(tmp_pa
     assert (rel.t2, rel.t3, rel.t4, rel.t5) == (35.0, 50.0, 60.0, 85.0)
     assert build.prior_cut_points(tmp_path, "2025Q3") is None  # no 2024Q3 edition
     assert list(build.prior_cut_points(tmp_path, "2026Q3")["t2"]) == [10]
+
+
+def test_new_measures_get_no_guardrails_for_their_first_three_years():
+    # new cut points 40, 50, 60, 80 against last year's 30, 50, 62, 90: t2 and t5 move more
+    # than the 5-point cap. Rated in 2025Q4: a measure first rated in 2023 is in its third
+    # year (2023, 2024, 2025), so it is not capped; first rated in 2022, its fourth: capped.
+    prior = pd.DataFrame(
+        [{"measure_id": "rel", "level": "aco", "t2": 30, "t3": 50, "t4": 62, "t5": 90}]
+    )
+    assert ratings.years_rated(2023, "2025Q4") == 3 and ratings.years_rated(2022, "2025Q4") == 4
+    assert ratings.guardrail_exempt(2023, "2025Q4") and not ratings.guardrail_exempt(2022, "2025Q4")
+    assert not ratings.guardrail_exempt(None, "2025Q4")  # age unknown: guardrails as before
+
+    def rel(first_rated: dict | None, prior_table: pd.DataFrame = prior) -> pd.Series:
+        _, cuts = ratings.rate_results(
+            _rated_table(), prior_cut_points=prior_table, first_rated=first_rated
+        )
+        return cuts.set_index("measure_id").loc["rel"]
+
+    new = rel({"rel": 2023})
+    assert (new.t2, new.t3, new.t4, new.t5) == (40.0, 50.0, 60.0, 80.0)
+    assert (new.guardrail, new.first_rated) == ("new_measure", 2023)
+    old = rel({"rel": 2022})
+    assert (old.t2, old.t3, old.t4, old.t5) == (35.0, 50.0, 60.0, 85.0)
+    assert (old.guardrail, old.first_rated) == ("capped", 2022)
+    unknown = rel(None)
+    assert (unknown.t2, unknown.t5, unknown.guardrail) == (35.0, 85.0, "capped")
+    assert pd.isna(unknown.first_rated)
+    # an old measure whose cut points moved less than the cap, or had none a year before
+    close = prior.assign(t2=38, t5=83)
+    assert rel({"rel": 2010}, close).guardrail == "within"
+    assert rel({"rel": 2010}, prior.iloc[:0]).guardrail == "no_prior"
+
+
+def _spec(measure: str, first_rated: int | None = None, method: str = "relative") -> object:
+    """Return what build.measures_first_rated reads of a spec."""
+    return SimpleNamespace(
+        id=measure, stars=SimpleNamespace(method=method, first_rated=first_rated)
+    )
+
+
+def test_a_measures_first_year_is_its_spec_or_the_first_edition_that_rated_it(tmp_path):
+    # 'rel' was rated in the 2023Q4 edition (cut points), not in its 2023Q3 row; 'late' only
+    # from 2025Q3; 'declared' says it was rated since 2015; 'fresh' was never rated
+    _publish_cut_points(tmp_path, "2023Q4", {"2023Q3": (None,) * 5, "2023Q4": (30, 50, 62, 90, 60)})
+    _publish_cut_points(tmp_path, "2025Q3", {"2025Q3": (10, 20, 30, 40, 60)})
+    late = tmp_path / "2025Q3" / "downloads" / "cut_points.csv"
+    table = pd.read_csv(late)
+    pd.concat([table, table.assign(measure_id="late")]).to_csv(late, index=False)
+    specs = [_spec("rel"), _spec("late"), _spec("declared", 2015), _spec("fresh")]
+    specs.append(_spec("count", method="none"))
+    got = build.measures_first_rated(specs, tmp_path, "2025Q4")  # type: ignore[arg-type]
+    assert got == {"rel": 2023, "late": 2025, "declared": 2015, "fresh": 2025}
+    # rebuilding an earlier quarter: a measure cannot be first rated after it
+    assert build.measures_first_rated(specs, tmp_path, "2024Q4")["late"] == 2024  # type: ignore[arg-type]
+    # so in 2025Q4 'rel' is in its third year (no guardrails) and 'declared' is not
+    assert ratings.guardrail_exempt(got["rel"], "2025Q4")
+    assert not ratings.guardrail_exempt(got["declared"], "2025Q4")
 
 
 def test_the_guardrail_cap_is_worked_out_on_the_prior_score_range():

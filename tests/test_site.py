@@ -783,3 +783,57 @@ def test_the_middle_half_is_described_only_over_enough_results(sample) -> None:
     assert site._benchmark_text(bench, spec, "cp") == (
         "Half of Community Partners score between 38.0% and 45.5%; the middle result is 41.0%."
     )
+
+
+# ------------------------------------------------------------------ reward and guardrails
+
+
+def _rewarded_input(sample: site.SiteInput) -> site.SiteInput:
+    """Return the sample with aco1's overall stars including +0.2 (reward factor), the others
+    none, and cut points of which one is held back by the guardrails and one is new."""
+    summary = sample.summary.copy()
+    overall = summary["family"] == "overall"
+    summary["reward"] = overall.map({True: 0.0, False: float("nan")})
+    summary.loc[overall & (summary["entity_id"] == "aco1"), "reward"] = 0.2
+    points = {"t2": 40.0, "t3": 50.0, "t4": 60.0, "t5": 70.0}
+    cut_points = pd.DataFrame(
+        [
+            {"measure_id": "fuh_7", "period_id": "2025Q4", "level": "aco", **points}
+            | {"method": "relative", "first_rated": 2019, "guardrail": "capped"},
+            {"measure_id": "fuh_7", "period_id": "2025Q4", "level": "cp", **points}
+            | {"method": "relative", "first_rated": 2024, "guardrail": "new_measure"},
+        ]
+    )
+    manifest = {**sample.manifest, "star_reward": "cms"}
+    return site.SiteInput(
+        **{**sample.__dict__, "summary": summary, "cut_points": cut_points, "manifest": manifest}
+    )
+
+
+def test_the_reward_and_the_guardrails_are_said_in_words(
+    tmp_path: Path, sample: site.SiteInput
+) -> None:
+    built = site.build_site(_rewarded_input(sample), tmp_path, strict=True)
+    aco1 = (built / "aco" / "aco1.html").read_text(encoding="utf-8")
+    assert "includes +0.2 stars for consistently high ratings" in aco1
+    assert 'href="../methodology.html#reward"' in aco1
+    aco2 = (built / "aco" / "aco2.html").read_text(encoding="utf-8")
+    assert "consistently high" not in aco2  # a reward of 0 is not mentioned
+    assert "0.2 extra stars" in (built / "plain" / "aco" / "aco1.html").read_text(encoding="utf-8")
+    assert "0.2 estrellas extra" in (built / "es" / "aco" / "aco1.html").read_text(encoding="utf-8")
+    summary = pd.read_csv(built / "downloads" / "summary_stars.csv", keep_default_na=False)
+    overall = summary[summary["family"] == "overall"].set_index("entity_id")
+    assert overall.loc["aco1", "reward"] == "0.2"
+    assert overall.loc["aco1", "reward_note"] == "includes +0.2 for consistently high ratings"
+    assert overall.loc["aco2", "reward"] == "" and overall.loc["aco2", "reward_note"] == ""
+    methodology = (built / "methodology.html").read_text(encoding="utf-8")
+    assert 'id="reward"' in methodology and "+0.4" in methodology
+    assert "Held back: would have moved more than the limit" in methodology
+    assert "No limit: new measure (rated since 2024)" in methodology
+    assert "1 measure had no limit" in " ".join(methodology.split())
+
+
+def test_without_the_reward_the_methodology_says_none_is_added(built: Path) -> None:
+    text = " ".join((built / "methodology.html").read_text(encoding="utf-8").split())
+    assert "This edition does not" in text
+    assert "consistently high ratings" not in (built / "aco" / "aco1.html").read_text("utf-8")
