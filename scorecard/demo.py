@@ -420,9 +420,54 @@ OFF_CLAIMS = OffClaimsShape()
 
 
 @dataclass(frozen=True)
+class LaiDrug:
+    """A long-acting injectable antipsychotic given in clinic and billed on a medical claim."""
+
+    hcpcs: str
+    drug: str
+    days: int  # between doses: days_covered in measures/value_sets/antipsychotic_lai.csv
+    paid: float  # median paid for the drug (one line per injection)
+    share: float  # of the members on injections
+
+
+# Rough US shares of clinic-given long-acting antipsychotics (paliperidone and aripiprazole
+# lead; the old decanoates are cheap) and rough Medicaid prices per dose.
+LAI_DRUGS: tuple[LaiDrug, ...] = (
+    LaiDrug("J2426", "paliperidone palmitate", 28, 1900.0, 0.35),
+    LaiDrug("J0401", "aripiprazole extended release", 28, 2300.0, 0.25),
+    LaiDrug("J1944", "aripiprazole lauroxil", 28, 2000.0, 0.08),
+    LaiDrug("J1631", "haloperidol decanoate", 28, 60.0, 0.14),
+    LaiDrug("J2680", "fluphenazine decanoate", 14, 30.0, 0.06),
+    LaiDrug("J2794", "risperidone microspheres", 14, 900.0, 0.07),
+    LaiDrug("J2798", "risperidone extended release", 28, 1800.0, 0.03),
+    LaiDrug("J2358", "olanzapine pamoate", 28, 1200.0, 0.02),
+)
+
+
+@dataclass(frozen=True)
+class LaiShape:
+    """Who gets long-acting injectable antipsychotics at their BH clinic, and how regularly."""
+
+    # Members with schizophrenia (or schizoaffective disorder): about 20% of those on an
+    # antipsychotic get injections, more of those who take no antipsychotic by mouth.
+    with_oral_share: float = 0.15
+    without_oral_share: float = 0.30
+    missed_dose: float = 0.1  # a dose missed: the next one comes an interval later
+    late_mean: float = 3.0  # days a dose comes after it is due (exponential)
+    stop: float = 0.02  # chance of stopping after each dose
+    administration_cpt: str = "96372"  # the injection itself, a second line
+    administration_paid: float = 25.0
+
+
+LAI = LaiShape()
+LAI_POS = {"11": 0.6, "53": 0.4}  # the BH clinic's office or community mental health centre
+
+
+@dataclass(frozen=True)
 class Drug:
-    """One invented NDC: what it is, its class, units a day, median paid per 30 days, and the
-    regimen (REGIMENS) whose members are given it, if not its class."""
+    """One invented NDC: what it is, its class, units a day, median paid per 30 days, the
+    regimen (REGIMENS) whose members are given it, if not its class, and the days of every fill
+    if fixed (an injection given every 28 days), else 0 (30 or 90 days)."""
 
     ndc: str
     description: str
@@ -430,6 +475,7 @@ class Drug:
     units_per_day: float
     paid_30_days: float
     regimen: str = ""
+    fixed_supply: int = 0
 
     @property
     def drawn_for(self) -> str:
@@ -442,7 +488,8 @@ DRUGS: tuple[Drug, ...] = (
     Drug("99101000201", "olanzapine 10 mg tablet", "antipsychotic", 1, 22.0),
     Drug("99101000301", "quetiapine 200 mg tablet", "antipsychotic", 2, 20.0),
     Drug("99101000401", "aripiprazole 10 mg tablet", "antipsychotic", 1, 25.0),
-    Drug("99101000501", "paliperidone palmitate 156 mg injection", "antipsychotic", 1 / 30, 1600),
+    Drug("99101000501", "paliperidone palmitate 156 mg injection", "antipsychotic", 1 / 28, 1600,
+         fixed_supply=28),
     Drug("99102000101", "sertraline 50 mg tablet", "antidepressant", 1, 8.0),
     Drug("99102000201", "fluoxetine 20 mg capsule", "antidepressant", 1, 7.0),
     Drug("99102000301", "escitalopram 10 mg tablet", "antidepressant", 1, 9.0),
@@ -2706,6 +2753,51 @@ def _hospice_care(world: World, book: ClaimBook) -> None:
     book.line(claims, paid, revenue=codes.id("0651"))
 
 
+def _long_acting_injections(world: World, book: ClaimBook, on_antipsychotic: np.ndarray) -> None:
+    """Add long-acting injectable antipsychotics given at the member's BH clinic (LAI,
+    LAI_DRUGS): a professional claim per dose with the drug's HCPCS code and the injection
+    (CPT 96372), every 14 or 28 days as the drug says, some doses late or missed, some members
+    stopping; only on days the member is enrolled. Its own random stream, so the rest of the
+    demo is unchanged."""
+    rng, m, codes, cal = world.rng("long-acting injections"), world.members, world.codes, world.cal
+    schizophrenia = m.smi_kind == list(SMI_KINDS).index("schizophrenia")
+    share = np.where(on_antipsychotic, LAI.with_oral_share, LAI.without_oral_share)
+    who = np.flatnonzero(schizophrenia & (rng.random(m.n) < share))
+    n = len(who)
+    kind = _draw_by_share(rng, (d.share for d in LAI_DRUGS), n)
+    interval = np.array([d.days for d in LAI_DRUGS])[kind]
+    prevalent = m.start_day[who] < 0  # already on injections when the data start
+    span = np.maximum(m.last_day[who] - m.first_day[who], 1)
+    offset = np.floor(rng.random(n) * np.where(prevalent, interval, span)).astype(np.int32)
+    start = m.first_day[who] + offset
+    width = int(np.ceil(cal.n_days / min(d.days for d in LAI_DRUGS))) + 2
+    missed = rng.random((n, width)) < LAI.missed_dose
+    late = np.round(rng.exponential(LAI.late_mean, (n, width)))
+    steps = interval[:, None] * (1 + missed) + late
+    offsets = np.concatenate([np.zeros((n, 1)), np.cumsum(steps[:, :-1], axis=1)], axis=1)
+    doses = rng.geometric(LAI.stop, n)
+    row, k = np.nonzero(np.arange(width)[None, :] < doses[:, None])
+    day = (start[row] + offsets[row, k]).astype(np.int32)
+    ok = world.enrolled_on(who[row], day)
+    row, day = row[ok], day[ok]
+    person, drug = who[row], kind[row]
+    clinic = m.bh_clinic[person]
+    claims = book.add(
+        person,
+        day,
+        _diagnoses(world, person, day, m.smi_dx[person]),
+        world.orgs.bh_clinics.group_npi[clinic],
+        world.orgs.bh_clinics.tin[clinic],
+        pos=_pick_rows(rng, codes, LAI_POS, len(row)),
+        rendering_npi=world.orgs.bh_clinics.clinician(clinic, m.pcp_slot[person]),
+    )
+    hcpcs = codes.ids(d.hcpcs for d in LAI_DRUGS)[drug]
+    paid = np.array([d.paid for d in LAI_DRUGS])[drug]
+    book.line(claims, world.paid(rng, person, day, paid, 0.2), hcpcs=hcpcs)
+    administration = world.paid(rng, person, day, LAI.administration_paid, 0.2)
+    book.line(claims, administration, hcpcs=codes.id(LAI.administration_cpt))
+
+
 # ---------------------------------------------------------------- pharmacy
 
 
@@ -2762,7 +2854,24 @@ def _draw_fills(world: World, episodes: SudEpisodes) -> Fills:
         np.int32
     )
     start = _regimen_starts(world, rng, who, drug_class, supply, episodes)
-    return _refills(world, rng, who, drug, supply, drug_class, start)
+    fills = _refills(world, rng, who, drug, supply, drug_class, start)
+    return _fixed_supply_refills(world, fills, who, drug, drug_class, start)
+
+
+def _fixed_supply_refills(world: World, fills: Fills, who, drug, drug_class, start) -> Fills:
+    """Return the fills with those of drugs given at fixed intervals (Drug.fixed_supply: a
+    monthly injection dispensed by a pharmacy) drawn again with that supply, on a random
+    stream of their own, so every other fill is unchanged."""
+    fixed = np.array([d.fixed_supply for d in DRUGS])
+    rows = np.flatnonzero(fixed[drug] > 0)
+    if not len(rows):
+        return fills
+    keep = fixed[fills.drug] == 0
+    others = Fills(*(getattr(fills, f)[keep] for f in Fills.__dataclass_fields__))
+    rng = world.rng("fixed supply fills")
+    supply = fixed[drug[rows]].astype(np.int32)
+    redrawn = _refills(world, rng, who[rows], drug[rows], supply, drug_class[rows], start[rows])
+    return _joined(others, redrawn)
 
 
 def _refills(world: World, rng, who, drug, supply, drug_class, start) -> Fills:
@@ -3398,6 +3507,7 @@ def generate_marts(
     fills = _draw_fills(world, episodes)
     on_antipsychotic = _on_antipsychotic(world, fills)
     _screenings(world, book, on_antipsychotic)
+    _long_acting_injections(world, book, on_antipsychotic)
     fills = _joined(fills, _medicines_off_claims(world, on_antipsychotic))
     activities = _cp_activities(world, stays, visits)
     frames = {

@@ -17,6 +17,7 @@ from scorecard.marts import load_marts
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "data" / "demo"
 NDC_FILE = ROOT / "measures" / "value_sets" / "ndc_drug_class.csv"
+LAI_FILE = ROOT / "measures" / "value_sets" / "antipsychotic_lai.csv"
 WINDOW = (pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31"))
 
 
@@ -179,7 +180,7 @@ def test_codes_are_well_formed(marts) -> None:
     assert all(_luhn_ok(npi) and npi.startswith("9") for npi in npis)
     assert marts["organization"]["tin"].dropna().str.fullmatch(r"\d{9}").all()
     assert marts["pharmacy_claim"]["ndc_code"].str.fullmatch(r"\d{11}").all()
-    assert marts["pharmacy_claim"]["days_supply"].isin([30, 90]).all()
+    assert marts["pharmacy_claim"]["days_supply"].isin([28, 30, 90]).all()  # 28: an injection
 
 
 def _luhn_ok(npi: str) -> bool:
@@ -198,6 +199,47 @@ def test_ndc_value_set_file_is_the_generators(marts) -> None:
     assert set(marts["pharmacy_claim"]["ndc_code"]) <= set(committed["code"])
     assert (committed["code_system"] == "NDC").all()
     assert committed["source"].str.contains("demo").all()
+
+
+def test_long_acting_injections_follow_their_value_set(marts) -> None:
+    # The injections' codes and days between doses are those SAA reads (antipsychotic_lai.csv)
+    listed = pd.read_csv(LAI_FILE, dtype={"code": str, "days_covered": int})
+    assert {(d.hcpcs, d.days) for d in demo.LAI_DRUGS} == set(
+        zip(listed["code"], listed["days_covered"], strict=True)
+    )
+    assert sum(d.share for d in demo.LAI_DRUGS) == pytest.approx(1.0)
+    claims = marts["medical_claim"]
+    days = dict(zip(listed["code"], listed["days_covered"], strict=True))
+    doses = claims[claims["hcpcs_code"].isin(days)]
+    assert len(doses) > 50
+    assert (doses["claim_type"] == "professional").all()
+    assert doses["diagnosis_code_1"].str.match(r"F2[05]").all()  # schizophrenia(-affective)
+    given = claims[claims["claim_id"].isin(doses["claim_id"])]
+    assert given.groupby("claim_id")["hcpcs_code"].apply(lambda c: "96372" in set(c)).all()
+    # every 14 or 28 days as the drug says: never sooner, mostly within a week of it, some
+    # doses missed (a gap of two intervals or more)
+    doses = doses.sort_values(["person_id", "claim_start_date"])
+    gap = doses.groupby("person_id")["claim_start_date"].diff().dt.days
+    due = doses["hcpcs_code"].map(days)
+    gap, due = gap[gap.notna()], due[gap.notna()]
+    assert (gap >= due).all()
+    assert (gap <= due + 7).mean() > 0.7
+    assert (gap >= 2 * due).any()
+    # about a fifth of the members with schizophrenia on an antipsychotic in 2025 get them
+    fills = marts["pharmacy_claim"]
+    year = WINDOW[1] - pd.Timedelta(days=364), WINDOW[1]
+    ndc = pd.read_csv(NDC_FILE, dtype=str)
+    oral = fills[
+        fills["ndc_code"].isin(ndc.loc[ndc["drug_class"] == "antipsychotic", "code"])
+        & fills["dispensing_date"].between(*year)
+    ]
+    schizophrenia = claims.loc[claims["diagnosis_code_1"].str.match(r"F2[05]", na=False)]
+    injected = set(doses.loc[doses["claim_start_date"].between(*year), "person_id"])
+    treated = (set(oral["person_id"]) | injected) & set(schizophrenia["person_id"])
+    assert 0.1 <= len(injected) / len(treated) <= 0.35
+    # a pharmacy-dispensed monthly injection is a 28-day supply
+    injectable = {d.ndc for d in demo.DRUGS if d.fixed_supply}
+    assert (fills.loc[fills["ndc_code"].isin(injectable), "days_supply"] == 28).all()
 
 
 # ------------------------------------------------------------------------------ shape and rates

@@ -40,22 +40,30 @@ def results():
     return _run("claims_use")
 
 
-@pytest.fixture(scope="module")
-def prior_year_results(tmp_path_factory):
+def _prior_year_run(root: Path, claims_edit=None):
     # The readmission measures need the year before each discharge (HEDIS PCR continuous
     # enrollment; spec lookback_months: 12): claims_use with every span that starts on Jan 1,
     # 2024 starting on Jan 1, 2023 instead, and one pharmacy claim in January 2023 so the data
-    # start then. K4's gap (April and May 2024) stays.
-    folder = tmp_path_factory.mktemp("prior_year") / "claims_use"
+    # start then. K4's gap (April and May 2024) stays. claims_edit, if given, changes the text
+    # of medical_claim.csv.
+    folder = root / "claims_use"
     shutil.copytree(MARTS / "claims_use", folder)
     eligibility = folder / "eligibility.csv"
     eligibility.write_text(eligibility.read_text().replace(",2024-01-01,", ",2023-01-01,"))
     pharmacy = folder / "pharmacy_claim.csv"
     pharmacy.write_text(pharmacy.read_text() + "R0,K1,2023-01-10,99105000101,30,30,50\n")
+    if claims_edit is not None:
+        claims = folder / "medical_claim.csv"
+        claims.write_text(claims_edit(claims.read_text()))
     specs = [s for s in load_specs(ROOT / "measures") if s.id.startswith("readmission_")]
     run = engine.run(folder, ROOT / "measures" / "value_sets", specs)
     assert run.period_id == "2024Q4"
     return run.results
+
+
+@pytest.fixture(scope="module")
+def prior_year_results(tmp_path_factory):
+    return _prior_year_run(tmp_path_factory.mktemp("prior_year"))
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +258,22 @@ def test_readmission_bh_30d(prior_year_results):
     # months missing from the year before (it was not readmitted: S24 is not a
     # behavioural-health stay).
     assert cell(prior_year_results, "readmission_bh_30d") == (1, 2)
+
+
+def test_readmission_bh_30d_leaves_out_interim_bills(tmp_path):
+    # K8's one admission of Aug 1, billed as an interim bill S4 (status 30, still a patient;
+    # through Aug 15) and a final bill S5 (discharged Aug 20), here for depression (F329)
+    # instead of K8590: S5 is an index stay (not readmitted), S4 is not (the stay went on),
+    # as in readmission_30d. Counting S4 would make 1 of 4. S5 is not a readmission after S4:
+    # it was admitted Aug 1, before S4's last day.
+    def depression(text: str) -> str:
+        for claim in ("S4", "S5"):
+            line = next(row for row in text.splitlines() if row.startswith(f"{claim},"))
+            text = text.replace(line, line.replace(",K8590,", ",F329,"))
+        return text
+
+    results = _prior_year_run(tmp_path, depression)
+    assert cell(results, "readmission_bh_30d") == (1, 3)  # S19 (yes), S20, S5
 
 
 def test_continuity_of_care(results):

@@ -7,6 +7,7 @@ Units: members enrolled in December 2024 (P3 is not), attributed by December's a
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,8 @@ def test_prevalence(results):
     assert cell(results, "prevalence_smi") == (3, 9)
     # SUD: P6 (F11.20); P3 also has one but is not enrolled in December.
     assert cell(results, "prevalence_sud") == (1, 9)
-    # Diabetes: P1, P2, P4, P5 (E11.9); P3 left.
+    # Diabetes, as the diabetes measures find it in the window: P1, P4, P5 (E11.9 on two or
+    # more dates), P2 (E11.9 on an acute inpatient stay); P3 left.
     assert cell(results, "prevalence_diabetes") == (4, 9)
     # Asthma or COPD: P9 (J45.30), P10 (J45.909 and J44.9).
     assert cell(results, "prevalence_asthma_copd") == (2, 9)
@@ -93,3 +95,26 @@ def test_high_risk_share(results):
     # ED visits on four days only: P4 (P8's three days are not enough). Not high risk: P7, P8.
     assert cell(results, "high_risk_share") == (7, 9)
     assert cell(results, "high_risk_share", "cp", "C1") == (2, 3)  # P1, P6 (not P7)
+
+
+def test_prevalence_diabetes_needs_two_dates_a_stay_or_a_medicine(tmp_path):
+    # The profile fixture plus: P8 one office visit with E11.9 (a single date, as a rule-out
+    # before a test: not diabetes; one claim was enough before), P9 a glipizide fill (a
+    # diabetes medicine: diabetes without a diagnosis), P10 metformin alone (not a diabetes
+    # medicine here). Diabetic: P1, P2, P4, P5, P9.
+    folder = tmp_path / "profile"
+    shutil.copytree(PROFILE, folder)
+    with (folder / "medical_claim.csv").open("a") as claims:
+        claims.write(
+            "M60,1,professional,P8,2024-11-05,2024-11-05,,,,11,,,99213,,,,222222222,"
+            "100,120,E119,,,,\n"
+        )
+    with (folder / "pharmacy_claim.csv").open("a") as fills:
+        fills.write("R10,P9,2024-06-01,99103000201,30,30,10,\n")
+        fills.write("R11,P10,2024-06-01,99103000101,30,30,5,\n")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id == "prevalence_diabetes"]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "prevalence_diabetes") == (5, 9)
+    # Women P1, P5, P7, P9: P1, P5, P9; men P2, P4, P6, P8, P10: P2, P4 (P8 and P10 are not).
+    assert cell(results, "prevalence_diabetes", stratum="sex", value="female") == (3, 4)
+    assert cell(results, "prevalence_diabetes", stratum="sex", value="male") == (2, 5)

@@ -159,12 +159,17 @@ def smi():
 def test_ssd(smi):
     # Schizophrenia/bipolar (1 inpatient claim or 2 days), 18-64, an antipsychotic fill in 2024:
     # S1 (glucose test Jun 1: yes), S2 (bipolar inpatient stay; no test), S8 (HbA1c result on
-    # Dec 31, the last day: yes), S10 (schizoaffective stay; only a lipid test), S11 (no test).
-    # Excluded: S3 (diabetes diagnosis Jun 2023, in the 12 months before), S4 (glipizide fill
-    # Mar 2023; metformin alone would not exclude), S5 (age 65), S6 (one diagnosis day), S7
-    # (fill Dec 2023 only), S9 (not enrolled in December), S12 (age 84), S13 (no schizophrenia
-    # or bipolar diagnosis).
-    assert cell(smi, "ssd") == (2, 5)
+    # Dec 31, the last day: yes), S10 (schizoaffective stay; only a lipid test), S11 (no test),
+    # S14 (no test), S15 (glucose test Jul 1: yes).
+    # Diabetes excludes as the diabetes measures find it (one acute inpatient stay, claims on
+    # two dates, or a diabetes medicine, in 2024 or 2023): S3 (E11.9 visit Jun 2023 and E11.9
+    # on an HbA1c claim Apr 2024: two dates), S4 (glipizide fill Mar 2023; metformin alone
+    # would not exclude). One date is not diabetes: S14 (one E11.9 visit, Sep 2023) and S15 (a
+    # visit and a glucose test with E11.9 on Jul 1, 2024) stay in; any diabetes diagnosis
+    # excluded them before.
+    # Also excluded: S5 (age 65), S6 (one diagnosis day), S7 (fill Dec 2023 only), S9 (not
+    # enrolled in December), S12 (age 84), S13 (no schizophrenia or bipolar diagnosis).
+    assert cell(smi, "ssd") == (3, 7)
 
 
 def test_saa_pdc(smi):

@@ -178,7 +178,7 @@ def test_the_measure_families_share_their_sql() -> None:
         "sql/fum.sql": 2,
         "sql/fuh.sql": 2,
         "sql/pmpm_category.sql": 5,
-        "sql/prevalence.sql": 5,
+        "sql/prevalence.sql": 4,  # prevalence_diabetes has its own (diabetes as below)
         "sql/cp_milestone.sql": 4,
         "sql/well_care_visits.sql": 2,
     }
@@ -195,18 +195,27 @@ def test_the_measure_families_share_their_sql() -> None:
         "diabetes_eye_exam",
         "kidney_health_evaluation",
     )
-    denominator = (
-        "sql/_diabetes_denominator.sql",
+    diabetic = (
+        "sql/_diabetic.sql",
         "sql/shared/diabetes_claim.sql",
         "sql/shared/diabetes_fill.sql",
     )
+    denominator = ("sql/_diabetes_denominator.sql", *diabetic)
     hospice = ("sql/shared/hospice.sql",)  # exclusions: [hospice]
     assert all(specs[m].sql_includes == denominator + hospice for m in diabetes)
     shared = ["diabetes_claim", "diabetes_fill", "hospice"]
     assert all(list(specs[m].shared_tables) == shared for m in diabetes)
+    # ssd excludes the members with diabetes the four measures count; prevalence_diabetes
+    # counts them, found in its window only
+    assert specs["ssd"].sql_includes == diabetic + hospice
+    assert specs["prevalence_diabetes"].sql_includes == diabetic
     # the denominator reads the year before the window, and diabetes medicines
-    assert all(specs[m].lookback_months == 12 for m in diabetes)
-    assert all("pharmacy_claim" in specs[m].requires for m in diabetes)
+    assert all(specs[m].lookback_months == 12 for m in (*diabetes, "ssd"))
+    assert specs["prevalence_diabetes"].lookback_months == 0
+    assert "INTERVAL 12 MONTH" in specs["ssd"].sql
+    assert "INTERVAL" not in specs["prevalence_diabetes"].sql
+    assert all("pharmacy_claim" in specs[m].requires for m in (*diabetes, "ssd"))
+    assert "pharmacy_claim" in specs["prevalence_diabetes"].requires
     assert "esrd_dx" in specs["kidney_health_evaluation"].sql
     assert "esrd_dx" not in specs["hba1c_testing"].sql
     assert "BETWEEN 18 AND 85" in specs["kidney_health_evaluation"].sql

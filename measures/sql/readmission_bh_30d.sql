@@ -2,10 +2,10 @@
 -- 11x) with a principal mental-illness or substance-use diagnosis (value sets
 -- mental_illness_dx, sud_dx), members 18-64 at discharge, discharged from the start of the
 -- 12-month window up to 30 days before its end; excluded: discharges to another hospital
--- (status 02, 05) and deaths (20), and members not enrolled in every month from the
--- discharge through 30 days after it or missing more than one of the 12 months before the
--- discharge month (as readmission_30d). Numerator: another such behavioural-health stay admitted
--- 1 to 30 days after the discharge.
+-- (status 02, 05), deaths (20), interim bills (30, still a patient), and members not
+-- enrolled in every month from the discharge through 30 days after it or missing more than
+-- one of the 12 months before the discharge month (as readmission_30d). Numerator: another
+-- such behavioural-health stay admitted 1 to 30 days after the discharge.
 WITH bh_stay AS (
   SELECT *
   FROM inpatient_stay
@@ -19,7 +19,7 @@ stay AS (
     ON s.discharge_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
   JOIN person m ON m.person_id = s.person_id
   WHERE year(s.discharge_date) - m.birth_year BETWEEN 18 AND 64
-    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20')
+    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20', '30')
     AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
 ),
 {% include "_index_stay.sql" %},

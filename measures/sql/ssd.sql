@@ -4,8 +4,9 @@
 -- months and in its last month, with schizophrenia, schizoaffective or bipolar disorder (one
 -- inpatient claim, or claims on two different days, with the diagnosis in the window), and
 -- at least one antipsychotic fill in the window.
--- Excluded: members with diabetes (a diabetes diagnosis or a diabetes medication fill in the
--- window or the 12 months before it).
+-- Excluded: members with diabetes in the window or the 12 months before it, found as the
+-- diabetes measures find it (_diabetic.sql): a diabetes diagnosis on one acute inpatient stay
+-- or on claims of two different dates, or a diabetes medicine dispensed.
 -- Numerator: a glucose or HbA1c test in the window (claim code or clinical result).
 WITH smi_claim AS (  -- claims with the diagnosis in any position
   SELECT DISTINCT c.person_id, c.claim_id, c.claim_start_date,
@@ -28,16 +29,10 @@ antipsychotic_fill AS (
   WHERE ndc_code IN (
     SELECT code FROM value_set WHERE value_set = 'ndc_drug_class' AND drug_class = 'antipsychotic')
 ),
-diabetes_event AS (
-  SELECT person_id, claim_start_date AS event_date
-  FROM claim_diagnosis WHERE in_value_set(code, 'diabetes_dx')
-  UNION
-  SELECT person_id, dispensing_date
-  FROM pharmacy_claim
-  WHERE ndc_code IN (
-    SELECT code FROM value_set  -- NDCs whose drug class is in group diabetes_medication
-    WHERE value_set = 'ndc_drug_class' AND in_value_set(drug_class, 'diabetes_medication'))
-),
+{% with diabetes_lookback=12 %}
+{% include "_diabetic.sql" %}
+{% endwith %}
+,
 eligible AS (
   SELECT d.period_id, d.person_id, p.window_start, p.period_end
   FROM diagnosed d
@@ -52,9 +47,7 @@ eligible AS (
       WHERE f.person_id = d.person_id
         AND f.dispensing_date BETWEEN p.window_start AND p.period_end)
     AND NOT EXISTS (
-      SELECT 1 FROM diabetes_event x
-      WHERE x.person_id = d.person_id
-        AND x.event_date BETWEEN p.window_start - INTERVAL 12 MONTH AND p.period_end)
+      SELECT 1 FROM diabetic x WHERE x.period_id = d.period_id AND x.person_id = d.person_id)
 ),
 test AS (
   SELECT person_id, claim_start_date AS test_date
