@@ -207,7 +207,12 @@ def test_the_measure_families_share_their_sql() -> None:
     assert all(list(specs[m].shared_tables) == shared for m in diabetes)
     # ssd excludes the members with diabetes the four measures count; prevalence_diabetes
     # counts them, found in its window only
-    assert specs["ssd"].sql_includes == diabetic + hospice
+    antipsychotic = ("sql/shared/antipsychotic_event.sql",)  # fills and long-acting injections
+    assert specs["ssd"].sql_includes == diabetic + antipsychotic + hospice
+    # SAA, SSD and metabolic monitoring count the same antipsychotic dispensing events
+    for m in ("saa", "ssd", "antipsychotic_metabolic_monitoring"):
+        assert "antipsychotic_event" in specs[m].shared_tables, m
+        assert "pharmacy_claim" in specs[m].requires and "medical_claim" in specs[m].requires
     assert specs["prevalence_diabetes"].sql_includes == diabetic
     # the denominator reads the year before the window, and diabetes medicines
     assert all(specs[m].lookback_months == 12 for m in (*diabetes, "ssd"))

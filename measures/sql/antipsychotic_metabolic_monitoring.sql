@@ -1,27 +1,22 @@
 -- Metabolic monitoring for members on antipsychotics (adapted from NCQA HEDIS APM, extended
 -- from ages 1-17 to every age as in the cardio-metabolic screening measures of the MaineCare
 -- health-home slate). Units: members aged 1+ at the end of the 12-month window, enrolled at
--- least 11 of its 12 months and in its last month, with antipsychotic fills on at least two
--- different days in the window.
+-- least 11 of its 12 months and in its last month, with antipsychotic dispensing events on at
+-- least two different days in the window: pharmacy fills, and long-acting injections billed on
+-- medical claims (shared table antipsychotic_event).
 -- Numerator: both a glucose or HbA1c test AND a cholesterol (lipid) test in the window
 -- (claim code or clinical result).
-WITH antipsychotic_fill AS (
-  SELECT person_id, dispensing_date
-  FROM pharmacy_claim
-  WHERE ndc_code IN (
-    SELECT code FROM value_set WHERE value_set = 'ndc_drug_class' AND drug_class = 'antipsychotic')
-),
-eligible AS (
-  SELECT p.period_id, f.person_id, p.window_start, p.period_end
-  FROM antipsychotic_fill f
-  JOIN periods p ON f.dispensing_date BETWEEN p.window_start AND p.period_end
-  JOIN person m ON m.person_id = f.person_id
+WITH eligible AS (
+  SELECT p.period_id, a.person_id, p.window_start, p.period_end
+  FROM {{ shared("antipsychotic_event") }} a
+  JOIN periods p ON a.event_date BETWEEN p.window_start AND p.period_end
+  JOIN person m ON m.person_id = a.person_id
   JOIN period_enrollment e
-    ON e.period_id = p.period_id AND e.person_id = f.person_id AND e."window" = 'year'
+    ON e.period_id = p.period_id AND e.person_id = a.person_id AND e."window" = 'year'
   WHERE year(p.period_end) - m.birth_year >= 1
     AND e.months_enrolled >= 11 AND e.enrolled_at_end
   GROUP BY ALL
-  HAVING count(DISTINCT f.dispensing_date) >= 2
+  HAVING count(DISTINCT a.event_date) >= 2
 ),
 test AS (
   SELECT person_id, claim_start_date AS test_date,

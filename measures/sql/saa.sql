@@ -4,7 +4,7 @@
 -- inpatient claim, or claims on two different days, with the diagnosis in the window) and
 -- antipsychotic dispensing events on at least two different days in the window: pharmacy
 -- fills, and long-acting injections billed on medical claims (HCPCS codes of value set
--- antipsychotic_lai).
+-- antipsychotic_lai); both from the shared table antipsychotic_event.
 -- Excluded: members with dementia (a diagnosis in the window).
 -- Numerator: proportion of days covered (PDC) by an antipsychotic of at least 80%, from the
 -- first dispensing event in the window (index prescription start date) to the end of the
@@ -30,19 +30,17 @@ diagnosed AS (
 ),
 fill AS (  -- antipsychotic pharmacy fills in each period's window (oral, or an injectable
            -- dispensed by a pharmacy: its days supply is the claim's)
-  SELECT p.period_id, f.person_id, f.claim_id, left(f.ndc_code, 9) AS drug,
-         f.dispensing_date, f.days_supply
-  FROM pharmacy_claim f
-  JOIN periods p ON f.dispensing_date BETWEEN p.window_start AND p.period_end
-  WHERE f.ndc_code IN (
-    SELECT code FROM value_set WHERE value_set = 'ndc_drug_class' AND drug_class = 'antipsychotic')
+  SELECT p.period_id, a.person_id, a.claim_id, a.drug, a.event_date AS dispensing_date,
+         a.days_supply
+  FROM {{ shared("antipsychotic_event") }} a
+  JOIN periods p ON a.event_date BETWEEN p.window_start AND p.period_end
+  WHERE a.source = 'fill'
 ),
 injection AS (  -- long-acting injections billed on medical claims, with their days covered
-  SELECT DISTINCT p.period_id, c.person_id, c.claim_start_date AS injection_date,
-         CAST(v.days_covered AS INTEGER) AS days_covered
-  FROM medical_claim c
-  JOIN value_set v ON v.value_set = 'antipsychotic_lai' AND v.code = c.hcpcs_code
-  JOIN periods p ON c.claim_start_date BETWEEN p.window_start AND p.period_end
+  SELECT p.period_id, a.person_id, a.event_date AS injection_date, a.days_covered
+  FROM {{ shared("antipsychotic_event") }} a
+  JOIN periods p ON a.event_date BETWEEN p.window_start AND p.period_end
+  WHERE a.source = 'injection'
 ),
 event AS (  -- dispensing events: pharmacy fills and injections
   SELECT period_id, person_id, dispensing_date AS event_date FROM fill

@@ -3,7 +3,8 @@
 -- Units: members aged 18-64 at the end of the 12-month window, enrolled at least 11 of its 12
 -- months and in its last month, with schizophrenia, schizoaffective or bipolar disorder (one
 -- inpatient claim, or claims on two different days, with the diagnosis in the window), and
--- at least one antipsychotic fill in the window.
+-- at least one antipsychotic dispensing event in the window: a pharmacy fill or a long-acting
+-- injection billed on a medical claim (shared table antipsychotic_event).
 -- Excluded: members with diabetes in the window or the 12 months before it, found as the
 -- diabetes measures find it (_diabetic.sql): a diabetes diagnosis on one acute inpatient stay
 -- or on claims of two different dates, or a diabetes medicine dispensed.
@@ -23,12 +24,6 @@ diagnosed AS (
   GROUP BY ALL
   HAVING bool_or(s.inpatient) OR count(DISTINCT s.claim_start_date) >= 2
 ),
-antipsychotic_fill AS (
-  SELECT person_id, dispensing_date
-  FROM pharmacy_claim
-  WHERE ndc_code IN (
-    SELECT code FROM value_set WHERE value_set = 'ndc_drug_class' AND drug_class = 'antipsychotic')
-),
 {% with diabetes_lookback=12 %}
 {% include "_diabetic.sql" %}
 {% endwith %}
@@ -43,9 +38,9 @@ eligible AS (
   WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND 64
     AND e.months_enrolled >= 11 AND e.enrolled_at_end
     AND EXISTS (
-      SELECT 1 FROM antipsychotic_fill f
-      WHERE f.person_id = d.person_id
-        AND f.dispensing_date BETWEEN p.window_start AND p.period_end)
+      SELECT 1 FROM {{ shared("antipsychotic_event") }} a
+      WHERE a.person_id = d.person_id
+        AND a.event_date BETWEEN p.window_start AND p.period_end)
     AND NOT EXISTS (
       SELECT 1 FROM diabetic x WHERE x.period_id = d.period_id AND x.person_id = d.person_id)
 ),
