@@ -199,6 +199,57 @@ def test_antipsychotic_metabolic_monitoring(smi):
     )
 
 
+# Long-acting antipsychotic injections (medical claims with a HCPCS code of antipsychotic_lai,
+# beside the CPT 96372 administration line) added to a copy of quality_smi, and S16, a child
+# (born 2012: age 12) enrolled all of 2023-2024 with no SMI diagnosis.
+SMI_ELIGIBILITY = "S16,male,White,2012,2023-01-01,2024-12-31\n"
+SMI_FILLS = "P26,S16,2024-02-10,99101000101,30,18\n"  # one oral risperidone fill
+SMI_CLAIMS = (
+    # S7 (schizophrenia, oral fill Dec 2023 only): aripiprazole (28 days) on May 10, 2024.
+    "L01,1,professional,S7,2024-05-10,2024-05-10,,,,11,,,96372,20,F200\n"
+    "L01,2,professional,S7,2024-05-10,2024-05-10,,,,11,,,J0401,900,F200\n"
+    # S1 (one oral fill Feb 1, 2024): paliperidone on the same day as the fill.
+    "L02,1,professional,S1,2024-02-01,2024-02-01,,,,11,,,J2426,900,F200\n"
+    # S16: aripiprazole on Mar 9, a day other than the fill's, then both tests on Apr 1.
+    "L03,1,professional,S16,2024-03-09,2024-03-09,,,,11,,,J0401,900,F840\n"
+    "L04,1,professional,S16,2024-04-01,2024-04-01,,,,81,,,82947,5,F840\n"
+    "L05,1,professional,S16,2024-04-01,2024-04-01,,,,81,,,80061,16,F840\n"
+)
+
+
+def test_long_acting_injections_count_as_antipsychotic_events(tmp_path):
+    import shutil
+
+    folder = tmp_path / "quality_smi"
+    shutil.copytree(MARTS / "quality_smi", folder)
+    for file, rows in {
+        "eligibility.csv": SMI_ELIGIBILITY,
+        "pharmacy_claim.csv": SMI_FILLS,
+        "medical_claim.csv": SMI_CLAIMS,
+    }.items():
+        with (folder / file).open("a") as out:
+            out.write(rows)
+    measures = ["ssd", "saa", "antipsychotic_metabolic_monitoring"]
+    specs = [s for s in all_specs() if s.id in measures]
+    run = engine.run(folder, VALUE_SETS, specs)
+    assert run.period_id == "2024Q4" and run.skipped == {}
+    results = run.results
+    # SSD (3, 7 before): S7's only antipsychotic in 2024 is the injection, which now meets the
+    # "antipsychotic in the window" condition: in, with no glucose or HbA1c test -> (3, 8).
+    # S1 was in already (the same-day injection changes nothing); S16 has no SMI diagnosis.
+    assert cell(results, "ssd") == (3, 8)
+    # APM (2, 6 before): S16 has the fill Feb 10 and the injection Mar 9, events on two
+    # different days: in, with a glucose test (82947) and a lipid panel (80061) on Apr 1 ->
+    # yes: (3, 7), and (2, 2) in the 0-17 band with S13. S1's injection is on the day of
+    # its only fill: still one event day, still out. S7 has one event in 2024: out.
+    assert cell(results, "antipsychotic_metabolic_monitoring") == (3, 7)
+    assert cell(
+        results, "antipsychotic_metabolic_monitoring", stratum="age_band", value="0-17"
+    ) == (2, 2)
+    # SAA (3, 4) unchanged: S7 and S1 still have one event day each; S16 is not diagnosed.
+    assert cell(results, "saa") == (3, 4)
+
+
 # ------------------------------------------------------------------ diabetes, BP, asthma, COPD
 
 
