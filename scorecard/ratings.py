@@ -259,12 +259,9 @@ def pooled_cluster_variance(sums: stats.ClusterSums) -> float:
     rows, sum_i (yy_i - y_i^2 / n_i) / (sum_i n_i - k). NaN when it cannot be worked out (no
     sums of squares or products: rows whose denominators are not 1; no degrees of freedom).
     """
-    y, d, yy, dd, yd, n = (np.asarray(a, dtype=float) for a in sums)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = y / d
-        residual = np.clip(yy - 2 * r * yd + r**2 * dd, 0, None)
-        dof = n.sum() - n.size
-        return float(residual.sum() / dof) if dof > 0 else np.nan
+    n = np.asarray(sums.n, dtype=float)
+    dof = n.sum() - n.size
+    return float(stats.cluster_spread(sums).sum() / dof) if dof > 0 else np.nan
 
 
 def dispersion(sums: stats.ClusterSums) -> float:
@@ -284,10 +281,11 @@ def dispersion(sums: stats.ClusterSums) -> float:
     admissions (1 to 3 months a row), and an overstatement, so it errs towards no stars. 1
     (Poisson) without sums of squares (`numerator_sq`).
     """
-    y, yy, n = (np.asarray(a, dtype=float) for a in (sums.y, sums.yy, sums.n))
-    dof, rows = n.sum() - n.size, n.sum()
+    y, n = (np.asarray(a, dtype=float) for a in (sums.y, sums.n))
+    rows = n.sum()
+    # rows as clusters of one unit each: d = d² = n and y·d = y, so the spread is yy - y² / n
+    s2 = pooled_cluster_variance(sums._replace(d=sums.n, dd=sums.n, yd=sums.y))
     with np.errstate(divide="ignore", invalid="ignore"):
-        s2 = np.sum(np.clip(yy - y**2 / n, 0, None)) / dof if dof > 0 else np.nan
         mean = y.sum() / rows if rows > 0 else np.nan
     if not (np.isfinite(s2) and np.isfinite(mean)) or mean <= 0:
         return 1.0

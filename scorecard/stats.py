@@ -129,6 +129,15 @@ class ClusterSums(NamedTuple):
     n: np.ndarray
 
 
+def cluster_spread(sums: ClusterSums) -> np.ndarray:
+    """Return each row's Σ(y_i - R·d_i)² over its clusters, R = y / d its own ratio, from the
+    sums: yy - 2R·yd + R²·dd (never below 0, which rounding could give)."""
+    y, d, yy, dd, yd = (np.asarray(a, dtype=float) for a in sums[:5])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = y / d
+        return np.clip(yy - 2 * r * yd + r**2 * dd, 0, None)
+
+
 def ratio_variance(sums: ClusterSums) -> np.ndarray:
     """Return the variance of the ratio R = y / d from the sums of n independent clusters.
 
@@ -138,11 +147,9 @@ def ratio_variance(sums: ClusterSums) -> np.ndarray:
     over their eligible days) or, for a measure whose rows are independent, a row; with every
     d_i = 1 it is the usual variance of a mean, s² / n. NaN with fewer than 2 clusters or d <= 0.
     """
-    y, d, yy, dd, yd, n = (np.asarray(a, dtype=float) for a in sums)
+    d, n = (np.asarray(a, dtype=float) for a in (sums.d, sums.n))
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = y / d
-        spread = np.clip(yy - 2 * r * yd + r**2 * dd, 0, None)
-        var = n / (n - 1) * spread / d**2
+        var = n / (n - 1) * cluster_spread(sums) / d**2
     return np.where((n >= 2) & (d > 0), var, np.nan)
 
 
