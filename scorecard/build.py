@@ -563,13 +563,15 @@ def publish_audience(
     view = audiences.restrict(
         audience, scored.results, summary, scored.benchmarks, run.organizations, run.panels
     )
-    privacy = check_privacy(audience, scored.results, view, run, specs)
+    shown = [s for s in specs if s.id not in run.skipped]
+    published = published_rows(view.results, run.period_id, {s.id: s for s in shown})
+    privacy = check_privacy(audience, scored.results, published, run.organizations)
     checked = {"privacy_check": privacy.figures()} if privacy else {}
     site_input = SiteInput(
         results=view.results,
         summary=view.summary,
         benchmarks=view.benchmarks,
-        specs=[s for s in specs if s.id not in run.skipped],
+        specs=shown,
         organizations=view.organizations,
         period_id=run.period_id,
         versions=published_versions(settings.out),
@@ -582,6 +584,7 @@ def publish_audience(
         cp_assessment=audiences.only_visible(audience, run.cp_assessment, "cp_id", view),
         tiers=tiers,
         notes={lang: reader_notes(run.warnings, run.period_id, lang) for lang in LANGS},
+        published=published,
     )
     leaks = audiences.foreign_entities(audience, site_input, view, run.organizations)
     if leaks:
@@ -612,13 +615,13 @@ def publish_audience(
 def check_privacy(
     audience: audiences.Audience,
     results: pd.DataFrame,
-    view: audiences.View,
-    run: engine.EngineRun,
-    specs: list[MeasureSpec],
+    published: pd.DataFrame,
+    organizations: pd.DataFrame,
 ) -> disclosure.Audit | None:
     """Return the privacy check of a partner or public edition (None for the internal one):
     which hidden counts its published numbers give away by subtraction (disclosure.audit of
-    the rows its pages and downloads are made from, against the true `results`). Raise
+    `published`, the rows its pages and downloads are made from: site.published_rows,
+    against the true `results`). Raise
     BuildError, before anything is written, when one of them is a count of 1 to 10.
 
     The build stops rather than hiding more: a count given away means the suppression rules
@@ -626,10 +629,7 @@ def check_privacy(
     names the measure, the cell and the sums that give it away."""
     if audience.kind == "internal":
         return None
-    shown = {s.id: s for s in specs if s.id not in run.skipped}
-    found = disclosure.audit(
-        results, published_rows(view.results, run.period_id, shown), run.organizations
-    )
+    found = disclosure.audit(results, published, organizations)
     if len(found.leaks):
         raise BuildError(
             f"privacy check failed for {audience.key}: {len(found.leaks)} hidden count(s) of "

@@ -93,7 +93,6 @@ FALLBACK_REASON_TEXT = {  # used when scorecard.stats.REASON_TEXT is missing, an
     "small_complement": "Hidden to protect privacy: it would reveal 10 or fewer people.",
     "small_denominator": "Not shown because too few people were eligible for a reliable result.",
     "complementary": "Hidden so that another hidden number cannot be worked out.",
-    "withheld": "Not shown: too few people are behind this result to show it safely or reliably.",
 }
 DEFAULT_REASON = "Not shown to protect privacy or because there is too little data."
 VALUE_COLUMNS = ("value", "numerator", "denominator", "lower", "upper", "open_gaps")
@@ -153,6 +152,9 @@ class SiteInput:
     tiers: list[dict] = field(default_factory=list)  # incentive tiers (build.read_tiers)
     # What every page tells its readers about the data, by language (plausibility.reader_notes)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    # published_rows of results, when the caller has made them already (build: the privacy
+    # check reads them first); None: gather makes them
+    published: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------- formatting (pure)
@@ -494,7 +496,9 @@ class SiteModel:
 def gather(site: SiteInput) -> SiteModel:
     """Return the SiteModel: public view, series by entity and measure, entities, stars."""
     specs = {s.id: s for s in site.specs}
-    public = published_rows(site.results, site.period_id, specs)
+    public = site.published
+    if public is None:
+        public = published_rows(site.results, site.period_id, specs)
     periods, period_end = _periods(public, site.period_id)
     return SiteModel(
         site=site,
