@@ -17,6 +17,10 @@ A relation is used only where it holds exactly in the true results (checked cell
 so the audit never reports a number that an attacker would get wrong. It works on the
 published numbers at full precision (the downloads round them), which can only find more.
 
+The groups of the relations are worked out here, not taken from stats._groupings (which
+suppression uses): the audit checks suppression, so a mistake in the groups there must not
+hide from both.
+
 Not covered: bounds from the published reasons ('small count' says 1 to 10), several
 relations solved together (rank), relations between periods, benchmarks and charts.
 """
@@ -261,7 +265,7 @@ class _Relations:
 
 
 def _sum_relation(
-    q: _Quantities, kind: str, parts: np.ndarray, total: np.ndarray, label: np.ndarray
+    kind: str, parts: np.ndarray, total: np.ndarray, label: np.ndarray
 ) -> tuple[np.ndarray, ...]:
     """Return (kind, label, total, part) of every part whose total exists."""
     ok = total >= 0
@@ -286,7 +290,6 @@ def _sum_relations(q: _Quantities, wholes: dict[str, str], parents: dict, types:
     parts = everyone[stratum != all_code]
     out.append(
         _sum_relation(
-            q,
             "strata",
             parts,
             total_of(parts, stratum=all_code, stratum_value=codes.code("stratum_value", "all")),
@@ -302,7 +305,6 @@ def _sum_relations(q: _Quantities, wholes: dict[str, str], parents: dict, types:
     )
     out.append(
         _sum_relation(
-            q,
             "practices",
             practice,
             total_of(practice, level=codes.code("level", "aco"), entity_id=aco),
@@ -313,7 +315,6 @@ def _sum_relations(q: _Quantities, wholes: dict[str, str], parents: dict, types:
     kind_of_cp = pd.Series(entity_names[cell["entity_id"][cps]]).map(types)
     out.append(
         _sum_relation(
-            q,
             "cp_types",
             cps,
             total_of(
@@ -330,7 +331,6 @@ def _sum_relations(q: _Quantities, wholes: dict[str, str], parents: dict, types:
     part_rows = everyone[whole >= 0]
     out.append(
         _sum_relation(
-            q,
             "parts",
             part_rows,
             total_of(part_rows, family=whole[part_rows]),
@@ -340,7 +340,6 @@ def _sum_relations(q: _Quantities, wholes: dict[str, str], parents: dict, types:
     entities = everyone[cell["level"] != program]
     out.append(
         _sum_relation(
-            q,
             "levels",
             entities,
             total_of(entities, level=program, entity_id=program_id),
@@ -594,13 +593,13 @@ def audit(
     makes them; `organizations`: EngineRun.organizations (each practice's ACO, each CP's type).
     """
     started = time.perf_counter()
-    q, wholes = _quantities(truth.reset_index(drop=True))
+    truth = truth.reset_index(drop=True)
+    q, wholes = _quantities(truth)
     relations = _relations(q, wholes, practice_acos(organizations), cp_types(organizations))
     relations, not_used = _holding(q, relations)
     known, value = _known(q, published)
     found = _peel(relations, known, value)
     findings = _findings(q, known, found)
-    truth = truth.reset_index(drop=True)
     findings["label"] = _labels(q, truth, findings["quantity"].to_numpy())
     chains = {
         int(i): _chain(q, relations, truth, found, int(i))
