@@ -670,7 +670,7 @@ def _first_grouped(columns: tuple[str, ...], labels: tuple[str, ...], default: s
 
 def exact_sum(expression: str) -> str:
     """Return SQL summing `expression` exactly (DECIMAL, 6 places): the same in any row order."""
-    return f"CAST(sum(CAST({expression} AS DECIMAL(38, 6))) AS DOUBLE)"
+    return f"CAST(sum({_decimal(expression)}) AS DOUBLE)"
 
 
 def units_sql(source: str = "measure_rows") -> str:

@@ -127,13 +127,11 @@ def _current(cut_points: pd.DataFrame | None, period_id: str) -> list[dict[str, 
 
 def _reliability_words(record: dict[str, Any]) -> str:
     """Return the typical (median) reliability of a cut-point row, '' when not worked out."""
-    value = record.get("median_reliability")
-    return "" if value is None or pd.isna(value) else f"{value:.2f}"
+    return _threshold(record.get("median_reliability"), 2)
 
 
 def _count(record: dict[str, Any], column: str) -> str:
-    value = record.get(column)
-    return "" if value is None or pd.isna(value) else f"{int(value):,}"
+    return _threshold(record.get(column), 0)
 
 
 def cut_point_rows(

@@ -88,12 +88,7 @@ def _clean(scores: Iterable[float]) -> np.ndarray:
 def quartiles(scores: Iterable[float]) -> tuple[float, float]:
     """Return (Q1, Q3) by SAS's default percentile definition (PCTLDEF=5)."""
     arr = _clean(scores)
-    if arr.size == 0:
-        return (np.nan, np.nan)
-    # PCTLDEF=5 is the empirical distribution function with averaging at jumps, which is
-    # Hyndman & Fan type 2, numpy's "averaged_inverted_cdf".
-    q1, q3 = np.percentile(arr, [25, 75], method="averaged_inverted_cdf")
-    return float(q1), float(q3)
+    return percentile(arr, 25), percentile(arr, 75)
 
 
 def tukey_fences(scores: Iterable[float]) -> tuple[float, float]:
@@ -504,7 +499,7 @@ def _rate_level(
     score_range = float(kept.max() - kept.min())
     points = cut_points(scores, first["direction"], decimals, seed)
     status = _guardrail_status(points, prior, exempt)
-    if status in ("capped", "within"):
+    if status == "within":
         guarded = _guarded(points, first, prior, score_range)
         status = "capped" if guarded != points else "within"
         points = guarded
@@ -675,6 +670,8 @@ def percentile(values: Iterable[float], q: float) -> float:
     arr = _clean(values)
     if arr.size == 0:
         return np.nan
+    # PCTLDEF=5 is the empirical distribution function with averaging at jumps, which is
+    # Hyndman & Fan type 2, numpy's "averaged_inverted_cdf".
     return float(np.percentile(arr, q, method="averaged_inverted_cdf"))
 
 
