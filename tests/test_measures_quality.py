@@ -9,6 +9,7 @@ was written for are run on it, which keeps the tests fast.
 
 from __future__ import annotations
 
+import shutil
 from functools import cache
 from pathlib import Path
 
@@ -217,23 +218,28 @@ SMI_CLAIMS = (
 )
 
 
-def test_long_acting_injections_count_as_antipsychotic_events(tmp_path):
-    import shutil
+def run_fixture_with_rows(tmp_path: Path, name: str, rows: dict[str, str], measure_ids: list[str]):
+    """Return the results of the given measures on a copy of fixture `name` with `rows` (CSV
+    text by file name) appended."""
+    folder = tmp_path / name
+    shutil.copytree(MARTS / name, folder)
+    for file, text in rows.items():
+        with (folder / file).open("a") as out:
+            out.write(text)
+    specs = [s for s in all_specs() if s.id in measure_ids]
+    run = engine.run(folder, VALUE_SETS, specs)
+    assert run.period_id == "2024Q4" and run.skipped == {}
+    return run.results
 
-    folder = tmp_path / "quality_smi"
-    shutil.copytree(MARTS / "quality_smi", folder)
-    for file, rows in {
+
+def test_long_acting_injections_count_as_antipsychotic_events(tmp_path):
+    rows = {
         "eligibility.csv": SMI_ELIGIBILITY,
         "pharmacy_claim.csv": SMI_FILLS,
         "medical_claim.csv": SMI_CLAIMS,
-    }.items():
-        with (folder / file).open("a") as out:
-            out.write(rows)
+    }
     measures = ["ssd", "saa", "antipsychotic_metabolic_monitoring"]
-    specs = [s for s in all_specs() if s.id in measures]
-    run = engine.run(folder, VALUE_SETS, specs)
-    assert run.period_id == "2024Q4" and run.skipped == {}
-    results = run.results
+    results = run_fixture_with_rows(tmp_path, "quality_smi", rows, measures)
     # SSD (3, 7 before): S7's only antipsychotic in 2024 is the injection, which now meets the
     # "antipsychotic in the window" condition: in, with no glucose or HbA1c test -> (3, 8).
     # S1 was in already (the same-day injection changes nothing); S16 has no SMI diagnosis.
@@ -248,6 +254,34 @@ def test_long_acting_injections_count_as_antipsychotic_events(tmp_path):
     ) == (2, 2)
     # SAA (3, 4) unchanged: S7 and S1 still have one event day each; S16 is not diagnosed.
     assert cell(results, "saa") == (3, 4)
+
+
+# S17 (born 1990, enrolled 2023-2024): schizophrenia on visits of two dates, an oral
+# risperidone fill and a glucose test, and a glipizide fill with polycystic ovarian syndrome
+# (E28.2) and no diabetes diagnosis: HEDIS's diabetes exclusion would not count her as
+# diabetic.
+SSD_PCOS_ROWS = {
+    "eligibility.csv": "S17,female,White,1990,2023-01-01,2024-12-31\n",
+    "pharmacy_claim.csv": (
+        "P27,S17,2024-02-01,99101000101,30,18\n"  # risperidone
+        "P28,S17,2024-03-01,99103000201,30,10\n"  # glipizide
+    ),
+    "medical_claim.csv": (
+        "Q01,1,professional,S17,2024-02-01,2024-02-01,,,,11,,,99213,90,F200\n"
+        "Q02,1,professional,S17,2024-05-01,2024-05-01,,,,11,,,99213,90,F200\n"
+        "Q03,1,professional,S17,2024-02-15,2024-02-15,,,,11,,,99213,90,E282\n"
+        "Q04,1,professional,S17,2024-06-01,2024-06-01,,,,81,,,82947,5,F200\n"
+    ),
+}
+
+
+def test_ssd_excludes_a_diabetes_medicine_whatever_the_other_diagnoses(tmp_path):
+    # SSD keeps HEDIS SSD's exclusion of every member with diabetes found by claims or a
+    # diabetes medicine, without the diabetes measures' exclusion for polycystic ovaries,
+    # gestational or drug-induced diabetes: S17's glipizide fill excludes her, and SSD stays
+    # (3, 7). With that exclusion she would be in, with her glucose test: (4, 8).
+    results = run_fixture_with_rows(tmp_path, "quality_smi", SSD_PCOS_ROWS, ["ssd"])
+    assert cell(results, "ssd") == (3, 7)
 
 
 # ------------------------------------------------------------------ diabetes, BP, asthma, COPD
@@ -295,6 +329,48 @@ def test_kidney_health_evaluation(chronic):
     # creatinine, but albumin and creatinine 5 days apart: no. D5: panel 80053 + uACR: yes.
     # D6: none. D4 is excluded (N18.6 end-stage renal disease).
     assert cell(chronic, "kidney_health_evaluation") == (3, 5)
+
+
+# Three women born 1990 (age 34), enrolled 2023-2024, with a glipizide fill in 2024 and no
+# HbA1c test, eye exam or kidney test: D11 a visit for gestational diabetes (O24.419) in 2024,
+# D12 the same plus one visit with E11.9 in 2023, D13 a visit for polycystic ovarian syndrome
+# (E28.2) in 2023, the year before.
+DIABETES_EXCLUSION_ROWS = {
+    "eligibility.csv": "".join(
+        f"{who},female,White,1990,2023-01-01,2024-12-31\n" for who in ("D11", "D12", "D13")
+    ),
+    "pharmacy_claim.csv": "".join(
+        f"X{n},{who},2024-03-10,99103000201,30,10\n"
+        for n, who in ((21, "D11"), (22, "D12"), (23, "D13"))
+    ),
+    "medical_claim.csv": (
+        "G41,1,professional,D11,2024-01-15,2024-01-15,,,,11,,,99213,90,O24419,\n"
+        "G42,1,professional,D12,2024-01-15,2024-01-15,,,,11,,,99213,90,O24419,\n"
+        "G43,1,professional,D12,2023-11-01,2023-11-01,,,,11,,,99213,90,E119,\n"
+        "G44,1,professional,D13,2023-06-01,2023-06-01,,,,11,,,99213,90,E282,\n"
+    ),
+}
+
+
+def test_diabetes_exclusion_of_members_found_by_a_medicine_alone(tmp_path):
+    # Found by the glipizide fill alone (no diabetes diagnosis in 2023 or 2024) and with
+    # gestational diabetes (D11) or polycystic ovaries (D13): excluded, as HEDIS does. D12 has
+    # a diabetes diagnosis (one visit is enough here): kept, with no test and no result.
+    # Denominators D1, D2, D3, D4, D6 (and D5 for kidney health) + D12:
+    # HbA1c testing: D1-D4, D6 tested (5); poor control (2, 5) -> (3, 6), a missing result is
+    # poor control; eye exam (2, 5) -> (2, 6); kidney health (3, 5) -> (3, 6). Without the
+    # exclusion D11 and D13 would be in too: (5, 8), (5, 8), (2, 8), (3, 8).
+    measures = [
+        "hba1c_testing",
+        "hba1c_poor_control",
+        "diabetes_eye_exam",
+        "kidney_health_evaluation",
+    ]
+    results = run_fixture_with_rows(tmp_path, "quality_chronic", DIABETES_EXCLUSION_ROWS, measures)
+    assert cell(results, "hba1c_testing") == (5, 6)
+    assert cell(results, "hba1c_poor_control") == (3, 6)
+    assert cell(results, "diabetes_eye_exam") == (2, 6)
+    assert cell(results, "kidney_health_evaluation") == (3, 6)
 
 
 def test_controlling_blood_pressure(chronic):

@@ -197,13 +197,14 @@ def test_the_measure_families_share_their_sql() -> None:
     )
     diabetic = (
         "sql/_diabetic.sql",
-        "sql/shared/diabetes_claim.sql",
+        "sql/_diagnosed.sql",
+        "sql/shared/condition_claim.sql",
         "sql/shared/diabetes_fill.sql",
     )
     denominator = ("sql/_diabetes_denominator.sql", *diabetic)
     hospice = ("sql/shared/hospice.sql",)  # exclusions: [hospice]
     assert all(specs[m].sql_includes == denominator + hospice for m in diabetes)
-    shared = ["diabetes_claim", "diabetes_fill", "hospice"]
+    shared = ["condition_claim", "diabetes_fill", "hospice"]
     assert all(list(specs[m].shared_tables) == shared for m in diabetes)
     # ssd excludes the members with diabetes the four measures count; prevalence_diabetes
     # counts them, found in its window only
@@ -214,6 +215,16 @@ def test_the_measure_families_share_their_sql() -> None:
         assert "antipsychotic_event" in specs[m].shared_tables, m
         assert "pharmacy_claim" in specs[m].requires and "medical_claim" in specs[m].requires
     assert specs["prevalence_diabetes"].sql_includes == diabetic
+    # HEDIS's diabetes exclusion (medicine alone, with PCOS, gestational or drug-induced
+    # diabetes): in the diabetes measures and prevalence_diabetes, not in SSD
+    for m in (*diabetes, "prevalence_diabetes"):
+        assert "diabetes_excluded" in specs[m].sql, m
+    assert "diabetes_excluded" not in specs["ssd"].sql
+    # the other prevalences and high_risk_share find their conditions by the same claims rule
+    conditions = ("sql/_diagnosed.sql", "sql/shared/condition_claim.sql")
+    profile = [s for s in specs.values() if s.sql_file == "sql/prevalence.sql"]
+    for spec in (*profile, specs["high_risk_share"]):
+        assert spec.sql_includes == conditions, spec.id
     # the denominator reads the year before the window, and diabetes medicines
     assert all(specs[m].lookback_months == 12 for m in (*diabetes, "ssd"))
     assert specs["prevalence_diabetes"].lookback_months == 0

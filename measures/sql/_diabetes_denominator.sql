@@ -13,7 +13,7 @@
 -- Excluded: end-stage renal disease, dialysis or a kidney transplant (a diagnosis on any claim
 -- up to the end of the window).
 {% endif %}
-{% with diabetes_lookback=12 %}
+{% with diabetes_lookback=12, diabetes_exclusion=true %}
 {% include "_diabetic.sql" %}
 {% endwith %}
 ,

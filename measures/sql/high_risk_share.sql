@@ -2,29 +2,25 @@
 -- Units: members enrolled in the last month of the 12-month window (attributed by that month).
 -- Numerator (high risk): in the window, any of: two or more of the five profile conditions
 -- (serious mental illness, substance use disorder, diabetes, asthma or COPD, high blood
--- pressure; a diagnosis on any claim), two or more acute inpatient stays (admitted in the
--- window), or ED visits on four or more different days.
-WITH base AS (  -- members enrolled in the last month of the 12-month window
+-- pressure; each found on claims as the prevalence_* measures find it, _diagnosed.sql), two
+-- or more acute inpatient stays (admitted in the window), or ED visits on four or more
+-- different days.
+WITH
+{% with cte="diagnosed", evidence_from="p.window_start",
+         conditions={"smi": ["smi_dx"], "sud": ["sud_dx"], "diabetes": ["diabetes_dx"],
+                     "asthma_copd": ["asthma_dx", "copd_dx"],
+                     "hypertension": ["hypertension_dx"]} %}
+{% include "_diagnosed.sql" %}
+{% endwith %}
+,
+base AS (  -- members enrolled in the last month of the 12-month window
   SELECT p.period_id, e.person_id, p.window_start, p.period_end
   FROM periods p
   JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
   WHERE e.enrolled_at_end
 ),
-condition_code AS (  -- each diagnosis code of the five conditions, with its condition
-  SELECT DISTINCT code,
-         CASE value_set WHEN 'smi_dx' THEN 'smi' WHEN 'sud_dx' THEN 'sud'
-                        WHEN 'diabetes_dx' THEN 'diabetes' WHEN 'hypertension_dx' THEN 'hypertension'
-                        ELSE 'asthma_copd' END AS condition
-  FROM value_set_codes
-  WHERE value_set IN ('smi_dx', 'sud_dx', 'diabetes_dx', 'asthma_dx', 'copd_dx', 'hypertension_dx')
-),
 condition AS (
-  SELECT b.period_id, b.person_id, count(DISTINCT c.condition) AS conditions
-  FROM base b
-  JOIN claim_diagnosis d
-    ON d.person_id = b.person_id AND d.claim_start_date BETWEEN b.window_start AND b.period_end
-  JOIN condition_code c ON c.code = d.code
-  GROUP BY ALL
+  SELECT period_id, person_id, count(*) AS conditions FROM diagnosed GROUP BY ALL
 ),
 stays AS (
   SELECT b.period_id, b.person_id, count(DISTINCT s.claim_id) AS stays

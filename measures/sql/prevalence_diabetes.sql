@@ -5,7 +5,7 @@
 -- Numerator: diabetes in the window (_diabetic.sql): a diabetes diagnosis on one acute
 -- inpatient stay or on claims of two different dates, or a diabetes medicine dispensed.
 WITH
-{% with diabetes_lookback=0 %}
+{% with diabetes_lookback=0, diabetes_exclusion=true %}
 {% include "_diabetic.sql" %}
 {% endwith %}
 ,

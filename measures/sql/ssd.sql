@@ -24,7 +24,7 @@ diagnosed AS (
   GROUP BY ALL
   HAVING bool_or(s.inpatient) OR count(DISTINCT s.claim_start_date) >= 2
 ),
-{% with diabetes_lookback=12 %}
+{% with diabetes_lookback=12, diabetes_exclusion=false %}
 {% include "_diabetic.sql" %}
 {% endwith %}
 ,
