@@ -7,7 +7,7 @@
 For each size it generates demo marts (members x 24 months, seed 42, Parquet), cached under
 benchmarks/work/m<size>/marts (git-ignored), then runs each stage in its own Python process:
 
-    generate   scorecard.demo.generate_marts + write_marts (only when not cached)
+    generate   scorecard.demo.write_demo_marts: each mart written as it is made (when not cached)
     check      scorecard.marts.load_marts: load and validate every mart
     scan       the floor: DuckDB reads every column the measures read, once, from the Parquet
                files (SELECT count(*), sum(hash(col)), ... per table)
@@ -197,17 +197,15 @@ def machine() -> dict:
 
 
 def stage_generate(p: dict, t: Timer) -> dict:
-    from scorecard.demo import generate_marts, write_marts
+    from scorecard.demo import write_demo_marts
 
     out = Path(p["marts"])
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
+    # One step: each table is written as soon as it is made (no separate write_parquet step).
     with t.step("generate"):
-        frames = generate_marts(members=p["members"], months=MONTHS, seed=SEED)
-    rows = {name: len(frame) for name, frame in frames.items()}
-    with t.step("write_parquet"):
-        write_marts(frames, tmp, "parquet")
-    del frames
+        written = write_demo_marts(tmp, "parquet", members=p["members"], months=MONTHS, seed=SEED)
+    rows = {path.stem: count for path, count in written.items()}
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     size = sum(f.stat().st_size for f in out.glob("*.parquet"))

@@ -169,11 +169,12 @@ def strict_problems(report: CheckReport) -> list[str]:
 )
 def demo_data(members: int, months: int, seed: int, end_month: str, out: Path, fmt: str) -> None:
     """Write deterministic synthetic marts in the data contract."""
-    from scorecard.demo import generate_marts, write_marts
+    from scorecard.demo import write_demo_marts
 
     done = Progress().step(f"Generating {members:,} members x {months} months")
-    frames = generate_marts(members=members, months=months, seed=seed, end_month=end_month)
-    paths = write_marts(frames, out, fmt=fmt)
+    paths = write_demo_marts(
+        out, fmt, members=members, months=months, seed=seed, end_month=end_month
+    )
     done()
     click.echo(f"Wrote {len(paths)} files to {out}")
 

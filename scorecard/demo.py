@@ -12,7 +12,7 @@ module-level data below; the functions after them only apply those knobs.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -762,7 +762,7 @@ class Vocab:
             strings = [*self.strings, None]
             values = np.asarray(ids() if callable(ids) else ids)
             indices = np.where(values < 0, len(strings) - 1, values).astype(np.int32)
-            return pa.array(strings, pa.large_string()).take(pa.array(indices))
+            return pa.array(strings, pa.string()).take(pa.array(indices))
 
         return build
 
@@ -784,7 +784,10 @@ def _serial_strings(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     body[:, : len(head)] = head
     body[:, len(head) :] = digits[:, chunks * 4 - width :]
     offsets = np.arange(0, body.size + 1, body.shape[1], dtype=np.int64)
-    return pa.LargeStringArray.from_buffers(len(numbers), pa.py_buffer(offsets), pa.py_buffer(body))
+    strings = pa.LargeStringArray.from_buffers(
+        len(numbers), pa.py_buffer(offsets), pa.py_buffer(body)
+    )
+    return strings.cast(pa.string())
 
 
 def _id_width(count: int, minimum: int = 7) -> int:
@@ -850,12 +853,11 @@ class Calendar:
         """Return 0 for Monday .. 6 for Sunday."""
         return (day + int(self.origin.astype(np.int64)) + 3) % 7
 
-    def timestamps(self, day: np.ndarray) -> pa.Array:
-        """Return day offsets as an Arrow timestamp[s] array (null where missing), which pandas
-        takes as datetime64[s] without a copy."""
-        day = np.asarray(day)
-        seconds = (day.astype(np.int64) + int(self.origin.astype(np.int64))) * 86_400
-        return pa.array(seconds, type=pa.timestamp("s"), mask=day == NO_DAY)
+    def dates(self, day: np.ndarray) -> pa.Array:
+        """Return day offsets as an Arrow date32 array (null where missing)."""
+        missing = np.asarray(day) == NO_DAY
+        days = np.where(missing, 0, day).astype(np.int32) + np.int32(self.origin.astype(np.int64))
+        return pa.array(days, type=pa.date32(), mask=missing)
 
 
 def _calendar(months: int, end_month: str) -> Calendar:
@@ -3148,24 +3150,27 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 
 
 def _arrow_column(cal: Calendar, value, column_type: str) -> pa.Array:
+    """Return one column as an Arrow array of its contract type. Doubles take NaN as missing,
+    as the pandas frames these tables once went through did."""
     kind = ARROW_TYPES[column_type]
     while callable(value):
         value = value()
     if isinstance(value, pa.Array | pa.ChunkedArray):
-        return value.cast(pa.large_string()) if column_type == "VARCHAR" else value.cast(kind)
+        return value.cast(kind)
     if column_type == "DATE":
-        return cal.timestamps(value)
-    return pa.array(np.asarray(value), type=kind)
+        return cal.dates(value)
+    return pa.array(np.asarray(value), type=kind, from_pandas=column_type == "DOUBLE")
 
 
-def _frame(world: World, name: str, columns: dict[str, object]) -> pd.DataFrame:
-    """Return a DataFrame with exactly the contract's columns, in order, typed."""
+def _table(world: World, name: str, columns: dict[str, object]) -> pa.Table:
+    """Return an Arrow table with exactly the contract's columns, in order, typed (what the
+    files hold), built straight from the arrays with no pandas in between."""
     table = TABLES_BY_NAME[name]
     with ThreadPoolExecutor(max_workers=COLUMN_THREADS) as pool:
         arrays = list(
             pool.map(lambda c: _arrow_column(world.cal, columns[c.name], c.type), table.columns)
         )
-    return pa.table(arrays, names=table.column_names).to_pandas()
+    return pa.table(arrays, names=table.column_names)
 
 
 def _person_ids(world: World, who: np.ndarray) -> pa.Array:
@@ -3178,7 +3183,7 @@ def _org_ids(world: World, ids: list[str]) -> np.ndarray:
     return np.append(world.codes.ids(ids), -1).astype(np.int32)
 
 
-def _eligibility(world: World) -> pd.DataFrame:
+def _eligibility(world: World) -> pa.Table:
     m, cal, codes = world.members, world.cal, world.codes
     gap = np.flatnonzero(m.gap_months > 0)
     who = np.concatenate([np.arange(m.n), gap])
@@ -3200,7 +3205,7 @@ def _eligibility(world: World) -> pd.DataFrame:
             codes.id(PLAN_NAMES["primary_care"]),
         ),
     )
-    return _frame(
+    return _table(
         world,
         "eligibility",
         {
@@ -3216,9 +3221,9 @@ def _eligibility(world: World) -> pd.DataFrame:
     )
 
 
-def _member_table(world: World) -> pd.DataFrame:
+def _member_table(world: World) -> pa.Table:
     m, codes = world.members, world.codes
-    return _frame(
+    return _table(
         world,
         "member",
         {
@@ -3228,7 +3233,7 @@ def _member_table(world: World) -> pd.DataFrame:
     )
 
 
-def _organization(world: World) -> pd.DataFrame:
+def _organization(world: World) -> pa.Table:
     orgs = world.orgs
     n_bh = int(orgs.cp_is_bh.sum())
     tins = [world.codes.strings[t] for t in orgs.primary_care.tin[: orgs.n_practice]]
@@ -3252,17 +3257,17 @@ def _organization(world: World) -> pd.DataFrame:
     )
     names = TABLES_BY_NAME["organization"].column_names
     columns = {c: pa.array([r[k] for r in rows], pa.string()) for k, c in enumerate(names)}
-    return _frame(world, "organization", columns)
+    return _table(world, "organization", columns)
 
 
-def _attribution(world: World) -> pd.DataFrame:
+def _attribution(world: World) -> pa.Table:
     """Return one row per member and covered month, with the month's ACO, CP and practice."""
     m, orgs, codes = world.members, world.orgs, world.codes
     who, month = np.nonzero(m.enrolled)
     aco_ids = _org_ids(world, orgs.aco_ids)  # interned here: builders must not add strings
     cp_ids = _org_ids(world, orgs.cp_ids)
     practice_ids = _org_ids(world, orgs.practice_ids)
-    return _frame(
+    return _table(
         world,
         "attribution",
         {
@@ -3275,10 +3280,10 @@ def _attribution(world: World) -> pd.DataFrame:
     )
 
 
-def _cp_enrollment(world: World) -> pd.DataFrame:
+def _cp_enrollment(world: World) -> pa.Table:
     a, codes = world.cps, world.codes
     cp_type = np.where(world.orgs.cp_is_bh[a.cp], codes.id("BH"), codes.id("LTSS"))
-    return _frame(
+    return _table(
         world,
         "cp_enrollment",
         {
@@ -3305,14 +3310,14 @@ def _care_team_ids(world: World, person: np.ndarray, cp: np.ndarray) -> np.ndarr
     return table[cp, team]
 
 
-def _cp_activity(world: World, acts: Activities) -> pd.DataFrame:
+def _cp_activity(world: World, acts: Activities) -> pa.Table:
     cols = {f: np.concatenate(getattr(acts, f)) for f in Activities.__dataclass_fields__}
     ok = (cols["day"] >= 0) & world.enrolled_on(cols["person"], cols["day"])
     cols = {k: v[ok] for k, v in cols.items()}
     order = np.lexsort((np.arange(len(cols["day"])), cols["day"], cols["person"]))
     cols = {k: v[order] for k, v in cols.items()}
     n, codes = len(order), world.codes
-    return _frame(
+    return _table(
         world,
         "cp_activity",
         {
@@ -3350,7 +3355,7 @@ def _line_order(claim: np.ndarray, seq: np.ndarray, claims: int) -> np.ndarray:
     return order
 
 
-def _medical_claim(world: World, book: ClaimBook) -> pd.DataFrame:
+def _medical_claim(world: World, book: ClaimBook) -> pa.Table:
     """Return the claim lines: claims in person-then-date order, each claim's lines together in
     the order they were added. Empties the book as it goes (the lines are large)."""
     head = {k: np.concatenate([h[k] for h in book.headers]) for k in book.headers[0]}
@@ -3401,15 +3406,15 @@ def _medical_claim(world: World, book: ClaimBook) -> pd.DataFrame:
     for k in range(DIAGNOSIS_COLUMNS):
         dx = head["dx"][:, k]
         columns[f"diagnosis_code_{k + 1}"] = codes.arrow(lambda dx=dx: spread(dx))
-    return _frame(world, "medical_claim", columns)
+    return _table(world, "medical_claim", columns)
 
 
-def _pharmacy_claim(world: World, fills: Fills) -> pd.DataFrame:
+def _pharmacy_claim(world: World, fills: Fills) -> pa.Table:
     order = np.lexsort((fills.drug, fills.day, fills.person))
     n, codes = len(order), world.codes
     drugs = codes.ids(d.ndc for d in DRUGS)
     units = np.array([d.units_per_day for d in DRUGS])
-    return _frame(
+    return _table(
         world,
         "pharmacy_claim",
         {
@@ -3425,14 +3430,14 @@ def _pharmacy_claim(world: World, fills: Fills) -> pd.DataFrame:
     )
 
 
-def _clinical_result(world: World, results: Results) -> pd.DataFrame:
+def _clinical_result(world: World, results: Results) -> pa.Table:
     cols = {f: np.concatenate(getattr(results, f)) for f in Results.__dataclass_fields__}
     order = np.lexsort((np.arange(len(cols["day"])), cols["loinc"], cols["day"], cols["person"]))
     cols = {k: v[order] for k, v in cols.items()}
     key = np.stack([cols["person"], cols["day"], cols["loinc"]], axis=1)
     first = np.concatenate([[True], (key[1:] != key[:-1]).any(axis=1)]) if len(key) else []
     cols = {k: v[first] for k, v in cols.items()}
-    return _frame(
+    return _table(
         world,
         "clinical_result",
         {
@@ -3482,11 +3487,13 @@ def _ed_visits(world: World, stays: Stays, episodes: SudEpisodes) -> tuple[EdVis
     return _concat_ed([random_visits, sud_index, admitted]), via_ed
 
 
-def generate_marts(
-    members: int = 4000, months: int = 24, seed: int = 42, end_month: str = "2025-12"
-) -> dict[str, pd.DataFrame]:
-    """Return synthetic marts, one DataFrame per contract table, for `months` months ending with
-    `end_month` (YYYY-MM). The same arguments always give the same data."""
+def _marts(
+    members: int, months: int, seed: int, end_month: str
+) -> Iterator[tuple[str, pa.Table | pd.DataFrame]]:
+    """Yield each contract table as it is made, in contract order: the built ones as
+    contract-typed Arrow tables, cp_assessment as its hand-written frame. Every event is drawn
+    first; a table is then made only when the one before it has been taken, so a caller that
+    writes and drops each table never holds two of them."""
     world = _build_world(members, months, seed, end_month)
     book, results = ClaimBook(world.codes), Results()
     stays = _draw_stays(world)
@@ -3510,19 +3517,39 @@ def generate_marts(
     _long_acting_injections(world, book, on_antipsychotic)
     fills = _joined(fills, _medicines_off_claims(world, on_antipsychotic))
     activities = _cp_activities(world, stays, visits)
-    frames = {
-        "eligibility": _eligibility(world),
-        "member": _member_table(world),
-        "organization": _organization(world),
-        "attribution": _attribution(world),
-        "cp_enrollment": _cp_enrollment(world),
-        "cp_activity": _cp_activity(world, activities),
-        "medical_claim": _medical_claim(world, book),
-        "pharmacy_claim": _pharmacy_claim(world, fills),
-        "clinical_result": _clinical_result(world, results),
-        "cp_assessment": demo_assessments(world.orgs.cp_ids),  # hand-written rows
+    builders: dict[str, Callable[[], pa.Table | pd.DataFrame]] = {
+        "eligibility": lambda: _eligibility(world),
+        "member": lambda: _member_table(world),
+        "organization": lambda: _organization(world),
+        "attribution": lambda: _attribution(world),
+        "cp_enrollment": lambda: _cp_enrollment(world),
+        "cp_activity": lambda: _cp_activity(world, activities),
+        "medical_claim": lambda: _medical_claim(world, book),
+        "pharmacy_claim": lambda: _pharmacy_claim(world, fills),
+        "clinical_result": lambda: _clinical_result(world, results),
+        "cp_assessment": lambda: demo_assessments(world.orgs.cp_ids),  # hand-written rows
     }
-    return {t.name: frames[t.name] for t in TABLES}
+    for spec in TABLES:
+        yield spec.name, builders[spec.name]()
+
+
+def _as_frame(mart: pa.Table | pd.DataFrame) -> pd.DataFrame:
+    """Return a built table as a DataFrame, dates as datetime64[s] and text as large strings,
+    which pandas takes without a copy (a frame stays as it is)."""
+    if isinstance(mart, pd.DataFrame):
+        return mart
+    pandas_types = {pa.date32(): pa.timestamp("s"), pa.string(): pa.large_string()}
+    fields = [f.with_type(pandas_types.get(f.type, f.type)) for f in mart.schema]
+    return mart.cast(pa.schema(fields)).to_pandas()
+
+
+def generate_marts(
+    members: int = 4000, months: int = 24, seed: int = 42, end_month: str = "2025-12"
+) -> dict[str, pd.DataFrame]:
+    """Return synthetic marts, one DataFrame per contract table, for `months` months ending with
+    `end_month` (YYYY-MM). The same arguments always give the same data. To write them to files,
+    write_demo_marts needs far less memory (one table at a time) and writes the same bytes."""
+    return {name: _as_frame(mart) for name, mart in _marts(members, months, seed, end_month)}
 
 
 def _arrow_table(name: str, frame: pd.DataFrame) -> pa.Table:
@@ -3549,24 +3576,57 @@ def _write_csv(table: pa.Table, path: Path) -> None:
             pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
 
 
-def write_marts(
-    frames: dict[str, pd.DataFrame], out_dir: str | Path, fmt: Literal["csv", "parquet"] = "csv"
-) -> list[Path]:
-    """Write each frame to `<out_dir>/<table>.csv` or `.parquet` and return the paths written."""
+def _write_table(table: pa.Table, path: Path, fmt: Literal["csv", "parquet"]) -> None:
+    if fmt == "csv":
+        _write_csv(table, path)
+    else:
+        pq.write_table(table, path, compression="zstd")
+
+
+def _out_folder(out_dir: str | Path, fmt: str) -> Path:
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"format must be csv or parquet, not {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def write_marts(
+    frames: dict[str, pd.DataFrame], out_dir: str | Path, fmt: Literal["csv", "parquet"] = "csv"
+) -> list[Path]:
+    """Write each frame to `<out_dir>/<table>.csv` or `.parquet` and return the paths written."""
+    out = _out_folder(out_dir, fmt)
     paths = []
     for name, frame in frames.items():
-        table = _arrow_table(name, frame)
         path = out / f"{name}.{fmt}"
-        if fmt == "csv":
-            _write_csv(table, path)
-        else:
-            pq.write_table(table, path, compression="zstd")
+        _write_table(_arrow_table(name, frame), path, fmt)
         paths.append(path)
     return paths
+
+
+def write_demo_marts(
+    out_dir: str | Path,
+    fmt: Literal["csv", "parquet"] = "csv",
+    *,
+    members: int = 4000,
+    months: int = 24,
+    seed: int = 42,
+    end_month: str = "2025-12",
+) -> dict[Path, int]:
+    """Generate the synthetic marts and write each one as soon as it is made, then drop it;
+    return the row count of each path written. The files are byte for byte those of
+    write_marts(generate_marts(...)), with a fraction of the memory: no table waits for the
+    others, and none goes through pandas."""
+    out = _out_folder(out_dir, fmt)
+    rows: dict[Path, int] = {}
+    for name, mart in _marts(members, months, seed, end_month):
+        table = _arrow_table(name, mart) if isinstance(mart, pd.DataFrame) else mart
+        del mart
+        path = out / f"{name}.{fmt}"
+        _write_table(table, path, fmt)
+        rows[path] = table.num_rows
+        del table  # before the next table is made
+    return rows
 
 
 def ndc_value_set() -> pd.DataFrame:

@@ -53,6 +53,21 @@ def test_same_arguments_give_byte_identical_files(tmp_path: Path) -> None:
         assert path.read_bytes() == twin.read_bytes(), path.name
 
 
+def test_streamed_marts_are_the_bytes_of_the_frames_written(tmp_path: Path) -> None:
+    """write_demo_marts makes and writes one table at a time, in Arrow only; generate_marts holds
+    every table as a DataFrame. The files must not tell them apart."""
+    arguments = {"members": 300, "months": 14, "seed": 7, "end_month": "2025-06"}
+    frames = demo.generate_marts(**arguments)
+    for fmt in ("csv", "parquet"):
+        held = demo.write_marts(frames, tmp_path / "held" / fmt, fmt)
+        streamed = demo.write_demo_marts(tmp_path / "streamed" / fmt, fmt, **arguments)
+        assert [p.name for p in streamed] == [p.name for p in held]
+        for path in held:
+            twin = tmp_path / "streamed" / fmt / path.name
+            assert twin.read_bytes() == path.read_bytes(), f"{fmt}: {path.name}"
+        assert {p.stem: n for p, n in streamed.items()} == {k: len(f) for k, f in frames.items()}
+
+
 def test_another_seed_gives_other_data() -> None:
     one = demo.generate_marts(members=200, seed=1)["medical_claim"]
     two = demo.generate_marts(members=200, seed=2)["medical_claim"]
@@ -71,8 +86,10 @@ def test_committed_demo_is_what_the_generator_writes(tmp_path: Path) -> None:
         tables, problems = load_marts(duckdb.connect(), DEMO_DIR)
         assert problems == [] and tables == {t.name for t in TABLES}
         return
-    frames = demo.generate_marts(members=20000, months=36, seed=42, end_month="2025-12")
-    for path in demo.write_marts(frames, tmp_path, "parquet"):
+    written = demo.write_demo_marts(
+        tmp_path, "parquet", members=20000, months=36, seed=42, end_month="2025-12"
+    )
+    for path in written:
         committed = DEMO_DIR / path.name
         assert committed.read_bytes() == path.read_bytes(), (
             f"{committed} is stale: see data/demo/README.md for the command"
