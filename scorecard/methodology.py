@@ -73,6 +73,14 @@ def first_year_measures(
     return _titles(new, specs)
 
 
+def rated_measures(
+    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str
+) -> list[str]:
+    """Return the titles of the measures with cut points in the published period, in title
+    order."""
+    return _titles(_current(cut_points, period_id), specs)
+
+
 def _titles(records: list[dict[str, Any]], specs: dict[str, MeasureSpec]) -> list[str]:
     """Return the titles of the cut-point records' measures found in `specs`, once each, in
     title order."""

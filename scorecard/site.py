@@ -1195,6 +1195,9 @@ def methodology_context(model: SiteModel) -> dict[str, Any]:
         "first_year": methodology.first_year_measures(
             model.site.cut_points, model.specs, model.site.period_id
         ),
+        "rated_measures": methodology.rated_measures(
+            model.site.cut_points, model.specs, model.site.period_id
+        ),
         "reward": methodology.reward_applied(model.site.manifest, model.site.summary),
         "reward_rows": methodology.reward_rows(),
         "reward_numbers": methodology.reward_numbers(),

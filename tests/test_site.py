@@ -640,6 +640,12 @@ def test_methodology_lists_levels_too_alike_to_rate_and_the_weight_of_new_measur
     chance = text.split("differences mostly chance")[1].split("##")[0]
     assert f"| {title} | Community Partners | 12 | 2 |" in chance and "ACOs" not in chance
     assert "| New measure, in its first year of star ratings (of any kind above) | 1 |" in text
+    assert "every measure rated is in its first year of star ratings, so all weigh 1" in text
+    # with a second measure rated since 2019, the one in its first year is named
+    older = cut_points.iloc[:1].assign(measure_id="ed_visits", first_rated=2019, t5=1.0)
+    with_older = pd.concat([cut_points, older], ignore_index=True)
+    site.render_markdown(site.SiteInput(**{**sample.__dict__, "cut_points": with_older}), tmp_path)
+    text = " ".join((tmp_path / "methodology.md").read_text(encoding="utf-8").split())
     assert f"In 2025 Q4, 1 measure is in its first year of star ratings and weighs 1: {title}." in (
         text
     )
