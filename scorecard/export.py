@@ -71,8 +71,10 @@ RESULT_COLUMN_MEANINGS = {
     "stars": "1 to 5 stars, on the published period's rated results only.",
     "star_note": "Why a shown result of a rated measure has no stars: chance (too few members "
     "to tell real differences from chance: its reliability is below the minimum), level_chance "
-    "(too few organisations of its kind had reliable results to rate the measure among them) or "
-    "few_entities (too few organisations of its kind had enough data); blank otherwise.",
+    "(too few organisations of its kind had reliable results to rate the measure among them), "
+    "few_entities (too few organisations of its kind had enough data) or alike (most "
+    "organisations of its kind had the same result: too few different results were left, once "
+    "the very unusual ones were set aside, to set five star levels); blank otherwise.",
     "peer_label": "Against the whole program: better, worse or no_different (the likely range "
     "on one side of the program's value or not); higher or lower for a measure that is "
     "neither better nor worse by itself (direction neutral).",

@@ -311,6 +311,8 @@ STAR_NOTE_WORDS = {
         "level_chance": "Not rated this time: too few organisations had enough members to tell "
         "real differences from chance",
         "few_entities": "Not rated this time: too few organisations had enough data to compare",
+        "alike": "Not rated this time: most organisations had the same result, so there were "
+        "too few different results to set star levels fairly",
     },
     "es": {
         "chance": "Sin estrellas: hay muy pocos miembros para distinguir las diferencias reales "
@@ -319,6 +321,9 @@ STAR_NOTE_WORDS = {
         "miembros para distinguir las diferencias reales del azar",
         "few_entities": "Sin estrellas esta vez: muy pocas organizaciones tenían suficientes "
         "datos para compararlas",
+        "alike": "Sin estrellas esta vez: la mayoría de las organizaciones tuvo el mismo "
+        "resultado, así que había muy pocos resultados distintos para fijar niveles de "
+        "estrellas de forma justa",
     },
 }
 TREND_ARROWS = {"improved": "▲", "no_change": "●", "declined": "▼", "rose": "▲", "fell": "▼"}

@@ -30,6 +30,7 @@ def constants() -> dict[str, Any]:
         "guardrail_points": ratings.GUARDRAIL_POINTS,
         "guardrail_share": round(100 * ratings.GUARDRAIL_SHARE),
         "guardrail_new_years": ratings.GUARDRAIL_NEW_YEARS,
+        "new_measure_weight": f"{ratings.NEW_MEASURE_WEIGHT:g}",
         "percentiles": list(stats.PERCENTILES),
         "min_share": round(100 * ratings.MIN_RATED_SHARE),
         "min_reliability": f"{ratings.MIN_RELIABILITY:g}",
@@ -58,12 +59,34 @@ def new_measures(
 ) -> list[str]:
     """Return the titles of the measures rated in the published period without guardrails
     because they are new (ratings.GUARDRAIL_NEW_YEARS), in title order."""
-    titles = {
-        specs[r["measure_id"]].text("en").title
-        for r in _current(cut_points, period_id)
-        if r.get("guardrail") == "new_measure" and r["measure_id"] in specs
-    }
-    return sorted(titles)
+    records = _current(cut_points, period_id)
+    return _titles([r for r in records if r.get("guardrail") == "new_measure"], specs)
+
+
+def first_year_measures(
+    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str
+) -> list[str]:
+    """Return the titles of the measures in their first year of star ratings in the published
+    period, which weigh ratings.NEW_MEASURE_WEIGHT in the overall rating, in title order."""
+    records = _current(cut_points, period_id)
+    new = [r for r in records if ratings.in_first_year(r.get("first_rated"), period_id)]
+    return _titles(new, specs)
+
+
+def rated_measures(
+    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str
+) -> list[str]:
+    """Return the titles of the measures with cut points in the published period, in title
+    order."""
+    return _titles(_current(cut_points, period_id), specs)
+
+
+def _titles(records: list[dict[str, Any]], specs: dict[str, MeasureSpec]) -> list[str]:
+    """Return the titles of the cut-point records' measures found in `specs`, once each, in
+    title order."""
+    return sorted(
+        {specs[r["measure_id"]].text("en").title for r in records if r["measure_id"] in specs}
+    )
 
 
 def reward_rows() -> list[dict[str, str]]:
@@ -103,12 +126,18 @@ def reward_applied(manifest: dict[str, Any], summary: pd.DataFrame) -> bool:
     return "reward" in summary.columns and bool(summary["reward"].notna().any())
 
 
+NEW_MEASURE_WORDS = "New measure, in its first year of star ratings (of any kind above)"
+
+
 def weight_rows() -> list[dict[str, Any]]:
-    """Return one row per measure category with its weight in the overall rating."""
-    return [
+    """Return one row per measure category with its weight in the overall rating, and last the
+    weight of a measure in its first year (ratings.NEW_MEASURE_WEIGHT)."""
+    rows = [
         {"category": WEIGHT_WORDS[name], "weight": f"{weight:g}"}
         for name, weight in CATEGORY_WEIGHTS.items()
     ]
+    rows.append({"category": NEW_MEASURE_WORDS, "weight": f"{ratings.NEW_MEASURE_WEIGHT:g}"})
+    return rows
 
 
 def _threshold(value: float, decimals: int) -> str:
@@ -166,13 +195,29 @@ def chance_rows(
     """Return the measures and levels not rated in the published period because too few of
     their results were reliable (ratings.MIN_RELIABLE_SHARE), though enough entities had
     data."""
+    return _unrated_rows(cut_points, specs, period_id, alike=False)
+
+
+def alike_rows(
+    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str
+) -> list[dict[str, Any]]:
+    """Return the measures and levels not rated in the published period because their results
+    were too alike (ratings.too_alike), though enough entities had reliable data."""
+    return _unrated_rows(cut_points, specs, period_id, alike=True)
+
+
+def _unrated_rows(
+    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str, alike: bool
+) -> list[dict[str, Any]]:
+    """Return the relative measures and levels with enough entities but no cut points: those
+    whose results were mostly reliable (too alike), or the others (mostly chance)."""
     rows = []
     for record in _current(cut_points, period_id):
         spec = specs.get(record["measure_id"])
         enough = record.get("n_entities", 0) >= ratings.MIN_ENTITIES_RELATIVE
         if spec is None or record.get("method") != "relative" or not enough:
             continue
-        if pd.notna(record.get("t5")):
+        if pd.notna(record.get("t5")) or _mostly_reliable(record) != alike:
             continue
         rows.append(
             {
@@ -185,6 +230,15 @@ def chance_rows(
             }
         )
     return rows
+
+
+def _mostly_reliable(record: dict[str, Any]) -> bool:
+    """Return True when at least ratings.MIN_RELIABLE_SHARE of a cut-point row's entities with
+    enough data had reliable results."""
+    reliable = record.get("n_reliable")
+    if reliable is None or pd.isna(reliable):
+        return False
+    return reliable >= ratings.MIN_RELIABLE_SHARE * record["n_entities"]
 
 
 def tier_rows(tiers: list[dict]) -> list[dict[str, str]]:

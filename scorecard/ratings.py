@@ -43,6 +43,9 @@ GUARDRAIL_QUARTERS = 4
 # years old or less"): years counted by calendar year of the period rated, the first year
 # rated being year 1 (first rated 2023: no guardrails in 2023, 2024 and 2025; from 2026 on).
 GUARDRAIL_NEW_YEARS = 3
+# A measure in its first year of star ratings (years_rated 1) weighs this much in the overall
+# rating, whatever its category (CMS: new measures get a weight of 1 in their first year).
+NEW_MEASURE_WEIGHT = 1.0
 # How the guardrails treated a level's cut points (the cut points' `guardrail` column; '' for
 # fixed thresholds and levels not rated): 'capped', at least one cut point was held back by the
 # cap; 'within', none moved more than the cap; 'new_measure', none, the measure being in its
@@ -63,8 +66,10 @@ MEDIAN_VARIANCE_FACTOR = np.pi / 2
 # Why a ratable result has no stars (the results' `star_note`; '' when it has stars, or when
 # its suppression reason or small denominator already says why): its own result is mostly
 # chance; the measure is not rated at its level because fewer than MIN_RELIABLE_SHARE of the
-# results there are reliable; fewer than MIN_ENTITIES_RELATIVE entities had enough data.
-STAR_NOTES = ("chance", "level_chance", "few_entities")
+# results there are reliable; fewer than MIN_ENTITIES_RELATIVE entities had enough data; the
+# results are so alike that the Tukey fences leave fewer than MIN_ENTITIES_RELATIVE of them or
+# fewer than N_STARS different scores to cluster (`too_alike`).
+STAR_NOTES = ("chance", "level_chance", "few_entities", "alike")
 
 CutPoints = tuple[float, float, float, float]
 _NO_CUT_POINTS: CutPoints = (np.nan, np.nan, np.nan, np.nan)
@@ -103,6 +108,18 @@ def tukey_filter(scores: Iterable[float]) -> np.ndarray:
     arr = _clean(scores)
     lo, hi = tukey_fences(arr)
     return arr[(arr >= lo) & (arr <= hi)]
+
+
+def too_alike(kept: np.ndarray) -> bool:
+    """Return True when the scores left inside the Tukey fences (`kept`, at display precision)
+    are too few or too alike to set five star levels: fewer than MIN_ENTITIES_RELATIVE of them
+    or fewer than N_STARS different scores.
+
+    With whole-percent scores and most entities at 100%, the middle half has no spread and the
+    fences keep only the most common score: the cut points would then rest on one or two scores
+    and rate every other entity on that alone (see docs_notes/ratings.md).
+    """
+    return kept.size < MIN_ENTITIES_RELATIVE or np.unique(kept).size < N_STARS
 
 
 def ward_groups(x: np.ndarray, k: int, decimals: int) -> list[tuple[int, int]]:
@@ -171,9 +188,11 @@ def _fold_cut_points(x: np.ndarray, higher: bool, decimals: int) -> np.ndarray:
     else:
         points = [x[last] for _, last in groups[-2::-1]]
     # Fewer than five clusters: the clusters take the top star levels, and the empty lower levels
-    # must never bind. CMS publishes 0 for them (higher is better, D07 in 2026: 0,0,0,99); the
-    # mirror for lower is better is the highest score clustered.
-    filler = 0.0 if higher else float(x.max())
+    # are the worst score clustered, so every score clustered meets them and a score worse than
+    # all of them (an outlier dropped by the Tukey fences) does not. CMS publishes 0 instead for
+    # higher is better (D07 in 2026: 0,0,0,99), which gives the same stars to every score it
+    # clustered but would hand a dropped low score the lowest cluster's stars.
+    filler = float(x.min()) if higher else float(x.max())
     return np.array([filler] * (N_STARS - 1 - len(points)) + points, dtype=float)
 
 
@@ -393,6 +412,28 @@ def guardrail_exempt(first_rated: int | None, period_id: str) -> bool:
     return years_rated(int(first_rated), period_id) <= GUARDRAIL_NEW_YEARS
 
 
+def in_first_year(first_rated: int | None, period_id: str) -> bool:
+    """Return True when a measure first rated in `first_rated` (None or NA: age unknown) is in
+    its first year of star ratings in `period_id`, when it weighs NEW_MEASURE_WEIGHT."""
+    if first_rated is None or pd.isna(first_rated):
+        return False
+    return years_rated(int(first_rated), period_id) == 1
+
+
+def first_year_weights(results: pd.DataFrame, first_rated: Mapping[str, int]) -> pd.Series:
+    """Return each row's weight (`weight`, its category's), NEW_MEASURE_WEIGHT on rows of a
+    period in the first year its measure was rated (`first_rated`, measure_id -> year;
+    `in_first_year`)."""
+    pairs = results[["measure_id", "period_id"]].drop_duplicates()
+    new = [
+        in_first_year(first_rated.get(m), p)
+        for m, p in zip(pairs["measure_id"], pairs["period_id"], strict=True)
+    ]
+    first = pd.MultiIndex.from_frame(pairs[new])
+    rows = pd.MultiIndex.from_frame(results[["measure_id", "period_id"]]).isin(first)
+    return results["weight"].astype(float).where(~rows, NEW_MEASURE_WEIGHT)
+
+
 def _prior_lookup(prior: pd.DataFrame | None) -> dict[tuple, pd.Series]:
     """Return prior cut-point rows keyed by (measure_id, level, period_id or None)."""
     if prior is None or prior.empty:
@@ -477,7 +518,12 @@ def _rate_level(
     Fixed thresholds rate every eligible row. Relative: the cut points are clustered from the
     eligible rows, if there are at least MIN_ENTITIES_RELATIVE of them and at least
     MIN_RELIABLE_SHARE of them have a reliability of `min_reliability` or more (None: no
-    reliability condition); only those rows get stars. They are capped by the guardrails
+    reliability condition), and the Tukey fences leave enough different scores to cluster
+    (`too_alike`); only those rows get stars. A score outside the fences is rated against the
+    cut points like any other, as CMS rates every contract: beyond the better fence it meets
+    every cut point, beyond the worse one none (the empty levels of fewer than five clusters
+    are the worst score clustered: `_fold_cut_points`), so it gets 5 stars or 1 (unless the
+    guardrails hold a cut point back past it). The cut points are capped by the guardrails
     against `prior` unless the measure is `exempt` (a new measure).
     """
     first = group.iloc[0]
@@ -489,13 +535,14 @@ def _rate_level(
     reliable = eligible & _reaches(rel, min_reliability)
     n_eligible = int(eligible.sum())
     if n_eligible < MIN_ENTITIES_RELATIVE or reliable.sum() < MIN_RELIABLE_SHARE * n_eligible:
-        notes[eligible] = "few_entities" if n_eligible < MIN_ENTITIES_RELATIVE else "level_chance"
-        none = np.zeros(len(group), dtype=bool)
-        return _LevelRating(_NO_CUT_POINTS, "relative", none, notes, rel, np.nan)
-    notes[eligible & ~reliable] = "chance"
+        why = "few_entities" if n_eligible < MIN_ENTITIES_RELATIVE else "level_chance"
+        return _level_not_rated(notes, eligible, why, rel)
     decimals = int(first["decimals"])
     scores = group["value"].to_numpy(float)[eligible]
     kept = tukey_filter(round_half_up(scores, decimals))
+    if too_alike(kept):
+        return _level_not_rated(notes, eligible, "alike", rel)
+    notes[eligible & ~reliable] = "chance"
     score_range = float(kept.max() - kept.min())
     points = cut_points(scores, first["direction"], decimals, seed)
     status = _guardrail_status(points, prior, exempt)
@@ -504,6 +551,16 @@ def _rate_level(
         status = "capped" if guarded != points else "within"
         points = guarded
     return _LevelRating(points, "relative", reliable, notes, rel, score_range, status)
+
+
+def _level_not_rated(
+    notes: np.ndarray, eligible: np.ndarray, why: str, reliabilities: np.ndarray
+) -> _LevelRating:
+    """Return a relative level that is not rated: no cut points, no stars, and `why` (a
+    STAR_NOTES entry) as the note of each eligible row."""
+    notes[eligible] = why
+    nobody = np.zeros(len(notes), dtype=bool)
+    return _LevelRating(_NO_CUT_POINTS, "relative", nobody, notes, reliabilities, np.nan)
 
 
 def _guardrail_status(points: CutPoints, prior: pd.Series | None, exempt: bool) -> str:
@@ -554,7 +611,9 @@ def rate_results(
     measure was first rated (from `first_rated`, measure_id -> year; NA when not given) and
     guardrail how the guardrails treated the level (GUARDRAIL_STATUSES, '' if not rated). A
     measure in its first GUARDRAIL_NEW_YEARS years (`guardrail_exempt`) gets no guardrails;
-    without `first_rated`, every measure with prior cut points gets them.
+    without `first_rated`, every measure with prior cut points gets them. A measure in its
+    first year weighs NEW_MEASURE_WEIGHT in the results' `weight` (`first_year_weights`), which
+    summary_stars reads; without `first_rated`, every measure keeps its category's weight.
     """
     df = results if "suppressed" in results.columns else stats.suppress(results)
     df = df.copy()
@@ -617,6 +676,8 @@ def rate_results(
     df["stars"] = column
     df["star_note"] = notes
     df["reliability"] = reliabilities
+    if "weight" in df.columns and first_rated:
+        df["weight"] = first_year_weights(df, first_rated)
     table = pd.DataFrame(rows, columns=list(CUT_POINT_COLUMNS))
     table["first_rated"] = table["first_rated"].astype("Int64")
     return df, table

@@ -1188,7 +1188,14 @@ def methodology_context(model: SiteModel) -> dict[str, Any]:
             model.site.cut_points, model.specs, model.site.period_id
         ),
         "chance": methodology.chance_rows(model.site.cut_points, model.specs, model.site.period_id),
+        "alike": methodology.alike_rows(model.site.cut_points, model.specs, model.site.period_id),
         "new_measures": methodology.new_measures(
+            model.site.cut_points, model.specs, model.site.period_id
+        ),
+        "first_year": methodology.first_year_measures(
+            model.site.cut_points, model.specs, model.site.period_id
+        ),
+        "rated_measures": methodology.rated_measures(
             model.site.cut_points, model.specs, model.site.period_id
         ),
         "reward": methodology.reward_applied(model.site.manifest, model.site.summary),

@@ -44,12 +44,23 @@ from typing import Literal
 import jinja2
 import jinja2.meta
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from scorecard.contract import TABLES_BY_NAME
 
 Family = Literal["operational", "claims", "quality", "profile"]
 Kind = Literal["proportion", "rate", "mean", "median", "ratio"]
+# Kinds whose value is shown as computed: the engine's value, the intervals and the reliability
+# use `multiplier` only for proportions and rates, so these must keep it at 1.
+UNSCALED_KINDS: tuple[str, ...] = ("mean", "median", "ratio")
 # neutral: a count or a share that describes the members (how many, how sick, which
 # conditions) and is neither good nor bad by itself; never rated.
 Direction = Literal["higher_is_better", "lower_is_better", "neutral"]
@@ -209,6 +220,18 @@ class MeasureSpec(Strict):
                 " their event counts"
             )
         return self
+
+    @field_validator("multiplier")
+    @classmethod
+    def _multiplier_scales_counts_only(cls, multiplier: float, info: ValidationInfo) -> float:
+        kind = info.data.get("kind")
+        if kind in UNSCALED_KINDS and multiplier != 1:
+            raise ValueError(
+                f"a {kind} is shown as computed: multiplier must be 1, not {multiplier:g}"
+                " (it scales proportions, e.g. 100 for a percent, and rates, e.g. 1000 for"
+                " per 1,000 member months)"
+            )
+        return multiplier
 
     @field_validator("parameters", mode="before")
     @classmethod

@@ -495,6 +495,12 @@ def stars_note(model: S.SiteModel, spec: MeasureSpec, level: str) -> str:
             f"No {peers} got stars on this measure this time: fewer than {least} {peers} had "
             "enough data to compare."
         )
+    if "alike" in notes:
+        return (
+            f"No {peers} got stars on this measure this time: most {peers} had the same result, "
+            "so once the very unusual results were set aside there were too few different "
+            "results to set five star levels fairly."
+        )
     chance = notes.count("chance")
     if not chance:
         return ""

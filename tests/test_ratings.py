@@ -116,13 +116,17 @@ def test_cut_points_round_scores_then_average():
     # 0.4 rounds to 0 and 9.6 to 10 at 0 decimals: two values {0, 10} in every run
     scores = [0.4] * 10 + [9.6] * 10
     assert ratings.cut_points(scores, HIGHER, 0) == (0.0, 0.0, 0.0, 10.0)
-    assert ratings.cut_points(scores, HIGHER, 1) == (0.0, 0.0, 0.0, 9.6)
+    # at 1 decimal the two values stay 0.4 and 9.6; the empty levels take the lowest, 0.4
+    assert ratings.cut_points(scores, HIGHER, 1) == (0.4, 0.4, 0.4, 9.6)
 
 
 def test_fewer_than_five_clusters_fill_lower_levels():
     scores = [98.0] * 20 + [100.0] * 30
-    # two groups take the top two levels; like CMS D07 (0, 0, 0, 99) the empty levels are 0
-    assert ratings.cut_points(scores, HIGHER, 0) == (0.0, 0.0, 0.0, 100.0)
+    # two groups take the top two levels; the empty levels take the lowest score clustered
+    # (CMS publishes 0, as D07 2026: 0, 0, 0, 99), so a score under it gets 1 star, not 4
+    points = ratings.cut_points(scores, HIGHER, 0)
+    assert points == (98.0, 98.0, 98.0, 100.0)
+    assert ratings.stars_from_cut_points([97.0, 98.0, 100.0], points, HIGHER).tolist() == [1, 4, 5]
     # the mirror for lower is better: empty levels take the highest score, so they never bind
     low = [2.0] * 30 + [5.0] * 20
     points = ratings.cut_points(low, LOWER, 0)
@@ -179,6 +183,24 @@ def test_stars_monotone_in_score(cuts, values, higher):
 def test_cut_points_ordered(scores, higher):
     points = ratings.cut_points(scores, HIGHER if higher else LOWER, 0)
     assert list(points) == sorted(points, reverse=not higher)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    scores=st.lists(st.one_of(st.just(100), st.integers(0, 100)), min_size=10, max_size=40),
+    higher=st.booleans(),
+)
+def test_a_score_beyond_the_tukey_fences_gets_1_or_5_stars(scores, higher):
+    # many ties at 100, as whole-percent scores near the top have: a score dropped as an
+    # outlier on the worse side meets no cut point, one on the better side all of them
+    direction = HIGHER if higher else LOWER
+    points = ratings.cut_points(scores, direction, 0)
+    lo, hi = ratings.tukey_fences(scores)
+    below = [s for s in scores if s < lo]
+    above = [s for s in scores if s > hi]
+    worse, better = (below, above) if higher else (above, below)
+    assert set(ratings.stars_from_cut_points(worse, points, direction).tolist()) <= {1}
+    assert set(ratings.stars_from_cut_points(better, points, direction).tolist()) <= {5}
 
 
 def test_guardrails_hand_worked():
@@ -309,6 +331,58 @@ def test_scoring_with_its_trend_labels_made_in_a_forked_process_is_the_same(
     assert (one.results["trend_label"] != "").sum() >= 5 and one.results["stars"].notna().any()
     assert one.results.equals(two.results) and one.summary.equals(two.summary)
     assert one.benchmarks.equals(two.benchmarks) and one.cut_points.equals(two.cut_points)
+
+
+def _one_measure(values: list[float], **kw) -> pd.DataFrame:
+    """Return ACO rows of one percent measure 'm' with these values, of 10,000 members each
+    (so that no 96% or 4% is hidden for a small count)."""
+    rows = [
+        result("m", "aco", f"A{i:02d}", v, numerator=v * 100, denominator=10_000.0, **kw)
+        for i, v in enumerate(values)
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    ("values", "direction"),
+    [
+        # 14 values: Q1 (3.5th -> 4th sorted) = Q3 (10.5th -> 11th) = 100, fences (100, 100):
+        # only the eleven 100s are left, one score
+        ([100.0] * 11 + [60.0, 80.0, 95.0], HIGHER),
+        # 12 values: Q1 = (3rd + 4th) / 2 = (99 + 100) / 2 = 99.5, Q3 = 100, IQR 0.5, fences
+        # (98, 101.5): 99 and nine 100s are left, ten results but two scores
+        ([100.0] * 9 + [99.0, 60.0, 80.0], HIGHER),
+        # the mirror: Q1 = Q3 = 0, fences (0, 0), ten 0s left
+        ([0.0] * 10 + [2.0, 5.0, 30.0], LOWER),
+    ],
+)
+def test_a_level_whose_fences_leave_fewer_than_five_scores_is_not_rated(values, direction):
+    # CMS's empty levels of 0 gave every dropped score 5 stars in the first case and 4 in the
+    # second (averaged cut points 0, 0, 0, 90); now nobody is rated on it, and the note says why
+    rated, cuts = ratings.rate_results(_one_measure(values, direction=direction))
+    assert rated["stars"].isna().all() and rated["star_note"].eq("alike").all()
+    row = cuts.set_index("measure_id").loc["m"]
+    assert np.isnan([row.t2, row.t3, row.t4, row.t5]).all() and row.n_rated == 0
+    assert row.n_entities == len(values) and row.guardrail == ""
+
+
+def test_a_low_outlier_gets_1_star_when_a_resampling_run_finds_fewer_than_five_groups():
+    # 14 values: 60, 96, 97, 98, 99 and nine 100s. Q1 (3.5th -> 4th) = 98, Q3 (10.5th -> 11th)
+    # = 100, IQR 2, fences (92, 106): 60 is dropped, 13 results and 5 scores are left, so the
+    # level is rated. Clustering all 13: each score its own group, cut points 97, 98, 99, 100.
+    # The ten runs (fold_assignment, seed 8675309) each leave out one or two results; four
+    # leave out a score's only result (98, 99, 97 and 96) and find four groups, whose empty
+    # level is the lowest score that run clustered: 96 in three runs, 97 in the one without
+    # 96, and 97 in the six others. t2 = (3 x 96 + 7 x 97) / 10 = 96.7 -> 97; t3 = (97 + 97 +
+    # 8 x 98) / 10 = 97.8 -> 98; t4 = (98 + 9 x 99) / 10 = 98.9 -> 99; t5 = 100. With CMS's
+    # empty levels of 0 instead, those four runs had t2 = 0, t2 = 6 x 97 / 10 = 58.2 -> 58,
+    # and 60 got 2 stars.
+    values = [60.0, 96.0, 97.0, 98.0, 99.0, *[100.0] * 9]
+    rated, cuts = ratings.rate_results(_one_measure(values))
+    row = cuts.set_index("measure_id").loc["m"]
+    assert (row.t2, row.t3, row.t4, row.t5) == (97.0, 98.0, 99.0, 100.0)
+    assert rated["stars"].tolist() == [1, 1, 2, 3, 4, *[5] * 9]
+    assert row.score_range == 4.0  # 96 to 100: 60 is not clustered
 
 
 def test_rate_results_guardrails_and_too_few_entities():
@@ -578,6 +652,30 @@ def test_new_measures_get_no_guardrails_for_their_first_three_years():
     close = prior.assign(t2=38, t5=83)
     assert rel({"rel": 2010}, close).guardrail == "within"
     assert rel({"rel": 2010}, prior.iloc[:0]).guardrail == "no_prior"
+
+
+def test_a_measure_weighs_1_in_its_first_year_of_star_ratings():
+    # 'rel' is an outcome measure (weight 3), 'fix' a process one (1). A01 has 1 star on 'rel'
+    # (22%, the lowest group) and 5 on 'fix' (80% meets t5 = 80). Overall: (3 x 1 + 1 x 5) / 4
+    # = 2.0; in 'rel's first year of ratings (first rated 2025, rated 2025Q4) it weighs 1:
+    # (1 + 5) / 2 = 3.0. In its second year (first rated 2024) it weighs 3 again.
+    table = _rated_table()
+    table.loc[table["measure_id"] == "rel", "weight"] = 3.0
+
+    def overall(first_rated: dict | None) -> tuple[float, float]:
+        rated, _ = ratings.rate_results(table, first_rated=first_rated)
+        weight = rated.loc[(rated["measure_id"] == "rel") & (rated["entity_id"] == "A01"), "weight"]
+        summary = ratings.summary_stars(rated).set_index(["entity_id", "family"])
+        return float(weight.iloc[0]), float(summary.loc[("A01", "overall"), "stars"])
+
+    assert overall({"rel": 2025, "fix": 2020}) == (1.0, 3.0)
+    assert overall({"rel": 2024, "fix": 2020}) == (3.0, 2.0)
+    assert overall(None) == (3.0, 2.0)  # ages unknown: the category's weight
+    # only the periods of the first year: 2026Q1 of a measure first rated in 2025 is year 2
+    two = pd.concat([table, table.assign(period_id="2026Q1")], ignore_index=True)
+    weights = ratings.first_year_weights(two, {"rel": 2025})
+    by_period = weights[two["measure_id"] == "rel"].groupby(two["period_id"]).unique()
+    assert by_period.map(list).to_dict() == {"2025Q4": [1.0], "2026Q1": [3.0]}
 
 
 def _spec(measure: str, first_rated: int | None = None, method: str = "relative") -> object:

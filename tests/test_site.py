@@ -23,7 +23,7 @@ from site_fixture import (
     serve_folder,
 )
 
-from scorecard import build, charts, parallel, shell, site, views
+from scorecard import build, charts, i18n, parallel, shell, site, views
 from scorecard.site import LEVELS
 
 
@@ -608,6 +608,47 @@ def test_a_result_without_stars_says_why_when_the_rating_knows() -> None:
     # stars win over a note; an unknown or missing note says only 'Not rated'
     assert "4 out of 5 stars" in site.stars_html(4, "chance")
     assert site.stars_html(pd.NA, "other") == site.stars_html(pd.NA) == site.stars_html(pd.NA, None)
+
+
+def test_results_too_alike_to_rate_say_so_in_both_languages() -> None:
+    assert "most organisations had the same result" in site.stars_html(pd.NA, "alike")
+    assert (
+        "la mayoría de las organizaciones tuvo el mismo resultado"
+        in (i18n.STAR_NOTE_WORDS["es"]["alike"])
+    )
+
+
+def test_methodology_lists_levels_too_alike_to_rate_and_the_weight_of_new_measures(
+    tmp_path: Path, sample: site.SiteInput
+) -> None:
+    # fuh_7 among ACOs: 12 with enough data, all reliable, no cut points: too alike. Among
+    # CPs: 2 of 12 reliable: mostly chance. First rated in 2025, so in 2025Q4 it weighs 1.
+    unrated = {f"t{k}": float("nan") for k in range(2, 6)}
+    common = {"measure_id": "fuh_7", "period_id": "2025Q4", "method": "relative", **unrated}
+    common |= {"n_entities": 12, "n_rated": 0, "first_rated": 2025, "guardrail": ""}
+    cut_points = pd.DataFrame(
+        [
+            {**common, "level": "aco", "n_reliable": 12, "median_reliability": 0.9},
+            {**common, "level": "cp", "n_reliable": 2, "median_reliability": 0.3},
+        ]
+    )
+    site.render_markdown(site.SiteInput(**{**sample.__dict__, "cut_points": cut_points}), tmp_path)
+    text = " ".join((tmp_path / "methodology.md").read_text(encoding="utf-8").split())
+    title = next(s for s in sample.specs if s.id == "fuh_7").text("en").title
+    alike = text.split("results too alike")[1].split("##")[0]
+    assert f"| {title} | ACOs | 12 |" in alike and "Community Partners" not in alike
+    chance = text.split("differences mostly chance")[1].split("##")[0]
+    assert f"| {title} | Community Partners | 12 | 2 |" in chance and "ACOs" not in chance
+    assert "| New measure, in its first year of star ratings (of any kind above) | 1 |" in text
+    assert "every measure rated is in its first year of star ratings, so all weigh 1" in text
+    # with a second measure rated since 2019, the one in its first year is named
+    older = cut_points.iloc[:1].assign(measure_id="ed_visits", first_rated=2019, t5=1.0)
+    with_older = pd.concat([cut_points, older], ignore_index=True)
+    site.render_markdown(site.SiteInput(**{**sample.__dict__, "cut_points": with_older}), tmp_path)
+    text = " ".join((tmp_path / "methodology.md").read_text(encoding="utf-8").split())
+    assert f"In 2025 Q4, 1 measure is in its first year of star ratings and weighs 1: {title}." in (
+        text
+    )
 
 
 def test_markdown_escaping_and_slugs() -> None:

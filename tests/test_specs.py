@@ -248,7 +248,7 @@ def test_parts_of_a_measure_are_checked(tmp_path: Path) -> None:
         total={**shared, "parts": ["total", "young", "old"]},
         other={**shared, "parts": ["young"]},
         young=shared,
-        old={**shared, "kind": "mean"},
+        old={**shared, "kind": "mean", "multiplier": 1},
     )
     found = problems(tmp_path)
     assert any("total.yml: parts: a measure cannot be a part of itself" in p for p in found)
@@ -294,3 +294,21 @@ def test_an_exclusion_needs_the_claims_it_reads(tmp_path: Path) -> None:
     spec = load_specs(tmp_path)[0]
     assert spec.shared_tables == {"hospice": hospice}
     assert "sql/shared/hospice.sql" in spec.sql_includes
+
+
+@pytest.mark.parametrize("kind", ["mean", "median", "ratio"])
+def test_a_multiplier_other_than_1_is_refused_where_it_would_not_be_applied(
+    tmp_path: Path, kind: str
+) -> None:
+    # the engine's value ignores the multiplier of a mean, median or O/E ratio while the
+    # intervals multiply it in: ratio 40 / 50 at 100 was shown as 0.8 within 57.2 to 108.9.
+    # The base spec (ED visits, a rate) has multiplier 1000: kept for a rate, refused here
+    base = {"sql_file": "sql/follow_up.sql", "parameters": {"days": 7}}
+    write(tmp_path, {"follow_up.sql": FOLLOW_UP}, counted={**base, "kind": kind})
+    found = problems(tmp_path)
+    assert len(found) == 1 and "counted.yml: multiplier:" in found[0], found
+    assert f"a {kind} is shown as computed: multiplier must be 1, not 1000" in found[0]
+    write(tmp_path, {"follow_up.sql": FOLLOW_UP}, counted={**base, "kind": kind, "multiplier": 1})
+    assert load_specs(tmp_path)[0].multiplier == 1
+    write(tmp_path, {"follow_up.sql": FOLLOW_UP}, counted=base)
+    assert load_specs(tmp_path)[0].multiplier == 1000
