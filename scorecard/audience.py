@@ -80,12 +80,15 @@ def partner_problems(audience: Audience, organizations: pd.DataFrame) -> list[st
         return []
     orgs = organizations[organizations["org_id"].astype(str) == audience.partner_id]
     if orgs.empty:
-        return [f"--audience: column 'org_id': no organization {audience.partner_id!r}"]
+        return [
+            f"--audience: no organization has the org_id {audience.partner_id}; "
+            "a partner is an ACO or a CP of the organization mart"
+        ]
     kind = str(orgs["org_type"].iloc[0])
     if kind not in ("aco", "cp"):
         return [
-            f"--audience: column 'org_type': {audience.partner_id!r} is a {kind}; "
-            "a partner is an ACO or a CP"
+            f"--audience: {audience.partner_id} is a {kind}; a partner is an ACO or a CP "
+            "(an ACO's edition holds its practices)"
         ]
     return []
 

@@ -22,7 +22,14 @@ from scorecard import history as results_history
 from scorecard.compile import describe_sql
 from scorecard.extract import ExtractCache
 from scorecard.i18n import LANGS
-from scorecard.marts import MartError, find_mart_files, mart_files, unread_files, unread_note
+from scorecard.marts import (
+    MartError,
+    find_mart_files,
+    mart_files,
+    read_organizations,
+    unread_files,
+    unread_note,
+)
 from scorecard.plausibility import (
     RUNOUT,
     Finding,
@@ -105,13 +112,37 @@ class BuildReport:
             "next build with this history computes it again)"
             for period in self.not_stored
         ]
-        lines += [f"  skipped {mid}: {why}" for mid, why in sorted(self.skipped.items())]
+        lines += skipped_lines(self.skipped)
         return "\n".join(lines)
 
 
 def warning_lines(warnings: list[Finding]) -> list[str]:
     """Return one line for each warning about the marts."""
     return [f"  warning: {w.message}" for w in warnings]
+
+
+def skipped_lines(skipped: dict[str, str]) -> list[str]:
+    """Return the lines telling which measures were skipped and why: one for all those whose
+    tables were not supplied (how many, and the tables), one for each other reason."""
+    lacking = {mid: why for mid, why in skipped.items() if why.startswith(engine.NOT_SUPPLIED)}
+    tables = sorted({t for why in lacking.values() for t in engine.not_supplied(why)})
+    lines = []
+    if lacking:
+        lines.append(
+            f"  skipped {plural(len(lacking), 'measure')}, as these tables are not supplied: "
+            f"{', '.join(tables)}"
+        )
+    reasons: dict[str, list[str]] = {}
+    for mid, why in sorted(skipped.items()):
+        if mid not in lacking:
+            reasons.setdefault(why, []).append(mid)
+    lines += [f"  skipped {', '.join(ids)}: {why}" for why, ids in reasons.items()]
+    return lines
+
+
+def plural(count: int, noun: str) -> str:
+    """Return e.g. '1 measure', '55 measures'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def unread_lines(unread: list[str]) -> list[str]:
@@ -140,9 +171,8 @@ class CheckReport:
             lines.append("measures: not read, the specs have problems (listed below)")
         else:
             lines.append(f"measures: {len(self.specs)} spec(s) read")
-        if self.tables:  # with no mart read, every measure is skipped: the problems say why
-            lines += [f"  skipped {mid}: {why}" for mid, why in sorted(self.skipped.items())]
-        lines.append("ok" if not self.problems else f"{len(self.problems)} problem(s)")
+        if not self.problems:  # else the problems say why measures cannot run
+            lines += skipped_lines(self.skipped)
         return lines
 
 
@@ -509,9 +539,20 @@ class Steps(Protocol):
     def step(self, label: str) -> Callable[[], None]: ...
 
 
+def check_partner(settings: Settings) -> None:
+    """Raise BuildError if the audience is a partner the organization mart does not have as
+    an ACO or a CP: said before any measure is computed (and again before publishing, from
+    the marts as checked)."""
+    audience = check_target(settings, settings.period)
+    organizations = read_organizations(settings.data) if audience.kind == "partner" else None
+    problems = [] if organizations is None else audiences.partner_problems(audience, organizations)
+    if problems:
+        raise BuildError("cannot publish", problems)
+
+
 def build_site(settings: Settings, progress: Steps) -> BuildReport:
     """Run the whole pipeline and publish one version; raise BuildError on bad input."""
-    check_target(settings, settings.period)
+    check_partner(settings)
     done = progress.step("Reading measure specs")
     specs = read_specs(settings)
     done()

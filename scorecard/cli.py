@@ -27,23 +27,33 @@ class Progress:
     def __init__(self, quiet: bool = False):
         self.quiet = quiet
         self.started = time.perf_counter()
+        self.open = False  # a step's label is printed, its time not yet
 
     def step(self, label: str) -> Callable[[], None]:
         """Print `label` now; return a function that prints the elapsed time when called."""
         begin = time.perf_counter()
         if not self.quiet:
             click.echo(f"  {label} ...", nl=False, err=True)
+            self.open = True
 
         def done() -> None:
             if not self.quiet:
                 click.echo(f" {time.perf_counter() - begin:.1f} s", err=True)
+                self.open = False
 
         return done
+
+    def stopped(self) -> None:
+        """End the line of a step that stopped on an error, so the error starts a line."""
+        if self.open:
+            click.echo(" stopped", err=True)
+            self.open = False
 
 
 def fail(problems: list, title: str) -> NoReturn:
     """Print every problem to stderr and exit with the bad-input code."""
-    click.echo(f"{title} ({len(problems)} problem(s)):", err=True)
+    count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+    click.echo(f"{title} ({count}):", err=True)
     for problem in problems:
         click.echo(f"  - {problem}", err=True)
     sys.exit(EXIT_BAD_INPUT)
@@ -98,9 +108,11 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
     from scorecard.build import BuildError, build_site
 
     settings = _settings(config, **options)
+    progress = Progress(quiet)
     try:
-        report = build_site(settings, Progress(quiet))
+        report = build_site(settings, progress)
     except BuildError as exc:
+        progress.stopped()
         fail(exc.problems, exc.title)
     if not quiet:
         click.echo(report.summary())
@@ -134,6 +146,7 @@ def check(
     problems = report.problems + (strict_problems(report) if strict else [])
     if problems:
         fail(problems, "check failed")
+    click.echo("ok")
 
 
 def _settings(config: Path | None, **options: object) -> Settings:
@@ -295,7 +308,7 @@ def list_versions(out: Path, fmt: str) -> None:
     from scorecard import publish
 
     if not Path(out).is_dir():
-        fail([f"{out}: (folder): no site here"], "versions")
+        fail([f"{out}: no site here"], "versions")
     rows = publish.version_rows(out)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))

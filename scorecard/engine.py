@@ -249,7 +249,7 @@ def data_window(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
         """
     ).fetchone()
     if start is None or end is None:
-        raise MartError([Problem("eligibility", "(file)", "no dates found: the marts are empty")])
+        raise MartError([Problem("eligibility", "", "no dates found: the marts are empty")])
     first = date(start.year, start.month, 1)
     last = (pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date()
     return first, last
@@ -280,7 +280,7 @@ def resolve_period(period_id: str | None, available: list[str]) -> str:
         message = (
             f"period {period_id} is not a complete quarter in the data; choose one of {available}"
         )
-        raise PeriodError([Problem("--period", "(option)", message)])
+        raise PeriodError([Problem("--period", "", message)])
     return period_id
 
 
@@ -392,13 +392,21 @@ def missing_tables(spec: MeasureSpec, tables: set[str]) -> list[str]:
     return [t for t in spec.requires if t not in tables]
 
 
+NOT_SUPPLIED = "needs table(s) not supplied: "
+
+
 def unrunnable(specs: list[MeasureSpec], tables: set[str]) -> dict[str, str]:
     """Return id -> why, for the specs that need tables that were not supplied."""
     return {
-        s.id: f"needs table(s) not supplied: {', '.join(missing_tables(s, tables))}"
+        s.id: NOT_SUPPLIED + ", ".join(missing_tables(s, tables))
         for s in specs
         if missing_tables(s, tables)
     }
+
+
+def not_supplied(why: str) -> list[str]:
+    """Return the tables named by a reason of unrunnable()."""
+    return why.removeprefix(NOT_SUPPLIED).split(", ")
 
 
 def short_of_history(

@@ -8,6 +8,7 @@ validate() returns every problem found, each naming the file, the column and an 
 
 from __future__ import annotations
 
+import csv
 import difflib
 import gzip
 import re
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
+import pandas as pd
 
 from scorecard.contract import (
     BIRTH_DATE_COLUMNS,
@@ -43,7 +45,8 @@ class Problem:
 
     def __str__(self) -> str:
         example = f"; example: {self.example}" if self.example else ""
-        return f"{self.file}: column '{self.column}': {self.message}{example}"
+        column = f"column '{self.column}': " if self.column else ""  # '': the file's problem
+        return f"{self.file}: {column}{self.message}{example}"
 
 
 class MartError(Exception):
@@ -104,6 +107,33 @@ def unread_files(data_dir: Path) -> list[str]:
     ]
 
 
+def misnamed_tables(data_dir: Path, found: dict[str, Path]) -> dict[str, str]:
+    """Return table -> file name, for each table not found whose name a file of `data_dir`
+    that no table reads nearly has (medical_claims.csv, member.tsv): most likely the table,
+    misnamed, whose measures would otherwise be skipped without a word."""
+    missing = [t.name for t in TABLES if t.name not in found]
+    misnamed: dict[str, str] = {}
+    for name in unread_files(data_dir):
+        stem = name.split(".")[0].lower()
+        close = difflib.get_close_matches(stem, missing, n=1, cutoff=0.8)
+        if close and close[0] not in misnamed:
+            misnamed[close[0]] = name
+    return misnamed
+
+
+def misnamed_problem(data_dir: Path, table: str, name: str) -> Problem:
+    """Return the problem of file `name`, which is no table's but nearly has `table`'s name."""
+    stem = name.split(".")[0]
+    if stem.lower() == table:
+        forms = ", ".join(f"{table}{suffix}" for suffix in SUFFIXES)
+        message = f"is not read: a table is read from {forms} or a folder {table}/"
+    else:
+        message = (
+            f"is not a table name: did you mean {table}? (rename it {table}{name[len(stem) :]})"
+        )
+    return Problem(str(Path(data_dir) / name), "", message)
+
+
 def unread_note(unread: list[str]) -> str:
     """Return the words naming the files of a marts folder that no table reads."""
     return f"not read, as no table has their name: {', '.join(unread)}"
@@ -147,10 +177,53 @@ def _raw_select(path: Path) -> str:
             f"file_row_number + 1 AS _row{which_file} FROM read_parquet({files}, "
             f"file_row_number = true, filename = {folder}, union_by_name = true)"
         )
+    header = csv_header(path)
+    columns = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in header.names) + "}"
+    # the delimiter and the columns come from the header, and the read is strict: a line
+    # with a field too many or too few (a comma not in quotes) is an error naming the line,
+    # not a reason for the sniffer to read the whole file as one column
     return (
         "SELECT *, row_number() OVER () + 1 AS _line FROM "
-        f"read_csv({_literal(path)}, header = true, all_varchar = true, auto_detect = true)"
+        f"read_csv({_literal(path)}, header = true, auto_detect = false, columns = {columns}, "
+        f"delim = {_literal(header.delimiter)}, quote = '\"', escape = '\"', "
+        "strict_mode = true, null_padding = false)"
     )
+
+
+DELIMITERS = ",;\t|"
+
+
+@dataclass(frozen=True)
+class CsvHeader:
+    """The first line of a CSV file: its delimiter and column names."""
+
+    delimiter: str
+    names: tuple[str, ...]
+
+
+class EmptyFileError(Exception):
+    """Raised for a CSV file with no header line."""
+
+
+def csv_header(path: Path) -> CsvHeader:
+    """Return the delimiter (the one of DELIMITERS the header holds most of, a comma if it
+    holds none) and the column names of a CSV file's header. A name left empty is named
+    column<N> (N from 0) and a repeated one gets _<n>, as DuckDB names them. Raise
+    EmptyFileError if there is no header line, UnicodeDecodeError if it is not UTF-8."""
+    with _open_bytes(path) as handle:
+        line = handle.readline().decode("utf-8-sig").rstrip("\r\n")
+    if not line.strip():
+        raise EmptyFileError(path)
+    delimiter = max(DELIMITERS, key=line.count) if any(d in line for d in DELIMITERS) else ","
+    written = [
+        name or f"column{index}"
+        for index, name in enumerate(next(csv.reader([line], delimiter=delimiter)))
+    ]
+    names = [
+        f"{name}_{written[:index].count(name)}" if name in written[:index] else name
+        for index, name in enumerate(written)
+    ]
+    return CsvHeader(delimiter, tuple(names))
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[Problem]:
@@ -161,10 +234,45 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[P
     try:
         select = _with_contract_names(con, table, _raw_select(path))
         con.execute(f"CREATE OR REPLACE {kind} raw_{table.name} AS {select}")
+    except EmptyFileError:
+        return [Problem(str(path), "", NO_ROWS)]
     except (duckdb.Error, UnicodeDecodeError) as exc:
-        encoding = None if is_parquet(path) else encoding_problem(path)
-        return [Problem(str(path), "(file)", encoding or _reader_reason(exc))]
+        return [_unreadable(path, exc)]
     return []
+
+
+def _unreadable(path: Path, exc: Exception) -> Problem:
+    """Return the problem of a file the reader refused: for a CSV file, text that is not UTF-8
+    or a line whose fields do not match the header, else the reader's own reason."""
+    encoding = None if is_parquet(path) else encoding_problem(path)
+    ragged = None if is_parquet(path) or encoding else ragged_line(exc, path)
+    if ragged:
+        return Problem(str(path), "", *ragged)
+    return Problem(str(path), "", encoding or _reader_reason(exc))
+
+
+NO_ROWS = "has no data rows"
+# DuckDB's words for a line with more or fewer fields than the header (strict_mode)
+RAGGED_LINE = re.compile(
+    r"CSV Error on Line: (\d+)\s*\nOriginal Line: (.*?)\n"
+    r"Expected Number of Columns: (\d+) Found: (\d+)",
+    re.S,
+)
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "|"}
+
+
+def ragged_line(exc: Exception, path: Path) -> tuple[str, str] | None:
+    """Return (problem, example) for the line of a CSV file with more or fewer fields than
+    its header, as the reader reported it (None for another error)."""
+    match = RAGGED_LINE.search(str(exc))
+    if match is None:
+        return None
+    line, written, expected, found = match[1], match[2].strip(), int(match[3]), int(match[4])
+    delimiter = DELIMITER_NAMES[csv_header(path).delimiter]
+    why = f"a {delimiter} not in quotes?" if found > expected else "a field left out?"
+    problem = f"line {line} has {found} fields, the header has {expected} ({why})"
+    shown = written if len(written) <= 200 else written[:200] + " ..."
+    return problem, f"line {line}: {shown}"
 
 
 def encoding_problem(path: Path) -> str | None:
@@ -282,12 +390,16 @@ def _typed_expr(column: Column, present: set[str], types: dict[str, str] | None 
     name = _quote(column.name)
     if column.name not in present:
         return f"CAST(NULL AS {column.type}) AS {name}"
-    typed = (
-        name if _native(column, types or {}) else f"TRY_CAST({_text(column.name)} AS {column.type})"
-    )
-    if column.form:
-        typed = FORMS[column.form].format(v=typed)
+    typed = typed_value(column, types or {})
     return typed if typed == name else f"{typed} AS {name}"
+
+
+def typed_value(column: Column, types: dict[str, str]) -> str:
+    """Return the expression of a raw_<table> column's value as <table> holds it (the column
+    read as its contract type, in its written form)."""
+    name = _quote(column.name)
+    typed = name if _native(column, types) else f"TRY_CAST({_text(column.name)} AS {column.type})"
+    return FORMS[column.form].format(v=typed) if column.form else typed
 
 
 def create_typed(con: duckdb.DuckDBPyConnection, table: Table, present: set[str]) -> None:
@@ -472,16 +584,13 @@ def check_rows(
     path: Path,
     unusable: frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """Return problems found across rows: empty file, duplicate keys, end before start.
+    """Return problems found across rows: duplicate keys, end before start.
 
     `unusable` names the columns already reported as missing or holding values that are not
     of their type: the key is not checked if it has one, as those values would all read as
     empty and seem to repeat.
     """
     problems = []
-    (n_rows,) = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchone()
-    if n_rows == 0:
-        problems.append(Problem(str(path), "(file)", "has no data rows"))
     if table.key and not unusable.intersection(table.key):
         problems += _duplicate_keys(con, table, path)
     for start, end in (
@@ -500,9 +609,36 @@ def _duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table, path: Path) ->
     ).fetchone()
     if row is None:
         return []
-    example = ", ".join(f"{k}={v!r}" for k, v in zip(table.key, row, strict=False))
+    values = dict(zip(table.key, row, strict=False))
+    shown = ", ".join(f"{k}={_plain(v)}" for k, v in values.items())
+    example = f"{_places(con, table, values)} ({shown})"
     message = f"key ({', '.join(table.key)}) is not unique: {row[-1]} rows share it"
     return [Problem(str(path), ", ".join(table.key), message, example)]
+
+
+def _plain(value: object) -> str:
+    """Return a value as a person writes it: 2025-02-01, P0000002, 3."""
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)
+
+
+def _places(con: duckdb.DuckDBPyConnection, table: Table, values: dict[str, object]) -> str:
+    """Return where the first two rows of raw_<table> with these key values are: 'lines 3 and
+    12' (CSV), 'rows 2 and 11' (Parquet), 'row 2 of a.parquet and row 5 of b.parquet' (a
+    folder). Looked up only once a key is found repeated: the check itself stays one pass."""
+    raw = raw_types(con, table.name)
+    place = "_line" if "_line" in raw else "_row"
+    which_file = "_file" if "_file" in raw else "NULL"
+    columns = {c.name: c for c in table.columns}
+    where = " AND ".join(f"{typed_value(columns[k], raw)} = ?" for k in values)
+    found = con.execute(
+        f"SELECT {place}, {which_file} FROM raw_{table.name} WHERE {where} ORDER BY 2, 1 LIMIT 2",
+        list(values.values()),
+    ).fetchall()
+    word = place[1:]
+    if all(file is None for _, file in found) or len({file for _, file in found}) == 1:
+        in_file = f" of {Path(found[0][1]).name}" if found and found[0][1] else ""
+        return f"{word}s {' and '.join(str(n) for n, _ in found)}{in_file}"
+    return " and ".join(f"{word} {n} of {Path(file).name}" for n, file in found)
 
 
 def _order_problem(
@@ -700,16 +836,34 @@ def _missing_message(table: Table, data_dir: Path) -> str:
     return message + (f"; {unread_note(unread)}" if unread else "")
 
 
+def read_organizations(data_dir: Path) -> pd.DataFrame | None:
+    """Return org_id and org_type of the organization mart in `data_dir`, read alone (a build
+    checks its audience before computing anything), or None if it cannot be read so: the
+    check of the marts says why."""
+    path = find_mart_files(data_dir).get("organization")
+    table = TABLES_BY_NAME["organization"]
+    with duckdb.connect() as con:
+        if path is None or load_raw(con, table, path):
+            return None
+        present = set(raw_columns(con, table.name))
+        if not {"org_id", "org_type"} <= present:
+            return None
+        create_typed(con, table, present)
+        return con.execute("SELECT org_id, org_type FROM organization").df()
+
+
 def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str], list[Problem]]:
     """Load every mart in `data_dir` into `con`; return the tables supplied and all problems."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        return set(), [Problem(str(data_dir), "(folder)", "the marts folder does not exist")]
+        return set(), [Problem(str(data_dir), "", "the marts folder does not exist")]
     files = find_mart_files(data_dir)
-    problems = [
-        Problem(str(data_dir / f"{t.name}.csv"), "(file)", _missing_message(t, data_dir))
+    misnamed = misnamed_tables(data_dir, files)
+    problems = [misnamed_problem(data_dir, table, name) for table, name in misnamed.items()]
+    problems += [
+        Problem(str(data_dir / f"{t.name}.csv"), "", _missing_message(t, data_dir))
         for t in TABLES
-        if t.required and t.name not in files
+        if t.required and t.name not in files and t.name not in misnamed
     ]
     readable: dict[str, Path] = {}
     for table in TABLES:
@@ -720,6 +874,10 @@ def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str]
         read_problems = load_raw(con, table, path)
         problems += read_problems
         if read_problems:
+            create_empty(con, table)
+            continue
+        if not con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchone()[0]:
+            problems.append(Problem(str(path), "", NO_ROWS))  # the one problem of an empty file
             create_empty(con, table)
             continue
         present = set(raw_columns(con, table.name))

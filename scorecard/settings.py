@@ -40,7 +40,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("out", Path("site"), "Folder the versioned site is published into.", Path),
     Setting("period", None, "Quarter to publish, e.g. 2025Q4 (default: latest complete quarter)."),
-    Setting("audience", "internal", "Who the site is for: internal, public or partner:<org id>."),
+    Setting(
+        "audience",
+        "internal",
+        "Who the site is for: internal, public or partner:<org id of an ACO or a CP>.",
+    ),
     Setting(
         "program_name",
         "MassHealth ACO and Community Partner program (demo data)",

@@ -293,7 +293,7 @@ BAD_INPUT = [
         "missing table",
         lambda marts, measures: (marts / "eligibility.csv").unlink(),
         [],
-        ["eligibility.csv", "(file)", "required table is missing"],
+        ["eligibility.csv: required table is missing"],
     ),
     (
         "unparsable date",
@@ -305,7 +305,7 @@ BAD_INPUT = [
         "duplicate key",
         duplicate_line("organization.csv", 1),
         [],
-        ["organization.csv", "org_id", "not unique", "org_id='ACO01'"],
+        ["organization.csv", "org_id", "not unique", "example: lines 2 and", "(org_id=ACO01)"],
     ),
     (
         "identifying column",
@@ -319,13 +319,13 @@ BAD_INPUT = [
             "person_id,language\nP0000001,Portugu\u00eas\n".encode("utf-16")
         ),
         [],
-        ["member.csv", "(file)", "UTF-8"],
+        ["member.csv: is UTF-16 text"],
     ),
     (
         "empty file",
         lambda marts, measures: (marts / "clinical_result.csv").write_bytes(b""),
         [],
-        ["clinical_result.csv", "(file)", "no data rows"],
+        ["clinical_result.csv: has no data rows"],
     ),
     (
         "unknown period",

@@ -105,7 +105,7 @@ CASES = [
         "missing required table",
         delete_file("eligibility"),
         "eligibility.csv",
-        "(file)",
+        "",  # a problem of the file, of no column
         "required table is missing",
         "",
     ),
@@ -283,7 +283,7 @@ CASES = [
             b"claim_id,person_id,dispensing_date,ndc_code,days_supply,quantity,paid_amount,prescribing_provider_npi\n",
         ),
         "pharmacy_claim.csv",
-        "(file)",
+        "",  # a problem of the file, of no column
         "no data rows",
         "",
     ),
@@ -291,7 +291,7 @@ CASES = [
         "zero-byte file",
         write_file("clinical_result", b""),
         "clinical_result.csv",
-        "(file)",
+        "",  # a problem of the file, of no column
         "no data rows",
         "",
     ),
@@ -299,7 +299,7 @@ CASES = [
         "wrong encoding",
         write_file("member", "person_id,language\nP1,Portugu\u00eas\n".encode("utf-16")),
         "member.csv",
-        "(file)",
+        "",  # a problem of the file, of no column
         "is UTF-16 text: save the file as UTF-8",
         "",
     ),
@@ -307,7 +307,7 @@ CASES = [
         "latin-1 bytes",
         write_file("member", b"person_id,language\nP1,Portugu\xeas\n"),
         "member.csv",
-        "(file)",
+        "",  # a problem of the file, of no column
         "is not UTF-8 text: line 2 has the byte 0xEA",
         "",
     ),
@@ -394,7 +394,11 @@ def test_bad_mart_is_reported_with_file_column_and_example(
     folder = broken_copy(tmp_path, mutate)
     _, problems = load_marts(duckdb.connect(), folder)
     matching = [
-        p for p in problems if p.file.endswith(file) and column in p.column and words in p.message
+        p
+        for p in problems
+        if p.file.endswith(file)
+        and (column in p.column if column else p.column == "")
+        and words in p.message
     ]
     assert matching, (
         f"no problem naming {file} / {column} / {words!r}; got: {[str(p) for p in problems]}"
@@ -562,29 +566,66 @@ def test_file_names_match_the_tables_whatever_their_case(tmp_path):
 
 
 def test_files_no_table_reads_are_named(tmp_path):
-    # member.csv misnamed: an optional table, so the check passes, but says it was not read
+    # a file whose name is no table's, nor nearly one's: the check passes, saying it was not read
     folder = broken_copy(tmp_path, lambda f: None)
-    (folder / "member.csv").rename(folder / "members.csv")
+    (folder / "old_export.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     (folder / "README.md").write_text("notes", encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "--data", str(folder)])
     assert result.exit_code == 0, result.output
-    assert "  not read, as no table has their name: members.csv\n" in result.output
+    assert "  not read, as no table has their name: old_export.csv\n" in result.output
     # but CI's check --strict stops there: a misnamed mart leaves its measures out
     strict = CliRunner().invoke(main, ["check", "--data", str(folder), "--strict"])
     assert strict.exit_code == 2, strict.output
-    assert "  - members.csv: not read, as no table has its name" in strict.output
+    assert "  - old_export.csv: not read, as no table has its name" in strict.output
     assert "README.md" not in strict.output  # notes beside the marts are not marts
     # a required table misnamed: the problem names what was looked for and what is there
     (folder / "eligibility.csv").rename(folder / "elig.csv")
     _, problems = load_marts(duckdb.connect(), folder)
     assert [(p.column, p.message) for p in problems] == [
         (
-            "(file)",
+            "",
             "required table is missing (looked for eligibility.parquet, eligibility.csv, "
             "eligibility.csv.gz or a folder eligibility/); not read, as no table has their "
-            "name: elig.csv, members.csv",
+            "name: elig.csv, old_export.csv",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    "table, misnamed, words",
+    [
+        (
+            "medical_claim",
+            "medical_claims.csv",
+            "is not a table name: did you mean medical_claim? (rename it medical_claim.csv)",
+        ),
+        ("member", "Members.csv", "is not a table name: did you mean member?"),
+        ("eligibility", "eligibilty.csv", "is not a table name: did you mean eligibility?"),
+        ("member", "member.tsv", "is not read: a table is read from member.parquet, member.csv"),
+    ],
+)
+def test_a_file_nearly_named_as_a_table_is_an_error_not_skipped_measures(
+    tmp_path, table, misnamed, words
+):
+    folder = broken_copy(tmp_path, lambda f: None)
+    (folder / f"{table}.csv").rename(folder / misnamed)
+    _, problems = load_marts(duckdb.connect(), folder)
+    # one problem, also for a required table: not "missing" besides "did you mean"
+    assert [(Path(p.file).name, p.column) for p in problems] == [(misnamed, "")], problems
+    assert words in problems[0].message, problems[0].message
+    out = tmp_path / "site"
+    for command in (["check"], ["build", "--out", str(out)]):
+        result = CliRunner().invoke(main, [*command, "--data", str(folder)])
+        assert result.exit_code == 2, result.output
+        assert f"{misnamed}: {words}" in result.output and "Published" not in result.output
+    assert not out.exists()
+
+
+def test_a_file_nearly_named_as_a_table_it_supplies_is_only_not_read(tmp_path):
+    folder = broken_copy(tmp_path, lambda f: None)
+    shutil.copy(folder / "member.csv", folder / "members.csv")  # a copy beside the table
+    tables, problems = load_marts(duckdb.connect(), folder)
+    assert problems == [] and "member" in tables
 
 
 def test_a_file_that_is_not_parquet_gives_the_readers_reason_alone(tmp_path):
@@ -650,3 +691,125 @@ def test_identifying_columns_are_found_by_what_their_name_says(tmp_path, name):
     folder = broken_copy(tmp_path, add_column("eligibility", name, "x"))
     _, problems = load_marts(duckdb.connect(), folder)
     assert [(p.column, "identifies a person" in p.message) for p in problems] == [(name, True)]
+
+
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        (
+            "P3,female,Hispanic or Latino,2000,2024-01-01,2024-06-30,medicaid,aco,extra",
+            "line 4 has 9 fields, the header has 8 (a comma not in quotes?)",
+        ),
+        (
+            "P3,female,Hispanic or Latino,2000,2024-01-01,2024-06-30,medicaid",
+            "line 4 has 7 fields, the header has 8 (a field left out?)",
+        ),
+    ],
+)
+def test_a_line_with_a_field_too_many_or_too_few_is_named(tmp_path, line, words):
+    # the header of the fixture's eligibility.csv has 8 columns; P3 is on line 4
+    folder = broken_copy(tmp_path, lambda f: None)
+    path = folder / "eligibility.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[0].count(",") == 7 and lines[3].startswith("P3,")
+    lines[3] = line
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(Path(p.file).name, p.column, p.message) for p in problems] == [
+        ("eligibility.csv", "", words)
+    ]
+    assert problems[0].example == f"line 4: {line}"
+
+
+def test_the_delimiter_is_the_headers_and_quoted_delimiters_are_values(tmp_path):
+    folder = broken_copy(tmp_path, lambda f: None)
+    path = folder / "organization.csv"
+    text = path.read_text(encoding="utf-8").replace(",", ";")
+    path.write_text(text.replace("Alpha Health ACO", '"Alpha; Health"'), encoding="utf-8")
+    member = folder / "member.csv"
+    member.write_text(member.read_text(encoding="utf-8").replace(",", "\t"), encoding="utf-8")
+    con = duckdb.connect()
+    tables, problems = load_marts(con, folder)
+    assert problems == [] and {"organization", "member"} <= tables
+    names = con.execute("SELECT org_name FROM organization ORDER BY org_id").fetchall()
+    assert names[0] == ("Alpha; Health",)
+
+
+def test_an_empty_file_is_one_problem(tmp_path):
+    for content in (b"", b"\n"):
+        folder = broken_copy(tmp_path / str(len(content)), write_file("pharmacy_claim", content))
+        _, problems = load_marts(duckdb.connect(), folder)
+        assert [str(p) for p in problems] == [f"{folder / 'pharmacy_claim.csv'}: has no data rows"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_repeated_key_names_the_lines_of_both_copies_in_plain_values(tmp_path, kind):
+    # P2's first enrollment (line 3 of eligibility.csv) written again at the end
+    folder = broken_copy(tmp_path, duplicate_row("eligibility", 2))
+    n_lines = len((folder / "eligibility.csv").read_text(encoding="utf-8").splitlines())
+    place = f"lines 3 and {n_lines}"
+    if kind == "parquet":
+        csv_file = folder / "eligibility.csv"
+        duckdb.execute(
+            f"COPY (SELECT * FROM read_csv('{csv_file}', all_varchar = true)) "
+            f"TO '{folder / 'eligibility.parquet'}' (FORMAT parquet)"
+        )
+        csv_file.unlink()
+        place = f"rows 2 and {n_lines - 1}"
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [p.message for p in problems] == [
+        "key (person_id, enrollment_start_date) is not unique: 2 rows share it"
+    ]
+    assert problems[0].example == f"{place} (person_id=P2, enrollment_start_date=2024-01-01)"
+
+
+def test_errors_are_said_once_on_lines_of_their_own(tmp_path):
+    folder = broken_copy(tmp_path, delete_file("eligibility"))
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 2
+    assert "problem" not in checked.stdout and "skipped" not in checked.output
+    assert "check failed (1 problem):\n  - " in checked.stderr
+    assert "column '" not in checked.output  # a file's problem names no column
+    out = tmp_path / "site"
+    built = CliRunner().invoke(main, ["build", "--data", str(folder), "--out", str(out)])
+    assert built.exit_code == 2 and not out.exists()
+    assert "in duckdb ... stopped\nthe marts have problems (1 problem):\n" in built.stderr
+
+
+def test_measures_skipped_for_want_of_a_table_are_summed_up_in_one_line(tmp_path):
+    # the fixture has no cp_activity; without pharmacy_claim too
+    folder = broken_copy(tmp_path, delete_file("pharmacy_claim"))
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 0, checked.output
+    skipped = [line for line in checked.stdout.splitlines() if "skipped" in line]
+    assert len(skipped) == 1, skipped
+    assert skipped[0].endswith(
+        " measures, as these tables are not supplied: cp_activity, pharmacy_claim"
+    )
+    assert checked.stdout.endswith("ok\n")
+
+
+@pytest.mark.parametrize(
+    "audience, words",
+    [
+        ("partner:PR1", "--audience: PR1 is a practice; a partner is an ACO or a CP"),
+        ("partner:NOPE", "--audience: no organization has the org_id NOPE"),
+    ],
+)
+def test_a_partner_is_checked_before_any_measure_is_computed(tmp_path, audience, words):
+    from scorecard.build import BuildError, build_site
+    from scorecard.settings import load_settings
+
+    settings = load_settings(None, data=BASIC, out=tmp_path / "site", audience=audience)
+    steps: list[str] = []
+
+    class Steps:
+        def step(self, label: str) -> Callable[[], None]:
+            steps.append(label)
+            return lambda: None
+
+    with pytest.raises(BuildError) as error:
+        build_site(settings, Steps())
+    assert len(error.value.problems) == 1 and error.value.problems[0].startswith(words)
+    assert steps == []  # not even the specs were read
+    assert not (tmp_path / "site").exists()
