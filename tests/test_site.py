@@ -680,6 +680,89 @@ def test_rendered_markdown_is_deterministic(tmp_path: Path, sample) -> None:
         assert (tmp_path / "a" / page).read_bytes() == (tmp_path / "b" / page).read_bytes()
 
 
+# A line that Markdown reads as the start of a list item: "2024. The page", "- more", "* more".
+LIST_MARKER = re.compile(r"^( *)(\d+\.|[-*+])\s+\S")
+
+
+# Blocks Markdown does not read, by the line that opens them -> the line that closes them.
+NOT_MARKDOWN = {"```": "```", "<!--sc:html-->": "<!--/sc:html-->"}
+
+
+def markdown_lines(text: str) -> list[str]:
+    """Return a page's lines with front matter, code and the HTML between <!--sc:html--> marks
+    (site.stash_blocks) blanked: what Markdown parses as Markdown."""
+    lines = text.splitlines()
+    closing = "---" if lines[:1] == ["---"] else None  # front matter
+    out = []
+    for number, line in enumerate(lines):
+        if closing is None:
+            closing = NOT_MARKDOWN.get(line.strip())
+            out.append("" if closing else line)
+        else:
+            out.append("")
+            closing = None if line.strip() == closing and number else closing
+    return out
+
+
+def stray_list_markers(text: str) -> list[str]:
+    """Return the lines of a Markdown page that start like a list item ("2024. ", "- ", "* ")
+    right after a line of text without being an item of a list already open there: a wrapped
+    paragraph or item, where Markdown would start a list or a new item, or a list with no
+    blank line before it, which Markdown shows as text."""
+    bad: list[str] = []
+    items: set[int] = set()  # the indents of the list items open at this line
+    previous = ""
+    for number, line in enumerate(markdown_lines(text), 1):
+        marker = LIST_MARKER.match(line)
+        if marker:
+            indent = len(marker[1])
+            nested = bool(items) and indent >= max(items) + 4
+            if previous.strip() and indent not in items and not nested:
+                bad.append(f"{number}: {line.strip()}")
+            items = {i for i in items if i < indent} | {indent}
+        elif line.strip() and not line.startswith(" "):
+            items = set()  # text at the margin ends the lists
+        previous = line
+    return bad
+
+
+def test_stray_list_markers_are_found_in_paragraphs_and_items() -> None:
+    page = (
+        "---\ntitle: x\n---\n\nText that ends in\n2024. More text.\n\n"
+        "- An item wrapped before\n  2024. The page then says\n- a second item\n"
+        "  - two spaces: not nested\n- third\n    - nested\n\n"
+        "Text\n* starred\n\n1. one\n2. two\n\n<!--sc:html-->\n<p>a\n- b</p>\n"
+        "<!--/sc:html-->\n\n```\ncode\n- here\n```\n"
+    )
+    assert stray_list_markers(page) == [
+        "6: 2024. More text.",
+        "9: 2024. The page then says",
+        "11: - two spaces: not nested",
+        "16: * starred",
+    ]
+
+
+def test_no_line_of_a_paragraph_starts_like_a_list_item(tmp_path: Path, sample) -> None:
+    # methodology.md once wrapped "…January to December\n  2024. The page then says…", which
+    # Markdown showed as "…January to December" and a stray bullet "The page then says…"; and
+    # its list of the reasons a result is hidden, with no blank line before it, read as text
+    public = {**sample.manifest, "audience": "public"}
+    editions = {
+        "partners": sample,
+        "public": site.SiteInput(**{**sample.__dict__, "manifest": public}),
+        "tiered": _tiered_input(sample),
+    }
+    for name, edition in editions.items():
+        pages = site.render_markdown(edition, tmp_path / name)
+        found = {
+            str(page): stray_list_markers((tmp_path / name / page).read_text(encoding="utf-8"))
+            for page in pages
+            if str(page).endswith(".md")
+        }
+        assert {page: lines for page, lines in found.items() if lines} == {}, name
+        assert {"methodology.md", "plain/index.md"} <= set(found), name
+
+
 def test_pages_rendered_by_forked_processes_are_the_same(
     tmp_path: Path, sample, monkeypatch: pytest.MonkeyPatch
 ) -> None:
