@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import os
 import re
@@ -106,6 +108,11 @@ def built(tmp_path_factory: pytest.TempPathFactory, sample: site.SiteInput) -> P
 @pytest.fixture(scope="module")
 def model(sample: site.SiteInput) -> site.SiteModel:
     return site.gather(sample)
+
+
+def words(page: str) -> str:
+    """Return a page's text without its tags, entities read and spaces made single."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def html_pages(built: Path) -> list[Path]:
@@ -535,8 +542,10 @@ def test_tiers_show_on_scorecards_index_methodology_and_downloads(tiered: Path) 
     assert overall.loc["aco2", "tier"] == "No bonus" and overall.loc["cp1", "tier"] == ""
     assert "tier" in pd.read_csv(tiered / "downloads" / "cp_summary.csv").columns
     spanish = (tiered / "es" / "aco" / "aco1.html").read_text(encoding="utf-8")
-    assert "Nivel 1: el bono más alto" in spanish
-    assert "bonus level" in (tiered / "plain" / "aco" / "aco1.html").read_text(encoding="utf-8")
+    assert 'nivel de bono llamado "Nivel 1: el bono más alto"' in words(spanish)
+    english = (tiered / "plain" / "aco" / "aco1.html").read_text(encoding="utf-8")
+    assert 'in the bonus level called "Tier 1: highest bonus"' in words(english)
+    assert "methodology.html#incentive-tiers" in english
 
 
 def test_without_tiers_nothing_about_tiers_appears(built: Path) -> None:
@@ -588,6 +597,67 @@ def test_stars_have_a_text_equivalent() -> None:
     assert "★★★½☆</span> 3.5 out of 5 stars" in site.stars_html(3.5)
     assert 'aria-hidden="true"' in site.stars_html(2)
     assert "Not rated" in site.stars_html(pd.NA) and "Not rated" in site.stars_html(float("nan"))
+
+
+def test_every_rating_says_how_many_measures_it_rests_on(model) -> None:
+    # (n_rated, n_measures) and stars of an overall rating and an area rating. The half rule
+    # and the minimum of 3 measures for an overall rating say how many more it would need:
+    # 3 of 7 -> half of 7 is 3.5, so 4; 1 of 1 -> the minimum, 3; an area, 1 of 3 -> 2.
+    cases = {
+        ("overall", 4, 7, 3.0): ("Based on 4 measures.", "Se basa en 4 medidas."),
+        ("claims", 1, 1, 2.0): ("Based on 1 measure.", "Se basa en 1 medida."),
+        ("overall", 1, 1, None): (
+            "Only 1 measure got stars, and a rating needs at least 3.",
+            "Solo 1 medida recibió estrellas, y una calificación necesita al menos 3.",
+        ),
+        ("overall", 3, 7, None): (
+            "Only 3 measures got stars, and a rating needs at least 4.",
+            "Solo 3 medidas recibieron estrellas, y una calificación necesita al menos 4.",
+        ),
+        ("quality", 1, 3, None): (
+            "Only 1 measure got stars, and a rating needs at least 2.",
+            "Solo 1 medida recibió estrellas, y una calificación necesita al menos 2.",
+        ),
+        ("quality", 0, 3, None): ("", ""),
+    }
+    for (family, n_rated, n_measures, stars), (english, spanish) in cases.items():
+        key = ("cp", "X", family)
+        one = dataclasses.replace(
+            model, stars={key: stars}, rated_counts={key: (n_rated, n_measures)}
+        )
+        assert views.rating_basis(one, key, "en") == english
+        assert views.rating_basis(one, key, "es") == spanish
+
+
+def test_scorecard_cards_and_areas_say_how_many_measures_they_rest_on(built: Path, model) -> None:
+    # the sample's summary (site_fixture.make_summary) rates every family it has measures of
+    for entity in model.entities["aco"]:
+        page = (built / entity.page.replace(".md", ".html")).read_text(encoding="utf-8")
+        n_rated, _ = model.rated_counts[("aco", entity.entity_id, "overall")]
+        assert f'<p class="sc-card__basis">Based on {n_rated} measures.</p>' in page
+        assert "Stars for this area: " in page and "Based on 1 measure.</p>" in page
+        plain = (built / "plain" / "aco" / f"{entity.slug}.html").read_text(encoding="utf-8")
+        assert f"Based on {n_rated} measures.</p>" in plain  # after the overall stars
+        spanish = (built / "es" / "aco" / f"{entity.slug}.html").read_text(encoding="utf-8")
+        assert f"Se basa en {n_rated} medidas.</p>" in spanish
+
+
+def test_a_profile_says_truly_why_all_its_groups_are_hidden() -> None:
+    # ACO01 in the demo: 335 female, 245 male, 3 unknown. The 3 are too few to show, and
+    # female and male are hidden too, or 583 - 335 - 245 would give them away: not "every
+    # group is too small".
+    def rows(*reasons: str) -> list[dict]:
+        return [{"suppression_reason": reason} for reason in reasons]
+
+    assert views.why_all_hidden(rows("small_count", "small_denominator")) == "groups_small"
+    mixed = rows("complementary", "complementary", "small_count")
+    assert views.why_all_hidden(mixed) == "groups_small_and_others"
+    assert views.why_all_hidden(rows("complementary", "complementary")) == "groups_protect_others"
+    for key in views.HIDDEN_GROUP_TEXTS:
+        for lang in i18n.LANGS:
+            assert "{groups}" in i18n.UI[lang][key], (key, lang)
+    assert "every group is too small" not in i18n.t("en", "groups_small_and_others", groups="x")
+    assert "cannot be worked out" in i18n.t("en", "groups_small_and_others", groups="x")
 
 
 def test_a_change_says_what_it_is_compared_with() -> None:
