@@ -32,6 +32,11 @@ UI: dict[str, dict[str, str]] = {
         "overall_title": "Overall",
         "overall": "{name} got {stars} overall.",
         "overall_none": "{name} did not get stars overall this time. There was not enough data.",
+        "overall_none_short": "{name} did not get stars overall this time.",
+        "basis_one": "Based on 1 measure.",
+        "basis_some": "Based on {count} measures.",
+        "short_one": "Only 1 measure got stars, and a rating needs at least {need}.",
+        "short_some": "Only {count} measures got stars, and a rating needs at least {need}.",
         "stars_explain": "Stars go from 1 to 5. More stars are better.",
         "stars_compare": "Stars compare {name} with other {peers}.",
         "area_stars": "Stars for this area: {stars}.",
@@ -56,7 +61,12 @@ UI: dict[str, dict[str, str]] = {
         "members_title": "Members",
         "members_count": "{name} had {count} members at the end of {month}.",
         "members_groups": "Members by group",
-        "groups_hidden": "These groups are too small to show safely: {groups}.",
+        "groups_small": "Not shown, because every group is too small to show safely: {groups}.",
+        "groups_small_and_others": "Not shown: some groups are too small to show safely, and "
+        "the others are hidden too, so that the small ones cannot be worked out from the total: "
+        "{groups}.",
+        "groups_protect_others": "Not shown, so that nobody can use these numbers to work out a "
+        "small group somewhere else, such as in another organisation: {groups}.",
         "group": "Group",
         "members": "Members",
         "share": "Share",
@@ -107,6 +117,13 @@ UI: dict[str, dict[str, str]] = {
         "overall": "{name} recibió {stars} en general.",
         "overall_none": "Esta vez {name} no recibió estrellas en general. No había suficientes "
         "datos.",
+        "overall_none_short": "Esta vez {name} no recibió estrellas en general.",
+        "basis_one": "Se basa en 1 medida.",
+        "basis_some": "Se basa en {count} medidas.",
+        "short_one": "Solo 1 medida recibió estrellas, y una calificación necesita al menos "
+        "{need}.",
+        "short_some": "Solo {count} medidas recibieron estrellas, y una calificación necesita al "
+        "menos {need}.",
         "stars_explain": "Las estrellas van de 1 a 5. Más estrellas es mejor.",
         "stars_compare": "Las estrellas comparan a {name} con otros {peers}.",
         "area_stars": "Estrellas en esta área: {stars}.",
@@ -132,8 +149,13 @@ UI: dict[str, dict[str, str]] = {
         "members_title": "Miembros",
         "members_count": "{name} tenía {count} miembros a fines de {month}.",
         "members_groups": "Miembros por grupo",
-        "groups_hidden": "Estos grupos son demasiado pequeños para mostrarlos sin riesgo: "
-        "{groups}.",
+        "groups_small": "No se muestran, porque todos los grupos son demasiado pequeños para "
+        "mostrarlos sin riesgo: {groups}.",
+        "groups_small_and_others": "No se muestran: algunos grupos son demasiado pequeños para "
+        "mostrarlos sin riesgo, y los demás también se ocultan, para que no se pueda calcular el "
+        "número de los pequeños a partir del total: {groups}.",
+        "groups_protect_others": "No se muestran, para que nadie pueda usar estos números para "
+        "calcular un grupo pequeño de otro lugar, por ejemplo de otra organización: {groups}.",
         "group": "Grupo",
         "members": "Miembros",
         "share": "Parte",

@@ -33,6 +33,7 @@ def constants() -> dict[str, Any]:
         "new_measure_weight": f"{ratings.NEW_MEASURE_WEIGHT:g}",
         "percentiles": list(stats.PERCENTILES),
         "min_share": round(100 * ratings.MIN_RATED_SHARE),
+        "min_measures": ratings.MIN_RATED_MEASURES,
         "min_reliability": f"{ratings.MIN_RELIABILITY:g}",
         "min_reliability_percent": round(100 * ratings.MIN_RELIABILITY),
         "min_reliable_share": round(100 * ratings.MIN_RELIABLE_SHARE),

@@ -183,7 +183,7 @@ def _families(
             continue
         shown = [(s, r) for s, r in records if not bool(r["suppressed"])]
         hidden = len(records) - len(shown)
-        stars = model.stars.get((entity.level, entity.entity_id, family))
+        key = (entity.level, entity.entity_id, family)
         if hidden == 0:
             note = ""
         elif not shown:
@@ -198,7 +198,8 @@ def _families(
                 "title": i18n.FAMILY_PLAIN[lang].get(family, S.family_title(family)),
                 "intro": link(i18n.FAMILY_INTRO[lang].get(family, "")),
                 "rated": family != "profile",
-                "stars": _stars_line(stars, lang),
+                "stars": _stars_line(model.stars.get(key), lang),
+                "basis": views.rating_basis(model, key, lang),
                 "items": [_item(model, s, r, page, lang, link) for s, r in shown],
                 "note": link(note) if note else "",
             }
@@ -224,13 +225,16 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         )
     else:
         kind = i18n.t(lang, f"kind_{entity.level}", name=name, aco="ACO", cp="Community Partner")
-    overall = model.stars.get((entity.level, entity.entity_id, "overall"))
-    overall_line = _stars_line(overall, lang)
-    overall_text = (
-        i18n.t(lang, "overall", name=name, stars=overall_line["words"])
-        if overall_line
-        else i18n.t(lang, "overall_none", name=name)
-    )
+    overall_key = (entity.level, entity.entity_id, "overall")
+    overall_line = _stars_line(model.stars.get(overall_key), lang)
+    basis = views.rating_basis(model, overall_key, lang)
+    if overall_line:
+        overall_text = i18n.t(lang, "overall", name=name, stars=overall_line["words"])
+        overall_line["basis"] = basis
+    elif basis:
+        overall_text = i18n.t(lang, "overall_none_short", name=name) + " " + basis
+    else:
+        overall_text = i18n.t(lang, "overall_none", name=name)
     reward = model.rewards.get((entity.level, entity.entity_id))
     if overall_line and reward is not None:
         overall_text += " " + i18n.t(lang, "reward", name=name, reward=f"{reward:.1f}")

@@ -34,6 +34,10 @@ MIN_ENTITIES_RELATIVE = 10
 # An overall or family rating needs stars on at least this share of the measures the
 # entity could be rated on (CMS: about half of the measures).
 MIN_RATED_SHARE = 0.5
+# An overall rating (and so an incentive tier) also needs stars on at least this many
+# measures: with fewer, the "average" is one or two results, and the half rule alone lets an
+# entity that can be rated on a single measure get an overall rating from it (1 of 1).
+MIN_RATED_MEASURES = 3
 GUARDRAIL_POINTS = 5.0  # cap on 0-100 scales
 GUARDRAIL_SHARE = 0.05  # cap as a share of the prior score range on other scales
 # Guardrails cap the move from the cut points of the same quarter this many quarters before
@@ -802,11 +806,11 @@ def _family_rows(rated: pd.DataFrame, family: str, weighted: bool) -> pd.DataFra
     return out
 
 
-def _add_reward(overall: pd.DataFrame, min_share: float) -> pd.DataFrame:
+def _add_reward(overall: pd.DataFrame, min_share: float, min_measures: int) -> pd.DataFrame:
     """Return `overall` with the CMS reward factor in `reward` (0 for an entity without an
     overall rating) and added to `average` (capped at 5). The percentiles are taken over the
     entities of the same period and level that have an overall rating."""
-    enough = overall["n_rated"] / overall["n_measures"] >= min_share
+    enough = overall["n_rated"] >= measures_needed(overall["n_measures"], min_share, min_measures)
     means = overall["average"].where(enough)
     variances = overall["var"].where(enough)
     factor = pd.Series(0.0, index=overall.index)
@@ -815,8 +819,22 @@ def _add_reward(overall: pd.DataFrame, min_share: float) -> pd.DataFrame:
     return overall.assign(average=np.minimum(overall["average"] + factor, 5.0), reward=factor)
 
 
+def measures_needed(
+    n_measures: Any, min_share: float = MIN_RATED_SHARE, min_measures: Any = MIN_RATED_MEASURES
+) -> Any:
+    """Return the fewest measures with stars a rating needs out of `n_measures` it could be
+    rated on: at least `min_share` of them and at least `min_measures` (the overall rating:
+    MIN_RATED_MEASURES; an area rating: 1). Works on a number or an array of them."""
+    share = np.ceil(np.asarray(n_measures, dtype=float) * min_share - 1e-9)
+    needed = np.maximum(share, min_measures).astype(int)
+    return needed if needed.ndim else int(needed)
+
+
 def summary_stars(
-    rated: pd.DataFrame, min_share: float = MIN_RATED_SHARE, reward: str | None = None
+    rated: pd.DataFrame,
+    min_share: float = MIN_RATED_SHARE,
+    reward: str | None = None,
+    min_measures: int = MIN_RATED_MEASURES,
 ) -> pd.DataFrame:
     """Return family and overall star ratings per period x level x entity.
 
@@ -824,7 +842,8 @@ def summary_stars(
     average, reward. Family ratings are the unweighted mean of measure stars (like CMS domain
     ratings); 'overall' is the mean weighted by `weight`. `stars` is `average` rounded to the
     nearest half star, NaN when the entity has stars on fewer than `min_share` of the measures
-    it could be rated on. n_measures counts those measures (see `ratable_measures`):
+    it could be rated on, or (overall rows) on fewer than `min_measures` measures
+    (`measures_needed`). n_measures counts those measures (see `ratable_measures`):
     star_method other than 'none', and stars for at least one entity of the level in the
     period, as CMS counts only the measures a contract can be rated on. reward='cms' adds the
     CMS reward factor (0-0.4, see `reward_factor`) to the overall average before rounding,
@@ -841,13 +860,14 @@ def summary_stars(
     parts = [_family_rows(base[base["family"] == f], f, weighted=False) for f in FAMILIES]
     overall = _family_rows(base, "overall", weighted=True)
     if reward == "cms":
-        overall = _add_reward(overall, min_share)
+        overall = _add_reward(overall, min_share, min_measures)
     out = pd.concat([*parts, overall], ignore_index=True)
     if "reward" not in out.columns:
         out["reward"] = np.nan
     out["rated_share"] = out["n_rated"] / out["n_measures"]
     out["stars"] = round_half_star(out["average"])
-    out.loc[~(out["rated_share"] >= min_share), "stars"] = np.nan
+    least = np.where(out["family"] == "overall", min_measures, 1)  # an area: half is enough
+    out.loc[out["n_rated"] < measures_needed(out["n_measures"], min_share, least), "stars"] = np.nan
     columns = ["period_id", "level", "entity_id", "family", "stars", "n_rated", "n_measures"]
     return out[[*columns, "rated_share", "average", "reward"]].reset_index(drop=True)
 

@@ -480,6 +480,8 @@ class SiteModel:
     tiers: dict[tuple[str, str], dict] = field(default_factory=dict)  # (level, id) -> tier
     # (level, id) -> the reward factor in its overall stars, for those given one
     rewards: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (level, id, family) -> (measures with stars, measures it could be rated on)
+    rated_counts: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
 
     def current(self, level: str, entity_id: str, measure_id: str) -> dict | None:
         """Return the published period's stratum-'all' record, or None."""
@@ -514,6 +516,7 @@ def gather(site: SiteInput) -> SiteModel:
         reasons=reason_texts(),
         tiers=_entity_tiers(site.summary, site.period_id, site.tiers),
         rewards=_entity_rewards(site.summary, site.period_id),
+        rated_counts=_rated_counts(site.summary, site.period_id),
     )
 
 
@@ -634,6 +637,18 @@ def _summary_stars(summary: pd.DataFrame, period_id: str) -> dict[tuple[str, str
     now = summary[summary["period_id"] == period_id]
     keys = zip(now["level"], now["entity_id"].astype(str), now["family"], strict=True)
     return dict(zip(keys, now["stars"], strict=True))
+
+
+def _rated_counts(
+    summary: pd.DataFrame, period_id: str
+) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """Return (level, entity_id, family) -> (n_rated, n_measures) of the published period."""
+    now = summary[summary["period_id"] == period_id]
+    if not {"n_rated", "n_measures"} <= set(now.columns):
+        return {}
+    keys = zip(now["level"], now["entity_id"].astype(str), now["family"], strict=True)
+    counts = zip(now["n_rated"].astype(int), now["n_measures"].astype(int), strict=True)
+    return dict(zip(keys, counts, strict=True))
 
 
 def given_reward(record: Mapping[str, Any]) -> float | None:
@@ -966,6 +981,7 @@ def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list
                 "rows": rows,
                 "charts": trend,
                 "stars": stars_html(stars),
+                "basis": views.rating_basis(model, (level, entity_id, family), "en"),
                 "rated": rated,
                 "gaps": gaps,
             }

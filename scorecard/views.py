@@ -181,11 +181,28 @@ def tidy_column(header: str, cells: list[str]) -> tuple[str, list[str]]:
 # ---------------------------------------------------------------- scorecard page
 
 
-def _stars_card(title: str, stars: object, href: str = "") -> dict:
+def rating_basis(model: S.SiteModel, key: tuple[str, str, str], lang: str) -> str:
+    """Return how many measures the (level, entity_id, family) rating rests on ('Based on 4
+    measures.'), or, without a rating although some measures got stars, how many it would
+    need (ratings.measures_needed: an overall rating needs ratings.MIN_RATED_MEASURES);
+    '' when no measure got stars."""
+    n_rated, n_measures = model.rated_counts.get(key, (0, 0))
+    if n_rated == 0:
+        return ""
+    plural = "one" if n_rated == 1 else "some"
+    if not S.missing(model.stars.get(key)):
+        return i18n.t(lang, f"basis_{plural}", count=n_rated)
+    least = ratings.MIN_RATED_MEASURES if key[2] == "overall" else 1
+    need = ratings.measures_needed(n_measures, min_measures=least)
+    return i18n.t(lang, f"short_{plural}", count=n_rated, need=need)
+
+
+def _stars_card(title: str, stars: object, href: str = "", basis: str = "") -> dict:
     rated = not S.missing(stars)
     return {
         "title": title,
         "href": href,
+        "basis": basis,
         "rated": rated,
         "glyphs": _glyphs(stars) if rated else "",
         "words": i18n.stars_words(float(stars), "en") if rated else "Not rated",  # type: ignore[arg-type]
@@ -245,15 +262,16 @@ def _glyphs(stars: object) -> str:
 def summary_cards(model: S.SiteModel, entity: S.Entity) -> list[dict]:
     """Return the overall and family star cards at the top of a scorecard."""
     key = (entity.level, entity.entity_id)
-    cards = [_stars_card("Overall", model.stars.get((*key, "overall")))]
+
+    def card(family: str, title: str, href: str = "") -> dict:
+        stars = model.stars.get((*key, family))
+        return _stars_card(title, stars, href, rating_basis(model, (*key, family), "en"))
+
+    cards = [card("overall", "Overall")]
     for family in RATED_FAMILIES:
         has = any(s.family == family and entity.level in s.levels for s in model.specs.values())
         if has:
-            cards.append(
-                _stars_card(
-                    S.family_title(family), model.stars.get((*key, family)), Markup(f"#{family}")
-                )
-            )
+            cards.append(card(family, S.family_title(family), Markup(f"#{family}")))
     return cards
 
 
@@ -287,7 +305,7 @@ def member_profile(model: S.SiteModel, entity: S.Entity, lang: str = "en") -> di
     shown_total = not bool(total["suppressed"]) and not S.missing(total["denominator"])
     rows = _member_rows(model, entity, spec)
     groups: list[dict] = []
-    hidden_groups: list[str] = []
+    hidden_groups: dict[str, list[str]] = {}  # why (HIDDEN_GROUP_TEXTS) -> titles
     for stratum in STRATUM_ORDER:
         part = [r for r in rows if r["stratum"] == stratum]
         if not part or (stratum == "cp_type" and entity.level == "cp"):
@@ -311,13 +329,35 @@ def member_profile(model: S.SiteModel, entity: S.Entity, lang: str = "en") -> di
         if any(item["count"] for item in items):
             groups.append({"title": title, "items": items})
         else:
-            hidden_groups.append(title)
+            hidden_groups.setdefault(why_all_hidden(part), []).append(title)
     return {
         "count": S.format_count(total["denominator"]) if shown_total else "",
         "groups": groups,
-        "hidden": hidden_groups,
+        # one sentence per reason, in HIDDEN_GROUP_TEXTS order
+        "hidden": [
+            i18n.t(lang, key, groups=", ".join(hidden_groups[key]))
+            for key in HIDDEN_GROUP_TEXTS
+            if key in hidden_groups
+        ],
         "spec": spec,
     }
+
+
+# Why every group of a kind (sex, age...) is hidden, as the i18n text that says so: every group
+# is too small; some are, and the others are hidden so they cannot be worked out from the total
+# (complementary suppression); or none is, all being hidden to protect a small group elsewhere
+# (another organisation's, or the program's, of the same value).
+HIDDEN_GROUP_TEXTS = ("groups_small", "groups_small_and_others", "groups_protect_others")
+COMPLEMENTARY = "complementary"  # the suppression reason of a cell hidden to protect another
+
+
+def why_all_hidden(rows: list[dict]) -> str:
+    """Return the HIDDEN_GROUP_TEXTS key that says why these rows (the groups of one kind, all
+    hidden) are hidden, from their suppression reasons."""
+    protecting = [str(r.get("suppression_reason") or "") == COMPLEMENTARY for r in rows]
+    if not any(protecting):
+        return "groups_small"
+    return "groups_protect_others" if all(protecting) else "groups_small_and_others"
 
 
 def prepare(model: S.SiteModel) -> None:

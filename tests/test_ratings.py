@@ -492,7 +492,8 @@ def test_rated_share_counts_only_measures_someone_at_the_level_is_rated_on():
     rows += [result("q1", "cp", "C", 0, family="quality", stars=pd.NA)]
     frame = pd.DataFrame(rows)
     frame["stars"] = frame["stars"].astype("Int64")
-    got = ratings.summary_stars(frame).set_index(["level", "entity_id", "family"])
+    # one measure is enough here (min_measures=1): this test is about the share
+    got = ratings.summary_stars(frame, min_measures=1).set_index(["level", "entity_id", "family"])
     # X has stars on 1 of the 2 ratable measures (q1, q2); o1 counts against no one. Before,
     # n_measures was 3 (q1, q2, o1) and X's 1 of 3 < half left it unrated.
     x = got.loc[("aco", "X", "overall")]
@@ -507,9 +508,42 @@ def test_rated_share_counts_only_measures_someone_at_the_level_is_rated_on():
     # CP level: o1 rated, q1 not rated for anyone -> 1 of 1
     c = got.loc[("cp", "C", "overall")]
     assert (c["n_rated"], c["n_measures"], c["stars"]) == (1, 1, 5.0)
-    stricter = ratings.summary_stars(frame, min_share=0.6)
+    stricter = ratings.summary_stars(frame, min_share=0.6, min_measures=1)
     x_overall = (stricter["entity_id"] == "X") & (stricter["family"] == "overall")
     assert stricter.loc[x_overall, "stars"].isna().all()  # 1 of 2 is below 0.6
+
+
+def test_measures_needed_is_half_and_at_least_the_minimum():
+    # half of 7 is 3.5 -> 4; half of 11 -> 6; half of 1 or 4 is under the minimum of 3
+    assert [ratings.measures_needed(n) for n in (7, 11, 1, 4, 6)] == [4, 6, 3, 3, 3]
+    assert ratings.measures_needed(7, min_measures=1) == 4
+    assert ratings.measures_needed(1, min_measures=1) == 1
+    assert ratings.measures_needed([0, 2, 5], min_measures=1).tolist() == [1, 1, 3]
+
+
+def test_an_overall_rating_and_tier_need_three_measures_with_stars():
+    # A Community Partner can be rated on 2 measures (o1, o2). P has stars on both (5, 5):
+    # 2 of 2 passes the half rule but not the minimum of 3, so no overall rating and no tier;
+    # its operational area (2 of 2) keeps its 5 stars. Q has stars on 3 of 4 at the ACO level.
+    rows = [result(m, "cp", "P", 0, family="operational", stars=5) for m in ("o1", "o2")]
+    rows += [result(m, "aco", "Q", 0, stars=4) for m in ("q1", "q2", "q3")]
+    rows += [result("q4", "aco", "R", 0, stars=2), result("q4", "aco", "Q", 0, stars=pd.NA)]
+    frame = pd.DataFrame(rows)
+    frame["stars"] = frame["stars"].astype("Int64")
+    got = ratings.summary_stars(frame, reward="cms").set_index(["entity_id", "family"])
+    p = got.loc[("P", "overall")]
+    assert (p["n_rated"], p["n_measures"], p["average"]) == (2, 2, 5.0) and np.isnan(p["stars"])
+    assert p["reward"] == 0  # no overall rating: no reward either
+    assert got.loc[("P", "operational"), "stars"] == 5.0
+    q = got.loc[("Q", "overall")]
+    assert (q["n_rated"], q["n_measures"], q["stars"]) == (3, 4, 4.0)
+    assert np.isnan(got.loc[("R", "overall"), "stars"])  # 1 of 4
+    tiers = [{"name": "Top", "min_stars": 4.75}, {"name": "None", "min_stars": 0}]
+    tiered = build.add_tiers(got.reset_index(), tiers).set_index(["entity_id", "family"])
+    assert tiered.loc[("P", "overall"), "tier"] is None
+    assert tiered.loc[("Q", "overall"), "tier"] == "None"
+    one_is_enough = ratings.summary_stars(frame, min_measures=1).set_index(["entity_id", "family"])
+    assert one_is_enough.loc[("P", "overall"), "stars"] == 5.0
 
 
 def test_reward_factor_hand_worked():
@@ -560,8 +594,8 @@ def test_summary_stars_add_the_reward_factor_hand_worked():
     # Variances sorted 0, 0.5, 0.5, 0.5, 2, 2: 30th (1.8) -> 0.5, 70th (4.2) -> 2.
     # A: high, medium -> +0.3: 4.8 -> 5 stars (4.5 without). B: relatively high, low (0 < 0.5)
     # -> +0.2: 4.2 -> 4 stars. C: relatively high, but its stars vary most -> 0.
-    frame = _reward_input()
-    got = ratings.summary_stars(frame, reward="cms")
+    frame = _reward_input()  # two measures each: rated overall when two are enough
+    got = ratings.summary_stars(frame, reward="cms", min_measures=2)
     overall = got[got["family"] == "overall"].set_index("entity_id")
     assert overall["reward"].to_dict() == {"A": 0.3, "B": 0.2, "C": 0, "D": 0, "E": 0, "F": 0}
     assert overall.loc["A", "average"] == pytest.approx(4.8) and overall.loc["A", "stars"] == 5
@@ -569,7 +603,7 @@ def test_summary_stars_add_the_reward_factor_hand_worked():
     assert overall.loc["C", "stars"] == 4
     # the area ratings get no reward; without it, A has 4.5 stars
     assert got.loc[got["family"] != "overall", "reward"].isna().all()
-    plain = ratings.summary_stars(frame).set_index(["entity_id", "family"])
+    plain = ratings.summary_stars(frame, min_measures=2).set_index(["entity_id", "family"])
     assert plain.loc[("A", "overall"), "stars"] == 4.5 and plain["reward"].isna().all()
     assert ratings.summary_stars(frame, reward="none")["reward"].isna().all()
     with pytest.raises(ValueError, match="reward"):
@@ -665,7 +699,8 @@ def test_a_measure_weighs_1_in_its_first_year_of_star_ratings():
     def overall(first_rated: dict | None) -> tuple[float, float]:
         rated, _ = ratings.rate_results(table, first_rated=first_rated)
         weight = rated.loc[(rated["measure_id"] == "rel") & (rated["entity_id"] == "A01"), "weight"]
-        summary = ratings.summary_stars(rated).set_index(["entity_id", "family"])
+        summary = ratings.summary_stars(rated, min_measures=2)  # two measures here
+        summary = summary.set_index(["entity_id", "family"])
         return float(weight.iloc[0]), float(summary.loc[("A01", "overall"), "stars"])
 
     assert overall({"rel": 2025, "fix": 2020}) == (1.0, 3.0)
@@ -1068,7 +1103,8 @@ def test_a_level_is_rated_when_at_least_half_of_its_results_are_reliable():
 
 def test_a_measure_no_one_is_reliably_rated_on_counts_against_no_one():
     rated, _ = ratings.rate_results(_reliability_table())
-    summary = ratings.summary_stars(rated).set_index(["entity_id", "family"])
+    summary = ratings.summary_stars(rated, min_measures=1)  # this test is about the share
+    summary = summary.set_index(["entity_id", "family"])
     # 'close' and 'half' are rated at ACO level; 'noise' and 'few' count against no one. A00 has
     # stars on both; A01, mostly chance on 'half' (50 members), on 1 of 2 (still half: rated);
     # S0, mostly chance on 'close' and absent from 'half', on none of 2: no overall rating

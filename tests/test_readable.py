@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from scorecard import assessment, charts, i18n, marts, plain
+from scorecard import assessment, charts, i18n, marts, plain, ratings, views
 from scorecard.contract import TABLES_BY_NAME
 from scorecard.specs import load_specs
 
@@ -269,23 +269,55 @@ def test_a_change_says_what_it_is_compared_with(v: Path) -> None:
     assert i18n.TREND_WORDS["en"]["year"]["improved"] == "Better than the year before"
 
 
-def test_plain_pages_name_the_incentive_tier_in_each_language(v: Path) -> None:
-    # the demo copies measures/_tiers.yml (tests/conftest.py); rated ACOs and CPs get a tier
-    tiers = yaml.safe_load((ROOT / "measures" / "_tiers.yml").read_text(encoding="utf-8"))
-    names = {t["name"]: t["name_es"] for t in tiers["tiers"]}
+def test_every_overall_rating_says_how_many_measures_it_rests_on(v: Path) -> None:
+    # an overall rating needs stars on at least ratings.MIN_RATED_MEASURES (3) measures: a
+    # CP rated on 1 of 1 once got overall stars and a bonus tier from that one measure. The
+    # small demo's ACOs have stars on 1 measure (ED visits) at most: none has an overall
+    # rating or a tier (test_site.py checks the pages of rated and tiered ones)
     summary = pd.read_csv(v / "downloads" / "summary_stars.csv", dtype=str, keep_default_na=False)
-    tiered = summary[(summary["family"] == "overall") & (summary["tier"] != "")]
-    tiered = tiered[tiered["level"].isin(["aco", "cp"])]
-    assert len(tiered) > 0
-    for row in tiered.itertuples():
+    overall = summary[(summary["family"] == "overall") & summary["level"].isin(["aco", "cp"])]
+    said = {"rated": 0, "short": 0}
+    for row in overall.itertuples():
+        n = int(row.n_rated)
         english = article_text(v / "plain" / row.level / f"{row.entity_id}.html")
-        assert f'in the bonus level called "{row.tier}"' in english, row.entity_id
         spanish = article_text(v / "es" / row.level / f"{row.entity_id}.html")
-        assert f'nivel de bono llamado "{names[row.tier]}"' in spanish, row.entity_id
         page = (v / row.level / f"{row.entity_id}.html").read_text(encoding="utf-8")
-        assert f"Incentive tier: {row.tier}." in page
-        assert "../methodology.html#incentive-tiers" in page
-    assert 'id="incentive-tiers"' in (v / "methodology.html").read_text(encoding="utf-8")
+        measures, medidas = ("measure", "medida") if n == 1 else ("measures", "medidas")
+        if row.stars:
+            assert n >= ratings.MIN_RATED_MEASURES, row.entity_id
+            assert f"Based on {n} {measures}." in english and f"Based on {n} {measures}." in page
+            assert f"Se basa en {n} {medidas}." in spanish, row.entity_id
+            said["rated"] += 1
+        elif n:
+            assert row.tier == "", row.entity_id
+            assert "did not get stars overall this time. Only" in english, row.entity_id
+            assert f"Only {n} {measures} got stars" in page, row.entity_id
+            assert "no recibió estrellas en general. Solo" in spanish, row.entity_id
+            said["short"] += 1
+    assert said["short"] > 0, said
+
+
+def test_a_profile_says_why_its_groups_are_hidden(v: Path) -> None:
+    # "every group is too small" only where no group was hidden to protect another
+    results = pd.read_csv(v / "downloads" / "results.csv", dtype=str, keep_default_na=False)
+    members = results[
+        (results["measure_id"] == "members")
+        & (results["period_id"] == v.name)
+        & (results["level"] == "aco")
+        & (results["stratum"].isin(["sex", "age_band"]))
+    ]
+    titles = {"sex": "Sex", "age_band": "Age"}
+    checked = set()
+    for (entity_id, stratum), part in members.groupby(["entity_id", "stratum"]):
+        if part["suppressed"].str.lower().eq("false").any():
+            continue  # some group shown
+        why = views.why_all_hidden(part.to_dict("records"))
+        checked.add(why)
+        page = article_text(v / "aco" / f"{entity_id}.html")
+        sentence = next(s for s in page.split(". ") if titles[stratum] in s and "Not shown" in s)
+        expected = i18n.t("en", why, groups="").split(":")[0]
+        assert sentence.startswith(expected), (entity_id, stratum, sentence)
+    assert "groups_small_and_others" in checked, checked
 
 
 def test_language_switch_links_each_page_to_its_counterpart(v: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import os
 import re
@@ -106,6 +108,11 @@ def built(tmp_path_factory: pytest.TempPathFactory, sample: site.SiteInput) -> P
 @pytest.fixture(scope="module")
 def model(sample: site.SiteInput) -> site.SiteModel:
     return site.gather(sample)
+
+
+def words(page: str) -> str:
+    """Return a page's text without its tags, entities read and spaces made single."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def html_pages(built: Path) -> list[Path]:
@@ -535,8 +542,10 @@ def test_tiers_show_on_scorecards_index_methodology_and_downloads(tiered: Path) 
     assert overall.loc["aco2", "tier"] == "No bonus" and overall.loc["cp1", "tier"] == ""
     assert "tier" in pd.read_csv(tiered / "downloads" / "cp_summary.csv").columns
     spanish = (tiered / "es" / "aco" / "aco1.html").read_text(encoding="utf-8")
-    assert "Nivel 1: el bono más alto" in spanish
-    assert "bonus level" in (tiered / "plain" / "aco" / "aco1.html").read_text(encoding="utf-8")
+    assert 'nivel de bono llamado "Nivel 1: el bono más alto"' in words(spanish)
+    english = (tiered / "plain" / "aco" / "aco1.html").read_text(encoding="utf-8")
+    assert 'in the bonus level called "Tier 1: highest bonus"' in words(english)
+    assert "methodology.html#incentive-tiers" in english
 
 
 def test_without_tiers_nothing_about_tiers_appears(built: Path) -> None:
@@ -588,6 +597,67 @@ def test_stars_have_a_text_equivalent() -> None:
     assert "★★★½☆</span> 3.5 out of 5 stars" in site.stars_html(3.5)
     assert 'aria-hidden="true"' in site.stars_html(2)
     assert "Not rated" in site.stars_html(pd.NA) and "Not rated" in site.stars_html(float("nan"))
+
+
+def test_every_rating_says_how_many_measures_it_rests_on(model) -> None:
+    # (n_rated, n_measures) and stars of an overall rating and an area rating. The half rule
+    # and the minimum of 3 measures for an overall rating say how many more it would need:
+    # 3 of 7 -> half of 7 is 3.5, so 4; 1 of 1 -> the minimum, 3; an area, 1 of 3 -> 2.
+    cases = {
+        ("overall", 4, 7, 3.0): ("Based on 4 measures.", "Se basa en 4 medidas."),
+        ("claims", 1, 1, 2.0): ("Based on 1 measure.", "Se basa en 1 medida."),
+        ("overall", 1, 1, None): (
+            "Only 1 measure got stars, and a rating needs at least 3.",
+            "Solo 1 medida recibió estrellas, y una calificación necesita al menos 3.",
+        ),
+        ("overall", 3, 7, None): (
+            "Only 3 measures got stars, and a rating needs at least 4.",
+            "Solo 3 medidas recibieron estrellas, y una calificación necesita al menos 4.",
+        ),
+        ("quality", 1, 3, None): (
+            "Only 1 measure got stars, and a rating needs at least 2.",
+            "Solo 1 medida recibió estrellas, y una calificación necesita al menos 2.",
+        ),
+        ("quality", 0, 3, None): ("", ""),
+    }
+    for (family, n_rated, n_measures, stars), (english, spanish) in cases.items():
+        key = ("cp", "X", family)
+        one = dataclasses.replace(
+            model, stars={key: stars}, rated_counts={key: (n_rated, n_measures)}
+        )
+        assert views.rating_basis(one, key, "en") == english
+        assert views.rating_basis(one, key, "es") == spanish
+
+
+def test_scorecard_cards_and_areas_say_how_many_measures_they_rest_on(built: Path, model) -> None:
+    # the sample's summary (site_fixture.make_summary) rates every family it has measures of
+    for entity in model.entities["aco"]:
+        page = (built / entity.page.replace(".md", ".html")).read_text(encoding="utf-8")
+        n_rated, _ = model.rated_counts[("aco", entity.entity_id, "overall")]
+        assert f'<p class="sc-card__basis">Based on {n_rated} measures.</p>' in page
+        assert "Stars for this area: " in page and "Based on 1 measure.</p>" in page
+        plain = (built / "plain" / "aco" / f"{entity.slug}.html").read_text(encoding="utf-8")
+        assert f"Based on {n_rated} measures.</p>" in plain  # after the overall stars
+        spanish = (built / "es" / "aco" / f"{entity.slug}.html").read_text(encoding="utf-8")
+        assert f"Se basa en {n_rated} medidas.</p>" in spanish
+
+
+def test_a_profile_says_truly_why_all_its_groups_are_hidden() -> None:
+    # ACO01 in the demo: 335 female, 245 male, 3 unknown. The 3 are too few to show, and
+    # female and male are hidden too, or 583 - 335 - 245 would give them away: not "every
+    # group is too small".
+    def rows(*reasons: str) -> list[dict]:
+        return [{"suppression_reason": reason} for reason in reasons]
+
+    assert views.why_all_hidden(rows("small_count", "small_denominator")) == "groups_small"
+    mixed = rows("complementary", "complementary", "small_count")
+    assert views.why_all_hidden(mixed) == "groups_small_and_others"
+    assert views.why_all_hidden(rows("complementary", "complementary")) == "groups_protect_others"
+    for key in views.HIDDEN_GROUP_TEXTS:
+        for lang in i18n.LANGS:
+            assert "{groups}" in i18n.UI[lang][key], (key, lang)
+    assert "every group is too small" not in i18n.t("en", "groups_small_and_others", groups="x")
+    assert "cannot be worked out" in i18n.t("en", "groups_small_and_others", groups="x")
 
 
 def test_a_change_says_what_it_is_compared_with() -> None:
@@ -678,6 +748,89 @@ def test_rendered_markdown_is_deterministic(tmp_path: Path, sample) -> None:
     site.render_markdown(sample, tmp_path / "b")
     for page in first:
         assert (tmp_path / "a" / page).read_bytes() == (tmp_path / "b" / page).read_bytes()
+
+
+# A line that Markdown reads as the start of a list item: "2024. The page", "- more", "* more".
+LIST_MARKER = re.compile(r"^( *)(\d+\.|[-*+])\s+\S")
+
+
+# Blocks Markdown does not read, by the line that opens them -> the line that closes them.
+NOT_MARKDOWN = {"```": "```", "<!--sc:html-->": "<!--/sc:html-->"}
+
+
+def markdown_lines(text: str) -> list[str]:
+    """Return a page's lines with front matter, code and the HTML between <!--sc:html--> marks
+    (site.stash_blocks) blanked: what Markdown parses as Markdown."""
+    lines = text.splitlines()
+    closing = "---" if lines[:1] == ["---"] else None  # front matter
+    out = []
+    for number, line in enumerate(lines):
+        if closing is None:
+            closing = NOT_MARKDOWN.get(line.strip())
+            out.append("" if closing else line)
+        else:
+            out.append("")
+            closing = None if line.strip() == closing and number else closing
+    return out
+
+
+def stray_list_markers(text: str) -> list[str]:
+    """Return the lines of a Markdown page that start like a list item ("2024. ", "- ", "* ")
+    right after a line of text without being an item of a list already open there: a wrapped
+    paragraph or item, where Markdown would start a list or a new item, or a list with no
+    blank line before it, which Markdown shows as text."""
+    bad: list[str] = []
+    items: set[int] = set()  # the indents of the list items open at this line
+    previous = ""
+    for number, line in enumerate(markdown_lines(text), 1):
+        marker = LIST_MARKER.match(line)
+        if marker:
+            indent = len(marker[1])
+            nested = bool(items) and indent >= max(items) + 4
+            if previous.strip() and indent not in items and not nested:
+                bad.append(f"{number}: {line.strip()}")
+            items = {i for i in items if i < indent} | {indent}
+        elif line.strip() and not line.startswith(" "):
+            items = set()  # text at the margin ends the lists
+        previous = line
+    return bad
+
+
+def test_stray_list_markers_are_found_in_paragraphs_and_items() -> None:
+    page = (
+        "---\ntitle: x\n---\n\nText that ends in\n2024. More text.\n\n"
+        "- An item wrapped before\n  2024. The page then says\n- a second item\n"
+        "  - two spaces: not nested\n- third\n    - nested\n\n"
+        "Text\n* starred\n\n1. one\n2. two\n\n<!--sc:html-->\n<p>a\n- b</p>\n"
+        "<!--/sc:html-->\n\n```\ncode\n- here\n```\n"
+    )
+    assert stray_list_markers(page) == [
+        "6: 2024. More text.",
+        "9: 2024. The page then says",
+        "11: - two spaces: not nested",
+        "16: * starred",
+    ]
+
+
+def test_no_line_of_a_paragraph_starts_like_a_list_item(tmp_path: Path, sample) -> None:
+    # methodology.md once wrapped "…January to December\n  2024. The page then says…", which
+    # Markdown showed as "…January to December" and a stray bullet "The page then says…"; and
+    # its list of the reasons a result is hidden, with no blank line before it, read as text
+    public = {**sample.manifest, "audience": "public"}
+    editions = {
+        "partners": sample,
+        "public": site.SiteInput(**{**sample.__dict__, "manifest": public}),
+        "tiered": _tiered_input(sample),
+    }
+    for name, edition in editions.items():
+        pages = site.render_markdown(edition, tmp_path / name)
+        found = {
+            str(page): stray_list_markers((tmp_path / name / page).read_text(encoding="utf-8"))
+            for page in pages
+            if str(page).endswith(".md")
+        }
+        assert {page: lines for page, lines in found.items() if lines} == {}, name
+        assert {"methodology.md", "plain/index.md"} <= set(found), name
 
 
 def test_pages_rendered_by_forked_processes_are_the_same(
