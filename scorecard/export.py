@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scorecard import i18n
+from scorecard import i18n, stats
 from scorecard import site as S
 from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES
 
@@ -59,8 +59,9 @@ RESULT_COLUMN_MEANINGS = {
     "rate), the average (mean), the middle value (median; not numerator / denominator), or "
     "observed / expected (ratio). Blank when not shown.",
     "lower": "Lower end of the 95% likely range (Wilson for proportions, exact Poisson for "
-    "rates and ratios, normal for means, never below 0 for a mean of amounts). Blank for "
-    "medians and results not shown.",
+    "rates and ratios, each member's months taken together for spending and the rated rates, "
+    "log-scale t for means, so never below 0 for a mean of amounts). Blank for medians, "
+    "results not shown and means not compared (peer_label too_few or no_spread).",
     "upper": "Upper end of the 95% likely range.",
     "numerator": "Members who met the measure, events, a sum (days, dollars, risk scores) or "
     "observed events, by kind. Blank when not shown.",
@@ -77,7 +78,10 @@ RESULT_COLUMN_MEANINGS = {
     "the very unusual ones were set aside, to set five star levels); blank otherwise.",
     "peer_label": "Against the whole program: better, worse or no_different (the likely range "
     "on one side of the program's value or not); higher or lower for a measure that is "
-    "neither better nor worse by itself (direction neutral).",
+    "neither better nor worse by itself (direction neutral); too_few or no_spread for an "
+    f"average not compared: fewer than {stats.MIN_MEAN_MEMBERS} members (spending), or every "
+    "member had the same "
+    "result (such as $0), so it has no likely range.",
     "trend_label": "Against the result a whole window before, so that the two share no "
     "month: a result over twelve months against the twelve months before (the same quarter a "
     "year earlier), a result over a quarter against the quarter before. improved, declined or "

@@ -274,13 +274,16 @@ DIRECTION_WORDS = {
         "neutral": "Un resultado más alto o más bajo no es mejor ni peor por sí mismo",
     },
 }
-PEER_WORDS = {  # higher and lower: a measure neither better nor worse either way (neutral)
+PEER_WORDS = {  # higher and lower: a measure neither better nor worse either way (neutral);
+    # too_few and no_spread: an average with no likely range (stats.interval_gap)
     "en": {
         "better": "Better",
         "no_different": "About the same",
         "worse": "Worse",
         "higher": "Higher",
         "lower": "Lower",
+        "too_few": "Not compared: too few members to say",
+        "no_spread": "Not compared: every member had the same result, so there is no range",
     },
     "es": {
         "better": "Mejor",
@@ -288,6 +291,9 @@ PEER_WORDS = {  # higher and lower: a measure neither better nor worse either wa
         "worse": "Peor",
         "higher": "Más alto",
         "lower": "Más bajo",
+        "too_few": "Sin comparar: hay muy pocos miembros para saberlo",
+        "no_spread": "Sin comparar: todos los miembros tuvieron el mismo resultado, así que no "
+        "hay rango",
     },
 }
 # A trend compares a result with the one a whole window before (stats.comparison_quarters):

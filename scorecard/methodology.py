@@ -24,6 +24,7 @@ def constants() -> dict[str, Any]:
     return {
         "small_cell_max": stats.SMALL_CELL_MAX,
         "min_denominator": stats.DEFAULT_MIN_DENOMINATOR,
+        "min_mean_members": stats.MIN_MEAN_MEMBERS,
         "confidence": round(100 * (1 - stats.ALPHA)),
         "seed": ratings.CMS_SEED,
         "min_entities": ratings.MIN_ENTITIES_RELATIVE,

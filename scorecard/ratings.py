@@ -291,13 +291,13 @@ def dispersion(sums: stats.ClusterSums) -> float:
     Poisson counts give phi near 1; counts that bunch up (a few members with many ED visits)
     give more, and v_i grows with them. Never below 1: counts less spread than Poisson (an
     observed readmission is 0 or 1) keep the Poisson variance. Exact (a Pearson-type estimate
-    with the pooled mean) when every row is one unit of exposure (ED visits: a member month);
-    for rows that carry several months of exposure (admissions: a member's months in the
-    quarter, rolled up) or a weighted one (age-standardised ACSC admissions), rows with more
-    exposure also expect more events, which adds about R var(d_j) / mean(d_j) to it (R the
-    rate per unit of exposure, d_j a row's exposure): at most 0.001 for the demo's acute
-    admissions (1 to 3 months a row), and an overstatement, so it errs towards no stars. 1
-    (Poisson) without sums of squares (`numerator_sq`).
+    with the pooled mean) when every row is one unit of exposure; for rows that carry several
+    months of exposure or a weighted one, rows with more exposure also expect more events,
+    which adds about R var(d_j) / mean(d_j) to it (R the rate per unit of exposure, d_j a
+    row's exposure), an overstatement, so it errs towards no stars. The rated rates (ED
+    visits, admissions) are clustered by member and do not use it: one member's months are
+    not independent rows (sampling_variance). 1 (Poisson) without sums of squares
+    (`numerator_sq`).
     """
     y, n = (np.asarray(a, dtype=float) for a in (sums.y, sums.n))
     rows = n.sum()
@@ -318,12 +318,12 @@ def sampling_variance(kind: str, sums: stats.ClusterSums, clustered: bool = Fals
     (0% or 100%, the same spending) does not look perfectly precise.
 
     - mean, median, and any measure clustered by member (spec.cluster 'person': spending per
-      member month, the share of days in the community): the ratio estimator's variance with
-      the pooled spread, v_i = n_i s^2 / d_i^2 (s^2: pooled_cluster_variance; n_i clusters,
-      d_i the denominator, which for risk-adjusted spending is a sum of relative risk, not a
-      count). The units are the clusters: a member's months or days are not independent. For
-      a mean of independent rows (d_j = 1) it is s^2 / n_i. median: that times
-      MEDIAN_VARIANCE_FACTOR.
+      member month, the share of days in the community, ED visits and the other rated
+      rates): the ratio estimator's variance with the pooled spread, v_i = n_i s^2 / d_i^2
+      (s^2: pooled_cluster_variance; n_i clusters, d_i the denominator, which for
+      risk-adjusted spending is a sum of relative risk, not a count). The units are the
+      clusters: a member's months or days are not independent. For a mean of independent
+      rows (d_j = 1) it is s^2 / n_i. median: that times MEDIAN_VARIANCE_FACTOR.
     - proportion (rows independent): p(1 - p) / d_i at the pooled p.
     - rate and O/E ratio: quasi-Poisson, v_i = phi R / d_i with R = sum y / sum d the pooled
       rate and phi >= 1 the dispersion of the rows' counts (`dispersion`; 1, i.e. Poisson,

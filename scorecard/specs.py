@@ -149,8 +149,9 @@ class MeasureSpec(Strict):
             " care-team month), or 'person', a member's rows taken together (their member"
             " months, their days). With 'person' the engine sums each member's rows in a group"
             " first: the range allows for a member's months being alike (a member with a large"
-            " bill one month often has more), and the cell-size rule counts members, not rows."
-            " For a mean or a proportion that has several rows per member."
+            " bill one month often has more; one member's ED visits bunch up), and the"
+            " cell-size rule counts members, not rows. For a mean, a proportion or a rate that"
+            " has several rows per member."
         ),
     )
     source: str
@@ -213,11 +214,11 @@ class MeasureSpec(Strict):
 
     @model_validator(mode="after")
     def _cluster_needs_a_ratio(self) -> MeasureSpec:
-        if self.cluster == "person" and self.kind not in ("mean", "proportion"):
+        if self.cluster == "person" and self.kind not in ("mean", "proportion", "rate"):
             raise ValueError(
-                f"cluster 'person' is for a mean or a proportion, not a {self.kind}: a"
-                " median has no range, and rates and ratios use exact Poisson ranges of"
-                " their event counts"
+                f"cluster 'person' is for a mean, a proportion or a rate, not a {self.kind}:"
+                " a median has no range, and an O/E ratio uses the exact Poisson range of"
+                " its observed count"
             )
         return self
 

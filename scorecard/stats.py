@@ -23,6 +23,11 @@ from scipy.sparse import csgraph
 from scorecard.compile import WINDOW_MONTHS
 
 DEFAULT_MIN_DENOMINATOR = 30
+# A mean clustered by member (spending per member month) gets a likely range and a comparison
+# with the program only over at least this many members: below it the log-scale t interval
+# held the true value under 5 times in 6 in simulations of a quarter's spending (82% at 50
+# members, 87% at 100; docs_notes/ratings.md). The value is still published.
+MIN_MEAN_MEMBERS = 100
 SMALL_CELL_MAX = 10  # a count of 1..10 may never be shown (CMS cell-size rule)
 ALPHA = 0.05
 
@@ -131,11 +136,13 @@ class ClusterSums(NamedTuple):
 
 def cluster_spread(sums: ClusterSums) -> np.ndarray:
     """Return each row's Σ(y_i - R·d_i)² over its clusters, R = y / d its own ratio, from the
-    sums: yy - 2R·yd + R²·dd (never below 0, which rounding could give)."""
+    sums: yy - 2R·yd + R²·dd. Never below 0, and 0 where it is within rounding of 0 (below
+    1e-10 of yy: every cluster had the same ratio), which rounding could otherwise give."""
     y, d, yy, dd, yd = (np.asarray(a, dtype=float) for a in sums[:5])
     with np.errstate(divide="ignore", invalid="ignore"):
         r = y / d
-        return np.clip(yy - 2 * r * yd + r**2 * dd, 0, None)
+        spread = yy - 2 * r * yd + r**2 * dd
+    return np.where(spread <= 1e-10 * np.abs(yy), 0.0, spread)
 
 
 def ratio_variance(sums: ClusterSums) -> np.ndarray:
@@ -153,19 +160,34 @@ def ratio_variance(sums: ClusterSums) -> np.ndarray:
     return np.where((n >= 2) & (d > 0), var, np.nan)
 
 
-def ratio_interval(sums: ClusterSums, alpha: float = ALPHA) -> tuple[np.ndarray, np.ndarray]:
-    """Return the normal-approximation interval for the ratio y / d (see ratio_variance).
+def _t(alpha: float, dof: np.ndarray) -> np.ndarray:
+    """Return the two-sided Student t critical value for alpha on `dof` degrees of freedom
+    (NaN where dof < 1)."""
+    dof = np.asarray(dof, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(dof >= 1, sps.t.ppf(1 - alpha / 2, np.maximum(dof, 1)), np.nan)
 
-    The lower end stops at 0 when the ratio is not negative: every mean measured here (spending,
-    days, counts, risk scores) is of amounts that cannot be below 0, and a skewed one (a few
-    members with large hospital bills) would otherwise get a range such as $-31 to $97.
+
+def ratio_interval(sums: ClusterSums, alpha: float = ALPHA) -> tuple[np.ndarray, np.ndarray]:
+    """Return the interval for the ratio y / d on the log scale, with a t quantile on its
+    clusters less one: R·exp(±t·se / R), se² the ratio_variance, t on n - 1 degrees of freedom.
+
+    Spending is skewed (a few members with large hospital bills): the normal interval R ± z·se
+    held the program's value about 3 times in 4 for 30 members in simulations, the log-scale t
+    interval several points more often, and it never goes below 0 (docs_notes/ratings.md has
+    the figures). A ratio at or below 0 (possible only with negative amounts) gets R ± t·se.
+    NaN with fewer than 2 clusters and where the clusters do not vary (no_spread): a sample
+    whose members all had the same result (every one $0) says nothing about its range.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.asarray(sums.y, dtype=float) / np.asarray(sums.d, dtype=float)
-    half = _z(alpha) * np.sqrt(ratio_variance(sums))
-    lower = np.where(r >= 0, np.maximum(r - half, 0.0), r - half)
-    bad = ~np.isfinite(half)
-    return np.where(bad, np.nan, lower), np.where(bad, np.nan, r + half)
+        var = ratio_variance(sums)
+        half = _t(alpha, np.asarray(sums.n, dtype=float) - 1) * np.sqrt(var)
+        factor = np.exp(half / r)
+        lower = np.where(r > 0, r / factor, r - half)
+        upper = np.where(r > 0, r * factor, r + half)
+    bad = ~np.isfinite(half) | ~(var > 0)
+    return np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
 
 
 def mean_interval(total: Any, total_sq: Any, n: Any, alpha: float = ALPHA) -> tuple[Any, Any]:
@@ -195,6 +217,28 @@ def clustered_proportion_interval(
         effective = np.where(var > 0, p * (1 - p) / var, np.asarray(sums.n, dtype=float))
     effective = np.minimum(effective, d)
     return wilson_interval(p * effective, effective, alpha)
+
+
+def clustered_rate_interval(
+    sums: ClusterSums, alpha: float = ALPHA
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the exact Poisson interval of the rate y / d on its effective exposure, for a
+    rate whose member months are clustered in members (quasi-Poisson).
+
+    The effective exposure is the exposure whose Poisson variance, R / exposure, equals the
+    ratio_variance over the members: R / ratio_variance. One member's repeated ED visits make
+    the rate vary more than independent months would, so it is smaller than d and the interval
+    wider (by the square root of the dispersion, as a quasi-Poisson interval). It is never
+    taken above d (a rate less spread than Poisson keeps its exact Poisson interval), and with
+    no events (R = 0, no variance) it is d itself.
+    """
+    d = np.asarray(sums.d, dtype=float)
+    var = ratio_variance(sums)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.asarray(sums.y, dtype=float) / d
+        exposure = np.where(var > 0, r / var, d)
+    exposure = np.minimum(exposure, d)
+    return poisson_interval(r * exposure, exposure, alpha)
 
 
 def _col(df: pd.DataFrame, name: str, default: Any) -> pd.Series:
@@ -238,10 +282,10 @@ def by_person(df: pd.DataFrame) -> np.ndarray:
 
 def value_variance(df: pd.DataFrame) -> np.ndarray:
     """Return the variance of each row's numerator / denominator (before the multiplier) that
-    the intervals and trend tests of means and of proportions clustered by member use
-    (ratio_variance); NaN for other rows."""
+    the intervals and trend tests of means and of proportions and rates clustered by member
+    use (ratio_variance); NaN for other rows."""
     kind = df["kind"].to_numpy()
-    wanted = (kind == "mean") | ((kind == "proportion") & by_person(df))
+    wanted = (kind == "mean") | (np.isin(kind, ["proportion", "rate"]) & by_person(df))
     return np.where(wanted, ratio_variance(cluster_sums(df)), np.nan)
 
 
@@ -249,13 +293,30 @@ def _masked(sums: ClusterSums, m: np.ndarray) -> ClusterSums:
     return ClusterSums(*(np.asarray(a)[m] for a in sums))
 
 
+# Why a result that may be compared has no likely range (interval_gap), as its peer_label.
+INTERVAL_GAPS = ("too_few", "no_spread")
+
+
+def interval_gap(df: pd.DataFrame) -> np.ndarray:
+    """Return why each row of a mean has no interval: 'too_few', a mean clustered by member
+    over fewer than MIN_MEAN_MEMBERS members; 'no_spread', a mean whose clusters (2 or more)
+    all had the same result, such as $0 for every member; '' otherwise (other kinds too)."""
+    sums = cluster_sums(df)
+    mean = df["kind"].to_numpy() == "mean"
+    too_few = mean & by_person(df) & (sums.n < MIN_MEAN_MEMBERS)
+    no_spread = mean & (sums.n >= 2) & (np.asarray(sums.d) > 0) & (cluster_spread(sums) == 0)
+    return np.select([too_few, no_spread], list(INTERVAL_GAPS), default="").astype(object)
+
+
 def add_intervals(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     """Return a copy with `lower`, `upper` on the value's scale (NaN for medians and empty rows).
 
     proportion: Wilson, on the effective sample size for a measure clustered by member
-    (clustered_proportion_interval); rate: exact Poisson on numerator / exposure; ratio: exact
-    Poisson on observed / expected; mean: ratio_interval over its clusters (members for a
-    measure clustered by member, else its rows); all times multiplier.
+    (clustered_proportion_interval); rate: exact Poisson on numerator / exposure, on the
+    effective exposure for a measure clustered by member (clustered_rate_interval); ratio:
+    exact Poisson on observed / expected; mean: ratio_interval over its clusters (members for
+    a measure clustered by member, else its rows), none where interval_gap says why; all
+    times multiplier.
     """
     df = results.copy()
     kind = df["kind"].to_numpy()
@@ -272,9 +333,16 @@ def add_intervals(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
             (kind == "proportion") & clustered,
             lambda m: clustered_proportion_interval(_masked(sums, m), alpha),
         ),
-        (kind == "rate", lambda m: poisson_interval(num[m], den[m], alpha)),
+        ((kind == "rate") & ~clustered, lambda m: poisson_interval(num[m], den[m], alpha)),
+        (
+            (kind == "rate") & clustered,
+            lambda m: clustered_rate_interval(_masked(sums, m), alpha),
+        ),
         (kind == "ratio", lambda m: oe_interval(num[m], den[m], alpha)),
-        (kind == "mean", lambda m: ratio_interval(_masked(sums, m), alpha)),
+        (
+            (kind == "mean") & (interval_gap(df) == ""),
+            lambda m: ratio_interval(_masked(sums, m), alpha),
+        ),
     ):
         if m.any():
             lo, hi = interval(m)
@@ -360,11 +428,13 @@ def _privacy_counts(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     member (spec.cluster), whose rows are members' months or days: 19 days in a facility may
     be one member's. There the rule counts members (engine.PERSON_COLUMNS): those with some
     numerator (a day in the community), all of them, and those short of their denominator (a
-    day in a facility); a mean's numerator (dollars) is no count, and only its members are."""
+    day in a facility); a mean's numerator (dollars) is no count, and only its members are.
+    A rate clustered by member keeps its events and member months, as any rate."""
     num = df["numerator"].to_numpy(float)
     den = df["denominator"].to_numpy(float)
-    clustered = by_person(df)
-    proportion = clustered & (df["kind"].to_numpy() == "proportion")
+    kind = df["kind"].to_numpy()
+    clustered = by_person(df) & (kind != "rate")
+    proportion = clustered & (kind == "proportion")
 
     def members(column: str, rows: np.ndarray, otherwise: np.ndarray) -> np.ndarray:
         return np.where(rows, _col(df, column, np.nan).to_numpy(float), otherwise)
@@ -802,8 +872,9 @@ def peer_label(results: pd.DataFrame) -> pd.DataFrame:
 
     An entity is better or worse when its whole interval lies on one side of the program's
     value for the same measure, period and stratum value (respecting direction; 'higher' or
-    'lower' for a neutral measure). '' for program rows, suppressed or too-small rows, rows
-    without an interval (medians) and rows whose program value is hidden.
+    'lower' for a neutral measure). A mean with no interval says why (interval_gap: 'too_few'
+    members, 'no_spread'): it is not compared. '' for program rows, suppressed or too-small
+    rows, other rows without an interval (medians) and rows whose program value is hidden.
     """
     df = results if {"lower", "upper"} <= set(results.columns) else add_intervals(results)
     df = df.copy()
@@ -814,20 +885,19 @@ def peer_label(results: pd.DataFrame) -> pd.DataFrame:
     ref = df[keys].merge(program, on=keys, how="left")["value"].to_numpy(float)
     lower, upper = df["lower"].to_numpy(float), df["upper"].to_numpy(float)
     direction = df["direction"].to_numpy()
-    ok = (
-        _reportable(df).to_numpy()
-        & (df["level"] != "program").to_numpy()
-        & np.isfinite(ref)
-        & np.isfinite(lower)
-        & np.isfinite(upper)
+    comparable = (
+        _reportable(df).to_numpy() & (df["level"] != "program").to_numpy() & np.isfinite(ref)
     )
+    ok = comparable & np.isfinite(lower) & np.isfinite(upper)
     above, below = lower > ref, upper < ref
     label = np.where(
         above | below,
         _pick(_better(lower - ref, direction), direction, PEER_LABELS),
         "no_different",
     )
-    df["peer_label"] = np.where(ok, label, "").astype(object)
+    gap = interval_gap(df)
+    label = np.where(ok, label, np.where(comparable & (gap != ""), gap, ""))
+    df["peer_label"] = label.astype(object)
     return df
 
 
@@ -853,8 +923,9 @@ def change_p_value(
     where known. proportion: pooled two-proportion z-test, or where both variances are known
     (a proportion clustered by member) the z-test of the difference with them; rate and
     ratio: conditional binomial test of the later count given the total (exposure or expected
-    counts as weights); mean: Welch z-test with the variances (members as the clusters where
-    the measure says so, as in its interval); median: NaN.
+    counts as weights), or for a rate clustered by member the z-test with its variances; mean:
+    Welch z-test with the variances (members as the clusters where the measure says so, as in
+    its interval); median: NaN.
     """
     kind = np.asarray(kind, dtype=object)
     x0, n0, x1, n1 = (np.asarray(a, dtype=float) for a in (num0, den0, num1, den1))
@@ -874,7 +945,7 @@ def change_p_value(
         bp = np.where(total > 0, _two_sided_binom(np.round(x1), total, share), 1.0)
         out[m] = bp[m]
 
-        m = np.isin(kind, ["proportion", "mean"]) & known & (n0 > 0) & (n1 > 0)
+        m = np.isin(kind, ["proportion", "rate", "mean"]) & known & (n0 > 0) & (n1 > 0)
         out[m] = _z_test(difference, v0 + v1)[m]
     return out
 

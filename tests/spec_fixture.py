@@ -7,7 +7,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE = yaml.safe_load((ROOT / "measures" / "ed_visits.yml").read_text(encoding="utf-8"))
+ED_VISITS = yaml.safe_load((ROOT / "measures" / "ed_visits.yml").read_text(encoding="utf-8"))
+# without ed_visits' cluster: person, which a median or a ratio written over it may not have
+BASE = {field: value for field, value in ED_VISITS.items() if field != "cluster"}
 
 
 def write(folder: Path, sql: dict[str, str], **specs: dict) -> Path:

@@ -335,8 +335,9 @@ def test_risk_adjusted_pmpm_interval_counts_members(risk_results):
     # rule count the 3 members (R1, R2, R3; 9 member months). Member i: paid y_i, relative
     # risk d_i = 3 months x score / m: R1 150, 3.22682; R2 0, 5.20179; R3 0, 0.57139.
     # R = 150 / 9 = 16.6667; y_i - R d_i: 96.2197, -86.6965, -9.5232; sum of squares
-    # 16,865.21; variance 3/2 x 16,865.21 / 9² = 312.319, se 17.6725; 16.6667 ± 1.959964 x
-    # 17.6725 = -17.97 to 51.30, from $0 (spending is not below 0).
+    # 16,865.21; variance 3/2 x 16,865.21 / 9² = 312.319, se 17.6725; log-scale t on 3 - 1
+    # degrees of freedom: 4.302653 x 17.6725 / 16.6667 = 4.562328, exp 95.80630: 0.1740 to
+    # 1,596.77. Three members are under MIN_MEAN_MEMBERS: the published row has no range.
     rows = risk_results[
         (risk_results.measure_id == "risk_adjusted_pmpm")
         & (risk_results.level == "program")
@@ -344,8 +345,10 @@ def test_risk_adjusted_pmpm_interval_counts_members(risk_results):
     ]
     row = stats.suppress(stats.add_intervals(rows)).iloc[0]
     assert (row.persons, row.units) == (3, 9)
-    assert row.lower == 0
-    assert row.upper == pytest.approx(51.3042, abs=1e-3)
+    assert pd.isna(row.lower) and pd.isna(row.upper)
+    lower, upper = stats.ratio_interval(stats.cluster_sums(rows))
+    assert lower[0] == pytest.approx(0.17396, abs=1e-4)
+    assert upper[0] == pytest.approx(1596.77, abs=1e-1)
     assert row.suppression_reason == "small_count"  # 3 members
 
 

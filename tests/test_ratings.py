@@ -1113,3 +1113,16 @@ def test_a_measure_no_one_is_reliably_rated_on_counts_against_no_one():
     assert (a01["n_rated"], a01["n_measures"]) == (1, 2) and a01["stars"] > 0
     s0 = summary.loc[("S0", "overall")]
     assert (s0["n_rated"], s0["n_measures"]) == (0, 2) and np.isnan(s0["stars"])
+
+
+def test_a_rate_clustered_by_member_takes_its_variance_from_members():
+    # E1: 3 members' ED visits: A 4 in 3 months, B 0 in 3, C 0 in 2 (y 4, d 8, yy 16, dd 22,
+    # yd 12); E2: 3 members with 1 visit each in 3 months (y 3, d 9, yy 3, dd 27, yd 9).
+    # Spread about each entity's rate: E1 (4 - 1.5)² + 1.5² + 1² = 9.5, E2 0; pooled s² =
+    # 9.5 / (6 - 2) = 2.375; v_i = n_i s² / d_i²: E1 3 x 2.375 / 64 = 0.111328, E2 3 x 2.375 /
+    # 81 = 0.087963 (as member months, quasi-Poisson would pool months that hold one visit)
+    sums = stats.ClusterSums(
+        *(np.array(v, dtype=float) for v in ((4, 3), (8, 9), (16, 3), (22, 27), (12, 9), (3, 3)))
+    )
+    v = ratings.sampling_variance("rate", sums, clustered=True)
+    assert v == pytest.approx([0.111328125, 0.087962963])

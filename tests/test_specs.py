@@ -312,3 +312,22 @@ def test_a_multiplier_other_than_1_is_refused_where_it_would_not_be_applied(
     assert load_specs(tmp_path)[0].multiplier == 1
     write(tmp_path, {"follow_up.sql": FOLLOW_UP}, counted=base)
     assert load_specs(tmp_path)[0].multiplier == 1000
+
+
+@pytest.mark.parametrize(("kind", "allowed"), [("rate", True), ("median", False), ("ratio", False)])
+def test_a_rate_may_be_clustered_by_member_but_not_a_median_or_a_ratio(
+    tmp_path: Path, kind: str, allowed: bool
+) -> None:
+    # ED visits' member months are one member's: their rate takes them together; a median has
+    # no range, and an O/E ratio's range is the exact Poisson one of its observed count
+    base = {"sql_file": "sql/follow_up.sql", "parameters": {"days": 7}, "multiplier": 1}
+    fields = {**base, "kind": kind, "cluster": "person"}
+    write(tmp_path, {"follow_up.sql": FOLLOW_UP}, counted=fields)
+    if allowed:
+        assert load_specs(tmp_path)[0].cluster == "person"
+    else:
+        found = problems(tmp_path)
+        assert (
+            len(found) == 1
+            and f"cluster 'person' is for a mean, a proportion or a rate, not a {kind}" in found[0]
+        ), found

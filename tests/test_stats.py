@@ -98,16 +98,28 @@ def test_poisson_hand_worked():
 
 def test_mean_interval_hand_worked():
     # values 2, 4, 6: sum 12, sum of squares 56, n 3; mean 4, variance (56 - 48)/2 = 4,
-    # se = 2/sqrt(3) = 1.154701, half = 1.959964 * 1.154701 = 2.263171
+    # se = 2/sqrt(3) = 1.154701; t on 2 degrees of freedom 4.302653, t x se = 4.968275, on
+    # the log scale exp(4.968275 / 4) = 3.462770: 4 / 3.462770 to 4 x 3.462770
     lo, hi = stats.mean_interval(12, 56, 3)
-    assert lo == pytest.approx(1.736829, abs=1e-6)
-    assert hi == pytest.approx(6.263171, abs=1e-6)
+    assert lo == pytest.approx(1.155145, abs=1e-6)
+    assert hi == pytest.approx(13.851080, abs=1e-6)
     # spending of 0, 0 and 300 dollars: mean 100, variance (90000 - 30000)/2 = 30000,
-    # half = 1.959964 * sqrt(30000/3) = 195.9964: the range starts at $0, not at $-96
+    # se = sqrt(30000/3) = 100, t x se = 430.2653, exp(4.302653) = 73.895559: $1.35 to
+    # $7,389.56 (the normal interval was $0 to $296, far too sure of three members)
     lo, hi = stats.mean_interval(300, 90_000, 3)
-    assert lo == 0.0 and hi == pytest.approx(295.9964, abs=1e-4)
-    lo, _ = stats.mean_interval(-12, 56, 3)  # a negative mean keeps its own lower end
-    assert lo == pytest.approx(-6.263171, abs=1e-6)
+    assert lo == pytest.approx(1.353261, abs=1e-6) and hi == pytest.approx(7389.5559, abs=1e-3)
+    lo, hi = stats.mean_interval(-12, 56, 3)  # a negative mean: -4 ± 4.968275, not logged
+    assert (lo, hi) == (pytest.approx(-8.968275, abs=1e-6), pytest.approx(0.968275, abs=1e-6))
+
+
+def test_a_mean_with_no_spread_has_no_interval():
+    # 30 members with $0 each, and 10 with $50 each: the values do not vary, and a sample
+    # whose members all had the same result says nothing about its range (not [0, 0])
+    for total, total_sq, n in ((0, 0, 30), (500, 10 * 50**2, 10)):
+        lo, hi = stats.mean_interval(total, total_sq, n)
+        assert np.isnan(lo) and np.isnan(hi)
+    lo, _ = stats.mean_interval(5, 25, 1)  # one value: nothing to go on either
+    assert np.isnan(lo)
 
 
 def test_add_intervals_per_kind_on_value_scale():
@@ -126,7 +138,7 @@ def test_add_intervals_per_kind_on_value_scale():
     assert out["lower"].iloc[0] == pytest.approx(49.0162, abs=1e-3)  # percent
     assert out["upper"].iloc[1] == pytest.approx(55.71643, abs=1e-4)  # per 1,000
     assert out["upper"].iloc[2] == pytest.approx(0.05571643, abs=1e-7)  # O/E
-    assert out["lower"].iloc[3] == pytest.approx(1.736829, abs=1e-6)
+    assert out["lower"].iloc[3] == pytest.approx(1.155145, abs=1e-6)  # log t, as above
     assert out[["lower", "upper"]].iloc[4:].isna().all().all()  # median, empty
 
 
@@ -160,13 +172,55 @@ def test_clustered_intervals_hand_worked():
     # Wilson gives 87.34% to 92.15%)
     lo, hi = stats.clustered_proportion_interval(TENURE)
     assert (lo[0], hi[0]) == (pytest.approx(0.733164, abs=1e-6), pytest.approx(0.967192, abs=1e-6))
-    # spending: 125 ± 1.959964 x sqrt(10,283.203) = 125 ± 198.752, from $0: 0 to 323.75. As
-    # 8 independent months (300, 300, 300, 0, 0, 0, 50, 50: s² 21,428.6) it would be 125 ±
-    # 101.44: a member's months are alike, and the range is about twice as wide.
+    # spending: se = sqrt(10,283.203) = 101.40613, 3 members so t on 2 degrees of freedom
+    # 4.302653: t x se / R = 436.31536 / 125 = 3.490523, exp = 32.803095; 125 / 32.803095 =
+    # 3.810616 to 125 x 32.803095 = 4,100.3869. As 8 independent months (300, 300, 300, 0,
+    # 0, 0, 50, 50: sum of squares 275,000, spread 275,000 - 250,000 + 125,000 = 150,000,
+    # variance 8/7 x 150,000 / 64 = 2,678.571, se 51.754917, t on 7 degrees of freedom
+    # 2.364624, t x se / R = 0.979047, exp 2.661919) it would be 46.9586 to 332.7399: far
+    # narrower, as if 8 members.
     lo, hi = stats.ratio_interval(PMPM)
-    assert lo[0] == 0 and hi[0] == pytest.approx(323.7524, abs=1e-4)
+    assert lo[0] == pytest.approx(3.810616, abs=1e-6) and hi[0] == pytest.approx(
+        4100.3869, abs=1e-3
+    )
     lo, hi = stats.mean_interval(1000, 3 * 300**2 + 2 * 50**2, 8)
-    assert (lo, hi) == (pytest.approx(23.5622, abs=1e-4), pytest.approx(226.4378, abs=1e-4))
+    assert (lo, hi) == (pytest.approx(46.9586, abs=1e-4), pytest.approx(332.7399, abs=1e-4))
+
+
+# Three members' ED visits over their member months: A 4 visits in 3 months, B 0 in 3, C 0 in
+# 2. y = 4, d = 8, yy = 16, dd = 9 + 9 + 4 = 22, yd = 12, 3 members.
+ED = stats.ClusterSums(*(np.array([v]) for v in (4, 8, 16, 22, 12, 3)))
+
+
+def test_clustered_rate_interval_hand_worked():
+    # R = 0.5; y_i - R d_i: 4 - 1.5 = 2.5, 0 - 1.5 = -1.5, 0 - 1 = -1; spread 9.5; variance
+    # 3/2 x 9.5 / 64 = 0.22265625 (Poisson: R / d = 0.0625, 3.6 times less). Effective
+    # exposure R / variance = 2.245614, effective count 0.5 x 2.245614 = 1.122807; exact
+    # Poisson on them: chi2(0.025; 2.245614) / 2 / 2.245614 = 0.017862 to chi2(0.975;
+    # 4.245614) / 2 / 2.245614 = 2.575315 (the exact Poisson interval of 4 visits in 8 member
+    # months would be 0.136233 to 1.280199: one member's visits taken as 4 chances)
+    assert stats.ratio_variance(ED)[0] == pytest.approx(0.22265625)
+    lo, hi = stats.clustered_rate_interval(ED)
+    assert (lo[0], hi[0]) == (pytest.approx(0.017862, abs=1e-6), pytest.approx(2.575315, abs=1e-6))
+    # no visits: no variance, so the member months are the exposure: 0 to 3.688879 / 8
+    none = ED._replace(y=np.array([0.0]), yy=np.array([0.0]), yd=np.array([0.0]))
+    lo, hi = stats.clustered_rate_interval(none)
+    assert (lo[0], hi[0]) == (0.0, pytest.approx(3.688879 / 8, abs=1e-6))
+    # less spread than Poisson (every member 1 visit a month): never narrower than Poisson
+    even = stats.ClusterSums(*(np.array([v]) for v in (8, 8, 22, 22, 22, 3)))
+    lo, hi = stats.clustered_rate_interval(even)
+    assert (lo[0], hi[0]) == stats.poisson_interval(np.array([8.0]), np.array([8.0]))
+
+
+def test_a_rate_clustered_by_member_is_tested_with_its_members_variance():
+    # 4 visits in 8 member months (ED above: variance 0.22265625) against 8 in 8 with the same
+    # variance: z = 0.5 / sqrt(2 x 0.22265625) = 0.749269, p = 0.453695. As independent
+    # member months (no variances), the binomial test of 8 of 12 at a share 1/2: p = 2 x 794 /
+    # 4096 = 0.387695.
+    four, eight = np.array([4.0, 4.0]), np.array([8.0, 8.0])
+    variances = [0.22265625, np.nan]
+    p = stats.change_p_value(["rate", "rate"], four, eight, eight, eight, variances, variances)
+    assert p == pytest.approx([0.453695, 0.387695], abs=1e-6)
 
 
 def clustered(num: float, den: float, persons: float, **kw) -> dict:
@@ -200,8 +254,51 @@ def test_add_intervals_count_members_where_the_measure_says_so():
     )
     out = stats.add_intervals(df)
     assert out["lower"].iloc[0] == pytest.approx(73.3164, abs=1e-4)  # percent
-    assert out["upper"].iloc[1] == pytest.approx(323.7524, abs=1e-4)
+    # the spending of 3 members: fewer than MIN_MEAN_MEMBERS, so no range (the value stays)
+    assert out[["lower", "upper"]].iloc[1].isna().all()
     assert out[["lower", "upper"]].iloc[2].isna().all()
+
+
+def test_a_mean_by_member_needs_enough_members_for_a_range_and_a_comparison():
+    # program: $5,000,000 over 10,000 member months of 3,400 members. Practices, 3 months a
+    # member, half the members $0 and half twice the mean (y² summed: n x (2y/n)² / 2).
+    # P1: 99 members: value shown, no range, 'too_few'. P2: the same spending per member
+    # over 100 members: a range, under the program's $500, so 'lower'. P3: 150 members with
+    # $0 each: 'no_spread' (it was [0, 0] and 'lower').
+    kw = {"kind": "mean", "multiplier": 1.0, "direction": "neutral", "decimals": 0}
+    prog = {"numerator_sq": 4e11, "denominator_sq": 30_000, "numerator_denominator": 1.5e7}
+
+    def practice(name: str, y: float, n: int) -> dict:
+        sums = {
+            "numerator_sq": 2 * y**2 / n,
+            "denominator_sq": 9 * n,
+            "numerator_denominator": 3 * y,
+        }
+        return {
+            **clustered(y, 3 * n, n, units=3 * n, **sums, **kw),
+            "level": "practice",
+            "entity_id": name,
+        }
+
+    df = pd.DataFrame(
+        [
+            clustered(5_000_000, 10_000, 3400, units=10_000, **prog, **kw),
+            practice("P1", 59_400, 99),
+            practice("P2", 60_000, 100),
+            practice("P3", 0, 150),
+        ]
+    )
+    df["value"] = df["numerator"] / df["denominator"]
+    out = stats.peer_label(stats.add_intervals(stats.suppress(df)))
+    assert out["suppressed"].tolist() == [False] * 4  # every value is published
+    assert out["peer_label"].tolist() == ["", "too_few", "lower", "no_spread"]
+    assert out[["lower", "upper"]].iloc[[1, 3]].isna().all().all()
+    # P2: R = 60,000 / 300 = 200; spread yy - 2R yd + R² dd = 72,000,000 - 2 x 200 x 180,000
+    # + 200² x 900 = 36,000,000; variance 100/99 x 36,000,000 / 300² = 404.0404, se
+    # 20.100756; t on 99 degrees of freedom 1.984217, t x se / R = 0.199421, exp 1.220696:
+    # 163.8409 to 244.1392
+    assert out["lower"].iloc[2] == pytest.approx(163.8409, abs=1e-4)
+    assert out["upper"].iloc[2] == pytest.approx(244.1392, abs=1e-4)
 
 
 @settings(max_examples=60, deadline=None)
