@@ -21,8 +21,15 @@ The groups of the relations are worked out here, not taken from stats._groupings
 suppression uses): the audit checks suppression, so a mistake in the groups there must not
 hide from both.
 
-Not covered: bounds from the published reasons ('small count' says 1 to 10), several
-relations solved together (rank), relations between periods, benchmarks and charts.
+What peeling leaves is then solved together (_solve_together): the relations restricted to
+the quantities still unknown give a quantity exactly when it is 0 in every vector of their
+null space (tested with one random vector projected onto it, stats.free_change), and its
+value is then that of any solution (the least-squares one). That finds, say, the hidden cell
+of a table with both margins shown that is on no cycle of hidden cells, where every relation
+has two or more unknowns.
+
+Not covered: bounds from the published reasons ('small count' says 1 to 10) or from counts
+being whole and not negative, relations between periods, benchmarks and charts.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.sparse.linalg import lsmr
 
 from scorecard import stats
 from scorecard.audience import cp_types, practice_acos
@@ -43,6 +51,8 @@ SHARED = {"numerator": "shared_numerator", "denominator": "shared_denominator"}
 PROGRAM_ID = "ALL"  # the program's entity_id (engine)
 TOLERANCE = 1e-6  # relative: sums of members counted 1/k in k cells are not exact in floats
 SHOWN_IN_ERROR = 20  # leaks listed in a build error (the count says how many more)
+TOGETHER = -2  # "the relation that gave it": several relations solved together
+RELATIONS_NAMED = 6  # relations of a solved component named in a build error
 
 
 @dataclass(frozen=True)
@@ -498,6 +508,57 @@ def _peel(
     return value, by, step
 
 
+def _solve_together(
+    rel: _Relations, known: np.ndarray, found: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """Return `found` (from _peel) with the quantities that the relations still holding
+    unknowns give when solved together (marked TOGETHER), and each unknown's component (the
+    unknowns linked through relations; -1 for the others)."""
+    value, by, step = (a.copy() for a in found)
+    unknown = np.flatnonzero(~known & (by < 0))
+    component = np.full(known.size, -1)
+    if not unknown.size or not len(rel.kind):
+        return (value, by, step), component
+    matrix = sparse.csr_matrix(
+        (rel.coef, (rel.relation, rel.quantity)), shape=(len(rel.kind), known.size)
+    )
+    given = matrix @ np.where(known | (by >= 0), value, 0.0)  # what the known terms add up to
+    linked = matrix[:, unknown]
+    used = linked.getnnz(axis=1) > 0
+    linked, given = linked[used], given[used]
+    component[unknown] = stats.linked_components(linked)
+    determined = np.abs(stats.free_change(linked)) < stats.DETERMINED_TOLERANCE
+    solution = lsmr(linked, -given, atol=1e-14, btol=1e-14)[0]
+    solved = unknown[determined]
+    value[solved] = solution[determined]
+    by[solved] = TOGETHER
+    return (value, by, step), component
+
+
+def _solved_words(
+    q: _Quantities,
+    rel: _Relations,
+    truth: pd.DataFrame,
+    component: np.ndarray,
+    quantity: int,
+) -> str:
+    """Return how a quantity solved together was worked out: the relations of its component."""
+    members = np.flatnonzero(component == component[quantity])
+    relations = np.unique(rel.relation[np.isin(rel.quantity, members)])
+    named = [
+        f"{list(RELATIONS.values())[int(rel.kind[r])].words} (total: "
+        f"{_label(q, truth, int(rel.total[r]))})"
+        for r in relations[:RELATIONS_NAMED]
+    ]
+    more = len(relations) - len(named)
+    return (
+        f"[{len(relations)} relations with {len(members)} hidden numbers solved together: "
+        + "; ".join(named)
+        + (f"; and {more} more" if more > 0 else "")
+        + "]"
+    )
+
+
 # ---------------------------------------------------------------- findings
 
 
@@ -563,7 +624,7 @@ def _findings(
 ) -> pd.DataFrame:
     """Return one row per hidden quantity worked out: value, truth, count, leak."""
     value, by, step = found
-    got = np.flatnonzero((by >= 0) & ~known)
+    got = np.flatnonzero((by != -1) & ~known)
     truth = q.truth[got]
     right = np.abs(value[got] - truth) <= TOLERANCE * np.maximum(1.0, np.abs(truth))
     small = (truth >= 1) & (truth <= stats.SMALL_CELL_MAX + 0.5)
@@ -598,11 +659,13 @@ def audit(
     relations = _relations(q, wholes, practice_acos(organizations), cp_types(organizations))
     relations, not_used = _holding(q, relations)
     known, value = _known(q, published)
-    found = _peel(relations, known, value)
+    found, component = _solve_together(relations, known, _peel(relations, known, value))
     findings = _findings(q, known, found)
     findings["label"] = _labels(q, truth, findings["quantity"].to_numpy())
     chains = {
-        int(i): _chain(q, relations, truth, found, int(i))
+        int(i): _solved_words(q, relations, truth, component, int(i))
+        if found[1][i] == TOGETHER
+        else _chain(q, relations, truth, found, int(i))
         for i in findings.loc[findings["leak"], "quantity"].head(SHOWN_IN_ERROR)
     }
     return Audit(

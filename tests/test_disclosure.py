@@ -11,7 +11,7 @@ import pytest
 from conftest import _demo_inputs
 
 from scorecard import audience as audiences
-from scorecard import build, disclosure
+from scorecard import build, disclosure, stats
 from scorecard.settings import load_settings
 from scorecard.site import published_rows
 
@@ -242,3 +242,51 @@ def test_a_published_edition_records_its_privacy_check(demo: dict) -> None:
     assert '"hidden counts from 1 to 10 that can be worked out": 0' in manifest
     methodology = (out / report.period_id / "methodology.html").read_text(encoding="utf-8")
     assert "checked that no hidden number from 1 to" in methodology
+
+
+def bridged_table() -> pd.DataFrame:
+    """Return the reviewer's table: ACOs E0-E4 x age bands v0-v4 with both margins; nine
+    cells of 6 (of 200) in two 2x2 blocks (E0,E1)x(v0,v1) and (E2,E3)x(v2,v3) joined by
+    (E1,v2), every other cell 50 of 200."""
+    small = {(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 2), (2, 3), (3, 2), (3, 3)}
+    num = {(e, v): 6 if (e, v) in small else 50 for e in range(5) for v in range(5)}
+    rows = []
+    for e in range(5):
+        for v in range(5):
+            rows.append(row("fuh_7d", "aco", f"E{e}", num[e, v], 200, stratum="age", value=f"v{v}"))
+        rows.append(row("fuh_7d", "aco", f"E{e}", sum(num[e, v] for v in range(5)), 1000))
+    for v in range(5):
+        band = sum(num[e, v] for e in range(5))
+        rows.append(row("fuh_7d", "program", "ALL", band, 1000, stratum="age", value=f"v{v}"))
+    rows.append(row("fuh_7d", "program", "ALL", sum(num.values()), 5000))
+    return pd.DataFrame(rows)
+
+
+def test_a_bridge_of_hidden_cells_is_solved_for_when_no_relation_alone_gives_it() -> None:
+    # the nine small cells hidden and nothing else (what the group rules alone left): every
+    # relation has 2 or 3 unknowns, so peeling finds nothing; solved together, (E1,v2) =
+    # (E0 less shown) + (E1 less shown) - (v0 less shown) - (v1 less shown): E0's row is
+    # 6+6+50+50+50 = 162 with 150 shown, E1's 6+6+6+50+50 = 118 with 100 shown, v0's and v1's
+    # columns 162 with 150 shown: 12 + 18 - 12 - 12 = 6
+    truth = bridged_table()
+    small = ["E0/v0", "E0/v1", "E1/v0", "E1/v1", "E1/v2", "E2/v2", "E2/v3", "E3/v2", "E3/v3"]
+    hidden = {("fuh_7d", cell[:2], cell[3:]): "small_count" for cell in small}
+    found = disclosure.audit(truth, published(truth, hidden))
+    assert list(found.leaks["label"]) == ["fuh_7d numerator, 2025Q4 aco E1 age=v2"]
+    assert found.leaks["value"].iloc[0] == pytest.approx(6)
+    # its denominator (200) and rest (194) are worked out too, but they are no small counts;
+    # the other eight cells each lie on a cycle of hidden cells and stay unknown
+    got = worked_out(found)
+    assert got["fuh_7d rest (open gaps), 2025Q4 aco E1 age=v2"] == pytest.approx(194)
+    assert "fuh_7d numerator, 2025Q4 aco E0 age=v0" not in got
+    problem = found.problems()[0]
+    assert "true value 6" in problem and "solved together" in problem
+    assert "the groups of a breakdown add up to everyone" in problem
+
+
+def test_what_suppress_publishes_of_the_bridged_table_gives_nothing_away() -> None:
+    truth = bridged_table()
+    suppressed = stats.suppress(truth)
+    found = disclosure.audit(truth, stats.mask_suppressed(suppressed))
+    assert found.leaks.empty
+    assert "fuh_7d numerator, 2025Q4 aco E1 age=v2" not in worked_out(found)

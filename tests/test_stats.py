@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scorecard import engine, stats
@@ -902,6 +902,91 @@ def test_published_open_care_gaps_are_never_1_to_10(entities, strata, lower):
     assert not masked["open_gaps"].between(1, 10).any()
     assert masked.loc[masked["suppressed"], "open_gaps"].isna().all()
     assert masked.loc[~masked["suppressed"], "open_gaps"].notna().all()
+
+
+def _two_way_table(
+    counts: dict[tuple[int, int], tuple[int, int]], n_e: int, n_v: int
+) -> pd.DataFrame:
+    """Return entities E0.. x age bands v0.. with both margins (each entity's 'all' row and
+    the program's row per band) and the program's 'all' row: counts maps (entity, band) to
+    (numerator, denominator)."""
+    rows = []
+    for e in range(n_e):
+        mine = [counts[e, v] for v in range(n_v)]
+        rows += [row("aco", f"E{e}", "age_band", f"v{v}", *mine[v]) for v in range(n_v)]
+        rows.append(row("aco", f"E{e}", "all", "all", *np.sum(mine, axis=0)))
+    for v in range(n_v):
+        band = np.sum([counts[e, v] for e in range(n_e)], axis=0)
+        rows.append(row("program", "ALL", "age_band", f"v{v}", *band))
+    rows.append(row("program", "ALL", "all", "all", *np.sum(list(counts.values()), axis=0)))
+    return pd.DataFrame(rows)
+
+
+# the reviewer's table: 5 ACOs x 5 age bands, nine cells of 6 (of 200) in two 2x2 blocks
+# (E0,E1)x(v0,v1) and (E2,E3)x(v2,v3) joined by (E1,v2); every other cell 50 of 200
+BRIDGED = {(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 2), (2, 3), (3, 2), (3, 3)}
+
+
+def _bridged_table() -> pd.DataFrame:
+    counts = {(e, v): ((6 if (e, v) in BRIDGED else 50), 200) for e in range(5) for v in range(5)}
+    return _two_way_table(counts, 5, 5)
+
+
+def test_a_cell_that_several_groups_give_away_together_is_hidden_with_a_partner():
+    hidden = hidden_reasons(_bridged_table(), "entity_id", "stratum_value")
+    # Each row and column holds 2 or 3 of the nine, so no group alone gives one away, but
+    # (E0 row less its 3 shown) + (E1 row less its 2 shown) - (v0 column less its 3 shown)
+    # - (v1 column less its 3 shown) = (6+6) + (6+6+6) - (6+6) - (6+6) = 6 = (E1,v2): it is on
+    # no cycle of hidden cells. Shown rows that close a cycle through it: (E0,v2) and (E1,v3)
+    # (their other line holds hidden cells across the bridge); (E1,v4) and (E4,v2) would be
+    # worked out themselves. Equal denominators (200): the first, (E0,v2), is hidden.
+    assert hidden == {
+        **{(f"E{e}", f"v{v}"): "small_count" for e, v in BRIDGED},
+        ("E0", "v2"): "complementary",
+    }
+    out = stats.suppress(_bridged_table())
+    assert _determined(out, stats._groupings(out)) == []
+
+
+def test_the_rank_test_finds_the_bridge_that_the_group_rules_miss():
+    # without the new step (the rules alone) the bridge (E1,v2) is worked out: the test's own
+    # exact rank check and stats._determined agree
+    table = _bridged_table()
+    alone = table.assign(suppressed=False, suppression_reason="")
+    small = [(f"E{e}", f"v{v}") for e, v in BRIDGED]
+    key = list(zip(alone["entity_id"], alone["stratum_value"], strict=True))
+    alone["suppression_reason"] = ["small_count" if k in small else "" for k in key]
+    groups = stats._groupings(alone)
+    bridge = key.index(("E1", "v2"))
+    assert _determined(alone, groups) == [bridge]
+    hidden = np.flatnonzero(alone["suppression_reason"] != "")
+    relations = stats._relation_matrix(len(alone), groups)
+    assert list(hidden[stats._determined(relations, hidden)]) == [bridge]
+
+
+BRIDGED_CELLS = [((6, 194) if divmod(i, 5) in BRIDGED else (50, 150)) for i in range(25)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shape=st.tuples(st.integers(2, 5), st.integers(2, 5)),
+    cells=st.lists(
+        st.tuples(st.one_of(st.integers(1, 10), st.integers(0, 60)), st.integers(0, 200)),
+        min_size=25,
+        max_size=25,
+    ),
+)
+@example(shape=(5, 5), cells=BRIDGED_CELLS)  # the reviewer's bridge, which random tables seldom hit
+def test_no_cell_of_a_two_way_table_with_both_margins_can_be_solved_for(shape, cells):
+    # entities x age bands with both margins: many counts of 1 to 10 (and rests of 1 to 10),
+    # hidden in patterns the group rules alone can leave solvable (see the bridge above)
+    n_e, n_v = shape
+    counts = {
+        (e, v): (n, n + r)
+        for (e, v), (n, r) in zip(np.ndindex(n_e, n_v), cells[: n_e * n_v], strict=True)
+    }
+    out = stats.suppress(_two_way_table(counts, n_e, n_v))
+    assert _determined(out, stats._groupings(out)) == []
 
 
 # --- comparisons -----------------------------------------------------------------------------
