@@ -701,6 +701,28 @@ def _sums_to_protect(reason: np.ndarray, cells: _Cells, grouping: tuple) -> np.n
     return np.column_stack([num_given | rest_given, den_small | rest_given])
 
 
+def _where_holding(grouping: tuple, counts: list[np.ndarray]) -> tuple:
+    """Return `grouping` with the total of each group whose parts add up to it in none of
+    `counts` (numerator, denominator, rest: true and as the cell-size rule counts them) set
+    absent (-1), so that the rules leave the group alone.
+
+    A group that does not add up gives an attacker a wrong sum, not a hidden one (the ACOs
+    need not add up to the program: some members are attributed to none; nor the CPs: most
+    members are in none), as _holding says of the relations solved together. Counting it
+    made its rules hide the program's headline result whenever every part of a level was
+    hidden (no shown part left: hide the total)."""
+    parts, codes, total = grouping
+    has_total = total >= 0
+    holds = np.zeros(total.size, dtype=bool)
+    for count in counts:
+        value = np.nan_to_num(count)
+        part_sum = np.bincount(codes, weights=value[parts], minlength=total.size)
+        scale = np.bincount(codes, weights=np.abs(value[parts]), minlength=total.size)
+        at_total = value[np.maximum(total, 0)]
+        holds |= np.abs(at_total - part_sum) <= 1e-6 * np.maximum(1.0, scale + np.abs(at_total))
+    return parts, codes, np.where(has_total & holds, total, -1)
+
+
 def _complement_once(
     reason: np.ndarray, guards: np.ndarray, cells: _Cells, grouping: tuple
 ) -> bool:
@@ -987,10 +1009,11 @@ def suppress(
     (reliability_count below min_denominator); for a measure clustered by member, members are
     counted rather than its rows (_privacy_counts). Then complementary suppression: in each
     partition group (see `_groupings`; `parents` maps each practice to its ACO, `cp_types`
-    each CP to its type) where exactly one cell is unknown and it is hidden for privacy, or
-    where the hidden parts of a shown total add up to a count of 1 to 10, the shown part with
-    the smallest denominator is hidden too (or the total, if there is no other part),
-    repeated until stable; then, while the relations of all groups solved together still
+    each CP to its type) that adds up to its total in the true counts (_where_holding)
+    where exactly one cell is unknown and it is hidden for privacy, or where the hidden parts
+    of a shown total add up to a count of 1 to 10, the shown part with the smallest
+    denominator is hidden too (or the total, if there is no other part), repeated until
+    stable; then, while the relations of all groups solved together still
     give a cell hidden for privacy away, one more cell that frees it is hidden and the rules
     run again (_hide_until_unsolvable). Rows marked `withheld` (left out of an
     edition) count as hidden for privacy. Counts are left in place; publish through
@@ -1006,16 +1029,19 @@ def suppress(
     guards = _own_guards(reason, cells)
     shared = _shared_counts(df)
 
+    num, den = (df[c].to_numpy(float) for c in ("numerator", "denominator"))
+    counts = [num, den, den - num, cells.num, cells.den, cells.rest]
+    adding_up = [_where_holding(g, counts) for g in groupings]
+
     def complete() -> None:
         for _ in range(len(df) + 1):  # each pass hides at least one more cell, so this ends
-            changed = [_complement_once(reason, guards, cells, g) for g in groupings]
+            changed = [_complement_once(reason, guards, cells, g) for g in adding_up]
             changed.append(_hide_shared(reason, guards, shared))
             if not any(changed):
                 break
 
     complete()
-    counts = [df[c].to_numpy(float) for c in ("numerator", "denominator")]
-    relations = _holding(_relation_matrix(len(df), groupings), counts)
+    relations = _holding(_relation_matrix(len(df), groupings), [num, den])
     _hide_until_unsolvable(reason, guards, cells, relations, complete)
     df["suppression_reason"] = _reason_names(reason).astype(str)
     df["suppressed"] = df["suppression_reason"] != ""

@@ -399,16 +399,19 @@ def test_complementary_suppression_cascades_through_the_total():
             row("program", "ALL", "all", "all", 100, 200),
             row("program", "ALL", "sex", "F", 40, 100),
             row("program", "ALL", "sex", "M", 60, 100),
-            # the only ACO has 5: its lone group can only be protected by hiding the program
-            # row, which is then recoverable as F + M, so F (smaller numerator on a tie) goes too
-            row("aco", "A", "all", "all", 5, 50),
+            # 0-17 has 5 and 18+ is too few to rate (no protection): the age bands can only
+            # be protected by hiding the program row, which is then recoverable as F + M, so F
+            # (smaller numerator on a tie) goes too
+            row("program", "ALL", "age_band", "0-17", 5, 50),
+            row("program", "ALL", "age_band", "18+", 95, 150, min_denominator=200),
         ]
     )
     assert reasons(df) == {
         ("ALL", "all"): "complementary",
         ("ALL", "F"): "complementary",
         ("ALL", "M"): "",
-        ("A", "all"): "small_count",
+        ("ALL", "0-17"): "small_count",
+        ("ALL", "18+"): "small_denominator",
     }
 
 
@@ -1136,3 +1139,25 @@ def test_change_p_value_matches_hand_figures():
     p = stats.change_p_value(["proportion", "rate"], [40, 10], [100, 1000], [60, 30], [100, 1000])
     assert p[0] == pytest.approx(0.004678, abs=1e-5)
     assert p[1] == pytest.approx(2 * 0.0011107, abs=1e-6)
+
+
+def test_a_group_whose_parts_do_not_add_up_to_its_total_hides_no_complement():
+    # ACO A has 5 of 50 (small) and B 12 of 25 (too few to rate, no protection for A): every
+    # part is hidden, so when the ACOs add up to the program (17 of 75) the program is hidden
+    # too (no shown part left). With 50 members in no ACO (60 of 125) the program less the
+    # ACOs is A plus 43 of 50 members published nowhere: nothing to work out, and the
+    # program's headline result stays shown.
+    def program_reason(num: float, den: float) -> str:
+        df = pd.DataFrame(
+            [
+                row("program", "ALL", "all", "all", num, den),
+                row("aco", "A", "all", "all", 5, 50),
+                row("aco", "B", "all", "all", 12, 25),
+            ]
+        )
+        return reasons(df)[("ALL", "all")]
+
+    assert program_reason(17, 75) == "complementary"
+    assert program_reason(60, 125) == ""
+    assert program_reason(17, 125) == "complementary"  # the numerators still add up
+    assert program_reason(67, 125) == "complementary"  # so do the rests (50 of those 50)
