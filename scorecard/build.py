@@ -309,7 +309,7 @@ def measures_first_rated(
     the year of `period_id` (rated for the first time now).
     """
     earliest = earliest_rated_years(out_root)
-    this_year = pd.Period(period_id, freq="Q").year
+    this_year = _year_of(period_id)
     return {
         s.id: min(earliest.get(s.id, this_year), this_year)
         if s.stars.first_rated is None
@@ -544,8 +544,16 @@ def check_partner(settings: Settings) -> None:
     an ACO or a CP: said before any measure is computed (and again before publishing, from
     the marts as checked)."""
     audience = check_target(settings, settings.period)
-    organizations = read_organizations(settings.data) if audience.kind == "partner" else None
-    problems = [] if organizations is None else audiences.partner_problems(audience, organizations)
+    if audience.kind == "partner":
+        require_partner(audience, read_organizations(settings.data))
+
+
+def require_partner(audience: audiences.Audience, organizations: pd.DataFrame | None) -> None:
+    """Raise BuildError if a partner `audience` is no ACO or CP of `organizations` (none
+    read: nothing to check against)."""
+    if organizations is None:
+        return
+    problems = audiences.partner_problems(audience, organizations)
     if problems:
         raise BuildError("cannot publish", problems)
 
@@ -565,10 +573,7 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     else:
         done = progress.step(f"Checking marts and computing measures in {settings.engine}")
     run = compute(settings, specs, cache)
-    audience = check_target(settings, run.period_id)
-    problems = audiences.partner_problems(audience, run.organizations)
-    if problems:
-        raise BuildError("cannot publish", problems)
+    require_partner(check_target(settings, run.period_id), run.organizations)
     done()
     done = progress.step("Statistics and star ratings")
     prior = prior_cut_points(settings.out, run.period_id)
@@ -596,9 +601,7 @@ def publish_audience(
 ) -> BuildReport:
     """Render and publish the version for settings.audience from the computed tables."""
     audience = check_target(settings, run.period_id)
-    problems = audiences.partner_problems(audience, run.organizations)
-    if problems:
-        raise BuildError("cannot publish", problems)
+    require_partner(audience, run.organizations)
     tiers = read_tiers(settings.measures)
     summary = add_tiers(scored.summary, tiers)
     view = audiences.restrict(

@@ -273,6 +273,11 @@ class _Relations:
     label: np.ndarray  # per relation: the level or stratum it is about (a code), else 0
     total: np.ndarray  # per relation: its total quantity
 
+    def matrix(self, n_quantities: int) -> sparse.csr_matrix:
+        """Return the relations as a sparse matrix (relations x quantities) of coefficients."""
+        shape = (len(self.kind), n_quantities)
+        return sparse.csr_matrix((self.coef, (self.relation, self.quantity)), shape=shape)
+
 
 def _sum_relation(
     kind: str, parts: np.ndarray, total: np.ndarray, label: np.ndarray
@@ -485,7 +490,7 @@ def _peel(
     step = np.full(n_q, -1)
     if not n_rel:
         return value, by, step
-    matrix = sparse.csr_matrix((rel.coef, (rel.relation, rel.quantity)), shape=(n_rel, n_q))
+    matrix = rel.matrix(n_q)
     pattern = sparse.csr_matrix(
         (np.ones(rel.coef.size), (rel.relation, rel.quantity)), shape=(n_rel, n_q)
     )
@@ -519,9 +524,7 @@ def _solve_together(
     component = np.full(known.size, -1)
     if not unknown.size or not len(rel.kind):
         return (value, by, step), component
-    matrix = sparse.csr_matrix(
-        (rel.coef, (rel.relation, rel.quantity)), shape=(len(rel.kind), known.size)
-    )
+    matrix = rel.matrix(known.size)
     given = matrix @ np.where(known | (by >= 0), value, 0.0)  # what the known terms add up to
     linked = matrix[:, unknown]
     used = linked.getnnz(axis=1) > 0
@@ -627,7 +630,7 @@ def _findings(
     got = np.flatnonzero((by != -1) & ~known)
     truth = q.truth[got]
     right = np.abs(value[got] - truth) <= TOLERANCE * np.maximum(1.0, np.abs(truth))
-    small = (truth >= 1) & (truth <= stats.SMALL_CELL_MAX + 0.5)
+    small = stats._small(truth)
     return pd.DataFrame(
         {
             "quantity": got,

@@ -125,8 +125,7 @@ def misnamed_problem(data_dir: Path, table: str, name: str) -> Problem:
     """Return the problem of file `name`, which is no table's but nearly has `table`'s name."""
     stem = name.split(".")[0]
     if stem.lower() == table:
-        forms = ", ".join(f"{table}{suffix}" for suffix in SUFFIXES)
-        message = f"is not read: a table is read from {forms} or a folder {table}/"
+        message = f"is not read: a table is read from {_looked_for(table)}"
     else:
         message = (
             f"is not a table name: did you mean {table}? (rename it {table}{name[len(stem) :]})"
@@ -827,11 +826,15 @@ def has_person_keys(con: duckdb.DuckDBPyConnection) -> bool:
     return has_table(con, PERSON_REF)
 
 
+def _looked_for(table: str) -> str:
+    """Return the file and folder names a table is read from, as messages name them."""
+    return ", ".join(f"{table}{suffix}" for suffix in SUFFIXES) + f" or a folder {table}/"
+
+
 def _missing_message(table: Table, data_dir: Path) -> str:
     """Return the problem of a required table not found: the names looked for, and the files
     the folder has that are no table's (one of them may be it, misnamed)."""
-    forms = ", ".join(f"{table.name}{suffix}" for suffix in SUFFIXES)
-    message = f"required table is missing (looked for {forms} or a folder {table.name}/)"
+    message = f"required table is missing (looked for {_looked_for(table.name)})"
     unread = unread_files(data_dir)
     return message + (f"; {unread_note(unread)}" if unread else "")
 

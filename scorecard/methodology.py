@@ -240,7 +240,7 @@ def _mostly_reliable(record: dict[str, Any]) -> bool:
     reliable = record.get("n_reliable")
     if reliable is None or pd.isna(reliable):
         return False
-    return reliable >= ratings.MIN_RELIABLE_SHARE * record["n_entities"]
+    return ratings.enough_reliable(reliable, record["n_entities"])
 
 
 def tier_rows(tiers: list[dict]) -> list[dict[str, str]]:

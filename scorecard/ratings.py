@@ -538,7 +538,7 @@ def _rate_level(
     rel = _group_reliability(group, eligible)
     reliable = eligible & _reaches(rel, min_reliability)
     n_eligible = int(eligible.sum())
-    if n_eligible < MIN_ENTITIES_RELATIVE or reliable.sum() < MIN_RELIABLE_SHARE * n_eligible:
+    if n_eligible < MIN_ENTITIES_RELATIVE or not enough_reliable(reliable.sum(), n_eligible):
         why = "few_entities" if n_eligible < MIN_ENTITIES_RELATIVE else "level_chance"
         return _level_not_rated(notes, eligible, why, rel)
     decimals = int(first["decimals"])
@@ -830,6 +830,20 @@ def measures_needed(
     return needed if needed.ndim else int(needed)
 
 
+def enough_reliable(n_reliable: float, n_eligible: float) -> bool:
+    """Return True when at least MIN_RELIABLE_SHARE of the `n_eligible` results with enough
+    data are reliable: a level is rated only then."""
+    return bool(n_reliable >= MIN_RELIABLE_SHARE * n_eligible)
+
+
+def least_measures(family: Any, min_measures: int = MIN_RATED_MEASURES) -> Any:
+    """Return the fewest measures with stars a rating of `family` needs whatever its share:
+    `min_measures` for the overall rating, 1 for an area (half is enough). Works on a name or
+    an array of them."""
+    least = np.where(np.asarray(family) == "overall", min_measures, 1)
+    return least if least.ndim else int(least)
+
+
 def summary_stars(
     rated: pd.DataFrame,
     min_share: float = MIN_RATED_SHARE,
@@ -866,7 +880,7 @@ def summary_stars(
         out["reward"] = np.nan
     out["rated_share"] = out["n_rated"] / out["n_measures"]
     out["stars"] = round_half_star(out["average"])
-    least = np.where(out["family"] == "overall", min_measures, 1)  # an area: half is enough
+    least = least_measures(out["family"], min_measures)
     out.loc[out["n_rated"] < measures_needed(out["n_measures"], min_share, least), "stars"] = np.nan
     columns = ["period_id", "level", "entity_id", "family", "stars", "n_rated", "n_measures"]
     return out[[*columns, "rated_share", "average", "reward"]].reset_index(drop=True)

@@ -854,12 +854,6 @@ def free_change(relations: sparse.spmatrix) -> np.ndarray:
     return change
 
 
-def _components(relations: sparse.spmatrix, unknown: np.ndarray) -> np.ndarray:
-    """Return a label per `unknown` column: unknowns linked through relations (a graph whose
-    nodes are relations and unknowns, and whose edges are the terms) share a label."""
-    return linked_components(relations[:, unknown])
-
-
 def linked_components(terms: sparse.spmatrix) -> np.ndarray:
     """Return a label per column of `terms` (relations x unknowns): columns linked through
     rows share a label."""
@@ -876,13 +870,15 @@ def _determined(relations: sparse.spmatrix, unknown: np.ndarray) -> np.ndarray:
 
 
 def _solvable(
-    relations: sparse.spmatrix, hidden: np.ndarray, protected: np.ndarray, suspects: np.ndarray
+    relations: sparse.spmatrix,
+    unknown: np.ndarray,
+    label: np.ndarray,
+    protected: np.ndarray,
+    suspects: np.ndarray,
 ) -> np.ndarray:
     """Return the protected hidden rows the relations give away, looking only in the linked
     components of the `suspects` (rows hidden more cannot become determined: a change that was
-    free stays free)."""
-    unknown = np.flatnonzero(hidden)
-    label = _components(relations, unknown)
+    free stays free). `unknown` are the hidden rows, `label` their linked components."""
     looked_at = np.isin(label, label[suspects[unknown]])
     determined = np.zeros(unknown.size, dtype=bool)
     determined[looked_at] = _determined(relations, unknown[looked_at])
@@ -899,7 +895,12 @@ def _certificates(linked: sparse.spmatrix, targets: np.ndarray) -> np.ndarray:
 
 
 def _complements_for(
-    targets: np.ndarray, reason: np.ndarray, cells: _Cells, relations: sparse.spmatrix
+    targets: np.ndarray,
+    reason: np.ndarray,
+    cells: _Cells,
+    relations: sparse.spmatrix,
+    unknown: np.ndarray,
+    label: np.ndarray,
 ) -> pd.DataFrame:
     """Return, for the first of the hidden determined rows `targets` in each linked component,
     the shown row to hide so that it is no longer determined, as columns target and
@@ -912,10 +913,9 @@ def _complements_for(
     E1/v2 of two hidden blocks). Among those, the one with the largest net weight, then as
     the rules pick: not a headline twin, the smallest denominator; failing that, the first
     shown row of the relations giving it away (the next round tries again). A target whose
-    relations show nothing is left out."""
+    relations show nothing is left out. `unknown` are the hidden rows, `label` their linked
+    components (as _solvable had them)."""
     hidden = _HIDDEN_CODE[reason]
-    unknown = np.flatnonzero(hidden)
-    label = _components(relations, unknown)
     target_label = label[np.searchsorted(unknown, targets)]
     first = np.unique(target_label, return_index=True)[1]  # one per linked component
     targets, target_label = targets[first], target_label[first]
@@ -976,15 +976,16 @@ def _hide_until_unsolvable(
     suspects = _PROTECTED_CODE[reason]
     fewest, stalled = len(reason) + 1, 0
     while True:
-        hidden, protected = _HIDDEN_CODE[reason], _PROTECTED_CODE[reason]
-        given_away = _solvable(relations, hidden, protected, suspects)
+        unknown, protected = np.flatnonzero(_HIDDEN_CODE[reason]), _PROTECTED_CODE[reason]
+        label = linked_components(relations[:, unknown])  # hidden rows linked by relations
+        given_away = _solvable(relations, unknown, label, protected, suspects)
         stalled = 0 if given_away.size < fewest else stalled + 1
         fewest = min(fewest, given_away.size)
         if not given_away.size or stalled > ROUNDS_WITHOUT_PROGRESS:
             if given_away.size:
                 log.warning(UNSOLVED_WARNING, given_away.size)
             return
-        picked = _complements_for(given_away, reason, cells, relations)
+        picked = _complements_for(given_away, reason, cells, relations, unknown, label)
         if picked.empty:  # nothing shown left around them (their relations may not hold)
             return
         target, complement = picked["target"].to_numpy(), picked["complement"].to_numpy()

@@ -192,8 +192,7 @@ def rating_basis(model: S.SiteModel, key: tuple[str, str, str], lang: str) -> st
     plural = "one" if n_rated == 1 else "some"
     if not S.missing(model.stars.get(key)):
         return i18n.t(lang, f"basis_{plural}", count=n_rated)
-    least = ratings.MIN_RATED_MEASURES if key[2] == "overall" else 1
-    need = ratings.measures_needed(n_measures, min_measures=least)
+    need = ratings.measures_needed(n_measures, min_measures=ratings.least_measures(key[2]))
     return i18n.t(lang, f"short_{plural}", count=n_rated, need=need)
 
 
