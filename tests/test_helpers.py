@@ -23,10 +23,16 @@ SPANS = [
 ]
 
 
-def test_member_months_lists_each_month_a_span_touches_once():
+def empty_marts() -> duckdb.DuckDBPyConnection:
+    """Return a new connection holding every mart of the contract, empty."""
     con = duckdb.connect()
     for table in TABLES:
         marts.create_empty(con, table)
+    return con
+
+
+def test_member_months_lists_each_month_a_span_touches_once():
+    con = empty_marts()
     con.executemany(
         "INSERT INTO eligibility (person_id, enrollment_start_date, enrollment_end_date) "
         "VALUES (?, ?, ?)",
@@ -46,4 +52,67 @@ def test_member_months_lists_each_month_a_span_touches_once():
         ("TWO", 2),
         ("TWO", 3),
         ("TWO", 4),
+    ]
+
+
+# claim, person, type of bill, first day, last day, admission date (None: the first day),
+# discharge status, principal diagnosis: one member's hospital bills, one institutional line each
+BILLS = [
+    ("A1", "M", "112", date(2024, 1, 1), date(2024, 1, 10), None, "30", "F200"),
+    ("A2", "M", "114", date(2024, 1, 11), date(2024, 1, 20), date(2024, 1, 1), "01", "F200"),
+    ("B1", "M", "111", date(2024, 2, 1), date(2024, 2, 5), None, "01", "I500"),
+    ("B2", "M", "111", date(2024, 2, 6), date(2024, 2, 9), None, "01", "J189"),
+    ("C1", "M", "111", date(2024, 3, 1), date(2024, 3, 5), None, "02", "I214"),
+    ("C2", "M", "111", date(2024, 3, 5), date(2024, 3, 8), None, "30", "I214"),
+    ("D1", "M", "111", date(2024, 3, 10), date(2024, 3, 12), None, "01", "K359"),
+    ("E1", "M", "121", date(2024, 3, 11), date(2024, 3, 11), None, "01", "K359"),
+    ("F1", "M", "111", date(2024, 4, 1), date(2024, 4, 4), None, "01", "N390"),
+    ("F2", "M", "112", date(2024, 4, 1), date(2024, 4, 4), None, "30", "N390"),
+]
+
+
+def test_hospital_stays_join_interim_bills_and_direct_transfers():
+    # A1 + A2: interim bills of one stay (A2 admitted Jan 1, the same day as A1): Jan 1-20,
+    # A2's status 01. B1 + B2: B2 admitted Feb 6, the day after B1's discharge: one stay
+    # whatever B1's status 01 says, Feb 1-9, with B2's diagnosis. C1 + C2: transferred the
+    # same day (Mar 5), the last bill still a patient: Mar 1-8, status 30. D1 admitted two days
+    # after C2's discharge: a stay of its own. E1 (12x) overlaps D1 but is another kind of bill:
+    # a stay of its own. F1 + F2 over the same days: the status of F1, the bill that is not
+    # an interim one, though F2's type of bill is higher.
+    con = empty_marts()
+    con.executemany(
+        "INSERT INTO medical_claim (claim_id, claim_line_number, claim_type, person_id, "
+        "bill_type_code, claim_start_date, claim_end_date, admission_date, "
+        "discharge_disposition_code, diagnosis_code_1) "
+        "VALUES (?, 1, 'institutional', ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (c, p, t, first, last, admitted, s, dx)
+            for c, p, t, first, last, admitted, s, dx in BILLS
+        ],
+    )
+    engine.create_extract_helpers(con, date(2024, 1, 1), date(2024, 6, 30))
+    stays = con.execute(
+        "SELECT stay_id, month(admission_date), day(admission_date), month(discharge_date), "
+        "day(discharge_date), discharge_disposition_code, principal_dx, claims "
+        "FROM hospital_stay ORDER BY ALL"
+    ).fetchall()
+    assert stays == [
+        ("A1", 1, 1, 1, 20, "01", "F200", 2),
+        ("B1", 2, 1, 2, 9, "01", "J189", 2),
+        ("C1", 3, 1, 3, 8, "30", "I214", 2),
+        ("D1", 3, 10, 3, 12, "01", "K359", 1),
+        ("E1", 3, 11, 3, 11, "01", "K359", 1),
+        ("F1", 4, 1, 4, 4, "01", "N390", 2),
+    ]
+    claims = con.execute(
+        "SELECT stay_id, string_agg(claim_id, ' ' ORDER BY claim_id) FROM inpatient_stay "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert claims == [
+        ("A1", "A1 A2"),
+        ("B1", "B1 B2"),
+        ("C1", "C1 C2"),
+        ("D1", "D1"),
+        ("E1", "E1"),
+        ("F1", "F1 F2"),
     ]

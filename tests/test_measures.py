@@ -312,6 +312,51 @@ def test_fuh_needs_enrollment_through_30_days_after_discharge(tmp_path):
     assert cell(run.results, "fuh_30d") == (2, 2)
 
 
+def test_fuh_counts_an_interim_billed_stay_once(tmp_path):
+    # P6's stay of Mar 5-10 (M18) billed in two pieces: M18a Mar 5-7 with status 30 (still a
+    # patient) and M18b Mar 8-10 with the same admission date, Mar 5, discharged (01). One
+    # stay, discharged Mar 10: the visit of Mar 17 (day 7) follows it up, so fuh_7d stays 2 of
+    # 3 (P6, P9 of P6, P7, P9). Counting M18a's Mar 7 as a discharge too would add a unit the
+    # Mar 17 visit misses (day 10): 2 of 4.
+    m18 = "M18,1,institutional,P6,2024-03-05,2024-03-10,2024-03-05,2024-03-10,01,,111,"
+    pieces = (
+        "M18a,1,institutional,P6,2024-03-05,2024-03-07,2024-03-05,2024-03-07,30,,112,",
+        "M18b,1,institutional,P6,2024-03-08,2024-03-10,2024-03-05,2024-03-10,01,,114,",
+    )
+
+    def split(text: str) -> str:
+        line = next(row for row in text.splitlines() if row.startswith(m18))
+        rest = line[len(m18) :]
+        return text.replace(line, "\n".join(piece + rest for piece in pieces))
+
+    run = run_changes(tmp_path, {"medical_claim.csv": split}, measures=("fuh_7d",))
+    assert cell(run.results, "fuh_7d") == (2, 3)
+
+
+def test_readmissions_count_a_direct_transfer_as_one_stay(tmp_path):
+    # Two transfers added to PRIOR_YEAR's stays, each discharged home (status 01) by the first
+    # hospital: P2 admitted Jun 6-8 (T1, I10), the day after M05's discharge of Jun 5; P9
+    # admitted May 1-3 (T2, F200), the day of M24's discharge. Each is one stay with the stay
+    # before it: P2 Jun 1-8 (readmitted Jun 20: yes), P9 Apr 25 - May 3 (readmitted May 20:
+    # yes). Index stays as before: P2 Jun 1-8 (yes), P2 Jun 25 (no), P9 May 3 (yes), P9 May 25
+    # (no) -> 2 of 4. Counting the transfers as stays of their own would make M05 readmitted
+    # by T1 and T1 and T2 index stays readmitted on Jun 20 and May 20: 4 of 6.
+    transfers = (
+        "T1,1,institutional,P2,2024-06-06,2024-06-08,2024-06-06,2024-06-08,01,,111,0120,,,,,,"
+        "3000,3500,I10,,,,\n"
+        "T2,1,institutional,P9,2024-05-01,2024-05-03,2024-05-01,2024-05-03,01,,111,0114,,,,,,"
+        "3000,3500,F200,,,,\n"
+    )
+    changes = {**PRIOR_YEAR, "medical_claim.csv": lambda text: text + transfers}
+    run = run_changes(tmp_path, changes, measures=READMISSIONS)
+    assert cell(run.results, "readmission_30d") == (2, 4)
+    # Same cells as without the transfers: male 50-64 P2 1 of 2, female 18-34 P9 1 of 2.
+    assert cell(run.results, "readmission_30d_oe") == (2, pytest.approx(2.0))
+    # Behavioural health: P9 Apr 25 - May 3 (its last claim, T2, is for F200; readmitted May
+    # 20: yes) and May 25 (no): 1 of 2 (2 of 3 with T2 as a stay of its own).
+    assert cell(run.results, "readmission_bh_30d") == (1, 2)
+
+
 def test_hospice_care_in_the_window_leaves_a_member_out(tmp_path):
     # Three hospice claims in 2024, one by each route of measures/sql/shared/hospice.sql: P9 a
     # hospice bill (type 811), P6 a hospice revenue code (0651) on an office visit, P10 a

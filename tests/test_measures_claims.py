@@ -160,10 +160,10 @@ def test_rx_scripts(results):
 def test_acute_admissions(results):
     # 2024Q3, 27 member months (K3 left in May): K2 S2 + S3 (S2 discharged to another hospital,
     # status 02, S3 admitted the same day: one admission), K8 S4 + S5 (interim bill and final
-    # bill of one admission on Aug 1: one), K10 S6 (Sep 30), K5 S7 and S8 (next-day
-    # readmission, not a transfer: two), K4 S23 and S24 = 7. K3's S21 (Aug) is not counted:
-    # not enrolled.
-    assert cell(results, "acute_admissions", "2024Q3") == (7, 27)
+    # bill of one admission on Aug 1: one), K10 S6 (Sep 30), K5 S7 (Jul 1-3) and S8 (admitted
+    # Jul 4, the day after S7's discharge: a direct transfer whatever S7's status 01 says, one
+    # stay: one), K4 S23 and S24 = 6. K3's S21 (Aug) is not counted: not enrolled.
+    assert cell(results, "acute_admissions", "2024Q3") == (6, 27)
     assert cell(results, "acute_admissions", "2024Q1") == (1, 30)
 
 

@@ -136,6 +136,47 @@ def test_iet_2024(iet):
     assert cell(iet, "iet_engagement") == (4, 9)
 
 
+# Three more members (34 in 2024, enrolled 2023-2024) for the stay rules, each with one SUD
+# stay for F1120. J1: a stay billed in two pieces (J1a Apr 1-10, status 30, still a patient;
+# J1b Apr 11-20, admitted Apr 1, discharged) and an H0004 visit on Apr 25. J2: an ED visit on
+# May 1 that ends in a stay of May 1-4. J3: an ED visit on Apr 30, the day before a stay of
+# May 1-4.
+STAY_MEMBERS = "".join(
+    f"{person},female,White,1990,2023-01-01,2024-12-31\n" for person in ("J1", "J2", "J3")
+)
+STAY_CLAIMS = """\
+J1a,1,institutional,J1,2024-04-01,2024-04-10,2024-04-01,2024-04-10,30,,112,0116,,5000,F1120
+J1b,1,institutional,J1,2024-04-11,2024-04-20,2024-04-01,2024-04-20,01,,114,0116,,5000,F1120
+J1c,1,professional,J1,2024-04-25,2024-04-25,,,,11,,,H0004,100,F1120
+J2a,1,professional,J2,2024-05-01,2024-05-01,,,,23,,,99284,300,F1120
+J2b,1,institutional,J2,2024-05-01,2024-05-04,2024-05-01,2024-05-04,01,,111,0116,,5000,F1120
+J3a,1,professional,J3,2024-04-30,2024-04-30,,,,23,,,99284,300,F1120
+J3b,1,institutional,J3,2024-05-01,2024-05-04,2024-05-01,2024-05-04,01,,111,0116,,5000,F1120
+"""
+
+
+def test_iet_counts_each_stay_once_from_its_ed_visit_to_its_last_bill(tmp_path):
+    # Each of J1-J3 has one episode, the stay, dated at its last discharge; the stay initiates.
+    #   J1: IESD Apr 20 (not the interim bill's Apr 10). Engagement, 1-34 days after Apr 20:
+    #     Apr 25 only (J1b is part of the stay, not a treatment day of Apr 11): not engaged.
+    #   J2: the ED visit of May 1 is part of the stay, not an episode of its own: IESD May 4.
+    #   J3: the ED visit the day before admission is part of the stay too, and the 194 days
+    #     before are counted from Apr 30, so the visit does not make the stay look not new.
+    # 18+ with them: initiation 5 of 7 + 3 of 3 = 8 of 10; engagement 4 of 7 + 0 of 3 = 4 of 10.
+    # (One piece, ED visit or claim at a time: J1 engaged at Apr 10 with J1b's Apr 11 and Apr
+    # 25; J2 a second episode, the ED visit, not initiated; J3 the ED visit of Apr 30 only,
+    # initiated by the admission the next day: 8 of 11 and 5 of 11.)
+    folder = tmp_path / "quality_iet"
+    shutil.copytree(MARTS / "quality_iet", folder)
+    for name, extra in (("eligibility", STAY_MEMBERS), ("medical_claim", STAY_CLAIMS)):
+        path = folder / f"{name}.csv"
+        path.write_text(path.read_text() + extra)
+    specs = [s for s in all_specs() if s.id in ("iet_initiation_18plus", "iet_engagement_18plus")]
+    results = engine.run(folder, VALUE_SETS, specs).results
+    assert cell(results, "iet_initiation_18plus") == (8, 10)
+    assert cell(results, "iet_engagement_18plus") == (4, 10)
+
+
 def test_iet_rolling_window(iet):
     # IET looks back 8 months before its window (lookback_months: an intake period 47 days
     # before it, then 194 days of history): the data start with I1's visit of Oct 3, 2022, so

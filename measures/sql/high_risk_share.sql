@@ -3,8 +3,8 @@
 -- Numerator (high risk): in the window, any of: two or more of the five profile conditions
 -- (serious mental illness, substance use disorder, diabetes, asthma or COPD, high blood
 -- pressure; each found on claims as the prevalence_* measures find it, _diagnosed.sql), two
--- or more acute inpatient stays (admitted in the window), or ED visits on four or more
--- different days.
+-- or more acute inpatient stays (admitted in the window; hospital_stay, so the interim bills
+-- of one stay and a direct transfer count once), or ED visits on four or more different days.
 WITH
 {% with cte="diagnosed", evidence_from="p.window_start",
          conditions={"smi": ["smi_dx"], "sud": ["sud_dx"], "diabetes": ["diabetes_dx"],
@@ -23,9 +23,9 @@ condition AS (
   SELECT period_id, person_id, count(*) AS conditions FROM diagnosed GROUP BY ALL
 ),
 stays AS (
-  SELECT b.period_id, b.person_id, count(DISTINCT s.claim_id) AS stays
+  SELECT b.period_id, b.person_id, count(*) AS stays
   FROM base b
-  JOIN inpatient_stay s
+  JOIN hospital_stay s
     ON s.person_id = b.person_id AND s.admission_date BETWEEN b.window_start AND b.period_end
   WHERE left(s.bill_type_code, 2) = '11'
   GROUP BY ALL

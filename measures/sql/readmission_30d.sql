@@ -1,15 +1,19 @@
--- 30-day all-cause readmissions. Units are index acute stays: members 18-64 at discharge,
--- discharged alive and not transferred, not for pregnancy or childbirth, not interim bills
--- (status 30, still a patient), discharged from the start of the 12-month window up to 30 days
--- before its end (so every stay has 30 days of follow-up inside the window), of members
+-- 30-day all-cause readmissions. Units are index acute stays (hospital_stay: interim bills of
+-- one stay, and a direct transfer, admitted on the day of or the day after a discharge, are
+-- one stay from the first admission to the last discharge; status and diagnosis are the last
+-- claim's): members 18-64 at discharge, discharged alive, not transferred to a hospital whose
+-- bill is not in the data (status 02, 05), not still in hospital at the last bill (status 30),
+-- not for pregnancy or childbirth, discharged from the start of the 12-month window up to 30
+-- days before its end (so every stay has 30 days of follow-up inside the window), of members
 -- enrolled in every month from the discharge through 30 days after it and in all but at most
 -- one of the 12 months before the discharge month. Numerator: another acute stay admitted
--- 1-30 days after the discharge that is not a planned admission.
+-- 2-30 days after the discharge (a day sooner it would be the same stay) that is not a planned
+-- admission.
 WITH acute AS (
-  SELECT * FROM inpatient_stay WHERE left(bill_type_code, 2) = '11'
+  SELECT * FROM hospital_stay WHERE left(bill_type_code, 2) = '11'
 ),
 stay AS (
-  SELECT p.period_id, s.claim_id, s.person_id, s.discharge_date
+  SELECT p.period_id, s.stay_id, s.person_id, s.discharge_date
   FROM acute s
   JOIN periods p
     ON s.discharge_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
@@ -21,17 +25,17 @@ stay AS (
 ),
 {% include "_index_stay.sql" %},
 readmitted AS (
-  SELECT DISTINCT i.period_id, i.claim_id
+  SELECT DISTINCT i.period_id, i.stay_id
   FROM index_stay i
   JOIN acute r
     ON r.person_id = i.person_id
-   AND r.claim_id <> i.claim_id
+   AND r.stay_id <> i.stay_id
    AND r.admission_date > i.discharge_date
    AND r.admission_date <= i.discharge_date + INTERVAL 30 DAY
   WHERE NOT in_value_set(r.principal_dx, 'planned_admission_dx')
 )
 SELECT i.period_id, i.person_id, i.discharge_date AS attr_month,
-       CASE WHEN r.claim_id IS NULL THEN 0 ELSE 1 END AS numerator,
+       CASE WHEN r.stay_id IS NULL THEN 0 ELSE 1 END AS numerator,
        1 AS denominator
 FROM index_stay i
-LEFT JOIN readmitted r USING (period_id, claim_id)
+LEFT JOIN readmitted r USING (period_id, stay_id)

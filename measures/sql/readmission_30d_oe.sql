@@ -1,17 +1,17 @@
 -- 30-day all-cause readmissions, observed / expected. Index stays and readmissions as in
--- readmission_30d (acute stays of members 18-64, discharged from the start of the 12-month
--- window up to 30 days before its end, not transfers, deaths, pregnancy stays or interim bills
--- (status 30, still a patient), members enrolled through 30 days after discharge and in all
--- but at most one of the 12 months before the discharge month; unplanned
--- acute readmission 1-30 days after discharge). Numerator: 1 if readmitted. Denominator: the
--- expected readmissions of the stay = the program-wide readmission rate of index stays in
--- the same period, age band at discharge (18-34, 35-49, 50-64) and sex (indirect
--- standardisation). The program's own ratio is 1 by construction.
+-- readmission_30d (acute stays, interim bills and direct transfers joined into one, of members
+-- 18-64, discharged from the start of the 12-month window up to 30 days before its end, not
+-- transfers out of the data, deaths, pregnancy stays or stays still going (status 30), members
+-- enrolled through 30 days after discharge and in all but at most one of the 12 months before
+-- the discharge month; unplanned acute readmission 2-30 days after discharge). Numerator: 1 if
+-- readmitted. Denominator: the expected readmissions of the stay = the program-wide
+-- readmission rate of index stays in the same period, age band at discharge (18-34, 35-49,
+-- 50-64) and sex (indirect standardisation). The program's own ratio is 1 by construction.
 WITH acute AS (
-  SELECT * FROM inpatient_stay WHERE left(bill_type_code, 2) = '11'
+  SELECT * FROM hospital_stay WHERE left(bill_type_code, 2) = '11'
 ),
 stay AS (
-  SELECT p.period_id, s.claim_id, s.person_id, s.discharge_date,
+  SELECT p.period_id, s.stay_id, s.person_id, s.discharge_date,
          coalesce(m.gender, 'unknown') || ' ' || CASE
            WHEN year(s.discharge_date) - m.birth_year < 35 THEN '18-34'
            WHEN year(s.discharge_date) - m.birth_year < 50 THEN '35-49'
@@ -27,20 +27,20 @@ stay AS (
 ),
 {% include "_index_stay.sql" %},
 readmitted AS (
-  SELECT DISTINCT i.period_id, i.claim_id
+  SELECT DISTINCT i.period_id, i.stay_id
   FROM index_stay i
   JOIN acute r
     ON r.person_id = i.person_id
-   AND r.claim_id <> i.claim_id
+   AND r.stay_id <> i.stay_id
    AND r.admission_date > i.discharge_date
    AND r.admission_date <= i.discharge_date + INTERVAL 30 DAY
   WHERE NOT in_value_set(r.principal_dx, 'planned_admission_dx')
 ),
 flagged AS (
   SELECT i.period_id, i.person_id, i.discharge_date, i.cell,
-         CASE WHEN r.claim_id IS NULL THEN 0 ELSE 1 END AS readmitted
+         CASE WHEN r.stay_id IS NULL THEN 0 ELSE 1 END AS readmitted
   FROM index_stay i
-  LEFT JOIN readmitted r USING (period_id, claim_id)
+  LEFT JOIN readmitted r USING (period_id, stay_id)
 ),
 expected AS (
   SELECT period_id, cell, avg(readmitted) AS rate FROM flagged GROUP BY ALL

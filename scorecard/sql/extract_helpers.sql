@@ -71,18 +71,73 @@ SELECT claim_id, claim_line_number, person_id, claim_type, claim_start_date, cla
        'diagnosis_code_5' AS position, diagnosis_code_5 AS code
 FROM medical_claim WHERE diagnosis_code_5 IS NOT NULL;
 
--- Acute and other inpatient stays, one row per institutional inpatient claim.
+-- Acute and other inpatient claims, one row per institutional inpatient claim (type of bill
+-- 11x or 12x), with the hospital stay each is part of (stay_id, the stay's first claim).
+-- Claims of one member and the same kind of bill (11x or 12x) are one stay when each is
+-- admitted no later than the day after the discharge of the claims before it: interim bills of
+-- one stay (the same admission date, or each bill starting the day after the one before) and a
+-- direct transfer (admitted to a hospital on the day of or the day after the discharge from
+-- another, whatever the discharge status said; as HEDIS counts a direct transfer).
 CREATE OR REPLACE TABLE inpatient_stay AS
-SELECT claim_id, any_value(person_id) AS person_id,
-       min(coalesce(admission_date, claim_start_date)) AS admission_date,
-       max(coalesce(discharge_date, claim_end_date)) AS discharge_date,
-       any_value(discharge_disposition_code) AS discharge_disposition_code,
-       any_value(diagnosis_code_1) AS principal_dx,
-       any_value(bill_type_code) AS bill_type_code,
-       sum(paid_amount) AS paid_amount
-FROM medical_claim
-WHERE claim_type = 'institutional' AND left(bill_type_code, 2) IN ('11', '12')
-GROUP BY claim_id;
+WITH claim AS (
+  SELECT claim_id, any_value(person_id) AS person_id,
+         min(coalesce(admission_date, claim_start_date)) AS admission_date,
+         max(coalesce(discharge_date, claim_end_date)) AS discharge_date,
+         any_value(discharge_disposition_code) AS discharge_disposition_code,
+         any_value(diagnosis_code_1) AS principal_dx,
+         any_value(bill_type_code) AS bill_type_code,
+         sum(paid_amount) AS paid_amount
+  FROM medical_claim
+  WHERE claim_type = 'institutional' AND left(bill_type_code, 2) IN ('11', '12')
+  GROUP BY claim_id
+),
+after_discharge AS (  -- each claim, with the latest discharge of the member's claims before it
+  SELECT *,
+         max(discharge_date) OVER (PARTITION BY person_id, left(bill_type_code, 2)
+                                   ORDER BY admission_date, discharge_date, claim_id
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+           AS discharged_before
+  FROM claim
+),
+numbered AS (  -- stay_number: how many stays of the member started up to this claim
+  SELECT *,
+         sum(CASE WHEN discharged_before IS NULL
+                       OR admission_date > discharged_before + INTERVAL 1 DAY THEN 1 ELSE 0 END)
+           OVER (PARTITION BY person_id, left(bill_type_code, 2)
+                 ORDER BY admission_date, discharge_date, claim_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS stay_number
+  FROM after_discharge
+)
+SELECT claim_id, person_id, admission_date, discharge_date, discharge_disposition_code,
+       principal_dx, bill_type_code, paid_amount,
+       first_value(claim_id) OVER (PARTITION BY person_id, left(bill_type_code, 2), stay_number
+                                   ORDER BY admission_date, discharge_date, claim_id)
+         AS stay_id
+FROM numbered;
+
+-- Hospital stays, one row per stay of inpatient_stay: the first admission, the last discharge,
+-- and the status, principal diagnosis and type of bill of the last claim (the one that
+-- discharged the member). Status 30 (still a patient) on the last claim: the stay had not ended
+-- by the last bill in the data, so it has no discharge. Two claims over the same days: the one
+-- that is not an interim bill, then the higher type of bill (114, the last interim bill, after
+-- 112, the first), status and diagnosis; never the claim id, which may be a key in any order.
+CREATE OR REPLACE TABLE hospital_stay AS
+WITH ranked AS (
+  SELECT *,
+         row_number() OVER (
+           PARTITION BY stay_id
+           ORDER BY discharge_date DESC, admission_date DESC,
+                    coalesce(discharge_disposition_code = '30', false),
+                    bill_type_code DESC NULLS LAST, discharge_disposition_code DESC NULLS LAST,
+                    principal_dx DESC NULLS LAST) AS from_last,
+         min(admission_date) OVER (PARTITION BY stay_id) AS first_admission,
+         count(*) OVER (PARTITION BY stay_id) AS claims
+  FROM inpatient_stay
+)
+SELECT stay_id, person_id, first_admission AS admission_date, discharge_date,
+       discharge_disposition_code, principal_dx, bill_type_code, claims
+FROM ranked
+WHERE from_last = 1;
 
 -- Appended for the Quality measures (issue 3): continuous enrollment around an event.
 -- TRUE when member `pid` is enrolled in every calendar month from the month of `first_day`
