@@ -117,14 +117,17 @@ def ed_visits(m: dict, vs: Path, per: pd.DataFrame) -> dict:
     return out
 
 
-def inpatient_stays(claims: pd.DataFrame) -> pd.DataFrame:
+def inpatient_bills(claims: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per hospital claim (type of bill 11x or 12x) with `stay`, the claim id of
+    the first claim of its stay: a member's claims of the same kind of bill are one stay while
+    each is admitted no later than the day after the latest discharge before it."""
     inst = claims[
         (claims["claim_type"] == "institutional")
         & claims["bill_type_code"].str[:2].isin(["11", "12"])
     ].copy()
     inst["admit"] = inst["admission_date"].fillna(inst["claim_start_date"])
     inst["discharge"] = inst["discharge_date"].fillna(inst["claim_end_date"])
-    return inst.groupby("claim_id", as_index=False).agg(
+    bills = inst.groupby("claim_id", as_index=False).agg(
         person_id=("person_id", "first"),
         admission_date=("admit", "min"),
         discharge_date=("discharge", "max"),
@@ -132,6 +135,32 @@ def inpatient_stays(claims: pd.DataFrame) -> pd.DataFrame:
         principal_dx=("diagnosis_code_1", "first"),
         bill_type_code=("bill_type_code", "first"),
     )
+    bills["kind"] = bills["bill_type_code"].str[:2]
+    bills = bills.sort_values(["person_id", "kind", "admission_date", "discharge_date", "claim_id"])
+    keys = [bills["person_id"], bills["kind"]]
+    latest = bills.groupby(keys)["discharge_date"].cummax()
+    before = latest.groupby(keys).shift()
+    starts = before.isna() | (bills["admission_date"] > before + pd.Timedelta(days=1))
+    bills["stay"] = bills["claim_id"].where(starts).ffill()
+    return bills
+
+
+LAST_CLAIM_TIES = ["bill_type_code", "disposition", "principal_dx"]
+
+
+def hospital_stays(bills: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per stay of `bills`, keyed by claim_id (the stay's first claim): the
+    first admission, the last discharge and the last claim's status, diagnosis and bill type
+    (two claims over the same days: not an interim bill, then the higher bill type, status and
+    diagnosis, as extract_helpers.sql)."""
+    ordered = bills.assign(final=bills["disposition"] != "30").sort_values(
+        ["stay", "discharge_date", "admission_date", "final", *LAST_CLAIM_TIES],
+        na_position="first",
+    )
+    last = ordered.drop_duplicates("stay", keep="last").drop(columns="final")
+    first_admission = bills.groupby("stay")["admission_date"].min()
+    last["admission_date"] = last["stay"].map(first_admission)
+    return last.drop(columns=["claim_id", "kind"]).rename(columns={"stay": "claim_id"})
 
 
 def birth_years(elig: pd.DataFrame) -> pd.DataFrame:
@@ -231,12 +260,12 @@ def readmissions(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> d
     return out
 
 
-def fuh_7d(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> dict:
+def fuh_7d(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame, bills: pd.DataFrame) -> dict:
     claims = m["medical_claim"]
     mh = stays[
         (stays["bill_type_code"].str[:2] == "11")
         & in_value_set(stays["principal_dx"], vs, "mental_illness_dx")
-        & (stays["disposition"].fillna("01") != "20")
+        & ~stays["disposition"].fillna("01").isin(["20", "30"])
     ].merge(birth_years(m["eligibility"]), on="person_id")
     mh = enrolled_30_days(m, per, mh[mh["discharge_date"].dt.year - mh["birth_year"] >= 6])
     # discharges followed within 30 days by acute or non-acute inpatient care: excluded
@@ -247,6 +276,8 @@ def fuh_7d(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> dict:
     admissions = inpatient.assign(
         admission_date=inpatient["admission_date"].fillna(inpatient["claim_start_date"])
     )[["person_id", "claim_id", "admission_date"]].drop_duplicates()
+    stay_of = bills.set_index("claim_id")["stay"]
+    admissions["claim_id"] = admissions["claim_id"].map(stay_of).fillna(admissions["claim_id"])
     pairs = mh[["person_id", "claim_id", "discharge_date"]].merge(
         admissions, on="person_id", suffixes=("", "_s")
     )
@@ -284,9 +315,10 @@ def fuh_7d(m: dict, vs: Path, per: pd.DataFrame, stays: pd.DataFrame) -> dict:
 def program_values(m: dict, value_sets: Path) -> dict:
     """Return {"<measure>|<period>": [numerator, denominator]} at program level."""
     per = periods(m["medical_claim"], m["pharmacy_claim"])
-    stays = inpatient_stays(m["medical_claim"])
+    bills = inpatient_bills(m["medical_claim"])
+    stays = hospital_stays(bills)
     return {
         **ed_visits(m, value_sets, per),
         **readmissions(m, value_sets, per, stays),
-        **fuh_7d(m, value_sets, per, stays),
+        **fuh_7d(m, value_sets, per, stays, bills),
     }
