@@ -259,7 +259,7 @@ def test_public_measure_pages_fold_the_analysts_part_into_closed_details(sites: 
     # members reach a measure page from their plain page: the method (codes, SQL terms) and the
     # technical rows are there, but in a closed <details>; the partner page shows them open
     def page(audience: str) -> str:
-        path = sites["roots"][audience] / "2025Q4" / "measures" / "risk_adjusted_pmpm.html"
+        path = sites["roots"][audience] / "2025Q4" / "measures" / "ed_visits.html"
         return path.read_text(encoding="utf-8")
 
     public = page("public")
