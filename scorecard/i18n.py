@@ -53,11 +53,13 @@ UI: dict[str, dict[str, str]] = {
         "change": "Change",
         "meaning": "What this means for members",
         "more": "More about this result",
-        "hidden_some": "{count} more results in this area are not shown. Too few people were "
-        "counted to show them safely.",
-        "hidden_one": "1 more result in this area is not shown. Too few people were counted to "
-        "show it safely.",
-        "none_shown": "No result in this area can be shown. Too few people were counted.",
+        # why is the glossary's (too few people, or it could reveal another hidden number)
+        "hidden_some": "{count} more results in this area are not shown, to keep members' "
+        "information private.",
+        "hidden_one": "1 more result in this area is not shown, to keep members' information "
+        "private.",
+        "none_shown": "The results in this area are not shown, to keep members' information "
+        "private.",
         "members_title": "Members",
         "members_count": "{name} had {count} members at the end of {month}.",
         "members_groups": "Members by group",
@@ -140,12 +142,12 @@ UI: dict[str, dict[str, str]] = {
         "change": "Cambio",
         "meaning": "Qué significa para los miembros",
         "more": "Más sobre este resultado (en inglés)",
-        "hidden_some": "No se muestran {count} resultados más de esta área. Se contaron muy "
-        "pocas personas para mostrarlos sin riesgo.",
-        "hidden_one": "No se muestra 1 resultado más de esta área. Se contaron muy pocas "
-        "personas para mostrarlo sin riesgo.",
-        "none_shown": "No se puede mostrar ningún resultado de esta área. Se contaron muy pocas "
-        "personas.",
+        "hidden_some": "No se muestran {count} resultados más de esta área, para proteger la "
+        "información de los miembros.",
+        "hidden_one": "No se muestra 1 resultado más de esta área, para proteger la información "
+        "de los miembros.",
+        "none_shown": "No se muestra ningún resultado de esta área, para proteger la información "
+        "de los miembros.",
         "members_title": "Miembros",
         "members_count": "{name} tenía {count} miembros a fines de {month}.",
         "members_groups": "Miembros por grupo",

@@ -273,6 +273,11 @@ def test_the_glossary_says_when_a_result_is_hidden_or_not_rated() -> None:
     )
     assert f"menos de {stats.SMALL_CELL_MAX + 1}" in hidden.es.definition
     assert "work out another hidden number" in hidden.en.definition
+    # the plain pages' notes of hidden results link to this entry, which says why
+    for lang in ("en", "es"):
+        for key in ("hidden_one", "hidden_some", "none_shown"):
+            note = i18n.t(lang, key, count=2).lower()
+            assert any(alias in note for alias in hidden.text(lang).aliases), (lang, key)
     stars = i18n.GLOSSARY_BY_KEY["stars"]
     assert "own members were counted" in stars.en.definition
     assert "too close to tell apart" in stars.en.definition
