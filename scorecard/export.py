@@ -50,8 +50,8 @@ RESULT_COLUMN_MEANINGS = {
     "period_id": "The reporting period: a quarter such as 2025Q4.",
     "period_end": "The last day of the period (results.parquet only).",
     "level": "program, aco, cp (Community Partner) or practice.",
-    "entity_id": "The organisation's id (ALL for the whole program).",
-    "entity_name": "The organisation's name.",
+    "entity_id": "The organization's id (ALL for the whole program).",
+    "entity_name": "The organization's name.",
     "stratum": "How the members are grouped: all, age_band, sex, race, language or cp_type.",
     "stratum_value": "The group within the stratum (all when stratum is all).",
     "kind": "proportion, rate, mean, median or ratio: how value is worked out.",
@@ -72,9 +72,9 @@ RESULT_COLUMN_MEANINGS = {
     "stars": "1 to 5 stars, on the published period's rated results only.",
     "star_note": "Why a shown result of a rated measure has no stars: chance (too few members "
     "to tell real differences from chance: its reliability is below the minimum), level_chance "
-    "(too few organisations of its kind had reliable results to rate the measure among them), "
-    "few_entities (too few organisations of its kind had enough data) or alike (most "
-    "organisations of its kind had the same result: too few different results were left, once "
+    "(too few organizations of its kind had reliable results to rate the measure among them), "
+    "few_entities (too few organizations of its kind had enough data) or alike (most "
+    "organizations of its kind had the same result: too few different results were left, once "
     "the very unusual ones were set aside, to set five star levels); blank otherwise.",
     "peer_label": "Against the whole program: better, worse or no_different (the likely range "
     "on one side of the program's value or not); higher or lower for a measure that is "

@@ -38,7 +38,7 @@ UI: dict[str, dict[str, str]] = {
         "short_one": "Only 1 measure got stars, and a rating needs at least {need}.",
         "short_some": "Only {count} measures got stars, and a rating needs at least {need}.",
         "stars_explain": "Stars go from 1 to 5. More stars are better.",
-        "stars_compare": "Stars compare {name} with other {peers}.",
+        "stars_compare": "Stars compare {name} with {peers}.",
         "area_stars": "Stars for this area: {stars}.",
         "area_none": "This area has no stars this time.",
         "tier": '{name} is in the bonus level called "{tier}".',
@@ -53,11 +53,13 @@ UI: dict[str, dict[str, str]] = {
         "change": "Change",
         "meaning": "What this means for members",
         "more": "More about this result",
-        "hidden_some": "{count} more results in this area are not shown. Too few people were "
-        "counted to show them safely.",
-        "hidden_one": "1 more result in this area is not shown. Too few people were counted to "
-        "show it safely.",
-        "none_shown": "No result in this area can be shown. Too few people were counted.",
+        # why is the glossary's (too few people, or it could reveal another hidden number)
+        "hidden_some": "{count} more results in this area are not shown, to keep members' "
+        "information private.",
+        "hidden_one": "1 more result in this area is not shown, to keep members' information "
+        "private.",
+        "none_shown": "The results in this area are not shown, to keep members' information "
+        "private.",
         "members_title": "Members",
         "members_count": "{name} had {count} members at the end of {month}.",
         "members_groups": "Members by group",
@@ -66,7 +68,7 @@ UI: dict[str, dict[str, str]] = {
         "the others are hidden too, so that the small ones cannot be worked out from the total: "
         "{groups}.",
         "groups_protect_others": "Not shown, so that nobody can use these numbers to work out a "
-        "small group somewhere else, such as in another organisation: {groups}.",
+        "small group somewhere else, such as in another organization: {groups}.",
         "group": "Group",
         "members": "Members",
         "share": "Share",
@@ -125,7 +127,7 @@ UI: dict[str, dict[str, str]] = {
         "short_some": "Solo {count} medidas recibieron estrellas, y una calificación necesita al "
         "menos {need}.",
         "stars_explain": "Las estrellas van de 1 a 5. Más estrellas es mejor.",
-        "stars_compare": "Las estrellas comparan a {name} con otros {peers}.",
+        "stars_compare": "Las estrellas comparan a {name} con {peers}.",
         "area_stars": "Estrellas en esta área: {stars}.",
         "area_none": "Esta área no tiene estrellas esta vez.",
         "tier": '{name} está en el nivel de bono llamado "{tier}".',
@@ -140,12 +142,12 @@ UI: dict[str, dict[str, str]] = {
         "change": "Cambio",
         "meaning": "Qué significa para los miembros",
         "more": "Más sobre este resultado (en inglés)",
-        "hidden_some": "No se muestran {count} resultados más de esta área. Se contaron muy "
-        "pocas personas para mostrarlos sin riesgo.",
-        "hidden_one": "No se muestra 1 resultado más de esta área. Se contaron muy pocas "
-        "personas para mostrarlo sin riesgo.",
-        "none_shown": "No se puede mostrar ningún resultado de esta área. Se contaron muy pocas "
-        "personas.",
+        "hidden_some": "No se muestran {count} resultados más de esta área, para proteger la "
+        "información de los miembros.",
+        "hidden_one": "No se muestra 1 resultado más de esta área, para proteger la información "
+        "de los miembros.",
+        "none_shown": "No se muestra ningún resultado de esta área, para proteger la información "
+        "de los miembros.",
         "members_title": "Miembros",
         "members_count": "{name} tenía {count} miembros a fines de {month}.",
         "members_groups": "Miembros por grupo",
@@ -233,9 +235,11 @@ FAMILY_INTRO: dict[str, dict[str, str]] = {
     },
 }
 
+# Others of an entity's kind, with their article: "ACO" is feminine in Spanish (una ACO, otras
+# ACO), as the glossary has it.
 PEERS_PLAIN = {
-    "en": {"aco": "ACOs", "cp": "Community Partners", "practice": "practices"},
-    "es": {"aco": "ACO", "cp": "Community Partners", "practice": "consultorios"},
+    "en": {"aco": "other ACOs", "cp": "other Community Partners", "practice": "other practices"},
+    "es": {"aco": "otras ACO", "cp": "otros Community Partners", "practice": "otros consultorios"},
 }
 
 CP_TYPE_PLAIN = {
@@ -332,26 +336,24 @@ TREND_WORDS = {
         },
     },
 }
-# Why a result has no stars (ratings.STAR_NOTES), on the full pages and the plain ones.
+# Why a result has no stars (ratings.STAR_NOTES), on the full pages and the plain ones; short
+# enough for a table cell. "Not rated" is the organization's own count; "No stars for anyone"
+# is a reason shared by every organization of its kind.
 STAR_NOTE_WORDS = {
     "en": {
-        "chance": "Not rated: too few members to tell real differences from chance",
-        "level_chance": "Not rated this time: too few organisations had enough members to tell "
-        "real differences from chance",
-        "few_entities": "Not rated this time: too few organisations had enough data to compare",
-        "alike": "Not rated this time: most organisations had the same result, so there were "
-        "too few different results to set star levels fairly",
+        "chance": "Not rated: too few of its members were counted",
+        "level_chance": "No stars for anyone this time: the results were too close to tell apart",
+        "few_entities": "No stars for anyone this time: too few organizations had enough data",
+        "alike": "No stars for anyone this time: most organizations had the same result",
     },
     "es": {
-        "chance": "Sin estrellas: hay muy pocos miembros para distinguir las diferencias reales "
-        "del azar",
-        "level_chance": "Sin estrellas esta vez: muy pocas organizaciones tenían suficientes "
-        "miembros para distinguir las diferencias reales del azar",
-        "few_entities": "Sin estrellas esta vez: muy pocas organizaciones tenían suficientes "
-        "datos para compararlas",
-        "alike": "Sin estrellas esta vez: la mayoría de las organizaciones tuvo el mismo "
-        "resultado, así que había muy pocos resultados distintos para fijar niveles de "
-        "estrellas de forma justa",
+        "chance": "Sin estrellas: se contaron muy pocos de sus miembros",
+        "level_chance": "Nadie recibió estrellas esta vez: los resultados estaban muy cerca "
+        "para distinguirlos",
+        "few_entities": "Nadie recibió estrellas esta vez: muy pocas organizaciones tenían "
+        "suficientes datos",
+        "alike": "Nadie recibió estrellas esta vez: la mayoría de las organizaciones tuvo el "
+        "mismo resultado",
     },
 }
 TREND_ARROWS = {"improved": "▲", "no_change": "●", "declined": "▼", "rose": "▲", "fell": "▼"}
@@ -422,7 +424,8 @@ VALUE_EN = {
     "LTSS": "Long-term services and supports (LTSS)",
 }
 
-# Units of the specs in Spanish (longest first wins); percent and dollar signs stay as marks.
+# Units of the specs in Spanish; percent and dollar signs stay as marks. '{n}' marks where the
+# number goes when it is not first; PLAIN_SCALES says when it is given per 100.
 UNITS_ES: dict[str, str] = {
     "percent of members": "% de los miembros",
     "percent of ED visits": "% de las visitas a la sala de emergencias",
@@ -436,26 +439,29 @@ UNITS_ES: dict[str, str] = {
     "percent of women": "% de las mujeres",
     "days": "días",
     "dollars per member per month": "dólares por miembro al mes",
-    "dollars per risk-adjusted member month": "dólares por mes-miembro, ajustado al riesgo",
+    "dollars per risk-adjusted member month": "dólares al mes por miembro, después de ajustar "
+    "por qué tan enfermos están los miembros",
     "activities per engaged member month": "actividades por cada mes de cada miembro activo",
     "admissions per 1,000 member months": "ingresos por cada 1,000 meses-miembro",
     "admissions per 100,000 member years": "ingresos por cada 100,000 años-miembro",
-    "attempts per assigned member month": "intentos por cada mes de cada miembro asignado",
+    "attempts per assigned member month": "intentos por cada 100 miembros al mes",
     "index from 0 to 1": "en una escala de 0 a 1",
-    "members per 1,000 members": "miembros por cada 1,000 miembros",
+    "members per 1,000 members": "de cada 1,000 miembros",
     "members per care team": "miembros por equipo de cuidado",
     "months enrolled per member (count = member months)": "meses inscritos por miembro",
     "observed / expected readmissions": "reingresos observados por cada reingreso esperado",
     "prescriptions per 1,000 member months": "recetas por cada 1,000 meses-miembro",
-    "risk score (1.0 = Medicare average)": "de puntaje de riesgo (1.0 = promedio de Medicare)",
+    "risk score (1.0 = Medicare average)": "un puntaje de riesgo de {n}. Un puntaje de 1.0 "
+    "quiere decir las mismas necesidades que una persona promedio de Medicare. Un puntaje más "
+    "bajo quiere decir menos necesidades",
     "visits per 1,000 member months": "visitas por cada 1,000 meses-miembro",
 }
 
 # How a unit's first word is written as a mark: (word, prefix, suffix), '$412', '72.4%'.
 UNIT_MARKS = (("percent", "", "%"), ("%", "", "%"), ("dollars", "$", ""), ("$", "$", ""))
 
-# Units of the specs made plainer for members (English; '% ' for a percent); others are shown
-# as they are.
+# Units of the specs made plainer for members (English; '% ' for a percent, '{n}' where the
+# number goes when it is not first); others are shown as they are.
 UNITS_EN_PLAIN: dict[str, str] = {
     "percent of ED visits": "% of emergency room visits",
     "percent of assignments": "% of members assigned to a Community Partner",
@@ -465,13 +471,21 @@ UNITS_EN_PLAIN: dict[str, str] = {
     "percent of care plans due": "% of care plans due to be renewed",
     "index from 0 to 1": "on a scale from 0 to 1",
     "months enrolled per member (count = member months)": "months enrolled per member",
-    "risk score (1.0 = Medicare average)": "(1.0 is the Medicare average)",
+    "risk score (1.0 = Medicare average)": "a risk score of {n}. A score of 1.0 means the same "
+    "needs as an average person on Medicare. A lower score means fewer needs",
+    "dollars per risk-adjusted member month": "a month per member, after adjusting for how sick "
+    "members are",
+    "percent of stays": "% of hospital stays",
+    "members per 1,000 members": "out of every 1,000 members",
     "observed / expected readmissions": "readmissions for every one expected",
     "activities per engaged member month": "activities per member each month",
-    "attempts per assigned member month": "tries per member each month",
+    "attempts per assigned member month": "tries for every 100 members each month",
     "admissions per 1,000 member months": "hospital stays per 1,000 member months",
     "admissions per 100,000 member years": "hospital stays per 100,000 member years",
 }
+
+# Units whose plain words give the number per 100 (0.23 tries per member: 23 per 100 members).
+PLAIN_SCALES: dict[str, int] = {"attempts per assigned member month": 100}
 
 MONTHS = {
     "en": (
@@ -504,7 +518,7 @@ MONTHS = {
     ),
 }
 
-# ---------------------------------------------------------------- organisational assessment
+# ---------------------------------------------------------------- organizational assessment
 
 RATINGS: tuple[str, ...] = (
     "On track",
@@ -725,7 +739,7 @@ GLOSSARY: tuple[Term, ...] = (
         ),
         (
             "Plan de cuidado",
-            ["planes de cuidado", "plan de cuidado", "plan de atención"],
+            ["planes de cuidado", "plan de cuidado"],
             "Un plan escrito que se hace con el miembro. Dice cuáles son sus metas y qué ayuda "
             "va a recibir. El médico del miembro lo firma.",
         ),
@@ -740,7 +754,7 @@ GLOSSARY: tuple[Term, ...] = (
         ),
         (
             "Equipo de cuidado",
-            ["equipos de cuidado", "equipo de cuidado", "equipo de atención"],
+            ["equipos de cuidado", "equipo de cuidado"],
             "El personal de un Community Partner que trabaja con un miembro. Llaman, visitan y "
             "ayudan al miembro a recibir atención.",
         ),
@@ -826,16 +840,19 @@ GLOSSARY: tuple[Term, ...] = (
             "Stars",
             ["stars", "star"],
             "A score from 1 to 5. More stars are better. Stars compare a group with others of the "
-            "same kind, like ACOs with ACOs. Not rated means there was not enough data. A "
-            "result based on too few members can be high or low by chance, so it gets no stars.",
+            "same kind, like ACOs with ACOs. Not rated means a result got no stars because too "
+            "few of the group's own members were counted. Such a result can be high or low by "
+            "chance. Sometimes no group gets stars on a result, because all the results were too "
+            "close to tell apart.",
         ),
         (
             "Estrellas",
             ["estrellas", "estrella"],
             "Una calificación de 1 a 5. Más estrellas es mejor. Las estrellas comparan un grupo "
-            "con otros del mismo tipo, por ejemplo una ACO con otras ACO. Sin calificar quiere "
-            "decir que no había suficientes datos. Un resultado de muy pocos miembros puede ser "
-            "alto o bajo por azar, así que no recibe estrellas.",
+            "con otros del mismo tipo, por ejemplo una ACO con otras ACO. Sin estrellas quiere "
+            "decir que se contaron muy pocos miembros del propio grupo. Un resultado así puede "
+            "ser alto o bajo por azar. A veces ningún grupo recibe estrellas en un resultado, "
+            "porque todos los resultados estaban demasiado cerca para distinguirlos.",
         ),
     ),
     _term(
@@ -872,14 +889,17 @@ GLOSSARY: tuple[Term, ...] = (
         (
             "Results not shown",
             ["not shown"],
-            "We do not show a result based on 10 people or fewer. This keeps members' health "
-            "information private.",
+            "We do not show a result when too few people are behind it: fewer than 11, and for "
+            "most results fewer than 30. We also hide a result when it could be used to work "
+            "out another hidden number. This keeps members' health information private.",
         ),
         (
             "Resultados que no se muestran",
             ["no se muestra", "no se muestran"],
-            "No mostramos un resultado basado en 10 personas o menos. Así protegemos la "
-            "información de salud de los miembros.",
+            "No mostramos un resultado cuando hay muy pocas personas detrás: menos de 11, y en "
+            "la mayoría de los resultados menos de 30. También ocultamos un resultado cuando "
+            "podría servir para calcular otro número oculto. Así protegemos la información de "
+            "salud de los miembros.",
         ),
     ),
     _term(
@@ -888,14 +908,16 @@ GLOSSARY: tuple[Term, ...] = (
             "Risk score",
             ["risk scores", "risk score", "risk-adjusted", "how sick"],
             "A number that shows how much care members are likely to need. It is based on their "
-            "health problems. A higher number means members need more care.",
+            "age and health problems. A score of 1.0 means the same needs as an average person "
+            "on Medicare. A lower score means fewer needs, and a higher score means more.",
         ),
         (
             "Puntaje de riesgo",
             ["puntaje de riesgo", "ajustado al riesgo"],
             "Un número que muestra cuánta atención es probable que necesiten los miembros. Se basa "
-            "en sus problemas de salud. Un número más alto quiere decir que necesitan más "
-            "atención.",
+            "en su edad y sus problemas de salud. Un puntaje de 1.0 quiere decir las mismas "
+            "necesidades que una persona promedio de Medicare. Un puntaje más bajo quiere decir "
+            "menos necesidades, y uno más alto, más.",
         ),
     ),
     _term(
@@ -1132,10 +1154,13 @@ def unit_marks(unit: str) -> tuple[str, str, str]:
 
 
 def value_words(value: float, unit: str, decimals: int, lang: str) -> str:
-    """Return a value with its unit in `lang`: '72.4% of members', '72.4% de los miembros'."""
+    """Return a value with its unit in `lang`: '72.4% of members', '72.4% de los miembros',
+    'a risk score of 0.33. A score of 1.0 means ...', '23 tries for every 100 members ...'."""
     prefix, suffix, words = unit_words(unit, lang)
-    number = f"{float(value):,.{int(decimals)}f}"
-    return f"{marked(number, prefix, suffix)} {words}".strip()
+    scale = PLAIN_SCALES.get((unit or "").strip(), 1)
+    places = max(0, int(decimals) - len(str(scale)) + 1)
+    number = marked(f"{float(value) * scale:,.{places}f}", prefix, suffix)
+    return words.format(n=number) if "{n}" in words else f"{number} {words}".strip()
 
 
 def marked(number: str, prefix: str, suffix: str) -> str:

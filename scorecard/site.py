@@ -232,15 +232,67 @@ def format_count(value: object) -> str:
     return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
 
 
-def format_counts(numerator: object, denominator: object, kind: str) -> str:
-    """Return 'n of d' (proportions), 'n / d', or 'd counted' for a median (its numerator is
-    a sum that would not give the median); a hidden count shows as a dash."""
-    num, den = format_count(numerator) or "–", format_count(denominator) or "–"
+# What the counts of a measure are, by its unit, where its kind and unit do not say it
+# (count_words): {n} the numerator, {d} the denominator.
+COUNT_WORDS = {
+    "observed / expected readmissions": "{n} readmissions ({d} expected)",
+    "index from 0 to 1": "{d} members counted",
+    "risk score (1.0 = Medicare average)": "{d} members counted",
+    "months enrolled per member (count = member months)": "{n} member months over {d} members",
+    "members per care team": "{n} members on caseloads over {d} care-team months",
+    "members per 1,000 members": "{n} of {d} members",
+}
+_PER = re.compile(r"(?P<what>[\w-]+) per (?:[\d,]+ )?(?P<over>.+)")
+
+
+def count_words(kind: str, unit: str) -> str:
+    """Return how a measure's counts read, with {n} and {d} for the numerator and the
+    denominator: '{n} of {d} members' (a share), '{n} admissions over {d} member months' (a
+    rate or an average), '{d} counted' (a middle value: the sum of its days would not give
+    it), '{n} / {d}' when the unit does not say."""
+    unit = (unit or "").strip()
     if kind == "median":
-        return "" if den == "–" else f"{den} counted"
-    if num == den == "–":
+        return "{d} counted"
+    if unit in COUNT_WORDS:
+        return COUNT_WORDS[unit]
+    words = unit_marks(unit)[2]
+    if kind == "proportion" and words.startswith("of "):
+        return f"{{n}} of {{d}} {words[3:]}"
+    match = _PER.fullmatch(unit.replace("per member per month", "per member month"))
+    if match is None or kind == "proportion":
+        return "{n} of {d}" if kind == "proportion" else "{n} / {d}"
+    what = "{n}" if match["what"] == "dollars" else f"{{n}} {match['what']}"
+    over = match["over"] if match["over"].endswith("s") else match["over"] + "s"
+    return f"{what} over {{d}} {over}"
+
+
+def denominator_words(kind: str, unit: str) -> str:
+    """Return what a measure's denominator counts, by count_words: 'members', 'member months',
+    'hospital stays' ('' when its words do not say)."""
+    tail = count_words(kind, unit).partition("{d}")[2].removesuffix("counted").strip()
+    # a risk-adjusted cost's smallest denominator counts member months, not their risk
+    return "" if ")" in tail else tail.removeprefix("risk-adjusted ")
+
+
+def format_counts(numerator: object, denominator: object, kind: str, unit: str = "") -> str:
+    """Return a result's counts in words by count_words ('153 of 295 care plans due',
+    '$3,075,561 over 42,279 member months'); dollars are whole, other fractions have one
+    place; a hidden count (from 1 to 10) shows as a dash."""
+    num = _count_text(numerator, unit.startswith("dollars"))
+    den = _count_text(denominator, False)
+    words = count_words(kind, unit)
+    if (den == "–" and "{n}" not in words) or num == den == "–":
         return ""
-    return f"{num} of {den}" if kind == "proportion" else f"{num} / {den}"
+    return words.format(n=num, d=den)
+
+
+def _count_text(value: object, dollars: bool) -> str:
+    if not format_count(value):
+        return "–"
+    number = float(value)  # type: ignore[arg-type]
+    if dollars:
+        return i18n.marked(f"{number:,.0f}", "$", "")
+    return f"{number:,.1f}".removesuffix(".0")
 
 
 def stars_html(stars: object, note: object = "") -> Markup:
@@ -744,7 +796,7 @@ def result_row(
     reason = model.reasons.get(str(record["suppression_reason"]), DEFAULT_REASON)
     value = format_value(record["value"], unit, decimals) if shown else reason
     interval = format_interval(record["lower"], record["upper"], unit, decimals)
-    counts = format_counts(record["numerator"], record["denominator"], spec.kind)
+    counts = format_counts(record["numerator"], record["denominator"], spec.kind, unit)
     return ResultRow(
         title=spec.text("en").title,
         link=rel(page, f"measures/{spec.id}.md"),
@@ -1103,6 +1155,8 @@ def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
         "text": spec.text("en"),
         "direction": DIRECTION_TEXT[spec.direction],
         "small_cell_max": methodology.constants()["small_cell_max"],
+        "public": _public_edition(model),
+        "fewest_words": denominator_words(spec.kind, spec.unit),
         "program": result_row(model, program, page) if program else None,
         "gaps": is_care_gap_measure(spec),
         "trend": trend_chart(model, spec, None) if program else None,

@@ -255,6 +255,33 @@ def test_the_public_edition_gives_every_hidden_result_one_reason(sites: dict) ->
     assert stats.REASON_TEXT["withheld"] in text and stats.REASON_TEXT["small_count"] not in text
 
 
+def test_public_measure_pages_fold_the_analysts_part_into_closed_details(sites: dict) -> None:
+    # members reach a measure page from their plain page: the method (codes, SQL terms) and the
+    # technical rows are there, but in a closed <details>; the partner page shows them open
+    def page(audience: str) -> str:
+        path = sites["roots"][audience] / "2025Q4" / "measures" / "ed_visits.html"
+        return path.read_text(encoding="utf-8")
+
+    public = page("public")
+    details = re.search(r'<details class="sc-technical">(.*?)</details>', public, re.S)
+    assert details and '<details class="sc-technical" open' not in public
+    assert "<summary>Technical details, for analysts</summary>" in details[1]
+    outside = public.replace(details[0], "")
+    for technical in (
+        "How it is worked out",
+        "Smallest denominator",
+        "Definition followed",
+        "Data source",
+    ):
+        assert technical in details[1] and technical not in outside, technical
+    assert re.search(
+        r"<td>Fewest needed to show a result</td>\s*<td>30 member months</td>", outside
+    )
+    partner = page(PARTNERS[0])
+    assert "sc-technical" not in partner and 'id="how-it-is-worked-out"' in partner
+    assert "Smallest denominator for a result" in partner and "Fewest needed" not in partner
+
+
 def test_care_gap_lists_are_per_cp_and_person_level(sites: dict) -> None:
     folder = sites["roots"]["internal"] / "2025Q4" / "downloads" / "internal" / "care_gaps"
     assert sorted(p.stem for p in folder.glob("*.csv")) == sorted(KEEP_CPS)

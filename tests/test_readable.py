@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from scorecard import assessment, charts, i18n, marts, plain, ratings, views
+from scorecard import assessment, charts, i18n, marts, plain, ratings, stats, views
 from scorecard.contract import TABLES_BY_NAME
 from scorecard.specs import load_specs
 
@@ -79,11 +79,17 @@ class ArticleText(HTMLParser):
             self.blocks.append(text if text[-1] in ".!?:;" else text + ".")
 
 
-def article_text(path: Path) -> str:
-    """Return the readable text of a built page (see ArticleText)."""
+def blocks(path: Path) -> list[str]:
+    """Return the readable blocks of a built page (see ArticleText): its paragraphs, headings
+    and list items."""
     parser = ArticleText()
     parser.feed(path.read_text(encoding="utf-8"))
-    return " ".join(parser.blocks)
+    return parser.blocks
+
+
+def article_text(path: Path) -> str:
+    """Return the readable text of a built page (see ArticleText)."""
+    return " ".join(blocks(path))
 
 
 @functools.cache
@@ -210,6 +216,71 @@ def test_plain_pages_show_stars_in_words_and_what_each_result_means(v: Path) -> 
     spanish = " ".join(article_text(p) for p in plain_pages(v, "es"))
     assert "Qué significa para los miembros:" in spanish and "de 5 estrellas" in spanish
     assert sum(" ".join(s.text("es").title.split()) in spanish for s in specs.values()) >= 5
+
+
+def test_every_plain_result_has_its_unit_in_words(v: Path) -> None:
+    # a bare number ('0.33', '0.33 (1.0 is ...)') says nothing to a member: each result says
+    # what it counts, and a risk score says it is one and what 1.0 means
+    for lang, label in (("en", "Result"), ("es", "Resultado")):
+        results = [b for p in plain_pages(v, lang) for b in blocks(p) if b.startswith(label)]
+        assert len(results) > 30, lang
+        bare = [r for r in results if not re.search(r"\d%? [a-zñ]+", r)]
+        assert not bare, (lang, bare[:3])
+    english = " ".join(article_text(p) for p in plain_pages(v, "en"))
+    assert "risk-adjusted member month" not in english and "(1.0 is the" not in english
+
+
+def test_units_members_trip_on_are_said_in_plain_words() -> None:
+    def words(value: float, unit: str, decimals: int, lang: str = "en") -> str:
+        return i18n.value_words(value, unit, decimals, lang)
+
+    risk = words(0.331, "risk score (1.0 = Medicare average)", 2)
+    assert risk.startswith("a risk score of 0.33. A score of 1.0 means the same needs as an ")
+    assert words(0.331, "risk score (1.0 = Medicare average)", 2, "es").startswith(
+        "un puntaje de riesgo de 0.33. Un puntaje de 1.0 quiere decir"
+    )
+    cost = words(310.4, "dollars per risk-adjusted member month", 0)
+    assert cost == "$310 a month per member, after adjusting for how sick members are"
+    # a rate below 1 per member is given per 100 members, in both languages
+    assert words(0.234, "attempts per assigned member month", 2) == (
+        "23 tries for every 100 members each month"
+    )
+    assert words(0.234, "attempts per assigned member month", 2, "es") == (
+        "23 intentos por cada 100 miembros al mes"
+    )
+    assert words(17.46, "percent of stays", 1) == "17.5% of hospital stays"
+
+
+def test_plain_pages_use_us_spelling_and_one_spanish_term_for_each_thing(v: Path) -> None:
+    english = [*plain_pages(v, "en"), v / "plain" / "index.html", v / "glossary.html"]
+    assert not [p.name for p in english if "organisation" in article_text(p).lower()]
+    spanish = " ".join(
+        article_text(p) for p in [*plain_pages(v, "es"), v / "es" / "glosario.html"]
+    ).lower()
+    # the glossary's "equipo de cuidado" and "plan de cuidado"; "ACO" is feminine
+    for other in ("equipo de atención", "equipos de atención", "plan de atención", "otros aco"):
+        assert other not in spanish, other
+    assert "equipo de cuidado" in spanish and "plan de cuidado" in spanish
+    assert "con otras aco." in spanish
+
+
+def test_the_glossary_says_when_a_result_is_hidden_or_not_rated() -> None:
+    specs = load_specs(ROOT / "measures")
+    usual = max({s.min_denominator for s in specs}, key=[s.min_denominator for s in specs].count)
+    hidden = i18n.GLOSSARY_BY_KEY["hidden"]
+    assert f"fewer than {stats.SMALL_CELL_MAX + 1}, and for most results fewer than {usual}" in (
+        hidden.en.definition
+    )
+    assert f"menos de {stats.SMALL_CELL_MAX + 1}" in hidden.es.definition
+    assert "work out another hidden number" in hidden.en.definition
+    # the plain pages' notes of hidden results link to this entry, which says why
+    for lang in ("en", "es"):
+        for key in ("hidden_one", "hidden_some", "none_shown"):
+            note = i18n.t(lang, key, count=2).lower()
+            assert any(alias in note for alias in hidden.text(lang).aliases), (lang, key)
+    stars = i18n.GLOSSARY_BY_KEY["stars"]
+    assert "own members were counted" in stars.en.definition
+    assert "too close to tell apart" in stars.en.definition
 
 
 def test_a_result_without_stars_says_why_on_every_kind_of_page(v: Path) -> None:

@@ -27,6 +27,7 @@ from site_fixture import (
 
 from scorecard import build, charts, i18n, parallel, shell, site, views
 from scorecard.site import LEVELS
+from scorecard.specs import load_specs
 
 
 class PageParser(HTMLParser):
@@ -592,6 +593,33 @@ def test_counts_from_1_to_10_are_never_formatted() -> None:
     assert site.format_counts(37_252, 8, "median") == ""
 
 
+def test_counts_say_what_they_count() -> None:
+    # both sides in words: a share's members, a rate's events and member months, a cost in
+    # whole dollars, a ratio's readmissions and those expected
+    care_plans = site.format_counts(153, 295, "proportion", "percent of care plans due")
+    assert care_plans == "153 of 295 care plans due"
+    cost = site.format_counts(3_075_560.61, 42_279, "mean", "dollars per member per month")
+    assert cost == "$3,075,561 over 42,279 member months"
+    stays = site.format_counts(247, 8_844.17, "rate", "admissions per 100,000 member years")
+    assert stays == "247 admissions over 8,844.2 member years"
+    ratio = site.format_counts(128, 130.82, "ratio", "observed / expected readmissions")
+    assert ratio == "128 readmissions (130.8 expected)"
+    assert site.format_counts(7, 845, "rate", "visits per 1,000 member months") == (
+        "– visits over 845 member months"
+    )
+    assert site.denominator_words("mean", "dollars per risk-adjusted member month") == (
+        "member months"
+    )
+
+
+def test_every_measure_s_counts_have_words() -> None:
+    for spec in load_specs(ROOT / "measures"):
+        if spec.id == "members":  # its count is the result itself
+            continue
+        words = site.count_words(spec.kind, spec.unit)
+        assert "{d}" in words and not re.search(r"\{d\}$", words), (spec.id, words)
+
+
 def test_stars_have_a_text_equivalent() -> None:
     assert "★★★★☆</span> 4 out of 5 stars" in site.stars_html(4)
     assert "★★★½☆</span> 3.5 out of 5 stars" in site.stars_html(3.5)
@@ -670,18 +698,33 @@ def test_a_change_says_what_it_is_compared_with() -> None:
 def test_a_result_without_stars_says_why_when_the_rating_knows() -> None:
     chance = site.stars_html(pd.NA, "chance")
     assert chance == (
-        '<span class="sc-stars sc-stars--none">Not rated: too few members to tell real '
-        "differences from chance</span>"
+        '<span class="sc-stars sc-stars--none">Not rated: too few of its members were '
+        "counted</span>"
     )
-    assert "too few organisations had enough members" in site.stars_html(pd.NA, "level_chance")
-    assert "too few organisations had enough data" in site.stars_html(pd.NA, "few_entities")
+    # a reason shared by every organization of the kind says so, not 'Not rated', which
+    # readers take as the organization's own fault
+    for note in ("level_chance", "few_entities", "alike"):
+        assert site.stars_html(pd.NA, note).count("No stars for anyone this time: ") == 1, note
+    assert "too close to tell apart" in site.stars_html(pd.NA, "level_chance")
+    assert "too few organizations had enough data" in site.stars_html(pd.NA, "few_entities")
     # stars win over a note; an unknown or missing note says only 'Not rated'
     assert "4 out of 5 stars" in site.stars_html(4, "chance")
     assert site.stars_html(pd.NA, "other") == site.stars_html(pd.NA) == site.stars_html(pd.NA, None)
 
 
+def test_star_notes_are_short_and_say_whose_count_it_is_in_both_languages() -> None:
+    for lang, own, shared in (
+        ("en", "Not rated: ", "No stars for anyone this time: "),
+        ("es", "Sin estrellas: ", "Nadie recibió estrellas esta vez: "),
+    ):
+        words = i18n.STAR_NOTE_WORDS[lang]
+        assert words["chance"].startswith(own), lang
+        assert all(words[n].startswith(shared) for n in ("level_chance", "few_entities", "alike"))
+        assert max(len(w) for w in words.values()) <= 90, lang  # fits a table cell
+
+
 def test_results_too_alike_to_rate_say_so_in_both_languages() -> None:
-    assert "most organisations had the same result" in site.stars_html(pd.NA, "alike")
+    assert "most organizations had the same result" in site.stars_html(pd.NA, "alike")
     assert (
         "la mayoría de las organizaciones tuvo el mismo resultado"
         in (i18n.STAR_NOTE_WORDS["es"]["alike"])
