@@ -15,15 +15,26 @@ FEW_MEASURES = (
 )
 
 
+def demo_months(specs: list) -> int:
+    """Return how many months of demo data let every spec compute the newest quarter: two
+    years, or more when a window and the look-back before it (lookback_months) need more
+    (breast cancer screening: 12 + 15 = 27)."""
+    from scorecard.compile import WINDOW_MONTHS
+
+    return max(24, *(WINDOW_MONTHS[s.window] + s.lookback_months for s in specs))
+
+
 def few_measure_inputs(
     root: Path, members: int, seed: int, fmt: str = "csv", measures: tuple[str, ...] = FEW_MEASURES
 ) -> dict:
-    """Return demo marts in root/data, a copy of the code lists and the specs of `measures`."""
+    """Return demo marts in root/data (enough months for the newest quarter of every measure:
+    demo_months), a copy of the code lists and the specs of `measures`."""
     from scorecard import demo
     from scorecard.specs import load_specs
 
     data, value_sets = root / "data", root / "value_sets"
-    demo.write_marts(demo.generate_marts(members=members, seed=seed), data, fmt=fmt)
-    shutil.copytree(ROOT / "measures" / "value_sets", value_sets)
     specs = [s for s in load_specs(ROOT / "measures") if s.id in measures]
+    months = demo_months(specs)
+    demo.write_marts(demo.generate_marts(members=members, months=months, seed=seed), data, fmt=fmt)
+    shutil.copytree(ROOT / "measures" / "value_sets", value_sets)
     return {"data": data, "value_sets": value_sets, "specs": specs, "root": root}

@@ -49,11 +49,12 @@ def test_reading_back_gives_the_results_of_computing_every_quarter(inputs, tmp_p
     }
     assert set(second.computed_rows["period_id"]) == {"2025Q4"}
     reused = second.history_plan.reuse
-    assert reused["ed_visits"] == first.periods  # quarter window: every earlier quarter
-    # breast screening reads 12 months before its 12-month window (lookback_months): of 24
-    # months of data only 2025Q4 has both, so 2025Q3's build skipped it, saying why, and
-    # there is nothing of it to read back
-    assert "needs 12 months of data before" in first.skipped["breast_cancer_screening"]
+    # quarter window: every earlier quarter the build shows is read back
+    assert reused["ed_visits"] == second.periods[:-1] == first.periods[1:]
+    # breast screening reads 15 months before its 12-month window (lookback_months): of the 27
+    # months of data (demo_months) only 2025Q4 has both, so 2025Q3's build skipped it, saying
+    # why, and there is nothing of it to read back
+    assert "needs 15 months of data before" in first.skipped["breast_cancer_screening"]
     assert not reused.get("breast_cancer_screening")
 
     full = _run(inputs, "2025Q4", None)

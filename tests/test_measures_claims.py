@@ -175,6 +175,53 @@ def test_frequent_ed_users(results):
     assert cell(results, "frequent_ed_users", level="aco", entity="A2") == (1, 5)
 
 
+def test_ed_visits(results):
+    # 2024Q4, 27 member months (K3 left in May, K4 enrolled Oct-Dec). ED days: K1 Oct 5 (E10
+    # and E11 the same day: one), K9 Nov 2, K6 Nov 20, K10 Dec 1, K7 Dec 10 = 5. Not counted:
+    # K2 Oct 12 (E12, admitted to hospital the next day, S9 Oct 13), K3 Oct 20 (not enrolled).
+    assert cell(results, "ed_visits", "2024Q4") == (5, 27)
+    # A1 (K1, K2, K6, K8, K10 x 3 = 15 member months): K1, K6, K10 = 3.
+    assert cell(results, "ed_visits", "2024Q4", "aco", "A1") == (3, 15)
+    # 2024Q2: K9 Apr 10 and Jun 20 = 2 (K4's Apr 20 visit is in his enrollment gap).
+    assert cell(results, "ed_visits", "2024Q2") == (2, 27)
+
+
+# K8's ED visits added to claims_use for the next test (he had none). Columns: claim, line,
+# type, member, service dates, admission and discharge dates, status, place of service, type of
+# bill, revenue code, procedure code, three NPI/TIN fields, paid, diagnoses 1 and 2.
+K8_ED_CLAIMS = """\
+E17,1,professional,K8,2024-10-01,2024-10-01,,,,23,,,99283,,,,100,R109,
+S25,1,institutional,K8,2024-10-03,2024-10-05,2024-10-03,2024-10-05,01,,111,0120,,,,,1000,K8590,
+E18,1,professional,K8,2024-11-11,2024-11-11,,,,23,,,99284,,,,100,F329,
+S26,1,institutional,K8,2024-12-02,2024-12-04,2024-12-02,2024-12-04,01,,111,0450,,,,,800,I214,
+S26,2,institutional,K8,2024-12-02,2024-12-04,2024-12-02,2024-12-04,01,,111,0120,,,,,3000,I214,
+E19,1,institutional,K8,2024-12-20,2024-12-20,,,,,131,0450,,,,,500,F1020,
+E20,1,professional,K8,2024-12-27,2024-12-27,,,,23,,,99283,,,,100,S0990XA,F329
+"""
+
+
+def test_ed_visits_leave_out_admissions_and_mental_disorders(tmp_path):
+    # claims_use plus K8_ED_CLAIMS. ed_visits in 2024Q4 (27 member months): the 5 of
+    # test_ed_visits, plus K8's E17 Oct 1 (admitted Oct 3, two days later: counted) and E20 Dec
+    # 27 (injury; depression only as the second diagnosis: counted) = 7. Not counted: E18 Nov
+    # 11 (principal diagnosis depression F329), S26 Dec 2 (ED line on the inpatient claim:
+    # admitted the same day), E19 Dec 20 (alcohol dependence F1020, a substance use disorder).
+    folder = tmp_path / "claims_use"
+    shutil.copytree(MARTS / "claims_use", folder)
+    with open(folder / "medical_claim.csv", "a", encoding="utf-8") as claims:
+        claims.write(K8_ED_CLAIMS)
+    measures = {"ed_visits", "frequent_ed_users", "non_emergent_ed"}
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in measures]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "ed_visits", "2024Q4") == (7, 27)
+    assert cell(results, "ed_visits", "2024Q4", "aco", "A1") == (5, 15)  # K8 is in A1
+    # frequent_ed_users counts every ED visit, as the report it follows does: K8 has 5 ED days
+    # in 2024 (Oct 1, Nov 11, Dec 2, Dec 20, Dec 27), so K8 and K9 are frequent users.
+    assert cell(results, "frequent_ed_users") == (2, 10)
+    # non_emergent_ed: K8's visits are not on its list (R109, F329, I214, F1020, S0990XA): 3.
+    assert cell(results, "non_emergent_ed", "2024Q4") == (3, 27)
+
+
 def test_non_emergent_ed(results):
     # 2024Q4, 27 member months: E05 K9 Nov 2 (J069 upper respiratory infection), E10 + E11 K1
     # Oct 5 (facility line R079 chest pain, professional line R519 headache: one of the visit's

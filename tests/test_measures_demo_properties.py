@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from engine_fixture import demo_months
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,8 @@ SPECS = load_specs(ROOT / "measures")
 
 def run_demo(tmp_path: Path, seed: int) -> engine.EngineRun:
     folder = tmp_path / f"demo-{seed}"
-    demo.write_marts(demo.generate_marts(members=1500, months=24, seed=seed), folder, "parquet")
+    marts = demo.generate_marts(members=1500, months=demo_months(SPECS), seed=seed)
+    demo.write_marts(marts, folder, "parquet")
     return engine.run(folder, ROOT / "measures" / "value_sets", SPECS)
 
 

@@ -467,6 +467,27 @@ def test_breast_cancer_screening(prevention):
     assert cell(prevention, "breast_cancer_screening") == (3, 5)
 
 
+def test_breast_cancer_screening_needs_15_months_before_its_window(tmp_path):
+    # The fixture without its three claims before November 2022 (D00 Jul 1, B02 Sep 30, B01 Oct
+    # 1): the data start in December 2022. 2024Q4 reads mammograms from Oct 1, 2022, two months
+    # before that, so it is not computed: W1's Oct 1 mammogram would be missing and she would be
+    # counted as not screened (2 of 5 instead of 3 of 5).
+    folder = tmp_path / "quality_prevention"
+    shutil.copytree(MARTS / "quality_prevention", folder)
+    claims = folder / "medical_claim.csv"
+    lines = claims.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(("D00,", "B02,", "B01,"))]
+    assert len(kept) == len(lines) - 3
+    claims.write_text("".join(kept))
+    measures = ("breast_cancer_screening", "well_child_visits_3_11")  # one with no look-back
+    run = engine.run(folder, VALUE_SETS, [s for s in all_specs() if s.id in measures])
+    assert set(run.results.measure_id) == {"well_child_visits_3_11"}
+    assert run.skipped["breast_cancer_screening"] == (
+        "needs 15 months of data before its 12-month window, from October 2022; the data start"
+        " in December 2022"
+    )
+
+
 def test_well_care_visits(prevention):
     # 3-11: K1 (3, 99392: yes), K2 (11, none), K3 (4, 99213 with Z00.129: yes); K4 (2) is out.
     assert cell(prevention, "well_child_visits_3_11") == (2, 3)

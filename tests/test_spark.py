@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from engine_fixture import demo_months
 
 from scorecard import build, engine, spark_engine
 from scorecard.cli import main
@@ -58,7 +59,8 @@ def demo_marts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from scorecard.demo import generate_marts, write_marts
 
     out = tmp_path_factory.mktemp("spark_demo")
-    write_marts(generate_marts(members=1500, months=24, seed=7), out, fmt="parquet")
+    months = demo_months(load_specs(ROOT / "measures"))  # every measure's newest quarter
+    write_marts(generate_marts(members=1500, months=months, seed=7), out, fmt="parquet")
     return out
 
 

@@ -9,6 +9,7 @@
 -- contact.
 WITH ed_visit AS (  -- one row per member and day (shared/ed_visit_day.sql)
   SELECT person_id, visit_date FROM {{ shared("ed_visit_day") }}
+  WHERE NOT admitted
 ),
 assigned_visit AS (
   SELECT v.person_id, v.visit_date,
@@ -20,13 +21,6 @@ assigned_visit AS (
    AND v.visit_date BETWEEN e.assignment_date
                         AND coalesce(e.disenrollment_date, DATE '9999-12-31')
   GROUP BY ALL
-),
-admitted AS (
-  SELECT DISTINCT v.person_id, v.visit_date
-  FROM assigned_visit v
-  JOIN inpatient_stay s
-    ON s.person_id = v.person_id AND left(s.bill_type_code, 2) = '11'
-   AND s.admission_date BETWEEN v.visit_date AND v.visit_date + INTERVAL 1 DAY
 )
 SELECT p.period_id, v.person_id, v.visit_date AS attr_month, v.cp_id,
        CASE WHEN EXISTS (
@@ -39,5 +33,3 @@ SELECT p.period_id, v.person_id, v.visit_date AS attr_month, v.cp_id,
 FROM assigned_visit v
 JOIN periods p
   ON v.visit_date BETWEEN p.window_start AND p.period_end - INTERVAL 7 DAY
-WHERE NOT EXISTS (
-  SELECT 1 FROM admitted a WHERE a.person_id = v.person_id AND a.visit_date = v.visit_date)

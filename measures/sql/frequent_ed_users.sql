@@ -1,8 +1,10 @@
 -- Frequent ED users: members with 4 or more ED visits in the 12-month window, per 1,000
 -- members. An ED visit is a distinct member and service date with an ED revenue code, an ED
--- evaluation and management code (value set ed_visit) or place of service 23, as in
--- ed_visits; visits in months the member was not enrolled are not counted. Units: members
--- enrolled in at least one month of the window, attributed in their last enrolled month.
+-- evaluation and management code (value set ed_visit) or place of service 23; visits in
+-- months the member was not enrolled are not counted. Unlike ed_visits, every visit counts
+-- (those followed by an admission and those for a mental disorder too), as in the seed's "ER
+-- visits by member" report. Units: members enrolled in at least one month of the window,
+-- attributed in their last enrolled month.
 WITH member AS (
   SELECT p.period_id, p.window_start, p.period_end, mm.person_id, max(mm.month) AS last_month
   FROM member_months mm

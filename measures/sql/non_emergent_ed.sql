@@ -6,17 +6,13 @@
 -- (type of bill 11x) on the same or the next day. Exposure: member months in the quarter;
 -- numerator: the member's non-emergent ED visits in those months.
 WITH ed_visit AS (  -- one row per member and day (shared/ed_visit_day.sql)
-  SELECT person_id, visit_date, non_emergent FROM {{ shared("ed_visit_day") }}
+  SELECT person_id, visit_date, non_emergent, admitted FROM {{ shared("ed_visit_day") }}
 ),
 events_by_month AS (
   SELECT v.person_id, CAST(date_trunc('month', v.visit_date) AS DATE) AS month, count(*) AS events
   FROM ed_visit v
-  WHERE v.non_emergent
+  WHERE v.non_emergent AND NOT v.admitted
     AND {{ in_computed_months("v.visit_date") }}
-    AND NOT EXISTS (
-      SELECT 1 FROM inpatient_stay s
-      WHERE s.person_id = v.person_id AND left(s.bill_type_code, 2) = '11'
-        AND s.admission_date BETWEEN v.visit_date AND v.visit_date + INTERVAL 1 DAY)
   GROUP BY ALL
 ),
 {% include "_events_per_member_month.sql" %}
