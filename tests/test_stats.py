@@ -53,7 +53,11 @@ def reasons(df: pd.DataFrame) -> dict[tuple[str, str], str]:
 
 def hidden_reasons(df: pd.DataFrame, *keys: str) -> dict[tuple, str]:
     """Return the reason of every hidden row of stats.suppress(df), by the columns `keys`."""
-    out = stats.suppress(df)
+    return hidden_in(stats.suppress(df), *keys)
+
+
+def hidden_in(out: pd.DataFrame, *keys: str) -> dict[tuple, str]:
+    """Return the reason of every hidden row of the suppressed table `out`, by `keys`."""
     return {
         tuple(r[k] for k in keys): r["suppression_reason"]
         for _, r in out[out["suppressed"]].iterrows()
@@ -629,9 +633,7 @@ def test_a_complement_that_would_strip_a_headline_of_its_last_shown_part_is_chos
         ]
     )
     out = stats.suppress(df)
-    hidden = out[out["suppressed"]]
-    keys = zip(hidden["entity_id"], hidden["stratum_value"], strict=True)
-    assert dict(zip(keys, hidden["suppression_reason"], strict=True)) == {
+    assert hidden_in(out, "entity_id", "stratum_value") == {
         ("ALL", "65+"): "complementary",
         ("A", "65+"): "small_count",
         ("B", "0-17"): "small_count",
@@ -797,19 +799,14 @@ def test_the_cps_of_a_type_add_up_to_the_programs_row_for_that_type():
         ]
     )
 
-    def hidden(out: pd.DataFrame) -> dict:
-        out = out[out["suppressed"]]
-        keys = zip(out["entity_id"], out["stratum_value"], strict=True)
-        return dict(zip(keys, out["suppression_reason"], strict=True))
-
     types = {"C1": "LTSS", "C2": "LTSS", "C3": "BH", "C4": "BH"}
-    assert hidden(stats.suppress(df, cp_types=types)) == {
+    assert hidden_in(stats.suppress(df, cp_types=types), "entity_id", "stratum_value") == {
         ("C1", "all"): "small_count",
         ("C4", "all"): "small_count",
         ("ALL", "LTSS"): "complementary",
         ("ALL", "BH"): "complementary",
     }
-    assert hidden(stats.suppress(df)) == {
+    assert hidden_reasons(df, "entity_id", "stratum_value") == {
         ("C1", "all"): "small_count",
         ("C4", "all"): "small_count",
     }
