@@ -543,8 +543,15 @@ def _groupings(
     return out
 
 
+# How much hiding a row costs the reader, as complements are ranked (_complement_cost): a
+# breakdown cell costs least, an entity's own headline result (or a cell always equal to one)
+# more, the program's headline most.
+HEADLINE_RANK = {"breakdown": 0, "entity": 1, "program": 2}
+
+
 def _headline_twins(df: pd.DataFrame, groupings: list[tuple]) -> np.ndarray:
-    """Return True for each row that always equals a headline (stratum 'all') result.
+    """Return, for each row that always equals a headline (stratum 'all') result, how much that
+    headline matters (HEADLINE_RANK: 2 the program's, 1 an entity's), 0 for other rows.
 
     A group with a single part makes its part and its total the same number (the age band of
     a teens-only measure is its whole; the teens' age band of a measure split by age is the
@@ -562,9 +569,12 @@ def _headline_twins(df: pd.DataFrame, groupings: list[tuple]) -> np.ndarray:
     first, second = np.concatenate([none, *firsts]), np.concatenate([none, *seconds])
     edges = sparse.coo_matrix((np.ones(first.size), (first, second)), shape=(n, n))
     _, label = csgraph.connected_components(edges, directed=False)
-    headline = np.zeros(label.max() + 1 if n else 0, dtype=bool)
-    headline[label[df["stratum"].to_numpy() == "all"]] = True
-    return headline[label]
+    rank = np.zeros(label.max() + 1 if n else 0, dtype=np.int8)
+    is_all = df["stratum"].to_numpy() == "all"
+    program = df["level"].to_numpy() == "program"
+    own_rank = np.where(program, HEADLINE_RANK["program"], HEADLINE_RANK["entity"])
+    np.maximum.at(rank, label[is_all], own_rank[is_all].astype(np.int8))
+    return rank[label]
 
 
 class _Cells(NamedTuple):
@@ -575,7 +585,7 @@ class _Cells(NamedTuple):
     den: np.ndarray
     rest: np.ndarray
     kind: np.ndarray
-    headline: np.ndarray  # see _headline_twins
+    headline: np.ndarray  # HEADLINE_RANK of each row: see _headline_twins
 
 
 SHARED_COUNT_COLUMNS = ("shared_numerator", "shared_denominator")  # spec shared_counts
@@ -723,15 +733,46 @@ def _where_holding(grouping: tuple, counts: list[np.ndarray]) -> tuple:
     return parts, codes, np.where(has_total & holds, total, -1)
 
 
-def _complement_once(
+def _last_shown_parts(reason: np.ndarray, cells: _Cells, groupings: list[tuple]) -> np.ndarray:
+    """Return True for each row that is the only shown part of a group whose total is a shown
+    headline result: hiding it would leave that total the sum of hidden parts only, which
+    small parts often make the total's own complement."""
+    last = np.zeros(reason.size, dtype=bool)
+    shown = reason == 0
+    for parts, codes, total in groupings:
+        n_shown = np.bincount(codes, weights=shown[parts], minlength=total.size)
+        at_total = np.maximum(total, 0)
+        headline_total = (total >= 0) & shown[at_total] & (cells.headline[at_total] > 0)
+        alone = shown[parts] & (n_shown[codes] == 1) & headline_total[codes]
+        last[parts[alone]] = True
+    return last
+
+
+def _complement_cost(reason: np.ndarray, cells: _Cells, groupings: list[tuple]) -> np.ndarray:
+    """Return what hiding each row costs the reader, lowest first (COMPLEMENT_ORDER ranks
+    complements by it, then by the smallest denominator and numerator): 0 a breakdown cell;
+    1 one whose hiding would strip a shown headline total of its last shown part
+    (_last_shown_parts), which small parts often leave that headline's own complement; 2 an
+    entity's headline result; 4 the program's (HEADLINE_RANK, with the cells always equal
+    to them)."""
+    rank = cells.headline.astype(np.int64)
+    return np.where(rank > 0, 2 * rank, _last_shown_parts(reason, cells, groupings))
+
+
+COMPLEMENT_ORDER = ["cost", "den", "num"]  # how complements are ranked, cheapest first
+
+
+def _ranking(rows: np.ndarray, cost: np.ndarray, cells: _Cells) -> dict[str, np.ndarray]:
+    """Return the COMPLEMENT_ORDER columns of `rows`."""
+    return {"cost": cost[rows], "den": cells.den[rows], "num": cells.num[rows]}
+
+
+def _group_needs(
     reason: np.ndarray, guards: np.ndarray, cells: _Cells, grouping: tuple
-) -> bool:
-    """Suppress one complement in every group where hidden counts could be worked out
-    (`reason`: REASON_CODES codes, and `guards`: which counts each row protects, both changed
-    in place): a lone protected cell, or two or more hidden parts of a shown total whose sum
-    would give a count away (_sums_to_protect). The complement is the shown part with the
-    smallest denominator, a part that equals a headline result (`cells.headline`) only when no
-    other will do; it protects the counts its group needed protected."""
+) -> np.ndarray:
+    """Return, per group of `grouping`, which counts (columns: numerator, denominator) a
+    complement must protect: those of a lone protected cell, or two or more hidden parts of a
+    shown total whose sum would give a count away (_sums_to_protect)."""
     parts, codes, total = grouping
     hidden = _HIDDEN_CODE[reason]  # an empty cell (no_data) is known to be zero
     protected = _PROTECTED_CODE[reason]
@@ -759,26 +800,41 @@ def _complement_once(
     several = ~total_hidden & (n_hidden >= 2)  # the hidden parts' sum is the total less the rest
     if several.any():
         need |= several[:, None] & _sums_to_protect(reason, cells, grouping)
+    return need
+
+
+def _complement_once(
+    reason: np.ndarray, guards: np.ndarray, cells: _Cells, grouping: tuple, cost: np.ndarray
+) -> bool:
+    """Suppress one complement in every group where hidden counts could be worked out
+    (_group_needs; `reason`: REASON_CODES codes, and `guards`: which counts each row protects,
+    both changed in place). The complement is the shown part that ranks first by
+    COMPLEMENT_ORDER (`cost`: _complement_cost; then the smallest denominator), or the group's
+    total when it is shown and costs less than every shown part (the program's row of a CP
+    type, not one of the CPs' own results), or when no part is shown; it protects the counts
+    its group needed protected."""
+    parts, codes, total = grouping
+    need = _group_needs(reason, guards, cells, grouping)
     group_needs = need.any(axis=1)
     if not group_needs.any():
         return False
+    has_total = total >= 0
+    at_total = np.maximum(total, 0)
     shown = (reason[parts] == 0) & group_needs[codes]
     at = parts[shown]
     candidates = pd.DataFrame(
-        {
-            "code": codes[shown],
-            "headline": cells.headline[at],
-            "den": cells.den[at],
-            "num": cells.num[at],
-        },
-        index=at,
-    ).sort_values(["code", "headline", "den", "num"], kind="stable")
+        {"code": codes[shown], **_ranking(at, cost, cells)}, index=at
+    ).sort_values(["code", *COMPLEMENT_ORDER], kind="stable")
     pick = candidates[~candidates["code"].duplicated()]
+    code = pick["code"].to_numpy()
+    total_shown = has_total[code] & (reason[at_total[code]] == 0)
+    pick = pick[~(total_shown & (cost[at_total[code]] < pick["cost"].to_numpy()))]
     picked, picked_groups = pick.index.to_numpy(), pick["code"].to_numpy()
     reason[picked] = _COMPLEMENTARY
     guards[picked] |= need[picked_groups]
-    # no shown part left: the lone hidden part equals the total, so hide the total (if the
-    # unknown is the total itself and every part is an empty cell, there is nothing to hide)
+    # no shown part left (the lone hidden part equals the total) or the total costs less: hide
+    # the total (if the unknown is the total itself and every part is an empty cell, there is
+    # nothing to hide)
     no_part = np.setdiff1d(np.flatnonzero(group_needs), picked_groups)
     no_part = no_part[has_total[no_part] & (reason[at_total[no_part]] == 0)]
     reason[total[no_part]] = _COMPLEMENTARY
@@ -898,6 +954,7 @@ def _complements_for(
     targets: np.ndarray,
     reason: np.ndarray,
     cells: _Cells,
+    cost: np.ndarray,
     relations: sparse.spmatrix,
     unknown: np.ndarray,
     label: np.ndarray,
@@ -911,7 +968,8 @@ def _complements_for(
     row alone among shown ones in a relation would just be worked out itself, the target with
     it); in 2-D, when it closes a cycle through the bridge (E0/v2 or E1/v3 for the bridge
     E1/v2 of two hidden blocks). Among those, the one with the largest net weight, then as
-    the rules pick: not a headline twin, the smallest denominator; failing that, the first
+    the rules pick (COMPLEMENT_ORDER: the lowest `cost`, the smallest denominator, so a
+    breakdown cell before any headline result); failing that, the first
     shown row of the relations giving it away (the next round tries again). A target whose
     relations show nothing is left out. `unknown` are the hidden rows, `label` their linked
     components (as _solvable had them)."""
@@ -939,12 +997,10 @@ def _complements_for(
             "component": component[around.row[shown]],
             "keeps": ~frees,
             "weight": -np.round(np.abs(weight[candidate]), 3),  # the relations that count most
-            "headline": cells.headline[candidate],
-            "den": cells.den[candidate],
-            "num": cells.num[candidate],
+            **_ranking(candidate, cost, cells),
             "complement": candidate,
         }
-    ).sort_values(["component", "keeps", "weight", "headline", "den", "num", "complement"])
+    ).sort_values(["component", "keeps", "weight", *COMPLEMENT_ORDER, "complement"])
     pick = pick.drop_duplicates("component")[["component", "complement"]]
     chosen = pd.DataFrame({"target": targets, "component": target_label})
     return chosen.merge(pick, on="component")
@@ -956,9 +1012,11 @@ def _hide_until_unsolvable(
     cells: _Cells,
     relations: sparse.spmatrix,
     complete: Any,
+    cost: Any,
 ) -> None:
     """Hide more rows until no row hidden for privacy is determined by all the relations
-    solved together (`reason`, `guards` changed in place; `complete` reruns the group rules).
+    solved together (`reason`, `guards` changed in place; `complete` reruns the group rules,
+    `cost` returns the current _complement_cost).
 
     Each round hides a complement for one cell given away per linked component (it protects
     that cell's counts) and reruns the rules. Rows only ever get hidden, so this ends; when
@@ -985,7 +1043,7 @@ def _hide_until_unsolvable(
             if given_away.size:
                 log.warning(UNSOLVED_WARNING, given_away.size)
             return
-        picked = _complements_for(given_away, reason, cells, relations, unknown, label)
+        picked = _complements_for(given_away, reason, cells, cost(), relations, unknown, label)
         if picked.empty:  # nothing shown left around them (their relations may not hold)
             return
         target, complement = picked["target"].to_numpy(), picked["complement"].to_numpy()
@@ -1012,8 +1070,10 @@ def suppress(
     partition group (see `_groupings`; `parents` maps each practice to its ACO, `cp_types`
     each CP to its type) that adds up to its total in the true counts (_where_holding)
     where exactly one cell is unknown and it is hidden for privacy, or where the hidden parts
-    of a shown total add up to a count of 1 to 10, the shown part with the smallest
-    denominator is hidden too (or the total, if there is no other part), repeated until
+    of a shown total add up to a count of 1 to 10, one more cell is hidden: the cheapest
+    shown part by _complement_cost (a breakdown cell before any headline result) and then
+    the smallest denominator, or the total when it costs less than every shown part or no
+    part is left, repeated until
     stable; then, while the relations of all groups solved together still
     give a cell hidden for privacy away, one more cell that frees it is hidden and the rules
     run again (_hide_until_unsolvable). Rows marked `withheld` (left out of an
@@ -1034,16 +1094,20 @@ def suppress(
     counts = [num, den, den - num, cells.num, cells.den, cells.rest]
     adding_up = [_where_holding(g, counts) for g in groupings]
 
+    def cost() -> np.ndarray:
+        return _complement_cost(reason, cells, adding_up)
+
     def complete() -> None:
         for _ in range(len(df) + 1):  # each pass hides at least one more cell, so this ends
-            changed = [_complement_once(reason, guards, cells, g) for g in adding_up]
+            now = cost()
+            changed = [_complement_once(reason, guards, cells, g, now) for g in adding_up]
             changed.append(_hide_shared(reason, guards, shared))
             if not any(changed):
                 break
 
     complete()
     relations = _holding(_relation_matrix(len(df), groupings), [num, den])
-    _hide_until_unsolvable(reason, guards, cells, relations, complete)
+    _hide_until_unsolvable(reason, guards, cells, relations, complete, cost)
     df["suppression_reason"] = _reason_names(reason).astype(str)
     df["suppressed"] = df["suppression_reason"] != ""
     return df

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from scorecard import engine, stats
+from scorecard import disclosure, engine, stats
 from scorecard.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,11 @@ def reasons(df: pd.DataFrame) -> dict[tuple[str, str], str]:
 
 def hidden_reasons(df: pd.DataFrame, *keys: str) -> dict[tuple, str]:
     """Return the reason of every hidden row of stats.suppress(df), by the columns `keys`."""
-    out = stats.suppress(df)
+    return hidden_in(stats.suppress(df), *keys)
+
+
+def hidden_in(out: pd.DataFrame, *keys: str) -> dict[tuple, str]:
+    """Return the reason of every hidden row of the suppressed table `out`, by `keys`."""
     return {
         tuple(r[k] for k in keys): r["suppression_reason"]
         for _, r in out[out["suppressed"]].iterrows()
@@ -601,6 +605,45 @@ def test_a_complement_that_would_hide_a_headline_result_is_chosen_last():
     }
 
 
+def test_a_complement_that_would_strip_a_headline_of_its_last_shown_part_is_chosen_later():
+    # members aged 65+ by CP: A has 5 (hidden: small count), so the program's 38 less B's 14
+    # and C's 19 would give it; B's is the smaller, but B's other age groups, 5 and 6, are
+    # small counts: with its 65+ hidden too, B's 25 members less 14 leave 11 for two counts of
+    # 1 to 10, and its 65+ (0, or 11 or more, or its own 14, which a measure sharing the count
+    # may show) must be 14: so B's own 25 would be hidden as well (the old choice). C's 65+
+    # goes instead, and C's 18-64 (15) with it (C's 54 less 20 would give 19 back). A + C's
+    # 65+ = 38 - 14 = 24 still pins C's 65+ the same way (0 or 19), and the program's 65+
+    # row, no one's headline, is hidden rather than B's 65+. That leaves P65 = A + 14 + C65
+    # and 54 = 20 + C18-64 + C65: two sums for four unknowns, none given away, and both CPs'
+    # own results stay shown.
+    def members(level: str, entity: str, stratum: str, value: str, count: float) -> dict:
+        return row(level, entity, stratum, value, count, count, min_denominator=1, part_of="")
+
+    bands = {"B": (5, 6, 14), "C": (20, 15, 19)}
+    df = pd.DataFrame(
+        [
+            members("program", "ALL", "age_band", "65+", 38),
+            members("cp", "A", "age_band", "65+", 5),
+            *(members("cp", cp, "all", "all", sum(counts)) for cp, counts in bands.items()),
+            *(
+                members("cp", cp, "age_band", band, count)
+                for cp, counts in bands.items()
+                for band, count in zip(("0-17", "18-64", "65+"), counts, strict=True)
+            ),
+        ]
+    )
+    out = stats.suppress(df)
+    assert hidden_in(out, "entity_id", "stratum_value") == {
+        ("ALL", "65+"): "complementary",
+        ("A", "65+"): "small_count",
+        ("B", "0-17"): "small_count",
+        ("B", "18-64"): "small_count",
+        ("C", "18-64"): "complementary",
+        ("C", "65+"): "complementary",
+    }
+    assert disclosure.audit(df, stats.mask_suppressed(out)).leaks.empty
+
+
 def test_measure_parts_are_linked_only_when_every_part_is_there():
     specs = load_specs(ROOT / "measures")
     whole = engine.whole_of_parts(specs)
@@ -737,8 +780,13 @@ def test_no_peer_label_against_a_hidden_program_value():
 
 def test_the_cps_of_a_type_add_up_to_the_programs_row_for_that_type():
     # program by CP type: LTSS 30 of 70 = C1 (6 of 20, hidden) + C2 (24 of 50), so LTSS less
-    # C2 gives C1: C2 is hidden too; BH 65 of 145 = C3 (60 of 130) + C4 (5 of 15, hidden): C3
-    # goes. Across all CPs, C1 and C4 hide each other (11 of 35): only the types show the leak.
+    # C2 gives C1; BH 65 of 145 = C3 (60 of 130) + C4 (5 of 15, hidden), so BH less C3 gives
+    # C4. The only other shown part is a CP's own headline result, so the program's row of
+    # the type is hidden instead. The unknowns C1, C4, LTSS, BH then meet LTSS - C1 = 24,
+    # BH - C4 = 60, LTSS + BH = 95 and C1 + C4 = 11 (the CPs less C2 and C3): three
+    # independent sums for four unknowns, and C1 = 6 + t, C4 = 5 - t, LTSS = 30 + t,
+    # BH = 65 - t fit them all for any t, so none is given away. Across all CPs, C1 and C4
+    # hide each other (11 of 35): only the types show the leak.
     df = pd.DataFrame(
         [
             row("program", "ALL", "all", "all", 95, 215),
@@ -751,18 +799,17 @@ def test_the_cps_of_a_type_add_up_to_the_programs_row_for_that_type():
         ]
     )
 
-    def cps(out: pd.DataFrame) -> dict:
-        out = out[out["level"] == "cp"]
-        return dict(zip(out["entity_id"], out["suppression_reason"], strict=True))
-
     types = {"C1": "LTSS", "C2": "LTSS", "C3": "BH", "C4": "BH"}
-    assert cps(stats.suppress(df, cp_types=types)) == {
-        "C1": "small_count",
-        "C2": "complementary",
-        "C3": "complementary",
-        "C4": "small_count",
+    assert hidden_in(stats.suppress(df, cp_types=types), "entity_id", "stratum_value") == {
+        ("C1", "all"): "small_count",
+        ("C4", "all"): "small_count",
+        ("ALL", "LTSS"): "complementary",
+        ("ALL", "BH"): "complementary",
     }
-    assert "complementary" not in cps(stats.suppress(df)).values()
+    assert hidden_reasons(df, "entity_id", "stratum_value") == {
+        ("C1", "all"): "small_count",
+        ("C4", "all"): "small_count",
+    }
 
 
 def test_hidden_cells_that_their_reasons_pin_down_are_protected():
