@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,20 @@ def test_fail_stops_with_the_templates_message(tmp_path: Path) -> None:
     assert problem == f"{tmp_path / 'k.yml'}: parameters: sql/k.sql line 1: kind must be a, not b"
 
 
+def test_a_condition_the_shared_claims_table_does_not_hold_is_refused(tmp_path: Path) -> None:
+    # _diagnosed.sql reads condition_claim, which holds only the value sets of
+    # _condition_value_sets.sql: a prevalence of another value set would silently be 0
+    shutil.copytree(MEASURES, tmp_path, dirs_exist_ok=True)
+    path = tmp_path / "prevalence_smi.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("value_sets: 'smi_dx'", "value_sets: 'esrd_dx'"), "utf-8")
+    spec, found = load_spec(path)
+    assert spec is None and len(found) == 1
+    assert found[0].startswith(f"{path}: parameters: sql/_diagnosed.sql line ")
+    assert "'esrd_dx' is not in the shared table condition_claim" in found[0]
+    assert "sql/_condition_value_sets.sql" in found[0]
+
+
 def test_a_spec_without_parameters_gets_its_own_file_unchanged() -> None:
     spec, found = load_spec(MEASURES / "acsc_admissions.yml")
     assert found == [] and spec is not None and spec.parameters == {}
@@ -198,6 +213,7 @@ def test_the_measure_families_share_their_sql() -> None:
     diabetic = (
         "sql/_diabetic.sql",
         "sql/_diagnosed.sql",
+        "sql/_condition_value_sets.sql",
         "sql/shared/condition_claim.sql",
         "sql/shared/diabetes_fill.sql",
     )
@@ -221,7 +237,11 @@ def test_the_measure_families_share_their_sql() -> None:
         assert "diabetes_excluded" in specs[m].sql, m
     assert "diabetes_excluded" not in specs["ssd"].sql
     # the other prevalences and high_risk_share find their conditions by the same claims rule
-    conditions = ("sql/_diagnosed.sql", "sql/shared/condition_claim.sql")
+    conditions = (
+        "sql/_diagnosed.sql",
+        "sql/_condition_value_sets.sql",
+        "sql/shared/condition_claim.sql",
+    )
     profile = [s for s in specs.values() if s.sql_file == "sql/prevalence.sql"]
     for spec in (*profile, specs["high_risk_share"]):
         assert spec.sql_includes == conditions, spec.id

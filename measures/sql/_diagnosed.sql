@@ -3,8 +3,13 @@
     `WITH` (or after a comma) with these set around it by `{% with cte="diagnosed",
     conditions={"asthma_copd": ["asthma_dx", "copd_dx"]}, evidence_from="p.window_start" %}`:
     conditions maps each condition's name to its diagnosis value sets (those of the shared
-    table condition_claim only); evidence_from is the first day of evidence, in SQL over the
+    table condition_claim only, _condition_value_sets.sql: any other fails); evidence_from is the first day of evidence, in SQL over the
     period p. Used by prevalence.sql, high_risk_share.sql and _diabetic.sql. -#}
+{% from "_condition_value_sets.sql" import condition_value_sets %}
+{% for value_set in conditions.values() | sum(start=[]) if value_set not in condition_value_sets %}
+{{ fail("value set %r is not in the shared table condition_claim: add it to "
+        "sql/_condition_value_sets.sql" % value_set) }}
+{% endfor %}
 -- A condition is found, adapted from the CMS Chronic Conditions Warehouse algorithms and
 -- HEDIS's denominators (one inpatient or two outpatient claims), when its diagnosis (any
 -- position) is on one acute inpatient stay (type of bill 11x) or on other claims of two or
