@@ -310,6 +310,9 @@ def list_versions(out: Path, fmt: str) -> None:
     if not Path(out).is_dir():
         fail([f"{out}: no site here"], "versions")
     rows = publish.version_rows(out)
+    ignored = publish.ignored_folders(out)
+    if ignored:
+        click.echo(f"not editions, left alone: {', '.join(ignored)}", err=True)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return

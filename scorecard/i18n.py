@@ -93,6 +93,10 @@ UI: dict[str, dict[str, str]] = {
         "glossary_intro": "These are the words used on our pages, in plain language.",
         "back": "Back to the list of results",
         "notes_title": "About this data",
+        "edition_outdated": "You are looking at an older edition of these results.",
+        "edition_newest": "Go to the newest results.",
+        "edition_retired": "(retired)",
+        "edition_noted": "(see data note)",
         "note_runout": "Not all {bills} for {months} had come in when these results were made. "
         "Results about the use and cost of care in {period} may be lower than they really are.",
         "note_repeated_totals": "Some hospital bills in the data may show the whole bill's total "
@@ -184,6 +188,10 @@ UI: dict[str, dict[str, str]] = {
         "palabras sencillas.",
         "back": "Volver a la lista de resultados",
         "notes_title": "Sobre estos datos",
+        "edition_outdated": "Está viendo una edición anterior de estos resultados.",
+        "edition_newest": "Ir a los resultados más recientes.",
+        "edition_retired": "(retirada)",
+        "edition_noted": "(vea la nota sobre los datos)",
         "note_runout": "Cuando se prepararon estos resultados, todavía no habían llegado todas "
         "{bills} de {months}. Los resultados sobre el uso y el costo de la atención de {period} "
         "pueden ser más bajos de lo que realmente son.",

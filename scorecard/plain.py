@@ -421,6 +421,22 @@ def spanish_program_name(program_name: str) -> str:
 PALETTE_ES = {"default": "Cambiar al modo oscuro", "slate": "Cambiar al modo claro"}
 
 
+EDITIONS_JS = "../static/editions.js"  # the edition menu and banner of the Spanish pages
+
+
+def editions_extra(period_id: str) -> dict:
+    """Return what static/editions.js needs on the Spanish pages: this edition, where the list
+    of editions is (relative to the Spanish home page), and the banner's words in Spanish."""
+    suffixes = ("edition_retired", "edition_noted")
+    return {
+        "edition": period_id,
+        "versions": "../../versions.json",
+        "outdated": i18n.t("es", "edition_outdated"),
+        "newest": i18n.t("es", "edition_newest"),
+        "titles": {i18n.t("en", key): i18n.t("es", key) for key in suffixes},
+    }
+
+
 def spanish_config(site: S.SiteInput, base_config: Path | None = None) -> dict:
     """Return the mkdocs config of the Spanish build (docs/es -> site/es)."""
     base = Path(base_config or S.BASE_CONFIG)
@@ -445,9 +461,10 @@ def spanish_config(site: S.SiteInput, base_config: Path | None = None) -> dict:
     theme["custom_dir"] = "overrides"
     config["plugins"] = [{"search": {"lang": "es"}}]
     config["extra_css"] = ["../static/scorecard.css"]
-    config["extra_javascript"] = [f"../{S.PLOTLY_JS}", "../static/charts.js"]
+    config["extra_javascript"] = [f"../{S.PLOTLY_JS}", "../static/charts.js", EDITIONS_JS]
     extra = config.setdefault("extra", {})
-    extra.pop("version", None)  # versions.json is two folders up: the menu stays English-only
+    extra.pop("version", None)  # the theme's menu would look for versions.json in the edition
+    extra["scorecard_editions"] = editions_extra(site.period_id)
     extra["alternate"] = alternate("es")
     extra.update(S.notes_extra(site))
     return config

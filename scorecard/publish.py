@@ -10,9 +10,20 @@ Layout of out_root (the layout `mike` writes, so mkdocs-material's version selec
       latest/index.html    the "latest" alias: a redirect page to ../<latest>/index.html
       2025Q3/ 2025Q4/ ...  one complete, self-contained site per edition
 
-What is published is the edition folders on disk (a folder whose name is a valid id and that
-holds an index.html). versions.json and the two redirect pages are derived from the folders and
+What is published is the edition folders on disk: a folder named after a reporting period
+(2025Q4) that holds an index.html and whose downloads/manifest.json, when it names a period, names
+that one. Any other folder (a copy such as 2025Q4.bak, a help/ folder) is left alone and never
+listed. versions.json and the redirect pages are derived from the folders and
 versions-state.json, and rewritten (temp file + os.replace) after every change.
+
+versions.json lists hidden editions too, marked {"properties": {"hidden": true}}: mkdocs-material
+leaves them out of the menu but still knows which edition a hidden page belongs to (so it shows
+that edition's name and the "older edition" banner, not the first edition's name).
+
+latest/ holds one small redirect page for every page of the latest edition (latest/aco/ACO01.html
+sends the reader to ../../2025Q4/aco/ACO01.html, keeping any #anchor), so links to latest/ keep
+working from one edition to the next. It is written into a .build folder and swapped in whole,
+and only when the latest edition or its list of pages changed.
 
 Publishing an edition, under an exclusive lock on out_root (flock: released by the kernel when
 the process dies, so a killed build never leaves a stale lock):
@@ -51,6 +62,7 @@ from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 
+from scorecard import i18n
 from scorecard.site import SiteInput, build_site, period_label
 
 LATEST = "latest"
@@ -58,10 +70,10 @@ VERSIONS_FILE = "versions.json"
 STATE_FILE = "versions-state.json"
 BUILD_PREFIX = ".build-"
 STATES = ("active", "hidden", "retired")
-RETIRED_SUFFIX = " (retired)"
-NOTE_SUFFIX = " (see data note)"  # an edition published with a note about its data
+RETIRED_SUFFIX = " " + i18n.t("en", "edition_retired")
+NOTE_SUFFIX = " " + i18n.t("en", "edition_noted")  # published with a note about its data
 KILL_AT_ENV = "SCORECARD_TEST_KILL_AT"  # test hook: SIGKILL this process at a named step
-_VERSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_VERSION_ID = re.compile(r"^\d{4}Q[1-4]$")  # the periods the tool publishes (engine quarters)
 _TARGET_NOTE = "target"  # inside a .build folder: the id of the edition it replaces
 _REPLACED = "replaced"  # inside a .build folder: the old edition, moved aside (fallback swap)
 
@@ -77,14 +89,14 @@ class PublishError(RuntimeError):
 
 
 def check_version_id(version: str) -> str:
-    """Return the version id if it is a safe folder name (not 'latest'); raise ValueError."""
-    if not _VERSION_ID.match(version) or version == LATEST:
-        raise ValueError(f"edition id {version!r} must be a plain folder name other than 'latest'")
+    """Return the version id if it names a reporting period such as 2025Q4; raise ValueError."""
+    if not _is_version_id(version):
+        raise ValueError(f"edition id {version!r} must be a reporting period such as 2025Q4")
     return version
 
 
 def _is_version_id(name: str) -> bool:
-    return bool(_VERSION_ID.match(name)) and name != LATEST
+    return bool(_VERSION_ID.match(name))
 
 
 def _step(name: str) -> None:
@@ -338,12 +350,29 @@ def existing_versions(out_root: Path) -> list[str]:
     out_root = Path(out_root)
     if not out_root.is_dir():
         return []
-    found = [
+    found = [p.name for p in out_root.iterdir() if is_edition(p)]
+    return sorted(found, key=version_key, reverse=True)
+
+
+def is_edition(folder: Path) -> bool:
+    """Return True if folder is an edition this tool wrote: named after a period, holding an
+    index.html, and not a copy of another edition (its manifest names no other period)."""
+    if not (_is_version_id(folder.name) and (folder / "index.html").is_file()):
+        return False
+    period = edition_manifest(folder.parent, folder.name).get("period")
+    return period in (None, folder.name)
+
+
+def ignored_folders(out_root: Path) -> list[str]:
+    """Return the folders of out_root that are not editions (nor latest/ or a .build folder)."""
+    out_root = Path(out_root)
+    if not out_root.is_dir():
+        return []
+    return sorted(
         p.name
         for p in out_root.iterdir()
-        if _is_version_id(p.name) and p.is_dir() and (p / "index.html").is_file()
-    ]
-    return sorted(found, key=version_key, reverse=True)
+        if p.is_dir() and p.name != LATEST and not p.name.startswith(".") and not is_edition(p)
+    )
 
 
 def read_state(out_root: Path) -> dict:
@@ -375,22 +404,26 @@ def versions_entries(
     version_states: dict[str, str] | None = None,
     noted: set[str] | frozenset[str] = frozenset(),
 ) -> list:
-    """Return mike-style menu entries, newest first: hidden left out, retired titled so, and
-    the editions in `noted` (published with a note about their data) titled so too."""
+    """Return mike-style menu entries, newest first: hidden ones marked so (out of the menu,
+    still known to their own pages), retired titled so, and the editions in `noted` (published
+    with a note about their data) titled so too."""
     version_states = version_states or {}
-    listed = [v for v in set(versions) if version_states.get(v, "active") != "hidden"]
-    listed = sorted(listed, key=version_key, reverse=True)
-    latest = latest_version({v: version_states.get(v, "active") for v in listed})
-    return [
-        {
-            "version": v,
-            "title": period_label(v)
-            + (RETIRED_SUFFIX if version_states.get(v) == "retired" else "")
-            + (NOTE_SUFFIX if v in noted else ""),
-            "aliases": [LATEST] if v == latest else [],
-        }
-        for v in listed
-    ]
+    listed = sorted(set(versions), key=version_key, reverse=True)
+    state = {v: version_states.get(v, "active") for v in listed}
+    latest = latest_version(state)
+    return [_entry(v, state[v], v == latest, v in noted) for v in listed]
+
+
+def _entry(version: str, state: str, latest: bool, noted: bool) -> dict:
+    title = period_label(version) + (RETIRED_SUFFIX if state == "retired" else "")
+    entry: dict = {
+        "version": version,
+        "title": title + (NOTE_SUFFIX if noted else ""),
+        "aliases": [LATEST] if latest else [],
+    }
+    if state == "hidden":
+        entry["properties"] = {"hidden": True}
+    return entry
 
 
 def read_versions(out_root: Path) -> list[dict]:
@@ -572,10 +605,48 @@ def redirect_html(target: str, title: str) -> str:
 
 
 def write_aliases(out_root: Path, newest: str) -> list[str]:
-    """Write latest/index.html and the root index.html, both sending readers to newest."""
+    """Write latest/ (a redirect page for each page of newest) and the root index.html."""
     title = f"Scorecard results for {period_label(newest)}"
-    latest = redirect_html(f"../{newest}/index.html", title)
-    changed = _write_if_changed(out_root / LATEST / "index.html", latest)
+    changed = write_latest(out_root, newest, title)
     return changed + _write_if_changed(
         out_root / "index.html", redirect_html(f"{newest}/index.html", title)
     )
+
+
+def edition_pages(folder: Path) -> list[str]:
+    """Return the paths of an edition's (or of latest/'s) pages, relative and sorted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    pages = (p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))
+    return sorted(p for p in pages if p.rpartition("/")[2] != "404.html")
+
+
+def latest_redirect(newest: str, page: str, title: str) -> str:
+    """Return latest/<page>: a redirect to the same page of edition newest (relative URL)."""
+    up = "../" * (page.count("/") + 1)
+    return redirect_html(f"{up}{newest}/{page}", title)
+
+
+def write_latest(out_root: Path, newest: str, title: str) -> list[str]:
+    """Rewrite latest/ whole (built aside, then swapped in) unless it already sends each page of
+    newest to newest; return ['latest'] when rewritten."""
+    out_root = Path(out_root)
+    pages = edition_pages(out_root / newest) or ["index.html"]
+    index = out_root / LATEST / "index.html"
+    current = index.read_text(encoding="utf-8") if index.is_file() else ""
+    if current == latest_redirect(newest, "index.html", title) and pages == edition_pages(
+        out_root / LATEST
+    ):
+        return []
+    work = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{LATEST}-", dir=out_root))
+    try:
+        built = work / LATEST
+        for page in pages:
+            path = built / page
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(latest_redirect(newest, page, title), encoding="utf-8")
+        swap_into_place(built, out_root / LATEST, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return [LATEST]

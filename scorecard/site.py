@@ -126,7 +126,12 @@ NAV_PAGES = (
     ("Provenance", "provenance.md"),
 )
 NOT_IN_NAV = ("/aco/*.md", "/cp/*.md", "/practice/*.md", "/measures/*.md")
-STATIC_FILES = ("static/scorecard.css", "static/charts.js", "static/tables.js")
+STATIC_FILES = (
+    "static/scorecard.css",
+    "static/charts.js",
+    "static/tables.js",
+    "static/editions.js",
+)
 PLOTLY_JS = "static/plotly.min.js"
 
 
@@ -1492,6 +1497,7 @@ def mkdocs_config(site: SiteInput, base_config: Path = BASE_CONFIG) -> dict:
     extra = config.setdefault("extra", {})
     extra.setdefault("version", {"provider": "mike", "default": "latest"})
     extra["scorecard_version"] = site.period_id
+    extra["scorecard_outdated"] = {k: i18n.t("en", f"edition_{k}") for k in ("outdated", "newest")}
     extra.update(notes_extra(site))
     return plain.extend_config(config)
 

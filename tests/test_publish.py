@@ -68,7 +68,33 @@ def test_latest_alias_and_root_send_readers_to_the_newest(published: dict) -> No
     latest = (root / "latest" / "index.html").read_text(encoding="utf-8")
     assert 'url=../2025Q4/index.html"' in latest
     assert 'url=2025Q4/index.html"' in (root / "index.html").read_text(encoding="utf-8")
-    assert sorted(p.name for p in (root / "latest").iterdir()) == ["index.html"]
+
+
+def test_latest_sends_every_page_to_the_same_page_of_the_newest(published: dict) -> None:
+    root = published["root"]
+    pages = publish.edition_pages(root / "2025Q4")
+    assert "aco/aco1.html" in pages and "es/index.html" in pages and "404.html" not in pages
+    assert publish.edition_pages(root / "latest") == pages
+    deep = (root / "latest" / "aco" / "aco1.html").read_text(encoding="utf-8")
+    assert 'url=../../2025Q4/aco/aco1.html"' in deep and "location.hash" in deep
+    sizes = [(root / "latest" / page).stat().st_size for page in pages]
+    assert max(sizes) < 1024
+    assert publish.write_latest(root, "2025Q4", "Scorecard results for 2025 Q4") == []
+
+
+def test_latest_is_rewritten_when_the_newest_gains_a_page(tmp_path: Path) -> None:
+    fake_version(tmp_path, "2025Q3")
+    publish.refresh(tmp_path)
+    assert publish.edition_pages(tmp_path / "latest") == ["index.html"]
+    (tmp_path / "2025Q3" / "aco").mkdir()
+    (tmp_path / "2025Q3" / "aco" / "ACO01.html").write_text("<p>ACO01</p>")
+    assert publish.refresh(tmp_path) == ["latest"]
+    assert publish.edition_pages(tmp_path / "latest") == ["aco/ACO01.html", "index.html"]
+    fake_version(tmp_path, "2025Q4")
+    publish.refresh(tmp_path)
+    assert publish.edition_pages(tmp_path / "latest") == ["index.html"]
+    assert "../2025Q4/index.html" in (tmp_path / "latest" / "index.html").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_no_temporary_folders_are_left(published: dict) -> None:
@@ -105,7 +131,7 @@ def test_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("bad", ["latest", "../x", "", ".hidden", "a/b"])
+@pytest.mark.parametrize("bad", ["latest", "../x", "", ".hidden", "a/b", "2025Q4.bak", "help"])
 def test_version_ids_must_be_plain_folder_names(bad: str) -> None:
     with pytest.raises(ValueError):
         publish.check_version_id(bad)
@@ -167,6 +193,62 @@ def test_version_selector_and_outdated_banner_in_a_browser(published: dict) -> N
         assert page.locator("[data-md-component=outdated]").get_attribute("hidden") is not None
         page.goto(f"{base}/2025Q3/cp/cp1.html")
         page.wait_for_selector("[data-md-component=outdated]:not([hidden])", state="attached")
+        # the menu keeps the reader on the same page (each edition's sitemap.xml lists its pages)
+        page.goto(f"{base}/2025Q4/aco/aco1.html#top")
+        page.wait_for_selector(".md-version__link", state="attached")
+        page.locator(".md-version").hover()
+        page.get_by_role("link", name="2025 Q3").click()
+        page.wait_for_url("**/2025Q3/aco/aco1.html*")
+        # latest/ sends a deep link to the same page of the newest edition, keeping the anchor
+        page.goto(f"{base}/latest/cp/cp1.html#measures")
+        page.wait_for_url("**/2025Q4/cp/cp1.html#measures")
+        assert not errors
+
+
+@pytest.mark.browser
+def test_spanish_pages_have_the_edition_menu_and_banner(published: dict) -> None:
+    from playwright import sync_api
+
+    with serve_folder(published["root"].parent) as url, chromium_page(sync_api) as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        base = f"{url}/{published['root'].name}"
+        page.goto(f"{base}/2025Q4/es/index.html")
+        page.wait_for_selector(".md-version__link", state="attached")
+        assert page.locator(".md-version__link").all_inner_texts() == ["2025 Q4", "2025 Q3"]
+        assert page.locator("[data-sc-outdated]").count() == 0
+        page.goto(f"{base}/2025Q3/es/index.html")
+        banner = page.locator("[data-sc-outdated]")
+        banner.wait_for()
+        assert "edición anterior" in banner.inner_text()
+        assert banner.locator("a").get_attribute("href").endswith("/2025Q4/es/index.html")
+        page.locator(".md-version").hover()
+        page.get_by_role("link", name="2025 Q4").click()
+        page.wait_for_url("**/2025Q4/es/index.html")
+        assert not errors
+
+
+@pytest.mark.browser
+def test_a_hidden_edition_knows_its_name_and_shows_the_banner(
+    published: dict, tmp_path: Path
+) -> None:
+    from playwright import sync_api
+
+    root = tmp_path / "site"
+    shutil.copytree(published["root"], root)
+    publish.set_state(root, "2025Q4", "hidden")
+    with serve_folder(tmp_path) as url, chromium_page(sync_api) as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{url}/site/2025Q4/aco/aco1.html")
+        page.wait_for_selector(".md-version__current", state="attached")
+        assert page.locator(".md-version__current").inner_text().startswith("2025 Q4")
+        assert page.locator(".md-version__link").all_inner_texts() == ["2025 Q3"]
+        page.wait_for_selector("[data-md-component=outdated]:not([hidden])", state="attached")
+        publish.set_state(root, "2025Q3", "hidden")  # every edition hidden: no script error
+        page.goto(f"{url}/site/2025Q3/index.html")
+        page.wait_for_selector(".md-version__current", state="attached")
+        assert page.locator(".md-version__current").inner_text().startswith("2025 Q3")
         assert not errors
 
 
@@ -204,11 +286,12 @@ def test_hide_retire_and_show_never_touch_a_version_folder(tmp_path: Path) -> No
     assert "2025Q4     active   yes    public" in versions("list")
     versions("hide", "2025Q4")
     assert publish.read_versions(tmp_path) == [
-        {"version": "2025Q3", "title": "2025 Q3", "aliases": ["latest"]}
+        {"version": "2025Q4", "title": "2025 Q4", "aliases": [], "properties": {"hidden": True}},
+        {"version": "2025Q3", "title": "2025 Q3", "aliases": ["latest"]},
     ]
     assert "../2025Q3/" in latest()
     versions("retire", "2025Q3")
-    assert publish.read_versions(tmp_path) == [
+    assert publish.read_versions(tmp_path)[1:] == [
         {"version": "2025Q3", "title": "2025 Q3 (retired)", "aliases": ["latest"]}
     ]
     versions("show", "2025Q4")
@@ -227,7 +310,8 @@ def test_hide_retire_and_show_never_touch_a_version_folder(tmp_path: Path) -> No
     # every edition hidden: the site's address says so (not 'not found'); showing one undoes it
     versions("hide", "2025Q4")
     versions("hide", "2025Q3")
-    assert publish.read_versions(tmp_path) == [] and not (tmp_path / "latest").exists()
+    hidden = [e["properties"] for e in publish.read_versions(tmp_path)]
+    assert hidden == [{"hidden": True}] * 2 and not (tmp_path / "latest").exists()
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "No results are published at the moment" in page and "2025Q" not in page
     versions("show", "2025Q3")
@@ -239,9 +323,33 @@ def test_a_hidden_version_stays_hidden_after_the_next_publish(tmp_path: Path) ->
     fake_version(tmp_path, "2025Q3")
     publish.set_state(tmp_path, "2025Q3", "hidden")
     publish.publish_version(make_sample_input("2025Q4"), tmp_path)
-    assert [e["version"] for e in publish.read_versions(tmp_path)] == ["2025Q4"]
+    entries = publish.read_versions(tmp_path)
+    assert [(e["version"], "properties" in e) for e in entries] == [
+        ("2025Q4", False),
+        ("2025Q3", True),
+    ]
     assert publish.existing_versions(tmp_path) == ["2025Q4", "2025Q3"]
     assert publish.published_versions(tmp_path) == ["2025Q4"]
+
+
+def test_only_edition_folders_count_as_editions(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from scorecard.cli import main
+
+    fake_version(tmp_path, "2025Q3")
+    shutil.copytree(tmp_path / "2025Q3", tmp_path / "2025Q3.bak")  # a copy kept by hand
+    copy = shutil.copytree(tmp_path / "2025Q3", tmp_path / "2025Q4")  # a copy under a period id
+    (copy / "downloads" / "manifest.json").write_text(json.dumps({"period": "2025Q3"}))
+    (tmp_path / "help").mkdir()
+    (tmp_path / "help" / "index.html").write_text("<p>help</p>")
+    publish.recover(tmp_path)
+    assert publish.existing_versions(tmp_path) == ["2025Q3"]
+    assert [e["version"] for e in publish.read_versions(tmp_path)] == ["2025Q3"]
+    assert 'url=2025Q3/index.html"' in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert publish.ignored_folders(tmp_path) == ["2025Q3.bak", "2025Q4", "help"]
+    result = CliRunner().invoke(main, ["versions", "list", "--out", str(tmp_path)])
+    assert "not editions, left alone: 2025Q3.bak, 2025Q4, help" in result.output
 
 
 def test_recover_rewrites_a_stale_menu_and_drops_temporary_files(tmp_path: Path) -> None:
