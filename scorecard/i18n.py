@@ -25,7 +25,7 @@ UI: dict[str, dict[str, str]] = {
         "kind_cp": "{name} is a {cp}: a team that helps members with complex needs get the care "
         "and support they need.",
         "kind_cp_type": "{name} is a {cp}. It helps members with {kind}.",
-        "plain_words": "Words in blue link to the {glossary}, which explains them.",
+        "plain_words": "Underlined words link to the {glossary}, which explains them.",
         "glossary_word": "list of words",
         "switch": "Lea esta página en español",
         "full_page": "See the full scorecard, with all numbers",
@@ -62,6 +62,8 @@ UI: dict[str, dict[str, str]] = {
         "private.",
         "members_title": "Members",
         "members_count": "{name} had {count} members at the end of {month}.",
+        "members_hidden": "How many members {name} had is not shown, to protect the privacy of "
+        "the people counted.",
         "members_groups": "Members by group",
         "groups_small": "Not shown, because every group is too small to show safely: {groups}.",
         "groups_small_and_others": "Not shown: some groups are too small to show safely, and "
@@ -115,7 +117,7 @@ UI: dict[str, dict[str, str]] = {
         "kind_cp": "{name} es un {cp}: un equipo que ayuda a miembros con necesidades complejas "
         "a recibir el cuidado y el apoyo que necesitan.",
         "kind_cp_type": "{name} es un {cp}. Ayuda a miembros con {kind}.",
-        "plain_words": "Las palabras en azul llevan a la {glossary}, donde se explican.",
+        "plain_words": "Las palabras subrayadas llevan a la {glossary}, donde se explican.",
         "glossary_word": "lista de palabras",
         "switch": "Read this page in English",
         "full_page": "Vea la página completa, con todos los números (en inglés)",
@@ -154,6 +156,8 @@ UI: dict[str, dict[str, str]] = {
         "de los miembros.",
         "members_title": "Miembros",
         "members_count": "{name} tenía {count} miembros a fines de {month}.",
+        "members_hidden": "No se muestra cuántos miembros tenía {name}, para proteger la "
+        "privacidad de las personas contadas.",
         "members_groups": "Miembros por grupo",
         "groups_small": "No se muestran, porque todos los grupos son demasiado pequeños para "
         "mostrarlos sin riesgo: {groups}.",

@@ -245,10 +245,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
     else:
         full_link = _html_link(_cross(page, full), i18n.t(lang, "full_page"), "en")
     profile = views.member_profile(model, entity, lang)
-    members_text = ""
-    if profile and profile["count"]:
-        month = i18n.period_end_words(model.site.period_id, lang)
-        members_text = i18n.t(lang, "members_count", name=name, count=profile["count"], month=month)
+    members_text = _members_text(model, profile, name, lang)
     return {
         "lang": lang,
         "name": name,
@@ -290,6 +287,17 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         "link": link,
         "back": _same_build(page, lang, INDEX_PAGE[lang]),
     }
+
+
+def _members_text(model: S.SiteModel, profile: dict | None, name: str, lang: str) -> str:
+    """Return how many members the organisation had, or why that is not shown (so the Members
+    heading never stands over nothing); "" when the page has no members section."""
+    if not profile:
+        return ""
+    if not profile["count"]:
+        return i18n.t(lang, "members_hidden", name=name)
+    month = i18n.period_end_words(model.site.period_id, lang)
+    return i18n.t(lang, "members_count", name=name, count=profile["count"], month=month)
 
 
 # ---------------------------------------------------------------- index and glossary pages
@@ -461,7 +469,12 @@ def spanish_config(site: S.SiteInput, base_config: Path | None = None) -> dict:
     theme["custom_dir"] = "overrides"
     config["plugins"] = [{"search": {"lang": "es"}}]
     config["extra_css"] = ["../static/scorecard.css"]
-    config["extra_javascript"] = [f"../{S.PLOTLY_JS}", "../static/charts.js", EDITIONS_JS]
+    config["extra_javascript"] = [
+        f"../{S.PLOTLY_JS}",
+        "../static/charts.js",
+        "../static/keyboard.js",
+        EDITIONS_JS,
+    ]
     extra = config.setdefault("extra", {})
     extra.pop("version", None)  # the theme's menu would look for versions.json in the edition
     extra["scorecard_editions"] = editions_extra(site.period_id)

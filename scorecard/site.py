@@ -131,6 +131,7 @@ STATIC_FILES = (
     "static/charts.js",
     "static/tables.js",
     "static/editions.js",
+    "static/keyboard.js",
 )
 PLOTLY_JS = "static/plotly.min.js"
 
@@ -1491,7 +1492,7 @@ def mkdocs_config(site: SiteInput, base_config: Path = BASE_CONFIG) -> dict:
     )
     config.setdefault("theme", {})["custom_dir"] = "overrides"
     config["extra_css"] = [*config.get("extra_css", []), "static/scorecard.css"]
-    scripts = [PLOTLY_JS, "static/charts.js", "static/tables.js"]
+    scripts = [PLOTLY_JS, *(name for name in STATIC_FILES if name.endswith(".js"))]
     config["extra_javascript"] = [*config.get("extra_javascript", []), *scripts]
     config["hooks"] = [*config.get("hooks", []), "scorecard_hooks.py"]
     extra = config.setdefault("extra", {})

@@ -294,3 +294,136 @@ def test_a_phone_screen_needs_no_sideways_scrolling(
         draw_every_chart(page)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
+
+
+# -------------------------------------------------- phone width, keyboard, dark theme (a11y)
+PHONE = {"width": 375, "height": 812}
+FOCUSED = """() => { const e = document.activeElement, r = e.getBoundingClientRect();
+  return {x: Math.round(r.left), right: Math.round(r.right), w: Math.round(r.width),
+          inDrawer: !!e.closest('.md-sidebar--primary'), toggle: e.getAttribute('data-sc-toggle'),
+          search: e.classList.contains('md-search__input')}; }"""
+
+
+def tab_to(page, toggle: str, most: int = 15) -> list[dict]:
+    """Press Tab until the header button `toggle` has the focus; return where focus went."""
+    seen = []
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(FOCUSED))
+        if seen[-1]["toggle"] == toggle:
+            return seen
+    raise AssertionError(f"Tab never reached the {toggle} button: {seen}")
+
+
+def test_a_phone_reader_opens_the_menu_and_search_by_keyboard(
+    sc_page, demo_url: str, demo_site: dict
+) -> None:
+    page = sc_page
+    page.set_viewport_size(PHONE)
+    aco_file, _ = first_aco(demo_site)
+    page.goto(f"{demo_url}/2025Q4/aco/{aco_file}")
+    seen = tab_to(page, "__drawer")
+    # on the way, Tab never stops on something off the screen (the closed drawer's links)
+    assert all(s["x"] >= 0 and s["right"] <= PHONE["width"] for s in seen if s["w"]), seen
+    page.keyboard.press("Enter")
+    assert page.locator("#__drawer").is_checked()
+    page.wait_for_timeout(400)  # the drawer slides in
+    focus = page.evaluate(FOCUSED)
+    assert focus["inDrawer"] and 0 <= focus["x"] < PHONE["width"], focus
+    page.keyboard.press("Escape")
+    assert not page.locator("#__drawer").is_checked()
+    assert page.evaluate(FOCUSED)["toggle"] == "__drawer"
+    page.wait_for_timeout(400)  # the drawer slides away, then leaves the tab order
+    assert not page.locator(".md-sidebar--primary a[href]").first.is_visible()
+    tab_to(page, "__search")
+    page.keyboard.press(" ")
+    assert page.locator("#__search").is_checked()
+    assert page.evaluate(FOCUSED)["search"]
+    # the buttons have names, in the page's language; wide screens show neither
+    page.goto(f"{demo_url}/2025Q4/es/aco/{aco_file}")
+    assert page.get_by_role("button", name="Abrir el menú").is_visible()
+    assert page.get_by_role("dialog", name="Buscar").count() == 1
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.locator("[data-sc-toggle]:visible").count() == 0
+    assert not page.errors, page.errors  # type: ignore[attr-defined]
+
+
+def test_long_not_rated_reasons_wrap_in_results_tables(sc_page, demo_url: str) -> None:
+    # "Not rated: too few members to tell..." wraps (only the star glyphs do not), so a table
+    # holding such reasons stays within twice a phone's width (before: over 1,500 px at 375)
+    page = sc_page
+    page.set_viewport_size(PHONE)
+    page.goto(f"{demo_url}/2025Q4/measures/ed_visits.html")
+    reasons = page.locator("table .sc-stars--none").filter(has_text=re.compile(r"^Not rated.{30,}"))
+    assert reasons.count() > 0  # the demo has long reasons to wrap
+    widths = reasons.evaluate_all(
+        "rs => rs.map(r => Math.round(r.closest('table').getBoundingClientRect().width))"
+    )
+    assert max(widths) <= 2 * PHONE["width"], widths
+    assert reasons.first.evaluate("e => getComputedStyle(e).whiteSpace") != "nowrap"
+
+
+A11Y_RULES = [
+    "aria-dialog-name",
+    "scrollable-region-focusable",
+    "empty-table-header",
+    "empty-heading",
+    "aria-allowed-role",
+    "color-contrast",
+]
+A11Y_PAGES = ("{aco}", "measures/ed_visits.html", "methodology.html", "provenance.html")
+
+
+@pytest.mark.parametrize("width,scheme", [(375, "light"), (1280, "dark")])
+def test_axe_rules_on_phone_and_dark_theme(
+    sc_browser, demo_url: str, demo_site: dict, width: int, scheme: str
+) -> None:
+    """Named search dialog, wide boxes reachable by keyboard, named table headers, readable
+    links on dark cards: no violation of these axe rules on a phone or in the dark theme."""
+    aco_file, _ = first_aco(demo_site)
+    context = sc_browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    found = {}
+    try:
+        for path in A11Y_PAGES:
+            page.goto(f"{demo_url}/2025Q4/{path.format(aco=f'aco/{aco_file}')}")
+            page.wait_for_load_state("load")
+            if scheme == "dark":
+                assert page.locator("body[data-md-color-scheme=slate]").count() == 1
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("rules => axe.run(document, {runOnly: rules})", A11Y_RULES)
+            assert result["passes"], path  # axe really ran
+            found[path] = [
+                (v["id"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
+            ]
+    finally:
+        context.close()
+    assert not any(found.values()), {p: v for p, v in found.items() if v}
+
+
+def test_plain_pages_never_leave_the_members_heading_empty(demo_site: dict) -> None:
+    pages = [*demo_site["newest"].glob("plain/*/*.html"), *demo_site["newest"].glob("es/*/*.html")]
+    assert pages
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        for match in re.finditer(r'<h3 id="[^"]*">(Members|Miembros)</h3>\s*<(\w+)', html):
+            assert match[2] in ("p", "table"), (path, match[0])
+    hidden = "to protect the privacy of the people counted"
+    assert any(hidden in p.read_text(encoding="utf-8") for p in pages), "no hidden count"
+
+
+def test_glossary_words_are_underlined_not_only_blue(
+    sc_page, demo_url: str, demo_site: dict
+) -> None:
+    aco_file, _ = first_aco(demo_site)
+    for path, words in (("plain", "Underlined words"), ("es", "Las palabras subrayadas")):
+        sc_page.goto(f"{demo_url}/2025Q4/{path}/aco/{aco_file}")
+        assert sc_page.get_by_text(words).count() == 1
+        links = sc_page.locator(
+            "article a[href*='glosario.html#'], article a[href*='glossary.html#']"
+        )
+        assert links.count() > 3
+        decorations = links.evaluate_all(
+            "ls => ls.map(a => getComputedStyle(a).textDecorationLine)"
+        )
+        assert set(decorations) == {"underline"}, decorations
