@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from scorecard import audience as audiences
-from scorecard import disclosure, engine, parallel, ratings, stats
+from scorecard import disclosure, disk, engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import describe_sql
 from scorecard.extract import ExtractCache
@@ -559,8 +559,12 @@ def require_partner(audience: audiences.Audience, organizations: pd.DataFrame | 
 
 
 def build_site(settings: Settings, progress: Steps) -> BuildReport:
-    """Run the whole pipeline and publish one version; raise BuildError on bad input."""
+    """Run the whole pipeline and publish one version; raise BuildError on bad input and
+    disk.DiskError when --out (checked before computing) or the history cannot be written."""
     check_partner(settings)
+    for folder in (settings.out, settings.history):
+        if folder is not None:
+            disk.check_writable(folder)
     done = progress.step("Reading measure specs")
     specs = read_specs(settings)
     done()
@@ -590,8 +594,10 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     scored.summary = add_tiers(scored.summary, read_tiers(settings.measures))
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")
-    report = publish_audience(settings, specs, run, scored)
-    report.not_stored = store_history(settings, run)
+    with disk.writing(settings.out):
+        report = publish_audience(settings, specs, run, scored)
+    with disk.writing(settings.history or settings.out):
+        report.not_stored = store_history(settings, run)
     done()
     return report
 
