@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from scorecard import audience as audiences
-from scorecard import disclosure, engine, parallel, ratings, stats
+from scorecard import disclosure, disk, engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import describe_sql
 from scorecard.extract import ExtractCache
@@ -260,15 +260,18 @@ def check_history(settings: Settings) -> None:
         raise BuildError("bad setting", [str(exc)]) from exc
 
 
-def store_history(settings: Settings, run: engine.EngineRun) -> list[str]:
-    """Add the results computed by this build to the results history, if there is one; return
-    the periods left out of it.
+def store_history(settings: Settings, run: engine.EngineRun, cut_points: pd.DataFrame) -> list[str]:
+    """Add the results computed by this build, and the `cut_points` its quarter was rated with
+    (read back by rated_before), to the results history, if there is one; return the periods
+    left out of it.
 
     The published quarter is left out when its claims look incomplete (a run-out warning):
     its results would otherwise be read back, too low, into every later edition's trends.
     Left out, the next build with this history computes that quarter again from its newer
     claims (the edition already published keeps its own numbers and its note).
     """
+    if settings.history is not None:
+        results_history.write_cut_points(settings.history, run.period_id, cut_points)
     if settings.history is None or run.computed_rows is None:
         return []
     left_out = [run.period_id] if any(f.kind == RUNOUT for f in run.warnings) else []
@@ -277,38 +280,43 @@ def store_history(settings: Settings, run: engine.EngineRun) -> list[str]:
     return left_out
 
 
-def prior_cut_points(out_root: Path, period_id: str) -> pd.DataFrame | None:
-    """Return the cut points published for the same quarter a year before `period_id`
-    (ratings.GUARDRAIL_QUARTERS back), if that edition is published, else None.
+def rated_before(settings: Settings) -> pd.DataFrame:
+    """Return the cut points of the quarters rated before, as the results history keeps them
+    (history.read_cut_points; none without --history).
 
-    CMS applies its guardrails year over year. They are that edition's own period's cut points
-    (with the score range each was clustered from, when the edition stored it), returned
-    without a period_id so that the guardrails apply them to the period being rated.
+    The star ratings of a quarter depend on earlier quarters' (the guardrails, a measure's
+    first year) and on nothing else outside the build's inputs: not on the editions already in
+    --out, which differ from one audience's folder to another's.
+    """
+    if settings.history is None:
+        return pd.DataFrame(columns=["measure_id", "period_id"])
+    return results_history.read_cut_points(settings.history)
+
+
+def prior_cut_points(rated: pd.DataFrame, period_id: str) -> pd.DataFrame | None:
+    """Return the cut points `rated` (rated_before) holds for the same quarter a year before
+    `period_id` (ratings.GUARDRAIL_QUARTERS back), or None if it holds none.
+
+    CMS applies its guardrails year over year. They are that quarter's own cut points (with
+    the score range each was clustered from, when kept), returned without a period_id so that
+    the guardrails apply them to the period being rated.
     """
     year_before = str(pd.Period(period_id, freq="Q") - ratings.GUARDRAIL_QUARTERS)
-    if year_before not in published_versions(out_root):
-        return None
-    path = Path(out_root) / year_before / "downloads" / "cut_points.csv"
-    if not path.exists():
-        return None
-    prior = pd.read_csv(path, dtype={"period_id": str})
-    if "period_id" in prior.columns and not prior.empty:
-        own = prior["period_id"] == year_before
-        prior = prior[own].drop(columns="period_id").reset_index(drop=True)
-    return prior
+    prior = rated[rated["period_id"] == year_before]
+    return None if prior.empty else prior.drop(columns="period_id").reset_index(drop=True)
 
 
 def measures_first_rated(
-    specs: list[MeasureSpec], out_root: Path, period_id: str
+    specs: list[MeasureSpec], rated: pd.DataFrame, period_id: str
 ) -> dict[str, int]:
     """Return measure_id -> the year each rated measure was first rated, for the guardrails'
-    exemption of new measures (ratings.guardrail_exempt).
+    exemption of new measures (ratings.guardrail_exempt) and their weight.
 
-    The spec's `stars.first_rated` when given; else the year of the earliest period that a
-    published edition's cut_points.csv rated the measure in (cut points at some level); else
-    the year of `period_id` (rated for the first time now).
+    The spec's `stars.first_rated` when given; else the year of the earliest period that
+    `rated` (rated_before) has cut points for it in; else the year of `period_id` (rated for
+    the first time now).
     """
-    earliest = earliest_rated_years(out_root)
+    earliest = earliest_rated_years(rated)
     this_year = _year_of(period_id)
     return {
         s.id: min(earliest.get(s.id, this_year), this_year)
@@ -319,21 +327,14 @@ def measures_first_rated(
     }
 
 
-def earliest_rated_years(out_root: Path) -> dict[str, int]:
-    """Return measure_id -> the year of the earliest period with cut points for it in the
-    cut_points.csv of any published edition ({} without any)."""
-    years: dict[str, int] = {}
-    for edition in published_versions(out_root):
-        path = Path(out_root) / edition / "downloads" / "cut_points.csv"
-        if not path.exists():
-            continue
-        table = pd.read_csv(path, dtype={"period_id": str})
-        rated = table[table[list(ratings.THRESHOLD_COLUMNS)].notna().all(axis=1)]
-        periods = rated["period_id"] if "period_id" in rated.columns else edition
-        rated = rated.assign(year=pd.Series(periods, index=rated.index).map(_year_of))
-        for measure, year in rated.groupby("measure_id")["year"].min().items():
-            years[str(measure)] = min(years.get(str(measure), int(year)), int(year))
-    return years
+def earliest_rated_years(rated: pd.DataFrame) -> dict[str, int]:
+    """Return measure_id -> the year of the earliest period with cut points (at some level)
+    for it in `rated` ({} when there are none)."""
+    if rated.empty:
+        return {}
+    with_points = rated[rated[list(ratings.THRESHOLD_COLUMNS)].notna().all(axis=1)]
+    years = with_points.assign(year=with_points["period_id"].map(_year_of))
+    return {str(m): int(y) for m, y in years.groupby("measure_id")["year"].min().items()}
 
 
 def _year_of(period_id: str) -> int:
@@ -559,8 +560,12 @@ def require_partner(audience: audiences.Audience, organizations: pd.DataFrame | 
 
 
 def build_site(settings: Settings, progress: Steps) -> BuildReport:
-    """Run the whole pipeline and publish one version; raise BuildError on bad input."""
+    """Run the whole pipeline and publish one version; raise BuildError on bad input and
+    disk.DiskError when --out (checked before computing) or the history cannot be written."""
     check_partner(settings)
+    for folder in (settings.out, settings.history):
+        if folder is not None:
+            disk.check_writable(folder)
     done = progress.step("Reading measure specs")
     specs = read_specs(settings)
     done()
@@ -576,8 +581,9 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     require_partner(check_target(settings, run.period_id), run.organizations)
     done()
     done = progress.step("Statistics and star ratings")
-    prior = prior_cut_points(settings.out, run.period_id)
-    first_rated = measures_first_rated(specs, settings.out, run.period_id)
+    rated = rated_before(settings)
+    prior = prior_cut_points(rated, run.period_id)
+    first_rated = measures_first_rated(specs, rated, run.period_id)
     scored = score(
         run.results,
         prior,
@@ -590,8 +596,10 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     scored.summary = add_tiers(scored.summary, read_tiers(settings.measures))
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")
-    report = publish_audience(settings, specs, run, scored)
-    report.not_stored = store_history(settings, run)
+    with disk.writing(settings.out):
+        report = publish_audience(settings, specs, run, scored)
+    with disk.writing(settings.history or settings.out):
+        report.not_stored = store_history(settings, run, scored.cut_points)
     done()
     return report
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from scorecard.build import CheckReport
 
 EXIT_BAD_INPUT = 2
+EXIT_DISK = 3  # a folder the build writes to is read-only, full, over quota or not permitted
 
 
 class Progress:
@@ -106,6 +107,7 @@ def settings_options(command: Callable) -> Callable:
 def build(config: Path | None, quiet: bool, timings: bool, **options: object) -> None:
     """Compute every measure and publish one version of the site."""
     from scorecard.build import BuildError, build_site
+    from scorecard.disk import DiskError
 
     settings = _settings(config, **options)
     progress = Progress(quiet)
@@ -114,6 +116,10 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
     except BuildError as exc:
         progress.stopped()
         fail(exc.problems, exc.title)
+    except DiskError as exc:
+        progress.stopped()
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_DISK)
     if not quiet:
         click.echo(report.summary())
     if timings:

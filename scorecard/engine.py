@@ -34,6 +34,7 @@ from scorecard.marts import (
     key_claim_ids,
     key_person_ids,
     load_marts,
+    quiet,
 )
 from scorecard.plausibility import Finding, record_warnings
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
@@ -102,11 +103,12 @@ def connect(
 
     Insertion order is not preserved: every result is sorted before it is used, and keeping
     the order makes DuckDB hold whole intermediate tables in memory (at a million members
-    the difference is several GB).
+    the difference is several GB). DuckDB's progress bar is off (marts.quiet).
     """
     con = duckdb.connect(
         str(database) if database else ":memory:", config={"preserve_insertion_order": False}
     )
+    quiet(con)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     con.execute(f"SET memory_limit = '{memory_limit or default_memory_limit()}'")

@@ -12,6 +12,12 @@ level, entity and stratum, never a person) and the definition each row was compu
 Counts there are not suppressed, so the folder is internal: keep it out of the published site
 (a build refuses a history folder inside --out).
 
+Beside them, `cut_points/<period_id>.csv` keeps the star cut points each build rated its
+quarter with (the cut_points.csv every edition of that quarter publishes, whatever its
+audience): the next year's guardrails start from them and they say when a measure was first
+rated (build.rated_before). Kept here rather than read from the editions in --out, so that
+every audience's edition of a quarter gets the same stars.
+
 A definition is the SHA-256 of everything that decides a measure's aggregate rows apart from
 the data: its compiled SQL, the aggregation SQL, the helper views, the attribution lookup and
 every code list. Change any of them and the measure is computed again for every quarter.
@@ -140,6 +146,28 @@ def write_rows(history: Path, computed: pd.DataFrame, definitions: dict[str, str
         os.replace(tmp, path)
         written.append(str(period_id))
     return written
+
+
+CUT_POINTS = "cut_points"  # the folder of the cut points rated, one CSV per quarter
+
+
+def write_cut_points(history: Path, period_id: str, cut_points: pd.DataFrame) -> Path:
+    """Keep the cut points `period_id` was rated with (replacing a rebuild's older ones), via a
+    temporary name and a rename; return the file."""
+    folder = Path(history) / CUT_POINTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{period_id}.csv"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    cut_points.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def read_cut_points(history: Path) -> pd.DataFrame:
+    """Return the cut points of every quarter kept (period_id says whose; empty if none)."""
+    paths = sorted((Path(history) / CUT_POINTS).glob("*.csv"))
+    frames = [pd.read_csv(path, dtype={"period_id": str, "measure_id": str}) for path in paths]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEYS[:2])
 
 
 def _period_files(history: Path, periods: list[str]) -> list[Path]:

@@ -839,13 +839,20 @@ def _missing_message(table: Table, data_dir: Path) -> str:
     return message + (f"; {unread_note(unread)}" if unread else "")
 
 
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Return `con` with DuckDB's progress bar turned off: the build prints its own steps, and
+    the bar would print into them (and through --quiet when the output is piped)."""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def read_organizations(data_dir: Path) -> pd.DataFrame | None:
     """Return org_id and org_type of the organization mart in `data_dir`, read alone (a build
     checks its audience before computing anything), or None if it cannot be read so: the
     check of the marts says why."""
     path = find_mart_files(data_dir).get("organization")
     table = TABLES_BY_NAME["organization"]
-    with duckdb.connect() as con:
+    with quiet(duckdb.connect()) as con:
         if path is None or load_raw(con, table, path):
             return None
         present = set(raw_columns(con, table.name))

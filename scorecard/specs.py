@@ -103,9 +103,10 @@ class Stars(Strict):
         description=(
             "The year the measure was first rated with stars in this program (year 1). A"
             " measure in its first three years of ratings gets no guardrails (CMS). Without"
-            " it, the year of the earliest published edition that rated the measure, or this"
-            " edition's year if none did. Set it for a measure rated before this site published"
-            " it; set it anew when a measure changes so much that it counts as new."
+            " it, the year of the earliest quarter the results history (--history) keeps cut"
+            " points of the measure for, or this edition's year if none. Set it for a measure"
+            " rated before this site published it; set it anew when a measure changes so much"
+            " that it counts as new."
         ),
     )
 

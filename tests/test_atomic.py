@@ -9,12 +9,14 @@ it, the new version must be complete and `recover()` must bring the derived file
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +34,7 @@ from publish_fixture import (
 )
 
 from scorecard import engine, publish
-from scorecard.cli import main
+from scorecard.cli import EXIT_DISK, main
 
 KILLED = -signal.SIGKILL
 
@@ -454,3 +456,57 @@ def test_only_folders_of_processes_that_are_gone_are_removed(tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [folders[n].name for n in ("running", "no-owner", "bad-owner")] + ["other-folder"]
     )
+
+
+# ------------------------------------------------------- a disk that refuses to be written
+
+
+def refuse_writes(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `folder` read-only; where that does not stop this process (root), make a new
+    folder in it fail as a read-only file system does."""
+    folder.chmod(0o555)
+    if not os.access(folder, os.W_OK):
+        return
+    real = tempfile.mkdtemp
+
+    def read_only(suffix: str | None = None, prefix: str | None = None, dir: object = None) -> str:
+        if dir is not None and Path(str(dir)) == folder:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(folder))
+        return real(suffix, prefix, dir)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+
+
+def test_a_read_only_site_folder_exits_3_in_one_line_before_computing(
+    inputs: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = copy_site(inputs, "read-only")
+    before = tree_digest(site)
+    refuse_writes(site, monkeypatch)
+    try:
+        args = build_args(inputs["marts"], inputs["measures"], site, "2025Q4")
+        result = CliRunner().invoke(main, [a for a in args if a != "--quiet"])
+    finally:
+        site.chmod(0o755)
+    assert result.exit_code == EXIT_DISK, result.output
+    assert result.output.startswith(f"{site}: cannot write (") and "writable" in result.output
+    assert result.output.count("\n") == 1, "one line, no traceback and no step computed"
+    assert tree_digest(site) == before
+
+
+def test_a_disk_full_while_rendering_exits_3_and_leaves_the_site_as_it_was(
+    inputs: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = copy_site(inputs, "full")
+    before = tree_digest(site)
+
+    def full(site_input: object, folder: Path) -> Path:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "site" / "x.html"))
+
+    monkeypatch.setattr(publish, "build_site", full)
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q4")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == EXIT_DISK, result.output
+    assert "x.html: cannot write (No space left on device)" in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert tree_digest(site) == before  # the .build-* folder deleted too

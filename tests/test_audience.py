@@ -101,7 +101,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
     specs = build.read_specs(settings)
     run = build.compute(settings, specs)
-    first_rated = build.measures_first_rated(specs, settings.out, run.period_id)
+    first_rated = build.measures_first_rated(specs, build.rated_before(settings), run.period_id)
     scored = build.score(
         run.results, None, settings.seed, None, run.organizations, first_rated=first_rated
     )
@@ -479,3 +479,49 @@ def test_a_practice_left_out_of_the_public_edition_is_protected_like_a_hidden_on
     assert p2.loc[compared, "trend_label"] == "" and not p2.loc[compared, "suppressed"]
     assert p2.loc["2026Q2", "trend_label"] == "up"
     assert again.loc["P3", "stars"] == 3
+
+
+# Measures the demo rates at the practice level (so practices get overall stars), already in
+# 2024Q4, and one it rates from 2025Q4 on (ACOs only)
+RATED_MEASURES = (
+    "non_emergent_ed",
+    "ed_visits",
+    "depression_screening_followup",
+    "adult_bmi_assessment",
+    "colorectal_cancer_screening",
+    "continuity_of_care",
+    "controlling_blood_pressure",
+)
+
+
+def test_every_audience_rates_a_quarter_alike_whatever_its_folder_holds(tmp_path: Path) -> None:
+    # CI keeps one folder per audience, and they need not hold the same earlier editions:
+    # here only the internal one has 2024Q4. The stars of 2025Q4 (the guardrails' prior cut
+    # points, a measure's first year and so its weight) come from the results history they
+    # share, so both editions of 2025Q4 rate it alike, first rated in 2024 where it was
+    from click.testing import CliRunner
+
+    from scorecard.cli import main
+
+    inputs = ["--measures", small_measures(tmp_path / "measures", RATED_MEASURES)]
+    inputs += ["--history", tmp_path / "history", "--quiet"]
+
+    def published(audience: str, period: str) -> Path:
+        out = tmp_path / audience
+        args = ["build", *inputs, "--audience", audience, "--out", out, "--period", period]
+        result = CliRunner().invoke(main, [str(a) for a in args])
+        assert result.exit_code == 0, result.output
+        return out / period / "downloads"
+
+    published("internal", "2024Q4")
+    internal, public = published("internal", "2025Q4"), published("public", "2025Q4")
+    cuts = pd.read_csv(internal / "cut_points.csv")
+    assert set(cuts.dropna(subset="t2")["first_rated"]) == {2024, 2025}
+    pd.testing.assert_frame_equal(pd.read_csv(public / "cut_points.csv"), cuts)
+    keys = ["level", "entity_id", "family"]
+    shown = pd.read_csv(public / "summary_stars.csv")[[*keys, "stars", "average"]]
+    both = shown.merge(pd.read_csv(internal / "summary_stars.csv"), on=keys, how="left")
+    overall = both[both["family"] == "overall"]
+    assert overall["stars_x"].notna().sum() >= 20 and both["average_y"].notna().any()
+    pd.testing.assert_series_equal(both["stars_x"], both["stars_y"], check_names=False)
+    pd.testing.assert_series_equal(both["average_x"], both["average_y"], check_names=False)

@@ -170,3 +170,38 @@ def test_the_key_covers_the_code_whose_output_is_kept() -> None:
     kept_by = {Path(m.__file__) for m in (contract, marts, plausibility)}
     helpers = Path(marts.__file__).with_name("sql") / "extract_helpers.sql"
     assert kept_by | {helpers} == set(extract._CODE)
+
+
+def _progress_bar(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
+
+
+def test_no_connection_a_build_opens_prints_a_progress_bar(inputs, tmp_path, monkeypatch):
+    # DuckDB turns its bar on in an interactive session (`python -c`, a notebook), where it
+    # printed into the build's steps and through --quiet: every connection starts with it on
+    # here, and each the build opens (the working file, from a kept extract or not, the
+    # organization mart read alone) must have turned it off
+    real_connect = duckdb.connect
+
+    def bar_on(*args, **kwargs) -> duckdb.DuckDBPyConnection:
+        con = real_connect(*args, **kwargs)
+        con.execute("SET enable_progress_bar = true")
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", bar_on)
+    kept = tmp_path / "kept.duckdb"
+    with duckdb.connect(str(kept)) as plain:
+        assert _progress_bar(plain)
+    for start_from in (None, kept):
+        with engine.working_connection(start_from=start_from) as con:
+            assert not _progress_bar(con)
+    seen: list[bool] = []
+    real_load = marts.load_raw
+
+    def loading(con: duckdb.DuckDBPyConnection, *args: object) -> object:
+        seen.append(_progress_bar(con))
+        return real_load(con, *args)
+
+    monkeypatch.setattr(marts, "load_raw", loading)
+    assert marts.read_organizations(inputs["data"]) is not None
+    assert seen == [False]

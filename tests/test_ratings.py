@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from scorecard import build, parallel, ratings, stats
+from scorecard import history as results_history
 
 HIGHER, LOWER = ratings.HIGHER, ratings.LOWER
 
@@ -626,34 +627,28 @@ def test_cut_points_table():
         ratings.cut_points_table(df.drop(columns="score"))
 
 
-def _publish_cut_points(root, edition: str, rows: dict[str, tuple]) -> None:
-    """Write a published edition folder whose cut_points.csv has one 'rel' ACO row per period."""
-    folder = root / edition
-    (folder / "downloads").mkdir(parents=True)
-    (folder / "index.html").write_text("<html></html>")
-    table = [
-        {"measure_id": "rel", "period_id": period, "level": "aco", "method": "relative"}
-        | dict(zip(("t2", "t3", "t4", "t5", "score_range"), points, strict=True))
-        for period, points in rows.items()
-    ]
-    pd.DataFrame(table).to_csv(folder / "downloads" / "cut_points.csv", index=False)
+def _keep_cut_points(history, period: str, points: tuple, measure: str = "rel") -> None:
+    """Keep in a results history the cut points (t2..t5, score_range) a build rated `period`
+    with: one ACO row of `measure`, as build.store_history keeps them."""
+    row = {"measure_id": measure, "period_id": period, "level": "aco", "method": "relative"}
+    row |= dict(zip(("t2", "t3", "t4", "t5", "score_range"), points, strict=True))
+    results_history.write_cut_points(history, period, pd.DataFrame([row]))
 
 
 def test_guardrails_read_the_cut_points_of_the_same_quarter_a_year_before(tmp_path):
     # CMS applies guardrails year over year: 2025Q4 is capped by the 2024Q4 edition's own
     # 2024Q4 cut points, not by those of the 2025Q3 edition published in between
-    _publish_cut_points(
-        tmp_path, "2024Q4", {"2024Q3": (1, 2, 3, 4, 60), "2024Q4": (30, 50, 62, 90, 60)}
-    )
-    _publish_cut_points(tmp_path, "2025Q3", {"2025Q3": (10, 20, 30, 40, 60)})
-    prior = build.prior_cut_points(tmp_path, "2025Q4")
+    _keep_cut_points(tmp_path, "2024Q4", (30, 50, 62, 90, 60))
+    _keep_cut_points(tmp_path, "2025Q3", (10, 20, 30, 40, 60))
+    kept = results_history.read_cut_points(tmp_path)
+    prior = build.prior_cut_points(kept, "2025Q4")
     assert prior is not None and list(prior["t2"]) == [30] and "period_id" not in prior
     _, cuts = ratings.rate_results(_rated_table(), prior_cut_points=prior)
     rel = cuts.set_index("measure_id").loc["rel"]
     # new 40, 50, 60, 80 within 5 points of 30, 50, 62, 90 -> 35, 50, 60, 85
     assert (rel.t2, rel.t3, rel.t4, rel.t5) == (35.0, 50.0, 60.0, 85.0)
-    assert build.prior_cut_points(tmp_path, "2025Q3") is None  # no 2024Q3 edition
-    assert list(build.prior_cut_points(tmp_path, "2026Q3")["t2"]) == [10]
+    assert build.prior_cut_points(kept, "2025Q3") is None  # 2024Q3 was never rated
+    assert list(build.prior_cut_points(kept, "2026Q3")["t2"]) == [10]
 
 
 def test_new_measures_get_no_guardrails_for_their_first_three_years():
@@ -720,23 +715,29 @@ def _spec(measure: str, first_rated: int | None = None, method: str = "relative"
     )
 
 
-def test_a_measures_first_year_is_its_spec_or_the_first_edition_that_rated_it(tmp_path):
-    # 'rel' was rated in the 2023Q4 edition (cut points), not in its 2023Q3 row; 'late' only
-    # from 2025Q3; 'declared' says it was rated since 2015; 'fresh' was never rated
-    _publish_cut_points(tmp_path, "2023Q4", {"2023Q3": (None,) * 5, "2023Q4": (30, 50, 62, 90, 60)})
-    _publish_cut_points(tmp_path, "2025Q3", {"2025Q3": (10, 20, 30, 40, 60)})
-    late = tmp_path / "2025Q3" / "downloads" / "cut_points.csv"
-    table = pd.read_csv(late)
-    pd.concat([table, table.assign(measure_id="late")]).to_csv(late, index=False)
+def test_a_measures_first_year_is_its_spec_or_the_first_quarter_kept_rated(tmp_path):
+    # 'rel' was rated in 2023Q4 (cut points), not in 2022Q4 (too few entities: none); 'late'
+    # only from 2025Q3; 'declared' says it was rated since 2015; 'fresh' was never rated
+    _keep_cut_points(tmp_path, "2022Q4", (None,) * 5)
+    _keep_cut_points(tmp_path, "2023Q4", (30, 50, 62, 90, 60))
+    _keep_cut_points(tmp_path, "2025Q3", (10, 20, 30, 40, 60), measure="late")
+    kept = results_history.read_cut_points(tmp_path)
     specs = [_spec("rel"), _spec("late"), _spec("declared", 2015), _spec("fresh")]
     specs.append(_spec("count", method="none"))
-    got = build.measures_first_rated(specs, tmp_path, "2025Q4")  # type: ignore[arg-type]
+    got = build.measures_first_rated(specs, kept, "2025Q4")  # type: ignore[arg-type]
     assert got == {"rel": 2023, "late": 2025, "declared": 2015, "fresh": 2025}
     # rebuilding an earlier quarter: a measure cannot be first rated after it
-    assert build.measures_first_rated(specs, tmp_path, "2024Q4")["late"] == 2024  # type: ignore[arg-type]
+    assert build.measures_first_rated(specs, kept, "2024Q4")["late"] == 2024  # type: ignore[arg-type]
     # so in 2025Q4 'rel' is in its third year (no guardrails) and 'declared' is not
     assert ratings.guardrail_exempt(got["rel"], "2025Q4")
     assert not ratings.guardrail_exempt(got["declared"], "2025Q4")
+    # without a results history nothing was rated before: every measure is new but 'declared'
+    none_kept = build.rated_before(SimpleNamespace(history=None))  # type: ignore[arg-type]
+    assert build.measures_first_rated(specs, none_kept, "2025Q4") == {  # type: ignore[arg-type]
+        **dict.fromkeys(("rel", "late", "fresh"), 2025),
+        "declared": 2015,
+    }
+    assert build.prior_cut_points(none_kept, "2025Q4") is None
 
 
 def test_the_guardrail_cap_is_worked_out_on_the_prior_score_range():

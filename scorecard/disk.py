@@ -1,0 +1,64 @@
+"""A folder the build writes to that the disk refuses: read-only, full, over quota or not
+permitted. Said in one line naming the folder and what to do (exit code 3, docs/ci.md), and
+for the site folder before anything is computed."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+# What the machine, not the input, is to blame for; any other OSError stays a bug (traceback).
+DISK_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EDQUOT, errno.ENOTDIR})
+# A .build-* folder (publish.BUILD_PREFIX): one a killed build left is deleted by the next.
+PROBE_PREFIX = ".build-probe-"
+PROBE_BYTES = 64 * 1024  # enough that a full disk refuses it
+
+
+class DiskError(Exception):
+    """A folder cannot be written; nothing published was touched."""
+
+
+def check_writable(folder: Path) -> None:
+    """Raise DiskError if `folder` (made if missing, as publishing would) cannot take a new
+    folder and a file in it; leave nothing behind, not even the folders made for the test."""
+    folder = Path(folder)
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        with writing(folder):
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = Path(tempfile.mkdtemp(prefix=PROBE_PREFIX, dir=folder))
+            try:
+                (probe / "probe").write_bytes(bytes(PROBE_BYTES))
+            finally:
+                shutil.rmtree(probe, ignore_errors=True)
+    finally:
+        for path in made:  # the deepest first
+            with suppress(OSError):
+                path.rmdir()
+
+
+@contextmanager
+def writing(folder: Path) -> Iterator[None]:
+    """Turn an OSError of the disk (DISK_ERRNOS) raised inside into a DiskError naming the
+    file or `folder`; leave every other error as it is."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in DISK_ERRNOS:
+            raise
+        raise DiskError(message(exc, folder)) from exc
+
+
+def message(exc: OSError, folder: Path) -> str:
+    """Return the one line said for a disk error `exc` met writing into `folder`."""
+    where = exc.filename or folder
+    reason = exc.strerror or os.strerror(exc.errno or 0)
+    return (
+        f"{where}: cannot write ({reason}): make {folder} writable or free space on its disk, "
+        "or choose another folder, then run the build again"
+    )
