@@ -1,8 +1,8 @@
 """The peer baseline: three measures written the way a pandas user would write them.
 
-ED visits per 1,000 member months (measures/ed_visits.yml), 30-day all-cause readmissions
-(readmission_30d.yml) and follow-up within 7 days after hospitalisation for mental illness
-(fuh_7d.yml, with its enrollment through 30 days after discharge; both leave out members with
+ED visits per 1,000 member months (measures/ed_visits.yml: not admitted, no mental-disorder
+principal diagnosis), 30-day all-cause readmissions (readmission_30d.yml) and follow-up within
+7 days after hospitalisation for mental illness (fuh_7d.yml, with its enrollment through 30 days after discharge; both leave out members with
 hospice care in the window), program level only, every period the engine reports. Plain DataFrame code:
 read the columns needed from the Parquet marts, filter, merge, group. No attempt at being
 clever, and no DuckDB. benchmarks/run.py times it and checks that it gives the engine's
@@ -96,7 +96,10 @@ def member_months(
     return pd.DataFrame({"person_id": person, "month": months.to_numpy()}).drop_duplicates()
 
 
-def ed_visits(m: dict, vs: Path, per: pd.DataFrame) -> dict:
+def ed_visits(m: dict, vs: Path, per: pd.DataFrame, bills: pd.DataFrame) -> dict:
+    """ED visits (one per member and day) not followed by a hospital admission (type of bill
+    11x) that day or the next, and with no ED line that day whose principal diagnosis is a
+    mental illness or substance use disorder (mental_disorder_dx)."""
     claims, elig = m["medical_claim"], m["eligibility"]
     codes, _ = value_set(vs, "ed_visit")
     is_ed = (
@@ -104,8 +107,24 @@ def ed_visits(m: dict, vs: Path, per: pd.DataFrame) -> dict:
         | claims["hcpcs_code"].isin(codes)
         | (claims["place_of_service_code"] == "23")
     )
-    visits = claims.loc[is_ed, ["person_id", "claim_start_date"]].drop_duplicates()
-    visits["month"] = visits["claim_start_date"].dt.to_period("M").dt.start_time
+    lines = claims.loc[is_ed, ["person_id", "claim_start_date", "diagnosis_code_1"]].copy()
+    lines["mental"] = in_value_set(lines["diagnosis_code_1"], vs, "mental_disorder_dx")
+    visits = lines.groupby(["person_id", "claim_start_date"], as_index=False)["mental"].any()
+    admissions = bills.loc[bills["kind"] == "11", ["person_id", "admission_date"]]
+    admitted = set()
+    for days in (0, 1):
+        shifted = admissions.assign(
+            claim_start_date=admissions["admission_date"] - pd.Timedelta(days=days)
+        )
+        hit = visits.merge(
+            shifted[["person_id", "claim_start_date"]], on=["person_id", "claim_start_date"]
+        )
+        admitted |= set(zip(hit["person_id"], hit["claim_start_date"], strict=True))
+    keys = list(zip(visits["person_id"], visits["claim_start_date"], strict=True))
+    visits = visits[
+        ~visits["mental"] & ~pd.Series([k in admitted for k in keys], index=visits.index)
+    ]
+    visits = visits.assign(month=visits["claim_start_date"].dt.to_period("M").dt.start_time)
     by_month = visits.groupby(["person_id", "month"]).size().rename("visits").reset_index()
     mm = member_months(elig, per.attrs["data_start"], per["period_end"].max())
     mm = mm.merge(by_month, on=["person_id", "month"], how="left")
@@ -318,7 +337,7 @@ def program_values(m: dict, value_sets: Path) -> dict:
     bills = inpatient_bills(m["medical_claim"])
     stays = hospital_stays(bills)
     return {
-        **ed_visits(m, value_sets, per),
+        **ed_visits(m, value_sets, per, bills),
         **readmissions(m, value_sets, per, stays),
         **fuh_7d(m, value_sets, per, stays, bills),
     }
