@@ -23,10 +23,10 @@ hide from both.
 
 What peeling leaves is then solved together (_solve_together): the relations restricted to
 the quantities still unknown give a quantity exactly when it is 0 in every vector of their
-null space (tested with one random vector projected onto it, stats.free_change), and its
-value is then that of any solution (the least-squares one). That finds, say, the hidden cell
-of a table with both margins shown that is on no cycle of hidden cells, where every relation
-has two or more unknowns.
+null space (stats.solve_linked: exactly for small components, else by one random vector
+projected onto it), and its value is then that of any solution (the least-squares one).
+That finds, say, the hidden cell of a table with both margins shown that is on no cycle of
+hidden cells, where every relation has two or more unknowns.
 
 Not covered: bounds from the published reasons ('small count' says 1 to 10) or from counts
 being whole and not negative, relations between periods, benchmarks and charts.
@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse.linalg import lsmr
 
 from scorecard import stats
 from scorecard.audience import cp_types, practice_acos
@@ -530,8 +529,7 @@ def _solve_together(
     used = linked.getnnz(axis=1) > 0
     linked, given = linked[used], given[used]
     component[unknown] = stats.linked_components(linked)
-    determined = np.abs(stats.free_change(linked)) < stats.DETERMINED_TOLERANCE
-    solution = lsmr(linked, -given, atol=1e-14, btol=1e-14)[0]
+    determined, solution = stats.solve_linked(linked, component[unknown], -given)
     solved = unknown[determined]
     value[solved] = solution[determined]
     by[solved] = TOGETHER

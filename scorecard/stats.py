@@ -664,13 +664,25 @@ def _pinned_by_one_other(
     return fits <= 3
 
 
-def _sums_to_protect(reason: np.ndarray, cells: _Cells, grouping: tuple) -> np.ndarray:
+def _sums_to_protect(
+    reason: np.ndarray, cells: _Cells, grouping: tuple, looked_at: np.ndarray
+) -> np.ndarray:
     """Return, per group of `grouping` whose total is shown, which counts (columns: numerator,
     denominator) of its hidden parts add up to something that would give a count away: 1 to
     10 (a numerator, a denominator or a proportion's rest), or a sum their published reasons
-    narrow to a few values."""
+    narrow to a few values. Only the groups `looked_at` are worked out (False elsewhere)."""
     parts, codes, total = grouping
-    n_groups = total.size
+    needs = np.zeros((total.size, 2), dtype=bool)
+    mine = looked_at[codes]
+    parts, codes = parts[mine], (np.cumsum(looked_at) - 1)[codes[mine]]
+    needs[looked_at] = _hidden_sums_to_protect(reason, cells, parts, codes, looked_at.sum())
+    return needs
+
+
+def _hidden_sums_to_protect(
+    reason: np.ndarray, cells: _Cells, parts: np.ndarray, codes: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """Return _sums_to_protect of the groups `codes` (0 to n_groups - 1) of `parts`."""
     hidden = _HIDDEN_CODE[reason]
     in_sum = hidden[parts]
     sums = [
@@ -799,7 +811,7 @@ def _group_needs(
     )
     several = ~total_hidden & (n_hidden >= 2)  # the hidden parts' sum is the total less the rest
     if several.any():
-        need |= several[:, None] & _sums_to_protect(reason, cells, grouping)
+        need |= _sums_to_protect(reason, cells, grouping, several)
     return need
 
 
@@ -851,13 +863,22 @@ def _complement_once(
 # have more than two dimensions (practices within ACOs x strata x levels), so the test is
 # linear algebra: a hidden cell is determined by the relations exactly when every change of
 # the hidden cells that keeps every relation true leaves it unchanged, i.e. when it is 0 in
-# every vector of the null space of the relations restricted to the hidden cells. A random
-# vector projected onto that null space is 0 there with probability 1 only where the cell is
-# determined (so one projection decides every cell), and the projection is a sparse least
-# squares solve (LSMR): a measure-period's hidden cells form one linked component of up to
-# ~7,000 cells in the 1M-member benchmark, too many for a dense SVD per component.
+# every vector of the null space of the relations restricted to the hidden cells. Linked
+# components (hidden cells tied by relations) are solved apart (solve_linked): most hold a few
+# cells, and each of those is a small dense matrix whose SVD decides it exactly. A larger one
+# (a measure-period's hidden cells form one of up to ~10,000 cells in the public demo, too many
+# for a dense SVD) projects a random vector onto that null space, which is 0 there with
+# probability 1 only where the cell is determined (so one projection decides every cell): a
+# sparse least squares solve (LSMR).
 
 DETERMINED_TOLERANCE = 1e-7  # |free change| below: determined (1M benchmark: <1e-8 vs >4e-5)
+# Components of up to EXACT_MAX unknowns are solved exactly (a dense SVD each, many at once:
+# most components are this small), the others by LSMR, components of a size class (up to
+# LSMR_CLASS**k unknowns) together: LSMR takes as many steps as its hardest component needs
+# (about 300 for the public demo's largest, of ~10,000), so small ones solved with large ones
+# cost as much as large ones.
+EXACT_MAX = 16
+LSMR_CLASS = 8
 ROUNDS_WITHOUT_PROGRESS = 3  # rounds whose complements free nothing before giving up
 UNSOLVED_WARNING = (
     "suppression: %d hidden cell(s) that all the sums solved together still give away in the "
@@ -895,21 +916,6 @@ def _holding(relations: sparse.csr_matrix, counts: list[np.ndarray]) -> sparse.c
     return relations[holds]
 
 
-def free_change(relations: sparse.spmatrix) -> np.ndarray:
-    """Return a random change of the unknowns (the columns of `relations`) that keeps every
-    relation true: a random vector less its projection onto the row space (LSMR, refined
-    until the relations hold to 1e-9)."""
-    change = np.random.default_rng(_SEED).standard_normal(relations.shape[1])
-    if not relations.shape[0]:
-        return change
-    transposed = relations.T.tocsr()
-    for _ in range(3):
-        change = change - transposed @ lsmr(transposed, change, atol=1e-14, btol=1e-14)[0]
-        if np.abs(relations @ change).max(initial=0) < 1e-9:
-            break
-    return change
-
-
 def linked_components(terms: sparse.spmatrix) -> np.ndarray:
     """Return a label per column of `terms` (relations x unknowns): columns linked through
     rows share a label."""
@@ -917,12 +923,146 @@ def linked_components(terms: sparse.spmatrix) -> np.ndarray:
     return csgraph.connected_components(graph, directed=False)[1][terms.shape[0] :]
 
 
-def _determined(relations: sparse.spmatrix, unknown: np.ndarray) -> np.ndarray:
+class _Block(NamedTuple):
+    """Whole linked components of one size class: their relations and unknowns (positions)."""
+
+    rows: np.ndarray
+    columns: np.ndarray
+    exact: bool  # up to exact_max unknowns each: solved by _exact_solve, else by LSMR
+
+
+def _size_blocks(relations: sparse.csr_matrix, label: np.ndarray, exact_max: int) -> list:
+    """Return the _Blocks of `relations` (every row holding an unknown; `label`: the linked
+    component of each column): components of up to exact_max unknowns by their power of 2,
+    larger ones by their power of LSMR_CLASS."""
+    _, component, size = np.unique(label, return_inverse=True, return_counts=True)
+    n = size[component].astype(float)
+    exact = n <= exact_max
+    size_class = np.where(exact, -1 - np.ceil(np.log2(n)), np.ceil(np.log(n) / np.log(LSMR_CLASS)))
+    row_class = size_class[relations.indices[relations.indptr[:-1]]]
+    return [
+        _Block(np.flatnonzero(row_class == k), np.flatnonzero(size_class == k), bool(k < 0))
+        for k in np.unique(size_class)
+    ]
+
+
+def _within(group: np.ndarray) -> np.ndarray:
+    """Return each element's place among the elements of its group (0, 1, ... in order)."""
+    order = np.argsort(group, kind="stable")
+    in_order = group[order]
+    place = np.empty(group.size, dtype=np.int64)
+    place[order] = np.arange(group.size) - np.searchsorted(in_order, in_order)
+    return place
+
+
+def _exact_solve(
+    terms: sparse.csr_matrix, label: np.ndarray, rhs: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return, for each unknown (column of `terms`, `label` its component), the part of its
+    unit vector outside the row space of its component's relations (0 when they give it, up to
+    rounding; a free one's, in these small matrices of +1 and -1, is of the order of 1 / the
+    component's size, far above DETERMINED_TOLERANCE), and the least-squares
+    solution of terms @ x = rhs (None without rhs). Each component is a small dense matrix,
+    all of them one stack for numpy's SVD; the rank is numpy's (matrix_rank's cutoff)."""
+    component = np.unique(label, return_inverse=True)[1]
+    row_component = component[terms.indices[terms.indptr[:-1]]]
+    place, row_place = _within(component), _within(row_component)
+    n_rows = int(row_place.max()) + 1 if row_place.size else 1
+    dense = np.zeros((int(component.max()) + 1, n_rows, int(place.max()) + 1))
+    at = terms.tocoo()
+    dense[row_component[at.row], row_place[at.row], place[at.col]] = at.data
+    left, singular, right = np.linalg.svd(dense, full_matrices=False)
+    cutoff = singular[:, :1] * max(dense.shape[1:]) * np.finfo(float).eps
+    kept = singular > np.maximum(cutoff, np.finfo(float).tiny)
+    outside = 1 - np.einsum("bku,bk->bu", right**2, kept)[component, place]
+    if rhs is None:
+        return outside, None
+    stacked = np.zeros(dense.shape[:2])
+    stacked[row_component, row_place] = rhs
+    inverse = np.where(kept, 1 / np.where(kept, singular, 1), 0)
+    weights = np.einsum("brk,br->bk", left, stacked) * inverse
+    return outside, np.einsum("bku,bk->bu", right, weights)[component, place]
+
+
+def _lsmr_free(terms: sparse.spmatrix, change: np.ndarray) -> np.ndarray:
+    """Return `change` (of the unknowns, the columns of `terms`) less its projection onto the
+    row space: a change that keeps every relation true (LSMR, refined until the relations
+    hold to 1e-9)."""
+    transposed = terms.T.tocsr()
+    for _ in range(3):
+        change = change - transposed @ lsmr(transposed, change, atol=1e-14, btol=1e-14)[0]
+        if np.abs(terms @ change).max(initial=0) < 1e-9:
+            break
+    return change
+
+
+def _lsmr_solution(
+    terms: sparse.csr_matrix, label: np.ndarray, rhs: np.ndarray, wanted: np.ndarray
+) -> np.ndarray:
+    """Return the least-squares solution of terms @ x = rhs on the components (`label`) of
+    the `wanted` unknowns (LSMR), NaN on the others."""
+    solution = np.full(terms.shape[1], np.nan)
+    mine = np.isin(label, label[wanted])
+    if mine.any():
+        sub = terms[:, mine]
+        rows = np.diff(sub.indptr) > 0
+        solution[mine] = lsmr(sub[rows], rhs[rows], atol=1e-14, btol=1e-14)[0]
+    return solution
+
+
+def solve_linked(
+    relations: sparse.spmatrix,
+    label: np.ndarray,
+    rhs: np.ndarray | None = None,
+    exact_max: int = EXACT_MAX,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return, for each unknown (column of `relations`; `label`: linked_components), whether
+    the relations give it (every change of the unknowns that keeps them all true leaves it
+    unchanged), and, with `rhs`, its value where given (in the least-squares solution of
+    relations @ x = rhs; NaN elsewhere and without rhs).
+
+    Components of up to `exact_max` unknowns are solved exactly (_exact_solve: given when
+    the part of its unit vector outside the row space is below DETERMINED_TOLERANCE). Larger
+    ones, by size class (_size_blocks), project one fixed random vector onto the null space
+    (_lsmr_free): given when its entry is below DETERMINED_TOLERANCE, which a free unknown
+    is with probability about 1e-7; only components with an unknown given are solved for
+    their values."""
+    relations = relations.tocsr()
+    used = np.diff(relations.indptr) > 0
+    relations = relations[used]
+    rhs = None if rhs is None else np.asarray(rhs, dtype=float)[used]
+    change = np.random.default_rng(_SEED).standard_normal(relations.shape[1])
+    given = np.zeros(relations.shape[1], dtype=bool)
+    value = np.full(relations.shape[1], np.nan)
+    for block in _size_blocks(relations, label, exact_max):
+        terms = relations[block.rows][:, block.columns]
+        mine = label[block.columns]
+        part = None if rhs is None else rhs[block.rows]
+        if block.exact:
+            outside, solution = _exact_solve(terms, mine, part)
+            given[block.columns] = np.abs(outside) < DETERMINED_TOLERANCE
+        else:
+            free = _lsmr_free(terms, change[block.columns])
+            given[block.columns] = np.abs(free) < DETERMINED_TOLERANCE
+            wanted = given[block.columns]
+            solution = None if part is None else _lsmr_solution(terms, mine, part, wanted)
+        if solution is not None:
+            value[block.columns] = np.where(given[block.columns], solution, np.nan)
+    return given, value
+
+
+def _determined(
+    relations: sparse.spmatrix,
+    unknown: np.ndarray,
+    label: np.ndarray | None = None,
+    exact_max: int = EXACT_MAX,
+) -> np.ndarray:
     """Return True for each `unknown` column (positions) that the relations and the other,
-    known, columns give exactly."""
+    known, columns give exactly (solve_linked; `label`: the unknowns' linked components, if
+    known)."""
     linked = relations[:, unknown]
-    linked = linked[linked.getnnz(axis=1) > 0]
-    return np.abs(free_change(linked)) < DETERMINED_TOLERANCE
+    label = linked_components(linked) if label is None else label
+    return solve_linked(linked, label, exact_max=exact_max)[0]
 
 
 def _solvable(
@@ -937,7 +1077,7 @@ def _solvable(
     free stays free). `unknown` are the hidden rows, `label` their linked components."""
     looked_at = np.isin(label, label[suspects[unknown]])
     determined = np.zeros(unknown.size, dtype=bool)
-    determined[looked_at] = _determined(relations, unknown[looked_at])
+    determined[looked_at] = _determined(relations, unknown[looked_at], label[looked_at])
     return unknown[determined & protected[unknown]]
 
 

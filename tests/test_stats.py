@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from scorecard import disclosure, engine, stats
@@ -1037,6 +1037,49 @@ def test_no_cell_of_a_two_way_table_with_both_margins_can_be_solved_for(shape, c
     }
     out = stats.suppress(_two_way_table(counts, n_e, n_v))
     assert _determined(out, stats._groupings(out)) == []
+
+
+def _given_by_rank(relations: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """Return True for each unknown column that the relations give: adding its unit vector
+    to the relations' rows leaves their rank unchanged (the test's own exact check)."""
+    sub = relations[:, unknown]
+    rank = np.linalg.matrix_rank(sub)
+    units = np.eye(unknown.size)
+    return np.array([np.linalg.matrix_rank(np.vstack([sub, u])) == rank for u in units])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    cells=st.lists(st.tuples(st.integers(0, 60), st.integers(0, 200)), min_size=25, max_size=25),
+    hidden=st.sets(st.integers(0, 35), min_size=1),
+)
+@example(shape=(5, 5), cells=BRIDGED_CELLS, hidden={6 * e + v for e, v in BRIDGED})
+def test_the_exact_and_the_lsmr_solves_agree_on_two_way_tables(shape, cells, hidden):
+    # every hidden pattern (cells and margins) of a table with both margins: the dense SVD of
+    # small components, LSMR (every component) and the test's rank check find the same cells
+    # given away, and both solves give their true counts
+    n_e, n_v = shape
+    counts = {
+        (e, v): (n, n + r)
+        for (e, v), (n, r) in zip(np.ndindex(n_e, n_v), cells[: n_e * n_v], strict=True)
+    }
+    table = _two_way_table(counts, n_e, n_v)
+    unknown = np.array(sorted(h for h in hidden if h < len(table)))
+    assume(unknown.size)
+    relations = stats._relation_matrix(len(table), stats._groupings(table))
+    truth = table["numerator"].to_numpy(float)
+    known = np.setdiff1d(np.arange(len(table)), unknown)
+    rhs = -(relations[:, known] @ truth[known])
+    linked = relations[:, unknown]
+    label = stats.linked_components(linked)
+    expected = _given_by_rank(relations.toarray(), unknown)
+    for exact_max in (0, len(table)):  # all by LSMR, all exact
+        given_away, value = stats.solve_linked(linked, label, rhs, exact_max=exact_max)
+        assert list(given_away) == list(expected)
+        np.testing.assert_allclose(value[given_away], truth[unknown][given_away], atol=1e-6)
+        assert np.isnan(value[~given_away]).all()
+    assert list(stats._determined(relations, unknown)) == list(expected)
 
 
 # --- comparisons -----------------------------------------------------------------------------
