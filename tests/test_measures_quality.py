@@ -439,7 +439,55 @@ def test_copd_spirometry(chronic):
     # last intake day (spirometry Dec 28 = day 181: no), C7 inpatient stay Apr 1-5 (index day
     # Apr 5; its own claim is not prior history; no spirometry). Excluded: C4 (COPD claim Mar
     # 2023, within 730 days), C5 (age 34), C6 (not enrolled before 2023), C8 (Jul 1, 2024).
+    # C1's claim of Jul 1, 2021 (a cold, J06.9) makes the data start 30 months before the window.
     assert cell(chronic, "copd_spirometry") == (2, 4)
+
+
+# Two more members born 1970 (age 54), enrolled 2021-2024, whose history before 2023 decides:
+# C9 has COPD claims on Mar 1, 2022 and Feb 1, 2024; C10 a first COPD claim on Mar 1, 2024 and
+# spirometry on Sep 1, 2022.
+COPD_HISTORY_ROWS = {
+    "eligibility.csv": "".join(
+        f"{who},male,White,1970,2021-01-01,2024-12-31\n" for who in ("C9", "C10")
+    ),
+    "medical_claim.csv": (
+        "S21,1,professional,C9,2022-03-01,2022-03-01,,,,11,,,99213,90,J449,\n"
+        "S22,1,professional,C9,2024-02-01,2024-02-01,,,,11,,,99213,90,J449,\n"
+        "S23,1,professional,C10,2022-09-01,2022-09-01,,,,11,,,94010,32,R0602,\n"
+        "S24,1,professional,C10,2024-03-01,2024-03-01,,,,11,,,99213,90,J449,\n"
+    ),
+}
+
+
+def test_copd_spirometry_reads_the_two_years_before_its_intake(tmp_path):
+    # C9: the Feb 1, 2024 claim is not new: Mar 1, 2022 is within the 730 days before it
+    # (from Feb 1, 2022): excluded. C10: new on Mar 1, 2024, and the Sep 1, 2022 spirometry is
+    # within the 730 days before (from Mar 2, 2022): yes. (2, 4) + C10 = (3, 5). Had the data
+    # started in January 2023, C9 would count as new with no test and C10 as not tested:
+    # (2, 6), which is why the measure needs 30 months before its window.
+    results = run_fixture_with_rows(
+        tmp_path, "quality_chronic", COPD_HISTORY_ROWS, ["copd_spirometry"]
+    )
+    assert cell(results, "copd_spirometry") == (3, 5)
+
+
+def test_copd_spirometry_needs_30_months_before_its_window(tmp_path):
+    # Without C1's claim of Jul 1, 2021 the data start in January 2023 (claim G01, Jan 5): the
+    # 2024Q4 index days go back to Jul 1, 2023 and their history 730 days more, to July 2021.
+    folder = tmp_path / "quality_chronic"
+    shutil.copytree(MARTS / "quality_chronic", folder)
+    claims = folder / "medical_claim.csv"
+    lines = claims.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith("S00,")]
+    assert len(kept) == len(lines) - 1
+    claims.write_text("".join(kept))
+    measures = ("copd_spirometry", "controlling_blood_pressure")  # reads 12 months before
+    run = engine.run(folder, VALUE_SETS, [s for s in all_specs() if s.id in measures])
+    assert set(run.results.measure_id) == {"controlling_blood_pressure"}
+    assert run.skipped["copd_spirometry"] == (
+        "needs 30 months of data before its 12-month window, from July 2021; the data start"
+        " in January 2023"
+    )
 
 
 # ------------------------------------------------------------------ prevention
