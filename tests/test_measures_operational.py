@@ -101,6 +101,36 @@ def test_annual_care_plan(results):
     assert cell(results, "cp_annual_care_plan") == (1, 3)
 
 
+def test_annual_care_plan_counts_a_plan_recorded_twice_once(tmp_path):
+    # Three more C1 members assigned 2023-01-10, enrolled all 2024, whose plan is recorded twice:
+    # O14 signed Mar 10, 2023 and A40 (T2024-U4) Mar 1, 9 days apart: one plan dated Mar 1,
+    # due Mar 1, 2024, no renewal: no. O15 signed Feb 1, 2023, A41 Feb 20 (19 days later, the
+    # same plan), A42 Jan 15, 2024 (a renewal): the plan due Feb 1, 2024 is renewed: yes; the
+    # renewal is due in 2025. O16 signed Jan 15, 2023, A43 Mar 16, exactly 60 days later (the
+    # same plan): due Jan 15, 2024, no renewal: no. (1, 3) + (1, 3) = (2, 6). Taking each record
+    # as its own plan renewed by the next would give O14 1 of 2, O15 2 of 2, O16 1 of 2: (5, 9).
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    members = {"O14": "2023-03-10", "O15": "2023-02-01", "O16": "2023-01-15"}
+    with open(folder / "eligibility.csv", "a", encoding="utf-8") as rows:
+        for member in members:
+            rows.write(f"{member},female,White,1980,2024-01-01,2024-12-31,medicaid,aco\n")
+    with open(folder / "cp_enrollment.csv", "a", encoding="utf-8") as rows:
+        for member, signed in members.items():
+            rows.write(f"{member},C1,BH,2023-01-10,2023-01-12,2023-01-13,{signed},\n")
+    with open(folder / "cp_activity.csv", "a", encoding="utf-8") as rows:
+        for activity, member, day in (
+            ("A40", "O14", "2023-03-01"),
+            ("A41", "O15", "2023-02-20"),
+            ("A42", "O15", "2024-01-15"),
+            ("A43", "O16", "2023-03-16"),
+        ):
+            rows.write(f"{activity},{member},C1,{day},T2024,U4,true,T1\n")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id == "cp_annual_care_plan"]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "cp_annual_care_plan") == (2, 6)
+
+
 def test_days_to_first_contact(results):
     # First successful contact of the assignment's CP, in 2024: O1 Jan 15 (A01 on Jan 11 was
     # an unsuccessful attempt): 5 days; O3 Jan 2: 31 days (assigned 2023-12-02); O4 Dec 1
