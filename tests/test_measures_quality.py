@@ -552,6 +552,32 @@ def test_adult_bmi_assessment(prevention):
     assert cell(prevention, "adult_bmi_assessment") == (3, 12)
 
 
+# Two more adults born 1980, enrolled 2022-2024, with an office visit on Mar 1, 2024 and no BMI:
+# N9 with hospice care (G9473, a hospice chaplain) on Jun 1, 2024, N10 on Jun 1, 2023.
+HOSPICE_ROWS = {
+    "eligibility.csv": "N9,female,White,1980,2022-01-01,2024-12-31\n"
+    "N10,male,White,1980,2022-01-01,2024-12-31\n",
+    "medical_claim.csv": "".join(
+        f"{claim},1,professional,{who},{day},{day},,,11,{code},50,Z515,\n"
+        for claim, who, day, code in (
+            ("H91", "N9", "2024-03-01", "99213"),
+            ("H92", "N9", "2024-06-01", "G9473"),
+            ("H01", "N10", "2024-03-01", "99213"),
+            ("H02", "N10", "2023-06-01", "G9473"),
+        )
+    ),
+}
+
+
+def test_adult_bmi_assessment_leaves_out_members_in_hospice(tmp_path):
+    # N9 had hospice care in the window: left out. N10's hospice care was the year before: in,
+    # with no BMI. (3, 12) + N10 = (3, 13); keeping N9 too would give (3, 14).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_prevention", HOSPICE_ROWS, ["adult_bmi_assessment"]
+    )
+    assert cell(results, "adult_bmi_assessment") == (3, 13)
+
+
 def test_depression_screening_followup(prevention):
     # 12+ with an outpatient visit in 2024, no depression or bipolar diagnosis in 2023:
     # K5 (PHQ-A 4: negative: yes), K8 (PHQ-9 12 on Jun 1, psychotherapy Jul 1 = day 30: yes),
