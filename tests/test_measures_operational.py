@@ -332,6 +332,33 @@ def test_community_tenure_counts_overlapping_stays_and_assignments_once(tmp_path
     assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (1935, 2035)
 
 
+def test_community_tenure_leaves_the_discharge_day_at_home_despite_a_discharge_visit(tmp_path):
+    # O3 (C1, 366 eligible days) gets two hospital stays with the hospital doctor's visits
+    # (place of service 21): M30 Mar 10 to discharge Mar 15 (Mar 10-14: 5 days), visits P30 on
+    # Mar 10 and P31 on Mar 15, the discharge visit, which ends on the discharge day and so
+    # counts to the day before: none; M31 Apr 1 to discharge Apr 5 (Apr 1-4: 4 days) and P32,
+    # visits billed as one line Apr 1-5: Apr 1-4. Institutional days 86 + 9 = 95: community
+    # days 2,396 - 95 = 2,301; C1 1,960 - 9 = 1,951 of 2,035. Counting the visits' own days
+    # would add Mar 15 and Apr 5: 2,299.
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    with open(folder / "medical_claim.csv", "a", encoding="utf-8") as rows:
+        for stay, first, last in (("M30", "03-10", "03-15"), ("M31", "04-01", "04-05")):
+            dates = f"2024-{first},2024-{last}"
+            rows.write(f"{stay},1,institutional,O3,{dates},{dates},01,,111,0120,,1000,I10\n")
+        for claim_id, first, last, code in (
+            ("P30", "03-10", "03-10", "99223"),
+            ("P31", "03-15", "03-15", "99238"),
+            ("P32", "04-01", "04-05", "99232"),
+        ):
+            dates = f"2024-{first},2024-{last}"
+            rows.write(f"{claim_id},1,professional,O3,{dates},,,,21,,,{code},100,I10\n")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id == "cp_community_tenure"]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "cp_community_tenure") == (2301, 2396)
+    assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (1951, 2035)
+
+
 @pytest.mark.parametrize("first", [True, False], ids=["new row first", "new row last"])
 def test_followup_goes_to_the_higher_cp_id_when_two_assignments_share_a_date(tmp_path, first):
     # O1 is also assigned to C2 on 2024-01-10, the date of their C1 assignment: ED visit E1
