@@ -215,6 +215,20 @@ def test_caseload(results):
     assert set(rows.stratum) == {"all"}
 
 
+def test_caseload_is_called_higher_or_lower_never_better_or_worse(results):
+    # A small caseload can mean more time for each member or too few members enrolled, so
+    # cp_caseload has no better direction (neutral). The 2024Q3 rows with made-up values so
+    # that C1's likely range (1.5 to 2.0) lies wholly under the program's 2.1: the word is
+    # "lower" (with lower_is_better it would be "better").
+    rows = results.query("measure_id == 'cp_caseload' and period_id == '2024Q3'").copy()
+    assert set(rows.direction) == {"neutral"}
+    rows["suppressed"], rows["min_denominator"] = False, 1  # C1's 6 team-months shown
+    rows.loc[rows.level == "program", "value"] = 2.1
+    rows.loc[rows.level == "cp", ["lower", "upper"]] = (1.5, 2.0)
+    labels = stats.peer_label(rows).set_index("entity_id")["peer_label"]
+    assert labels["C1"] == "lower"
+
+
 def test_disenrollment(results):
     # Assignments active in 2024: O1-O12 (O13 left 2023-12-31). Left in 2024: O6, O7 (Mar 20),
     # O8 (Aug 1), O10 (Feb 15).
