@@ -273,6 +273,19 @@ def run_fixture_with_rows(tmp_path: Path, name: str, rows: dict[str, str], measu
     return run.results
 
 
+def run_without_claims(tmp_path: Path, name: str, claim_ids: tuple[str, ...], measures: tuple):
+    """Return the engine run of `measures` on a copy of fixture `name` without the medical
+    claims `claim_ids`."""
+    folder = tmp_path / name
+    shutil.copytree(MARTS / name, folder)
+    claims = folder / "medical_claim.csv"
+    lines = claims.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(tuple(f"{c}," for c in claim_ids))]
+    assert len(kept) == len(lines) - len(claim_ids)
+    claims.write_text("".join(kept))
+    return engine.run(folder, VALUE_SETS, [s for s in all_specs() if s.id in measures])
+
+
 def test_long_acting_injections_count_as_antipsychotic_events(tmp_path):
     rows = {
         "eligibility.csv": SMI_ELIGIBILITY,
@@ -474,15 +487,8 @@ def test_copd_spirometry_reads_the_two_years_before_its_intake(tmp_path):
 def test_copd_spirometry_needs_30_months_before_its_window(tmp_path):
     # Without C1's claim of Jul 1, 2021 the data start in January 2023 (claim G01, Jan 5): the
     # 2024Q4 index days go back to Jul 1, 2023 and their history 730 days more, to July 2021.
-    folder = tmp_path / "quality_chronic"
-    shutil.copytree(MARTS / "quality_chronic", folder)
-    claims = folder / "medical_claim.csv"
-    lines = claims.read_text().splitlines(keepends=True)
-    kept = [line for line in lines if not line.startswith("S00,")]
-    assert len(kept) == len(lines) - 1
-    claims.write_text("".join(kept))
     measures = ("copd_spirometry", "controlling_blood_pressure")  # reads 12 months before
-    run = engine.run(folder, VALUE_SETS, [s for s in all_specs() if s.id in measures])
+    run = run_without_claims(tmp_path, "quality_chronic", ("S00",), measures)
     assert set(run.results.measure_id) == {"controlling_blood_pressure"}
     assert run.skipped["copd_spirometry"] == (
         "needs 30 months of data before its 12-month window, from July 2021; the data start"
@@ -520,15 +526,8 @@ def test_breast_cancer_screening_needs_15_months_before_its_window(tmp_path):
     # 1): the data start in December 2022. 2024Q4 reads mammograms from Oct 1, 2022, two months
     # before that, so it is not computed: W1's Oct 1 mammogram would be missing and she would be
     # counted as not screened (2 of 5 instead of 3 of 5).
-    folder = tmp_path / "quality_prevention"
-    shutil.copytree(MARTS / "quality_prevention", folder)
-    claims = folder / "medical_claim.csv"
-    lines = claims.read_text().splitlines(keepends=True)
-    kept = [line for line in lines if not line.startswith(("D00,", "B02,", "B01,"))]
-    assert len(kept) == len(lines) - 3
-    claims.write_text("".join(kept))
     measures = ("breast_cancer_screening", "well_child_visits_3_11")  # one with no look-back
-    run = engine.run(folder, VALUE_SETS, [s for s in all_specs() if s.id in measures])
+    run = run_without_claims(tmp_path, "quality_prevention", ("D00", "B02", "B01"), measures)
     assert set(run.results.measure_id) == {"well_child_visits_3_11"}
     assert run.skipped["breast_cancer_screening"] == (
         "needs 15 months of data before its 12-month window, from October 2022; the data start"
