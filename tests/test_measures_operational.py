@@ -101,6 +101,36 @@ def test_annual_care_plan(results):
     assert cell(results, "cp_annual_care_plan") == (1, 3)
 
 
+def test_annual_care_plan_counts_a_plan_recorded_twice_once(tmp_path):
+    # Three more C1 members assigned 2023-01-10, enrolled all 2024, whose plan is recorded twice:
+    # O14 signed Mar 10, 2023 and A40 (T2024-U4) Mar 1, 9 days apart: one plan dated Mar 1,
+    # due Mar 1, 2024, no renewal: no. O15 signed Feb 1, 2023, A41 Feb 20 (19 days later, the
+    # same plan), A42 Jan 15, 2024 (a renewal): the plan due Feb 1, 2024 is renewed: yes; the
+    # renewal is due in 2025. O16 signed Jan 15, 2023, A43 Mar 16, exactly 60 days later (the
+    # same plan): due Jan 15, 2024, no renewal: no. (1, 3) + (1, 3) = (2, 6). Taking each record
+    # as its own plan renewed by the next would give O14 1 of 2, O15 2 of 2, O16 1 of 2: (5, 9).
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    members = {"O14": "2023-03-10", "O15": "2023-02-01", "O16": "2023-01-15"}
+    with open(folder / "eligibility.csv", "a", encoding="utf-8") as rows:
+        for member in members:
+            rows.write(f"{member},female,White,1980,2024-01-01,2024-12-31,medicaid,aco\n")
+    with open(folder / "cp_enrollment.csv", "a", encoding="utf-8") as rows:
+        for member, signed in members.items():
+            rows.write(f"{member},C1,BH,2023-01-10,2023-01-12,2023-01-13,{signed},\n")
+    with open(folder / "cp_activity.csv", "a", encoding="utf-8") as rows:
+        for activity, member, day in (
+            ("A40", "O14", "2023-03-01"),
+            ("A41", "O15", "2023-02-20"),
+            ("A42", "O15", "2024-01-15"),
+            ("A43", "O16", "2023-03-16"),
+        ):
+            rows.write(f"{activity},{member},C1,{day},T2024,U4,true,T1\n")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id == "cp_annual_care_plan"]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "cp_annual_care_plan") == (2, 6)
+
+
 def test_days_to_first_contact(results):
     # First successful contact of the assignment's CP, in 2024: O1 Jan 15 (A01 on Jan 11 was
     # an unsuccessful attempt): 5 days; O3 Jan 2: 31 days (assigned 2023-12-02); O4 Dec 1
@@ -183,6 +213,20 @@ def test_caseload(results):
     rows = results.query("measure_id == 'cp_caseload'")
     assert set(rows.level) == {"program", "cp"}
     assert set(rows.stratum) == {"all"}
+
+
+def test_caseload_is_called_higher_or_lower_never_better_or_worse(results):
+    # A small caseload can mean more time for each member or too few members enrolled, so
+    # cp_caseload has no better direction (neutral). The 2024Q3 rows with made-up values so
+    # that C1's likely range (1.5 to 2.0) lies wholly under the program's 2.1: the word is
+    # "lower" (with lower_is_better it would be "better").
+    rows = results.query("measure_id == 'cp_caseload' and period_id == '2024Q3'").copy()
+    assert set(rows.direction) == {"neutral"}
+    rows["suppressed"], rows["min_denominator"] = False, 1  # C1's 6 team-months shown
+    rows.loc[rows.level == "program", "value"] = 2.1
+    rows.loc[rows.level == "cp", ["lower", "upper"]] = (1.5, 2.0)
+    labels = stats.peer_label(rows).set_index("entity_id")["peer_label"]
+    assert labels["C1"] == "lower"
 
 
 def test_disenrollment(results):
@@ -300,6 +344,33 @@ def test_community_tenure_counts_overlapping_stays_and_assignments_once(tmp_path
     results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
     assert cell(results, "cp_community_tenure") == (2285, 2396)
     assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (1935, 2035)
+
+
+def test_community_tenure_leaves_the_discharge_day_at_home_despite_a_discharge_visit(tmp_path):
+    # O3 (C1, 366 eligible days) gets two hospital stays with the hospital doctor's visits
+    # (place of service 21): M30 Mar 10 to discharge Mar 15 (Mar 10-14: 5 days), visits P30 on
+    # Mar 10 and P31 on Mar 15, the discharge visit, which ends on the discharge day and so
+    # counts to the day before: none; M31 Apr 1 to discharge Apr 5 (Apr 1-4: 4 days) and P32,
+    # visits billed as one line Apr 1-5: Apr 1-4. Institutional days 86 + 9 = 95: community
+    # days 2,396 - 95 = 2,301; C1 1,960 - 9 = 1,951 of 2,035. Counting the visits' own days
+    # would add Mar 15 and Apr 5: 2,299.
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    with open(folder / "medical_claim.csv", "a", encoding="utf-8") as rows:
+        for stay, first, last in (("M30", "03-10", "03-15"), ("M31", "04-01", "04-05")):
+            dates = f"2024-{first},2024-{last}"
+            rows.write(f"{stay},1,institutional,O3,{dates},{dates},01,,111,0120,,1000,I10\n")
+        for claim_id, first, last, code in (
+            ("P30", "03-10", "03-10", "99223"),
+            ("P31", "03-15", "03-15", "99238"),
+            ("P32", "04-01", "04-05", "99232"),
+        ):
+            dates = f"2024-{first},2024-{last}"
+            rows.write(f"{claim_id},1,professional,O3,{dates},,,,21,,,{code},100,I10\n")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id == "cp_community_tenure"]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "cp_community_tenure") == (2301, 2396)
+    assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (1951, 2035)
 
 
 @pytest.mark.parametrize("first", [True, False], ids=["new row first", "new row last"])

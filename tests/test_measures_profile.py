@@ -109,6 +109,28 @@ def test_high_risk_share(results):
     assert cell(results, "high_risk_share", "cp", "C1") == (2, 3)  # P1, P6 (not P7)
 
 
+def test_high_risk_share_counts_ed_visits_in_enrolled_months_only(tmp_path):
+    # P4's fourth ED visit (M48) moved from Aug 10 to Apr 10, a month P4 was not enrolled (P4's
+    # spans: Jan-Mar and May-Dec): three ED days count (May, Jun, Jul 10), as for
+    # frequent_ed_users and ed_visits. P4 has one condition (diabetes) and no stay: not high
+    # risk. (6, 9) - P4 = (5, 9); counting April would leave P4 in: (6, 9). frequent_ed_users
+    # agrees: no member with 4 ED days (P4 3, P8 3) of the 10 enrolled in 2024 (P3 too).
+    folder = tmp_path / "profile"
+    shutil.copytree(PROFILE, folder)
+    claims = folder / "medical_claim.csv"
+    text = claims.read_text()
+    moved = text.replace(
+        "M48,1,professional,P4,2024-08-10,2024-08-10", "M48,1,professional,P4,2024-04-10,2024-04-10"
+    )
+    assert moved != text
+    claims.write_text(moved)
+    measures = ("high_risk_share", "frequent_ed_users")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in measures]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "high_risk_share") == (5, 9)
+    assert cell(results, "frequent_ed_users") == (0, 10)
+
+
 def test_prevalence_diabetes_needs_two_dates_a_stay_or_a_medicine(tmp_path):
     # The profile fixture plus: P8 one office visit with E11.9 (a single date, as a rule-out
     # before a test: not diabetes; one claim was enough before), P9 a glipizide fill (a

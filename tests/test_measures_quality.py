@@ -273,6 +273,19 @@ def run_fixture_with_rows(tmp_path: Path, name: str, rows: dict[str, str], measu
     return run.results
 
 
+def run_without_claims(tmp_path: Path, name: str, claim_ids: tuple[str, ...], measures: tuple):
+    """Return the engine run of `measures` on a copy of fixture `name` without the medical
+    claims `claim_ids`."""
+    folder = tmp_path / name
+    shutil.copytree(MARTS / name, folder)
+    claims = folder / "medical_claim.csv"
+    lines = claims.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(tuple(f"{c}," for c in claim_ids))]
+    assert len(kept) == len(lines) - len(claim_ids)
+    claims.write_text("".join(kept))
+    return engine.run(folder, VALUE_SETS, [s for s in all_specs() if s.id in measures])
+
+
 def test_long_acting_injections_count_as_antipsychotic_events(tmp_path):
     rows = {
         "eligibility.csv": SMI_ELIGIBILITY,
@@ -439,7 +452,48 @@ def test_copd_spirometry(chronic):
     # last intake day (spirometry Dec 28 = day 181: no), C7 inpatient stay Apr 1-5 (index day
     # Apr 5; its own claim is not prior history; no spirometry). Excluded: C4 (COPD claim Mar
     # 2023, within 730 days), C5 (age 34), C6 (not enrolled before 2023), C8 (Jul 1, 2024).
+    # C1's claim of Jul 1, 2021 (a cold, J06.9) makes the data start 30 months before the window.
     assert cell(chronic, "copd_spirometry") == (2, 4)
+
+
+# Two more members born 1970 (age 54), enrolled 2021-2024, whose history before 2023 decides:
+# C9 has COPD claims on Mar 1, 2022 and Feb 1, 2024; C10 a first COPD claim on Mar 1, 2024 and
+# spirometry on Sep 1, 2022.
+COPD_HISTORY_ROWS = {
+    "eligibility.csv": "".join(
+        f"{who},male,White,1970,2021-01-01,2024-12-31\n" for who in ("C9", "C10")
+    ),
+    "medical_claim.csv": (
+        "S21,1,professional,C9,2022-03-01,2022-03-01,,,,11,,,99213,90,J449,\n"
+        "S22,1,professional,C9,2024-02-01,2024-02-01,,,,11,,,99213,90,J449,\n"
+        "S23,1,professional,C10,2022-09-01,2022-09-01,,,,11,,,94010,32,R0602,\n"
+        "S24,1,professional,C10,2024-03-01,2024-03-01,,,,11,,,99213,90,J449,\n"
+    ),
+}
+
+
+def test_copd_spirometry_reads_the_two_years_before_its_intake(tmp_path):
+    # C9: the Feb 1, 2024 claim is not new: Mar 1, 2022 is within the 730 days before it
+    # (from Feb 1, 2022): excluded. C10: new on Mar 1, 2024, and the Sep 1, 2022 spirometry is
+    # within the 730 days before (from Mar 2, 2022): yes. (2, 4) + C10 = (3, 5). Had the data
+    # started in January 2023, C9 would count as new with no test and C10 as not tested:
+    # (2, 6), which is why the measure needs 30 months before its window.
+    results = run_fixture_with_rows(
+        tmp_path, "quality_chronic", COPD_HISTORY_ROWS, ["copd_spirometry"]
+    )
+    assert cell(results, "copd_spirometry") == (3, 5)
+
+
+def test_copd_spirometry_needs_30_months_before_its_window(tmp_path):
+    # Without C1's claim of Jul 1, 2021 the data start in January 2023 (claim G01, Jan 5): the
+    # 2024Q4 index days go back to Jul 1, 2023 and their history 730 days more, to July 2021.
+    measures = ("copd_spirometry", "controlling_blood_pressure")  # reads 12 months before
+    run = run_without_claims(tmp_path, "quality_chronic", ("S00",), measures)
+    assert set(run.results.measure_id) == {"controlling_blood_pressure"}
+    assert run.skipped["copd_spirometry"] == (
+        "needs 30 months of data before its 12-month window, from July 2021; the data start"
+        " in January 2023"
+    )
 
 
 # ------------------------------------------------------------------ prevention
@@ -472,15 +526,8 @@ def test_breast_cancer_screening_needs_15_months_before_its_window(tmp_path):
     # 1): the data start in December 2022. 2024Q4 reads mammograms from Oct 1, 2022, two months
     # before that, so it is not computed: W1's Oct 1 mammogram would be missing and she would be
     # counted as not screened (2 of 5 instead of 3 of 5).
-    folder = tmp_path / "quality_prevention"
-    shutil.copytree(MARTS / "quality_prevention", folder)
-    claims = folder / "medical_claim.csv"
-    lines = claims.read_text().splitlines(keepends=True)
-    kept = [line for line in lines if not line.startswith(("D00,", "B02,", "B01,"))]
-    assert len(kept) == len(lines) - 3
-    claims.write_text("".join(kept))
     measures = ("breast_cancer_screening", "well_child_visits_3_11")  # one with no look-back
-    run = engine.run(folder, VALUE_SETS, [s for s in all_specs() if s.id in measures])
+    run = run_without_claims(tmp_path, "quality_prevention", ("D00", "B02", "B01"), measures)
     assert set(run.results.measure_id) == {"well_child_visits_3_11"}
     assert run.skipped["breast_cancer_screening"] == (
         "needs 15 months of data before its 12-month window, from October 2022; the data start"
@@ -502,6 +549,32 @@ def test_adult_bmi_assessment(prevention):
     # yes), N6 (74: no BMI) and the seven V adults (visits, no BMI). Excluded: N5 (pregnancy
     # 2023), N7 (75), N8 (no visit, only a lab).
     assert cell(prevention, "adult_bmi_assessment") == (3, 12)
+
+
+# Two more adults born 1980, enrolled 2022-2024, with an office visit on Mar 1, 2024 and no BMI:
+# N9 with hospice care (G9473, a hospice chaplain) on Jun 1, 2024, N10 on Jun 1, 2023.
+HOSPICE_ROWS = {
+    "eligibility.csv": "N9,female,White,1980,2022-01-01,2024-12-31\n"
+    "N10,male,White,1980,2022-01-01,2024-12-31\n",
+    "medical_claim.csv": "".join(
+        f"{claim},1,professional,{who},{day},{day},,,11,{code},50,Z515,\n"
+        for claim, who, day, code in (
+            ("H91", "N9", "2024-03-01", "99213"),
+            ("H92", "N9", "2024-06-01", "G9473"),
+            ("H01", "N10", "2024-03-01", "99213"),
+            ("H02", "N10", "2023-06-01", "G9473"),
+        )
+    ),
+}
+
+
+def test_adult_bmi_assessment_leaves_out_members_in_hospice(tmp_path):
+    # N9 had hospice care in the window: left out. N10's hospice care was the year before: in,
+    # with no BMI. (3, 12) + N10 = (3, 13); keeping N9 too would give (3, 14).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_prevention", HOSPICE_ROWS, ["adult_bmi_assessment"]
+    )
+    assert cell(results, "adult_bmi_assessment") == (3, 13)
 
 
 def test_depression_screening_followup(prevention):

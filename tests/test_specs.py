@@ -243,8 +243,12 @@ def test_the_measure_families_share_their_sql() -> None:
         "sql/shared/condition_claim.sql",
     )
     profile = [s for s in specs.values() if s.sql_file == "sql/prevalence.sql"]
-    for spec in (*profile, specs["high_risk_share"]):
+    for spec in profile:
         assert spec.sql_includes == conditions, spec.id
+    # high_risk_share and frequent_ed_users count ED visits by one rule (enrolled months only)
+    ed_visits = ("sql/_enrolled_ed_visit.sql", "sql/shared/ed_visit_day.sql")
+    assert specs["high_risk_share"].sql_includes == conditions + ed_visits
+    assert specs["frequent_ed_users"].sql_includes == ed_visits
     # the denominator reads the year before the window, and diabetes medicines
     assert all(specs[m].lookback_months == 12 for m in (*diabetes, "ssd"))
     assert specs["prevalence_diabetes"].lookback_months == 0

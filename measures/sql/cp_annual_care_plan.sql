@@ -5,12 +5,16 @@
 -- while the member is still assigned to the CP on the due date, so only members enrolled with
 -- the CP for 12 months after a plan count. Numerator: a later care plan signed after the plan
 -- date and on or before the due date. The row belongs to the CP of the assignment.
+-- Records of one plan: a plan is often recorded twice (drafted as an activity, signed days or
+-- weeks later), so a record within 60 days after the assignment's previous record belongs to
+-- that record's plan; a plan is dated at its first record. 60 days is well over the usual
+-- lag between drafting and signing and far under the 12 months before a renewal is due.
 WITH assignment AS (
   SELECT person_id, cp_id, assignment_date, care_plan_signed_date,
          coalesce(disenrollment_date, DATE '9999-12-31') AS end_date
   FROM cp_enrollment
 ),
-care_plan AS (
+plan_record AS (  -- one row per assignment and day a care plan was recorded
   SELECT person_id, cp_id, assignment_date, end_date, care_plan_signed_date AS plan_date
   FROM assignment
   WHERE care_plan_signed_date IS NOT NULL
@@ -21,6 +25,13 @@ care_plan AS (
     ON a.person_id = t.person_id AND a.cp_id = t.cp_id
    AND t.activity_date BETWEEN a.assignment_date AND a.end_date
   WHERE t.hcpcs_code = 'T2024' AND t.hcpcs_modifier = 'U4'
+),
+care_plan AS (  -- the first record of each plan: none of the assignment's in the 60 days before
+  SELECT person_id, cp_id, assignment_date, end_date, plan_date
+  FROM (SELECT *, lag(plan_date) OVER (PARTITION BY person_id, cp_id, assignment_date
+                                       ORDER BY plan_date) AS previous_date
+        FROM plan_record)
+  WHERE previous_date IS NULL OR plan_date > previous_date + INTERVAL 60 DAY
 ),
 due AS (
   SELECT *, CAST(plan_date + INTERVAL 12 MONTH AS DATE) AS due_date FROM care_plan

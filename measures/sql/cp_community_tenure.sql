@@ -9,7 +9,8 @@
 --     service days through its last day; a same-day stay counts one day;
 --   * professional claim lines with a place of service in value set institutional_pos
 --     (inpatient hospital, nursing facility, psychiatric or substance-use residential ...):
---     their service days.
+--     their service days; a line that ends on the discharge day of one of the member's stays
+--     above counts to the day before (a clinician's discharge visit leaves it a day at home).
 -- Units: member x CP x month; numerator: eligible days not institutional; denominator:
 -- eligible days. The row belongs to the CP.
 -- Days are listed only inside the windows of the periods computed (the data window when
@@ -33,19 +34,29 @@ eligible_range AS (  -- the assigned spans merged into disjoint date ranges per 
 {% include "_merged_ranges.sql" %}
 {% endwith %}
 ),
-facility_claim AS (
-  SELECT person_id, claim_id, min(claim_start_date) AS first_day,
-         CASE WHEN max(discharge_date) > min(claim_start_date)
-              THEN max(discharge_date) - 1
-              ELSE max(claim_end_date) END AS last_day
+stay_claim AS (  -- institutional claims of a facility: admission (first day) to discharge
+  SELECT person_id, claim_id, min(claim_start_date) AS first_day, max(claim_end_date) AS end_day,
+         max(discharge_date) AS discharge_day
   FROM medical_claim
   WHERE claim_type = 'institutional'
     AND in_value_set(left(ltrim(bill_type_code, '0'), 2), 'institutional_bill_type')
   GROUP BY person_id, claim_id
+),
+discharge AS (  -- the days stays end: spent back home
+  SELECT DISTINCT person_id, discharge_day FROM stay_claim WHERE discharge_day IS NOT NULL
+),
+facility_claim AS (
+  SELECT person_id, first_day,
+         CASE WHEN discharge_day > first_day THEN discharge_day - 1 ELSE end_day END AS last_day
+  FROM stay_claim
   UNION ALL
-  SELECT person_id, claim_id, claim_start_date, claim_end_date
-  FROM medical_claim
-  WHERE claim_type = 'professional' AND in_value_set(place_of_service_code, 'institutional_pos')
+  -- a line ending on a discharge day (a clinician's discharge visit) counts to the day before
+  SELECT c.person_id, c.claim_start_date,
+         CASE WHEN d.person_id IS NULL THEN c.claim_end_date ELSE c.claim_end_date - 1 END
+  FROM medical_claim c
+  LEFT JOIN discharge d ON d.person_id = c.person_id AND d.discharge_day = c.claim_end_date
+  WHERE c.claim_type = 'professional'
+    AND in_value_set(c.place_of_service_code, 'institutional_pos')
 ),
 facility_span AS (
   SELECT person_id, greatest(first_day, (SELECT first_day FROM day_range)) AS first_day,

@@ -11,16 +11,12 @@ WITH member AS (
   JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
   GROUP BY ALL
 ),
-ed_visit AS (  -- one row per member and day (shared/ed_visit_day.sql)
-  SELECT person_id, visit_date FROM {{ shared("ed_visit_day") }}
-),
+{% include "_enrolled_ed_visit.sql" %},
 visits AS (
   SELECT m.period_id, m.person_id, count(*) AS visits
   FROM member m
-  JOIN ed_visit v
+  JOIN enrolled_ed_visit v
     ON v.person_id = m.person_id AND v.visit_date BETWEEN m.window_start AND m.period_end
-  JOIN member_months mm
-    ON mm.person_id = v.person_id AND mm.month = date_trunc('month', v.visit_date)
   GROUP BY ALL
 )
 SELECT m.period_id, m.person_id, m.last_month AS attr_month,

@@ -4,7 +4,8 @@
 -- (serious mental illness, substance use disorder, diabetes, asthma or COPD, high blood
 -- pressure; each found on claims as the prevalence_* measures find it, _diagnosed.sql), two
 -- or more acute inpatient stays (admitted in the window; hospital_stay, so the interim bills
--- of one stay and a direct transfer count once), or ED visits on four or more different days.
+-- of one stay and a direct transfer count once), or ED visits on four or more different days
+-- (in months the member was enrolled, as ed_visits and frequent_ed_users count them).
 WITH
 {% with cte="diagnosed", evidence_from="p.window_start",
          conditions={"smi": ["smi_dx"], "sud": ["sud_dx"], "diabetes": ["diabetes_dx"],
@@ -30,13 +31,12 @@ stays AS (
   WHERE left(s.bill_type_code, 2) = '11'
   GROUP BY ALL
 ),
+{% include "_enrolled_ed_visit.sql" %},
 ed_days AS (
-  SELECT b.period_id, b.person_id, count(DISTINCT c.claim_start_date) AS ed_days
+  SELECT b.period_id, b.person_id, count(*) AS ed_days
   FROM base b
-  JOIN medical_claim c
-    ON c.person_id = b.person_id AND c.claim_start_date BETWEEN b.window_start AND b.period_end
-  WHERE in_value_set(c.revenue_center_code, 'ed_visit') OR in_value_set(c.hcpcs_code, 'ed_visit')
-     OR c.place_of_service_code = '23'
+  JOIN enrolled_ed_visit v
+    ON v.person_id = b.person_id AND v.visit_date BETWEEN b.window_start AND b.period_end
   GROUP BY ALL
 )
 SELECT b.period_id, b.person_id, b.period_end AS attr_month,
