@@ -11,7 +11,8 @@ Three audiences (`scorecard build --audience ...`):
   from the published entities only.
 - `partner:<org id>` (an ACO or a CP): the partner's own entities in full (an ACO and its
   practices, by organization.parent_org_id; a CP alone) and the program. Other entities appear
-  only inside benchmark percentiles (at least MIN_PEERS of them): no other id or name anywhere.
+  only inside benchmark percentiles (at least stats.MIN_PEERS of them): no other id or name
+  anywhere.
 
 Suppression (scorecard.stats and site.public_view) applies to every audience; restricting
 rows only ever hides more.
@@ -30,7 +31,6 @@ import pandas as pd
 from scorecard import stats
 
 PUBLIC_MIN_PANEL = 100  # members attributed to a practice in the period, for it to get a page
-MIN_PEERS = 5  # entities behind a benchmark shown outside the internal site
 CARE_GAPS_DIR = "downloads/internal/care_gaps"
 CARE_GAP_COLUMNS = ("person_id", "measure_id", "period_id")
 LEVELS = ("aco", "cp", "practice")
@@ -255,7 +255,7 @@ def restrict(
             f"{PUBLIC_MIN_PANEL} members attributed in the period",
             "practices_without_a_page": len(hidden),
             "breakdowns": "program level only",
-            "benchmarks": f"published entities only, at least {MIN_PEERS}",
+            "benchmarks": f"published entities only, at least {stats.MIN_PEERS}",
             "reasons": "one reason for every hidden result (stats.NEUTRAL_REASON)",
             "person_level": "none",
         }
@@ -266,13 +266,11 @@ def restrict(
         rules = {
             "audience": audience.key,
             "entities": "this partner's own (an ACO and its practices, or a CP)",
-            "benchmarks": f"all entities of a level, unnamed, at least {MIN_PEERS}",
+            "benchmarks": f"all entities of a level, unnamed, at least {stats.MIN_PEERS}",
             "person_level": "none",
         }
     visible = set(_pairs(kept[kept["level"] != "program"]))
     summary = summary[(summary["level"] == "program") | _pairs(summary).isin(visible)]
-    if "n_entities" in bench.columns:
-        bench = bench[bench["n_entities"] >= MIN_PEERS]
     named = {e for _, e in visible | own_entities(audience, organizations)}
     orgs = organizations[organizations["org_id"].astype(str).isin(named)]
     return View(

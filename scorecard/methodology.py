@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from scorecard import ratings, stats
+from scorecard import audience, ratings, stats
 from scorecard.specs import CATEGORY_WEIGHTS, MeasureSpec
 
 LEVEL_NAMES: dict[str, str] = {"aco": "ACOs", "cp": "Community Partners", "practice": "Practices"}
@@ -163,6 +163,22 @@ def _reliability_words(record: dict[str, Any]) -> str:
 
 def _count(record: dict[str, Any], column: str) -> str:
     return _threshold(record.get(column), 0)
+
+
+def withheld_practices_words(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    """Return why the cut-point table (`rows`, cut_point_rows) counts more practices than an
+    edition shows: the public edition gives no page to practices with few members
+    (audience.PUBLIC_MIN_PANEL), but their results set the cut points with the others ('' when
+    the edition withholds none or the table has no practices)."""
+    count = int((manifest.get("audience_rules") or {}).get("practices_without_a_page") or 0)
+    if count <= 0 or not any(r["level"] == LEVEL_NAMES["practice"] for r in rows):
+        return ""
+    some, their = ("1 practice", "its") if count == 1 else (f"{count:,} practices", "their")
+    return (
+        f"The counts for practices include the {some} with fewer than "
+        f"{audience.PUBLIC_MIN_PANEL} members that this edition does not show: {their} "
+        "results were used with all the others to set the cut points."
+    )
 
 
 def cut_point_rows(

@@ -1201,15 +1201,10 @@ def _level_section(model: SiteModel, spec: MeasureSpec, level: str, page: str) -
     }
 
 
-MIN_BAND_ENTITIES = 4  # results behind "half of them score between a and b"
-
-
 def _benchmark_text(bench: dict | None, spec: MeasureSpec, level: str) -> str:
-    """Return where the middle half of a level's results lie, in words ('' with fewer than
-    MIN_BAND_ENTITIES results: 'between 40.0% and 40.0%' of one says nothing)."""
+    """Return where the middle half of a level's results lie, in words ('' without a benchmark:
+    stats.benchmarks makes none from fewer than stats.MIN_PEERS results)."""
     if not bench or missing(bench.get("p50")):
-        return ""
-    if bench.get("n_entities", MIN_BAND_ENTITIES) < MIN_BAND_ENTITIES:
         return ""
     p25, p50, p75 = (
         format_value(bench[k], spec.unit, spec.decimals) for k in ("p25", "p50", "p75")
@@ -1253,6 +1248,9 @@ def edition_reasons(model: SiteModel) -> list[str]:
 
 def methodology_context(model: SiteModel) -> dict[str, Any]:
     """Return the context of the methodology page (the suppression reasons in words)."""
+    cut_points = methodology.cut_point_rows(
+        model.site.cut_points, model.specs, model.site.period_id
+    )
     return {
         **_common(model, "methodology.md"),
         "reasons": edition_reasons(model),
@@ -1260,9 +1258,8 @@ def methodology_context(model: SiteModel) -> dict[str, Any]:
         "numbers": methodology.constants(),
         "privacy_check": model.site.manifest.get("privacy_check") or {},
         "weights": methodology.weight_rows(),
-        "cut_points": methodology.cut_point_rows(
-            model.site.cut_points, model.specs, model.site.period_id
-        ),
+        "cut_points": cut_points,
+        "withheld_practices": methodology.withheld_practices_words(model.site.manifest, cut_points),
         "chance": methodology.chance_rows(model.site.cut_points, model.specs, model.site.period_id),
         "alike": methodology.alike_rows(model.site.cut_points, model.specs, model.site.period_id),
         "new_measures": methodology.new_measures(

@@ -1275,17 +1275,26 @@ def _reportable(df: pd.DataFrame) -> pd.Series:
 PERCENTILES = (10, 25, 50, 75, 90)
 
 
+# Entities behind a benchmark (a "middle half of peers" band) in every edition: from fewer,
+# the band is one or two organizations' own results (and, outside the internal edition, it
+# would come close to showing another organization's result).
+MIN_PEERS = 5
+
+
 def benchmarks(results: pd.DataFrame) -> pd.DataFrame:
     """Return program-wide percentiles p10..p90 of entity values per measure x period x level.
 
-    Uses entity rows of stratum 'all' that are shown and meet min_denominator; columns
-    measure_id, period_id, level, n_entities, p10, p25, p50, p75, p90 (numpy linear percentiles).
+    Uses entity rows of stratum 'all' that are shown and meet min_denominator, where at least
+    MIN_PEERS entities have them; columns measure_id, period_id, level, n_entities, p10, p25,
+    p50, p75, p90 (numpy linear percentiles).
     """
     keys = ["measure_id", "period_id", "level"]
     ok = _reportable(results) & (results["level"] != "program") & (results["stratum"] == "all")
     rows = []
     for key, group in results[ok].groupby(keys, sort=True):
         values = group["value"].to_numpy(float)
+        if values.size < MIN_PEERS:
+            continue
         pct = np.percentile(values, PERCENTILES)
         rows.append(
             {
@@ -1320,14 +1329,34 @@ def _pick(good: np.ndarray, direction: np.ndarray, labels: dict) -> np.ndarray:
     )
 
 
+# An interval bound this close to a reference, relative to it, touches it: a Wilson bound at
+# x = n comes out a hair under 1 in floating point, which must not read as "lower".
+TOUCH_RTOL = 1e-9
+
+
+def touches(bound: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Return True where an interval bound equals the reference within TOUCH_RTOL of it."""
+    return np.abs(bound - ref) <= TOUCH_RTOL * np.abs(ref)
+
+
+def fixed_value(df: pd.DataFrame) -> np.ndarray:
+    """Return True on rows of a measure whose value cannot vary: its numerator and denominator
+    are the same count (spec shared_counts, as `members`, always 100%)."""
+    num = _col(df, "shared_numerator", "").astype(str).to_numpy()
+    den = _col(df, "shared_denominator", "").astype(str).to_numpy()
+    return (num != "") & (num == den)
+
+
 def peer_label(results: pd.DataFrame) -> pd.DataFrame:
     """Return a copy with `peer_label`: 'better'/'no_different'/'worse' than the program, or ''.
 
     An entity is better or worse when its whole interval lies on one side of the program's
     value for the same measure, period and stratum value (respecting direction; 'higher' or
-    'lower' for a neutral measure). A mean with no interval says why (interval_gap: 'too_few'
-    members, 'no_spread'): it is not compared. '' for program rows, suppressed or too-small
-    rows, other rows without an interval (medians) and rows whose program value is hidden.
+    'lower' for a neutral measure); a bound that touches the program's value (`touches`) is
+    not beyond it. A mean with no interval says why (interval_gap: 'too_few' members,
+    'no_spread'): it is not compared. '' for program rows, suppressed or too-small rows, other
+    rows without an interval (medians), rows whose program value is hidden and measures whose
+    value cannot vary (fixed_value).
     """
     df = results if {"lower", "upper"} <= set(results.columns) else add_intervals(results)
     df = df.copy()
@@ -1339,10 +1368,14 @@ def peer_label(results: pd.DataFrame) -> pd.DataFrame:
     lower, upper = df["lower"].to_numpy(float), df["upper"].to_numpy(float)
     direction = df["direction"].to_numpy()
     comparable = (
-        _reportable(df).to_numpy() & (df["level"] != "program").to_numpy() & np.isfinite(ref)
+        _reportable(df).to_numpy()
+        & (df["level"] != "program").to_numpy()
+        & np.isfinite(ref)
+        & ~fixed_value(df)
     )
     ok = comparable & np.isfinite(lower) & np.isfinite(upper)
-    above, below = lower > ref, upper < ref
+    above = (lower > ref) & ~touches(lower, ref)
+    below = (upper < ref) & ~touches(upper, ref)
     label = np.where(
         above | below,
         _pick(_better(lower - ref, direction), direction, PEER_LABELS),

@@ -764,6 +764,36 @@ def test_methodology_lists_levels_too_alike_to_rate_and_the_weight_of_new_measur
     )
 
 
+def test_methodology_says_the_practice_counts_include_practices_the_edition_withholds(
+    tmp_path: Path, sample: site.SiteInput
+) -> None:
+    # the public edition showed "Rated 63 of 63" practices but published 58: 5 have no page
+    points = {"t2": 40.0, "t3": 50.0, "t4": 60.0, "t5": 70.0, "method": "relative"}
+    common = {"measure_id": "fuh_7", "period_id": "2025Q4", **points, "guardrail": ""}
+    cut_points = pd.DataFrame([{**common, "level": "practice", "n_entities": 63, "n_rated": 63}])
+    rules = {"audience": "public", "practices_without_a_page": 5}
+    manifest = {**sample.manifest, "audience": "public", "audience_rules": rules}
+
+    def text(**changes: object) -> str:
+        given = site.SiteInput(**{**sample.__dict__, "cut_points": cut_points, **changes})
+        site.render_markdown(given, tmp_path)
+        return " ".join((tmp_path / "methodology.md").read_text(encoding="utf-8").split())
+
+    note = (
+        "The counts for practices include the 5 practices with fewer than 100 members that "
+        "this edition does not show: their results were used with all the others to set the "
+        "cut points."
+    )
+    published = text(manifest=manifest)
+    assert note in published and "| 63 of 63 |" in published
+    assert "counts for practices" not in text()  # the internal edition shows every practice
+    only_acos = cut_points.assign(level="aco")
+    assert "counts for practices" not in text(manifest=manifest, cut_points=only_acos)
+    one = {**manifest, "audience_rules": {**rules, "practices_without_a_page": 1}}
+    assert "include the 1 practice with fewer than 100 members" in text(manifest=one)
+    assert "its results were used" in text(manifest=one)
+
+
 def test_markdown_escaping_and_slugs() -> None:
     assert site.md_escape("A | B & *C*") == "A &#124; B &amp; &#42;C&#42;"
     assert site.md_escape(site.Markup("<b>ok</b>")) == "<b>ok</b>"
@@ -1014,9 +1044,9 @@ def test_charts_draw_in_a_browser(served: str, browser_page) -> None:
 
 def test_the_middle_half_is_described_only_over_enough_results(sample) -> None:
     spec = next(s for s in sample.specs if s.kind == "proportion")
-    bench = {"p25": 40.0, "p50": 40.0, "p75": 40.0, "n_entities": 1}
-    assert site._benchmark_text(bench, spec, "cp") == ""  # 'between 40.0% and 40.0%' of one
-    bench = {"p25": 38.0, "p50": 41.0, "p75": 45.5, "n_entities": 4}
+    # under stats.MIN_PEERS results there is no benchmark (test_stats), so no words
+    assert site._benchmark_text(None, spec, "cp") == ""
+    bench = {"p25": 38.0, "p50": 41.0, "p75": 45.5, "n_entities": 5}
     assert site._benchmark_text(bench, spec, "cp") == (
         "Half of Community Partners score between 38.0% and 45.5%; the middle result is 41.0%."
     )

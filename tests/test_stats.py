@@ -1101,6 +1101,15 @@ def test_benchmarks_percentiles_exclude_hidden_and_small():
     ]
 
 
+def test_benchmarks_need_min_peers_entities_in_every_edition():
+    # ACO01's readmissions once had a "middle half of peers" band of "17.6% to 17.6%": its own
+    # result, the only one. 5 ACOs make a benchmark, 4 none (internal edition included)
+    assert stats.MIN_PEERS == 5
+    acos = [row("aco", f"A{i}", "all", "all", v, 100) for i, v in enumerate([20, 30, 40, 50, 60])]
+    assert stats.benchmarks(pd.DataFrame(acos))["n_entities"].tolist() == [5]
+    assert stats.benchmarks(pd.DataFrame(acos[:4])).empty
+
+
 @pytest.mark.parametrize(
     ("direction", "expected"),
     [
@@ -1116,6 +1125,33 @@ def test_peer_label(direction, expected):
         rows.append(row("aco", ent, "all", "all", num, 100, direction=direction))
     out = stats.peer_label(pd.DataFrame(rows))
     assert out["peer_label"].tolist() == ["", *expected]
+
+
+def test_peer_label_a_bound_touching_the_program_value_is_not_beyond_it():
+    # 193/193: the Wilson upper bound is 1 in exact arithmetic but 0.99999999999999989 in
+    # floating point, under the program's 100%; 170/200 (upper about 89.4%) is really lower
+    assert stats.wilson_interval(193, 193)[1] < 1.0
+    neutral = {"direction": "neutral"}
+    rows = [row("program", "ALL", "all", "all", 5147, 5147, **neutral)]
+    rows += [row("aco", "A", "all", "all", 193, 193, **neutral)]
+    rows += [row("aco", "B", "all", "all", 170, 200, **neutral)]
+    out = stats.peer_label(pd.DataFrame(rows))
+    assert out["peer_label"].tolist() == ["", "no_different", "lower"]
+
+
+def test_no_peer_label_for_a_measure_whose_value_cannot_vary():
+    # members: numerator and denominator are the same count (spec shared_counts), always 100%
+    same = {"shared_numerator": "members_at_end", "shared_denominator": "members_at_end"}
+    rows = [row("program", "ALL", "all", "all", 5147, 5147, **same)]
+    rows += [row("aco", "A", "all", "all", 193, 193, **same)]
+    # a measure sharing only its denominator (a prevalence) is compared as before: 20/100 is
+    # worse than 50% (upper about 29%)
+    prevalence = {"measure_id": "m2", "shared_numerator": "", "shared_denominator": "members"}
+    rows += [row("program", "ALL", "all", "all", 150, 300, **prevalence)]
+    rows += [row("aco", "A", "all", "all", 20, 100, **prevalence)]
+    out = stats.peer_label(pd.DataFrame(rows))
+    assert out["peer_label"].tolist() == ["", "", "", "worse"]
+    assert stats.fixed_value(pd.DataFrame(rows)).tolist() == [True, True, False, False]
 
 
 def test_trend_label_two_proportions_and_rates():
