@@ -15,7 +15,8 @@ Three audiences (`scorecard build --audience ...`):
   anywhere.
 
 Suppression (scorecard.stats and site.public_view) applies to every audience; restricting
-rows only ever hides more.
+rows only ever hides more. An overall or area rating that counts a result with stars the
+edition hides is left blank there (withhold_summaries): it would give those stars away.
 """
 
 from __future__ import annotations
@@ -240,7 +241,7 @@ def restrict(
     if audience.kind == "internal":
         rules = {"audience": audience.key, "entities": "all", "person_level": CARE_GAPS_DIR}
         return View(results, summary, benchmarks, organizations, {"audience_rules": rules})
-    entity = results["level"] != "program"
+    full, entity = results, results["level"] != "program"
     if audience.kind == "public":
         hidden = small_practices(panels, results)
         withheld = (results["level"] == "practice") & results["entity_id"].astype(str).isin(hidden)
@@ -271,6 +272,7 @@ def restrict(
         }
     visible = set(_pairs(kept[kept["level"] != "program"]))
     summary = summary[(summary["level"] == "program") | _pairs(summary).isin(visible)]
+    summary = withhold_summaries(summary, hidden_stars(full, kept), kept)
     named = {e for _, e in visible | own_entities(audience, organizations)}
     orgs = organizations[organizations["org_id"].astype(str).isin(named)]
     return View(
@@ -280,6 +282,66 @@ def restrict(
         orgs.reset_index(drop=True),
         {"audience_rules": rules},
     )
+
+
+# summary `note` of an overall or area rating an edition leaves blank (i18n "summary_hidden")
+SUMMARY_HIDDEN = "hidden_results"
+SUMMARY_KEYS = ["period_id", "level", "entity_id", "family"]
+_CELL = ["measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"]
+
+
+def _rated_rows(results: pd.DataFrame) -> pd.DataFrame:
+    """Return the entity results with stars that summary ratings count (ratings.summary_stars)."""
+    rated = (results["level"] != "program") & (results["stratum"] == "all")
+    return results[rated & results["stars"].notna()]
+
+
+def hidden_stars(full: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """Return the summary ratings (SUMMARY_KEYS) that count a result with stars in `full` which
+    the edition's `kept` rows show without stars (hidden by its own suppression): the
+    result's area and the overall rating of its entity, for the entities the edition shows."""
+    starred = _rated_rows(full)[[*_CELL, "family"]]
+    starred = starred[_pairs(starred).isin(set(_pairs(kept)))]
+    shown = _rated_rows(kept)[_CELL].assign(_shown=True)
+    lost = starred.merge(shown, on=_CELL, how="left")
+    lost = lost[lost["_shown"].isna()]
+    areas = lost[SUMMARY_KEYS]
+    return pd.concat([areas, areas.assign(family="overall")]).drop_duplicates()
+
+
+def withhold_summaries(
+    summary: pd.DataFrame, hidden: pd.DataFrame, kept: pd.DataFrame
+) -> pd.DataFrame:
+    """Return `summary` with the ratings `hidden` (hidden_stars) left blank: no stars, average,
+    reward or tier, n_rated counting only the results with stars the edition shows, and
+    `note` SUMMARY_HIDDEN (its stars, average or count would give the hidden stars away)."""
+    out = summary.assign(note="")
+    if hidden.empty:
+        return out
+    hit = out[SUMMARY_KEYS].merge(hidden.assign(_hit=True), on=SUMMARY_KEYS, how="left")
+    hit = hit["_hit"].notna().to_numpy()
+    blank = {"stars": np.nan, "average": np.nan, "reward": np.nan, "tier": None}
+    for column, empty in blank.items():
+        if column in out.columns:
+            out.loc[hit, column] = empty
+    out.loc[hit, "n_rated"] = _shown_counts(out[hit], kept)
+    if "rated_share" in out.columns:
+        out.loc[hit, "rated_share"] = out.loc[hit, "n_rated"] / out.loc[hit, "n_measures"]
+    out.loc[hit, "note"] = SUMMARY_HIDDEN
+    return out
+
+
+def _shown_counts(rows: pd.DataFrame, kept: pd.DataFrame) -> np.ndarray:
+    """Return, for summary `rows`, how many results with stars of their area (all areas for
+    'overall') the edition's `kept` rows show."""
+    rated = _rated_rows(kept)
+    by_area = rated.groupby(SUMMARY_KEYS).size()
+    overall = rated.groupby(SUMMARY_KEYS[:-1]).size()
+    counts = [
+        overall.get(tuple(key[:-1]), 0) if key[-1] == "overall" else by_area.get(tuple(key), 0)
+        for key in rows[SUMMARY_KEYS].itertuples(index=False)
+    ]
+    return np.asarray(counts, dtype=int)
 
 
 def visible_ids(view: View) -> set[str]:

@@ -618,6 +618,7 @@ def publish_audience(
     shown = [s for s in specs if s.id not in run.skipped]
     published = published_rows(view.results, run.period_id, {s.id: s for s in shown})
     privacy = check_privacy(audience, scored.results, published, run.organizations)
+    check_summary_stars(audience, scored.results, published, view.summary)
     checked = {"privacy_check": privacy.figures()} if privacy else {}
     site_input = SiteInput(
         results=view.results,
@@ -689,6 +690,27 @@ def check_privacy(
             found.problems(),
         )
     return found
+
+
+def check_summary_stars(
+    audience: audiences.Audience,
+    results: pd.DataFrame,
+    published: pd.DataFrame,
+    summary: pd.DataFrame,
+) -> None:
+    """Raise BuildError, before anything is written, when a partner or public edition
+    publishes a summary rating (stars, average or "Based on N measures") that counts a result
+    with stars it hides (disclosure.summary_leaks): a reader would work the hidden stars out.
+    audience.withhold_summaries leaves such ratings blank, so this is the check that it did."""
+    if audience.kind == "internal":
+        return
+    leaks = disclosure.summary_leaks(results, published, summary)
+    if leaks:
+        raise BuildError(
+            f"privacy check failed for {audience.key}: {len(leaks)} summary rating(s) count "
+            "results with stars this edition hides",
+            leaks[: disclosure.SHOWN_IN_ERROR],
+        )
 
 
 def _sql_problems(

@@ -678,3 +678,40 @@ def audit(
         seconds=time.perf_counter() - started,
         chains=chains,
     )
+
+
+# ---------------------------------------------------------------- summary stars
+
+STAR_KEYS = ["period_id", "level", "entity_id", "family"]
+
+
+def _stars_counted(results: pd.DataFrame) -> pd.Series:
+    """Return how many entity results with stars each (period, level, entity, area) has, and
+    each entity's 'overall' (all its areas): what its summary ratings count."""
+    rated = results[
+        (results["level"] != "program") & (results["stratum"] == "all") & results["stars"].notna()
+    ]
+    areas = rated.groupby(STAR_KEYS).size()
+    overall = rated.assign(family="overall").groupby(STAR_KEYS).size()
+    return pd.concat([areas, overall])
+
+
+def summary_leaks(truth: pd.DataFrame, published: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    """Return one line per published summary rating that counts a result with stars the
+    edition hides: its n_rated above the results with stars the edition shows in its area, or
+    stars or an average although `truth` (the full rating) has more results with stars there
+    than the edition shows (the reader would work the hidden stars out)."""
+    rated = summary[summary["level"] != "program"]
+    keys = pd.MultiIndex.from_frame(rated[STAR_KEYS].astype({"entity_id": str}))
+    as_str = {"entity_id": str}
+    shown = _stars_counted(published.astype(as_str)).reindex(keys, fill_value=0).to_numpy()
+    full = _stars_counted(truth.astype(as_str)).reindex(keys, fill_value=0).to_numpy()
+    n_rated = pd.to_numeric(rated["n_rated"], errors="coerce").fillna(0).to_numpy()
+    averaged = rated[["stars", "average"]].notna().any(axis=1).to_numpy()
+    bad = (n_rated > shown) | (averaged & (full > shown))
+    return [
+        f"{key[1]} {key[2]} {key[0]} {key[3]} rating: counts {full[i]} result(s) with stars, "
+        f"of which the edition shows {shown[i]} (n_rated {n_rated[i]:g})"
+        for i, key in enumerate(keys)
+        if bad[i]
+    ]

@@ -31,6 +31,7 @@ import pandas as pd
 
 from scorecard import i18n, stats
 from scorecard import site as S
+from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES
 
 EXTRA_DIGITS = 2
@@ -282,7 +283,7 @@ SUMMARY_COLUMNS = (
 
 SUMMARY_STARS_COLUMNS = (
     *("level", "entity_id", "entity_name", "period_id", "family", "stars", "average"),
-    *("n_rated", "n_measures", "reward", "reward_note"),
+    *("n_rated", "n_measures", "reward", "reward_note", "note"),
 )
 
 
@@ -290,8 +291,9 @@ def summary_stars_frame(model: S.SiteModel) -> pd.DataFrame:
     """Return the published period's overall and area stars of every entity with a page: one
     row per entity and family, with the unrounded average, n_rated of the n_measures it could
     be rated on, the reward factor included in a rated overall average (`reward`, blank when
-    none was given; `reward_note` says so in words) and its incentive tier on overall rows
-    (column `tier` only with tiers)."""
+    none was given; `reward_note` says so in words), `note` saying why a rating this edition
+    leaves blank is not shown, and its incentive tier on overall rows (column `tier` only with
+    tiers)."""
     summary = model.site.summary
     now = summary[summary["period_id"] == model.site.period_id]
     rows = []
@@ -307,6 +309,7 @@ def summary_stars_frame(model: S.SiteModel) -> pd.DataFrame:
                     "entity_id": entity_id,
                     "entity_name": names[entity_id],
                     **_reward_columns(record),
+                    "note": _summary_note(record),
                     "tier": tier.get("name", ""),
                 }
             )
@@ -317,6 +320,11 @@ def summary_stars_frame(model: S.SiteModel) -> pd.DataFrame:
     frame = frame.assign(_order=frame["family"].map(order).fillna(len(order)))
     frame = frame.sort_values(["level", "entity_id", "_order"], kind="stable")
     return frame.drop(columns="_order").reset_index(drop=True)
+
+
+def _summary_note(record: dict) -> str:
+    """Return why a rating is left blank in this edition ('' when it is not)."""
+    return i18n.t("en", "summary_hidden") if record.get("note") == SUMMARY_HIDDEN else ""
 
 
 def _reward_columns(record: dict) -> dict[str, object]:

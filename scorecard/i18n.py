@@ -35,6 +35,12 @@ UI: dict[str, dict[str, str]] = {
         "overall_none_short": "{name} did not get stars overall this time.",
         "basis_one": "Based on 1 measure.",
         "basis_some": "Based on {count} measures.",
+        "summary_hidden": "Not shown in this edition: it would reveal results hidden to protect "
+        "privacy.",
+        "summary_hidden_words": "Not shown",
+        "summary_hidden_short": "hidden to protect privacy",
+        "overall_hidden": "{name}'s overall stars are not shown in this edition: they would "
+        "reveal results hidden to protect privacy.",
         "short_one": "Only 1 measure got stars, and a rating needs at least {need}.",
         "short_some": "Only {count} measures got stars, and a rating needs at least {need}.",
         "stars_explain": "Stars go from 1 to 5. More stars are better.",
@@ -128,6 +134,12 @@ UI: dict[str, dict[str, str]] = {
         "overall_none_short": "Esta vez {name} no recibió estrellas en general.",
         "basis_one": "Se basa en 1 medida.",
         "basis_some": "Se basa en {count} medidas.",
+        "summary_hidden": "No se muestra en esta edición: revelaría resultados que se ocultan "
+        "para proteger la privacidad.",
+        "summary_hidden_words": "No se muestra",
+        "summary_hidden_short": "oculto para proteger la privacidad",
+        "overall_hidden": "Las estrellas generales de {name} no se muestran en esta edición: "
+        "revelarían resultados que se ocultan para proteger la privacidad.",
         "short_one": "Solo 1 medida recibió estrellas, y una calificación necesita al menos "
         "{need}.",
         "short_some": "Solo {count} medidas recibieron estrellas, y una calificación necesita al "
@@ -357,6 +369,7 @@ STAR_NOTE_WORDS = {
         "level_chance": "No stars for anyone this time: the results were too close to tell apart",
         "few_entities": "No stars for anyone this time: too few organizations had enough data",
         "alike": "No stars for anyone this time: most organizations had the same result",
+        "hidden_results": "Not shown: it would reveal results hidden to protect privacy",
     },
     "es": {
         "chance": "Sin estrellas: se contaron muy pocos de sus miembros",
@@ -366,6 +379,7 @@ STAR_NOTE_WORDS = {
         "suficientes datos",
         "alike": "Nadie recibió estrellas esta vez: la mayoría de las organizaciones tuvo el "
         "mismo resultado",
+        "hidden_results": "No se muestra: revelaría resultados ocultos por privacidad",
     },
 }
 TREND_ARROWS = {"improved": "▲", "no_change": "●", "declined": "▼", "rose": "▲", "fell": "▼"}

@@ -228,7 +228,9 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
     overall_key = (entity.level, entity.entity_id, "overall")
     overall_line = _stars_line(model.stars.get(overall_key), lang)
     basis = views.rating_basis(model, overall_key, lang)
-    if overall_line:
+    if overall_key in model.withheld:
+        overall_text = i18n.t(lang, "overall_hidden", name=name)
+    elif overall_line:
         overall_text = i18n.t(lang, "overall", name=name, stars=overall_line["words"])
         overall_line["basis"] = basis
     elif basis:

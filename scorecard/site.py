@@ -38,6 +38,7 @@ import yaml
 from markupsafe import Markup, escape
 
 from scorecard import charts, export, i18n, methodology, parallel, plain, shell, views
+from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.engine import is_care_gap_measure
 from scorecard.specs import FAMILY_ORDER, MeasureSpec
 from scorecard.stats import NEUTRAL_REASON
@@ -540,6 +541,8 @@ class SiteModel:
     rewards: dict[tuple[str, str], float] = field(default_factory=dict)
     # (level, id, family) -> (measures with stars, measures it could be rated on)
     rated_counts: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
+    # (level, id, family) of the ratings this edition leaves blank (audience.withhold_summaries)
+    withheld: set[tuple[str, str, str]] = field(default_factory=set)
 
     def current(self, level: str, entity_id: str, measure_id: str) -> dict | None:
         """Return the published period's stratum-'all' record, or None."""
@@ -575,6 +578,7 @@ def gather(site: SiteInput) -> SiteModel:
         tiers=_entity_tiers(site.summary, site.period_id, site.tiers),
         rewards=_entity_rewards(site.summary, site.period_id),
         rated_counts=_rated_counts(site.summary, site.period_id),
+        withheld=_withheld_summaries(site.summary, site.period_id),
     )
 
 
@@ -707,6 +711,15 @@ def _rated_counts(
     keys = zip(now["level"], now["entity_id"].astype(str), now["family"], strict=True)
     counts = zip(now["n_rated"].astype(int), now["n_measures"].astype(int), strict=True)
     return dict(zip(keys, counts, strict=True))
+
+
+def _withheld_summaries(summary: pd.DataFrame, period_id: str) -> set[tuple[str, str, str]]:
+    """Return (level, entity_id, family) of the published period's ratings the edition leaves
+    blank so as not to give hidden results away (summary `note`: audience.SUMMARY_HIDDEN)."""
+    if "note" not in summary.columns:
+        return set()
+    now = summary[(summary["period_id"] == period_id) & (summary["note"] == SUMMARY_HIDDEN)]
+    return set(zip(now["level"], now["entity_id"].astype(str), now["family"], strict=True))
 
 
 def given_reward(record: Mapping[str, Any]) -> float | None:
@@ -1086,7 +1099,7 @@ def level_context(model: SiteModel, level: str) -> dict[str, Any]:
             "name": e.name,
             "link": rel(page, e.page),
             "detail": e.detail,
-            "stars": [stars_html(model.stars.get((level, e.entity_id, f))) for f in families],
+            "stars": [_summary_stars_html(model, (level, e.entity_id, f)) for f in families],
             "tier": _tier_label(model, level, e.entity_id),
             "tier_rank": _tier_rank(model, level, e.entity_id),
         }
@@ -1126,7 +1139,14 @@ def _tier_label(model: SiteModel, level: str, entity_id: str) -> str:
         average = tier.get("average")
         name = str(tier["name"])
         return name if missing(average) else f"{name} · average {views.two_places_down(average)}"
+    if (level, entity_id, "overall") in model.withheld:
+        return i18n.t("en", "summary_hidden_words")
     return "Not rated" if missing(model.stars.get((level, entity_id, "overall"))) else "None"
+
+
+def _summary_stars_html(model: SiteModel, key: tuple[str, str, str]) -> Markup:
+    """Return stars_html of a summary rating, saying why when this edition leaves it blank."""
+    return stars_html(model.stars.get(key), SUMMARY_HIDDEN if key in model.withheld else "")
 
 
 def _rated_families(model: SiteModel, level: str) -> list[str]:

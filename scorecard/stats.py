@@ -545,8 +545,11 @@ def _groupings(
 
 # How much hiding a row costs the reader, as complements are ranked (_complement_cost): a
 # breakdown cell costs least, an entity's own headline result (or a cell always equal to one)
-# more, the program's headline most.
+# more, one with stars (STARRED_COST) more again, the program's headline most.
 HEADLINE_RANK = {"breakdown": 0, "entity": 1, "program": 2}
+# Hiding a result with stars costs more than hiding any other entity result: its entity's
+# summary stars count it, so an edition hiding it can publish no summary they feed into.
+STARRED_COST = 3
 
 
 def _headline_twins(df: pd.DataFrame, groupings: list[tuple]) -> np.ndarray:
@@ -577,6 +580,13 @@ def _headline_twins(df: pd.DataFrame, groupings: list[tuple]) -> np.ndarray:
     return rank[label]
 
 
+def _starred(df: pd.DataFrame) -> np.ndarray:
+    """Return True for the rows with stars (none before the results are rated)."""
+    if "stars" not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    return df["stars"].notna().to_numpy(bool)
+
+
 class _Cells(NamedTuple):
     """What suppress knows of every row: its counts (_privacy_counts), its kind and its
     headline twins."""
@@ -586,6 +596,7 @@ class _Cells(NamedTuple):
     rest: np.ndarray
     kind: np.ndarray
     headline: np.ndarray  # HEADLINE_RANK of each row: see _headline_twins
+    starred: np.ndarray  # True where a row has stars (rated already: an edition's suppression)
 
 
 SHARED_COUNT_COLUMNS = ("shared_numerator", "shared_denominator")  # spec shared_counts
@@ -765,10 +776,11 @@ def _complement_cost(reason: np.ndarray, cells: _Cells, groupings: list[tuple]) 
     complements by it, then by the smallest denominator and numerator): 0 a breakdown cell;
     1 one whose hiding would strip a shown headline total of its last shown part
     (_last_shown_parts), which small parts often leave that headline's own complement; 2 an
-    entity's headline result; 4 the program's (HEADLINE_RANK, with the cells always equal
-    to them)."""
+    entity's headline result; 3 one with stars (STARRED_COST); 4 the program's
+    (HEADLINE_RANK, with the cells always equal to them)."""
     rank = cells.headline.astype(np.int64)
-    return np.where(rank > 0, 2 * rank, _last_shown_parts(reason, cells, groupings))
+    cost = np.where(rank > 0, 2 * rank, _last_shown_parts(reason, cells, groupings))
+    return np.where(cells.starred, np.maximum(cost, STARRED_COST), cost)
 
 
 COMPLEMENT_ORDER = ["cost", "den", "num"]  # how complements are ranked, cheapest first
@@ -1226,7 +1238,9 @@ def suppress(
         den_known = df["denominator"].to_numpy(float) > 0
         reason[withheld & den_known & ~_PROTECTED_CODE[reason]] = _COMPLEMENTARY
     groupings = _groupings(df, parents, cp_types)
-    cells = _Cells(*_privacy_counts(df), df["kind"].to_numpy(), _headline_twins(df, groupings))
+    cells = _Cells(
+        *_privacy_counts(df), df["kind"].to_numpy(), _headline_twins(df, groupings), _starred(df)
+    )
     guards = _own_guards(reason, cells)
     shared = _shared_counts(df)
 

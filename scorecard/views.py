@@ -185,7 +185,9 @@ def rating_basis(model: S.SiteModel, key: tuple[str, str, str], lang: str) -> st
     """Return how many measures the (level, entity_id, family) rating rests on ('Based on 4
     measures.'), or, without a rating although some measures got stars, how many it would
     need (ratings.measures_needed: an overall rating needs ratings.MIN_RATED_MEASURES);
-    '' when no measure got stars."""
+    '' when no measure got stars. A rating the edition leaves blank says why instead."""
+    if key in model.withheld:
+        return i18n.t(lang, "summary_hidden")
     n_rated, n_measures = model.rated_counts.get(key, (0, 0))
     if n_rated == 0:
         return ""
@@ -264,7 +266,11 @@ def summary_cards(model: S.SiteModel, entity: S.Entity) -> list[dict]:
 
     def card(family: str, title: str, href: str = "") -> dict:
         stars = model.stars.get((*key, family))
-        return _stars_card(title, stars, href, rating_basis(model, (*key, family), "en"))
+        card = _stars_card(title, stars, href, rating_basis(model, (*key, family), "en"))
+        if (*key, family) in model.withheld:
+            card["words"] = i18n.t("en", "summary_hidden_words")
+            card["meaning"] = i18n.t("en", "summary_hidden_short")
+        return card
 
     cards = [card("overall", "Overall")]
     for family in RATED_FAMILIES:

@@ -10,6 +10,7 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import material
@@ -27,7 +28,7 @@ from publish_fixture import (
 )
 
 from scorecard import audience as audiences
-from scorecard import build, engine, stats
+from scorecard import build, disclosure, engine, site, stats, views
 from scorecard.settings import load_settings
 from scorecard.site import TEMPLATES_DIR
 from scorecard.specs import load_specs
@@ -481,6 +482,132 @@ def test_a_practice_left_out_of_the_public_edition_is_protected_like_a_hidden_on
     assert again.loc["P3", "stars"] == 3
 
 
+ORGS = pd.DataFrame(
+    {
+        "org_id": ["A", "P1", "P2", "P3"],
+        "org_type": ["aco", "practice", "practice", "practice"],
+        "parent_org_id": [None, "A", "A", "A"],
+    }
+)
+
+
+def starred(measure: str, family: str, counts: dict[str, tuple], stars: dict) -> list[dict]:
+    """Return the 2025Q4 rows of one measure for ALL, A, P1-P3: (numerator, denominator) and
+    the stars of each entity (absent: none)."""
+    base = {"measure_id": measure, "family": family, "period_id": "2025Q4", "stratum": "all"}
+    base |= {"stratum_value": "all", "kind": "proportion", "min_denominator": 30}
+    level = {"ALL": "program", "A": "aco"}
+    return [
+        {
+            **base,
+            "level": level.get(entity, "practice"),
+            "entity_id": entity,
+            "numerator": num,
+            "denominator": den,
+            "stars": stars.get(entity, pd.NA),
+        }
+        for entity, (num, den) in counts.items()
+    ]
+
+
+ACO_COUNTS = {"ALL": (300, 600), "A": (140, 256), "P1": (40, 80), "P2": (31, 56), "P3": (69, 120)}
+M2_COUNTS = {"ALL": (300, 600), "A": (100, 176), "P2": (31, 56), "P3": (69, 120)}
+
+
+def test_a_complement_spares_a_result_with_stars_when_one_without_will_do() -> None:
+    # as above, A less P2 and P3 would give P1 away; P2 is the smaller, but it has stars
+    # (its summaries count it) and P3 has none: P3 is hidden, P2 keeps its 4 stars
+    rows = starred("m1", "quality", ACO_COUNTS, {"A": 3, "P1": 2, "P2": 4})
+    results = stats.suppress(pd.DataFrame(rows))
+    withheld = (results["entity_id"] == "P1").to_numpy()
+    again = audiences.protect_withheld(results, ORGS, withheld).set_index("entity_id")
+    assert again["suppressed"].to_dict() == {
+        "ALL": False,
+        "A": False,
+        "P1": True,
+        "P2": False,
+        "P3": True,
+    }
+    assert again.loc["P2", "stars"] == 4
+
+
+def summary_row(entity: str, family: str, stars: float, n_rated: int, n_measures: int) -> dict:
+    return {
+        **{"period_id": "2025Q4", "level": "practice", "entity_id": entity, "family": family},
+        **{"stars": stars, "n_rated": n_rated, "n_measures": n_measures},
+        **{"rated_share": n_rated / n_measures, "average": stars, "reward": 0.0},
+        "tier": "Gold" if family == "overall" else None,
+    }
+
+
+@pytest.fixture
+def hidden_p2() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (full results, the public edition's results, summary): every result has stars,
+    P1 is left out, so P2's m1 (quality) is hidden as its complement; P1 has no m2 (claims),
+    which is shown."""
+    full = pd.DataFrame(
+        starred("m1", "quality", ACO_COUNTS, dict.fromkeys(ACO_COUNTS, 3))
+        + starred("m2", "claims", M2_COUNTS, dict.fromkeys(M2_COUNTS, 5))
+    )
+    full = stats.suppress(full)
+    withheld = (full["entity_id"] == "P1").to_numpy()
+    kept = audiences.protect_withheld(full, ORGS, withheld)
+    kept = kept[~withheld]
+    hidden = kept[kept["suppressed"]]
+    assert set(zip(hidden["entity_id"], hidden["measure_id"], strict=True)) == {("P2", "m1")}
+    summary = pd.DataFrame(
+        [
+            summary_row("P2", "quality", 3, 1, 1),
+            summary_row("P2", "claims", 5, 1, 1),
+            summary_row("P2", "overall", 4, 2, 2),
+            summary_row("P3", "overall", 4, 2, 2),
+        ]
+    )
+    return full, kept, summary
+
+
+def test_an_edition_leaves_blank_the_summaries_that_count_stars_it_hides(hidden_p2) -> None:
+    # P2's quality rating (3 stars, based on 1 measure) is its hidden m1's stars, and its
+    # overall (4 = (3 + 5) / 2, based on 2) with m2's 5 shown gives them too: both are left
+    # blank, counting the 0 and 1 results with stars shown; its claims rating and P3's stay
+    full, kept, summary = hidden_p2
+    hidden = audiences.hidden_stars(full, kept)
+    assert sorted(hidden["family"] + hidden["entity_id"]) == ["overallP2", "qualityP2"]
+    out = audiences.withhold_summaries(summary, hidden, kept).set_index(["entity_id", "family"])
+    blank = out.loc[[("P2", "quality"), ("P2", "overall")]]
+    assert blank[["stars", "average", "reward", "tier"]].isna().all().all()
+    assert blank["n_rated"].tolist() == [0, 1] and blank["rated_share"].tolist() == [0.0, 0.5]
+    assert set(blank["note"]) == {audiences.SUMMARY_HIDDEN}
+    kept_rows = out.loc[[("P2", "claims"), ("P3", "overall")]]
+    assert kept_rows["stars"].tolist() == [5, 4] and set(kept_rows["note"]) == {""}
+    assert kept_rows["n_rated"].tolist() == [1, 2]
+
+
+def test_the_privacy_check_catches_a_summary_counting_hidden_stars(hidden_p2) -> None:
+    full, kept, summary = hidden_p2
+    published = kept[~kept["suppressed"]].assign(stars=kept["stars"])
+    leaks = disclosure.summary_leaks(full, published, summary)  # as before the fix
+    assert len(leaks) == 2 and all(line.startswith("practice P2 2025Q4") for line in leaks)
+    assert "overall rating: counts 2 result(s) with stars, of which the edition shows 1" in leaks[1]
+    fixed = audiences.withhold_summaries(summary, audiences.hidden_stars(full, kept), kept)
+    assert disclosure.summary_leaks(full, published, fixed) == []
+    # a blank rating whose n_rated still counts the hidden result is caught too
+    fixed.loc[(fixed["entity_id"] == "P2") & (fixed["family"] == "quality"), "n_rated"] = 1
+    assert len(disclosure.summary_leaks(full, published, fixed)) == 1
+
+
+def test_a_blank_rating_says_why_in_both_languages() -> None:
+    key = ("practice", "P2", "overall")
+    model = SimpleNamespace(withheld={key}, rated_counts={key: (1, 2)}, stars={key: float("nan")})
+    assert views.rating_basis(model, key, "en").startswith("Not shown in this edition: it would")
+    assert "proteger la privacidad" in views.rating_basis(model, key, "es")
+    model.withheld = set()  # otherwise: the rating needs more measures with stars
+    assert views.rating_basis(model, key, "en").startswith("Only 1 measure got stars")
+    assert "reveal results hidden" in site._summary_stars_html(
+        SimpleNamespace(withheld={key}, stars={}), key
+    )
+
+
 # Measures the demo rates at the practice level (so practices get overall stars), already in
 # 2024Q4, and one it rates from 2025Q4 on (ACOs only)
 RATED_MEASURES = (
@@ -519,7 +646,9 @@ def test_every_audience_rates_a_quarter_alike_whatever_its_folder_holds(tmp_path
     assert set(cuts.dropna(subset="t2")["first_rated"]) == {2024, 2025}
     pd.testing.assert_frame_equal(pd.read_csv(public / "cut_points.csv"), cuts)
     keys = ["level", "entity_id", "family"]
-    shown = pd.read_csv(public / "summary_stars.csv")[[*keys, "stars", "average"]]
+    # (but for ratings the public edition leaves blank so as not to give hidden stars away)
+    public_stars = pd.read_csv(public / "summary_stars.csv", keep_default_na=False, na_values="")
+    shown = public_stars[public_stars["note"].isna()][[*keys, "stars", "average"]]
     both = shown.merge(pd.read_csv(internal / "summary_stars.csv"), on=keys, how="left")
     overall = both[both["family"] == "overall"]
     assert overall["stars_x"].notna().sum() >= 20 and both["average_y"].notna().any()
