@@ -305,9 +305,13 @@ def interval_gap(df: pd.DataFrame) -> np.ndarray:
     """Return why each row of a mean has no interval: 'too_few', a mean clustered by member
     over fewer than MIN_MEAN_MEMBERS members; 'no_spread', a mean whose clusters (2 or more)
     all had the same result, such as $0 for every member; '' otherwise (other kinds too)."""
-    sums = cluster_sums(df)
-    mean = df["kind"].to_numpy() == "mean"
-    too_few = mean & by_person(df) & (sums.n < MIN_MEAN_MEMBERS)
+    return _interval_gap(df["kind"].to_numpy(), cluster_sums(df), by_person(df))
+
+
+def _interval_gap(kind: np.ndarray, sums: ClusterSums, clustered: np.ndarray) -> np.ndarray:
+    """interval_gap from what add_intervals has already worked out."""
+    mean = kind == "mean"
+    too_few = mean & clustered & (sums.n < MIN_MEAN_MEMBERS)
     no_spread = mean & (sums.n >= 2) & (np.asarray(sums.d) > 0) & (cluster_spread(sums) == 0)
     return np.select([too_few, no_spread], list(INTERVAL_GAPS), default="").astype(object)
 
@@ -344,7 +348,7 @@ def add_intervals(results: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
         ),
         (kind == "ratio", lambda m: oe_interval(num[m], den[m], alpha)),
         (
-            (kind == "mean") & (interval_gap(df) == ""),
+            (kind == "mean") & (_interval_gap(kind, sums, clustered) == ""),
             lambda m: ratio_interval(_masked(sums, m), alpha),
         ),
     ):
@@ -752,7 +756,7 @@ def _where_holding(grouping: tuple, counts: list[np.ndarray]) -> tuple:
         part_sum = np.bincount(codes, weights=value[parts], minlength=total.size)
         scale = np.bincount(codes, weights=np.abs(value[parts]), minlength=total.size)
         at_total = value[np.maximum(total, 0)]
-        holds |= np.abs(at_total - part_sum) <= 1e-6 * np.maximum(1.0, scale + np.abs(at_total))
+        holds |= _adds_up(at_total - part_sum, scale + np.abs(at_total))
     return parts, codes, np.where(has_total & holds, total, -1)
 
 
@@ -923,9 +927,14 @@ def _holding(relations: sparse.csr_matrix, counts: list[np.ndarray]) -> sparse.c
     holds = np.ones(relations.shape[0], dtype=bool)
     for count in counts:
         value = np.nan_to_num(count)
-        scale = abs(relations) @ np.abs(value)
-        holds &= np.abs(relations @ value) <= 1e-6 * np.maximum(1.0, scale)
+        holds &= _adds_up(relations @ value, abs(relations) @ np.abs(value))
     return relations[holds]
+
+
+def _adds_up(residual: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Return True where a sum holds in the true counts: its residual (total - parts) is 0 up
+    to rounding relative to `scale`, the sum of the absolute values involved."""
+    return np.abs(residual) <= 1e-6 * np.maximum(1.0, scale)
 
 
 def linked_components(terms: sparse.spmatrix) -> np.ndarray:
@@ -1141,8 +1150,9 @@ def _complements_for(
     around = relations[used[giving]].tocoo()
     shown = reason[around.col] == 0  # not hidden, and not empty (a known 0)
     candidate = around.col[shown]
-    unknowns = abs(relations) @ hidden.astype(float)  # hidden rows in each relation
-    closes = abs(relations).T @ (unknowns == 0).astype(float) == 0
+    magnitude = abs(relations)
+    unknowns = magnitude @ hidden.astype(float)  # hidden rows in each relation
+    closes = magnitude.T @ (unknowns == 0).astype(float) == 0
     frees = closes[candidate] & (np.abs(weight[candidate]) > DETERMINED_TOLERANCE)
     pick = pd.DataFrame(
         {
