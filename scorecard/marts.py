@@ -107,13 +107,13 @@ def unread_files(data_dir: Path) -> list[str]:
     ]
 
 
-def misnamed_tables(data_dir: Path, found: dict[str, Path]) -> dict[str, str]:
-    """Return table -> file name, for each table not found whose name a file of `data_dir`
-    that no table reads nearly has (medical_claims.csv, member.tsv): most likely the table,
-    misnamed, whose measures would otherwise be skipped without a word."""
+def misnamed_tables(found: dict[str, Path], unread: list[str]) -> dict[str, str]:
+    """Return table -> file name, for each table not `found` whose name a file that no table
+    reads (`unread`, see unread_files) nearly has (medical_claims.csv, member.tsv): most likely
+    the table, misnamed, whose measures would otherwise be skipped without a word."""
     missing = [t.name for t in TABLES if t.name not in found]
     misnamed: dict[str, str] = {}
-    for name in unread_files(data_dir):
+    for name in unread:
         stem = name.split(".")[0].lower()
         close = difflib.get_close_matches(stem, missing, n=1, cutoff=0.8)
         if close and close[0] not in misnamed:
@@ -831,11 +831,10 @@ def _looked_for(table: str) -> str:
     return ", ".join(f"{table}{suffix}" for suffix in SUFFIXES) + f" or a folder {table}/"
 
 
-def _missing_message(table: Table, data_dir: Path) -> str:
+def _missing_message(table: Table, unread: list[str]) -> str:
     """Return the problem of a required table not found: the names looked for, and the files
-    the folder has that are no table's (one of them may be it, misnamed)."""
+    the folder has that are no table's (`unread`: one of them may be it, misnamed)."""
     message = f"required table is missing (looked for {_looked_for(table.name)})"
-    unread = unread_files(data_dir)
     return message + (f"; {unread_note(unread)}" if unread else "")
 
 
@@ -868,10 +867,11 @@ def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str]
     if not data_dir.is_dir():
         return set(), [Problem(str(data_dir), "", "the marts folder does not exist")]
     files = find_mart_files(data_dir)
-    misnamed = misnamed_tables(data_dir, files)
+    unread = unread_files(data_dir)
+    misnamed = misnamed_tables(files, unread)
     problems = [misnamed_problem(data_dir, table, name) for table, name in misnamed.items()]
     problems += [
-        Problem(str(data_dir / f"{t.name}.csv"), "", _missing_message(t, data_dir))
+        Problem(str(data_dir / f"{t.name}.csv"), "", _missing_message(t, unread))
         for t in TABLES
         if t.required and t.name not in files and t.name not in misnamed
     ]

@@ -431,9 +431,6 @@ def spanish_program_name(program_name: str) -> str:
 PALETTE_ES = {"default": "Cambiar al modo oscuro", "slate": "Cambiar al modo claro"}
 
 
-EDITIONS_JS = "../static/editions.js"  # the edition menu and banner of the Spanish pages
-
-
 def editions_extra(period_id: str) -> dict:
     """Return what static/editions.js needs on the Spanish pages: this edition, where the list
     of editions is (relative to the Spanish home page), and the banner's words in Spanish."""
@@ -475,7 +472,7 @@ def spanish_config(site: S.SiteInput, base_config: Path | None = None) -> dict:
         f"../{S.PLOTLY_JS}",
         "../static/charts.js",
         "../static/keyboard.js",
-        EDITIONS_JS,
+        f"../{S.EDITIONS_JS}",
     ]
     extra = config.setdefault("extra", {})
     extra.pop("version", None)  # the theme's menu would look for versions.json in the edition

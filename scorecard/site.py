@@ -135,6 +135,7 @@ STATIC_FILES = (
     "static/keyboard.js",
 )
 PLOTLY_JS = "static/plotly.min.js"
+EDITIONS_JS = "static/editions.js"  # the Spanish pages' edition menu (the theme's serves English)
 
 
 @dataclass
@@ -1509,7 +1510,7 @@ def mkdocs_config(site: SiteInput, base_config: Path = BASE_CONFIG) -> dict:
     )
     config.setdefault("theme", {})["custom_dir"] = "overrides"
     config["extra_css"] = [*config.get("extra_css", []), "static/scorecard.css"]
-    scripts = [PLOTLY_JS, *(name for name in STATIC_FILES if name.endswith(".js"))]
+    scripts = [PLOTLY_JS, *(n for n in STATIC_FILES if n.endswith(".js") and n != EDITIONS_JS)]
     config["extra_javascript"] = [*config.get("extra_javascript", []), *scripts]
     config["hooks"] = [*config.get("hooks", []), "scorecard_hooks.py"]
     extra = config.setdefault("extra", {})
