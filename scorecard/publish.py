@@ -434,8 +434,7 @@ def read_versions(out_root: Path) -> list[dict]:
 
 def published_versions(out_root: Path) -> list[str]:
     """Return the editions in the menu (active and retired; not hidden), newest first."""
-    current = states(out_root)
-    return [v for v in existing_versions(out_root) if current[v] != "hidden"]
+    return [v for v, state in states(out_root).items() if state != "hidden"]
 
 
 def refresh(out_root: Path, audience: str | None = None) -> list[str]:
@@ -453,7 +452,7 @@ def refresh(out_root: Path, audience: str | None = None) -> list[str]:
         new_state["audience"] = audience
     if (out_root / STATE_FILE).exists() or recorded or new_state.get("audience"):
         changed += _write_if_changed(out_root / STATE_FILE, _json(new_state))
-    entries = versions_entries(list(current), current, editions_with_notes(out_root))
+    entries = versions_entries(list(current), current, editions_with_notes(out_root, list(current)))
     changed += _write_if_changed(out_root / VERSIONS_FILE, _json(entries))
     latest = latest_version(current)
     if latest is not None:
@@ -503,11 +502,10 @@ def edition_manifest(out_root: Path, version: str) -> dict:
         return {}
 
 
-def editions_with_notes(out_root: Path) -> set[str]:
-    """Return the editions published with a note about their data (manifest data_notes)."""
-    return {
-        v for v in existing_versions(out_root) if edition_manifest(out_root, v).get("data_notes")
-    }
+def editions_with_notes(out_root: Path, versions: list[str]) -> set[str]:
+    """Return the editions of `versions` published with a note about their data (manifest
+    data_notes)."""
+    return {v for v in versions if edition_manifest(out_root, v).get("data_notes")}
 
 
 def version_rows(out_root: Path) -> list[dict]:
@@ -518,7 +516,7 @@ def version_rows(out_root: Path) -> list[dict]:
     latest = latest_version(current)
     recorded = str(read_state(out_root).get("audience", ""))
     rows = []
-    for version in existing_versions(out_root):
+    for version in current:  # every edition, newest first
         manifest = edition_manifest(out_root, version)
         rows.append(
             {
