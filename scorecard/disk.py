@@ -8,7 +8,7 @@ import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -62,3 +62,15 @@ def message(exc: OSError, folder: Path) -> str:
         f"{where}: cannot write ({reason}): make {folder} writable or free space on its disk, "
         "or choose another folder, then run the build again"
     )
+
+
+def write_whole(path: Path, write: Callable[[Path], object]) -> None:
+    """Write `path` whole or not at all: `write` fills a temporary file beside it, which one
+    rename then puts in place (a killed process leaves the old file or the new one)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -26,11 +26,12 @@ every code list. Change any of them and the measure is computed again for every 
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from scorecard import disk
 
 FORMAT = "scorecard-results-history-1"
 
@@ -141,9 +142,7 @@ def write_rows(history: Path, computed: pd.DataFrame, definitions: dict[str, str
             new = pd.concat([old[~old["measure_id"].isin(set(new["measure_id"]))], new])
         sort_keys = ["measure_id", "level", "entity_id", "stratum", "stratum_value"]
         new = new.sort_values(sort_keys, ignore_index=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        new.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        disk.write_whole(path, lambda tmp, rows=new: rows.to_parquet(tmp, index=False))
         written.append(str(period_id))
     return written
 
@@ -157,9 +156,7 @@ def write_cut_points(history: Path, period_id: str, cut_points: pd.DataFrame) ->
     folder = Path(history) / CUT_POINTS
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{period_id}.csv"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    cut_points.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    disk.write_whole(path, lambda tmp: cut_points.to_csv(tmp, index=False))
     return path
 
 
