@@ -393,7 +393,10 @@ TIER_FIELDS = ("name", "name_es", "min_stars")
 
 
 def add_tiers(summary: pd.DataFrame, tiers: list[dict]) -> pd.DataFrame:
-    """Return the summary with a `tier` column on overall rows (from the unrounded average).
+    """Return the summary with a `tier` column on overall rows, from the unrounded weighted
+    average of the measure stars before any reward factor (ratings.average_before_reward): the
+    tiers (seed 003) go by average star rating, and the reward is a bonus added to the overall
+    rating, not a star. The overall stars keep the reward.
 
     Only entities with an overall rating get a tier: one "Not rated" overall has none.
     """
@@ -401,7 +404,8 @@ def add_tiers(summary: pd.DataFrame, tiers: list[dict]) -> pd.DataFrame:
     summary["tier"] = None
     if tiers:
         overall = (summary["family"] == "overall") & summary["stars"].notna()
-        summary.loc[overall, "tier"] = ratings.tier_for(summary.loc[overall, "average"], tiers)
+        average = ratings.average_before_reward(summary.loc[overall])
+        summary.loc[overall, "tier"] = ratings.tier_for(average, tiers)
     return summary
 
 

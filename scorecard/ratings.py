@@ -464,7 +464,7 @@ class _LevelRating:
     rated: np.ndarray  # bool: the row gets stars from `points`
     notes: np.ndarray  # its star_note (STAR_NOTES, or '')
     reliability: np.ndarray  # its reliability (NaN when not worked out)
-    score_range: float  # range of the scores clustered, after the Tukey fences (NaN if none)
+    score_range: float  # range of the shown scores inside the Tukey fences (NaN if none)
     guardrail: str = ""  # how the guardrails treated the cut points (GUARDRAIL_STATUSES or '')
 
 
@@ -512,6 +512,7 @@ def _guarded(
 def _rate_level(
     group: pd.DataFrame,
     eligible: np.ndarray,
+    shown: np.ndarray,
     prior: pd.Series | None,
     seed: int,
     min_reliability: float | None,
@@ -519,11 +520,16 @@ def _rate_level(
 ) -> _LevelRating:
     """Return how one measure x period x level group of entity rows is rated.
 
-    Fixed thresholds rate every eligible row. Relative: the cut points are clustered from the
-    eligible rows, if there are at least MIN_ENTITIES_RELATIVE of them and at least
-    MIN_RELIABLE_SHARE of them have a reliability of `min_reliability` or more (None: no
-    reliability condition), and the Tukey fences leave enough different scores to cluster
-    (`too_alike`); only those rows get stars. A score outside the fences is rated against the
+    `eligible` marks the rows with enough data (hidden or not), `shown` those not hidden: only
+    rows both eligible and shown get stars or a note. Fixed thresholds rate every such row.
+    Relative: the cut points are clustered from all the eligible rows, hidden ones too (as CMS
+    clusters every contract with enough data), if there are at least MIN_ENTITIES_RELATIVE of
+    them and at least MIN_RELIABLE_SHARE of them have a reliability of `min_reliability` or more
+    (None: no reliability condition), and the Tukey fences leave enough different scores to
+    cluster (`too_alike`); the shown ones of those reliable rows get stars. The score range is
+    that of the shown scores the fences keep: the cut-point table is published, and the range
+    of every score clustered could give a hidden one away (the best, say, from the lowest
+    shown). A score outside the fences is rated against the
     cut points like any other, as CMS rates every contract: beyond the better fence it meets
     every cut point, beyond the worse one none (the empty levels of fewer than five clusters
     are the worst score clustered: `_fold_cut_points`), so it gets 5 stars or 1 (unless the
@@ -532,37 +538,43 @@ def _rate_level(
     """
     first = group.iloc[0]
     notes = np.full(len(group), "", dtype=object)
+    starred = eligible & shown
     if first["star_method"] == "fixed":
         nothing = np.full(len(group), np.nan)
-        return _LevelRating(_fixed_thresholds(first), "fixed", eligible, notes, nothing, np.nan)
+        return _LevelRating(_fixed_thresholds(first), "fixed", starred, notes, nothing, np.nan)
     rel = _group_reliability(group, eligible)
     reliable = eligible & _reaches(rel, min_reliability)
     n_eligible = int(eligible.sum())
     if n_eligible < MIN_ENTITIES_RELATIVE or not enough_reliable(reliable.sum(), n_eligible):
         why = "few_entities" if n_eligible < MIN_ENTITIES_RELATIVE else "level_chance"
-        return _level_not_rated(notes, eligible, why, rel)
+        return _level_not_rated(notes, starred, why, rel)
     decimals = int(first["decimals"])
+    rounded = round_half_up(group["value"].to_numpy(float), decimals)
     scores = group["value"].to_numpy(float)[eligible]
-    kept = tukey_filter(round_half_up(scores, decimals))
+    low, high = tukey_fences(rounded[eligible])
+    kept = tukey_filter(rounded[eligible])
     if too_alike(kept):
-        return _level_not_rated(notes, eligible, "alike", rel)
-    notes[eligible & ~reliable] = "chance"
-    score_range = float(kept.max() - kept.min())
+        return _level_not_rated(notes, starred, "alike", rel)
+    notes[starred & ~reliable] = "chance"
+    inside = rounded[starred & (rounded >= low) & (rounded <= high)]
+    score_range = float(inside.max() - inside.min()) if inside.size else np.nan
     points = cut_points(scores, first["direction"], decimals, seed)
     status = _guardrail_status(points, prior, exempt)
     if status == "within":
-        guarded = _guarded(points, first, prior, score_range)
+        # a cap to work out, with no shown score inside the fences: every score clustered
+        cap_range = score_range if inside.size else float(kept.max() - kept.min())
+        guarded = _guarded(points, first, prior, cap_range)
         status = "capped" if guarded != points else "within"
         points = guarded
-    return _LevelRating(points, "relative", reliable, notes, rel, score_range, status)
+    return _LevelRating(points, "relative", reliable & shown, notes, rel, score_range, status)
 
 
 def _level_not_rated(
-    notes: np.ndarray, eligible: np.ndarray, why: str, reliabilities: np.ndarray
+    notes: np.ndarray, starred: np.ndarray, why: str, reliabilities: np.ndarray
 ) -> _LevelRating:
     """Return a relative level that is not rated: no cut points, no stars, and `why` (a
-    STAR_NOTES entry) as the note of each eligible row."""
-    notes[eligible] = why
+    STAR_NOTES entry) as the note of each eligible row shown (`starred`)."""
+    notes[starred] = why
     nobody = np.zeros(len(notes), dtype=bool)
     return _LevelRating(_NO_CUT_POINTS, "relative", nobody, notes, reliabilities, np.nan)
 
@@ -597,21 +609,26 @@ def rate_results(
     """Return (results with an Int64 `stars` column, cut points per measure x period x level).
 
     Only entity rows of stratum 'all' whose measure has star_method 'fixed' or 'relative' are
-    rated, and only if shown (not suppressed) with a denominator of at least min_denominator.
-    A relative measure's row must also have a reliability (`reliability`, among the level's
-    eligible rows) of at least `min_reliability` (None: no such condition), and the measure is
-    rated at a level only when at least MIN_RELIABLE_SHARE of its eligible rows do (the cut
-    points are clustered from all eligible rows). Values are rounded to display precision before
-    comparing with the cut points. Also added: `reliability` (NaN where not worked out) and
-    `star_note` (why a ratable row has no stars, see STAR_NOTES; '' otherwise).
+    rated. A row is eligible with a value and a denominator of at least min_denominator,
+    whether shown or hidden (suppressed); only the shown ones get stars. A relative measure's
+    row must also have a reliability (`reliability`, among the level's eligible rows) of at
+    least `min_reliability` (None: no such condition), and the measure is rated at a level only
+    when at least MIN_RELIABLE_SHARE of its eligible rows do. The cut points are clustered from
+    all eligible rows, hidden ones too, as CMS clusters every contract with enough data: hiding
+    the best results (near 100% is hidden for its small complement) would otherwise lower the
+    cut points and raise everyone else's stars. A hidden row gets no stars, note or
+    reliability. Values are rounded to display precision before comparing with the cut points.
+    Also added: `reliability` (NaN where not worked out) and `star_note` (why a shown ratable
+    row has no stars, see STAR_NOTES; '' otherwise).
     `prior_cut_points` (measure_id, level, t2..t5, optional period_id and score_range) turns on
     guardrails for relative measures. `periods`, when given, limits the rating (and the cut
     points) to those periods; rows of other periods get no stars (build.score rates only the
     period it publishes). Cut-point columns: CUT_POINT_COLUMNS; n_entities counts the eligible
-    rows, n_reliable those whose reliability reaches the minimum (NaN for fixed thresholds),
-    n_rated those given stars (0 when the level is not rated), median_reliability the middle
-    reliability of the eligible rows, score_range the range of the scores clustered after the
-    Tukey fences (what the next guardrails' cap is worked out from), first_rated the year the
+    rows (hidden ones too), n_reliable those whose reliability reaches the minimum (NaN for
+    fixed thresholds), n_rated those given stars (shown only; 0 when the level is not rated),
+    median_reliability the middle reliability of the eligible rows, score_range the range of
+    the shown scores inside the Tukey fences (what the next guardrails' cap is worked out from;
+    not that of every score clustered, which could give a hidden one away), first_rated the year the
     measure was first rated (from `first_rated`, measure_id -> year; NA when not given) and
     guardrail how the guardrails treated the level (GUARDRAIL_STATUSES, '' if not rated). A
     measure in its first GUARDRAIL_NEW_YEARS years (`guardrail_exempt`) gets no guardrails;
@@ -628,15 +645,17 @@ def rate_results(
     )
     if periods is not None:
         ratable &= df["period_id"].isin(list(periods))
+    # Clustered: every ratable row with enough data, hidden or not, as CMS clusters every
+    # contract; starred: those the edition shows (a hidden result gets no stars or note).
     eligible_all = (
         ratable
-        & ~df["suppressed"].astype(bool)
         & (
             stats.reliability_count(df)
             >= df["min_denominator"].fillna(stats.DEFAULT_MIN_DENOMINATOR)
         )
         & df["value"].notna()
     ).to_numpy()
+    shown_all = ~df["suppressed"].astype(bool).to_numpy()
     lookup = _prior_lookup(prior_cut_points)
     rows = []
     stars = np.zeros(len(df), dtype=np.int64)  # 0 stands for no stars until the end
@@ -647,18 +666,18 @@ def rate_results(
     indices = rated.groupby(["measure_id", "period_id", "level"], sort=True).indices
     for (measure, period, level), at in sorted(indices.items()):
         group, where = rated.iloc[at], rated_at[at]
-        eligible = eligible_all[where]
+        eligible, shown = eligible_all[where], shown_all[where]
         prior = _find_prior(lookup, measure, level, period)
         first_year = (first_rated or {}).get(measure)
         exempt = guardrail_exempt(first_year, period)
-        level_rating = _rate_level(group, eligible, prior, seed, min_reliability, exempt)
+        level_rating = _rate_level(group, eligible, shown, prior, seed, min_reliability, exempt)
         first = group.iloc[0]
         on = level_rating.rated
-        shown = round_half_up(group["value"].to_numpy(float)[on], int(first["decimals"]))
-        got = stars_from_cut_points(np.atleast_1d(shown), level_rating.points, first["direction"])
+        values = round_half_up(group["value"].to_numpy(float)[on], int(first["decimals"]))
+        got = stars_from_cut_points(np.atleast_1d(values), level_rating.points, first["direction"])
         stars[where[on]] = got.fillna(0).to_numpy(np.int64)
         notes[where] = level_rating.notes
-        reliabilities[where] = level_rating.reliability
+        reliabilities[where] = np.where(shown, level_rating.reliability, np.nan)
         rows.append(
             {
                 "measure_id": measure,
@@ -884,6 +903,15 @@ def summary_stars(
     out.loc[out["n_rated"] < measures_needed(out["n_measures"], min_share, least), "stars"] = np.nan
     columns = ["period_id", "level", "entity_id", "family", "stars", "n_rated", "n_measures"]
     return out[[*columns, "rated_share", "average", "reward"]].reset_index(drop=True)
+
+
+def average_before_reward(summary: pd.DataFrame) -> pd.Series:
+    """Return each summary row's `average` less its `reward` (none: nothing to take off): the
+    weighted average of its measure stars, which the incentive tiers read. The reward factor is
+    a bonus CMS adds to the summary rating, not part of an average of stars."""
+    if "reward" not in summary.columns:
+        return summary["average"].astype(float)
+    return summary["average"].astype(float) - summary["reward"].astype(float).fillna(0.0)
 
 
 def tier_for(stars: float | pd.Series, tiers: Sequence[Mapping[str, Any]]) -> Any:

@@ -37,7 +37,7 @@ import pandas as pd
 import yaml
 from markupsafe import Markup, escape
 
-from scorecard import charts, export, i18n, methodology, parallel, plain, shell, views
+from scorecard import charts, export, i18n, methodology, parallel, plain, ratings, shell, views
 from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.engine import is_care_gap_measure
 from scorecard.specs import FAMILY_ORDER, MeasureSpec
@@ -749,8 +749,10 @@ def _entity_rewards(summary: pd.DataFrame, period_id: str) -> dict[tuple[str, st
 def _entity_tiers(
     summary: pd.DataFrame, period_id: str, tiers: list[dict]
 ) -> dict[tuple[str, str], dict]:
-    """Return (level, entity_id) -> its tier (a tier of `tiers`, plus `average`), for the
-    published period's overall rows that have one; {} when there are no tiers."""
+    """Return (level, entity_id) -> its tier (a tier of `tiers`, plus `average`: the one the
+    tier is read from, before any reward, ratings.average_before_reward; and `reward`, 0 for
+    none), for the published period's overall rows that have one; {} when there are no
+    tiers."""
     if not tiers or "tier" not in summary.columns:
         return {}
     by_name = {str(t["name"]): t for t in tiers}
@@ -759,13 +761,22 @@ def _entity_tiers(
         & (summary["family"] == "overall")
         & summary["tier"].notna()
     ]
-    average = now["average"] if "average" in now.columns else pd.Series(float("nan"), now.index)
+    average = (
+        ratings.average_before_reward(now)
+        if "average" in now.columns
+        else pd.Series(float("nan"), now.index)
+    )
+    reward = now["reward"].fillna(0.0) if "reward" in now.columns else pd.Series(0.0, now.index)
     out = {}
-    for level, entity_id, name, mean in zip(
-        now["level"], now["entity_id"].astype(str), now["tier"], average, strict=True
+    for level, entity_id, name, mean, extra in zip(
+        now["level"], now["entity_id"].astype(str), now["tier"], average, reward, strict=True
     ):
         if str(name) in by_name:
-            out[(str(level), entity_id)] = {**by_name[str(name)], "average": mean}
+            out[(str(level), entity_id)] = {
+                **by_name[str(name)],
+                "average": mean,
+                "reward": float(extra),
+            }
     return out
 
 

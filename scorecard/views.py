@@ -215,8 +215,9 @@ TIERS_ANCHOR = "incentive-tiers"  # heading id of the tiers on the methodology p
 
 
 def tier_info(model: S.SiteModel, entity: S.Entity, page: str) -> dict | None:
-    """Return an entity's incentive tier for its scorecard: name, unrounded average and a
-    link to the bands on the methodology page (None without tiers or an overall rating)."""
+    """Return an entity's incentive tier for its scorecard: name, unrounded average (before
+    any reward, which the tier leaves out), whether it has a reward, and a link to the bands
+    on the methodology page (None without tiers or an overall rating)."""
     tier = model.tiers.get((entity.level, entity.entity_id))
     if tier is None:
         return None
@@ -224,6 +225,7 @@ def tier_info(model: S.SiteModel, entity: S.Entity, page: str) -> dict | None:
     return {
         "name": str(tier["name"]),
         "average": "" if S.missing(average) else two_places_down(float(average)),
+        "reward": bool(tier.get("reward")),
         "href": Markup(f"{S.rel(page, 'methodology.md')}#{TIERS_ANCHOR}"),
     }
 

@@ -27,6 +27,24 @@ def test_tiers_follow_the_unrounded_average_of_overall_rows() -> None:
     assert list(tiered["tier"]) == ["Tier 1: highest bonus", "Tier 2", "No bonus", None]
 
 
+def test_tiers_read_the_average_of_measure_stars_before_the_reward() -> None:
+    # the demo's ACO10: measure stars averaging 3.714, +0.3 reward = 4.014 (4 overall stars).
+    # The tiers go by average star rating; the reward is a bonus on the overall rating, not a
+    # star: 3.714 is below 3.76, no bonus. Without a reward (NaN) the average is the tier's.
+    tiers = read_tiers(ROOT / "measures")
+    summary = pd.DataFrame(
+        {
+            "family": ["overall", "overall", "overall"],
+            "average": [3.714 + 0.3, 4.9, 4.6],
+            "reward": [0.3, 0.4, float("nan")],
+            "stars": [4.0, 5.0, 4.5],
+        }
+    )
+    tiered = add_tiers(summary, tiers)
+    assert list(tiered["tier"]) == ["No bonus", "Tier 2", "Tier 2"]
+    assert tiered["stars"].tolist() == [4.0, 5.0, 4.5]  # the stars keep the reward
+
+
 def test_no_tiers_file_means_no_tiers(tmp_path: Path) -> None:
     summary = pd.DataFrame({"family": ["overall"], "average": [4.9], "stars": [5.0]})
     assert read_tiers(tmp_path) == []

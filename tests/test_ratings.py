@@ -1063,6 +1063,56 @@ def test_only_reliable_results_get_stars():
     assert row.score_range == 11.0  # 40 to 51, no outlier beyond the Tukey fences
 
 
+# Eleven practices of 100 members screened at 35% to 97%: the best has 3 members not
+# screened, so stats.suppress hides it for its small complement (1 to 10).
+SCREENED = [35.0, 41.0, 48.0, 52.0, 58.0, 63.0, 67.0, 72.0, 78.0, 85.0, 97.0]
+
+
+def test_hidden_results_are_clustered_but_never_starred():
+    rows = [result("screen", "practice", f"P{i:02d}", v) for i, v in enumerate(SCREENED)]
+    hidden = stats.suppress(pd.DataFrame(rows))
+    assert hidden["suppressed"].tolist() == [False] * 10 + [True]
+    assert hidden["suppression_reason"].iloc[-1] == "small_complement"
+    rated, cuts = ratings.rate_results(hidden)
+    row = cuts.set_index("measure_id").loc["screen"]
+    # the cut points of all eleven, as CMS clusters every contract with enough data; the ten
+    # shown alone would give lower ones, (48, 59, 70, 82), and two more stars to P08 and P09
+    every = ratings.cut_points(SCREENED, HIGHER, 0)
+    assert every == (50.0, 64.0, 78.0, 96.0)
+    assert ratings.cut_points(SCREENED[:-1], HIGHER, 0) == (48.0, 59.0, 70.0, 82.0)
+    assert (row.t2, row.t3, row.t4, row.t5) == every
+    # eleven clustered (and reliable), ten with stars; the range is that of the shown scores
+    # (35 to 85): 35 to 97 would give the hidden 97 away from the lowest shown result
+    assert (row.n_entities, row.n_reliable, row.n_rated) == (11, 11, 10)
+    assert row.score_range == 50.0
+    by_id = rated.set_index("entity_id")
+    assert by_id["stars"].tolist()[:10] == [1, 1, 1, 2, 2, 2, 3, 3, 4, 4]
+    # the hidden practice gets no stars, note or reliability: nothing hidden is starred
+    assert pd.isna(by_id.loc["P10", "stars"]) and by_id.loc["P10", "star_note"] == ""
+    assert np.isnan(by_id.loc["P10", "reliability"])
+    assert by_id["reliability"].iloc[:10].notna().all()
+
+
+def test_a_level_needs_enough_results_hidden_or_not():
+    # ten practices with enough data, the best hidden: the level is rated (ten clustered),
+    # the nine shown get stars
+    rows = [result("screen", "practice", f"P{i:02d}", v) for i, v in enumerate(SCREENED[1:])]
+    rated, cuts = ratings.rate_results(stats.suppress(pd.DataFrame(rows)))
+    row = cuts.set_index("measure_id").loc["screen"]
+    assert (row.n_entities, row.n_rated) == (10, 9)
+    assert (row.t2, row.t3, row.t4, row.t5) == ratings.cut_points(SCREENED[1:], HIGHER, 0)
+    assert rated["stars"].notna().sum() == 9 and rated["star_note"].eq("").all()
+
+
+def test_a_hidden_result_of_an_unrated_level_gets_no_note():
+    # nine practices: too few, so the shown ones say so; the hidden one says nothing
+    rows = [result("screen", "practice", f"P{i:02d}", v) for i, v in enumerate(SCREENED[2:])]
+    rated, cuts = ratings.rate_results(stats.suppress(pd.DataFrame(rows)))
+    assert cuts["n_entities"].tolist() == [9] and cuts["n_rated"].tolist() == [0]
+    assert rated["star_note"].tolist() == ["few_entities"] * 8 + [""]
+    assert rated["stars"].isna().all()
+
+
 def test_a_level_where_differences_are_mostly_chance_is_not_rated():
     rated, cuts = ratings.rate_results(_reliability_table())
     noise = rated[rated["measure_id"] == "noise"]
