@@ -108,14 +108,20 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
     """Compute every measure and publish one version of the site."""
     from scorecard.build import BuildError, build_site
     from scorecard.disk import DiskError
+    from scorecard.history import HistoryError, check_folder
 
     settings = _settings(config, **options)
     progress = Progress(quiet)
     try:
+        if settings.history is not None:  # a bad file stops the build before any computing
+            check_folder(settings.history)
         report = build_site(settings, progress)
     except BuildError as exc:
         progress.stopped()
         fail(exc.problems, exc.title)
+    except HistoryError as exc:  # a file of the history that check_folder reads no rows of
+        progress.stopped()
+        fail([str(exc)], "results history")
     except DiskError as exc:
         progress.stopped()
         click.echo(str(exc), err=True)

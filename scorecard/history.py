@@ -26,6 +26,7 @@ every code list. Change any of them and the measure is computed again for every 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,12 +83,106 @@ def check_location(history: Path, site_root: Path) -> None:
 
 
 KEYS = ["measure_id", "period_id", "definition"]
+# The columns of a quarter's file: engine.MEASURE_RESULTS_COLUMNS (a test keeps the two alike)
+# and the definition. Files written before the sums per member lack the later ones (from
+# numerator_sq on) and are read all the same; a file without the first ones, or with a column
+# the engine does not know, is not one this tool wrote.
+RESULT_COLUMNS = (
+    *("measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"),
+    *("numerator", "denominator", "numerator_sq", "denominator_sq", "numerator_denominator"),
+    *("median", "units", "persons", "persons_numerator", "persons_complement"),
+)
+REQUIRED_RESULT_COLUMNS = (*RESULT_COLUMNS[:8], "definition")
+# The columns of cut_points/<period_id>.csv that the ratings read back.
+CUT_POINT_COLUMNS = ("measure_id", "period_id", "level", "t2", "t3", "t4", "t5")
+_QUARTER_FILE = re.compile(r"^\d{4}Q[1-4]$")
 
 
 def read_stored(history: Path, periods: list[str]) -> pd.DataFrame:
-    """Return every row the folder holds for `periods`, with its definition column."""
-    frames = [pd.read_parquet(path) for path in _period_files(history, periods)]
+    """Return every row the folder holds for `periods`, with its definition column; raise
+    HistoryError naming the file if one cannot be read or is not a results-history file."""
+    frames = [_read_results(path) for path in _period_files(history, periods)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEYS)
+
+
+def check_folder(history: Path) -> None:
+    """Raise HistoryError naming the first file of the history folder a build would fail on:
+    a quarter's file that is not Parquet or lacks the results columns (only its schema is read
+    here; read_stored reads the rows), or a cut-points CSV that cannot be used. A folder that
+    does not exist yet is fine: the build creates it."""
+    history = Path(history)
+    if history.exists() and not history.is_dir():
+        raise HistoryError(f"{history}: the results history must be a folder, not a file")
+    for path in sorted(history.glob("*.parquet")):
+        if _QUARTER_FILE.match(path.stem):
+            _check_columns(path, _parquet_columns(path), REQUIRED_RESULT_COLUMNS, RESULT_COLUMNS)
+    read_cut_points(history)
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except Exception as exc:  # pyarrow's errors: ArrowInvalid, OSError, ...
+        raise _not_readable(path, "Parquet", exc) from None
+
+
+def _read_results(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow's errors: ArrowInvalid, OSError, ...
+        raise _not_readable(path, "Parquet", exc) from None
+    _check_columns(path, list(frame.columns), REQUIRED_RESULT_COLUMNS, RESULT_COLUMNS)
+    _check_period(path, frame)
+    return frame
+
+
+def _not_readable(path: Path, kind: str, exc: Exception) -> HistoryError:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    reason = re.sub(r"^Could not open Parquet input source '[^']*': ", "", reason)  # the path
+    return HistoryError(f"{path}: cannot be read as {kind} ({reason}); {_remedy(path)}")
+
+
+def _remedy(path: Path) -> str:
+    """Return what to do about a bad file of the history folder."""
+    if path.parent.name == CUT_POINTS:
+        kept = "the edition of that quarter publishes the same cut points in its downloads"
+    else:
+        kept = "moved out, its quarter is computed again"
+    return (
+        f"put back a good copy of the file or move it out of {path.parent} ({kept}), or choose "
+        "another --history folder"
+    )
+
+
+def _check_columns(
+    path: Path, columns: list[str], required: tuple[str, ...], known: tuple[str, ...] = ()
+) -> None:
+    missing = [c for c in required if c not in columns]
+    unknown = [c for c in columns if known and c not in (*known, "definition")]
+    if not (missing or unknown):
+        return
+    what = []
+    if missing:
+        what.append(f"column(s) {', '.join(missing)} missing")
+    if unknown:
+        what.append(f"column(s) {', '.join(unknown)} not of a results history")
+    raise HistoryError(
+        f"{path}: not a results-history file written by scorecard: {'; '.join(what)} "
+        f"(columns found: {', '.join(map(str, columns)) or 'none'}); " + _remedy(path)
+    )
+
+
+def _check_period(path: Path, frame: pd.DataFrame) -> None:
+    """Raise HistoryError if the file holds rows of a quarter other than the one it is named
+    after (a file renamed by hand would put its numbers in the wrong quarter's trend)."""
+    others = sorted({str(p) for p in frame["period_id"].dropna()} - {path.stem})
+    if others:
+        raise HistoryError(
+            f"{path}: holds rows of period_id {', '.join(others[:3])}, not only {path.stem} "
+            f"as its name says; " + _remedy(path)
+        )
 
 
 def plan(
@@ -163,8 +258,30 @@ def write_cut_points(history: Path, period_id: str, cut_points: pd.DataFrame) ->
 def read_cut_points(history: Path) -> pd.DataFrame:
     """Return the cut points of every quarter kept (period_id says whose; empty if none)."""
     paths = sorted((Path(history) / CUT_POINTS).glob("*.csv"))
-    frames = [pd.read_csv(path, dtype={"period_id": str, "measure_id": str}) for path in paths]
+    frames = [_read_cut_point_file(path) for path in paths]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEYS[:2])
+
+
+def _read_cut_point_file(path: Path) -> pd.DataFrame:
+    """Return one quarter's cut points; raise HistoryError naming the file (and the column and
+    an example value) if it cannot be read, lacks a column or holds a cut point that is not a
+    number."""
+    try:
+        frame = pd.read_csv(path, dtype={"period_id": str, "measure_id": str})
+    except Exception as exc:  # ParserError, UnicodeDecodeError, EmptyDataError, OSError
+        raise _not_readable(path, "a cut-points CSV", exc) from None
+    _check_columns(path, list(frame.columns), CUT_POINT_COLUMNS)
+    for column in CUT_POINT_COLUMNS[3:]:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = frame.loc[numbers.isna() & frame[column].notna(), column]
+        if len(bad):
+            raise HistoryError(
+                f"{path}: column {column}: {bad.iloc[0]!r} (line {bad.index[0] + 2}) is not a "
+                f"number; " + _remedy(path)
+            )
+        frame[column] = numbers
+    _check_period(path, frame)
+    return frame
 
 
 def _period_files(history: Path, periods: list[str]) -> list[Path]:

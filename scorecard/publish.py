@@ -11,10 +11,12 @@ Layout of out_root (the layout `mike` writes, so mkdocs-material's version selec
       2025Q3/ 2025Q4/ ...  one complete, self-contained site per edition
 
 What is published is the edition folders on disk: a folder named after a reporting period
-(2025Q4) that holds an index.html and whose downloads/manifest.json, when it names a period, names
-that one. Any other folder (a copy such as 2025Q4.bak, a help/ folder) is left alone and never
-listed. versions.json and the redirect pages are derived from the folders and
-versions-state.json, and rewritten (temp file + os.replace) after every change.
+(2025Q4) that holds an index.html and the downloads/manifest.json every build writes, and whose
+manifest, when it names a period, names that one. Any other folder (a copy such as 2025Q4.bak, a
+help/ folder, a folder of someone's own files named 2025Q4) is left alone and never listed, and
+a build refuses to publish over it, even with force. versions.json and the redirect pages are
+derived from the folders and versions-state.json, and rewritten (temp file + os.replace) after
+every change.
 
 versions.json lists hidden editions too, marked {"properties": {"hidden": true}}: mkdocs-material
 leaves them out of the menu but still knows which edition a hidden page belongs to (so it shows
@@ -156,6 +158,13 @@ def check_can_publish(
     """Raise VersionExistsError or PublishError if version (or audience) cannot go to out_root."""
     out_root = Path(out_root)
     target = out_root / check_version_id(version) if version is not None else None
+    if target is not None and target.exists() and not is_edition(target):
+        raise PublishError(
+            f"{target}: this folder is not an edition of this site (an edition holds the "
+            f"index.html and downloads/manifest.json of {version} that scorecard writes), so it "
+            "is neither replaced nor deleted, even with --force; move it away or choose another "
+            "--out"
+        )
     if target is not None and target.exists() and not force:
         raise VersionExistsError(
             f"edition {version} is already published at {target}; pass --force "
@@ -356,11 +365,12 @@ def existing_versions(out_root: Path) -> list[str]:
 
 def is_edition(folder: Path) -> bool:
     """Return True if folder is an edition this tool wrote: named after a period, holding an
-    index.html, and not a copy of another edition (its manifest names no other period)."""
+    index.html and a readable downloads/manifest.json (every build writes one), and not a copy
+    of another edition (its manifest names no other period)."""
     if not (_is_version_id(folder.name) and (folder / "index.html").is_file()):
         return False
-    period = edition_manifest(folder.parent, folder.name).get("period")
-    return period in (None, folder.name)
+    manifest = _read_manifest(folder / "downloads" / "manifest.json")
+    return manifest is not None and manifest.get("period") in (None, folder.name)
 
 
 def ignored_folders(out_root: Path) -> list[str]:
@@ -495,11 +505,16 @@ def set_state(out_root: Path, version: str, state: str) -> list[str]:
 
 def edition_manifest(out_root: Path, version: str) -> dict:
     """Return an edition's downloads/manifest.json ({} when it has none or it is unreadable)."""
-    path = Path(out_root) / version / "downloads" / "manifest.json"
+    return _read_manifest(Path(out_root) / version / "downloads" / "manifest.json") or {}
+
+
+def _read_manifest(path: Path) -> dict | None:
+    """Return the JSON object in path, or None when it is missing, unreadable or not one."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def editions_with_notes(out_root: Path, versions: list[str]) -> set[str]:
@@ -532,9 +547,13 @@ def version_rows(out_root: Path) -> list[dict]:
 
 
 def remove_version(out_root: Path, version: str) -> None:
-    """Delete an edition's folder; re-point the aliases to the newest one left."""
+    """Delete an edition's folder; re-point the aliases to the newest one left. Raise
+    PublishError for a folder that is not an edition (it is left alone)."""
     out_root = Path(out_root)
-    shutil.rmtree(out_root / check_version_id(version))
+    folder = out_root / check_version_id(version)
+    if not is_edition(folder):
+        raise PublishError(f"{folder}: not an edition of this site; left alone")
+    shutil.rmtree(folder)
     refresh(out_root)
 
 

@@ -59,12 +59,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "seed", 8675309, "Seed of the star-rating resampling (same seed, same cut points).", int
     ),
-    Setting("force", False, "Rewrite the version if it is already published.", bool),
-    Setting("threads", None, "DuckDB worker threads (default: all cores).", int),
+    Setting(
+        "force",
+        False,
+        "Rewrite the version if it is already published (never a folder of the same name that "
+        "is not an edition of the site).",
+        bool,
+    ),
+    Setting("threads", None, "DuckDB worker threads, 1 or more (default: all cores).", int),
     Setting(
         "memory_limit",
         None,
-        "DuckDB memory limit, e.g. 8GB (default: 6GB, or 60% of RAM if less).",
+        "DuckDB memory limit, e.g. 8GB, 500MB or 50% of RAM (default: 6GB, or 60% of RAM if less).",
         str,
     ),
     Setting(
@@ -155,11 +161,50 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         raise SettingsError(
             f"{config_file}: unknown setting(s) {unknown}; known: {sorted(by_name)}"
         )
-    source = config_file or "command line"
+    given = {k for k, v in overrides.items() if v is not None}
+
+    def source(name: str) -> object:  # where a value came from, for the messages
+        return "command line" if name in given or config_file is None else config_file
+
     if values["period"] is not None:
-        values["period"] = _quarter(str(values["period"]), source)
-    values["reward"] = _choice("reward", str(values["reward"]), REWARDS, source)
-    return Settings(**{k: _coerce(by_name[k], v, source) for k, v in values.items()})
+        values["period"] = _quarter(str(values["period"]), source("period"))
+    values["reward"] = _choice("reward", str(values["reward"]), REWARDS, source("reward"))
+    settings = {k: _coerce(by_name[k], v, source(k)) for k, v in values.items()}
+    if values["threads"] is not None:
+        settings["threads"] = _threads(values["threads"], source("threads"))
+    if values["memory_limit"] is not None:
+        settings["memory_limit"] = _memory_limit(values["memory_limit"], source("memory_limit"))
+    return Settings(**settings)
+
+
+def _threads(value: Any, source: object) -> int:
+    """Return threads if it is a whole number of at least 1, else raise SettingsError."""
+    whole = isinstance(value, int | str) and not isinstance(value, bool)
+    number = _coerce(SETTING["threads"], value, source) if whole else None
+    if number is None or number < 1:
+        raise SettingsError(
+            f"{source}: threads: {value!r} is not a whole number of at least 1 (the DuckDB "
+            "worker threads; leave it out to use every core)"
+        )
+    return number
+
+
+# A DuckDB memory limit: a number and a unit (1000- or 1024-based), or a share of the memory.
+_MEMORY_LIMIT = re.compile(r"(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE)
+
+
+def _memory_limit(value: Any, source: object) -> str:
+    """Return the memory limit as DuckDB reads it ('6GB', '500 MB', '8GiB', '50%'), else raise
+    SettingsError naming the value and the forms accepted."""
+    found = _MEMORY_LIMIT.fullmatch(str(value).strip())
+    amount = float(found.group(1)) if found else 0.0
+    percent = bool(found) and found.group(2) == "%"
+    if amount <= 0 or (percent and amount > 100):
+        raise SettingsError(
+            f"{source}: memory_limit: {value!r} is not a memory size such as 6GB, 500MB or "
+            "8GiB, nor a share of the memory (up to 100%) such as 50%"
+        )
+    return str(value).strip()
 
 
 # The reward choices (ratings.REWARDS, repeated so that reading settings needs no pandas).

@@ -656,6 +656,12 @@ def test_a_compressed_csv_that_is_not_utf8_is_found_inside(tmp_path):
         ("threads: many\n", "threads: 'many' is not a whole number"),
         ("period: [2025Q4\n", "not valid YAML"),
         ("- 2025Q4\n", "must hold 'name: value' lines"),
+        ("threads: -3\n", "threads: -3 is not a whole number of at least 1"),
+        ("threads: 0\n", "threads: 0 is not a whole number of at least 1"),
+        ("threads: yes\n", "threads: True is not a whole number of at least 1"),
+        ("memory_limit: lots\n", "memory_limit: 'lots' is not a memory size such as 6GB"),
+        ("memory_limit: 6\n", "memory_limit: 6 is not a memory size"),
+        ("memory_limit: 150%\n", "memory_limit: '150%' is not a memory size"),
     ],
 )
 def test_a_bad_settings_file_names_the_file_and_exits_2(tmp_path, text, words):
@@ -668,6 +674,30 @@ def test_a_bad_settings_file_names_the_file_and_exits_2(tmp_path, text, words):
     assert "Traceback" not in result.output and not out.exists()
     missing = CliRunner().invoke(main, ["build", "--config", str(tmp_path / "none.yml")])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+@pytest.mark.parametrize("limit", ["6GB", "500MB", "8 GiB", "1.5gb", "50%"])
+def test_memory_limits_duckdb_reads_are_accepted_as_written(tmp_path, limit):
+    from scorecard.settings import load_settings
+
+    config = tmp_path / "scorecard.yml"
+    config.write_text(f"memory_limit: {limit}\nthreads: 2\n", encoding="utf-8")
+    settings = load_settings(config)
+    assert (settings.memory_limit, settings.threads) == (limit, 2)
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{settings.memory_limit}'")  # DuckDB takes it as it is
+    con.execute(f"SET threads = {settings.threads}")
+
+
+def test_a_bad_limit_on_the_command_line_is_named_as_from_there(tmp_path):
+    config = tmp_path / "scorecard.yml"
+    config.write_text("threads: 2\n", encoding="utf-8")
+    out = tmp_path / "site"
+    args = ["build", "--config", str(config), "--out", str(out), "--memory-limit", "lots"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "command line: memory_limit: 'lots' is not a memory size" in result.output
+    assert not out.exists()
 
 
 def test_a_renamed_optional_column_is_a_problem_not_an_empty_column(tmp_path):

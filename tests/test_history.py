@@ -175,3 +175,103 @@ def test_period_enrollment_holds_only_the_quarters_computed(inputs) -> None:
     assert sorted(again) == sorted(every)
     engine.make_period_enrollment(con, None)
     assert len(con.execute("SELECT DISTINCT period_id FROM period_enrollment").fetchall()) == 8
+
+
+def test_the_history_columns_are_the_engines() -> None:
+    names = [c.split()[0] for c in engine.MEASURE_RESULTS_COLUMNS.split(",")]
+    assert list(results_history.RESULT_COLUMNS) == [n.strip() for n in names]
+
+
+def _good_quarter(history: Path, period: str = "2025Q1") -> Path:
+    row = {"measure_id": "m", "period_id": period, "level": "program", "entity_id": "ALL"}
+    row.update(stratum="all", stratum_value="all", numerator=1.0, denominator=2.0)
+    results_history.write_rows(history, pd.DataFrame([row]), {"m": "d1"})
+    return history / f"{period}.parquet"
+
+
+def _good_cut_points(history: Path, period: str = "2025Q1") -> Path:
+    row = {"measure_id": "m", "period_id": period, "level": "aco", "t2": 0.1, "t3": 0.2}
+    return results_history.write_cut_points(
+        history, period, pd.DataFrame([{**row, "t4": 0.3, "t5": 0.4}])
+    )
+
+
+def _corrupt(path: Path) -> None:
+    path.write_bytes(b"PAR1" + b"\x00" * 100 + b"not the footer")
+
+
+def _foreign(path: Path) -> None:
+    pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_parquet(path, index=False)
+
+
+def _renamed(path: Path) -> None:
+    rows = pd.read_parquet(path)
+    rows.assign(period_id="2024Q4").to_parquet(path, index=False)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "words"),
+    [
+        (_corrupt, "cannot be read as Parquet (Parquet magic bytes not found"),
+        (_foreign, "not a results-history file written by scorecard: column(s) measure_id,"),
+        (_renamed, "holds rows of period_id 2024Q4, not only 2025Q1"),
+    ],
+)
+def test_a_bad_quarter_file_is_named_not_a_traceback(tmp_path: Path, spoil, words: str) -> None:
+    path = _good_quarter(tmp_path)
+    assert len(results_history.read_stored(tmp_path, ["2025Q1"])) == 1
+    spoil(path)
+    with pytest.raises(results_history.HistoryError) as raised:
+        results_history.read_stored(tmp_path, ["2025Q1"])
+    message = str(raised.value)
+    assert message.startswith(f"{path}: ") and words in message, message
+    assert "move it out of" in message
+    if spoil is not _renamed:  # the schema alone tells these
+        with pytest.raises(results_history.HistoryError, match=str(path)):
+            results_history.check_folder(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("foo;bar\n1;2\n", "column(s) measure_id, period_id, level, t2, t3, t4, t5 missing"),
+        (
+            "measure_id,period_id,level,t2,t3,t4,t5\nm,2025Q1,aco,0.1,lots,0.3,0.4\n",
+            "column t3: 'lots' (line 2) is not a number",
+        ),
+        (b"\xff\xfe\x00\x01".decode("latin-1"), "cannot be read as a cut-points CSV"),
+    ],
+)
+def test_a_bad_cut_points_file_is_named_not_a_key_error(tmp_path: Path, text, words) -> None:
+    path = _good_cut_points(tmp_path)
+    assert results_history.read_cut_points(tmp_path)["t5"].tolist() == [0.4]
+    path.write_text(text, encoding="latin-1")
+    for read in (results_history.read_cut_points, results_history.check_folder):
+        with pytest.raises(results_history.HistoryError) as raised:
+            read(tmp_path)
+        assert str(raised.value).startswith(f"{path}: ") and words in str(raised.value)
+
+
+def test_a_good_or_new_history_folder_passes_the_check(tmp_path: Path) -> None:
+    results_history.check_folder(tmp_path / "not yet made")
+    _good_quarter(tmp_path)
+    _good_cut_points(tmp_path)
+    (tmp_path / "notes.parquet").write_text("not a quarter's file: not read")
+    results_history.check_folder(tmp_path)
+
+
+@pytest.mark.parametrize("spoil", ["parquet", "cut_points"])
+def test_a_bad_history_stops_the_build_with_exit_2_before_anything(inputs, tmp_path, spoil):
+    from scorecard.cli import main
+
+    history = tmp_path / "history"
+    if spoil == "parquet":
+        _foreign(_good_quarter(history))
+    else:
+        _good_cut_points(history).write_text("foo;bar\n1;2\n")
+    out = tmp_path / "site"
+    args = ["build", "--data", str(inputs["data"]), "--out", str(out), "--quiet"]
+    result = CliRunner().invoke(main, [*args, "--history", str(history)])
+    assert result.exit_code == 2, result.output
+    assert "results history (1 problem)" in result.output and str(history) in result.output
+    assert "Traceback" not in result.output and not out.exists()

@@ -109,6 +109,49 @@ def test_refuses_to_overwrite_without_force(published: dict) -> None:
     assert tree_digest(published["root"]) == before
 
 
+def foreign_folder(out_root: Path, version: str) -> dict[str, str]:
+    """Create a folder named like an edition holding someone's own files; return its digest."""
+    folder = out_root / version
+    folder.mkdir(parents=True)
+    (folder / "board_memo.docx").write_bytes(b"PK\x03\x04 the board's memo")
+    (folder / "index.html").write_text("<p>Our own page, written by hand</p>")
+    return tree_digest(folder)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_folder_that_is_not_an_edition_is_never_replaced(tmp_path: Path, force: bool) -> None:
+    before = foreign_folder(tmp_path, "2025Q4")
+    assert publish.existing_versions(tmp_path) == []
+    with pytest.raises(publish.PublishError, match="not an edition of this site") as raised:
+        publish.publish_version(make_sample_input("2025Q4"), tmp_path, force=force)
+    assert str(tmp_path / "2025Q4") in str(raised.value)
+    assert "move it away or choose another --out" in str(raised.value)
+    assert "already published" not in str(raised.value)
+    assert tree_digest(tmp_path / "2025Q4") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2025Q4"]
+    with pytest.raises(publish.PublishError, match="not an edition"):
+        publish.remove_version(tmp_path, "2025Q4")
+    assert tree_digest(tmp_path / "2025Q4") == before
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_the_build_refuses_a_folder_that_is_not_an_edition_with_exit_2(
+    tmp_path: Path, force: list[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from scorecard.cli import main
+
+    before = foreign_folder(tmp_path, "2025Q4")
+    args = ["build", "--out", str(tmp_path), "--period", "2025Q4", "--quiet", *force]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / '2025Q4'}: this folder is not an edition of this site" in result.output
+    assert "move it away or choose another --out" in result.output
+    assert "already published" not in result.output and "Traceback" not in result.output
+    assert tree_digest(tmp_path) == {f"2025Q4/{name}": h for name, h in before.items()}
+
+
 def test_force_replaces_and_an_older_edition_does_not_take_latest(tmp_path: Path) -> None:
     publish.publish_version(make_sample_input("2025Q4"), tmp_path)
     marker = tmp_path / "2025Q4" / "stale.txt"
@@ -144,8 +187,7 @@ def test_published_versions_lists_existing_editions(published: dict) -> None:
 
 def test_remove_version_repoints_the_aliases(tmp_path: Path) -> None:
     for version in ("2025Q3", "2025Q4"):
-        (tmp_path / version).mkdir()
-        (tmp_path / version / "index.html").write_text(version)
+        fake_version(tmp_path, version)
         publish.update_versions(tmp_path, version)
     publish.remove_version(tmp_path, "2025Q4")
     assert publish.published_versions(tmp_path) == ["2025Q3"]
