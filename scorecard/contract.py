@@ -21,6 +21,8 @@ class Column:
     min_value: float | str | None = None  # smallest plausible value (ISO string for dates)
     max_value: float | str | None = None  # largest plausible value
     form: str = ""  # a rewrite to one written form when typed (marts.FORMS), e.g. "type_of_bill"
+    past: bool = False  # a day that has happened (a service, fill, result): not after today
+    first_of_month: bool = False  # a month, written as its first day (2025-03-01)
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,20 @@ MAX_DATE = "2100-12-31"
 
 
 def _dx_columns(count: int) -> tuple[Column, ...]:
-    first = Column("diagnosis_code_1", "VARCHAR", "Principal diagnosis, ICD-10-CM without dot.")
+    first = Column(
+        "diagnosis_code_1",
+        "VARCHAR",
+        "Principal diagnosis, ICD-10-CM (E119; E11.9 is read as E119).",
+        form="icd10",
+    )
     rest = tuple(
-        Column(f"diagnosis_code_{i}", "VARCHAR", f"Diagnosis {i}, ICD-10-CM.", required=False)
+        Column(
+            f"diagnosis_code_{i}",
+            "VARCHAR",
+            f"Diagnosis {i}, ICD-10-CM.",
+            required=False,
+            form="icd10",
+        )
         for i in range(2, count + 1)
     )
     return (first, *rest)
@@ -137,7 +150,12 @@ TABLES: tuple[Table, ...] = (
         (
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
             Column(
-                "month", "DATE", "First day of the month.", min_value=MIN_DATE, max_value=MAX_DATE
+                "month",
+                "DATE",
+                "The month, written as its first day (2025-03-01).",
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+                first_of_month=True,
             ),
             Column("aco_id", "VARCHAR", "ACO org_id, empty if none.", required=False),
             Column("cp_id", "VARCHAR", "CP org_id, empty if none.", required=False),
@@ -168,6 +186,7 @@ TABLES: tuple[Table, ...] = (
                 required=False,
                 min_value=MIN_DATE,
                 max_value=MAX_DATE,
+                past=True,
             ),
             Column(
                 "assessment_date",
@@ -176,6 +195,7 @@ TABLES: tuple[Table, ...] = (
                 required=False,
                 min_value=MIN_DATE,
                 max_value=MAX_DATE,
+                past=True,
             ),
             Column(
                 "care_plan_signed_date",
@@ -184,6 +204,7 @@ TABLES: tuple[Table, ...] = (
                 required=False,
                 min_value=MIN_DATE,
                 max_value=MAX_DATE,
+                past=True,
             ),
             Column(
                 "disenrollment_date",
@@ -211,6 +232,7 @@ TABLES: tuple[Table, ...] = (
                 "Day of the activity.",
                 min_value=MIN_DATE,
                 max_value=MAX_DATE,
+                past=True,
             ),
             Column("hcpcs_code", "VARCHAR", "Qualifying-activity code, e.g. G9005, T2038."),
             Column("hcpcs_modifier", "VARCHAR", "Modifier, e.g. U4, 95.", required=False),
@@ -248,6 +270,7 @@ TABLES: tuple[Table, ...] = (
                 "First service date.",
                 min_value=MIN_DATE,
                 max_value=MAX_DATE,
+                past=True,
             ),
             Column(
                 "claim_end_date",
@@ -255,6 +278,7 @@ TABLES: tuple[Table, ...] = (
                 "Last service date.",
                 min_value=MIN_DATE,
                 max_value=MAX_DATE,
+                past=True,
             ),
             Column(
                 "admission_date",
@@ -263,6 +287,7 @@ TABLES: tuple[Table, ...] = (
                 required=False,
                 min_value=MIN_DATE,
                 max_value=MAX_DATE,
+                past=True,
             ),
             Column(
                 "discharge_date",
@@ -271,6 +296,7 @@ TABLES: tuple[Table, ...] = (
                 required=False,
                 min_value=MIN_DATE,
                 max_value=MAX_DATE,
+                past=True,
             ),
             Column("discharge_disposition_code", "VARCHAR", "UB-04 status code.", required=False),
             Column("place_of_service_code", "VARCHAR", "CMS place of service.", required=False),
@@ -315,7 +341,12 @@ TABLES: tuple[Table, ...] = (
             Column("claim_id", "VARCHAR", "Claim id."),
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
             Column(
-                "dispensing_date", "DATE", "Day dispensed.", min_value=MIN_DATE, max_value=MAX_DATE
+                "dispensing_date",
+                "DATE",
+                "Day dispensed.",
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+                past=True,
             ),
             Column("ndc_code", "VARCHAR", "11-digit NDC."),
             Column("days_supply", "INTEGER", "Days supplied.", min_value=1, max_value=365),
@@ -332,7 +363,14 @@ TABLES: tuple[Table, ...] = (
         "Clinical results from EHR data (blood pressure, HbA1c), one row per result.",
         (
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
-            Column("result_date", "DATE", "Day measured.", min_value=MIN_DATE, max_value=MAX_DATE),
+            Column(
+                "result_date",
+                "DATE",
+                "Day measured.",
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+                past=True,
+            ),
             Column("loinc_code", "VARCHAR", "LOINC, e.g. 4548-4 HbA1c, 8480-6 systolic BP."),
             Column("value", "DOUBLE", "Numeric result.", min_value=0, max_value=400),
             Column("unit", "VARCHAR", "Unit, e.g. %, mm[Hg].", required=False),
@@ -364,6 +402,7 @@ TABLES: tuple[Table, ...] = (
                 "Day the assessment was completed.",
                 min_value=MIN_DATE,
                 max_value=MAX_DATE,
+                past=True,
             ),
         ),
         key=("cp_id", "focus_area", "assessment_date"),

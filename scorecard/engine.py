@@ -31,6 +31,7 @@ from scorecard.marts import (
     Problem,
     has_person_keys,
     has_table,
+    in_utc,
     key_claim_ids,
     key_person_ids,
     load_marts,
@@ -103,12 +104,13 @@ def connect(
 
     Insertion order is not preserved: every result is sorted before it is used, and keeping
     the order makes DuckDB hold whole intermediate tables in memory (at a million members
-    the difference is several GB). DuckDB's progress bar is off (marts.quiet).
+    the difference is several GB). DuckDB's progress bar is off (marts.quiet), and dates are
+    read in UTC whatever the machine's time zone (marts.in_utc).
     """
     con = duckdb.connect(
         str(database) if database else ":memory:", config={"preserve_insertion_order": False}
     )
-    quiet(con)
+    in_utc(quiet(con))
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     con.execute(f"SET memory_limit = '{memory_limit or default_memory_limit()}'")
@@ -238,17 +240,21 @@ def load_value_sets(con: duckdb.DuckDBPyConnection, value_set_dir: Path) -> None
             con.execute(f"ALTER TABLE value_set ADD COLUMN {column} VARCHAR")
 
 
-def data_window(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
-    """Return the first day of the first data month and the last day of the last data month."""
+def data_window(con: duckdb.DuckDBPyConnection, today: date | None = None) -> tuple[date, date]:
+    """Return the first day of the first data month and the last day of the last data month,
+    which is never after the month of `today` (the machine's date if not given): the loader
+    refuses claims dated later (contract Column.past), and open enrollment spans end then."""
+    today = today or date.today()
     start, end = con.execute(
         """
         SELECT coalesce(min(d0), (SELECT min(month) FROM attribution),
                         (SELECT min(enrollment_start_date) FROM eligibility)),
-               coalesce(max(d1), (SELECT max(month) FROM attribution),
-                        least((SELECT max(enrollment_end_date) FROM eligibility), current_date))
+               least(coalesce(max(d1), (SELECT max(month) FROM attribution),
+                              (SELECT max(enrollment_end_date) FROM eligibility)), $today)
         FROM (SELECT claim_start_date AS d0, claim_end_date AS d1 FROM medical_claim
               UNION ALL SELECT dispensing_date, dispensing_date FROM pharmacy_claim)
-        """
+        """,
+        {"today": today},
     ).fetchone()
     if start is None or end is None:
         raise MartError([Problem("eligibility", "", "no dates found: the marts are empty")])

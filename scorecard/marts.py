@@ -245,6 +245,7 @@ def _unreadable(path: Path, exc: Exception) -> Problem:
     or a line whose fields do not match the header, else the reader's own reason."""
     encoding = None if is_parquet(path) else encoding_problem(path)
     ragged = None if is_parquet(path) or encoding else ragged_line(exc, path)
+    ragged = ragged or (None if is_parquet(path) or encoding else bad_line(exc))
     if ragged:
         return Problem(str(path), "", *ragged)
     return Problem(str(path), "", encoding or _reader_reason(exc))
@@ -272,6 +273,49 @@ def ragged_line(exc: Exception, path: Path) -> tuple[str, str] | None:
     problem = f"line {line} has {found} fields, the header has {expected} ({why})"
     shown = written if len(written) <= 200 else written[:200] + " ..."
     return problem, f"line {line}: {shown}"
+
+
+# DuckDB's words for another line it cannot read (a quote not closed ...): the line, the line as
+# written (which runs on over every line up to the next quote, so may hold thousands of rows)
+# and, last, the reason
+BAD_LINE = re.compile(r"CSV Error on Line: (\d+)\s*\nOriginal Line: ([^\n]*)")
+SHOWN = 200  # characters of a line shown in an example, at most
+
+
+def bad_line(exc: Exception) -> tuple[str, str] | None:
+    """Return (problem, example) for a line of a CSV file the reader cannot read, as it
+    reported it: the line number, its reason and the line's first SHOWN characters, never the
+    lines it ran on over (None for another error)."""
+    match = BAD_LINE.search(str(exc))
+    if match is None:
+        return None
+    line, written = match[1], match[2].strip()
+    reason = _reason_lines(exc)[-1]
+    hint = " (a quote opened and never closed?)" if "unterminated quote" in reason else ""
+    shown = written if len(written) <= SHOWN else written[:SHOWN] + " ..."
+    return f"line {line} cannot be read as CSV: {reason}{hint}", f"line {line}: {shown}"
+
+
+def _reason_lines(exc: Exception) -> list[str]:
+    """Return the lines of DuckDB's reason for refusing a file, without the settings and
+    suggestions it lists after a blank line, nor the line it quotes (see BAD_LINE)."""
+    text = str(exc).strip()
+    if "\nOriginal Line: " not in text:
+        head = text.split("\n\n")[0].splitlines()
+    else:  # the line quoted may run on over many, even blank ones: the reason comes last
+        for advice in ("\n\nPossible fixes", "\n\n  file = "):
+            text = text.split(advice)[0]
+        before, quoted = text.split("\nOriginal Line: ", 1)
+        head = [*before.splitlines(), [line for line in quoted.splitlines() if line.strip()][-1]]
+    head = [line.strip() for line in head if line.strip()]
+    return head or [type(exc).__name__]
+
+
+def _first_line(exc: Exception) -> str:
+    """Return the first line of DuckDB's reason, without the file's name (the problem names
+    it), at most SHOWN characters."""
+    line = re.sub(r'Failed to read file "[^"]*": ', "", _reason_lines(exc)[0])
+    return line if len(line) <= SHOWN else line[:SHOWN] + " ..."
 
 
 def encoding_problem(path: Path) -> str | None:
@@ -309,10 +353,11 @@ def _open_bytes(path: Path) -> BinaryIO:
 
 def _reader_reason(exc: Exception) -> str:
     """Return the problem of a file the reader refused: its own reason, without the settings
-    and suggestions DuckDB lists after it."""
-    reason = str(exc).strip().split("\n\n")[0].splitlines()
-    reason = [r for r in reason if not r.startswith("Original Line")]
-    return "cannot be read as CSV or Parquet: " + "; ".join(reason)
+    and suggestions DuckDB lists after it, nor any line it quotes (at most 3 x SHOWN
+    characters)."""
+    reason = "; ".join(_reason_lines(exc))
+    reason = reason if len(reason) <= 3 * SHOWN else reason[: 3 * SHOWN] + " ..."
+    return "cannot be read as CSV or Parquet: " + reason
 
 
 def contract_names(table: Table, names: list[str]) -> dict[str, str]:
@@ -380,8 +425,11 @@ def _native(column: Column, types: dict[str, str]) -> bool:
 
 # Rewrites of a column to one written form (Column.form), on its typed value {v}. The UB-04
 # form prints the type of bill with a leading zero (0111); the measures read three digits (111).
+# ICD-10-CM codes are written with a dot (E11.9) in many sources and without it (E119) in the
+# code lists the measures read: the dot is dropped, and letters put in capitals (e119).
 FORMS: dict[str, str] = {
     "type_of_bill": "CASE WHEN length({v}) = 4 AND starts_with({v}, '0') THEN {v}[2:] ELSE {v} END",
+    "icd10": "upper(replace({v}, '.', ''))",
 }
 
 
@@ -458,11 +506,14 @@ TYPE_EXAMPLES = {
 NOT_VALID = "is not a valid"
 
 
-def _column_rules(column: Column, native: bool = False) -> list[tuple[str, str]]:
+def _column_rules(
+    column: Column, native: bool = False, today: date | None = None
+) -> list[tuple[str, str]]:
     """Return (condition that marks a bad row, message) pairs for one column.
 
     native: the file stores the column in its contract type (see _native), so every value is
-    valid and empty means NULL.
+    valid and empty means NULL. today: the day a date of something that has happened
+    (Column.past) may not be after; None, no such rule.
     """
     text = _text(column.name)
     typed = _quote(column.name) if native else f"TRY_CAST({text} AS {column.type})"
@@ -477,10 +528,26 @@ def _column_rules(column: Column, native: bool = False) -> list[tuple[str, str]]
     if column.min_value is not None:
         low = _literal(column.min_value)
         rules.append((f"{typed} < CAST({low} AS {column.type})", f"is below {column.min_value}"))
-    if column.max_value is not None:
+    if column.past and today is not None:  # the tighter bound, in place of max_value
+        when = today.isoformat()
+        rules.append((f"{typed} > DATE {_literal(when)}", f"{AFTER_TODAY} ({when})"))
+    elif column.max_value is not None:
         high = _literal(column.max_value)
         rules.append((f"{typed} > CAST({high} AS {column.type})", f"is above {column.max_value}"))
+    if column.first_of_month:
+        rules.append((f"day({typed}) <> 1", NOT_FIRST_OF_MONTH))
     return rules
+
+
+# A service, fill or result dated after the day of the check has not happened: most often a
+# date typed wrong (2099 for 2019), which would otherwise make a quarter that has not begun the
+# latest one published.
+AFTER_TODAY = "is after today"
+# A month is written as its first day: the measures join attribution to other months by it,
+# so a month written as another day (2025-03-31) would match none and be left out.
+NOT_FIRST_OF_MONTH = "is not the first day of a month"
+# What to do, said after the count of rows a rule finds
+HINTS = {NOT_FIRST_OF_MONTH: "write each month as its first day, e.g. 2025-03-01"}
 
 
 def _identifying_message(name: str) -> str:
@@ -523,9 +590,14 @@ def renamed_problems(table: Table, path: Path, present: set[str]) -> list[Proble
 
 
 def check_columns(
-    con: duckdb.DuckDBPyConnection, table: Table, path: Path, present: set[str]
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    present: set[str],
+    today: date | None = None,
 ) -> list[Problem]:
-    """Return problems with column presence, identifying columns, types, values and ranges."""
+    """Return problems with column presence, identifying columns, types, values and ranges
+    (dates of what has happened not after `today`, if given)."""
     problems = [
         Problem(str(path), name, _identifying_message(name))
         for name in sorted(present)
@@ -542,7 +614,7 @@ def check_columns(
         (column, where, message)
         for column in table.columns
         if column.name in present
-        for where, message in _column_rules(column, _native(column, types))
+        for where, message in _column_rules(column, _native(column, types), today)
     ]
     if not checks:
         return problems
@@ -556,6 +628,8 @@ def check_columns(
             text = f"{message} in {count} row(s)"
             if message.startswith(NOT_VALID) and column.type in TYPE_EXAMPLES:
                 text += f"; expected {TYPE_EXAMPLES[column.type]}"
+            if message in HINTS:
+                text += f": {HINTS[message]}"
             example = _example(con, table, where, present, (column.name,))
             problems.append(Problem(str(path), column.name, text, example))
     return problems
@@ -577,13 +651,28 @@ def rules_source(table: Table, present: set[str], types: dict[str, str]) -> str:
     return table.name
 
 
+# Dates that cannot come before another of the same row, by table: (earlier, later). A CP's
+# milestones (cp_days_to_participation_form.sql and the like count the days from assignment)
+# dated before the assignment would score as done on the day.
+DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
+    "eligibility": (("enrollment_start_date", "enrollment_end_date"),),
+    "medical_claim": (("claim_start_date", "claim_end_date"), ("admission_date", "discharge_date")),
+    "cp_enrollment": (
+        ("assignment_date", "participation_form_date"),
+        ("assignment_date", "assessment_date"),
+        ("assignment_date", "care_plan_signed_date"),
+        ("assignment_date", "disenrollment_date"),
+    ),
+}
+
+
 def check_rows(
     con: duckdb.DuckDBPyConnection,
     table: Table,
     path: Path,
     unusable: frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """Return problems found across rows: duplicate keys, end before start.
+    """Return problems found across rows: duplicate keys, a date before the one it follows.
 
     `unusable` names the columns already reported as missing or holding values that are not
     of their type: the key is not checked if it has one, as those values would all read as
@@ -592,13 +681,7 @@ def check_rows(
     problems = []
     if table.key and not unusable.intersection(table.key):
         problems += _duplicate_keys(con, table, path)
-    for start, end in (
-        ("enrollment_start_date", "enrollment_end_date"),
-        ("claim_start_date", "claim_end_date"),
-        ("admission_date", "discharge_date"),
-    ):
-        problems += _order_problem(con, table, path, start, end)
-    return problems
+    return problems + _order_problems(con, table, path)
 
 
 def _duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[Problem]:
@@ -640,21 +723,25 @@ def _places(con: duckdb.DuckDBPyConnection, table: Table, values: dict[str, obje
     return " and ".join(f"{word} {n} of {Path(file).name}" for n, file in found)
 
 
-def _order_problem(
-    con: duckdb.DuckDBPyConnection, table: Table, path: Path, start: str, end: str
-) -> list[Problem]:
+def _order_problems(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[Problem]:
+    """Return a problem for each pair of DATE_ORDER whose later date comes first in a row,
+    every pair of the table counted in one pass."""
     present = set(raw_columns(con, table.name))
-    if start not in present or end not in present:
+    pairs = [p for p in DATE_ORDER.get(table.name, ()) if set(p) <= present]
+    if not pairs:
         return []
     # counted on the typed table, whose dates are the raw ones read as _typed_expr reads them;
     # the example (with its row number) comes from the raw file
-    typed = f"{_quote(end)} < {_quote(start)}"
-    (count,) = con.execute(f"SELECT count(*) FROM {table.name} WHERE {typed}").fetchone()
-    if not count:
-        return []
-    where = f"TRY_CAST({_text(end)} AS DATE) < TRY_CAST({_text(start)} AS DATE)"
-    example = _example(con, table, where, present, (start, end))
-    return [Problem(str(path), end, f"is before {start} in {count} row(s)", example)]
+    wrong = [f"count(*) FILTER (WHERE {_quote(end)} < {_quote(start)})" for start, end in pairs]
+    counts = con.execute(f"SELECT {', '.join(wrong)} FROM {table.name}").fetchone()
+    problems = []
+    for (start, end), count in zip(pairs, counts, strict=True):
+        if not count:
+            continue
+        where = f"TRY_CAST({_text(end)} AS DATE) < TRY_CAST({_text(start)} AS DATE)"
+        example = _example(con, table, where, present, (start, end))
+        problems.append(Problem(str(path), end, f"is before {start} in {count} row(s)", example))
+    return problems
 
 
 def check_references(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[Problem]:
@@ -838,6 +925,15 @@ def _missing_message(table: Table, unread: list[str]) -> str:
     return message + (f"; {unread_note(unread)}" if unread else "")
 
 
+def in_utc(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Return `con` with its time zone set to UTC. A date stored as a timestamp with a time
+    zone (as Spark writes dates to Parquet) is then read as the same day wherever the build
+    runs: in the machine's own zone, midnight UTC is the day before west of Greenwich. Set
+    with SET, as DuckDB's time zones are loaded only once a connection is open."""
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
 def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Return `con` with DuckDB's progress bar turned off: the build prints its own steps, and
     the bar would print into them (and through --quiet when the output is piped)."""
@@ -851,19 +947,45 @@ def read_organizations(data_dir: Path) -> pd.DataFrame | None:
     check of the marts says why."""
     path = find_mart_files(data_dir).get("organization")
     table = TABLES_BY_NAME["organization"]
-    with quiet(duckdb.connect()) as con:
+    with in_utc(quiet(duckdb.connect())) as con:
         if path is None or load_raw(con, table, path):
             return None
         present = set(raw_columns(con, table.name))
         if not {"org_id", "org_type"} <= present:
             return None
-        create_typed(con, table, present)
+        try:
+            create_typed(con, table, present)
+        except duckdb.Error:  # a damaged file: the check of the marts says so
+            return None
         return con.execute("SELECT org_id, org_type FROM organization").df()
 
 
-def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str], list[Problem]]:
-    """Load every mart in `data_dir` into `con`; return the tables supplied and all problems."""
+DAMAGED = "is the file damaged or cut short? Write it again"
+
+
+def _check_table(
+    con: duckdb.DuckDBPyConnection, table: Table, path: Path, today: date
+) -> list[Problem]:
+    """Make <table> from raw_<table> and return the problems of its columns and rows."""
+    present = set(raw_columns(con, table.name))
+    create_typed(con, table, present)
+    column_problems = check_columns(con, table, path, present, today)
+    unreadable = {p.column for p in column_problems if p.message.startswith(NOT_VALID)}
+    unusable = frozenset(unreadable | {c.name for c in table.columns} - present)
+    return column_problems + check_rows(con, table, path, unusable)
+
+
+def load_marts(
+    con: duckdb.DuckDBPyConnection, data_dir: Path, today: date | None = None
+) -> tuple[set[str], list[Problem]]:
+    """Load every mart in `data_dir` into `con`; return the tables supplied and all problems.
+
+    `today` (the machine's date if not given) is the last day a service, fill or result may
+    be dated (Column.past). `con` is set to read dates in UTC (in_utc).
+    """
     data_dir = Path(data_dir)
+    today = today or date.today()
+    in_utc(con)
     if not data_dir.is_dir():
         return set(), [Problem(str(data_dir), "", "the marts folder does not exist")]
     files = find_mart_files(data_dir)
@@ -886,16 +1008,18 @@ def load_marts(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[set[str]
         if read_problems:
             create_empty(con, table)
             continue
-        if not con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchone()[0]:
-            problems.append(Problem(str(path), "", NO_ROWS))  # the one problem of an empty file
+        try:
+            if not con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchone()[0]:
+                problems.append(Problem(str(path), "", NO_ROWS))  # an empty file's one problem
+                create_empty(con, table)
+                continue
+            problems += _check_table(con, table, path, today)
+        except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+            # a Parquet file whose header reads but whose data does not (damaged, cut short)
+            reason = f"cannot be read ({_first_line(exc)}): {DAMAGED}"
+            problems.append(Problem(str(path), "", reason))
             create_empty(con, table)
             continue
-        present = set(raw_columns(con, table.name))
-        create_typed(con, table, present)
-        column_problems = check_columns(con, table, path, present)
-        unreadable = {p.column for p in column_problems if p.message.startswith(NOT_VALID)}
-        unusable = frozenset(unreadable | {c.name for c in table.columns} - present)
-        problems += column_problems + check_rows(con, table, path, unusable)
         readable[table.name] = path
     problems += check_references(con, readable) + check_org_types(con, readable)
     return set(readable), problems

@@ -7,8 +7,12 @@ thing in a copy of it.
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -374,6 +378,52 @@ CASES = [
         "cp_id",
         "not in",
         "C7",
+    ),
+    (
+        "claim dated after today",
+        replace_in(
+            "medical_claim", "M01,1,professional,P5,2024-01-05", "M01,1,professional,P5,2099-01-05"
+        ),
+        "medical_claim.csv",
+        "claim_start_date",
+        "is after today",
+        "claim_start_date='2099-01-05'",
+    ),
+    (
+        "fill dated after today",
+        replace_in("pharmacy_claim", "R2,P2,2024-10-03", "R2,P2,2099-10-03"),
+        "pharmacy_claim.csv",
+        "dispensing_date",
+        "is after today",
+        "R2",
+    ),
+    (
+        "attribution month written as its last day",
+        replace_in("attribution", "P1,2024-02-01,A1", "P1,2024-02-29,A1"),
+        "attribution.csv",
+        "month",
+        "is not the first day of a month in 1 row(s): write each month as its first day",
+        "month='2024-02-29'",
+    ),
+    (
+        "participation form before assignment",
+        replace_in(
+            "cp_enrollment", "P1,C1,BH,2024-01-10,2024-01-20", "P1,C1,BH,2024-01-10,2021-01-20"
+        ),
+        "cp_enrollment.csv",
+        "participation_form_date",
+        "is before assignment_date",
+        "participation_form_date='2021-01-20'",
+    ),
+    (
+        "disenrollment before assignment",
+        replace_in(
+            "cp_enrollment", "2024-02-15,2024-06-08,\n", "2024-02-15,2024-06-08,2023-01-01\n"
+        ),
+        "cp_enrollment.csv",
+        "disenrollment_date",
+        "is before assignment_date",
+        "P1",
     ),
 ]
 
@@ -843,3 +893,137 @@ def test_a_partner_is_checked_before_any_measure_is_computed(tmp_path, audience,
     assert len(error.value.problems) == 1 and error.value.problems[0].startswith(words)
     assert steps == []  # not even the specs were read
     assert not (tmp_path / "site").exists()
+
+
+def test_a_date_after_today_is_judged_by_the_day_given(tmp_path):
+    # the fixture's last claim is from 2024-12; a check "on" 2024-06-30 finds the later ones,
+    # a claim dated that very day is not one of them
+    _, problems = load_marts(duckdb.connect(), BASIC, today=date(2024, 6, 30))
+    found = {(p.column, p.message.split(" in ")[0]) for p in problems}
+    assert ("claim_start_date", "is after today (2024-06-30)") in found
+    assert ("dispensing_date", "is after today (2024-06-30)") in found
+    assert all("2024-06-30'" not in p.example for p in problems)
+    assert load_marts(duckdb.connect(), BASIC, today=date(2025, 1, 1))[1] == []
+
+
+def test_a_claim_dated_after_today_stops_the_build_and_leaves_the_site(tmp_path):
+    folder = broken_copy(
+        tmp_path,
+        replace_in(
+            "medical_claim",
+            "M01,1,professional,P5,2024-01-05,2024-01-05",
+            "M01,1,professional,P5,2099-01-01,2099-01-02",
+        ),
+    )
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("published before", encoding="utf-8")
+    built = CliRunner().invoke(main, ["build", "--data", str(folder), "--out", str(out)])
+    assert built.exit_code == 2, built.output
+    assert "medical_claim.csv: column 'claim_start_date': is after today (" in built.output
+    assert "example: line 2 (claim_id='M01'" in built.output
+    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert (out / "index.html").read_text(encoding="utf-8") == "published before"
+
+
+def test_a_second_row_for_the_same_month_is_not_a_new_key(tmp_path):
+    # the 1st and the 15th of one month were two keys; now the 15th is refused itself
+    folder = broken_copy(tmp_path, lambda f: None)
+    path = folder / "attribution.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "P1,2024-02-15,A1,C1,PR1\n")
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(p.column, p.message.split(":")[0]) for p in problems] == [
+        ("month", "is not the first day of a month in 1 row(s)")
+    ]
+
+
+def test_diagnosis_codes_written_with_a_dot_are_read_without_it(tmp_path):
+    folder = broken_copy(tmp_path, replace_in("medical_claim", ",120,E119,", ",120,e11.9,"))
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    assert problems == []
+    codes = con.execute(
+        "SELECT diagnosis_code_1 FROM medical_claim WHERE claim_id = 'M02'"
+    ).fetchall()
+    assert codes == [("E119",)]
+
+
+TZ_SCRIPT = """
+import sys, duckdb
+from scorecard.engine import connect
+from scorecard.marts import load_marts
+for con in (connect(), duckdb.connect()):
+    tables, problems = load_marts(con, sys.argv[1])
+    assert problems == [], problems
+    query = "SELECT min(claim_start_date), max(claim_end_date) FROM medical_claim"
+    print(con.execute(query).fetchone())
+print(connect().execute("SELECT current_setting('TimeZone')").fetchone())
+"""
+
+
+def test_dates_stored_as_utc_timestamps_read_the_same_in_every_time_zone(tmp_path):
+    # Spark writes dates to Parquet as timestamps in UTC: midnight UTC is the evening before
+    # in New York, and DuckDB reads a timestamp's day in the connection's time zone
+    folder = broken_copy(tmp_path, lambda f: None)
+    csv_file = folder / "medical_claim.csv"
+    duckdb.execute(
+        "SET TimeZone = 'UTC'; "
+        f"COPY (SELECT * REPLACE (claim_start_date::TIMESTAMPTZ AS claim_start_date, "
+        f"claim_end_date::TIMESTAMPTZ AS claim_end_date) FROM read_csv('{csv_file}', "
+        f"all_varchar = true)) TO '{folder / 'medical_claim.parquet'}' (FORMAT parquet)"
+    )
+    csv_file.unlink()
+    seen = set()
+    for zone in ("UTC", "America/New_York", "Asia/Tokyo"):
+        env = {**os.environ, "TZ": zone, "PYTHONPATH": str(ROOT)}
+        run = subprocess.run(
+            [sys.executable, "-c", TZ_SCRIPT, str(folder)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seen.add(run.stdout)
+    assert len(seen) == 1, seen
+    assert "datetime.date(2024, 1, 5)" in seen.pop().splitlines()[0]
+
+
+def test_a_damaged_parquet_file_is_a_problem_not_a_traceback(tmp_path):
+    import pyarrow.parquet as pq
+
+    folder = broken_copy(tmp_path, lambda f: None)
+    csv_file, parquet = folder / "pharmacy_claim.csv", folder / "pharmacy_claim.parquet"
+    duckdb.execute(
+        f"COPY (SELECT * FROM read_csv('{csv_file}', all_varchar = true)) TO '{parquet}' "
+        "(FORMAT parquet, COMPRESSION zstd)"
+    )
+    csv_file.unlink()
+    chunk = pq.ParquetFile(parquet).metadata.row_group(0).column(2)  # dispensing_date
+    data = bytearray(parquet.read_bytes())
+    start, end = (
+        chunk.data_page_offset + chunk.total_compressed_size // 2,
+        chunk.data_page_offset + chunk.total_compressed_size,
+    )
+    data[start:end] = bytes(end - start)  # zeroed bytes in a data page; the footer is whole
+    parquet.write_bytes(bytes(data))
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(Path(p.file).name, p.column) for p in problems] == [("pharmacy_claim.parquet", "")]
+    assert problems[0].message.startswith("cannot be read (")
+    assert problems[0].message.endswith("): is the file damaged or cut short? Write it again")
+    assert str(parquet) not in problems[0].message  # said once, as the problem's file
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 2 and "Traceback" not in checked.output
+
+
+def test_a_quote_never_closed_names_its_line_and_not_the_rows_after_it(tmp_path):
+    # DuckDB quotes the "line" from the opening quote on: every row up to the next quote
+    folder = broken_copy(tmp_path, replace_in("eligibility", ",medicaid,aco\n", ',medicaid,"aco\n'))
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(Path(p.file).name, p.column) for p in problems] == [("eligibility.csv", "")]
+    problem = problems[0]
+    assert problem.message == (
+        "line 2 cannot be read as CSV: Value with unterminated quote found. "
+        "(a quote opened and never closed?)"
+    )
+    assert problem.example == 'line 2: P1,female,White,1980,2024-01-01,2024-12-31,medicaid,"aco'
+    assert "P2" not in str(problem) and "\n" not in str(problem)
