@@ -134,8 +134,19 @@ def _quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+# marts.FORMS in Spark SQL: the same rewrites of a column to its one written form.
+SPARK_FORMS: dict[str, str] = {
+    "type_of_bill": (
+        "CASE WHEN length({v}) = 4 AND substring({v}, 1, 1) = '0' "
+        "THEN substring({v}, 2) ELSE {v} END"
+    ),
+    "icd10": "upper(replace({v}, '.', ''))",
+}
+
+
 def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
-    """Return the Spark expression giving `column` its contract type, as marts.create_typed."""
+    """Return the Spark expression giving `column` its contract type and written form, as
+    marts.create_typed."""
     target = SPARK_TYPES[column.type]
     name = _quote(column.name)
     if column.name not in source_types:
@@ -147,6 +158,8 @@ def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
         typed = f"NULLIF(TRIM(CAST({name} AS STRING)), '')"
     else:
         typed = f"TRY_CAST({name} AS {target})"
+    if column.form:
+        typed = SPARK_FORMS[column.form].format(v=typed)
     return f"{typed} AS {name}"
 
 

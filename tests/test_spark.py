@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from engine_fixture import demo_months
 
-from scorecard import build, engine, spark_engine
+from scorecard import build, engine, marts, spark_engine
 from scorecard.cli import main
 from scorecard.settings import load_settings
 from scorecard.specs import load_specs
@@ -193,6 +193,28 @@ def test_headers_in_another_case_give_the_same_results_on_both_engines(spark, sp
         path = folder / f"{table}.csv"
         header, rest = path.read_text(encoding="utf-8").split("\n", 1)
         path.write_text("\ufeff" + header.upper() + "\n" + rest, encoding="utf-8")
+    plain = build.compute(load_settings(None, data=BASIC, engine="duckdb"), specs)
+    duck, on_spark = both_engines(folder, specs)
+    assert_same(plain, duck)
+    assert_same(plain, on_spark)
+
+
+def test_written_forms_are_read_alike_on_both_engines(spark, specs, tmp_path) -> None:
+    """Diagnosis codes with a dot in lower case (e11.9) and a type of bill with its leading zero
+    (0111) are rewritten by Spark as by DuckDB's loader (marts.FORMS): the same results as the
+    plain fixture."""
+    assert set(spark_engine.SPARK_FORMS) == set(marts.FORMS)
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    claims = pd.read_csv(folder / "medical_claim.csv", dtype=str, keep_default_na=False)
+    dotted = claims["diagnosis_code_1"].str.len() > 3
+    claims.loc[dotted, "diagnosis_code_1"] = (
+        claims["diagnosis_code_1"].str[:3] + "." + claims["diagnosis_code_1"].str[3:]
+    ).str.lower()
+    billed = claims["bill_type_code"].str.len() == 3
+    claims.loc[billed, "bill_type_code"] = "0" + claims["bill_type_code"]
+    assert dotted.sum() > 5 and billed.sum() > 5  # the rewrites are exercised
+    claims.to_csv(folder / "medical_claim.csv", index=False)
     plain = build.compute(load_settings(None, data=BASIC, engine="duckdb"), specs)
     duck, on_spark = both_engines(folder, specs)
     assert_same(plain, duck)
