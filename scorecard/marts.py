@@ -652,17 +652,13 @@ def rules_source(table: Table, present: set[str], types: dict[str, str]) -> str:
 
 
 # Dates that cannot come before another of the same row, by table: (earlier, later). A CP's
-# milestones (cp_days_to_participation_form.sql and the like count the days from assignment)
-# dated before the assignment would score as done on the day.
+# milestones may: a participation form, assessment or care plan done while the member was
+# being reached, before the assignment was recorded, counts as done on the day it began
+# (cp_days_to_participation_form.sql and the like); a disenrollment cannot.
 DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
     "eligibility": (("enrollment_start_date", "enrollment_end_date"),),
     "medical_claim": (("claim_start_date", "claim_end_date"), ("admission_date", "discharge_date")),
-    "cp_enrollment": (
-        ("assignment_date", "participation_form_date"),
-        ("assignment_date", "assessment_date"),
-        ("assignment_date", "care_plan_signed_date"),
-        ("assignment_date", "disenrollment_date"),
-    ),
+    "cp_enrollment": (("assignment_date", "disenrollment_date"),),
 }
 
 

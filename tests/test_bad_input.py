@@ -406,16 +406,6 @@ CASES = [
         "month='2024-02-29'",
     ),
     (
-        "participation form before assignment",
-        replace_in(
-            "cp_enrollment", "P1,C1,BH,2024-01-10,2024-01-20", "P1,C1,BH,2024-01-10,2021-01-20"
-        ),
-        "cp_enrollment.csv",
-        "participation_form_date",
-        "is before assignment_date",
-        "participation_form_date='2021-01-20'",
-    ),
-    (
         "disenrollment before assignment",
         replace_in(
             "cp_enrollment", "2024-02-15,2024-06-08,\n", "2024-02-15,2024-06-08,2023-01-01\n"
