@@ -254,8 +254,14 @@ def list_measures(fmt: str, measures_dir: Path | None) -> None:
     default=None,
     help=SETTING["measures"].help,
 )
-def show_measure(measure_id: str, lang: str, measures_dir: Path | None) -> None:
-    """Explain one measure in plain words."""
+@click.option(
+    "--sql",
+    "show_sql",
+    is_flag=True,
+    help="Print the measure's SQL as the engines run it (its Jinja2 template rendered).",
+)
+def show_measure(measure_id: str, lang: str, measures_dir: Path | None, show_sql: bool) -> None:
+    """Explain one measure in plain words (the definition, method and source in English)."""
     from scorecard import i18n
 
     specs = {s.id: s for s in _load_specs(measures_dir)}
@@ -264,11 +270,22 @@ def show_measure(measure_id: str, lang: str, measures_dir: Path | None) -> None:
     spec = specs[measure_id]
     text = spec.text(lang)
     better = i18n.DIRECTION_WORDS[lang][spec.direction] + "."
-    click.echo(f"{text.title}\n\n{text.summary}\n{text.meaning}\n\n{better}")
-    click.echo(f"\nDefinition: {spec.description}\nMethod: {spec.method}\nSource: {spec.source}")
+    click.echo(
+        "\n\n".join(p for p in (text.title, _lines(text.summary, text.meaning), better) if p)
+    )
+    details = (("Definition", spec.description), ("Method", spec.method), ("Source", spec.source))
+    click.echo("\n" + _lines(*(f"{label}: {value}" for label, value in details if value)))
     click.echo(
         f"Family: {spec.family}; kind: {spec.kind}; unit: {spec.unit}; window: {spec.window}"
     )
+    if show_sql:
+        template = spec.sql_file or f"sql/{spec.id}.sql"
+        click.echo(f"\nSQL (measures/{template}, rendered):\n{spec.sql.strip()}")
+
+
+def _lines(*lines: str | None) -> str:
+    """Return the non-empty `lines` joined by newlines."""
+    return "\n".join(line.strip() for line in lines if line and line.strip())
 
 
 @main.group()

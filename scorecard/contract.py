@@ -1,8 +1,9 @@
 """The data contract: every mart table, its columns, types and keys, declared once as data.
 
 Names follow the Tuva Project input layer where a Tuva table exists (eligibility, medical_claim,
-pharmacy_claim); the CP/ACO tables are this project's own. The README's data-contract section and
-the site's data page are generated from this list, so the documentation cannot drift from it.
+pharmacy_claim); the CP/ACO tables are this project's own. The README's table of the data
+contract is markdown_table()'s output (`python -m scorecard.contract` prints it), and
+tests/test_docs.py checks that it is, so the documentation cannot drift from this list.
 """
 
 from __future__ import annotations
@@ -458,3 +459,48 @@ IDENTIFYING_PATTERN = re.compile(
     r"|birth_?date|date_of_birth|social_security|medical_record|street|address"
     r"|^(zip|zip5|zip_?code|zipcode|postal_?code)$"
 )
+
+
+def column_list(names: list[str]) -> str:
+    """Return `names` as code, a run of numbered columns as one (diagnosis_code_2..5)."""
+    out: list[tuple[str, int, int]] = []  # (name or stem, first number, last number)
+    for name in names:
+        stem, _, number = name.rpartition("_")
+        if out and number.isdigit() and out[-1][0] == stem and int(number) == out[-1][2] + 1:
+            out[-1] = (stem, out[-1][1], int(number))
+        else:
+            out.append((stem, int(number), int(number)) if number.isdigit() else (name, 0, 0))
+    return ", ".join(
+        f"`{stem}_{first}..{last}`"
+        if last > first
+        else f"`{stem}_{first}`"
+        if first
+        else f"`{stem}`"
+        for stem, first, last in out
+    )
+
+
+def markdown_table(tables: tuple[Table, ...] = TABLES) -> str:
+    """Return the README's table of the mart tables: whether each is required, what it holds,
+    its key, the columns a file must have and those it may have, and what it is needed for."""
+    lines = [
+        "| table | required | holds | key | columns it must have | optional columns | needed for |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for t in tables:
+        optional = [c.name for c in t.columns if not c.required]
+        cells = (
+            f"`{t.name}`",
+            "yes" if t.required else "no",
+            t.help.rstrip("."),
+            ", ".join(t.key),
+            column_list(t.required_columns),
+            column_list(optional) or "-",
+            t.needed_for,
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

@@ -13,7 +13,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 # What the machine, not the input, is to blame for; any other OSError stays a bug (traceback).
-DISK_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EDQUOT, errno.ENOTDIR})
+# EPERM: a folder the system does not permit making (/sys/..., a sealed mount), even for root.
+DISK_ERRNOS = frozenset(
+    {errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.ENOTDIR}
+)
 # A .build-* folder (publish.BUILD_PREFIX): one a killed build left is deleted by the next.
 PROBE_PREFIX = ".build-probe-"
 PROBE_BYTES = 64 * 1024  # enough that a full disk refuses it

@@ -767,8 +767,19 @@ def check_references(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> 
             message = (
                 f"has {count} row(s) whose id is not in {files[target_table]} ({target_column})"
             )
-            problems.append(Problem(str(path), column, message, f"{column}={value!r}"))
+            example = _example_with(con, table, column, value) or f"{column}={value!r}"
+            problems.append(Problem(str(path), column, message, example))
     return problems
+
+
+def _example_with(con: duckdb.DuckDBPyConnection, table: Table, column: str, value: object) -> str:
+    """Return the first row of `table` whose `column` holds `value` (as <table> reads it) the
+    way _example shows a row: 'line 4 (person_id=..., aco_id=...)' ('row 3' in Parquet)."""
+    raw = raw_types(con, table.name)
+    typed = typed_value(next(c for c in table.columns if c.name == column), raw)
+    literal = "'" + str(value).replace("'", "''") + "'"
+    where = f"{typed} = {literal}"
+    return _example(con, table, where, set(raw_columns(con, table.name)), (column,))
 
 
 def _in_files(
@@ -826,9 +837,10 @@ def check_org_types(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> l
                 f"has {count} row(s) whose id is not an organisation of type '{org_type}' in "
                 f"{files['organization']} (org_type)"
             )
-            problems.append(
-                Problem(str(files[name]), column, message, f"{column}={value!r} is a '{found}'")
-            )
+            kind = f"{column}={value!r} is a '{found}'"
+            row = _example_with(con, TABLES_BY_NAME[name], column, value)
+            example = f"{row}: {kind}" if row else kind
+            problems.append(Problem(str(files[name]), column, message, example))
     return problems
 
 

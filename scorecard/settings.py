@@ -14,7 +14,9 @@ from typing import Any
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from scorecard.resources import resource_root
+
+PROJECT_ROOT = resource_root()  # the checkout, or the copies installed with a wheel
 
 
 @dataclass(frozen=True)

@@ -40,12 +40,13 @@ from markupsafe import Markup, escape
 from scorecard import charts, export, i18n, methodology, parallel, plain, ratings, shell, views
 from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.engine import is_care_gap_measure
+from scorecard.resources import resource_root
 from scorecard.specs import FAMILY_ORDER, MeasureSpec
 from scorecard.stats import NEUTRAL_REASON
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = resource_root()  # the checkout, or the copies installed with a wheel
 TEMPLATES_DIR = REPO_ROOT / "site_templates"
 BASE_CONFIG = REPO_ROOT / "mkdocs.yml"
 DEFAULT_PROGRAM_NAME = "MassHealth ACO and Community Partner program (demo)"

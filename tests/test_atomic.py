@@ -510,3 +510,23 @@ def test_a_disk_full_while_rendering_exits_3_and_leaves_the_site_as_it_was(
     assert "x.html: cannot write (No space left on device)" in result.output
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert tree_digest(site) == before  # the .build-* folder deleted too
+
+
+def test_a_folder_not_permitted_exits_3_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EPERM (`--out /sys/...`, even for root) is the disk's refusal too, not a traceback."""
+    site = tmp_path / "not-permitted"
+    real_mkdir = Path.mkdir
+
+    def not_permitted(self: Path, *args: object, **kwargs: object) -> None:
+        if self == site:
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(self))
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", not_permitted)
+    result = CliRunner().invoke(main, ["build", "--out", str(site), "--quiet"])
+    assert result.exit_code == EXIT_DISK, result.output
+    assert result.output.startswith(f"{site}: cannot write (Operation not permitted)")
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert not site.exists()

@@ -87,7 +87,8 @@ CASES = [
         "attribution.csv",
         "aco_id",
         "whose id is not an organisation of type 'aco'",
-        "aco_id='C2' is a 'cp'",
+        "line 2 (person_id='P1', month='2024-01-01', aco_id='C2', cp_id='C1', practice_id='PR1')"
+        ": aco_id='C2' is a 'cp'",
     ),
     (
         "practice's ACO naming a CP",
@@ -103,7 +104,7 @@ CASES = [
         "organization.csv",
         "parent_org_id",
         "whose id is not in",
-        "A9",
+        "line 6 (org_id='PR1', parent_org_id='A9'",
     ),
     (
         "missing required table",

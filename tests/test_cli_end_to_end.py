@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import spec_fixture
 from click.testing import CliRunner
 
 from scorecard import stats
@@ -135,6 +136,20 @@ def test_measures_show_explains_in_plain_words() -> None:
     neutral = CliRunner().invoke(main, ["measures", "show", "prevalence_diabetes"])
     assert "Neither higher nor lower is better by itself." in neutral.output
     assert CliRunner().invoke(main, ["measures", "show", "no_such_measure"]).exit_code == 2
+
+
+def test_measures_show_sql_prints_the_rendered_sql_and_no_empty_line(tmp_path: Path) -> None:
+    shown = CliRunner().invoke(main, ["measures", "show", "fua_7d", "--sql"])
+    assert shown.exit_code == 0, shown.output
+    rendered = shown.output.split("SQL (measures/sql/fua.sql, rendered):\n", 1)[1]
+    assert "within 7 days after an emergency" in rendered and "{{" not in rendered
+    assert "SQL (" not in CliRunner().invoke(main, ["measures", "show", "fua_7d"]).output
+
+    sql = {"plain.sql": "SELECT person_id, 1 AS numerator FROM eligibility\n"}
+    folder = spec_fixture.write(tmp_path, sql, plain={"sql_file": "sql/plain.sql", "method": ""})
+    bare = CliRunner().invoke(main, ["measures", "show", "plain", "--measures", str(folder)])
+    assert bare.exit_code == 0, bare.output
+    assert "Method:" not in bare.output and "Definition: " in bare.output
 
 
 def test_timings_name_the_slowest_measures(tmp_path: Path) -> None:

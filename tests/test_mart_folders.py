@@ -161,6 +161,6 @@ def test_a_typed_parquet_mart_gets_the_problems_of_the_same_rows_as_csv(tmp_path
         "row 5",
         "row 2",
         "row 3",
-        "person_id='NOBODY'",
+        "row 6",  # the id not in eligibility, named by its row too
         "row 4",
     ]
