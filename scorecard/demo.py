@@ -11,6 +11,7 @@ module-level data below; the functions after them only apply those knobs.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -481,6 +482,13 @@ class Drug:
     def drawn_for(self) -> str:
         """The regimen this drug is drawn for: its own, or else its class."""
         return self.regimen or self.drug_class
+
+    @property
+    def ingredient(self) -> str:
+        """The medicine whatever its maker or strength (column drug of ndc_drug_class.csv): the
+        description's words before the strength, without a release form ("bupropion XL 150 mg
+        tablet": bupropion)."""
+        return re.split(r" \d", self.description, maxsplit=1)[0].removesuffix(" XL")
 
 
 DRUGS: tuple[Drug, ...] = (
@@ -3631,17 +3639,18 @@ def write_demo_marts(
 
 def ndc_value_set() -> pd.DataFrame:
     """Return the NDC -> drug-class code list (code, code_system, description, source,
-    drug_class) the demo's fills use: the content of measures/value_sets/ndc_drug_class.csv.
-    One row per NDC, with its fine class; groups of classes are separate value sets."""
-    rows = [(d.ndc, d.description, NDC_SOURCE, d.drug_class) for d in DRUGS]
-    code, description, source, drug_class = zip(*rows, strict=True)
+    drug_class, drug) the demo's fills use: the content of
+    measures/value_sets/ndc_drug_class.csv. One row per NDC, with its fine class and its
+    medicine whatever the maker or strength (drug: SAA adds up the fills of one medicine);
+    groups of classes are separate value sets."""
     return pd.DataFrame(
         {
-            "code": code,
+            "code": [d.ndc for d in DRUGS],
             "code_system": "NDC",
-            "description": description,
-            "source": source,
-            "drug_class": drug_class,
+            "description": [d.description for d in DRUGS],
+            "source": NDC_SOURCE,
+            "drug_class": [d.drug_class for d in DRUGS],
+            "drug": [d.ingredient for d in DRUGS],
         }
     )
 

@@ -259,16 +259,29 @@ SMI_CLAIMS = (
 )
 
 
-def run_fixture_with_rows(tmp_path: Path, name: str, rows: dict[str, str], measure_ids: list[str]):
+def run_fixture_with_rows(
+    tmp_path: Path,
+    name: str,
+    rows: dict[str, str],
+    measure_ids: list[str],
+    value_set_rows: dict[str, str] | None = None,
+):
     """Return the results of the given measures on a copy of fixture `name` with `rows` (CSV
-    text by file name) appended."""
+    text by file name) appended, and `value_set_rows` appended to a copy of the code lists."""
     folder = tmp_path / name
     shutil.copytree(MARTS / name, folder)
     for file, text in rows.items():
         with (folder / file).open("a") as out:
             out.write(text)
+    value_sets = VALUE_SETS
+    if value_set_rows:
+        value_sets = tmp_path / "value_sets"
+        shutil.copytree(VALUE_SETS, value_sets)
+        for file, text in value_set_rows.items():
+            with (value_sets / file).open("a") as out:
+                out.write(text)
     specs = [s for s in all_specs() if s.id in measure_ids]
-    run = engine.run(folder, VALUE_SETS, specs)
+    run = engine.run(folder, value_sets, specs)
     assert run.period_id == "2024Q4" and run.skipped == {}
     return run.results
 
@@ -336,6 +349,61 @@ def test_ssd_excludes_a_diabetes_medicine_whatever_the_other_diagnoses(tmp_path)
     # (3, 7). With that exclusion she would be in, with her glucose test: (4, 8).
     results = run_fixture_with_rows(tmp_path, "quality_smi", SSD_PCOS_ROWS, ["ssd"])
     assert cell(results, "ssd") == (3, 7)
+
+
+# Two more members with schizophrenia (born 1980, enrolled 2023-2024, F20.0 visits on Feb 1 and
+# May 1, 2024) and only 90- or 150-day risperidone fills: S18 a woman, S19 a man. S18's fills
+# alternate between the demo's risperidone 2 mg tablet and a second maker's risperidone 2 mg
+# tablet (99201000101, added to a copy of ndc_drug_class.csv): another NDC product code, the
+# same drug. S19 has two 150-day fills on Jan 1 and a 60-day fill on Jul 1.
+SAA_SAME_DRUG_ROWS = {
+    "eligibility.csv": (
+        "S18,female,White,1980,2023-01-01,2024-12-31\nS19,male,White,1980,2023-01-01,2024-12-31\n"
+    ),
+    "medical_claim.csv": "".join(
+        f"{claim},1,professional,{person},{day},{day},,,,11,,,99213,90,F200\n"
+        for claim, person, day in (
+            ("Z01", "S18", "2024-02-01"),
+            ("Z02", "S18", "2024-05-01"),
+            ("Z03", "S19", "2024-02-01"),
+            ("Z04", "S19", "2024-05-01"),
+        )
+    ),
+    "pharmacy_claim.csv": (
+        "Z11,S18,2024-01-01,99101000101,90,10\n"
+        "Z12,S18,2024-03-01,99201000101,90,10\n"
+        "Z13,S18,2024-05-01,99101000101,90,10\n"
+        "Z14,S18,2024-07-01,99201000101,90,10\n"
+        "Z21,S19,2024-01-01,99101000101,150,10\n"
+        "Z22,S19,2024-01-01,99101000101,150,10\n"
+        "Z23,S19,2024-07-01,99101000101,60,10\n"
+    ),
+}
+SECOND_MAKER = {
+    "ndc_drug_class.csv": (
+        "99201000101,NDC,risperidone 2 mg tablet (second maker),"
+        "test code (second maker),antipsychotic,risperidone\n"
+    )
+}
+
+
+def test_saa_adds_up_fills_of_one_drug_of_any_maker_once_a_day(tmp_path):
+    # HEDIS PDC: fills of the same medication on different days add their supply forward;
+    # fills of it on the same day count once, with the longest days supply. 2024 has 366 days.
+    # S18: risperidone 90 days on Jan 1 (Jan 1 - Mar 30), Mar 1 (shifted to Mar 31 - Jun 28),
+    #      May 1 (Jun 29 - Sep 26), Jul 1 (Sep 27 - Dec 25): Jan 1 - Dec 25 = 360 / 366 = 98%:
+    #      yes. With the maker's NDC product code as the drug, the two makers' fills would not
+    #      shift: Jan 1 - Sep 28 = 272 / 366 = 74%: no.
+    # S19: 150 days twice on Jan 1: one fill, Jan 1 - May 29 (150 days); 60 days on Jul 1 (Jul 1
+    #      - Aug 29): 210 / 366 = 57%: no. Adding the two would cover Jan 1 - Dec 25 (360): yes.
+    # SAA was (3, 4): now (4, 6).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_smi", SAA_SAME_DRUG_ROWS, ["saa"], value_set_rows=SECOND_MAKER
+    )
+    assert cell(results, "saa") == (4, 6)
+    # Women: S3, S11 (yes) and S18 (yes); men: S8 (no), S10 (yes) and S19 (no).
+    assert cell(results, "saa", stratum="sex", value="female") == (3, 3)
+    assert cell(results, "saa", stratum="sex", value="male") == (1, 3)
 
 
 # ------------------------------------------------------------------ diabetes, BP, asthma, COPD
