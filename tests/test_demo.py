@@ -217,6 +217,7 @@ def test_ndc_value_set_file_is_the_generators(marts) -> None:
         "source",
         "drug_class",
         "drug",
+        "route",
     ]
     assert committed.equals(demo.ndc_value_set().astype(str))
     assert committed["code"].is_unique  # one fine class per NDC; groups are separate value sets

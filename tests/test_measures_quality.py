@@ -507,11 +507,58 @@ def test_controlling_blood_pressure(chronic):
 
 
 def test_asthma_medication_ratio(chronic):
-    # Persistent asthma, 5-64. A1 (4 fills): 2 controller / 4 units = 0.50: yes. A2 (ED visit
-    # with principal asthma): reliever only: no. A3 (4 visit days + 2 fills): montelukast 90
-    # days = 3 units, albuterol 1: 0.75: yes. Excluded: A4 (3 visit days, 2 fills), A5 (COPD
-    # diagnosis May 2023), A6 (age 4), A7 (inpatient asthma stay but no asthma fill).
+    # Persistent asthma, 5-64. A1 (4 inhaler fills): 2 controller / 4 units = 0.50: yes. A2 (ED
+    # visit with principal asthma): reliever only: no. A3 (4 visit days + 2 fills): montelukast
+    # tablets 90 days = 3 units, albuterol inhaler 1: 0.75: yes. Excluded: A4 (3 visit days, 2
+    # fills), A5 (COPD diagnosis May 2023), A6 (age 4), A7 (inpatient asthma stay but no asthma
+    # fill).
     assert cell(chronic, "asthma_medication_ratio") == (2, 3)
+
+
+# Three more members with persistent asthma by 4 or more asthma medication fills in 2024 (born
+# 1990, enrolled 2023-2024, no asthma claims needed): A8 (a woman) fluticasone inhaler 30 days
+# on Jan 10 and Apr 10, albuterol inhaler 34 days on Feb 1 and Jun 1; A9 (a man) montelukast
+# tablets 45 days on Jan 10 and Mar 10, albuterol 30 days on Feb 1, May 1 and Aug 1; A10 (an
+# Asian man) fluticasone 30 days on Jan 10 and Apr 10, albuterol 90 days on Feb 1 and Jun 1.
+AMR_UNIT_ROWS = {
+    "eligibility.csv": (
+        "A8,female,White,1990,2023-01-01,2024-12-31\n"
+        "A9,male,White,1990,2023-01-01,2024-12-31\n"
+        "A10,male,Asian,1990,2023-01-01,2024-12-31\n"
+    ),
+    "pharmacy_claim.csv": (
+        "Y01,A8,2024-01-10,99107000101,30,190\n"
+        "Y02,A8,2024-04-10,99107000101,30,190\n"
+        "Y03,A8,2024-02-01,99108000101,34,35\n"
+        "Y04,A8,2024-06-01,99108000101,34,35\n"
+        "Y11,A9,2024-01-10,99107000301,45,14\n"
+        "Y12,A9,2024-03-10,99107000301,45,14\n"
+        "Y13,A9,2024-02-01,99108000101,30,35\n"
+        "Y14,A9,2024-05-01,99108000101,30,35\n"
+        "Y15,A9,2024-08-01,99108000101,30,35\n"
+        "Y21,A10,2024-01-10,99107000101,30,190\n"
+        "Y22,A10,2024-04-10,99107000101,30,190\n"
+        "Y23,A10,2024-02-01,99108000101,90,105\n"
+        "Y24,A10,2024-06-01,99108000101,90,105\n"
+    ),
+}
+
+
+def test_asthma_medication_units(tmp_path):
+    # HEDIS AMR units: an inhaler fill is one unit (one canister: the mart has no quantity),
+    # whatever its days supply; an oral fill is one unit per 30 days, rounded down, at least 1.
+    # A8: 2 controller / (2 + 2) = 0.50: yes (rounded up, the 34-day inhalers were 2 units
+    #     each: 2 / 6, no).
+    # A9: montelukast 45 days = 1 unit each: 2 / (2 + 3) = 0.40: no (rounded up: 4 / 7, yes).
+    # A10: 90-day albuterol inhalers are one unit each: 2 / (2 + 2) = 0.50: yes (counted as an
+    #      oral drug, 3 units each: 2 / 8, no).
+    # With A1 and A3 (yes) and A2 (no): (4, 6); women A1, A3, A8 (3, 3); Asian A10 (1, 1).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_chronic", AMR_UNIT_ROWS, ["asthma_medication_ratio"]
+    )
+    assert cell(results, "asthma_medication_ratio") == (4, 6)
+    assert cell(results, "asthma_medication_ratio", stratum="sex", value="female") == (3, 3)
+    assert cell(results, "asthma_medication_ratio", stratum="race", value="Asian") == (1, 1)
 
 
 def test_copd_spirometry(chronic):
