@@ -11,6 +11,7 @@ module-level data below; the functions after them only apply those knobs.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -482,6 +483,21 @@ class Drug:
         """The regimen this drug is drawn for: its own, or else its class."""
         return self.regimen or self.drug_class
 
+    @property
+    def ingredient(self) -> str:
+        """The medicine whatever its maker or strength (column drug of ndc_drug_class.csv): the
+        description's words before the strength, without a release form ("bupropion XL 150 mg
+        tablet": bupropion)."""
+        return re.split(r" \d", self.description, maxsplit=1)[0].removesuffix(" XL")
+
+    @property
+    def route(self) -> str:
+        """How it is taken (column route of ndc_drug_class.csv): that of the first word of
+        DRUG_ROUTES a word of the description starts with (inhalation, sublingual, injection or
+        oral)."""
+        words = self.description.split()
+        return next(r for start, r in DRUG_ROUTES if any(w.startswith(start) for w in words))
+
 
 DRUGS: tuple[Drug, ...] = (
     Drug("99101000101", "risperidone 2 mg tablet", "antipsychotic", 1, 18.0),
@@ -522,6 +538,18 @@ DRUGS: tuple[Drug, ...] = (
 # Metformin has a class of its own, outside diabetes_medication (it is also given for
 # prediabetes, polycystic ovaries and weight gain on antipsychotics), but members with diabetes
 # are given it within the antidiabetic regimen, as one of its four drugs.
+# Route of an NDC by a word of its description, first match wins ("inhalation capsule" is
+# inhaled, "sublingual tablet" sublingual).
+DRUG_ROUTES: tuple[tuple[str, str], ...] = (
+    ("inhal", "inhalation"),
+    ("sublingual", "sublingual"),
+    ("film", "sublingual"),
+    ("inject", "injection"),
+    ("pen", "injection"),
+    ("vial", "injection"),
+    ("tablet", "oral"),
+    ("capsule", "oral"),
+)
 NDC_SOURCE = (
     "invented demo code (scorecard demo data), not a real NDC; drug named for its class; "
     "one fine class per NDC (groups of classes: sud_pharmacotherapy.csv, diabetes_medication.csv)"
@@ -3631,17 +3659,19 @@ def write_demo_marts(
 
 def ndc_value_set() -> pd.DataFrame:
     """Return the NDC -> drug-class code list (code, code_system, description, source,
-    drug_class) the demo's fills use: the content of measures/value_sets/ndc_drug_class.csv.
-    One row per NDC, with its fine class; groups of classes are separate value sets."""
-    rows = [(d.ndc, d.description, NDC_SOURCE, d.drug_class) for d in DRUGS]
-    code, description, source, drug_class = zip(*rows, strict=True)
+    drug_class, drug, route) the demo's fills use: the content of
+    measures/value_sets/ndc_drug_class.csv. One row per NDC, with its fine class, its medicine
+    whatever the maker or strength (drug: SAA adds up the fills of one medicine) and its route
+    (AMR counts an inhaler fill as one unit); groups of classes are separate value sets."""
     return pd.DataFrame(
         {
-            "code": code,
+            "code": [d.ndc for d in DRUGS],
             "code_system": "NDC",
-            "description": description,
-            "source": source,
-            "drug_class": drug_class,
+            "description": [d.description for d in DRUGS],
+            "source": NDC_SOURCE,
+            "drug_class": [d.drug_class for d in DRUGS],
+            "drug": [d.ingredient for d in DRUGS],
+            "route": [d.route for d in DRUGS],
         }
     )
 

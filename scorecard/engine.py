@@ -211,9 +211,9 @@ def default_memory_limit() -> str:
     return f"{min(DEFAULT_MEMORY_CAP_MB, int(total_mb * 0.6))}MB"
 
 
-# Extra code-list columns the measures read (ndc_drug_class.csv: drug_class; antipsychotic_lai.csv:
-# days_covered), added empty when no list in the folder has them.
-VALUE_SET_COLUMNS: tuple[str, ...] = ("drug_class", "days_covered")
+# Extra code-list columns the measures read (ndc_drug_class.csv: drug_class, drug, route;
+# antipsychotic_lai.csv: drug, days_covered), added empty when no list in the folder has them.
+VALUE_SET_COLUMNS: tuple[str, ...] = ("drug_class", "drug", "route", "days_covered")
 
 
 def load_value_sets(con: duckdb.DuckDBPyConnection, value_set_dir: Path) -> None:

@@ -210,7 +210,15 @@ def _luhn_ok(npi: str) -> bool:
 
 def test_ndc_value_set_file_is_the_generators(marts) -> None:
     committed = pd.read_csv(NDC_FILE, dtype=str)
-    assert list(committed.columns) == ["code", "code_system", "description", "source", "drug_class"]
+    assert list(committed.columns) == [
+        "code",
+        "code_system",
+        "description",
+        "source",
+        "drug_class",
+        "drug",
+        "route",
+    ]
     assert committed.equals(demo.ndc_value_set().astype(str))
     assert committed["code"].is_unique  # one fine class per NDC; groups are separate value sets
     assert set(marts["pharmacy_claim"]["ndc_code"]) <= set(committed["code"])

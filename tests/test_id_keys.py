@@ -17,7 +17,7 @@ from scorecard import engine, marts
 # Two ids of the same length share this key: the fallback to text ids must be taken.
 COLLIDING_KEY_SQL = "CASE WHEN {0} IS NOT NULL THEN length({0}) END"
 # Measures that join medical claims by id (stays and diagnoses, discharges and readmissions,
-# diabetes claims) and one that breaks ties between pharmacy fills by claim id.
+# diabetes claims) and one that reads pharmacy claims' ids (antipsychotic_event).
 CLAIM_JOINING = ("readmission_30d", "acsc_admissions", "fuh_7d", "hba1c_testing", "saa")
 
 

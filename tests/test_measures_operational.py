@@ -10,7 +10,9 @@ the fixture's cp_enrollment.csv, cp_activity.csv (ids A01-A32) and medical_claim
 
 from __future__ import annotations
 
+import csv
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -156,7 +158,8 @@ def test_days_to_engagement(results):
 
 
 def test_followup_discharge_3_business_days(results):
-    # Discharges of assigned members (deadline = 3rd Monday-Friday after the discharge day):
+    # Discharges of assigned members (deadline = 3rd Monday-Friday after the discharge day
+    # that is not a Massachusetts legal holiday):
     #   M01 O1 Fri Mar 8 -> Wed Mar 13: A03 T2038 on Mar 13 (the deadline): yes
     #   M02 O3 Wed May 15 -> Mon May 20: A12 on May 17 is an unsuccessful attempt, A13 May 21
     #       is late: no
@@ -164,15 +167,118 @@ def test_followup_discharge_3_business_days(results):
     #       day: yes
     #   M06 O2 Mon Jun 10 -> Thu Jun 13: A09 Jun 12: yes
     #   M07 O7 Mon Mar 18 -> Thu Mar 21 (O7 still assigned on Mar 18): nothing: no
-    #   M09 O4 Tue Dec 24 -> Fri Dec 27: no
+    #   M09 O4 Tue Dec 24 -> Mon Dec 30 (Christmas Wed Dec 25 is not a business day): no
     #   M12 O11 skilled nursing Thu Dec 5 -> Tue Dec 10: no
     #   M13 O12 same-day stay Mon Sep 9 -> Thu Sep 12: A32 Sep 10 (contact flag empty): yes
     # Excluded: M05 O2 Jun 3 (readmitted Jun 5, before its Jun 6 deadline), M04 O8 (died,
     # status 20), M08 O6 (left the CP Mar 20, discharged Mar 25), M10 O5 Fri Dec 27 (deadline
-    # 2025-01-01 is after the window), M11 O11 interim bill (status 30, no discharge date).
+    # Thu 2025-01-02, after New Year's Day, is after the window), M11 O11 interim bill (status
+    # 30, no discharge date).
     assert cell(results, "cp_followup_discharge_3bd") == (4, 8)
     assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C1") == (3, 5)
     assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C2") == (1, 3)
+
+
+# Three more members of the CPs, enrolled all of 2024, each with one acute stay (type of bill
+# 111, discharged home) and one T2038 transitions-of-care contact by their CP.
+HOLIDAY_ROWS = {
+    "eligibility.csv": "".join(
+        f"{person},female,White,1980,2024-01-01,2024-12-31,medicaid,aco\n"
+        for person in ("O20", "O21", "O22")
+    ),
+    "cp_enrollment.csv": (
+        "O20,C1,BH,2024-01-02,,,,\nO21,C2,LTSS,2024-01-02,,,,\nO22,C2,LTSS,2024-01-02,,,,\n"
+    ),
+    "medical_claim.csv": "".join(
+        f"{claim},1,institutional,{person},{start},{end},{start},{end},01,,111,0120,,1000,I10\n"
+        for claim, person, start, end in (
+            ("M90", "O20", "2024-05-20", "2024-05-24"),
+            ("M91", "O21", "2024-09-27", "2024-10-01"),
+            ("M92", "O22", "2024-09-28", "2024-10-02"),
+        )
+    ),
+    "cp_activity.csv": (
+        "A90,O20,C1,2024-05-30,T2038,,true,T1\n"
+        "A91,O21,C2,2024-10-04,T2038,,true,T3\n"
+        "A92,O22,C2,2024-10-08,T2038,,true,T3\n"
+    ),
+}
+
+
+def test_followup_discharge_skips_holidays(tmp_path):
+    # O20 (C1) discharged Fri May 24, 2024; Mon May 27 is Memorial Day, so the business days
+    # after are Tue May 28, Wed May 29 and Thu May 30, the deadline, when A90 is: yes (counting
+    # weekends only, the deadline would be Wed May 29 and A90 late).
+    # Plain weeks: O21 (C2) discharged Tue Oct 1 -> Wed 2, Thu 3, Fri Oct 4: A91 on Fri Oct 4,
+    # the deadline: yes. O22 (C2) discharged Wed Oct 2 -> Thu 3, Fri 4, Mon Oct 7: A92 on Tue
+    # Oct 8 is a day late: no.
+    # Was (4, 8), C1 (3, 5), C2 (1, 3): now (6, 11), C1 (4, 6), C2 (2, 5).
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    for file, text in HOLIDAY_ROWS.items():
+        with (folder / file).open("a", encoding="utf-8") as out:
+            out.write(text)
+    specs = [s for s in load_specs(ROOT / "measures") if s.id == "cp_followup_discharge_3bd"]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "cp_followup_discharge_3bd") == (6, 11)
+    assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C1") == (4, 6)
+    assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C2") == (2, 5)
+
+
+HOLIDAY_FILE = ROOT / "measures" / "value_sets" / "business_holiday.csv"
+HOLIDAY_YEARS = range(2015, 2031)
+
+
+def ma_legal_holidays(year: int) -> list[tuple[date, str]]:
+    """Return the Massachusetts legal holidays of `year` (M.G.L. c. 4, s. 7, clause Eighteenth)
+    as kept: a holiday of fixed date falling on a Sunday is kept the Monday after; one falling
+    on a Saturday is not moved (state offices open the Friday before). The rule that wrote
+    measures/value_sets/business_holiday.csv."""
+
+    def nth(month: int, weekday: int, n: int) -> date:  # n-th weekday (0 Monday) of the month
+        first = date(year, month, 1)
+        return first + timedelta((weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+    fixed = [
+        (1, 1, "New Year's Day (January 1)"),
+        (6, 19, "Juneteenth Independence Day (June 19, from 2021)"),
+        (7, 4, "Independence Day (July 4)"),
+        (11, 11, "Veterans Day (November 11)"),
+        (12, 25, "Christmas Day (December 25)"),
+    ]
+    days = []
+    for month, day, name in fixed:
+        if (month, day) == (6, 19) and year < 2021:
+            continue
+        kept = date(year, month, day)
+        if kept.weekday() == 6:  # Sunday: kept the day following
+            kept += timedelta(1)
+            name += ", on a Sunday: kept the Monday after"
+        days.append((kept, name))
+    end_of_may = date(year, 5, 31)
+    days += [
+        (nth(1, 0, 3), "Martin Luther King Jr. Day (third Monday in January)"),
+        (nth(2, 0, 3), "Washington's Birthday (third Monday in February)"),
+        (nth(4, 0, 3), "Patriots' Day (third Monday in April)"),
+        (end_of_may - timedelta(end_of_may.weekday()), "Memorial Day (last Monday in May)"),
+        (nth(9, 0, 1), "Labor Day (first Monday in September)"),
+        (nth(10, 0, 2), "Columbus Day (second Monday in October)"),
+        (nth(11, 3, 4), "Thanksgiving Day (fourth Thursday in November)"),
+    ]
+    return sorted(days)
+
+
+def test_business_holiday_file_is_the_rule():
+    with HOLIDAY_FILE.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    wanted = [(d.isoformat(), name) for y in HOLIDAY_YEARS for d, name in ma_legal_holidays(y)]
+    assert [(r["code"], r["description"]) for r in rows] == wanted
+    assert {r["code_system"] for r in rows} == {"DATE"}
+    assert len({r["source"] for r in rows}) == 1 and "c. 4, s. 7" in rows[0]["source"]
+    # a few by the calendar: Memorial Day 2024, Juneteenth 2022 (a Sunday), none in 2020
+    codes = {r["code"] for r in rows}
+    assert {"2024-05-27", "2022-06-20", "2023-01-02"} <= codes
+    assert not {"2022-06-19", "2020-06-19", "2024-03-17"} & codes
 
 
 def test_followup_ed_7d(results):

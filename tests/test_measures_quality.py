@@ -259,16 +259,29 @@ SMI_CLAIMS = (
 )
 
 
-def run_fixture_with_rows(tmp_path: Path, name: str, rows: dict[str, str], measure_ids: list[str]):
+def run_fixture_with_rows(
+    tmp_path: Path,
+    name: str,
+    rows: dict[str, str],
+    measure_ids: list[str],
+    value_set_rows: dict[str, str] | None = None,
+):
     """Return the results of the given measures on a copy of fixture `name` with `rows` (CSV
-    text by file name) appended."""
+    text by file name) appended, and `value_set_rows` appended to a copy of the code lists."""
     folder = tmp_path / name
     shutil.copytree(MARTS / name, folder)
     for file, text in rows.items():
         with (folder / file).open("a") as out:
             out.write(text)
+    value_sets = VALUE_SETS
+    if value_set_rows:
+        value_sets = tmp_path / "value_sets"
+        shutil.copytree(VALUE_SETS, value_sets)
+        for file, text in value_set_rows.items():
+            with (value_sets / file).open("a") as out:
+                out.write(text)
     specs = [s for s in all_specs() if s.id in measure_ids]
-    run = engine.run(folder, VALUE_SETS, specs)
+    run = engine.run(folder, value_sets, specs)
     assert run.period_id == "2024Q4" and run.skipped == {}
     return run.results
 
@@ -336,6 +349,61 @@ def test_ssd_excludes_a_diabetes_medicine_whatever_the_other_diagnoses(tmp_path)
     # (3, 7). With that exclusion she would be in, with her glucose test: (4, 8).
     results = run_fixture_with_rows(tmp_path, "quality_smi", SSD_PCOS_ROWS, ["ssd"])
     assert cell(results, "ssd") == (3, 7)
+
+
+# Two more members with schizophrenia (born 1980, enrolled 2023-2024, F20.0 visits on Feb 1 and
+# May 1, 2024) and only 90- or 150-day risperidone fills: S18 a woman, S19 a man. S18's fills
+# alternate between the demo's risperidone 2 mg tablet and a second maker's risperidone 2 mg
+# tablet (99201000101, added to a copy of ndc_drug_class.csv): another NDC product code, the
+# same drug. S19 has two 150-day fills on Jan 1 and a 60-day fill on Jul 1.
+SAA_SAME_DRUG_ROWS = {
+    "eligibility.csv": (
+        "S18,female,White,1980,2023-01-01,2024-12-31\nS19,male,White,1980,2023-01-01,2024-12-31\n"
+    ),
+    "medical_claim.csv": "".join(
+        f"{claim},1,professional,{person},{day},{day},,,,11,,,99213,90,F200\n"
+        for claim, person, day in (
+            ("Z01", "S18", "2024-02-01"),
+            ("Z02", "S18", "2024-05-01"),
+            ("Z03", "S19", "2024-02-01"),
+            ("Z04", "S19", "2024-05-01"),
+        )
+    ),
+    "pharmacy_claim.csv": (
+        "Z11,S18,2024-01-01,99101000101,90,10\n"
+        "Z12,S18,2024-03-01,99201000101,90,10\n"
+        "Z13,S18,2024-05-01,99101000101,90,10\n"
+        "Z14,S18,2024-07-01,99201000101,90,10\n"
+        "Z21,S19,2024-01-01,99101000101,150,10\n"
+        "Z22,S19,2024-01-01,99101000101,150,10\n"
+        "Z23,S19,2024-07-01,99101000101,60,10\n"
+    ),
+}
+SECOND_MAKER = {
+    "ndc_drug_class.csv": (
+        "99201000101,NDC,risperidone 2 mg tablet (second maker),"
+        "test code (second maker),antipsychotic,risperidone\n"
+    )
+}
+
+
+def test_saa_adds_up_fills_of_one_drug_of_any_maker_once_a_day(tmp_path):
+    # HEDIS PDC: fills of the same medication on different days add their supply forward;
+    # fills of it on the same day count once, with the longest days supply. 2024 has 366 days.
+    # S18: risperidone 90 days on Jan 1 (Jan 1 - Mar 30), Mar 1 (shifted to Mar 31 - Jun 28),
+    #      May 1 (Jun 29 - Sep 26), Jul 1 (Sep 27 - Dec 25): Jan 1 - Dec 25 = 360 / 366 = 98%:
+    #      yes. With the maker's NDC product code as the drug, the two makers' fills would not
+    #      shift: Jan 1 - Sep 28 = 272 / 366 = 74%: no.
+    # S19: 150 days twice on Jan 1: one fill, Jan 1 - May 29 (150 days); 60 days on Jul 1 (Jul 1
+    #      - Aug 29): 210 / 366 = 57%: no. Adding the two would cover Jan 1 - Dec 25 (360): yes.
+    # SAA was (3, 4): now (4, 6).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_smi", SAA_SAME_DRUG_ROWS, ["saa"], value_set_rows=SECOND_MAKER
+    )
+    assert cell(results, "saa") == (4, 6)
+    # Women: S3, S11 (yes) and S18 (yes); men: S8 (no), S10 (yes) and S19 (no).
+    assert cell(results, "saa", stratum="sex", value="female") == (3, 3)
+    assert cell(results, "saa", stratum="sex", value="male") == (1, 3)
 
 
 # ------------------------------------------------------------------ diabetes, BP, asthma, COPD
@@ -439,11 +507,58 @@ def test_controlling_blood_pressure(chronic):
 
 
 def test_asthma_medication_ratio(chronic):
-    # Persistent asthma, 5-64. A1 (4 fills): 2 controller / 4 units = 0.50: yes. A2 (ED visit
-    # with principal asthma): reliever only: no. A3 (4 visit days + 2 fills): montelukast 90
-    # days = 3 units, albuterol 1: 0.75: yes. Excluded: A4 (3 visit days, 2 fills), A5 (COPD
-    # diagnosis May 2023), A6 (age 4), A7 (inpatient asthma stay but no asthma fill).
+    # Persistent asthma, 5-64. A1 (4 inhaler fills): 2 controller / 4 units = 0.50: yes. A2 (ED
+    # visit with principal asthma): reliever only: no. A3 (4 visit days + 2 fills): montelukast
+    # tablets 90 days = 3 units, albuterol inhaler 1: 0.75: yes. Excluded: A4 (3 visit days, 2
+    # fills), A5 (COPD diagnosis May 2023), A6 (age 4), A7 (inpatient asthma stay but no asthma
+    # fill).
     assert cell(chronic, "asthma_medication_ratio") == (2, 3)
+
+
+# Three more members with persistent asthma by 4 or more asthma medication fills in 2024 (born
+# 1990, enrolled 2023-2024, no asthma claims needed): A8 (a woman) fluticasone inhaler 30 days
+# on Jan 10 and Apr 10, albuterol inhaler 34 days on Feb 1 and Jun 1; A9 (a man) montelukast
+# tablets 45 days on Jan 10 and Mar 10, albuterol 30 days on Feb 1, May 1 and Aug 1; A10 (an
+# Asian man) fluticasone 30 days on Jan 10 and Apr 10, albuterol 90 days on Feb 1 and Jun 1.
+AMR_UNIT_ROWS = {
+    "eligibility.csv": (
+        "A8,female,White,1990,2023-01-01,2024-12-31\n"
+        "A9,male,White,1990,2023-01-01,2024-12-31\n"
+        "A10,male,Asian,1990,2023-01-01,2024-12-31\n"
+    ),
+    "pharmacy_claim.csv": (
+        "Y01,A8,2024-01-10,99107000101,30,190\n"
+        "Y02,A8,2024-04-10,99107000101,30,190\n"
+        "Y03,A8,2024-02-01,99108000101,34,35\n"
+        "Y04,A8,2024-06-01,99108000101,34,35\n"
+        "Y11,A9,2024-01-10,99107000301,45,14\n"
+        "Y12,A9,2024-03-10,99107000301,45,14\n"
+        "Y13,A9,2024-02-01,99108000101,30,35\n"
+        "Y14,A9,2024-05-01,99108000101,30,35\n"
+        "Y15,A9,2024-08-01,99108000101,30,35\n"
+        "Y21,A10,2024-01-10,99107000101,30,190\n"
+        "Y22,A10,2024-04-10,99107000101,30,190\n"
+        "Y23,A10,2024-02-01,99108000101,90,105\n"
+        "Y24,A10,2024-06-01,99108000101,90,105\n"
+    ),
+}
+
+
+def test_asthma_medication_units(tmp_path):
+    # HEDIS AMR units: an inhaler fill is one unit (one canister: the mart has no quantity),
+    # whatever its days supply; an oral fill is one unit per 30 days, rounded down, at least 1.
+    # A8: 2 controller / (2 + 2) = 0.50: yes (rounded up, the 34-day inhalers were 2 units
+    #     each: 2 / 6, no).
+    # A9: montelukast 45 days = 1 unit each: 2 / (2 + 3) = 0.40: no (rounded up: 4 / 7, yes).
+    # A10: 90-day albuterol inhalers are one unit each: 2 / (2 + 2) = 0.50: yes (counted as an
+    #      oral drug, 3 units each: 2 / 8, no).
+    # With A1 and A3 (yes) and A2 (no): (4, 6); women A1, A3, A8 (3, 3); Asian A10 (1, 1).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_chronic", AMR_UNIT_ROWS, ["asthma_medication_ratio"]
+    )
+    assert cell(results, "asthma_medication_ratio") == (4, 6)
+    assert cell(results, "asthma_medication_ratio", stratum="sex", value="female") == (3, 3)
+    assert cell(results, "asthma_medication_ratio", stratum="race", value="Asian") == (1, 1)
 
 
 def test_copd_spirometry(chronic):

@@ -7,14 +7,18 @@
 -- Excluded: COPD, emphysema, cystic fibrosis, chronic respiratory conditions from fumes, or
 -- acute respiratory failure on any claim up to the end of the window; members with no asthma
 -- medication fill in the window.
--- Numerator: controller units / all asthma medication units >= 0.50 in the window, where a
--- fill is one unit per 30 days supplied, rounded up (an inhaler or a 30-day fill is 1 unit, a
--- 90-day fill 3 units).
+-- Numerator: controller units / all asthma medication units >= 0.50 in the window. Units
+-- (HEDIS AMR): an inhaler fill (route inhalation in ndc_drug_class) is 1 unit, one canister,
+-- whatever its days supply (the mart has no quantity dispensed); any other fill (oral, or a
+-- code list without route) is 1 unit per 30 days supplied, rounded down, and at least 1 (a
+-- 30- or 45-day fill 1 unit, a 90-day fill 3).
 WITH asthma_fill AS (
-  SELECT f.person_id, f.dispensing_date, ceil(f.days_supply / 30) AS units,
+  SELECT f.person_id, f.dispensing_date,
+         CASE WHEN v.route = 'inhalation' THEN 1
+              ELSE greatest(1, floor(f.days_supply / 30)) END AS units,
          v.drug_class = 'asthma_controller' AS controller
   FROM pharmacy_claim f
-  JOIN (SELECT DISTINCT code, drug_class FROM value_set
+  JOIN (SELECT DISTINCT code, drug_class, route FROM value_set
         WHERE value_set = 'ndc_drug_class'
           AND drug_class IN ('asthma_controller', 'asthma_reliever')) v
     ON v.code = f.ndc_code

@@ -4,8 +4,9 @@
 -- per claim, with a discharge date and a status other than 20 (died) or 30 (still a patient).
 -- Units: stays of members assigned to a CP on the discharge day, discharged from the start of
 -- the 12-month window, whose 3-business-day deadline is on or before the window's end.
--- Business days are Monday to Friday (holidays are not known and are counted as business
--- days). Excluded: stays followed by another stay admitted from the discharge day to the
+-- Business days are Monday to Friday except Massachusetts legal holidays (value set
+-- business_holiday: dates, 2015-2030): the deadline is the 3rd of them after the discharge
+-- day. Excluded: stays followed by another stay admitted from the discharge day to the
 -- deadline (a transfer or readmission: the member was not back in the community).
 -- Numerator: a cp_activity by the member's CP from the discharge day through the deadline
 -- that is a transitions-of-care code (T2038) or any successful contact.
@@ -19,14 +20,10 @@ WITH stay AS (
     AND left(ltrim(bill_type_code, '0'), 2) IN ('11', '18', '21')
   GROUP BY claim_id
 ),
-discharge AS (
+assigned_discharge AS (
   SELECT s.claim_id, s.person_id, s.discharge_date,
          -- the latest assignment covering the day; two on the same date: the higher CP id
-         arg_max(e.cp_id, struct_pack(d := e.assignment_date, c := e.cp_id)) AS cp_id,
-         -- the 3rd Monday-to-Friday day after the discharge day (isodow: 1 = Monday)
-         s.discharge_date + CASE isodow(s.discharge_date)
-           WHEN 1 THEN 3 WHEN 2 THEN 3 WHEN 3 THEN 5 WHEN 4 THEN 5 WHEN 5 THEN 5
-           WHEN 6 THEN 4 ELSE 3 END AS deadline
+         arg_max(e.cp_id, struct_pack(d := e.assignment_date, c := e.cp_id)) AS cp_id
   FROM stay s
   JOIN cp_enrollment e
     ON e.person_id = s.person_id
@@ -35,6 +32,22 @@ discharge AS (
   WHERE s.discharge_date IS NOT NULL
     AND coalesce(s.disposition, '01') NOT IN ('20', '30')
   GROUP BY ALL
+),
+day_after AS (  -- the 14 days after each discharge day: 3 business days are always among them
+  SELECT claim_id, discharge_date, unnest(range(1, 15)) AS days_after
+  FROM assigned_discharge
+),
+business_day_after AS (  -- those that are business days (isodow 1-5: Monday to Friday), numbered
+  SELECT claim_id, day,
+         row_number() OVER (PARTITION BY claim_id ORDER BY day) AS business_days_after
+  FROM (SELECT claim_id, discharge_date + CAST(days_after AS INTEGER) AS day FROM day_after)
+  WHERE isodow(day) <= 5
+    AND NOT in_value_set(CAST(day AS VARCHAR), 'business_holiday')
+),
+discharge AS (  -- with the deadline: the 3rd business day after the discharge day
+  SELECT a.*, b.day AS deadline
+  FROM assigned_discharge a
+  JOIN business_day_after b ON b.claim_id = a.claim_id AND b.business_days_after = 3
 ),
 back_in AS (
   SELECT DISTINCT d.claim_id

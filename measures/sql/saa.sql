@@ -8,8 +8,10 @@
 -- Excluded: members with dementia (a diagnosis in the window).
 -- Numerator: proportion of days covered (PDC) by an antipsychotic of at least 80%, from the
 -- first dispensing event in the window (index prescription start date) to the end of the
--- window. Refills of the same drug (same 9-digit NDC product code) that overlap shift forward:
--- each fill starts the day after the earlier supply of that drug ends. An injection covers
+-- window. Fills of the same drug (the medicine, e.g. risperidone, of any maker or strength:
+-- column drug of ndc_drug_class) on the same day count once, with the longest days supply;
+-- on different days, those that overlap shift forward: each fill starts the day after the
+-- earlier supply of that drug ends (HEDIS PDC). An injection covers
 -- the fixed days of its code (days_covered: 14 or 28) from its day, without shifting. Days
 -- covered by different fills or injections count once. Supply after the window's end is not
 -- counted.
@@ -29,12 +31,14 @@ diagnosed AS (
   HAVING bool_or(s.inpatient) OR count(DISTINCT s.claim_start_date) >= 2
 ),
 fill AS (  -- antipsychotic pharmacy fills in each period's window (oral, or an injectable
-           -- dispensed by a pharmacy: its days supply is the claim's)
-  SELECT p.period_id, a.person_id, a.claim_id, a.drug, a.event_date AS dispensing_date,
-         a.days_supply
+           -- dispensed by a pharmacy: its days supply is the claim's); fills of one drug on
+           -- one day are one fill with the longest days supply
+  SELECT p.period_id, a.person_id, a.drug, a.event_date AS dispensing_date,
+         max(a.days_supply) AS days_supply
   FROM {{ shared("antipsychotic_event") }} a
   JOIN periods p ON a.event_date BETWEEN p.window_start AND p.period_end
   WHERE a.source = 'fill'
+  GROUP BY p.period_id, a.person_id, a.drug, a.event_date
 ),
 injection AS (  -- long-acting injections billed on medical claims, with their days covered
   SELECT p.period_id, a.person_id, a.event_date AS injection_date, a.days_covered
@@ -70,11 +74,11 @@ ordered AS (  -- day numbers, and the supply of the same drug dispensed before e
          f.dispensing_date - DATE '1970-01-01' AS fill_day,
          coalesce(CAST(sum(f.days_supply) OVER (
            PARTITION BY f.period_id, f.person_id, f.drug
-           ORDER BY f.dispensing_date, f.claim_id
+           ORDER BY f.dispensing_date
            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS supply_before,
          CAST(sum(f.days_supply) OVER (
            PARTITION BY f.period_id, f.person_id, f.drug
-           ORDER BY f.dispensing_date, f.claim_id
+           ORDER BY f.dispensing_date
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS supply_through
   FROM fill f
   JOIN eligible e USING (period_id, person_id)
