@@ -6,7 +6,8 @@
 -- the discharge month; unplanned acute readmission 2-30 days after discharge). Numerator: 1 if
 -- readmitted. Denominator: the expected readmissions of the stay = the program-wide
 -- readmission rate of index stays in the same period, age band at discharge (18-34, 35-49,
--- 50-64) and sex (indirect standardisation). The program's own ratio is 1 by construction.
+-- 50-64) and sex (indirect standardisation), members with hospice care in the window left out
+-- of both. The program's own ratio is 1 by construction.
 WITH acute AS (
   SELECT * FROM hospital_stay WHERE left(bill_type_code, 2) = '11'
 ),
@@ -24,6 +25,12 @@ stay AS (
     AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20', '30')
     AND NOT in_value_set(s.principal_dx, 'pregnancy_dx')
     AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
+    -- the spec's hospice exclusion, here too: the expected rates must come from the same
+    -- index stays as the observed count, or the program's ratio is not 1
+    AND NOT EXISTS (
+      SELECT 1 FROM {{ shared("hospice") }} h
+      WHERE h.person_id = s.person_id
+        AND h.service_date BETWEEN p.window_start AND p.period_end)
 ),
 {% include "_index_stay.sql" %},
 readmitted AS (
