@@ -235,10 +235,10 @@ def test_non_emergent_ed(results):
 def test_acsc_admissions(results):
     # ACSC admissions, members 18-74: K2 S9 (asthma J45909, 35-49) and S10 (hypertension I10,
     # 35-49), K4 S11 (COPD J441 at 64, 50-64), K5 S7 (PQI 16: E119 on the stay and amputation
-    # CPT 28820 on P16 during it, 65-74) = 4. Not counted: K8 S13 (heart failure, but admitted
-    # the day S12 was discharged: transfer), K9 S18 (COPD at 29), K1 S17 (UTI with a pregnancy
-    # code), K10 S16 (amputation with a traumatic amputation code), K6 S14 (79), K7 S15 (14),
-    # K3 S21 (not enrolled).
+    # CPT 27880, below the knee, on P16 during it, 65-74) = 4. Not counted: K8 S13 (heart
+    # failure, but admitted the day S12 was discharged: transfer), K9 S18 (COPD at 29), K1 S17
+    # (UTI with a pregnancy code), K10 S16 (amputation with a traumatic amputation code), K6
+    # S14 (79), K7 S15 (14), K3 S21 (not enrolled).
     # Member months 18-74: 18-34 K3 5 + K9 12 = 17; 35-49 K1, K2, K8 = 36; 50-64 K4 10 + K10
     # 12 = 22; 65-74 K5 12: 87 in all. Program rate R = 4/87 per member month; band rates
     # 0/17, 2/36, 1/22, 1/12. Each member month's denominator is (band rate / R) / 12, so the
@@ -262,9 +262,40 @@ def test_acsc_admissions(results):
     assert value == pytest.approx(4 / 7.25 * 100_000)
 
 
+def test_acsc_toe_amputations_are_not_pqi_16(tmp_path):
+    # AHRQ PQI 16 counts lower-extremity amputations except toe amputations: with P16 a toe
+    # amputation (CPT 28820) instead of one below the knee, K5's stay S7 is no longer an ACSC
+    # admission: 3 where test_acsc_admissions counts 4.
+    folder = tmp_path / "claims_use"
+    shutil.copytree(MARTS / "claims_use", folder)
+    claims = folder / "medical_claim.csv"
+    text = claims.read_text()
+    assert text.count(",K5,2024-07-02,2024-07-02,,,,21,,,27880,") == 1
+    claims.write_text(
+        text.replace(
+            ",K5,2024-07-02,2024-07-02,,,,21,,,27880,", ",K5,2024-07-02,2024-07-02,,,,21,,,28820,"
+        )
+    )
+    specs = [s for s in load_specs(ROOT / "measures") if s.id == "acsc_admissions"]
+    run = engine.run(folder, ROOT / "measures" / "value_sets", specs)
+    assert cell(run.results, "acsc_admissions")[0] == 3
+
+
 def test_readmissions_need_the_year_before(results):
     # claims_use starts in January 2024: 2024Q4's window has no year before it in the data.
     assert results[results.measure_id.str.startswith("readmission_")].empty
+
+
+def test_readmission_30d_oe_leaves_hospice_out_of_the_expected_rates_too(tmp_path):
+    # As above, with a hospice bill (type 811) for K8 in October: K8's stays S5 and S13 (male
+    # 35-49, not readmitted) leave the index stays, and so the expected rates. Male 35-49 is
+    # then S3, S9, S10 (K2) with S9 readmitted: rate 1/3. Program: observed 3, expected 3 x 1/3
+    # + 3 x 2/3 = 3, the ratio 1. Counted with K8 in the rates (1/5), the expected would be
+    # 3 x 0.2 + 2 = 2.6 and the ratio 1.15.
+    hospice = "H1,1,institutional,K8,2024-10-01,2024-10-31,,,,,811,0651,,,,,500,C349,\n"
+    results = _prior_year_run(tmp_path, lambda text: text + hospice)
+    assert cell(results, "readmission_30d_oe") == (3, pytest.approx(3.0))
+    assert cell(results, "readmission_30d") == (3, 10)
 
 
 def test_readmission_30d_observed_to_expected(prior_year_results):
