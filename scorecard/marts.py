@@ -242,12 +242,13 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[P
 
 def _unreadable(path: Path, exc: Exception) -> Problem:
     """Return the problem of a file the reader refused: for a CSV file, text that is not UTF-8
-    or a line whose fields do not match the header, else the reader's own reason."""
-    encoding = None if is_parquet(path) else encoding_problem(path)
-    ragged = None if is_parquet(path) or encoding else ragged_line(exc, path)
-    ragged = ragged or (None if is_parquet(path) or encoding else bad_line(exc))
-    if ragged:
-        return Problem(str(path), "", *ragged)
+    or a line whose fields do not match the header or that it cannot read (bad_line), else the
+    reader's own reason."""
+    csv = not is_parquet(path)
+    encoding = encoding_problem(path) if csv else None
+    line = (ragged_line(exc, path) or bad_line(exc)) if csv and not encoding else None
+    if line:
+        return Problem(str(path), "", *line)
     return Problem(str(path), "", encoding or _reader_reason(exc))
 
 
