@@ -552,13 +552,14 @@ def _rate_level(
     rounded = round_half_up(group["value"].to_numpy(float), decimals)
     scores = group["value"].to_numpy(float)[eligible]
     low, high = tukey_fences(rounded[eligible])
-    kept = tukey_filter(rounded[eligible])
+    fenced = (rounded >= low) & (rounded <= high)  # as tukey_filter keeps them
+    kept = rounded[eligible & fenced]
     if too_alike(kept):
         return _level_not_rated(notes, starred, "alike", rel)
     notes[starred & ~reliable] = "chance"
-    inside = rounded[starred & (rounded >= low) & (rounded <= high)]
+    inside = rounded[starred & fenced]
     score_range = float(inside.max() - inside.min()) if inside.size else np.nan
-    points = cut_points(scores, first["direction"], decimals, seed)
+    points = cut_points(scores, first["direction"], decimals, seed, fences=(low, high))
     status = _guardrail_status(points, prior, exempt)
     if status == "within":
         # a cap to work out, with no shown score inside the fences: every score clustered
