@@ -173,22 +173,21 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     values["reward"] = _choice("reward", str(values["reward"]), REWARDS, source("reward"))
     settings = {k: _coerce(by_name[k], v, source(k)) for k, v in values.items()}
     if values["threads"] is not None:
-        settings["threads"] = _threads(values["threads"], source("threads"))
+        _check_threads(values["threads"], settings["threads"], source("threads"))
     if values["memory_limit"] is not None:
         settings["memory_limit"] = _memory_limit(values["memory_limit"], source("memory_limit"))
     return Settings(**settings)
 
 
-def _threads(value: Any, source: object) -> int:
-    """Return threads if it is a whole number of at least 1, else raise SettingsError."""
+def _check_threads(value: Any, number: int, source: object) -> None:
+    """Raise SettingsError unless threads, given as `value` and read (_coerce) as `number`, is
+    a whole number of at least 1 (not True, nor a fraction int() would cut)."""
     whole = isinstance(value, int | str) and not isinstance(value, bool)
-    number = _coerce(SETTING["threads"], value, source) if whole else None
-    if number is None or number < 1:
+    if not whole or number < 1:
         raise SettingsError(
             f"{source}: threads: {value!r} is not a whole number of at least 1 (the DuckDB "
             "worker threads; leave it out to use every core)"
         )
-    return number
 
 
 # A DuckDB memory limit: a number and a unit (1000- or 1024-based), or a share of the memory.
