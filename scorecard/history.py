@@ -115,7 +115,7 @@ def check_folder(history: Path) -> None:
         raise HistoryError(f"{history}: the results history must be a folder, not a file")
     for path in sorted(history.glob("*.parquet")):
         if _QUARTER_FILE.match(path.stem):
-            _check_columns(path, _parquet_columns(path), REQUIRED_RESULT_COLUMNS, RESULT_COLUMNS)
+            _check_result_columns(path, _parquet_columns(path))
     read_cut_points(history)
 
 
@@ -133,7 +133,7 @@ def _read_results(path: Path) -> pd.DataFrame:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow's errors: ArrowInvalid, OSError, ...
         raise _not_readable(path, "Parquet", exc) from None
-    _check_columns(path, list(frame.columns), REQUIRED_RESULT_COLUMNS, RESULT_COLUMNS)
+    _check_result_columns(path, list(frame.columns))
     _check_period(path, frame)
     return frame
 
@@ -156,11 +156,19 @@ def _remedy(path: Path) -> str:
     )
 
 
+def _check_result_columns(path: Path, columns: list[str]) -> None:
+    """Raise HistoryError unless `columns` are those of a quarter's file (its schema for
+    check_folder, its rows for read_stored)."""
+    _check_columns(path, columns, REQUIRED_RESULT_COLUMNS, (*RESULT_COLUMNS, "definition"))
+
+
 def _check_columns(
     path: Path, columns: list[str], required: tuple[str, ...], known: tuple[str, ...] = ()
 ) -> None:
+    """Raise HistoryError naming the `required` columns missing and, when `known` is given,
+    the columns not among them."""
     missing = [c for c in required if c not in columns]
-    unknown = [c for c in columns if known and c not in (*known, "definition")]
+    unknown = [c for c in columns if known and c not in known]
     if not (missing or unknown):
         return
     what = []
