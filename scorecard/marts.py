@@ -428,8 +428,12 @@ def _native(column: Column, types: dict[str, str]) -> bool:
 # form prints the type of bill with a leading zero (0111); the measures read three digits (111).
 # ICD-10-CM codes are written with a dot (E11.9) in many sources and without it (E119) in the
 # code lists the measures read: the dot is dropped, and letters put in capitals (e119).
+# Written in SQL that DuckDB and Spark read alike: the Spark engine uses them as they are.
 FORMS: dict[str, str] = {
-    "type_of_bill": "CASE WHEN length({v}) = 4 AND starts_with({v}, '0') THEN {v}[2:] ELSE {v} END",
+    "type_of_bill": (
+        "CASE WHEN length({v}) = 4 AND substring({v}, 1, 1) = '0' "
+        "THEN substring({v}, 2) ELSE {v} END"
+    ),
     "icd10": "upper(replace({v}, '.', ''))",
 }
 

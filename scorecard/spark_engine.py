@@ -35,7 +35,7 @@ from scorecard import engine, marts
 from scorecard.compile import compile_measure, describe_sql, strip_sql
 from scorecard.contract import TABLES, Column, Table
 from scorecard.extract import ExtractCache
-from scorecard.marts import contract_names, find_mart_files, is_parquet
+from scorecard.marts import FORMS, contract_names, find_mart_files, is_parquet
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 from scorecard.transpile import REFERENCE_TABLES, Translator
 
@@ -134,14 +134,9 @@ def _quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-# marts.FORMS in Spark SQL: the same rewrites of a column to its one written form.
-SPARK_FORMS: dict[str, str] = {
-    "type_of_bill": (
-        "CASE WHEN length({v}) = 4 AND substring({v}, 1, 1) = '0' "
-        "THEN substring({v}, 2) ELSE {v} END"
-    ),
-    "icd10": "upper(replace({v}, '.', ''))",
-}
+# The rewrites of a column to its one written form: marts.FORMS, whose SQL Spark reads as
+# DuckDB does.
+SPARK_FORMS: dict[str, str] = FORMS
 
 
 def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
