@@ -538,6 +538,10 @@ DRUGS: tuple[Drug, ...] = (
 # Metformin has a class of its own, outside diabetes_medication (it is also given for
 # prediabetes, polycystic ovaries and weight gain on antipsychotics), but members with diabetes
 # are given it within the antidiabetic regimen, as one of its four drugs.
+NDC_SOURCE = (
+    "invented demo code (scorecard demo data), not a real NDC; drug named for its class; "
+    "one fine class per NDC (groups of classes: sud_pharmacotherapy.csv, diabetes_medication.csv)"
+)
 # Route of an NDC by a word of its description, first match wins ("inhalation capsule" is
 # inhaled, "sublingual tablet" sublingual).
 DRUG_ROUTES: tuple[tuple[str, str], ...] = (
@@ -549,10 +553,6 @@ DRUG_ROUTES: tuple[tuple[str, str], ...] = (
     ("vial", "injection"),
     ("tablet", "oral"),
     ("capsule", "oral"),
-)
-NDC_SOURCE = (
-    "invented demo code (scorecard demo data), not a real NDC; drug named for its class; "
-    "one fine class per NDC (groups of classes: sud_pharmacotherapy.csv, diabetes_medication.csv)"
 )
 
 # =================================================================================================
