@@ -158,18 +158,19 @@ def check_can_publish(
     """Raise VersionExistsError or PublishError if version (or audience) cannot go to out_root."""
     out_root = Path(out_root)
     target = out_root / check_version_id(version) if version is not None else None
-    if target is not None and target.exists() and not is_edition(target):
-        raise PublishError(
-            f"{target}: this folder is not an edition of this site (an edition holds the "
-            f"index.html and downloads/manifest.json of {version} that scorecard writes), so it "
-            "is neither replaced nor deleted, even with --force; move it away or choose another "
-            "--out"
-        )
-    if target is not None and target.exists() and not force:
-        raise VersionExistsError(
-            f"edition {version} is already published at {target}; pass --force "
-            "(force=True) to replace it"
-        )
+    if target is not None and target.exists():
+        if not is_edition(target):
+            raise PublishError(
+                f"{target}: this folder is not an edition of this site (an edition holds the "
+                f"index.html and downloads/manifest.json of {version} that scorecard writes), so "
+                "it is neither replaced nor deleted, even with --force; move it away or choose "
+                "another --out"
+            )
+        if not force:
+            raise VersionExistsError(
+                f"edition {version} is already published at {target}; pass --force "
+                "(force=True) to replace it"
+            )
     recorded = site_audience(out_root)
     if audience and recorded and recorded != audience:
         raise PublishError(
@@ -369,7 +370,7 @@ def is_edition(folder: Path) -> bool:
     of another edition (its manifest names no other period)."""
     if not (_is_version_id(folder.name) and (folder / "index.html").is_file()):
         return False
-    manifest = _read_manifest(folder / "downloads" / "manifest.json")
+    manifest = _read_manifest(folder)
     return manifest is not None and manifest.get("period") in (None, folder.name)
 
 
@@ -505,11 +506,13 @@ def set_state(out_root: Path, version: str, state: str) -> list[str]:
 
 def edition_manifest(out_root: Path, version: str) -> dict:
     """Return an edition's downloads/manifest.json ({} when it has none or it is unreadable)."""
-    return _read_manifest(Path(out_root) / version / "downloads" / "manifest.json") or {}
+    return _read_manifest(Path(out_root) / version) or {}
 
 
-def _read_manifest(path: Path) -> dict | None:
-    """Return the JSON object in path, or None when it is missing, unreadable or not one."""
+def _read_manifest(folder: Path) -> dict | None:
+    """Return the JSON object in an edition folder's downloads/manifest.json, or None when it
+    is missing, unreadable or not one."""
+    path = folder / "downloads" / "manifest.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
