@@ -828,15 +828,17 @@ def _family_rows(rated: pd.DataFrame, family: str, weighted: bool) -> pd.DataFra
 
 def _add_reward(overall: pd.DataFrame, min_share: float, min_measures: int) -> pd.DataFrame:
     """Return `overall` with the CMS reward factor in `reward` (0 for an entity without an
-    overall rating) and added to `average` (capped at 5). The percentiles are taken over the
-    entities of the same period and level that have an overall rating."""
+    overall rating) and added to `average`, not capped: the stars are (summary_stars), so that
+    `average` less `reward` is always the average of the measure stars the tiers read (4.8 with
+    a reward of 0.4 is 5.2, 5 stars). The percentiles are taken over the entities of the same
+    period and level that have an overall rating."""
     enough = overall["n_rated"] >= measures_needed(overall["n_measures"], min_share, min_measures)
     means = overall["average"].where(enough)
     variances = overall["var"].where(enough)
     factor = pd.Series(0.0, index=overall.index)
     for _, idx in overall.groupby(["period_id", "level"]).groups.items():
         factor[idx] = reward_factor(means[idx], variances[idx])
-    return overall.assign(average=np.minimum(overall["average"] + factor, 5.0), reward=factor)
+    return overall.assign(average=overall["average"] + factor, reward=factor)
 
 
 def measures_needed(
@@ -880,9 +882,10 @@ def summary_stars(
     (`measures_needed`). n_measures counts those measures (see `ratable_measures`):
     star_method other than 'none', and stars for at least one entity of the level in the
     period, as CMS counts only the measures a contract can be rated on. reward='cms' adds the
-    CMS reward factor (0-0.4, see `reward_factor`) to the overall average before rounding,
-    capped at 5: `average` includes it and `reward` says how much it was (NaN on family rows,
-    and on every row without a reward: None or 'none').
+    CMS reward factor (0-0.4, see `reward_factor`) to the overall average before rounding (the
+    stars capped at 5, the average not: 4.8 + 0.4 is 5.2): `average` includes it and `reward`
+    says how much it was (NaN on family rows, and on every row without a reward: None or
+    'none').
     """
     if reward not in (None, *REWARDS):
         raise ValueError(f"reward must be one of {REWARDS} or None, got {reward!r}")
@@ -899,7 +902,7 @@ def summary_stars(
     if "reward" not in out.columns:
         out["reward"] = np.nan
     out["rated_share"] = out["n_rated"] / out["n_measures"]
-    out["stars"] = round_half_star(out["average"])
+    out["stars"] = round_half_star(np.minimum(out["average"], 5.0))  # a reward tops out at 5
     least = least_measures(out["family"], min_measures)
     out.loc[out["n_rated"] < measures_needed(out["n_measures"], min_share, least), "stars"] = np.nan
     columns = ["period_id", "level", "entity_id", "family", "stars", "n_rated", "n_measures"]

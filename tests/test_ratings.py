@@ -611,6 +611,25 @@ def test_summary_stars_add_the_reward_factor_hand_worked():
         ratings.summary_stars(frame, reward="maybe")
 
 
+def test_a_reward_past_five_stars_leaves_the_average_of_measure_stars_whole(monkeypatch):
+    # A's measure stars average 4.5 (as above); with a reward of 0.6 (a factor CMS never gives,
+    # to pass 5) the overall average is 5.1 and the stars 5, capped. The average less the
+    # reward is still A's 4.5, which the incentive tiers read: capping the average at 5 made
+    # it 4.4 (5 - 0.6), a lower tier for exactly the best-rated.
+    frame = _reward_input()
+    bonus = {"A": 0.6}
+
+    def factors(means: pd.Series, variances: pd.Series) -> pd.Series:
+        entities = frame.drop_duplicates("entity_id")["entity_id"].to_numpy()
+        return pd.Series([bonus.get(e, 0.0) for e in entities], index=means.index)
+
+    monkeypatch.setattr(ratings, "reward_factor", factors)
+    got = ratings.summary_stars(frame, reward="cms", min_measures=2)
+    a = got[(got["family"] == "overall") & (got["entity_id"] == "A")]
+    assert a["average"].iloc[0] == pytest.approx(5.1) and a["stars"].iloc[0] == 5
+    assert ratings.average_before_reward(a).iloc[0] == pytest.approx(4.5)
+
+
 def test_cut_points_table():
     df = pd.DataFrame(
         {
