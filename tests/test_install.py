@@ -4,6 +4,7 @@ an installed `scorecard` run from a folder outside the checkout checks and build
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,9 @@ SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "scorecard"
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600)
+    # without PYTHONPATH: a checkout on it would be imported instead of the installed wheel
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
     return result
 
