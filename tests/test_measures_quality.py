@@ -382,7 +382,7 @@ SAA_SAME_DRUG_ROWS = {
 SECOND_MAKER = {
     "ndc_drug_class.csv": (
         "99201000101,NDC,risperidone 2 mg tablet (second maker),"
-        "test code (second maker),antipsychotic,risperidone\n"
+        "test code (second maker),antipsychotic,risperidone,oral\n"
     )
 }
 
