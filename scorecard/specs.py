@@ -34,6 +34,7 @@ each shared table's rendered query, those it reads first.
 
 from __future__ import annotations
 
+import csv
 import re
 import traceback
 import typing
@@ -505,9 +506,32 @@ def load_specs(measures_dir: Path) -> list[MeasureSpec]:
         if spec is not None:
             specs.append(spec)
     problems += _parts_problems(specs, measures_dir)
+    for path in sorted((Path(measures_dir) / "value_sets").glob("*.csv")):
+        problems += value_set_problems(path)
     if problems:
         raise SpecError(problems)
     return sorted(specs, key=lambda s: (FAMILY_ORDER.index(s.family), s.id))
+
+
+def value_set_problems(path: Path) -> list[str]:
+    """Return what is wrong with the code list at `path`: no `code` column, a line whose number
+    of fields is not the header's (the CSV reader would then take the file for one column and
+    every code of the list would be lost without a word), or a line without a code."""
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = csv.reader(file)
+        header = next(rows, [])
+        if "code" not in header:
+            return [f"{path}: no 'code' column (columns found: {', '.join(header) or 'none'})"]
+        at = header.index("code")
+        for line, row in enumerate(rows, start=2):
+            if len(row) != len(header):
+                return [
+                    f"{path}: line {line} has {len(row)} fields where the header has "
+                    f"{len(header)} ({', '.join(header)}): {','.join(row)[:200]}"
+                ]
+            if not row[at].strip():
+                return [f"{path}: line {line} has no code: {','.join(row)[:200]}"]
+    return []
 
 
 def _parts_problems(specs: list[MeasureSpec], measures_dir: Path) -> list[str]:

@@ -355,3 +355,27 @@ def test_a_rate_may_be_clustered_by_member_but_not_a_median_or_a_ratio(
             len(found) == 1
             and f"cluster 'person' is for a mean, a proportion or a rate, not a {kind}" in found[0]
         ), found
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        # a risperidone NDC without its `route`: DuckDB's reader would take the whole file for
+        # one column and every NDC class code would be lost without a word
+        ("99201000101,NDC,risperidone,test,antipsychotic,risperidone\n", "has 6 fields where"),
+        (",NDC,risperidone,test,antipsychotic,risperidone,oral\n", "has no code"),
+    ],
+)
+def test_a_ragged_or_codeless_code_list_line_names_the_file_and_line(
+    tmp_path: Path, line: str, why: str
+) -> None:
+    shutil.copytree(MEASURES, tmp_path, dirs_exist_ok=True)
+    codes = tmp_path / "value_sets" / "ndc_drug_class.csv"
+    lines = len(codes.read_text(encoding="utf-8").splitlines())
+    with codes.open("a", encoding="utf-8") as file:
+        file.write(line)
+    with pytest.raises(SpecError) as caught:
+        load_specs(tmp_path)
+    assert caught.value.problems == [
+        next(p for p in caught.value.problems if p.startswith(f"{codes}: line {lines + 1} {why}"))
+    ]
