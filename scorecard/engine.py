@@ -213,7 +213,7 @@ def default_memory_limit() -> str:
 
 # Extra code-list columns the measures read (ndc_drug_class.csv: drug_class, drug, route;
 # antipsychotic_lai.csv: drug, days_covered), added empty when no list in the folder has them.
-VALUE_SET_COLUMNS: tuple[str, ...] = ("drug_class", "drug", "route", "days_covered")
+VALUE_SET_COLUMNS: tuple[str, ...] = ("drug_class", "drug", "route", "days_covered", "modifier")
 
 
 def load_value_sets(con: duckdb.DuckDBPyConnection, value_set_dir: Path) -> None:

@@ -300,6 +300,21 @@ def test_qualifying_activities(results):
     assert cell(results, "cp_qualifying_activities", "2024Q3", "cp", "C2") == (2, 3)
 
 
+def test_an_assessment_or_care_plan_code_counts_only_with_its_u4_modifier(tmp_path):
+    # As above, with two comprehensive assessments (G0506) for O1 in August 2024, one billed
+    # with the program's U4 modifier and one without, and a signed care plan (T2024) without
+    # it: only the U4 assessment is a qualifying activity, 6 of 17 where there were 5.
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    with (folder / "cp_activity.csv").open("a") as out:
+        out.write("Q1,O1,C1,2024-08-12,G0506,U4,true,T1\n")
+        out.write("Q2,O1,C1,2024-08-13,G0506,,true,T1\n")
+        out.write("Q3,O1,C1,2024-08-14,T2024,,true,T1\n")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id == "cp_qualifying_activities"]
+    run = engine.run(folder, ROOT / "measures" / "value_sets", specs)
+    assert cell(run.results, "cp_qualifying_activities", "2024Q3") == (6, 17)
+
+
 def test_outreach_attempts(results):
     # 2024Q1 assigned member months: C1 O1, O2, O3, O8, O9, O11 x 3 = 18; C2 O6 Mar, O7 Mar,
     # O10 Jan-Feb = 4; 22 in all (O13 left 2023-12-31). Attempts while assigned: A01 (O1),
