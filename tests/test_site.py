@@ -752,6 +752,9 @@ def test_methodology_lists_levels_too_alike_to_rate_and_the_weight_of_new_measur
     assert f"| {title} | ACOs | 12 |" in alike and "Community Partners" not in alike
     chance = text.split("differences mostly chance")[1].split("##")[0]
     assert f"| {title} | Community Partners | 12 | 2 |" in chance and "ACOs" not in chance
+    # both tables' counts take in hidden results (they are clustered), and say so
+    assert "the counts include results hidden to protect privacy" in chance
+    assert "The counts include results hidden to protect privacy" in alike
     assert "| New measure, in its first year of star ratings (of any kind above) | 1 |" in text
     assert "every measure rated is in its first year of star ratings, so all weigh 1" in text
     # with a second measure rated since 2019, the one in its first year is named
