@@ -4,9 +4,9 @@
 -- enrolled at least 11 of its 12 months and in its last month, with diabetes in the window or
 -- the 12 months before it (claims or a diabetes medicine; _diabetes_denominator.sql).
 -- Numerator (poor control): the most recent HbA1c result in the window is above 9.0%, or there
--- is no HbA1c result in the window. Results: a clinical result (LOINC 4548-4, 17856-6) with
--- its value, or a CPT II result band on a claim (3044F, 3051F, 3052F: 9.0% or less; 3046F:
--- above 9.0%). When several results share the most recent day, the lowest counts, so that day
+-- is no HbA1c result in the window. Results: a clinical result (LOINC 4548-4, 4549-2,
+-- 17855-8, 17856-6) with its value, or a CPT II result band on a claim (3044F, 3045F, 3051F,
+-- 3052F: 9.0% or less; 3046F, the only code of hba1c_above_9, above 9.0%). When several results share the most recent day, the lowest counts, so that day
 -- is poor control only if every result that day is above 9.0%. A test billed without a result
 -- (CPT 83036) is not a result.
 WITH

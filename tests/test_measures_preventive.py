@@ -1,0 +1,116 @@
+"""Preventive and chronic-care measures (HbA1c, adult BMI, breast cancer screening, COPD
+spirometry) on tiny marts written by each test, small enough to read.
+
+Each test writes only the rows it needs (tables as CSV text) and works out the expected
+numerators and denominators by hand in its comments. Results are checked for the newest
+complete quarter of the fixture's data (2024Q4 unless a test says otherwise).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from scorecard import engine
+from scorecard.specs import MeasureSpec, load_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+VALUE_SETS = ROOT / "measures" / "value_sets"
+
+ELIGIBILITY = "person_id,gender,race,birth_year,enrollment_start_date,enrollment_end_date\n"
+MEDICAL = (
+    "claim_id,claim_line_number,claim_type,person_id,claim_start_date,claim_end_date,"
+    "admission_date,discharge_date,place_of_service_code,bill_type_code,revenue_center_code,"
+    "hcpcs_code,hcpcs_modifier_1,paid_amount,diagnosis_code_1,diagnosis_code_2\n"
+)
+PHARMACY = "claim_id,person_id,dispensing_date,ndc_code,days_supply,paid_amount\n"
+CLINICAL = "person_id,result_date,loinc_code,value,unit\n"
+
+
+@cache
+def all_specs() -> tuple[MeasureSpec, ...]:
+    """Return every measure spec, loaded once for this module."""
+    return tuple(load_specs(ROOT / "measures"))
+
+
+def visit(claim: str, person: str, day: str, code: str = "99213", dx: str = "Z0000") -> str:
+    """Return one professional office claim line (place of service 11)."""
+    return f"{claim},1,professional,{person},{day},{day},,,11,,,{code},,90,{dx},\n"
+
+
+def run_marts(
+    folder: Path,
+    measure_ids: list[str],
+    eligibility: str,
+    medical: str,
+    pharmacy: str = "",
+    clinical: str = "",
+    period: str = "2024Q4",
+) -> pd.DataFrame:
+    """Write the marts (rows without their header; none: no table) to `folder`, run the
+    measures for `period` and return the results; every measure must be computed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, header, rows in (
+        ("eligibility", ELIGIBILITY, eligibility),
+        ("medical_claim", MEDICAL, medical),
+        ("pharmacy_claim", PHARMACY, pharmacy),
+        ("clinical_result", CLINICAL, clinical),
+    ):
+        if rows:  # a table with no rows is a mart problem: leave it out
+            (folder / f"{name}.csv").write_text(header + rows)
+    specs = [s for s in all_specs() if s.id in measure_ids]
+    assert sorted(s.id for s in specs) == sorted(measure_ids)
+    run = engine.run(folder, VALUE_SETS, specs, period_id=period)
+    assert run.period_id == period and run.skipped == {}
+    return run.results
+
+
+def cell(results: pd.DataFrame, measure: str, period: str = "2024Q4") -> tuple[float, float]:
+    """Return (numerator, denominator) of a measure's program-level result for `period`."""
+    rows = results[
+        (results.measure_id == measure)
+        & (results.period_id == period)
+        & (results.level == "program")
+        & (results.stratum == "all")
+    ]
+    assert len(rows) == 1, f"expected one row for {measure} {period}"
+    return rows.iloc[0].numerator, rows.iloc[0].denominator
+
+
+# ------------------------------------------------------------------ HbA1c
+
+# H1-H4, born 1970 (54 at the end of 2024), enrolled 2023-2024, each with type 2 diabetes
+# (E11.9) on two office visits in 2024 (Feb 1 and Dec 1: the data end in December), and one
+# HbA1c result in 2024: H1 LOINC 4549-2 (by electrophoresis) 6.5%, H2 LOINC 17855-8
+# (calculated) 6.8%, H3 LOINC 4548-4 6.5%, H4 a claim with CPT II 3045F (HbA1c 7.0-9.0%, the
+# code before 3051F and 3052F). A visit in January 2023 starts the data there, so the 12 months
+# before the 2024 window are in the data.
+HBA1C_MEMBERS = "".join(
+    f"{who},female,White,1970,2023-01-01,2024-12-31\n" for who in ("H1", "H2", "H3", "H4")
+)
+HBA1C_CLAIMS = (
+    visit("C00", "H1", "2023-01-05")
+    + "".join(
+        visit(f"C{n}{i}", who, day, dx="E119")
+        for n, who in enumerate(("H1", "H2", "H3", "H4"), start=1)
+        for i, day in enumerate(("2024-02-01", "2024-12-01"))
+    )
+    + visit("C50", "H4", "2024-06-01", code="3045F", dx="E119")
+)
+HBA1C_FILLS = "F1,H1,2024-03-01,99999999999,30,10\n"  # a drug in no code list
+HBA1C_RESULTS = (
+    "H1,2024-05-01,4549-2,6.5,%\nH2,2024-05-01,17855-8,6.8,%\nH3,2024-05-01,4548-4,6.5,%\n"
+)
+
+
+def test_hba1c_reads_every_hba1c_loinc_and_cpt2_3045f(tmp_path):
+    # Testing: each of H1-H4 had a test in 2024 -> 4/4. Poor control: no last result is above
+    # 9.0% (6.5, 6.8, 6.5 and 3045F = 7.0-9.0%) -> 0/4. With only LOINC 4548-4 and 17856-6 and
+    # no 3045F, H1, H2 and H4 had no test and no result (a missing result is poor control):
+    # testing 1/4 and poor control 3/4.
+    measures = ["hba1c_testing", "hba1c_poor_control"]
+    results = run_marts(tmp_path, measures, HBA1C_MEMBERS, HBA1C_CLAIMS, HBA1C_FILLS, HBA1C_RESULTS)
+    assert cell(results, "hba1c_testing") == (4, 4)
+    assert cell(results, "hba1c_poor_control") == (0, 4)
