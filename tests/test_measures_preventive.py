@@ -114,3 +114,32 @@ def test_hba1c_reads_every_hba1c_loinc_and_cpt2_3045f(tmp_path):
     results = run_marts(tmp_path, measures, HBA1C_MEMBERS, HBA1C_CLAIMS, HBA1C_FILLS, HBA1C_RESULTS)
     assert cell(results, "hba1c_testing") == (4, 4)
     assert cell(results, "hba1c_poor_control") == (0, 4)
+
+
+# ------------------------------------------------------------------ adult BMI assessment
+
+# Enrolled 2023-2024. A1 (born 1980: 43 in 2023, 44 in 2024): an office visit with BMI 25
+# (Z68.25) on Jan 10, 2023, nothing in 2024. A2 (born 2005: 19 in 2024): an office visit with
+# Z68.25 on Dec 1, 2024. A3 (born 2005): an office visit with a BMI percentile (Z68.52) on
+# Mar 1, 2024, and another visit on Dec 2, 2024.
+BMI_MEMBERS = (
+    "A1,female,White,1980,2023-01-01,2024-12-31\n"
+    "A2,male,White,2005,2023-01-01,2024-12-31\n"
+    "A3,female,White,2005,2023-01-01,2024-12-31\n"
+)
+BMI_CLAIMS = (
+    visit("B1", "A1", "2023-01-10", dx="Z6825")
+    + visit("B2", "A2", "2024-12-01", dx="Z6825")
+    + visit("B3", "A3", "2024-03-01", dx="Z6852")
+    + visit("B4", "A3", "2024-12-02")
+)
+
+
+def test_adult_bmi_assessment_reads_two_years_and_the_kind_of_bmi_the_age_calls_for(tmp_path):
+    # Denominator: 18-74 at the end of 2024 with an outpatient visit in 2023 or 2024: A1 (visit
+    # in 2023 only), A2, A3 -> 3. Numerator: A1's BMI value in 2023, at 43: yes. A2 was 19 on
+    # Dec 1, 2024: a BMI value (Z68.25) is not the percentile a member under 20 needs: no. A3
+    # (19) has a percentile: yes. -> (2, 3). Before, the visit had to be in 2024 (A1 out) and
+    # any Z68 code counted (A2 in): (2, 2).
+    results = run_marts(tmp_path, ["adult_bmi_assessment"], BMI_MEMBERS, BMI_CLAIMS)
+    assert cell(results, "adult_bmi_assessment") == (2, 3)

@@ -659,11 +659,12 @@ def test_well_care_visits(prevention):
 
 
 def test_adult_bmi_assessment(prevention):
-    # 18-74 with an outpatient visit in 2024: N1 (Z68.25 on the visit: yes), N2 (Z68.30 on Jan
-    # 1, 2023, the first day of the look-back: yes), N3 (Dec 31, 2022: no), N4 (BMI result:
-    # yes), N6 (74: no BMI) and the seven V adults (visits, no BMI). Excluded: N5 (pregnancy
+    # 18-74 with an outpatient visit in 2023 or 2024: N1 (Z68.25 on the visit: yes), N2 (Z68.30
+    # on Jan 1, 2023, the first day of the look-back: yes), N3 (Dec 31, 2022: no), N4 (BMI
+    # result: yes), N6 (74: no BMI), the seven V adults (visits, no BMI) and K6 (21, a visit on
+    # Dec 31, 2023 only, no BMI; version 2 wanted the visit in 2024). Excluded: N5 (pregnancy
     # 2023), N7 (75), N8 (no visit, only a lab).
-    assert cell(prevention, "adult_bmi_assessment") == (3, 12)
+    assert cell(prevention, "adult_bmi_assessment") == (3, 13)
 
 
 # Two more adults born 1980, enrolled 2022-2024, with an office visit on Mar 1, 2024 and no BMI:
@@ -685,11 +686,11 @@ HOSPICE_ROWS = {
 
 def test_adult_bmi_assessment_leaves_out_members_in_hospice(tmp_path):
     # N9 had hospice care in the window: left out. N10's hospice care was the year before: in,
-    # with no BMI. (3, 12) + N10 = (3, 13); keeping N9 too would give (3, 14).
+    # with no BMI. (3, 13) + N10 = (3, 14); keeping N9 too would give (3, 15).
     results = run_fixture_with_rows(
         tmp_path, "quality_prevention", HOSPICE_ROWS, ["adult_bmi_assessment"]
     )
-    assert cell(results, "adult_bmi_assessment") == (3, 13)
+    assert cell(results, "adult_bmi_assessment") == (3, 14)
 
 
 def test_depression_screening_followup(prevention):
