@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -423,11 +423,14 @@ def short_of_history(
     """Return (the specs to run, id -> why for the others): the specs whose look-back
     (lookback_months) before the window of period_id starts before the data do are not run,
     as their result would count less than it should."""
-    end = pd.Timestamp(period_end(period_id))
+    # Counted back from the day after the period (a month's first day): months back from its
+    # last day would keep the day number (Jun 30 - 27 months = Mar 30) and ask for a day too
+    # many, so a quarter whose data start on Apr 1 would not be computed.
+    after = pd.Timestamp(period_end(period_id)) + pd.Timedelta(days=1)
     short = {}
     for spec in specs:
         months = WINDOW_MONTHS[spec.window] + spec.lookback_months
-        earliest = (end - pd.DateOffset(months=months)).date() + timedelta(days=1)
+        earliest = (after - pd.DateOffset(months=months)).date()
         if spec.lookback_months and earliest < data_start:
             span = "12-month window" if spec.window == "year" else "quarter"
             short[spec.id] = (

@@ -143,3 +143,63 @@ def test_adult_bmi_assessment_reads_two_years_and_the_kind_of_bmi_the_age_calls_
     # any Z68 code counted (A2 in): (2, 2).
     results = run_marts(tmp_path, ["adult_bmi_assessment"], BMI_MEMBERS, BMI_CLAIMS)
     assert cell(results, "adult_bmi_assessment") == (2, 3)
+
+
+# ------------------------------------------------------------------ windows counted in months
+# For 2025Q2 the 12-month window is Jul 1, 2024 - Jun 30, 2025. Months counted back from Jun 30
+# keep the day number: Jun 30 - 27 months + 1 day is Mar 31, 2023 (a day too early) and Jun 30 -
+# 6 months is Dec 30, 2024 (a day short); counted from the window's first day they are Apr 1,
+# 2023 and Dec 31, 2024.
+
+# Women born 1960 (65 in 2025), enrolled Jan 2023 - Jun 2025: W1 a mammogram on Mar 31, 2023,
+# W2 on Apr 1, 2023, the first day of the 27 months; W2 an office visit on Jun 30, 2025 (the
+# data end in June 2025).
+BCS_MEMBERS = "".join(f"{who},female,White,1960,2023-01-01,2025-06-30\n" for who in ("W1", "W2"))
+BCS_CLAIMS = (
+    visit("M1", "W1", "2023-03-31", code="77067", dx="Z1231")
+    + visit("M2", "W2", "2023-04-01", code="77067", dx="Z1231")
+    + visit("M3", "W2", "2025-06-30")
+)
+
+
+def test_breast_cancer_screening_counts_27_months_from_the_first_of_a_month(tmp_path):
+    # W1's mammogram (Mar 31, 2023) is before the 27 months: no. W2's (Apr 1): yes -> (1, 2).
+    # Before, the look-back began on Mar 31: (2, 2).
+    results = run_marts(
+        tmp_path, ["breast_cancer_screening"], BCS_MEMBERS, BCS_CLAIMS, period="2025Q2"
+    )
+    assert cell(results, "breast_cancer_screening", "2025Q2") == (1, 2)
+
+
+def test_a_quarter_whose_data_start_on_the_first_day_of_its_look_back_is_computed(tmp_path):
+    # Without W1's claim the data start on Apr 1, 2023, exactly 15 months before the window:
+    # enough for 2025Q2 (run_marts asserts nothing is skipped); W2 counted -> (1, 2). Before, the
+    # engine asked for data from Mar 31, 2023 and skipped the measure.
+    claims = BCS_CLAIMS.replace(visit("M1", "W1", "2023-03-31", code="77067", dx="Z1231"), "")
+    results = run_marts(tmp_path, ["breast_cancer_screening"], BCS_MEMBERS, claims, period="2025Q2")
+    assert cell(results, "breast_cancer_screening", "2025Q2") == (1, 2)
+
+
+# Born 1970 (55 in 2025), enrolled Dec 2021 - Jun 2025 (730 days before Dec 31, 2024 is Jan 1,
+# 2023; the look-back of 30 months before the window starts on Jan 1, 2022): P1 a first COPD
+# diagnosis (J44.9) on an office visit on Dec 31, 2024, the last day of the 2025Q2 intake, and
+# spirometry (94010) on Jan 15, 2025; P2 a first COPD visit on Jun 1, 2024, no spirometry. P1
+# has a visit on Dec 5, 2021 (the data start then, a month early, so that this test does not
+# hang on the day the engine asks the data to start) and P2 one on Jun 30, 2025 (they end
+# then).
+COPD_MEMBERS = "".join(f"{who},male,White,1970,2021-12-01,2025-06-30\n" for who in ("P1", "P2"))
+COPD_CLAIMS = (
+    visit("S1", "P1", "2021-12-05")
+    + visit("S2", "P1", "2024-12-31", dx="J449")
+    + visit("S3", "P1", "2025-01-15", code="94010", dx="J449")
+    + visit("S4", "P2", "2024-06-01", dx="J449")
+    + visit("S5", "P2", "2025-06-30")
+)
+
+
+def test_copd_spirometry_intake_ends_on_the_last_day_of_its_month(tmp_path):
+    # Intake for 2025Q2: Jan 1 - Dec 31, 2024. P1 (index Dec 31, spirometry 15 days later: yes)
+    # and P2 (index Jun 1: no) -> (1, 2). Before, the intake stopped on Dec 30: P1 was not
+    # counted -> (0, 1).
+    results = run_marts(tmp_path, ["copd_spirometry"], COPD_MEMBERS, COPD_CLAIMS, period="2025Q2")
+    assert cell(results, "copd_spirometry", "2025Q2") == (1, 2)

@@ -4,10 +4,12 @@
 -- older during the whole look-back.)
 -- Excluded: bilateral mastectomy (Z90.13, or both Z90.11 and Z90.12) on any claim up to the
 -- end of the window.
--- Numerator: a mammogram from 27 months before the end of the window (Oct 1 two years
--- before, for a calendar year) to the end of the window.
+-- Numerator: a mammogram from 15 months before the window starts (Oct 1 two years before,
+-- for a calendar year: 27 months in all) to the end of the window. Counted from the window's
+-- first day: 27 months back from its last day (Jun 30) would land on the 30th of a 31-day
+-- month (Mar 30) and take in a day too many.
 WITH eligible AS (
-  SELECT p.period_id, e.person_id, p.period_end
+  SELECT p.period_id, e.person_id, p.window_start, p.period_end
   FROM periods p
   JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
   JOIN person m ON m.person_id = e.person_id
@@ -28,8 +30,7 @@ SELECT e.period_id, e.person_id, e.period_end AS attr_month,
        CASE WHEN EXISTS (
          SELECT 1 FROM medical_claim c
          WHERE c.person_id = e.person_id AND in_value_set(c.hcpcs_code, 'mammogram')
-           AND c.claim_start_date BETWEEN e.period_end - INTERVAL 27 MONTH + INTERVAL 1 DAY
-                                      AND e.period_end
+           AND c.claim_start_date BETWEEN e.window_start - INTERVAL 15 MONTH AND e.period_end
        ) THEN 1 ELSE 0 END AS numerator,
        1 AS denominator
 FROM eligible e

@@ -2,7 +2,8 @@
 -- Units: members aged 42+ at the end of the 12-month window with a new COPD diagnosis: the
 -- first outpatient, ED or inpatient claim with a COPD diagnosis (J41-J44, any position) from
 -- 6 months before the window to 6 months before its end (Jul 1 of the prior year - Jun 30 for
--- a calendar year) is the index day (a stay is dated at discharge). No claim with a COPD
+-- a calendar year; counted from the window's first day, as 6 months back from Jun 30 would
+-- stop at Dec 30) is the index day (a stay is dated at discharge). No claim with a COPD
 -- diagnosis may fall in the 730 days before it (before the admission, for a stay). The member
 -- must be enrolled in every month from 730 days before to 180 days after the index day.
 -- Numerator: spirometry from 730 days before to 180 days after the index day.
@@ -30,7 +31,7 @@ first_day AS (  -- the index day: that of the first qualifying claim in the inta
   FROM copd_claim c
   JOIN periods p
     ON c.index_candidate BETWEEN p.window_start - INTERVAL 6 MONTH
-                             AND p.period_end - INTERVAL 6 MONTH
+                             AND p.window_start + INTERVAL 6 MONTH - INTERVAL 1 DAY
   WHERE c.counts
   GROUP BY ALL
 ),
