@@ -12,7 +12,7 @@
 -- period's end; diagnoses from the 12 months ending with the period (fewer at the start of the
 -- data).
 member AS (
-  SELECT p.period_id, CAST(p.period_start - INTERVAL 9 MONTH AS DATE) AS dx_start,
+  SELECT p.period_id, CAST(p.period_end - INTERVAL 12 MONTH + INTERVAL 1 DAY AS DATE) AS dx_start,
          p.period_end, mm.person_id, max(mm.month) AS last_month,
          any_value(year(p.period_end) - m.birth_year) AS age,
          any_value(CASE WHEN m.gender = 'male' THEN 'M' ELSE 'F' END) AS sex
