@@ -203,3 +203,37 @@ def test_copd_spirometry_intake_ends_on_the_last_day_of_its_month(tmp_path):
     # counted -> (0, 1).
     results = run_marts(tmp_path, ["copd_spirometry"], COPD_MEMBERS, COPD_CLAIMS, period="2025Q2")
     assert cell(results, "copd_spirometry", "2025Q2") == (1, 2)
+
+
+# ------------------------------------------------------------------ mastectomy
+
+
+def surgery(claim: str, person: str, day: str, modifier: str) -> str:
+    """Return a claim line for a simple complete mastectomy (CPT 19303) with `modifier`."""
+    return f"{claim},1,professional,{person},{day},{day},,,22,,,19303,{modifier},900,C509,\n"
+
+
+# Women born 1960, enrolled 2021-2024: W1 a mastectomy of the left breast (19303-LT) on Mar 1,
+# 2021 and of the right (19303-RT) on Sep 1, 2021; W2 both breasts (19303-50) on Mar 1, 2021;
+# W3 only the left (19303-LT) on Mar 1, 2021; W4 a mastectomy with no side (19303) on Mar 1,
+# 2021 and a mammogram (77067) on Dec 31, 2024.
+MASTECTOMY_MEMBERS = "".join(
+    f"{who},female,White,1960,2021-01-01,2024-12-31\n" for who in ("W1", "W2", "W3", "W4")
+)
+MASTECTOMY_CLAIMS = (
+    surgery("Q1", "W1", "2021-03-01", "LT")
+    + surgery("Q2", "W1", "2021-09-01", "RT")
+    + surgery("Q3", "W2", "2021-03-01", "50")
+    + surgery("Q4", "W3", "2021-03-01", "LT")
+    + surgery("Q5", "W4", "2021-03-01", "")
+    + visit("Q6", "W4", "2024-12-31", code="77067", dx="Z1231")
+)
+
+
+def test_breast_cancer_screening_leaves_out_women_whose_two_breasts_were_removed(tmp_path):
+    # W1 (left and right on two dates) and W2 (bilateral) are left out. W3 (one side) and W4 (no
+    # side given) stay: W4 screened -> (1, 2). Before, only diagnoses were read: (1, 4).
+    results = run_marts(
+        tmp_path, ["breast_cancer_screening"], MASTECTOMY_MEMBERS, MASTECTOMY_CLAIMS
+    )
+    assert cell(results, "breast_cancer_screening") == (1, 2)

@@ -2,8 +2,11 @@
 -- Units: women (gender female) aged 52-74 at the end of the 12-month window, enrolled at least
 -- 11 of its 12 months and in its last month. (Aged 52+ so that every woman counted was 50 or
 -- older during the whole look-back.)
--- Excluded: bilateral mastectomy (Z90.13, or both Z90.11 and Z90.12) on any claim up to the
--- end of the window.
+-- Excluded: both breasts removed, on claims up to the end of the window: a diagnosis of
+-- absence of both breasts (Z90.13) or a mastectomy (CPT, mastectomy_procedure) with the
+-- bilateral modifier 50; or the left breast (Z90.12, or a mastectomy with modifier LT) and the
+-- right (Z90.11, or a mastectomy with modifier RT), on any dates. A mastectomy without a side
+-- modifier says nothing of the side and does not count.
 -- Numerator: a mammogram from 15 months before the window starts (Oct 1 two years before,
 -- for a calendar year: 27 months in all) to the end of the window. Counted from the window's
 -- first day: 27 months back from its last day (Jun 30) would land on the 30th of a 31-day
@@ -17,14 +20,27 @@ WITH eligible AS (
     AND year(p.period_end) - m.birth_year BETWEEN 52 AND 74
     AND e.months_enrolled >= 11 AND e.enrolled_at_end
 ),
+breast_removed AS (  -- one row per claim showing a breast removed: side both, left or right
+  SELECT person_id, claim_start_date,
+         CASE WHEN in_value_set(code, 'bilateral_mastectomy_dx') THEN 'both'
+              WHEN in_value_set(code, 'left_mastectomy_dx') THEN 'left'
+              ELSE 'right' END AS side
+  FROM claim_diagnosis
+  WHERE in_value_set(code, 'bilateral_mastectomy_dx') OR in_value_set(code, 'left_mastectomy_dx')
+     OR in_value_set(code, 'right_mastectomy_dx')
+  UNION ALL
+  SELECT person_id, claim_start_date,
+         CASE upper(hcpcs_modifier_1) WHEN '50' THEN 'both' WHEN 'LT' THEN 'left' ELSE 'right' END
+  FROM medical_claim
+  WHERE in_value_set(hcpcs_code, 'mastectomy_procedure')
+    AND upper(hcpcs_modifier_1) IN ('50', 'LT', 'RT')
+),
 mastectomy AS (
   SELECT e.period_id, e.person_id
   FROM eligible e
-  JOIN claim_diagnosis x ON x.person_id = e.person_id AND x.claim_start_date <= e.period_end
+  JOIN breast_removed x ON x.person_id = e.person_id AND x.claim_start_date <= e.period_end
   GROUP BY ALL
-  HAVING bool_or(in_value_set(x.code, 'bilateral_mastectomy_dx'))
-      OR (bool_or(in_value_set(x.code, 'right_mastectomy_dx'))
-          AND bool_or(in_value_set(x.code, 'left_mastectomy_dx')))
+  HAVING bool_or(x.side = 'both') OR (bool_or(x.side = 'left') AND bool_or(x.side = 'right'))
 )
 SELECT e.period_id, e.person_id, e.period_end AS attr_month,
        CASE WHEN EXISTS (
