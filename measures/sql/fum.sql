@@ -10,12 +10,10 @@
 -- Numerator: an outpatient, telehealth or mental-health visit with a principal mental-illness
 -- diagnosis (or principal self-harm plus any mental-illness diagnosis) on the ED day or up to
 -- {{ days }} days after it.
-WITH RECURSIVE follow_up AS (  -- what counts as follow-up
-  SELECT person_id, claim_start_date AS visit_date
-  FROM medical_claim
-  WHERE (in_value_set(hcpcs_code, 'outpatient_visit')
-         OR in_value_set(hcpcs_code, 'mental_health_visit')
-         OR in_value_set(revenue_center_code, 'outpatient_visit'))
+WITH RECURSIVE follow_up AS (  -- what counts as follow-up (shared/bh_followup_visit.sql)
+  SELECT person_id, visit_date
+  FROM {{ shared("bh_followup_visit") }}
+  WHERE (outpatient OR mh_service)
     AND (in_value_set(diagnosis_code_1, 'mental_illness_dx')
          OR (in_value_set(diagnosis_code_1, 'self_harm_dx')
              AND (in_value_set(diagnosis_code_2, 'mental_illness_dx')
