@@ -63,9 +63,11 @@ def line(
     )
 
 
-def run(tmp_path: Path, persons: list[str], claims: str, measures: list[str]) -> pd.DataFrame:
+def run(
+    tmp_path: Path, persons: list[str], claims: str, measures: list[str], fills: str = ""
+) -> pd.DataFrame:
     """Return the results of `measures` on marts of `persons` (born 1990, enrolled 2023-2024)
-    with the medical claim lines `claims`."""
+    with the medical claim lines `claims` and the pharmacy claims `fills`."""
     folder = tmp_path / "marts"
     folder.mkdir()
     (folder / "eligibility.csv").write_text(
@@ -76,7 +78,7 @@ def run(tmp_path: Path, persons: list[str], claims: str, measures: list[str]) ->
     (folder / "medical_claim.csv").write_text(CLAIM_HEADER + claims + last)
     (folder / "pharmacy_claim.csv").write_text(
         "claim_id,person_id,dispensing_date,ndc_code,days_supply,paid_amount\n"
-        f"R0,{persons[0]},2023-01-10,99105000101,30,30\n"
+        f"R0,{persons[0]},2023-01-10,99105000101,30,30\n" + fills
     )
     specs = [s for s in all_specs() if s.id in measures]
     assert sorted(s.id for s in specs) == sorted(measures)
@@ -134,3 +136,44 @@ def test_mental_health_care_billed_by_a_facility_is_follow_up(tmp_path):
     assert cell(results, "fuh_7d") == (5, 5)
     assert cell(results, "fum_7d") == (1, 1)
     assert cell(results, "fua_7d") == (1, 1)
+
+
+# ------------------------------------------------------------------ 2. care in the ED
+
+
+def test_care_given_in_the_emergency_department_is_not_follow_up(tmp_path):
+    # FUM: B1's ED visit of Jun 10 (131 bill, 0450 + 99284, F329) and the ED doctor's claim P1
+    # at place of service 23 with 99284 and a psychiatric evaluation 90791 (F329): the 90791
+    # is care in the ED, not follow-up. B2's 90791 at place of service 23 on Mar 8 (below) is
+    # an ED visit for F329 too, followed only by itself. 0 of 2 (before 2 of 2).
+    # FUH: B2's stay of Mar 1-5 (F329) then a 90791 at place of service 23 on Mar 8, and B3's
+    # stay of Mar 1-5 then a 90792 at place of service 21 (inpatient hospital) on Mar 8: no
+    # follow-up, 0 of 2 (before 2 of 2). B4's stay, then a 90834 in the office (place of
+    # service 11) on Mar 8, is followed up as before: 1 of 3.
+    # FUA: B5's ED visit of Jul 1 (F1020), with the ED doctor's claim P5 at place of service
+    # 23 carrying 99284 and an SUD assessment H0001 (F1020): 0 of 1 (before 1 of 1). B6's ED
+    # visit of Aug 1 (F1020) with a naltrexone fill the same day: medicines still count, 1 of
+    # 1. FUA: 1 of 2.
+    claims = "".join(
+        [
+            line("E1", "B1", "2024-06-10", bill="131", revenue="0450", hcpcs="99284", dx="F329"),
+            line("P1", "B1", "2024-06-10", pos="23", hcpcs="99284", dx="F329"),
+            line("P1", "B1", "2024-06-10", pos="23", hcpcs="90791", dx="F329", number=2),
+            stay("S2", "B2", "2024-03-01", "2024-03-05", "F329"),
+            line("V2", "B2", "2024-03-08", pos="23", hcpcs="90791", dx="F329"),
+            stay("S3", "B3", "2024-03-01", "2024-03-05", "F329"),
+            line("V3", "B3", "2024-03-08", pos="21", hcpcs="90792", dx="F329"),
+            stay("S4", "B4", "2024-03-01", "2024-03-05", "F329"),
+            line("V4", "B4", "2024-03-08", pos="11", hcpcs="90834", dx="F329"),
+            line("E5", "B5", "2024-07-01", bill="131", revenue="0450", hcpcs="99284", dx="F1020"),
+            line("P5", "B5", "2024-07-01", pos="23", hcpcs="99284", dx="F1020"),
+            line("P5", "B5", "2024-07-01", pos="23", hcpcs="H0001", dx="F1020", number=2),
+            line("E6", "B6", "2024-08-01", bill="131", revenue="0450", hcpcs="99284", dx="F1020"),
+        ]
+    )
+    fills = "R6,B6,2024-08-01,99111000101,30,45\n"  # naltrexone
+    persons = [f"B{i}" for i in range(1, 7)]
+    results = run(tmp_path, persons, claims, ["fuh_7d", "fum_7d", "fua_7d"], fills)
+    assert cell(results, "fum_7d") == (0, 2)
+    assert cell(results, "fuh_7d") == (1, 3)
+    assert cell(results, "fua_7d") == (1, 2)

@@ -7,7 +7,8 @@
 -- day or within 30 days after it, and visits of members not enrolled in every month from the ED
 -- day to 30 days after. Then, per member, only the first visit in any 31-day period counts.
 -- Numerator, on the ED day or up to {{ days }} days after it: an outpatient, telehealth,
--- mental-health or SUD treatment visit with a principal SUD diagnosis, or a medication for
+-- mental-health or SUD treatment visit (not in the ED or in hospital:
+-- shared/bh_followup_visit.sql) with a principal SUD diagnosis, or a medication for
 -- opioid or alcohol use disorder (a pharmacy fill of a drug class in group sud_pharmacotherapy
 -- or a medication code on a medical claim).
 WITH RECURSIVE follow_up AS (  -- what counts as follow-up (visits: shared/bh_followup_visit.sql)

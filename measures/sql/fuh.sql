@@ -11,7 +11,8 @@
 -- count): a mental-health service billed by a clinician or a facility (a psychiatry code, a
 -- behavioural-health revenue code such as intensive outpatient or partial hospitalisation, or
 -- place of service 52 or 53), or an outpatient or telehealth visit with any clinician with a
--- principal mental-illness diagnosis (shared/bh_followup_visit.sql).
+-- principal mental-illness diagnosis; not care in the ED or in hospital
+-- (shared/bh_followup_visit.sql).
 WITH mh_discharge AS (
   SELECT p.period_id, s.stay_id, s.person_id, s.discharge_date
   FROM hospital_stay s

@@ -11,9 +11,20 @@
 --   outpatient   an outpatient, telehealth or preventive visit with any clinician
 --                (outpatient_visit);
 --   sud_service  a substance use disorder treatment service (sud_service).
--- Bills of an inpatient or residential stay (type of bill 11x, 12x, 18x, 21x, 86x) are not
--- follow-up visits.
-WITH line AS (
+-- Not follow-up visits: care given in the emergency department or in hospital, i.e. lines at
+-- place of service 23 (emergency room), 21 (inpatient hospital) or 51 (inpatient psychiatric
+-- facility), every line of a claim of an ED visit (a claim with an ED revenue code, an ED
+-- evaluation and management code or place of service 23 on any line, as in
+-- shared/ed_visit_diagnosis.sql), and bills of an inpatient or residential stay (type of bill
+-- 11x, 12x, 18x, 21x, 86x).
+WITH ed_claim AS (
+  SELECT DISTINCT claim_id
+  FROM medical_claim
+  WHERE in_value_set(revenue_center_code, 'ed_visit')
+     OR in_value_set(hcpcs_code, 'ed_visit')
+     OR place_of_service_code = '23'
+),
+line AS (
   SELECT person_id, claim_id, claim_start_date AS visit_date,
          diagnosis_code_1, diagnosis_code_2, diagnosis_code_3, diagnosis_code_4,
          diagnosis_code_5,
@@ -26,7 +37,9 @@ WITH line AS (
          coalesce(in_value_set(hcpcs_code, 'sud_service')
                   OR in_value_set(revenue_center_code, 'sud_service'), false) AS sud_service
   FROM medical_claim
-  WHERE claim_type <> 'institutional'
-     OR coalesce(left(ltrim(bill_type_code, '0'), 2), '') NOT IN ('11', '12', '18', '21', '86')
+  WHERE (claim_type <> 'institutional'
+         OR coalesce(left(ltrim(bill_type_code, '0'), 2), '') NOT IN ('11', '12', '18', '21', '86'))
+    AND coalesce(place_of_service_code, '') NOT IN ('21', '23', '51')
+    AND claim_id NOT IN (SELECT claim_id FROM ed_claim)
 )
 SELECT * FROM line WHERE mh_service OR outpatient OR sud_service
