@@ -177,3 +177,46 @@ def test_care_given_in_the_emergency_department_is_not_follow_up(tmp_path):
     assert cell(results, "fum_7d") == (0, 2)
     assert cell(results, "fuh_7d") == (1, 3)
     assert cell(results, "fua_7d") == (1, 2)
+
+
+# ------------------------------------------------------------------ 3. transfers
+
+
+def test_a_move_to_a_psychiatric_or_critical_access_hospital_is_a_transfer(tmp_path):
+    # Stays (all principal F329, members aged 34):
+    #   C1  Feb 1-10, discharge status 65 (to a psychiatric hospital), then Mar 1-10 (01)
+    #   C2  Apr 1-5, status 94 (to a critical access hospital, planned readmission), then
+    #       Apr 20-25 (01)
+    #   C3  Jun 1-5, status 65, and no later bill
+    # Readmissions (readmission_30d and readmission_bh_30d alike): the stays with status 65 or
+    # 94 are transfers, not index stays; the index stays left are C1 Mar and C2 Apr 20, not
+    # readmitted: 0 of 2 (before: C1 Feb and C2 Apr readmitted, 2 of 5).
+    # FUH: C1 Feb and C2 Apr are followed by an admission within 30 days (left out, as
+    # before); C3 Jun is a transfer now (before a discharge without follow-up); C1 Mar and C2
+    # Apr 20 have no follow-up: 0 of 2 (before 0 of 3).
+    claims = "".join(
+        [
+            stay("S1", "C1", "2024-02-01", "2024-02-10", "F329", status="65"),
+            stay("S2", "C1", "2024-03-01", "2024-03-10", "F329"),
+            stay("S3", "C2", "2024-04-01", "2024-04-05", "F329", status="94"),
+            stay("S4", "C2", "2024-04-20", "2024-04-25", "F329"),
+            stay("S5", "C3", "2024-06-01", "2024-06-05", "F329", status="65"),
+        ]
+    )
+    measures = ["readmission_30d", "readmission_bh_30d", "fuh_7d"]
+    results = run(tmp_path, ["C1", "C2", "C3"], claims, measures)
+    assert cell(results, "readmission_30d") == (0, 2)
+    assert cell(results, "readmission_bh_30d") == (0, 2)
+    assert cell(results, "fuh_7d") == (0, 2)
+
+
+def test_the_transfer_statuses_are_one_list_of_nubc_codes():
+    # 02, 05, 65, 66 (short-term general, cancer or children's, psychiatric, critical access
+    # hospital) and their planned-readmission variants 82, 85, 93, 94; read by the four
+    # measures from the one code list.
+    codes = pd.read_csv(VALUE_SETS / "transfer_discharge_status.csv", dtype=str).code
+    assert sorted(codes) == ["02", "05", "65", "66", "82", "85", "93", "94"]
+    for spec in all_specs():
+        if spec.id in ("readmission_30d", "readmission_30d_oe", "readmission_bh_30d", "fuh_7d"):
+            assert "'transfer_discharge_status'" in spec.sql
+            assert "'02'" not in spec.sql

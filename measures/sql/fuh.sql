@@ -7,7 +7,9 @@
 -- days after it; discharges followed within 30 days by an admission to acute or non-acute
 -- inpatient care (readmission, or transfer to a skilled nursing facility, a swing bed or a
 -- residential facility: type of bill 11x, 12x, 18x, 21x, 86x); discharges where the member
--- died, and stays still going at the last bill (status 30). Numerator, 1-{{ days }} days after discharge (the discharge day itself does not
+-- died, stays still going at the last bill (status 30), and discharges to another hospital
+-- whose bill is not in the data (value set transfer_discharge_status, as in the readmission
+-- measures). Numerator, 1-{{ days }} days after discharge (the discharge day itself does not
 -- count): a mental-health service billed by a clinician or a facility (a psychiatry code, a
 -- behavioural-health revenue code such as intensive outpatient or partial hospitalisation, or
 -- place of service 52 or 53), or an outpatient or telehealth visit with any clinician with a
@@ -22,7 +24,9 @@ WITH mh_discharge AS (
   WHERE left(s.bill_type_code, 2) = '11'
     AND in_value_set(s.principal_dx, 'mental_illness_dx')
     AND year(s.discharge_date) - m.birth_year >= 6
-    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('20', '30')
+    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('20', '30')  -- died, still a patient
+    AND NOT coalesce(in_value_set(s.discharge_disposition_code, 'transfer_discharge_status'),
+                     false)  -- moved to another hospital
     AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
 ),
 admission AS (  -- acute or non-acute inpatient care; a hospital claim with its stay
