@@ -220,3 +220,29 @@ def test_the_transfer_statuses_are_one_list_of_nubc_codes():
         if spec.id in ("readmission_30d", "readmission_30d_oe", "readmission_bh_30d", "fuh_7d"):
             assert "'transfer_discharge_status'" in spec.sql
             assert "'02'" not in spec.sql
+
+
+# ------------------------------------------------------------------ 4. mental-illness list
+
+
+def test_the_mental_illness_list_has_the_categories_of_hedis_fuh(tmp_path):
+    # D1's stay of Mar 1-5 with principal F530 (postpartum depression) and D2's with F928
+    # (WHO ICD-10: mixed disorders of conduct and emotions), each followed by a 90834 on Mar 9
+    # (day 4); D3's with F952 (Tourette's disorder) and no visit.
+    # FUH: 2 of 3 (before no discharge counted: no row). readmission_bh_30d: three index
+    # stays, none readmitted: 0 of 3 (before no row).
+    claims = "".join(
+        [
+            stay("S1", "D1", "2024-03-01", "2024-03-05", "F530"),
+            line("V1", "D1", "2024-03-09", pos="11", hcpcs="90834", dx="F530"),
+            stay("S2", "D2", "2024-03-01", "2024-03-05", "F928"),
+            line("V2", "D2", "2024-03-09", pos="11", hcpcs="90834", dx="F928"),
+            stay("S3", "D3", "2024-03-01", "2024-03-05", "F952"),
+        ]
+    )
+    results = run(tmp_path, ["D1", "D2", "D3"], claims, ["fuh_7d", "readmission_bh_30d"])
+    assert cell(results, "fuh_7d") == (2, 3)
+    assert cell(results, "readmission_bh_30d") == (0, 3)
+    categories = set(pd.read_csv(VALUE_SETS / "mental_illness_dx.csv").code)
+    added = {"F51", "F52", "F53", "F59", "F64", "F65", "F66", "F69", "F80", "F81", "F82"}
+    assert added | {"F88", "F89", "F92", "F95", "F98"} <= categories
