@@ -246,3 +246,64 @@ def test_the_mental_illness_list_has_the_categories_of_hedis_fuh(tmp_path):
     categories = set(pd.read_csv(VALUE_SETS / "mental_illness_dx.csv").code)
     added = {"F51", "F52", "F53", "F59", "F64", "F65", "F66", "F69", "F80", "F81", "F82"}
     assert added | {"F88", "F89", "F92", "F95", "F98"} <= categories
+
+
+# ------------------------------------------------------------------ 5. self-harm list
+
+
+def test_every_intentional_self_poisoning_is_self_harm(tmp_path):
+    # ED visits (131 bills, 0450 + 99284) with a self-harm code first and depression (F329)
+    # second, which qualify for FUM by the self-harm code alone:
+    #   E1  Jun 10, T450X2A (antiallergic drug, intentional self-harm), a 90834 for F329 on
+    #       Jun 12 (day 2): followed up
+    #   E2  Jun 10, T71112A (smothering under a pillow, intentional self-harm), no visit
+    #   E3  Jun 10, T391X1A (acetaminophen, accidental): not self-harm, not in the denominator
+    # fum_7d: 1 of 2 (before no row: neither code was in the list).
+    claims = "".join(
+        [
+            line(
+                "E1",
+                "E1",
+                "2024-06-10",
+                bill="131",
+                revenue="0450",
+                hcpcs="99284",
+                dx="T450X2A",
+                dx2="F329",
+            ),
+            line("V1", "E1", "2024-06-12", pos="11", hcpcs="90834", dx="F329"),
+            line(
+                "E2",
+                "E2",
+                "2024-06-10",
+                bill="131",
+                revenue="0450",
+                hcpcs="99284",
+                dx="T71112A",
+                dx2="F329",
+            ),
+            line(
+                "E3",
+                "E3",
+                "2024-06-10",
+                bill="131",
+                revenue="0450",
+                hcpcs="99284",
+                dx="T391X1A",
+                dx2="F329",
+            ),
+        ]
+    )
+    results = run(tmp_path, ["E1", "E2", "E3"], claims, ["fum_7d"])
+    assert cell(results, "fum_7d") == (1, 2)
+
+
+def test_the_self_harm_list_follows_the_intent_character():
+    # Prefixes of the self-harm codes: the intent (2) is the 6th character, or the 5th before
+    # the placeholder X where the subcategory has four characters (T36.92X-); accidental
+    # (1), assault (3) and undetermined (4) codes are not in the list.
+    codes = set(pd.read_csv(VALUE_SETS / "self_harm_dx.csv").code)
+    assert {"T1491", "T450X2", "T3692X", "T40412", "T65892", "T71162", "T71112"} <= codes
+    poisoning = [c for c in codes if c.startswith(("T3", "T4", "T5", "T6")) and c[1:3] >= "36"]
+    assert len(poisoning) > 300
+    assert all(c[5] == "2" or (c[4] == "2" and c[5] == "X") for c in poisoning)
