@@ -7,18 +7,14 @@
 -- day or within 30 days after it, and visits of members not enrolled in every month from the ED
 -- day to 30 days after. Then, per member, only the first visit in any 31-day period counts.
 -- Numerator, on the ED day or up to {{ days }} days after it: an outpatient, telehealth,
--- mental-health or SUD treatment visit with a principal SUD diagnosis, or a medication for
+-- mental-health or SUD treatment visit (not in the ED or in hospital:
+-- shared/bh_followup_visit.sql) with a principal SUD diagnosis, or a medication for
 -- opioid or alcohol use disorder (a pharmacy fill of a drug class in group sud_pharmacotherapy
 -- or a medication code on a medical claim).
-WITH RECURSIVE follow_up AS (  -- what counts as follow-up
-  SELECT person_id, claim_start_date AS visit_date
-  FROM medical_claim
-  WHERE (in_value_set(hcpcs_code, 'outpatient_visit')
-         OR in_value_set(hcpcs_code, 'mental_health_visit')
-         OR in_value_set(hcpcs_code, 'sud_service')
-         OR in_value_set(revenue_center_code, 'outpatient_visit')
-         OR in_value_set(revenue_center_code, 'sud_service'))
-    AND in_value_set(diagnosis_code_1, 'sud_dx')
+WITH RECURSIVE follow_up AS (  -- what counts as follow-up (visits: shared/bh_followup_visit.sql)
+  SELECT person_id, visit_date
+  FROM {{ shared("bh_followup_visit") }}
+  WHERE in_value_set(diagnosis_code_1, 'sud_dx')
   UNION ALL
   SELECT person_id, claim_start_date
   FROM medical_claim

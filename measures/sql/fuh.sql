@@ -7,9 +7,14 @@
 -- days after it; discharges followed within 30 days by an admission to acute or non-acute
 -- inpatient care (readmission, or transfer to a skilled nursing facility, a swing bed or a
 -- residential facility: type of bill 11x, 12x, 18x, 21x, 86x); discharges where the member
--- died, and stays still going at the last bill (status 30). Numerator, 1-{{ days }} days after discharge (the discharge day itself does not
--- count): a professional mental-health service, or an outpatient or telehealth visit with
--- any clinician with a principal mental-illness diagnosis.
+-- died, stays still going at the last bill (status 30), and discharges to another hospital
+-- whose bill is not in the data (value set transfer_discharge_status, as in the readmission
+-- measures). Numerator, 1-{{ days }} days after discharge (the discharge day itself does not
+-- count): a mental-health service billed by a clinician or a facility (a psychiatry code, a
+-- behavioural-health revenue code such as intensive outpatient or partial hospitalisation, or
+-- place of service 52 or 53), or an outpatient or telehealth visit with any clinician with a
+-- principal mental-illness diagnosis; not care in the ED or in hospital
+-- (shared/bh_followup_visit.sql).
 WITH mh_discharge AS (
   SELECT p.period_id, s.stay_id, s.person_id, s.discharge_date
   FROM hospital_stay s
@@ -19,7 +24,9 @@ WITH mh_discharge AS (
   WHERE left(s.bill_type_code, 2) = '11'
     AND in_value_set(s.principal_dx, 'mental_illness_dx')
     AND year(s.discharge_date) - m.birth_year >= 6
-    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('20', '30')
+    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('20', '30')  -- died, still a patient
+    AND NOT coalesce(in_value_set(s.discharge_disposition_code, 'transfer_discharge_status'),
+                     false)  -- moved to another hospital
     AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
 ),
 admission AS (  -- acute or non-acute inpatient care; a hospital claim with its stay
@@ -38,13 +45,11 @@ followed_by_stay AS (
    AND a.stay_id <> d.stay_id
    AND a.admit_date BETWEEN d.discharge_date AND d.discharge_date + INTERVAL 30 DAY
 ),
-mh_visit AS (
-  SELECT DISTINCT person_id, claim_start_date AS visit_date
-  FROM medical_claim
-  WHERE (claim_type = 'professional' AND in_value_set(hcpcs_code, 'mental_health_visit'))
-     OR ((in_value_set(hcpcs_code, 'outpatient_visit')
-          OR in_value_set(revenue_center_code, 'outpatient_visit'))
-         AND in_value_set(diagnosis_code_1, 'mental_illness_dx'))
+mh_visit AS (  -- shared/bh_followup_visit.sql: the follow-up visits of FUH, FUM and FUA
+  SELECT DISTINCT person_id, visit_date
+  FROM {{ shared("bh_followup_visit") }}
+  WHERE mh_service
+     OR (outpatient AND in_value_set(diagnosis_code_1, 'mental_illness_dx'))
 ),
 followed_up AS (
   SELECT DISTINCT d.stay_id

@@ -7,15 +7,14 @@
 -- 30 days after it, and visits of members not enrolled in every month from the ED day to 30
 -- days after. Then, per member, only the first visit in any 31-day period counts: after a
 -- counted visit the next one counted is the first eligible visit 31 or more days later.
--- Numerator: an outpatient, telehealth or mental-health visit with a principal mental-illness
+-- Numerator: an outpatient, telehealth or mental-health visit (not in the ED or in hospital:
+-- shared/bh_followup_visit.sql) with a principal mental-illness
 -- diagnosis (or principal self-harm plus any mental-illness diagnosis) on the ED day or up to
 -- {{ days }} days after it.
-WITH RECURSIVE follow_up AS (  -- what counts as follow-up
-  SELECT person_id, claim_start_date AS visit_date
-  FROM medical_claim
-  WHERE (in_value_set(hcpcs_code, 'outpatient_visit')
-         OR in_value_set(hcpcs_code, 'mental_health_visit')
-         OR in_value_set(revenue_center_code, 'outpatient_visit'))
+WITH RECURSIVE follow_up AS (  -- what counts as follow-up (shared/bh_followup_visit.sql)
+  SELECT person_id, visit_date
+  FROM {{ shared("bh_followup_visit") }}
+  WHERE (outpatient OR mh_service)
     AND (in_value_set(diagnosis_code_1, 'mental_illness_dx')
          OR (in_value_set(diagnosis_code_1, 'self_harm_dx')
              AND (in_value_set(diagnosis_code_2, 'mental_illness_dx')

@@ -2,7 +2,8 @@
 -- one stay, and a direct transfer, admitted on the day of or the day after a discharge, are
 -- one stay from the first admission to the last discharge; status and diagnosis are the last
 -- claim's): members 18-64 at discharge, discharged alive, not transferred to a hospital whose
--- bill is not in the data (status 02, 05), not still in hospital at the last bill (status 30),
+-- bill is not in the data (value set transfer_discharge_status: 02, 05, 65, 66, 82, 85, 93,
+-- 94), not still in hospital at the last bill (status 30),
 -- not for pregnancy or childbirth, discharged from the start of the 12-month window up to 30
 -- days before its end (so every stay has 30 days of follow-up inside the window), of members
 -- enrolled in every month from the discharge through 30 days after it and in all but at most
@@ -19,7 +20,9 @@ stay AS (
     ON s.discharge_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
   JOIN person m ON m.person_id = s.person_id
   WHERE year(s.discharge_date) - m.birth_year BETWEEN 18 AND 64
-    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20', '30')
+    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('20', '30')  -- died, still a patient
+    AND NOT coalesce(in_value_set(s.discharge_disposition_code, 'transfer_discharge_status'),
+                     false)  -- moved to another hospital
     AND NOT in_value_set(s.principal_dx, 'pregnancy_dx')
     AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
 ),

@@ -22,7 +22,9 @@ stay AS (
     ON s.discharge_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
   JOIN person m ON m.person_id = s.person_id
   WHERE year(s.discharge_date) - m.birth_year BETWEEN 18 AND 64
-    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('02', '05', '20', '30')
+    AND coalesce(s.discharge_disposition_code, '01') NOT IN ('20', '30')  -- died, still a patient
+    AND NOT coalesce(in_value_set(s.discharge_disposition_code, 'transfer_discharge_status'),
+                     false)  -- moved to another hospital
     AND NOT in_value_set(s.principal_dx, 'pregnancy_dx')
     AND enrolled_through(s.person_id, s.discharge_date, s.discharge_date + INTERVAL 30 DAY)
     -- the spec's hospice exclusion, here too: the expected rates must come from the same
