@@ -27,6 +27,7 @@ from scorecard.extract import ExtractCache
 from scorecard.marts import (
     PERSON_REF,
     MartError,
+    NothingToComputeError,
     PeriodError,
     Problem,
     has_person_keys,
@@ -1182,6 +1183,8 @@ def run(
     seconds: dict[str, float] = {}
     skipped = run_measures(con, specs, tables, seconds, chosen.compute if chosen else None)
     skipped.update(too_short)
+    if not [s for s in specs if s.id not in skipped]:
+        raise NothingToComputeError([Problem(f"{i}.yml", "", why) for i, why in skipped.items()])
     lap = _timed(steps, STEP_MEASURES, lap)
     computed = None
     if chosen is not None:

@@ -65,6 +65,12 @@ class PeriodError(MartError):
     title = "the period asked for is not in the data"
 
 
+class NothingToComputeError(MartError):
+    """Raised when every measure asked for was skipped: the marts lack its tables or history."""
+
+    title = "no measure can be computed from these marts"
+
+
 def find_mart_files(data_dir: Path) -> dict[str, Path]:
     """Return the file or folder found for each contract table in `data_dir`, Parquet preferred.
 

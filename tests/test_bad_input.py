@@ -1018,3 +1018,18 @@ def test_a_quote_never_closed_names_its_line_and_not_the_rows_after_it(tmp_path)
     )
     assert problem.example == 'line 2: P1,female,White,1980,2024-01-01,2024-12-31,medicaid,"aco'
     assert "P2" not in str(problem) and "\n" not in str(problem)
+
+
+def test_a_build_with_no_measure_that_can_be_computed_stops_with_each_reason(tmp_path):
+    # the only measure asked for reads cp_activity, which the fixture does not supply: before,
+    # the engine went on with no results at all and stopped on a KeyError
+    measures = tmp_path / "measures"
+    shutil.copytree(ROOT / "measures" / "sql", measures / "sql")
+    shutil.copytree(ROOT / "measures" / "value_sets", measures / "value_sets")
+    shutil.copy(ROOT / "measures" / "cp_caseload.yml", measures)
+    out = tmp_path / "site"
+    args = ["build", "--data", str(BASIC), "--measures", str(measures), "--out", str(out)]
+    built = CliRunner().invoke(main, args)
+    assert built.exit_code == 2 and not out.exists(), built.output
+    assert "no measure can be computed from these marts (1 problem):\n" in built.stderr
+    assert "  - cp_caseload.yml: " in built.stderr and "cp_activity" in built.stderr
