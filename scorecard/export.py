@@ -123,9 +123,10 @@ def round_results(frame: pd.DataFrame, decimals: pd.Series) -> pd.DataFrame:
 
 def round_counts(numbers: pd.Series) -> pd.Series:
     """Return counts rounded: whole numbers stay whole, sums (days, dollars, risk scores) keep
-    two decimals, and no number above 10 is ever rounded down into 1-10 (never shown)."""
+    two decimals, and no number outside 1-10 (stats.is_small_count: never shown) is ever rounded
+    into it."""
     rounded = numbers.round(2)
-    into_small = (numbers > S.SMALL_COUNT_MAX) & (rounded <= S.SMALL_COUNT_MAX)
+    into_small = ~stats.is_small_count(numbers) & stats.is_small_count(rounded)
     return rounded.mask(into_small, numbers.round(6))
 
 
