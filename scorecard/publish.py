@@ -64,7 +64,7 @@ from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 
-from scorecard import i18n
+from scorecard import disk, i18n
 from scorecard.site import SiteInput, build_site, period_label
 
 LATEST = "latest"
@@ -570,24 +570,8 @@ def _json(value: object) -> str:
 def _write_if_changed(path: Path, text: str) -> list[str]:
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return []
-    write_atomic(path, text)
+    disk.write_text(path, text)
     return [path.name if path.parent.name != LATEST else f"{LATEST}/{path.name}"]
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to path through a temporary file in the same folder and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 NO_EDITION_HTML = """<!doctype html>

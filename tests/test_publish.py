@@ -14,7 +14,7 @@ from urllib.request import urlopen
 import pytest
 from site_fixture import chromium_page, make_sample_input, serve_folder
 
-from scorecard import publish
+from scorecard import disk, publish
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -205,11 +205,12 @@ def test_versions_sort_by_time() -> None:
     assert [e["title"] for e in noted] == ["2025 Q4", "2025 Q3 (retired) (see data note)"]
 
 
-def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
+def test_write_text_replaces_whole_file(tmp_path: Path) -> None:
     path = tmp_path / "versions.json"
-    publish.write_atomic(path, "old")
-    publish.write_atomic(path, "new")
+    disk.write_text(path, "old")
+    disk.write_text(path, "new")
     assert path.read_text() == "new"
+    assert path.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["versions.json"]
 
 
