@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -395,11 +394,3 @@ def care_gap_files(gaps: pd.DataFrame, organizations: pd.DataFrame) -> dict[str,
         text = rows[list(CARE_GAP_COLUMNS)].to_csv(index=False, lineterminator="\n")
         files[f"{CARE_GAPS_DIR}/{slug(cp_id)}.csv"] = text.encode("utf-8")
     return files
-
-
-def write_files(files: dict[str, bytes], folder: Path) -> None:
-    """Write {relative path: bytes} under folder."""
-    for relative, content in sorted(files.items()):
-        path = Path(folder) / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)

@@ -479,12 +479,6 @@ def refresh(out_root: Path, audience: str | None = None) -> list[str]:
     return changed
 
 
-def update_versions(out_root: Path, version: str) -> list[dict]:
-    """Rewrite versions.json and the aliases (version must have its folder); return entries."""
-    refresh(out_root)
-    return read_versions(out_root)
-
-
 def set_state(out_root: Path, version: str, state: str) -> list[str]:
     """Mark an edition active, hidden or retired (its folder is never touched); return changes."""
     if state not in STATES:
@@ -547,17 +541,6 @@ def version_rows(out_root: Path) -> list[dict]:
             }
         )
     return rows
-
-
-def remove_version(out_root: Path, version: str) -> None:
-    """Delete an edition's folder; re-point the aliases to the newest one left. Raise
-    PublishError for a folder that is not an edition (it is left alone)."""
-    out_root = Path(out_root)
-    folder = out_root / check_version_id(version)
-    if not is_edition(folder):
-        raise PublishError(f"{folder}: not an edition of this site; left alone")
-    shutil.rmtree(folder)
-    refresh(out_root)
 
 
 # ---------------------------------------------------------------- files

@@ -1349,15 +1349,9 @@ def template_env(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
 PageMaker = Callable[[], dict[str, Any]]  # makes a page's template context when called
 
 
-def plan_pages(model: SiteModel) -> Iterable[tuple[str, str, dict[str, Any]]]:
-    """Yield (docs-relative path, template name, context) for every page of the site."""
-    for path, template, make in page_plan(model):
-        yield path, template, make()
-
-
 def page_plan(model: SiteModel) -> list[tuple[str, str, PageMaker]]:
     """Return (docs-relative path, template name, function making the context) for every page
-    of the site, in plan_pages order: no context is made until asked for."""
+    of the site, in order: no context is made until asked for."""
     plan: list[tuple[str, str, PageMaker]] = [
         ("index.md", "pages/home.md.j2", partial(home_context, model))
     ]

@@ -129,9 +129,6 @@ def test_a_folder_that_is_not_an_edition_is_never_replaced(tmp_path: Path, force
     assert "already published" not in str(raised.value)
     assert tree_digest(tmp_path / "2025Q4") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2025Q4"]
-    with pytest.raises(publish.PublishError, match="not an edition"):
-        publish.remove_version(tmp_path, "2025Q4")
-    assert tree_digest(tmp_path / "2025Q4") == before
 
 
 @pytest.mark.parametrize("force", [[], ["--force"]])
@@ -183,17 +180,6 @@ def test_version_ids_must_be_plain_folder_names(bad: str) -> None:
 def test_published_versions_lists_existing_editions(published: dict) -> None:
     assert publish.published_versions(published["root"]) == ["2025Q4", "2025Q3"]
     assert publish.published_versions(published["root"] / "nowhere") == []
-
-
-def test_remove_version_repoints_the_aliases(tmp_path: Path) -> None:
-    for version in ("2025Q3", "2025Q4"):
-        fake_version(tmp_path, version)
-        publish.update_versions(tmp_path, version)
-    publish.remove_version(tmp_path, "2025Q4")
-    assert publish.published_versions(tmp_path) == ["2025Q3"]
-    assert "../2025Q3/" in (tmp_path / "latest" / "index.html").read_text()
-    publish.remove_version(tmp_path, "2025Q3")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["versions.json"]
 
 
 def test_versions_sort_by_time() -> None:
