@@ -33,7 +33,6 @@ from scorecard import stats
 PUBLIC_MIN_PANEL = 100  # members attributed to a practice in the period, for it to get a page
 CARE_GAPS_DIR = "downloads/internal/care_gaps"
 CARE_GAP_COLUMNS = ("person_id", "measure_id", "period_id")
-LEVELS = ("aco", "cp", "practice")
 _PARTNER = re.compile(r"^partner:(?P<id>[A-Za-z0-9][A-Za-z0-9._-]*)$")
 
 Kind = Literal["internal", "public", "partner"]

@@ -41,7 +41,7 @@ from scorecard import charts, export, i18n, methodology, parallel, plain, rating
 from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.engine import is_care_gap_measure
 from scorecard.resources import resource_root
-from scorecard.specs import FAMILY_ORDER, MeasureSpec
+from scorecard.specs import ENTITY_LEVELS, FAMILY_ORDER, MeasureSpec
 from scorecard.stats import NEUTRAL_REASON, is_small_count
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ TEMPLATES_DIR = REPO_ROOT / "site_templates"
 BASE_CONFIG = REPO_ROOT / "mkdocs.yml"
 DEFAULT_PROGRAM_NAME = "MassHealth ACO and Community Partner program (demo)"
 
-LEVELS: tuple[str, ...] = ("aco", "cp", "practice")
+LEVELS: tuple[str, ...] = ENTITY_LEVELS  # the levels whose entities have pages
 LEVEL_SINGULAR = {
     "program": "whole program",
     "aco": "ACO",

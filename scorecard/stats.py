@@ -23,10 +23,10 @@ from scipy.sparse import csgraph
 from scipy.sparse.linalg import lsmr
 
 from scorecard.compile import WINDOW_MONTHS
+from scorecard.specs import DEFAULT_MIN_DENOMINATOR
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MIN_DENOMINATOR = 30
 # A mean clustered by member (spending per member month) gets a likely range and a comparison
 # with the program only over at least this many members: below it the log-scale t interval
 # held the true value under 5 times in 6 in simulations of a quarter's spending (82% at 50
