@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -34,7 +33,6 @@ from scorecard import stats
 PUBLIC_MIN_PANEL = 100  # members attributed to a practice in the period, for it to get a page
 CARE_GAPS_DIR = "downloads/internal/care_gaps"
 CARE_GAP_COLUMNS = ("person_id", "measure_id", "period_id")
-LEVELS = ("aco", "cp", "practice")
 _PARTNER = re.compile(r"^partner:(?P<id>[A-Za-z0-9][A-Za-z0-9._-]*)$")
 
 Kind = Literal["internal", "public", "partner"]
@@ -395,11 +393,3 @@ def care_gap_files(gaps: pd.DataFrame, organizations: pd.DataFrame) -> dict[str,
         text = rows[list(CARE_GAP_COLUMNS)].to_csv(index=False, lineterminator="\n")
         files[f"{CARE_GAPS_DIR}/{slug(cp_id)}.csv"] = text.encode("utf-8")
     return files
-
-
-def write_files(files: dict[str, bytes], folder: Path) -> None:
-    """Write {relative path: bytes} under folder."""
-    for relative, content in sorted(files.items()):
-        path = Path(folder) / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)

@@ -582,7 +582,8 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     else:
         done = progress.step(f"Checking marts and computing measures in {settings.engine}")
     run = compute(settings, specs, cache)
-    require_partner(check_target(settings, run.period_id), run.organizations)
+    audience = check_target(settings, run.period_id)
+    require_partner(audience, run.organizations)
     done()
     done = progress.step("Statistics and star ratings")
     rated = rated_before(settings)
@@ -597,11 +598,10 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
         first_rated=first_rated,
         reward=settings.reward,
     )
-    scored.summary = add_tiers(scored.summary, read_tiers(settings.measures))
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")
     with disk.writing(settings.out):
-        report = publish_audience(settings, specs, run, scored)
+        report = publish_audience(settings, specs, run, scored, audience)
     with disk.writing(settings.history or settings.out):
         report.not_stored = store_history(settings, run, scored.cut_points)
     done()
@@ -609,11 +609,18 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
 
 
 def publish_audience(
-    settings: Settings, specs: list[MeasureSpec], run: engine.EngineRun, scored: Scored
+    settings: Settings,
+    specs: list[MeasureSpec],
+    run: engine.EngineRun,
+    scored: Scored,
+    audience: audiences.Audience | None = None,
 ) -> BuildReport:
-    """Render and publish the version for settings.audience from the computed tables."""
-    audience = check_target(settings, run.period_id)
-    require_partner(audience, run.organizations)
+    """Render and publish the version for settings.audience from the computed tables, with
+    the incentive tiers; `audience`: settings.audience as build_site checked it (None: check
+    it here)."""
+    if audience is None:
+        audience = check_target(settings, run.period_id)
+        require_partner(audience, run.organizations)
     tiers = read_tiers(settings.measures)
     summary = add_tiers(scored.summary, tiers)
     view = audiences.restrict(

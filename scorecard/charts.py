@@ -102,7 +102,6 @@ ROLES: dict = {
         },
     },
 }
-OPTIONAL_PARTS = ("error_x", "error_y")  # defaults that apply only when the item has them
 
 Number = float | None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,13 @@ class Table:
 
 MIN_DATE = "1990-01-01"
 MAX_DATE = "2100-12-31"
+
+
+def _date(name: str, help_text: str, **options: Any) -> Column:
+    """Return a DATE column of plausible days MIN_DATE to MAX_DATE (options may change them)."""
+    return Column(
+        name, "DATE", help_text, **{"min_value": MIN_DATE, "max_value": MAX_DATE, **options}
+    )
 
 
 def _dx_columns(count: int) -> tuple[Column, ...]:
@@ -93,18 +101,13 @@ TABLES: tuple[Table, ...] = (
                 min_value=1900,
                 max_value=2030,
             ),
-            Column(
+            _date(
                 "enrollment_start_date",
-                "DATE",
                 "First day of the span.",
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
             ),
-            Column(
+            _date(
                 "enrollment_end_date",
-                "DATE",
                 "Last day of the span (9999-12-31 for an open span).",
-                min_value=MIN_DATE,
                 max_value="9999-12-31",
             ),
             Column("payer", "VARCHAR", "Payer name, e.g. medicaid.", required=False),
@@ -150,12 +153,9 @@ TABLES: tuple[Table, ...] = (
         "Monthly attribution: which ACO, CP and practice a member belongs to in a month.",
         (
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
-            Column(
+            _date(
                 "month",
-                "DATE",
                 "The month, written as its first day (2025-03-01).",
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 first_of_month=True,
             ),
             Column("aco_id", "VARCHAR", "ACO org_id, empty if none.", required=False),
@@ -173,47 +173,32 @@ TABLES: tuple[Table, ...] = (
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
             Column("cp_id", "VARCHAR", "CP org_id."),
             Column("cp_type", "VARCHAR", "BH or LTSS.", allowed=("BH", "LTSS")),
-            Column(
+            _date(
                 "assignment_date",
-                "DATE",
                 "Day the member was assigned to the CP.",
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
             ),
-            Column(
+            _date(
                 "participation_form_date",
-                "DATE",
                 "Participation form signed.",
                 required=False,
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
-            Column(
+            _date(
                 "assessment_date",
-                "DATE",
                 "Comprehensive assessment completed.",
                 required=False,
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
-            Column(
+            _date(
                 "care_plan_signed_date",
-                "DATE",
                 "Care plan signed by the PCP.",
                 required=False,
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
-            Column(
+            _date(
                 "disenrollment_date",
-                "DATE",
                 "Day the assignment ended.",
                 required=False,
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
             ),
         ),
         key=("person_id", "cp_id", "assignment_date"),
@@ -227,12 +212,9 @@ TABLES: tuple[Table, ...] = (
             Column("activity_id", "VARCHAR", "Unique activity id."),
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
             Column("cp_id", "VARCHAR", "CP org_id."),
-            Column(
+            _date(
                 "activity_date",
-                "DATE",
                 "Day of the activity.",
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
             Column("hcpcs_code", "VARCHAR", "Qualifying-activity code, e.g. G9005, T2038."),
@@ -265,38 +247,26 @@ TABLES: tuple[Table, ...] = (
                 allowed=("professional", "institutional"),
             ),
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
-            Column(
+            _date(
                 "claim_start_date",
-                "DATE",
                 "First service date.",
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
-            Column(
+            _date(
                 "claim_end_date",
-                "DATE",
                 "Last service date.",
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
-            Column(
+            _date(
                 "admission_date",
-                "DATE",
                 "Inpatient admission date.",
                 required=False,
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
-            Column(
+            _date(
                 "discharge_date",
-                "DATE",
                 "Inpatient discharge date.",
                 required=False,
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
             Column("discharge_disposition_code", "VARCHAR", "UB-04 status code.", required=False),
@@ -341,12 +311,9 @@ TABLES: tuple[Table, ...] = (
         (
             Column("claim_id", "VARCHAR", "Claim id."),
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
-            Column(
+            _date(
                 "dispensing_date",
-                "DATE",
                 "Day dispensed.",
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
             Column("ndc_code", "VARCHAR", "11-digit NDC."),
@@ -364,12 +331,9 @@ TABLES: tuple[Table, ...] = (
         "Clinical results from EHR data (blood pressure, HbA1c), one row per result.",
         (
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
-            Column(
+            _date(
                 "result_date",
-                "DATE",
                 "Day measured.",
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
             Column("loinc_code", "VARCHAR", "LOINC, e.g. 4548-4 HbA1c, 8480-6 systolic BP."),
@@ -397,12 +361,9 @@ TABLES: tuple[Table, ...] = (
                 ),
             ),
             Column("recommendation", "VARCHAR", "What the assessor recommends.", required=False),
-            Column(
+            _date(
                 "assessment_date",
-                "DATE",
                 "Day the assessment was completed.",
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
                 past=True,
             ),
         ),

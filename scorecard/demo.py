@@ -2018,9 +2018,6 @@ class EdVisits:
     hospital: np.ndarray
 
 
-ED_CATEGORIES = ("non_emergent", "mh", "sud", "other")
-
-
 def _ed_dx(world: World, rng: np.random.Generator, who, category) -> np.ndarray:
     codes, m, n = world.codes, world.members, len(who)
     smi_dx = np.where(m.has["smi"][who] & (rng.random(n) < 0.5), m.smi_dx[who], -1)

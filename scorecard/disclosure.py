@@ -628,7 +628,7 @@ def _findings(
     got = np.flatnonzero((by != -1) & ~known)
     truth = q.truth[got]
     right = np.abs(value[got] - truth) <= TOLERANCE * np.maximum(1.0, np.abs(truth))
-    small = stats._small(truth)
+    small = stats.is_small_count(truth)
     return pd.DataFrame(
         {
             "quantity": got,

@@ -68,12 +68,30 @@ def message(exc: OSError, folder: Path) -> str:
 
 
 def write_whole(path: Path, write: Callable[[Path], object]) -> None:
-    """Write `path` whole or not at all: `write` fills a temporary file beside it, which one
-    rename then puts in place (a killed process leaves the old file or the new one)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write `path` whole or not at all: `write` fills a temporary file beside it (a unique
+    name, so that builds writing at once do not meet), which is flushed to disk, made readable
+    by all (0644) and put in place by one rename: a killed process or a lost machine leaves
+    the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    tmp = Path(name)
     try:
         write(tmp)
+        with tmp.open("rb") as written:
+            os.fsync(written.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` whole or not at all (write_whole)."""
+    write_whole(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def copy_whole(source: Path, path: Path) -> None:
+    """Copy the file `source` to `path` whole or not at all (write_whole)."""
+    write_whole(path, lambda tmp: shutil.copyfile(source, tmp))

@@ -39,13 +39,13 @@ from scorecard.marts import (
     quiet,
 )
 from scorecard.plausibility import Finding, record_warnings
-from scorecard.specs import SHARED_PREFIX, MeasureSpec
+from scorecard.specs import ENTITY_LEVELS, SHARED_PREFIX, STRATA, MeasureSpec
 
 EXTRACT_HELPERS_SQL = Path(__file__).with_name("sql") / "extract_helpers.sql"
 HELPERS_SQL = Path(__file__).with_name("sql") / "helpers.sql"
 
-LEVEL_COLUMNS: dict[str, str] = {"aco": "aco_id", "cp": "cp_id", "practice": "practice_id"}
-STRATUM_COLUMNS: tuple[str, ...] = ("age_band", "sex", "race", "language", "cp_type")
+LEVEL_COLUMNS: dict[str, str] = {level: f"{level}_id" for level in ENTITY_LEVELS}
+STRATUM_COLUMNS: tuple[str, ...] = STRATA  # each stratum is a column of the same name
 STRATIFIED_LEVELS: tuple[str, ...] = ("program", "aco", "cp")
 
 AGE_BANDS: tuple[tuple[int, str], ...] = ((18, "0-17"), (35, "18-34"), (50, "35-49"), (65, "50-64"))

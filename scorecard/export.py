@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scorecard import i18n, stats
+from scorecard import i18n, stats, views
 from scorecard import site as S
 from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES
@@ -37,7 +37,6 @@ from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES
 EXTRA_DIGITS = 2
 ENTITY_CONSTANT = ["level", "entity_name", "period_end"]  # constant in, or implied by, a row
 NUMBER_COLUMNS = ("value", "lower", "upper", "numerator", "denominator", "open_gaps", "stars")
-COUNT_COLUMNS = ("numerator", "denominator", "open_gaps")
 RESULT_COLUMNS = (
     *("measure_id", "period_id", "period_end", "level", "entity_id", "entity_name"),
     *("stratum", "stratum_value", "kind", "value", "lower", "upper", "numerator", "denominator"),
@@ -114,7 +113,7 @@ def round_results(frame: pd.DataFrame, decimals: pd.Series) -> pd.DataFrame:
             mask = digits == d
             rounded[mask] = numbers[mask].round(int(d))
         out[column] = rounded
-    for column in COUNT_COLUMNS:
+    for column in S.COUNT_COLUMNS:
         if column in out.columns:
             out[column] = round_counts(pd.to_numeric(out[column], errors="coerce"))
     out["stars"] = pd.to_numeric(out["stars"], errors="coerce").round().astype("Int64")
@@ -123,9 +122,10 @@ def round_results(frame: pd.DataFrame, decimals: pd.Series) -> pd.DataFrame:
 
 def round_counts(numbers: pd.Series) -> pd.Series:
     """Return counts rounded: whole numbers stay whole, sums (days, dollars, risk scores) keep
-    two decimals, and no number above 10 is ever rounded down into 1-10 (never shown)."""
+    two decimals, and no number outside 1-10 (stats.is_small_count: never shown) is ever rounded
+    into it."""
     rounded = numbers.round(2)
-    into_small = (numbers > S.SMALL_COUNT_MAX) & (rounded <= S.SMALL_COUNT_MAX)
+    into_small = ~stats.is_small_count(numbers) & stats.is_small_count(rounded)
     return rounded.mask(into_small, numbers.round(6))
 
 
@@ -352,7 +352,9 @@ def cp_summary(model: S.SiteModel, frame: pd.DataFrame) -> pd.DataFrame:
     values = now.pivot_table(
         index="entity_id", columns="measure_id", values="value", aggfunc="first", dropna=False
     )
-    members = now[now["measure_id"] == "members"].set_index("entity_id")["denominator"]
+    counted = views.member_spec(model)
+    member_rows = now[now["measure_id"] == (counted.id if counted else views.MEMBER_MEASURE)]
+    members = member_rows.set_index("entity_id")["denominator"]
     rows = []
     for cp in cps:
         row: dict[str, object] = {

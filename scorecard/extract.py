@@ -26,14 +26,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from scorecard import contract, marts, plausibility
+from scorecard import contract, disk, marts, plausibility
 
 KEEP = 2  # extracts kept in a cache folder (the newest by last use)
 PREFIX = "extract-"
@@ -104,16 +103,11 @@ class ExtractCache:
             "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
         ).fetchone()
         final = self.folder / f"{PREFIX}{self.key}.duckdb"
-        partial = self.folder / f".partial-{os.getpid()}-{final.name}"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, partial)
-            os.replace(partial, final)  # whole or not at all, whoever else is building
+            disk.copy_whole(source, final)  # whole or not at all, whoever else is building
             prune(self.folder)
         except OSError as exc:
             warnings.warn(f"extract cache: cannot keep the checked marts: {exc}", stacklevel=3)
-        finally:
-            partial.unlink(missing_ok=True)
 
 
 def prune(folder: Path) -> list[Path]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 
 LANGS: tuple[str, ...] = ("en", "es")
-LANG_NAMES = {"en": "English", "es": "Español"}
 
 UI: dict[str, dict[str, str]] = {
     "en": {

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -363,15 +363,9 @@ def glossary_context(model: S.SiteModel, lang: str) -> dict[str, Any]:
     }
 
 
-def plan_pages(model: S.SiteModel) -> Iterable[tuple[str, str, dict[str, Any]]]:
-    """Yield (path, template, context) of every plain page, glossary and search-entry file."""
-    for path, template, make in page_plan(model):
-        yield path, template, make()
-
-
 def page_plan(model: S.SiteModel) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
     """Return (path, template, function making the context) of every plain page, glossary and
-    search-entry file, in plan_pages order: contexts are made only when asked for."""
+    search-entry file, in order: contexts are made only when asked for."""
     plan: list[tuple[str, str, Callable[[], dict[str, Any]]]] = []
     for lang in i18n.LANGS:
         plan += [

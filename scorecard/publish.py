@@ -64,7 +64,7 @@ from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 
-from scorecard import i18n
+from scorecard import disk, i18n
 from scorecard.site import SiteInput, build_site, period_label
 
 LATEST = "latest"
@@ -479,12 +479,6 @@ def refresh(out_root: Path, audience: str | None = None) -> list[str]:
     return changed
 
 
-def update_versions(out_root: Path, version: str) -> list[dict]:
-    """Rewrite versions.json and the aliases (version must have its folder); return entries."""
-    refresh(out_root)
-    return read_versions(out_root)
-
-
 def set_state(out_root: Path, version: str, state: str) -> list[str]:
     """Mark an edition active, hidden or retired (its folder is never touched); return changes."""
     if state not in STATES:
@@ -549,17 +543,6 @@ def version_rows(out_root: Path) -> list[dict]:
     return rows
 
 
-def remove_version(out_root: Path, version: str) -> None:
-    """Delete an edition's folder; re-point the aliases to the newest one left. Raise
-    PublishError for a folder that is not an edition (it is left alone)."""
-    out_root = Path(out_root)
-    folder = out_root / check_version_id(version)
-    if not is_edition(folder):
-        raise PublishError(f"{folder}: not an edition of this site; left alone")
-    shutil.rmtree(folder)
-    refresh(out_root)
-
-
 # ---------------------------------------------------------------- files
 
 
@@ -570,24 +553,8 @@ def _json(value: object) -> str:
 def _write_if_changed(path: Path, text: str) -> list[str]:
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return []
-    write_atomic(path, text)
+    disk.write_text(path, text)
     return [path.name if path.parent.name != LATEST else f"{LATEST}/{path.name}"]
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to path through a temporary file in the same folder and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 NO_EDITION_HTML = """<!doctype html>

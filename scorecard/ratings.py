@@ -679,22 +679,8 @@ def rate_results(
         stars[where[on]] = got.fillna(0).to_numpy(np.int64)
         notes[where] = level_rating.notes
         reliabilities[where] = np.where(shown, level_rating.reliability, np.nan)
-        rows.append(
-            {
-                "measure_id": measure,
-                "period_id": period,
-                "level": level,
-                **dict(zip(THRESHOLD_COLUMNS, level_rating.points, strict=True)),
-                "method": level_rating.method,
-                "n_entities": int(eligible.sum()),
-                "n_reliable": _n_reliable(level_rating, eligible, min_reliability),
-                "n_rated": int(on.sum()),
-                "median_reliability": _median(level_rating.reliability[eligible]),
-                "score_range": level_rating.score_range,
-                "first_rated": pd.NA if first_year is None else int(first_year),
-                "guardrail": level_rating.guardrail,
-            }
-        )
+        key = {"measure_id": measure, "period_id": period, "level": level}
+        rows.append(_cut_point_row(key, level_rating, eligible, min_reliability, first_year))
     column = pd.array(stars, dtype="Int64")
     column[stars == 0] = pd.NA
     df["stars"] = column
@@ -705,6 +691,29 @@ def rate_results(
     table = pd.DataFrame(rows, columns=list(CUT_POINT_COLUMNS))
     table["first_rated"] = table["first_rated"].astype("Int64")
     return df, table
+
+
+def _cut_point_row(
+    key: dict[str, str],
+    level_rating: _LevelRating,
+    eligible: np.ndarray,
+    min_reliability: float | None,
+    first_year: int | None,
+) -> dict[str, Any]:
+    """Return the cut-point row (CUT_POINT_COLUMNS) of one measure x period x level (`key`)
+    rated as `level_rating` (_rate_level) over its `eligible` rows: see rate_results."""
+    return {
+        **key,
+        **dict(zip(THRESHOLD_COLUMNS, level_rating.points, strict=True)),
+        "method": level_rating.method,
+        "n_entities": int(eligible.sum()),
+        "n_reliable": _n_reliable(level_rating, eligible, min_reliability),
+        "n_rated": int(level_rating.rated.sum()),
+        "median_reliability": _median(level_rating.reliability[eligible]),
+        "score_range": level_rating.score_range,
+        "first_rated": pd.NA if first_year is None else int(first_year),
+        "guardrail": level_rating.guardrail,
+    }
 
 
 def _reaches(reliabilities: np.ndarray, least: float | None) -> np.ndarray:

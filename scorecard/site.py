@@ -41,8 +41,8 @@ from scorecard import charts, export, i18n, methodology, parallel, plain, rating
 from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.engine import is_care_gap_measure
 from scorecard.resources import resource_root
-from scorecard.specs import FAMILY_ORDER, MeasureSpec
-from scorecard.stats import NEUTRAL_REASON
+from scorecard.specs import ENTITY_LEVELS, FAMILY_ORDER, MeasureSpec
+from scorecard.stats import NEUTRAL_REASON, is_small_count
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ TEMPLATES_DIR = REPO_ROOT / "site_templates"
 BASE_CONFIG = REPO_ROOT / "mkdocs.yml"
 DEFAULT_PROGRAM_NAME = "MassHealth ACO and Community Partner program (demo)"
 
-LEVELS: tuple[str, ...] = ("aco", "cp", "practice")
+LEVELS: tuple[str, ...] = ENTITY_LEVELS  # the levels whose entities have pages
 LEVEL_SINGULAR = {
     "program": "whole program",
     "aco": "ACO",
@@ -114,7 +114,6 @@ OPTIONAL_DEFAULTS = {
     "suppression_reason": "",
     "open_gaps": float("nan"),  # open care gaps: quality proportions only (engine.shape_results)
 }
-SMALL_COUNT_MAX = 10
 NOT_SHOWN = "Not shown"
 NAV_PAGES = (
     ("Home", "index.md"),
@@ -235,7 +234,7 @@ def format_interval(lower: object, upper: object, unit: str, decimals: int) -> s
 
 def format_count(value: object) -> str:
     """Return a count for display, or '' when missing or from 1 to 10 (never shown)."""
-    if missing(value) or 0 < float(value) <= SMALL_COUNT_MAX:  # type: ignore[arg-type]
+    if missing(value) or is_small_count(float(value)):  # type: ignore[arg-type]
         return ""
     number = float(value)  # type: ignore[arg-type]
     return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
@@ -461,18 +460,13 @@ def _relative(start: str, to_path: str) -> Markup:
 # ---------------------------------------------------------------- public view (privacy)
 
 
-def _small(series: pd.Series) -> pd.Series:
-    numbers = pd.to_numeric(series, errors="coerce")
-    return (numbers > 0) & (numbers <= SMALL_COUNT_MAX)
-
-
 def hidden_rows(results: pd.DataFrame) -> pd.Series:
     """Return a mask of rows whose value may not be shown (suppressed, or a small proportion)."""
     suppressed = results["suppressed"].astype("boolean").fillna(True).astype(bool)
     proportion = results["kind"].astype(str) == "proportion"
     num = pd.to_numeric(results["numerator"], errors="coerce")
     den = pd.to_numeric(results["denominator"], errors="coerce")
-    small = proportion & (_small(num) | _small(den - num))
+    small = proportion & (is_small_count(num) | is_small_count(den - num))
     if (small & ~suppressed).any():
         log.warning(
             "hiding %d proportion rows with a count of 1-10", int((small & ~suppressed).sum())
@@ -489,7 +483,7 @@ def public_view(results: pd.DataFrame) -> pd.DataFrame:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
         out.loc[hidden, column] = float("nan")
     for column in COUNT_COLUMNS:
-        out.loc[_small(out[column]), column] = float("nan")
+        out.loc[is_small_count(out[column]), column] = float("nan")
     out["suppressed"] = hidden
     reason = out["suppression_reason"].fillna("").astype(str).where(hidden, "")
     out["suppression_reason"] = reason.mask(hidden & (reason == ""), "small_count")
@@ -1355,15 +1349,9 @@ def template_env(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
 PageMaker = Callable[[], dict[str, Any]]  # makes a page's template context when called
 
 
-def plan_pages(model: SiteModel) -> Iterable[tuple[str, str, dict[str, Any]]]:
-    """Yield (docs-relative path, template name, context) for every page of the site."""
-    for path, template, make in page_plan(model):
-        yield path, template, make()
-
-
 def page_plan(model: SiteModel) -> list[tuple[str, str, PageMaker]]:
     """Return (docs-relative path, template name, function making the context) for every page
-    of the site, in plan_pages order: no context is made until asked for."""
+    of the site, in order: no context is made until asked for."""
     plan: list[tuple[str, str, PageMaker]] = [
         ("index.md", "pages/home.md.j2", partial(home_context, model))
     ]

@@ -134,11 +134,6 @@ def _quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-# The rewrites of a column to its one written form: marts.FORMS, whose SQL Spark reads as
-# DuckDB does.
-SPARK_FORMS: dict[str, str] = FORMS
-
-
 def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
     """Return the Spark expression giving `column` its contract type and written form, as
     marts.create_typed."""
@@ -153,8 +148,8 @@ def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
         typed = f"NULLIF(TRIM(CAST({name} AS STRING)), '')"
     else:
         typed = f"TRY_CAST({name} AS {target})"
-    if column.form:
-        typed = SPARK_FORMS[column.form].format(v=typed)
+    if column.form:  # marts.FORMS: SQL that Spark reads as DuckDB does
+        typed = FORMS[column.form].format(v=typed)
     return f"{typed} AS {name}"
 
 

@@ -40,7 +40,7 @@ import traceback
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import jinja2
 import jinja2.meta
@@ -69,6 +69,10 @@ Window = Literal["quarter", "year"]
 Stratum = Literal["age_band", "sex", "race", "language", "cp_type"]
 WeightCategory = Literal["process", "outcome", "intermediate_outcome", "experience", "improvement"]
 Level = Literal["program", "aco", "cp", "practice"]
+STRATA: tuple[str, ...] = get_args(Stratum)  # in the order pages and the engine take them
+ALL_LEVELS: tuple[Level, ...] = get_args(Level)
+ENTITY_LEVELS: tuple[str, ...] = tuple(lv for lv in ALL_LEVELS if lv != "program")
+DEFAULT_MIN_DENOMINATOR = 30  # a result over fewer people is not reliable enough to show
 Exclusion = Literal["hospice"]  # each reads the shared table of its name (person_id, service_date)
 Parameter = bool | int | float | str
 
@@ -142,7 +146,7 @@ class MeasureSpec(Strict):
             " would count less than a later period's and make a false trend."
         ),
     )
-    min_denominator: int = Field(30, ge=1)
+    min_denominator: int = Field(DEFAULT_MIN_DENOMINATOR, ge=1)
     cluster: Literal["unit", "person"] = Field(
         "unit",
         description=(
@@ -160,7 +164,7 @@ class MeasureSpec(Strict):
     weight_category: WeightCategory = "process"
     stars: Stars = Stars()
     strata: tuple[Stratum, ...] = ()
-    levels: tuple[Level, ...] = ("program", "aco", "cp", "practice")
+    levels: tuple[Level, ...] = ALL_LEVELS
     requires: tuple[str, ...] = ("eligibility",)
     parts: tuple[str, ...] = Field(
         (),

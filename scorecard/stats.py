@@ -5,9 +5,9 @@ x level x entity x stratum value; see the module docstring of scorecard.engine).
 reads or writes files.
 
 Suppression never overwrites the counts: `suppress` adds `suppressed` and
-`suppression_reason`, and `mask_suppressed` returns the copy that may be published, with
-counts, sums (engine.SUM_COLUMNS, engine.PERSON_COLUMNS), value, lower, upper and open_gaps
-blanked on suppressed rows (INTERVAL_COLUMNS).
+`suppression_reason`; what may be published is made from them by site.public_view (through
+site.published_rows), which keeps only the public columns and blanks the counts, value,
+interval and open_gaps of hidden rows and every count from 1 to 10 (is_small_count).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from scipy.sparse import csgraph
 from scipy.sparse.linalg import lsmr
 
 from scorecard.compile import WINDOW_MONTHS
+from scorecard.specs import DEFAULT_MIN_DENOMINATOR
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MIN_DENOMINATOR = 30
 # A mean clustered by member (spending per member month) gets a likely range and a comparison
 # with the program only over at least this many members: below it the log-scale t interval
 # held the true value under 5 times in 6 in simulations of a quarter's spending (82% at 50
@@ -60,23 +60,6 @@ REASON_TEXT: dict[str, str] = {
 NEUTRAL_REASON = "withheld"
 # Suppressed for privacy: these must not be recoverable by subtraction.
 PROTECTED_REASONS = frozenset({"small_count", "small_complement", "complementary"})
-
-# Blanked on suppressed rows by mask_suppressed. open_gaps (engine.open_gap_counts) is
-# denominator - numerator or the numerator of a proportion, so it is as private as they are.
-INTERVAL_COLUMNS = (
-    "numerator",
-    "denominator",
-    "numerator_sq",
-    "denominator_sq",
-    "numerator_denominator",
-    "persons",
-    "persons_numerator",
-    "persons_complement",
-    "value",
-    "lower",
-    "upper",
-    "open_gaps",
-)
 
 
 def _z(alpha: float) -> float:
@@ -395,8 +378,15 @@ def _own_reason(df: pd.DataFrame) -> np.ndarray:
     return _reason_names(_own_reason_codes(df))
 
 
-def _small(x: np.ndarray) -> np.ndarray:
-    return (x >= 1) & (x <= SMALL_CELL_MAX + 0.5)  # counts may arrive as floats
+def is_small_count(counts: Any) -> Any:
+    """Return True where a count is 1 to SMALL_CELL_MAX (the cell-size rule), for an array, a
+    Series (text and missing values are no count) or a number.
+
+    A count may be fractional (a rate's member months, a sum of risk weights): any amount
+    above 0 is somebody's, and up to SMALL_CELL_MAX + 0.5 rounds to 10 or fewer; this also
+    keeps whole counts that arrive as floats inside the rule."""
+    numbers = pd.to_numeric(counts, errors="coerce")
+    return (numbers > 0) & (numbers <= SMALL_CELL_MAX + 0.5)
 
 
 COUNTED_KINDS: dict[str, tuple[str, ...]] = {  # which of a cell's numbers count people/events
@@ -417,7 +407,9 @@ def _small_counts(kind: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[n
     The numerator counts people (proportion) or events (rate, ratio); the denominator counts
     people or units, or a rate's exposure (member months: 1 to 10 of them are one to ten
     people)."""
-    return counted(kind, "numerator") & _small(num), counted(kind, "denominator") & _small(den)
+    return counted(kind, "numerator") & is_small_count(num), counted(
+        kind, "denominator"
+    ) & is_small_count(den)
 
 
 def _small_cells(
@@ -426,7 +418,7 @@ def _small_cells(
     """Return (a count is 1 to 10, a proportion's complement is 1 to 10) for cells of `kind`,
     from the counts of _privacy_counts."""
     num_small, den_small = _small_counts(kind, num, den)
-    return num_small | den_small, (kind == "proportion") & _small(rest)
+    return num_small | den_small, (kind == "proportion") & is_small_count(rest)
 
 
 def _privacy_counts(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -708,7 +700,7 @@ def _hidden_sums_to_protect(
     kind[codes] = cells.kind[parts]
     num_small, den_small = _small_counts(kind, sums[0], sums[1])
     rest = sums[2]
-    rest_small = (kind == "proportion") & _small(rest)
+    rest_small = (kind == "proportion") & is_small_count(rest)
 
     # a published reason bounds its cell: 'small count' is 1 to 10, 'small complement' leaves
     # 1 to 10, and any other hidden cell is 0 or 11 and more. k such small cells in a known
@@ -1240,7 +1232,7 @@ def suppress(
     give a cell hidden for privacy away, one more cell that frees it is hidden and the rules
     run again (_hide_until_unsolvable). Rows marked `withheld` (left out of an
     edition) count as hidden for privacy. Counts are left in place; publish through
-    `mask_suppressed`.
+    site.published_rows.
     """
     df = results.copy()
     reason = _own_reason_codes(df)
@@ -1274,17 +1266,6 @@ def suppress(
     _hide_until_unsolvable(reason, guards, cells, relations, complete, cost)
     df["suppression_reason"] = _reason_names(reason).astype(str)
     df["suppressed"] = df["suppression_reason"] != ""
-    return df
-
-
-def mask_suppressed(results: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy safe to publish: counts, value and interval set to NaN on suppressed rows."""
-    df = results if "suppressed" in results.columns else suppress(results)
-    df = df.copy()
-    hide = df["suppressed"].to_numpy(bool)
-    for column in INTERVAL_COLUMNS:
-        if column in df.columns:
-            df[column] = df[column].astype(float).where(~hide)
     return df
 
 

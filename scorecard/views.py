@@ -21,14 +21,13 @@ from markupsafe import Markup
 
 from scorecard import charts, i18n, ratings
 from scorecard import site as S
-from scorecard.specs import RATED_FAMILIES, MeasureSpec
+from scorecard.specs import RATED_FAMILIES, STRATA, MeasureSpec
 
 log = logging.getLogger(__name__)
 
 MEMBER_MEASURE = "members"  # profile measure whose strata count the members (see its spec)
 MEMBER_MONTHS_MEASURE = "member_months"  # member months (numerator), members in the quarter
 PLAIN_LEVELS: tuple[str, ...] = ("aco", "cp")
-STRATUM_ORDER: tuple[str, ...] = ("age_band", "sex", "race", "language", "cp_type")
 LAST_VALUES = ("Other", "Unknown", "unknown", "No CP")
 SEARCH_ENTRIES = ".scorecard-search.json"  # dot file: mkdocs never copies it into the site
 
@@ -313,7 +312,7 @@ def member_profile(model: S.SiteModel, entity: S.Entity, lang: str = "en") -> di
     rows = _member_rows(model, entity, spec)
     groups: list[dict] = []
     hidden_groups: dict[str, list[str]] = {}  # why (HIDDEN_GROUP_TEXTS) -> titles
-    for stratum in STRATUM_ORDER:
+    for stratum in STRATA:
         part = [r for r in rows if r["stratum"] == stratum]
         if not part or (stratum == "cp_type" and entity.level == "cp"):
             continue

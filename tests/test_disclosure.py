@@ -13,7 +13,7 @@ from conftest import _demo_inputs
 from scorecard import audience as audiences
 from scorecard import build, disclosure, stats
 from scorecard.settings import load_settings
-from scorecard.site import published_rows
+from scorecard.site import public_view, published_rows
 
 ORGS = pd.DataFrame(
     {
@@ -287,6 +287,8 @@ def test_a_bridge_of_hidden_cells_is_solved_for_when_no_relation_alone_gives_it(
 def test_what_suppress_publishes_of_the_bridged_table_gives_nothing_away() -> None:
     truth = bridged_table()
     suppressed = stats.suppress(truth)
-    found = disclosure.audit(truth, stats.mask_suppressed(suppressed))
+    shown = {"period_end": "2025-12-31", "lower": np.nan, "upper": np.nan, "decimals": 1}
+    shown |= {"family": "quality", "unit": "percent"}
+    found = disclosure.audit(truth, public_view(suppressed.assign(**shown)))
     assert found.leaks.empty
     assert "fuh_7d numerator, 2025Q4 aco E1 age=v2" not in worked_out(found)

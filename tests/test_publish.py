@@ -14,7 +14,7 @@ from urllib.request import urlopen
 import pytest
 from site_fixture import chromium_page, make_sample_input, serve_folder
 
-from scorecard import publish
+from scorecard import disk, publish
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -129,9 +129,6 @@ def test_a_folder_that_is_not_an_edition_is_never_replaced(tmp_path: Path, force
     assert "already published" not in str(raised.value)
     assert tree_digest(tmp_path / "2025Q4") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2025Q4"]
-    with pytest.raises(publish.PublishError, match="not an edition"):
-        publish.remove_version(tmp_path, "2025Q4")
-    assert tree_digest(tmp_path / "2025Q4") == before
 
 
 @pytest.mark.parametrize("force", [[], ["--force"]])
@@ -185,17 +182,6 @@ def test_published_versions_lists_existing_editions(published: dict) -> None:
     assert publish.published_versions(published["root"] / "nowhere") == []
 
 
-def test_remove_version_repoints_the_aliases(tmp_path: Path) -> None:
-    for version in ("2025Q3", "2025Q4"):
-        fake_version(tmp_path, version)
-        publish.update_versions(tmp_path, version)
-    publish.remove_version(tmp_path, "2025Q4")
-    assert publish.published_versions(tmp_path) == ["2025Q3"]
-    assert "../2025Q3/" in (tmp_path / "latest" / "index.html").read_text()
-    publish.remove_version(tmp_path, "2025Q3")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["versions.json"]
-
-
 def test_versions_sort_by_time() -> None:
     ids = ["2025Q1", "2024", "2025Q4", "2025Q10", "2024Q4"]
     entries = publish.versions_entries(ids)
@@ -205,11 +191,12 @@ def test_versions_sort_by_time() -> None:
     assert [e["title"] for e in noted] == ["2025 Q4", "2025 Q3 (retired) (see data note)"]
 
 
-def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
+def test_write_text_replaces_whole_file(tmp_path: Path) -> None:
     path = tmp_path / "versions.json"
-    publish.write_atomic(path, "old")
-    publish.write_atomic(path, "new")
+    disk.write_text(path, "old")
+    disk.write_text(path, "new")
     assert path.read_text() == "new"
+    assert path.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["versions.json"]
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from scorecard import disclosure, engine, stats
+from scorecard import disclosure, engine, site, stats
 from scorecard.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +42,13 @@ def row(level: str, entity: str, stratum: str, sv: str, num: float, den: float, 
     }
     out.update(kw)
     return out
+
+
+def public(results: pd.DataFrame) -> pd.DataFrame:
+    """Return site.public_view of test rows (what an edition publishes), with the display
+    columns they leave out."""
+    shown = {"lower": np.nan, "upper": np.nan, "unit": "percent"}
+    return site.public_view(results.assign(**{k: v for k, v in shown.items() if k not in results}))
 
 
 def reasons(df: pd.DataFrame) -> dict[tuple[str, str], str]:
@@ -641,7 +648,7 @@ def test_a_complement_that_would_strip_a_headline_of_its_last_shown_part_is_chos
         ("C", "18-64"): "complementary",
         ("C", "65+"): "complementary",
     }
-    assert disclosure.audit(df, stats.mask_suppressed(out)).leaks.empty
+    assert disclosure.audit(df, public(out)).leaks.empty
 
 
 def test_measure_parts_are_linked_only_when_every_part_is_there():
@@ -843,11 +850,11 @@ def test_hidden_total_over_empty_parts_keeps_its_own_reason():
     assert list(reasons(df).values()) == ["small_count", "no_data", "no_data"]
 
 
-def test_mask_suppressed_blanks_counts_but_suppress_keeps_them():
+def test_public_view_blanks_counts_but_suppress_keeps_them():
     df = pd.DataFrame([row("program", "ALL", "all", "all", 5, 50)])
     kept = stats.suppress(df)
     assert kept["numerator"].iloc[0] == 5
-    masked = stats.mask_suppressed(kept)
+    masked = public(kept)
     assert masked[["numerator", "denominator", "value"]].isna().all().all()
     assert bool(masked["suppressed"].iloc[0])
 
@@ -948,7 +955,7 @@ def test_published_open_care_gaps_are_never_1_to_10(entities, strata, lower):
     table["open_gaps"] = engine.open_gap_counts(table, {"m1"})
     expected = table["numerator"] if lower else table["denominator"] - table["numerator"]
     assert table["open_gaps"].equals(expected)
-    masked = stats.mask_suppressed(stats.suppress(table))
+    masked = public(stats.suppress(table))
     assert not masked["open_gaps"].between(1, 10).any()
     assert masked.loc[masked["suppressed"], "open_gaps"].isna().all()
     assert masked.loc[~masked["suppressed"], "open_gaps"].notna().all()
