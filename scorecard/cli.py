@@ -355,6 +355,12 @@ def list_versions(out: Path, fmt: str) -> None:
             f"{r['version']:<10} {r['state']:<8} {latest:<6} {r['audience']:<20} "
             f"{r['data_as_of']:<12} {notes}".rstrip()
         )
+    for kept in publish.restated_editions(out):
+        click.echo(
+            f"{kept['version']:<10} replaced: the edition first published {kept['published_on']}"
+            f" (data as of {kept['data_as_of'] or 'unknown'}) is kept, not served, in "
+            f"{kept['archive']}"
+        )
     noted = {r["version"] for r in rows if r["data_notes"]}
     expected = publish.versions_entries([r["version"] for r in rows], publish.states(out), noted)
     if rows and publish.read_versions(out) != expected:

@@ -9,6 +9,8 @@ Layout of out_root (the layout `mike` writes, so mkdocs-material's version selec
       index.html           sends the reader to the latest edition
       latest/index.html    the "latest" alias: a redirect page to ../<latest>/index.html
       2025Q3/ 2025Q4/ ...  one complete, self-contained site per edition
+      .restated/           not part of the site: each edition a --force build replaced, kept
+                           whole as .restated/<id>-<first 12 hex of its manifest's sha256>/
 
 What is published is the edition folders on disk: a folder named after a reporting period
 (2025Q4) that holds an index.html and the downloads/manifest.json every build writes, and whose
@@ -36,19 +38,25 @@ the process dies, so a killed build never leaves a stale lock):
    renameat2(RENAME_EXCHANGE) that swaps the new folder with the old one atomically (where the
    kernel or file system lacks it: rename the old one aside into the .build folder, rename the
    new one in; recover() renames the old one back if the process died in between);
-4. rewrite the derived files (versions-state.json, versions.json, aliases); delete the .build
+4. with force, rename the replaced edition (now inside the .build folder) to its archive in
+   .restated/, which the new edition's downloads/manifest.json names under "restates" (with the
+   old manifest's sha256, data as-of date and the day it was first published); recover() does
+   it if the process died in between;
+5. rewrite the derived files (versions-state.json, versions.json, aliases); delete the .build
    folder.
 
 A build killed before step 3 leaves every published file byte-identical (the .build folder is
 not an edition: it is not listed, starts with a dot, and the next publish deletes it). Killed
 after step 3, the new edition is published and the next publish (or `scorecard versions`)
-rewrites the derived files. Older editions are never written to.
+rewrites the derived files. Older editions are never written to, and none is ever deleted.
 """
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
+import hashlib
 import io
 import json
 import logging
@@ -78,6 +86,10 @@ KILL_AT_ENV = "SCORECARD_TEST_KILL_AT"  # test hook: SIGKILL this process at a n
 _VERSION_ID = re.compile(r"^\d{4}Q[1-4]$")  # the periods the tool publishes (engine quarters)
 _TARGET_NOTE = "target"  # inside a .build folder: the id of the edition it replaces
 _REPLACED = "replaced"  # inside a .build folder: the old edition, moved aside (fallback swap)
+_RESTATES_NOTE = "restates.json"  # inside a .build folder: the record of the edition replaced
+# Inside out_root: each edition a --force build replaced, kept whole; not part of the site (never
+# listed, linked or redirected to; exclude it from uploads, keep it on the persisted disk).
+RESTATED = ".restated"
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +143,15 @@ def publish_version(
             log.warning("%s: %s", out_root, action)
         check_can_publish(out_root, version, force, audience)
         _step("locked")
+        restates = restatement(out_root, version) if target.exists() else None
+        if restates is not None:  # the new edition's manifest says which one it replaces
+            manifest = {**site_input.manifest, "restates": restates}
+            site_input = dataclasses.replace(site_input, manifest=manifest)
         work = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{version}-", dir=out_root))
         try:
             (work / _TARGET_NOTE).write_text(version, encoding="utf-8")
+            if restates is not None:
+                (work / _RESTATES_NOTE).write_text(_json(restates), encoding="utf-8")
             _step("build-folder")
             with reproducible_time(site_input):
                 built = build_site(site_input, work / "tree")
@@ -143,8 +161,11 @@ def publish_version(
                 path.write_bytes(content)
             normalize_archives(built, build_epoch(site_input))
             _step("built")
-            swap_into_place(built, target, work)
+            replaced = swap_into_place(built, target, work)
             _step("swapped")
+            if replaced is not None and restates is not None:
+                archive_replaced(out_root, replaced, restates)
+            _step("archived")
             refresh(out_root, audience)
             _step("indexed")
         finally:
@@ -281,13 +302,15 @@ def normalize_archives(folder: Path, epoch: int) -> list[Path]:
     return rewritten
 
 
-def swap_into_place(built: Path, target: Path, scratch: Path) -> None:
-    """Put built at target in one step; an old target ends up in scratch (then deleted)."""
+def swap_into_place(built: Path, target: Path, scratch: Path) -> Path | None:
+    """Put built at target in one step; return where the old target now is (inside scratch:
+    built or scratch/replaced), or None when there was none."""
     if not target.exists():
         os.rename(built, target)
-        return
+        return None
     try:
         exchange(built, target)  # now target is new and built holds the old edition
+        return built
     except OSError:
         aside = scratch / _REPLACED
         os.rename(target, aside)  # recover() renames it back if the process dies here
@@ -298,6 +321,81 @@ def swap_into_place(built: Path, target: Path, scratch: Path) -> None:
             if not target.exists():
                 os.rename(aside, target)
             raise
+        return aside
+
+
+def restatement(out_root: Path, version: str) -> dict:
+    """Return the record of the published edition out_root/version that a --force build is to
+    replace: when it was first published (the day its manifest was written), its data as-of
+    date, the SHA-256 of its downloads/manifest.json and where inside out_root it is kept."""
+    path = Path(out_root) / version / "downloads" / "manifest.json"
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        as_of = str(json.loads(data).get("data_as_of", ""))
+    except (ValueError, AttributeError):
+        as_of = ""
+    published = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+    archive = _free_archive(Path(out_root), f"{version}-{sha[:12]}")
+    return {
+        "published_on": published,
+        "data_as_of": as_of,
+        "manifest_sha256": sha,
+        "archive": archive.relative_to(out_root).as_posix(),
+    }
+
+
+def _free_archive(out_root: Path, name: str) -> Path:
+    """Return out_root/.restated/name, or name-2, name-3, ... when that is taken."""
+    archive, count = out_root / RESTATED / name, 1
+    while archive.exists() or archive.is_symlink():
+        count += 1
+        archive = out_root / RESTATED / f"{name}-{count}"
+    return archive
+
+
+def archive_replaced(out_root: Path, old: Path, restates: dict) -> Path:
+    """Move the replaced edition `old` (whole, one rename) to its archive in out_root/.restated;
+    return the archive folder."""
+    archive = Path(out_root) / restates["archive"]
+    if archive.exists():  # taken since the record was made (by hand): keep both
+        archive = _free_archive(Path(out_root), archive.name)
+    archive.parent.mkdir(exist_ok=True)
+    os.rename(old, archive)
+    return archive
+
+
+def restated_editions(out_root: Path) -> list[dict]:
+    """Return one row per replaced edition kept in out_root/.restated, newest period first:
+    version, archive (relative to out_root), published_on, data_as_of."""
+    folder = Path(out_root) / RESTATED
+    if not folder.is_dir():
+        return []
+    rows = []
+    for archive in folder.iterdir():
+        path = archive / "downloads" / "manifest.json"
+        manifest = _read_manifest(archive)
+        if manifest is None:
+            continue
+        published = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+        rows.append(
+            {
+                "version": str(manifest.get("period") or archive.name.partition("-")[0]),
+                "archive": archive.relative_to(out_root).as_posix(),
+                "published_on": published,
+                "data_as_of": str(manifest.get("data_as_of", "")),
+            }
+        )
+    return sorted(rows, key=lambda r: (version_key(r["version"]), r["published_on"]), reverse=True)
+
+
+def _replaced_in(work: Path, sha: str) -> Path | None:
+    """Return the folder in a .build folder holding the edition whose manifest has hash sha."""
+    for folder in (work / _REPLACED, *sorted((work / "tree").glob("*"))):
+        path = folder / "downloads" / "manifest.json"
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha:
+            return folder
+    return None
 
 
 def exchange(first: Path, second: Path) -> None:
@@ -329,7 +427,18 @@ def recover(out_root: Path) -> list[str]:
             work.unlink(missing_ok=True)
             continue
         note, replaced = work / _TARGET_NOTE, work / _REPLACED
-        if replaced.is_dir() and note.is_file():
+        restates = _read_json(work / _RESTATES_NOTE)
+        if restates and note.is_file():  # a --force publish: the old edition goes back or away
+            version = note.read_text(encoding="utf-8").strip()
+            old = _replaced_in(work, str(restates.get("manifest_sha256", "")))
+            if old is not None and _is_version_id(version):
+                if not (out_root / version).exists():
+                    os.rename(old, out_root / version)
+                    done.append(f"restored {version} from an interrupted --force publish")
+                else:
+                    kept = archive_replaced(out_root, old, restates)
+                    done.append(f"kept the replaced {version} in {kept.relative_to(out_root)}")
+        elif replaced.is_dir() and note.is_file():
             version = note.read_text(encoding="utf-8").strip()
             if _is_version_id(version) and not (out_root / version).exists():
                 os.rename(replaced, out_root / version)
@@ -507,6 +616,15 @@ def set_state(out_root: Path, version: str, state: str) -> list[str]:
 def edition_manifest(out_root: Path, version: str) -> dict:
     """Return an edition's downloads/manifest.json ({} when it has none or it is unreadable)."""
     return _read_manifest(Path(out_root) / version) or {}
+
+
+def _read_json(path: Path) -> dict:
+    """Return the JSON object in path ({} when it is missing, unreadable or not one)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _read_manifest(folder: Path) -> dict | None:

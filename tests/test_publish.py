@@ -163,7 +163,48 @@ def test_force_replaces_and_an_older_edition_does_not_take_latest(tmp_path: Path
     assert [e["version"] for e in entries] == ["2025Q4", "2025Q2"]
     assert entries[0]["aliases"] == ["latest"]
     assert "../2025Q4/" in (tmp_path / "latest" / "index.html").read_text()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [publish.RESTATED]
+
+
+def test_force_keeps_the_replaced_edition_whole_outside_the_site(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from scorecard.cli import main
+
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path)
+    first = tree_digest(tmp_path / "2025Q4")
+    sha = hashlib.sha256((tmp_path / "2025Q4/downloads/manifest.json").read_bytes()).hexdigest()
+    second = make_sample_input("2025Q4")
+    second.program_name = "Corrected build"
+    publish.publish_version(second, tmp_path, force=True)
+    archive = tmp_path / ".restated" / f"2025Q4-{sha[:12]}"
+    assert [p.name for p in (tmp_path / ".restated").iterdir()] == [archive.name]
+    assert tree_digest(archive) == first, "the replaced edition is kept whole, byte for byte"
+    manifest = publish.edition_manifest(tmp_path, "2025Q4")
+    assert manifest["restates"]["manifest_sha256"] == sha
+    assert manifest["restates"]["archive"] == f".restated/{archive.name}"
+    published_on = manifest["restates"]["published_on"]
+    assert set(manifest["restates"]) == {"published_on", "data_as_of", "manifest_sha256", "archive"}
+    provenance = (tmp_path / "2025Q4" / "provenance.html").read_text(encoding="utf-8")
+    assert f"replaces the edition of 2025 Q4 first published on {published_on}" in provenance
+    # .restated/ is no part of the site: not an edition, not listed, not in latest/ or a sitemap
+    assert publish.existing_versions(tmp_path) == ["2025Q4"]
+    assert publish.ignored_folders(tmp_path) == []
+    assert [e["version"] for e in publish.read_versions(tmp_path)] == ["2025Q4"]
+    assert not [p for p in publish.edition_pages(tmp_path / "latest") if "restated" in p]
+    assert "restated" not in (tmp_path / "2025Q4" / "sitemap.xml").read_text(encoding="utf-8")
+    with publish.locked(tmp_path):
+        publish.recover(tmp_path)
+    assert tree_digest(archive) == first
+    listed = CliRunner().invoke(main, ["versions", "list", "--out", str(tmp_path)]).output
+    assert (
+        f"2025Q4     replaced: the edition first published {published_on} (data as of unknown)"
+        f" is kept, not served, in .restated/{archive.name}"
+    ) in listed
+    # restated again: both earlier editions kept
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path, force=True)
+    assert len(list((tmp_path / ".restated").iterdir())) == 2
+    assert tree_digest(archive) == first
 
 
 def test_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:
