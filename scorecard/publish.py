@@ -24,10 +24,13 @@ versions.json lists hidden editions too, marked {"properties": {"hidden": true}}
 leaves them out of the menu but still knows which edition a hidden page belongs to (so it shows
 that edition's name and the "older edition" banner, not the first edition's name).
 
-latest/ holds one small redirect page for every page of the latest edition (latest/aco/ACO01.html
+latest/ holds one small redirect page for every page of every edition (latest/aco/ACO01.html
 sends the reader to ../../2025Q4/aco/ACO01.html, keeping any #anchor), so links to latest/ keep
-working from one edition to the next. It is written into a .build folder and swapped in whole,
-and only when the latest edition or its list of pages changed.
+working from one edition to the next: a page goes to the latest edition when it has the page,
+else to the newest other edition in the menu (active, then retired) that has it, else (a page
+only hidden editions have) to the latest edition's home. It is written into a .build folder and
+swapped in whole, and only when where its pages lead changed (latest/.redirects holds the
+sha256 of that list).
 
 Publishing an edition, under an exclusive lock on out_root (flock: released by the kernel when
 the process dies, so a killed build never leaves a stale lock):
@@ -576,7 +579,7 @@ def refresh(out_root: Path, audience: str | None = None) -> list[str]:
     changed += _write_if_changed(out_root / VERSIONS_FILE, _json(entries))
     latest = latest_version(current)
     if latest is not None:
-        return changed + write_aliases(out_root, latest)
+        return changed + write_aliases(out_root, latest, current)
     if (out_root / LATEST).exists():
         shutil.rmtree(out_root / LATEST)
         changed.append(LATEST)
@@ -742,10 +745,12 @@ def redirect_html(target: str, title: str) -> str:
 """
 
 
-def write_aliases(out_root: Path, newest: str) -> list[str]:
-    """Write latest/ (a redirect page for each page of newest) and the root index.html."""
+def write_aliases(
+    out_root: Path, newest: str, version_states: dict[str, str] | None = None
+) -> list[str]:
+    """Write latest/ (a redirect page for each page of any edition) and the root index.html."""
     title = f"Scorecard results for {period_label(newest)}"
-    changed = write_latest(out_root, newest, title)
+    changed = write_latest(out_root, newest, title, version_states)
     return changed + _write_if_changed(
         out_root / "index.html", redirect_html(f"{newest}/index.html", title)
     )
@@ -760,30 +765,70 @@ def edition_pages(folder: Path) -> list[str]:
     return sorted(p for p in pages if p.rpartition("/")[2] != "404.html")
 
 
-def latest_redirect(newest: str, page: str, title: str) -> str:
-    """Return latest/<page>: a redirect to the same page of edition newest (relative URL)."""
+def latest_redirect(newest: str, page: str, title: str, target: str | None = None) -> str:
+    """Return latest/<page>: a redirect to the same page of edition newest, or to target (a
+    path inside out_root) when given (relative URL)."""
     up = "../" * (page.count("/") + 1)
-    return redirect_html(f"{up}{newest}/{page}", title)
+    return redirect_html(f"{up}{target or f'{newest}/{page}'}", title)
 
 
-def write_latest(out_root: Path, newest: str, title: str) -> list[str]:
-    """Rewrite latest/ whole (built aside, then swapped in) unless it already sends each page of
-    newest to newest; return ['latest'] when rewritten."""
+REDIRECTS_DIGEST = ".redirects"  # in latest/: sha256 of where its pages lead (latest_targets)
+
+
+def latest_targets(
+    out_root: Path, newest: str, version_states: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Return page -> the edition latest/<page> leads to, for every page of every edition: the
+    newest edition if it has the page, else the newest other edition in the menu (active first,
+    then retired) that has it, else (a page only hidden editions have) '' for newest's home."""
     out_root = Path(out_root)
-    pages = edition_pages(out_root / newest) or ["index.html"]
-    index = out_root / LATEST / "index.html"
-    current = index.read_text(encoding="utf-8") if index.is_file() else ""
-    if current == latest_redirect(newest, "index.html", title) and pages == edition_pages(
-        out_root / LATEST
+    if version_states is None:
+        version_states = states(out_root)
+    others = sorted(
+        (v for v, s in version_states.items() if v != newest and s != "hidden"),
+        key=lambda v: (version_states[v] == "active", version_key(v)),
+        reverse=True,
+    )
+    targets = dict.fromkeys(edition_pages(out_root / newest) or ["index.html"], newest)
+    for version in others:
+        for page in edition_pages(out_root / version):
+            targets.setdefault(page, version)
+    for version in (v for v, s in version_states.items() if s == "hidden" and v != newest):
+        for page in edition_pages(out_root / version):
+            targets.setdefault(page, "")
+    return dict(sorted(targets.items()))
+
+
+def write_latest(
+    out_root: Path, newest: str, title: str, version_states: dict[str, str] | None = None
+) -> list[str]:
+    """Rewrite latest/ whole (built aside, then swapped in) unless its pages already lead where
+    latest_targets says; return ['latest'] when rewritten."""
+    out_root = Path(out_root)
+    targets = latest_targets(out_root, newest, version_states)
+    digest = hashlib.sha256(_json([newest, title, targets]).encode("utf-8")).hexdigest()
+    recorded = out_root / LATEST / REDIRECTS_DIGEST
+    if (
+        recorded.is_file()
+        and recorded.read_text(encoding="utf-8").strip() == digest
+        and edition_pages(out_root / LATEST) == list(targets)
     ):
         return []
     work = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{LATEST}-", dir=out_root))
     try:
         built = work / LATEST
-        for page in pages:
+        for page, version in targets.items():
             path = built / page
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(latest_redirect(newest, page, title), encoding="utf-8")
+            if version == newest:
+                text = latest_redirect(newest, page, title)
+            elif version:
+                label = f"Scorecard results for {period_label(version)}"
+                text = latest_redirect(version, page, label)
+            else:
+                text = latest_redirect(newest, page, title, f"{newest}/index.html")
+            path.write_text(text, encoding="utf-8")
+        (built / REDIRECTS_DIGEST).write_text(digest + "\n", encoding="utf-8")
         swap_into_place(built, out_root / LATEST, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

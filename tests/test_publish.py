@@ -92,9 +92,51 @@ def test_latest_is_rewritten_when_the_newest_gains_a_page(tmp_path: Path) -> Non
     assert publish.edition_pages(tmp_path / "latest") == ["aco/ACO01.html", "index.html"]
     fake_version(tmp_path, "2025Q4")
     publish.refresh(tmp_path)
-    assert publish.edition_pages(tmp_path / "latest") == ["index.html"]
+    # the page 2025Q4 lacks still leads somewhere: to the 2025Q3 page
+    assert publish.edition_pages(tmp_path / "latest") == ["aco/ACO01.html", "index.html"]
     assert "../2025Q4/index.html" in (tmp_path / "latest" / "index.html").read_text()
+    assert "../../2025Q3/aco/ACO01.html" in (tmp_path / "latest/aco/ACO01.html").read_text()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_latest_keeps_a_page_that_left_the_newest_edition(tmp_path: Path) -> None:
+    def page(version: str, relative: str) -> None:
+        path = tmp_path / version / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"<p>{relative}</p>")
+
+    def leads_to(relative: str) -> str:
+        text = (tmp_path / "latest" / relative).read_text(encoding="utf-8")
+        return text.split("url=", 1)[1].split('"', 1)[0]
+
+    fake_version(tmp_path, "2025Q2")
+    page("2025Q2", "measures/dropped_long_ago.html")
+    fake_version(tmp_path, "2025Q3")
+    for relative in ("aco/ACO01.html", "aco/ACO05.html", "measures/old_measure.html"):
+        page("2025Q3", relative)
+    fake_version(tmp_path, "2025Q4")
+    page("2025Q4", "aco/ACO01.html")
+    publish.refresh(tmp_path)
+    assert leads_to("aco/ACO01.html") == "../../2025Q4/aco/ACO01.html"
+    assert leads_to("aco/ACO05.html") == "../../2025Q3/aco/ACO05.html"  # gone from 2025Q4
+    assert leads_to("measures/old_measure.html") == "../../2025Q3/measures/old_measure.html"
+    assert (
+        leads_to("measures/dropped_long_ago.html") == "../../2025Q2/measures/dropped_long_ago.html"
+    )
+    assert "Scorecard results for 2025 Q3" in (tmp_path / "latest/aco/ACO05.html").read_text()
+    # one small file per page of any edition, nothing more; rewritten only when a target moves
+    union = {p for v in ("2025Q2", "2025Q3", "2025Q4") for p in publish.edition_pages(tmp_path / v)}
+    assert publish.edition_pages(tmp_path / "latest") == sorted(union)
+    assert publish.refresh(tmp_path) == []
+    # a hidden edition's pages lead to the newest edition's home, never to the hidden one
+    publish.set_state(tmp_path, "2025Q3", "hidden")
+    assert leads_to("aco/ACO05.html") == "../../2025Q4/index.html"
+    assert (
+        leads_to("measures/dropped_long_ago.html") == "../../2025Q2/measures/dropped_long_ago.html"
+    )
+    # a retired edition is still in the menu: its pages are still led to
+    publish.set_state(tmp_path, "2025Q3", "retired")
+    assert leads_to("aco/ACO05.html") == "../../2025Q3/aco/ACO05.html"
 
 
 def test_no_temporary_folders_are_left(published: dict) -> None:
