@@ -190,6 +190,20 @@ def test_a_killed_force_rebuild_keeps_the_old_or_the_new_version_whole(
         assert [p.name for p in site.glob(".*")] == [publish.RESTATED]
 
 
+def test_rebuilding_a_hidden_edition_keeps_it_hidden_and_says_so(inputs: dict) -> None:
+    site = copy_site(inputs, "hidden-rebuilt")
+    runner = CliRunner()
+    hidden = runner.invoke(main, ["versions", "hide", "2025Q3", "--out", str(site)])
+    assert hidden.exit_code == 0, hidden.output
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q3", "--force")
+    result = runner.invoke(main, [a for a in args if a != "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Published 2025Q3 (hidden: run `scorecard versions show 2025Q3 --out {site}` to show it): "
+    ) in result.output
+    assert publish.states(site) == {"2025Q3": "hidden"}
+
+
 FALLBACK_SCRIPT = """
 import errno, sys
 from pathlib import Path
