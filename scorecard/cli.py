@@ -60,6 +60,13 @@ def fail(problems: list, title: str) -> NoReturn:
     sys.exit(EXIT_BAD_INPUT)
 
 
+def disk_failed(exc: Exception) -> NoReturn:
+    """Print the one line of a disk error (disk.DiskError) to stderr and exit with the disk
+    code."""
+    click.echo(str(exc), err=True)
+    sys.exit(EXIT_DISK)
+
+
 @click.group()
 @click.version_option(package_name="scorecard")
 def main() -> None:
@@ -124,8 +131,7 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
         fail([str(exc)], "results history")
     except DiskError as exc:
         progress.stopped()
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_DISK)
+        disk_failed(exc)
     if not quiet:
         click.echo(report.summary())
     if timings:
@@ -368,12 +374,15 @@ def list_versions(out: Path, fmt: str) -> None:
 
 
 def _set_state(out: Path, version: str, state: str) -> None:
-    from scorecard import publish
+    from scorecard import disk, publish
 
     try:
-        changed = publish.set_state(out, version, state)
+        with disk.writing(out, "the command"):
+            changed = publish.set_state(out, version, state)
     except (publish.PublishError, ValueError) as exc:
         fail([str(exc)], "versions")
+    except disk.DiskError as exc:
+        disk_failed(exc)
     click.echo(f"{version}: {state}" + (f" (rewrote {', '.join(changed)})" if changed else ""))
 
 
@@ -407,11 +416,13 @@ def show_version(out: Path, version: str) -> None:
 @_out_option
 def repair_versions(out: Path) -> None:
     """Finish or undo what a killed build left (temporary folders, derived files)."""
-    from scorecard import publish
+    from scorecard import disk, publish
 
     try:
-        with publish.locked(out):
+        with disk.writing(out, "the command"), publish.locked(out):
             actions = publish.recover(out)
     except publish.PublishError as exc:
         fail([str(exc)], "versions")
+    except disk.DiskError as exc:
+        disk_failed(exc)
     click.echo("\n".join(actions) or "nothing to repair")

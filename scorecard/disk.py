@@ -46,24 +46,24 @@ def check_writable(folder: Path) -> None:
 
 
 @contextmanager
-def writing(folder: Path) -> Iterator[None]:
+def writing(folder: Path, again: str = "the build") -> Iterator[None]:
     """Turn an OSError of the disk (DISK_ERRNOS) raised inside into a DiskError naming the
-    file or `folder`; leave every other error as it is."""
+    file or `folder` (and what to run `again`); leave every other error as it is."""
     try:
         yield
     except OSError as exc:
         if exc.errno not in DISK_ERRNOS:
             raise
-        raise DiskError(message(exc, folder)) from exc
+        raise DiskError(message(exc, folder, again)) from exc
 
 
-def message(exc: OSError, folder: Path) -> str:
+def message(exc: OSError, folder: Path, again: str = "the build") -> str:
     """Return the one line said for a disk error `exc` met writing into `folder`."""
     where = exc.filename or folder
     reason = exc.strerror or os.strerror(exc.errno or 0)
     return (
         f"{where}: cannot write ({reason}): make {folder} writable or free space on its disk, "
-        "or choose another folder, then run the build again"
+        f"or choose another folder, then run {again} again"
     )
 
 

@@ -444,6 +444,41 @@ def test_hide_retire_and_show_never_touch_a_version_folder(tmp_path: Path) -> No
     assert {v: tree_digest(tmp_path / v) for v in folders} == folders
 
 
+@pytest.mark.parametrize(
+    "command", [["hide", "2025Q4"], ["retire", "2025Q4"], ["show", "2025Q3"], ["repair"]]
+)
+def test_versions_commands_on_a_read_only_site_exit_3_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    import errno
+    import os
+
+    from click.testing import CliRunner
+
+    from scorecard.cli import EXIT_DISK, main
+
+    for version in ("2025Q3", "2025Q4"):
+        fake_version(tmp_path, version)
+    publish.refresh(tmp_path)
+    publish.set_state(tmp_path, "2025Q3", "hidden")
+    (tmp_path / "versions.json").write_text("[]\n")  # stale: repair would rewrite it
+    before = tree_digest(tmp_path)
+    real_replace = os.replace
+
+    def read_only(source: object, target: object, **kwargs: object) -> None:
+        if Path(str(target)).is_relative_to(tmp_path):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(source))
+        real_replace(source, target, **kwargs)
+
+    monkeypatch.setattr(os, "replace", read_only)
+    result = CliRunner().invoke(main, ["versions", *command, "--out", str(tmp_path)])
+    assert result.exit_code == EXIT_DISK, result.output
+    assert "cannot write (Read-only file system)" in result.output
+    assert f"make {tmp_path} writable" in result.output and "run the command again" in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert tree_digest(tmp_path) == before
+
+
 def test_a_hidden_version_stays_hidden_after_the_next_publish(tmp_path: Path) -> None:
     fake_version(tmp_path, "2025Q3")
     publish.set_state(tmp_path, "2025Q3", "hidden")
