@@ -377,6 +377,9 @@ def _set_state(out: Path, version: str, state: str) -> None:
     from scorecard import disk, publish
 
     try:
+        disk.check_links(out)
+        if not Path(out).is_dir():
+            fail([f"{out}: no site here"], "versions")
         with disk.writing(out, "the command"):
             changed = publish.set_state(out, version, state)
     except (publish.PublishError, ValueError) as exc:
@@ -419,6 +422,9 @@ def repair_versions(out: Path) -> None:
     from scorecard import disk, publish
 
     try:
+        disk.check_links(out)
+        if not Path(out).is_dir():
+            fail([f"{out}: no site here"], "versions")
         with disk.writing(out, "the command"), publish.locked(out):
             actions = publish.recover(out)
     except publish.PublishError as exc:

@@ -26,10 +26,23 @@ class DiskError(Exception):
     """A folder cannot be written; nothing published was touched."""
 
 
+def check_links(folder: Path) -> None:
+    """Raise DiskError if `folder` or a folder above it is a link to nothing (a volume that
+    is not mounted), naming the link and where it leads."""
+    for path in (Path(folder), *Path(folder).parents):
+        if path.is_symlink() and not path.exists():
+            raise DiskError(
+                f"{path}: this link leads to {os.readlink(path)}, which does not exist (is the "
+                "disk or volume mounted?): mount it or choose another folder, then run again"
+            )
+
+
 def check_writable(folder: Path) -> None:
     """Raise DiskError if `folder` (made if missing, as publishing would) cannot take a new
-    folder and a file in it; leave nothing behind, not even the folders made for the test."""
+    folder and a file in it, or is a link to nothing; leave nothing behind, not even the
+    folders made for the test."""
     folder = Path(folder)
+    check_links(folder)
     made = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         with writing(folder):

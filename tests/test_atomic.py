@@ -572,3 +572,19 @@ def test_a_folder_not_permitted_exits_3_in_one_line(
     assert result.output.startswith(f"{site}: cannot write (Operation not permitted)")
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert not site.exists()
+
+
+def test_a_site_folder_linked_to_nothing_exits_3_before_computing(tmp_path: Path) -> None:
+    """--out a link to a volume that is not mounted: one line naming the link and its target."""
+    site = tmp_path / "site"
+    site.symlink_to(tmp_path / "volume" / "sites")
+    result = CliRunner().invoke(main, ["build", "--out", str(site), "--period", "2025Q4"])
+    assert result.exit_code == EXIT_DISK, result.output
+    assert result.output.startswith(
+        f"{site}: this link leads to {tmp_path / 'volume' / 'sites'}, which does not exist"
+    )
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "volume").exists() and site.is_symlink()
+    for command in (["hide", "2025Q4"], ["repair"]):
+        result = CliRunner().invoke(main, ["versions", *command, "--out", str(site)])
+        assert result.exit_code == EXIT_DISK and "this link leads to" in result.output
