@@ -43,6 +43,7 @@ from scorecard.publish import (
     check_can_publish,
     publish_version,
     published_versions,
+    states,
 )
 from scorecard.settings import Settings
 from scorecard.site import SiteInput, published_rows
@@ -81,6 +82,7 @@ class BuildReport:
     steps: dict[str, float] = field(default_factory=dict)  # step of engine.run -> wall time
     not_stored: list[str] = field(default_factory=list)  # periods left out of the history
     privacy: disclosure.Audit | None = None  # the privacy check of a partner or public edition
+    state: str = "active"  # kept from before when a hidden or retired edition is rebuilt
 
     def timing_lines(self, slowest: int = 10) -> list[str]:
         """Return the wall time of each step of the computing, of all the measures computed
@@ -99,11 +101,20 @@ class BuildReport:
         lines += [f"  {seconds:6.1f} s  {measure_id}" for measure_id, seconds in ranked]
         return lines
 
+    def state_note(self) -> str:
+        """Return ' (hidden: run ... to show it)' for an edition rebuilt while hidden (or
+        retired), whose state the build keeps; '' for an active one."""
+        if self.state == "active":
+            return ""
+        show = f"`scorecard versions show {self.period_id} --out {self.version_dir.parent}`"
+        wanted = "to show it" if self.state == "hidden" else "to make it active again"
+        return f" ({self.state}: run {show} {wanted})"
+
     def summary(self) -> str:
         """Return a few lines telling what was published and what was skipped."""
         lines = [
-            f"Published {self.period_id}: {self.n_measures} measures, {self.n_entities} "
-            f"entities -> {self.version_dir}"
+            f"Published {self.period_id}{self.state_note()}: {self.n_measures} measures, "
+            f"{self.n_entities} entities -> {self.version_dir}"
         ]
         lines += unread_lines(self.unread) + warning_lines(self.warnings)
         lines += [f"  {line}" for line in (self.privacy.lines() if self.privacy else [])]
@@ -673,6 +684,7 @@ def publish_audience(
         run.seconds,
         run.steps,
         privacy=privacy,
+        state=states(settings.out).get(run.period_id, "active"),
     )
 
 

@@ -60,6 +60,13 @@ def fail(problems: list, title: str) -> NoReturn:
     sys.exit(EXIT_BAD_INPUT)
 
 
+def disk_failed(exc: Exception) -> NoReturn:
+    """Print the one line of a disk error (disk.DiskError) to stderr and exit with the disk
+    code."""
+    click.echo(str(exc), err=True)
+    sys.exit(EXIT_DISK)
+
+
 @click.group()
 @click.version_option(package_name="scorecard")
 def main() -> None:
@@ -124,8 +131,7 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
         fail([str(exc)], "results history")
     except DiskError as exc:
         progress.stopped()
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_DISK)
+        disk_failed(exc)
     if not quiet:
         click.echo(report.summary())
     if timings:
@@ -355,6 +361,12 @@ def list_versions(out: Path, fmt: str) -> None:
             f"{r['version']:<10} {r['state']:<8} {latest:<6} {r['audience']:<20} "
             f"{r['data_as_of']:<12} {notes}".rstrip()
         )
+    for kept in publish.restated_editions(out):
+        click.echo(
+            f"{kept['version']:<10} replaced: the edition first published {kept['published_on']}"
+            f" (data as of {kept['data_as_of'] or 'unknown'}) is kept, not served, in "
+            f"{kept['archive']}"
+        )
     noted = {r["version"] for r in rows if r["data_notes"]}
     expected = publish.versions_entries([r["version"] for r in rows], publish.states(out), noted)
     if rows and publish.read_versions(out) != expected:
@@ -362,12 +374,18 @@ def list_versions(out: Path, fmt: str) -> None:
 
 
 def _set_state(out: Path, version: str, state: str) -> None:
-    from scorecard import publish
+    from scorecard import disk, publish
 
     try:
-        changed = publish.set_state(out, version, state)
+        disk.check_links(out)
+        if not Path(out).is_dir():
+            fail([f"{out}: no site here"], "versions")
+        with disk.writing(out, "the command"):
+            changed = publish.set_state(out, version, state)
     except (publish.PublishError, ValueError) as exc:
         fail([str(exc)], "versions")
+    except disk.DiskError as exc:
+        disk_failed(exc)
     click.echo(f"{version}: {state}" + (f" (rewrote {', '.join(changed)})" if changed else ""))
 
 
@@ -401,11 +419,16 @@ def show_version(out: Path, version: str) -> None:
 @_out_option
 def repair_versions(out: Path) -> None:
     """Finish or undo what a killed build left (temporary folders, derived files)."""
-    from scorecard import publish
+    from scorecard import disk, publish
 
     try:
-        with publish.locked(out):
+        disk.check_links(out)
+        if not Path(out).is_dir():
+            fail([f"{out}: no site here"], "versions")
+        with disk.writing(out, "the command"), publish.locked(out):
             actions = publish.recover(out)
     except publish.PublishError as exc:
         fail([str(exc)], "versions")
+    except disk.DiskError as exc:
+        disk_failed(exc)
     click.echo("\n".join(actions) or "nothing to repair")

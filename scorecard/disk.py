@@ -26,10 +26,23 @@ class DiskError(Exception):
     """A folder cannot be written; nothing published was touched."""
 
 
+def check_links(folder: Path) -> None:
+    """Raise DiskError if `folder` or a folder above it is a link to nothing (a volume that
+    is not mounted), naming the link and where it leads."""
+    for path in (Path(folder), *Path(folder).parents):
+        if path.is_symlink() and not path.exists():
+            raise DiskError(
+                f"{path}: this link leads to {os.readlink(path)}, which does not exist (is the "
+                "disk or volume mounted?): mount it or choose another folder, then run again"
+            )
+
+
 def check_writable(folder: Path) -> None:
     """Raise DiskError if `folder` (made if missing, as publishing would) cannot take a new
-    folder and a file in it; leave nothing behind, not even the folders made for the test."""
+    folder and a file in it, or is a link to nothing; leave nothing behind, not even the
+    folders made for the test."""
     folder = Path(folder)
+    check_links(folder)
     made = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         with writing(folder):
@@ -46,24 +59,24 @@ def check_writable(folder: Path) -> None:
 
 
 @contextmanager
-def writing(folder: Path) -> Iterator[None]:
+def writing(folder: Path, again: str = "the build") -> Iterator[None]:
     """Turn an OSError of the disk (DISK_ERRNOS) raised inside into a DiskError naming the
-    file or `folder`; leave every other error as it is."""
+    file or `folder` (and what to run `again`); leave every other error as it is."""
     try:
         yield
     except OSError as exc:
         if exc.errno not in DISK_ERRNOS:
             raise
-        raise DiskError(message(exc, folder)) from exc
+        raise DiskError(message(exc, folder, again)) from exc
 
 
-def message(exc: OSError, folder: Path) -> str:
+def message(exc: OSError, folder: Path, again: str = "the build") -> str:
     """Return the one line said for a disk error `exc` met writing into `folder`."""
     where = exc.filename or folder
     reason = exc.strerror or os.strerror(exc.errno or 0)
     return (
         f"{where}: cannot write ({reason}): make {folder} writable or free space on its disk, "
-        "or choose another folder, then run the build again"
+        f"or choose another folder, then run {again} again"
     )
 
 

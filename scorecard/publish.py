@@ -9,6 +9,8 @@ Layout of out_root (the layout `mike` writes, so mkdocs-material's version selec
       index.html           sends the reader to the latest edition
       latest/index.html    the "latest" alias: a redirect page to ../<latest>/index.html
       2025Q3/ 2025Q4/ ...  one complete, self-contained site per edition
+      .restated/           not part of the site: each edition a --force build replaced, kept
+                           whole as .restated/<id>-<first 12 hex of its manifest's sha256>/
 
 What is published is the edition folders on disk: a folder named after a reporting period
 (2025Q4) that holds an index.html and the downloads/manifest.json every build writes, and whose
@@ -22,10 +24,13 @@ versions.json lists hidden editions too, marked {"properties": {"hidden": true}}
 leaves them out of the menu but still knows which edition a hidden page belongs to (so it shows
 that edition's name and the "older edition" banner, not the first edition's name).
 
-latest/ holds one small redirect page for every page of the latest edition (latest/aco/ACO01.html
+latest/ holds one small redirect page for every page of every edition (latest/aco/ACO01.html
 sends the reader to ../../2025Q4/aco/ACO01.html, keeping any #anchor), so links to latest/ keep
-working from one edition to the next. It is written into a .build folder and swapped in whole,
-and only when the latest edition or its list of pages changed.
+working from one edition to the next: a page goes to the latest edition when it has the page,
+else to the newest other edition in the menu (active, then retired) that has it, else (a page
+only hidden editions have) to the latest edition's home. It is written into a .build folder and
+swapped in whole, and only when where its pages lead changed (latest/.redirects holds the
+sha256 of that list).
 
 Publishing an edition, under an exclusive lock on out_root (flock: released by the kernel when
 the process dies, so a killed build never leaves a stale lock):
@@ -36,19 +41,25 @@ the process dies, so a killed build never leaves a stale lock):
    renameat2(RENAME_EXCHANGE) that swaps the new folder with the old one atomically (where the
    kernel or file system lacks it: rename the old one aside into the .build folder, rename the
    new one in; recover() renames the old one back if the process died in between);
-4. rewrite the derived files (versions-state.json, versions.json, aliases); delete the .build
+4. with force, rename the replaced edition (now inside the .build folder) to its archive in
+   .restated/, which the new edition's downloads/manifest.json names under "restates" (with the
+   old manifest's sha256, data as-of date and the day it was first published); recover() does
+   it if the process died in between;
+5. rewrite the derived files (versions-state.json, versions.json, aliases); delete the .build
    folder.
 
 A build killed before step 3 leaves every published file byte-identical (the .build folder is
 not an edition: it is not listed, starts with a dot, and the next publish deletes it). Killed
 after step 3, the new edition is published and the next publish (or `scorecard versions`)
-rewrites the derived files. Older editions are never written to.
+rewrites the derived files. Older editions are never written to, and none is ever deleted.
 """
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
+import hashlib
 import io
 import json
 import logging
@@ -78,6 +89,10 @@ KILL_AT_ENV = "SCORECARD_TEST_KILL_AT"  # test hook: SIGKILL this process at a n
 _VERSION_ID = re.compile(r"^\d{4}Q[1-4]$")  # the periods the tool publishes (engine quarters)
 _TARGET_NOTE = "target"  # inside a .build folder: the id of the edition it replaces
 _REPLACED = "replaced"  # inside a .build folder: the old edition, moved aside (fallback swap)
+_RESTATES_NOTE = "restates.json"  # inside a .build folder: the record of the edition replaced
+# Inside out_root: each edition a --force build replaced, kept whole; not part of the site (never
+# listed, linked or redirected to; exclude it from uploads, keep it on the persisted disk).
+RESTATED = ".restated"
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +146,15 @@ def publish_version(
             log.warning("%s: %s", out_root, action)
         check_can_publish(out_root, version, force, audience)
         _step("locked")
+        restates = restatement(out_root, version) if target.exists() else None
+        if restates is not None:  # the new edition's manifest says which one it replaces
+            manifest = {**site_input.manifest, "restates": restates}
+            site_input = dataclasses.replace(site_input, manifest=manifest)
         work = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{version}-", dir=out_root))
         try:
             (work / _TARGET_NOTE).write_text(version, encoding="utf-8")
+            if restates is not None:
+                (work / _RESTATES_NOTE).write_text(_json(restates), encoding="utf-8")
             _step("build-folder")
             with reproducible_time(site_input):
                 built = build_site(site_input, work / "tree")
@@ -143,8 +164,11 @@ def publish_version(
                 path.write_bytes(content)
             normalize_archives(built, build_epoch(site_input))
             _step("built")
-            swap_into_place(built, target, work)
+            replaced = swap_into_place(built, target, work)
             _step("swapped")
+            if replaced is not None and restates is not None:
+                archive_replaced(out_root, replaced, restates)
+            _step("archived")
             refresh(out_root, audience)
             _step("indexed")
         finally:
@@ -281,13 +305,15 @@ def normalize_archives(folder: Path, epoch: int) -> list[Path]:
     return rewritten
 
 
-def swap_into_place(built: Path, target: Path, scratch: Path) -> None:
-    """Put built at target in one step; an old target ends up in scratch (then deleted)."""
+def swap_into_place(built: Path, target: Path, scratch: Path) -> Path | None:
+    """Put built at target in one step; return where the old target now is (inside scratch:
+    built or scratch/replaced), or None when there was none."""
     if not target.exists():
         os.rename(built, target)
-        return
+        return None
     try:
         exchange(built, target)  # now target is new and built holds the old edition
+        return built
     except OSError:
         aside = scratch / _REPLACED
         os.rename(target, aside)  # recover() renames it back if the process dies here
@@ -298,6 +324,81 @@ def swap_into_place(built: Path, target: Path, scratch: Path) -> None:
             if not target.exists():
                 os.rename(aside, target)
             raise
+        return aside
+
+
+def restatement(out_root: Path, version: str) -> dict:
+    """Return the record of the published edition out_root/version that a --force build is to
+    replace: when it was first published (the day its manifest was written), its data as-of
+    date, the SHA-256 of its downloads/manifest.json and where inside out_root it is kept."""
+    path = Path(out_root) / version / "downloads" / "manifest.json"
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        as_of = str(json.loads(data).get("data_as_of", ""))
+    except (ValueError, AttributeError):
+        as_of = ""
+    published = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+    archive = _free_archive(Path(out_root), f"{version}-{sha[:12]}")
+    return {
+        "published_on": published,
+        "data_as_of": as_of,
+        "manifest_sha256": sha,
+        "archive": archive.relative_to(out_root).as_posix(),
+    }
+
+
+def _free_archive(out_root: Path, name: str) -> Path:
+    """Return out_root/.restated/name, or name-2, name-3, ... when that is taken."""
+    archive, count = out_root / RESTATED / name, 1
+    while archive.exists() or archive.is_symlink():
+        count += 1
+        archive = out_root / RESTATED / f"{name}-{count}"
+    return archive
+
+
+def archive_replaced(out_root: Path, old: Path, restates: dict) -> Path:
+    """Move the replaced edition `old` (whole, one rename) to its archive in out_root/.restated;
+    return the archive folder."""
+    archive = Path(out_root) / restates["archive"]
+    if archive.exists():  # taken since the record was made (by hand): keep both
+        archive = _free_archive(Path(out_root), archive.name)
+    archive.parent.mkdir(exist_ok=True)
+    os.rename(old, archive)
+    return archive
+
+
+def restated_editions(out_root: Path) -> list[dict]:
+    """Return one row per replaced edition kept in out_root/.restated, newest period first:
+    version, archive (relative to out_root), published_on, data_as_of."""
+    folder = Path(out_root) / RESTATED
+    if not folder.is_dir():
+        return []
+    rows = []
+    for archive in folder.iterdir():
+        path = archive / "downloads" / "manifest.json"
+        manifest = _read_manifest(archive)
+        if manifest is None:
+            continue
+        published = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+        rows.append(
+            {
+                "version": str(manifest.get("period") or archive.name.partition("-")[0]),
+                "archive": archive.relative_to(out_root).as_posix(),
+                "published_on": published,
+                "data_as_of": str(manifest.get("data_as_of", "")),
+            }
+        )
+    return sorted(rows, key=lambda r: (version_key(r["version"]), r["published_on"]), reverse=True)
+
+
+def _replaced_in(work: Path, sha: str) -> Path | None:
+    """Return the folder in a .build folder holding the edition whose manifest has hash sha."""
+    for folder in (work / _REPLACED, *sorted((work / "tree").glob("*"))):
+        path = folder / "downloads" / "manifest.json"
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha:
+            return folder
+    return None
 
 
 def exchange(first: Path, second: Path) -> None:
@@ -329,7 +430,18 @@ def recover(out_root: Path) -> list[str]:
             work.unlink(missing_ok=True)
             continue
         note, replaced = work / _TARGET_NOTE, work / _REPLACED
-        if replaced.is_dir() and note.is_file():
+        restates = _read_json(work / _RESTATES_NOTE)
+        if restates and note.is_file():  # a --force publish: the old edition goes back or away
+            version = note.read_text(encoding="utf-8").strip()
+            old = _replaced_in(work, str(restates.get("manifest_sha256", "")))
+            if old is not None and _is_version_id(version):
+                if not (out_root / version).exists():
+                    os.rename(old, out_root / version)
+                    done.append(f"restored {version} from an interrupted --force publish")
+                else:
+                    kept = archive_replaced(out_root, old, restates)
+                    done.append(f"kept the replaced {version} in {kept.relative_to(out_root)}")
+        elif replaced.is_dir() and note.is_file():
             version = note.read_text(encoding="utf-8").strip()
             if _is_version_id(version) and not (out_root / version).exists():
                 os.rename(replaced, out_root / version)
@@ -467,7 +579,7 @@ def refresh(out_root: Path, audience: str | None = None) -> list[str]:
     changed += _write_if_changed(out_root / VERSIONS_FILE, _json(entries))
     latest = latest_version(current)
     if latest is not None:
-        return changed + write_aliases(out_root, latest)
+        return changed + write_aliases(out_root, latest, current)
     if (out_root / LATEST).exists():
         shutil.rmtree(out_root / LATEST)
         changed.append(LATEST)
@@ -501,6 +613,15 @@ def set_state(out_root: Path, version: str, state: str) -> list[str]:
 def edition_manifest(out_root: Path, version: str) -> dict:
     """Return an edition's downloads/manifest.json ({} when it has none or it is unreadable)."""
     return _read_manifest(Path(out_root) / version) or {}
+
+
+def _read_json(path: Path) -> dict:
+    """Return the JSON object in path ({} when it is missing, unreadable or not one)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _read_manifest(folder: Path) -> dict | None:
@@ -591,10 +712,12 @@ def redirect_html(target: str, title: str) -> str:
 """
 
 
-def write_aliases(out_root: Path, newest: str) -> list[str]:
-    """Write latest/ (a redirect page for each page of newest) and the root index.html."""
+def write_aliases(
+    out_root: Path, newest: str, version_states: dict[str, str] | None = None
+) -> list[str]:
+    """Write latest/ (a redirect page for each page of any edition) and the root index.html."""
     title = f"Scorecard results for {period_label(newest)}"
-    changed = write_latest(out_root, newest, title)
+    changed = write_latest(out_root, newest, title, version_states)
     return changed + _write_if_changed(
         out_root / "index.html", redirect_html(f"{newest}/index.html", title)
     )
@@ -609,30 +732,70 @@ def edition_pages(folder: Path) -> list[str]:
     return sorted(p for p in pages if p.rpartition("/")[2] != "404.html")
 
 
-def latest_redirect(newest: str, page: str, title: str) -> str:
-    """Return latest/<page>: a redirect to the same page of edition newest (relative URL)."""
+def latest_redirect(newest: str, page: str, title: str, target: str | None = None) -> str:
+    """Return latest/<page>: a redirect to the same page of edition newest, or to target (a
+    path inside out_root) when given (relative URL)."""
     up = "../" * (page.count("/") + 1)
-    return redirect_html(f"{up}{newest}/{page}", title)
+    return redirect_html(f"{up}{target or f'{newest}/{page}'}", title)
 
 
-def write_latest(out_root: Path, newest: str, title: str) -> list[str]:
-    """Rewrite latest/ whole (built aside, then swapped in) unless it already sends each page of
-    newest to newest; return ['latest'] when rewritten."""
+REDIRECTS_DIGEST = ".redirects"  # in latest/: sha256 of where its pages lead (latest_targets)
+
+
+def latest_targets(
+    out_root: Path, newest: str, version_states: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Return page -> the edition latest/<page> leads to, for every page of every edition: the
+    newest edition if it has the page, else the newest other edition in the menu (active first,
+    then retired) that has it, else (a page only hidden editions have) '' for newest's home."""
     out_root = Path(out_root)
-    pages = edition_pages(out_root / newest) or ["index.html"]
-    index = out_root / LATEST / "index.html"
-    current = index.read_text(encoding="utf-8") if index.is_file() else ""
-    if current == latest_redirect(newest, "index.html", title) and pages == edition_pages(
-        out_root / LATEST
+    if version_states is None:
+        version_states = states(out_root)
+    others = sorted(
+        (v for v, s in version_states.items() if v != newest and s != "hidden"),
+        key=lambda v: (version_states[v] == "active", version_key(v)),
+        reverse=True,
+    )
+    targets = dict.fromkeys(edition_pages(out_root / newest) or ["index.html"], newest)
+    for version in others:
+        for page in edition_pages(out_root / version):
+            targets.setdefault(page, version)
+    for version in (v for v, s in version_states.items() if s == "hidden" and v != newest):
+        for page in edition_pages(out_root / version):
+            targets.setdefault(page, "")
+    return dict(sorted(targets.items()))
+
+
+def write_latest(
+    out_root: Path, newest: str, title: str, version_states: dict[str, str] | None = None
+) -> list[str]:
+    """Rewrite latest/ whole (built aside, then swapped in) unless its pages already lead where
+    latest_targets says; return ['latest'] when rewritten."""
+    out_root = Path(out_root)
+    targets = latest_targets(out_root, newest, version_states)
+    digest = hashlib.sha256(_json([newest, title, targets]).encode("utf-8")).hexdigest()
+    recorded = out_root / LATEST / REDIRECTS_DIGEST
+    if (
+        recorded.is_file()
+        and recorded.read_text(encoding="utf-8").strip() == digest
+        and edition_pages(out_root / LATEST) == list(targets)
     ):
         return []
     work = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{LATEST}-", dir=out_root))
     try:
         built = work / LATEST
-        for page in pages:
+        for page, version in targets.items():
             path = built / page
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(latest_redirect(newest, page, title), encoding="utf-8")
+            if version == newest:
+                text = latest_redirect(newest, page, title)
+            elif version:
+                label = f"Scorecard results for {period_label(version)}"
+                text = latest_redirect(version, page, label)
+            else:
+                text = latest_redirect(newest, page, title, f"{newest}/index.html")
+            path.write_text(text, encoding="utf-8")
+        (built / REDIRECTS_DIGEST).write_text(digest + "\n", encoding="utf-8")
         swap_into_place(built, out_root / LATEST, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

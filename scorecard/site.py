@@ -1320,6 +1320,7 @@ def provenance_context(model: SiteModel) -> dict[str, Any]:
         "versions": [(period_label(v), f"../{v}/index.html") for v in others],
         "read_back": [period_label(p) for p in history.get("periods_read_back", [])],
         "notes": notes,
+        "restates": manifest.get("restates") or {},  # the edition this one replaced (--force)
     }
 
 

@@ -162,7 +162,7 @@ def test_a_killed_force_rebuild_keeps_the_old_or_the_new_version_whole(
     inputs: dict, resumed: dict
 ) -> None:
     args = ["--force", "--program-name", "Renamed program"]
-    for step, renamed in (("built", False), ("swapped", True)):
+    for step, renamed in (("built", False), ("swapped", True), ("archived", True)):
         site = inputs["base"] / f"force-{step}"
         shutil.copytree(resumed["site"], site)
         before = tree_digest(site)
@@ -176,10 +176,32 @@ def test_a_killed_force_rebuild_keeps_the_old_or_the_new_version_whole(
         }
         home = (site / "2025Q3" / "index.html").read_text(encoding="utf-8")
         assert ("Renamed program" in home) is renamed
-        unchanged = {k: v for k, v in after.items() if not k.startswith("2025Q3/")}
+        unchanged = {
+            k: v for k, v in after.items() if not k.startswith(("2025Q3/", publish.RESTATED))
+        }
         assert unchanged == {k: v for k, v in before.items() if not k.startswith("2025Q3/")}
         if not renamed:
             assert after == before
+            continue
+        # the replaced edition is kept whole in .restated/, where the new manifest says
+        kept = publish.edition_manifest(site, "2025Q3")["restates"]["archive"]
+        old = {k[len("2025Q3/") :]: v for k, v in before.items() if k.startswith("2025Q3/")}
+        assert tree_digest(site / kept) == old
+        assert [p.name for p in site.glob(".*")] == [publish.RESTATED]
+
+
+def test_rebuilding_a_hidden_edition_keeps_it_hidden_and_says_so(inputs: dict) -> None:
+    site = copy_site(inputs, "hidden-rebuilt")
+    runner = CliRunner()
+    hidden = runner.invoke(main, ["versions", "hide", "2025Q3", "--out", str(site)])
+    assert hidden.exit_code == 0, hidden.output
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q3", "--force")
+    result = runner.invoke(main, [a for a in args if a != "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Published 2025Q3 (hidden: run `scorecard versions show 2025Q3 --out {site}` to show it): "
+    ) in result.output
+    assert publish.states(site) == {"2025Q3": "hidden"}
 
 
 FALLBACK_SCRIPT = """
@@ -199,24 +221,44 @@ publish.publish_version(sample, Path(sys.argv[1]), force=True)
 """
 
 
+def run_fallback_killed_at(site: Path, step: str) -> None:
+    """Publish 2025Q4 again with --force and without RENAME_EXCHANGE; die at step."""
+    script = FALLBACK_SCRIPT.format(tests=str(ROOT / "tests"))
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(site)],
+        env={**os.environ, publish.KILL_AT_ENV: step},
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == KILLED
+
+
 def test_fallback_swap_killed_between_its_two_renames_is_undone(tmp_path: Path) -> None:
     from site_fixture import make_sample_input
 
     publish.publish_version(make_sample_input("2025Q4"), tmp_path)
     before = tree_digest(tmp_path)
-    script = FALLBACK_SCRIPT.format(tests=str(ROOT / "tests"))
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        env={**__import__("os").environ, publish.KILL_AT_ENV: "moved-aside"},
-        cwd=ROOT,
-        check=False,
-    )
-    assert done.returncode == KILLED
+    run_fallback_killed_at(tmp_path, "moved-aside")
     assert not (tmp_path / "2025Q4").exists(), "killed between the renames: the folder is aside"
     with publish.locked(tmp_path):
         actions = publish.recover(tmp_path)
     assert any("restored 2025Q4" in a for a in actions)
     assert tree_digest(tmp_path) == before
+
+
+def test_fallback_swap_killed_before_the_archive_keeps_the_old_edition(tmp_path: Path) -> None:
+    from site_fixture import make_sample_input
+
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path)
+    old = tree_digest(tmp_path / "2025Q4")
+    run_fallback_killed_at(tmp_path, "swapped")
+    with publish.locked(tmp_path):
+        actions = publish.recover(tmp_path)
+    kept = publish.edition_manifest(tmp_path, "2025Q4")["restates"]["archive"]
+    assert f"kept the replaced 2025Q4 in {kept}" in actions
+    assert tree_digest(tmp_path / kept) == old
+    assert "Second build" in (tmp_path / "2025Q4" / "index.html").read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.glob(".*")] == [publish.RESTATED]
 
 
 def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
@@ -530,3 +572,19 @@ def test_a_folder_not_permitted_exits_3_in_one_line(
     assert result.output.startswith(f"{site}: cannot write (Operation not permitted)")
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert not site.exists()
+
+
+def test_a_site_folder_linked_to_nothing_exits_3_before_computing(tmp_path: Path) -> None:
+    """--out a link to a volume that is not mounted: one line naming the link and its target."""
+    site = tmp_path / "site"
+    site.symlink_to(tmp_path / "volume" / "sites")
+    result = CliRunner().invoke(main, ["build", "--out", str(site), "--period", "2025Q4"])
+    assert result.exit_code == EXIT_DISK, result.output
+    assert result.output.startswith(
+        f"{site}: this link leads to {tmp_path / 'volume' / 'sites'}, which does not exist"
+    )
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "volume").exists() and site.is_symlink()
+    for command in (["hide", "2025Q4"], ["repair"]):
+        result = CliRunner().invoke(main, ["versions", *command, "--out", str(site)])
+        assert result.exit_code == EXIT_DISK and "this link leads to" in result.output

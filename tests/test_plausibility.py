@@ -242,6 +242,13 @@ def test_a_quarter_with_claims_not_all_in_says_so_on_every_page(demo_site, tmp_p
     assert (history / "2025Q4.parquet").exists()
     menu = json.loads((out / "versions.json").read_text(encoding="utf-8"))
     assert menu[0]["title"] == "2025 Q4"
+    # the edition with the note, whose figures may have been cited, is kept whole (not served)
+    restates = json.loads((version / "downloads/manifest.json").read_text())["restates"]
+    kept = json.loads((out / restates["archive"] / "downloads/manifest.json").read_text())
+    assert kept == manifest and restates["archive"].startswith(".restated/2025Q4-")
+    assert "replaces the edition of 2025 Q4 first published on" in (
+        version / "provenance.html"
+    ).read_text(encoding="utf-8")
 
 
 def test_a_quarter_without_warnings_shows_no_note(demo_site):

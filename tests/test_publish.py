@@ -92,9 +92,51 @@ def test_latest_is_rewritten_when_the_newest_gains_a_page(tmp_path: Path) -> Non
     assert publish.edition_pages(tmp_path / "latest") == ["aco/ACO01.html", "index.html"]
     fake_version(tmp_path, "2025Q4")
     publish.refresh(tmp_path)
-    assert publish.edition_pages(tmp_path / "latest") == ["index.html"]
+    # the page 2025Q4 lacks still leads somewhere: to the 2025Q3 page
+    assert publish.edition_pages(tmp_path / "latest") == ["aco/ACO01.html", "index.html"]
     assert "../2025Q4/index.html" in (tmp_path / "latest" / "index.html").read_text()
+    assert "../../2025Q3/aco/ACO01.html" in (tmp_path / "latest/aco/ACO01.html").read_text()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_latest_keeps_a_page_that_left_the_newest_edition(tmp_path: Path) -> None:
+    def page(version: str, relative: str) -> None:
+        path = tmp_path / version / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"<p>{relative}</p>")
+
+    def leads_to(relative: str) -> str:
+        text = (tmp_path / "latest" / relative).read_text(encoding="utf-8")
+        return text.split("url=", 1)[1].split('"', 1)[0]
+
+    fake_version(tmp_path, "2025Q2")
+    page("2025Q2", "measures/dropped_long_ago.html")
+    fake_version(tmp_path, "2025Q3")
+    for relative in ("aco/ACO01.html", "aco/ACO05.html", "measures/old_measure.html"):
+        page("2025Q3", relative)
+    fake_version(tmp_path, "2025Q4")
+    page("2025Q4", "aco/ACO01.html")
+    publish.refresh(tmp_path)
+    assert leads_to("aco/ACO01.html") == "../../2025Q4/aco/ACO01.html"
+    assert leads_to("aco/ACO05.html") == "../../2025Q3/aco/ACO05.html"  # gone from 2025Q4
+    assert leads_to("measures/old_measure.html") == "../../2025Q3/measures/old_measure.html"
+    assert (
+        leads_to("measures/dropped_long_ago.html") == "../../2025Q2/measures/dropped_long_ago.html"
+    )
+    assert "Scorecard results for 2025 Q3" in (tmp_path / "latest/aco/ACO05.html").read_text()
+    # one small file per page of any edition, nothing more; rewritten only when a target moves
+    union = {p for v in ("2025Q2", "2025Q3", "2025Q4") for p in publish.edition_pages(tmp_path / v)}
+    assert publish.edition_pages(tmp_path / "latest") == sorted(union)
+    assert publish.refresh(tmp_path) == []
+    # a hidden edition's pages lead to the newest edition's home, never to the hidden one
+    publish.set_state(tmp_path, "2025Q3", "hidden")
+    assert leads_to("aco/ACO05.html") == "../../2025Q4/index.html"
+    assert (
+        leads_to("measures/dropped_long_ago.html") == "../../2025Q2/measures/dropped_long_ago.html"
+    )
+    # a retired edition is still in the menu: its pages are still led to
+    publish.set_state(tmp_path, "2025Q3", "retired")
+    assert leads_to("aco/ACO05.html") == "../../2025Q3/aco/ACO05.html"
 
 
 def test_no_temporary_folders_are_left(published: dict) -> None:
@@ -160,7 +202,48 @@ def test_force_replaces_and_an_older_edition_does_not_take_latest(tmp_path: Path
     assert [e["version"] for e in entries] == ["2025Q4", "2025Q2"]
     assert entries[0]["aliases"] == ["latest"]
     assert "../2025Q4/" in (tmp_path / "latest" / "index.html").read_text()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [publish.RESTATED]
+
+
+def test_force_keeps_the_replaced_edition_whole_outside_the_site(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from scorecard.cli import main
+
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path)
+    first = tree_digest(tmp_path / "2025Q4")
+    sha = hashlib.sha256((tmp_path / "2025Q4/downloads/manifest.json").read_bytes()).hexdigest()
+    second = make_sample_input("2025Q4")
+    second.program_name = "Corrected build"
+    publish.publish_version(second, tmp_path, force=True)
+    archive = tmp_path / ".restated" / f"2025Q4-{sha[:12]}"
+    assert [p.name for p in (tmp_path / ".restated").iterdir()] == [archive.name]
+    assert tree_digest(archive) == first, "the replaced edition is kept whole, byte for byte"
+    manifest = publish.edition_manifest(tmp_path, "2025Q4")
+    assert manifest["restates"]["manifest_sha256"] == sha
+    assert manifest["restates"]["archive"] == f".restated/{archive.name}"
+    published_on = manifest["restates"]["published_on"]
+    assert set(manifest["restates"]) == {"published_on", "data_as_of", "manifest_sha256", "archive"}
+    provenance = (tmp_path / "2025Q4" / "provenance.html").read_text(encoding="utf-8")
+    assert f"replaces the edition of 2025 Q4 first published on {published_on}" in provenance
+    # .restated/ is no part of the site: not an edition, not listed, not in latest/ or a sitemap
+    assert publish.existing_versions(tmp_path) == ["2025Q4"]
+    assert publish.ignored_folders(tmp_path) == []
+    assert [e["version"] for e in publish.read_versions(tmp_path)] == ["2025Q4"]
+    assert not [p for p in publish.edition_pages(tmp_path / "latest") if "restated" in p]
+    assert "restated" not in (tmp_path / "2025Q4" / "sitemap.xml").read_text(encoding="utf-8")
+    with publish.locked(tmp_path):
+        publish.recover(tmp_path)
+    assert tree_digest(archive) == first
+    listed = CliRunner().invoke(main, ["versions", "list", "--out", str(tmp_path)]).output
+    assert (
+        f"2025Q4     replaced: the edition first published {published_on} (data as of unknown)"
+        f" is kept, not served, in .restated/{archive.name}"
+    ) in listed
+    # restated again: both earlier editions kept
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path, force=True)
+    assert len(list((tmp_path / ".restated").iterdir())) == 2
+    assert tree_digest(archive) == first
 
 
 def test_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -346,6 +429,41 @@ def test_hide_retire_and_show_never_touch_a_version_folder(tmp_path: Path) -> No
     versions("show", "2025Q3")
     assert 'url=2025Q3/index.html"' in (tmp_path / "index.html").read_text(encoding="utf-8")
     assert {v: tree_digest(tmp_path / v) for v in folders} == folders
+
+
+@pytest.mark.parametrize(
+    "command", [["hide", "2025Q4"], ["retire", "2025Q4"], ["show", "2025Q3"], ["repair"]]
+)
+def test_versions_commands_on_a_read_only_site_exit_3_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    import errno
+    import os
+
+    from click.testing import CliRunner
+
+    from scorecard.cli import EXIT_DISK, main
+
+    for version in ("2025Q3", "2025Q4"):
+        fake_version(tmp_path, version)
+    publish.refresh(tmp_path)
+    publish.set_state(tmp_path, "2025Q3", "hidden")
+    (tmp_path / "versions.json").write_text("[]\n")  # stale: repair would rewrite it
+    before = tree_digest(tmp_path)
+    real_replace = os.replace
+
+    def read_only(source: object, target: object, **kwargs: object) -> None:
+        if Path(str(target)).is_relative_to(tmp_path):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(source))
+        real_replace(source, target, **kwargs)
+
+    monkeypatch.setattr(os, "replace", read_only)
+    result = CliRunner().invoke(main, ["versions", *command, "--out", str(tmp_path)])
+    assert result.exit_code == EXIT_DISK, result.output
+    assert "cannot write (Read-only file system)" in result.output
+    assert f"make {tmp_path} writable" in result.output and "run the command again" in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert tree_digest(tmp_path) == before
 
 
 def test_a_hidden_version_stays_hidden_after_the_next_publish(tmp_path: Path) -> None:
