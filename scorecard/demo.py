@@ -532,15 +532,24 @@ DRUGS: tuple[Drug, ...] = (
     Drug("99110000201", "buprenorphine 8 mg sublingual tablet", "buprenorphine", 2, 120.0),
     Drug("99111000101", "naltrexone 50 mg tablet", "naltrexone", 1, 45.0),
     Drug("99111000201", "naltrexone 380 mg extended-release injection", "naltrexone", 1 / 30, 1450),
+    # Dementia medicines (no regimen draws them: listed so that ndc_drug_class.csv names them)
+    Drug("99112000101", "donepezil 10 mg tablet", "antidementia", 1, 6.0),
+    Drug("99112000201", "galantamine 8 mg tablet", "antidementia", 2, 45.0),
+    Drug("99112000301", "rivastigmine 3 mg capsule", "antidementia", 2, 70.0),
+    Drug("99112000401", "memantine 10 mg tablet", "antidementia", 2, 12.0),
+    Drug("99112000501", "donepezil-memantine 10-28 mg extended-release capsule", "antidementia",
+         1, 520.0),
 )  # fmt: skip
 # Each NDC has one fine drug class. Groups of classes that measures read are value sets of class
-# names of their own (measures/value_sets/sud_pharmacotherapy.csv, diabetes_medication.csv).
+# names of their own (measures/value_sets/sud_pharmacotherapy.csv, diabetes_medication.csv); the
+# dementia medicines are a list of drugs (column drug: dementia_medication.csv).
 # Metformin has a class of its own, outside diabetes_medication (it is also given for
 # prediabetes, polycystic ovaries and weight gain on antipsychotics), but members with diabetes
 # are given it within the antidiabetic regimen, as one of its four drugs.
 NDC_SOURCE = (
     "invented demo code (scorecard demo data), not a real NDC; drug named for its class; "
-    "one fine class per NDC (groups of classes: sud_pharmacotherapy.csv, diabetes_medication.csv)"
+    "one fine class per NDC (groups of classes: sud_pharmacotherapy.csv, diabetes_medication.csv;"
+    " a list of drugs: dementia_medication.csv)"
 )
 # Route of an NDC by a word of its description, first match wins ("inhalation capsule" is
 # inhaled, "sublingual tablet" sublingual).
