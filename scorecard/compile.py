@@ -18,7 +18,7 @@ where window_start is the quarter start (window: quarter) or 12 months before pe
 
 from __future__ import annotations
 
-from scorecard.specs import SHARED_PREFIX, MeasureSpec
+from scorecard.specs import PERIOD_EXCLUSIONS, SHARED_PREFIX, MeasureSpec
 
 LONG_SHAPE: tuple[str, ...] = ("period_id", "person_id", "attr_month", "numerator", "denominator")
 OVERRIDES: tuple[str, ...] = ("cp_id",)
@@ -75,12 +75,17 @@ def compile_measure(spec: MeasureSpec, output_columns: list[str]) -> str:
 
 def not_excluded(name: str) -> str:
     """Return the condition leaving out the rows of a member who is in the shared table `name`
-    (person_id, service_date) on a day of the period's window (spec exclusions)."""
+    (person_id, service_date) on a day of the period's window, or for an exclusion of
+    PERIOD_EXCLUSIONS (person_id, period_end) with the period's end (spec exclusions)."""
+    if name in PERIOD_EXCLUSIONS:
+        when = "x.period_end = p.period_end"
+    else:
+        when = "x.service_date BETWEEN p.window_start AND p.period_end"
     return (
         "NOT EXISTS (\n"
         f"  SELECT 1 FROM {SHARED_PREFIX}{name} x JOIN periods p ON p.period_id = r.period_id\n"
         "  WHERE x.person_id = r.person_id\n"
-        "    AND x.service_date BETWEEN p.window_start AND p.period_end\n"
+        f"    AND {when}\n"
         ")"
     )
 

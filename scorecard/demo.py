@@ -532,15 +532,24 @@ DRUGS: tuple[Drug, ...] = (
     Drug("99110000201", "buprenorphine 8 mg sublingual tablet", "buprenorphine", 2, 120.0),
     Drug("99111000101", "naltrexone 50 mg tablet", "naltrexone", 1, 45.0),
     Drug("99111000201", "naltrexone 380 mg extended-release injection", "naltrexone", 1 / 30, 1450),
+    # Dementia medicines (no regimen draws them: listed so that ndc_drug_class.csv names them)
+    Drug("99112000101", "donepezil 10 mg tablet", "antidementia", 1, 6.0),
+    Drug("99112000201", "galantamine 8 mg tablet", "antidementia", 2, 45.0),
+    Drug("99112000301", "rivastigmine 3 mg capsule", "antidementia", 2, 70.0),
+    Drug("99112000401", "memantine 10 mg tablet", "antidementia", 2, 12.0),
+    Drug("99112000501", "donepezil-memantine 10-28 mg extended-release capsule", "antidementia",
+         1, 520.0),
 )  # fmt: skip
 # Each NDC has one fine drug class. Groups of classes that measures read are value sets of class
-# names of their own (measures/value_sets/sud_pharmacotherapy.csv, diabetes_medication.csv).
+# names of their own (measures/value_sets/sud_pharmacotherapy.csv, diabetes_medication.csv); the
+# dementia medicines are a list of drugs (column drug: dementia_medication.csv).
 # Metformin has a class of its own, outside diabetes_medication (it is also given for
 # prediabetes, polycystic ovaries and weight gain on antipsychotics), but members with diabetes
 # are given it within the antidiabetic regimen, as one of its four drugs.
 NDC_SOURCE = (
     "invented demo code (scorecard demo data), not a real NDC; drug named for its class; "
-    "one fine class per NDC (groups of classes: sud_pharmacotherapy.csv, diabetes_medication.csv)"
+    "one fine class per NDC (groups of classes: sud_pharmacotherapy.csv, diabetes_medication.csv;"
+    " a list of drugs: dementia_medication.csv)"
 )
 # Route of an NDC by a word of its description, first match wins ("inhalation capsule" is
 # inhaled, "sublingual tablet" sublingual).
@@ -682,10 +691,14 @@ WELL_VISIT_CPT = ((0, "99381", "99391"), (1, "99382", "99392"), (5, "99383", "99
                   (12, "99384", "99394"), (18, "99385", "99395"), (40, "99386", "99396"),
                   (65, "99387", "99397"))
 NEW_PATIENT_WELL_VISIT = 0.1
-# Adult BMI -> ICD-10-CM Z68 code: (from BMI, code). Children get Z685x (percentile).
+# Adult BMI -> ICD-10-CM Z68 code: (from BMI, code), from age 20. Children get Z685x (percentile).
 BMI_Z68 = ((0, "Z681"), *((b, f"Z68{b}") for b in range(20, 40)), (40, "Z6841"), (45, "Z6842"),
            (50, "Z6843"), (60, "Z6844"), (70, "Z6845"))
 CHILD_BMI_PERCENTILE_DX = {"Z6851": 0.03, "Z6852": 0.62, "Z6853": 0.17, "Z6854": 0.18}
+# Members 18 and 19 (adult visits, under 20: ICD-10-CM asks for a BMI percentile for age) get
+# their BMI's percentile band: (from BMI, code), by the CDC BMI-for-age charts' cut-offs near
+# age 19, rounded (5th percentile about 18, 85th about 26, 95th about 30).
+YOUNG_ADULT_BMI_PERCENTILE = ((0, "Z6851"), (18, "Z6852"), (26, "Z6853"), (30, "Z6854"))
 # CPT II result codes: (up to but excluding, code).
 SYSTOLIC_CPT2 = ((130, "3074F"), (140, "3075F"), (999, "3077F"))
 DIASTOLIC_CPT2 = ((80, "3078F"), (90, "3079F"), (999, "3080F"))
@@ -2347,8 +2360,12 @@ def _add_z_code(dx: np.ndarray, rows: np.ndarray, code: np.ndarray) -> None:
     dx[rows, np.minimum(free, dx.shape[1] - 1)] = code
 
 
-def _bmi_code(world: World, who: np.ndarray) -> np.ndarray:
-    return _lower_band_code(world.members.bmi[who], BMI_Z68, world.codes)
+def _bmi_code(world: World, who: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Return the Z68 code of each member's BMI on a visit at `age` (18 or older): the adult
+    BMI value from 20, else the BMI percentile for age (no random draw)."""
+    bmi = world.members.bmi[who]
+    adult = _lower_band_code(bmi, BMI_Z68, world.codes)
+    return np.where(age < 20, _lower_band_code(bmi, YOUNG_ADULT_BMI_PERCENTILE, world.codes), adult)
 
 
 def _blood_pressure(world: World, rng, who, day) -> tuple[np.ndarray, np.ndarray]:
@@ -2374,7 +2391,7 @@ def _office_visits(world: World, book: ClaimBook, results: Results) -> None:
     age = world.age_on(who, day)
     adult = np.flatnonzero(age >= 18)
     bmi = adult[world.chance(rng, who[adult], day[adult], "bmi_coded_adult_visit", "screening")]
-    _add_z_code(dx, bmi, _bmi_code(world, who[bmi]))
+    _add_z_code(dx, bmi, _bmi_code(world, who[bmi], age[bmi]))
     pos = _pick_rows(rng, codes, OFFICE_VISIT_POS, n)
     claims = book.professional(
         world,
@@ -2433,7 +2450,7 @@ def _well_visits(world: World, book: ClaimBook) -> None:
     ]
     _add_z_code(dx, pct, _pick_rows(rng, codes, CHILD_BMI_PERCENTILE_DX, len(pct)))
     grown_rows = np.flatnonzero(age >= 18)
-    _add_z_code(dx, grown_rows, _bmi_code(world, who[grown_rows]))
+    _add_z_code(dx, grown_rows, _bmi_code(world, who[grown_rows], age[grown_rows]))
     group, pcp = world.pcp(who, day)
     book.professional(
         world,

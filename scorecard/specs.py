@@ -73,7 +73,12 @@ STRATA: tuple[str, ...] = get_args(Stratum)  # in the order pages and the engine
 ALL_LEVELS: tuple[Level, ...] = get_args(Level)
 ENTITY_LEVELS: tuple[str, ...] = tuple(lv for lv in ALL_LEVELS if lv != "program")
 DEFAULT_MIN_DENOMINATOR = 30  # a result over fewer people is not reliable enough to show
-Exclusion = Literal["hospice"]  # each reads the shared table of its name (person_id, service_date)
+# Each exclusion reads the shared table of its name: (person_id, service_date), days of care
+# that leave a member out of a period whose window holds one (hospice), or, for those of
+# PERIOD_EXCLUSIONS, (person_id, period_end), the members left out of the 12-month window
+# ending on period_end (a rule over the whole window and the year before it).
+Exclusion = Literal["hospice", "frailty_advanced_illness", "frailty_81"]
+PERIOD_EXCLUSIONS: tuple[str, ...] = ("frailty_advanced_illness", "frailty_81")
 Parameter = bool | int | float | str
 
 # CMS Star Ratings weights by measure category (2026 Technical Notes).
@@ -181,7 +186,12 @@ class MeasureSpec(Strict):
         description=(
             "Members left out of the measure by a rule every measure of its kind shares:"
             " 'hospice' drops a member's rows in a period when they had hospice care in its"
-            " window (as HEDIS does), from the shared table measures/sql/shared/hospice.sql."
+            " window (as HEDIS does), from the shared table measures/sql/shared/hospice.sql;"
+            " 'frailty_advanced_illness' drops members 66 and older with a frailty claim in the"
+            " 12-month window and an advanced illness in it or the year before, and"
+            " 'frailty_81' members 81 and older with a frailty claim in the window (as public"
+            " HEDIS summaries describe them; measures/sql/shared/frailty_window.sql): for a"
+            " 12-month window only."
         ),
     )
     shared_counts: dict[Literal["numerator", "denominator"], str] = Field(
@@ -267,6 +277,9 @@ class MeasureSpec(Strict):
             raise ValueError(
                 f"exclusions {list(self.exclusions)} read medical_claim: add it to requires"
             )
+        period_rules = [x for x in self.exclusions if x in PERIOD_EXCLUSIONS]
+        if period_rules and self.window != "year":
+            raise ValueError(f"exclusions {period_rules} are for a 12-month window: window: year")
         return self
 
     @field_validator("shared_counts")

@@ -219,9 +219,14 @@ def test_the_measure_families_share_their_sql() -> None:
     )
     denominator = ("sql/_diabetes_denominator.sql", *diabetic)
     hospice = ("sql/shared/hospice.sql",)  # exclusions: [hospice]
-    assert all(specs[m].sql_includes == denominator + hospice for m in diabetes)
-    shared = ["condition_claim", "diabetes_fill", "hospice"]
-    assert all(list(specs[m].shared_tables) == shared for m in diabetes)
+    # exclusions: [hospice, frailty_advanced_illness], and frailty_81 for kidney_health_evaluation
+    frailty = ("sql/shared/frailty_advanced_illness.sql", "sql/shared/frailty_window.sql")
+    for m in diabetes:
+        frailty_81 = ("sql/shared/frailty_81.sql",) * (m == "kidney_health_evaluation")
+        assert specs[m].sql_includes == denominator + hospice + frailty + frailty_81, m
+        shared = ["condition_claim", "diabetes_fill", "hospice", "frailty_window"]
+        shared += ["frailty_advanced_illness", "frailty_81"][: 1 + len(frailty_81)]
+        assert list(specs[m].shared_tables) == shared, m
     # ssd excludes the members with diabetes the four measures count; prevalence_diabetes
     # counts them, found in its window only
     antipsychotic = ("sql/shared/antipsychotic_event.sql",)  # fills and long-acting injections
