@@ -942,6 +942,8 @@ def _trend_drawing(
         band=shared["band"],
         band_name=shared["band_name"],
         shared=shared["figure"],
+        text=cells,
+        program_text=shared["program_cells"] if program is not None else None,
     )
     subject = name if entity else "the whole program"
     program_cells = shared["program_cells"] if program else None
@@ -1011,6 +1013,7 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, level: str, rows: list[dic
     values = [r["value"] for r in rows]
     program = model.current("program", "ALL", spec.id)
     reference = program["value"] if program else None
+    shown = _formatted(spec, values)
     figure = charts.ranked_figure(
         names,
         values,
@@ -1022,8 +1025,8 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, level: str, rows: list[dic
         upper=[r["upper"] for r in rows],
         band=views.current_band(model, spec, level),
         band_name=f"Middle half of {LEVEL_PEERS[level]}",
+        text=shown,
     )
-    shown = _formatted(spec, values)
     summary = charts.ranked_summary(names, shown, values, LEVEL_PEERS[level])
     ranges = [format_interval(r["lower"], r["upper"], spec.unit, spec.decimals) for r in rows]
     table = [(n, s, i) for n, s, i in zip(names, shown, ranges, strict=True) if s]

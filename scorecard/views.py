@@ -570,6 +570,8 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart |
     labels = [S.period_label(p) for p in periods]
     peers = S.LEVEL_PEERS[level]
     name = f"Middle result of {peers}"
+    fmt = [S.format_value(v, spec.unit, spec.decimals) for v in median]
+    prog = [S.format_value(v, spec.unit, spec.decimals) for v in program_values]
     figure = charts.trend_figure(
         labels,
         median,
@@ -579,9 +581,9 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart |
         decimals=spec.decimals,
         band=band,
         band_name=band_name,
+        text=fmt,
+        program_text=prog,
     )
-    fmt = [S.format_value(v, spec.unit, spec.decimals) for v in median]
-    prog = [S.format_value(v, spec.unit, spec.decimals) for v in program_values]
     summary = charts.trend_summary(labels, fmt, prog, f"the middle result of {peers}")
     summary += band_sentence(spec, band, labels, level)
     band_header, band_cells = band_columns(spec, band)
