@@ -382,6 +382,9 @@ STAR_NOTE_WORDS = {
         "hidden_results": "No se muestra: revelaría resultados ocultos por privacidad",
     },
 }
+# What the stars cell of a measure that never gets stars (stars: {method: none}: costs, use
+# of care, who the members are) says: no reason about counts, as "Not rated: ..." would give.
+INFORMATION_ONLY = {"en": "For information, not rated", "es": "Solo informativo, sin estrellas"}
 TREND_ARROWS = {"improved": "▲", "no_change": "●", "declined": "▼", "rose": "▲", "fell": "▼"}
 
 STRATUM_PLAIN = {

@@ -318,6 +318,13 @@ def _not_rated_html(note: str) -> Markup:
     return Markup(f'<span class="sc-stars sc-stars--none">{escape(words)}</span>')
 
 
+@functools.lru_cache(maxsize=1)
+def _information_html() -> Markup:
+    """Return the stars cell of a measure that never gets stars (stars: {method: none})."""
+    words = escape(i18n.INFORMATION_ONLY["en"])
+    return Markup(f'<span class="sc-stars sc-stars--none">{words}</span>')
+
+
 @functools.lru_cache(maxsize=64)  # eleven values in all; a large site shows a million
 def _stars_html(rounded: float) -> Markup:
     full, half = int(rounded), rounded % 1 == 0.5
@@ -838,7 +845,11 @@ def result_row(
         result=value,
         interval=interval if shown else "",
         counts=counts if shown else "",
-        stars=stars_html(record["stars"], record.get("star_note", "")),
+        stars=(
+            stars_html(record["stars"], record.get("star_note", ""))
+            if spec.stars.method != "none"
+            else _information_html()
+        ),
         peer=PEER_TEXT.get(str(record["peer_label"]), ""),
         trend=trend_html(str(record["trend_label"]), spec.window),
         gaps=format_gaps(record.get("open_gaps"), unit) if shown else "",
@@ -1070,6 +1081,7 @@ def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list
                 "stars": stars_html(stars),
                 "basis": views.rating_basis(model, (level, entity_id, family), "en"),
                 "rated": rated,
+                "informational": rated and any(s.stars.method == "none" for s, _ in records),
                 "gaps": gaps,
             }
         )

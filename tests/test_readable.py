@@ -317,6 +317,29 @@ def test_a_result_without_stars_says_why_on_every_kind_of_page(v: Path) -> None:
     assert float(typical) < 0.7
 
 
+def test_a_measure_that_never_gets_stars_says_so_not_why_it_was_not_rated(v: Path) -> None:
+    # cost and use measures (stars: {method: none}) are for information: their stars cell
+    # says so, never the bare "Not rated" that the note then explains with too few members
+    specs = load_specs(ROOT / "measures")
+    unrated = [s for s in specs if s.stars.method == "none" and "practice" in s.levels]
+    assert unrated
+    pages = [p for p in (v / "practice").glob("*.html") if p.name != "index.html"]
+    page = pages[0]
+    html = page.read_text(encoding="utf-8")
+    cell = 'sc-stars--none">For information, not rated</span>'
+    checked = 0
+    for spec in unrated:
+        href = f'href="../measures/{spec.id}.html"'
+        row = re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(href)}(?:(?!</tr>).)*</tr>", html, re.S)
+        if row is None or "sc-stars" not in row[0]:
+            continue
+        assert cell in row[0], (page.name, spec.id)
+        checked += 1
+    assert checked >= 2
+    note = article_text(page)
+    assert "For information, not rated: the measure describes the members" in note
+
+
 def test_a_change_says_what_it_is_compared_with(v: Path) -> None:
     # a result over twelve months is compared with the year before, one over a quarter with
     # the last report: each labelled result of an ACO or CP says so on its plain pages
