@@ -474,13 +474,13 @@ UNITS_ES: dict[str, str] = {
     "admissions per 1,000 member months": "ingresos por cada 1,000 meses-miembro",
     "admissions per 100,000 member years": "ingresos por cada 100,000 años-miembro",
     "attempts per assigned member month": "intentos por cada 100 miembros al mes",
-    "index from 0 to 1": "en una escala de 0 a 1",
+    "on a scale from 0 to 1": "en una escala de 0 a 1",
     "members per 1,000 members": "de cada 1,000 miembros",
     "members per care team": "miembros por equipo de cuidado",
-    "months enrolled per member (count = member months)": "meses inscritos por miembro",
+    "months enrolled per member": "meses inscritos por miembro",
     "observed / expected readmissions": "reingresos observados por cada reingreso esperado",
     "prescriptions per 1,000 member months": "recetas por cada 1,000 meses-miembro",
-    "risk score (1.0 = Medicare average)": "un puntaje de riesgo de {n}. Un puntaje de 1.0 "
+    "risk score": "un puntaje de riesgo de {n}. Un puntaje de 1.0 "
     "quiere decir las mismas necesidades que una persona promedio de Medicare. Un puntaje más "
     "bajo quiere decir menos necesidades",
     "visits per 1,000 member months": "visitas por cada 1,000 meses-miembro",
@@ -498,9 +498,7 @@ UNITS_EN_PLAIN: dict[str, str] = {
     "percent of eligible days": "% of days at home or in the community",
     "percent of new episodes": "% of new cases",
     "percent of care plans due": "% of care plans due to be renewed",
-    "index from 0 to 1": "on a scale from 0 to 1",
-    "months enrolled per member (count = member months)": "months enrolled per member",
-    "risk score (1.0 = Medicare average)": "a risk score of {n}. A score of 1.0 means the same "
+    "risk score": "a risk score of {n}. A score of 1.0 means the same "
     "needs as an average person on Medicare. A lower score means fewer needs",
     "dollars per risk-adjusted member month": "a month per member, after adjusting for how sick "
     "members are",

@@ -245,9 +245,9 @@ def format_count(value: object) -> str:
 # (count_words): {n} the numerator, {d} the denominator.
 COUNT_WORDS = {
     "observed / expected readmissions": "{n} readmissions ({d} expected)",
-    "index from 0 to 1": "{d} members counted",
-    "risk score (1.0 = Medicare average)": "{d} members counted",
-    "months enrolled per member (count = member months)": "{n} member months over {d} members",
+    "on a scale from 0 to 1": "{d} members counted",
+    "risk score": "{d} members counted",
+    "months enrolled per member": "{n} member months over {d} members",
     "members per care team": "{n} members on caseloads over {d} care-team months",
     "members per 1,000 members": "{n} of {d} members",
 }
@@ -836,6 +836,13 @@ def result_row(
     value = format_value(record["value"], unit, decimals) if shown else reason
     interval = format_interval(record["lower"], record["upper"], unit, decimals)
     counts = format_counts(record["numerator"], record["denominator"], spec.kind, unit)
+    trend = trend_html(str(record["trend_label"]), spec.window)
+    if shown and spec is views.member_spec(model):
+        # the member count: its value is always 100% (members over members), its count is
+        # the result; no likely range, counts or change of a value that cannot change
+        value = f"{format_count(record['denominator'])} {unit}"
+        interval = counts = ""
+        trend = Markup("")
     return ResultRow(
         title=spec.text("en").title,
         link=rel(page, f"measures/{spec.id}.md"),
@@ -851,7 +858,7 @@ def result_row(
             else _information_html()
         ),
         peer=PEER_TEXT.get(str(record["peer_label"]), ""),
-        trend=trend_html(str(record["trend_label"]), spec.window),
+        trend=trend,
         gaps=format_gaps(record.get("open_gaps"), unit) if shown else "",
     )
 
@@ -1203,6 +1210,7 @@ def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
     """Return the context of one measure's page: definition, results by level, trend."""
     page = f"measures/{spec.id}.md"
     program = model.current("program", "ALL", spec.id)
+    counted = spec is views.member_spec(model)  # a count, not a result to chart (always 100%)
     return {
         **_common(model, page),
         "spec": spec,
@@ -1213,7 +1221,7 @@ def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
         "fewest_words": denominator_words(spec.kind, spec.unit),
         "program": result_row(model, program, page) if program else None,
         "gaps": is_care_gap_measure(spec),
-        "trend": trend_chart(model, spec, None) if program else None,
+        "trend": trend_chart(model, spec, None) if program and not counted else None,
         "strata": _strata_rows(model, spec, page),
         "levels": [s for s in (_level_section(model, spec, lv, page) for lv in LEVELS) if s],
         **views.measure_extras(model, spec, page),
@@ -1237,14 +1245,15 @@ def _level_section(model: SiteModel, spec: MeasureSpec, level: str, page: str) -
         return None
     rows = [result_row(model, r, page, e) for e, r in pairs]
     bench = model.benchmarks.get((spec.id, level))
+    counted = spec is views.member_spec(model)  # a count: no ranking of its 100% values
     return {
         "level": level,
         "title": LEVEL_PLURAL[level],
         "rated": spec.stars.method != "none",
         "gaps": is_care_gap_measure(spec),
         "rows": rows,
-        "chart": ranked_chart(model, spec, level, [r for _, r in pairs]),
-        "benchmark": _benchmark_text(bench, spec, level),
+        "chart": None if counted else ranked_chart(model, spec, level, [r for _, r in pairs]),
+        "benchmark": "" if counted else _benchmark_text(bench, spec, level),
         "find": LEVEL_FIND[level],
     }
 

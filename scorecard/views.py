@@ -608,10 +608,11 @@ def measure_extras(model: S.SiteModel, spec: MeasureSpec, page: str) -> dict[str
     for level in S.LEVELS:
         if level not in spec.levels or not model.entities[level]:
             continue
+        counted = spec is member_spec(model)  # a count: its value is always 100%
         by_level[level] = {
             "stars": stars_chart(model, spec, level),
             "stars_note": stars_note(model, spec, level),
-            "spread": spread_chart(model, spec, level),
+            "spread": None if counted else spread_chart(model, spec, level),
         }
     plain = spec.text("en")
     return {

@@ -234,9 +234,9 @@ def test_units_members_trip_on_are_said_in_plain_words() -> None:
     def words(value: float, unit: str, decimals: int, lang: str = "en") -> str:
         return i18n.value_words(value, unit, decimals, lang)
 
-    risk = words(0.331, "risk score (1.0 = Medicare average)", 2)
+    risk = words(0.331, "risk score", 2)
     assert risk.startswith("a risk score of 0.33. A score of 1.0 means the same needs as an ")
-    assert words(0.331, "risk score (1.0 = Medicare average)", 2, "es").startswith(
+    assert words(0.331, "risk score", 2, "es").startswith(
         "un puntaje de riesgo de 0.33. Un puntaje de 1.0 quiere decir"
     )
     cost = words(310.4, "dollars per risk-adjusted member month", 0)
@@ -249,6 +249,34 @@ def test_units_members_trip_on_are_said_in_plain_words() -> None:
         "23 intentos por cada 100 miembros al mes"
     )
     assert words(17.46, "percent of stays", 1) == "17.5% of hospital stays"
+
+
+def test_the_member_count_page_shows_counts_not_a_value_that_is_always_100(v: Path) -> None:
+    results = pd.read_csv(v / "downloads" / "results.csv")
+    now = results[(results["period_id"] == v.name) & (results["measure_id"] == "members")]
+    total = now[(now["level"] == "program") & (now["stratum"] == "all")]["denominator"].iloc[0]
+    html = (v / "measures" / "members.html").read_text(encoding="utf-8")
+    text = article_text(v / "measures" / "members.html")
+    assert f"<td>{int(total):,} members</td>" in html
+    assert "100.0 members" not in html and " to 100.0" not in html
+    assert "data-figure=" not in html  # no chart of a value that cannot change
+    assert "score between" not in text
+
+
+def test_chart_texts_give_short_units(v: Path) -> None:
+    # a chart's text alternative reads 'went from 2.86 months enrolled per member to ...',
+    # not '2.86 months enrolled per member (count = member months)' or '0.56 index from 0 to 1'
+    pages = [v / "index.html", *(v / "aco").glob("*.html"), *(v / "measures").glob("*.html")]
+    captions = [
+        c for p in pages for c in re.findall(r"<figcaption>(.*?)</figcaption>", p.read_text())
+    ]
+    assert any("months enrolled per member" in c for c in captions)
+    assert not [c for c in captions if "(count = member months)" in c]
+    # units are what follows a number; what they mean is in the definition ('In full')
+    units = {s.id: s.unit for s in load_specs(ROOT / "measures")}
+    assert units["continuity_of_care"] == "on a scale from 0 to 1"
+    assert units["risk_score_avg"] == "risk score"
+    assert not [u for u in units.values() if "(" in u]
 
 
 def test_plain_pages_use_us_spelling_and_one_spanish_term_for_each_thing(v: Path) -> None:
