@@ -19,6 +19,7 @@ Each page links the first use of every glossary term to its entry (`Linker`).
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -383,11 +384,53 @@ def page_plan(model: S.SiteModel) -> list[tuple[str, str, Callable[[], dict[str,
                 make = partial(plain_context, model, entity, lang)
                 plan.append((views.plain_page(entity, lang), "pages/plain.md.j2", make))
     plan.append((views.SEARCH_ENTRIES, "pages/search_entries.json.j2", partial(_entries, model)))
+    spanish = f"{SPANISH_DIR}/{views.SEARCH_ENTRIES}"
+    plan.append((spanish, "pages/search_entries.json.j2", partial(_entries_es, model)))
     return plan
 
 
 def _entries(model: S.SiteModel) -> dict[str, Any]:
     return {"entries": Markup(views.search_entries(model))}
+
+
+def _entries_es(model: S.SiteModel) -> dict[str, Any]:
+    return {"entries": Markup(spanish_search_entries(model))}
+
+
+def spanish_search_entries(model: S.SiteModel) -> str:
+    """Return JSON of the Spanish search's own entries (its plain pages are left out of search,
+    as in English): one per organization, naming the results its page gives in Spanish, and
+    one per measure with a Spanish title, leading to the measure's page (in English, and said
+    so). Locations are relative to es/."""
+    entries = []
+    for level in views.PLAIN_LEVELS:
+        kind = {"aco": "esta ACO", "cp": "este Community Partner"}.get(level, level)
+        for entity in model.entities[level]:
+            titles = [
+                spec.text("es").title
+                for spec in model.specs.values()
+                if "es" in spec.plain and level in spec.levels
+                if model.current(level, entity.entity_id, spec.id) is not None
+            ]
+            page = views.plain_page(entity, "es").removeprefix(f"{SPANISH_DIR}/")
+            entries.append(
+                {
+                    "location": views.html_path(page),
+                    "title": entity.name,
+                    "text": f"Resultados de {kind} en palabras sencillas: " + "; ".join(titles),
+                }
+            )
+    for spec in model.specs.values():
+        if "es" in spec.plain:
+            text = spec.text("es")
+            entries.append(
+                {
+                    "location": f"../measures/{spec.id}.html",
+                    "title": text.title,
+                    "text": f"{text.summary} Página de esta medida, en inglés.",
+                }
+            )
+    return json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------- mkdocs configuration
@@ -503,4 +546,7 @@ def build_spanish(
     for source_map in built.glob("assets/javascripts/*.map"):
         source_map.unlink()  # 1 MB each, only for debugging the theme
     views.relative_not_found_page(built / "404.html")
+    # its own search entries (organizations and measures), as the main build's hook adds them
+    docs = {"docs_dir": str(work_dir / "docs" / SPANISH_DIR), "site_dir": str(built)}
+    views.add_search_entries(docs)
     return built

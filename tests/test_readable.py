@@ -682,6 +682,23 @@ def test_search_finds_entities_by_name_and_stays_small(v: Path) -> None:
     assert path.stat().st_size < 250_000
 
 
+def test_spanish_search_finds_organizations_and_measures(v: Path) -> None:
+    # the Spanish plain pages are left out of search, as in English: their own entries make
+    # "presión arterial" (or "mamografía" in the full demo) find the organizations whose pages
+    # give it, and the measure's page
+    path = v / "es" / "search" / "search_index.json"
+    docs = json.loads(path.read_text(encoding="utf-8"))["docs"]
+    by_title = {d["title"]: d for d in docs}
+    aco = by_title["Merrimack Valley Health Partners ACO"]
+    assert aco["location"] == "aco/ACO01.html" and (v / "es" / aco["location"]).exists()
+    found = [d for d in docs if "presión arterial" in (d["title"] + " " + d["text"]).lower()]
+    assert any(d["location"].startswith(("aco/", "cp/")) for d in found), found[:3]
+    assert any(d["location"] == "../measures/controlling_blood_pressure.html" for d in found)
+    for doc in found:
+        assert (path.parent.parent / doc["location"].split("#")[0]).exists(), doc["location"]
+    assert path.stat().st_size < 250_000
+
+
 # ------------------------------------------------------------------ downloads
 
 
