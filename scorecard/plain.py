@@ -478,8 +478,15 @@ def editions_extra(period_id: str) -> dict:
     """Return what static/editions.js needs on the Spanish pages: this edition, where the list
     of editions is (relative to the Spanish home page), and the banner's words in Spanish."""
     suffixes = ("edition_retired", "edition_noted")
+    # a quarter's title in Spanish words, as i18n.period_words writes it: '{first} a {last} de
+    # {year}' ('octubre a diciembre de 2025' for '2025 Q4')
+    sample = i18n.period_words("9999Q1", "es")
+    months = i18n.MONTHS["es"]
+    quarter = sample.replace(months[0], "{first}").replace(months[2], "{last}")
     return {
         "edition": period_id,
+        "months": list(months),
+        "quarter": quarter.replace("9999", "{year}"),
         "versions": "../../versions.json",
         "outdated": i18n.t("es", "edition_outdated"),
         "newest": i18n.t("es", "edition_newest"),

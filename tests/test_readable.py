@@ -527,6 +527,16 @@ def test_the_404_pages_link_within_their_edition(v: Path) -> None:
             assert resolves(page, ref), (page, ref)
         assert '"base": "."' in text, page  # the theme's search finds its index from here
 
+    # in the page's language, with a way back home (the theme's says only "404 - Not found")
+    for page, lang, words, home in (
+        (v / "404.html", "en", "Page not found", "Go to the home page"),
+        (v / "es" / "404.html", "es", "No encontramos esta página", "Ir a la página de inicio"),
+    ):
+        text = page.read_text(encoding="utf-8")
+        assert f'<html lang="{lang}"' in text and f"<h1>{words}</h1>" in text, page
+        assert f'<a href="index.html">{home}</a>' in text, page
+        assert "404 - Not found" not in text, page
+
 
 def test_home_page_says_which_member_totals_it_gives(v: Path) -> None:
     results = pd.read_csv(v / "downloads" / "results.csv")
