@@ -95,12 +95,14 @@ def _is_abbreviation(alias: str) -> bool:
 # ---------------------------------------------------------------- plain scorecard page
 
 
-def _html_link(href: str, text: str, hreflang: str = "", lang: str = "") -> Markup:
+def _html_link(href: str, text: str, hreflang: str = "", lang: str = "", about: str = "") -> Markup:
     """Return an HTML link (used across the two builds, which mkdocs does not validate):
-    hreflang is the language of the target, lang that of the link's own words."""
+    hreflang is the language of the target, lang that of the link's own words; `about`, words
+    for screen readers only that say where a link of repeated words goes (the measure)."""
     attrs = f' hreflang="{hreflang}"' if hreflang else ""
     attrs += f' lang="{lang}"' if lang else ""
-    return Markup(f'<a href="{escape(href)}"{attrs}>{escape(text)}</a>')
+    hidden = Markup('<span class="sc-sr-only">: {}</span>').format(about) if about else ""
+    return Markup(f'<a href="{escape(href)}"{attrs}>{escape(text)}{hidden}</a>')
 
 
 def _cross(page: str, target_md: str) -> str:
@@ -146,11 +148,11 @@ def _item(
     fallback = lang == "es" and "es" not in spec.plain
     trend = str(record["trend_label"])
     measure_page = f"measures/{spec.id}.md"
-    more = (
-        Markup(f"[{escape(i18n.t(lang, 'more'))}]({S.rel(page, measure_page)})")
-        if lang == "en"
-        else _html_link(_cross(page, measure_page), i18n.t(lang, "more"), "en")
+    # the same words on every result: the measure's title, for screen readers, says which
+    target = (
+        S.rel(page, views.html_path(measure_page)) if lang == "en" else _cross(page, measure_page)
     )
+    more = _html_link(target, i18n.t(lang, "more"), "" if lang == "en" else "en", "", text.title)
     return {
         "title": text.title,
         "title_lang": "en" if fallback else "",

@@ -396,6 +396,8 @@ def chart_html(chart: Chart, title: str = "", table: tuple | None = None) -> Mar
 def _figure_html(chart: Chart, title: str, summary: str, head: str, body: str) -> Markup:
     """Return the HTML figure of a chart whose data table's rows are already HTML."""
     strong = f'<strong class="sc-figure__title">{_escaped(title)}</strong> ' if title else ""
+    # which chart's numbers, for screen readers: a page has many summaries of the same words
+    about = f'<span class="sc-sr-only">: {_escaped(title.rstrip("."))}</span>' if title else ""
     figure_id = _escaped(chart.figure_id)
     return Markup(
         '<figure class="sc-figure" data-search-exclude>\n'
@@ -403,7 +405,7 @@ def _figure_html(chart: Chart, title: str, summary: str, head: str, body: str) -
         f'<div class="sc-chart" data-figure="{figure_id}" style="height: '
         f'{_escaped(chart.height)}px" aria-hidden="true"></div>\n'
         f'<script type="application/json" id="{figure_id}">{_escaped(chart.json)}</script>\n'
-        '<details class="sc-data"><summary>Show the numbers as a table</summary>\n'
+        f'<details class="sc-data"><summary>Show the numbers as a table{about}</summary>\n'
         "<table>\n"
         f"<thead>{head}</thead>\n"
         "<tbody>\n"

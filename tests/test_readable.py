@@ -251,6 +251,35 @@ def test_units_members_trip_on_are_said_in_plain_words() -> None:
     assert words(17.46, "percent of stays", 1) == "17.5% of hospital stays"
 
 
+def test_links_and_summaries_of_repeated_words_say_what_they_are_about(v: Path) -> None:
+    # "More about this result", "English" / "Español" and "Show the numbers as a table" recur
+    # on a page: words for screen readers only (.sc-sr-only, in the site's CSS) say which
+    hidden = re.compile(r'<span class="sc-sr-only">: ([^<]+)</span>')
+
+    def names(path: Path, before: str) -> list[str]:
+        html = path.read_text(encoding="utf-8")
+        found = re.findall(
+            re.escape(before) + r'(?:<span class="sc-sr-only">: ([^<]+)</span>)?', html
+        )
+        return found
+
+    for folder, words in (
+        ("plain", "More about this result"),
+        ("es", "Más sobre este resultado (en inglés)"),
+    ):
+        about = names(v / folder / "aco" / "ACO01.html", words)
+        assert len(about) > 3 and all(about), (folder, about[:3])
+        assert len(set(about)) == len(about), folder  # each names its own measure
+    for words in (">English", ">Español"):
+        about = names(v / "cp" / "index.html", words)
+        assert len(about) > 3 and all(about) and len(set(about)) == len(about), words
+    about = names(v / "aco" / "ACO01.html", "Show the numbers as a table")
+    assert len(about) > 3 and all(about), about[:3]
+    css = (v / "static" / "scorecard.css").read_text(encoding="utf-8")
+    assert ".sc-sr-only {" in css and "clip: rect(0, 0, 0, 0)" in css
+    assert hidden.search((v / "plain" / "aco" / "ACO01.html").read_text(encoding="utf-8"))
+
+
 def test_the_member_count_page_shows_counts_not_a_value_that_is_always_100(v: Path) -> None:
     results = pd.read_csv(v / "downloads" / "results.csv")
     now = results[(results["period_id"] == v.name) & (results["measure_id"] == "members")]
