@@ -1203,6 +1203,8 @@ def entity_context(model: SiteModel, entity: Entity) -> dict[str, Any]:
         "peers": LEVEL_PEERS[entity.level],
         "index": rel(page, f"{entity.level}/index.md"),
         "csv": rel(page, entity.csv),
+        "csv_columns": rel(page, "downloads/results_columns.csv"),
+        "csv_measures": rel(page, "downloads/measures.csv"),
         "families": _family_sections(model, entity, page),
         **views.entity_extras(model, entity, page),
     }

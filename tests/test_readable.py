@@ -765,6 +765,21 @@ def test_results_are_rounded_and_counts_are_whole_numbers(v: Path) -> None:
 def test_entity_csv_holds_all_periods_of_all_and_the_published_strata(v: Path) -> None:
     own = _csv(v / "downloads" / "aco" / "ACO01.csv")
     assert set(own["entity_id"]) == {"ACO01"}
+    # a reader of one organization's file sees whose it is and what each row measures
+    assert set(own["entity_name"]) == {"Merrimack Valley Health Partners ACO"}
+    assert list(own.columns[:4]) == ["measure_id", "title", "unit", "direction"]
+    ed = own[own["measure_id"] == "ed_visits"].iloc[0]
+    spec = {s.id: s for s in load_specs(ROOT / "measures")}["ed_visits"]
+    assert (ed["title"], ed["unit"]) == (spec.title, spec.unit)
+    assert ed["direction"] == i18n.DIRECTION_WORDS["en"][spec.direction]
+    assert own["title"].ne("").all() and own["unit"].ne("").all()
+    guide = _csv(v / "downloads" / "results_columns.csv")
+    assert {"title", "unit", "direction", "entity_name"} <= set(guide["column"])
+    assert guide["meaning"].ne("").all()
+    page = (v / "aco" / "ACO01.html").read_text(encoding="utf-8")
+    assert '<a href="../downloads/aco/ACO01.csv">Download these results (CSV)</a>' in page
+    for target in ("results_columns.csv", "measures.csv"):
+        assert f'href="../downloads/{target}"' in page, target
     assert own["period_id"].nunique() > 1
     assert (own.loc[own["period_id"] != "2025Q4", "stratum"] == "all").all()
     assert (own.loc[own["period_id"] == "2025Q4", "stratum"] != "all").any()
