@@ -567,6 +567,17 @@ def test_the_404_pages_link_within_their_edition(v: Path) -> None:
         assert "404 - Not found" not in text, page
 
 
+def test_home_page_opens_with_the_plain_pages(v: Path) -> None:
+    # members and families land on the home page: a box above the technical words sends
+    # them to the plain pages, in English and in Spanish
+    html = (v / "index.html").read_text(encoding="utf-8")
+    article = html[html.index("<article") :]
+    box = article.index('class="admonition tip sc-plain-first"')
+    assert box < article.index("Likely range") and box < article.index("Who is included")
+    assert '<a href="plain/index.html">the results in plain words</a>' in article[box:]
+    assert '<a href="es/index.html" hreflang="es" lang="es">' in article[box:]
+
+
 def test_home_page_says_which_member_totals_it_gives(v: Path) -> None:
     results = pd.read_csv(v / "downloads" / "results.csv")
     program = results[
