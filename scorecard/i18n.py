@@ -1084,10 +1084,10 @@ def month_name(month: int, lang: str) -> str:
 
 
 def date_words(value: date, lang: str) -> str:
-    """Return '31 December 2025' or '31 de diciembre de 2025'."""
+    """Return 'December 31, 2025' (as US readers write a date) or '31 de diciembre de 2025'."""
     if lang == "es":
         return f"{value.day} de {month_name(value.month, lang)} de {value.year}"
-    return f"{value.day} {month_name(value.month, lang)} {value.year}"
+    return f"{month_name(value.month, lang)} {value.day}, {value.year}"
 
 
 def month_year_words(value: date, lang: str) -> str:

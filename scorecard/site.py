@@ -200,11 +200,11 @@ def period_label(period_id: str) -> str:
 
 
 def date_label(value: object) -> str:
-    """Return a date as '31 December 2025' ('' when missing)."""
+    """Return a date as US readers write it, 'December 31, 2025' ('' when missing)."""
     if missing(value):
         return ""
     day = pd.Timestamp(value).date() if not isinstance(value, date) else value
-    return f"{day.day} {day:%B %Y}"
+    return i18n.date_words(day, "en")
 
 
 def format_number(value: object, decimals: int) -> str:

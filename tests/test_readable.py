@@ -567,6 +567,20 @@ def test_the_404_pages_link_within_their_edition(v: Path) -> None:
         assert "404 - Not found" not in text, page
 
 
+def test_english_dates_read_as_us_readers_write_them() -> None:
+    from datetime import date
+
+    from scorecard import site
+
+    assert i18n.date_words(date(2025, 12, 31), "en") == "December 31, 2025"
+    assert i18n.date_words(date(2025, 12, 31), "es") == "31 de diciembre de 2025"
+    assert site.date_label("2025-12-31") == "December 31, 2025"
+
+
+def test_home_page_gives_the_period_end_as_us_readers_write_it(v: Path) -> None:
+    assert "the period ending December 31, 2025" in article_text(v / "index.html")
+
+
 def test_home_page_opens_with_the_plain_pages(v: Path) -> None:
     # members and families land on the home page: a box above the technical words sends
     # them to the plain pages, in English and in Spanish
@@ -599,7 +613,7 @@ def test_home_page_says_which_member_totals_it_gives(v: Path) -> None:
 
 def test_cp_scorecard_shows_its_latest_assessment(v: Path) -> None:
     page = (v / "cp" / "CP05.html").read_text(encoding="utf-8")
-    assert 'id="assessment"' in page and "30 June 2025" in page
+    assert 'id="assessment"' in page and "June 30, 2025" in page  # as US readers write it
     assert "Review unsigned care plans with each ACO every month." in page
     assert "Fill open care coordinator jobs." not in page  # the 2024 assessment is older
     for area in assessment.FOCUS_AREAS:
