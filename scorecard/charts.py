@@ -241,10 +241,18 @@ def trend_figure(
     band_name: str = "Middle half of peers",
     program_name: str = "Whole program",
     shared: dict | None = None,
+    text: Sequence[str] | None = None,
+    program_text: Sequence[str] | None = None,
 ) -> dict:
     """Return a line chart of one measure over periods: the entity, the program and, if given,
     the peers' interquartile band (p25 to p75) as a shaded area behind the lines (data[0] is
     always the entity, data[1] the program when given).
+
+    `text` and `program_text` are the values as the page's table writes them ('51.5% of
+    members'): the hover shows them as they are, so it never disagrees with the table by a
+    second rounding (the points are drawn at one digit more). Without them the unrounded
+    values are written with `decimals` places and the unit. The hover's heading is the full
+    period ('2025 Q4'), not the tick's 'Q4' (charts.js writes the ticks).
 
     `shared`, a dict the caller keeps across the charts of a measure for many entities, keeps
     the program's line, the band and the layout, made again only when their inputs change.
@@ -256,11 +264,14 @@ def trend_figure(
         bars = _error_bars(y, clean(lower, digits), clean(upper, digits), digits)
         if bars:
             trace["error_y"] = {**bars, "color": ENTITY_COLOUR}
-    hover = f"%{{y:,.{decimals}f}} {unit}<extra>%{{fullData.name}}</extra>"
-    trace["hovertemplate"] = hover
+    trace["customdata"] = list(text) if text is not None else value_texts(entity, unit, decimals)
+    trace["hovertemplate"] = HOVER
+    if program is not None and program_text is None:
+        program_text = value_texts(program, unit, decimals)
     key = (
         tuple(periods),
         program and tuple(program),
+        program_text and tuple(program_text),
         unit,
         decimals,
         band and tuple(map(tuple, band)),
@@ -271,19 +282,29 @@ def trend_figure(
         rest, layout = shared["rest"], shared["layout"]
     else:
         rest, layout = _trend_rest(
-            periods, program, unit, digits, hover, band, band_name, program_name
+            periods, program, program_text, unit, digits, band, band_name, program_name
         )
         if shared is not None:
             shared.update(key=key, rest=rest, layout=layout)
     return {"data": [trace, *rest], "layout": layout}
 
 
+# A trend chart's hover: the value as the page writes it (customdata), the line's name.
+HOVER = "%{customdata}<extra>%{fullData.name}</extra>"
+
+
+def value_texts(values: Sequence[float | None], unit: str, decimals: int) -> list[str]:
+    """Return values written with `decimals` places and the unit ('' for a gap), rounded once
+    from the values themselves."""
+    return ["" if v is None else f"{v:,.{int(decimals)}f} {unit}" for v in clean(values)]
+
+
 def _trend_rest(
     periods: Sequence[str],
     program: Sequence[float | None] | None,
+    program_text: Sequence[str] | None,
     unit: str,
     digits: int,
-    hover: str,
     band: tuple[Sequence[float | None], Sequence[float | None]] | None,
     band_name: str,
     program_name: str,
@@ -294,9 +315,12 @@ def _trend_rest(
     if program is not None:
         x, y = list(periods), clean(program, digits)
         rest.append(_line(program_name, x, y, PROGRAM_COLOUR, "dash", "square", "program"))
-        rest[0]["hovertemplate"] = hover
+        rest[0]["customdata"] = list(program_text or [])
+        rest[0]["hovertemplate"] = HOVER
     layout = _layout(260, "", unit)
     layout["xaxis"]["type"] = "category"  # charts.js writes quarters as 'Q1' over '2025'
+    # the hover's heading: the period itself ('2025 Q4'), not the tick charts.js writes ('Q4')
+    layout["xaxis"]["unifiedhovertitle"] = {"text": "%{x}"}
     if band is not None:
         shapes = _band_shapes(clean(band[0], digits), clean(band[1], digits))
         if shapes:
@@ -318,30 +342,35 @@ def ranked_figure(
     upper: Sequence[float | None] | None = None,
     band: tuple[float | None, float | None] | None = None,
     band_name: str = "Middle half",
+    text: Sequence[str] | None = None,
 ) -> dict:
     """Return a dot chart of entities ranked best at the top, each with its interval, over the
-    peers' middle-half band and the program line (a histogram when there are very many)."""
+    peers' middle-half band and the program line (a histogram when there are very many).
+    `text`: the values as the page's table writes them, shown as they are in the hover
+    (trend_figure)."""
     digits = int(decimals) + 1
     count = len(names)
     low = clean(lower, digits) if lower is not None else [None] * count
     high = clean(upper, digits) if upper is not None else [None] * count
+    shown = list(text) if text is not None else value_texts(values, unit, decimals)
     rows = [
-        (n, v, lo, hi)
-        for n, v, lo, hi in zip(names, clean(values, digits), low, high, strict=True)
+        (n, v, lo, hi, t)
+        for n, v, lo, hi, t in zip(names, clean(values, digits), low, high, shown, strict=True)
         if v is not None
     ]
     if len(rows) > MAX_RANKED_BARS:
-        return _histogram([v for _, v, _, _ in rows], unit, reference, reference_name, band)
+        return _histogram([r[1] for r in rows], unit, reference, reference_name, band)
     rows.sort(key=lambda r: r[1], reverse=not higher_is_better)  # plotly puts the last on top
-    xs = [v for _, v, _, _ in rows]
+    xs = [r[1] for r in rows]
     dots: dict = {
         "type": "scatter",
         "mode": "markers",
         "name": unit,
         "x": xs,
-        "y": [n for n, _, _, _ in rows],
+        "y": [r[0] for r in rows],
+        "customdata": [r[4] for r in rows],
         "marker": {"color": ENTITY_COLOUR, "symbol": "circle", "size": 9},
-        "hovertemplate": f"%{{y}}: %{{x:,.{decimals}f}} {unit}<extra></extra>",
+        "hovertemplate": "%{y}: %{customdata}<extra></extra>",
     }
     bars = _error_bars(xs, [r[2] for r in rows], [r[3] for r in rows], digits)
     if bars:

@@ -35,7 +35,10 @@ from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES
 
 EXTRA_DIGITS = 2
-ENTITY_CONSTANT = ["level", "entity_name", "period_end"]  # constant in, or implied by, a row
+ENTITY_CONSTANT = ["level", "period_end"]  # constant in, or implied by, a row
+# What the per-entity CSVs add after measure_id, so that a reader of one organization's file
+# sees what each row measures without measures.csv: its title, unit and better direction.
+ENTITY_MEASURE_COLUMNS = ("title", "unit", "direction")
 NUMBER_COLUMNS = ("value", "lower", "upper", "numerator", "denominator", "open_gaps", "stars")
 RESULT_COLUMNS = (
     *("measure_id", "period_id", "period_end", "level", "entity_id", "entity_name"),
@@ -52,6 +55,10 @@ RESULT_COLUMN_MEANINGS = {
     "level": "program, aco, cp (Community Partner) or practice.",
     "entity_id": "The organization's id (ALL for the whole program).",
     "entity_name": "The organization's name.",
+    "title": "The measure's title (per-organization files only; measures.csv has the rest).",
+    "unit": "What the value counts, e.g. percent of members (per-organization files only).",
+    "direction": "Whether a higher or a lower result is better, or neither (per-organization "
+    "files only).",
     "stratum": "How the members are grouped: all, age_band, sex, race, language or cp_type.",
     "stratum_value": "The group within the stratum (all when stratum is all).",
     "kind": "proportion, rate, mean, median or ratio: how value is worked out.",
@@ -228,6 +235,7 @@ def write_downloads(model: S.SiteModel, folder: Path) -> None:
     frame.to_parquet(folder / "results.parquet", index=False)
     _csv(measures_frame(model), folder / "measures.csv")
     meanings = [(c, RESULT_COLUMN_MEANINGS.get(c, "")) for c in frame.columns]
+    meanings += [(c, RESULT_COLUMN_MEANINGS[c]) for c in ENTITY_MEASURE_COLUMNS]
     _csv(pd.DataFrame(meanings, columns=["column", "meaning"]), folder / "results_columns.csv")
     write_entity_csvs(model, frame, folder.parent, dict(zip(table.columns, cells, strict=True)))
     _csv(summary_stars_frame(model), folder / "summary_stars.csv")
@@ -257,8 +265,25 @@ def write_entity_csvs(
         at = np.arange(len(ordered))
     else:
         at = frame.index.get_indexer(ordered.index)  # rows of ordered within frame
-    header = ",".join(kept)
-    lines = _lines([cells[c][at] for c in kept])
+    # the measure's title, unit and direction in words after measure_id (the same on every
+    # row of a measure: from the specs, never from the results)
+    specs = model.specs
+    about = pd.DataFrame(
+        {
+            "title": [specs[m].title if m in specs else "" for m in ordered["measure_id"]],
+            "unit": [specs[m].unit if m in specs else "" for m in ordered["measure_id"]],
+            "direction": [
+                S.DIRECTION_TEXT.get(specs[m].direction, "") if m in specs else ""
+                for m in ordered["measure_id"]
+            ],
+        }
+    )
+    columns = [cells[c][at] for c in kept]
+    extra = csv_cells(about)
+    where = kept.index("measure_id") + 1 if "measure_id" in kept else 0
+    names = [*kept[:where], *ENTITY_MEASURE_COLUMNS, *kept[where:]]
+    header = ",".join(names)
+    lines = _lines([*columns[:where], *extra, *columns[where:]])
     levels = ordered["level"].to_numpy(dtype=object)
     ids = ordered["entity_id"].astype(str).to_numpy(dtype=object)
     starts = np.flatnonzero((levels[1:] != levels[:-1]) | (ids[1:] != ids[:-1])) + 1

@@ -381,6 +381,9 @@ STAR_NOTE_WORDS = {
         "hidden_results": "No se muestra: revelaría resultados ocultos por privacidad",
     },
 }
+# What the stars cell of a measure that never gets stars (stars: {method: none}: costs, use
+# of care, who the members are) says: no reason about counts, as "Not rated: ..." would give.
+INFORMATION_ONLY = {"en": "For information, not rated", "es": "Solo informativo, sin estrellas"}
 TREND_ARROWS = {"improved": "▲", "no_change": "●", "declined": "▼", "rose": "▲", "fell": "▼"}
 
 STRATUM_PLAIN = {
@@ -470,13 +473,13 @@ UNITS_ES: dict[str, str] = {
     "admissions per 1,000 member months": "ingresos por cada 1,000 meses-miembro",
     "admissions per 100,000 member years": "ingresos por cada 100,000 años-miembro",
     "attempts per assigned member month": "intentos por cada 100 miembros al mes",
-    "index from 0 to 1": "en una escala de 0 a 1",
+    "on a scale from 0 to 1": "en una escala de 0 a 1",
     "members per 1,000 members": "de cada 1,000 miembros",
     "members per care team": "miembros por equipo de cuidado",
-    "months enrolled per member (count = member months)": "meses inscritos por miembro",
+    "months enrolled per member": "meses inscritos por miembro",
     "observed / expected readmissions": "reingresos observados por cada reingreso esperado",
     "prescriptions per 1,000 member months": "recetas por cada 1,000 meses-miembro",
-    "risk score (1.0 = Medicare average)": "un puntaje de riesgo de {n}. Un puntaje de 1.0 "
+    "risk score": "un puntaje de riesgo de {n}. Un puntaje de 1.0 "
     "quiere decir las mismas necesidades que una persona promedio de Medicare. Un puntaje más "
     "bajo quiere decir menos necesidades",
     "visits per 1,000 member months": "visitas por cada 1,000 meses-miembro",
@@ -494,9 +497,7 @@ UNITS_EN_PLAIN: dict[str, str] = {
     "percent of eligible days": "% of days at home or in the community",
     "percent of new episodes": "% of new cases",
     "percent of care plans due": "% of care plans due to be renewed",
-    "index from 0 to 1": "on a scale from 0 to 1",
-    "months enrolled per member (count = member months)": "months enrolled per member",
-    "risk score (1.0 = Medicare average)": "a risk score of {n}. A score of 1.0 means the same "
+    "risk score": "a risk score of {n}. A score of 1.0 means the same "
     "needs as an average person on Medicare. A lower score means fewer needs",
     "dollars per risk-adjusted member month": "a month per member, after adjusting for how sick "
     "members are",
@@ -1082,10 +1083,10 @@ def month_name(month: int, lang: str) -> str:
 
 
 def date_words(value: date, lang: str) -> str:
-    """Return '31 December 2025' or '31 de diciembre de 2025'."""
+    """Return 'December 31, 2025' (as US readers write a date) or '31 de diciembre de 2025'."""
     if lang == "es":
         return f"{value.day} de {month_name(value.month, lang)} de {value.year}"
-    return f"{value.day} {month_name(value.month, lang)} {value.year}"
+    return f"{month_name(value.month, lang)} {value.day}, {value.year}"
 
 
 def month_year_words(value: date, lang: str) -> str:

@@ -19,6 +19,7 @@ Each page links the first use of every glossary term to its entry (`Linker`).
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from functools import partial
@@ -94,12 +95,14 @@ def _is_abbreviation(alias: str) -> bool:
 # ---------------------------------------------------------------- plain scorecard page
 
 
-def _html_link(href: str, text: str, hreflang: str = "", lang: str = "") -> Markup:
+def _html_link(href: str, text: str, hreflang: str = "", lang: str = "", about: str = "") -> Markup:
     """Return an HTML link (used across the two builds, which mkdocs does not validate):
-    hreflang is the language of the target, lang that of the link's own words."""
+    hreflang is the language of the target, lang that of the link's own words; `about`, words
+    for screen readers only that say where a link of repeated words goes (the measure)."""
     attrs = f' hreflang="{hreflang}"' if hreflang else ""
     attrs += f' lang="{lang}"' if lang else ""
-    return Markup(f'<a href="{escape(href)}"{attrs}>{escape(text)}</a>')
+    hidden = Markup('<span class="sc-sr-only">: {}</span>').format(about) if about else ""
+    return Markup(f'<a href="{escape(href)}"{attrs}>{escape(text)}{hidden}</a>')
 
 
 def _cross(page: str, target_md: str) -> str:
@@ -145,11 +148,11 @@ def _item(
     fallback = lang == "es" and "es" not in spec.plain
     trend = str(record["trend_label"])
     measure_page = f"measures/{spec.id}.md"
-    more = (
-        Markup(f"[{escape(i18n.t(lang, 'more'))}]({S.rel(page, measure_page)})")
-        if lang == "en"
-        else _html_link(_cross(page, measure_page), i18n.t(lang, "more"), "en")
+    # the same words on every result: the measure's title, for screen readers, says which
+    target = (
+        S.rel(page, views.html_path(measure_page)) if lang == "en" else _cross(page, measure_page)
     )
+    more = _html_link(target, i18n.t(lang, "more"), "" if lang == "en" else "en", "", text.title)
     return {
         "title": text.title,
         "title_lang": "en" if fallback else "",
@@ -377,11 +380,53 @@ def page_plan(model: S.SiteModel) -> list[tuple[str, str, Callable[[], dict[str,
                 make = partial(plain_context, model, entity, lang)
                 plan.append((views.plain_page(entity, lang), "pages/plain.md.j2", make))
     plan.append((views.SEARCH_ENTRIES, "pages/search_entries.json.j2", partial(_entries, model)))
+    spanish = f"{SPANISH_DIR}/{views.SEARCH_ENTRIES}"
+    plan.append((spanish, "pages/search_entries.json.j2", partial(_entries_es, model)))
     return plan
 
 
 def _entries(model: S.SiteModel) -> dict[str, Any]:
     return {"entries": Markup(views.search_entries(model))}
+
+
+def _entries_es(model: S.SiteModel) -> dict[str, Any]:
+    return {"entries": Markup(spanish_search_entries(model))}
+
+
+def spanish_search_entries(model: S.SiteModel) -> str:
+    """Return JSON of the Spanish search's own entries (its plain pages are left out of search,
+    as in English): one per organization, naming the results its page gives in Spanish, and
+    one per measure with a Spanish title, leading to the measure's page (in English, and said
+    so). Locations are relative to es/."""
+    entries = []
+    for level in views.PLAIN_LEVELS:
+        kind = {"aco": "esta ACO", "cp": "este Community Partner"}.get(level, level)
+        for entity in model.entities[level]:
+            titles = [
+                spec.text("es").title
+                for spec in model.specs.values()
+                if "es" in spec.plain and level in spec.levels
+                if model.current(level, entity.entity_id, spec.id) is not None
+            ]
+            page = views.plain_page(entity, "es").removeprefix(f"{SPANISH_DIR}/")
+            entries.append(
+                {
+                    "location": views.html_path(page),
+                    "title": entity.name,
+                    "text": f"Resultados de {kind} en palabras sencillas: " + "; ".join(titles),
+                }
+            )
+    for spec in model.specs.values():
+        if "es" in spec.plain:
+            text = spec.text("es")
+            entries.append(
+                {
+                    "location": f"../measures/{spec.id}.html",
+                    "title": text.title,
+                    "text": f"{text.summary} Página de esta medida, en inglés.",
+                }
+            )
+    return json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------- mkdocs configuration
@@ -429,8 +474,15 @@ def editions_extra(period_id: str) -> dict:
     """Return what static/editions.js needs on the Spanish pages: this edition, where the list
     of editions is (relative to the Spanish home page), and the banner's words in Spanish."""
     suffixes = ("edition_retired", "edition_noted")
+    # a quarter's title in Spanish words, as i18n.period_words writes it: '{first} a {last} de
+    # {year}' ('octubre a diciembre de 2025' for '2025 Q4')
+    sample = i18n.period_words("9999Q1", "es")
+    months = i18n.MONTHS["es"]
+    quarter = sample.replace(months[0], "{first}").replace(months[2], "{last}")
     return {
         "edition": period_id,
+        "months": list(months),
+        "quarter": quarter.replace("9999", "{year}"),
         "versions": "../../versions.json",
         "outdated": i18n.t("es", "edition_outdated"),
         "newest": i18n.t("es", "edition_newest"),
@@ -497,4 +549,7 @@ def build_spanish(
     for source_map in built.glob("assets/javascripts/*.map"):
         source_map.unlink()  # 1 MB each, only for debugging the theme
     views.relative_not_found_page(built / "404.html")
+    # its own search entries (organizations and measures), as the main build's hook adds them
+    docs = {"docs_dir": str(work_dir / "docs" / SPANISH_DIR), "site_dir": str(built)}
+    views.add_search_entries(docs)
     return built

@@ -199,11 +199,11 @@ def period_label(period_id: str) -> str:
 
 
 def date_label(value: object) -> str:
-    """Return a date as '31 December 2025' ('' when missing)."""
+    """Return a date as US readers write it, 'December 31, 2025' ('' when missing)."""
     if missing(value):
         return ""
     day = pd.Timestamp(value).date() if not isinstance(value, date) else value
-    return f"{day.day} {day:%B %Y}"
+    return i18n.date_words(day, "en")
 
 
 def format_number(value: object, decimals: int) -> str:
@@ -244,9 +244,9 @@ def format_count(value: object) -> str:
 # (count_words): {n} the numerator, {d} the denominator.
 COUNT_WORDS = {
     "observed / expected readmissions": "{n} readmissions ({d} expected)",
-    "index from 0 to 1": "{d} members counted",
-    "risk score (1.0 = Medicare average)": "{d} members counted",
-    "months enrolled per member (count = member months)": "{n} member months over {d} members",
+    "on a scale from 0 to 1": "{d} members counted",
+    "risk score": "{d} members counted",
+    "months enrolled per member": "{n} member months over {d} members",
     "members per care team": "{n} members on caseloads over {d} care-team months",
     "members per 1,000 members": "{n} of {d} members",
 }
@@ -315,6 +315,13 @@ def stars_html(stars: object, note: object = "") -> Markup:
 def _not_rated_html(note: str) -> Markup:
     words = STAR_NOTE_TEXT.get(note, "Not rated")
     return Markup(f'<span class="sc-stars sc-stars--none">{escape(words)}</span>')
+
+
+@functools.lru_cache(maxsize=1)
+def _information_html() -> Markup:
+    """Return the stars cell of a measure that never gets stars (stars: {method: none})."""
+    words = escape(i18n.INFORMATION_ONLY["en"])
+    return Markup(f'<span class="sc-stars sc-stars--none">{words}</span>')
 
 
 @functools.lru_cache(maxsize=64)  # eleven values in all; a large site shows a million
@@ -388,6 +395,8 @@ def chart_html(chart: Chart, title: str = "", table: tuple | None = None) -> Mar
 def _figure_html(chart: Chart, title: str, summary: str, head: str, body: str) -> Markup:
     """Return the HTML figure of a chart whose data table's rows are already HTML."""
     strong = f'<strong class="sc-figure__title">{_escaped(title)}</strong> ' if title else ""
+    # which chart's numbers, for screen readers: a page has many summaries of the same words
+    about = f'<span class="sc-sr-only">: {_escaped(title.rstrip("."))}</span>' if title else ""
     figure_id = _escaped(chart.figure_id)
     return Markup(
         '<figure class="sc-figure" data-search-exclude>\n'
@@ -395,7 +404,7 @@ def _figure_html(chart: Chart, title: str, summary: str, head: str, body: str) -
         f'<div class="sc-chart" data-figure="{figure_id}" style="height: '
         f'{_escaped(chart.height)}px" aria-hidden="true"></div>\n'
         f'<script type="application/json" id="{figure_id}">{_escaped(chart.json)}</script>\n'
-        '<details class="sc-data"><summary>Show the numbers as a table</summary>\n'
+        f'<details class="sc-data"><summary>Show the numbers as a table{about}</summary>\n'
         "<table>\n"
         f"<thead>{head}</thead>\n"
         "<tbody>\n"
@@ -823,6 +832,13 @@ def result_row(
     value = format_value(record["value"], unit, decimals) if shown else reason
     interval = format_interval(record["lower"], record["upper"], unit, decimals)
     counts = format_counts(record["numerator"], record["denominator"], spec.kind, unit)
+    trend = trend_html(str(record["trend_label"]), spec.window)
+    if shown and spec is views.member_spec(model):
+        # the member count: its value is always 100% (members over members), its count is
+        # the result; no likely range, counts or change of a value that cannot change
+        value = f"{format_count(record['denominator'])} {unit}"
+        interval = counts = ""
+        trend = Markup("")
     return ResultRow(
         title=spec.text("en").title,
         link=rel(page, f"measures/{spec.id}.md"),
@@ -832,9 +848,13 @@ def result_row(
         result=value,
         interval=interval if shown else "",
         counts=counts if shown else "",
-        stars=stars_html(record["stars"], record.get("star_note", "")),
+        stars=(
+            stars_html(record["stars"], record.get("star_note", ""))
+            if spec.stars.method != "none"
+            else _information_html()
+        ),
         peer=PEER_TEXT.get(str(record["peer_label"]), ""),
-        trend=trend_html(str(record["trend_label"]), spec.window),
+        trend=trend,
         gaps=format_gaps(record.get("open_gaps"), unit) if shown else "",
     )
 
@@ -936,6 +956,8 @@ def _trend_drawing(
         band=shared["band"],
         band_name=shared["band_name"],
         shared=shared["figure"],
+        text=cells,
+        program_text=shared["program_cells"] if program is not None else None,
     )
     subject = name if entity else "the whole program"
     program_cells = shared["program_cells"] if program else None
@@ -1005,6 +1027,7 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, level: str, rows: list[dic
     values = [r["value"] for r in rows]
     program = model.current("program", "ALL", spec.id)
     reference = program["value"] if program else None
+    shown = _formatted(spec, values)
     figure = charts.ranked_figure(
         names,
         values,
@@ -1016,8 +1039,8 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, level: str, rows: list[dic
         upper=[r["upper"] for r in rows],
         band=views.current_band(model, spec, level),
         band_name=f"Middle half of {LEVEL_PEERS[level]}",
+        text=shown,
     )
-    shown = _formatted(spec, values)
     summary = charts.ranked_summary(names, shown, values, LEVEL_PEERS[level])
     ranges = [format_interval(r["lower"], r["upper"], spec.unit, spec.decimals) for r in rows]
     table = [(n, s, i) for n, s, i in zip(names, shown, ranges, strict=True) if s]
@@ -1061,6 +1084,7 @@ def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list
                 "stars": stars_html(stars),
                 "basis": views.rating_basis(model, (level, entity_id, family), "en"),
                 "rated": rated,
+                "informational": rated and any(s.stars.method == "none" for s, _ in records),
                 "gaps": gaps,
             }
         )
@@ -1173,6 +1197,8 @@ def entity_context(model: SiteModel, entity: Entity) -> dict[str, Any]:
         "peers": LEVEL_PEERS[entity.level],
         "index": rel(page, f"{entity.level}/index.md"),
         "csv": rel(page, entity.csv),
+        "csv_columns": rel(page, "downloads/results_columns.csv"),
+        "csv_measures": rel(page, "downloads/measures.csv"),
         "families": _family_sections(model, entity, page),
         **views.entity_extras(model, entity, page),
     }
@@ -1182,6 +1208,7 @@ def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
     """Return the context of one measure's page: definition, results by level, trend."""
     page = f"measures/{spec.id}.md"
     program = model.current("program", "ALL", spec.id)
+    counted = spec is views.member_spec(model)  # a count, not a result to chart (always 100%)
     return {
         **_common(model, page),
         "spec": spec,
@@ -1192,7 +1219,7 @@ def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
         "fewest_words": denominator_words(spec.kind, spec.unit),
         "program": result_row(model, program, page) if program else None,
         "gaps": is_care_gap_measure(spec),
-        "trend": trend_chart(model, spec, None) if program else None,
+        "trend": trend_chart(model, spec, None) if program and not counted else None,
         "strata": _strata_rows(model, spec, page),
         "levels": [s for s in (_level_section(model, spec, lv, page) for lv in LEVELS) if s],
         **views.measure_extras(model, spec, page),
@@ -1216,14 +1243,15 @@ def _level_section(model: SiteModel, spec: MeasureSpec, level: str, page: str) -
         return None
     rows = [result_row(model, r, page, e) for e, r in pairs]
     bench = model.benchmarks.get((spec.id, level))
+    counted = spec is views.member_spec(model)  # a count: no ranking of its 100% values
     return {
         "level": level,
         "title": LEVEL_PLURAL[level],
         "rated": spec.stars.method != "none",
         "gaps": is_care_gap_measure(spec),
         "rows": rows,
-        "chart": ranked_chart(model, spec, level, [r for _, r in pairs]),
-        "benchmark": _benchmark_text(bench, spec, level),
+        "chart": None if counted else ranked_chart(model, spec, level, [r for _, r in pairs]),
+        "benchmark": "" if counted else _benchmark_text(bench, spec, level),
         "find": LEVEL_FIND[level],
     }
 

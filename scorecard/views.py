@@ -569,6 +569,8 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart |
     labels = [S.period_label(p) for p in periods]
     peers = S.LEVEL_PEERS[level]
     name = f"Middle result of {peers}"
+    fmt = [S.format_value(v, spec.unit, spec.decimals) for v in median]
+    prog = [S.format_value(v, spec.unit, spec.decimals) for v in program_values]
     figure = charts.trend_figure(
         labels,
         median,
@@ -578,9 +580,9 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart |
         decimals=spec.decimals,
         band=band,
         band_name=band_name,
+        text=fmt,
+        program_text=prog,
     )
-    fmt = [S.format_value(v, spec.unit, spec.decimals) for v in median]
-    prog = [S.format_value(v, spec.unit, spec.decimals) for v in program_values]
     summary = charts.trend_summary(labels, fmt, prog, f"the middle result of {peers}")
     summary += band_sentence(spec, band, labels, level)
     band_header, band_cells = band_columns(spec, band)
@@ -605,10 +607,11 @@ def measure_extras(model: S.SiteModel, spec: MeasureSpec, page: str) -> dict[str
     for level in S.LEVELS:
         if level not in spec.levels or not model.entities[level]:
             continue
+        counted = spec is member_spec(model)  # a count: its value is always 100%
         by_level[level] = {
             "stars": stars_chart(model, spec, level),
             "stars_note": stars_note(model, spec, level),
-            "spread": spread_chart(model, spec, level),
+            "spread": None if counted else spread_chart(model, spec, level),
         }
     plain = spec.text("en")
     return {

@@ -427,3 +427,42 @@ def test_glossary_words_are_underlined_not_only_blue(
             "ls => ls.map(a => getComputedStyle(a).textDecorationLine)"
         )
         assert set(decorations) == {"underline"}, decorations
+
+
+def test_chart_hover_shows_the_tables_value_and_the_full_period(
+    sc_page, demo_url: str, demo_site: dict
+) -> None:
+    """Hovering a point of a trend chart shows the value as the chart's own table writes it
+    (never rounded twice, e.g. 0.52 beside a table's 0.51) under the full period ('2025 Q4',
+    not the tick's 'Q4', which two years share)."""
+    page = sc_page
+    aco_file, _ = first_aco(demo_site)
+    page.goto(f"{demo_url}/2025Q4/aco/{aco_file}")
+    figure = page.locator("figure.sc-figure", has=page.locator("div[data-figure^='trend-']"))
+    figure = figure.first
+    figure.locator("div.sc-chart").scroll_into_view_if_needed()
+    page.wait_for_function(
+        "document.querySelector(\"div.sc-chart[data-figure^='trend-'][data-drawn]\")",
+        timeout=20_000,
+    )
+    rows = figure.locator("details.sc-data tbody tr")
+    cells = [rows.nth(i).locator("td") for i in range(rows.count())]
+    table = {row.nth(0).text_content(): row.nth(1).text_content() for row in cells}
+    points = figure.locator(".scatterlayer .trace").first.locator("path.point")
+    assert points.count() >= 2
+    checked = 0
+    for index in range(points.count()):
+        box = points.nth(index).bounding_box()
+        if not box:
+            continue
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        label = figure.locator(".hoverlayer .legend")
+        label.wait_for(timeout=5_000)
+        heading = label.locator(".legendtitletext").text_content() or ""
+        assert re.fullmatch(r"\d{4} Q[1-4]", heading), heading
+        shown = table[heading]
+        assert shown in (label.text_content() or ""), (heading, shown, label.text_content())
+        checked += 1
+        page.mouse.move(0, 0)
+    assert checked >= 2
+    assert not page.errors, page.errors  # type: ignore[attr-defined]

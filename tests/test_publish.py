@@ -327,7 +327,10 @@ def test_spanish_pages_have_the_edition_menu_and_banner(published: dict) -> None
         base = f"{url}/{published['root'].name}"
         page.goto(f"{base}/2025Q4/es/index.html")
         page.wait_for_selector(".md-version__link", state="attached")
-        assert page.locator(".md-version__link").all_inner_texts() == ["2025 Q4", "2025 Q3"]
+        # the editions titled in Spanish words (i18n.period_words), not '2025 Q4'
+        spanish = ["octubre a diciembre de 2025", "julio a septiembre de 2025"]
+        assert page.locator(".md-version__link").all_inner_texts() == spanish
+        assert page.locator(".md-version__current").inner_text() == spanish[0]
         assert page.locator("[data-sc-outdated]").count() == 0
         page.goto(f"{base}/2025Q3/es/index.html")
         banner = page.locator("[data-sc-outdated]")
@@ -335,7 +338,7 @@ def test_spanish_pages_have_the_edition_menu_and_banner(published: dict) -> None
         assert "edición anterior" in banner.inner_text()
         assert banner.locator("a").get_attribute("href").endswith("/2025Q4/es/index.html")
         page.locator(".md-version").hover()
-        page.get_by_role("link", name="2025 Q4").click()
+        page.get_by_role("link", name="octubre a diciembre de 2025").click()
         page.wait_for_url("**/2025Q4/es/index.html")
         assert not errors
 

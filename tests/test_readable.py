@@ -234,9 +234,9 @@ def test_units_members_trip_on_are_said_in_plain_words() -> None:
     def words(value: float, unit: str, decimals: int, lang: str = "en") -> str:
         return i18n.value_words(value, unit, decimals, lang)
 
-    risk = words(0.331, "risk score (1.0 = Medicare average)", 2)
+    risk = words(0.331, "risk score", 2)
     assert risk.startswith("a risk score of 0.33. A score of 1.0 means the same needs as an ")
-    assert words(0.331, "risk score (1.0 = Medicare average)", 2, "es").startswith(
+    assert words(0.331, "risk score", 2, "es").startswith(
         "un puntaje de riesgo de 0.33. Un puntaje de 1.0 quiere decir"
     )
     cost = words(310.4, "dollars per risk-adjusted member month", 0)
@@ -249,6 +249,63 @@ def test_units_members_trip_on_are_said_in_plain_words() -> None:
         "23 intentos por cada 100 miembros al mes"
     )
     assert words(17.46, "percent of stays", 1) == "17.5% of hospital stays"
+
+
+def test_links_and_summaries_of_repeated_words_say_what_they_are_about(v: Path) -> None:
+    # "More about this result", "English" / "Español" and "Show the numbers as a table" recur
+    # on a page: words for screen readers only (.sc-sr-only, in the site's CSS) say which
+    hidden = re.compile(r'<span class="sc-sr-only">: ([^<]+)</span>')
+
+    def names(path: Path, before: str) -> list[str]:
+        html = path.read_text(encoding="utf-8")
+        found = re.findall(
+            re.escape(before) + r'(?:<span class="sc-sr-only">: ([^<]+)</span>)?', html
+        )
+        return found
+
+    for folder, words in (
+        ("plain", "More about this result"),
+        ("es", "Más sobre este resultado (en inglés)"),
+    ):
+        about = names(v / folder / "aco" / "ACO01.html", words)
+        assert len(about) > 3 and all(about), (folder, about[:3])
+        assert len(set(about)) == len(about), folder  # each names its own measure
+    for words in (">English", ">Español"):
+        about = names(v / "cp" / "index.html", words)
+        assert len(about) > 3 and all(about) and len(set(about)) == len(about), words
+    about = names(v / "aco" / "ACO01.html", "Show the numbers as a table")
+    assert len(about) > 3 and all(about), about[:3]
+    css = (v / "static" / "scorecard.css").read_text(encoding="utf-8")
+    assert ".sc-sr-only {" in css and "clip: rect(0, 0, 0, 0)" in css
+    assert hidden.search((v / "plain" / "aco" / "ACO01.html").read_text(encoding="utf-8"))
+
+
+def test_the_member_count_page_shows_counts_not_a_value_that_is_always_100(v: Path) -> None:
+    results = pd.read_csv(v / "downloads" / "results.csv")
+    now = results[(results["period_id"] == v.name) & (results["measure_id"] == "members")]
+    total = now[(now["level"] == "program") & (now["stratum"] == "all")]["denominator"].iloc[0]
+    html = (v / "measures" / "members.html").read_text(encoding="utf-8")
+    text = article_text(v / "measures" / "members.html")
+    assert f"<td>{int(total):,} members</td>" in html
+    assert "100.0 members" not in html and " to 100.0" not in html
+    assert "data-figure=" not in html  # no chart of a value that cannot change
+    assert "score between" not in text
+
+
+def test_chart_texts_give_short_units(v: Path) -> None:
+    # a chart's text alternative reads 'went from 2.86 months enrolled per member to ...',
+    # not '2.86 months enrolled per member (count = member months)' or '0.56 index from 0 to 1'
+    pages = [v / "index.html", *(v / "aco").glob("*.html"), *(v / "measures").glob("*.html")]
+    captions = [
+        c for p in pages for c in re.findall(r"<figcaption>(.*?)</figcaption>", p.read_text())
+    ]
+    assert any("months enrolled per member" in c for c in captions)
+    assert not [c for c in captions if "(count = member months)" in c]
+    # units are what follows a number; what they mean is in the definition ('In full')
+    units = {s.id: s.unit for s in load_specs(ROOT / "measures")}
+    assert units["continuity_of_care"] == "on a scale from 0 to 1"
+    assert units["risk_score_avg"] == "risk score"
+    assert not [u for u in units.values() if "(" in u]
 
 
 def test_plain_pages_use_us_spelling_and_one_spanish_term_for_each_thing(v: Path) -> None:
@@ -315,6 +372,29 @@ def test_a_result_without_stars_says_why_on_every_kind_of_page(v: Path) -> None:
     with_data, reliable, typical = [cells[i + 2 : i + 5] for i in at][-1]
     assert int(with_data) > len(unrated) and int(reliable) < int(with_data) / 2
     assert float(typical) < 0.7
+
+
+def test_a_measure_that_never_gets_stars_says_so_not_why_it_was_not_rated(v: Path) -> None:
+    # cost and use measures (stars: {method: none}) are for information: their stars cell
+    # says so, never the bare "Not rated" that the note then explains with too few members
+    specs = load_specs(ROOT / "measures")
+    unrated = [s for s in specs if s.stars.method == "none" and "practice" in s.levels]
+    assert unrated
+    pages = [p for p in (v / "practice").glob("*.html") if p.name != "index.html"]
+    page = pages[0]
+    html = page.read_text(encoding="utf-8")
+    cell = 'sc-stars--none">For information, not rated</span>'
+    checked = 0
+    for spec in unrated:
+        href = f'href="../measures/{spec.id}.html"'
+        row = re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(href)}(?:(?!</tr>).)*</tr>", html, re.S)
+        if row is None or "sc-stars" not in row[0]:
+            continue
+        assert cell in row[0], (page.name, spec.id)
+        checked += 1
+    assert checked >= 2
+    note = article_text(page)
+    assert "For information, not rated: the measure describes the members" in note
 
 
 def test_a_change_says_what_it_is_compared_with(v: Path) -> None:
@@ -476,6 +556,41 @@ def test_the_404_pages_link_within_their_edition(v: Path) -> None:
             assert resolves(page, ref), (page, ref)
         assert '"base": "."' in text, page  # the theme's search finds its index from here
 
+    # in the page's language, with a way back home (the theme's says only "404 - Not found")
+    for page, lang, words, home in (
+        (v / "404.html", "en", "Page not found", "Go to the home page"),
+        (v / "es" / "404.html", "es", "No encontramos esta página", "Ir a la página de inicio"),
+    ):
+        text = page.read_text(encoding="utf-8")
+        assert f'<html lang="{lang}"' in text and f"<h1>{words}</h1>" in text, page
+        assert f'<a href="index.html">{home}</a>' in text, page
+        assert "404 - Not found" not in text, page
+
+
+def test_english_dates_read_as_us_readers_write_them() -> None:
+    from datetime import date
+
+    from scorecard import site
+
+    assert i18n.date_words(date(2025, 12, 31), "en") == "December 31, 2025"
+    assert i18n.date_words(date(2025, 12, 31), "es") == "31 de diciembre de 2025"
+    assert site.date_label("2025-12-31") == "December 31, 2025"
+
+
+def test_home_page_gives_the_period_end_as_us_readers_write_it(v: Path) -> None:
+    assert "the period ending December 31, 2025" in article_text(v / "index.html")
+
+
+def test_home_page_opens_with_the_plain_pages(v: Path) -> None:
+    # members and families land on the home page: a box above the technical words sends
+    # them to the plain pages, in English and in Spanish
+    html = (v / "index.html").read_text(encoding="utf-8")
+    article = html[html.index("<article") :]
+    box = article.index('class="admonition tip sc-plain-first"')
+    assert box < article.index("Likely range") and box < article.index("Who is included")
+    assert '<a href="plain/index.html">the results in plain words</a>' in article[box:]
+    assert '<a href="es/index.html" hreflang="es" lang="es">' in article[box:]
+
 
 def test_home_page_says_which_member_totals_it_gives(v: Path) -> None:
     results = pd.read_csv(v / "downloads" / "results.csv")
@@ -498,7 +613,7 @@ def test_home_page_says_which_member_totals_it_gives(v: Path) -> None:
 
 def test_cp_scorecard_shows_its_latest_assessment(v: Path) -> None:
     page = (v / "cp" / "CP05.html").read_text(encoding="utf-8")
-    assert 'id="assessment"' in page and "30 June 2025" in page
+    assert 'id="assessment"' in page and "June 30, 2025" in page  # as US readers write it
     assert "Review unsigned care plans with each ACO every month." in page
     assert "Fill open care coordinator jobs." not in page  # the 2024 assessment is older
     for area in assessment.FOCUS_AREAS:
@@ -631,6 +746,23 @@ def test_search_finds_entities_by_name_and_stays_small(v: Path) -> None:
     assert path.stat().st_size < 250_000
 
 
+def test_spanish_search_finds_organizations_and_measures(v: Path) -> None:
+    # the Spanish plain pages are left out of search, as in English: their own entries make
+    # "presión arterial" (or "mamografía" in the full demo) find the organizations whose pages
+    # give it, and the measure's page
+    path = v / "es" / "search" / "search_index.json"
+    docs = json.loads(path.read_text(encoding="utf-8"))["docs"]
+    by_title = {d["title"]: d for d in docs}
+    aco = by_title["Merrimack Valley Health Partners ACO"]
+    assert aco["location"] == "aco/ACO01.html" and (v / "es" / aco["location"]).exists()
+    found = [d for d in docs if "presión arterial" in (d["title"] + " " + d["text"]).lower()]
+    assert any(d["location"].startswith(("aco/", "cp/")) for d in found), found[:3]
+    assert any(d["location"] == "../measures/controlling_blood_pressure.html" for d in found)
+    for doc in found:
+        assert (path.parent.parent / doc["location"].split("#")[0]).exists(), doc["location"]
+    assert path.stat().st_size < 250_000
+
+
 # ------------------------------------------------------------------ downloads
 
 
@@ -658,6 +790,21 @@ def test_results_are_rounded_and_counts_are_whole_numbers(v: Path) -> None:
 def test_entity_csv_holds_all_periods_of_all_and_the_published_strata(v: Path) -> None:
     own = _csv(v / "downloads" / "aco" / "ACO01.csv")
     assert set(own["entity_id"]) == {"ACO01"}
+    # a reader of one organization's file sees whose it is and what each row measures
+    assert set(own["entity_name"]) == {"Merrimack Valley Health Partners ACO"}
+    assert list(own.columns[:4]) == ["measure_id", "title", "unit", "direction"]
+    ed = own[own["measure_id"] == "ed_visits"].iloc[0]
+    spec = {s.id: s for s in load_specs(ROOT / "measures")}["ed_visits"]
+    assert (ed["title"], ed["unit"]) == (spec.title, spec.unit)
+    assert ed["direction"] == i18n.DIRECTION_WORDS["en"][spec.direction]
+    assert own["title"].ne("").all() and own["unit"].ne("").all()
+    guide = _csv(v / "downloads" / "results_columns.csv")
+    assert {"title", "unit", "direction", "entity_name"} <= set(guide["column"])
+    assert guide["meaning"].ne("").all()
+    page = (v / "aco" / "ACO01.html").read_text(encoding="utf-8")
+    assert '<a href="../downloads/aco/ACO01.csv">Download these results (CSV)</a>' in page
+    for target in ("results_columns.csv", "measures.csv"):
+        assert f'href="../downloads/{target}"' in page, target
     assert own["period_id"].nunique() > 1
     assert (own.loc[own["period_id"] != "2025Q4", "stratum"] == "all").all()
     assert (own.loc[own["period_id"] == "2025Q4", "stratum"] != "all").any()

@@ -328,6 +328,34 @@ def test_chart_text_summary_and_colour_blind_palette() -> None:
     assert "</script>" not in charts.figure_json({"text": "</script><b>&"})
 
 
+def test_chart_hover_shows_the_tables_value_rounded_once() -> None:
+    """0.5147 drawn at 3 places (0.515) and rounded again by the hover read 0.52 beside the
+    table's 0.51: the hover shows the page's own text (customdata) under the full period."""
+    figure = charts.trend_figure(
+        ["2024 Q4", "2025 Q4"],
+        [0.5147, 0.6],
+        [0.5, 0.4],
+        entity_name="X",
+        unit="index",
+        decimals=2,
+        text=["0.51 index", "0.60 index"],
+        program_text=["0.50 index", "0.40 index"],
+    )
+    entity, program = figure["data"][:2]
+    assert entity["customdata"] == ["0.51 index", "0.60 index"]
+    assert program["customdata"] == ["0.50 index", "0.40 index"]
+    assert "%{customdata}" in entity["hovertemplate"] and "%{y" not in entity["hovertemplate"]
+    assert figure["layout"]["xaxis"]["unifiedhovertitle"] == {"text": "%{x}"}
+    # without the page's text, the values are rounded once, from the values themselves
+    plain = charts.trend_figure(["2025 Q3"], [0.5147], None, entity_name="X", unit="u", decimals=2)
+    assert plain["data"][0]["customdata"] == ["0.51 u"]
+    ranked = charts.ranked_figure(
+        ["A", "B"], [0.5147, 0.2], unit="u", decimals=2, higher_is_better=True, text=["a", "b"]
+    )
+    assert ranked["data"][0]["customdata"] == ["b", "a"]  # sorted with their names
+    assert "%{customdata}" in ranked["data"][0]["hovertemplate"]
+
+
 def test_ranked_chart_turns_into_a_histogram_when_crowded() -> None:
     names = [f"P{i}" for i in range(charts.MAX_RANKED_BARS + 1)]
     figure = charts.ranked_figure(

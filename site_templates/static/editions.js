@@ -13,11 +13,22 @@
   var root = new URL("./", list); // the folder of all editions
   var page = location.pathname.slice(home.pathname.length) || "index.html";
 
+  // An edition's title in Spanish: '2025 Q4 (retired)' -> 'octubre a diciembre de 2025
+  // (retirada)' (the quarter in words as scorecard.i18n.period_words writes it).
   function title(entry) {
     var text = entry.title;
     Object.keys(settings.titles).forEach(function (english) {
       text = text.split(english).join(settings.titles[english]);
     });
+    var quarter = /^(\d{4}) ?Q([1-4])\b/.exec(text);
+    if (quarter && settings.months && settings.quarter) {
+      var q = Number(quarter[2]);
+      var words = settings.quarter
+        .replace("{first}", settings.months[3 * q - 3])
+        .replace("{last}", settings.months[3 * q - 1])
+        .replace("{year}", quarter[1]);
+      text = words + text.slice(quarter[0].length);
+    }
     return text;
   }
 
@@ -62,7 +73,7 @@
     var topic = document.querySelector(".md-header__topic");
     if (!topic) return;
     var menu = element("div", "md-version");
-    var button = element("button", "md-version__current", current ? title(current) : settings.edition);
+    var button = element("button", "md-version__current", title(current || { title: settings.edition }));
     button.setAttribute("aria-label", theme.translations["select.version"]);
     var items = element("ul", "md-version__list");
     entries.forEach(function (entry) {
