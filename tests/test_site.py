@@ -1135,3 +1135,24 @@ def test_without_the_reward_the_methodology_says_none_is_added(built: Path) -> N
     text = " ".join((built / "methodology.html").read_text(encoding="utf-8").split())
     assert "This edition does not" in text
     assert "consistently high ratings" not in (built / "aco" / "aco1.html").read_text("utf-8")
+
+
+def test_measure_page_names_every_group_the_measure_leaves_out(
+    tmp_path: Path, sample: site.SiteInput
+) -> None:
+    # before, only hospice was named: the frailty exclusions (declared on seven measures) were
+    # left off the page although they change who is counted
+    exclusions = ("hospice", "frailty_advanced_illness", "frailty_81")
+    specs = [
+        s.model_copy(update={"exclusions": exclusions}) if s.id == "fuh_7" else s
+        for s in sample.specs
+    ]
+    site.render_markdown(site.SiteInput(**{**sample.__dict__, "specs": specs}), tmp_path)
+    page = (tmp_path / "measures" / "fuh_7.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if "members" in line and "frail" in line]
+    assert rows == [
+        "|  | members 66 or older who are frail and also have a serious illness that is getting "
+        "worse, such as dementia or advanced heart failure |",
+        "|  | members 81 or older who are frail |",
+    ]
+    assert "| Also leaves out | members who had hospice care" in page
