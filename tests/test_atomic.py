@@ -34,7 +34,9 @@ from publish_fixture import (
 )
 
 from scorecard import engine, publish
-from scorecard.cli import EXIT_DISK, main
+from scorecard.cli import main
+
+EXIT_DISK = 3  # written out, not imported: README and docs/ci.md promise 3 for the disk
 
 KILLED = -signal.SIGKILL
 
@@ -266,10 +268,10 @@ def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
     (tmp_path / "a" / "x").write_text("a")
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "x").write_text("b")
-    try:
-        publish.exchange(tmp_path / "a", tmp_path / "b")
-    except OSError:
-        pytest.skip("this kernel or file system has no RENAME_EXCHANGE (the fallback is tested)")
+    # CI and every supported host run Linux 3.15+ on a local file system, which have
+    # RENAME_EXCHANGE: a failure here is a bug in the call, not a reason to skip (the build
+    # would quietly fall back to the move-aside swap)
+    publish.exchange(tmp_path / "a", tmp_path / "b")
     assert (tmp_path / "a" / "x").read_text() == "b" and (tmp_path / "b" / "x").read_text() == "a"
 
 

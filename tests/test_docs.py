@@ -57,3 +57,15 @@ def test_every_command_is_documented_and_has_help() -> None:
         assert f"`scorecard {name}" in commands
         result = CliRunner().invoke(main, [*name.split(), "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_the_exit_codes_ci_reads_are_the_documented_ones() -> None:
+    # CI tells bad input (2: fix the data) from a disk it cannot write (3: fix the runner) by
+    # these numbers; docs/ci.md's table and README promise them, so they are written out here
+    from scorecard import cli
+
+    ci_doc = (Path(__file__).resolve().parents[1] / "docs" / "ci.md").read_text(encoding="utf-8")
+    assert (cli.EXIT_BAD_INPUT, cli.EXIT_DISK) == (2, 3)
+    assert "\n| 2 | bad marts or specs" in ci_doc
+    assert "\n| 3 | a folder the build writes to" in ci_doc
+    assert "stops the build with exit code 2" in README and "stops it with exit code 3" in README

@@ -149,7 +149,7 @@ def test_a_history_inside_the_site_is_refused(inputs, tmp_path):
     out = tmp_path / "site"
     args = ["build", "--data", str(inputs["data"]), "--out", str(out), "--quiet"]
     result = CliRunner().invoke(main, [*args, "--history", str(out / "history")])
-    assert result.exit_code != 0
+    assert result.exit_code == 2, result.output
     assert "must not be inside the published site" in result.output
     assert not out.exists()  # refused before anything was computed or written
 

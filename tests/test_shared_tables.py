@@ -190,6 +190,6 @@ def test_check_names_a_shared_table_with_bad_sql(tmp_path: Path, marts: Path) ->
         VISIT_DAY.replace("place_of_service_code", "no_such_column"), encoding="utf-8"
     )
     result = CliRunner().invoke(main, ["check", "--data", str(marts), "--measures", str(measures)])
-    assert result.exit_code != 0
+    assert result.exit_code == 2, result.output
     assert "measures/sql/shared/visit_day.sql: sql:" in result.output
     assert "no_such_column" in result.output

@@ -284,7 +284,8 @@ def test_scorecard_page_has_chart_json_drawn_by_one_script(built: Path) -> None:
 
 
 def test_figures_are_valid_plotly(built: Path) -> None:
-    go = pytest.importorskip("plotly.graph_objects")
+    import plotly.graph_objects as go
+
     for page in (built / "aco" / "aco1.html", built / "measures" / "fuh_7.html"):
         figures = {
             k: v for k, v in parse(page).scripts.items() if k.startswith(("trend", "ranked"))
@@ -1028,11 +1029,10 @@ def test_forked_shares_all_finish_or_the_first_error_is_raised(
         shares = parallel.fork_each(_write_share, 2)
     finally:
         signal.signal(signal.SIGTERM, ignored)
-    began = time.monotonic()
     with pytest.raises(KeyError), parallel.waiting_for(shares):
         raise KeyError("the body failed")
-    assert time.monotonic() - began < 30  # the 60 s sleep was cut short
-    assert not any(share._process.is_alive() for share in shares)
+    assert not any(share._process.is_alive() for share in shares)  # the 60 s sleep cut short
+    assert not slow_round.joinpath("share1").exists()  # the slow share never got to write
     assert not slow_round.joinpath("share1").exists()  # stopped while it slept
 
 

@@ -1294,3 +1294,11 @@ def test_a_group_whose_parts_do_not_add_up_to_its_total_hides_no_complement():
     assert program_reason(60, 125) == ""
     assert program_reason(17, 125) == "complementary"  # the numerators still add up
     assert program_reason(67, 125) == "complementary"  # so do the rests (50 of those 50)
+
+
+def test_small_count_rule_takes_in_fractions_that_round_to_ten_or_fewer() -> None:
+    # member months and risk weights are fractional: 0.4 is part of one person's month, 10.5
+    # would be shown rounded as 10 or 11 (half to even: 10); 10.6 rounds to 11
+    counts = pd.Series([0, 0.4, 1, 10, 10.3, 10.5, 10.6, 11, "x", None], dtype=object)
+    small = stats.is_small_count(counts).tolist()
+    assert small == [False, True, True, True, True, True, False, False, False, False]
