@@ -81,6 +81,13 @@ def _dx_columns(count: int) -> tuple[Column, ...]:
 
 DIAGNOSIS_COLUMNS = 5
 
+
+def _code(name: str, help_text: str, **options: Any) -> Column:
+    """Return a VARCHAR code column read in capitals, as the code lists hold codes (G9005, 95,
+    4548-4): `g9005` and ` G9005 ` read as `G9005`."""
+    return Column(name, "VARCHAR", help_text, form="code", **options)
+
+
 TABLES: tuple[Table, ...] = (
     Table(
         "eligibility",
@@ -217,8 +224,8 @@ TABLES: tuple[Table, ...] = (
                 "Day of the activity.",
                 past=True,
             ),
-            Column("hcpcs_code", "VARCHAR", "Qualifying-activity code, e.g. G9005, T2038."),
-            Column("hcpcs_modifier", "VARCHAR", "Modifier, e.g. U4, 95.", required=False),
+            _code("hcpcs_code", "Qualifying-activity code, e.g. G9005, T2038."),
+            _code("hcpcs_modifier", "Modifier, e.g. U4, 95.", required=False),
             Column(
                 "successful_contact", "BOOLEAN", "False for an outreach attempt.", required=False
             ),
@@ -279,8 +286,8 @@ TABLES: tuple[Table, ...] = (
                 form="type_of_bill",
             ),
             Column("revenue_center_code", "VARCHAR", "UB-04 revenue code.", required=False),
-            Column("hcpcs_code", "VARCHAR", "CPT/HCPCS code.", required=False),
-            Column("hcpcs_modifier_1", "VARCHAR", "First modifier.", required=False),
+            _code("hcpcs_code", "CPT/HCPCS code.", required=False),
+            _code("hcpcs_modifier_1", "First modifier.", required=False),
             Column("rendering_npi", "VARCHAR", "Rendering provider NPI.", required=False),
             Column("billing_npi", "VARCHAR", "Billing provider NPI.", required=False),
             Column("billing_tin", "VARCHAR", "Billing TIN (practice).", required=False),
@@ -336,7 +343,7 @@ TABLES: tuple[Table, ...] = (
                 "Day measured.",
                 past=True,
             ),
-            Column("loinc_code", "VARCHAR", "LOINC, e.g. 4548-4 HbA1c, 8480-6 systolic BP."),
+            _code("loinc_code", "LOINC, e.g. 4548-4 HbA1c, 8480-6 systolic BP."),
             Column("value", "DOUBLE", "Numeric result.", min_value=0, max_value=400),
             Column("unit", "VARCHAR", "Unit, e.g. %, mm[Hg].", required=False),
         ),

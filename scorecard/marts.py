@@ -434,14 +434,26 @@ def _native(column: Column, types: dict[str, str]) -> bool:
 # form prints the type of bill with a leading zero (0111); the measures read three digits (111).
 # ICD-10-CM codes are written with a dot (E11.9) in many sources and without it (E119) in the
 # code lists the measures read: the dot is dropped, and letters put in capitals (e119).
-# Written in SQL that DuckDB and Spark read alike: the Spark engine uses them as they are.
+# Procedure, modifier and LOINC codes (form "code") are put in capitals as the code lists hold
+# them: a file writing g9005 or 99213-gt would otherwise match no code list and count nothing.
+# {v} is already trimmed (see _text and the Spark engine's _typed_expr).
+# Written in SQL that DuckDB and Spark read alike: both engines use them through written_form.
 FORMS: dict[str, str] = {
     "type_of_bill": (
         "CASE WHEN length({v}) = 4 AND substring({v}, 1, 1) = '0' "
         "THEN substring({v}, 2) ELSE {v} END"
     ),
     "icd10": "upper(replace({v}, '.', ''))",
+    "code": "upper({v})",
 }
+
+
+def written_form(column: Column, typed: str) -> str:
+    """Return the SQL of `column`'s value in its written form (FORMS), from `typed`, the SQL of
+    its value read as its contract type; `typed` itself for a column with no form."""
+    if not column.form:
+        return typed
+    return FORMS[column.form].format(v=typed)
 
 
 def _typed_expr(column: Column, present: set[str], types: dict[str, str] | None = None) -> str:
@@ -457,7 +469,7 @@ def typed_value(column: Column, types: dict[str, str]) -> str:
     read as its contract type, in its written form)."""
     name = _quote(column.name)
     typed = name if _native(column, types) else f"TRY_CAST({_text(column.name)} AS {column.type})"
-    return FORMS[column.form].format(v=typed) if column.form else typed
+    return written_form(column, typed)
 
 
 def create_typed(con: duckdb.DuckDBPyConnection, table: Table, present: set[str]) -> None:

@@ -35,7 +35,7 @@ from scorecard import engine, marts
 from scorecard.compile import compile_measure, describe_sql, strip_sql
 from scorecard.contract import TABLES, Column, Table
 from scorecard.extract import ExtractCache
-from scorecard.marts import FORMS, contract_names, find_mart_files, is_parquet
+from scorecard.marts import contract_names, find_mart_files, is_parquet, written_form
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 from scorecard.transpile import REFERENCE_TABLES, Translator
 
@@ -148,8 +148,7 @@ def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
         typed = f"NULLIF(TRIM(CAST({name} AS STRING)), '')"
     else:
         typed = f"TRY_CAST({name} AS {target})"
-    if column.form:  # marts.FORMS: SQL that Spark reads as DuckDB does
-        typed = FORMS[column.form].format(v=typed)
+    typed = written_form(column, typed)  # marts.FORMS: SQL that Spark reads as DuckDB does
     return f"{typed} AS {name}"
 
 

@@ -1033,3 +1033,58 @@ def test_a_build_with_no_measure_that_can_be_computed_stops_with_each_reason(tmp
     assert built.exit_code == 2 and not out.exists(), built.output
     assert "no measure can be computed from these marts (1 problem):\n" in built.stderr
     assert "  - cp_caseload.yml: " in built.stderr and "cp_activity" in built.stderr
+
+
+MARTS = ROOT / "tests" / "fixtures" / "marts"
+VALUE_SETS = ROOT / "measures" / "value_sets"
+
+
+def _rewrite_csv(path: Path, columns: dict[str, Callable[[str], str]]) -> int:
+    """Rewrite the `columns` of the CSV file at `path` with their functions (empty values kept
+    empty); return how many values changed."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    changed = 0
+    for column, rewrite in columns.items():
+        if column in frame:
+            new = frame[column].map(lambda v, f=rewrite: f(v) if v else v)
+            changed += int((new != frame[column]).sum())
+            frame[column] = new
+    frame.to_csv(path, index=False)
+    return changed
+
+
+def _results(folder: Path):
+    from scorecard import engine
+    from scorecard.specs import load_specs
+
+    run = engine.run(folder, VALUE_SETS, load_specs(ROOT / "measures"))
+    return run.results.sort_values(list(run.results.columns[:6])).reset_index(drop=True)
+
+
+LOWER_CASE_CODES = {
+    "hcpcs_code": lambda v: f" {v.lower()}",
+    "hcpcs_modifier": str.lower,
+    "hcpcs_modifier_1": str.lower,
+    "loinc_code": lambda v: f"{v.lower()} ",
+}
+
+
+@pytest.mark.parametrize("fixture", ["cp_ops", "quality_chronic", "quality_prevention"])
+def test_procedure_modifier_and_loinc_codes_in_lower_case_give_the_same_results(tmp_path, fixture):
+    # the code lists hold codes in capitals (G9005, 3044F, U4): a file writing them in lower
+    # case or with spaces around them once matched none (cp_qualifying_activities 3148 -> 0)
+    folder = tmp_path / fixture
+    shutil.copytree(MARTS / fixture, folder)
+    changed = sum(
+        _rewrite_csv(folder / f"{table}.csv", LOWER_CASE_CODES)
+        for table in ("medical_claim", "cp_activity", "clinical_result")
+        if (folder / f"{table}.csv").exists()
+    )
+    assert changed > 5  # letters were put in lower case
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert problems == []
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(_results(folder), _results(MARTS / fixture))
