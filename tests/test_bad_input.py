@@ -416,6 +416,30 @@ CASES = [
         "is before assignment_date",
         "P1",
     ),
+    (
+        "revenue code longer than its four digits",
+        replace_in("medical_claim", ",131,0450,", ",131,04500,"),
+        "medical_claim.csv",
+        "revenue_center_code",
+        "is not a code of 4 digits in 1 row(s): write it as digits alone",
+        "line 10 (claim_id='M09', claim_line_number='1', revenue_center_code='04500'",
+    ),
+    (
+        "NDC written with hyphens",
+        replace_in("pharmacy_claim", "R1,P1,2024-02-03,00000000001,", "R1,P1,2024-02-03,0-1,"),
+        "pharmacy_claim.csv",
+        "ndc_code",
+        "is not a code of 11 digits",
+        "line 2 (claim_id='R1', ndc_code='0-1'",
+    ),
+    (
+        "type of bill of five characters",
+        replace_in("medical_claim", ",131,0450,", ",01311,0450,"),
+        "medical_claim.csv",
+        "bill_type_code",
+        "is not a type of bill of three characters (111) or four with a leading zero",
+        "bill_type_code='01311'",
+    ),
 ]
 
 
@@ -1088,3 +1112,98 @@ def test_procedure_modifier_and_loinc_codes_in_lower_case_give_the_same_results(
     import pandas as pd
 
     pd.testing.assert_frame_equal(_results(folder), _results(MARTS / fixture))
+
+
+# codes of a fixed number of digits, and a fixture holding each of them
+ZERO_PADDED = {
+    "medical_claim": (
+        "revenue_center_code",
+        "place_of_service_code",
+        "bill_type_code",
+        "discharge_disposition_code",
+        "billing_tin",
+    ),
+    "pharmacy_claim": ("ndc_code",),
+    "organization": ("tin",),
+}
+
+
+def _as_numbers(folder: Path, cast: str = "BIGINT") -> None:
+    """Write the tables of ZERO_PADDED in `folder` as Parquet with those codes stored as
+    numbers (`cast`), which drops their leading zeros (0450 -> 450, 01 -> 1)."""
+    for table, columns in ZERO_PADDED.items():
+        csv_file = folder / f"{table}.csv"
+        if not csv_file.exists():
+            continue
+        numbers = ", ".join(f"TRY_CAST({c} AS {cast}) AS {c}" for c in columns)
+        duckdb.execute(
+            f"COPY (SELECT * REPLACE ({numbers}) FROM read_csv('{csv_file}', all_varchar = true))"
+            f" TO '{folder / f'{table}.parquet'}' (FORMAT parquet)"
+        )
+        csv_file.unlink()
+
+
+@pytest.mark.parametrize("fixture", ["basic", "claims_use"])
+def test_codes_stored_as_numbers_get_their_leading_zeros_back(tmp_path, fixture):
+    # revenue code 0450 stored as the integer 450 once matched no ED code (pmpm_ed fell by
+    # seven eighths) and check said ok
+    folder = tmp_path / fixture
+    shutil.copytree(MARTS / fixture, folder)
+    _as_numbers(folder)
+    lost = duckdb.execute(
+        f"SELECT count(*) FROM '{folder / 'medical_claim.parquet'}' "
+        "WHERE revenue_center_code < 1000 OR discharge_disposition_code < 10"
+    ).fetchone()[0]
+    assert lost > 0  # leading zeros were dropped
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    assert problems == []
+    assert (
+        con.execute(
+            "SELECT count(*) FILTER (WHERE revenue_center_code = '0450'), "
+            "count(*) FILTER (WHERE length(revenue_center_code) <> 4) FROM medical_claim"
+        ).fetchone()[1]
+        == 0
+    )
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(_results(folder), _results(MARTS / fixture))
+
+
+def test_codes_stored_as_decimals_are_refused_ids_are_not(tmp_path):
+    # a code stored as a decimal (450.0, as pandas stores integers with gaps) is no code; an
+    # NPI or TIN is an id, maybe a pseudonym (N1 in fixture claims_use), and is read as written
+    folder = broken_copy(tmp_path, lambda f: None)
+    _as_numbers(folder, cast="DOUBLE")
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    found = {(Path(p.file).name, p.column): p for p in problems}
+    assert set(found) == {
+        ("medical_claim.parquet", column)
+        for column in (
+            "revenue_center_code",
+            "place_of_service_code",
+            "bill_type_code",
+            "discharge_disposition_code",
+        )
+    } | {("pharmacy_claim.parquet", "ndc_code")}
+    revenue = found[("medical_claim.parquet", "revenue_center_code")]
+    assert revenue.message.startswith("is not a code of 4 digits in 13 row(s): write it as")
+    assert revenue.example.startswith("row 5 (claim_id='M05', claim_line_number='1', ")
+    assert "revenue_center_code=120.0" in revenue.example
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 2, checked.output
+    assert "revenue_center_code" in checked.output and "Traceback" not in checked.output
+
+
+def test_ids_of_digits_stored_as_numbers_get_their_leading_zeros_back(tmp_path):
+    folder = broken_copy(tmp_path, replace_in("organization", ",A1,111111111", ",A1,011111111"))
+    replace_in("medical_claim", ",11,,,99213,,,,111111111,", ",11,,,99213,,,,011111111,")(folder)
+    _as_numbers(folder)
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    assert problems == []
+    tins = con.execute("SELECT DISTINCT tin FROM organization ORDER BY 1").fetchall()
+    assert tins == [("011111111",), ("222222222",), (None,)]
+    billed = "SELECT count(*) FROM medical_claim WHERE billing_tin = '011111111'"
+    assert con.execute(billed).fetchone()[0] == 1
