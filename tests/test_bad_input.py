@@ -1207,3 +1207,55 @@ def test_ids_of_digits_stored_as_numbers_get_their_leading_zeros_back(tmp_path):
     assert tins == [("011111111",), ("222222222",), (None,)]
     billed = "SELECT count(*) FROM medical_claim WHERE billing_tin = '011111111'"
     assert con.execute(billed).fetchone()[0] == 1
+
+
+def _custom_measures(tmp_path: Path, numerator: str, denominator: str, **fields) -> Path:
+    """Return a --measures folder holding one measure over ED visits (ed_visits.sql with
+    its numerator and denominator written anew) with `fields` over ed_visits.yml."""
+    import yaml
+
+    measures = tmp_path / "custom measures"
+    shutil.copytree(ROOT / "measures" / "sql", measures / "sql")
+    shutil.copytree(ROOT / "measures" / "value_sets", measures / "value_sets")
+    sql = (ROOT / "measures" / "sql" / "ed_visits.sql").read_text(encoding="utf-8")
+    sql = sql.replace("coalesce(v.visits, 0) AS numerator", f"{numerator} AS numerator")
+    sql = sql.replace("1 AS denominator", f"{denominator} AS denominator")
+    (measures / "sql" / "ed_count.sql").write_text(sql, encoding="utf-8")
+    spec = yaml.safe_load((ROOT / "measures" / "ed_visits.yml").read_text(encoding="utf-8"))
+    spec.update(id="ed_count", sql_file="sql/ed_count.sql", **fields)
+    (measures / "ed_count.yml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return measures
+
+
+@pytest.mark.parametrize(
+    "numerator, denominator, fields, words",
+    [
+        (
+            "2 * coalesce(v.visits, 0)",  # a count of visits, where a unit may count once
+            "1",
+            {"kind": "proportion", "multiplier": 100, "unit": "%", "shared_counts": {}},
+            "column 'numerator': measure ed_count has a numerator above its denominator",
+        ),
+        (
+            "coalesce(v.visits, 0)",
+            "CASE WHEN v.visits > 0 THEN -1 ELSE 1 END",
+            {},
+            "column 'denominator': measure ed_count has a negative denominator",
+        ),
+    ],
+    ids=["proportion over 100%", "negative denominator"],
+)
+def test_a_measure_returning_impossible_rows_stops_the_build_naming_its_sql_file(
+    tmp_path, numerator, denominator, fields, words
+):
+    measures = _custom_measures(tmp_path, numerator, denominator, **fields)
+    out = tmp_path / "site"
+    args = ["build", "--data", str(BASIC), "--measures", str(measures), "--out", str(out)]
+    built = CliRunner().invoke(main, args)
+    assert built.exit_code == 2 and not out.exists(), built.output
+    assert "a measure's SQL returns impossible rows (1 problem):" in built.stderr
+    sql_file = measures / "sql" / "ed_count.sql"
+    assert f"{sql_file}: {words}" in built.stderr
+    # the example row, with the member's id as the marts write it
+    assert "example: period_id=2024Q1, person_id=P3, attr_month=2024-02-01" in built.stderr
+    assert "Traceback" not in built.output
