@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from scorecard import history as results_history
-from scorecard.compile import WINDOW_MONTHS, compile_measure, describe_sql, periods_cte
+from scorecard.compile import WINDOW_MONTHS, compile_measure, describe_sql, periods_cte, sql_path
 from scorecard.extract import ExtractCache
 from scorecard.marts import (
     PERSON_REF,
@@ -556,8 +556,7 @@ def row_problem(
         found = con.execute(query, [row["person_id"]]).fetchone()
         row["person_id"] = found[0] if found else row["person_id"]
     example = ", ".join(f"{name}={value or 'NULL'}" for name, value in row.items())
-    where = spec.sql_path or f"measures/{spec.sql_file}"
-    return Problem(where, column, f"measure {spec.id} {message}", example)
+    return Problem(sql_path(spec), column, f"measure {spec.id} {message}", example)
 
 
 def person_id_type(con: duckdb.DuckDBPyConnection) -> str:

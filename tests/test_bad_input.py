@@ -1259,3 +1259,30 @@ def test_a_measure_returning_impossible_rows_stops_the_build_naming_its_sql_file
     # the example row, with the member's id as the marts write it
     assert "example: period_id=2024Q1, person_id=P3, attr_month=2024-02-01" in built.stderr
     assert "Traceback" not in built.output
+
+
+def test_measure_sql_lacking_a_column_is_named_by_check_and_build_alike(tmp_path):
+    # check once ran only DESCRIBE and said ok; the build then stopped on a ValueError
+    # traceback (exit 1) naming measures/sql/... whatever folder --measures named
+    measures = _custom_measures(tmp_path, "coalesce(v.visits, 0)", "1")
+    sql_file = measures / "sql" / "ed_count.sql"
+    sql = sql_file.read_text(encoding="utf-8")
+    sql_file.write_text(sql.replace("mm.month AS attr_month,", ""), encoding="utf-8")
+    expected = f"{sql_file}: sql: returns no column(s) attr_month: a measure's SQL returns"
+    checked = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--measures", str(measures)])
+    assert checked.exit_code == 2, checked.output
+    assert expected in checked.output
+    out = tmp_path / "site"
+    args = ["build", "--data", str(BASIC), "--measures", str(measures), "--out", str(out)]
+    built = CliRunner().invoke(main, args)
+    assert built.exit_code == 2 and not out.exists(), built.output
+    assert "measure SQL is invalid (1 problem):" in built.stderr and expected in built.stderr
+    assert "Traceback" not in built.output
+
+
+def test_measure_sql_duckdb_cannot_read_is_named_by_its_real_path(tmp_path):
+    measures = _custom_measures(tmp_path, "coalesce(v.no_such_column, 0)", "1")
+    checked = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--measures", str(measures)])
+    assert checked.exit_code == 2, checked.output
+    assert f"{measures / 'sql' / 'ed_count.sql'}: sql: " in checked.output
+    assert "no_such_column" in checked.output
