@@ -19,7 +19,7 @@ import yaml
 from scorecard import audience as audiences
 from scorecard import disclosure, disk, engine, parallel, ratings, stats
 from scorecard import history as results_history
-from scorecard.compile import describe_sql
+from scorecard.compile import MeasureShapeError, describe_sql, shape_problem, sql_path
 from scorecard.extract import ExtractCache
 from scorecard.i18n import LANGS
 from scorecard.marts import (
@@ -47,7 +47,7 @@ from scorecard.publish import (
 )
 from scorecard.settings import Settings
 from scorecard.site import SiteInput, published_rows
-from scorecard.specs import MeasureSpec, SpecError, load_specs
+from scorecard.specs import FRAGMENT_FOLDER, SHARED_FOLDER, MeasureSpec, SpecError, load_specs
 
 
 class BuildError(Exception):
@@ -209,6 +209,8 @@ def compute(
             run = _run_engine(settings, specs, con, cache)
         except MartError as exc:
             raise BuildError(exc.title, exc.problems) from exc
+        except MeasureShapeError as exc:  # as `scorecard check` reports it
+            raise BuildError("measure SQL is invalid", [str(exc)]) from exc
         run.panels = engine.panel_sizes(con, run.period_id)
         run.warnings = recorded_warnings(con) + runout_warnings(con, run.period_id, run.tables)
         if audiences.parse_audience(settings.audience).person_level:
@@ -737,20 +739,26 @@ def check_summary_stars(
 
 
 def _sql_problems(
-    con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], tables: set[str]
+    con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], tables: set[str], measures: Path
 ) -> list[str]:
+    """Return the problems of the runnable measures' SQL (files named as found in `measures`):
+    a shared table or a measure that DuckDB cannot read, a measure lacking a column compile
+    needs (compile.shape_problem)."""
     problems = []
     runnable = [s for s in specs if not engine.missing_tables(s, tables)]
+    shared = Path(measures) / FRAGMENT_FOLDER / SHARED_FOLDER
     for name, query in engine.shared_tables(runnable).items():
         try:
             engine.declare_shared_table(con, name, query)
         except duckdb.Error as exc:
-            problems.append(f"measures/sql/shared/{name}.sql: sql: {_first_line(exc)}")
+            problems.append(f"{shared / name}.sql: sql: {_first_line(exc)}")
     for spec in runnable:
         try:
-            con.execute(f"DESCRIBE {describe_sql(spec)}")
+            columns = [r[0] for r in con.execute(f"DESCRIBE {describe_sql(spec)}").fetchall()]
         except duckdb.Error as exc:
-            problems.append(f"measures/{spec.sql_file}: sql: {_first_line(exc)}")
+            problems.append(f"{sql_path(spec)}: sql: {_first_line(exc)}")
+            continue
+        problems += [p for p in [shape_problem(spec, columns)] if p]
     return problems
 
 
@@ -800,4 +808,5 @@ def _period_checks(
     except MartError as exc:
         return list(exc.problems), []
     engine.create_build_helpers(con, start, end, target)
-    return _sql_problems(con, specs, tables), runout_warnings(con, target, tables)
+    sql_problems = _sql_problems(con, specs, tables, settings.measures)
+    return sql_problems, runout_warnings(con, target, tables)

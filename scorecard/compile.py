@@ -50,11 +50,35 @@ def strip_sql(sql: str) -> str:
     return sql.strip().rstrip(";").strip()
 
 
-def compile_measure(spec: MeasureSpec, output_columns: list[str]) -> str:
-    """Return the compiled query: the spec's rows labelled with its id, in the long shape."""
+class MeasureShapeError(ValueError):
+    """Raised when a measure's SQL lacks a column of the long shape (shape_problem says which)."""
+
+
+def sql_path(spec: MeasureSpec) -> str:
+    """Return the spec's SQL file as messages name it: its path as found (in the measures
+    folder used), else measures/<sql_file>."""
+    return spec.sql_path or f"measures/{spec.sql_file}"
+
+
+def shape_problem(spec: MeasureSpec, output_columns: list[str]) -> str | None:
+    """Return the problem of a measure's SQL whose columns (`output_columns`) lack one of
+    LONG_SHAPE, naming its file and the columns missing; None if it has them all."""
     missing = [c for c in LONG_SHAPE if c not in output_columns]
-    if missing:
-        raise ValueError(f"measures/{spec.sql_file}: returns no column(s) {missing}")
+    if not missing:
+        return None
+    return (
+        f"{sql_path(spec)}: sql: returns no column(s) {', '.join(missing)}: a measure's SQL "
+        f"returns one row per unit with columns {', '.join(LONG_SHAPE)} (and optionally "
+        f"{', '.join(OVERRIDES)})"
+    )
+
+
+def compile_measure(spec: MeasureSpec, output_columns: list[str]) -> str:
+    """Return the compiled query: the spec's rows labelled with its id, in the long shape.
+    Raise MeasureShapeError if the SQL lacks a column of it (shape_problem)."""
+    problem = shape_problem(spec, output_columns)
+    if problem:
+        raise MeasureShapeError(problem)
     overrides = [(c if c in output_columns else f"CAST(NULL AS VARCHAR) AS {c}") for c in OVERRIDES]
     return (
         f"-- measure {spec.id} v{spec.version}: {spec.title}\n"

@@ -23,6 +23,7 @@ class Column:
     min_value: float | str | None = None  # smallest plausible value (ISO string for dates)
     max_value: float | str | None = None  # largest plausible value
     form: str = ""  # a rewrite to one written form when typed (marts.FORMS), e.g. "type_of_bill"
+    width: int = 0  # a code of this many digits (form "digits"): shorter ones get zeros in front
     past: bool = False  # a day that has happened (a service, fill, result): not after today
     first_of_month: bool = False  # a month, written as its first day (2025-03-01)
 
@@ -80,6 +81,27 @@ def _dx_columns(count: int) -> tuple[Column, ...]:
 
 
 DIAGNOSIS_COLUMNS = 5
+
+
+def _code(name: str, help_text: str, **options: Any) -> Column:
+    """Return a VARCHAR code column read in capitals, as the code lists hold codes (G9005, 95,
+    4548-4): `g9005` and ` G9005 ` read as `G9005`."""
+    return Column(name, "VARCHAR", help_text, form="code", **options)
+
+
+def _digits(name: str, help_text: str, width: int, **options: Any) -> Column:
+    """Return a VARCHAR code of `width` digits (0450, 11, 01): a shorter value, as a number
+    stored as one loses its leading zeros (450), is read with zeros in front (0450); a longer
+    one, or one holding anything but digits (04.50, 450.0, 12-3456789), is refused."""
+    return Column(name, "VARCHAR", help_text, form="digits", width=width, **options)
+
+
+def _digit_id(name: str, help_text: str, width: int, **options: Any) -> Column:
+    """Return a VARCHAR id of `width` digits (NPI, TIN): a shorter value of digits alone, as a
+    number stored as one loses its leading zeros, is read with zeros in front. Any other value
+    is read as written: an id pseudonymised for a de-identified mart (N1) is still an id."""
+    return Column(name, "VARCHAR", help_text, form="digit_id", width=width, **options)
+
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -143,7 +165,7 @@ TABLES: tuple[Table, ...] = (
                 "cp_type", "VARCHAR", "BH or LTSS, for CPs.", required=False, allowed=("BH", "LTSS")
             ),
             Column("parent_org_id", "VARCHAR", "A practice's ACO.", required=False),
-            Column("tin", "VARCHAR", "Billing TIN of a practice.", required=False),
+            _digit_id("tin", "Billing TIN of a practice, 9 digits.", 9, required=False),
         ),
         key=("org_id",),
         needed_for="entity names on ACO, CP and provider pages",
@@ -217,8 +239,8 @@ TABLES: tuple[Table, ...] = (
                 "Day of the activity.",
                 past=True,
             ),
-            Column("hcpcs_code", "VARCHAR", "Qualifying-activity code, e.g. G9005, T2038."),
-            Column("hcpcs_modifier", "VARCHAR", "Modifier, e.g. U4, 95.", required=False),
+            _code("hcpcs_code", "Qualifying-activity code, e.g. G9005, T2038."),
+            _code("hcpcs_modifier", "Modifier, e.g. U4, 95.", required=False),
             Column(
                 "successful_contact", "BOOLEAN", "False for an outreach attempt.", required=False
             ),
@@ -269,21 +291,31 @@ TABLES: tuple[Table, ...] = (
                 required=False,
                 past=True,
             ),
-            Column("discharge_disposition_code", "VARCHAR", "UB-04 status code.", required=False),
-            Column("place_of_service_code", "VARCHAR", "CMS place of service.", required=False),
+            _digits(
+                "discharge_disposition_code",
+                "UB-04 patient status code, 2 digits (01).",
+                2,
+                required=False,
+            ),
+            _digits(
+                "place_of_service_code", "CMS place of service, 2 digits (11).", 2, required=False
+            ),
             Column(
                 "bill_type_code",
                 "VARCHAR",
-                "UB-04 type of bill, three digits (111); the form's four (0111) are read as three.",
+                "UB-04 type of bill, three digits (111), the last maybe a letter; the form's four "
+                "(0111) are read as three.",
                 required=False,
                 form="type_of_bill",
             ),
-            Column("revenue_center_code", "VARCHAR", "UB-04 revenue code.", required=False),
-            Column("hcpcs_code", "VARCHAR", "CPT/HCPCS code.", required=False),
-            Column("hcpcs_modifier_1", "VARCHAR", "First modifier.", required=False),
-            Column("rendering_npi", "VARCHAR", "Rendering provider NPI.", required=False),
-            Column("billing_npi", "VARCHAR", "Billing provider NPI.", required=False),
-            Column("billing_tin", "VARCHAR", "Billing TIN (practice).", required=False),
+            _digits(
+                "revenue_center_code", "UB-04 revenue code, 4 digits (0450).", 4, required=False
+            ),
+            _code("hcpcs_code", "CPT/HCPCS code.", required=False),
+            _code("hcpcs_modifier_1", "First modifier.", required=False),
+            _digit_id("rendering_npi", "Rendering provider NPI, 10 digits.", 10, required=False),
+            _digit_id("billing_npi", "Billing provider NPI, 10 digits.", 10, required=False),
+            _digit_id("billing_tin", "Billing TIN (practice), 9 digits.", 9, required=False),
             Column(
                 "paid_amount",
                 "DOUBLE",
@@ -316,11 +348,11 @@ TABLES: tuple[Table, ...] = (
                 "Day dispensed.",
                 past=True,
             ),
-            Column("ndc_code", "VARCHAR", "11-digit NDC."),
+            _digits("ndc_code", "NDC, 11 digits without hyphens (00002322730).", 11),
             Column("days_supply", "INTEGER", "Days supplied.", min_value=1, max_value=365),
             Column("quantity", "DOUBLE", "Units dispensed.", required=False),
             Column("paid_amount", "DOUBLE", "Paid, in dollars.", min_value=0, max_value=500_000),
-            Column("prescribing_provider_npi", "VARCHAR", "Prescriber NPI.", required=False),
+            _digit_id("prescribing_provider_npi", "Prescriber NPI, 10 digits.", 10, required=False),
         ),
         key=("claim_id",),
         needed_for="pharmacy cost and medication measures",
@@ -336,7 +368,7 @@ TABLES: tuple[Table, ...] = (
                 "Day measured.",
                 past=True,
             ),
-            Column("loinc_code", "VARCHAR", "LOINC, e.g. 4548-4 HbA1c, 8480-6 systolic BP."),
+            _code("loinc_code", "LOINC, e.g. 4548-4 HbA1c, 8480-6 systolic BP."),
             Column("value", "DOUBLE", "Numeric result.", min_value=0, max_value=400),
             Column("unit", "VARCHAR", "Unit, e.g. %, mm[Hg].", required=False),
         ),

@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from scorecard import history as results_history
-from scorecard.compile import WINDOW_MONTHS, compile_measure, describe_sql, periods_cte
+from scorecard.compile import WINDOW_MONTHS, compile_measure, describe_sql, periods_cte, sql_path
 from scorecard.extract import ExtractCache
 from scorecard.marts import (
     PERSON_REF,
@@ -477,15 +477,17 @@ MEASURE_RESULTS_COLUMNS = (
 
 
 def measure_queries(
-    con: duckdb.DuckDBPyConnection, spec: MeasureSpec
+    con: duckdb.DuckDBPyConnection, spec: MeasureSpec, checked: bool = False
 ) -> tuple[str, str | None, str]:
     """Return the spec's row query, the statement keeping its rows (None if they are not
-    kept, see keeps_person_rows) and its aggregation query over those rows."""
+    kept, see keeps_person_rows) and its aggregation query over those rows. `checked`: the
+    rows are read through checked_rows_sql, so a row no unit can have stops the query."""
     columns = [r[0] for r in con.execute(f"DESCRIBE {describe_sql(spec)}").fetchall()]
     rows_sql = compile_measure(spec, columns)
-    source, keep = f"(\n{rows_sql}\n)", None
+    read = checked_rows_sql(spec, rows_sql) if checked else rows_sql
+    source, keep = f"(\n{read}\n)", None
     if keeps_person_rows(spec):
-        keep = f"INSERT INTO measure_rows {rows_sql}"
+        keep = f"INSERT INTO measure_rows {read}"
         source = f"(SELECT * FROM measure_rows WHERE measure_id = '{spec.id}')"
     median_ids = (spec.id,) if spec.kind == "median" else ()
     person_ids = (spec.id,) if spec.cluster == "person" else ()
@@ -493,6 +495,68 @@ def measure_queries(
         median_ids, source, spec.levels, spec.strata, True, person_ids, source_ids=(spec.id,)
     )
     return rows_sql, keep, query
+
+
+# Rows no unit can have, by measure kind ("" for every kind): (condition, column, message). A
+# proportion counts each unit once, 0 or 1 of 1 (a count of visits, count(*), belongs in a
+# rate): a numerator above the denominator would publish more than 100% and negative gaps.
+IMPOSSIBLE_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("", "denominator < 0", "denominator", "has a negative denominator"),
+    ("proportion", "numerator < 0", "numerator", "has a negative numerator (a proportion)"),
+    (
+        "proportion",
+        "numerator > denominator",
+        "numerator",
+        "has a numerator above its denominator (a proportion counts each unit once, 0 or 1 of "
+        "1; a count of events, count(*), is a rate)",
+    ),
+)
+ROW_ERROR = "scorecard: impossible measure row: "  # how checked_rows_sql's error begins
+SHOWN_COLUMNS = ("period_id", "person_id", "attr_month", "numerator", "denominator")
+
+
+class MeasureRowError(MartError):
+    """Raised when a measure's SQL returns a row no unit can have (IMPOSSIBLE_ROWS)."""
+
+    title = "a measure's SQL returns impossible rows"
+
+
+def _impossible(spec: MeasureSpec) -> list[tuple[str, str, str]]:
+    return [
+        (where, col, msg) for kind, where, col, msg in IMPOSSIBLE_ROWS if kind in ("", spec.kind)
+    ]
+
+
+def checked_rows_sql(spec: MeasureSpec, rows_sql: str) -> str:
+    """Return `rows_sql` read so that its first impossible row (IMPOSSIBLE_ROWS) stops the query
+    with an error (ROW_ERROR, the rule's number, the row's SHOWN_COLUMNS), read back by
+    row_problem: a check in the same pass as the aggregation, the rows being too many to store."""
+    rules = _impossible(spec)
+    shown = ", '|', ".join(f"CAST({c} AS VARCHAR)" for c in SHOWN_COLUMNS)
+    cases = " ".join(
+        f"WHEN {where} THEN error(concat('{ROW_ERROR}{i}|', {shown}))"
+        for i, (where, _, _) in enumerate(rules)
+    )
+    return f"SELECT * FROM (\n{rows_sql}\n) WHERE CASE {cases} ELSE true END"
+
+
+def row_problem(
+    con: duckdb.DuckDBPyConnection, spec: MeasureSpec, exc: duckdb.Error
+) -> Problem | None:
+    """Return the problem of the impossible row that stopped `spec`'s query (checked_rows_sql),
+    naming its SQL file, or None if `exc` is another error."""
+    text = str(exc)
+    if ROW_ERROR not in text:
+        return None
+    rule, *values = text.split(ROW_ERROR, 1)[1].splitlines()[0].split("|")
+    _, column, message = _impossible(spec)[int(rule)]
+    row = dict(zip(SHOWN_COLUMNS, values, strict=False))
+    if has_person_keys(con) and row.get("person_id"):  # the id as the marts write it
+        query = f"SELECT person_id FROM {PERSON_REF} WHERE CAST(person_key AS VARCHAR) = ?"
+        found = con.execute(query, [row["person_id"]]).fetchone()
+        row["person_id"] = found[0] if found else row["person_id"]
+    example = ", ".join(f"{name}={value or 'NULL'}" for name, value in row.items())
+    return Problem(sql_path(spec), column, f"measure {spec.id} {message}", example)
 
 
 def person_id_type(con: duckdb.DuckDBPyConnection) -> str:
@@ -518,6 +582,8 @@ def run_measures(
     into table measure_results, without being stored: at a million members the measures
     yield about 250 million rows, which would not fit in memory. Person-level rows are kept in
     table measure_rows only for the measures that need them later (keeps_person_rows).
+    A row no unit can have (IMPOSSIBLE_ROWS: a proportion's numerator above its denominator,
+    a negative denominator) raises MeasureRowError, naming the measure's SQL file and the row.
     """
     con.execute(
         "CREATE OR REPLACE TABLE measure_rows (measure_id VARCHAR, period_id VARCHAR, "
@@ -536,10 +602,16 @@ def run_measures(
             continue
         started = time.perf_counter()
         shared.make(spec)
-        _, keep, query = measure_queries(con, spec)
-        if keep:
-            con.execute(keep)
-        con.execute(f"INSERT INTO measure_results {query}")
+        _, keep, query = measure_queries(con, spec, checked=True)
+        try:
+            if keep:
+                con.execute(keep)
+            con.execute(f"INSERT INTO measure_results {query}")
+        except duckdb.Error as exc:
+            problem = row_problem(con, spec, exc)
+            if problem is None:
+                raise
+            raise MeasureRowError([problem]) from exc
         if seconds is not None:
             seconds[spec.id] = time.perf_counter() - started
     shared.drop()

@@ -434,14 +434,37 @@ def _native(column: Column, types: dict[str, str]) -> bool:
 # form prints the type of bill with a leading zero (0111); the measures read three digits (111).
 # ICD-10-CM codes are written with a dot (E11.9) in many sources and without it (E119) in the
 # code lists the measures read: the dot is dropped, and letters put in capitals (e119).
-# Written in SQL that DuckDB and Spark read alike: the Spark engine uses them as they are.
+# Procedure, modifier and LOINC codes (form "code") are put in capitals as the code lists hold
+# them: a file writing g9005 or 99213-gt would otherwise match no code list and count nothing.
+# {v} is already trimmed (see _text and the Spark engine's _typed_expr). A code of a fixed
+# number of digits (form "digits", Column.width {w}: revenue 0450, place of service 02, NDC,
+# NPI, TIN) stored as a number has lost its leading zeros (450): a shorter value of digits is
+# read with zeros in front, as the code lists write it; a code (not an id, "digit_id", which
+# may be pseudonymised) longer or not all digits is refused (WRITTEN_RULES). A type of bill's
+# frequency may be a letter, read in capitals.
+# Written in SQL that DuckDB and Spark read alike: both engines use them through written_form.
+DIGITS = (
+    "CASE WHEN length({v}) < {w} AND translate({v}, '0123456789', '') = '' "
+    "THEN lpad({v}, {w}, '0') ELSE {v} END"
+)
 FORMS: dict[str, str] = {
     "type_of_bill": (
-        "CASE WHEN length({v}) = 4 AND substring({v}, 1, 1) = '0' "
-        "THEN substring({v}, 2) ELSE {v} END"
+        "upper(CASE WHEN length({v}) = 4 AND substring({v}, 1, 1) = '0' "
+        "THEN substring({v}, 2) ELSE {v} END)"
     ),
     "icd10": "upper(replace({v}, '.', ''))",
+    "code": "upper({v})",
+    "digits": DIGITS,
+    "digit_id": DIGITS,
 }
+
+
+def written_form(column: Column, typed: str) -> str:
+    """Return the SQL of `column`'s value in its written form (FORMS), from `typed`, the SQL of
+    its value read as its contract type; `typed` itself for a column with no form."""
+    if not column.form:
+        return typed
+    return FORMS[column.form].format(v=typed, w=column.width)
 
 
 def _typed_expr(column: Column, present: set[str], types: dict[str, str] | None = None) -> str:
@@ -457,7 +480,7 @@ def typed_value(column: Column, types: dict[str, str]) -> str:
     read as its contract type, in its written form)."""
     name = _quote(column.name)
     typed = name if _native(column, types) else f"TRY_CAST({_text(column.name)} AS {column.type})"
-    return FORMS[column.form].format(v=typed) if column.form else typed
+    return written_form(column, typed)
 
 
 def create_typed(con: duckdb.DuckDBPyConnection, table: Table, present: set[str]) -> None:
@@ -547,6 +570,12 @@ def _column_rules(
         rules.append((f"{typed} > CAST({high} AS {column.type})", f"is above {column.max_value}"))
     if column.first_of_month:
         rules.append((f"day({typed}) <> 1", NOT_FIRST_OF_MONTH))
+    if column.form in WRITTEN_RULES:
+        pattern, message = WRITTEN_RULES[column.form]
+        pattern = pattern.format(w=column.width)
+        rules.append(
+            (f"NOT regexp_full_match({text}, {_literal(pattern)})", message.format(w=column.width))
+        )
     return rules
 
 
@@ -557,8 +586,26 @@ AFTER_TODAY = "is after today"
 # A month is written as its first day: the measures join attribution to other months by it,
 # so a month written as another day (2025-03-31) would match none and be left out.
 NOT_FIRST_OF_MONTH = "is not the first day of a month"
-# What to do, said after the count of rows a rule finds
-HINTS = {NOT_FIRST_OF_MONTH: "write each month as its first day, e.g. 2025-03-01"}
+# The values a code column of a fixed form may hold, as written or in its written form (FORMS,
+# where the rules are counted on the typed table, see rules_source), and the message for one
+# that does not: (pattern, message), both formatted with the column's width {w}.
+DIGITS_RULE = "is not a code of {w} digits"
+BILL_TYPE_RULE = (
+    "is not a type of bill of three characters (111) or four with a leading zero (0111)"
+)
+WRITTEN_RULES: dict[str, tuple[str, str]] = {
+    "digits": ("[0-9]{{1,{w}}}", DIGITS_RULE),
+    "type_of_bill": ("0?[0-9]{{2}}[0-9A-Za-z]", BILL_TYPE_RULE),
+}
+# What to do, said after the count of rows a rule finds, by how its message begins
+HINTS = {
+    NOT_FIRST_OF_MONTH: "write each month as its first day, e.g. 2025-03-01",
+    DIGITS_RULE.split("{")[0]: (
+        "write it as digits alone (no hyphen, dot or decimal part), at most that many; a "
+        "shorter one, as a number loses its leading zeros, is read with zeros in front (450 as "
+        "0450)"
+    ),
+}
 
 
 def _identifying_message(name: str) -> str:
@@ -639,8 +686,9 @@ def check_columns(
             text = f"{message} in {count} row(s)"
             if message.startswith(NOT_VALID) and column.type in TYPE_EXAMPLES:
                 text += f"; expected {TYPE_EXAMPLES[column.type]}"
-            if message in HINTS:
-                text += f": {HINTS[message]}"
+            hint = next((h for start, h in HINTS.items() if message.startswith(start)), "")
+            if hint:
+                text += f": {hint}"
             example = _example(con, table, where, present, (column.name,))
             problems.append(Problem(str(path), column.name, text, example))
     return problems

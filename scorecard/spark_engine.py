@@ -32,10 +32,16 @@ import sqlglot
 from sqlglot import exp
 
 from scorecard import engine, marts
-from scorecard.compile import compile_measure, describe_sql, strip_sql
+from scorecard.compile import (
+    MeasureShapeError,
+    compile_measure,
+    describe_sql,
+    sql_path,
+    strip_sql,
+)
 from scorecard.contract import TABLES, Column, Table
 from scorecard.extract import ExtractCache
-from scorecard.marts import FORMS, contract_names, find_mart_files, is_parquet
+from scorecard.marts import contract_names, find_mart_files, is_parquet, written_form
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 from scorecard.transpile import REFERENCE_TABLES, Translator
 
@@ -89,7 +95,7 @@ class SparkMeasureError(RuntimeError):
     def __init__(self, spec: MeasureSpec, exc: Exception):
         lines = str(exc).strip().splitlines() or [type(exc).__name__]
         self.spec = spec
-        super().__init__(f"measures/{spec.sql_file}: on Spark: {lines[0][:500]}")
+        super().__init__(f"{sql_path(spec)}: on Spark: {lines[0][:500]}")
 
 
 def ensure_java_home() -> None:
@@ -148,8 +154,7 @@ def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
         typed = f"NULLIF(TRIM(CAST({name} AS STRING)), '')"
     else:
         typed = f"TRY_CAST({name} AS {target})"
-    if column.form:  # marts.FORMS: SQL that Spark reads as DuckDB does
-        typed = FORMS[column.form].format(v=typed)
+    typed = written_form(column, typed)  # marts.FORMS: SQL that Spark reads as DuckDB does
     return f"{typed} AS {name}"
 
 
@@ -394,6 +399,8 @@ def run_measures(
         try:
             sql = compile_measure(spec, output_columns(spark, translator, spec))
             jobs.append((translator.fork(), spec, sql))
+        except MeasureShapeError:  # the build says it as `scorecard check` does
+            raise
         except Exception as exc:
             raise SparkMeasureError(spec, exc) from exc
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:

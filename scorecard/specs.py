@@ -210,6 +210,9 @@ class MeasureSpec(Strict):
         default_factory=dict, description="Values for the SQL template, by name."
     )
     sql: str = Field("", exclude=True, description="The rendered SQL.")
+    sql_path: str = Field(
+        "", exclude=True, description="The SQL template's file, as found (messages name it)."
+    )
     sql_includes: tuple[str, ...] = Field(
         (), exclude=True, description="The fragments the SQL included, by path inside measures/."
     )
@@ -473,7 +476,7 @@ def _attach_sql(data: dict, path: Path) -> list[str]:
     sql_path = path.parent / sql_name
     if not sql_path.is_file():
         return [f"{path}: sql_file: {sql_path} does not exist"]
-    data["sql_file"] = sql_name
+    data["sql_file"], data["sql_path"] = sql_name, str(sql_path)
     parameters = data.get("parameters") or {}
     if not isinstance(parameters, dict):
         return []  # the model reports it

@@ -416,6 +416,30 @@ CASES = [
         "is before assignment_date",
         "P1",
     ),
+    (
+        "revenue code longer than its four digits",
+        replace_in("medical_claim", ",131,0450,", ",131,04500,"),
+        "medical_claim.csv",
+        "revenue_center_code",
+        "is not a code of 4 digits in 1 row(s): write it as digits alone",
+        "line 10 (claim_id='M09', claim_line_number='1', revenue_center_code='04500'",
+    ),
+    (
+        "NDC written with hyphens",
+        replace_in("pharmacy_claim", "R1,P1,2024-02-03,00000000001,", "R1,P1,2024-02-03,0-1,"),
+        "pharmacy_claim.csv",
+        "ndc_code",
+        "is not a code of 11 digits",
+        "line 2 (claim_id='R1', ndc_code='0-1'",
+    ),
+    (
+        "type of bill of five characters",
+        replace_in("medical_claim", ",131,0450,", ",01311,0450,"),
+        "medical_claim.csv",
+        "bill_type_code",
+        "is not a type of bill of three characters (111) or four with a leading zero",
+        "bill_type_code='01311'",
+    ),
 ]
 
 
@@ -1033,3 +1057,232 @@ def test_a_build_with_no_measure_that_can_be_computed_stops_with_each_reason(tmp
     assert built.exit_code == 2 and not out.exists(), built.output
     assert "no measure can be computed from these marts (1 problem):\n" in built.stderr
     assert "  - cp_caseload.yml: " in built.stderr and "cp_activity" in built.stderr
+
+
+MARTS = ROOT / "tests" / "fixtures" / "marts"
+VALUE_SETS = ROOT / "measures" / "value_sets"
+
+
+def _rewrite_csv(path: Path, columns: dict[str, Callable[[str], str]]) -> int:
+    """Rewrite the `columns` of the CSV file at `path` with their functions (empty values kept
+    empty); return how many values changed."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    changed = 0
+    for column, rewrite in columns.items():
+        if column in frame:
+            new = frame[column].map(lambda v, f=rewrite: f(v) if v else v)
+            changed += int((new != frame[column]).sum())
+            frame[column] = new
+    frame.to_csv(path, index=False)
+    return changed
+
+
+def _results(folder: Path):
+    from scorecard import engine
+    from scorecard.specs import load_specs
+
+    run = engine.run(folder, VALUE_SETS, load_specs(ROOT / "measures"))
+    return run.results.sort_values(list(run.results.columns[:6])).reset_index(drop=True)
+
+
+LOWER_CASE_CODES = {
+    "hcpcs_code": lambda v: f" {v.lower()}",
+    "hcpcs_modifier": str.lower,
+    "hcpcs_modifier_1": str.lower,
+    "loinc_code": lambda v: f"{v.lower()} ",
+}
+
+
+@pytest.mark.parametrize("fixture", ["cp_ops", "quality_chronic", "quality_prevention"])
+def test_procedure_modifier_and_loinc_codes_in_lower_case_give_the_same_results(tmp_path, fixture):
+    # the code lists hold codes in capitals (G9005, 3044F, U4): a file writing them in lower
+    # case or with spaces around them once matched none (cp_qualifying_activities 3148 -> 0)
+    folder = tmp_path / fixture
+    shutil.copytree(MARTS / fixture, folder)
+    changed = sum(
+        _rewrite_csv(folder / f"{table}.csv", LOWER_CASE_CODES)
+        for table in ("medical_claim", "cp_activity", "clinical_result")
+        if (folder / f"{table}.csv").exists()
+    )
+    assert changed > 5  # letters were put in lower case
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert problems == []
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(_results(folder), _results(MARTS / fixture))
+
+
+# codes of a fixed number of digits, and a fixture holding each of them
+ZERO_PADDED = {
+    "medical_claim": (
+        "revenue_center_code",
+        "place_of_service_code",
+        "bill_type_code",
+        "discharge_disposition_code",
+        "billing_tin",
+    ),
+    "pharmacy_claim": ("ndc_code",),
+    "organization": ("tin",),
+}
+
+
+def _as_numbers(folder: Path, cast: str = "BIGINT") -> None:
+    """Write the tables of ZERO_PADDED in `folder` as Parquet with those codes stored as
+    numbers (`cast`), which drops their leading zeros (0450 -> 450, 01 -> 1)."""
+    for table, columns in ZERO_PADDED.items():
+        csv_file = folder / f"{table}.csv"
+        if not csv_file.exists():
+            continue
+        numbers = ", ".join(f"TRY_CAST({c} AS {cast}) AS {c}" for c in columns)
+        duckdb.execute(
+            f"COPY (SELECT * REPLACE ({numbers}) FROM read_csv('{csv_file}', all_varchar = true))"
+            f" TO '{folder / f'{table}.parquet'}' (FORMAT parquet)"
+        )
+        csv_file.unlink()
+
+
+@pytest.mark.parametrize("fixture", ["basic", "claims_use"])
+def test_codes_stored_as_numbers_get_their_leading_zeros_back(tmp_path, fixture):
+    # revenue code 0450 stored as the integer 450 once matched no ED code (pmpm_ed fell by
+    # seven eighths) and check said ok
+    folder = tmp_path / fixture
+    shutil.copytree(MARTS / fixture, folder)
+    _as_numbers(folder)
+    lost = duckdb.execute(
+        f"SELECT count(*) FROM '{folder / 'medical_claim.parquet'}' "
+        "WHERE revenue_center_code < 1000 OR discharge_disposition_code < 10"
+    ).fetchone()[0]
+    assert lost > 0  # leading zeros were dropped
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    assert problems == []
+    assert (
+        con.execute(
+            "SELECT count(*) FILTER (WHERE revenue_center_code = '0450'), "
+            "count(*) FILTER (WHERE length(revenue_center_code) <> 4) FROM medical_claim"
+        ).fetchone()[1]
+        == 0
+    )
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(_results(folder), _results(MARTS / fixture))
+
+
+def test_codes_stored_as_decimals_are_refused_ids_are_not(tmp_path):
+    # a code stored as a decimal (450.0, as pandas stores integers with gaps) is no code; an
+    # NPI or TIN is an id, maybe a pseudonym (N1 in fixture claims_use), and is read as written
+    folder = broken_copy(tmp_path, lambda f: None)
+    _as_numbers(folder, cast="DOUBLE")
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    found = {(Path(p.file).name, p.column): p for p in problems}
+    assert set(found) == {
+        ("medical_claim.parquet", column)
+        for column in (
+            "revenue_center_code",
+            "place_of_service_code",
+            "bill_type_code",
+            "discharge_disposition_code",
+        )
+    } | {("pharmacy_claim.parquet", "ndc_code")}
+    revenue = found[("medical_claim.parquet", "revenue_center_code")]
+    assert revenue.message.startswith("is not a code of 4 digits in 13 row(s): write it as")
+    assert revenue.example.startswith("row 5 (claim_id='M05', claim_line_number='1', ")
+    assert "revenue_center_code=120.0" in revenue.example
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 2, checked.output
+    assert "revenue_center_code" in checked.output and "Traceback" not in checked.output
+
+
+def test_ids_of_digits_stored_as_numbers_get_their_leading_zeros_back(tmp_path):
+    folder = broken_copy(tmp_path, replace_in("organization", ",A1,111111111", ",A1,011111111"))
+    replace_in("medical_claim", ",11,,,99213,,,,111111111,", ",11,,,99213,,,,011111111,")(folder)
+    _as_numbers(folder)
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    assert problems == []
+    tins = con.execute("SELECT DISTINCT tin FROM organization ORDER BY 1").fetchall()
+    assert tins == [("011111111",), ("222222222",), (None,)]
+    billed = "SELECT count(*) FROM medical_claim WHERE billing_tin = '011111111'"
+    assert con.execute(billed).fetchone()[0] == 1
+
+
+def _custom_measures(tmp_path: Path, numerator: str, denominator: str, **fields) -> Path:
+    """Return a --measures folder holding one measure over ED visits (ed_visits.sql with
+    its numerator and denominator written anew) with `fields` over ed_visits.yml."""
+    import yaml
+
+    measures = tmp_path / "custom measures"
+    shutil.copytree(ROOT / "measures" / "sql", measures / "sql")
+    shutil.copytree(ROOT / "measures" / "value_sets", measures / "value_sets")
+    sql = (ROOT / "measures" / "sql" / "ed_visits.sql").read_text(encoding="utf-8")
+    sql = sql.replace("coalesce(v.visits, 0) AS numerator", f"{numerator} AS numerator")
+    sql = sql.replace("1 AS denominator", f"{denominator} AS denominator")
+    (measures / "sql" / "ed_count.sql").write_text(sql, encoding="utf-8")
+    spec = yaml.safe_load((ROOT / "measures" / "ed_visits.yml").read_text(encoding="utf-8"))
+    spec.update(id="ed_count", sql_file="sql/ed_count.sql", **fields)
+    (measures / "ed_count.yml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return measures
+
+
+@pytest.mark.parametrize(
+    "numerator, denominator, fields, words",
+    [
+        (
+            "2 * coalesce(v.visits, 0)",  # a count of visits, where a unit may count once
+            "1",
+            {"kind": "proportion", "multiplier": 100, "unit": "%", "shared_counts": {}},
+            "column 'numerator': measure ed_count has a numerator above its denominator",
+        ),
+        (
+            "coalesce(v.visits, 0)",
+            "CASE WHEN v.visits > 0 THEN -1 ELSE 1 END",
+            {},
+            "column 'denominator': measure ed_count has a negative denominator",
+        ),
+    ],
+    ids=["proportion over 100%", "negative denominator"],
+)
+def test_a_measure_returning_impossible_rows_stops_the_build_naming_its_sql_file(
+    tmp_path, numerator, denominator, fields, words
+):
+    measures = _custom_measures(tmp_path, numerator, denominator, **fields)
+    out = tmp_path / "site"
+    args = ["build", "--data", str(BASIC), "--measures", str(measures), "--out", str(out)]
+    built = CliRunner().invoke(main, args)
+    assert built.exit_code == 2 and not out.exists(), built.output
+    assert "a measure's SQL returns impossible rows (1 problem):" in built.stderr
+    sql_file = measures / "sql" / "ed_count.sql"
+    assert f"{sql_file}: {words}" in built.stderr
+    # the example row, with the member's id as the marts write it
+    assert "example: period_id=2024Q1, person_id=P3, attr_month=2024-02-01" in built.stderr
+    assert "Traceback" not in built.output
+
+
+def test_measure_sql_lacking_a_column_is_named_by_check_and_build_alike(tmp_path):
+    # check once ran only DESCRIBE and said ok; the build then stopped on a ValueError
+    # traceback (exit 1) naming measures/sql/... whatever folder --measures named
+    measures = _custom_measures(tmp_path, "coalesce(v.visits, 0)", "1")
+    sql_file = measures / "sql" / "ed_count.sql"
+    sql = sql_file.read_text(encoding="utf-8")
+    sql_file.write_text(sql.replace("mm.month AS attr_month,", ""), encoding="utf-8")
+    expected = f"{sql_file}: sql: returns no column(s) attr_month: a measure's SQL returns"
+    checked = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--measures", str(measures)])
+    assert checked.exit_code == 2, checked.output
+    assert expected in checked.output
+    out = tmp_path / "site"
+    args = ["build", "--data", str(BASIC), "--measures", str(measures), "--out", str(out)]
+    built = CliRunner().invoke(main, args)
+    assert built.exit_code == 2 and not out.exists(), built.output
+    assert "measure SQL is invalid (1 problem):" in built.stderr and expected in built.stderr
+    assert "Traceback" not in built.output
+
+
+def test_measure_sql_duckdb_cannot_read_is_named_by_its_real_path(tmp_path):
+    measures = _custom_measures(tmp_path, "coalesce(v.no_such_column, 0)", "1")
+    checked = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--measures", str(measures)])
+    assert checked.exit_code == 2, checked.output
+    assert f"{measures / 'sql' / 'ed_count.sql'}: sql: " in checked.output
+    assert "no_such_column" in checked.output

@@ -200,9 +200,10 @@ def test_headers_in_another_case_give_the_same_results_on_both_engines(spark, sp
 
 
 def test_written_forms_are_read_alike_on_both_engines(spark, specs, tmp_path) -> None:
-    """Diagnosis codes with a dot in lower case (e11.9) and a type of bill with its leading zero
-    (0111) are rewritten by Spark as by DuckDB's loader (marts.FORMS): the same results as the
-    plain fixture."""
+    """Diagnosis codes with a dot in lower case (e11.9), a type of bill with its leading zero
+    (0111), procedure codes in lower case and revenue and status codes without their leading
+    zeros (450, 1) are rewritten by Spark as by DuckDB's loader (marts.FORMS): the same results
+    as the plain fixture."""
     folder = tmp_path / "marts"
     shutil.copytree(BASIC, folder)
     claims = pd.read_csv(folder / "medical_claim.csv", dtype=str, keep_default_na=False)
@@ -212,7 +213,12 @@ def test_written_forms_are_read_alike_on_both_engines(spark, specs, tmp_path) ->
     ).str.lower()
     billed = claims["bill_type_code"].str.len() == 3
     claims.loc[billed, "bill_type_code"] = "0" + claims["bill_type_code"]
-    assert dotted.sum() > 5 and billed.sum() > 5  # the rewrites are exercised
+    # procedure codes in lower case, codes of a fixed width without their leading zeros
+    claims["hcpcs_code"] = claims["hcpcs_code"].str.lower()
+    for column in ("revenue_center_code", "discharge_disposition_code"):
+        claims[column] = claims[column].str.lstrip("0")
+    stripped = (claims["revenue_center_code"].str.len() == 3).sum()
+    assert dotted.sum() > 5 and billed.sum() > 5 and stripped > 5  # the rewrites are exercised
     claims.to_csv(folder / "medical_claim.csv", index=False)
     plain = build.compute(load_settings(None, data=BASIC, engine="duckdb"), specs)
     duck, on_spark = both_engines(folder, specs)
