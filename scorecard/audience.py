@@ -3,7 +3,10 @@
 Three audiences (`scorecard build --audience ...`):
 
 - `internal`: every result of every entity, plus the only person-level output of the tool:
-  per-CP care-gap lists by pseudonymous person id (downloads/internal/care_gaps/<cp_id>.csv).
+  the program's care-gap list by pseudonymous person id (every member with an open gap in the
+  period, for every care-gap measure, with the measure's title and the member's ACO, practice
+  and CP: downloads/internal/care_gaps_program.csv and .parquet) and the same rows per CP
+  (downloads/internal/care_gaps/<cp_id>.csv).
 - `public`: aggregates only. Entity-level demographic breakdowns are dropped (program-level
   ones stay), every hidden result gives one neutral reason (stats.neutral_reasons),
   practices with fewer than PUBLIC_MIN_PANEL members attributed in the period get no page
@@ -21,6 +24,7 @@ edition hides is left blank there (withhold_summaries): it would give those star
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -32,7 +36,13 @@ from scorecard import stats
 
 PUBLIC_MIN_PANEL = 100  # members attributed to a practice in the period, for it to get a page
 CARE_GAPS_DIR = "downloads/internal/care_gaps"
-CARE_GAP_COLUMNS = ("person_id", "measure_id", "period_id")
+CARE_GAPS_FILE = "downloads/internal/care_gaps_program"  # .csv and .parquet
+# The care-gap lists' columns: open_gaps is the member's open units (discharges, visits) for
+# the measure at that attribution, so the program list's open_gaps add up to the results'.
+CARE_GAP_COLUMNS = (
+    *("person_id", "measure_id", "measure_title", "period_id"),
+    *("aco_id", "practice_id", "cp_id", "open_gaps"),
+)
 _PARTNER = re.compile(r"^partner:(?P<id>[A-Za-z0-9][A-Za-z0-9._-]*)$")
 
 Kind = Literal["internal", "public", "partner"]
@@ -237,7 +247,11 @@ def restrict(
 ) -> View:
     """Return the tables this audience may see (internal: unchanged)."""
     if audience.kind == "internal":
-        rules = {"audience": audience.key, "entities": "all", "person_level": CARE_GAPS_DIR}
+        rules = {
+            "audience": audience.key,
+            "entities": "all",
+            "person_level": f"{CARE_GAPS_FILE}.csv, .parquet and {CARE_GAPS_DIR}",
+        }
         return View(results, summary, benchmarks, organizations, {"audience_rules": rules})
     full, entity = results, results["level"] != "program"
     if audience.kind == "public":
@@ -381,15 +395,38 @@ def foreign_entities(
     return problems
 
 
-def care_gap_files(gaps: pd.DataFrame, organizations: pd.DataFrame) -> dict[str, bytes]:
-    """Return {path under the version folder: CSV bytes}: one care-gap list per CP."""
+def care_gap_frame(gaps: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """Return engine.care_gap_rows as published (CARE_GAP_COLUMNS): with each measure's title,
+    ids as text (empty when the member has no ACO, practice or CP) and sorted."""
+    out = gaps.copy()
+    for column in ("person_id", "measure_id", "period_id", "aco_id", "practice_id", "cp_id"):
+        out[column] = out[column].astype("string").fillna("").astype(str)
+    out["measure_title"] = [titles.get(m, "") for m in out["measure_id"]]
+    out["open_gaps"] = pd.to_numeric(out["open_gaps"]).round().astype("int64")
+    out = out.sort_values(["measure_id", "aco_id", "practice_id", "cp_id", "person_id"])
+    return out[list(CARE_GAP_COLUMNS)].reset_index(drop=True)
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def care_gap_files(
+    gaps: pd.DataFrame, organizations: pd.DataFrame, titles: dict[str, str] | None = None
+) -> dict[str, bytes]:
+    """Return {path under the version folder: bytes}: the program's care-gap list
+    (CARE_GAPS_FILE .csv and .parquet: every member with an open gap in the period, for
+    every care-gap measure) and one list per CP (its members' rows of the same list).
+    `gaps`: engine.care_gap_rows; `titles`: measure id -> title."""
     from scorecard.site import slug
 
+    frame = care_gap_frame(gaps, titles or {})
+    parquet = io.BytesIO()
+    frame.to_parquet(parquet, index=False)
+    files = {f"{CARE_GAPS_FILE}.csv": _csv_bytes(frame)}
+    files[f"{CARE_GAPS_FILE}.parquet"] = parquet.getvalue()
     cps = sorted(organizations.loc[organizations["org_type"] == "cp", "org_id"].astype(str))
-    gaps = gaps.astype({"cp_id": str})
-    files = {}
     for cp_id in cps:
-        rows = gaps[gaps["cp_id"] == cp_id].sort_values(list(CARE_GAP_COLUMNS))
-        text = rows[list(CARE_GAP_COLUMNS)].to_csv(index=False, lineterminator="\n")
-        files[f"{CARE_GAPS_DIR}/{slug(cp_id)}.csv"] = text.encode("utf-8")
+        rows = frame[frame["cp_id"] == cp_id]
+        files[f"{CARE_GAPS_DIR}/{slug(cp_id)}.csv"] = _csv_bytes(rows)
     return files

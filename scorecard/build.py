@@ -665,7 +665,8 @@ def publish_audience(
     if leaks:
         raise BuildError("audience check failed", leaks)
     gaps = run.care_gaps if audience.person_level and run.care_gaps is not None else None
-    extra = audiences.care_gap_files(gaps, run.organizations) if gaps is not None else {}
+    titles = {s.id: s.title for s in specs}
+    extra = audiences.care_gap_files(gaps, run.organizations, titles) if gaps is not None else {}
     try:
         version_dir = publish_version(
             site_input, settings.out, settings.force, extra, audience=audience.key
