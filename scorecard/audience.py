@@ -2,10 +2,15 @@
 
 Three audiences (`scorecard build --audience ...`):
 
-- `internal`: every result of every entity, plus the only person-level output of the tool:
-  the program's care-gap list by pseudonymous person id (every member with an open gap in the
-  period, for every care-gap measure, with the measure's title and the member's ACO, practice
-  and CP: downloads/internal/care_gaps_program.csv and .parquet) and the same rows per CP
+- `internal`: every result of every entity, for the program's own analysts (who hold the
+  person-level marts): no privacy suppression (internal_results: counts of 1 to 10 and the
+  results that would give them away are shown), only the rule that a result on fewer than its
+  minimum denominator is too unreliable to show (small_denominator). Every page says it holds
+  counts under 11 (notice) and the results downloads mark each row that does (small_counts).
+  Plus the only person-level output of the tool: the program's care-gap list by pseudonymous
+  person id (every member with an open gap in the period, for every care-gap measure, with the
+  measure's title and the member's ACO, practice and CP:
+  downloads/internal/care_gaps_program.csv and .parquet) and the same rows per CP
   (downloads/internal/care_gaps/<cp_id>.csv).
 - `public`: aggregates only. Entity-level demographic breakdowns are dropped (program-level
   ones stay), every hidden result gives one neutral reason (stats.neutral_reasons),
@@ -17,9 +22,12 @@ Three audiences (`scorecard build --audience ...`):
   only inside benchmark percentiles (at least stats.MIN_PEERS of them): no other id or name
   anywhere.
 
-Suppression (scorecard.stats and site.public_view) applies to every audience; restricting
-rows only ever hides more. An overall or area rating that counts a result with stars the
-edition hides is left blank there (withhold_summaries): it would give those stars away.
+Suppression for privacy (scorecard.stats and site.public_view) applies to the partner and
+public editions, which share the one star rating and suppression every build makes (the
+internal edition's stars are the same: a result shown only there gets none, star_note
+INTERNAL_ONLY); restricting rows only ever hides more. An overall or area rating that counts
+a result with stars the edition hides is left blank there (withhold_summaries): it would give
+those stars away.
 """
 
 from __future__ import annotations
@@ -139,8 +147,10 @@ def notice(audience: Audience, organizations: pd.DataFrame) -> dict[str, str]:
     internal or partner edition is for ({} for the public edition, which anyone may read)."""
     if audience.kind == "internal":
         return {
-            "en": "For internal use only. Do not share it outside the program.",
-            "es": "Solo para uso interno. No lo comparta fuera del programa.",
+            "en": "For internal use only. Do not share it outside the program. It shows "
+            "counts under 11, hidden in the partner and public editions to protect privacy.",
+            "es": "Solo para uso interno. No lo comparta fuera del programa. Muestra cifras "
+            "menores de 11, ocultas por privacidad en las ediciones para socios y pública.",
         }
     if audience.kind == "partner":
         name = partner_name(audience, organizations)
@@ -237,6 +247,38 @@ def protect_withheld(
     return again
 
 
+INTERNAL_ONLY = "internal_only"  # star_note of a result only the internal edition shows
+
+
+def internal_results(results: pd.DataFrame) -> pd.DataFrame:
+    """Return the results as the internal edition shows them: a result hidden only to protect
+    privacy (stats.PROTECTED_REASONS) is shown, unless its count is under its minimum
+    denominator (stats.reliability_count), when small_denominator says why. Its stars stay
+    as every edition has them (none, as the rating left it out): star_note INTERNAL_ONLY where
+    its measure has stars at its level in its period."""
+    out = results.copy()
+    reason = out["suppression_reason"].fillna("").astype(str)
+    private = reason.isin(stats.PROTECTED_REASONS).to_numpy()
+    if not private.any():
+        return out
+    min_den = out.get("min_denominator", pd.Series(stats.DEFAULT_MIN_DENOMINATOR, out.index))
+    unreliable = (stats.reliability_count(out) < min_den.astype(float)).to_numpy()
+    reason = reason.to_numpy(dtype=object)
+    reason[private] = np.where(unreliable[private], "small_denominator", "")
+    out["suppression_reason"] = reason
+    out["suppressed"] = reason != ""
+    shown = private & ~unreliable
+    if "stars" in out.columns and "star_note" in out.columns:
+        group = ["measure_id", "period_id", "level"]
+        rated = out[out["stars"].notna()][group].drop_duplicates().assign(_rated=True)
+        hit = out[group].merge(rated, on=group, how="left")["_rated"].notna().to_numpy()
+        ratable = (
+            hit & (out["stratum"] == "all").to_numpy() & (out["level"] != "program").to_numpy()
+        )
+        out.loc[shown & ratable, "star_note"] = INTERNAL_ONLY
+    return out
+
+
 def restrict(
     audience: Audience,
     results: pd.DataFrame,
@@ -247,9 +289,12 @@ def restrict(
 ) -> View:
     """Return the tables this audience may see (internal: unchanged)."""
     if audience.kind == "internal":
+        results = internal_results(results)
         rules = {
             "audience": audience.key,
             "entities": "all",
+            "suppression": "none for privacy: counts of 1 to 10 are shown and marked; "
+            "results under their minimum denominator are not shown",
             "person_level": f"{CARE_GAPS_FILE}.csv, .parquet and {CARE_GAPS_DIR}",
         }
         return View(results, summary, benchmarks, organizations, {"audience_rules": rules})

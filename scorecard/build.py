@@ -638,7 +638,8 @@ def publish_audience(
         audience, scored.results, summary, scored.benchmarks, run.organizations, run.panels
     )
     shown = [s for s in specs if s.id not in run.skipped]
-    published = published_rows(view.results, run.period_id, {s.id: s for s in shown})
+    small_counts = audience.kind == "internal"  # shown there only, and marked
+    published = published_rows(view.results, run.period_id, {s.id: s for s in shown}, small_counts)
     privacy = check_privacy(audience, scored.results, published, run.organizations)
     check_summary_stars(audience, scored.results, published, view.summary)
     checked = {"privacy_check": privacy.figures()} if privacy else {}
@@ -660,6 +661,7 @@ def publish_audience(
         tiers=tiers,
         notes={lang: reader_notes(run.warnings, run.period_id, lang) for lang in LANGS},
         published=published,
+        small_counts=small_counts,
     )
     leaks = audiences.foreign_entities(audience, site_input, view, run.organizations)
     if leaks:

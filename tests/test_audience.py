@@ -750,3 +750,59 @@ def test_every_audience_rates_a_quarter_alike_whatever_its_folder_holds(tmp_path
     assert overall["stars_x"].notna().sum() >= 20 and both["average_y"].notna().any()
     pd.testing.assert_series_equal(both["stars_x"], both["stars_y"], check_names=False)
     pd.testing.assert_series_equal(both["average_x"], both["average_y"], check_names=False)
+
+
+def test_the_internal_edition_shows_what_is_hidden_only_for_privacy(sites: dict) -> None:
+    version = sites["roots"]["internal"] / "2025Q4"
+    results = pd.read_parquet(version / "downloads" / "results.parquet")
+    reasons = set(results["suppression_reason"].fillna(""))
+    assert not reasons & stats.PROTECTED_REASONS
+    small = results["small_counts"] == "yes"
+    columns = ["numerator", "denominator", "open_gaps"]
+    counts = pd.concat([stats.is_small_count(results[c]) for c in columns], axis=1)
+    assert small.any() and small.tolist() == counts.any(axis=1).tolist()
+    scored = sites["scored"].results
+    private = scored["suppression_reason"].isin(stats.PROTECTED_REASONS)
+    assert private.any()  # hidden for privacy in the other editions, shown here
+    header = (version / "downloads" / "results.csv").read_text().splitlines()[0]
+    assert header.endswith(",small_counts")
+    columns = pd.read_csv(version / "downloads" / "results_columns.csv")
+    assert "small_counts" in set(columns["column"])
+    for page in [p for p in version.rglob("*.html") if p.name != "404.html"]:
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        assert "counts under 11" in text or "menores de 11" in text, page
+    for audience in ("public", "partner:ACO01"):
+        other = sites["roots"][audience] / "2025Q4" / "downloads"
+        assert "small_counts" not in (other / "results.csv").read_text().splitlines()[0]
+        assert "counts under 11" not in (other.parent / "index.html").read_text(encoding="utf-8")
+
+
+def test_internal_results_keep_only_the_minimum_denominator_rule() -> None:
+    results = pd.DataFrame(
+        {
+            "measure_id": ["m"] * 5,
+            "period_id": ["2025Q4"] * 5,
+            "level": ["aco", "aco", "aco", "aco", "program"],
+            "entity_id": ["A1", "A2", "A3", "A4", "ALL"],
+            "stratum": ["all"] * 5,
+            "kind": ["proportion"] * 5,
+            "numerator": [15.0, 4.0, 4.0, 20.0, 43.0],
+            "denominator": [39.0, 35.0, 12.0, 50.0, 136.0],
+            "min_denominator": [30] * 5,
+            "suppressed": [True, True, True, False, False],
+            "suppression_reason": ["complementary", "small_count", "small_count", "", ""],
+            "stars": [pd.NA, pd.NA, pd.NA, 3, pd.NA],
+            "star_note": ["", "", "", "", ""],
+        }
+    )
+    out = audiences.internal_results(results)
+    assert out["suppression_reason"].tolist() == ["", "", "small_denominator", "", ""]
+    assert out["suppressed"].tolist() == [False, False, True, False, False]
+    assert out["star_note"].tolist() == [audiences.INTERNAL_ONLY] * 2 + ["", "", ""]
+    assert out["stars"].isna().tolist() == [True, True, True, False, True]
+    view = audiences.restrict(
+        audiences.parse_audience("internal"), results, pd.DataFrame(), pd.DataFrame(), None
+    )
+    assert view.results.equals(out)
+    assert site.hidden_rows(out, small_counts=True).tolist() == out["suppressed"].tolist()
+    assert site.hidden_rows(out).tolist() == [False, True, True, False, False]  # 4 of 35
