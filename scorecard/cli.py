@@ -345,13 +345,36 @@ def stars() -> None:
 @click.option("--seed", default=8675309, show_default=True, help="Seed of the 10-fold resampling.")
 @click.option("--folds", default=10, show_default=True, help="Number of resampling folds.")
 @click.option("--no-tukey", is_flag=True, help="Keep outliers (skip Tukey outer-fence deletion).")
-def cut_points(input_csv: Path, seed: int, folds: int, no_tukey: bool) -> None:
-    """Print CMS clustering cut points (measure_id,t2,t3,t4,t5) for the scores in INPUT_CSV."""
+@config_option
+@click.option(
+    "--measures",
+    "measures_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=SETTING["measures"].help,
+)
+def cut_points(
+    input_csv: Path,
+    seed: int,
+    folds: int,
+    no_tukey: bool,
+    config: Path | None,
+    measures_dir: Path | None,
+) -> None:
+    """Print CMS clustering cut points (measure_id,t2,t3,t4,t5) for the scores in INPUT_CSV.
+
+    INPUT_CSV has one row per organization and measure: columns measure_id and score
+    (a number), and optionally direction (higher_is_better or lower_is_better, or higher,
+    lower; default higher_is_better) and decimals (the places scores are rounded to before
+    clustering; default 0). A measure_id of the measure specs (--measures, --config) takes
+    its direction and decimals from its spec. A bad value stops with exit code 2, naming the
+    line, the column and the row.
+    """
     import pandas as pd
 
-    from scorecard.ratings import cut_points_table
+    from scorecard.ratings import cut_points_input, cut_points_table
 
-    scores = pd.read_csv(input_csv)
+    scores = pd.read_csv(input_csv, dtype=str, keep_default_na=False)
     missing = {"measure_id", "score"} - set(scores.columns)
     if missing:
         example = scores.head(1).to_dict("records")
@@ -359,6 +382,10 @@ def cut_points(input_csv: Path, seed: int, folds: int, no_tukey: bool) -> None:
             [f"{input_csv}: column(s) {sorted(missing)} missing; example row: {example}"],
             "bad input",
         )
+    known = {s.id: (s.direction, s.decimals) for s in _load_specs(measures_dir, config)}
+    scores, problems = cut_points_input(scores.mask(scores == ""), known, str(input_csv))
+    if problems:
+        fail(problems, "bad input")
     table = cut_points_table(scores, seed=seed, folds=folds, tukey=not no_tukey)
     click.echo(table.to_csv(index=False), nl=False)
 
