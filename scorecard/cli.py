@@ -310,6 +310,7 @@ def show_measure(
 ) -> None:
     """Explain one measure in plain words (the definition, method and source in English)."""
     from scorecard import i18n
+    from scorecard.specs import what_can_change
 
     specs = {s.id: s for s in _load_specs(measures_dir, config)}
     if measure_id not in specs:
@@ -325,6 +326,7 @@ def show_measure(
     click.echo(
         f"Family: {spec.family}; kind: {spec.kind}; unit: {spec.unit}; window: {spec.window}"
     )
+    click.echo(_lines(*(f"{label}: {value}" for label, value in what_can_change(spec))))
     if show_sql:
         template = spec.sql_file or f"sql/{spec.id}.sql"
         click.echo(f"\nSQL (measures/{template}, rendered):\n{spec.sql.strip()}")

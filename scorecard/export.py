@@ -32,7 +32,7 @@ import pandas as pd
 from scorecard import i18n, stats, views
 from scorecard import site as S
 from scorecard.audience import SUMMARY_HIDDEN
-from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES
+from scorecard.specs import EXCLUSION_WORDS, FAMILY_ORDER, RATED_FAMILIES
 
 EXTRA_DIGITS = 2
 ENTITY_CONSTANT = ["level", "period_end"]  # constant in, or implied by, a row
@@ -229,6 +229,13 @@ def measures_frame(model: S.SiteModel) -> pd.DataFrame:
             "levels": " ".join(s.levels),
             "source": " ".join(s.source.split()),
             "version": s.version,
+            "edition": s.edition,
+            "lookback_months": s.lookback_months,
+            "exclusions": "; ".join(EXCLUSION_WORDS.get(x, x) for x in s.exclusions),
+            "strata": " ".join(s.strata),
+            "star_method": s.stars.method,
+            "definition": " ".join(s.description.split()),
+            "method": " ".join(s.method.split()),
         }
         for s in model.specs.values()
     ]

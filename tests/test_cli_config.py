@@ -67,3 +67,33 @@ def test_measures_list_and_show_read_the_settings_file(tmp_path: Path) -> None:
     # --measures wins over the file
     wins = ["measures", "list", "--config", str(config), "--measures", str(MEASURES)]
     assert len(json.loads(CliRunner().invoke(main, [*wins, "--format", "json"]).stdout)) > 2
+
+
+def test_measures_show_says_what_can_change_between_quarters() -> None:
+    shown = CliRunner().invoke(main, ["measures", "show", "diabetes_eye_exam"])
+    assert shown.exit_code == 0, shown.output
+    for words in (
+        "Version: ",
+        "Edition followed: ",
+        "Look-back before the window: 12 months",
+        "Smallest denominator for a result: 30",
+        "Leaves out: members who had hospice care",
+        "Breakdowns: age band",
+        "Star method: relative",
+    ):
+        assert words in shown.output, words
+
+
+def test_the_measures_download_has_definition_method_and_edition() -> None:
+    from types import SimpleNamespace
+
+    from scorecard import export
+    from scorecard.specs import load_specs
+
+    specs = {s.id: s for s in load_specs(MEASURES)}
+    frame = export.measures_frame(SimpleNamespace(specs=specs))  # type: ignore[arg-type]
+    for column in ("definition", "method", "edition", "lookback_months", "exclusions"):
+        assert column in frame.columns, column
+    row = frame.set_index("measure_id").loc["diabetes_eye_exam"]
+    assert row["edition"] == specs["diabetes_eye_exam"].edition and row["definition"]
+    assert "hospice" in row["exclusions"] and row["star_method"] == "relative"
