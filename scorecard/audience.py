@@ -248,6 +248,7 @@ def protect_withheld(
 
 
 INTERNAL_ONLY = "internal_only"  # star_note of a result only the internal edition shows
+LEVEL_NOTES = ("level_chance", "few_entities", "alike")  # ratings.STAR_NOTES shared by a level
 
 
 def internal_results(results: pd.DataFrame) -> pd.DataFrame:
@@ -270,12 +271,16 @@ def internal_results(results: pd.DataFrame) -> pd.DataFrame:
     shown = private & ~unreliable
     if "stars" in out.columns and "star_note" in out.columns:
         group = ["measure_id", "period_id", "level"]
+        entity = (out["stratum"] == "all").to_numpy() & (out["level"] != "program").to_numpy()
         rated = out[out["stars"].notna()][group].drop_duplicates().assign(_rated=True)
         hit = out[group].merge(rated, on=group, how="left")["_rated"].notna().to_numpy()
-        ratable = (
-            hit & (out["stratum"] == "all").to_numpy() & (out["level"] != "program").to_numpy()
-        )
-        out.loc[shown & ratable, "star_note"] = INTERNAL_ONLY
+        out.loc[shown & entity & hit, "star_note"] = INTERNAL_ONLY
+        # a note every organisation of the level shares (no stars for anyone) applies too
+        notes = out[out["star_note"].isin(LEVEL_NOTES)][[*group, "star_note"]]
+        notes = notes.drop_duplicates(group).rename(columns={"star_note": "_note"})
+        shared = out[group].merge(notes, on=group, how="left")["_note"].to_numpy()
+        level_wide = shown & entity & ~hit & pd.notna(shared)
+        out.loc[level_wide, "star_note"] = shared[level_wide]
     return out
 
 
