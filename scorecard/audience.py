@@ -2,8 +2,16 @@
 
 Three audiences (`scorecard build --audience ...`):
 
-- `internal`: every result of every entity, plus the only person-level output of the tool:
-  per-CP care-gap lists by pseudonymous person id (downloads/internal/care_gaps/<cp_id>.csv).
+- `internal`: every result of every entity, for the program's own analysts (who hold the
+  person-level marts): no privacy suppression (internal_results: counts of 1 to 10 and the
+  results that would give them away are shown), only the rule that a result on fewer than its
+  minimum denominator is too unreliable to show (small_denominator). Every page says it holds
+  counts under 11 (notice) and the results downloads mark each row that does (small_counts).
+  Plus the only person-level output of the tool: the program's care-gap list by pseudonymous
+  person id (every member with an open gap in the period, for every care-gap measure, with the
+  measure's title and the member's ACO, practice and CP:
+  downloads/internal/care_gaps_program.csv and .parquet) and the same rows per CP
+  (downloads/internal/care_gaps/<cp_id>.csv).
 - `public`: aggregates only. Entity-level demographic breakdowns are dropped (program-level
   ones stay), every hidden result gives one neutral reason (stats.neutral_reasons),
   practices with fewer than PUBLIC_MIN_PANEL members attributed in the period get no page
@@ -14,13 +22,17 @@ Three audiences (`scorecard build --audience ...`):
   only inside benchmark percentiles (at least stats.MIN_PEERS of them): no other id or name
   anywhere.
 
-Suppression (scorecard.stats and site.public_view) applies to every audience; restricting
-rows only ever hides more. An overall or area rating that counts a result with stars the
-edition hides is left blank there (withhold_summaries): it would give those stars away.
+Suppression for privacy (scorecard.stats and site.public_view) applies to the partner and
+public editions, which share the one star rating and suppression every build makes (the
+internal edition's stars are the same: a result shown only there gets none, star_note
+INTERNAL_ONLY); restricting rows only ever hides more. An overall or area rating that counts
+a result with stars the edition hides is left blank there (withhold_summaries): it would give
+those stars away.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -32,7 +44,13 @@ from scorecard import stats
 
 PUBLIC_MIN_PANEL = 100  # members attributed to a practice in the period, for it to get a page
 CARE_GAPS_DIR = "downloads/internal/care_gaps"
-CARE_GAP_COLUMNS = ("person_id", "measure_id", "period_id")
+CARE_GAPS_FILE = "downloads/internal/care_gaps_program"  # .csv and .parquet
+# The care-gap lists' columns: open_gaps is the member's open units (discharges, visits) for
+# the measure at that attribution, so the program list's open_gaps add up to the results'.
+CARE_GAP_COLUMNS = (
+    *("person_id", "measure_id", "measure_title", "period_id"),
+    *("aco_id", "practice_id", "cp_id", "open_gaps"),
+)
 _PARTNER = re.compile(r"^partner:(?P<id>[A-Za-z0-9][A-Za-z0-9._-]*)$")
 
 Kind = Literal["internal", "public", "partner"]
@@ -129,8 +147,10 @@ def notice(audience: Audience, organizations: pd.DataFrame) -> dict[str, str]:
     internal or partner edition is for ({} for the public edition, which anyone may read)."""
     if audience.kind == "internal":
         return {
-            "en": "For internal use only. Do not share it outside the program.",
-            "es": "Solo para uso interno. No lo comparta fuera del programa.",
+            "en": "For internal use only. Do not share it outside the program. It shows "
+            "counts under 11, hidden in the partner and public editions to protect privacy.",
+            "es": "Solo para uso interno. No lo comparta fuera del programa. Muestra cifras "
+            "menores de 11, ocultas por privacidad en las ediciones para socios y pública.",
         }
     if audience.kind == "partner":
         name = partner_name(audience, organizations)
@@ -227,6 +247,43 @@ def protect_withheld(
     return again
 
 
+INTERNAL_ONLY = "internal_only"  # star_note of a result only the internal edition shows
+LEVEL_NOTES = ("level_chance", "few_entities", "alike")  # ratings.STAR_NOTES shared by a level
+
+
+def internal_results(results: pd.DataFrame) -> pd.DataFrame:
+    """Return the results as the internal edition shows them: a result hidden only to protect
+    privacy (stats.PROTECTED_REASONS) is shown, unless its count is under its minimum
+    denominator (stats.reliability_count), when small_denominator says why. Its stars stay
+    as every edition has them (none, as the rating left it out): star_note INTERNAL_ONLY where
+    its measure has stars at its level in its period."""
+    out = results.copy()
+    reason = out["suppression_reason"].fillna("").astype(str)
+    private = reason.isin(stats.PROTECTED_REASONS).to_numpy()
+    if not private.any():
+        return out
+    min_den = out.get("min_denominator", pd.Series(stats.DEFAULT_MIN_DENOMINATOR, out.index))
+    unreliable = (stats.reliability_count(out) < min_den.astype(float)).to_numpy()
+    reason = reason.to_numpy(dtype=object)
+    reason[private] = np.where(unreliable[private], "small_denominator", "")
+    out["suppression_reason"] = reason
+    out["suppressed"] = reason != ""
+    shown = private & ~unreliable
+    if "stars" in out.columns and "star_note" in out.columns:
+        group = ["measure_id", "period_id", "level"]
+        entity = (out["stratum"] == "all").to_numpy() & (out["level"] != "program").to_numpy()
+        rated = out[out["stars"].notna()][group].drop_duplicates().assign(_rated=True)
+        hit = out[group].merge(rated, on=group, how="left")["_rated"].notna().to_numpy()
+        out.loc[shown & entity & hit, "star_note"] = INTERNAL_ONLY
+        # a note every organisation of the level shares (no stars for anyone) applies too
+        notes = out[out["star_note"].isin(LEVEL_NOTES)][[*group, "star_note"]]
+        notes = notes.drop_duplicates(group).rename(columns={"star_note": "_note"})
+        shared = out[group].merge(notes, on=group, how="left")["_note"].to_numpy()
+        level_wide = shown & entity & ~hit & pd.notna(shared)
+        out.loc[level_wide, "star_note"] = shared[level_wide]
+    return out
+
+
 def restrict(
     audience: Audience,
     results: pd.DataFrame,
@@ -237,7 +294,14 @@ def restrict(
 ) -> View:
     """Return the tables this audience may see (internal: unchanged)."""
     if audience.kind == "internal":
-        rules = {"audience": audience.key, "entities": "all", "person_level": CARE_GAPS_DIR}
+        results = internal_results(results)
+        rules = {
+            "audience": audience.key,
+            "entities": "all",
+            "suppression": "none for privacy: counts of 1 to 10 are shown and marked; "
+            "results under their minimum denominator are not shown",
+            "person_level": f"{CARE_GAPS_FILE}.csv, .parquet and {CARE_GAPS_DIR}",
+        }
         return View(results, summary, benchmarks, organizations, {"audience_rules": rules})
     full, entity = results, results["level"] != "program"
     if audience.kind == "public":
@@ -381,15 +445,38 @@ def foreign_entities(
     return problems
 
 
-def care_gap_files(gaps: pd.DataFrame, organizations: pd.DataFrame) -> dict[str, bytes]:
-    """Return {path under the version folder: CSV bytes}: one care-gap list per CP."""
+def care_gap_frame(gaps: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """Return engine.care_gap_rows as published (CARE_GAP_COLUMNS): with each measure's title,
+    ids as text (empty when the member has no ACO, practice or CP) and sorted."""
+    out = gaps.copy()
+    for column in ("person_id", "measure_id", "period_id", "aco_id", "practice_id", "cp_id"):
+        out[column] = out[column].astype("string").fillna("").astype(str)
+    out["measure_title"] = [titles.get(m, "") for m in out["measure_id"]]
+    out["open_gaps"] = pd.to_numeric(out["open_gaps"]).round().astype("int64")
+    out = out.sort_values(["measure_id", "aco_id", "practice_id", "cp_id", "person_id"])
+    return out[list(CARE_GAP_COLUMNS)].reset_index(drop=True)
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def care_gap_files(
+    gaps: pd.DataFrame, organizations: pd.DataFrame, titles: dict[str, str] | None = None
+) -> dict[str, bytes]:
+    """Return {path under the version folder: bytes}: the program's care-gap list
+    (CARE_GAPS_FILE .csv and .parquet: every member with an open gap in the period, for
+    every care-gap measure) and one list per CP (its members' rows of the same list).
+    `gaps`: engine.care_gap_rows; `titles`: measure id -> title."""
     from scorecard.site import slug
 
+    frame = care_gap_frame(gaps, titles or {})
+    parquet = io.BytesIO()
+    frame.to_parquet(parquet, index=False)
+    files = {f"{CARE_GAPS_FILE}.csv": _csv_bytes(frame)}
+    files[f"{CARE_GAPS_FILE}.parquet"] = parquet.getvalue()
     cps = sorted(organizations.loc[organizations["org_type"] == "cp", "org_id"].astype(str))
-    gaps = gaps.astype({"cp_id": str})
-    files = {}
     for cp_id in cps:
-        rows = gaps[gaps["cp_id"] == cp_id].sort_values(list(CARE_GAP_COLUMNS))
-        text = rows[list(CARE_GAP_COLUMNS)].to_csv(index=False, lineterminator="\n")
-        files[f"{CARE_GAPS_DIR}/{slug(cp_id)}.csv"] = text.encode("utf-8")
+        rows = frame[frame["cp_id"] == cp_id]
+        files[f"{CARE_GAPS_DIR}/{slug(cp_id)}.csv"] = _csv_bytes(rows)
     return files

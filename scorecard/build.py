@@ -640,7 +640,8 @@ def publish_audience(
         audience, scored.results, summary, scored.benchmarks, run.organizations, run.panels
     )
     shown = [s for s in specs if s.id not in run.skipped]
-    published = published_rows(view.results, run.period_id, {s.id: s for s in shown})
+    small_counts = audience.kind == "internal"  # shown there only, and marked
+    published = published_rows(view.results, run.period_id, {s.id: s for s in shown}, small_counts)
     privacy = check_privacy(audience, scored.results, published, run.organizations)
     check_summary_stars(audience, scored.results, published, view.summary)
     checked = {"privacy_check": privacy.figures()} if privacy else {}
@@ -662,12 +663,14 @@ def publish_audience(
         tiers=tiers,
         notes={lang: reader_notes(run.warnings, run.period_id, lang) for lang in LANGS},
         published=published,
+        small_counts=small_counts,
     )
     leaks = audiences.foreign_entities(audience, site_input, view, run.organizations)
     if leaks:
         raise BuildError("audience check failed", leaks)
     gaps = run.care_gaps if audience.person_level and run.care_gaps is not None else None
-    extra = audiences.care_gap_files(gaps, run.organizations) if gaps is not None else {}
+    titles = {s.id: s.title for s in specs}
+    extra = audiences.care_gap_files(gaps, run.organizations, titles) if gaps is not None else {}
     try:
         version_dir = publish_version(
             site_input, settings.out, settings.force, extra, audience=audience.key

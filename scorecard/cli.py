@@ -97,13 +97,34 @@ def settings_options(command: Callable) -> Callable:
     return command
 
 
+CONFIG_NAME = "scorecard.yml"  # the usual name of a settings file; read only with --config
+
+
+def config_option(command: Callable) -> Callable:
+    """Add --config (a settings file, as build reads it) to `command`."""
+    return click.option(
+        "--config",
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        default=None,
+        help=f"A {CONFIG_NAME} file of settings (the command line's options win over it).",
+    )(command)
+
+
+def unread_config_note(config: Path | None) -> None:
+    """Print a note on stderr when a scorecard.yml in the working folder is not read (no
+    --config): every command reads settings only from --config, so that check and build
+    never read different settings."""
+    here = Path.cwd() / CONFIG_NAME
+    if config is None and here.is_file():
+        click.echo(
+            f"note: {CONFIG_NAME} in this folder is not read; pass --config {CONFIG_NAME} to "
+            "use its settings (the defaults and the options given are used)",
+            err=True,
+        )
+
+
 @main.command()
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=None,
-    help="A scorecard.yml file of settings.",
-)
+@config_option
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option(
     "--timings",
@@ -118,6 +139,8 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
     from scorecard.history import HistoryError, check_folder
 
     settings = _settings(config, **options)
+    if not quiet:
+        unread_config_note(config)
     progress = Progress(quiet)
     try:
         if settings.history is not None:  # a bad file stops the build before any computing
@@ -139,6 +162,7 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
 
 
 @main.command()
+@config_option
 @click.option("--data", type=click.Path(path_type=Path), default=None, help=SETTING["data"].help)
 @click.option(
     "--measures", type=click.Path(path_type=Path), default=None, help=SETTING["measures"].help
@@ -152,12 +176,23 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
     "reads as problems: exit 2.",
 )
 def check(
-    data: Path | None, measures: Path | None, period: str | None, cache: Path | None, strict: bool
+    config: Path | None,
+    data: Path | None,
+    measures: Path | None,
+    period: str | None,
+    cache: Path | None,
+    strict: bool,
 ) -> None:
-    """Validate the marts and the measure specs; print every problem; exit 2 if any."""
+    """Validate the marts and the measure specs; print every problem; exit 2 if any.
+
+    Settings as build reads them: defaults, then --config, then the options given."""
     from scorecard.build import check_inputs
 
-    settings = _settings(None, data=data, measures=measures, period=period, cache=cache)
+    settings = _settings(config, data=data, measures=measures, period=period, cache=cache)
+    unread_config_note(config)
+    click.echo(
+        f"Checking the marts in {settings.data} and the specs in {settings.measures}", err=True
+    )
     report = check_inputs(settings)
     for line in report.lines():
         click.echo(line)
@@ -215,17 +250,20 @@ def measures() -> None:
     """List and explain the measures."""
 
 
-def _load_specs(measures_dir: Path | None) -> list:
+def _load_specs(measures_dir: Path | None, config: Path | None = None) -> list:
+    """Return the specs of --measures, else of --config's measures setting, else the default."""
     from scorecard.specs import SpecError, load_specs
 
+    unread_config_note(config)
     try:
-        return load_specs(measures_dir or SETTING["measures"].default)
+        return load_specs(_settings(config, measures=measures_dir).measures)
     except SpecError as exc:
         fail(exc.problems, "measure specs are invalid")
     return []
 
 
 @measures.command("list")
+@config_option
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -236,9 +274,9 @@ def _load_specs(measures_dir: Path | None) -> list:
     default=None,
     help=SETTING["measures"].help,
 )
-def list_measures(fmt: str, measures_dir: Path | None) -> None:
+def list_measures(fmt: str, measures_dir: Path | None, config: Path | None) -> None:
     """List every measure with its family, kind and direction."""
-    specs = _load_specs(measures_dir)
+    specs = _load_specs(measures_dir, config)
     fields = ("id", "title", "family", "kind", "direction", "unit", "source")
     rows = [{f: getattr(s, f) for f in fields} for s in specs]
     if fmt == "json":
@@ -252,6 +290,7 @@ def list_measures(fmt: str, measures_dir: Path | None) -> None:
 
 @measures.command("show")
 @click.argument("measure_id")
+@config_option
 @click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True)
 @click.option(
     "--measures",
@@ -266,11 +305,14 @@ def list_measures(fmt: str, measures_dir: Path | None) -> None:
     is_flag=True,
     help="Print the measure's SQL as the engines run it (its Jinja2 template rendered).",
 )
-def show_measure(measure_id: str, lang: str, measures_dir: Path | None, show_sql: bool) -> None:
+def show_measure(
+    measure_id: str, config: Path | None, lang: str, measures_dir: Path | None, show_sql: bool
+) -> None:
     """Explain one measure in plain words (the definition, method and source in English)."""
     from scorecard import i18n
+    from scorecard.specs import what_can_change
 
-    specs = {s.id: s for s in _load_specs(measures_dir)}
+    specs = {s.id: s for s in _load_specs(measures_dir, config)}
     if measure_id not in specs:
         raise click.BadParameter(f"unknown measure '{measure_id}'; try: {', '.join(sorted(specs))}")
     spec = specs[measure_id]
@@ -284,6 +326,7 @@ def show_measure(measure_id: str, lang: str, measures_dir: Path | None, show_sql
     click.echo(
         f"Family: {spec.family}; kind: {spec.kind}; unit: {spec.unit}; window: {spec.window}"
     )
+    click.echo(_lines(*(f"{label}: {value}" for label, value in what_can_change(spec))))
     if show_sql:
         template = spec.sql_file or f"sql/{spec.id}.sql"
         click.echo(f"\nSQL (measures/{template}, rendered):\n{spec.sql.strip()}")
@@ -304,13 +347,36 @@ def stars() -> None:
 @click.option("--seed", default=8675309, show_default=True, help="Seed of the 10-fold resampling.")
 @click.option("--folds", default=10, show_default=True, help="Number of resampling folds.")
 @click.option("--no-tukey", is_flag=True, help="Keep outliers (skip Tukey outer-fence deletion).")
-def cut_points(input_csv: Path, seed: int, folds: int, no_tukey: bool) -> None:
-    """Print CMS clustering cut points (measure_id,t2,t3,t4,t5) for the scores in INPUT_CSV."""
+@config_option
+@click.option(
+    "--measures",
+    "measures_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=SETTING["measures"].help,
+)
+def cut_points(
+    input_csv: Path,
+    seed: int,
+    folds: int,
+    no_tukey: bool,
+    config: Path | None,
+    measures_dir: Path | None,
+) -> None:
+    """Print CMS clustering cut points (measure_id,t2,t3,t4,t5) for the scores in INPUT_CSV.
+
+    INPUT_CSV has one row per organization and measure: columns measure_id and score
+    (a number), and optionally direction (higher_is_better or lower_is_better, or higher,
+    lower; default higher_is_better) and decimals (the places scores are rounded to before
+    clustering; default 0). A measure_id of the measure specs (--measures, --config) takes
+    its direction and decimals from its spec. A bad value stops with exit code 2, naming the
+    line, the column and the row.
+    """
     import pandas as pd
 
-    from scorecard.ratings import cut_points_table
+    from scorecard.ratings import cut_points_input, cut_points_table
 
-    scores = pd.read_csv(input_csv)
+    scores = pd.read_csv(input_csv, dtype=str, keep_default_na=False)
     missing = {"measure_id", "score"} - set(scores.columns)
     if missing:
         example = scores.head(1).to_dict("records")
@@ -318,6 +384,10 @@ def cut_points(input_csv: Path, seed: int, folds: int, no_tukey: bool) -> None:
             [f"{input_csv}: column(s) {sorted(missing)} missing; example row: {example}"],
             "bad input",
         )
+    known = {s.id: (s.direction, s.decimals) for s in _load_specs(measures_dir, config)}
+    scores, problems = cut_points_input(scores.mask(scores == ""), known, str(input_csv))
+    if problems:
+        fail(problems, "bad input")
     table = cut_points_table(scores, seed=seed, folds=folds, tukey=not no_tukey)
     click.echo(table.to_csv(index=False), nl=False)
 

@@ -1354,17 +1354,33 @@ def panel_sizes(con: duckdb.DuckDBPyConnection, period_id: str) -> pd.DataFrame:
     return con.execute(query, [start, period_end(period_id)] * len(parts)).df()
 
 
+CARE_GAP_ROW_COLUMNS = (
+    "person_id",
+    "measure_id",
+    "period_id",
+    "aco_id",
+    "practice_id",
+    "cp_id",
+    "open_gaps",
+)
+
+
 def care_gap_rows(
     con: duckdb.DuckDBPyConnection, specs: list[MeasureSpec], period_id: str
 ) -> pd.DataFrame:
-    """Return cp_id, person_id, measure_id, period_id of quality care gaps in measure_rows.
+    """Return the program's quality care gaps in measure_rows for period_id: one row per
+    member, measure and attribution (CARE_GAP_ROW_COLUMNS).
 
-    A gap is a member in the denominator but not the numerator of a higher-is-better quality
-    proportion, or in the numerator of a lower-is-better one (e.g. HbA1c poor control). Person
-    level: only for internal output (see scorecard.audience).
+    A gap is a unit (member, discharge, visit) in the denominator but not the numerator of a
+    higher-is-better quality proportion, or in the numerator of a lower-is-better one (e.g.
+    HbA1c poor control). aco_id, practice_id and cp_id are the member's attribution in the
+    month the measure attributes the unit to (as the results count it; empty when none);
+    open_gaps is how many of the member's units are open there (more than 1 only for measures
+    counted in discharges or visits), so open_gaps adds up to the results' open_gaps at
+    program level. Person level: only for internal output (see scorecard.audience).
     """
     quality = [s for s in specs if is_care_gap_measure(s)]
-    columns = ["cp_id", "person_id", "measure_id", "period_id"]
+    columns = list(CARE_GAP_ROW_COLUMNS)
     if not quality:
         return pd.DataFrame(columns=columns)
     directions = ", ".join(f"('{s.id}', {s.direction == 'lower_is_better'})" for s in quality)
@@ -1374,15 +1390,19 @@ def care_gap_rows(
         person_join = f"\n        JOIN {PERSON_REF} k ON k.person_key = r.person_id"
     return con.execute(
         f"""
-        SELECT DISTINCT coalesce(r.cp_id, a.cp_id) AS cp_id, {person_id}, r.measure_id,
-               r.period_id
+        SELECT {person_id} AS person_id, r.measure_id, r.period_id, a.aco_id, a.practice_id,
+               coalesce(r.cp_id, a.cp_id) AS cp_id,
+               sum(CASE WHEN m.inverse THEN r.numerator
+                        ELSE r.denominator - coalesce(r.numerator, 0) END) AS open_gaps
         FROM measure_rows r{person_join}
         JOIN (VALUES {directions}) AS m(measure_id, inverse) ON m.measure_id = r.measure_id
         LEFT JOIN attribution a ON a.person_id = r.person_id AND a.month = r.attr_month
-        WHERE r.period_id = ? AND coalesce(r.cp_id, a.cp_id) IS NOT NULL AND r.denominator > 0
+        WHERE r.period_id = ? AND r.denominator > 0
           AND CASE WHEN m.inverse THEN r.numerator > 0
                    ELSE coalesce(r.numerator, 0) < r.denominator END
-        ORDER BY cp_id, person_id, r.measure_id
+        GROUP BY ALL
+        ORDER BY person_id, r.measure_id, aco_id NULLS FIRST, practice_id NULLS FIRST,
+                 cp_id NULLS FIRST
         """,
         [period_id],
     ).df()[columns]

@@ -32,7 +32,7 @@ import pandas as pd
 from scorecard import i18n, stats, views
 from scorecard import site as S
 from scorecard.audience import SUMMARY_HIDDEN
-from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES
+from scorecard.specs import EXCLUSION_WORDS, FAMILY_ORDER, RATED_FAMILIES
 
 EXTRA_DIGITS = 2
 ENTITY_CONSTANT = ["level", "period_end"]  # constant in, or implied by, a row
@@ -77,6 +77,8 @@ RESULT_COLUMN_MEANINGS = {
     "open_gaps": "Care-gap measures only: those counted who did not get the care (or had the "
     "bad outcome, where lower is better).",
     "stars": "1 to 5 stars, on the published period's rated results only.",
+    "small_counts": "Internal edition only: yes when the row shows a count from 1 to 10. "
+    "Do not share such rows outside the program.",
     "star_note": "Why a shown result of a rated measure has no stars: chance (too few members "
     "to tell real differences from chance: its reliability is below the minimum), level_chance "
     "(too few organizations of its kind had reliable results to rate the measure among them), "
@@ -197,7 +199,15 @@ def results_frame(model: S.SiteModel) -> pd.DataFrame:
         frame["suppressed"], ""
     )
     frame["period_end"] = pd.to_datetime(frame["period_end"]).dt.strftime("%Y-%m-%d")
-    return frame[[c for c in RESULT_COLUMNS if c in frame.columns]]
+    columns = [c for c in RESULT_COLUMNS if c in frame.columns]
+    if model.site.small_counts:  # the internal edition: mark the rows with a count under 11
+        small = pd.concat(
+            [stats.is_small_count(frame[c]) for c in ("numerator", "denominator", "open_gaps")],
+            axis=1,
+        ).any(axis=1)
+        frame["small_counts"] = np.where(small, "yes", "")
+        columns.append("small_counts")
+    return frame[columns]
 
 
 def measures_frame(model: S.SiteModel) -> pd.DataFrame:
@@ -219,6 +229,13 @@ def measures_frame(model: S.SiteModel) -> pd.DataFrame:
             "levels": " ".join(s.levels),
             "source": " ".join(s.source.split()),
             "version": s.version,
+            "edition": s.edition,
+            "lookback_months": s.lookback_months,
+            "exclusions": "; ".join(EXCLUSION_WORDS.get(x, x) for x in s.exclusions),
+            "strata": " ".join(s.strata),
+            "star_method": s.stars.method,
+            "definition": " ".join(s.description.split()),
+            "method": " ".join(s.method.split()),
         }
         for s in model.specs.values()
     ]

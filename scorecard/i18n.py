@@ -369,6 +369,8 @@ STAR_NOTE_WORDS = {
         "few_entities": "No stars for anyone this time: too few organizations had enough data",
         "alike": "No stars for anyone this time: most organizations had the same result",
         "hidden_results": "Not shown: it would reveal results hidden to protect privacy",
+        "internal_only": "Not rated: shown only in this internal edition (hidden elsewhere "
+        "for privacy)",
     },
     "es": {
         "chance": "Sin estrellas: se contaron muy pocos de sus miembros",
@@ -379,6 +381,8 @@ STAR_NOTE_WORDS = {
         "alike": "Nadie recibió estrellas esta vez: la mayoría de las organizaciones tuvo el "
         "mismo resultado",
         "hidden_results": "No se muestra: revelaría resultados ocultos por privacidad",
+        "internal_only": "Sin estrellas: solo en esta edición interna (oculto en las demás "
+        "por privacidad)",
     },
 }
 # What the stars cell of a measure that never gets stars (stars: {method: none}: costs, use

@@ -944,6 +944,67 @@ def tier_for(stars: float | pd.Series, tiers: Sequence[Mapping[str, Any]]) -> An
     return one(stars)
 
 
+# What the direction column of `scorecard stars cut-points` input may say: the spec's words,
+# or the short ones.
+DIRECTION_WORDS = {HIGHER: HIGHER, LOWER: LOWER, "higher": HIGHER, "lower": LOWER}
+
+
+def cut_points_input(
+    df: pd.DataFrame, known: Mapping[str, tuple[str, int]], name: str = "input"
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return the score table of `scorecard stars cut-points` ready for cut_points_table, and
+    its problems (each naming `name`, the row's line, the column and the row).
+
+    `known`: measure id -> (direction, decimals) of the measures in the catalogue (specs): a
+    known measure takes both from there, and a direction or decimals in the file that differs
+    is a problem. Other measures read the optional columns direction (higher_is_better or
+    lower_is_better; higher and lower do too; default higher_is_better) and decimals (a whole
+    number from 0; default 0). Every score must be a number."""
+    out = df.copy()
+    problems: list[str] = []
+
+    def problem(index: Any, column: str, text: str) -> None:
+        row = {k: ("" if pd.isna(v) else v) for k, v in df.loc[index].to_dict().items()}
+        problems.append(f"{name}: line {int(index) + 2}, column {column}: {text}; the row: {row}")
+
+    scores = pd.to_numeric(out["score"], errors="coerce")
+    for index in out.index[scores.isna()]:
+        given = df.at[index, "score"]
+        problem(index, "score", "blank" if pd.isna(given) else f"{given!r} is not a number")
+    out["score"] = scores
+    directions, decimals = [], []
+    for index, measure in out["measure_id"].astype(str).items():
+        given_direction = out.at[index, "direction"] if "direction" in out.columns else None
+        given_decimals = out.at[index, "decimals"] if "decimals" in out.columns else None
+        direction = DIRECTION_WORDS.get(str(given_direction).strip().lower())
+        if given_direction is not None and not pd.isna(given_direction) and direction is None:
+            problem(
+                index,
+                "direction",
+                f"{given_direction!r} is not higher_is_better or lower_is_better",
+            )
+        places: int | None = None
+        if given_decimals is not None and not pd.isna(given_decimals):
+            number = pd.to_numeric(pd.Series([given_decimals]), errors="coerce").iloc[0]
+            if pd.isna(number) or number < 0 or number != int(number):
+                problem(index, "decimals", f"{given_decimals!r} is not a whole number from 0")
+            else:
+                places = int(number)
+        if measure in known:
+            spec_direction, spec_decimals = known[measure]
+            if spec_direction not in (HIGHER, LOWER):
+                problem(index, "measure_id", f"{measure} has no better direction: no stars")
+            elif direction is not None and direction != spec_direction:
+                problem(index, "direction", f"{measure} is {spec_direction} in its spec")
+            if places is not None and places != spec_decimals:
+                problem(index, "decimals", f"{measure} has {spec_decimals} decimals in its spec")
+            direction, places = spec_direction, spec_decimals
+        directions.append(direction or HIGHER)
+        decimals.append(0 if places is None else places)
+    out["direction"], out["decimals"] = directions, decimals
+    return out, problems
+
+
 def cut_points_table(
     df: pd.DataFrame, seed: int = CMS_SEED, folds: int = 10, tukey: bool = True
 ) -> pd.DataFrame:

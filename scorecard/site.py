@@ -163,6 +163,9 @@ class SiteInput:
     # published_rows of results, when the caller has made them already (build: the privacy
     # check reads them first); None: gather makes them
     published: pd.DataFrame | None = None
+    # The internal edition shows counts of 1 to 10 (audience.internal_results); every other
+    # edition never does (public_view, format_count)
+    small_counts: bool = False
 
 
 # ---------------------------------------------------------------- formatting (pure)
@@ -232,9 +235,15 @@ def format_interval(lower: object, upper: object, unit: str, decimals: int) -> s
     return f"{i18n.marked(low, prefix, suffix)} to {i18n.marked(high, prefix, suffix)}"
 
 
+# Whether the site being made shows counts of 1 to 10 (SiteInput.small_counts, set by gather:
+# the internal edition only). The pages are rendered after gather, also in forked processes.
+_SMALL_COUNTS_SHOWN = False
+
+
 def format_count(value: object) -> str:
-    """Return a count for display, or '' when missing or from 1 to 10 (never shown)."""
-    if missing(value) or is_small_count(float(value)):  # type: ignore[arg-type]
+    """Return a count for display, or '' when missing or from 1 to 10 (never shown, but in
+    the internal edition: SiteInput.small_counts)."""
+    if missing(value) or (not _SMALL_COUNTS_SHOWN and is_small_count(float(value))):  # type: ignore[arg-type]
         return ""
     number = float(value)  # type: ignore[arg-type]
     return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
@@ -469,9 +478,12 @@ def _relative(start: str, to_path: str) -> Markup:
 # ---------------------------------------------------------------- public view (privacy)
 
 
-def hidden_rows(results: pd.DataFrame) -> pd.Series:
-    """Return a mask of rows whose value may not be shown (suppressed, or a small proportion)."""
+def hidden_rows(results: pd.DataFrame, small_counts: bool = False) -> pd.Series:
+    """Return a mask of rows whose value may not be shown (suppressed, or a small proportion
+    unless `small_counts`: the internal edition)."""
     suppressed = results["suppressed"].astype("boolean").fillna(True).astype(bool)
+    if small_counts:
+        return suppressed
     proportion = results["kind"].astype(str) == "proportion"
     num = pd.to_numeric(results["numerator"], errors="coerce")
     den = pd.to_numeric(results["denominator"], errors="coerce")
@@ -483,15 +495,16 @@ def hidden_rows(results: pd.DataFrame) -> pd.Series:
     return suppressed | small
 
 
-def public_view(results: pd.DataFrame) -> pd.DataFrame:
-    """Return the results as they may be published: hidden rows keep ids and reason only."""
+def public_view(results: pd.DataFrame, small_counts: bool = False) -> pd.DataFrame:
+    """Return the results as they may be published: hidden rows keep ids and reason only;
+    counts of 1 to 10 are blanked unless `small_counts` (the internal edition)."""
     out = results.assign(**{k: v for k, v in OPTIONAL_DEFAULTS.items() if k not in results})
     out = out[list(PUBLIC_COLUMNS)].copy()
-    hidden = hidden_rows(out)
+    hidden = hidden_rows(out, small_counts)
     for column in VALUE_COLUMNS:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
         out.loc[hidden, column] = float("nan")
-    for column in COUNT_COLUMNS:
+    for column in COUNT_COLUMNS if not small_counts else ():
         out.loc[is_small_count(out[column]), column] = float("nan")
     out["suppressed"] = hidden
     reason = out["suppression_reason"].fillna("").astype(str).where(hidden, "")
@@ -563,10 +576,12 @@ class SiteModel:
 
 def gather(site: SiteInput) -> SiteModel:
     """Return the SiteModel: public view, series by entity and measure, entities, stars."""
+    global _SMALL_COUNTS_SHOWN
+    _SMALL_COUNTS_SHOWN = site.small_counts
     specs = {s.id: s for s in site.specs}
     public = site.published
     if public is None:
-        public = published_rows(site.results, site.period_id, specs)
+        public = published_rows(site.results, site.period_id, specs, site.small_counts)
     periods, period_end = _periods(public, site.period_id)
     return SiteModel(
         site=site,
@@ -588,12 +603,15 @@ def gather(site: SiteInput) -> SiteModel:
 
 
 def published_rows(
-    results: pd.DataFrame, period_id: str, specs: dict[str, MeasureSpec]
+    results: pd.DataFrame,
+    period_id: str,
+    specs: dict[str, MeasureSpec],
+    small_counts: bool = False,
 ) -> pd.DataFrame:
     """Return the rows an edition's pages, charts and downloads are made from (public_view):
     periods up to the published one, measures with a spec, breakdowns of the published period
-    only."""
-    public = _known_measures(_up_to(public_view(results), period_id), specs)
+    only. `small_counts`: counts of 1 to 10 are kept (the internal edition)."""
+    public = _known_measures(_up_to(public_view(results, small_counts), period_id), specs)
     return public[(public["stratum"] == "all") | (public["period_id"] == period_id)]
 
 

@@ -576,3 +576,34 @@ def _parts_problems(specs: list[MeasureSpec], measures_dir: Path) -> list[str]:
 
 FAMILY_ORDER: tuple[str, ...] = ("operational", "claims", "quality", "profile")
 RATED_FAMILIES: tuple[str, ...] = ("operational", "claims", "quality")
+
+
+# The exclusions of a spec in plain words (as on the measure page, measure.md.j2).
+EXCLUSION_WORDS: dict[str, str] = {
+    "hospice": "members who had hospice care (care at the end of life) in the window",
+    "frailty_advanced_illness": "members 66 or older who are frail and also have a serious "
+    "illness that is getting worse",
+    "frailty_81": "members 81 or older who are frail",
+}
+STAR_METHOD_WORDS: dict[str, str] = {
+    "none": "no stars",
+    "fixed": "fixed cut points",
+    "relative": "relative (CMS clustering of the organizations' results)",
+}
+
+
+def what_can_change(spec: MeasureSpec) -> list[tuple[str, str]]:
+    """Return (label, value) pairs of what explains a change between quarters: the spec's
+    version and edition, look-back, minimum denominator, exclusions, strata and star method."""
+    stars = STAR_METHOD_WORDS.get(spec.stars.method, spec.stars.method)
+    if spec.stars.method == "fixed" and spec.stars.thresholds:
+        stars += " " + ", ".join(f"{t:g}" for t in spec.stars.thresholds)
+    return [
+        ("Version", str(spec.version)),
+        ("Edition followed", spec.edition or "not stated"),
+        ("Look-back before the window", f"{spec.lookback_months} months"),
+        ("Smallest denominator for a result", str(spec.min_denominator)),
+        ("Leaves out", "; ".join(EXCLUSION_WORDS.get(x, x) for x in spec.exclusions) or "none"),
+        ("Breakdowns", ", ".join(x.replace("_", " ") for x in spec.strata) or "none"),
+        ("Star method", stars),
+    ]

@@ -143,7 +143,8 @@ def test_no_person_id_outside_the_internal_site(sites: dict, audience: str) -> N
     scan = sites["scans"][audience]
     assert not scan.person_ids
     assert not (scan.tokens & sites["people"])
-    assert not list(sites["roots"][audience].rglob("care_gaps"))
+    assert not list(sites["roots"][audience].rglob("care_gaps*"))
+    assert not list(sites["roots"][audience].rglob("internal"))
 
 
 @pytest.mark.parametrize("audience", PARTNERS)
@@ -284,14 +285,41 @@ def test_public_measure_pages_fold_the_analysts_part_into_closed_details(sites: 
 
 
 def test_care_gap_lists_are_per_cp_and_person_level(sites: dict) -> None:
-    folder = sites["roots"]["internal"] / "2025Q4" / "downloads" / "internal" / "care_gaps"
+    internal = sites["roots"]["internal"] / "2025Q4" / "downloads" / "internal"
+    folder = internal / "care_gaps"
     assert sorted(p.stem for p in folder.glob("*.csv")) == sorted(KEEP_CPS)
-    frames = [pd.read_csv(p, dtype=str) for p in sorted(folder.glob("*.csv"))]
-    assert all(list(f.columns) == ["person_id", "measure_id", "period_id"] for f in frames)
+    program = pd.read_csv(internal / "care_gaps_program.csv", dtype=str, keep_default_na=False)
+    assert list(program.columns) == list(audiences.CARE_GAP_COLUMNS)
+    assert program.equals(pd.read_parquet(internal / "care_gaps_program.parquet").astype(str))
+    frames = [
+        pd.read_csv(p, dtype=str, keep_default_na=False) for p in sorted(folder.glob("*.csv"))
+    ]
+    assert all(list(f.columns) == list(audiences.CARE_GAP_COLUMNS) for f in frames)
     gaps = pd.concat(frames)
     assert len(gaps) and set(gaps["period_id"]) == {"2025Q4"}
-    quality = {s.id for s in load_specs(sites["settings"].measures) if s.family == "quality"}
+    specs = load_specs(sites["settings"].measures)
+    quality = {s.id for s in specs if s.family == "quality"}
     assert set(gaps["measure_id"]) <= quality
+    # each CP's list is the program list's rows of that CP
+    for path, frame in zip(sorted(folder.glob("*.csv")), frames, strict=True):
+        own = program[program["cp_id"] == path.stem].reset_index(drop=True)
+        assert frame.reset_index(drop=True).equals(own), path
+    # the program list names every member with an open gap, with practice and ACO
+    assert len(program) > len(gaps) and (program["cp_id"] == "").any()
+    assert (program["practice_id"] != "").any() and (program["aco_id"] != "").any()
+    titles = {s.id: s.title for s in specs}
+    assert (program["measure_title"] == program["measure_id"].map(titles)).all()
+    # its open gaps add up to the program's results, measure by measure
+    results = sites["run"].results
+    totals = results[
+        (results["level"] == "program")
+        & (results["stratum"] == "all")
+        & (results["period_id"] == "2025Q4")
+        & results["open_gaps"].notna()
+    ].set_index("measure_id")["open_gaps"]
+    listed = program.assign(n=program["open_gaps"].astype(int)).groupby("measure_id")["n"].sum()
+    assert set(listed.index) <= set(totals.index)
+    assert listed.reindex(totals.index, fill_value=0).tolist() == totals.astype(int).tolist()
 
 
 def test_a_partner_build_through_the_cli_matches_the_one_above(sites: dict) -> None:
@@ -358,7 +386,7 @@ def test_care_gap_rows_follow_the_measure_direction() -> None:
         "('up', '2025Q4', 'P1', DATE '2025-10-01', 0.0, 1.0, 'C1'),"  # gap
         "('up', '2025Q4', 'P2', DATE '2025-10-01', 1.0, 1.0, 'C1'),"  # met
         "('up', '2025Q4', 'P3', DATE '2025-10-01', 0.0, 1.0, NULL),"  # CP from attribution
-        "('up', '2025Q4', 'P4', DATE '2025-10-01', 0.0, 1.0, NULL),"  # no CP: not listed
+        "('up', '2025Q4', 'P4', DATE '2025-10-01', 0.0, 1.0, NULL),"  # no CP: listed too
         "('up', '2025Q3', 'P1', DATE '2025-07-01', 0.0, 1.0, 'C1'),"  # another period
         "('down', '2025Q4', 'P1', DATE '2025-10-01', 1.0, 1.0, 'C1'),"  # inverse: gap
         "('down', '2025Q4', 'P2', DATE '2025-10-01', 0.0, 1.0, 'C1'),"  # inverse: fine
@@ -367,8 +395,9 @@ def test_care_gap_rows_follow_the_measure_direction() -> None:
     )
     con.execute(
         "CREATE TABLE attribution AS SELECT * FROM (VALUES "
-        "('P3', DATE '2025-10-01', 'C2'), ('P4', DATE '2025-10-01', NULL)"
-        ") AS t(person_id, month, cp_id)"
+        "('P3', DATE '2025-10-01', 'A1', 'PR1', 'C2'),"
+        "('P4', DATE '2025-10-01', 'A1', 'PR2', NULL)"
+        ") AS t(person_id, month, aco_id, practice_id, cp_id)"
     )
 
     def spec(measure_id: str, family: str, direction: str):
@@ -384,10 +413,77 @@ def test_care_gap_rows_follow_the_measure_direction() -> None:
         spec("ops", "operational", "higher_is_better"),
     ]
     gaps = engine.care_gap_rows(con, specs, "2025Q4")  # type: ignore[arg-type]
-    assert gaps.values.tolist() == [
-        ["C1", "P1", "down", "2025Q4"],
-        ["C1", "P1", "up", "2025Q4"],
-        ["C2", "P3", "up", "2025Q4"],
+    assert list(gaps.columns) == list(engine.CARE_GAP_ROW_COLUMNS)
+    rows = gaps.astype(object).where(gaps.notna(), None).values.tolist()
+    assert rows == [
+        ["P1", "down", "2025Q4", None, None, "C1", 1.0],
+        ["P1", "up", "2025Q4", None, None, "C1", 1.0],
+        ["P3", "up", "2025Q4", "A1", "PR1", "C2", 1.0],
+        ["P4", "up", "2025Q4", "A1", "PR2", None, 1.0],  # no CP: in the program list
+    ]
+
+
+def test_the_program_care_gap_list_adds_up_to_the_open_gaps() -> None:
+    """Worked by hand: 'up' (higher is better) counts discharges, 'down' is inverse."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE measure_rows AS SELECT * FROM (VALUES "
+        "('up', '2025Q4', 'P1', DATE '2025-10-01', 0.0, 1.0, NULL),"  # gap, ACO A1 PR1
+        "('up', '2025Q4', 'P1', DATE '2025-11-01', 0.0, 1.0, NULL),"  # 2nd discharge: A2
+        "('up', '2025Q4', 'P1', DATE '2025-10-01', 0.0, 1.0, NULL),"  # 3rd, with the 1st
+        "('up', '2025Q4', 'P2', DATE '2025-10-01', 1.0, 1.0, NULL),"  # met
+        "('up', '2025Q4', 'P3', DATE '2025-10-01', 0.0, 1.0, 'C9'),"  # gap, CP from the row
+        "('up', '2025Q4', 'P4', DATE '2025-10-01', NULL, 1.0, NULL),"  # gap, no attribution
+        "('up', '2025Q4', 'P5', DATE '2025-10-01', 0.0, 0.0, NULL),"  # excluded
+        "('down', '2025Q4', 'P2', DATE '2025-10-01', 1.0, 1.0, NULL),"  # inverse: gap
+        "('down', '2025Q4', 'P3', DATE '2025-10-01', 0.0, 1.0, NULL)"  # inverse: fine
+        ") AS t(measure_id, period_id, person_id, attr_month, numerator, denominator, cp_id)"
+    )
+    con.execute(
+        "CREATE TABLE attribution AS SELECT * FROM (VALUES "
+        "('P1', DATE '2025-10-01', 'A1', 'PR1', NULL),"
+        "('P1', DATE '2025-11-01', 'A2', 'PR7', 'C1'),"
+        "('P2', DATE '2025-10-01', 'A1', 'PR1', 'C1'),"
+        "('P3', DATE '2025-10-01', 'A2', 'PR7', NULL)"
+        ") AS t(person_id, month, aco_id, practice_id, cp_id)"
+    )
+    spec = SimpleNamespace(family="quality", kind="proportion")
+    specs = [
+        SimpleNamespace(**vars(spec), id="up", direction="higher_is_better"),
+        SimpleNamespace(**vars(spec), id="down", direction="lower_is_better"),
+    ]
+    gaps = engine.care_gap_rows(con, specs, "2025Q4")  # type: ignore[arg-type]
+    frame = audiences.care_gap_frame(gaps, {"up": "Up measure", "down": "Down measure"})
+    assert frame.values.tolist() == [
+        ["P2", "down", "Down measure", "2025Q4", "A1", "PR1", "C1", 1],
+        ["P4", "up", "Up measure", "2025Q4", "", "", "", 1],
+        ["P1", "up", "Up measure", "2025Q4", "A1", "PR1", "", 2],
+        ["P1", "up", "Up measure", "2025Q4", "A2", "PR7", "C1", 1],
+        ["P3", "up", "Up measure", "2025Q4", "A2", "PR7", "C9", 1],
+    ]
+    # the program's open gaps, as the results count them: up 6 - 1 met = 5 (P5 has none
+    # to count), down 1
+    program = pd.DataFrame(
+        {
+            "measure_id": ["up", "down"],
+            "direction": ["higher_is_better", "lower_is_better"],
+            "numerator": [1.0, 1.0],
+            "denominator": [6.0, 2.0],
+        }
+    )
+    expected = engine.open_gap_counts(program, {"up", "down"}).tolist()
+    assert expected == [5.0, 1.0]
+    listed = frame.groupby("measure_id")["open_gaps"].sum()
+    assert [listed["up"], listed["down"]] == expected
+    files = audiences.care_gap_files(gaps, pd.DataFrame({"org_id": ["C1"], "org_type": ["cp"]}))
+    assert sorted(files) == [
+        "downloads/internal/care_gaps/C1.csv",
+        "downloads/internal/care_gaps_program.csv",
+        "downloads/internal/care_gaps_program.parquet",
+    ]
+    assert files["downloads/internal/care_gaps/C1.csv"].decode().splitlines()[1:] == [
+        "P2,down,,2025Q4,A1,PR1,C1,1",
+        "P1,up,,2025Q4,A2,PR7,C1,1",
     ]
 
 
@@ -654,3 +750,59 @@ def test_every_audience_rates_a_quarter_alike_whatever_its_folder_holds(tmp_path
     assert overall["stars_x"].notna().sum() >= 20 and both["average_y"].notna().any()
     pd.testing.assert_series_equal(both["stars_x"], both["stars_y"], check_names=False)
     pd.testing.assert_series_equal(both["average_x"], both["average_y"], check_names=False)
+
+
+def test_the_internal_edition_shows_what_is_hidden_only_for_privacy(sites: dict) -> None:
+    version = sites["roots"]["internal"] / "2025Q4"
+    results = pd.read_parquet(version / "downloads" / "results.parquet")
+    reasons = set(results["suppression_reason"].fillna(""))
+    assert not reasons & stats.PROTECTED_REASONS
+    small = results["small_counts"] == "yes"
+    columns = ["numerator", "denominator", "open_gaps"]
+    counts = pd.concat([stats.is_small_count(results[c]) for c in columns], axis=1)
+    assert small.any() and small.tolist() == counts.any(axis=1).tolist()
+    scored = sites["scored"].results
+    private = scored["suppression_reason"].isin(stats.PROTECTED_REASONS)
+    assert private.any()  # hidden for privacy in the other editions, shown here
+    header = (version / "downloads" / "results.csv").read_text().splitlines()[0]
+    assert header.endswith(",small_counts")
+    columns = pd.read_csv(version / "downloads" / "results_columns.csv")
+    assert "small_counts" in set(columns["column"])
+    for page in [p for p in version.rglob("*.html") if p.name != "404.html"]:
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        assert "counts under 11" in text or "menores de 11" in text, page
+    for audience in ("public", "partner:ACO01"):
+        other = sites["roots"][audience] / "2025Q4" / "downloads"
+        assert "small_counts" not in (other / "results.csv").read_text().splitlines()[0]
+        assert "counts under 11" not in (other.parent / "index.html").read_text(encoding="utf-8")
+
+
+def test_internal_results_keep_only_the_minimum_denominator_rule() -> None:
+    results = pd.DataFrame(
+        {
+            "measure_id": ["m"] * 5,
+            "period_id": ["2025Q4"] * 5,
+            "level": ["aco", "aco", "aco", "aco", "program"],
+            "entity_id": ["A1", "A2", "A3", "A4", "ALL"],
+            "stratum": ["all"] * 5,
+            "kind": ["proportion"] * 5,
+            "numerator": [15.0, 4.0, 4.0, 20.0, 43.0],
+            "denominator": [39.0, 35.0, 12.0, 50.0, 136.0],
+            "min_denominator": [30] * 5,
+            "suppressed": [True, True, True, False, False],
+            "suppression_reason": ["complementary", "small_count", "small_count", "", ""],
+            "stars": [pd.NA, pd.NA, pd.NA, 3, pd.NA],
+            "star_note": ["", "", "", "", ""],
+        }
+    )
+    out = audiences.internal_results(results)
+    assert out["suppression_reason"].tolist() == ["", "", "small_denominator", "", ""]
+    assert out["suppressed"].tolist() == [False, False, True, False, False]
+    assert out["star_note"].tolist() == [audiences.INTERNAL_ONLY] * 2 + ["", "", ""]
+    assert out["stars"].isna().tolist() == [True, True, True, False, True]
+    view = audiences.restrict(
+        audiences.parse_audience("internal"), results, pd.DataFrame(), pd.DataFrame(), None
+    )
+    assert view.results.equals(out)
+    assert site.hidden_rows(out, small_counts=True).tolist() == out["suppressed"].tolist()
+    assert site.hidden_rows(out).tolist() == [False, True, True, False, False]  # 4 of 35

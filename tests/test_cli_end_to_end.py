@@ -99,13 +99,16 @@ def test_downloads_hold_aggregates_only(site: Path) -> None:
     parquet = pd.read_parquet(downloads / "results.parquet")
     assert len(csv) == len(parquet) > 0
     assert "person_id" not in csv.columns
-    # Counts of 1-10 are never published: numerators of proportions and rates are counts, and
-    # so are the denominators of every kind but ratios (whose denominator is an expected value).
-    # The numerator of a mean or median is a sum of amounts (dollars, risk scores), not a count.
+    # The default audience is internal, which shows counts of 1-10 (the partner and public
+    # editions never do: test_audience, test_disclosure) and marks every row holding one:
+    # numerators of proportions and rates are counts, and so are the denominators of every kind
+    # but ratios (whose denominator is an expected value).
+    marked = csv["small_counts"].eq("yes")
     counted = csv[csv["kind"].isin(["proportion", "rate"])]
-    assert not counted["numerator"].between(1, 10).any()
+    assert counted["numerator"].between(1, 10).any()
+    assert marked[counted.index[counted["numerator"].between(1, 10)]].all()
     units = csv[csv["kind"] != "ratio"]
-    assert not units["denominator"].between(1, 10).any()
+    assert marked[units.index[units["denominator"].between(1, 10)]].all()
     text = (downloads / "results.csv").read_text()
     assert not PERSON_ID.search(text)
 

@@ -242,6 +242,9 @@ def test_a_published_edition_records_its_privacy_check(demo: dict) -> None:
     assert '"hidden counts from 1 to 10 that can be worked out": 0' in manifest
     methodology = (out / report.period_id / "methodology.html").read_text(encoding="utf-8")
     assert "checked that no hidden number from 1 to" in methodology
+    # the care-gap lists (person level) are the internal edition's only
+    assert demo["run"].care_gaps is not None and len(demo["run"].care_gaps)
+    assert not list(out.rglob("care_gaps*")) and not list(out.rglob("internal"))
 
 
 def bridged_table() -> pd.DataFrame:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from fractions import Fraction
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -1196,3 +1198,65 @@ def test_a_rate_clustered_by_member_takes_its_variance_from_members():
     )
     v = ratings.sampling_variance("rate", sums, clustered=True)
     assert v == pytest.approx([0.111328125, 0.087962963])
+
+
+def _cut_points_cli(tmp_path, text: str, *args: str):
+    from click.testing import CliRunner
+
+    from scorecard.cli import main
+
+    path = tmp_path / "scores.csv"
+    path.write_text(text, encoding="utf-8")
+    return path, CliRunner().invoke(main, ["stars", "cut-points", str(path), *args])
+
+
+ED_SCORES = (40.1, 45.3, 50.2, 60.7, 62.0, 70.4, 75.5, 80.9, 90.2, 99.8, 110.3, 120.0)
+
+
+def test_cut_points_cli_takes_direction_and_decimals_from_the_spec(tmp_path):
+    from scorecard.specs import load_specs
+
+    spec = {s.id: s for s in load_specs(Path(__file__).parents[1] / "measures")}["ed_visits"]
+    assert spec.direction == LOWER and spec.decimals == 1
+    rows = "".join(f"ed_visits,{score}\n" for score in ED_SCORES)
+    _, result = _cut_points_cli(tmp_path, "measure_id,score\n" + rows)
+    assert result.exit_code == 0, result.output
+    expected = ratings.cut_points(np.array(ED_SCORES), LOWER, 1)
+    got = pd.read_csv(io.StringIO(result.stdout)).iloc[0]
+    assert tuple(got[["t2", "t3", "t4", "t5"]]) == pytest.approx(expected)
+    assert got["t2"] > got["t5"]  # lower is better: the 5-star cut point is the lowest
+    # the short words are read for a measure the specs do not have
+    text = "measure_id,score,direction,decimals\n" + "".join(
+        f"mine,{score},lower,1\n" for score in ED_SCORES
+    )
+    _, mine = _cut_points_cli(tmp_path, text)
+    assert mine.exit_code == 0, mine.output
+    assert mine.stdout.split("\n")[1].split(",")[1:] == result.stdout.split("\n")[1].split(",")[1:]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "words"),
+    [
+        ("mine,n/a,lower,1", "score", "'n/a' is not a number"),
+        ("mine,,lower,1", "score", "blank"),
+        ("mine,3,sideways,1", "direction", "'sideways' is not higher_is_better"),
+        ("mine,3,lower,one", "decimals", "'one' is not a whole number"),
+        ("ed_visits,3,higher,1", "direction", "ed_visits is lower_is_better in its spec"),
+    ],
+)
+def test_cut_points_cli_refuses_bad_values(tmp_path, line: str, column: str, words: str):
+    text = "measure_id,score,direction,decimals\nmine,1,lower,1\n" + line + "\n"
+    path, result = _cut_points_cli(tmp_path, text)
+    assert result.exit_code == 2, result.output
+    assert f"{path}: line 3, column {column}: {words}" in result.output
+    assert "Traceback" not in result.output and not result.stdout.startswith("measure_id")
+
+
+def test_cut_points_help_names_the_optional_columns():
+    from click.testing import CliRunner
+
+    from scorecard.cli import main
+
+    text = CliRunner().invoke(main, ["stars", "cut-points", "--help"]).output
+    for words in ("direction", "higher_is_better", "lower_is_better", "decimals", "spec"):
+        assert words in text, words

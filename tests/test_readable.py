@@ -370,7 +370,8 @@ def test_a_result_without_stars_says_why_on_every_kind_of_page(v: Path) -> None:
     # the table of measures not rated: with enough data (the hidden results too, which the cut
     # points would be clustered from), reliable (under half of them), typical
     with_data, reliable, typical = [cells[i + 2 : i + 5] for i in at][-1]
-    assert int(with_data) > len(unrated) and int(reliable) < int(with_data) / 2
+    # (the demo site is the internal edition, which shows every one with enough data)
+    assert int(with_data) >= len(unrated) and int(reliable) < int(with_data) / 2
     assert float(typical) < 0.7
 
 
@@ -469,7 +470,8 @@ def test_a_profile_says_why_its_groups_are_hidden(v: Path) -> None:
         sentence = next(s for s in page.split(". ") if titles[stratum] in s and "Not shown" in s)
         expected = i18n.t("en", why, groups="").split(":")[0]
         assert sentence.startswith(expected), (entity_id, stratum, sentence)
-    assert "groups_small_and_others" in checked, checked
+    # the demo site is the internal edition: no group is hidden to protect another there
+    assert "groups_small_and_others" not in checked, checked
 
 
 def test_language_switch_links_each_page_to_its_counterpart(v: Path) -> None:
@@ -782,7 +784,8 @@ def test_results_are_rounded_and_counts_are_whole_numbers(v: Path) -> None:
             assert len(decimals) <= places, (column, row[column])
         for column in ("numerator", "denominator"):
             assert re.fullmatch(r"(\d+(\.\d{1,6})?)?", row[column]), (column, row[column])
-            assert not row[column] or not 0 < float(row[column]) <= 10, (column, row[column])
+            small = bool(row[column]) and 0 < float(row[column]) <= 10
+            assert not small or row["small_counts"] == "yes", (column, row[column])  # internal
     counts = [r["denominator"] for r in rows if r["denominator"]]
     assert counts and sum(c.isdigit() for c in counts) > len(counts) / 2  # whole numbers
 
