@@ -133,10 +133,10 @@ def test_check_keeps_the_extract_for_the_build(inputs, tmp_path, monkeypatch):
     again = CliRunner().invoke(main, ["check", *data])
     assert again.exit_code == 0, again.output
     assert loads == []
-    assert again.output.splitlines() == [
-        checked.output.splitlines()[0],
+    assert again.stdout.splitlines() == [  # stderr says which marts and specs are checked
+        checked.stdout.splitlines()[0],
         f"  checked earlier (the same files), kept in {cache}",
-        *checked.output.splitlines()[1:],
+        *checked.stdout.splitlines()[1:],
     ]
 
 
