@@ -283,6 +283,13 @@ class MeasureSpec(Strict):
         period_rules = [x for x in self.exclusions if x in PERIOD_EXCLUSIONS]
         if period_rules and self.window != "year":
             raise ValueError(f"exclusions {period_rules} are for a 12-month window: window: year")
+        if period_rules and "pharmacy_claim" not in self.requires:
+            # dementia medicines are evidence of advanced illness: without the fills the
+            # exclusion would quietly leave such members in, and the measure would not say so
+            raise ValueError(
+                f"exclusions {period_rules} read pharmacy_claim (dementia medicines): add it "
+                "to requires"
+            )
         return self
 
     @field_validator("shared_counts")

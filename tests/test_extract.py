@@ -133,11 +133,14 @@ def test_check_keeps_the_extract_for_the_build(inputs, tmp_path, monkeypatch):
     again = CliRunner().invoke(main, ["check", *data])
     assert again.exit_code == 0, again.output
     assert loads == []
-    assert again.stdout.splitlines() == [  # stderr says which marts and specs are checked
-        checked.stdout.splitlines()[0],
-        f"  checked earlier (the same files), kept in {cache}",
-        *checked.stdout.splitlines()[1:],
-    ]
+    assert (
+        again.stdout.splitlines()
+        == [  # stderr says which marts and specs are checked
+            checked.stdout.splitlines()[0],
+            f"  checked earlier (the same files), kept in {cache}",
+            *checked.stdout.splitlines()[1:],
+        ]
+    )
 
 
 def test_helpers_kept_for_another_data_window_are_made_again(inputs, tmp_path, monkeypatch):

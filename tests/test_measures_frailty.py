@@ -233,3 +233,19 @@ def test_a_period_exclusion_needs_a_12_month_window(tmp_path: Path) -> None:
         "controlling_blood_pressure.yml" in p and "are for a 12-month window: window: year" in p
         for p in caught.value.problems
     ), caught.value.problems
+
+
+def test_a_period_exclusion_needs_the_pharmacy_claims(tmp_path: Path) -> None:
+    # W4 is excluded by a donepezil fill alone: without pharmacy_claim the exclusion would
+    # quietly leave such members in (BCS 0/6 instead of 0/5 on this file's fixture), so a spec
+    # that declares it must require the fills (and is skipped, saying why, when they are absent)
+    text = (ROOT / "measures" / "controlling_blood_pressure.yml").read_text(encoding="utf-8")
+    shutil.copytree(ROOT / "measures", tmp_path / "measures")
+    path = tmp_path / "measures" / "controlling_blood_pressure.yml"
+    path.write_text(text.replace(", pharmacy_claim]", "]"), encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_specs(tmp_path / "measures")
+    assert any(
+        "controlling_blood_pressure.yml" in p and "read pharmacy_claim (dementia medicines)" in p
+        for p in caught.value.problems
+    ), caught.value.problems
