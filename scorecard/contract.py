@@ -355,7 +355,10 @@ TABLES: tuple[Table, ...] = (
             _digit_id("prescribing_provider_npi", "Prescriber NPI, 10 digits.", 10, required=False),
         ),
         key=("claim_id",),
-        needed_for="pharmacy cost and medication measures",
+        needed_for=(
+            "pharmacy cost and medication measures, and the screenings and chronic-care "
+            "measures that leave out frail members with advanced illness"
+        ),
         references={"person_id": "eligibility.person_id"},
     ),
     Table(
