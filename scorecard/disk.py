@@ -82,8 +82,10 @@ def message(exc: OSError, folder: Path, again: str = "the build") -> str:
 
 def write_whole(path: Path, write: Callable[[Path], object]) -> None:
     """Write `path` whole or not at all: `write` fills a temporary file beside it (a unique
-    name, so that builds writing at once do not meet), which is flushed to disk, made readable
-    by all (0644) and put in place by one rename: a killed process or a lost machine leaves
+    name, so that builds writing at once do not meet), which is flushed to disk, given the
+    mode a new file gets under the process's umask (mkstemp makes it 0600; 0644 under the
+    usual umask 022, 0600 under 077, so an operator's stricter umask keeps person-level
+    caches private) and put in place by one rename: a killed process or a lost machine leaves
     the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
@@ -93,11 +95,18 @@ def write_whole(path: Path, write: Callable[[Path], object]) -> None:
         write(tmp)
         with tmp.open("rb") as written:
             os.fsync(written.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """Return the process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: Path, text: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -287,8 +288,22 @@ def test_write_text_replaces_whole_file(tmp_path: Path) -> None:
     disk.write_text(path, "old")
     disk.write_text(path, "new")
     assert path.read_text() == "new"
-    assert path.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["versions.json"]
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_files_written_whole_get_the_mode_the_umask_gives(
+    tmp_path: Path, umask: int, mode: int
+) -> None:
+    # mkstemp makes 0600: the site's files must be readable as any new file is (0644 under the
+    # usual umask), but an operator's umask 077 keeps person-level caches and histories
+    # private (before, every file was forced to 0644)
+    before = os.umask(umask)
+    try:
+        disk.write_text(tmp_path / "file.txt", "text")
+    finally:
+        os.umask(before)
+    assert (tmp_path / "file.txt").stat().st_mode & 0o777 == mode
 
 
 def test_redirect_page_escapes_and_keeps_a_plain_link() -> None:
