@@ -5,7 +5,8 @@ Layout of out_root (the layout `mike` writes, so mkdocs-material's version selec
     out_root/
       versions.json        the menu: [{"version", "title", "aliases"}], newest first,
                            "latest" on the newest active edition
-      versions-state.json  {"audience": ..., "versions": {id: "hidden" | "retired"}}
+      versions-state.json  {"audience": ..., "versions": {id: "hidden" | "retired"},
+                            "published": {manifest SHA-256: first day published}}
       index.html           sends the reader to the latest edition
       latest/index.html    the "latest" alias: a redirect page to ../<latest>/index.html
       2025Q3/ 2025Q4/ ...  one complete, self-contained site per edition
@@ -81,6 +82,7 @@ from scorecard.site import SiteInput, build_site, period_label
 LATEST = "latest"
 VERSIONS_FILE = "versions.json"
 STATE_FILE = "versions-state.json"
+PUBLISHED = "published"  # in STATE_FILE: manifest SHA-256 -> the day that edition was published
 BUILD_PREFIX = ".build-"
 STATES = ("active", "hidden", "retired")
 RETIRED_SUFFIX = " " + i18n.t("en", "edition_retired")
@@ -338,7 +340,7 @@ def restatement(out_root: Path, version: str) -> dict:
         as_of = str(json.loads(data).get("data_as_of", ""))
     except (ValueError, AttributeError):
         as_of = ""
-    published = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+    published = published_on(out_root, path)
     archive = _free_archive(Path(out_root), f"{version}-{sha[:12]}")
     return {
         "published_on": published,
@@ -346,6 +348,34 @@ def restatement(out_root: Path, version: str) -> dict:
         "manifest_sha256": sha,
         "archive": archive.relative_to(out_root).as_posix(),
     }
+
+
+def published_on(out_root: Path, manifest: Path) -> str:
+    """Return the day (ISO) the edition whose downloads/manifest.json is `manifest` was first
+    published: as versions-state.json recorded it under the manifest's SHA-256 when the site's
+    versions were last rewritten (a copy of the site that loses modification times keeps it),
+    else the day the manifest file was last modified."""
+    sha = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    recorded = read_state(out_root).get(PUBLISHED, {})
+    if isinstance(recorded, dict) and isinstance(recorded.get(sha), str):
+        return recorded[sha]
+    return datetime.fromtimestamp(manifest.stat().st_mtime, tz=UTC).date().isoformat()
+
+
+def _publication_days(out_root: Path, state: dict, versions: list[str]) -> dict[str, str]:
+    """Return manifest SHA-256 -> first day published, for the editions `versions` and those
+    kept in .restated: days already recorded in `state` are kept, new ones are added."""
+    recorded = state.get(PUBLISHED, {})
+    days = dict(recorded) if isinstance(recorded, dict) else {}
+    folders = [out_root / v for v in versions]
+    if (out_root / RESTATED).is_dir():
+        folders += sorted((out_root / RESTATED).iterdir())
+    for folder in folders:
+        manifest = folder / "downloads" / "manifest.json"
+        if manifest.is_file():
+            sha = hashlib.sha256(manifest.read_bytes()).hexdigest()
+            days.setdefault(sha, published_on(out_root, manifest))
+    return dict(sorted(days.items()))
 
 
 def _free_archive(out_root: Path, name: str) -> Path:
@@ -380,7 +410,7 @@ def restated_editions(out_root: Path) -> list[dict]:
         manifest = _read_manifest(archive)
         if manifest is None:
             continue
-        published = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+        published = published_on(out_root, path)
         rows.append(
             {
                 "version": str(manifest.get("period") or archive.name.partition("-")[0]),
@@ -571,9 +601,10 @@ def refresh(out_root: Path, audience: str | None = None) -> list[str]:
     changed = []
     recorded = {v: s for v, s in sorted(state.get("versions", {}).items()) if v in current}
     new_state = {**state, "versions": recorded}
+    new_state[PUBLISHED] = _publication_days(out_root, state, list(current))
     if audience and not state.get("audience"):
         new_state["audience"] = audience
-    if (out_root / STATE_FILE).exists() or recorded or new_state.get("audience"):
+    if (out_root / STATE_FILE).exists() or recorded or new_state.get("audience") or current:
         changed += _write_if_changed(out_root / STATE_FILE, _json(new_state))
     entries = versions_entries(list(current), current, editions_with_notes(out_root, list(current)))
     changed += _write_if_changed(out_root / VERSIONS_FILE, _json(entries))

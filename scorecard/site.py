@@ -1366,8 +1366,22 @@ def provenance_context(model: SiteModel) -> dict[str, Any]:
         "versions": [(period_label(v), f"../{v}/index.html") for v in others],
         "read_back": [period_label(p) for p in history.get("periods_read_back", [])],
         "notes": notes,
-        "restates": manifest.get("restates") or {},  # the edition this one replaced (--force)
+        "restates": _restates_words(manifest.get("restates") or {}),
     }
+
+
+def _is_iso_day(value: object) -> bool:
+    """Return True for a day written as 2025-12-31."""
+    return isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
+
+
+def _restates_words(restates: dict) -> dict:
+    """Return the record of the edition this one replaced (--force), its days in words."""
+    words = dict(restates)
+    for key in ("published_on", "data_as_of"):
+        if _is_iso_day(words.get(key)):
+            words[key] = i18n.date_words(date.fromisoformat(words[key]), "en")
+    return words
 
 
 # ---------------------------------------------------------------- writing

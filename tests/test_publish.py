@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.error import HTTPError
@@ -15,7 +16,7 @@ from urllib.request import urlopen
 import pytest
 from site_fixture import chromium_page, make_sample_input, serve_folder
 
-from scorecard import disk, publish
+from scorecard import disk, i18n, publish
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -150,7 +151,14 @@ def test_latest_keeps_a_page_that_left_the_newest_edition(tmp_path: Path) -> Non
 
 def test_no_temporary_folders_are_left(published: dict) -> None:
     names = sorted(p.name for p in published["root"].iterdir())
-    assert names == ["2025Q3", "2025Q4", "index.html", "latest", "versions.json"]
+    assert names == [
+        "2025Q3",
+        "2025Q4",
+        "index.html",
+        "latest",
+        "versions-state.json",
+        "versions.json",
+    ]
 
 
 def test_refuses_to_overwrite_without_force(published: dict) -> None:
@@ -234,7 +242,8 @@ def test_force_keeps_the_replaced_edition_whole_outside_the_site(tmp_path: Path)
     published_on = manifest["restates"]["published_on"]
     assert set(manifest["restates"]) == {"published_on", "data_as_of", "manifest_sha256", "archive"}
     provenance = (tmp_path / "2025Q4" / "provenance.html").read_text(encoding="utf-8")
-    assert f"replaces the edition of 2025 Q4 first published on {published_on}" in provenance
+    in_words = i18n.date_words(date.fromisoformat(published_on), "en")
+    assert f"replaces the edition of 2025 Q4 first published on {in_words}" in provenance
     # .restated/ is no part of the site: not an edition, not listed, not in latest/ or a sitemap
     assert publish.existing_versions(tmp_path) == ["2025Q4"]
     assert publish.ignored_folders(tmp_path) == []
@@ -436,6 +445,9 @@ def test_hide_retire_and_show_never_touch_a_version_folder(tmp_path: Path) -> No
     assert [e["title"] for e in publish.read_versions(tmp_path)] == ["2025 Q4", "2025 Q3 (retired)"]
     assert "../2025Q4/" in latest()
     state = json.loads((tmp_path / "versions-state.json").read_text())
+    published = state.pop("published")  # each edition's first day, by its manifest's SHA-256
+    # the two made-up editions have the same manifest: one day for both
+    assert list(published.values()) == [datetime.now(UTC).date().isoformat()]
     assert state == {"versions": {"2025Q3": "retired"}, "audience": "public"}
     rows = json.loads(versions("list", "--format", "json"))
     assert [(r["version"], r["state"], r["latest"]) for r in rows] == [
@@ -616,3 +628,18 @@ def test_every_link_is_relative_and_works_under_a_sub_path(published: dict) -> N
     assert not absolute, absolute[:5]
     assert not broken, broken[:5]
     assert sum(p.endswith(".html") for p in seen) >= 20
+
+
+def test_the_day_an_edition_was_first_published_survives_a_copy_without_file_times(
+    tmp_path: Path,
+) -> None:
+    # the day came from the manifest's modification time alone: a copy of the site that does
+    # not keep times (cp -r, a git checkout) turned it into the day of the --force rebuild
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path)
+    manifest = tmp_path / "2025Q4" / "downloads" / "manifest.json"
+    first_day = datetime.fromtimestamp(manifest.stat().st_mtime, tz=UTC).date().isoformat()
+    os.utime(manifest, (1_600_000_000, 1_600_000_000))  # 2020-09-13: what a copy might leave
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path, force=True)
+    restates = publish.edition_manifest(tmp_path, "2025Q4")["restates"]
+    assert restates["published_on"] == first_day != "2020-09-13"
+    assert [row["published_on"] for row in publish.restated_editions(tmp_path)] == [first_day]
