@@ -449,7 +449,7 @@ def test_a_type_of_bill_written_with_the_forms_leading_zero_reads_the_same(tmp_p
     folder = tmp_path / "claims_use"
     shutil.copytree(MARTS / "claims_use", folder)
     claims = pd.read_csv(folder / "medical_claim.csv", dtype=str, keep_default_na=False)
-    typed = claims["bill_type_code"] != ""
+    typed = claims["bill_type_code"].str.len() == 3  # one line is written 0771 already
     assert claims.loc[typed, "bill_type_code"].str.startswith("11").any()
     claims.loc[typed, "bill_type_code"] = "0" + claims.loc[typed, "bill_type_code"]
     claims.to_csv(folder / "medical_claim.csv", index=False)
