@@ -100,6 +100,17 @@ def settings_options(command: Callable) -> Callable:
 CONFIG_NAME = "scorecard.yml"  # the usual name of a settings file; read only with --config
 
 
+def measures_dir_option(command: Callable) -> Callable:
+    """Add --measures (a folder of measure specs, passed as measures_dir) to `command`."""
+    return click.option(
+        "--measures",
+        "measures_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help=SETTING["measures"].help,
+    )(command)
+
+
 def config_option(command: Callable) -> Callable:
     """Add --config (a settings file, as build reads it) to `command`."""
     return click.option(
@@ -267,13 +278,7 @@ def _load_specs(measures_dir: Path | None, config: Path | None = None) -> list:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-@click.option(
-    "--measures",
-    "measures_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help=SETTING["measures"].help,
-)
+@measures_dir_option
 def list_measures(fmt: str, measures_dir: Path | None, config: Path | None) -> None:
     """List every measure with its family, kind and direction."""
     specs = _load_specs(measures_dir, config)
@@ -292,13 +297,7 @@ def list_measures(fmt: str, measures_dir: Path | None, config: Path | None) -> N
 @click.argument("measure_id")
 @config_option
 @click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True)
-@click.option(
-    "--measures",
-    "measures_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help=SETTING["measures"].help,
-)
+@measures_dir_option
 @click.option(
     "--sql",
     "show_sql",
@@ -348,13 +347,7 @@ def stars() -> None:
 @click.option("--folds", default=10, show_default=True, help="Number of resampling folds.")
 @click.option("--no-tukey", is_flag=True, help="Keep outliers (skip Tukey outer-fence deletion).")
 @config_option
-@click.option(
-    "--measures",
-    "measures_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help=SETTING["measures"].help,
-)
+@measures_dir_option
 def cut_points(
     input_csv: Path,
     seed: int,

@@ -7,6 +7,16 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Header lines of small hand-made marts (CSV), shared by the measure tests that write them.
+ELIGIBILITY = "person_id,gender,race,birth_year,enrollment_start_date,enrollment_end_date\n"
+MEDICAL = (
+    "claim_id,claim_line_number,claim_type,person_id,claim_start_date,claim_end_date,"
+    "admission_date,discharge_date,place_of_service_code,bill_type_code,revenue_center_code,"
+    "hcpcs_code,hcpcs_modifier_1,paid_amount,diagnosis_code_1,diagnosis_code_2\n"
+)
+PHARMACY = "claim_id,person_id,dispensing_date,ndc_code,days_supply,paid_amount\n"
+CLINICAL = "person_id,result_date,loinc_code,value,unit\n"
 FEW_MEASURES = (
     "ed_visits",
     "breast_cancer_screening",

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from engine_fixture import ELIGIBILITY, MEDICAL, PHARMACY
 
 from scorecard import engine
 from scorecard.specs import MeasureSpec, SpecError, load_specs
@@ -27,13 +28,6 @@ from scorecard.specs import MeasureSpec, SpecError, load_specs
 ROOT = Path(__file__).resolve().parents[1]
 VALUE_SETS = ROOT / "measures" / "value_sets"
 
-ELIGIBILITY = "person_id,gender,race,birth_year,enrollment_start_date,enrollment_end_date\n"
-MEDICAL = (
-    "claim_id,claim_line_number,claim_type,person_id,claim_start_date,claim_end_date,"
-    "admission_date,discharge_date,place_of_service_code,bill_type_code,revenue_center_code,"
-    "hcpcs_code,hcpcs_modifier_1,paid_amount,diagnosis_code_1,diagnosis_code_2\n"
-)
-PHARMACY = "claim_id,person_id,dispensing_date,ndc_code,days_supply,paid_amount\n"
 DONEPEZIL = "99112000101"  # demo NDC of ndc_drug_class.csv: drug donepezil
 
 WITH_FRAILTY = (  # exclusions of each measure (the spec lists hospice too)
