@@ -213,33 +213,26 @@ def test_without_the_exclusion_every_member_in_ages_counts(tmp_path: Path) -> No
     assert cell(results, "hba1c_testing") == (0, 10)
 
 
-def test_a_period_exclusion_needs_a_12_month_window(tmp_path: Path) -> None:
-    # frailty_advanced_illness and frailty_81 name the members of 12-month windows: a spec with
-    # a quarter window that lists one is refused, naming the field's rule.
+@pytest.mark.parametrize(
+    "written, rewritten, refusal",
+    [
+        # frailty_advanced_illness and frailty_81 name the members of 12-month windows
+        ("\nwindow: year\n", "\nwindow: quarter\n", "are for a 12-month window: window: year"),
+        # W4 is excluded by a donepezil fill alone: without pharmacy_claim the exclusion would
+        # quietly leave such members in (BCS 0/6 instead of 0/5 on this file's fixture)
+        (", pharmacy_claim]", "]", "read pharmacy_claim (dementia medicines)"),
+    ],
+)
+def test_a_spec_with_a_period_exclusion_is_refused_without_what_it_needs(
+    tmp_path: Path, written: str, rewritten: str, refusal: str
+) -> None:
     text = (ROOT / "measures" / "controlling_blood_pressure.yml").read_text(encoding="utf-8")
-    assert "\nwindow: year\n" in text
+    assert written in text
     shutil.copytree(ROOT / "measures", tmp_path / "measures")
     path = tmp_path / "measures" / "controlling_blood_pressure.yml"
-    path.write_text(text.replace("\nwindow: year\n", "\nwindow: quarter\n"), encoding="utf-8")
+    path.write_text(text.replace(written, rewritten), encoding="utf-8")
     with pytest.raises(SpecError) as caught:
         load_specs(tmp_path / "measures")
     assert any(
-        "controlling_blood_pressure.yml" in p and "are for a 12-month window: window: year" in p
-        for p in caught.value.problems
-    ), caught.value.problems
-
-
-def test_a_period_exclusion_needs_the_pharmacy_claims(tmp_path: Path) -> None:
-    # W4 is excluded by a donepezil fill alone: without pharmacy_claim the exclusion would
-    # quietly leave such members in (BCS 0/6 instead of 0/5 on this file's fixture), so a spec
-    # that declares it must require the fills (and is skipped, saying why, when they are absent)
-    text = (ROOT / "measures" / "controlling_blood_pressure.yml").read_text(encoding="utf-8")
-    shutil.copytree(ROOT / "measures", tmp_path / "measures")
-    path = tmp_path / "measures" / "controlling_blood_pressure.yml"
-    path.write_text(text.replace(", pharmacy_claim]", "]"), encoding="utf-8")
-    with pytest.raises(SpecError) as caught:
-        load_specs(tmp_path / "measures")
-    assert any(
-        "controlling_blood_pressure.yml" in p and "read pharmacy_claim (dementia medicines)" in p
-        for p in caught.value.problems
+        "controlling_blood_pressure.yml" in p and refusal in p for p in caught.value.problems
     ), caught.value.problems
