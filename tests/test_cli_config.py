@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from scorecard.cli import main
@@ -40,15 +41,17 @@ def test_check_reads_the_settings_file_and_the_options_win(tmp_path: Path) -> No
     assert wins.exit_code == 0, wins.output
 
 
-def test_a_settings_file_in_the_folder_is_named_when_it_is_not_read(tmp_path: Path) -> None:
+def test_a_settings_file_in_the_folder_is_named_when_it_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        Path("scorecard.yml").write_text("data: somewhere/else\n", encoding="utf-8")
-        result = runner.invoke(main, ["measures", "list", "--format", "json"])
-        assert result.exit_code == 0, result.output
-        assert "scorecard.yml in this folder is not read; pass --config" in result.stderr
-        used = runner.invoke(main, ["measures", "list", "--config", "scorecard.yml"])
-        assert used.exit_code == 0 and "not read" not in used.stderr
+    monkeypatch.chdir(tmp_path)
+    Path("scorecard.yml").write_text("data: somewhere/else\n", encoding="utf-8")
+    result = runner.invoke(main, ["measures", "list", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "scorecard.yml in this folder is not read; pass --config" in result.stderr
+    used = runner.invoke(main, ["measures", "list", "--config", "scorecard.yml"])
+    assert used.exit_code == 0 and "not read" not in used.stderr
 
 
 def test_measures_list_and_show_read_the_settings_file(tmp_path: Path) -> None:
