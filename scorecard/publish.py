@@ -359,7 +359,12 @@ def published_on(out_root: Path, manifest: Path) -> str:
     recorded = read_state(out_root).get(PUBLISHED, {})
     if isinstance(recorded, dict) and isinstance(recorded.get(sha), str):
         return recorded[sha]
-    return datetime.fromtimestamp(manifest.stat().st_mtime, tz=UTC).date().isoformat()
+    return _modified_day(manifest)
+
+
+def _modified_day(path: Path) -> str:
+    """Return the day (ISO, UTC) `path` was last modified."""
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
 
 
 def _publication_days(out_root: Path, state: dict, versions: list[str]) -> dict[str, str]:
@@ -374,7 +379,8 @@ def _publication_days(out_root: Path, state: dict, versions: list[str]) -> dict[
         manifest = folder / "downloads" / "manifest.json"
         if manifest.is_file():
             sha = hashlib.sha256(manifest.read_bytes()).hexdigest()
-            days.setdefault(sha, published_on(out_root, manifest))
+            if sha not in days:  # first seen: published the day its manifest was written
+                days[sha] = _modified_day(manifest)
     return dict(sorted(days.items()))
 
 
