@@ -354,6 +354,36 @@ def test_readmission_bh_30d_leaves_out_interim_bills(tmp_path):
     assert cell(results, "readmission_bh_30d") == (1, 3)  # S19 (yes), S20, S5
 
 
+def test_same_day_stays_are_readmissions_but_not_index_stays(tmp_path):
+    # HEDIS PCR leaves out index stays admitted and discharged on the same day; such a stay
+    # still counts as a readmission. Two same-day stays added to the year-before fixture:
+    #   X1 K1 Feb 20 (I10), 16 days after S1's discharge of Feb 4: S1 is now readmitted;
+    #   X2 K9 Jun 1 (depression F329), 18 days after S20's discharge of May 14: S20 is now
+    #   readmitted, for readmission_30d and (F329 is behavioural) readmission_bh_30d.
+    # Neither is an index stay, so the index stays are test_readmission_30d_observed_to_
+    # expected's 12: readmitted S9, S18, S19 as there, plus S1 and S20 -> 5 of 12. With X1
+    # and X2 as index stays (not readmitted) it would be 5 of 14.
+    same_day = (
+        "X1,1,institutional,K1,2024-02-20,2024-02-20,2024-02-20,2024-02-20,01,,111,0120,,,,,"
+        "1000,I10,\n"
+        "X2,1,institutional,K9,2024-06-01,2024-06-01,2024-06-01,2024-06-01,01,,111,0120,,,,,"
+        "1000,F329,\n"
+    )
+    results = _prior_year_run(tmp_path, lambda text: text + same_day)
+    assert cell(results, "readmission_30d") == (5, 12)
+    # O/E on the same 12 stays: female 35-49 S1 (yes), S17 -> 1/2; male 35-49 1/5; male
+    # 50-64 0/2; female 18-34 S18, S19, S20 all readmitted -> 3/3. Expected 2 x 0.5 + 5 x 0.2
+    # + 0 + 3 x 1 = 5, observed 5; 12 stays (14 with X1 and X2).
+    assert cell(results, "readmission_30d_oe") == (5, pytest.approx(5.0))
+    units = results.query(
+        "measure_id == 'readmission_30d_oe' and level == 'program' and stratum == 'all'"
+    ).units.iloc[0]
+    assert units == 12
+    # Behavioural health: S19 (readmitted by S20), S20 (readmitted by X2) -> 2 of 2; X2 as an
+    # index stay would make 2 of 3.
+    assert cell(results, "readmission_bh_30d") == (2, 2)
+
+
 def test_continuity_of_care(results):
     # Office visits (distinct date x provider) in 2024, members with 3 or more:
     #   K1  4 visits, all N1                        COC = (16 - 4) / (4 x 3) = 1

@@ -1,13 +1,13 @@
 -- 30-day all-cause readmissions, observed / expected. Index stays and readmissions as in
 -- readmission_30d (acute stays, interim bills and direct transfers joined into one, of members
 -- 18-64, discharged from the start of the 12-month window up to 30 days before its end, not
--- transfers out of the data, deaths, pregnancy stays or stays still going (status 30), members
--- enrolled through 30 days after discharge and in all but at most one of the 12 months before
--- the discharge month; unplanned acute readmission 2-30 days after discharge). Numerator: 1 if
--- readmitted. Denominator: the expected readmissions of the stay = the program-wide
--- readmission rate of index stays in the same period, age band at discharge (18-34, 35-49,
--- 50-64) and sex (indirect standardisation), members with hospice care in the window left out
--- of both. The program's own ratio is 1 by construction.
+-- transfers out of the data, deaths, pregnancy stays, same-day stays or stays still going
+-- (status 30), members enrolled through 30 days after discharge and in all but at most one of
+-- the 12 months before the discharge month; unplanned acute readmission 2-30 days after
+-- discharge). Numerator: 1 if readmitted. Denominator: the expected readmissions of the stay =
+-- the program-wide readmission rate of index stays in the same period, age band at discharge
+-- (18-34, 35-49, 50-64) and sex (indirect standardisation), members with hospice care in the
+-- window left out of both. The program's own ratio is 1 by construction.
 WITH acute AS (
   SELECT * FROM hospital_stay WHERE left(bill_type_code, 2) = '11'
 ),
@@ -22,6 +22,7 @@ stay AS (
     ON s.discharge_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
   JOIN person m ON m.person_id = s.person_id
   WHERE year(s.discharge_date) - m.birth_year BETWEEN 18 AND 64
+    AND s.admission_date <> s.discharge_date  -- same-day stays are no index stays (PCR)
     AND coalesce(s.discharge_disposition_code, '01') NOT IN ('20', '30')  -- died, still a patient
     AND NOT coalesce(in_value_set(s.discharge_disposition_code, 'transfer_discharge_status'),
                      false)  -- moved to another hospital

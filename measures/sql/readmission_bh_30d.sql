@@ -4,8 +4,9 @@
 -- (value sets mental_illness_dx, sud_dx), members 18-64 at discharge, discharged from the start
 -- of the 12-month window up to 30 days before its end; excluded: discharges to a hospital whose
 -- bill is not in the data (value set transfer_discharge_status: 02, 05, 65, 66, 82, 85, 93,
--- 94), deaths (20), stays still going at the last bill (30,
--- still a patient), and members not enrolled in every month from the discharge through 30 days
+-- 94), deaths (20), stays still going at the last bill (30, still a patient), same-day stays
+-- (admitted and discharged on one day: HEDIS PCR leaves them out of the index stays, not of the
+-- readmissions), and members not enrolled in every month from the discharge through 30 days
 -- after it or missing more than one of the 12 months before the discharge month (as
 -- readmission_30d). Numerator: another such behavioural-health stay admitted 2 to 30 days after
 -- the discharge (a day sooner it would be the same stay).
@@ -22,6 +23,7 @@ stay AS (
     ON s.discharge_date BETWEEN p.window_start AND p.period_end - INTERVAL 30 DAY
   JOIN person m ON m.person_id = s.person_id
   WHERE year(s.discharge_date) - m.birth_year BETWEEN 18 AND 64
+    AND s.admission_date <> s.discharge_date  -- same-day stays are no index stays (PCR)
     AND coalesce(s.discharge_disposition_code, '01') NOT IN ('20', '30')  -- died, still a patient
     AND NOT coalesce(in_value_set(s.discharge_disposition_code, 'transfer_discharge_status'),
                      false)  -- moved to another hospital
