@@ -262,6 +262,36 @@ def test_acsc_admissions(results):
     assert value == pytest.approx(4 / 7.25 * 100_000)
 
 
+def _program_strata(results, measure: str) -> set[str]:
+    rows = results[(results.measure_id == measure) & (results.level == "program")]
+    return set(rows.stratum)
+
+
+def test_acsc_admissions_is_adjusted_for_age_so_not_broken_down_by_it(results):
+    # Within one age band the age-standardised figure is not the band's rate: each band's
+    # expected admissions come from the band's own program rate, so program-wide every band
+    # showed the crude program rate (55,172 for 35-49, whose own rate is 2 / 3 member years
+    # = 66,667). So no age-band rows.
+    assert _program_strata(results, "acsc_admissions") == {
+        "all",
+        "sex",
+        "race",
+        "language",
+        "cp_type",
+    }
+    # The sex rows stay, adjusted for age (test_acsc_admissions's rates: R = 4/87 per member
+    # month; bands 18-34 0/17, 35-49 2/36, 50-64 1/22, 65-74 1/12). Women 18-74: K1 12
+    # months at 35-49, K3 5 and K9 12 at 18-34, K5 12 at 65-74; admissions: K5's S7 = 1.
+    # Expected share: 18-34 nothing; K1 12 x (2/36) / R / 12 = 87/72; K5 12 x (1/12) / R /
+    # 12 = 87/48; together 435/144 member years: 1 / (435/144) x 100,000 = 33,103 (the crude
+    # rate would be 1 per 41/12 member years = 29,268). Men: 3 (S9, S10, S11) over
+    # 87/12 - 435/144 = 609/144.
+    female = cell(results, "acsc_admissions", stratum="sex", value="female")
+    assert female == (1, pytest.approx(435 / 144))
+    male = cell(results, "acsc_admissions", stratum="sex", value="male")
+    assert male == (3, pytest.approx(609 / 144))
+
+
 def test_acsc_toe_amputations_are_not_pqi_16(tmp_path):
     # AHRQ PQI 16 counts lower-extremity amputations except toe amputations: with P16 a toe
     # amputation (CPT 28820) instead of one below the knee, K5's stay S7 is no longer an ACSC
@@ -327,6 +357,22 @@ def test_readmission_30d_observed_to_expected(prior_year_results):
     assert cell(results, "readmission_30d_oe", level="aco", entity="A2") == (
         2,
         pytest.approx(2.0),
+    )
+
+
+def test_readmission_30d_oe_is_not_broken_down_by_age_or_sex(prior_year_results):
+    # The expected readmissions come from the program's rate for the stay's cell of age band
+    # by sex, so program-wide each age band and each sex had a ratio of exactly 1 (female:
+    # S1, S17, S18-S20, observed 2, expected 2 x 0 + 3 x 2/3 = 2). Those rows are left out;
+    # the readmission rate by age and sex is readmission_30d's, which keeps them.
+    results = prior_year_results
+    assert _program_strata(results, "readmission_30d_oe") == {"all", "race", "language", "cp_type"}
+    assert {"age_band", "sex"} <= _program_strata(results, "readmission_30d")
+    # Race rows stay: White (K1, K8): S1, S17 (female 35-49, rate 0), S5, S13 (male 35-49,
+    # rate 1/5); observed 0, expected 2 x 0 + 2 x 0.2 = 0.4.
+    assert cell(results, "readmission_30d_oe", stratum="race", value="White") == (
+        0,
+        pytest.approx(0.4),
     )
 
 
