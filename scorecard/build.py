@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from scorecard import audience as audiences
-from scorecard import disclosure, disk, engine, parallel, ratings, stats
+from scorecard import disclosure, disk, drug_list, engine, parallel, ratings, stats
 from scorecard import history as results_history
 from scorecard.compile import MeasureShapeError, describe_sql, shape_problem, sql_path
 from scorecard.extract import ExtractCache
@@ -212,7 +212,11 @@ def compute(
         except MeasureShapeError as exc:  # as `scorecard check` reports it
             raise BuildError("measure SQL is invalid", [str(exc)]) from exc
         run.panels = engine.panel_sizes(con, run.period_id)
-        run.warnings = recorded_warnings(con) + runout_warnings(con, run.period_id, run.tables)
+        run.warnings = [
+            *recorded_warnings(con),
+            *run.warnings,  # the engine's (drug_list.check)
+            *runout_warnings(con, run.period_id, run.tables),
+        ]
         if audiences.parse_audience(settings.audience).person_level:
             run.care_gaps = engine.care_gap_rows(con, specs, run.period_id)
     return run
@@ -793,6 +797,9 @@ def check_inputs(settings: Settings) -> CheckReport:
             period_problems, period_warnings = _period_checks(con, settings, specs, tables)
             problems += period_problems
             warnings += period_warnings
+            _, unlisted, drug_warnings = drug_list.check(con, specs, tables, settings.value_sets)
+            skipped.update(unlisted)
+            warnings += drug_warnings
     kept_in = settings.cache if restored else None
     unread = unread_files(settings.data)
     return CheckReport(

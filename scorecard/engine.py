@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from scorecard import drug_list
 from scorecard import history as results_history
 from scorecard.compile import WINDOW_MONTHS, compile_measure, describe_sql, periods_cte, sql_path
 from scorecard.extract import ExtractCache
@@ -1245,6 +1246,7 @@ def run(
     lap = _timed(steps, STEP_MARTS, lap)
     create_build_helpers(con, start, end, target)
     specs, too_short = short_of_history(specs, start, target)
+    specs, unlisted, drug_warnings = drug_list.check(con, specs, tables, value_set_dir)
     runnable = [s for s in specs if not missing_tables(s, tables)]
     declare_shared_tables(con, runnable)
     chosen, definitions, stored = None, {}, None
@@ -1254,7 +1256,7 @@ def run(
     lap = _timed(steps, STEP_HELPERS, lap)
     seconds: dict[str, float] = {}
     skipped = run_measures(con, specs, tables, seconds, chosen.compute if chosen else None)
-    skipped.update(too_short)
+    skipped.update({**too_short, **unlisted})
     if not [s for s in specs if s.id not in skipped]:
         raise NothingToComputeError([Problem(f"{i}.yml", "", why) for i, why in skipped.items()])
     lap = _timed(steps, STEP_MEASURES, lap)
@@ -1268,7 +1270,7 @@ def run(
     organizations = con.execute(ORGANIZATIONS_SQL).df()
     _timed(steps, STEP_RESULTS, lap)
     done = EngineRun(results, target, periods, start, end, tables, organizations, skipped)
-    done.seconds, done.steps = seconds, steps
+    done.seconds, done.steps, done.warnings = seconds, steps, drug_warnings
     done.computed_rows, done.definitions, done.history_plan = computed, definitions, chosen
     if "cp_assessment" in tables:
         done.cp_assessment = con.execute(ASSESSMENT_SQL).df()

@@ -109,6 +109,9 @@ UI: dict[str, dict[str, str]] = {
         "note_repeated_totals": "Some hospital bills in the data may show the whole bill's total "
         "on each of their lines. Results about the cost of care may be higher than they really "
         "are.",
+        "note_drug_list": "The medicines in the pharmacy bills could not be recognized (the "
+        "list that says which medicine each code stands for did not match them). Results that "
+        "count medicines are not shown, and a few others may be slightly off.",
         "bills_medical_claim": "the bills from doctors and hospitals",
         "bills_pharmacy_claim": "the bills from pharmacies",
         "bills_medical_claim_pharmacy_claim": "the bills from doctors, hospitals and pharmacies",
@@ -213,6 +216,10 @@ UI: dict[str, dict[str, str]] = {
         "note_repeated_totals": "Es posible que algunas facturas de hospital muestren el total "
         "de toda la factura en cada una de sus líneas. Los resultados sobre el costo de la "
         "atención pueden ser más altos de lo que realmente son.",
+        "note_drug_list": "No se pudieron reconocer los medicamentos de las facturas de "
+        "farmacia (la lista que dice qué medicamento es cada código no coincidió con ellas). "
+        "No se muestran los resultados que cuentan medicamentos, y algunos otros pueden no ser "
+        "del todo exactos.",
         "bills_medical_claim": "las facturas de médicos y hospitales",
         "bills_pharmacy_claim": "las facturas de farmacias",
         "bills_medical_claim_pharmacy_claim": "las facturas de médicos, hospitales y farmacias",

@@ -26,13 +26,14 @@ from scorecard import i18n
 from scorecard.marts import has_table
 
 REPEATED_TOTALS, RUNOUT = "repeated_totals", "runout"
+DRUG_LIST = "drug_list"  # found by scorecard/drug_list.py once the code lists are loaded
 
 
 @dataclass(frozen=True)
 class Finding:
     """Something that looks wrong in marts that passed every check."""
 
-    kind: str  # REPEATED_TOTALS or RUNOUT
+    kind: str  # REPEATED_TOTALS, RUNOUT or DRUG_LIST
     table: str  # the mart it was found in
     message: str  # for whoever runs the build: what was found and what to do
     month: date | None = None  # RUNOUT: the month whose claims look incomplete
@@ -165,7 +166,8 @@ def runout_warnings(
 
 def reader_notes(findings: list[Finding], period_id: str, lang: str) -> list[str]:
     """Return what the published pages tell their readers about `findings`, in `lang`: one
-    note for the claims not all in (every month and mart together), one for repeated totals."""
+    note for the claims not all in (every month and mart together), one for repeated totals,
+    one for a drug-class list that matches too little."""
     notes = []
     late = [f for f in findings if f.kind == RUNOUT and f.month]
     if late:
@@ -182,4 +184,6 @@ def reader_notes(findings: list[Finding], period_id: str, lang: str) -> list[str
         )
     if any(f.kind == REPEATED_TOTALS for f in findings):
         notes.append(i18n.t(lang, "note_repeated_totals"))
+    if any(f.kind == DRUG_LIST for f in findings):
+        notes.append(i18n.t(lang, "note_drug_list"))
     return notes

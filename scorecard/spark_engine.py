@@ -31,7 +31,7 @@ import pandas as pd
 import sqlglot
 from sqlglot import exp
 
-from scorecard import engine, marts
+from scorecard import drug_list, engine, marts
 from scorecard.compile import (
     MeasureShapeError,
     compile_measure,
@@ -470,7 +470,8 @@ def run(
     load_value_sets(spark, translator, con)
     create_helpers(spark, translator, start, end, target, con)
     measured, too_short = engine.short_of_history(specs, start, target)
-    skipped = {**run_measures(spark, translator, measured, tables), **too_short}
+    measured, unlisted, drug_warnings = drug_list.check(con, measured, tables, value_set_dir)
+    skipped = {**run_measures(spark, translator, measured, tables), **too_short, **unlisted}
     ran = [s for s in specs if s.id not in skipped]
     all_periods = to_pandas(spark.sql(translator.query(engine.PERIODS_SQL)))
     aggregate = translator.query(
@@ -481,6 +482,7 @@ def run(
     periods = sorted(results["period_id"].unique())
     organizations = to_pandas(spark.sql(translator.query(engine.ORGANIZATIONS_SQL)))
     done = engine.EngineRun(results, target, periods, start, end, tables, organizations, skipped)
+    done.warnings = drug_warnings
     if "cp_assessment" in tables:
         done.cp_assessment = con.execute(engine.ASSESSMENT_SQL).df()
     return done

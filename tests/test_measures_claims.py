@@ -12,13 +12,16 @@ worked out by hand in the comments.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from scorecard import engine, stats
+from scorecard.cli import main
 from scorecard.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,6 +158,88 @@ def test_rx_scripts(results):
     assert cell(results, "rx_scripts", "2024Q1") == (4, 30)
     assert cell(results, "rx_bh_scripts", "2024Q1") == (3, 30)
     assert cell(results, "rx_bh_scripts", "2024Q1", "aco", "A2") == (2, 12)
+
+
+# 100 fills of K1 (Jan 1 - Apr 9, 2024) of an NDC the drug-class list does not hold.
+UNLISTED_FILLS = "".join(
+    f"U{i},K1,{pd.Timestamp('2024-01-01') + pd.Timedelta(days=i):%Y-%m-%d},00000000001,30,30,10\n"
+    for i in range(100)
+)
+DRUG_LIST_SPECS = ("rx_scripts", "rx_bh_scripts", "prevalence_diabetes", "member_months")
+
+
+def _run_with_fills(root: Path, fills: str):
+    """claims_use with pharmacy_claim.csv holding only `fills`; the DRUG_LIST_SPECS run."""
+    folder = root / "claims_use"
+    shutil.copytree(MARTS / "claims_use", folder)
+    pharmacy = folder / "pharmacy_claim.csv"
+    pharmacy.write_text(pharmacy.read_text().splitlines()[0] + "\n" + fills)
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in DRUG_LIST_SPECS]
+    return engine.run(folder, ROOT / "measures" / "value_sets", specs), folder
+
+
+def test_medicine_measures_are_not_computed_when_the_drug_list_matches_no_fill(tmp_path):
+    # claims_use's four fills replaced by 100 of an unlisted NDC: 0 of the 1 distinct NDCs
+    # and 0 of the 100 fills are in ndc_drug_class.csv. rx_bh_scripts would read 0 (a false
+    # zero: it counts listed fills), so it is not computed, with the reason; rx_scripts (every
+    # fill: 100 in 2024Q1-Q2) is. prevalence_diabetes reads the list only to find members
+    # with diabetes from their fills: computed, and named in the warning.
+    run, _ = _run_with_fills(tmp_path, UNLISTED_FILLS)
+    assert "rx_bh_scripts" not in set(run.results.measure_id)
+    assert "the drug-class list" in run.skipped["rx_bh_scripts"]
+    assert {"rx_scripts", "prevalence_diabetes"} <= set(run.results.measure_id)
+    # Jan 1 - Mar 31: 91 fills over 2024Q1's 30 member months.
+    assert cell(run.results, "rx_scripts", "2024Q1") == (91, 30)
+    [warning] = run.warnings
+    list_file = ROOT / "measures" / "value_sets" / "ndc_drug_class.csv"
+    assert warning.message.startswith(
+        f"pharmacy_claim: the drug-class list {list_file} matches 0 of the 1 distinct NDCs and "
+        "0 of the 100 fills (0.0%"
+    )
+    assert "Not computed, as they count medicines: rx_bh_scripts." in warning.message
+    assert (
+        "Computed, but without the members found to have diabetes from their fills alone: "
+        "prevalence_diabetes." in warning.message
+    )
+
+
+@pytest.mark.parametrize(
+    "fills, bh_scripts",
+    [
+        # 99 unlisted fills and R3 (K9's antipsychotic of Mar 3): 1 fill of 100 listed, not
+        # under 1%: computed, 1 behavioural-health script over 2024Q1's 30 member months.
+        (UNLISTED_FILLS.split("\n", 1)[1] + "R3,K9,2024-03-03,99101000101,30,30,200\n", 1),
+        # 99 unlisted fills and none listed: too few fills (under 100) to judge the list.
+        (UNLISTED_FILLS.split("\n", 1)[1], 0),
+    ],
+)
+def test_the_drug_list_is_judged_on_100_fills_or_more(tmp_path, fills, bh_scripts):
+    run, _ = _run_with_fills(tmp_path, fills)
+    assert run.warnings == [] and "rx_bh_scripts" not in run.skipped
+    assert cell(run.results, "rx_bh_scripts", "2024Q1") == (bh_scripts, 30)
+
+
+def test_check_and_build_say_the_drug_list_matches_no_fill(tmp_path):
+    _, folder = _run_with_fills(tmp_path, UNLISTED_FILLS)
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 0, checked.output
+    assert "  warning: pharmacy_claim: the drug-class list " in checked.output
+    skipped = next(line for line in checked.output.splitlines() if "skipped ant" in line)
+    assert skipped.startswith("  skipped antipsychotic_metabolic_monitoring, ")
+    assert skipped.endswith("(see the warning)")
+    out = tmp_path / "site"
+    built = CliRunner().invoke(main, ["build", "--data", str(folder), "--out", str(out)])
+    assert built.exit_code == 0, built.output
+    assert "  warning: pharmacy_claim: the drug-class list " in built.output
+    manifest = json.loads((out / "2024Q4" / "downloads" / "manifest.json").read_text())
+    assert "the drug-class list" in manifest["skipped_measures"]["rx_bh_scripts"]
+    assert "rx_bh_scripts" not in manifest["measures"]
+    # Readers are told in plain words, without counts (plausibility.reader_notes).
+    assert manifest["data_notes"] == [
+        "The medicines in the pharmacy bills could not be recognized (the list that says which "
+        "medicine each code stands for did not match them). Results that count medicines are "
+        "not shown, and a few others may be slightly off."
+    ]
 
 
 def test_acute_admissions(results):
