@@ -224,3 +224,21 @@ def test_written_forms_are_read_alike_on_both_engines(spark, specs, tmp_path) ->
     duck, on_spark = both_engines(folder, specs)
     assert_same(plain, duck)
     assert_same(plain, on_spark)
+
+
+def test_a_drug_list_that_matches_no_fill_skips_the_same_measures_on_both_engines(
+    spark, specs, tmp_path
+) -> None:
+    """The fixture with 100 fills of an NDC the drug-class list does not hold (see
+    test_measures_claims): both engines skip the measures that count medicines, with the
+    same warning, and compute the rest alike."""
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+    pharmacy = folder / "pharmacy_claim.csv"
+    header = pharmacy.read_text(encoding="utf-8").splitlines()[0]
+    fills = "".join(f"U{i},P1,2024-03-{1 + i % 28:02d},00000000001,30,30,10,\n" for i in range(100))
+    pharmacy.write_text(header + "\n" + fills, encoding="utf-8")
+    duck, on_spark = both_engines(folder, specs)
+    assert "rx_bh_scripts" in duck.skipped and "rx_bh_scripts" not in set(duck.results.measure_id)
+    assert [w.message for w in on_spark.warnings] == [w.message for w in duck.warnings]
+    assert_same(duck, on_spark)
