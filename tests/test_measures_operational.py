@@ -514,3 +514,47 @@ def test_followup_goes_to_the_higher_cp_id_when_two_assignments_share_a_date(tmp
     assert cell(results, "cp_followup_ed_7d", level="cp", entity="C2") == (1, 2)
     assert cell(results, "cp_followup_discharge_3bd") == (3, 8)
     assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C2") == (1, 4)
+
+
+def run_with_rows(tmp_path: Path, rows: dict[str, str], measures: tuple[str, ...]):
+    """Return the results of `measures` on the cp_ops fixture with `rows` (CSV lines, by file
+    name) added to its files."""
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    for file, text in rows.items():
+        with (folder / file).open("a", encoding="utf-8") as out:
+            out.write(text)
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in measures]
+    return engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+
+
+def enrolled_all_2024(*members: str) -> str:
+    """Return eligibility rows enrolling `members` for all of 2024."""
+    return "".join(f"{m},female,White,1980,2024-01-01,2024-12-31,medicaid,aco\n" for m in members)
+
+
+def test_engagement_needs_every_step_not_the_care_plan_alone(tmp_path):
+    # Two more C1 members assigned 2024-03-01 (122-day deadline Jul 1, 150-day Jul 29):
+    # O30 has a care plan signed Apr 1 but no participation form or assessment: not engaged.
+    # O31 signed the form Mar 5 and the care plan Apr 1, assessed Jul 15: engaged Jul 15, the
+    # last of the three steps, after the 122-day deadline and before the 150-day one.
+    # 122 days: (3, 5) before -> (3, 7); C1 (2, 4) -> (2, 6) (the care plan alone: (5, 7)).
+    # 150 days on the fixture: O1 (deadline Jun 8, engaged May 11), O2 (Apr 29, Apr 2), O9
+    # (2024-01-29, 2023-12-15), O12 (Oct 29, Jul 1): yes; O3 (Apr 30, no plan): no; O6, O7 left
+    # before the deadline without a plan: out. (4, 5), with O30 no and O31 yes: (5, 7) (the
+    # care plan alone: (6, 7)).
+    # Days to engagement, engaged in 2024: O1 122, O2 123, O12 30 (the care plan is their last
+    # step) and O31 136 (Mar 1 to Jul 15): median of 30, 122, 123, 136 = 122.5 of 4 (the care
+    # plan alone: 30, 31, 31, 122, 123 -> 31 of 5).
+    rows = {
+        "eligibility.csv": enrolled_all_2024("O30", "O31"),
+        "cp_enrollment.csv": (
+            "O30,C1,BH,2024-03-01,,,2024-04-01,\nO31,C1,BH,2024-03-01,2024-03-05,2024-07-15,2024-04-01,\n"
+        ),
+    }
+    measures = ("cp_engagement_122d", "cp_engagement_150d", "cp_days_to_engagement")
+    results = run_with_rows(tmp_path, rows, measures)
+    assert cell(results, "cp_engagement_122d") == (3, 7)
+    assert cell(results, "cp_engagement_122d", level="cp", entity="C1") == (2, 6)
+    assert cell(results, "cp_engagement_150d") == (5, 7)
+    assert median_of(results, "cp_days_to_engagement") == (122.5, 4)
