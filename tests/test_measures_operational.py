@@ -558,3 +558,43 @@ def test_engagement_needs_every_step_not_the_care_plan_alone(tmp_path):
     assert cell(results, "cp_engagement_122d", level="cp", entity="C1") == (2, 6)
     assert cell(results, "cp_engagement_150d") == (5, 7)
     assert median_of(results, "cp_days_to_engagement") == (122.5, 4)
+
+
+def test_a_step_dated_in_an_earlier_assignment_belongs_to_it(tmp_path):
+    # O40, assigned to C1 2023-11-01 (form 2024-01-05, assessment 2023-12-01, care plan
+    # 2024-01-10), moves to C2 on 2024-02-01, the day C1's assignment ends; the C2 row carries
+    # the same dates, all from the C1 assignment, so C2 has done nothing yet.
+    # O41, assigned to C1 2024-01-15 to 2024-03-10 with nothing done, then to C2 2024-04-01,
+    # signed C2's form on 2024-03-20, after C1's assignment ended and before C2's was recorded:
+    # it belongs to C2 and counts as done on the day of the assignment.
+    # 30-day form: O40 C2 (deadline Mar 2): no; O41 C1 (Feb 14): no; O41 C2 (May 1): yes.
+    #   (3, 5) -> (4, 8); C2 (2, 3) -> (3, 5) (giving C2 O40's C1 form: (5, 8)).
+    # 122 days: O40 C1 (deadline 2024-03-02; left Feb 1, engaged Jan 10 first): yes; O40 C2
+    #   (Jun 2): no; O41 C1 left before its deadline without the work: out; O41 C2 (Aug 1): no.
+    #   (3, 5) -> (4, 8); C2 (1, 1) -> (1, 3) (O40's C1 dates for C2: (5, 8), C2 (2, 3)).
+    # Days to engagement: O1 122, O2 123, O12 30, O40 C1 70 (2023-11-01 to 2024-01-10):
+    #   median 96 of 4 (and O40 C2 0 days: 70 of 5).
+    # Days to form, signed in 2024: O5 0, O41 C2 0 (before the assignment), O12 4, O7 9, O1 30,
+    #   O3 31, O40 C1 65 (Nov 1 to Jan 5): median 9 of 7 (and O40 C2 0 days: 6.5 of 8).
+    rows = {
+        "eligibility.csv": enrolled_all_2024("O40", "O41"),
+        "cp_enrollment.csv": (
+            "O40,C1,BH,2023-11-01,2024-01-05,2023-12-01,2024-01-10,2024-02-01\n"
+            "O40,C2,LTSS,2024-02-01,2024-01-05,2023-12-01,2024-01-10,\n"
+            "O41,C1,BH,2024-01-15,,,,2024-03-10\n"
+            "O41,C2,LTSS,2024-04-01,2024-03-20,,,\n"
+        ),
+    }
+    measures = (
+        "cp_participation_form_30d",
+        "cp_engagement_122d",
+        "cp_days_to_engagement",
+        "cp_days_to_participation_form",
+    )
+    results = run_with_rows(tmp_path, rows, measures)
+    assert cell(results, "cp_participation_form_30d") == (4, 8)
+    assert cell(results, "cp_participation_form_30d", level="cp", entity="C2") == (3, 5)
+    assert cell(results, "cp_engagement_122d") == (4, 8)
+    assert cell(results, "cp_engagement_122d", level="cp", entity="C2") == (1, 3)
+    assert median_of(results, "cp_days_to_engagement") == (96, 4)
+    assert median_of(results, "cp_days_to_participation_form") == (9, 7)
