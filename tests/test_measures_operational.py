@@ -598,3 +598,24 @@ def test_a_step_dated_in_an_earlier_assignment_belongs_to_it(tmp_path):
     assert cell(results, "cp_engagement_122d", level="cp", entity="C2") == (1, 3)
     assert median_of(results, "cp_days_to_engagement") == (96, 4)
     assert median_of(results, "cp_days_to_participation_form") == (9, 7)
+
+
+def test_a_failed_transitions_of_care_attempt_is_no_follow_up(tmp_path):
+    # Three more CP activities: A50, O3's T2038 on Thu May 16 (after discharge M02 on Wed May 15,
+    # deadline Mon May 20), and A51, O3's T2038 on Wed Aug 7 (2 days after ED visit E2 on Aug 5),
+    # both attempts that did not reach the member (successful_contact false): no follow-up.
+    # A52, O7's T2038 (C2) on Tue Mar 19 with no contact flag (counted as reached, as elsewhere),
+    # after discharge M07 on Mon Mar 18 (deadline Thu Mar 21): a follow-up.
+    # Discharges: (4, 8) -> (5, 8), C2 (1, 3) -> (2, 3); ED visits stay (2, 3). Counting every
+    # T2038 would give (6, 8) and ED (3, 3).
+    rows = {
+        "cp_activity.csv": (
+            "A50,O3,C1,2024-05-16,T2038,,false,T2\n"
+            "A51,O3,C1,2024-08-07,T2038,,false,T2\n"
+            "A52,O7,C2,2024-03-19,T2038,,,T3\n"
+        )
+    }
+    results = run_with_rows(tmp_path, rows, ("cp_followup_discharge_3bd", "cp_followup_ed_7d"))
+    assert cell(results, "cp_followup_discharge_3bd") == (5, 8)
+    assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C2") == (2, 3)
+    assert cell(results, "cp_followup_ed_7d") == (2, 3)
