@@ -619,3 +619,29 @@ def test_a_failed_transitions_of_care_attempt_is_no_follow_up(tmp_path):
     assert cell(results, "cp_followup_discharge_3bd") == (5, 8)
     assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C2") == (2, 3)
     assert cell(results, "cp_followup_ed_7d") == (2, 3)
+
+
+def test_u4_counts_in_either_modifier_column(tmp_path):
+    # cp_activity with a second modifier column (hcpcs_modifier_2, empty on the fixture's rows)
+    # and three more activities: Q4, O1's assessment (G0506) by telehealth on 2024-08-12,
+    # modifiers 95 then U4: a qualifying activity; Q5, O1's care plan (T2024) on 2024-08-13
+    # with 95 alone: not one. 2024Q3: (5, 17) -> (6, 17) (reading the first column alone: 5).
+    # Q6, O8's care plan renewed by telehealth on 2024-05-20 (95, U4), before the plan of
+    # 2023-06-01 was due (2024-06-01; A21 on Jun 2 is within 60 days of Q6, the same plan):
+    # renewed. Annual care plan: (1, 3) -> (2, 3) (reading the first column alone: (1, 3)).
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    path = folder / "cp_activity.csv"
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    rows = [
+        *(f"{row}," for row in rows),
+        "Q4,O1,C1,2024-08-12,G0506,95,true,T1,U4",
+        "Q5,O1,C1,2024-08-13,T2024,95,true,T1,",
+        "Q6,O8,C1,2024-05-20,T2024,95,true,T1,U4",
+    ]
+    path.write_text("\n".join([f"{header},hcpcs_modifier_2", *rows]) + "\n", encoding="utf-8")
+    wanted = ("cp_qualifying_activities", "cp_annual_care_plan")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in wanted]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "cp_qualifying_activities", "2024Q3") == (6, 17)
+    assert cell(results, "cp_annual_care_plan") == (2, 3)
