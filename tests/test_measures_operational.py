@@ -645,3 +645,28 @@ def test_u4_counts_in_either_modifier_column(tmp_path):
     results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
     assert cell(results, "cp_qualifying_activities", "2024Q3") == (6, 17)
     assert cell(results, "cp_annual_care_plan") == (2, 3)
+
+
+def test_losing_eligibility_ends_the_assignment(tmp_path):
+    # Three more C1 members assigned 2024-02-01 (30-day deadline Mar 2, 122-day Jun 2), none of
+    # them disenrolled from the CP:
+    # O50, enrolled Jan 1 - Feb 15 only, did nothing: left (lost eligibility) before both
+    #   deadlines without the work: out of both.
+    # O51, enrolled Jan 1 - Feb 15 only, signed the form Feb 10, before leaving: counted, yes for
+    #   the form; out of the 122-day engagement (left Feb 15 without it).
+    # O52, enrolled Jan 1 - Mar 31 and Apr 1 - Dec 31 (one unbroken run), did nothing: no, no.
+    # 30-day form: (3, 5) -> (4, 7); 122 days: (3, 5) -> (3, 6). Leaving them in: (4, 8), (3, 8).
+    rows = {
+        "eligibility.csv": (
+            "O50,female,White,1980,2024-01-01,2024-02-15,medicaid,aco\n"
+            "O51,female,White,1980,2024-01-01,2024-02-15,medicaid,aco\n"
+            "O52,female,White,1980,2024-01-01,2024-03-31,medicaid,aco\n"
+            "O52,female,White,1980,2024-04-01,2024-12-31,medicaid,aco\n"
+        ),
+        "cp_enrollment.csv": (
+            "O50,C1,BH,2024-02-01,,,,\nO51,C1,BH,2024-02-01,2024-02-10,,,\nO52,C1,BH,2024-02-01,,,,\n"
+        ),
+    }
+    results = run_with_rows(tmp_path, rows, ("cp_participation_form_30d", "cp_engagement_122d"))
+    assert cell(results, "cp_participation_form_30d") == (4, 7)
+    assert cell(results, "cp_engagement_122d") == (3, 6)
