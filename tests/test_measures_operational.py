@@ -670,3 +670,28 @@ def test_losing_eligibility_ends_the_assignment(tmp_path):
     results = run_with_rows(tmp_path, rows, ("cp_participation_form_30d", "cp_engagement_122d"))
     assert cell(results, "cp_participation_form_30d") == (4, 7)
     assert cell(results, "cp_engagement_122d") == (3, 6)
+
+
+def test_community_tenure_counts_a_member_day_once_when_two_assignments_cover_it(tmp_path):
+    # Two more members enrolled all 2024 (366 days), never in a facility:
+    # O60, C1 from Jan 1 to Jun 30 (the assignment's last day), C2 from Jun 30: Jun 30 is the
+    #   later assignment's, C2's. C1 Jan 1 - Jun 29 = 181 days, C2 Jun 30 - Dec 31 = 185.
+    # O61, C1 from Jan 1 (never closed), C2 May 1 - May 31: May is C2's (31 days), C1 has
+    #   Jan 1 - Apr 30 and Jun 1 - Dec 31 = 121 + 214 = 335.
+    # Program: 2,396 + 366 + 366 = 3,128 days, 3,042 in the community (86 in a facility, as in
+    # test_community_tenure). C1: 2,035 + 181 + 335 = 2,551 (1,960 + 516 in the community);
+    # C2: 361 + 185 + 31 = 577 (350 + 216). Counting every assignment's days: 367 for O60 and
+    # 397 for O61, 3,160 at program level.
+    rows = {
+        "eligibility.csv": enrolled_all_2024("O60", "O61"),
+        "cp_enrollment.csv": (
+            "O60,C1,BH,2024-01-01,,,,2024-06-30\n"
+            "O60,C2,LTSS,2024-06-30,,,,\n"
+            "O61,C1,BH,2024-01-01,,,,\n"
+            "O61,C2,LTSS,2024-05-01,,,,2024-05-31\n"
+        ),
+    }
+    results = run_with_rows(tmp_path, rows, ("cp_community_tenure",))
+    assert cell(results, "cp_community_tenure") == (3042, 3128)
+    assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (2476, 2551)
+    assert cell(results, "cp_community_tenure", level="cp", entity="C2") == (566, 577)
