@@ -695,3 +695,11 @@ def test_community_tenure_counts_a_member_day_once_when_two_assignments_cover_it
     assert cell(results, "cp_community_tenure") == (3042, 3128)
     assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (2476, 2551)
     assert cell(results, "cp_community_tenure", level="cp", entity="C2") == (566, 577)
+
+
+def test_engagement_150d_has_the_cp_type_breakdown(results):
+    # 150-day engagement in 2024 (see test_engagement_needs_every_step_not_the_care_plan_alone):
+    # BH CP C1: O1, O2, O9 yes, O3 no; LTSS CP C2: O12 yes.
+    assert cell(results, "cp_engagement_150d") == (4, 5)
+    assert cell(results, "cp_engagement_150d", stratum="cp_type", value="BH") == (3, 4)
+    assert cell(results, "cp_engagement_150d", stratum="cp_type", value="LTSS") == (1, 1)
