@@ -241,6 +241,11 @@ TABLES: tuple[Table, ...] = (
             ),
             _code("hcpcs_code", "Qualifying-activity code, e.g. G9005, T2038."),
             _code("hcpcs_modifier", "Modifier, e.g. U4, 95.", required=False),
+            _code(
+                "hcpcs_modifier_2",
+                "Second modifier, e.g. U4 after 95 on a telehealth assessment.",
+                required=False,
+            ),
             Column(
                 "successful_contact", "BOOLEAN", "False for an outreach attempt.", required=False
             ),

@@ -3040,9 +3040,17 @@ class Activities:
     code: list[np.ndarray] = field(default_factory=list)
     modifier: list[np.ndarray] = field(default_factory=list)
     success: list[np.ndarray] = field(default_factory=list)
+    modifier_2: list[np.ndarray] = field(default_factory=list)
 
     def add(
-        self, who: Ints, cp: Ints, day: Ints, code: Ints, modifier: Ints = -1, success: Bools = True
+        self,
+        who: Ints,
+        cp: Ints,
+        day: Ints,
+        code: Ints,
+        modifier: Ints = -1,
+        success: Bools = True,
+        modifier_2: Ints = -1,
     ) -> None:
         n = len(who)
         self.person.append(np.asarray(who, dtype=np.int32))
@@ -3051,6 +3059,7 @@ class Activities:
         self.code.append(np.broadcast_to(np.asarray(code, dtype=np.int32), n))
         self.modifier.append(np.broadcast_to(np.asarray(modifier, dtype=np.int32), n))
         self.success.append(np.broadcast_to(np.asarray(success, dtype=bool), n))
+        self.modifier_2.append(np.broadcast_to(np.asarray(modifier_2, dtype=np.int32), n))
 
 
 def _business_day_table(most: int = 10) -> np.ndarray:
@@ -3091,14 +3100,10 @@ def _cp_activities(world: World, stays: Stays, visits: EdVisits) -> Activities:
         rng, a.start, outreach_end, DAYS_PER_MONTH / CP.outreach_every_days
     )
     acts.add(a.person[row], a.cp[row], day, codes.id("G9005"), success=False)
-    for when, code, modifier in (
-        (a.first_contact, "T1023", -1),
-        (a.form, "G9005", -1),
-        (a.assessment, "G0506", codes.id("U4")),
-        (a.care_plan, "T2024", codes.id("U4")),
-    ):
+    for when, code in ((a.first_contact, "T1023"), (a.form, "G9005")):
         rows = np.flatnonzero(when != NO_DAY)
-        acts.add(a.person[rows], a.cp[rows], when[rows], codes.id(code), modifier)
+        acts.add(a.person[rows], a.cp[rows], when[rows], codes.id(code))
+    _assessments_and_care_plans(world, acts)
     engaged = np.flatnonzero(a.form != NO_DAY)
     cap = world.effects.cap("cp_activity")
     row, day = _draw_in_intervals(
@@ -3118,6 +3123,21 @@ def _cp_activities(world: World, stays: Stays, visits: EdVisits) -> Activities:
     _care_plan_renewals(world, rng, acts, stop)
     _cp_transitions(world, rng, acts, stays, visits)
     return acts
+
+
+def _assessments_and_care_plans(world: World, acts: Activities) -> None:
+    """Add each assignment's comprehensive assessment (G0506) and signed care plan (T2024),
+    billed with the program's modifier U4; one done by telehealth (as often as other CP
+    activities) carries 95 first and U4 second (hcpcs_modifier_2). Drawn from a stream of
+    their own, so that the other activities are as before."""
+    a, codes = world.cps, world.codes
+    rng, u4, remote_code = world.rng("cp telehealth steps"), codes.id("U4"), codes.id("95")
+    for when, code in ((a.assessment, "G0506"), (a.care_plan, "T2024")):
+        rows = np.flatnonzero(when != NO_DAY)
+        who, day = a.person[rows], when[rows]
+        remote = world.chance(rng, who, day, "cp_telehealth", "cp_telehealth")
+        first, second = np.where(remote, remote_code, u4), np.where(remote, u4, -1)
+        acts.add(who, a.cp[rows], day, codes.id(code), first, modifier_2=second)
 
 
 def _care_plan_renewals(world: World, rng, acts: Activities, stop: np.ndarray) -> None:
@@ -3369,6 +3389,7 @@ def _cp_activity(world: World, acts: Activities) -> pa.Table:
             "activity_date": cols["day"],
             "hcpcs_code": codes.arrow(cols["code"]),
             "hcpcs_modifier": codes.arrow(cols["modifier"]),
+            "hcpcs_modifier_2": codes.arrow(cols["modifier_2"]),
             "successful_contact": cols["success"],
             "care_team_id": codes.arrow(_care_team_ids(world, cols["person"], cols["cp"])),
         },

@@ -514,3 +514,192 @@ def test_followup_goes_to_the_higher_cp_id_when_two_assignments_share_a_date(tmp
     assert cell(results, "cp_followup_ed_7d", level="cp", entity="C2") == (1, 2)
     assert cell(results, "cp_followup_discharge_3bd") == (3, 8)
     assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C2") == (1, 4)
+
+
+def run_with_rows(tmp_path: Path, rows: dict[str, str], measures: tuple[str, ...]):
+    """Return the results of `measures` on the cp_ops fixture with `rows` (CSV lines, by file
+    name) added to its files."""
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    for file, text in rows.items():
+        with (folder / file).open("a", encoding="utf-8") as out:
+            out.write(text)
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in measures]
+    return engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+
+
+def enrolled_all_2024(*members: str) -> str:
+    """Return eligibility rows enrolling `members` for all of 2024."""
+    return "".join(f"{m},female,White,1980,2024-01-01,2024-12-31,medicaid,aco\n" for m in members)
+
+
+def test_engagement_needs_every_step_not_the_care_plan_alone(tmp_path):
+    # Two more C1 members assigned 2024-03-01 (122-day deadline Jul 1, 150-day Jul 29):
+    # O30 has a care plan signed Apr 1 but no participation form or assessment: not engaged.
+    # O31 signed the form Mar 5 and the care plan Apr 1, assessed Jul 15: engaged Jul 15, the
+    # last of the three steps, after the 122-day deadline and before the 150-day one.
+    # 122 days: (3, 5) before -> (3, 7); C1 (2, 4) -> (2, 6) (the care plan alone: (5, 7)).
+    # 150 days on the fixture: O1 (deadline Jun 8, engaged May 11), O2 (Apr 29, Apr 2), O9
+    # (2024-01-29, 2023-12-15), O12 (Oct 29, Jul 1): yes; O3 (Apr 30, no plan): no; O6, O7 left
+    # before the deadline without a plan: out. (4, 5), with O30 no and O31 yes: (5, 7) (the
+    # care plan alone: (6, 7)).
+    # Days to engagement, engaged in 2024: O1 122, O2 123, O12 30 (the care plan is their last
+    # step) and O31 136 (Mar 1 to Jul 15): median of 30, 122, 123, 136 = 122.5 of 4 (the care
+    # plan alone: 30, 31, 31, 122, 123 -> 31 of 5).
+    rows = {
+        "eligibility.csv": enrolled_all_2024("O30", "O31"),
+        "cp_enrollment.csv": (
+            "O30,C1,BH,2024-03-01,,,2024-04-01,\nO31,C1,BH,2024-03-01,2024-03-05,2024-07-15,2024-04-01,\n"
+        ),
+    }
+    measures = ("cp_engagement_122d", "cp_engagement_150d", "cp_days_to_engagement")
+    results = run_with_rows(tmp_path, rows, measures)
+    assert cell(results, "cp_engagement_122d") == (3, 7)
+    assert cell(results, "cp_engagement_122d", level="cp", entity="C1") == (2, 6)
+    assert cell(results, "cp_engagement_150d") == (5, 7)
+    assert median_of(results, "cp_days_to_engagement") == (122.5, 4)
+
+
+def test_a_step_dated_in_an_earlier_assignment_belongs_to_it(tmp_path):
+    # O40, assigned to C1 2023-11-01 (form 2024-01-05, assessment 2023-12-01, care plan
+    # 2024-01-10), moves to C2 on 2024-02-01, the day C1's assignment ends; the C2 row carries
+    # the same dates, all from the C1 assignment, so C2 has done nothing yet.
+    # O41, assigned to C1 2024-01-15 to 2024-03-10 with nothing done, then to C2 2024-04-01,
+    # signed C2's form on 2024-03-20, after C1's assignment ended and before C2's was recorded:
+    # it belongs to C2 and counts as done on the day of the assignment.
+    # 30-day form: O40 C2 (deadline Mar 2): no; O41 C1 (Feb 14): no; O41 C2 (May 1): yes.
+    #   (3, 5) -> (4, 8); C2 (2, 3) -> (3, 5) (giving C2 O40's C1 form: (5, 8)).
+    # 122 days: O40 C1 (deadline 2024-03-02; left Feb 1, engaged Jan 10 first): yes; O40 C2
+    #   (Jun 2): no; O41 C1 left before its deadline without the work: out; O41 C2 (Aug 1): no.
+    #   (3, 5) -> (4, 8); C2 (1, 1) -> (1, 3) (O40's C1 dates for C2: (5, 8), C2 (2, 3)).
+    # Days to engagement: O1 122, O2 123, O12 30, O40 C1 70 (2023-11-01 to 2024-01-10):
+    #   median 96 of 4 (and O40 C2 0 days: 70 of 5).
+    # Days to form, signed in 2024: O5 0, O41 C2 0 (before the assignment), O12 4, O7 9, O1 30,
+    #   O3 31, O40 C1 65 (Nov 1 to Jan 5): median 9 of 7 (and O40 C2 0 days: 6.5 of 8).
+    rows = {
+        "eligibility.csv": enrolled_all_2024("O40", "O41"),
+        "cp_enrollment.csv": (
+            "O40,C1,BH,2023-11-01,2024-01-05,2023-12-01,2024-01-10,2024-02-01\n"
+            "O40,C2,LTSS,2024-02-01,2024-01-05,2023-12-01,2024-01-10,\n"
+            "O41,C1,BH,2024-01-15,,,,2024-03-10\n"
+            "O41,C2,LTSS,2024-04-01,2024-03-20,,,\n"
+        ),
+    }
+    measures = (
+        "cp_participation_form_30d",
+        "cp_engagement_122d",
+        "cp_days_to_engagement",
+        "cp_days_to_participation_form",
+    )
+    results = run_with_rows(tmp_path, rows, measures)
+    assert cell(results, "cp_participation_form_30d") == (4, 8)
+    assert cell(results, "cp_participation_form_30d", level="cp", entity="C2") == (3, 5)
+    assert cell(results, "cp_engagement_122d") == (4, 8)
+    assert cell(results, "cp_engagement_122d", level="cp", entity="C2") == (1, 3)
+    assert median_of(results, "cp_days_to_engagement") == (96, 4)
+    assert median_of(results, "cp_days_to_participation_form") == (9, 7)
+
+
+def test_a_failed_transitions_of_care_attempt_is_no_follow_up(tmp_path):
+    # Three more CP activities: A50, O3's T2038 on Thu May 16 (after discharge M02 on Wed May 15,
+    # deadline Mon May 20), and A51, O3's T2038 on Wed Aug 7 (2 days after ED visit E2 on Aug 5),
+    # both attempts that did not reach the member (successful_contact false): no follow-up.
+    # A52, O7's T2038 (C2) on Tue Mar 19 with no contact flag (counted as reached, as elsewhere),
+    # after discharge M07 on Mon Mar 18 (deadline Thu Mar 21): a follow-up.
+    # Discharges: (4, 8) -> (5, 8), C2 (1, 3) -> (2, 3); ED visits stay (2, 3). Counting every
+    # T2038 would give (6, 8) and ED (3, 3).
+    rows = {
+        "cp_activity.csv": (
+            "A50,O3,C1,2024-05-16,T2038,,false,T2\n"
+            "A51,O3,C1,2024-08-07,T2038,,false,T2\n"
+            "A52,O7,C2,2024-03-19,T2038,,,T3\n"
+        )
+    }
+    results = run_with_rows(tmp_path, rows, ("cp_followup_discharge_3bd", "cp_followup_ed_7d"))
+    assert cell(results, "cp_followup_discharge_3bd") == (5, 8)
+    assert cell(results, "cp_followup_discharge_3bd", level="cp", entity="C2") == (2, 3)
+    assert cell(results, "cp_followup_ed_7d") == (2, 3)
+
+
+def test_u4_counts_in_either_modifier_column(tmp_path):
+    # cp_activity with a second modifier column (hcpcs_modifier_2, empty on the fixture's rows)
+    # and three more activities: Q4, O1's assessment (G0506) by telehealth on 2024-08-12,
+    # modifiers 95 then U4: a qualifying activity; Q5, O1's care plan (T2024) on 2024-08-13
+    # with 95 alone: not one. 2024Q3: (5, 17) -> (6, 17) (reading the first column alone: 5).
+    # Q6, O8's care plan renewed by telehealth on 2024-05-20 (95, U4), before the plan of
+    # 2023-06-01 was due (2024-06-01; A21 on Jun 2 is within 60 days of Q6, the same plan):
+    # renewed. Annual care plan: (1, 3) -> (2, 3) (reading the first column alone: (1, 3)).
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    path = folder / "cp_activity.csv"
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    rows = [
+        *(f"{row}," for row in rows),
+        "Q4,O1,C1,2024-08-12,G0506,95,true,T1,U4",
+        "Q5,O1,C1,2024-08-13,T2024,95,true,T1,",
+        "Q6,O8,C1,2024-05-20,T2024,95,true,T1,U4",
+    ]
+    path.write_text("\n".join([f"{header},hcpcs_modifier_2", *rows]) + "\n", encoding="utf-8")
+    wanted = ("cp_qualifying_activities", "cp_annual_care_plan")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in wanted]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "cp_qualifying_activities", "2024Q3") == (6, 17)
+    assert cell(results, "cp_annual_care_plan") == (2, 3)
+
+
+def test_losing_eligibility_ends_the_assignment(tmp_path):
+    # Three more C1 members assigned 2024-02-01 (30-day deadline Mar 2, 122-day Jun 2), none of
+    # them disenrolled from the CP:
+    # O50, enrolled Jan 1 - Feb 15 only, did nothing: left (lost eligibility) before both
+    #   deadlines without the work: out of both.
+    # O51, enrolled Jan 1 - Feb 15 only, signed the form Feb 10, before leaving: counted, yes for
+    #   the form; out of the 122-day engagement (left Feb 15 without it).
+    # O52, enrolled Jan 1 - Mar 31 and Apr 1 - Dec 31 (one unbroken run), did nothing: no, no.
+    # 30-day form: (3, 5) -> (4, 7); 122 days: (3, 5) -> (3, 6). Leaving them in: (4, 8), (3, 8).
+    rows = {
+        "eligibility.csv": (
+            "O50,female,White,1980,2024-01-01,2024-02-15,medicaid,aco\n"
+            "O51,female,White,1980,2024-01-01,2024-02-15,medicaid,aco\n"
+            "O52,female,White,1980,2024-01-01,2024-03-31,medicaid,aco\n"
+            "O52,female,White,1980,2024-04-01,2024-12-31,medicaid,aco\n"
+        ),
+        "cp_enrollment.csv": (
+            "O50,C1,BH,2024-02-01,,,,\nO51,C1,BH,2024-02-01,2024-02-10,,,\nO52,C1,BH,2024-02-01,,,,\n"
+        ),
+    }
+    results = run_with_rows(tmp_path, rows, ("cp_participation_form_30d", "cp_engagement_122d"))
+    assert cell(results, "cp_participation_form_30d") == (4, 7)
+    assert cell(results, "cp_engagement_122d") == (3, 6)
+
+
+def test_community_tenure_counts_a_member_day_once_when_two_assignments_cover_it(tmp_path):
+    # Two more members enrolled all 2024 (366 days), never in a facility:
+    # O60, C1 from Jan 1 to Jun 30 (the assignment's last day), C2 from Jun 30: Jun 30 is the
+    #   later assignment's, C2's. C1 Jan 1 - Jun 29 = 181 days, C2 Jun 30 - Dec 31 = 185.
+    # O61, C1 from Jan 1 (never closed), C2 May 1 - May 31: May is C2's (31 days), C1 has
+    #   Jan 1 - Apr 30 and Jun 1 - Dec 31 = 121 + 214 = 335.
+    # Program: 2,396 + 366 + 366 = 3,128 days, 3,042 in the community (86 in a facility, as in
+    # test_community_tenure). C1: 2,035 + 181 + 335 = 2,551 (1,960 + 516 in the community);
+    # C2: 361 + 185 + 31 = 577 (350 + 216). Counting every assignment's days: 367 for O60 and
+    # 397 for O61, 3,160 at program level.
+    rows = {
+        "eligibility.csv": enrolled_all_2024("O60", "O61"),
+        "cp_enrollment.csv": (
+            "O60,C1,BH,2024-01-01,,,,2024-06-30\n"
+            "O60,C2,LTSS,2024-06-30,,,,\n"
+            "O61,C1,BH,2024-01-01,,,,\n"
+            "O61,C2,LTSS,2024-05-01,,,,2024-05-31\n"
+        ),
+    }
+    results = run_with_rows(tmp_path, rows, ("cp_community_tenure",))
+    assert cell(results, "cp_community_tenure") == (3042, 3128)
+    assert cell(results, "cp_community_tenure", level="cp", entity="C1") == (2476, 2551)
+    assert cell(results, "cp_community_tenure", level="cp", entity="C2") == (566, 577)
+
+
+def test_engagement_150d_has_the_cp_type_breakdown(results):
+    # 150-day engagement in 2024 (see test_engagement_needs_every_step_not_the_care_plan_alone):
+    # BH CP C1: O1, O2, O9 yes, O3 no; LTSS CP C2: O12 yes.
+    assert cell(results, "cp_engagement_150d") == (4, 5)
+    assert cell(results, "cp_engagement_150d", stratum="cp_type", value="BH") == (3, 4)
+    assert cell(results, "cp_engagement_150d", stratum="cp_type", value="LTSS") == (1, 1)

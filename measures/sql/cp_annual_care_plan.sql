@@ -1,6 +1,7 @@
 -- Annual treatment plan completion: a care plan renewed within 12 months of the previous one.
 -- Care plans of an assignment: the first one (cp_enrollment.care_plan_signed_date) and every
--- renewal (a cp_activity T2024 with modifier U4 by the same CP during the assignment).
+-- renewal (a cp_activity T2024 with modifier U4, in either modifier column, by the same CP
+-- during the assignment).
 -- Units: care plans whose renewal is due (plan date + 12 months) inside the 12-month window
 -- while the member is still assigned to the CP on the due date, so only members enrolled with
 -- the CP for 12 months after a plan count. Numerator: a later care plan signed after the plan
@@ -24,7 +25,7 @@ plan_record AS (  -- one row per assignment and day a care plan was recorded
   JOIN assignment a
     ON a.person_id = t.person_id AND a.cp_id = t.cp_id
    AND t.activity_date BETWEEN a.assignment_date AND a.end_date
-  WHERE t.hcpcs_code = 'T2024' AND t.hcpcs_modifier = 'U4'
+  WHERE t.hcpcs_code = 'T2024' AND 'U4' IN (t.hcpcs_modifier, t.hcpcs_modifier_2)
 ),
 care_plan AS (  -- the first record of each plan: none of the assignment's in the 60 days before
   SELECT person_id, cp_id, assignment_date, end_date, plan_date

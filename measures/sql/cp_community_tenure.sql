@@ -1,7 +1,10 @@
 -- Community tenure: share of eligible days CP members spent in the community, not in an
 -- acute, psychiatric, substance-use inpatient or other institutional setting.
 -- Eligible days: days in the 12-month window when the member was enrolled in MassHealth
--- (eligibility) and assigned to the CP. Institutional days:
+-- (eligibility) and assigned to the CP. A day two assignments cover (a member moved to another
+-- CP on the day the first assignment ends) is one eligible day, of the later assignment's CP
+-- (two made on the same date: the higher CP id), so the program counts each member day once.
+-- Institutional days:
 --   * institutional claims with a type of bill in value set institutional_bill_type
 --     (hospital inpatient 11x, swing bed 18x, skilled nursing 21x, ICF 65x/66x, residential
 --     86x, ...): from the first service day to the day before discharge (the discharge day is
@@ -20,14 +23,41 @@ WITH day_range AS (
          least(max(period_end), (SELECT data_end FROM data_window)) AS last_day
   FROM periods
 ),
-assigned_span AS (
-  SELECT e.person_id, e.cp_id,
-         greatest(e.assignment_date, g.enrollment_start_date,
-                  (SELECT first_day FROM day_range)) AS first_day,
-         least(coalesce(e.disenrollment_date, DATE '9999-12-31'), g.enrollment_end_date,
+assignment_range AS (  -- each assignment's days inside the days listed
+  SELECT person_id, cp_id, assignment_date,
+         greatest(assignment_date, (SELECT first_day FROM day_range)) AS first_day,
+         least(coalesce(disenrollment_date, DATE '9999-12-31'),
                (SELECT last_day FROM day_range)) AS last_day
-  FROM cp_enrollment e
-  JOIN eligibility g ON g.person_id = e.person_id
+  FROM cp_enrollment
+),
+boundary AS (  -- the days on which a member's set of assignments can change
+  SELECT person_id, first_day AS day FROM assignment_range WHERE first_day <= last_day
+  UNION
+  SELECT person_id, CAST(last_day + INTERVAL 1 DAY AS DATE)
+  FROM assignment_range WHERE first_day <= last_day
+),
+segment AS (  -- from one boundary to the day before the next: the same assignments throughout
+  SELECT person_id, day AS first_day,
+         CAST(lead(day) OVER (PARTITION BY person_id ORDER BY day) - INTERVAL 1 DAY AS DATE)
+           AS last_day
+  FROM boundary
+),
+owned_span AS (  -- a day belongs to one CP: the latest assignment covering it; two made on
+                 -- the same date: the higher CP id (as in the follow-up measures)
+  SELECT s.person_id, s.first_day, s.last_day,
+         arg_max(a.cp_id, struct_pack(d := a.assignment_date, c := a.cp_id)) AS cp_id
+  FROM segment s
+  JOIN assignment_range a
+    ON a.person_id = s.person_id AND s.first_day BETWEEN a.first_day AND a.last_day
+  WHERE s.last_day IS NOT NULL
+  GROUP BY s.person_id, s.first_day, s.last_day
+),
+assigned_span AS (  -- the days owned while enrolled in MassHealth
+  SELECT o.person_id, o.cp_id,
+         greatest(o.first_day, g.enrollment_start_date) AS first_day,
+         least(o.last_day, g.enrollment_end_date) AS last_day
+  FROM owned_span o
+  JOIN eligibility g ON g.person_id = o.person_id
 ),
 eligible_range AS (  -- the assigned spans merged into disjoint date ranges per member and CP
 {% with keys='person_id, cp_id', source='assigned_span' %}

@@ -8,8 +8,9 @@
 -- business_holiday: dates, 2015-2030): the deadline is the 3rd of them after the discharge
 -- day. Excluded: stays followed by another stay admitted from the discharge day to the
 -- deadline (a transfer or readmission: the member was not back in the community).
--- Numerator: a cp_activity by the member's CP from the discharge day through the deadline
--- that is a transitions-of-care code (T2038) or any successful contact.
+-- Numerator: a successful contact (a cp_activity of any code, transitions of care T2038
+-- among them, whose successful_contact is not false) by the member's CP from the discharge day
+-- through the deadline.
 WITH stay AS (
   SELECT claim_id, any_value(person_id) AS person_id,
          min(coalesce(admission_date, claim_start_date)) AS admission_date,
@@ -61,7 +62,7 @@ SELECT p.period_id, d.person_id, d.discharge_date AS attr_month, d.cp_id,
          SELECT 1 FROM cp_activity t
          WHERE t.person_id = d.person_id AND t.cp_id = d.cp_id
            AND t.activity_date BETWEEN d.discharge_date AND d.deadline
-           AND (t.hcpcs_code = 'T2038' OR coalesce(t.successful_contact, true))
+           AND coalesce(t.successful_contact, true)  -- an attempt that failed is no follow-up
        ) THEN 1 ELSE 0 END AS numerator,
        1 AS denominator
 FROM discharge d

@@ -4,9 +4,9 @@
 -- ed_visits. Units: ED visits of members assigned to a CP on the visit day, from the start of
 -- the 12-month window up to 7 days before its end. Excluded: visits followed by a hospital
 -- inpatient admission (type of bill 11x) on the same or the next day (the member was
--- admitted, not sent home). Numerator: a cp_activity by the member's CP from the visit day
--- through 7 days after it that is a transitions-of-care code (T2038) or any successful
--- contact.
+-- admitted, not sent home). Numerator: a successful contact (a cp_activity of any code,
+-- transitions of care T2038 among them, whose successful_contact is not false) by the
+-- member's CP from the visit day through 7 days after it.
 WITH ed_visit AS (  -- one row per member and day (shared/ed_visit_day.sql)
   SELECT person_id, visit_date FROM {{ shared("ed_visit_day") }}
   WHERE NOT admitted
@@ -27,7 +27,7 @@ SELECT p.period_id, v.person_id, v.visit_date AS attr_month, v.cp_id,
          SELECT 1 FROM cp_activity t
          WHERE t.person_id = v.person_id AND t.cp_id = v.cp_id
            AND t.activity_date BETWEEN v.visit_date AND v.visit_date + INTERVAL 7 DAY
-           AND (t.hcpcs_code = 'T2038' OR coalesce(t.successful_contact, true))
+           AND coalesce(t.successful_contact, true)  -- an attempt that failed is no follow-up
        ) THEN 1 ELSE 0 END AS numerator,
        1 AS denominator
 FROM assigned_visit v

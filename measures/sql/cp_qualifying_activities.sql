@@ -3,8 +3,8 @@
 -- with the care plan signed on or before the last day of the month (numerator counted
 -- against denominator 1). Numerator: the CP's qualifying activities for the member that
 -- month (value set cp_qualifying_activity, with its modifier where the list names one: the
--- assessment G0506 and the signed care plan T2024 count with U4, as the program bills them;
--- all activity types together) dated while the
+-- assessment G0506 and the signed care plan T2024 count with U4, as the program bills them,
+-- in either modifier column; all activity types together) dated while the
 -- member was assigned to the CP, excluding unsuccessful outreach attempts (successful_contact
 -- false). The row belongs to the CP.
 WITH engaged_month AS (
@@ -21,10 +21,11 @@ activity_by_month AS (
   SELECT t.person_id, t.cp_id, CAST(date_trunc('month', t.activity_date) AS DATE) AS month,
          count(DISTINCT t.activity_id) AS activities
   FROM cp_activity t
-  WHERE EXISTS (  -- a code whose list entry names a modifier (G0506-U4, T2024-U4) needs it
+  WHERE EXISTS (  -- a code whose list entry names a modifier (G0506-U4, T2024-U4) needs it,
+                  -- in either modifier column (95 first on a telehealth one: 95, U4)
       SELECT 1 FROM value_set v
       WHERE v.value_set = 'cp_qualifying_activity' AND v.code = t.hcpcs_code
-        AND (v.modifier IS NULL OR v.modifier = t.hcpcs_modifier))
+        AND (v.modifier IS NULL OR v.modifier IN (t.hcpcs_modifier, t.hcpcs_modifier_2)))
     AND coalesce(t.successful_contact, true)
     AND {{ in_computed_months("t.activity_date") }}
     AND EXISTS (
