@@ -270,15 +270,17 @@ def internal_results(results: pd.DataFrame) -> pd.DataFrame:
     out["suppressed"] = reason != ""
     shown = private & ~unreliable
     if "stars" in out.columns and "star_note" in out.columns:
-        group = ["measure_id", "period_id", "level"]
+        # rated in the same peer group (stats.PEER_GROUP: a CP among CPs of its type)
+        group = ["measure_id", "period_id", "level", stats.PEER_GROUP]
+        keys = out[group[:-1]].assign(**{stats.PEER_GROUP: stats.peer_group_of(out)})
         entity = (out["stratum"] == "all").to_numpy() & (out["level"] != "program").to_numpy()
-        rated = out[out["stars"].notna()][group].drop_duplicates().assign(_rated=True)
-        hit = out[group].merge(rated, on=group, how="left")["_rated"].notna().to_numpy()
+        rated = keys[out["stars"].notna()].drop_duplicates().assign(_rated=True)
+        hit = keys.merge(rated, on=group, how="left")["_rated"].notna().to_numpy()
         out.loc[shown & entity & hit, "star_note"] = INTERNAL_ONLY
-        # a note every organisation of the level shares (no stars for anyone) applies too
-        notes = out[out["star_note"].isin(LEVEL_NOTES)][[*group, "star_note"]]
-        notes = notes.drop_duplicates(group).rename(columns={"star_note": "_note"})
-        shared = out[group].merge(notes, on=group, how="left")["_note"].to_numpy()
+        # a note every organisation of the peer group shares (no stars for anyone) applies too
+        notes = keys.assign(_note=out["star_note"])[out["star_note"].isin(LEVEL_NOTES)]
+        notes = notes.drop_duplicates(group)
+        shared = keys.merge(notes, on=group, how="left")["_note"].to_numpy()
         level_wide = shown & entity & ~hit & pd.notna(shared)
         out.loc[level_wide, "star_note"] = shared[level_wide]
     return out

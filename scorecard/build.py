@@ -441,12 +441,14 @@ def score(
     the engine computes up to the period asked for), is rated: the pages show only its stars,
     so rows of earlier periods (trend charts, downloads) carry none and cut_points has that
     period only. `organizations` (EngineRun.organizations) gives each practice's ACO, whose
-    results its practices add up to (suppression protects them as a group). `first_rated`
+    results its practices add up to (suppression protects them as a group), and each CP's
+    type: a CP is compared with CPs of its own type (stats.PEER_GROUP). `first_rated`
     (measures_first_rated) spares new measures the guardrails; `reward` is the summary
     ratings' reward factor ('cms' or 'none', ratings.REWARDS).
     """
     results = stats.add_intervals(results)
     results = audiences.suppress(results, organizations)
+    results = stats.with_peer_groups(results, audiences.cp_types(organizations))
     rated = latest_period(results) if period_id is None else period_id
     # The trend labels (a test of every row against an earlier period, the longest part) do
     # not depend on the stars: a large build makes them in a forked process meanwhile.

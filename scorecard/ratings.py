@@ -439,20 +439,26 @@ def first_year_weights(results: pd.DataFrame, first_rated: Mapping[str, int]) ->
 
 
 def _prior_lookup(prior: pd.DataFrame | None) -> dict[tuple, pd.Series]:
-    """Return prior cut-point rows keyed by (measure_id, level, period_id or None)."""
+    """Return prior cut-point rows keyed by (measure_id, level, peer group, period_id or None).
+
+    A prior without a peer_group column (or a blank one) holds pooled cut points
+    (stats.POOLED): they bound no peer group's, which were clustered from other entities."""
     if prior is None or prior.empty:
         return {}
     has_period = "period_id" in prior.columns
+    groups = stats.peer_group_of(prior.fillna({stats.PEER_GROUP: stats.POOLED}))
     out = {}
-    for _, row in prior.iterrows():
-        key = (row["measure_id"], row["level"], row["period_id"] if has_period else None)
-        out[key] = row
+    for (_, row), group in zip(prior.iterrows(), groups, strict=True):
+        period = row["period_id"] if has_period else None
+        out[(row["measure_id"], row["level"], group, period)] = row
     return out
 
 
-def _find_prior(lookup: dict, measure: str, level: str, period: str) -> pd.Series | None:
-    """Return the prior row for this period, else the one for all periods, else None."""
-    return lookup.get((measure, level, period), lookup.get((measure, level, None)))
+def _find_prior(lookup: dict, key: Mapping[str, str]) -> pd.Series | None:
+    """Return the prior row of a cut-point `key` (measure_id, period_id, level, peer_group) for
+    its period, else the one for all periods, else None."""
+    at = (key["measure_id"], key["level"], key[stats.PEER_GROUP])
+    return lookup.get((*at, key["period_id"]), lookup.get((*at, None)))
 
 
 @dataclass(frozen=True)
@@ -594,7 +600,8 @@ def _guardrail_status(points: CutPoints, prior: pd.Series | None, exempt: bool) 
 
 
 CUT_POINT_COLUMNS = (
-    *("measure_id", "period_id", "level", *THRESHOLD_COLUMNS, "method", "n_entities"),
+    *("measure_id", "period_id", "level", stats.PEER_GROUP, *THRESHOLD_COLUMNS, "method"),
+    "n_entities",
     *("n_reliable", "n_rated", "median_reliability", "score_range", "first_rated", "guardrail"),
 )
 
@@ -607,8 +614,15 @@ def rate_results(
     min_reliability: float | None = MIN_RELIABILITY,
     first_rated: Mapping[str, int] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (results with an Int64 `stars` column, cut points per measure x period x level).
+    """Return (results with an Int64 `stars` column, cut points per measure x period x level x
+    peer group).
 
+    Each peer group (column stats.PEER_GROUP: a CP's type) is rated on its own, against cut
+    points clustered from its own entities: BH and LTSS Community Partners serve different
+    members. Rows without one (stats.POOLED: ACOs, practices, CPs of unknown type) are rated
+    against cut points clustered from every entity of their level (stats.peer_pools). The
+    minimums below (MIN_ENTITIES_RELATIVE...) hold in each peer group: a group too small is
+    not rated (star_note few_entities), never rated against another group.
     Only entity rows of stratum 'all' whose measure has star_method 'fixed' or 'relative' are
     rated. A row is eligible with a value and a denominator of at least min_denominator,
     whether shown or hidden (suppressed); only the shown ones get stars. A relative measure's
@@ -624,9 +638,9 @@ def rate_results(
     `prior_cut_points` (measure_id, level, t2..t5, optional period_id and score_range) turns on
     guardrails for relative measures. `periods`, when given, limits the rating (and the cut
     points) to those periods; rows of other periods get no stars (build.score rates only the
-    period it publishes). Cut-point columns: CUT_POINT_COLUMNS; n_entities counts the eligible
-    rows (hidden ones too), n_reliable those whose reliability reaches the minimum (NaN for
-    fixed thresholds), n_rated those given stars (shown only; 0 when the level is not rated),
+    period it publishes). Cut-point columns: CUT_POINT_COLUMNS; peer_group the group rated;
+    n_entities counts the eligible rows clustered (hidden ones too), n_reliable those whose
+    reliability reaches the minimum (NaN for fixed thresholds), n_rated those given stars (shown only; 0 when the level is not rated),
     median_reliability the middle reliability of the eligible rows, score_range the range of
     the shown scores inside the Tukey fences (what the next guardrails' cap is worked out from;
     not that of every score clustered, which could give a hidden one away), first_rated the year the
@@ -657,40 +671,78 @@ def rate_results(
         & df["value"].notna()
     ).to_numpy()
     shown_all = ~df["suppressed"].astype(bool).to_numpy()
-    lookup = _prior_lookup(prior_cut_points)
-    rows = []
-    stars = np.zeros(len(df), dtype=np.int64)  # 0 stands for no stars until the end
-    notes = np.full(len(df), "", dtype=object)
-    reliabilities = np.full(len(df), np.nan)
+    rating = _Rating(
+        df, eligible_all, shown_all, _prior_lookup(prior_cut_points), seed, min_reliability
+    )
     rated = df[ratable]
     rated_at = np.flatnonzero(ratable.to_numpy())  # positions of rated's rows in df
+    groups = stats.peer_group_of(rated)
     indices = rated.groupby(["measure_id", "period_id", "level"], sort=True).indices
+    rows = []
     for (measure, period, level), at in sorted(indices.items()):
-        group, where = rated.iloc[at], rated_at[at]
-        eligible, shown = eligible_all[where], shown_all[where]
-        prior = _find_prior(lookup, measure, level, period)
-        first_year = (first_rated or {}).get(measure)
-        exempt = guardrail_exempt(first_year, period)
-        level_rating = _rate_level(group, eligible, shown, prior, seed, min_reliability, exempt)
-        first = group.iloc[0]
-        on = level_rating.rated
-        values = round_half_up(group["value"].to_numpy(float)[on], int(first["decimals"]))
-        got = stars_from_cut_points(np.atleast_1d(values), level_rating.points, first["direction"])
-        stars[where[on]] = got.fillna(0).to_numpy(np.int64)
-        notes[where] = level_rating.notes
-        reliabilities[where] = np.where(shown, level_rating.reliability, np.nan)
-        key = {"measure_id": measure, "period_id": period, "level": level}
-        rows.append(_cut_point_row(key, level_rating, eligible, min_reliability, first_year))
-    column = pd.array(stars, dtype="Int64")
-    column[stars == 0] = pd.NA
+        for peer, pool, members in stats.peer_pools(groups[at]):
+            if members.any():
+                key = {"measure_id": measure, "period_id": period, "level": level}
+                key[stats.PEER_GROUP] = peer
+                first_year = (first_rated or {}).get(measure)
+                group = rated.iloc[at[pool]]
+                rows.append(rating.rate(key, group, rated_at[at[pool]], members[pool], first_year))
+    column = pd.array(rating.stars, dtype="Int64")
+    column[rating.stars == 0] = pd.NA
     df["stars"] = column
-    df["star_note"] = notes
-    df["reliability"] = reliabilities
+    df["star_note"] = rating.notes
+    df["reliability"] = rating.reliabilities
     if "weight" in df.columns and first_rated:
         df["weight"] = first_year_weights(df, first_rated)
     table = pd.DataFrame(rows, columns=list(CUT_POINT_COLUMNS))
     table["first_rated"] = table["first_rated"].astype("Int64")
     return df, table
+
+
+class _Rating:
+    """What rate_results fills in, row by row of its results (stars 0: none yet), as it rates
+    one peer group of a measure x period x level at a time (`rate`)."""
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        eligible: np.ndarray,
+        shown: np.ndarray,
+        lookup: dict,
+        seed: int,
+        min_reliability: float | None,
+    ) -> None:
+        self.eligible, self.shown, self.lookup = eligible, shown, lookup
+        self.seed, self.min_reliability = seed, min_reliability
+        self.stars = np.zeros(len(df), dtype=np.int64)
+        self.notes = np.full(len(df), "", dtype=object)
+        self.reliabilities = np.full(len(df), np.nan)
+
+    def rate(
+        self,
+        key: dict[str, str],
+        group: pd.DataFrame,
+        where: np.ndarray,
+        members: np.ndarray,
+        first_year: int | None,
+    ) -> dict[str, Any]:
+        """Rate the `members` of a pool of rows (`group`, at positions `where` of the results)
+        against cut points clustered from the whole pool; return its cut-point row."""
+        eligible, shown = self.eligible[where], self.shown[where] & members
+        exempt = guardrail_exempt(first_year, key["period_id"])
+        prior = _find_prior(self.lookup, key)
+        level_rating = _rate_level(
+            group, eligible, shown, prior, self.seed, self.min_reliability, exempt
+        )
+        first = group.iloc[0]
+        on = level_rating.rated
+        values = round_half_up(group["value"].to_numpy(float)[on], int(first["decimals"]))
+        got = stars_from_cut_points(np.atleast_1d(values), level_rating.points, first["direction"])
+        self.stars[where[on]] = got.fillna(0).to_numpy(np.int64)
+        own = where[members]
+        self.notes[own] = level_rating.notes[members]
+        self.reliabilities[own] = np.where(shown, level_rating.reliability, np.nan)[members]
+        return _cut_point_row(key, level_rating, eligible, self.min_reliability, first_year)
 
 
 def _cut_point_row(
@@ -794,14 +846,20 @@ def reward_factor(means: pd.Series, variances: pd.Series) -> pd.Series:
     return out
 
 
-def ratable_measures(rated: pd.DataFrame) -> pd.DataFrame:
-    """Return n_measures per period x level: the measures of `rated` with stars for at least
-    one entity of that level in that period (the measures an entity there could be rated on).
+# An entity's summary rating is worked out among the entities of its period, level and peer
+# group (stats.PEER_GROUP): the measures it could be rated on and the reward percentiles.
+SUMMARY_KEYS = ["period_id", "level", stats.PEER_GROUP]
 
-    A measure nobody at a level has stars on (e.g. fewer than MIN_ENTITIES_RELATIVE entities
-    had enough data to set cut points) is left out, so it counts against no one.
+
+def ratable_measures(rated: pd.DataFrame) -> pd.DataFrame:
+    """Return n_measures per period x level x peer group: the measures of `rated` with stars
+    for at least one entity of that level and peer group in that period (the measures an
+    entity there could be rated on).
+
+    A measure nobody there has stars on (e.g. fewer than MIN_ENTITIES_RELATIVE entities had
+    enough data to set cut points) is left out, so it counts against no one.
     """
-    keys = ["period_id", "level"]
+    keys = SUMMARY_KEYS
     with_stars = rated[rated["stars"].notna()]
     counts = with_stars.groupby(keys)["measure_id"].nunique()
     levels = rated[keys].drop_duplicates().set_index(keys).index
@@ -810,7 +868,7 @@ def ratable_measures(rated: pd.DataFrame) -> pd.DataFrame:
 
 def _family_rows(rated: pd.DataFrame, family: str, weighted: bool) -> pd.DataFrame:
     """Return one summary row per entity for the measures of `rated` (already one family)."""
-    keys = ["period_id", "level"]
+    keys = SUMMARY_KEYS
     entity = [*keys, "entity_id"]
     n_measures = ratable_measures(rated)
     r = pd.DataFrame(
@@ -840,12 +898,12 @@ def _add_reward(overall: pd.DataFrame, min_share: float, min_measures: int) -> p
     overall rating) and added to `average`, not capped: the stars are (summary_stars), so that
     `average` less `reward` is always the average of the measure stars the tiers read (4.8 with
     a reward of 0.4 is 5.2, 5 stars). The percentiles are taken over the entities of the same
-    period and level that have an overall rating."""
+    period, level and peer group that have an overall rating."""
     enough = overall["n_rated"] >= measures_needed(overall["n_measures"], min_share, min_measures)
     means = overall["average"].where(enough)
     variances = overall["var"].where(enough)
     factor = pd.Series(0.0, index=overall.index)
-    for _, idx in overall.groupby(["period_id", "level"]).groups.items():
+    for _, idx in overall.groupby(SUMMARY_KEYS).groups.items():
         factor[idx] = reward_factor(means[idx], variances[idx])
     return overall.assign(average=overall["average"] + factor, reward=factor)
 
@@ -883,14 +941,15 @@ def summary_stars(
 ) -> pd.DataFrame:
     """Return family and overall star ratings per period x level x entity.
 
-    Columns: period_id, level, entity_id, family, stars, n_rated, n_measures, rated_share,
-    average, reward. Family ratings are the unweighted mean of measure stars (like CMS domain
-    ratings); 'overall' is the mean weighted by `weight`. `stars` is `average` rounded to the
+    Columns: period_id, level, peer_group, entity_id, family, stars, n_rated, n_measures,
+    rated_share, average, reward. Family ratings are the unweighted mean of measure stars
+    (like CMS domain ratings); 'overall' is the mean weighted by `weight`. `stars` is `average` rounded to the
     nearest half star, NaN when the entity has stars on fewer than `min_share` of the measures
     it could be rated on, or (overall rows) on fewer than `min_measures` measures
     (`measures_needed`). n_measures counts those measures (see `ratable_measures`):
     star_method other than 'none', and stars for at least one entity of the level in the
-    period, as CMS counts only the measures a contract can be rated on. reward='cms' adds the
+    period (and peer group: a CP is rated among CPs of its type), as CMS counts only the
+    measures a contract can be rated on. reward='cms' adds the
     CMS reward factor (0-0.4, see `reward_factor`) to the overall average before rounding (the
     stars capped at 5, the average not: 4.8 + 0.4 is 5.2): `average` includes it and `reward`
     says how much it was (NaN on family rows, and on every row without a reward: None or
@@ -903,6 +962,7 @@ def summary_stars(
         & (rated["stratum"] == "all")
         & (rated["star_method"] != "none")
     ]
+    base = base.assign(**{stats.PEER_GROUP: stats.peer_group_of(base)})
     parts = [_family_rows(base[base["family"] == f], f, weighted=False) for f in FAMILIES]
     overall = _family_rows(base, "overall", weighted=True)
     if reward == "cms":
@@ -914,7 +974,7 @@ def summary_stars(
     out["stars"] = round_half_star(np.minimum(out["average"], 5.0))  # a reward tops out at 5
     least = least_measures(out["family"], min_measures)
     out.loc[out["n_rated"] < measures_needed(out["n_measures"], min_share, least), "stars"] = np.nan
-    columns = ["period_id", "level", "entity_id", "family", "stars", "n_rated", "n_measures"]
+    columns = [*SUMMARY_KEYS, "entity_id", "family", "stars", "n_rated", "n_measures"]
     return out[[*columns, "rated_share", "average", "reward"]].reset_index(drop=True)
 
 

@@ -1286,29 +1286,80 @@ PERCENTILES = (10, 25, 50, 75, 90)
 MIN_PEERS = 5
 
 
+# The column naming the peer group a result is compared in (its stars, peer label and
+# benchmark): a Community Partner's type (organization.cp_type: 'BH' or 'LTSS') on the
+# stratum-'all' rows of a CP whose type is known, as the two kinds serve different members;
+# '' elsewhere: ACOs, practices and CPs of unknown type are compared with every entity of
+# their level (a breakdown row with the whole program's row of the same group).
+PEER_GROUP = "peer_group"
+POOLED = ""
+
+
+def peer_groups(results: pd.DataFrame, cp_types: dict[str, str] | None) -> np.ndarray:
+    """Return each row's peer group (PEER_GROUP) from `cp_types` (CP id -> type)."""
+    typed = (results["level"] == "cp") & (results["stratum"] == "all")
+    group = results["entity_id"].astype(str).map(cp_types or {}).astype(object).where(typed)
+    return group.fillna(POOLED).astype(str).to_numpy(object)
+
+
+def with_peer_groups(results: pd.DataFrame, cp_types: dict[str, str] | None) -> pd.DataFrame:
+    """Return a copy of results with the PEER_GROUP column (peer_groups)."""
+    return results.assign(**{PEER_GROUP: peer_groups(results, cp_types)})
+
+
+def peer_group_of(df: pd.DataFrame) -> np.ndarray:
+    """Return the rows' peer groups (POOLED for every row when the column is absent)."""
+    return _col(df, PEER_GROUP, POOLED).astype(str).to_numpy(object)
+
+
+def peer_pools(groups: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Return (group, pool, members) for each peer group among `groups` (the peer groups of
+    rows of one measure, period and level), POOLED always first: `members` marks the group's
+    rows, `pool` those they are compared with: the group's own rows, or for POOLED every row
+    (entities of unknown type are compared with the whole level)."""
+    everyone = np.ones(len(groups), dtype=bool)
+    named = sorted(set(groups.tolist()) - {POOLED})
+    return [(POOLED, everyone, groups == POOLED)] + [(g, groups == g, groups == g) for g in named]
+
+
+BENCHMARK_KEYS = ("measure_id", "period_id", "level", PEER_GROUP)
+
+
 def benchmarks(results: pd.DataFrame) -> pd.DataFrame:
-    """Return program-wide percentiles p10..p90 of entity values per measure x period x level.
+    """Return percentiles p10..p90 of entity values per measure x period x level x peer group.
 
     Uses entity rows of stratum 'all' that are shown and meet min_denominator, where at least
-    MIN_PEERS entities have them; columns measure_id, period_id, level, n_entities, p10, p25,
-    p50, p75, p90 (numpy linear percentiles).
+    MIN_PEERS entities have them; columns measure_id, period_id, level, peer_group,
+    n_entities, p10, p25, p50, p75, p90 (numpy linear percentiles). Every level has its
+    pooled row (peer_group POOLED: all its entities), and a CP type its own (peer_pools).
     """
     keys = ["measure_id", "period_id", "level"]
     ok = _reportable(results) & (results["level"] != "program") & (results["stratum"] == "all")
+    kept = results[ok]
+    groups = peer_group_of(kept)
     rows = []
-    for key, group in results[ok].groupby(keys, sort=True):
-        values = group["value"].to_numpy(float)
-        if values.size < MIN_PEERS:
-            continue
-        pct = np.percentile(values, PERCENTILES)
-        rows.append(
-            {
-                **dict(zip(keys, key, strict=True)),
-                "n_entities": values.size,
-                **{f"p{p}": float(v) for p, v in zip(PERCENTILES, pct, strict=True)},
-            }
-        )
-    return pd.DataFrame(rows, columns=[*keys, "n_entities", *(f"p{p}" for p in PERCENTILES)])
+    for key, at in kept.groupby(keys, sort=True).indices.items():
+        values = kept["value"].to_numpy(float)[at]
+        for group, pool, _ in peer_pools(groups[at]):
+            if pool.sum() >= MIN_PEERS:
+                rows.append(
+                    _percentiles(
+                        {**dict(zip(keys, key, strict=True)), PEER_GROUP: group}, values[pool]
+                    )
+                )
+    return pd.DataFrame(
+        rows, columns=[*BENCHMARK_KEYS, "n_entities", *(f"p{p}" for p in PERCENTILES)]
+    )
+
+
+def _percentiles(key: dict[str, Any], values: np.ndarray) -> dict[str, Any]:
+    """Return a benchmark row: `key`, n_entities and the PERCENTILES of values."""
+    pct = np.percentile(values, PERCENTILES)
+    return {
+        **key,
+        "n_entities": values.size,
+        **{f"p{p}": float(v) for p, v in zip(PERCENTILES, pct, strict=True)},
+    }
 
 
 def _better(diff: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -1352,32 +1403,34 @@ def fixed_value(df: pd.DataFrame) -> np.ndarray:
     return (num != "") & (num == den)
 
 
+# A result compared within its peer group (PEER_GROUP) whose group has fewer than MIN_PEERS
+# results to compare gets this peer_label: a group of two or three is hardly a group, and its
+# program row is close to the result's own.
+FEW_PEERS = "few_peers"
+
+
 def peer_label(results: pd.DataFrame) -> pd.DataFrame:
     """Return a copy with `peer_label`: 'better'/'no_different'/'worse' than the program, or ''.
 
     An entity is better or worse when its whole interval lies on one side of the program's
     value for the same measure, period and stratum value (respecting direction; 'higher' or
     'lower' for a neutral measure); a bound that touches the program's value (`touches`) is
-    not beyond it. A mean with no interval says why (interval_gap: 'too_few' members,
-    'no_spread'): it is not compared. '' for program rows, suppressed or too-small rows, other
-    rows without an interval (medians), rows whose program value is hidden and measures whose
-    value cannot vary (fixed_value).
+    not beyond it. A row with a peer group (PEER_GROUP: a CP of known type) is compared with
+    the program's row for that group instead (stratum cp_type), and only when at least
+    MIN_PEERS entities of the group have results to compare (else FEW_PEERS). A mean with no
+    interval says why (interval_gap: 'too_few' members, 'no_spread'): it is not compared. ''
+    for program rows, suppressed or too-small rows, other rows without an interval (medians),
+    rows whose program value is hidden and measures whose value cannot vary (fixed_value).
     """
     df = results if {"lower", "upper"} <= set(results.columns) else add_intervals(results)
     df = df.copy()
-    keys = ["measure_id", "period_id", "stratum", "stratum_value"]
-    # a hidden program value is no reference: a label against it would bound it
-    shown_program = (df["level"] == "program") & ~_col(df, "suppressed", False).astype(bool)
-    program = df.loc[shown_program, [*keys, "value"]].drop_duplicates(keys)
-    ref = df[keys].merge(program, on=keys, how="left")["value"].to_numpy(float)
+    ref = _peer_reference(df)
     lower, upper = df["lower"].to_numpy(float), df["upper"].to_numpy(float)
     direction = df["direction"].to_numpy()
-    comparable = (
-        _reportable(df).to_numpy()
-        & (df["level"] != "program").to_numpy()
-        & np.isfinite(ref)
-        & ~fixed_value(df)
-    )
+    reportable = _reportable(df).to_numpy()
+    entity = reportable & (df["level"] != "program").to_numpy() & ~fixed_value(df)
+    few = entity & (_peer_group_sizes(df, reportable) < MIN_PEERS)
+    comparable = entity & np.isfinite(ref) & ~few
     ok = comparable & np.isfinite(lower) & np.isfinite(upper)
     above = (lower > ref) & ~touches(lower, ref)
     below = (upper < ref) & ~touches(upper, ref)
@@ -1388,8 +1441,34 @@ def peer_label(results: pd.DataFrame) -> pd.DataFrame:
     )
     gap = interval_gap(df)
     label = np.where(ok, label, np.where(comparable & (gap != ""), gap, ""))
-    df["peer_label"] = label.astype(object)
+    df["peer_label"] = np.where(few, FEW_PEERS, label).astype(object)
     return df
+
+
+def _peer_reference(df: pd.DataFrame) -> np.ndarray:
+    """Return the program value each row is compared with (NaN when hidden or absent): the
+    program's row of the same stratum value, or of the row's peer group (stratum cp_type)."""
+    keys = ["measure_id", "period_id", "stratum", "stratum_value"]
+    # a hidden program value is no reference: a label against it would bound it
+    shown_program = (df["level"] == "program") & ~_col(df, "suppressed", False).astype(bool)
+    program = df.loc[shown_program, [*keys, "value"]].drop_duplicates(keys)
+    groups = peer_group_of(df)
+    typed = groups != POOLED
+    wanted = df[keys].copy()
+    wanted.loc[typed, "stratum"] = "cp_type"
+    wanted.loc[typed, "stratum_value"] = groups[typed]
+    return wanted.merge(program, on=keys, how="left")["value"].to_numpy(float)
+
+
+def _peer_group_sizes(df: pd.DataFrame, reportable: np.ndarray) -> np.ndarray:
+    """Return, on each row with a peer group, how many reportable rows its group has for the
+    same measure, period and level (infinity on rows without one: their pool is the level)."""
+    keys = ["measure_id", "period_id", "level", PEER_GROUP]
+    rows = df[keys[:-1]].assign(**{PEER_GROUP: peer_group_of(df)})
+    counted = rows[reportable & (rows[PEER_GROUP] != POOLED).to_numpy()]
+    sizes = counted.groupby(keys).size().rename("n").reset_index()
+    n = rows.merge(sizes, on=keys, how="left")["n"].fillna(0).to_numpy(float)
+    return np.where(rows[PEER_GROUP].to_numpy() == POOLED, np.inf, n)
 
 
 def _two_sided_binom(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -290,6 +290,7 @@ def test_rate_results_relative_fixed_and_unrated():
         "measure_id",
         "period_id",
         "level",
+        "peer_group",
         "t2",
         "t3",
         "t4",
@@ -467,9 +468,10 @@ def test_summary_stars_hand_worked():
     assert np.isnan(got.loc[("Y", "overall"), "stars"])
     assert got.loc[("Y", "operational"), "stars"] == 3.0
     assert "ALL" not in set(out["entity_id"])
-    assert out.columns.tolist()[:8] == [
+    assert out.columns.tolist()[:9] == [
         "period_id",
         "level",
+        "peer_group",
         "entity_id",
         "family",
         "stars",
@@ -1260,3 +1262,116 @@ def test_cut_points_help_names_the_optional_columns():
     text = CliRunner().invoke(main, ["stars", "cut-points", "--help"]).output
     for words in ("direction", "higher_is_better", "lower_is_better", "decimals", "spec"):
         assert words in text, words
+
+
+# ---------------------------------------------------------------- peer groups (CP types)
+
+# Twelve results in five tight groups, 20-22, 40-42, 50-52, 60-62 and 80-82: every resampling
+# run clusters them the same way, so the cut points are 40, 50, 60 and 80 (as the ACOs' of
+# test_rate_results_relative_fixed_and_unrated).
+TWELVE = [20, 22, 40, 42, 50, 52, 60, 62, 80, 82, 81, 21]
+
+
+def _cps(prefix: str, values: list[float], group: str, members: float = 100.0) -> list[dict]:
+    """Return stratum-'all' CP rows of measure 'rel' (percent of `members`), in peer group
+    `group`."""
+    return [
+        result(
+            "rel",
+            "cp",
+            f"{prefix}{i:02d}",
+            v,
+            numerator=v * members / 100,
+            denominator=members,
+            peer_group=group,
+        )
+        for i, v in enumerate(values)
+    ]
+
+
+def _stars_of(rated: pd.DataFrame) -> dict[str, object]:
+    return dict(zip(rated["entity_id"], rated["stars"], strict=True))
+
+
+def test_a_cp_is_rated_among_the_cps_of_its_own_type():
+    # LTSS results are the BH ones 10 points down (of 200 members each, so that no count is
+    # 10 or fewer): their cut points are too (30, 40, 50, 70). Pooled, the 24 results would
+    # share one set of cut points, and a result of 50 would get the same stars in both groups:
+    # here it is 3 stars among BH CPs, 4 among LTSS CPs.
+    bh = _cps("B", TWELVE, "BH")
+    ltss = _cps("L", [v - 10 for v in TWELVE], "LTSS", members=200.0)
+    rated, cuts = ratings.rate_results(pd.DataFrame(bh + ltss))
+    stars = _stars_of(rated)
+    assert (stars["B04"], stars["L06"]) == (3, 4)  # both scored 50
+    assert [stars[f"B{i:02d}"] for i in (0, 2, 4, 6, 8)] == [1, 2, 3, 4, 5]
+    assert [stars[f"L{i:02d}"] for i in (0, 2, 4, 6, 8)] == [1, 2, 3, 4, 5]
+    got = cuts.set_index("peer_group")[["level", "t2", "t3", "t4", "t5", "n_entities"]]
+    assert got.loc["BH"].tolist() == ["cp", 40.0, 50.0, 60.0, 80.0, 12]
+    assert got.loc["LTSS"].tolist() == ["cp", 30.0, 40.0, 50.0, 70.0, 12]
+    assert len(cuts) == 2  # no pooled cut points: every CP has a type
+
+
+def test_a_cp_type_with_too_few_cps_is_not_rated_rather_than_pooled():
+    # six LTSS CPs: fewer than MIN_ENTITIES_RELATIVE (10), so no LTSS CP gets stars, each
+    # saying why (few_entities), though the 18 CPs pooled would be enough; the BH CPs keep
+    # their own cut points (40, 50, 60, 80)
+    bh = _cps("B", TWELVE, "BH")
+    ltss = _cps("L", [30, 50, 50, 60, 70, 88], "LTSS")
+    rated, cuts = ratings.rate_results(pd.DataFrame(bh + ltss))
+    ltss_rows = rated[rated["peer_group"] == "LTSS"]
+    assert ltss_rows["stars"].isna().all()
+    assert set(ltss_rows["star_note"]) == {"few_entities"}
+    assert rated.loc[rated["entity_id"] == "B04", "stars"].item() == 3
+    row = cuts.set_index("peer_group").loc["LTSS"]
+    assert row["n_entities"] == 6 and row["n_rated"] == 0 and np.isnan(row["t2"])
+
+
+def test_a_cp_of_unknown_type_is_rated_against_every_cp():
+    # U has no type (peer group ''): its cut points are clustered from all 13 CPs, whose five
+    # groups stay 20-22, 40-42, 50-52 (U's 50 joins it), 60-62 and 80-82: 40, 50, 60, 80, so
+    # U's 50 gets 3 stars. The BH CPs are rated among themselves only.
+    rows = _cps("B", TWELVE, "BH") + _cps("U", [50], "")
+    rated, cuts = ratings.rate_results(pd.DataFrame(rows))
+    assert _stars_of(rated)["U00"] == 3
+    pooled = cuts.set_index("peer_group").loc[""]
+    assert (pooled.t2, pooled.t3, pooled.t4, pooled.t5) == (40.0, 50.0, 60.0, 80.0)
+    assert (pooled.n_entities, pooled.n_rated) == (13, 1)  # clustered 13, rated U only
+    assert cuts.set_index("peer_group").loc["BH", "n_entities"] == 12
+
+
+def test_guardrails_hold_a_peer_group_to_its_own_prior_cut_points():
+    # last year's BH cut points were 45, 55, 65, 85 (5 points above this year's); the pooled
+    # ones (no peer_group column: an edition before peer groups) bound no peer group's
+    bh = _cps("B", TWELVE, "BH")
+    prior = pd.DataFrame(
+        [
+            {"measure_id": "rel", "level": "cp", "peer_group": "BH", "score_range": 62.0}
+            | dict(zip(ratings.THRESHOLD_COLUMNS, [46.0, 56.0, 66.0, 86.0], strict=True)),
+        ]
+    )
+    _, cuts = ratings.rate_results(pd.DataFrame(bh), prior_cut_points=prior)
+    row = cuts.iloc[0]
+    # each moves at most 5 points from its prior: 41, 51, 61, 81
+    assert (row.t2, row.t3, row.t4, row.t5, row.guardrail) == (41.0, 51.0, 61.0, 81.0, "capped")
+    pooled_prior = prior.drop(columns="peer_group")
+    _, cuts = ratings.rate_results(pd.DataFrame(bh), prior_cut_points=pooled_prior)
+    assert (cuts.iloc[0].t2, cuts.iloc[0].guardrail) == (40.0, "no_prior")
+
+
+def test_summary_ratings_count_the_measures_a_cps_own_type_could_be_rated_on():
+    # q2 and q3 have stars for BH CPs only (too few LTSS CPs to rate them). Counted over all
+    # CPs, L1 could have been rated on 3 quality measures, has stars on 1 (< half): no quality
+    # rating. Among LTSS CPs only q1 could be rated: L1's quality rating is its q1 stars, 4.
+    rows = [
+        result("q1", "cp", "B1", 0, stars=5, peer_group="BH"),
+        result("q2", "cp", "B1", 0, stars=3, peer_group="BH"),
+        result("q3", "cp", "B1", 0, stars=4, peer_group="BH"),
+        result("q1", "cp", "L1", 0, stars=4, peer_group="LTSS"),
+        result("q2", "cp", "L1", 0, stars=pd.NA, peer_group="LTSS"),
+        result("q3", "cp", "L1", 0, stars=pd.NA, peer_group="LTSS"),
+    ]
+    frame = pd.DataFrame(rows).astype({"stars": "Int64"})
+    got = ratings.summary_stars(frame, min_measures=1).set_index(["entity_id", "family"])
+    assert got.loc[("L1", "quality"), ["stars", "n_rated", "n_measures"]].tolist() == [4.0, 1, 1]
+    assert got.loc[("B1", "quality"), ["stars", "n_rated", "n_measures"]].tolist() == [4.0, 3, 3]
+    assert got.loc[("L1", "quality"), "peer_group"] == "LTSS"

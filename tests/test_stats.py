@@ -1302,3 +1302,68 @@ def test_small_count_rule_takes_in_fractions_that_round_to_ten_or_fewer() -> Non
     counts = pd.Series([0, 0.4, 1, 10, 10.3, 10.5, 10.6, 11, "x", None], dtype=object)
     small = stats.is_small_count(counts).tolist()
     assert small == [False, True, True, True, True, True, False, False, False, False]
+
+
+# --- peer groups: a CP is compared with the CPs of its own type -------------------------------
+
+
+def test_a_cp_is_compared_with_the_program_row_of_its_own_type():
+    # The program is 50% (150/300), its BH CPs' members 80% (400/500). 65/100 (Wilson about
+    # 55% to 74%) was better than the whole program but is worse than BH CPs; 80/100 is about
+    # the same as BH CPs. Only 4 LTSS CPs have results: fewer than MIN_PEERS (5) to compare.
+    rows = [
+        row("program", "ALL", "all", "all", 150, 300),
+        row("program", "ALL", "cp_type", "BH", 400, 500),
+        row("program", "ALL", "cp_type", "LTSS", 100, 500),
+        row("cp", "B0", "all", "all", 65, 100, peer_group="BH"),
+    ]
+    rows += [row("cp", f"B{i}", "all", "all", 80, 100, peer_group="BH") for i in range(1, 5)]
+    rows += [row("cp", f"L{i}", "all", "all", 20, 100, peer_group="LTSS") for i in range(4)]
+    labels = stats.peer_label(pd.DataFrame(rows))["peer_label"].tolist()
+    assert labels == ["", "", "", "worse", *["no_different"] * 4, *["few_peers"] * 4]
+
+
+def test_a_cp_of_unknown_type_is_compared_with_the_whole_program():
+    rows = [
+        row("program", "ALL", "all", "all", 150, 300),
+        row("program", "ALL", "cp_type", "BH", 400, 500),
+        row("cp", "U", "all", "all", 65, 100, peer_group=""),
+    ]
+    assert stats.peer_label(pd.DataFrame(rows))["peer_label"].tolist()[-1] == "better"
+
+
+def test_benchmarks_of_each_cp_type_and_of_all_cps():
+    # BH 20..60: p10 24, p25 30, p50 40, p75 50, p90 56; LTSS: 4 CPs, fewer than MIN_PEERS,
+    # no band of their own; all 9 CPs (20, 30, 40, 50, 60, 62, 72, 82, 86): p25 40, p50 60,
+    # p75 72
+    bh = [
+        row("cp", f"B{i}", "all", "all", v, 100, peer_group="BH")
+        for i, v in enumerate([20, 30, 40, 50, 60])
+    ]
+    ltss = [
+        row("cp", f"L{i}", "all", "all", v, 100, peer_group="LTSS")
+        for i, v in enumerate([62, 72, 82, 86])
+    ]
+    out = stats.benchmarks(pd.DataFrame(bh + ltss)).set_index("peer_group")
+    assert sorted(out.index) == ["", "BH"]
+    assert out.loc["BH", ["n_entities", "p10", "p25", "p50", "p75", "p90"]].tolist() == [
+        5,
+        24.0,
+        30.0,
+        40.0,
+        50.0,
+        56.0,
+    ]
+    assert out.loc["", ["n_entities", "p25", "p50", "p75"]].tolist() == [9, 40.0, 60.0, 72.0]
+
+
+def test_peer_groups_are_cp_types_on_cp_headline_rows_only():
+    rows = [
+        row("cp", "C1", "all", "all", 20, 100),
+        row("cp", "C1", "sex", "female", 10, 50),
+        row("cp", "C2", "all", "all", 20, 100),
+        row("aco", "C1", "all", "all", 20, 100),
+    ]
+    groups = stats.peer_groups(pd.DataFrame(rows), {"C1": "LTSS"})
+    assert groups.tolist() == ["LTSS", "", "", ""]
+    assert stats.peer_groups(pd.DataFrame(rows), None).tolist() == ["", "", "", ""]
