@@ -640,15 +640,15 @@ def rate_results(
     points) to those periods; rows of other periods get no stars (build.score rates only the
     period it publishes). Cut-point columns: CUT_POINT_COLUMNS; peer_group the group rated;
     n_entities counts the eligible rows clustered (hidden ones too), n_reliable those whose
-    reliability reaches the minimum (NaN for fixed thresholds), n_rated those given stars (shown only; 0 when the level is not rated),
-    median_reliability the middle reliability of the eligible rows, score_range the range of
-    the shown scores inside the Tukey fences (what the next guardrails' cap is worked out from;
-    not that of every score clustered, which could give a hidden one away), first_rated the year the
-    measure was first rated (from `first_rated`, measure_id -> year; NA when not given) and
-    guardrail how the guardrails treated the level (GUARDRAIL_STATUSES, '' if not rated). A
-    measure in its first GUARDRAIL_NEW_YEARS years (`guardrail_exempt`) gets no guardrails;
-    without `first_rated`, every measure with prior cut points gets them. A measure in its
-    first year weighs NEW_MEASURE_WEIGHT in the results' `weight` (`first_year_weights`), which
+    reliability reaches the minimum (NaN for fixed thresholds), n_rated those given stars (shown
+    only; 0 when the level is not rated), median_reliability the middle reliability of the eligible
+    rows, score_range the range of the shown scores inside the Tukey fences (what the next
+    guardrails' cap is worked out from; not that of every score clustered, which could give a hidden
+    one away), first_rated the year the measure was first rated (from `first_rated`, measure_id ->
+    year; NA when not given) and guardrail how the guardrails treated the level (GUARDRAIL_STATUSES,
+    '' if not rated). A measure in its first GUARDRAIL_NEW_YEARS years (`guardrail_exempt`) gets no
+    guardrails; without `first_rated`, every measure with prior cut points gets them. A measure in
+    its first year weighs NEW_MEASURE_WEIGHT in the results' `weight` (`first_year_weights`), which
     summary_stars reads; without `first_rated`, every measure keeps its category's weight.
     """
     df = results if "suppressed" in results.columns else stats.suppress(results)
@@ -943,9 +943,9 @@ def summary_stars(
 
     Columns: period_id, level, peer_group, entity_id, family, stars, n_rated, n_measures,
     rated_share, average, reward. Family ratings are the unweighted mean of measure stars
-    (like CMS domain ratings); 'overall' is the mean weighted by `weight`. `stars` is `average` rounded to the
-    nearest half star, NaN when the entity has stars on fewer than `min_share` of the measures
-    it could be rated on, or (overall rows) on fewer than `min_measures` measures
+    (like CMS domain ratings); 'overall' is the mean weighted by `weight`. `stars` is `average`
+    rounded to the nearest half star, NaN when the entity has stars on fewer than `min_share` of the
+    measures it could be rated on, or (overall rows) on fewer than `min_measures` measures
     (`measures_needed`). n_measures counts those measures (see `ratable_measures`):
     star_method other than 'none', and stars for at least one entity of the level in the
     period (and peer group: a CP is rated among CPs of its type), as CMS counts only the
