@@ -43,8 +43,8 @@ NUMBER_COLUMNS = ("value", "lower", "upper", "numerator", "denominator", "open_g
 RESULT_COLUMNS = (
     *("measure_id", "period_id", "period_end", "level", "entity_id", "entity_name"),
     *("stratum", "stratum_value", "kind", "value", "lower", "upper", "numerator", "denominator"),
-    *("open_gaps", "stars", "star_note", "peer_label", "trend_label", "suppressed"),
-    *("suppression_reason", "suppression_text"),
+    *("open_gaps", "stars", "star_note", "peer_group", "peer_label", "trend_label"),
+    *("suppressed", "suppression_reason", "suppression_text"),
 )
 # What each column of results.csv (and of the per-entity CSVs) holds, written beside them as
 # results_columns.csv: the data dictionary of the downloads.
@@ -85,12 +85,20 @@ RESULT_COLUMN_MEANINGS = {
     "few_entities (too few organizations of its kind had enough data) or alike (most "
     "organizations of its kind had the same result: too few different results were left, once "
     "the very unusual ones were set aside, to set five star levels); blank otherwise.",
-    "peer_label": "Against the whole program: better, worse or no_different (the likely range "
-    "on one side of the program's value or not); higher or lower for a measure that is "
+    "peer_group": "Whom an organization's result (stratum all) is compared with, for its "
+    "stars, peer_label and middle-half band: BH or LTSS for a Community Partner, compared "
+    "only with the Community Partners of the same type (Behavioral Health or Long-Term "
+    "Services and Supports); blank for ACOs, practices and Community Partners of unknown "
+    "type, compared with every organization of their level (and with the whole program).",
+    "peer_label": "Against the whole program, or for a Community Partner with a peer_group "
+    "against all the members of its type of Community Partner (the program's cp_type row): "
+    "better, worse or no_different (the likely range "
+    "on one side of that value or not); higher or lower for a measure that is "
     "neither better nor worse by itself (direction neutral); too_few or no_spread for an "
     f"average not compared: fewer than {stats.MIN_MEAN_MEMBERS} members (spending), or every "
     "member had the same "
-    "result (such as $0), so it has no likely range.",
+    "result (such as $0), so it has no likely range; few_peers when fewer than "
+    f"{stats.MIN_PEERS} Community Partners of its type have results to compare.",
     "trend_label": "Against the result a whole window before, so that the two share no "
     "month: a result over twelve months against the twelve months before (the same quarter a "
     "year earlier), a result over a quarter against the quarter before. improved, declined or "
@@ -447,7 +455,8 @@ def _long_results(model: S.SiteModel, frame: pd.DataFrame) -> pd.DataFrame:
             "Denominator": now["denominator"],
             "Open care gaps": now["open_gaps"],
             "Stars": now["stars"],
-            "Compared with the whole program": now["peer_label"].map(S.PEER_TEXT).fillna(""),
+            "Compared with": [S.Peers("cp", g).reference for g in S.peer_group_of(now)],
+            "Comparison": now["peer_label"].map(S.PEER_TEXT).fillna(""),
             "Change over time": _trend_words(now, model),  # the words say against what
             "Why not shown": now["suppression_text"],
         }
@@ -516,7 +525,9 @@ def write_cp_workbook(
                 model.period_end,
                 f"{len(summary)} Community Partners",
                 "No count from 1 to 10 is shown; results that could reveal one are left blank.",
-                "1 (lowest) to 5 (highest), compared with other Community Partners.",
+                "1 (lowest) to 5 (highest), compared with other Community Partners of the "
+                "same type (Behavioral Health or Long-Term Services and Supports) where the "
+                "type is known.",
                 "Results to the measure's decimals + 2; counts of members and events are whole "
                 "numbers, sums (days, dollars, risk scores) keep two decimals.",
             ],

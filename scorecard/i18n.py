@@ -44,6 +44,7 @@ UI: dict[str, dict[str, str]] = {
         "short_some": "Only {count} measures got stars, and a rating needs at least {need}.",
         "stars_explain": "Stars go from 1 to 5. More stars are better.",
         "stars_compare": "Stars compare {name} with {peers}.",
+        "peers_cp_type": "other Community Partners that help members with {kind}",
         "area_stars": "Stars for this area: {stars}.",
         "area_none": "This area has no stars this time.",
         "tier": '{name} is in the bonus level called "{tier}".',
@@ -55,6 +56,7 @@ UI: dict[str, dict[str, str]] = {
         "result": "Result",
         "stars": "Stars",
         "compare": "Compared with the program as a whole",
+        "compare_own_kind": "Compared with Community Partners of the same kind",
         "change": "Change",
         "meaning": "What this means for members",
         "more": "More about this result",
@@ -148,6 +150,7 @@ UI: dict[str, dict[str, str]] = {
         "menos {need}.",
         "stars_explain": "Las estrellas van de 1 a 5. Más estrellas es mejor.",
         "stars_compare": "Las estrellas comparan a {name} con {peers}.",
+        "peers_cp_type": "otros Community Partners que ayudan a miembros con {kind}",
         "area_stars": "Estrellas en esta área: {stars}.",
         "area_none": "Esta área no tiene estrellas esta vez.",
         "tier": '{name} está en el nivel de bono llamado "{tier}".',
@@ -159,6 +162,7 @@ UI: dict[str, dict[str, str]] = {
         "result": "Resultado",
         "stars": "Estrellas",
         "compare": "Comparado con todo el programa",
+        "compare_own_kind": "Comparado con los Community Partners del mismo tipo",
         "change": "Cambio",
         "meaning": "Qué significa para los miembros",
         "more": "Más sobre este resultado (en inglés)",
@@ -272,6 +276,10 @@ PEERS_PLAIN = {
     "es": {"aco": "otras ACO", "cp": "otros Community Partners", "practice": "otros consultorios"},
 }
 
+# The program's names of its kinds of CP (organization.cp_type), kept in English as the program
+# names them (as "Community Partner" is).
+CP_TYPE_NAMES = {"BH": "Behavioral Health", "LTSS": "Long-Term Services and Supports"}
+
 CP_TYPE_PLAIN = {
     "en": {"BH": "mental health or drug and alcohol use", "LTSS": "long-term care needs"},
     "es": {
@@ -309,7 +317,8 @@ DIRECTION_WORDS = {
     },
 }
 PEER_WORDS = {  # higher and lower: a measure neither better nor worse either way (neutral);
-    # too_few and no_spread: an average with no likely range (stats.interval_gap)
+    # too_few and no_spread: an average with no likely range (stats.interval_gap); few_peers:
+    # too few CPs of its type (stats.FEW_PEERS)
     "en": {
         "better": "Better",
         "no_different": "About the same",
@@ -318,6 +327,7 @@ PEER_WORDS = {  # higher and lower: a measure neither better nor worse either wa
         "lower": "Lower",
         "too_few": "Not compared: too few members to say",
         "no_spread": "Not compared: every member had the same result, so there is no range",
+        "few_peers": "Not compared: too few others of the same kind to compare with",
     },
     "es": {
         "better": "Mejor",
@@ -328,6 +338,7 @@ PEER_WORDS = {  # higher and lower: a measure neither better nor worse either wa
         "too_few": "Sin comparar: hay muy pocos miembros para saberlo",
         "no_spread": "Sin comparar: todos los miembros tuvieron el mismo resultado, así que no "
         "hay rango",
+        "few_peers": "Sin comparar: hay muy pocos otros del mismo tipo para comparar",
     },
 }
 # A trend compares a result with the one a whole window before (stats.comparison_quarters):
@@ -373,7 +384,8 @@ STAR_NOTE_WORDS = {
     "en": {
         "chance": "Not rated: too few of its members were counted",
         "level_chance": "No stars for anyone this time: the results were too close to tell apart",
-        "few_entities": "No stars for anyone this time: too few organizations had enough data",
+        "few_entities": "No stars for anyone this time: too few organizations of its kind had "
+        "enough data",
         "alike": "No stars for anyone this time: most organizations had the same result",
         "hidden_results": "Not shown: it would reveal results hidden to protect privacy",
         "internal_only": "Not rated: shown only in this internal edition (hidden elsewhere "
@@ -383,8 +395,8 @@ STAR_NOTE_WORDS = {
         "chance": "Sin estrellas: se contaron muy pocos de sus miembros",
         "level_chance": "Nadie recibió estrellas esta vez: los resultados estaban muy cerca "
         "para distinguirlos",
-        "few_entities": "Nadie recibió estrellas esta vez: muy pocas organizaciones tenían "
-        "suficientes datos",
+        "few_entities": "Nadie recibió estrellas esta vez: pocas organizaciones de su tipo "
+        "tenían datos",
         "alike": "Nadie recibió estrellas esta vez: la mayoría de las organizaciones tuvo el "
         "mismo resultado",
         "hidden_results": "No se muestra: revelaría resultados ocultos por privacidad",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from scorecard import audience, ratings, stats
+from scorecard import audience, i18n, ratings, stats
 from scorecard.specs import CATEGORY_WEIGHTS, MeasureSpec
 
 LEVEL_NAMES: dict[str, str] = {"aco": "ACOs", "cp": "Community Partners", "practice": "Practices"}
@@ -28,6 +28,7 @@ def constants() -> dict[str, Any]:
         "confidence": round(100 * (1 - stats.ALPHA)),
         "seed": ratings.CMS_SEED,
         "min_entities": ratings.MIN_ENTITIES_RELATIVE,
+        "min_peers": stats.MIN_PEERS,
         "guardrail_points": ratings.GUARDRAIL_POINTS,
         "guardrail_share": round(100 * ratings.GUARDRAIL_SHARE),
         "guardrail_new_years": ratings.GUARDRAIL_NEW_YEARS,
@@ -153,7 +154,18 @@ def _current(cut_points: pd.DataFrame | None, period_id: str) -> list[dict[str, 
     current = cut_points
     if "period_id" in cut_points.columns:
         current = cut_points[cut_points["period_id"] == period_id]
-    return current.sort_values(["measure_id", "level"]).to_dict("records")
+    order = [c for c in ("measure_id", "level", stats.PEER_GROUP) if c in current.columns]
+    return current.sort_values(order).to_dict("records")
+
+
+def _level_words(record: dict[str, Any]) -> str:
+    """Return whom a cut-point row rates: its level, or its peer group ('Behavioral Health
+    Community Partners': a CP type, stats.PEER_GROUP)."""
+    level = LEVEL_NAMES.get(record["level"], record["level"])
+    group = record.get(stats.PEER_GROUP)
+    if not isinstance(group, str) or not group:
+        return level
+    return f"{i18n.CP_TYPE_NAMES.get(group, group)} {level}"
 
 
 def _reliability_words(record: dict[str, Any]) -> str:
@@ -195,7 +207,7 @@ def cut_point_rows(
             {
                 "measure_id": spec.id,
                 "title": spec.text("en").title,
-                "level": LEVEL_NAMES.get(record["level"], record["level"]),
+                "level": _level_words(record),
                 "better": better,
                 **{t: _threshold(record[t], spec.decimals) for t in ratings.THRESHOLD_COLUMNS},
                 "rated": _count(record, "n_rated"),
@@ -241,7 +253,7 @@ def _unrated_rows(
             {
                 "measure_id": spec.id,
                 "title": spec.text("en").title,
-                "level": LEVEL_NAMES.get(record["level"], record["level"]),
+                "level": _level_words(record),
                 "entities": _count(record, "n_entities"),
                 "reliable": _count(record, "n_reliable"),
                 "reliability": _reliability_words(record),

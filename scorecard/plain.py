@@ -217,7 +217,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
     name = entity.name
     link = Linker(lang, _same_build(page, lang, GLOSSARY_PAGE[lang]), (name,))
     period = i18n.period_words(model.site.period_id, lang)
-    peers = i18n.PEERS_PLAIN[lang][entity.level]
+    peers = _peers(entity, lang)
     if entity.level == "cp" and entity.detail in i18n.CP_TYPE_PLAIN[lang]:
         kind = i18n.t(
             lang,
@@ -283,6 +283,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
             + i18n.t(lang, "stars_compare", name=name, peers=peers)
         ),
         "families": _families(model, entity, page, lang, link),
+        "compare": i18n.t(lang, "compare_own_kind" if entity.peer_group else "compare"),
         "members_title": i18n.t(lang, "members_title"),
         "members_text": link(members_text) if members_text else "",
         "profile": profile,
@@ -292,6 +293,15 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         "link": link,
         "back": _same_build(page, lang, INDEX_PAGE[lang]),
     }
+
+
+def _peers(entity: S.Entity, lang: str) -> str:
+    """Return whom the entity's stars compare it with: others of its level, or for a CP
+    compared with CPs of its own type (S.Entity.peer_group) those, in words."""
+    kind = i18n.CP_TYPE_PLAIN[lang].get(entity.peer_group)
+    if kind is None:
+        return i18n.PEERS_PLAIN[lang][entity.level]
+    return i18n.t(lang, "peers_cp_type", kind=kind)
 
 
 def _members_text(model: S.SiteModel, profile: dict | None, name: str, lang: str) -> str:

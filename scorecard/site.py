@@ -42,7 +42,7 @@ from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.engine import is_care_gap_measure
 from scorecard.resources import resource_root
 from scorecard.specs import ENTITY_LEVELS, FAMILY_ORDER, MeasureSpec
-from scorecard.stats import NEUTRAL_REASON, is_small_count
+from scorecard.stats import NEUTRAL_REASON, is_small_count, peer_group_of
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,39 @@ LEVEL_SINGULAR = {
 }
 LEVEL_PLURAL = {"aco": "ACOs", "cp": "Community Partners", "practice": "Practices"}
 LEVEL_PEERS = {"aco": "ACOs", "cp": "Community Partners", "practice": "practices"}
+CP_TYPE_NAMES = i18n.CP_TYPE_NAMES
+
+
+@dataclass(frozen=True)
+class Peers:
+    """The entities a result is compared with: every entity of a level, or those of one peer
+    group (stats.PEER_GROUP: a CP type)."""
+
+    level: str
+    group: str = ""
+
+    @property
+    def words(self) -> str:
+        """Return them in words: 'ACOs', 'Behavioral Health Community Partners'."""
+        plural = LEVEL_PEERS.get(self.level, "peers")
+        name = CP_TYPE_NAMES.get(self.group, self.group)
+        return f"{name} {plural}" if self.group else plural
+
+    @property
+    def key(self) -> str:
+        """Return a name for ids: the level, with the group after it ('cp-bh')."""
+        return f"{self.level}-{self.group.lower()}" if self.group else self.level
+
+    @property
+    def reference(self) -> str:
+        """Return what a peer label compares a result with (stats.peer_label), in words."""
+        return f"all {self.words}" if self.group else "the whole program"
+
+    def compare_header(self) -> str:
+        """Return the heading of the column that compares a result with them."""
+        return f"Compared with {self.reference}"
+
+
 LEVEL_FIND = {  # the label of the box that filters a table of organisations (tables.js)
     "aco": "Find an ACO by name",
     "cp": "Find a Community Partner by name",
@@ -103,12 +136,13 @@ COUNT_COLUMNS = ("numerator", "denominator", "open_gaps")  # counts: 1 to 10 is 
 PUBLIC_COLUMNS = (
     *("measure_id", "period_id", "period_end", "level", "entity_id", "stratum", "stratum_value"),
     *("numerator", "denominator", "value", "lower", "upper", "suppressed", "suppression_reason"),
-    *("stars", "star_note", "peer_label", "trend_label", "open_gaps"),
+    *("stars", "star_note", "peer_group", "peer_label", "trend_label", "open_gaps"),
     *("kind", "direction", "multiplier", "decimals", "family", "unit"),
 )
 OPTIONAL_DEFAULTS = {
     "stars": pd.NA,
     "star_note": "",
+    "peer_group": "",
     "peer_label": "",
     "trend_label": "",
     "suppression_reason": "",
@@ -527,6 +561,12 @@ class Entity:
     name: str
     slug: str
     detail: str = ""
+    peer_group: str = ""  # whom its results are compared with (stats.PEER_GROUP)
+
+    @property
+    def peers(self) -> Peers:
+        """Return the entities this one is compared with."""
+        return Peers(self.level, self.peer_group)
 
     @property
     def page(self) -> str:
@@ -552,7 +592,7 @@ class SiteModel:
     series: dict[tuple[str, str, str], dict[str, dict]]  # (level, id, measure) -> period -> row
     strata: dict[str, list[dict]]
     stars: dict[tuple[str, str, str], float]
-    benchmarks: dict[tuple[str, str], dict]
+    benchmarks: dict[tuple[str, str, str], dict]  # (measure_id, level, peer group) -> row
     reasons: dict[str, str]
     tiers: dict[tuple[str, str], dict] = field(default_factory=dict)  # (level, id) -> tier
     # (level, id) -> the reward factor in its overall stars, for those given one
@@ -569,6 +609,16 @@ class SiteModel:
     def entity(self, level: str, entity_id: str) -> Entity | None:
         """Return the entity with this id at this level, or None."""
         return self._by_id.get((level, entity_id))
+
+    def peer_sets(self, level: str) -> list[Peers]:
+        """Return the peer groups of a level's entities, every entity of the level first
+        (only the ACOs, say, or the CPs of unknown type), then each CP type."""
+        groups = {e.peer_group for e in self.entities.get(level, [])}
+        return [Peers(level, g) for g in sorted(groups)]
+
+    def members(self, peers: Peers) -> list[Entity]:
+        """Return the entities of a peer group, in the level's order."""
+        return [e for e in self.entities.get(peers.level, []) if e.peer_group == peers.group]
 
     def __post_init__(self) -> None:
         self._by_id = {(e.level, e.entity_id): e for es in self.entities.values() for e in es}
@@ -646,14 +696,25 @@ def _entities(public: pd.DataFrame, orgs: pd.DataFrame, period_id: str) -> dict[
     found: dict[str, list[Entity]] = {level: [] for level in LEVELS}
     pairs = now[["level", "entity_id"]].drop_duplicates()
     rows = dict(zip(orgs.index, orgs.to_dict("records"), strict=True))
+    groups = _peer_groups(now)
     for level, entity_id in pairs.itertuples(index=False):
         detail = _entity_detail(level, str(entity_id), rows, names)
         name = names.get(str(entity_id), str(entity_id))
-        found[level].append(Entity(level, str(entity_id), name, slug(entity_id), detail))
+        group = groups.get((level, str(entity_id)), "")
+        found[level].append(Entity(level, str(entity_id), name, slug(entity_id), detail, group))
     for level, items in found.items():
         found[level] = sorted(items, key=lambda e: (e.name.lower(), e.entity_id))
         _check_unique_slugs(found[level])
     return found
+
+
+def _peer_groups(now: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """Return (level, entity_id) -> peer group of the entities with one (stats.PEER_GROUP)."""
+    headline = now[now["stratum"] == "all"]
+    groups = peer_group_of(headline)
+    named = headline.loc[groups != "", ["level", "entity_id"]].astype(str)
+    keys = zip(named["level"], named["entity_id"], strict=True)
+    return dict(zip(keys, groups[groups != ""], strict=True))
 
 
 def _entity_detail(level: str, entity_id: str, orgs: dict[str, dict], names: dict) -> str:
@@ -696,7 +757,7 @@ def _column_values(column: pd.Series) -> list:
 SERIES_COLUMNS = (
     *("measure_id", "period_id", "level", "entity_id", "stratum", "stratum_value"),
     *("numerator", "denominator", "value", "lower", "upper", "suppressed", "suppression_reason"),
-    *("stars", "star_note", "peer_label", "trend_label", "open_gaps"),
+    *("stars", "star_note", "peer_group", "peer_label", "trend_label", "open_gaps"),
 )
 
 
@@ -802,9 +863,11 @@ def _entity_tiers(
     return out
 
 
-def _benchmarks(benchmarks: pd.DataFrame, period_id: str) -> dict[tuple[str, str], dict]:
+def _benchmarks(benchmarks: pd.DataFrame, period_id: str) -> dict[tuple[str, str, str], dict]:
+    """Return (measure_id, level, peer group) -> the published period's benchmark row."""
     now = benchmarks[benchmarks["period_id"] == period_id]
-    return {(r["measure_id"], r["level"]): r for r in now.to_dict("records")}
+    keys = zip(now["measure_id"], now["level"], peer_group_of(now), strict=True)
+    return dict(zip(keys, now.to_dict("records"), strict=True))
 
 
 # ---------------------------------------------------------------- rows, charts and page contexts
@@ -960,7 +1023,7 @@ def _trend_drawing(
 ) -> _TrendDrawing:
     """Return the figure and caption of a trend chart (`cells`: its own values formatted)."""
     mine, program, periods = series
-    shared = _trend_shared(model, spec, entity.level if entity else "", tuple(periods))
+    shared = _trend_shared(model, spec, entity.peers if entity else None, tuple(periods))
     name = entity.name if entity else "Whole program"
     figure = charts.trend_figure(
         shared["labels"],
@@ -1005,17 +1068,17 @@ def _trend_table(shared: dict, with_program: bool) -> dict:
     return shared[key]
 
 
-def _trend_shared(model: SiteModel, spec: MeasureSpec, level: str, periods: tuple) -> dict:
-    """Return what the trend charts of a measure share across the entities of a level (level
-    '' for the program's own chart): period labels, the program's line and the peers' band."""
+def _trend_shared(model: SiteModel, spec: MeasureSpec, peers: Peers | None, periods: tuple) -> dict:
+    """Return what the trend charts of a measure share across the entities of a peer group
+    (None for the program's own chart): period labels, the program's line and the peers' band."""
     cache = model.__dict__.setdefault("_sc_trend_shared", {})
-    key = (spec.id, level, periods)
+    key = (spec.id, peers, periods)
     if key not in cache:
         labels = [period_label(p) for p in periods]
         program = model.series.get(("program", "ALL", spec.id))
         program_values = _pick(program, list(periods), "value")
         band, band_name = (
-            views.trend_band(model, spec, level, list(periods)) if level else (None, "")
+            views.trend_band(model, spec, peers, list(periods)) if peers else (None, "")
         )
         cache[key] = {
             "labels": labels,
@@ -1023,7 +1086,7 @@ def _trend_shared(model: SiteModel, spec: MeasureSpec, level: str, periods: tupl
             "program_cells": _formatted(spec, program_values) if program_values else [],
             "band": band,
             "band_name": band_name,
-            "band_sentence": views.band_sentence(spec, band, labels, level or "program"),
+            "band_sentence": views.band_sentence(spec, band, labels, peers),
             "band_columns": views.band_columns(spec, band),
             "figure": {},  # what the charts share (charts.trend_figure)
             "json": {},  # and its JSON (charts.figure_json)
@@ -1039,9 +1102,9 @@ def _formatted(spec: MeasureSpec, values: list) -> list[str]:
     return [format_value(v, spec.unit, spec.decimals) for v in values]
 
 
-def ranked_chart(model: SiteModel, spec: MeasureSpec, level: str, rows: list[dict]) -> Chart:
-    """Return the ranked chart of one measure across the entities of a level."""
-    names = [model.entity(level, str(r["entity_id"])).name for r in rows]  # type: ignore[union-attr]
+def ranked_chart(model: SiteModel, spec: MeasureSpec, peers: Peers, rows: list[dict]) -> Chart:
+    """Return the ranked chart of one measure across the entities of a peer group."""
+    names = [model.entity(peers.level, str(r["entity_id"])).name for r in rows]  # type: ignore[union-attr]
     values = [r["value"] for r in rows]
     program = model.current("program", "ALL", spec.id)
     reference = program["value"] if program else None
@@ -1055,15 +1118,15 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, level: str, rows: list[dic
         reference=reference,
         lower=[r["lower"] for r in rows],
         upper=[r["upper"] for r in rows],
-        band=views.current_band(model, spec, level),
-        band_name=f"Middle half of {LEVEL_PEERS[level]}",
+        band=views.current_band(model, spec, peers),
+        band_name=f"Middle half of {peers.words}",
         text=shown,
     )
-    summary = charts.ranked_summary(names, shown, values, LEVEL_PEERS[level])
+    summary = charts.ranked_summary(names, shown, values, peers.words)
     ranges = [format_interval(r["lower"], r["upper"], spec.unit, spec.decimals) for r in rows]
     table = [(n, s, i) for n, s, i in zip(names, shown, ranges, strict=True) if s]
     chart_json = Markup(charts.figure_json(figure))
-    figure_id = Markup(f"ranked-{level}")
+    figure_id = Markup(f"ranked-{peers.key}")
     headers = ("Name", "Result", "Likely range")
     return Chart(figure_id, chart_json, _height(figure), summary, headers, table)
 
@@ -1212,7 +1275,10 @@ def entity_context(model: SiteModel, entity: Entity) -> dict[str, Any]:
         "entity": entity,
         "overall": stars_html(overall),
         "kind": LEVEL_SINGULAR[entity.level],
-        "peers": LEVEL_PEERS[entity.level],
+        "peers": entity.peers.words,
+        "level_peers": LEVEL_PEERS[entity.level],
+        "peer_note": peer_note(entity.peers),
+        "compare": entity.peers.compare_header(),
         "index": rel(page, f"{entity.level}/index.md"),
         "csv": rel(page, entity.csv),
         "csv_columns": rel(page, "downloads/results_columns.csv"),
@@ -1220,6 +1286,18 @@ def entity_context(model: SiteModel, entity: Entity) -> dict[str, Any]:
         "families": _family_sections(model, entity, page),
         **views.entity_extras(model, entity, page),
     }
+
+
+def peer_note(peers: Peers) -> str:
+    """Return why a CP is compared only with CPs of its own type ('' for other peers)."""
+    if not peers.group:
+        return ""
+    kinds = " and ".join(CP_TYPE_NAMES.values())
+    return (
+        f"{kinds} Community Partners help different members, so this Community Partner is "
+        f"compared only with the other {peers.words}: its stars, the band and the column "
+        f'"{peers.compare_header()}".'
+    )
 
 
 def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
@@ -1239,7 +1317,7 @@ def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
         "gaps": is_care_gap_measure(spec),
         "trend": trend_chart(model, spec, None) if program and not counted else None,
         "strata": _strata_rows(model, spec, page),
-        "levels": [s for s in (_level_section(model, spec, lv, page) for lv in LEVELS) if s],
+        "levels": [s for lv in LEVELS for s in _level_sections(model, spec, lv, page)],
         **views.measure_extras(model, spec, page),
     }
 
@@ -1253,38 +1331,46 @@ def _stratum_title(record: dict) -> str:
     return STRATUM_TITLES.get(record["stratum"], str(record["stratum"]).replace("_", " "))
 
 
-def _level_section(model: SiteModel, spec: MeasureSpec, level: str, page: str) -> dict | None:
-    entities = model.entities[level] if level in spec.levels else []
-    pairs = [(e, model.current(level, e.entity_id, spec.id)) for e in entities]
+def _level_sections(model: SiteModel, spec: MeasureSpec, level: str, page: str) -> list[dict]:
+    """Return the sections of a measure page for a level: one per peer group (the CPs of each
+    type apart, as each is compared only with its own kind)."""
+    if level not in spec.levels:
+        return []
+    sections = (_peers_section(model, spec, peers, page) for peers in model.peer_sets(level))
+    return [s for s in sections if s]
+
+
+def _peers_section(model: SiteModel, spec: MeasureSpec, peers: Peers, page: str) -> dict | None:
+    pairs = [(e, model.current(peers.level, e.entity_id, spec.id)) for e in model.members(peers)]
     pairs = [(e, r) for e, r in pairs if r is not None]
     if not pairs:
         return None
     rows = [result_row(model, r, page, e) for e, r in pairs]
-    bench = model.benchmarks.get((spec.id, level))
+    bench = model.benchmarks.get((spec.id, peers.level, peers.group))
     counted = spec is views.member_spec(model)  # a count: no ranking of its 100% values
     return {
-        "level": level,
-        "title": LEVEL_PLURAL[level],
+        "level": peers.level,
+        "key": peers.key,
+        "title": peers.words if peers.group else LEVEL_PLURAL[peers.level],
+        "compare": peers.compare_header(),
         "rated": spec.stars.method != "none",
         "gaps": is_care_gap_measure(spec),
         "rows": rows,
-        "chart": None if counted else ranked_chart(model, spec, level, [r for _, r in pairs]),
-        "benchmark": "" if counted else _benchmark_text(bench, spec, level),
-        "find": LEVEL_FIND[level],
+        "chart": None if counted else ranked_chart(model, spec, peers, [r for _, r in pairs]),
+        "benchmark": "" if counted else _benchmark_text(bench, spec, peers),
+        "find": LEVEL_FIND[peers.level],
     }
 
 
-def _benchmark_text(bench: dict | None, spec: MeasureSpec, level: str) -> str:
-    """Return where the middle half of a level's results lie, in words ('' without a benchmark:
-    stats.benchmarks makes none from fewer than stats.MIN_PEERS results)."""
+def _benchmark_text(bench: dict | None, spec: MeasureSpec, peers: Peers) -> str:
+    """Return where the middle half of a peer group's results lie, in words ('' without a
+    benchmark: stats.benchmarks makes none from fewer than stats.MIN_PEERS results)."""
     if not bench or missing(bench.get("p50")):
         return ""
     p25, p50, p75 = (
         format_value(bench[k], spec.unit, spec.decimals) for k in ("p25", "p50", "p75")
     )
-    return (
-        f"Half of {LEVEL_PEERS[level]} score between {p25} and {p75}; the middle result is {p50}."
-    )
+    return f"Half of {peers.words} score between {p25} and {p75}; the middle result is {p50}."
 
 
 def catalogue_context(model: SiteModel) -> dict[str, Any]:

@@ -77,40 +77,44 @@ def plain_links(entity: S.Entity, page: str) -> dict[str, Markup] | None:
 # ---------------------------------------------------------------- bands (interquartile range)
 
 
-def _bench_by_period(model: S.SiteModel) -> dict[tuple[str, str, str], dict]:
-    def build() -> dict[tuple[str, str, str], dict]:
+def _bench_by_period(model: S.SiteModel) -> dict[tuple[str, S.Peers, str], dict]:
+    def build() -> dict[tuple[str, S.Peers, str], dict]:
         frame = model.site.benchmarks
         if frame is None or frame.empty:
             return {}
-        keys = zip(frame["measure_id"], frame["level"], frame["period_id"].astype(str), strict=True)
+        groups = zip(frame["level"], S.peer_group_of(frame), strict=True)
+        peers = [S.Peers(level, group) for level, group in groups]
+        periods = frame["period_id"].astype(str)
+        keys = zip(frame["measure_id"], peers, periods, strict=True)
         return dict(zip(keys, frame.to_dict("records"), strict=True))
 
     return _cached(model, "_sc_bench", build)
 
 
 def band_series(
-    model: S.SiteModel, spec: MeasureSpec, level: str, periods: list[str], key: str
+    model: S.SiteModel, spec: MeasureSpec, peers: S.Peers, periods: list[str], key: str
 ) -> list[float | None]:
-    """Return a benchmark percentile (key 'p25', 'p50', 'p75') of a level for each period."""
+    """Return a benchmark percentile (key 'p25', 'p50', 'p75') of a peer group per period."""
     bench = _bench_by_period(model)
     out: list[float | None] = []
     for period in periods:
-        value = bench.get((spec.id, level, period), {}).get(key)
+        value = bench.get((spec.id, peers, period), {}).get(key)
         out.append(None if S.missing(value) else float(value))
     return out
 
 
 def trend_band(
-    model: S.SiteModel, spec: MeasureSpec, level: str, periods: list[str]
+    model: S.SiteModel, spec: MeasureSpec, peers: S.Peers, periods: list[str]
 ) -> tuple[tuple[list, list] | None, str]:
-    """Return ((p25s, p75s), legend name) of a level's middle half over periods, or (None, '')."""
-    if level not in S.LEVEL_PEERS:
+    """Return ((p25s, p75s), legend name) of a peer group's middle half over periods, or
+    (None, '')."""
+    if peers.level not in S.LEVEL_PEERS:
         return None, ""
-    low = band_series(model, spec, level, periods, "p25")
-    high = band_series(model, spec, level, periods, "p75")
+    low = band_series(model, spec, peers, periods, "p25")
+    high = band_series(model, spec, peers, periods, "p75")
     if all(v is None for v in low):
         return None, ""
-    return (low, high), f"Middle half of {S.LEVEL_PEERS[level]}"
+    return (low, high), f"Middle half of {peers.words}"
 
 
 def band_columns(
@@ -127,7 +131,7 @@ def band_columns(
 
 
 def band_sentence(
-    spec: MeasureSpec, band: tuple[list, list] | None, labels: list[str], level: str
+    spec: MeasureSpec, band: tuple[list, list] | None, labels: list[str], peers: S.Peers | None
 ) -> str:
     """Return a sentence on the latest band of a trend chart ('' without a band)."""
     if band is None or not labels:
@@ -136,12 +140,14 @@ def band_sentence(
     interval = S.format_interval(low, high, spec.unit, spec.decimals)
     words = S.unit_marks(spec.unit)[2]
     text = f"{interval} {words}".strip() if interval else ""
-    return charts.band_summary(labels[-1], text, S.LEVEL_PEERS.get(level, "peers"))
+    return charts.band_summary(labels[-1], text, peers.words if peers else "peers")
 
 
-def current_band(model: S.SiteModel, spec: MeasureSpec, level: str) -> tuple[float, float] | None:
-    """Return (p25, p75) of a level in the published period, or None."""
-    bench = model.benchmarks.get((spec.id, level))
+def current_band(
+    model: S.SiteModel, spec: MeasureSpec, peers: S.Peers
+) -> tuple[float, float] | None:
+    """Return (p25, p75) of a peer group in the published period, or None."""
+    bench = model.benchmarks.get((spec.id, peers.level, peers.group))
     if not bench or S.missing(bench.get("p25")) or S.missing(bench.get("p75")):
         return None
     return float(bench["p25"]), float(bench["p75"])
@@ -486,14 +492,15 @@ def level_extras(model: S.SiteModel, level: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- measure page
 
 
-def stars_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart | None:
-    """Return the distribution of stars among a level's entities in the published period."""
+def stars_chart(model: S.SiteModel, spec: MeasureSpec, peers: S.Peers) -> S.Chart | None:
+    """Return the distribution of stars among a peer group's entities in the published
+    period."""
     if spec.stars.method == "none":
         return None
     counts = [0, 0, 0, 0, 0]
     not_rated = 0
-    for entity in model.entities[level]:
-        record = model.current(level, entity.entity_id, spec.id)
+    for entity in model.members(peers):
+        record = model.current(peers.level, entity.entity_id, spec.id)
         if record is None:
             continue
         stars = record.get("stars")
@@ -504,31 +511,32 @@ def stars_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart | 
     if not any(counts):
         return None
     figure = charts.stars_figure(counts, not_rated)
-    peers = S.LEVEL_PEERS[level]
+    words = peers.words
     rows = [(f"{s} star{'s' if s > 1 else ''}", str(c)) for s, c in enumerate(counts, 1)]
     if not_rated:
         rows.append(("Not rated", str(not_rated)))
     return S.Chart(
-        Markup(f"stars-{level}"),
+        Markup(f"stars-{peers.key}"),
         Markup(charts.figure_json(figure)),
         int(figure["layout"]["height"]),
-        charts.stars_summary(counts, not_rated, peers),
-        ("Stars", f"Number of {peers}"),
+        charts.stars_summary(counts, not_rated, words),
+        ("Stars", f"Number of {words}"),
         rows,
     )
 
 
-def stars_note(model: S.SiteModel, spec: MeasureSpec, level: str) -> str:
-    """Return why a level's entities have no stars on a measure, in words ('' when all that
-    can be rated are): the level is not rated, or how many results were mostly chance."""
+def stars_note(model: S.SiteModel, spec: MeasureSpec, group: S.Peers) -> str:
+    """Return why a peer group's entities have no stars on a measure, in words ('' when all
+    that can be rated are): the group is not rated, or how many results were mostly chance."""
     if spec.stars.method == "none":
         return ""
+    level = group.level
     notes = [
         str(record.get("star_note") or "")
-        for entity in model.entities[level]
+        for entity in model.members(group)
         if (record := model.current(level, entity.entity_id, spec.id)) is not None
     ]
-    peers = S.LEVEL_PEERS[level]
+    peers = group.words
     least = ratings.MIN_ENTITIES_RELATIVE
     if "level_chance" in notes:
         return (
@@ -557,17 +565,18 @@ def stars_note(model: S.SiteModel, spec: MeasureSpec, level: str) -> str:
     )
 
 
-def spread_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart | None:
-    """Return a level's middle result and middle half over periods, with the whole program."""
+def spread_chart(model: S.SiteModel, spec: MeasureSpec, group: S.Peers) -> S.Chart | None:
+    """Return a peer group's middle result and middle half over periods, with the whole
+    program."""
     periods = list(model.periods)
-    median = band_series(model, spec, level, periods, "p50")
+    median = band_series(model, spec, group, periods, "p50")
     if sum(v is not None for v in median) < 2:
         return None
-    band, band_name = trend_band(model, spec, level, periods)
+    band, band_name = trend_band(model, spec, group, periods)
     program = model.series.get(("program", "ALL", spec.id), {})
     program_values = [program.get(p, {}).get("value") for p in periods]
     labels = [S.period_label(p) for p in periods]
-    peers = S.LEVEL_PEERS[level]
+    peers = group.words
     name = f"Middle result of {peers}"
     fmt = [S.format_value(v, spec.unit, spec.decimals) for v in median]
     prog = [S.format_value(v, spec.unit, spec.decimals) for v in program_values]
@@ -584,7 +593,7 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart |
         program_text=prog,
     )
     summary = charts.trend_summary(labels, fmt, prog, f"the middle result of {peers}")
-    summary += band_sentence(spec, band, labels, level)
+    summary += band_sentence(spec, band, labels, group)
     band_header, band_cells = band_columns(spec, band)
     rows = [
         (label, fmt[i] or S.NOT_SHOWN, *(band_cells[i : i + 1]), prog[i] or S.NOT_SHOWN)
@@ -592,7 +601,7 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart |
     ]
     headers = ("Period", name, *band_header, "Whole program")
     return S.Chart(
-        Markup(f"spread-{level}"),
+        Markup(f"spread-{group.key}"),
         Markup(charts.figure_json(figure)),
         int(figure["layout"]["height"]),
         summary,
@@ -602,17 +611,19 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, level: str) -> S.Chart |
 
 
 def measure_extras(model: S.SiteModel, spec: MeasureSpec, page: str) -> dict[str, Any]:
-    """Return, per level, the star distribution and the spread over time of a measure."""
+    """Return, per peer group of each level (S.Peers.key: the CPs of each type apart), the
+    star distribution and the spread over time of a measure."""
     by_level = {}
+    counted = spec is member_spec(model)  # a count: its value is always 100%
     for level in S.LEVELS:
-        if level not in spec.levels or not model.entities[level]:
+        if level not in spec.levels:
             continue
-        counted = spec is member_spec(model)  # a count: its value is always 100%
-        by_level[level] = {
-            "stars": stars_chart(model, spec, level),
-            "stars_note": stars_note(model, spec, level),
-            "spread": None if counted else spread_chart(model, spec, level),
-        }
+        for peers in model.peer_sets(level):
+            by_level[peers.key] = {
+                "stars": stars_chart(model, spec, peers),
+                "stars_note": stars_note(model, spec, peers),
+                "spread": None if counted else spread_chart(model, spec, peers),
+            }
     plain = spec.text("en")
     return {
         "by_level": by_level,

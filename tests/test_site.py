@@ -735,7 +735,9 @@ def test_a_result_without_stars_says_why_when_the_rating_knows() -> None:
     for note in ("level_chance", "few_entities", "alike"):
         assert site.stars_html(pd.NA, note).count("No stars for anyone this time: ") == 1, note
     assert "too close to tell apart" in site.stars_html(pd.NA, "level_chance")
-    assert "too few organizations had enough data" in site.stars_html(pd.NA, "few_entities")
+    assert "too few organizations of its kind had enough data" in site.stars_html(
+        pd.NA, "few_entities"
+    )
     # stars win over a note; an unknown or missing note says only 'Not rated'
     assert "4 out of 5 stars" in site.stars_html(4, "chance")
     assert site.stars_html(pd.NA, "other") == site.stars_html(pd.NA) == site.stars_html(pd.NA, None)
@@ -1076,9 +1078,9 @@ def test_charts_draw_in_a_browser(served: str, browser_page) -> None:
 def test_the_middle_half_is_described_only_over_enough_results(sample) -> None:
     spec = next(s for s in sample.specs if s.kind == "proportion")
     # under stats.MIN_PEERS results there is no benchmark (test_stats), so no words
-    assert site._benchmark_text(None, spec, "cp") == ""
+    assert site._benchmark_text(None, spec, site.Peers("cp")) == ""
     bench = {"p25": 38.0, "p50": 41.0, "p75": 45.5, "n_entities": 5}
-    assert site._benchmark_text(bench, spec, "cp") == (
+    assert site._benchmark_text(bench, spec, site.Peers("cp")) == (
         "Half of Community Partners score between 38.0% and 45.5%; the middle result is 41.0%."
     )
 
