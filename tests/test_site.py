@@ -1158,3 +1158,98 @@ def test_measure_page_names_every_group_the_measure_leaves_out(
         "|  | members 81 or older who are frail |",
     ]
     assert "| Also leaves out | members who had hospice care" in page
+
+
+# ------------------------------------------------------------------ CPs compared with their kind
+
+
+def _typed_input(sample: site.SiteInput) -> site.SiteInput:
+    """Return the sample with its CPs compared within their types (cp1 BH, cp2 LTSS), as
+    build.score marks them (stats.PEER_GROUP), and cp_engagement's CP bands: the BH CPs' middle
+    half 11.0% to 33.0%, all CPs' 44.0% to 66.0% (the sample's own bands are all CPs')."""
+    results = sample.results.copy()
+    headline = (results["level"] == "cp") & (results["stratum"] == "all")
+    results["peer_group"] = results["entity_id"].map({"cp1": "BH", "cp2": "LTSS"}).where(headline)
+    results["peer_group"] = results["peer_group"].fillna("")
+    cp1 = headline & (results["entity_id"] == "cp1") & (results["measure_id"] == "cp_engagement")
+    results.loc[cp1 & (results["period_id"] == "2025Q4"), "peer_label"] = "worse"
+    bench = sample.benchmarks.assign(peer_group="")
+    band = {"measure_id": "cp_engagement", "level": "cp", "n_entities": 5}
+    quartiles = {"p10": 5.0, "p50": 22.0, "p90": 40.0}
+    bench = bench[~((bench["measure_id"] == "cp_engagement") & (bench["level"] == "cp"))]
+    rows = [
+        {**band, **quartiles, "period_id": p, "peer_group": "BH", "p25": 11.0, "p75": 33.0}
+        for p in ("2025Q3", "2025Q4")
+    ]
+    rows += [
+        {**band, **quartiles, "period_id": p, "peer_group": "", "p25": 44.0, "p75": 66.0}
+        for p in ("2025Q3", "2025Q4")
+    ]
+    bench = pd.concat([bench, pd.DataFrame(rows)], ignore_index=True)
+    return dataclasses.replace(sample, results=results, benchmarks=bench)
+
+
+@pytest.fixture(scope="module")
+def typed_pages(tmp_path_factory: pytest.TempPathFactory, sample: site.SiteInput) -> Path:
+    docs = tmp_path_factory.mktemp("typed")
+    site.render_markdown(_typed_input(sample), docs)
+    return docs
+
+
+def test_a_cp_page_compares_it_with_the_cps_of_its_own_kind(typed_pages: Path) -> None:
+    page = " ".join((typed_pages / "cp" / "cp1.md").read_text(encoding="utf-8").split())
+    assert "compare this Community Partner with other Behavioral Health Community Partners" in page
+    assert "compared only with the other Behavioral Health Community Partners" in page
+    assert "<th>Compared with all Behavioral Health Community Partners</th>" in page
+    # the BH band (11.0% to 33.0%), not that of all CPs (44.0% to 66.0%)
+    assert "the middle half of Behavioral Health Community Partners scored from 11.0% to 33.0%" in (
+        page
+    )
+    assert "44.0% to 66.0%" not in page
+    assert "See all Community Partners" in page  # the index still lists every CP
+    # an ACO's page is as before
+    aco = " ".join((typed_pages / "aco" / "aco1.md").read_text(encoding="utf-8").split())
+    assert "<th>Compared with the whole program</th>" in aco
+    assert "compared only with" not in aco
+
+
+def test_a_measure_page_shows_each_kind_of_cp_apart(typed_pages: Path) -> None:
+    page = (typed_pages / "measures" / "cp_engagement.md").read_text(encoding="utf-8")
+    assert "## Behavioral Health Community Partners" in page
+    assert "## Long-Term Services and Supports Community Partners" in page
+    assert "## Community Partners" not in page  # no pooled section: every CP has a type
+    text = " ".join(page.split())
+    assert "Half of Behavioral Health Community Partners score between 11.0% and 33.0%" in text
+    # two CPs of LTSS: no band of their own (fewer than stats.MIN_PEERS)
+    assert "Half of Long-Term Services and Supports Community Partners" not in text
+
+
+def test_plain_pages_say_a_cp_is_compared_with_its_own_kind(typed_pages: Path) -> None:
+    words = {
+        "en": "other Community Partners that help members with mental health or drug and "
+        "alcohol use",
+        "es": "otros Community Partners que ayudan a miembros con problemas de salud mental o "
+        "de consumo de alcohol o drogas",
+    }
+    compare = {
+        "en": "Compared with Community Partners of the same kind",
+        "es": "Comparado con los Community Partners del mismo tipo",
+    }
+    for lang in ("en", "es"):
+        entity = site.Entity("cp", "cp1", "Bridge", "cp1", "BH", "BH")
+        page = (typed_pages / views.plain_page(entity, lang)).read_text(encoding="utf-8")
+        text = " ".join(page.split())
+        assert words[lang] in text, lang
+        assert compare[lang] in text, lang
+
+
+def test_downloads_say_which_peer_group_a_result_was_compared_in(typed_pages: Path) -> None:
+    results = pd.read_csv(typed_pages / "downloads" / "results.csv", keep_default_na=False)
+    cps = results[(results["level"] == "cp") & (results["stratum"] == "all")]
+    assert set(zip(cps["entity_id"], cps["peer_group"], strict=True)) == {
+        ("cp1", "BH"),
+        ("cp2", "LTSS"),
+    }
+    assert set(results.loc[results["level"] == "aco", "peer_group"]) == {""}
+    meanings = pd.read_csv(typed_pages / "downloads" / "results_columns.csv")
+    assert "peer_group" in set(meanings.iloc[:, 0])
