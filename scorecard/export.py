@@ -332,8 +332,8 @@ SUMMARY_COLUMNS = (
 
 
 SUMMARY_STARS_COLUMNS = (
-    *("level", "entity_id", "entity_name", "period_id", "family", "stars", "average"),
-    *("n_rated", "n_measures", "reward", "reward_note", "note"),
+    *("level", "entity_id", "entity_name", "peer_group", "period_id", "family", "stars"),
+    *("average", "n_rated", "n_measures", "reward", "reward_note", "note"),
 )
 
 

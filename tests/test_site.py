@@ -1186,7 +1186,10 @@ def _typed_input(sample: site.SiteInput) -> site.SiteInput:
         for p in ("2025Q3", "2025Q4")
     ]
     bench = pd.concat([bench, pd.DataFrame(rows)], ignore_index=True)
-    return dataclasses.replace(sample, results=results, benchmarks=bench)
+    types = sample.summary["entity_id"].map({"cp1": "BH", "cp2": "LTSS"})
+    summary = sample.summary.assign(peer_group=types.where(sample.summary["level"] == "cp"))
+    summary["peer_group"] = summary["peer_group"].fillna("")
+    return dataclasses.replace(sample, results=results, benchmarks=bench, summary=summary)
 
 
 @pytest.fixture(scope="module")
@@ -1253,3 +1256,9 @@ def test_downloads_say_which_peer_group_a_result_was_compared_in(typed_pages: Pa
     assert set(results.loc[results["level"] == "aco", "peer_group"]) == {""}
     meanings = pd.read_csv(typed_pages / "downloads" / "results_columns.csv")
     assert "peer_group" in set(meanings.iloc[:, 0])
+    summary = pd.read_csv(typed_pages / "downloads" / "summary_stars.csv", keep_default_na=False)
+    cp_summary = summary[summary["level"] == "cp"]
+    assert set(zip(cp_summary["entity_id"], cp_summary["peer_group"], strict=True)) == {
+        ("cp1", "BH"),
+        ("cp2", "LTSS"),
+    }
