@@ -28,8 +28,8 @@
 -- One row per claim line with only the flags the measures read (at a million members 1.5
 -- million lines instead of 5.7 million with their five diagnoses). The lines of no interest
 -- to the three (no mental-health service, no principal diagnosis of theirs) are left out
--- before their other codes are looked up, and the ED claims after (at a million members 1.7
--- s instead of 3.3 s).
+-- before their other codes are looked up, and the ED claims after (at a million members
+-- about 3.6 s of CPU instead of 5.4, benchmarks/README.md, Round 23).
 WITH ed_line AS (  -- lines that make their claim an ED visit
   SELECT claim_id
   FROM medical_claim
