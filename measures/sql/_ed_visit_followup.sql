@@ -2,7 +2,12 @@
     Include right after `WITH RECURSIVE follow_up AS (...),`, a CTE of (person_id, visit_date)
     rows that count as follow-up (read by EXISTS only: repeats do no harm), with these set:
     principal_dx (value set of a qualifying principal diagnosis), any_dx (value set of a
-    qualifying diagnosis in any position), min_age and days. -#}
+    qualifying diagnosis in any position), min_age and days. The shared table
+    ed_visit_diagnosis holds only the diagnoses of the value sets below. -#}
+{% for value_set in (principal_dx, any_dx)
+   if value_set not in ('mental_illness_dx', 'self_harm_dx', 'sud_dx', 'overdose_dx') %}
+{{ fail("value set " ~ value_set ~ " is not in shared/ed_visit_diagnosis.sql: add it there") }}
+{% endfor %}
 -- ED visits with a principal {{ principal_dx }} or any {{ any_dx }} diagnosis,
 -- members aged {{ min_age }}+; numerator: follow-up on the ED day or up to {{ days }} days
 -- after it.

@@ -90,7 +90,10 @@ unit AS (
   FROM adult_month u
   JOIN band_rate b USING (period_id, band)
   JOIN program_rate o USING (period_id)
-  LEFT JOIN attribution a ON a.person_id = u.person_id AND a.month = u.month
+  -- attribution only in the months of the periods computed: the same rows, fewer to match
+  LEFT JOIN (SELECT * FROM attribution
+             WHERE {{ in_computed_months("month") }}) a
+    ON a.person_id = u.person_id AND a.month = u.month
 )
 -- one row per member and ACO/CP/practice combination (about 12 times fewer rows than one
 -- per member month; sums are unchanged)

@@ -14,7 +14,7 @@
 WITH RECURSIVE follow_up AS (  -- what counts as follow-up (visits: shared/bh_followup_visit.sql)
   SELECT person_id, visit_date
   FROM {{ shared("bh_followup_visit") }}
-  WHERE in_value_set(diagnosis_code_1, 'sud_dx')
+  WHERE sud_visit
   UNION ALL
   SELECT person_id, claim_start_date
   FROM medical_claim

@@ -48,8 +48,7 @@ followed_by_stay AS (
 mh_visit AS (  -- shared/bh_followup_visit.sql: the follow-up visits of FUH, FUM and FUA
   SELECT DISTINCT person_id, visit_date
   FROM {{ shared("bh_followup_visit") }}
-  WHERE mh_service
-     OR (outpatient AND in_value_set(diagnosis_code_1, 'mental_illness_dx'))
+  WHERE mh_service OR mental_illness_visit
 ),
 followed_up AS (
   SELECT DISTINCT d.stay_id

@@ -14,13 +14,7 @@
 WITH RECURSIVE follow_up AS (  -- what counts as follow-up (shared/bh_followup_visit.sql)
   SELECT person_id, visit_date
   FROM {{ shared("bh_followup_visit") }}
-  WHERE (outpatient OR mh_service)
-    AND (in_value_set(diagnosis_code_1, 'mental_illness_dx')
-         OR (in_value_set(diagnosis_code_1, 'self_harm_dx')
-             AND (in_value_set(diagnosis_code_2, 'mental_illness_dx')
-                  OR in_value_set(diagnosis_code_3, 'mental_illness_dx')
-                  OR in_value_set(diagnosis_code_4, 'mental_illness_dx')
-                  OR in_value_set(diagnosis_code_5, 'mental_illness_dx'))))
+  WHERE mental_illness_visit OR self_harm_visit
 ),
 {% with principal_dx='mental_illness_dx', any_dx='self_harm_dx', min_age=6 %}
 {% include "_ed_visit_followup.sql" %}

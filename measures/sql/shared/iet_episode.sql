@@ -39,13 +39,18 @@ episode_day AS (
          bool_or(initiates_itself) AS initiates_itself
   FROM (SELECT * FROM stay_start UNION ALL SELECT * FROM visit_start) AS start
   GROUP BY ALL
+),
+earlier AS (  -- each member's SUD event days, each with the one before it
+  SELECT person_id, service_date,
+         lag(service_date) OVER (PARTITION BY person_id ORDER BY service_date) AS previous_date
+  FROM (SELECT DISTINCT person_id, service_date FROM {{ shared("sud_event") }}) AS event_day
 )
+-- No SUD event in the 194 days before the anchor: the event day before the anchor's (an
+-- anchor is always the day of one of the member's SUD events) is more than 194 days before it.
+-- The same as looking for events in those days, without matching every episode to every event.
 SELECT d.person_id, d.episode_date, d.initiates_itself
 FROM episode_day d
-WHERE NOT EXISTS (
-    SELECT 1 FROM {{ shared("sud_event") }} h
-    WHERE h.person_id = d.person_id
-      AND h.service_date BETWEEN d.anchor_date - INTERVAL 194 DAY
-                             AND d.anchor_date - INTERVAL 1 DAY)
+JOIN earlier h ON h.person_id = d.person_id AND h.service_date = d.anchor_date
+WHERE (h.previous_date IS NULL OR h.previous_date < d.anchor_date - INTERVAL 194 DAY)
   AND enrolled_through(d.person_id, d.episode_date - INTERVAL 194 DAY,
                        d.episode_date + INTERVAL 47 DAY)
