@@ -166,7 +166,7 @@ def _literal(value: object) -> str:
 
 def is_parquet(path: Path) -> bool:
     """Return True if the mart at `path` is Parquet: a .parquet file or a folder of them."""
-    return path.name.endswith(".parquet") or path.is_dir()
+    return path.name.lower().endswith(".parquet") or path.is_dir()
 
 
 def _raw_select(path: Path) -> str:
@@ -355,7 +355,13 @@ def first_non_utf8(path: Path) -> tuple[int, int] | None:
 
 def _open_bytes(path: Path) -> BinaryIO:
     """Open a CSV file for reading its bytes, a .gz one decompressed."""
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
+def is_gzip(path: Path) -> bool:
+    """Return True if the CSV file at `path` is compressed: its name ends .gz, in any case
+    (find_mart_files matches names so: MEDICAL_CLAIM.CSV.GZ)."""
+    return path.name.lower().endswith(".gz")
 
 
 def _reader_reason(exc: Exception) -> str:

@@ -714,6 +714,19 @@ def test_a_compressed_csv_that_is_not_utf8_is_found_inside(tmp_path):
     ]
 
 
+def test_a_compressed_csv_named_in_capitals_is_read(tmp_path):
+    # MEDICAL_CLAIM.CSV.GZ is found (names match whatever their case) and read decompressed,
+    # not refused as text that is not UTF-8
+    folder = broken_copy(tmp_path, lambda f: None)
+    claims = folder / "medical_claim.csv"
+    (folder / "MEDICAL_CLAIM.CSV.GZ").write_bytes(gzip.compress(claims.read_bytes()))
+    claims.unlink()
+    con = duckdb.connect()
+    tables, problems = load_marts(con, folder)
+    assert problems == [] and "medical_claim" in tables
+    assert con.execute("SELECT count(*) FROM medical_claim").fetchone()[0] == 31
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [
