@@ -41,7 +41,13 @@ from scorecard.compile import (
 )
 from scorecard.contract import TABLES, Column, Table
 from scorecard.extract import ExtractCache
-from scorecard.marts import contract_names, find_mart_files, is_parquet, written_form
+from scorecard.marts import (
+    cast_text,
+    contract_names,
+    find_mart_files,
+    is_parquet,
+    written_form,
+)
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 from scorecard.transpile import REFERENCE_TABLES, Translator
 
@@ -149,7 +155,7 @@ def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
         return f"CAST(NULL AS {target}) AS {name}"
     if source_types[column.name] == "string":
         text = f"NULLIF(TRIM({name}), '')"
-        typed = text if target == "STRING" else f"TRY_CAST({text} AS {target})"
+        typed = text if target == "STRING" else cast_text(text, column.type)
     elif target == "STRING":
         typed = f"NULLIF(TRIM(CAST({name} AS STRING)), '')"
     else:
