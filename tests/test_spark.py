@@ -242,3 +242,37 @@ def test_a_drug_list_that_matches_no_fill_skips_the_same_measures_on_both_engine
     assert "rx_bh_scripts" in duck.skipped and "rx_bh_scripts" not in set(duck.results.measure_id)
     assert [w.message for w in on_spark.warnings] == [w.message for w in duck.warnings]
     assert_same(duck, on_spark)
+
+
+def test_csv_written_otherwise_gives_the_same_results_on_both_engines(spark, specs, tmp_path):
+    """What DuckDB's loader reads, Spark reads the same (it once read NULLs or one column):
+    a file delimited by ; (eligibility) or a tab (pharmacy_claim), a line break inside a quoted
+    field (an organization's name), a compressed file named in capitals (MEDICAL_CLAIM.CSV.GZ),
+    whole numbers written 1980.0 and 30.0, dates with a time after them. The results are the
+    plain fixture's on both engines."""
+    import gzip
+
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+
+    def rewrite(table: str, change, sep: str = ",") -> None:
+        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        change(frame)
+        frame.to_csv(folder / f"{table}.csv", index=False, sep=sep)
+
+    rewrite("eligibility", lambda f: f.__setitem__("birth_year", f["birth_year"] + ".0"), ";")
+    rewrite("pharmacy_claim", lambda f: f.__setitem__("days_supply", f["days_supply"] + ".0"), "\t")
+    rewrite("organization", lambda f: f.__setitem__("org_name", f["org_name"] + "\n(name)"))
+    claims = folder / "medical_claim.csv"
+    rewrite(
+        "medical_claim",
+        lambda f: f.__setitem__("claim_end_date", f["claim_end_date"] + "T00:00:00"),
+    )
+    (folder / "MEDICAL_CLAIM.CSV.GZ").write_bytes(gzip.compress(claims.read_bytes()))
+    claims.unlink()
+    plain = build.compute(load_settings(None, data=BASIC, engine="duckdb"), specs)
+    duck, on_spark = both_engines(folder, specs)
+    assert mismatches(plain.results, duck.results) == {}
+    assert len(duck.results) > 1_000
+    assert_same(duck, on_spark)  # the organizations too, names with their line break
+    assert on_spark.organizations["org_name"].str.endswith("\n(name)").all()
