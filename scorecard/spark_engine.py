@@ -96,13 +96,17 @@ MEASURE_ROWS_SCHEMA = (
 )
 
 
-class SparkMeasureError(RuntimeError):
-    """A measure that Spark could not translate, analyse or run, with Spark's first line."""
+class SparkMeasureError(marts.MartError):
+    """A measure that Spark could not translate, analyse or run, with Spark's first line: a
+    build stops on it as on bad input (a MartError: the problem names the measure's SQL file),
+    nothing published."""
+
+    title = "a measure cannot run on Spark"
 
     def __init__(self, spec: MeasureSpec, exc: Exception):
         lines = str(exc).strip().splitlines() or [type(exc).__name__]
         self.spec = spec
-        super().__init__(f"{sql_path(spec)}: on Spark: {lines[0][:500]}")
+        super().__init__([marts.Problem(sql_path(spec), "", f"on Spark: {lines[0][:500]}")])
 
 
 def ensure_java_home() -> None:
@@ -417,12 +421,29 @@ def run_measure(
         for view, query in stages:
             register(translator, view, materialise(spark.sql(translator.query(query))))
             views.append(view)
-        return materialise(spark.sql(translator.query(rest)))
+        rows = materialise(spark.sql(translator.query(rest)))
     except Exception as exc:
         raise SparkMeasureError(spec, exc) from exc
     finally:
         for view in views:  # their data is freed once nothing refers to it
             spark.catalog.dropTempView(view)
+    check_rows(spark, spec, rows)
+    return rows
+
+
+def check_rows(spark: SparkSession, spec: MeasureSpec, rows: DataFrame) -> None:
+    """Raise MeasureRowError, as a DuckDB run does, if `rows` (the spec's measure rows) hold a
+    row no unit can have (engine.IMPOSSIBLE_ROWS)."""
+    view = f"m_{spec.id}__rows"
+    rows.createOrReplaceTempView(view)
+    try:
+        found = spark.sql(engine.first_impossible_sql(spec, view)).collect()
+    finally:
+        spark.catalog.dropTempView(view)
+    if found:
+        rule, *values = found[0]
+        row = dict(zip(engine.SHOWN_COLUMNS, values, strict=True))
+        raise engine.MeasureRowError([engine.impossible_problem(spec, rule, row)])
 
 
 def run_measures(
@@ -520,6 +541,7 @@ def run(
     measured, too_short = engine.short_of_history(specs, start, target)
     measured, unlisted, drug_warnings = drug_list.check(con, measured, tables, value_set_dir)
     skipped = {**run_measures(spark, translator, measured, tables), **too_short, **unlisted}
+    engine.refuse_nothing_to_compute(specs, skipped)
     ran = [s for s in specs if s.id not in skipped]
     all_periods = to_pandas(spark.sql(translator.query(engine.PERIODS_SQL)))
     aggregate = translator.query(
