@@ -550,14 +550,31 @@ def row_problem(
     if ROW_ERROR not in text:
         return None
     rule, *values = text.split(ROW_ERROR, 1)[1].splitlines()[0].split("|")
-    _, column, message = _impossible(spec)[int(rule)]
     row = dict(zip(SHOWN_COLUMNS, values, strict=False))
     if has_person_keys(con) and row.get("person_id"):  # the id as the marts write it
         query = f"SELECT person_id FROM {PERSON_REF} WHERE CAST(person_key AS VARCHAR) = ?"
         found = con.execute(query, [row["person_id"]]).fetchone()
         row["person_id"] = found[0] if found else row["person_id"]
+    return impossible_problem(spec, int(rule), row)
+
+
+def impossible_problem(spec: MeasureSpec, rule: int, row: dict[str, str | None]) -> Problem:
+    """Return the problem of `spec`'s row `row` (SHOWN_COLUMNS -> text) that breaks rule number
+    `rule` of its IMPOSSIBLE_ROWS, naming its SQL file (both engines say it so)."""
+    _, column, message = _impossible(spec)[rule]
     example = ", ".join(f"{name}={value or 'NULL'}" for name, value in row.items())
     return Problem(sql_path(spec), column, f"measure {spec.id} {message}", example)
+
+
+def first_impossible_sql(spec: MeasureSpec, rows: str) -> str:
+    """Return a query (read alike by DuckDB and Spark) of the first row of table or view `rows`
+    that breaks one of `spec`'s IMPOSSIBLE_ROWS: the rule's number, then SHOWN_COLUMNS as text
+    (see impossible_problem); no row if none does. For an engine that stores the rows."""
+    rules = [where for where, _, _ in _impossible(spec)]
+    number = " ".join(f"WHEN {where} THEN {i}" for i, where in enumerate(rules))
+    shown = ", ".join(f"CAST({c} AS STRING) AS {c}" for c in SHOWN_COLUMNS)
+    broken = " OR ".join(f"({where})" for where in rules)
+    return f"SELECT CASE {number} END AS rule, {shown} FROM {rows} WHERE {broken} LIMIT 1"
 
 
 def person_id_type(con: duckdb.DuckDBPyConnection) -> str:
@@ -1257,8 +1274,7 @@ def run(
     seconds: dict[str, float] = {}
     skipped = run_measures(con, specs, tables, seconds, chosen.compute if chosen else None)
     skipped.update({**too_short, **unlisted})
-    if not [s for s in specs if s.id not in skipped]:
-        raise NothingToComputeError([Problem(f"{i}.yml", "", why) for i, why in skipped.items()])
+    refuse_nothing_to_compute(specs, skipped)
     lap = _timed(steps, STEP_MEASURES, lap)
     computed = None
     if chosen is not None:
@@ -1275,6 +1291,12 @@ def run(
     if "cp_assessment" in tables:
         done.cp_assessment = con.execute(ASSESSMENT_SQL).df()
     return done
+
+
+def refuse_nothing_to_compute(specs: list[MeasureSpec], skipped: dict[str, str]) -> None:
+    """Raise NothingToComputeError, with each measure's reason, if every spec was skipped."""
+    if not [s for s in specs if s.id not in skipped]:
+        raise NothingToComputeError([Problem(f"{i}.yml", "", why) for i, why in skipped.items()])
 
 
 STEP_MARTS = "marts loaded and checked (or copied from a kept extract)"

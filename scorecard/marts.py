@@ -166,7 +166,7 @@ def _literal(value: object) -> str:
 
 def is_parquet(path: Path) -> bool:
     """Return True if the mart at `path` is Parquet: a .parquet file or a folder of them."""
-    return path.name.endswith(".parquet") or path.is_dir()
+    return path.name.lower().endswith(".parquet") or path.is_dir()
 
 
 def _raw_select(path: Path) -> str:
@@ -355,7 +355,13 @@ def first_non_utf8(path: Path) -> tuple[int, int] | None:
 
 def _open_bytes(path: Path) -> BinaryIO:
     """Open a CSV file for reading its bytes, a .gz one decompressed."""
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
+def is_gzip(path: Path) -> bool:
+    """Return True if the CSV file at `path` is compressed: its name ends .gz, in any case
+    (find_mart_files matches names so: MEDICAL_CLAIM.CSV.GZ)."""
+    return path.name.lower().endswith(".gz")
 
 
 def _reader_reason(exc: Exception) -> str:
@@ -475,11 +481,38 @@ def _typed_expr(column: Column, present: set[str], types: dict[str, str] | None 
     return typed if typed == name else f"{typed} AS {name}"
 
 
+# Text read as a contract type alike on DuckDB and Spark (the Spark engine reads text through
+# cast_text too). Each engine's own cast reads more, and not the same: DuckDB reads 2024/01/05
+# as a date and 30.5 as the whole number 31, Spark reads neither (NULL) but reads 2024 and
+# +2024-01-05 as dates. Text of these types must match (pattern, value read):
+# - a date is written YYYY-MM-DD, maybe followed by a time after a space or a T (as database
+#   exports write a timestamp), whose date both engines read alike;
+# - a whole number is digits with an optional sign, maybe followed by a decimal point and zeros
+#   alone: 30.0 is how spreadsheets and pandas often write a whole number, read as 30 on both
+#   engines; a real fraction (30.5) is refused rather than rounded by one engine.
+# Other text is not a valid value (the check says so, TYPE_EXAMPLES). The patterns are written
+# with brackets, not backslashes, which Spark's string literals would read as escapes.
+TEXT_FORMS: dict[str, tuple[str, str]] = {
+    "DATE": ("^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?$", "{t}"),
+    "INTEGER": ("^[+-]?[0-9]+([.]0*)?$", "regexp_replace({t}, '[.]0*$', '')"),
+}
+
+
+def cast_text(text: str, sql_type: str) -> str:
+    """Return the SQL (read alike by DuckDB and Spark) of `text`, trimmed text or NULL, read as
+    `sql_type`: NULL when it is not a value of that type written as TEXT_FORMS requires."""
+    if sql_type not in TEXT_FORMS:
+        return f"TRY_CAST({text} AS {sql_type})"
+    pattern, value = TEXT_FORMS[sql_type]
+    written = f"regexp_replace({text}, {_literal(pattern)}, '') = ''"  # a full match, on both
+    return f"TRY_CAST(CASE WHEN {written} THEN {value.format(t=text)} END AS {sql_type})"
+
+
 def typed_value(column: Column, types: dict[str, str]) -> str:
     """Return the expression of a raw_<table> column's value as <table> holds it (the column
     read as its contract type, in its written form)."""
     name = _quote(column.name)
-    typed = name if _native(column, types) else f"TRY_CAST({_text(column.name)} AS {column.type})"
+    typed = name if _native(column, types) else cast_text(_text(column.name), column.type)
     return written_form(column, typed)
 
 
@@ -550,7 +583,7 @@ def _column_rules(
     (Column.past) may not be after; None, no such rule.
     """
     text = _text(column.name)
-    typed = _quote(column.name) if native else f"TRY_CAST({text} AS {column.type})"
+    typed = _quote(column.name) if native else cast_text(text, column.type)
     rules = []
     if not native and column.type != "VARCHAR":  # any text is a valid VARCHAR
         rules.append((f"{text} IS NOT NULL AND {typed} IS NULL", f"{NOT_VALID} {column.type}"))
@@ -793,7 +826,7 @@ def _order_problems(con: duckdb.DuckDBPyConnection, table: Table, path: Path) ->
     for (start, end), count in zip(pairs, counts, strict=True):
         if not count:
             continue
-        where = f"TRY_CAST({_text(end)} AS DATE) < TRY_CAST({_text(start)} AS DATE)"
+        where = f"{cast_text(_text(end), 'DATE')} < {cast_text(_text(start), 'DATE')}"
         example = _example(con, table, where, present, (start, end))
         problems.append(Problem(str(path), end, f"is before {start} in {count} row(s)", example))
     return problems

@@ -41,7 +41,14 @@ from scorecard.compile import (
 )
 from scorecard.contract import TABLES, Column, Table
 from scorecard.extract import ExtractCache
-from scorecard.marts import contract_names, find_mart_files, is_parquet, written_form
+from scorecard.marts import (
+    cast_text,
+    contract_names,
+    csv_header,
+    find_mart_files,
+    is_parquet,
+    written_form,
+)
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
 from scorecard.transpile import REFERENCE_TABLES, Translator
 
@@ -89,13 +96,17 @@ MEASURE_ROWS_SCHEMA = (
 )
 
 
-class SparkMeasureError(RuntimeError):
-    """A measure that Spark could not translate, analyse or run, with Spark's first line."""
+class SparkMeasureError(marts.MartError):
+    """A measure that Spark could not translate, analyse or run, with Spark's first line: a
+    build stops on it as on bad input (a MartError: the problem names the measure's SQL file),
+    nothing published."""
+
+    title = "a measure cannot run on Spark"
 
     def __init__(self, spec: MeasureSpec, exc: Exception):
         lines = str(exc).strip().splitlines() or [type(exc).__name__]
         self.spec = spec
-        super().__init__(f"{sql_path(spec)}: on Spark: {lines[0][:500]}")
+        super().__init__([marts.Problem(sql_path(spec), "", f"on Spark: {lines[0][:500]}")])
 
 
 def ensure_java_home() -> None:
@@ -149,7 +160,7 @@ def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
         return f"CAST(NULL AS {target}) AS {name}"
     if source_types[column.name] == "string":
         text = f"NULLIF(TRIM({name}), '')"
-        typed = text if target == "STRING" else f"TRY_CAST({text} AS {target})"
+        typed = text if target == "STRING" else cast_text(text, column.type)
     elif target == "STRING":
         typed = f"NULLIF(TRIM(CAST({name} AS STRING)), '')"
     else:
@@ -161,13 +172,30 @@ def _typed_expr(column: Column, source_types: dict[str, str]) -> str:
 def read_mart(spark: SparkSession, table: Table, path: Path) -> DataFrame:
     """Return the mart file or folder at `path` as a DataFrame with the contract's columns and
     types (a folder is read as Spark writes one: part files, key=value partition folders)."""
-    if is_parquet(path):
-        raw = spark.read.parquet(str(path))
-    else:  # RFC 4180 CSV with a header, as DuckDB reads it (.csv.gz is decompressed)
-        raw = spark.read.options(header="true", escape='"', encoding="UTF-8").csv(str(path))
+    raw = spark.read.parquet(str(path)) if is_parquet(path) else read_csv(spark, path)
     raw = raw.withColumnsRenamed(contract_names(table, raw.columns))  # as DuckDB reads it
     source_types = dict(raw.dtypes)
     return raw.selectExpr(*(_typed_expr(c, source_types) for c in table.columns))
+
+
+def read_csv(spark: SparkSession, path: Path) -> DataFrame:
+    """Return a CSV mart as marts.load_raw reads it in DuckDB: RFC 4180 (fields in double
+    quotes, a quote doubled inside one, line breaks inside one kept), the header's delimiter
+    and column names (marts.csv_header), every column text (.csv.gz is decompressed)."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    header = csv_header(path)
+    schema = StructType([StructField(name, StringType()) for name in header.names])
+    return spark.read.csv(
+        str(path),
+        schema=schema,
+        header=True,
+        sep=header.delimiter,
+        quote='"',
+        escape='"',
+        multiLine=True,
+        encoding="UTF-8",
+    )
 
 
 def empty_table(spark: SparkSession, table: Table) -> DataFrame:
@@ -183,18 +211,42 @@ def register(translator: Translator, name: str, frame: DataFrame) -> None:
 
 
 def load_marts(
-    spark: SparkSession, translator: Translator, data_dir: Path, tables: set[str]
+    spark: SparkSession,
+    translator: Translator,
+    data_dir: Path,
+    tables: set[str],
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> None:
-    """Register every contract table as a materialised view (empty if not supplied)."""
+    """Register every contract table as a materialised view (empty if not supplied).
+
+    With `con` (holding the tables DuckDB checked), a table Spark reads with another number
+    of rows than DuckDB stops the run (MartError): the engines would count different rows.
+    """
     files = find_mart_files(data_dir)
     supplied = [t for t in TABLES if t.name in tables and t.name in files]
     with ThreadPoolExecutor(max_workers=PARALLEL_MEASURES) as pool:
         frames = pool.map(lambda t: materialise(read_mart(spark, t, files[t.name])), supplied)
         for table, frame in zip(supplied, frames, strict=True):
+            if con is not None:
+                check_row_count(con, table.name, files[table.name], frame.count())
             register(translator, table.name, frame)
     for table in TABLES:
         if table not in supplied:
             register(translator, table.name, empty_table(spark, table))
+
+
+def check_row_count(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, spark_rows: int
+) -> None:
+    """Raise MartError if Spark read `spark_rows` rows from the mart at `path` and DuckDB's
+    checked table holds another number: a file the two readers read differently."""
+    duckdb_rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if spark_rows != duckdb_rows:
+        message = (
+            f"is read as {spark_rows} rows by Spark but {duckdb_rows} by the check (DuckDB): "
+            "the engines would count different rows; write it as plain RFC 4180 CSV or Parquet"
+        )
+        raise marts.MartError([marts.Problem(str(path), "", message)])
 
 
 def load_value_sets(
@@ -369,12 +421,29 @@ def run_measure(
         for view, query in stages:
             register(translator, view, materialise(spark.sql(translator.query(query))))
             views.append(view)
-        return materialise(spark.sql(translator.query(rest)))
+        rows = materialise(spark.sql(translator.query(rest)))
     except Exception as exc:
         raise SparkMeasureError(spec, exc) from exc
     finally:
         for view in views:  # their data is freed once nothing refers to it
             spark.catalog.dropTempView(view)
+    check_rows(spark, spec, rows)
+    return rows
+
+
+def check_rows(spark: SparkSession, spec: MeasureSpec, rows: DataFrame) -> None:
+    """Raise MeasureRowError, as a DuckDB run does, if `rows` (the spec's measure rows) hold a
+    row no unit can have (engine.IMPOSSIBLE_ROWS)."""
+    view = f"m_{spec.id}__rows"
+    rows.createOrReplaceTempView(view)
+    try:
+        found = spark.sql(engine.first_impossible_sql(spec, view)).collect()
+    finally:
+        spark.catalog.dropTempView(view)
+    if found:
+        rule, *values = found[0]
+        row = dict(zip(engine.SHOWN_COLUMNS, values, strict=True))
+        raise engine.MeasureRowError([engine.impossible_problem(spec, rule, row)])
 
 
 def run_measures(
@@ -466,12 +535,13 @@ def run(
             return [row[0] for row in con.execute(sql).fetchall()]
 
     translator = Translator(fold=fold)
-    load_marts(spark, translator, Path(data_dir), tables)
+    load_marts(spark, translator, Path(data_dir), tables, con)
     load_value_sets(spark, translator, con)
     create_helpers(spark, translator, start, end, target, con)
     measured, too_short = engine.short_of_history(specs, start, target)
     measured, unlisted, drug_warnings = drug_list.check(con, measured, tables, value_set_dir)
     skipped = {**run_measures(spark, translator, measured, tables), **too_short, **unlisted}
+    engine.refuse_nothing_to_compute(specs, skipped)
     ran = [s for s in specs if s.id not in skipped]
     all_periods = to_pandas(spark.sql(translator.query(engine.PERIODS_SQL)))
     aggregate = translator.query(

@@ -587,6 +587,52 @@ def test_dates_written_month_first_name_the_expected_form_and_nothing_else(tmp_p
         assert "P4" in problem.example
 
 
+def test_dates_written_with_slashes_are_refused_not_read_by_one_engine(tmp_path):
+    # DuckDB's own cast reads 2024/01/01 as a date, Spark's as NULL: the check asks for
+    # YYYY-MM-DD (a time after it is read on both engines alike)
+    folder = broken_copy(
+        tmp_path, replace_in("eligibility", "2024-01-01,2024-03-31", "2024/01/01,2024-03-31")
+    )
+    replace_in("pharmacy_claim", "R1,P1,2024-02-03,", "R1,P1,2024-02-03T00:00:00,")(folder)
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    assert [(p.column, p.message) for p in problems] == [
+        (
+            "enrollment_start_date",
+            "is not a valid DATE in 1 row(s); expected a date written YYYY-MM-DD, e.g. 2025-10-31",
+        )
+    ]
+    assert "enrollment_start_date='2024/01/01'" in problems[0].example
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("1980.0", 1980), ("1980.", 1980), ("+1980.00", 1980), ("1980.5", None), ("1.98e3", None)],
+)
+def test_whole_numbers_written_with_a_decimal_point_are_read_fractions_refused(
+    tmp_path, written, read
+):
+    # 30.0 (as spreadsheets and pandas write whole numbers) is 30 on both engines; DuckDB's own
+    # cast rounded 30.5 to 31 where Spark's read NULL: a fraction is refused
+    person = "P1,female,White,"
+    folder = broken_copy(
+        tmp_path, replace_in("eligibility", f"{person}1980,", f"{person}{written},")
+    )
+    replace_in("pharmacy_claim", "00000000001,30,", "00000000001,30.0,")(folder)
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    if read is None:
+        assert [(p.column, p.message) for p in problems] == [
+            ("birth_year", "is not a valid INTEGER in 1 row(s); expected a whole number, e.g. 1987")
+        ]
+        return
+    assert problems == []
+    query = "SELECT birth_year FROM eligibility WHERE person_id = 'P1'"
+    assert {row[0] for row in con.execute(query).fetchall()} == {read}
+    query = "SELECT days_supply FROM pharmacy_claim WHERE claim_id = 'R1'"
+    assert con.execute(query).fetchone()[0] == 30
+
+
 def test_amounts_written_with_a_dollar_sign_name_the_expected_form(tmp_path):
     folder = broken_copy(tmp_path, replace_in("medical_claim", ",100,120,I10", ",$100.00,120,I10"))
     _, problems = load_marts(duckdb.connect(), folder)
@@ -712,6 +758,19 @@ def test_a_compressed_csv_that_is_not_utf8_is_found_inside(tmp_path):
         "a file saved as Windows-1252 or Latin-1, for letters such as é or ç): save the file "
         "as UTF-8"
     ]
+
+
+def test_a_compressed_csv_named_in_capitals_is_read(tmp_path):
+    # MEDICAL_CLAIM.CSV.GZ is found (names match whatever their case) and read decompressed,
+    # not refused as text that is not UTF-8
+    folder = broken_copy(tmp_path, lambda f: None)
+    claims = folder / "medical_claim.csv"
+    (folder / "MEDICAL_CLAIM.CSV.GZ").write_bytes(gzip.compress(claims.read_bytes()))
+    claims.unlink()
+    con = duckdb.connect()
+    tables, problems = load_marts(con, folder)
+    assert problems == [] and "medical_claim" in tables
+    assert con.execute("SELECT count(*) FROM medical_claim").fetchone()[0] == 31
 
 
 @pytest.mark.parametrize(

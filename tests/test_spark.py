@@ -242,3 +242,79 @@ def test_a_drug_list_that_matches_no_fill_skips_the_same_measures_on_both_engine
     assert "rx_bh_scripts" in duck.skipped and "rx_bh_scripts" not in set(duck.results.measure_id)
     assert [w.message for w in on_spark.warnings] == [w.message for w in duck.warnings]
     assert_same(duck, on_spark)
+
+
+def test_csv_written_otherwise_gives_the_same_results_on_both_engines(spark, specs, tmp_path):
+    """What DuckDB's loader reads, Spark reads the same (it once read NULLs or one column):
+    a file delimited by ; (eligibility) or a tab (pharmacy_claim), a line break inside a quoted
+    field (an organization's name), a compressed file named in capitals (MEDICAL_CLAIM.CSV.GZ),
+    whole numbers written 1980.0 and 30.0, dates with a time after them. The results are the
+    plain fixture's on both engines."""
+    import gzip
+
+    folder = tmp_path / "marts"
+    shutil.copytree(BASIC, folder)
+
+    def rewrite(table: str, change, sep: str = ",") -> None:
+        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        change(frame)
+        frame.to_csv(folder / f"{table}.csv", index=False, sep=sep)
+
+    rewrite("eligibility", lambda f: f.__setitem__("birth_year", f["birth_year"] + ".0"), ";")
+    rewrite("pharmacy_claim", lambda f: f.__setitem__("days_supply", f["days_supply"] + ".0"), "\t")
+    rewrite("organization", lambda f: f.__setitem__("org_name", f["org_name"] + "\n(name)"))
+    claims = folder / "medical_claim.csv"
+    rewrite(
+        "medical_claim",
+        lambda f: f.__setitem__("claim_end_date", f["claim_end_date"] + "T00:00:00"),
+    )
+    (folder / "MEDICAL_CLAIM.CSV.GZ").write_bytes(gzip.compress(claims.read_bytes()))
+    claims.unlink()
+    plain = build.compute(load_settings(None, data=BASIC, engine="duckdb"), specs)
+    duck, on_spark = both_engines(folder, specs)
+    assert mismatches(plain.results, duck.results) == {}
+    assert len(duck.results) > 1_000
+    assert_same(duck, on_spark)  # the organizations too, names with their line break
+    assert on_spark.organizations["org_name"].str.endswith("\n(name)").all()
+
+
+def test_bad_measures_stop_spark_as_duckdb(spark, specs, tmp_path) -> None:
+    """A measure's impossible rows (a proportion over 100%) stop both engines with the same
+    problem; with every measure skipped both stop saying why (Spark once failed on a KeyError);
+    a measure only Spark cannot run stops `scorecard build` with exit 2 naming its SQL file,
+    no traceback and nothing published."""
+    from test_bad_input import _custom_measures
+
+    proportion = {"kind": "proportion", "multiplier": 100, "unit": "%", "shared_counts": {}}
+    measures = _custom_measures(tmp_path, "2 * coalesce(v.visits, 0)", "1", **proportion)
+    impossible = [s for s in load_specs(measures) if s.id == "ed_count"]
+    no_pharmacy = tmp_path / "no_pharmacy"
+    shutil.copytree(BASIC, no_pharmacy)
+    (no_pharmacy / "pharmacy_claim.csv").unlink()
+    rx = [s for s in specs if s.id == "rx_scripts"]
+    for data, chosen, title in [
+        (BASIC, impossible, "a measure's SQL returns impossible rows"),
+        (no_pharmacy, rx, "no measure can be computed from these marts"),
+    ]:
+        refused = {}
+        for name in ("duckdb", "spark"):
+            settings = load_settings(None, data=data, engine=name, spark_master="local[2]")
+            with pytest.raises(build.BuildError) as caught:
+                build.compute(settings, chosen)
+            refused[name] = caught.value
+        duck, on_spark = refused["duckdb"], refused["spark"]
+        assert on_spark.title == duck.title == title
+        shown = [(p.file, p.column, p.message, p.example[:10]) for p in on_spark.problems]
+        assert shown == [(p.file, p.column, p.message, p.example[:10]) for p in duck.problems]
+    sql_file = measures / "sql" / "ed_count.sql"
+    sql_file.write_text(
+        sql_file.read_text(encoding="utf-8").replace("2 * coalesce(", "hamming('a', 'a') + ("),
+        encoding="utf-8",
+    )
+    out = tmp_path / "site"
+    args = ["build", "--data", str(BASIC), "--measures", str(measures), "--out", str(out)]
+    built = CliRunner().invoke(main, [*args, "--engine", "spark", "--spark-master", "local[2]"])
+    assert built.exit_code == 2 and not out.exists(), built.output
+    assert "a measure cannot run on Spark (1 problem):" in built.stderr
+    assert f"  - {sql_file}: on Spark: " in built.stderr
+    assert "Traceback" not in built.output
