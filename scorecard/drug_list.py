@@ -30,11 +30,13 @@ from scorecard.specs import MeasureSpec
 
 LIST_NAME = "ndc_drug_class"  # the value set (file stem) of the NDC-to-drug-class list
 LIST_COLUMNS = ("code", "code_system", "description", "source", "drug_class", "drug", "route")
-# The list matches too little when, of at least MIN_FILLS fills, under MIN_MATCHED_SHARE have
+# The list matches too little when, of at least MIN_FILLS fills, at most MIN_MATCHED_SHARE have
 # a listed NDC. Medicines of the classes measured (antipsychotics, antidepressants, diabetes,
 # asthma and addiction medicines) are several % of a Medicaid program's fills: with a real list
-# that matched 1 fill in 20, 100 fills with none listed would happen by chance once in 170.
-# Fewer fills (a small test mart with one unrelated fill) are too few to judge.
+# that matched 1 fill in 20, 100 fills with at most 1 listed would happen by chance once in 27
+# (binomial), 1,000 with at most 10 listed less than once in 10^11: a rate published from so few
+# would be a false one. Fewer fills (a small test mart with one unrelated fill) are too few to
+# judge.
 MIN_MATCHED_SHARE = 0.01
 MIN_FILLS = 100
 
@@ -68,8 +70,8 @@ class Coverage:
     matched_ndcs: int
 
     def too_low(self) -> bool:
-        """Return True when of at least MIN_FILLS fills under MIN_MATCHED_SHARE are listed."""
-        return self.fills >= MIN_FILLS and self.matched_fills < MIN_MATCHED_SHARE * self.fills
+        """Return True when of at least MIN_FILLS fills at most MIN_MATCHED_SHARE are listed."""
+        return self.fills >= MIN_FILLS and self.matched_fills <= MIN_MATCHED_SHARE * self.fills
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> Coverage:

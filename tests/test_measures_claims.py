@@ -203,20 +203,53 @@ def test_medicine_measures_are_not_computed_when_the_drug_list_matches_no_fill(t
     )
 
 
+def _fills(unlisted: int, listed: int) -> str:
+    """`unlisted` fills of K1 (Jan 1 - Oct 26, 2024, by day, again from Jan 1 after 300) of an
+    NDC the drug-class list does not hold, then `listed` fills of K9's antipsychotic (risperidone,
+    a listed NDC) on Mar 3, 2024, each its own claim."""
+    rows = [
+        f"U{i},K1,{pd.Timestamp('2024-01-01') + pd.Timedelta(days=i % 300):%Y-%m-%d},"
+        "00000000001,30,30,10\n"
+        for i in range(unlisted)
+    ]
+    rows += [f"L{i},K9,2024-03-03,99101000101,30,30,200\n" for i in range(listed)]
+    return "".join(rows)
+
+
 @pytest.mark.parametrize(
-    "fills, bh_scripts",
+    "unlisted, listed",
     [
-        # 99 unlisted fills and R3 (K9's antipsychotic of Mar 3): 1 fill of 100 listed, not
-        # under 1%: computed, 1 behavioural-health script over 2024Q1's 30 member months.
-        (UNLISTED_FILLS.split("\n", 1)[1] + "R3,K9,2024-03-03,99101000101,30,30,200\n", 1),
-        # 99 unlisted fills and none listed: too few fills (under 100) to judge the list.
-        (UNLISTED_FILLS.split("\n", 1)[1], 0),
+        (99, 1),  # 1 fill of 100 listed: 1%, at the limit
+        (990, 10),  # 10 of 1,000: 1%, at the limit
     ],
 )
-def test_the_drug_list_is_judged_on_100_fills_or_more(tmp_path, fills, bh_scripts):
-    run, _ = _run_with_fills(tmp_path, fills)
+def test_a_drug_list_matching_at_most_1_percent_of_the_fills_is_not_used(
+    tmp_path, unlisted, listed
+):
+    # With a real list matching 1 fill in 20, so few listed fills happen by chance once in 27
+    # (100 fills) or less than once in 10^11 (1,000): rx_bh_scripts is not computed.
+    run, _ = _run_with_fills(tmp_path, _fills(unlisted, listed))
+    assert "rx_bh_scripts" not in set(run.results.measure_id)
+    assert "the drug-class list" in run.skipped["rx_bh_scripts"]
+    [warning] = run.warnings
+    fills = unlisted + listed
+    assert f"matches 1 of the 2 distinct NDCs and {listed} of the {fills:,} fills (1.0%" in (
+        warning.message
+    )
+
+
+@pytest.mark.parametrize(
+    "unlisted, listed",
+    [
+        (989, 11),  # 11 of 1,000 listed: over 1%, the list is used
+        (99, 0),  # 99 fills, none listed: too few fills (under 100) to judge the list
+    ],
+)
+def test_the_drug_list_is_used_over_1_percent_or_under_100_fills(tmp_path, unlisted, listed):
+    # rx_bh_scripts counts K9's listed fills of Mar 3 over 2024Q1's 30 member months.
+    run, _ = _run_with_fills(tmp_path, _fills(unlisted, listed))
     assert run.warnings == [] and "rx_bh_scripts" not in run.skipped
-    assert cell(run.results, "rx_bh_scripts", "2024Q1") == (bh_scripts, 30)
+    assert cell(run.results, "rx_bh_scripts", "2024Q1") == (listed, 30)
 
 
 def test_check_and_build_say_the_drug_list_matches_no_fill(tmp_path):
