@@ -512,8 +512,10 @@ def trend_summary(
     entity: Sequence[str | None],
     program: Sequence[str | None] | None,
     entity_name: str,
+    program_name: str = "Whole program",
 ) -> str:
-    """Return one or two plain sentences describing a trend, from already formatted values."""
+    """Return one or two plain sentences describing a trend, from already formatted values
+    (`program_name`: the reference line's, 'Whole program' or 'All members of ...')."""
     points = [(p, v) for p, v in zip(periods, entity, strict=True) if v]
     if not points:
         return f"No result can be shown for {entity_name} in any period."
@@ -525,8 +527,15 @@ def trend_summary(
     if last[0] != periods[-1]:
         text += f" Its result for {periods[-1]} is not shown."
     if program is not None and program[-1]:
-        text += f" The whole program's result in {periods[-1]} was {program[-1]}."
+        text += f" {_reference_words(program_name)} in {periods[-1]} was {program[-1]}."
     return text
+
+
+def _reference_words(program_name: str) -> str:
+    """Return the reference line's result in words: "The whole program's result"."""
+    if program_name == "Whole program":
+        return "The whole program's result"
+    return f"The result for {program_name[0].lower()}{program_name[1:]}"
 
 
 def band_summary(period: str, band: str, peers: str) -> str:

@@ -56,7 +56,7 @@ UI: dict[str, dict[str, str]] = {
         "result": "Result",
         "stars": "Stars",
         "compare": "Compared with the program as a whole",
-        "compare_own_kind": "Compared with Community Partners of the same kind",
+        "compare_own_kind": "Compared with all members of Community Partners of the same kind",
         "change": "Change",
         "meaning": "What this means for members",
         "more": "More about this result",
@@ -162,7 +162,8 @@ UI: dict[str, dict[str, str]] = {
         "result": "Resultado",
         "stars": "Estrellas",
         "compare": "Comparado con todo el programa",
-        "compare_own_kind": "Comparado con los Community Partners del mismo tipo",
+        "compare_own_kind": "Comparado con todos los miembros de los Community Partners del "
+        "mismo tipo",
         "change": "Cambio",
         "meaning": "Qué significa para los miembros",
         "more": "Más sobre este resultado (en inglés)",

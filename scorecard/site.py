@@ -86,11 +86,22 @@ class Peers:
     @property
     def reference(self) -> str:
         """Return what a peer label compares a result with (stats.peer_label), in words."""
-        return f"all {self.words}" if self.group else "the whole program"
+        return f"all members of {self.words}" if self.group else "the whole program"
 
     def compare_header(self) -> str:
         """Return the heading of the column that compares a result with them."""
         return f"Compared with {self.reference}"
+
+    @property
+    def typed(self) -> bool:
+        """Return True for the CPs of one known type, compared with their type's program row."""
+        return self.level == "cp" and bool(self.group)
+
+    @property
+    def line_name(self) -> str:
+        """Return the name of a chart's reference line: the result a peer label is judged
+        against (stats.peer_label), the program's row of the CP type for typed CPs."""
+        return f"All members of {self.words}" if self.typed else "Whole program"
 
 
 LEVEL_FIND = {  # the label of the box that filters a table of organisations (tables.js)
@@ -601,6 +612,15 @@ class SiteModel:
     rated_counts: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
     # (level, id, family) of the ratings this edition leaves blank (audience.withhold_summaries)
     withheld: set[tuple[str, str, str]] = field(default_factory=set)
+    # (measure, CP type) -> period -> the program's row of that type (stratum cp_type)
+    type_series: dict[tuple[str, str], dict[str, dict]] = field(default_factory=dict)
+
+    def reference(self, measure_id: str, peers: Peers | None) -> dict[str, dict] | None:
+        """Return the series a peer group's results are judged against (stats.peer_label): the
+        program's row of their CP type for typed CPs, else the whole program's (None if absent)."""
+        if peers is not None and peers.typed:
+            return self.type_series.get((measure_id, peers.group))
+        return self.series.get(("program", "ALL", measure_id))
 
     def current(self, level: str, entity_id: str, measure_id: str) -> dict | None:
         """Return the published period's stratum-'all' record, or None."""
@@ -649,6 +669,7 @@ def gather(site: SiteInput) -> SiteModel:
         rewards=_entity_rewards(site.summary, site.period_id),
         rated_counts=_rated_counts(site.summary, site.period_id),
         withheld=_withheld_summaries(site.summary, site.period_id),
+        type_series=_type_series(public),
     )
 
 
@@ -662,7 +683,9 @@ def published_rows(
     periods up to the published one, measures with a spec, breakdowns of the published period
     only. `small_counts`: counts of 1 to 10 are kept (the internal edition)."""
     public = _known_measures(_up_to(public_view(results, small_counts), period_id), specs)
-    return public[(public["stratum"] == "all") | (public["period_id"] == period_id)]
+    # the program's rows by CP type, every period: typed CPs' charts draw them (Peers.line_name)
+    by_type = (public["level"] == "program") & (public["stratum"] == "cp_type")
+    return public[(public["stratum"] == "all") | (public["period_id"] == period_id) | by_type]
 
 
 def _up_to(public: pd.DataFrame, period_id: str) -> pd.DataFrame:
@@ -766,6 +789,16 @@ def _series(public: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, dict]]
     overall = public.loc[public["stratum"] == "all", list(SERIES_COLUMNS)]
     for record in records(overall):
         key = (record["level"], str(record["entity_id"]), record["measure_id"])
+        series[key][str(record["period_id"])] = record
+    return dict(series)
+
+
+def _type_series(public: pd.DataFrame) -> dict[tuple[str, str], dict[str, dict]]:
+    """Return (measure, CP type) -> period -> the program's row of that CP type."""
+    rows = public[(public["level"] == "program") & (public["stratum"] == "cp_type")]
+    series: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
+    for record in records(rows[list(SERIES_COLUMNS)]):
+        key = (record["measure_id"], str(record["stratum_value"]))
         series[key][str(record["period_id"])] = record
     return dict(series)
 
@@ -965,7 +998,8 @@ def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> C
     shared = drawing.shared
     columns = [cells, *([shared["program_cells"]] if program is not None else [])]
     band_header, band_cells = shared["band_columns"]
-    headers = ("Period", drawing.name, *(("Whole program",) if program else ()), *band_header)
+    line = (shared["program_name"],) if program else ()
+    headers = ("Period", drawing.name, *line, *band_header)
     columns += [band_cells] if band_cells else []
     labels = shared["labels"]
     rows = [(label, *(c[i] or NOT_SHOWN for c in columns)) for i, label in enumerate(labels)]
@@ -999,7 +1033,7 @@ def _trend_series(
     chart) and the periods either has), the entity's values and those values formatted."""
     level, entity_id = (entity.level, entity.entity_id) if entity else ("program", "ALL")
     mine = model.series.get((level, entity_id, spec.id), {})
-    program = model.series.get(("program", "ALL", spec.id)) if entity else None
+    program = model.reference(spec.id, entity.peers) if entity else None
     periods = [p for p in model.periods if p in mine or p in (program or {})]
     values = _pick(mine, periods, "value")
     return (mine, program, periods), values, _formatted(spec, values)  # type: ignore[arg-type]
@@ -1036,13 +1070,16 @@ def _trend_drawing(
         upper=_pick(mine, periods, "upper"),
         band=shared["band"],
         band_name=shared["band_name"],
+        program_name=shared["program_name"],
         shared=shared["figure"],
         text=cells,
         program_text=shared["program_cells"] if program is not None else None,
     )
     subject = name if entity else "the whole program"
     program_cells = shared["program_cells"] if program else None
-    summary = charts.trend_summary(shared["labels"], cells, program_cells, subject)
+    summary = charts.trend_summary(
+        shared["labels"], cells, program_cells, subject, shared["program_name"]
+    )
     summary += shared["band_sentence"]
     figure_json = Markup(charts.figure_json(figure, shared["json"]))
     return _TrendDrawing(shared, name, figure_json, _height(figure), summary)
@@ -1054,7 +1091,7 @@ def _trend_table(shared: dict, with_program: bool) -> dict:
     key = ("table", with_program)
     if key not in shared:
         labels = shared["labels"]
-        columns = [("Whole program", shared["program_cells"])] if with_program else []
+        columns = [(shared["program_name"], shared["program_cells"])] if with_program else []
         band_header, band_cells = shared["band_columns"]
         columns += [(band_header[0], band_cells)] if band_cells else []
         tidied = [views.tidy_column(h, [c or NOT_SHOWN for c in cs]) for h, cs in columns]
@@ -1075,7 +1112,7 @@ def _trend_shared(model: SiteModel, spec: MeasureSpec, peers: Peers | None, peri
     key = (spec.id, peers, periods)
     if key not in cache:
         labels = [period_label(p) for p in periods]
-        program = model.series.get(("program", "ALL", spec.id))
+        program = model.reference(spec.id, peers)
         program_values = _pick(program, list(periods), "value")
         band, band_name = (
             views.trend_band(model, spec, peers, list(periods)) if peers else (None, "")
@@ -1084,6 +1121,7 @@ def _trend_shared(model: SiteModel, spec: MeasureSpec, peers: Peers | None, peri
             "labels": labels,
             "program_values": program_values,
             "program_cells": _formatted(spec, program_values) if program_values else [],
+            "program_name": peers.line_name if peers else "Whole program",
             "band": band,
             "band_name": band_name,
             "band_sentence": views.band_sentence(spec, band, labels, peers),
@@ -1106,7 +1144,7 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, peers: Peers, rows: list[d
     """Return the ranked chart of one measure across the entities of a peer group."""
     names = [model.entity(peers.level, str(r["entity_id"])).name for r in rows]  # type: ignore[union-attr]
     values = [r["value"] for r in rows]
-    program = model.current("program", "ALL", spec.id)
+    program = (model.reference(spec.id, peers) or {}).get(model.site.period_id)
     reference = program["value"] if program else None
     shown = _formatted(spec, values)
     figure = charts.ranked_figure(
@@ -1116,6 +1154,7 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, peers: Peers, rows: list[d
         decimals=spec.decimals,
         higher_is_better=spec.direction == "higher_is_better",
         reference=reference,
+        reference_name=peers.line_name,
         lower=[r["lower"] for r in rows],
         upper=[r["upper"] for r in rows],
         band=views.current_band(model, spec, peers),

@@ -566,14 +566,14 @@ def stars_note(model: S.SiteModel, spec: MeasureSpec, group: S.Peers) -> str:
 
 
 def spread_chart(model: S.SiteModel, spec: MeasureSpec, group: S.Peers) -> S.Chart | None:
-    """Return a peer group's middle result and middle half over periods, with the whole
-    program."""
+    """Return a peer group's middle result and middle half over periods, with the result its
+    results are judged against (S.Peers.line_name: the whole program, or a CP type's)."""
     periods = list(model.periods)
     median = band_series(model, spec, group, periods, "p50")
     if sum(v is not None for v in median) < 2:
         return None
     band, band_name = trend_band(model, spec, group, periods)
-    program = model.series.get(("program", "ALL", spec.id), {})
+    program = model.reference(spec.id, group) or {}
     program_values = [program.get(p, {}).get("value") for p in periods]
     labels = [S.period_label(p) for p in periods]
     peers = group.words
@@ -589,17 +589,19 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, group: S.Peers) -> S.Cha
         decimals=spec.decimals,
         band=band,
         band_name=band_name,
+        program_name=group.line_name,
         text=fmt,
         program_text=prog,
     )
-    summary = charts.trend_summary(labels, fmt, prog, f"the middle result of {peers}")
+    middle = f"the middle result of {peers}"
+    summary = charts.trend_summary(labels, fmt, prog, middle, group.line_name)
     summary += band_sentence(spec, band, labels, group)
     band_header, band_cells = band_columns(spec, band)
     rows = [
         (label, fmt[i] or S.NOT_SHOWN, *(band_cells[i : i + 1]), prog[i] or S.NOT_SHOWN)
         for i, label in enumerate(labels)
     ]
-    headers = ("Period", name, *band_header, "Whole program")
+    headers = ("Period", name, *band_header, group.line_name)
     return S.Chart(
         Markup(f"spread-{group.key}"),
         Markup(charts.figure_json(figure)),

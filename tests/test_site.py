@@ -1203,7 +1203,7 @@ def test_a_cp_page_compares_it_with_the_cps_of_its_own_kind(typed_pages: Path) -
     page = " ".join((typed_pages / "cp" / "cp1.md").read_text(encoding="utf-8").split())
     assert "compare this Community Partner with other Behavioral Health Community Partners" in page
     assert "compared only with the other Behavioral Health Community Partners" in page
-    assert "<th>Compared with all Behavioral Health Community Partners</th>" in page
+    assert "<th>Compared with all members of Behavioral Health Community Partners</th>" in page
     # the BH band (11.0% to 33.0%), not that of all CPs (44.0% to 66.0%)
     assert "the middle half of Behavioral Health Community Partners scored from 11.0% to 33.0%" in (
         page
@@ -1235,8 +1235,8 @@ def test_plain_pages_say_a_cp_is_compared_with_its_own_kind(typed_pages: Path) -
         "de consumo de alcohol o drogas",
     }
     compare = {
-        "en": "Compared with Community Partners of the same kind",
-        "es": "Comparado con los Community Partners del mismo tipo",
+        "en": "Compared with all members of Community Partners of the same kind",
+        "es": "Comparado con todos los miembros de los Community Partners del mismo tipo",
     }
     for lang in ("en", "es"):
         entity = site.Entity("cp", "cp1", "Bridge", "cp1", "BH", "BH")
@@ -1244,6 +1244,61 @@ def test_plain_pages_say_a_cp_is_compared_with_its_own_kind(typed_pages: Path) -
         text = " ".join(page.split())
         assert words[lang] in text, lang
         assert compare[lang] in text, lang
+
+
+def _with_type_rows(typed: site.SiteInput) -> site.SiteInput:
+    """Return the typed sample with the program's BH row of cp_engagement (stratum cp_type),
+    which its BH CPs' peer labels are judged against: 200 of 400 members in 2025Q3, 300 of
+    400 in 2025Q4."""
+    results = typed.results
+    program = results[
+        (results["level"] == "program")
+        & (results["measure_id"] == "cp_engagement")
+        & (results["stratum"] == "all")
+        & results["period_id"].isin(["2025Q3", "2025Q4"])
+    ]
+    counts = program["period_id"].map({"2025Q3": 200.0, "2025Q4": 300.0})
+    rows = program.assign(
+        stratum="cp_type", stratum_value="BH", numerator=counts, denominator=400.0
+    )
+    rows["value"] = rows["numerator"] / rows["denominator"] * rows["multiplier"]
+    together = pd.concat([results, rows], ignore_index=True)
+    return dataclasses.replace(typed, results=together)
+
+
+def _line_of(chart: site.Chart) -> dict:
+    return next(t for t in json.loads(chart.json)["data"] if t.get("meta") == "program")
+
+
+def test_a_typed_cps_charts_draw_the_result_its_label_is_judged_against(
+    sample: site.SiteInput,
+) -> None:
+    model = site.gather(_with_type_rows(_typed_input(sample)))
+    spec = model.specs["cp_engagement"]
+    bh = "All members of Behavioral Health Community Partners"
+    whole = model.current("program", "ALL", spec.id)["value"]
+    assert round(whole, 1) != 75.0  # 300 of 400 BH members: the BH CPs' reference
+    # the CP's trend chart: its type's line, named and in its table and text summary
+    trend = site.trend_chart(model, spec, model.entity("cp", "cp1"))
+    line = _line_of(trend)
+    assert line["name"] == bh
+    assert line["y"][-2:] == [50.0, 75.0]
+    assert bh in trend.headers
+    assert "The result for all members of Behavioral Health Community Partners in" in (
+        trend.summary
+    )
+    assert "was 75.0%" in trend.summary
+    # the ranked chart of the BH CPs on the measure page
+    rows = [model.current("cp", "cp1", spec.id)]
+    ranked = site.ranked_chart(model, spec, site.Peers("cp", "BH"), rows)
+    layout = json.loads(ranked.json)["layout"]
+    assert [s["x0"] for s in layout["shapes"] if s["type"] == "line"] == [75.0]
+    assert bh in [a["text"] for a in layout["annotations"]]
+    # CPs of unknown type are still set against the whole program
+    pooled = site.ranked_chart(model, spec, site.Peers("cp"), rows)
+    layout = json.loads(pooled.json)["layout"]
+    assert [s["x0"] for s in layout["shapes"] if s["type"] == "line"] == [round(whole, 6)]
+    assert "Whole program" in [a["text"] for a in layout["annotations"]]
 
 
 def test_downloads_say_which_peer_group_a_result_was_compared_in(typed_pages: Path) -> None:
