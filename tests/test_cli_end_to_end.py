@@ -65,8 +65,10 @@ def test_descriptive_measures_are_never_called_better_or_worse(site: Path) -> No
     neutral = {s.id for s in load_specs(ROOT / "measures") if s.direction == "neutral"}
     assert {"prevalence_diabetes", "risk_score_avg", "rx_scripts", "members"} <= neutral
     described = results[results["measure_id"].isin(neutral)]
-    # (an average with no range is not compared: too few members, or all alike)
-    compared = set(described["peer_label"].dropna()) - set(stats.INTERVAL_GAPS)
+    # (an average with no range is not compared: too few members, or all alike; nor is a CP
+    # with too few others of its type)
+    not_compared = {*stats.INTERVAL_GAPS, stats.FEW_PEERS}
+    compared = set(described["peer_label"].dropna()) - not_compared
     assert compared == {"higher", "lower", "no_different"}
     assert set(described["trend_label"].dropna()) <= {"rose", "fell", "no_change"}
     rated = results[~results["measure_id"].isin(neutral)]
