@@ -177,10 +177,10 @@ def test_a_condition_the_shared_claims_table_does_not_hold_is_refused(tmp_path: 
 
 
 def test_a_spec_without_parameters_gets_its_own_file_unchanged() -> None:
-    spec, found = load_spec(MEASURES / "acsc_admissions.yml")
+    spec, found = load_spec(MEASURES / "cp_disenrollment.yml")
     assert found == [] and spec is not None and spec.parameters == {}
-    text = (MEASURES / "sql" / "acsc_admissions.sql").read_text(encoding="utf-8")
-    assert spec.sql_file == "sql/acsc_admissions.sql" and spec.sql == text
+    text = (MEASURES / "sql" / "cp_disenrollment.sql").read_text(encoding="utf-8")
+    assert spec.sql_file == "sql/cp_disenrollment.sql" and spec.sql == text
     assert spec.sql_includes == () and spec.shared_tables == {}
 
 
