@@ -495,6 +495,8 @@ def _typed_expr(column: Column, present: set[str], types: dict[str, str] | None 
 TEXT_FORMS: dict[str, tuple[str, str]] = {
     "DATE": ("^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?$", "{t}"),
     "INTEGER": ("^[+-]?[0-9]+([.]0*)?$", "regexp_replace({t}, '[.]0*$', '')"),
+    # digits with a decimal point and an exponent at most: DuckDB alone read 1_000 (as 1000)
+    "DOUBLE": ("^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$", "{t}"),
 }
 
 

@@ -646,6 +646,34 @@ def test_amounts_written_with_a_dollar_sign_name_the_expected_form(tmp_path):
     assert "$100.00" in problems[0].example
 
 
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("1e2", 100.0),
+        ("100.", 100.0),
+        (".5", 0.5),
+        ("+2.5E1", 25.0),
+        ("1_000", None),
+        ("inf", None),
+    ],
+)
+def test_amounts_are_read_alike_on_both_engines_or_refused(tmp_path, written, read):
+    # DuckDB's own cast read 1_000 as 1000 and inf as infinity where Spark's read NULL (or
+    # Infinity): digits with a point and an exponent are read, anything else is refused
+    folder = broken_copy(
+        tmp_path, replace_in("medical_claim", ",100,120,I10", f",{written},120,I10")
+    )
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    if read is None:
+        assert [p.column for p in problems] == ["paid_amount"]
+        assert problems[0].message.startswith("is not a valid DOUBLE in 1 row(s)")
+        return
+    assert problems == []
+    paid = {row[0] for row in con.execute("SELECT paid_amount FROM medical_claim").fetchall()}
+    assert read in paid
+
+
 def test_headers_match_the_contract_whatever_their_case_and_spaces(tmp_path):
     # PERSON_ID, ' Birth_Year ' ... as SAS and database exports write them, with a byte-order
     # mark and Windows line ends: read as the contract's columns, no problem
