@@ -784,23 +784,24 @@ SERIES_COLUMNS = (
 )
 
 
-def _series(public: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, dict]]:
-    series: dict[tuple[str, str, str], dict[str, dict]] = defaultdict(dict)
-    overall = public.loc[public["stratum"] == "all", list(SERIES_COLUMNS)]
-    for record in records(overall):
-        key = (record["level"], str(record["entity_id"]), record["measure_id"])
-        series[key][str(record["period_id"])] = record
+def _series_by(rows: pd.DataFrame, key: Callable[[dict], tuple]) -> dict[tuple, dict[str, dict]]:
+    """Return key(record) -> period -> record, over `rows` (SERIES_COLUMNS)."""
+    series: dict[tuple, dict[str, dict]] = defaultdict(dict)
+    for record in records(rows[list(SERIES_COLUMNS)]):
+        series[key(record)][str(record["period_id"])] = record
     return dict(series)
+
+
+def _series(public: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, dict]]:
+    """Return (level, entity, measure) -> period -> the stratum-'all' row."""
+    overall = public[public["stratum"] == "all"]
+    return _series_by(overall, lambda r: (r["level"], str(r["entity_id"]), r["measure_id"]))
 
 
 def _type_series(public: pd.DataFrame) -> dict[tuple[str, str], dict[str, dict]]:
     """Return (measure, CP type) -> period -> the program's row of that CP type."""
     rows = public[(public["level"] == "program") & (public["stratum"] == "cp_type")]
-    series: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
-    for record in records(rows[list(SERIES_COLUMNS)]):
-        key = (record["measure_id"], str(record["stratum_value"]))
-        series[key][str(record["period_id"])] = record
-    return dict(series)
+    return _series_by(rows, lambda r: (r["measure_id"], str(r["stratum_value"])))
 
 
 def _strata(public: pd.DataFrame, period_id: str) -> dict[str, list[dict]]:
