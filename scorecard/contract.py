@@ -368,7 +368,8 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "clinical_result",
-        "Clinical results from EHR data (blood pressure, HbA1c), one row per result.",
+        "Clinical results from EHR data (blood pressure, HbA1c), one row per result; a day may"
+        " hold several results of one LOINC (a blood pressure taken again), so no key.",
         (
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
             _date(
@@ -380,7 +381,8 @@ TABLES: tuple[Table, ...] = (
             Column("value", "DOUBLE", "Numeric result.", min_value=0, max_value=400),
             Column("unit", "VARCHAR", "Unit, e.g. %, mm[Hg].", required=False),
         ),
-        key=("person_id", "result_date", "loinc_code"),
+        # no key: real EHR extracts hold re-takes (two systolic readings on one day); the
+        # measures take the lowest of a day, and exact duplicate rows change nothing
         needed_for="HbA1c control and blood-pressure measures",
         references={"person_id": "eligibility.person_id"},
     ),
@@ -494,7 +496,7 @@ def markdown_table(tables: tuple[Table, ...] = TABLES) -> str:
             f"`{t.name}`",
             "yes" if t.required else "no",
             t.help.rstrip("."),
-            ", ".join(t.key),
+            ", ".join(t.key) or "none",
             column_list(t.required_columns),
             column_list(optional) or "-",
             t.needed_for,

@@ -506,6 +506,37 @@ def test_controlling_blood_pressure(chronic):
     assert cell(chronic, "controlling_blood_pressure") == (2, 5)
 
 
+# Re-takes: B6 (no reading in the fixture) has two systolic readings on Oct 1, 2024, 150 and
+# the re-take 134, and diastolic 85 written twice (an exact duplicate row); D2's Nov 1 (9.0 by
+# LOINC 4548-4 and 3046F) gets a second 4548-4 result of 9.6 that day.
+RETAKE_ROWS = {
+    "clinical_result.csv": (
+        "B6,2024-10-01,8480-6,150,mm[Hg]\n"
+        "B6,2024-10-01,8480-6,134,mm[Hg]\n"
+        "B6,2024-10-01,8462-4,85,mm[Hg]\n"
+        "B6,2024-10-01,8462-4,85,mm[Hg]\n"
+        "D2,2024-11-01,4548-4,9.6,%\n"
+    ),
+}
+
+
+def test_same_day_retakes_load_and_the_lowest_reading_of_the_day_counts(tmp_path):
+    # Two results of one LOINC on one day were refused at load (clinical_result's key was
+    # person, day and LOINC), stopping the build. Now they load:
+    # CBP: B6's Oct 1 is 134/85 (the lowest systolic of the day, below 140/90): yes, so
+    #     (2, 5) -> (3, 5); the 150 alone would have been no.
+    # HbA1c poor control: D2's Nov 1 has 9.0, 9.6 and 3046F: the lowest, 9.0, is not above 9.0:
+    #     still controlled, (2, 5).
+    results = run_fixture_with_rows(
+        tmp_path,
+        "quality_chronic",
+        RETAKE_ROWS,
+        ["controlling_blood_pressure", "hba1c_poor_control"],
+    )
+    assert cell(results, "controlling_blood_pressure") == (3, 5)
+    assert cell(results, "hba1c_poor_control") == (2, 5)
+
+
 def test_asthma_medication_ratio(chronic):
     # Persistent asthma, 5-64. A1 (4 inhaler fills): 2 controller / 4 units = 0.50: yes. A2 (ED
     # visit with principal asthma): reliever only: no. A3 (4 visit days + 2 fills): montelukast
