@@ -439,6 +439,27 @@ def test_hba1c_poor_control(chronic):
     assert cell(chronic, "hba1c_poor_control") == (2, 5)
 
 
+# HbA1c tests billed without a result (CPT 83036): D1 (last result Sep 1, 8.0) on Nov 1, and
+# D6 (3044F on Dec 31) on Dec 31, the day of its result.
+RESULTLESS_TEST_ROWS = {
+    "medical_claim.csv": (
+        "T1,1,professional,D1,2024-11-01,2024-11-01,,,,11,,,83036,20,E119,\n"
+        "T2,1,professional,D6,2024-12-31,2024-12-31,,,,11,,,83036,20,E119,\n"
+    ),
+}
+
+
+def test_hba1c_poor_control_a_later_test_without_a_result_is_poor_control(tmp_path):
+    # D1's most recent test is Nov 1, with no result: poor control, although Sep 1 was 8.0
+    # (it was skipped and D1 counted in control). D6's result-less test shares Dec 31 with
+    # 3044F: the result counts, in control. (2, 5) -> (3, 5): D1, D3 and D4.
+    results = run_fixture_with_rows(
+        tmp_path, "quality_chronic", RESULTLESS_TEST_ROWS, ["hba1c_poor_control", "hba1c_testing"]
+    )
+    assert cell(results, "hba1c_poor_control") == (3, 5)
+    assert cell(results, "hba1c_testing") == (5, 5)  # every member was already tested
+
+
 def test_diabetes_eye_exam(chronic):
     # Same denominator. D1 92014 in May: yes. D2 2023F (no retinopathy) in Aug 2023, the year
     # before: yes. D3 92014 in Aug 2023 is not a negative-result code: no. D4, D6: none.

@@ -4,17 +4,21 @@
 -- enrolled at least 11 of its 12 months and in its last month, with diabetes in the window or
 -- the 12 months before it (claims or a diabetes medicine; _diabetes_denominator.sql).
 -- Numerator (poor control): the most recent HbA1c result in the window is above 9.0%, or there
--- is no HbA1c result in the window. Results: a clinical result (LOINC 4548-4, 4549-2,
+-- is no HbA1c result in the window, or the most recent HbA1c test has no result. Results: a clinical result (LOINC 4548-4, 4549-2,
 -- 17855-8, 17856-6) with its value, or a CPT II result band on a claim (3044F, 3045F, 3051F,
 -- 3052F: 9.0% or less; 3046F, the only code of hba1c_above_9, above 9.0%). When several results share the most recent day, the lowest counts, so that day
 -- is poor control only if every result that day is above 9.0%. A test billed without a result
--- (CPT 83036) is not a result.
+-- (CPT 83036, 83037: in hba1c_test, not in hba1c_result) is a test with a missing result on its
+-- day: the most recent test day holding only such claims is poor control; on a day that also
+-- has a result, the result counts.
 WITH
 {% with max_age=75, exclude_esrd=false %}
 {% include "_diabetes_denominator.sql" %}
 {% endwith %}
 ,
-result AS (  -- one row per HbA1c result: its day and whether it is above 9.0%
+result AS (  -- one row per HbA1c test: its day and whether it is above 9.0%; a test without
+             -- a result counts as above (a missing result), which bool_and below lets any
+             -- result of the same day outweigh
   SELECT person_id, result_date AS result_day, value > 9.0 AS above_9
   FROM clinical_result
   WHERE in_value_set(loinc_code, 'hba1c_result')
@@ -22,6 +26,10 @@ result AS (  -- one row per HbA1c result: its day and whether it is above 9.0%
   SELECT person_id, claim_start_date, in_value_set(hcpcs_code, 'hba1c_above_9')
   FROM medical_claim
   WHERE in_value_set(hcpcs_code, 'hba1c_result')
+  UNION ALL
+  SELECT person_id, claim_start_date, true
+  FROM medical_claim
+  WHERE in_value_set(hcpcs_code, 'hba1c_test') AND NOT in_value_set(hcpcs_code, 'hba1c_result')
 ),
 last_day AS (
   SELECT e.period_id, e.person_id, max(r.result_day) AS result_day
