@@ -187,9 +187,10 @@ class MeasureSpec(Strict):
             "Members left out of the measure by a rule every measure of its kind shares:"
             " 'hospice' drops a member's rows in a period when they had hospice care in its"
             " window (as HEDIS does), from the shared table measures/sql/shared/hospice.sql;"
-            " 'frailty_advanced_illness' drops members 66 and older with a frailty claim in the"
-            " 12-month window and an advanced illness in it or the year before, and"
-            " 'frailty_81' members 81 and older with a frailty claim in the window (as public"
+            " 'frailty_advanced_illness' drops members 66 and older with frailty claims of two"
+            " or more dates in the 12-month window and an advanced illness in it or the year"
+            " before, and 'frailty_81' members 81 and older with frailty claims of two or more"
+            " dates in the window (as public"
             " HEDIS summaries describe them; measures/sql/shared/frailty_window.sql): for a"
             " 12-month window only."
         ),

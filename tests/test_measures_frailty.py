@@ -59,22 +59,28 @@ def inpatient(claim: str, person: str, admitted: str, discharged: str, dx: str) 
     )
 
 
-# Members: (id, birth year, what they have besides hypertension and diabetes).
-#   W1  70  R54 (debility) in 2024, F03.90 (dementia) on two office dates in 2024: excluded
+# Members: (id, birth year, what they have besides hypertension and diabetes). Frailty needs
+# frailty claims of two or more different dates in the window ("twice": on two dates in 2024).
+#   W1  70  R54 (debility) twice in 2024, F03.90 (dementia) on two office dates in 2024: excluded
 #   W2  70  R54 alone: stays (frailty without advanced illness, under 81)
 #   W3  65  R54 and F03.90 on two dates: stays (under 66)
-#   W4  70  R54 and a donepezil fill in 2024: excluded
-#   W5  81  R26.2 (difficulty walking) alone: excluded where frailty_81 applies (CBP, KED; 81
-#           is over the other measures' ages)
-#   W6  70  R54 in 2024, heart failure (I50.23) on one acute inpatient stay in 2023 (the year
-#           before the window): excluded
+#   W4  70  R54 twice and a donepezil fill in 2024: excluded
+#   W5  81  R26.2 (difficulty walking) twice alone: excluded where frailty_81 applies (CBP, KED;
+#           81 is over the other measures' ages)
+#   W6  70  R54 twice in 2024, heart failure (I50.23) on one acute inpatient stay in 2023 (the
+#           year before the window): excluded
 #   W7  70  R54 in 2023 only (before the window), F03.90 on two dates in 2024: stays
-#   W8  70  a walker (HCPCS E0130, a frailty device) in 2024, F03.90 on two dates: excluded
+#   W8  70  a walker (HCPCS E0130, a frailty device) and R54 on another day in 2024, F03.90 on
+#           two dates: excluded
 #   W9  70  R54 in 2024, F03.90 on one office date only: stays
 #   W10 80  R26.2 alone: stays everywhere (frailty alone counts from 81)
-#   W11 66  R54 and F03.90 on two dates: excluded (66 is old enough)
+#   W11 66  R54 on two dates (once as a second diagnosis) and F03.90 on two dates: excluded (66
+#           is old enough)
 #   W12 70  R54 in 2024, heart failure on one acute inpatient stay in Dec 2022 (more than a year
 #           before the window): stays
+#   W13 70  R54 on one date only, F03.90 on two dates: stays (one frailty claim is not enough;
+#           excluded before frailty needed two dates)
+#   W14 82  R26.2 on one date only: stays everywhere (one frailty claim, even at 81 or older)
 MEMBERS = {
     "W1": 1954,
     "W2": 1954,
@@ -88,6 +94,8 @@ MEMBERS = {
     "W10": 1944,
     "W11": 1958,
     "W12": 1954,
+    "W13": 1954,
+    "W14": 1942,
 }
 EXCLUDED = {"W1", "W4", "W6", "W8", "W11"}  # frailty and advanced illness, 66 or older
 EXCLUDED_81 = {"W5"}  # frailty alone, 81 or older
@@ -118,6 +126,16 @@ FRAILTY_CLAIMS = (
     + office("F23", "W11", "2024-07-01", "F0390")
     + office("F24", "W12", "2024-05-01", "R54")
     + inpatient("F25", "W12", "2022-12-01", "2022-12-05", "I5023")
+    # the second frailty date of W1, W4, W5, W6 and W8 (W11's is F22)
+    + office("F26", "W1", "2024-09-01", "R54")
+    + office("F27", "W4", "2024-09-01", "R54")
+    + office("F28", "W5", "2024-09-01", "R262")
+    + office("F29", "W6", "2024-09-01", "R54")
+    + office("F30", "W8", "2024-09-01", "R54")
+    + office("F31", "W13", "2024-05-01", "R54")
+    + office("F32", "W13", "2024-06-01", "F0390")
+    + office("F33", "W13", "2024-07-01", "F0390")
+    + office("F34", "W14", "2024-05-01", "R262")
 )
 FILLS = f"R1,W4,2024-08-01,{DONEPEZIL},30,12\n"
 
@@ -180,12 +198,13 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 
 @pytest.mark.parametrize("measure", MEASURES)
 def test_each_measure_leaves_out_frail_members_with_advanced_illness(results, measure) -> None:
-    # BCS, COL and the three diabetes measures (ages to 74 or 75): 10 members in ages (all but
-    # W5, 81, and W10, 80) less W1, W4, W6, W8 and W11 -> 5 (W2, W3, W7, W9, W12). CBP and KED
-    # (to 85): all 12 less those five and W5 (81, frailty alone) -> 6 (W10, 80, stays).
+    # BCS, COL and the three diabetes measures (ages to 74 or 75): 11 members in ages (all but
+    # W5, 81, W10, 80, and W14, 82) less W1, W4, W6, W8 and W11 -> 6 (W2, W3, W7, W9, W12,
+    # W13). CBP and KED (to 85): all 14 less those five and W5 (81, frailty alone) -> 8 (W10,
+    # 80, and W14, one frailty claim, stay).
     left_out = EXCLUDED | (EXCLUDED_81 if measure in WITH_FRAILTY_81 else set())
     kept = in_ages(measure) - left_out
-    assert len(kept) == (6 if measure in WITH_FRAILTY_81 else 5)
+    assert len(kept) == (8 if measure in WITH_FRAILTY_81 else 6)
     numerator = len(kept) if measure == "hba1c_poor_control" else 0
     assert cell(results, measure) == (numerator, len(kept))
 
@@ -209,8 +228,8 @@ def test_without_the_exclusion_every_member_in_ages_counts(tmp_path: Path) -> No
         for m in ("controlling_blood_pressure", "hba1c_testing")
     ]
     results = run(write_marts(tmp_path / "marts"), bare)
-    assert cell(results, "controlling_blood_pressure") == (0, 12)
-    assert cell(results, "hba1c_testing") == (0, 10)
+    assert cell(results, "controlling_blood_pressure") == (0, 14)
+    assert cell(results, "hba1c_testing") == (0, 11)
 
 
 @pytest.mark.parametrize(
@@ -219,7 +238,7 @@ def test_without_the_exclusion_every_member_in_ages_counts(tmp_path: Path) -> No
         # frailty_advanced_illness and frailty_81 name the members of 12-month windows
         ("\nwindow: year\n", "\nwindow: quarter\n", "are for a 12-month window: window: year"),
         # W4 is excluded by a donepezil fill alone: without pharmacy_claim the exclusion would
-        # quietly leave such members in (BCS 0/6 instead of 0/5 on this file's fixture)
+        # quietly leave such members in (BCS 0/7 instead of 0/6 on this file's fixture)
         (", pharmacy_claim]", "]", "read pharmacy_claim (dementia medicines)"),
     ],
 )

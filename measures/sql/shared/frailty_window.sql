@@ -1,15 +1,16 @@
 -- Frailty and advanced illness, after HEDIS's exclusion of older members with frailty and
 -- advanced illness as public HEDIS summaries describe it (NCQA's value sets are licensed; the
--- code lists are the project's own, shorter). One row per member and 12-month window with a
--- frailty claim in it: the window ending on period_end (the last day of a quarter, as every
--- period's 12-month window does), the member's age that year (from the birth year, as the
--- measures count it) and whether they had an advanced illness in the window or the 12 months
--- before it. Read by the exclusion tables frailty_advanced_illness (66 and older, frailty and
+-- code lists are the project's own, shorter). One row per member and 12-month window with
+-- frailty claims of two or more different dates of service in it: the window ending on
+-- period_end (the last day of a quarter, as every period's 12-month window does), the
+-- member's age that year (from the birth year, as the measures count it) and whether they had
+-- an advanced illness in the window or the 12 months before it. Read by the exclusion tables frailty_advanced_illness (66 and older, frailty and
 -- advanced illness) and frailty_81 (81 and older, frailty alone).
 --   frailty: a diagnosis (frailty_dx, any position: debility, gait problems, falls, pressure
 --     ulcers, weakness, weight loss, reduced mobility, dependence on a wheelchair, respirator
 --     or oxygen) or a medical device (frailty_device, HCPCS: cane, walker, commode chair,
---     hospital bed, wheelchair, oxygen) on a claim in the window;
+--     hospital bed, wheelchair, oxygen) on claims of two or more different dates of service in
+--     the window (as current HEDIS editions ask: one claim is not enough);
 --   advanced illness: a diagnosis (advanced_illness_dx, any position: dementia, advanced
 --     cancers, heart failure, COPD, end-stage kidney or liver disease, Parkinson's, ALS,
 --     Huntington's) on one acute inpatient stay (type of bill 11x) or on other claims of two or
@@ -51,10 +52,12 @@ illness AS (  -- alone: one is enough (an acute inpatient stay, a dementia medic
     SELECT code FROM value_set  -- NDCs whose drug is a dementia medicine
     WHERE value_set = 'ndc_drug_class' AND in_value_set(drug, 'dementia_medication'))
 ),
-frail AS (
-  SELECT DISTINCT f.person_id, w.period_end, w.evidence_start
+frail AS (  -- frailty on two or more different dates of service in the window
+  SELECT f.person_id, w.period_end, w.evidence_start
   FROM frailty f
   JOIN window_end w ON f.service_date BETWEEN w.window_start AND w.period_end
+  GROUP BY f.person_id, w.period_end, w.evidence_start
+  HAVING count(DISTINCT f.service_date) >= 2
 ),
 advanced_illness AS (
   SELECT f.person_id, f.period_end
