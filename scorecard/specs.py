@@ -77,8 +77,20 @@ DEFAULT_MIN_DENOMINATOR = 30  # a result over fewer people is not reliable enoug
 # that leave a member out of a period whose window holds one (hospice), or, for those of
 # PERIOD_EXCLUSIONS, (person_id, period_end), the members left out of the 12-month window
 # ending on period_end (a rule over the whole window and the year before it).
-Exclusion = Literal["hospice", "frailty_advanced_illness", "frailty_81"]
-PERIOD_EXCLUSIONS: tuple[str, ...] = ("frailty_advanced_illness", "frailty_81")
+Exclusion = Literal[
+    "hospice",
+    "palliative_care",
+    "frailty_advanced_illness",
+    "frailty_81",
+    "long_term_institutional",
+]
+PERIOD_EXCLUSIONS: tuple[str, ...] = (
+    "frailty_advanced_illness",
+    "frailty_81",
+    "long_term_institutional",
+)
+# The period exclusions that read dementia medicines (frailty_window.sql): pharmacy_claim needed.
+FILL_EXCLUSIONS: tuple[str, ...] = ("frailty_advanced_illness", "frailty_81")
 Parameter = bool | int | float | str
 
 # CMS Star Ratings weights by measure category (2026 Technical Notes).
@@ -187,12 +199,19 @@ class MeasureSpec(Strict):
             "Members left out of the measure by a rule every measure of its kind shares:"
             " 'hospice' drops a member's rows in a period when they had hospice care in its"
             " window (as HEDIS does), from the shared table measures/sql/shared/hospice.sql;"
+            " 'palliative_care' likewise for palliative care (a claim with diagnosis Z51.5 or"
+            " HCPCS G9054 or M1017 on a day of the window; shared/palliative_care.sql);"
             " 'frailty_advanced_illness' drops members 66 and older with frailty claims of two"
             " or more dates in the 12-month window and an advanced illness in it or the year"
             " before, and 'frailty_81' members 81 and older with frailty claims of two or more"
             " dates in the window (as public"
-            " HEDIS summaries describe them; measures/sql/shared/frailty_window.sql): for a"
-            " 12-month window only."
+            " HEDIS summaries describe them; measures/sql/shared/frailty_window.sql);"
+            " 'long_term_institutional' members 66 and older living long-term in an"
+            " institution, approximated from claims (HEDIS reads a CMS flag claims lack): a"
+            " nursing-facility or intermediate-care stay (type of bill 21x, 65x, 66x) of 90"
+            " days or more by the window's end with a day in the window"
+            " (shared/long_term_institutional.sql). The last three are for a 12-month window"
+            " only."
         ),
     )
     shared_counts: dict[Literal["numerator", "denominator"], str] = Field(
@@ -284,11 +303,12 @@ class MeasureSpec(Strict):
         period_rules = [x for x in self.exclusions if x in PERIOD_EXCLUSIONS]
         if period_rules and self.window != "year":
             raise ValueError(f"exclusions {period_rules} are for a 12-month window: window: year")
-        if period_rules and "pharmacy_claim" not in self.requires:
+        fill_rules = [x for x in self.exclusions if x in FILL_EXCLUSIONS]
+        if fill_rules and "pharmacy_claim" not in self.requires:
             # dementia medicines are evidence of advanced illness: without the fills the
             # exclusion would quietly leave such members in, and the measure would not say so
             raise ValueError(
-                f"exclusions {period_rules} read pharmacy_claim (dementia medicines): add it "
+                f"exclusions {fill_rules} read pharmacy_claim (dementia medicines): add it "
                 "to requires"
             )
         return self
@@ -592,6 +612,10 @@ EXCLUSION_WORDS: dict[str, str] = {
     "frailty_advanced_illness": "members 66 or older who are frail and also have a serious "
     "illness that is getting worse",
     "frailty_81": "members 81 or older who are frail",
+    "palliative_care": "members who had palliative care (care to ease a serious illness) in "
+    "the window",
+    "long_term_institutional": "members 66 or older living long-term in a nursing home "
+    "(a stay of 90 days or more, from claims)",
 }
 STAR_METHOD_WORDS: dict[str, str] = {
     "none": "no stars",

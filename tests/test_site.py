@@ -1144,7 +1144,13 @@ def test_measure_page_names_every_group_the_measure_leaves_out(
 ) -> None:
     # before, only hospice was named: the frailty exclusions (declared on seven measures) were
     # left off the page although they change who is counted
-    exclusions = ("hospice", "frailty_advanced_illness", "frailty_81")
+    exclusions = (
+        "hospice",
+        "palliative_care",
+        "frailty_advanced_illness",
+        "frailty_81",
+        "long_term_institutional",
+    )
     specs = [
         s.model_copy(update={"exclusions": exclusions}) if s.id == "fuh_7" else s
         for s in sample.specs
@@ -1158,6 +1164,8 @@ def test_measure_page_names_every_group_the_measure_leaves_out(
         "|  | members 81 or older who are frail |",
     ]
     assert "| Also leaves out | members who had hospice care" in page
+    assert "|  | members who had palliative care (care to ease the symptoms" in page
+    assert "|  | members 66 or older who live long-term in a nursing home" in page
 
 
 # ------------------------------------------------------------------ CPs compared with their kind

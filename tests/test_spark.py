@@ -323,3 +323,21 @@ def test_bad_measures_stop_spark_as_duckdb(spark, specs, tmp_path) -> None:
     assert "a measure cannot run on Spark (1 problem):" in built.stderr
     assert f"  - {sql_file}: on Spark: " in built.stderr
     assert "Traceback" not in built.output
+
+
+def test_palliative_care_and_long_term_stays_are_left_out_alike_on_both_engines(
+    spark, specs, tmp_path
+) -> None:
+    """The shared exclusion tables palliative_care and long_term_institutional (merged stays,
+    day counts) give Spark the rows DuckDB gives, on test_measures_exclusions' fixture."""
+    from test_measures_exclusions import MEASURES, write_marts
+
+    chosen = [s for s in specs if s.id in MEASURES]
+    duck, on_spark = both_engines(write_marts(tmp_path / "marts"), chosen)
+    assert_same(duck, on_spark)
+    program = duck.results[
+        (duck.results.period_id == "2024Q4")
+        & (duck.results.level == "program")
+        & (duck.results.stratum == "all")
+    ]
+    assert set(program.denominator) == {5}  # 10 members less 2 palliative, 3 long-term

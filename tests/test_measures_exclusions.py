@@ -1,0 +1,198 @@
+"""HEDIS's exclusions of members with palliative care and of members 66 and older living
+long-term in an institution (exclusions palliative_care and long_term_institutional;
+measures/sql/shared/palliative_care.sql and long_term_institutional.sql), on a tiny
+hand-readable fixture run through the seven measures that declare them.
+
+Period 2024Q4: the 12-month window is 2024-01-01..2024-12-31. Ages are counted from the birth
+year at the end of 2024, as the measures count them. Every member is a woman enrolled 2022-2024
+with hypertension (I10) and type 2 diabetes (E11.9) on office visits on Feb 1 and Mar 1, 2024,
+aged 60, 65 or 70, so that each is in the denominator of all seven measures, with no screening,
+test or reading: every numerator is 0 (HbA1c poor control: a missing result is poor control, so
+its numerator is its denominator).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from engine_fixture import ELIGIBILITY, MEDICAL, PHARMACY
+
+from scorecard import engine
+from scorecard.specs import MeasureSpec, load_specs, what_can_change
+
+ROOT = Path(__file__).resolve().parents[1]
+VALUE_SETS = ROOT / "measures" / "value_sets"
+
+MEASURES = (
+    "breast_cancer_screening",
+    "colorectal_cancer_screening",
+    "controlling_blood_pressure",
+    "hba1c_testing",
+    "hba1c_poor_control",
+    "diabetes_eye_exam",
+    "kidney_health_evaluation",
+)
+
+
+@cache
+def all_specs() -> tuple[MeasureSpec, ...]:
+    return tuple(load_specs(ROOT / "measures"))
+
+
+def office(claim: str, person: str, day: str, dx: str, code: str = "99213", dx2: str = "") -> str:
+    """Return one professional office claim line (place of service 11)."""
+    return f"{claim},1,professional,{person},{day},{day},,,11,,,{code},,90,{dx},{dx2}\n"
+
+
+def facility(
+    claim: str, person: str, first: str, last: str, bill: str = "211", admitted: str = ""
+) -> str:
+    """Return one nursing-facility claim line (institutional, type of bill 211 unless told),
+    from `first` to `last`, with admission day `admitted` if given."""
+    return (
+        f"{claim},1,institutional,{person},{first},{last},{admitted},,,{bill},0110,,,5000,Z0000,\n"
+    )
+
+
+# Members: (id, birth year, what they have besides hypertension and diabetes).
+#   E1  60  Z51.5 (encounter for palliative care), second diagnosis of a Jun 1, 2024 visit: out
+#   E2  60  HCPCS G9054 (care with palliative therapies) on Mar 15, 2024: out
+#   E3  60  HCPCS M1017 (admitted to palliative care) on Dec 15, 2023, before the window: stays
+#   E4  70  one nursing-facility bill (211) for all of 2024, admitted Jun 1, 2023: out
+#   E5  70  monthly bills Jan 1-31 (written 0211), Feb 1-29 and Mar 1-31, 2024: one stay of
+#           31 + 29 + 31 = 91 days: out
+#   E6  70  monthly bills Jan 1-31, Feb 1-29 and Mar 1-29, 2024: 89 days: stays
+#   E7  65  a bill for all of 2024: stays (under 66)
+#   E8  70  an intermediate care facility (651) from Oct 1, 2023 to Jan 15, 2024: 107 days,
+#           15 of them in the window: out
+#   E9  70  two stays with a day between: Jan 1 - Feb 14 (45 days) and Feb 16 - Mar 31, 2024
+#           (45 days): neither is 90 days: stays
+#   E10 70  a stay from Jan 1 to Jun 30, 2023 (181 days), before the window: stays
+MEMBERS = {
+    "E1": 1964,
+    "E2": 1964,
+    "E3": 1964,
+    "E4": 1954,
+    "E5": 1954,
+    "E6": 1954,
+    "E7": 1959,
+    "E8": 1954,
+    "E9": 1954,
+    "E10": 1954,
+}
+STATIN = "99105000101"  # demo NDC of ndc_drug_class.csv: atorvastatin
+PALLIATIVE = {"E1", "E2"}
+LONG_TERM = {"E4", "E5", "E8"}
+
+CLAIMS = (
+    office("X1", "E1", "2024-06-01", "C787", dx2="Z515")
+    + office("X2", "E2", "2024-03-15", "C787", code="G9054")
+    + office("X3", "E3", "2023-12-15", "C787", code="M1017")
+    + facility("X4", "E4", "2024-01-01", "2024-12-31", admitted="2023-06-01")
+    + facility("X5", "E5", "2024-01-01", "2024-01-31", bill="0211")
+    + facility("X6", "E5", "2024-02-01", "2024-02-29")
+    + facility("X7", "E5", "2024-03-01", "2024-03-31")
+    + facility("X8", "E6", "2024-01-01", "2024-01-31")
+    + facility("X9", "E6", "2024-02-01", "2024-02-29")
+    + facility("X10", "E6", "2024-03-01", "2024-03-29")
+    + facility("X11", "E7", "2024-01-01", "2024-12-31")
+    + facility("X12", "E8", "2023-10-01", "2024-01-15", bill="651")
+    + facility("X13", "E9", "2024-01-01", "2024-02-14")
+    + facility("X14", "E9", "2024-02-16", "2024-03-31")
+    + facility("X15", "E10", "2023-01-01", "2023-06-30")
+)
+
+
+def write_marts(folder: Path) -> Path:
+    """Write the fixture's marts to `folder` and return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    eligibility = "".join(
+        f"{who},female,White,{born},2022-01-01,2024-12-31\n" for who, born in MEMBERS.items()
+    )
+    chronic = "".join(
+        office(f"H{who}{i}", who, day, "I10", dx2="E119")
+        for who in MEMBERS
+        for i, day in enumerate(("2024-02-01", "2024-03-01"))
+    )
+    # the claims start in January 2022 and end in December 2024
+    start = office("S0", "E1", "2022-01-05", "Z0000") + office("S1", "E2", "2024-12-15", "Z0000")
+    (folder / "eligibility.csv").write_text(ELIGIBILITY + eligibility)
+    (folder / "medical_claim.csv").write_text(MEDICAL + start + chronic + CLAIMS)
+    # one statin fill (a pharmacy file needs a row; statins play no part here)
+    (folder / "pharmacy_claim.csv").write_text(PHARMACY + f"R1,E3,2024-01-10,{STATIN},30,12\n")
+    return folder
+
+
+def run(folder: Path, specs: list[MeasureSpec]) -> pd.DataFrame:
+    """Run `specs` on the marts in `folder` for 2024Q4 and return the results."""
+    result = engine.run(folder, VALUE_SETS, specs, period_id="2024Q4")
+    assert result.period_id == "2024Q4" and result.skipped == {}
+    return result.results
+
+
+def cell(results: pd.DataFrame, measure: str) -> tuple[float, float]:
+    """Return (numerator, denominator) of a measure's program-level result for 2024Q4."""
+    rows = results[
+        (results.measure_id == measure)
+        & (results.period_id == "2024Q4")
+        & (results.level == "program")
+        & (results.stratum == "all")
+    ]
+    assert len(rows) == 1, measure
+    return rows.iloc[0].numerator, rows.iloc[0].denominator
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    specs = [s for s in all_specs() if s.id in MEASURES]
+    assert sorted(s.id for s in specs) == sorted(MEASURES)
+    return run(write_marts(tmp_path_factory.mktemp("exclusions")), specs)
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_each_measure_leaves_out_palliative_care_and_long_term_institutional_stays(
+    results, measure
+) -> None:
+    # 10 members in every measure's ages, less E1, E2 (palliative care in the window) and E4,
+    # E5, E8 (a stay of 90 days or more reaching into the window, 66 or older) -> 5: E3, E6,
+    # E7, E9, E10. Before, all 10 counted.
+    kept = set(MEMBERS) - PALLIATIVE - LONG_TERM
+    assert kept == {"E3", "E6", "E7", "E9", "E10"}
+    numerator = len(kept) if measure == "hba1c_poor_control" else 0
+    assert cell(results, measure) == (numerator, len(kept))
+
+
+def test_without_the_new_exclusions_every_member_counts(tmp_path: Path) -> None:
+    # The same marts and SQL with only the older exclusions: all 10 members count, so the
+    # fixture shows the two exclusions at work (and that frailty removes none of them).
+    specs = {s.id: s for s in all_specs()}
+    bare = [
+        specs[m].model_copy(
+            update={
+                "exclusions": tuple(
+                    x
+                    for x in specs[m].exclusions
+                    if x not in ("palliative_care", "long_term_institutional")
+                )
+            }
+        )
+        for m in ("controlling_blood_pressure", "hba1c_testing")
+    ]
+    results = run(write_marts(tmp_path / "marts"), bare)
+    assert cell(results, "controlling_blood_pressure") == (0, 10)
+    assert cell(results, "hba1c_testing") == (0, 10)
+
+
+def test_the_specs_declare_the_exclusions_and_say_so() -> None:
+    specs = {s.id: s for s in all_specs()}
+    for measure in MEASURES:
+        spec = specs[measure]
+        assert "palliative_care" in spec.exclusions, measure
+        assert "long_term_institutional" in spec.exclusions, measure
+        assert "approximation" in spec.method and "Z51.5" in spec.method, measure
+        assert "Not applied: HEDIS's exclusion for palliative care" not in spec.method
+        leaves_out = dict(what_can_change(spec))["Leaves out"]
+        assert "palliative care" in leaves_out and "nursing home" in leaves_out, measure
