@@ -658,6 +658,52 @@ def test_well_care_visits(prevention):
     assert cell(prevention, "adolescent_well_care_12_21") == (2, 3)
 
 
+# Children born 2018 (6 in 2024), each with a well-care visit (99392) on Jun 1, 2024, and their
+# enrollment spans (start, end) around the 2024 window: HEDIS continuous enrollment allows one gap
+# of at most 45 days and needs enrollment on Dec 31, 2024 (the anchor date).
+ENROLLMENT_SPANS = {
+    "E1": [("2022-01-01", "2024-02-01"), ("2024-04-29", "2024-12-31")],  # Feb 2-Apr 28: 87 days
+    "E2": [("2022-01-01", "2024-12-01")],  # left Dec 1: not enrolled on the anchor date
+    "E3": [
+        ("2022-01-01", "2024-03-05"),
+        ("2024-04-20", "2024-07-05"),
+        ("2024-08-20", "2024-12-31"),
+    ],
+    "E5": [("2022-01-01", "2024-02-01"), ("2024-03-18", "2024-12-31")],  # Feb 2-Mar 17: 45 days
+    "E6": [("2024-02-15", "2024-12-31")],  # Jan 1-Feb 14: a 45-day gap at the window's start
+    "E7": [("2024-02-16", "2024-12-31")],  # Jan 1-Feb 15: 46 days
+    "E8": [
+        ("2022-01-01", "2024-06-30"),
+        ("2024-07-01", "2024-12-31"),
+        ("2024-03-01", "2024-08-31"),
+    ],
+}
+ENROLLMENT_ROWS = {
+    "eligibility.csv": "".join(
+        f"{who},female,White,2018,{start},{end}\n"
+        for who, spans in ENROLLMENT_SPANS.items()
+        for start, end in spans
+    ),
+    "medical_claim.csv": "".join(
+        f"WE{who},1,professional,{who},2024-06-01,2024-06-01,,,11,99392,50,Z00129,\n"
+        for who in ENROLLMENT_SPANS
+    ),
+}
+
+
+def test_well_care_visits_need_hedis_continuous_enrollment(tmp_path):
+    # The fixture's 3-11 cell is (2, 3). E1 (one gap of 87 days; 11 months touched), E2 (left
+    # Dec 1; enrolled in December), E3 (two gaps of 45 days, Mar 6-Apr 19 and Jul 6-Aug 19;
+    # every month touched) and E7 (46 days missing at the window's start; 11 months) are left
+    # out. E5 (one gap of 45 days), E6 (45 days missing at the start) and E8 (spans that touch
+    # and overlap: no gap) are counted, each with a visit: (5, 6). Counting enrolled months
+    # (11 of 12 and any day of December) counted all seven: (9, 10).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_prevention", ENROLLMENT_ROWS, ["well_child_visits_3_11"]
+    )
+    assert cell(results, "well_child_visits_3_11") == (5, 6)
+
+
 def test_adult_bmi_assessment(prevention):
     # 18-74 with an outpatient visit in 2023 or 2024: N1 (Z68.25 on the visit: yes), N2 (Z68.30
     # on Jan 1, 2023, the first day of the look-back: yes), N3 (Dec 31, 2022: no), N4 (BMI

@@ -1,9 +1,9 @@
 -- Asthma medication ratio (adapted from NCQA HEDIS AMR).
--- Units: members aged 5-64 at the end of the 12-month window, enrolled at least 11 of its 12
--- months and in its last month, with persistent asthma in the window: an ED visit or an acute
--- inpatient stay with a principal asthma diagnosis (J45); or outpatient visits with an asthma
--- diagnosis on 4 or more days and 2 or more asthma medication fills; or 4 or more asthma
--- medication fills (asthma medication: drug class asthma_controller or asthma_reliever).
+-- Units: members aged 5-64 at the end of the 12-month window, continuously enrolled in it (HEDIS
+-- rule: period_enrollment), with persistent asthma in the window: an ED visit or an acute inpatient
+-- stay with a principal asthma diagnosis (J45); or outpatient visits with an asthma diagnosis on 4
+-- or more days and 2 or more asthma medication fills; or 4 or more asthma medication fills (asthma
+-- medication: drug class asthma_controller or asthma_reliever).
 -- Excluded: COPD, emphysema, cystic fibrosis, chronic respiratory conditions from fumes, or
 -- acute respiratory failure on any claim up to the end of the window; members with no asthma
 -- medication fill in the window.
@@ -58,7 +58,7 @@ eligible AS (
   JOIN period_enrollment e
     ON e.period_id = x.period_id AND e.person_id = x.person_id AND e."window" = 'year'
   WHERE year(p.period_end) - m.birth_year BETWEEN 5 AND 64
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
     AND (coalesce(c.acute_event, false)
          OR (coalesce(c.outpatient_days, 0) >= 4 AND x.fills >= 2)
          OR x.fills >= 4)

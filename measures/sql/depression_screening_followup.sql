@@ -1,7 +1,7 @@
 -- Depression screening and follow-up (adapted from NCQA HEDIS DSF-E and the CMS Core Set
 -- CDF-AD / CDF-CH screening for depression and follow-up plan).
--- Units: members aged 12+ at the end of the 12-month window, enrolled at least 11 of its 12
--- months and in its last month, with an outpatient visit in the window.
+-- Units: members aged 12+ at the end of the 12-month window, continuously enrolled in it (HEDIS
+-- rule: period_enrollment), with an outpatient visit in the window.
 -- Excluded: members with depression or bipolar disorder (a diagnosis in the 12 months before
 -- the window).
 -- Numerator: a depression screen in the window that was negative, or that was positive and
@@ -24,7 +24,7 @@ eligible AS (
   JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
   JOIN person m ON m.person_id = e.person_id
   WHERE year(p.period_end) - m.birth_year >= 12
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
     AND EXISTS (
       SELECT 1 FROM visit v
       WHERE v.person_id = e.person_id AND v.visit_date BETWEEN p.window_start AND p.period_end)
