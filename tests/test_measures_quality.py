@@ -749,6 +749,42 @@ def test_depression_screening_followup(prevention):
     assert cell(prevention, "depression_screening_followup") == (6, 15)
 
 
+# Five adults born 1990, enrolled 2022-2024, each with an office visit (99213) on Jan 10, 2024,
+# and their screens (G8510 negative, G8511 positive with no plan) and follow-up (90834).
+DSF_CLAIMS = {
+    "Q1": [("2024-03-01", "G8511", "R451"), ("2024-09-01", "G8510", "J069")],
+    "Q2": [("2024-12-20", "G8511", "R451")],
+    "Q3": [("2024-12-01", "G8511", "R451")],
+    "Q4": [("2024-03-01", "G8511", "R451"), ("2024-03-15", "90834", "F329")]
+    + [("2024-06-01", "G8511", "R451")],
+    "Q5": [("2024-02-01", "G8510", "J069"), ("2024-04-01", "G8511", "R451")],
+}
+DSF_ROWS = {
+    "eligibility.csv": "".join(
+        f"{who},male,White,1990,2022-01-01,2024-12-31\n" for who in DSF_CLAIMS
+    ),
+    "medical_claim.csv": "".join(
+        f"DS{who}{n},1,professional,{who},{day},{day},,,11,{code},50,{dx},\n"
+        for who, claims in DSF_CLAIMS.items()
+        for n, (day, code, dx) in enumerate([("2024-01-10", "99213", "J069"), *claims])
+    ),
+}
+
+
+def test_depression_follow_up_is_of_the_first_positive_screen_up_to_dec_1(tmp_path):
+    # The fixture's cell is (6, 15). Q1: positive Mar 1, never followed up, then negative Sep 1:
+    # not met (a later negative screen does not make up for the unaddressed positive one). Q2:
+    # positive Dec 20, after Dec 1, its 30 days running into 2025: not held against him, met.
+    # Q3: positive Dec 1, the last day held, no follow-up: not met. Q4: first positive Mar 1,
+    # followed up Mar 15 (day 14): met, though his second positive (Jun 1) was not. Q5:
+    # negative Feb 1, positive Apr 1 with no follow-up: not met. (6 + 2, 15 + 5) = (8, 20).
+    # Counting any negative screen or any followed-up positive one gave Q1 and Q5, not Q2: (9, 20).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_prevention", DSF_ROWS, ["depression_screening_followup"]
+    )
+    assert cell(results, "depression_screening_followup") == (8, 20)
+
+
 @pytest.fixture(scope="module")
 def colorectal():
     return run_fixture("quality_colorectal", ["colorectal_cancer_screening"])
