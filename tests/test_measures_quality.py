@@ -561,6 +561,41 @@ def test_asthma_medication_units(tmp_path):
     assert cell(results, "asthma_medication_ratio", stratum="race", value="Asian") == (1, 1)
 
 
+# Three more members born 1990, enrolled 2023-2024, each with an office visit (99213) on Mar 1,
+# 2024 and fills on Jan 10, Apr 10, Jul 10 and Oct 10, 2024 (30 days each). L1: montelukast (a
+# leukotriene modifier) four times, the visit for allergic rhinitis (J30.1). L2: the same, the
+# visit with asthma (J45.20) in position 2. L3: montelukast three times, albuterol on Oct 10,
+# the visit for allergic rhinitis.
+MONTELUKAST, ALBUTEROL = "99107000301", "99108000101"
+AMR_LEUKOTRIENE_ROWS = {
+    "eligibility.csv": "".join(
+        f"{who},male,White,1990,2023-01-01,2024-12-31\n" for who in ("L1", "L2", "L3")
+    ),
+    "medical_claim.csv": "".join(
+        f"Z{who},1,professional,{who},2024-03-01,2024-03-01,,,,11,,,99213,90,J301,{dx2}\n"
+        for who, dx2 in (("L1", ""), ("L2", "J4520"), ("L3", ""))
+    ),
+    "pharmacy_claim.csv": "".join(
+        f"Z{who}{month},{who},2024-{month}-10,{ndc},30,10\n"
+        for who in ("L1", "L2", "L3")
+        for month in ("01", "04", "07", "10")
+        for ndc in [ALBUTEROL if (who, month) == ("L3", "10") else MONTELUKAST]
+    ),
+}
+
+
+def test_asthma_by_leukotriene_modifier_fills_alone_needs_an_asthma_diagnosis(tmp_path):
+    # The fixture's cell is (2, 3). L1 is found by four fills of a leukotriene modifier alone
+    # and has no asthma diagnosis in 2024: left out (HEDIS AMR). L2's fills are the same, with
+    # asthma on a claim in 2024: in, 4 controller units of 4: yes. L3 also filled a reliever:
+    # the fills alone show persistent asthma, 3 controller units of 4 = 0.75: yes. (4, 5);
+    # counting L1 too (4 of 4: yes) gave (5, 6).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_chronic", AMR_LEUKOTRIENE_ROWS, ["asthma_medication_ratio"]
+    )
+    assert cell(results, "asthma_medication_ratio") == (4, 5)
+
+
 def test_copd_spirometry(chronic):
     # New COPD, intake Jul 1, 2023 - Jun 30, 2024, age 40+. C1 Jan 10 (spirometry Feb 1: yes),
     # C2 Jul 1, 2023, the first intake day (spirometry Dec 28 = day 180: yes), C3 Jun 30, the
