@@ -525,7 +525,9 @@ DRUGS: tuple[Drug, ...] = (
     Drug("99106000401", "hydrochlorothiazide 25 mg tablet", "antihypertensive", 1, 4.0),
     Drug("99107000101", "fluticasone 110 mcg inhaler", "asthma_controller", 1 / 30, 190.0),
     Drug("99107000201", "budesonide-formoterol 160-4.5 inhaler", "asthma_controller", 1 / 30, 260),
-    Drug("99107000301", "montelukast 10 mg tablet", "asthma_controller", 1, 9.0),
+    # a leukotriene modifier: an asthma controller, drawn for that regimen, that AMR tells apart
+    Drug("99107000301", "montelukast 10 mg tablet", "leukotriene_modifier", 1, 9.0,
+         regimen="asthma_controller"),
     Drug("99108000101", "albuterol 90 mcg inhaler", "asthma_reliever", 1 / 30, 35.0),
     Drug("99109000101", "tiotropium 18 mcg inhalation capsule", "copd_maintenance", 1, 420.0),
     Drug("99110000101", "buprenorphine-naloxone 8-2 mg film", "buprenorphine", 2, 190.0),

@@ -116,3 +116,68 @@ def test_hospital_stays_join_interim_bills_and_direct_transfers():
         ("E1", "E1"),
         ("F1", "F1 F2"),
     ]
+
+
+# person, enrollment start, enrollment end (the data window is 2023-01-01 to 2024-12-31)
+ENROLLMENT = [
+    ("E1", date(2020, 1, 1), date(2024, 2, 1)),  # Feb 2 - Apr 28, 2024: one gap of 87 days
+    ("E1", date(2024, 4, 29), date(9999, 12, 31)),
+    ("E2", date(2020, 1, 1), date(2024, 12, 1)),  # left Dec 1, 2024
+    ("E3", date(2020, 1, 1), date(2024, 3, 5)),  # Mar 6 - Apr 19 and Jul 6 - Aug 19, 2024:
+    ("E3", date(2024, 4, 20), date(2024, 7, 5)),  # two gaps of 45 days
+    ("E3", date(2024, 8, 20), date(2024, 12, 31)),
+    ("G45", date(2020, 1, 1), date(2024, 2, 1)),  # Feb 2 - Mar 17, 2024: one gap of 45 days
+    ("G45", date(2024, 3, 18), date(2024, 12, 31)),
+    ("G46", date(2020, 1, 1), date(2024, 2, 1)),  # Feb 2 - Mar 18, 2024: 46 days
+    ("G46", date(2024, 3, 19), date(2024, 12, 31)),
+    ("S45", date(2024, 2, 15), date(2024, 12, 31)),  # Jan 1 - Feb 14, 2024 missing: 45 days
+    ("S46", date(2024, 2, 16), date(2024, 12, 31)),  # Jan 1 - Feb 15, 2024: 46 days
+    ("T", date(2020, 1, 1), date(2024, 5, 31)),  # spans that touch (Jun 1) and overlap
+    ("T", date(2024, 6, 1), date(2024, 9, 30)),
+    ("T", date(2024, 3, 1), date(2024, 12, 31)),
+    ("TWO", date(2020, 1, 1), date(2024, 1, 10)),  # Jan 11-20 and Dec 1-10, 2024: two short
+    ("TWO", date(2024, 1, 21), date(2024, 11, 30)),  # gaps
+    ("TWO", date(2024, 12, 11), date(2024, 12, 31)),
+]
+
+
+def test_continuous_enrollment_allows_one_gap_of_45_days_and_needs_the_anchor_date():
+    con = empty_marts()
+    con.executemany(
+        "INSERT INTO eligibility (person_id, enrollment_start_date, enrollment_end_date) "
+        "VALUES (?, ?, ?)",
+        ENROLLMENT,
+    )
+    engine.load_value_sets(con, ROOT / "measures" / "value_sets")
+    engine.create_helpers(con, date(2023, 1, 1), date(2024, 12, 31), "2024Q4")
+    rows = con.execute(
+        "SELECT period_id, person_id, continuously_enrolled, months_enrolled FROM "
+        "period_enrollment WHERE \"window\" = 'year' AND period_id IN ('2024Q3', '2024Q4') "
+        "ORDER BY ALL"
+    ).fetchall()
+    # 2024Q4 (2024): one gap of at most 45 days, a gap at the window's start included, and
+    # enrolled on Dec 31. Every member here has 11 or 12 months with an enrolled day.
+    q4 = {
+        person: (continuous, months)
+        for period, person, continuous, months in rows
+        if period == "2024Q4"
+    }
+    assert q4 == {
+        "E1": (False, 11),
+        "E2": (False, 12),
+        "E3": (False, 12),
+        "G45": (True, 12),
+        "G46": (False, 12),
+        "S45": (True, 11),
+        "S46": (False, 11),
+        "T": (True, 12),
+        "TWO": (False, 12),
+    }
+    # 2024Q3 (Oct 2023 - Sep 2024): E2 is enrolled on Sep 30; S45 and S46 miss Oct-Feb; TWO's
+    # December gap is after the window.
+    q3 = {person for period, person, continuous, _ in rows if period == "2024Q3" and continuous}
+    assert q3 == {"E2", "G45", "T", "TWO"}
+    quarter = (
+        "SELECT DISTINCT continuously_enrolled FROM period_enrollment WHERE \"window\" = 'quarter'"
+    )
+    assert con.execute(quarter).fetchall() == [(None,)]

@@ -613,6 +613,41 @@ def test_asthma_medication_units(tmp_path):
     assert cell(results, "asthma_medication_ratio", stratum="race", value="Asian") == (1, 1)
 
 
+# Three more members born 1990, enrolled 2023-2024, each with an office visit (99213) on Mar 1,
+# 2024 and fills on Jan 10, Apr 10, Jul 10 and Oct 10, 2024 (30 days each). L1: montelukast (a
+# leukotriene modifier) four times, the visit for allergic rhinitis (J30.1). L2: the same, the
+# visit with asthma (J45.20) in position 2. L3: montelukast three times, albuterol on Oct 10,
+# the visit for allergic rhinitis.
+MONTELUKAST, ALBUTEROL = "99107000301", "99108000101"
+AMR_LEUKOTRIENE_ROWS = {
+    "eligibility.csv": "".join(
+        f"{who},male,White,1990,2023-01-01,2024-12-31\n" for who in ("L1", "L2", "L3")
+    ),
+    "medical_claim.csv": "".join(
+        f"Z{who},1,professional,{who},2024-03-01,2024-03-01,,,,11,,,99213,90,J301,{dx2}\n"
+        for who, dx2 in (("L1", ""), ("L2", "J4520"), ("L3", ""))
+    ),
+    "pharmacy_claim.csv": "".join(
+        f"Z{who}{month},{who},2024-{month}-10,{ndc},30,10\n"
+        for who in ("L1", "L2", "L3")
+        for month in ("01", "04", "07", "10")
+        for ndc in [ALBUTEROL if (who, month) == ("L3", "10") else MONTELUKAST]
+    ),
+}
+
+
+def test_asthma_by_leukotriene_modifier_fills_alone_needs_an_asthma_diagnosis(tmp_path):
+    # The fixture's cell is (2, 3). L1 is found by four fills of a leukotriene modifier alone
+    # and has no asthma diagnosis in 2024: left out (HEDIS AMR). L2's fills are the same, with
+    # asthma on a claim in 2024: in, 4 controller units of 4: yes. L3 also filled a reliever:
+    # the fills alone show persistent asthma, 3 controller units of 4 = 0.75: yes. (4, 5);
+    # counting L1 too (4 of 4: yes) gave (5, 6).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_chronic", AMR_LEUKOTRIENE_ROWS, ["asthma_medication_ratio"]
+    )
+    assert cell(results, "asthma_medication_ratio") == (4, 5)
+
+
 def test_copd_spirometry(chronic):
     # New COPD, intake Jul 1, 2023 - Jun 30, 2024, age 40+. C1 Jan 10 (spirometry Feb 1: yes),
     # C2 Jul 1, 2023, the first intake day (spirometry Dec 28 = day 180: yes), C3 Jun 30, the
@@ -710,6 +745,52 @@ def test_well_care_visits(prevention):
     assert cell(prevention, "adolescent_well_care_12_21") == (2, 3)
 
 
+# Children born 2018 (6 in 2024), each with a well-care visit (99392) on Jun 1, 2024, and their
+# enrollment spans (start, end) around the 2024 window: HEDIS continuous enrollment allows one gap
+# of at most 45 days and needs enrollment on Dec 31, 2024 (the anchor date).
+ENROLLMENT_SPANS = {
+    "E1": [("2022-01-01", "2024-02-01"), ("2024-04-29", "2024-12-31")],  # Feb 2-Apr 28: 87 days
+    "E2": [("2022-01-01", "2024-12-01")],  # left Dec 1: not enrolled on the anchor date
+    "E3": [
+        ("2022-01-01", "2024-03-05"),
+        ("2024-04-20", "2024-07-05"),
+        ("2024-08-20", "2024-12-31"),
+    ],
+    "E5": [("2022-01-01", "2024-02-01"), ("2024-03-18", "2024-12-31")],  # Feb 2-Mar 17: 45 days
+    "E6": [("2024-02-15", "2024-12-31")],  # Jan 1-Feb 14: a 45-day gap at the window's start
+    "E7": [("2024-02-16", "2024-12-31")],  # Jan 1-Feb 15: 46 days
+    "E8": [
+        ("2022-01-01", "2024-06-30"),
+        ("2024-07-01", "2024-12-31"),
+        ("2024-03-01", "2024-08-31"),
+    ],
+}
+ENROLLMENT_ROWS = {
+    "eligibility.csv": "".join(
+        f"{who},female,White,2018,{start},{end}\n"
+        for who, spans in ENROLLMENT_SPANS.items()
+        for start, end in spans
+    ),
+    "medical_claim.csv": "".join(
+        f"WE{who},1,professional,{who},2024-06-01,2024-06-01,,,11,99392,50,Z00129,\n"
+        for who in ENROLLMENT_SPANS
+    ),
+}
+
+
+def test_well_care_visits_need_hedis_continuous_enrollment(tmp_path):
+    # The fixture's 3-11 cell is (2, 3). E1 (one gap of 87 days; 11 months touched), E2 (left
+    # Dec 1; enrolled in December), E3 (two gaps of 45 days, Mar 6-Apr 19 and Jul 6-Aug 19;
+    # every month touched) and E7 (46 days missing at the window's start; 11 months) are left
+    # out. E5 (one gap of 45 days), E6 (45 days missing at the start) and E8 (spans that touch
+    # and overlap: no gap) are counted, each with a visit: (5, 6). Counting enrolled months
+    # (11 of 12 and any day of December) counted all seven: (9, 10).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_prevention", ENROLLMENT_ROWS, ["well_child_visits_3_11"]
+    )
+    assert cell(results, "well_child_visits_3_11") == (5, 6)
+
+
 def test_adult_bmi_assessment(prevention):
     # 18-74 with an outpatient visit in 2023 or 2024: N1 (Z68.25 on the visit: yes), N2 (Z68.30
     # on Jan 1, 2023, the first day of the look-back: yes), N3 (Dec 31, 2022: no), N4 (BMI
@@ -753,6 +834,42 @@ def test_depression_screening_followup(prevention):
     # day 31: no), V7 (PHQ-9 9 is negative: yes), and N1-N7 (visits, never screened: no).
     # Excluded: V6 (depression diagnosis Jun 2023).
     assert cell(prevention, "depression_screening_followup") == (6, 15)
+
+
+# Five adults born 1990, enrolled 2022-2024, each with an office visit (99213) on Jan 10, 2024,
+# and their screens (G8510 negative, G8511 positive with no plan) and follow-up (90834).
+DSF_CLAIMS = {
+    "Q1": [("2024-03-01", "G8511", "R451"), ("2024-09-01", "G8510", "J069")],
+    "Q2": [("2024-12-20", "G8511", "R451")],
+    "Q3": [("2024-12-01", "G8511", "R451")],
+    "Q4": [("2024-03-01", "G8511", "R451"), ("2024-03-15", "90834", "F329")]
+    + [("2024-06-01", "G8511", "R451")],
+    "Q5": [("2024-02-01", "G8510", "J069"), ("2024-04-01", "G8511", "R451")],
+}
+DSF_ROWS = {
+    "eligibility.csv": "".join(
+        f"{who},male,White,1990,2022-01-01,2024-12-31\n" for who in DSF_CLAIMS
+    ),
+    "medical_claim.csv": "".join(
+        f"DS{who}{n},1,professional,{who},{day},{day},,,11,{code},50,{dx},\n"
+        for who, claims in DSF_CLAIMS.items()
+        for n, (day, code, dx) in enumerate([("2024-01-10", "99213", "J069"), *claims])
+    ),
+}
+
+
+def test_depression_follow_up_is_of_the_first_positive_screen_up_to_dec_1(tmp_path):
+    # The fixture's cell is (6, 15). Q1: positive Mar 1, never followed up, then negative Sep 1:
+    # not met (a later negative screen does not make up for the unaddressed positive one). Q2:
+    # positive Dec 20, after Dec 1, its 30 days running into 2025: not held against him, met.
+    # Q3: positive Dec 1, the last day held, no follow-up: not met. Q4: first positive Mar 1,
+    # followed up Mar 15 (day 14): met, though his second positive (Jun 1) was not. Q5:
+    # negative Feb 1, positive Apr 1 with no follow-up: not met. (6 + 2, 15 + 5) = (8, 20).
+    # Counting any negative screen or any followed-up positive one gave Q1 and Q5, not Q2: (9, 20).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_prevention", DSF_ROWS, ["depression_screening_followup"]
+    )
+    assert cell(results, "depression_screening_followup") == (8, 20)
 
 
 @pytest.fixture(scope="module")

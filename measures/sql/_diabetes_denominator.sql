@@ -6,8 +6,8 @@
     lookback_months: 12 (it reads the year before the window) and require pharmacy_claim. The
     members with diabetes (CTE diabetic) come from _diabetic.sql, which ssd and
     prevalence_diabetes include too. -#}
--- Members aged 18-{{ max_age }} at the end of the 12-month window, enrolled at least 11 of its 12
--- months and in its last month, with diabetes in the window or the 12 months before it (the
+-- Members aged 18-{{ max_age }} at the end of the 12-month window, continuously enrolled in it
+-- (HEDIS rule: period_enrollment), with diabetes in the window or the 12 months before it (the
 -- spec's lookback_months: 12; _diabetic.sql).
 {% if exclude_esrd %}
 -- Excluded: end-stage renal disease, dialysis or a kidney transplant (a diagnosis on any claim
@@ -25,7 +25,7 @@ eligible AS (
   JOIN period_enrollment e
     ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
   WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND {{ max_age }}
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
 {% if exclude_esrd %}
     AND NOT EXISTS (
       SELECT 1 FROM claim_diagnosis x

@@ -1,8 +1,8 @@
 -- Adult body mass index (BMI) assessment (adapted from NCQA HEDIS ABA, retired by NCQA after
 -- MY2019 and kept here because the health-home slate uses it).
--- Units: members aged 18-74 at the end of the 12-month window, enrolled at least 11 of its 12
--- months and in its last month, with an outpatient visit in the window or the 12 months before
--- it (HEDIS: the measurement year or the year before).
+-- Units: members aged 18-74 at the end of the 12-month window, continuously enrolled in it (HEDIS
+-- rule: period_enrollment), with an outpatient visit in the window or the 12 months before it
+-- (HEDIS: the measurement year or the year before).
 -- Excluded: members with a pregnancy diagnosis in the window or the 12 months before it.
 -- Numerator: a BMI recorded in the window or the 12 months before it, of the kind the member's
 -- age on that day calls for (age = the year of the day - birth year): 20 or older, a BMI value
@@ -20,7 +20,7 @@ eligible AS (
   JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
   JOIN person m ON m.person_id = e.person_id
   WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND 74
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
     AND EXISTS (
       SELECT 1 FROM visit v
       WHERE v.person_id = e.person_id

@@ -1,9 +1,9 @@
 -- Metabolic monitoring for members on antipsychotics (adapted from NCQA HEDIS APM, extended
 -- from ages 1-17 to every age as in the cardio-metabolic screening measures of the MaineCare
--- health-home slate). Units: members aged 1+ at the end of the 12-month window, enrolled at
--- least 11 of its 12 months and in its last month, with antipsychotic dispensing events on at
--- least two different days in the window: pharmacy fills, and long-acting injections billed on
--- medical claims (shared table antipsychotic_event).
+-- health-home slate). Units: members aged 1+ at the end of the 12-month window, continuously
+-- enrolled in it (HEDIS rule: period_enrollment), with antipsychotic dispensing events on at least
+-- two different days in the window: pharmacy fills, and long-acting injections billed on medical
+-- claims (shared table antipsychotic_event).
 -- Numerator: both a glucose or HbA1c test AND a cholesterol (lipid) test in the window
 -- (claim code or clinical result).
 WITH eligible AS (
@@ -14,7 +14,7 @@ WITH eligible AS (
   JOIN period_enrollment e
     ON e.period_id = p.period_id AND e.person_id = a.person_id AND e."window" = 'year'
   WHERE year(p.period_end) - m.birth_year >= 1
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
   GROUP BY ALL
   HAVING count(DISTINCT a.event_date) >= 2
 ),

@@ -1,9 +1,12 @@
 -- Asthma medication ratio (adapted from NCQA HEDIS AMR).
--- Units: members aged 5-64 at the end of the 12-month window, enrolled at least 11 of its 12
--- months and in its last month, with persistent asthma in the window: an ED visit or an acute
--- inpatient stay with a principal asthma diagnosis (J45); or outpatient visits with an asthma
--- diagnosis on 4 or more days and 2 or more asthma medication fills; or 4 or more asthma
--- medication fills (asthma medication: drug class asthma_controller or asthma_reliever).
+-- Units: members aged 5-64 at the end of the 12-month window, continuously enrolled in it (HEDIS
+-- rule: period_enrollment), with persistent asthma in the window: an ED visit or an acute inpatient
+-- stay with a principal asthma diagnosis (J45); or outpatient visits with an asthma diagnosis on 4
+-- or more days and 2 or more asthma medication fills; or 4 or more asthma medication fills (asthma
+-- medication: drug class asthma_controller, leukotriene_modifier or asthma_reliever), with, when
+-- every fill in the window was of a leukotriene modifier, an asthma diagnosis (J45, any position,
+-- any setting) on a claim in the window (HEDIS AMR: leukotriene modifiers alone, given for
+-- allergic rhinitis too, do not show persistent asthma).
 -- Excluded: COPD, emphysema, cystic fibrosis, chronic respiratory conditions from fumes, or
 -- acute respiratory failure on any claim up to the end of the window; members with no asthma
 -- medication fill in the window.
@@ -16,11 +19,12 @@ WITH asthma_fill AS (
   SELECT f.person_id, f.dispensing_date,
          CASE WHEN v.route = 'inhalation' THEN 1
               ELSE greatest(1, floor(f.days_supply / 30)) END AS units,
-         v.drug_class = 'asthma_controller' AS controller
+         v.drug_class IN ('asthma_controller', 'leukotriene_modifier') AS controller,
+         v.drug_class = 'leukotriene_modifier' AS leukotriene_modifier
   FROM pharmacy_claim f
   JOIN (SELECT DISTINCT code, drug_class, route FROM value_set
         WHERE value_set = 'ndc_drug_class'
-          AND drug_class IN ('asthma_controller', 'asthma_reliever')) v
+          AND drug_class IN ('asthma_controller', 'leukotriene_modifier', 'asthma_reliever')) v
     ON v.code = f.ndc_code
 ),
 asthma_claim AS (  -- claims with an asthma diagnosis: principal, and what kind of care
@@ -37,13 +41,15 @@ asthma_claim AS (  -- claims with an asthma diagnosis: principal, and what kind 
 claim_criteria AS (
   SELECT p.period_id, a.person_id,
          bool_or(a.principal AND (a.ed OR a.acute_inpatient)) AS acute_event,
-         count(DISTINCT a.claim_start_date) FILTER (WHERE a.outpatient) AS outpatient_days
+         count(DISTINCT a.claim_start_date) FILTER (WHERE a.outpatient) AS outpatient_days,
+         count(*) AS asthma_claims
   FROM asthma_claim a
   JOIN periods p ON a.claim_start_date BETWEEN p.window_start AND p.period_end
   GROUP BY ALL
 ),
 fill_criteria AS (
   SELECT p.period_id, f.person_id, count(*) AS fills,
+         bool_and(f.leukotriene_modifier) AS leukotriene_modifier_only,
          sum(f.units) AS units, sum(f.units) FILTER (WHERE f.controller) AS controller_units
   FROM asthma_fill f
   JOIN periods p ON f.dispensing_date BETWEEN p.window_start AND p.period_end
@@ -58,10 +64,11 @@ eligible AS (
   JOIN period_enrollment e
     ON e.period_id = x.period_id AND e.person_id = x.person_id AND e."window" = 'year'
   WHERE year(p.period_end) - m.birth_year BETWEEN 5 AND 64
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
     AND (coalesce(c.acute_event, false)
          OR (coalesce(c.outpatient_days, 0) >= 4 AND x.fills >= 2)
-         OR x.fills >= 4)
+         OR (x.fills >= 4
+             AND (NOT x.leukotriene_modifier_only OR coalesce(c.asthma_claims, 0) > 0)))
     AND NOT EXISTS (
       SELECT 1 FROM claim_diagnosis d
       WHERE d.person_id = x.person_id AND in_value_set(d.code, 'asthma_exclusion_dx')

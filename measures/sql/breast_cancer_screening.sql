@@ -1,7 +1,7 @@
 -- Breast cancer screening (adapted from NCQA HEDIS BCS-E, MY2024 edition: women 50-74).
--- Units: women (gender female) aged 52-74 at the end of the 12-month window, enrolled at least
--- 11 of its 12 months and in its last month. (Aged 52+ so that every woman counted was 50 or
--- older during the whole look-back.)
+-- Units: women (gender female) aged 52-74 at the end of the 12-month window, continuously enrolled
+-- in it (HEDIS rule: period_enrollment). (Aged 52+ so that every woman counted was 50 or older
+-- during the whole look-back.)
 -- Excluded: both breasts removed, on claims up to the end of the window: a diagnosis of
 -- absence of both breasts (Z90.13) or a mastectomy (CPT, mastectomy_procedure) with the
 -- bilateral modifier 50; or the left breast (Z90.12, or a mastectomy with modifier LT) and the
@@ -18,7 +18,7 @@ WITH eligible AS (
   JOIN person m ON m.person_id = e.person_id
   WHERE m.gender = 'female'
     AND year(p.period_end) - m.birth_year BETWEEN 52 AND 74
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
 ),
 breast_removed AS (  -- one row per claim showing a breast removed: side both, left or right
   SELECT person_id, claim_start_date,

@@ -1,7 +1,7 @@
 -- Colorectal cancer screening (adapted from NCQA HEDIS COL-E, ages 45-75).
 -- Units: members aged 46-75 at the end of the 12-month window (as HEDIS counts them: 46 by
--- December 31, so 45 or older all year), enrolled at least 11 of its 12 months and in its last
--- month.
+-- December 31, so 45 or older all year), continuously enrolled in it (HEDIS rule:
+-- period_enrollment).
 -- Excluded: colorectal cancer (a diagnosis) or a total colectomy (a procedure code) on any
 -- claim up to the end of the window.
 -- Numerator, with look-backs counted from the start of the window: a fecal occult blood test
@@ -14,7 +14,7 @@ WITH eligible AS (
   JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
   JOIN person m ON m.person_id = e.person_id
   WHERE year(p.period_end) - m.birth_year BETWEEN 46 AND 75
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
 ),
 excluded AS (
   SELECT DISTINCT e.period_id, e.person_id

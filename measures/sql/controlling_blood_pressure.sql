@@ -1,8 +1,8 @@
 -- Controlling high blood pressure (adapted from NCQA HEDIS CBP).
--- Units: members aged 18-85 at the end of the 12-month window, enrolled at least 11 of its 12
--- months and in its last month, with hypertension: claims on two different days with an
--- essential hypertension diagnosis (I10, any position) from 12 months before the window
--- through its sixth month (Jan 1 of the prior year - Jun 30 for a calendar year).
+-- Units: members aged 18-85 at the end of the 12-month window, continuously enrolled in it (HEDIS
+-- rule: period_enrollment), with hypertension: claims on two different days with an essential
+-- hypertension diagnosis (I10, any position) from 12 months before the window through its sixth
+-- month (Jan 1 of the prior year - Jun 30 for a calendar year).
 -- Excluded: end-stage renal disease, dialysis or kidney transplant (any claim up to the end
 -- of the window) and pregnancy (a pregnancy diagnosis in the window).
 -- Numerator: on the most recent day in the window with both a systolic and a diastolic
@@ -25,7 +25,7 @@ eligible AS (
   JOIN period_enrollment e
     ON e.period_id = p.period_id AND e.person_id = h.person_id AND e."window" = 'year'
   WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND 85
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
     AND NOT EXISTS (
       SELECT 1 FROM claim_diagnosis x
       WHERE x.person_id = h.person_id

@@ -1,12 +1,15 @@
 -- Depression screening and follow-up (adapted from NCQA HEDIS DSF-E and the CMS Core Set
 -- CDF-AD / CDF-CH screening for depression and follow-up plan).
--- Units: members aged 12+ at the end of the 12-month window, enrolled at least 11 of its 12
--- months and in its last month, with an outpatient visit in the window.
+-- Units: members aged 12+ at the end of the 12-month window, continuously enrolled in it (HEDIS
+-- rule: period_enrollment), with an outpatient visit in the window.
 -- Excluded: members with depression or bipolar disorder (a diagnosis in the 12 months before
 -- the window).
--- Numerator: a depression screen in the window that was negative, or that was positive and
--- followed by follow-up care on the day of the screen or up to 30 days after it (no later
--- than the end of the window). Screens: HCPCS G8510 (negative), G8431 (positive, follow-up
+-- Numerator: screened in the window, and, when a screen on or before the 30th day before the
+-- window's end (Dec 1 for a calendar year) was positive, follow-up care on the day of the first
+-- such positive screen or in the 30 days after it (as HEDIS DSF-E: a later negative screen does
+-- not make up for a positive one left without follow-up, and a positive screen in the window's
+-- last 30 days, whose 30 days of follow-up run past it, is not held against the member: it
+-- counts as a screen). Screens: HCPCS G8510 (negative), G8431 (positive, follow-up
 -- plan documented: counts as its own follow-up), G8511 (positive, no plan); or a standardized
 -- tool's total score as a clinical result (PHQ-9, PHQ-A, EPDS: positive at 10 or more; PHQ-2:
 -- positive at 3 or more). Follow-up: a mental-health visit, a collaborative-care or
@@ -24,7 +27,7 @@ eligible AS (
   JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
   JOIN person m ON m.person_id = e.person_id
   WHERE year(p.period_end) - m.birth_year >= 12
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
     AND EXISTS (
       SELECT 1 FROM visit v
       WHERE v.person_id = e.person_id AND v.visit_date BETWEEN p.window_start AND p.period_end)
@@ -66,17 +69,25 @@ follow_up AS (
   WHERE ndc_code IN (
     SELECT code FROM value_set WHERE value_set = 'ndc_drug_class' AND drug_class = 'antidepressant')
 ),
-met AS (
-  SELECT DISTINCT e.period_id, e.person_id
+window_screen AS (  -- the eligible members' screens in the window, each with the day of the
+                    -- member's first positive screen on or before the 30th day before its end
+  SELECT e.period_id, e.person_id, s.screen_date,
+         min(CASE WHEN s.positive AND s.screen_date <= e.period_end - INTERVAL 30 DAY
+                  THEN s.screen_date END)
+           OVER (PARTITION BY e.period_id, e.person_id) AS first_positive_date
   FROM eligible e
   JOIN screen s
     ON s.person_id = e.person_id AND s.screen_date BETWEEN e.window_start AND e.period_end
-  WHERE NOT s.positive
-     OR EXISTS (
-       SELECT 1 FROM follow_up f
-       WHERE f.person_id = e.person_id
-         AND f.follow_up_date BETWEEN s.screen_date
-                                  AND least(s.screen_date + INTERVAL 30 DAY, e.period_end))
+),
+met AS (
+  SELECT DISTINCT w.period_id, w.person_id
+  FROM window_screen w
+  WHERE w.first_positive_date IS NULL
+     OR (w.screen_date = w.first_positive_date
+         AND EXISTS (
+           SELECT 1 FROM follow_up f
+           WHERE f.person_id = w.person_id
+             AND f.follow_up_date BETWEEN w.screen_date AND w.screen_date + INTERVAL 30 DAY))
 )
 SELECT e.period_id, e.person_id, e.period_end AS attr_month,
        CASE WHEN m.person_id IS NULL THEN 0 ELSE 1 END AS numerator,

@@ -1,6 +1,6 @@
 -- Eye exam for members with diabetes (adapted from NCQA HEDIS EED).
 -- Units: the same members as hba1c_testing: aged 18-75 at the end of the 12-month window,
--- enrolled at least 11 of its 12 months and in its last month, with diabetes in the window or
+-- continuously enrolled in it (HEDIS rule: period_enrollment), with diabetes in the window or
 -- the 12 months before it (claims or a diabetes medicine; _diabetes_denominator.sql).
 -- Numerator: a retinal or dilated eye exam, retinal imaging, or an eye-exam CPT II result
 -- code in the window (measures/value_sets/diabetic_eye_exam.csv), or an exam without

@@ -1,7 +1,7 @@
 -- HbA1c poor control (> 9.0%) for members with diabetes (adapted from NCQA HEDIS GSD, the
 -- inverse "poor control" rate). Lower is better.
 -- Units: the same members as hba1c_testing: aged 18-75 at the end of the 12-month window,
--- enrolled at least 11 of its 12 months and in its last month, with diabetes in the window or
+-- continuously enrolled in it (HEDIS rule: period_enrollment), with diabetes in the window or
 -- the 12 months before it (claims or a diabetes medicine; _diabetes_denominator.sql).
 -- Numerator (poor control): the most recent HbA1c result in the window is above 9.0%, or there
 -- is no HbA1c result in the window, or the most recent HbA1c test has no result. Results: a clinical result (LOINC 4548-4, 4549-2,

@@ -1,8 +1,8 @@
 -- HbA1c testing for members with diabetes (adapted from NCQA HEDIS HBD/GSD testing).
--- Units: members aged 18-75 at the end of the 12-month window, enrolled at least 11 of its
--- 12 months and in its last month, with diabetes in the window or the 12 months before it: a
--- diabetes diagnosis on one acute inpatient stay or on claims of two different dates, or a
--- diabetes medicine dispensed (_diabetes_denominator.sql).
+-- Units: members aged 18-75 at the end of the 12-month window, continuously enrolled in it (HEDIS
+-- rule: period_enrollment), with diabetes in the window or the 12 months before it: a diabetes
+-- diagnosis on one acute inpatient stay or on claims of two different dates, or a diabetes medicine
+-- dispensed (_diabetes_denominator.sql).
 -- Numerator: an HbA1c test in the window, from a claim (CPT or CPT II) or a clinical result.
 WITH
 {% with max_age=75, exclude_esrd=false %}

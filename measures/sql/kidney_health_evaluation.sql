@@ -1,7 +1,7 @@
 -- Kidney health evaluation for members with diabetes (adapted from NCQA HEDIS KED).
--- Units: members aged 18-85 at the end of the 12-month window, enrolled at least 11 of its 12
--- months and in its last month, with diabetes in the window or the 12 months before it
--- (claims or a diabetes medicine; _diabetes_denominator.sql).
+-- Units: members aged 18-85 at the end of the 12-month window, continuously enrolled in it (HEDIS
+-- rule: period_enrollment), with diabetes in the window or the 12 months before it (claims or a
+-- diabetes medicine; _diabetes_denominator.sql).
 -- Excluded: end-stage renal disease, dialysis or a kidney transplant (a diagnosis on any claim
 -- up to the end of the window).
 -- Numerator: BOTH an eGFR (a serum creatinine test or an eGFR result) AND a urine

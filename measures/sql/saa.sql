@@ -1,10 +1,10 @@
 -- Adherence to antipsychotic medications for people with schizophrenia (adapted from NCQA
--- HEDIS SAA). Units: members aged 18+ at the end of the 12-month window, enrolled at least 11
--- of its 12 months and in its last month, with schizophrenia or schizoaffective disorder (one
--- inpatient claim, or claims on two different days, with the diagnosis in the window) and
--- antipsychotic dispensing events on at least two different days in the window: pharmacy
--- fills, and long-acting injections billed on medical claims (HCPCS codes of value set
--- antipsychotic_lai); both from the shared table antipsychotic_event.
+-- HEDIS SAA). Units: members aged 18+ at the end of the 12-month window, continuously enrolled in
+-- it (HEDIS rule: period_enrollment), with schizophrenia or schizoaffective disorder (one inpatient
+-- claim, or claims on two different days, with the diagnosis in the window) and antipsychotic
+-- dispensing events on at least two different days in the window: pharmacy fills, and long-acting
+-- injections billed on medical claims (HCPCS codes of value set antipsychotic_lai); both from the
+-- shared table antipsychotic_event.
 -- Excluded: members with dementia (a diagnosis in the window).
 -- Numerator: proportion of days covered (PDC) by an antipsychotic of at least 80%, from the
 -- first dispensing event in the window (index prescription start date) to the end of the
@@ -61,7 +61,7 @@ eligible AS (
   JOIN period_enrollment e
     ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
   WHERE year(p.period_end) - m.birth_year >= 18
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
     AND (SELECT count(DISTINCT v.event_date) FROM event v
          WHERE v.period_id = d.period_id AND v.person_id = d.person_id) >= 2
     AND NOT EXISTS (

@@ -1,10 +1,10 @@
 -- Diabetes screening for people with schizophrenia or bipolar disorder who use antipsychotic
 -- medications (adapted from NCQA HEDIS SSD).
--- Units: members aged 18-64 at the end of the 12-month window, enrolled at least 11 of its 12
--- months and in its last month, with schizophrenia, schizoaffective or bipolar disorder (one
--- inpatient claim, or claims on two different days, with the diagnosis in the window), and
--- at least one antipsychotic dispensing event in the window: a pharmacy fill or a long-acting
--- injection billed on a medical claim (shared table antipsychotic_event).
+-- Units: members aged 18-64 at the end of the 12-month window, continuously enrolled in it (HEDIS
+-- rule: period_enrollment), with schizophrenia, schizoaffective or bipolar disorder (one inpatient
+-- claim, or claims on two different days, with the diagnosis in the window), and at least one
+-- antipsychotic dispensing event in the window: a pharmacy fill or a long-acting injection billed
+-- on a medical claim (shared table antipsychotic_event).
 -- Excluded: members with diabetes in the window or the 12 months before it, found as the
 -- diabetes measures find it (_diabetic.sql): a diabetes diagnosis on one acute inpatient stay
 -- or on claims of two different dates, or a diabetes medicine dispensed.
@@ -36,7 +36,7 @@ eligible AS (
   JOIN period_enrollment e
     ON e.period_id = d.period_id AND e.person_id = d.person_id AND e."window" = 'year'
   WHERE year(p.period_end) - m.birth_year BETWEEN 18 AND 64
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
     AND EXISTS (
       SELECT 1 FROM {{ shared("antipsychotic_event") }} a
       WHERE a.person_id = d.person_id

@@ -1,7 +1,7 @@
 {#- WCV, one age band. Parameters: min_age, max_age (at the end of the window). -#}
 -- Well-care visits for members aged {{ min_age }}-{{ max_age }} (adapted from NCQA HEDIS WCV).
--- Units: members aged {{ min_age }}-{{ max_age }} at the end of the 12-month window, enrolled at least 11 of its
--- 12 months and in its last month.
+-- Units: members aged {{ min_age }}-{{ max_age }} at the end of the 12-month window, continuously
+-- enrolled in it (HEDIS rule: period_enrollment).
 -- Numerator: a well-care visit in the window: a preventive-medicine visit code (CPT
 -- 99381-99397, HCPCS G0438, G0439, S0302, S0610, S0612, S0613) or a routine-examination
 -- diagnosis (Z00.0x, Z00.12x, Z00.2, Z00.3, Z02.5, Z76.1, Z76.2) on any claim. The provider's
@@ -12,7 +12,7 @@ WITH eligible AS (
   JOIN period_enrollment e ON e.period_id = p.period_id AND e."window" = 'year'
   JOIN person m ON m.person_id = e.person_id
   WHERE year(p.period_end) - m.birth_year BETWEEN {{ min_age }} AND {{ max_age }}
-    AND e.months_enrolled >= 11 AND e.enrolled_at_end
+    AND e.continuously_enrolled
 ),
 well_visit AS (
   SELECT person_id, claim_start_date AS visit_date

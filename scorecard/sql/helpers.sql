@@ -1,6 +1,7 @@
 -- Helpers that depend on the periods computed or the code lists, made by every build after
 -- those of extract_helpers.sql (which they may read). Parameters are filled in by engine.py:
--- {target_end} and {first_quarter} (the first day of the quarter holding the data's first day).
+-- {target_end}, {first_quarter} (the first day of the quarter holding the data's first day),
+-- {data_start} and {data_end} (the data window).
 
 -- Every reporting quarter in the data window, up to the period being published.
 CREATE OR REPLACE TABLE all_periods AS
@@ -23,9 +24,20 @@ JOIN value_set v ON v.code_system = 'ICD10CM' AND starts_with(d.code, v.code);
 CREATE OR REPLACE MACRO in_value_set(c, vs) AS
   c IN (SELECT code FROM value_set_codes WHERE value_set = vs);
 
--- Months enrolled in each period's rolling 12-month and quarter windows. Counted per quarter
--- first (a 12-month window is the four quarters ending with the period's), which is the same
--- as joining every member month to every window and 2x faster at a million members.
+-- Enrollment in each period's rolling 12-month ("year") and quarter windows, one row per
+-- period, window and member enrolled in it:
+--   months_enrolled        months of the window with any enrolled day (member_months).
+--   enrolled_at_end        enrolled on some day of the window's last month.
+--   continuously_enrolled  (year window; NULL for the quarter) HEDIS continuous enrollment:
+--                          enrolled on the window's last day (the anchor date) and, inside
+--                          the window, at most one gap, of at most 45 days (a gap at the
+--                          window's start counts as one). Worked from the eligibility spans,
+--                          clipped to the data window as member_months is.
+-- Months are counted per quarter first (a 12-month window is the four quarters ending with the
+-- period's), which is the same as joining every member month to every window and 2x faster at
+-- a million members. Gaps are worked from the spans merged per member (spans that overlap or
+-- touch are one range), each range knowing where the one before it ended, so a window's gaps
+-- are one subtraction per range: no window function per period, and no row per day or month.
 -- Declared as a view: engine.make_period_enrollment makes it a table holding only the periods
 -- the build computes (with a results history, usually one), before the measures run.
 CREATE OR REPLACE VIEW period_enrollment AS
@@ -35,18 +47,75 @@ WITH member_quarter AS (
          bool_or(month(month) % 3 = 0) AS has_last_month
   FROM member_months
   GROUP BY ALL
+),
+months_in_window AS (
+  SELECT p.period_id, w.window_kind AS "window", q.person_id,
+         CAST(sum(q.months) AS BIGINT) AS months_enrolled,
+         bool_or(q.quarter_start = p.period_start AND q.has_last_month) AS enrolled_at_end
+  FROM all_periods p
+  CROSS JOIN (VALUES ('year'), ('quarter')) w(window_kind)
+  JOIN member_quarter q
+    ON q.quarter_start BETWEEN (CASE w.window_kind WHEN 'year'
+                                  THEN CAST(p.period_start - INTERVAL 9 MONTH AS DATE)
+                                  ELSE p.period_start END)
+                           AND p.period_start
+  GROUP BY ALL
+),
+span AS (  -- eligibility spans inside the data window
+  SELECT person_id,
+         greatest(enrollment_start_date, DATE '{data_start}') AS first_day,
+         least(enrollment_end_date, DATE '{data_end}') AS last_day
+  FROM eligibility
+),
+span_start AS (  -- 1 where a span starts a new range: after the day after every earlier span
+  SELECT person_id, first_day, last_day,
+         CASE WHEN first_day <= max(last_day) OVER (
+                                  PARTITION BY person_id ORDER BY first_day, last_day
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                                + INTERVAL 1 DAY
+              THEN 0 ELSE 1 END AS starts
+  FROM span
+  WHERE first_day <= last_day
+),
+enrolled_range AS (  -- disjoint ranges per member, not touching
+  SELECT person_id, min(first_day) AS first_day, max(last_day) AS last_day
+  FROM (SELECT *, sum(starts) OVER (PARTITION BY person_id ORDER BY first_day, last_day
+                                    ROWS UNBOUNDED PRECEDING) AS range_number
+        FROM span_start)
+  GROUP BY person_id, range_number
+),
+enrolled_range_after AS (  -- each range with the last day of the member's range before it
+  SELECT person_id, first_day, last_day,
+         lag(last_day) OVER (PARTITION BY person_id ORDER BY first_day) AS previous_last_day
+  FROM enrolled_range
+),
+year_gap AS (  -- the gap (days) before each range inside a year window: from the end of the
+               -- range before it, or from the window's start
+  SELECT p.period_id, r.person_id, p.period_end, r.last_day,
+         date_diff('day',
+                   greatest(coalesce(r.previous_last_day, DATE '1900-01-01'),
+                            CAST(p.period_start - INTERVAL 9 MONTH - INTERVAL 1 DAY AS DATE)),
+                   greatest(r.first_day, CAST(p.period_start - INTERVAL 9 MONTH AS DATE)))
+           - 1 AS gap_days
+  FROM all_periods p
+  JOIN enrolled_range_after r
+    ON r.first_day <= p.period_end
+   AND r.last_day >= CAST(p.period_start - INTERVAL 9 MONTH AS DATE)
+),
+year_continuity AS (
+  SELECT period_id, person_id,
+         max(last_day) >= max(period_end)
+           AND sum(CASE WHEN gap_days > 0 THEN 1 ELSE 0 END) <= 1
+           AND max(gap_days) <= 45 AS continuously_enrolled
+  FROM year_gap
+  GROUP BY period_id, person_id
 )
-SELECT p.period_id, w.window_kind AS "window", q.person_id,
-       CAST(sum(q.months) AS BIGINT) AS months_enrolled,
-       bool_or(q.quarter_start = p.period_start AND q.has_last_month) AS enrolled_at_end
-FROM all_periods p
-CROSS JOIN (VALUES ('year'), ('quarter')) w(window_kind)
-JOIN member_quarter q
-  ON q.quarter_start BETWEEN (CASE w.window_kind WHEN 'year'
-                                THEN CAST(p.period_start - INTERVAL 9 MONTH AS DATE)
-                                ELSE p.period_start END)
-                         AND p.period_start
-GROUP BY ALL;
+SELECT m.period_id, m."window", m.person_id, m.months_enrolled, m.enrolled_at_end,
+       CASE WHEN m."window" = 'year' THEN coalesce(c.continuously_enrolled, false)
+       END AS continuously_enrolled
+FROM months_in_window m
+LEFT JOIN year_continuity c
+  ON c.period_id = m.period_id AND c.person_id = m.person_id AND m."window" = 'year';
 
 
 -- Appended for the claims family (issue 3): every medical claim line's member, first service
