@@ -1145,8 +1145,7 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, peers: Peers, rows: list[d
     """Return the ranked chart of one measure across the entities of a peer group."""
     names = [model.entity(peers.level, str(r["entity_id"])).name for r in rows]  # type: ignore[union-attr]
     values = [r["value"] for r in rows]
-    program = (model.reference(spec.id, peers) or {}).get(model.site.period_id)
-    reference = program["value"] if program else None
+    reference = reference_value(model, spec, peers)
     shown = _formatted(spec, values)
     figure = charts.ranked_figure(
         names,
@@ -1163,12 +1162,27 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, peers: Peers, rows: list[d
         text=shown,
     )
     summary = charts.ranked_summary(names, shown, values, peers.words)
+    summary += charts.line_summary(peers.line_name, _line_value(spec, reference))
     ranges = [format_interval(r["lower"], r["upper"], spec.unit, spec.decimals) for r in rows]
     table = [(n, s, i) for n, s, i in zip(names, shown, ranges, strict=True) if s]
     chart_json = Markup(charts.figure_json(figure))
     figure_id = Markup(f"ranked-{peers.key}")
     headers = ("Name", "Result", "Likely range")
     return Chart(figure_id, chart_json, _height(figure), summary, headers, table)
+
+
+def reference_value(model: SiteModel, spec: MeasureSpec, peers: Peers) -> float | None:
+    """Return the value of a peer group's reference line in the published period (the result
+    its results are judged against, Peers.line_name), or None when it is hidden or absent:
+    no line is drawn then."""
+    row = (model.reference(spec.id, peers) or {}).get(model.site.period_id)
+    if not row or bool(row.get("suppressed")) or missing(row.get("value")):
+        return None
+    return float(row["value"])
+
+
+def _line_value(spec: MeasureSpec, reference: float | None) -> str:
+    return "" if reference is None else format_value(reference, spec.unit, spec.decimals)
 
 
 def _height(figure: dict) -> int:
@@ -1397,7 +1411,7 @@ def _peers_section(model: SiteModel, spec: MeasureSpec, peers: Peers, page: str)
         "gaps": is_care_gap_measure(spec),
         "rows": rows,
         "chart": None if counted else ranked_chart(model, spec, peers, [r for _, r in pairs]),
-        "benchmark": "" if counted else _benchmark_text(bench, spec, peers),
+        "benchmark": "" if counted else _chart_key(model, bench, spec, peers),
         "find": LEVEL_FIND[peers.level],
     }
 
@@ -1411,6 +1425,19 @@ def _benchmark_text(bench: dict | None, spec: MeasureSpec, peers: Peers) -> str:
         format_value(bench[k], spec.unit, spec.decimals) for k in ("p25", "p50", "p75")
     )
     return f"Half of {peers.words} score between {p25} and {p75}; the middle result is {p50}."
+
+
+def _chart_key(model: SiteModel, bench: dict | None, spec: MeasureSpec, peers: Peers) -> str:
+    """Return what the shaded band and the dashed line of a peer group's charts are, in
+    words: the line named as drawn (the whole program, or all members of the CP type) with its
+    value, and no word of a line when none is drawn (its result hidden or absent)."""
+    band = _benchmark_text(bench, spec, peers)
+    value = _line_value(spec, reference_value(model, spec, peers))
+    line = charts.line_words(peers.line_name, value) if value else ""
+    if band:
+        band += " The shaded band in the charts is this middle half"
+        return f"{band}; the dashed line is {line}." if line else f"{band}."
+    return f"The dashed line in the charts is {line}." if line else ""
 
 
 def catalogue_context(model: SiteModel) -> dict[str, Any]:

@@ -1,0 +1,88 @@
+"""What a reader sees, on a tiny input with typed Community Partners: the chart's dashed line,
+comparisons not made, peer groups too small to rate, periods and glossary links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from site_fixture import make_sample_input
+
+from scorecard import site
+
+BH_LINE = 1.2345  # the value of the program's row of BH CPs, added to the program's own
+
+
+def typed_input() -> site.SiteInput:
+    """Return the sample with cp1 a BH CP and cp2 an LTSS CP, each compared with its own type:
+    the program's BH row is shown (program value + BH_LINE), its LTSS row hidden."""
+    sample = make_sample_input()
+    res = sample.results.copy()
+    res["peer_group"] = ""
+    res.loc[res["entity_id"] == "cp1", "peer_group"] = "BH"
+    res.loc[res["entity_id"] == "cp2", "peer_group"] = "LTSS"
+    program = res[(res["level"] == "program") & (res["stratum"] == "all")]
+    bh = program.assign(stratum="cp_type", stratum_value="BH", value=program["value"] + BH_LINE)
+    ltss = program.assign(
+        stratum="cp_type",
+        stratum_value="LTSS",
+        value=np.nan,
+        suppressed=True,
+        suppression_reason="small_count",
+    )
+    res = pd.concat([res, bh, ltss], ignore_index=True)
+    now = (res["period_id"] == "2025Q4") & (res["stratum"] == "all")
+    res.loc[now & (res["entity_id"] == "cp2"), "peer_label"] = "hidden_reference"
+    res.loc[now & (res["entity_id"] == "cp1"), "peer_label"] = "no_reference"
+    res.loc[res["level"] == "cp", "star_note"] = "few_entities"
+    res.loc[res["level"] == "cp", "stars"] = pd.NA
+    summary = sample.summary[sample.summary["level"] != "cp"].reset_index(drop=True)
+    return site.SiteInput(**{**sample.__dict__, "results": res, "summary": summary})
+
+
+@pytest.fixture(scope="module")
+def typed() -> site.SiteInput:
+    return typed_input()
+
+
+@pytest.fixture(scope="module")
+def model(typed: site.SiteInput) -> site.SiteModel:
+    return site.gather(typed)
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory: pytest.TempPathFactory, typed: site.SiteInput) -> Path:
+    out = tmp_path_factory.mktemp("reader") / "docs"
+    site.render_pages(typed, out)
+    return out
+
+
+def flat(path: Path) -> str:
+    return " ".join(path.read_text(encoding="utf-8").split())
+
+
+# ------------------------------------------------------------------ 1. the dashed line
+
+
+def test_measure_page_names_the_dashed_line_drawn_and_its_value(model, docs: Path) -> None:
+    spec = model.specs["cp_engagement"]
+    bh = site.Peers("cp", "BH")
+    value = site.reference_value(model, spec, bh)
+    assert value is not None
+    shown = site.format_value(value, spec.unit, spec.decimals)
+    page = flat(docs / "measures" / "cp_engagement.md")
+    line = f"the result for all members of Behavioral Health Community Partners, {shown}"
+    assert f"The dashed line in the charts is {line}." in page
+    # the chart's text summary (its screen-reader caption) says where the line sits
+    sections = {s["key"]: s for s in site._level_sections(model, spec, "cp", "m.md")}
+    assert f"The dashed line is {line}." in sections["cp-bh"]["chart"].summary
+    # LTSS: the program's LTSS row is hidden, so no line is drawn and none is spoken of
+    assert site.reference_value(model, spec, site.Peers("cp", "LTSS")) is None
+    assert "dashed line" not in sections["cp-ltss"]["benchmark"]
+    assert "dashed" not in sections["cp-ltss"]["chart"].summary
+    assert "the dashed line is the whole program" not in page
+    # the ACOs' line is the whole program's
+    acos = site._level_sections(model, model.specs["ed_visits"], "aco", "m.md")[0]
+    assert "; the dashed line is the whole program's result, " in acos["benchmark"]
