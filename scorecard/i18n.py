@@ -319,7 +319,8 @@ DIRECTION_WORDS = {
 }
 PEER_WORDS = {  # higher and lower: a measure neither better nor worse either way (neutral);
     # too_few and no_spread: an average with no likely range (stats.interval_gap); few_peers:
-    # too few CPs of its type (stats.FEW_PEERS)
+    # too few CPs of its type (stats.FEW_PEERS); hidden_reference and no_reference: what it is
+    # compared with is hidden for privacy, or there is none (stats.HIDDEN_REFERENCE, NO_REFERENCE)
     "en": {
         "better": "Better",
         "no_different": "About the same",
@@ -329,6 +330,9 @@ PEER_WORDS = {  # higher and lower: a measure neither better nor worse either wa
         "too_few": "Not compared: too few members to say",
         "no_spread": "Not compared: every member had the same result, so there is no range",
         "few_peers": "Not compared: too few others of the same kind to compare with",
+        "hidden_reference": "Not compared: the result it is compared with is hidden to protect "
+        "privacy",
+        "no_reference": "Not compared: there is no result to compare it with for this measure",
     },
     "es": {
         "better": "Mejor",
@@ -340,6 +344,9 @@ PEER_WORDS = {  # higher and lower: a measure neither better nor worse either wa
         "no_spread": "Sin comparar: todos los miembros tuvieron el mismo resultado, así que no "
         "hay rango",
         "few_peers": "Sin comparar: hay muy pocos otros del mismo tipo para comparar",
+        "hidden_reference": "Sin comparar: el resultado con el que se compara está oculto para "
+        "proteger la privacidad",
+        "no_reference": "Sin comparar: no hay un resultado con el cual compararlo en esta medida",
     },
 }
 # A trend compares a result with the one a whole window before (stats.comparison_quarters):

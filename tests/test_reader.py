@@ -86,3 +86,20 @@ def test_measure_page_names_the_dashed_line_drawn_and_its_value(model, docs: Pat
     # the ACOs' line is the whole program's
     acos = site._level_sections(model, model.specs["ed_visits"], "aco", "m.md")[0]
     assert "; the dashed line is the whole program's result, " in acos["benchmark"]
+
+
+# ------------------------------------------------------------------ 2. comparisons not made
+
+
+def test_a_comparison_not_made_says_why_on_full_and_plain_pages(model, docs: Path) -> None:
+    from scorecard import i18n, views
+
+    words = i18n.PEER_WORDS
+    for entity_id, label in (("cp2", "hidden_reference"), ("cp1", "no_reference")):
+        entity = model.entity("cp", entity_id)
+        assert words["en"][label] in flat(docs / entity.page)
+        for lang in ("en", "es"):
+            plain = flat(docs / views.plain_page(entity, lang))
+            assert f"{words[lang][label]}." in plain, (entity_id, lang)
+    assert "hidden to protect privacy" in words["en"]["hidden_reference"]
+    assert "proteger la privacidad" in words["es"]["hidden_reference"]
