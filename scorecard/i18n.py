@@ -45,6 +45,7 @@ UI: dict[str, dict[str, str]] = {
         "stars_explain": "Stars go from 1 to 5. More stars are better.",
         "stars_compare": "Stars compare {name} with {peers}.",
         "peers_cp_type": "other Community Partners that help members with {kind}",
+        "group_unrated": "{name} is not given stars: there are too few {peers} to compare it with.",
         "area_stars": "Stars for this area: {stars}.",
         "area_none": "This area has no stars this time.",
         "tier": '{name} is in the bonus level called "{tier}".',
@@ -151,6 +152,8 @@ UI: dict[str, dict[str, str]] = {
         "stars_explain": "Las estrellas van de 1 a 5. Más estrellas es mejor.",
         "stars_compare": "Las estrellas comparan a {name} con {peers}.",
         "peers_cp_type": "otros Community Partners que ayudan a miembros con {kind}",
+        "group_unrated": "{name} no recibe estrellas: hay muy pocos {peers} con quienes "
+        "compararlo.",
         "area_stars": "Estrellas en esta área: {stars}.",
         "area_none": "Esta área no tiene estrellas esta vez.",
         "tier": '{name} está en el nivel de bono llamado "{tier}".',
@@ -394,6 +397,7 @@ STAR_NOTE_WORDS = {
         "level_chance": "No stars for anyone this time: the results were too close to tell apart",
         "few_entities": "No stars for anyone this time: too few organizations of its kind had "
         "enough data",
+        "small_group": "Not given stars: there are too few organizations of its kind to compare",
         "alike": "No stars for anyone this time: most organizations had the same result",
         "hidden_results": "Not shown: it would reveal results hidden to protect privacy",
         "internal_only": "Not rated: shown only in this internal edition (hidden elsewhere "
@@ -405,6 +409,7 @@ STAR_NOTE_WORDS = {
         "para distinguirlos",
         "few_entities": "Nadie recibió estrellas esta vez: pocas organizaciones de su tipo "
         "tenían datos",
+        "small_group": "Sin estrellas: hay muy pocas organizaciones de su tipo para comparar",
         "alike": "Nadie recibió estrellas esta vez: la mayoría de las organizaciones tuvo el "
         "mismo resultado",
         "hidden_results": "No se muestra: revelaría resultados ocultos por privacidad",

@@ -211,6 +211,10 @@ class SiteInput:
     # The internal edition shows counts of 1 to 10 (audience.internal_results); every other
     # edition never does (public_view, format_count)
     small_counts: bool = False
+    # (level, peer group) -> how many organisations the group has in the period, counted over
+    # every edition's results (a partner edition holds its own only); None: count the entities
+    # of this edition (peer_group_sizes)
+    peer_sizes: dict[tuple[str, str], int] | None = None
 
 
 # ---------------------------------------------------------------- formatting (pure)
@@ -640,8 +644,30 @@ class SiteModel:
         """Return the entities of a peer group, in the level's order."""
         return [e for e in self.entities.get(peers.level, []) if e.peer_group == peers.group]
 
+    def unrated_group(self, peers: Peers) -> bool:
+        """Return True when a peer group has too few organisations for stars ever to be given
+        (fewer than ratings.MIN_ENTITIES_RELATIVE) and none of them has any."""
+        if peers not in self._unrated:
+            self._unrated[peers] = self._too_few_to_rate(peers)
+        return self._unrated[peers]
+
+    def _too_few_to_rate(self, peers: Peers) -> bool:
+        sizes = self.site.peer_sizes
+        if sizes is None:
+            size = len(self.members(peers))
+        else:
+            size = sizes.get((peers.level, peers.group), 0)
+        if size >= ratings.MIN_ENTITIES_RELATIVE:
+            return False
+        ids = {e.entity_id for e in self.members(peers)}
+        return not any(
+            lv == peers.level and eid in ids and not missing(v)
+            for (lv, eid, _), v in self.stars.items()
+        )
+
     def __post_init__(self) -> None:
         self._by_id = {(e.level, e.entity_id): e for es in self.entities.values() for e in es}
+        self._unrated: dict[Peers, bool] = {}
 
 
 def gather(site: SiteInput) -> SiteModel:
@@ -709,6 +735,19 @@ def _periods(public: pd.DataFrame, period_id: str) -> tuple[list[str], str]:
     periods = [str(p) for p in ends["period_id"]]
     end = ends.loc[ends["period_id"] == period_id, "period_end"]
     return periods, date_label(end.iloc[0]) if len(end) else ""
+
+
+def peer_group_sizes(results: pd.DataFrame, period_id: str) -> dict[tuple[str, str], int]:
+    """Return (level, peer group) -> how many organisations have a result in the period
+    (stratum all, shown or not): the size of each group stars would compare."""
+    rows = results[
+        (results["period_id"] == period_id)
+        & (results["level"] != "program")
+        & (results["stratum"] == "all")
+    ]
+    groups = pd.Series(peer_group_of(rows), index=rows.index).astype(str)
+    sizes = rows.assign(_group=groups).groupby(["level", "_group"])["entity_id"].nunique()
+    return {(str(lv), str(g)): int(n) for (lv, g), n in sizes.items()}
 
 
 def _entities(public: pd.DataFrame, orgs: pd.DataFrame, period_id: str) -> dict[str, list[Entity]]:
@@ -964,7 +1003,7 @@ def result_row(
         interval=interval if shown else "",
         counts=counts if shown else "",
         stars=(
-            stars_html(record["stars"], record.get("star_note", ""))
+            stars_html(record["stars"], _star_note(model, record))
             if spec.stars.method != "none"
             else _information_html()
         ),
@@ -1171,6 +1210,17 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, peers: Peers, rows: list[d
     return Chart(figure_id, chart_json, _height(figure), summary, headers, table)
 
 
+def _star_note(model: SiteModel, record: dict) -> str:
+    """Return a result's star note, 'small_group' for a peer group too small ever to be rated
+    (SiteModel.unrated_group) rather than "no stars ... this time"."""
+    note = str(record.get("star_note") or "")
+    if note == "few_entities" and record["level"] in LEVELS:
+        peers = Peers(str(record["level"]), str(record.get("peer_group") or ""))
+        if model.unrated_group(peers):
+            return "small_group"
+    return note
+
+
 def reference_value(model: SiteModel, spec: MeasureSpec, peers: Peers) -> float | None:
     """Return the value of a peer group's reference line in the published period (the result
     its results are judged against, Peers.line_name), or None when it is hidden or absent:
@@ -1332,6 +1382,7 @@ def entity_context(model: SiteModel, entity: Entity) -> dict[str, Any]:
         "peers": entity.peers.words,
         "level_peers": LEVEL_PEERS[entity.level],
         "peer_note": peer_note(entity.peers),
+        "unrated": model.unrated_group(entity.peers),
         "compare": entity.peers.compare_header(),
         "index": rel(page, f"{entity.level}/index.md"),
         "csv": rel(page, entity.csv),

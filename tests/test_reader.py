@@ -3,6 +3,7 @@ comparisons not made, peer groups too small to rate, periods and glossary links.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,9 @@ def docs(tmp_path_factory: pytest.TempPathFactory, typed: site.SiteInput) -> Pat
 
 
 def flat(path: Path) -> str:
-    return " ".join(path.read_text(encoding="utf-8").split())
+    """Return a rendered page's words: spaces made single, markdown links left as their text."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", path.read_text(encoding="utf-8"))
+    return " ".join(text.split())
 
 
 # ------------------------------------------------------------------ 1. the dashed line
@@ -103,3 +106,41 @@ def test_a_comparison_not_made_says_why_on_full_and_plain_pages(model, docs: Pat
             assert f"{words[lang][label]}." in plain, (entity_id, lang)
     assert "hidden to protect privacy" in words["en"]["hidden_reference"]
     assert "proteger la privacidad" in words["es"]["hidden_reference"]
+
+
+# ------------------------------------------------------------------ 3. groups too small to rate
+
+
+def test_a_peer_group_too_small_to_rate_says_so_not_this_time(model, docs: Path) -> None:
+    from scorecard import i18n, views
+
+    ltss = site.Peers("cp", "LTSS")
+    assert model.unrated_group(ltss) and not model.unrated_group(site.Peers("aco"))
+    # the build counts every edition's organisations (a partner edition holds its own only)
+    assert not site.gather(
+        site.SiteInput(**{**model.site.__dict__, "peer_sizes": {("cp", "LTSS"): 12}})
+    ).unrated_group(ltss)
+    entity = model.entity("cp", "cp2")
+    full = flat(docs / entity.page)
+    assert (
+        "This Community Partner is not given stars: there are too few Long-Term Services and "
+        "Supports Community Partners to compare it with." in full
+    )
+    assert "Stars compare this" not in full and "not enough data" not in full
+    assert "this time" not in full
+    assert "too few Long-Term Services and Supports Community Partners to compare" in full
+    en = flat(docs / views.plain_page(entity, "en"))
+    assert (
+        "Elm Street LTSS CP is not given stars: there are too few other Community Partners "
+        "that help members with long-term care needs to compare it with." in en
+    )
+    assert "Stars compare" not in en and "this time" not in en
+    es = flat(docs / views.plain_page(entity, "es"))
+    assert "Elm Street LTSS CP no recibe estrellas: hay muy pocos otros Community Partners" in es
+    assert "esta vez" not in es
+    measure = flat(docs / "measures" / "cp_engagement.md")
+    assert (
+        "Long-Term Services and Supports Community Partners are not given stars: there are too "
+        "few of them to compare (stars need at least 10)." in measure
+    )
+    assert i18n.STAR_NOTE_WORDS["es"]["small_group"]
