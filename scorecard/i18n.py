@@ -853,13 +853,15 @@ GLOSSARY: tuple[Term, ...] = (
         "pmpm",
         (
             "PMPM (per member per month)",
-            ["per member per month", "per member each month", "PMPM"],
+            # only the words of dollar amounts ('$412 per member per month'): never a count's
+            # ('2.51 activities per member each month' is no money spent)
+            ["per member per month", "a month per member", "PMPM"],
             "A way to compare spending. It is the money spent on care, split evenly over each "
             "member for each month they were enrolled.",
         ),
         (
             "Por miembro al mes (PMPM)",
-            ["por miembro al mes", "PMPM"],
+            ["por miembro al mes", "al mes por miembro", "PMPM"],
             "Una forma de comparar gastos. Es el dinero gastado en atención, repartido entre cada "
             "miembro por cada mes que estuvo inscrito.",
         ),

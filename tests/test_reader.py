@@ -144,3 +144,22 @@ def test_a_peer_group_too_small_to_rate_says_so_not_this_time(model, docs: Path)
         "few of them to compare (stars need at least 10)." in measure
     )
     assert i18n.STAR_NOTE_WORDS["es"]["small_group"]
+
+
+# ------------------------------------------------------------------ 6. the PMPM glossary link
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_pmpm_entry_is_linked_from_dollar_amounts_only(lang: str) -> None:
+    from scorecard import i18n, plain
+
+    amounts = [
+        ("activities per engaged member month", 2.51, 2, False),
+        ("attempts per assigned member month", 0.23, 2, False),
+        ("dollars per member per month", 412.0, 0, True),
+        ("dollars per risk-adjusted member month", 398.0, 0, True),
+    ]
+    for unit, value, decimals, money in amounts:
+        link = plain.Linker(lang, "glossary.md")
+        text = str(link(i18n.value_words(value, unit, decimals, lang)))
+        assert ("#pmpm)" in text) == money, (unit, text)
