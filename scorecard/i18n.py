@@ -18,7 +18,11 @@ LANGS: tuple[str, ...] = ("en", "es")
 UI: dict[str, dict[str, str]] = {
     "en": {
         "plain_title": "{name}: results in plain words",
-        "plain_intro": "This page shows how {name} did from {period}.",
+        "plain_intro": "This page shows how {name} did up to the end of {end}. Each result "
+        "says which months it covers.",
+        "covers": "Months covered",
+        "covers_year": "the 12 months ending {end}",
+        "covers_quarter": "{period}",
         "kind_aco": "{name} is an {aco}: a group of doctors, hospitals and other care providers "
         "who work together to care for their members.",
         "kind_cp": "{name} is a {cp}: a team that helps members with complex needs get the care "
@@ -122,7 +126,11 @@ UI: dict[str, dict[str, str]] = {
     },
     "es": {
         "plain_title": "{name}: resultados en palabras sencillas",
-        "plain_intro": "Esta página muestra cómo le fue a {name} de {period}.",
+        "plain_intro": "Esta página muestra cómo le fue a {name} hasta el final de {end}. "
+        "Cada resultado dice qué meses abarca.",
+        "covers": "Meses que abarca",
+        "covers_year": "los 12 meses que terminan en {end}",
+        "covers_quarter": "de {period}",
         "kind_aco": "{name} es una {aco}: un grupo de médicos, hospitales y otros proveedores de "
         "cuidado que trabajan juntos para cuidar a sus miembros.",
         "kind_cp": "{name} es un {cp}: un equipo que ayuda a miembros con necesidades complejas "

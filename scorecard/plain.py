@@ -173,8 +173,17 @@ def _item(
         if trend in i18n.TREND_WORDS[lang][spec.window]
         else None,
         "meaning": link(text.meaning) if text.meaning else "",
+        "covers": covers_words(model.site.period_id, spec.window, lang),
         "more": more,
     }
+
+
+def covers_words(period_id: str, window: str, lang: str) -> str:
+    """Return the months a result covers, in words: 'the 12 months ending December 2025' for
+    a measure over a year (window 'year'), 'October to December 2025' for one over a quarter."""
+    if window == "year":
+        return i18n.t(lang, "covers_year", end=i18n.period_end_words(period_id, lang))
+    return i18n.t(lang, "covers_quarter", period=i18n.period_words(period_id, lang))
 
 
 def _families(
@@ -231,7 +240,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
     other = "es" if lang == "en" else "en"
     name = entity.name
     link = Linker(lang, _same_build(page, lang, GLOSSARY_PAGE[lang]), (name,))
-    period = i18n.period_words(model.site.period_id, lang)
+    end = i18n.period_end_words(model.site.period_id, lang)
     peers = _peers(entity, lang)
     if entity.level == "cp" and entity.detail in i18n.CP_TYPE_PLAIN[lang]:
         kind = i18n.t(
@@ -274,7 +283,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         "name": name,
         "title": i18n.t(lang, "plain_title", name=name),
         "intro": [
-            link(i18n.t(lang, "plain_intro", name=name, period=period)),
+            link(i18n.t(lang, "plain_intro", name=name, end=end)),
             link(kind),
         ],
         "switch": _html_link(

@@ -163,3 +163,20 @@ def test_the_pmpm_entry_is_linked_from_dollar_amounts_only(lang: str) -> None:
         link = plain.Linker(lang, "glossary.md")
         text = str(link(i18n.value_words(value, unit, decimals, lang)))
         assert ("#pmpm)" in text) == money, (unit, text)
+
+
+# ------------------------------------------------------------------ 5. the months a result covers
+
+
+def test_plain_pages_say_which_months_each_result_covers(model, docs: Path) -> None:
+    from scorecard import plain, views
+
+    entity = model.entity("cp", "cp1")
+    en = flat(docs / views.plain_page(entity, "en"))
+    assert "did from October to December 2025" not in en
+    assert "did up to the end of December 2025. Each result says which months it covers." in en
+    assert "Months covered:** the 12 months ending December 2025." in en  # window year
+    es = flat(docs / views.plain_page(entity, "es"))
+    assert "Meses que abarca:** los 12 meses que terminan en diciembre de 2025." in es
+    assert plain.covers_words("2025Q4", "quarter", "en") == "October to December 2025"
+    assert plain.covers_words("2025Q4", "quarter", "es") == "de octubre a diciembre de 2025"
