@@ -124,7 +124,7 @@ def test_a_peer_group_too_small_to_rate_says_so_not_this_time(model, docs: Path)
     full = flat(docs / entity.page)
     assert (
         "This Community Partner is not given stars: there are too few Long-Term Services and "
-        "Supports Community Partners to compare it with." in full
+        "Supports Community Partners to compare it with. The shaded band" in full
     )
     assert "Stars compare this" not in full and "not enough data" not in full
     assert "this time" not in full
