@@ -46,7 +46,7 @@ from scorecard.publish import (
     states,
 )
 from scorecard.settings import Settings
-from scorecard.site import SiteInput, published_rows
+from scorecard.site import SiteInput, peer_group_sizes, published_rows
 from scorecard.specs import FRAGMENT_FOLDER, SHARED_FOLDER, MeasureSpec, SpecError, load_specs
 
 
@@ -658,6 +658,7 @@ def publish_audience(
         specs=shown,
         organizations=view.organizations,
         period_id=run.period_id,
+        peer_sizes=peer_group_sizes(scored.results, run.period_id),
         versions=published_versions(settings.out),
         manifest={**manifest(settings, specs, run), **view.manifest, **checked},
         program_name=settings.program_name,

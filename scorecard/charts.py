@@ -538,6 +538,21 @@ def _reference_words(program_name: str) -> str:
     return f"The result for {program_name[0].lower()}{program_name[1:]}"
 
 
+def line_words(line_name: str, value: str) -> str:
+    """Return what a chart's dashed reference line is, in words, with its formatted value:
+    "the whole program's result, 27.0%"."""
+    words = _reference_words(line_name)
+    return f"{words[0].lower()}{words[1:]}, {value}"
+
+
+def line_summary(line_name: str, value: str) -> str:
+    """Return a sentence saying where a chart's dashed reference line is ('' when none is
+    drawn), for the chart's text summary."""
+    if not value:
+        return ""
+    return f" The dashed line is {line_words(line_name, value)}."
+
+
 def band_summary(period: str, band: str, peers: str) -> str:
     """Return a sentence saying where the middle half of peers lay in a period ('' if unknown);
     band is already formatted, e.g. '12.0% to 15.5% of members'."""

@@ -98,7 +98,9 @@ RESULT_COLUMN_MEANINGS = {
     f"average not compared: fewer than {stats.MIN_MEAN_MEMBERS} members (spending), or every "
     "member had the same "
     "result (such as $0), so it has no likely range; few_peers when fewer than "
-    f"{stats.MIN_PEERS} Community Partners of its type have results to compare.",
+    f"{stats.MIN_PEERS} Community Partners of its type have results to compare; "
+    "hidden_reference when the result it would be compared with is hidden to protect privacy, "
+    "no_reference when there is none for the measure (neither gives a figure).",
     "trend_label": "Against the result a whole window before, so that the two share no "
     "month: a result over twelve months against the twelve months before (the same quarter a "
     "year earlier), a result over a quarter against the quarter before. improved, declined or "

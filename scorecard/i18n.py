@@ -18,7 +18,11 @@ LANGS: tuple[str, ...] = ("en", "es")
 UI: dict[str, dict[str, str]] = {
     "en": {
         "plain_title": "{name}: results in plain words",
-        "plain_intro": "This page shows how {name} did from {period}.",
+        "plain_intro": "This page shows how {name} did up to the end of {end}. Each result "
+        "says which months it covers.",
+        "covers": "Months covered",
+        "covers_year": "the 12 months ending {end}",
+        "covers_quarter": "{period}",
         "kind_aco": "{name} is an {aco}: a group of doctors, hospitals and other care providers "
         "who work together to care for their members.",
         "kind_cp": "{name} is a {cp}: a team that helps members with complex needs get the care "
@@ -45,6 +49,7 @@ UI: dict[str, dict[str, str]] = {
         "stars_explain": "Stars go from 1 to 5. More stars are better.",
         "stars_compare": "Stars compare {name} with {peers}.",
         "peers_cp_type": "other Community Partners that help members with {kind}",
+        "group_unrated": "{name} is not given stars: there are too few {peers} to compare it with.",
         "area_stars": "Stars for this area: {stars}.",
         "area_none": "This area has no stars this time.",
         "tier": '{name} is in the bonus level called "{tier}".',
@@ -121,7 +126,11 @@ UI: dict[str, dict[str, str]] = {
     },
     "es": {
         "plain_title": "{name}: resultados en palabras sencillas",
-        "plain_intro": "Esta página muestra cómo le fue a {name} de {period}.",
+        "plain_intro": "Esta página muestra cómo le fue a {name} hasta el final de {end}. "
+        "Cada resultado dice qué meses abarca.",
+        "covers": "Meses que abarca",
+        "covers_year": "los 12 meses que terminan en {end}",
+        "covers_quarter": "de {period}",
         "kind_aco": "{name} es una {aco}: un grupo de médicos, hospitales y otros proveedores de "
         "cuidado que trabajan juntos para cuidar a sus miembros.",
         "kind_cp": "{name} es un {cp}: un equipo que ayuda a miembros con necesidades complejas "
@@ -151,6 +160,8 @@ UI: dict[str, dict[str, str]] = {
         "stars_explain": "Las estrellas van de 1 a 5. Más estrellas es mejor.",
         "stars_compare": "Las estrellas comparan a {name} con {peers}.",
         "peers_cp_type": "otros Community Partners que ayudan a miembros con {kind}",
+        "group_unrated": "{name} no recibe estrellas: hay muy pocos {peers} con quienes "
+        "compararlo.",
         "area_stars": "Estrellas en esta área: {stars}.",
         "area_none": "Esta área no tiene estrellas esta vez.",
         "tier": '{name} está en el nivel de bono llamado "{tier}".',
@@ -319,7 +330,8 @@ DIRECTION_WORDS = {
 }
 PEER_WORDS = {  # higher and lower: a measure neither better nor worse either way (neutral);
     # too_few and no_spread: an average with no likely range (stats.interval_gap); few_peers:
-    # too few CPs of its type (stats.FEW_PEERS)
+    # too few CPs of its type (stats.FEW_PEERS); hidden_reference and no_reference: what it is
+    # compared with is hidden for privacy, or there is none (stats.HIDDEN_REFERENCE, NO_REFERENCE)
     "en": {
         "better": "Better",
         "no_different": "About the same",
@@ -329,6 +341,9 @@ PEER_WORDS = {  # higher and lower: a measure neither better nor worse either wa
         "too_few": "Not compared: too few members to say",
         "no_spread": "Not compared: every member had the same result, so there is no range",
         "few_peers": "Not compared: too few others of the same kind to compare with",
+        "hidden_reference": "Not compared: the result it is compared with is hidden to protect "
+        "privacy",
+        "no_reference": "Not compared: there is no result to compare it with for this measure",
     },
     "es": {
         "better": "Mejor",
@@ -340,6 +355,9 @@ PEER_WORDS = {  # higher and lower: a measure neither better nor worse either wa
         "no_spread": "Sin comparar: todos los miembros tuvieron el mismo resultado, así que no "
         "hay rango",
         "few_peers": "Sin comparar: hay muy pocos otros del mismo tipo para comparar",
+        "hidden_reference": "Sin comparar: el resultado con el que se compara está oculto para "
+        "proteger la privacidad",
+        "no_reference": "Sin comparar: no hay un resultado con el cual compararlo en esta medida",
     },
 }
 # A trend compares a result with the one a whole window before (stats.comparison_quarters):
@@ -387,6 +405,7 @@ STAR_NOTE_WORDS = {
         "level_chance": "No stars for anyone this time: the results were too close to tell apart",
         "few_entities": "No stars for anyone this time: too few organizations of its kind had "
         "enough data",
+        "small_group": "Not given stars: there are too few organizations of its kind to compare",
         "alike": "No stars for anyone this time: most organizations had the same result",
         "hidden_results": "Not shown: it would reveal results hidden to protect privacy",
         "internal_only": "Not rated: shown only in this internal edition (hidden elsewhere "
@@ -398,6 +417,7 @@ STAR_NOTE_WORDS = {
         "para distinguirlos",
         "few_entities": "Nadie recibió estrellas esta vez: pocas organizaciones de su tipo "
         "tenían datos",
+        "small_group": "Sin estrellas: hay muy pocas organizaciones de su tipo para comparar",
         "alike": "Nadie recibió estrellas esta vez: la mayoría de las organizaciones tuvo el "
         "mismo resultado",
         "hidden_results": "No se muestra: revelaría resultados ocultos por privacidad",
@@ -841,13 +861,15 @@ GLOSSARY: tuple[Term, ...] = (
         "pmpm",
         (
             "PMPM (per member per month)",
-            ["per member per month", "per member each month", "PMPM"],
+            # only the words of dollar amounts ('$412 per member per month'): never a count's
+            # ('2.51 activities per member each month' is no money spent)
+            ["per member per month", "a month per member", "PMPM"],
             "A way to compare spending. It is the money spent on care, split evenly over each "
             "member for each month they were enrolled.",
         ),
         (
             "Por miembro al mes (PMPM)",
-            ["por miembro al mes", "PMPM"],
+            ["por miembro al mes", "al mes por miembro", "PMPM"],
             "Una forma de comparar gastos. Es el dinero gastado en atención, repartido entre cada "
             "miembro por cada mes que estuvo inscrito.",
         ),

@@ -142,7 +142,13 @@ def _tier(model: S.SiteModel, entity: S.Entity, page: str, lang: str, link: Link
 
 
 def _item(
-    model: S.SiteModel, spec: MeasureSpec, record: dict, page: str, lang: str, link: Linker
+    model: S.SiteModel,
+    spec: MeasureSpec,
+    record: dict,
+    page: str,
+    lang: str,
+    link: Linker,
+    unrated: bool = False,
 ) -> dict:
     text = spec.text(lang)
     fallback = lang == "es" and "es" not in spec.plain
@@ -159,19 +165,37 @@ def _item(
         "summary": link(text.summary),
         "result": link(i18n.value_words(record["value"], spec.unit, spec.decimals, lang)),
         "stars": _stars_line(record["stars"], lang) if spec.stars.method != "none" else None,
-        "stars_note": i18n.STAR_NOTE_WORDS[lang].get(str(record.get("star_note") or ""), ""),
+        "stars_note": ""
+        if unrated
+        else i18n.STAR_NOTE_WORDS[lang].get(str(record.get("star_note") or ""), ""),
         "peer": i18n.PEER_WORDS[lang].get(str(record["peer_label"]), ""),
         "trend": (i18n.TREND_ARROWS[trend], link(i18n.TREND_WORDS[lang][spec.window][trend]))
         if trend in i18n.TREND_WORDS[lang][spec.window]
         else None,
         "meaning": link(text.meaning) if text.meaning else "",
+        "covers": covers_words(model.site.period_id, spec.window, lang),
         "more": more,
     }
 
 
+def covers_words(period_id: str, window: str, lang: str) -> str:
+    """Return the months a result covers, in words: 'the 12 months ending December 2025' for
+    a measure over a year (window 'year'), 'October to December 2025' for one over a quarter."""
+    if window == "year":
+        return i18n.t(lang, "covers_year", end=i18n.period_end_words(period_id, lang))
+    return i18n.t(lang, "covers_quarter", period=i18n.period_words(period_id, lang))
+
+
 def _families(
-    model: S.SiteModel, entity: S.Entity, page: str, lang: str, link: Linker
+    model: S.SiteModel,
+    entity: S.Entity,
+    page: str,
+    lang: str,
+    link: Linker,
+    unrated: bool = False,
 ) -> list[dict]:
+    """Return the areas of a plain page (`unrated`: its peer group is too small for stars,
+    which the page says once, so no area or result repeats that it has none)."""
     member = views.member_spec(model)
     sections = []
     for family in FAMILY_ORDER:
@@ -200,10 +224,10 @@ def _families(
                 "family": family,
                 "title": i18n.FAMILY_PLAIN[lang].get(family, S.family_title(family)),
                 "intro": link(i18n.FAMILY_INTRO[lang].get(family, "")),
-                "rated": family != "profile",
+                "rated": family != "profile" and not unrated,
                 "stars": _stars_line(model.stars.get(key), lang),
                 "basis": views.rating_basis(model, key, lang),
-                "items": [_item(model, s, r, page, lang, link) for s, r in shown],
+                "items": [_item(model, s, r, page, lang, link, unrated) for s, r in shown],
                 "note": link(note) if note else "",
             }
         )
@@ -216,7 +240,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
     other = "es" if lang == "en" else "en"
     name = entity.name
     link = Linker(lang, _same_build(page, lang, GLOSSARY_PAGE[lang]), (name,))
-    period = i18n.period_words(model.site.period_id, lang)
+    end = i18n.period_end_words(model.site.period_id, lang)
     peers = _peers(entity, lang)
     if entity.level == "cp" and entity.detail in i18n.CP_TYPE_PLAIN[lang]:
         kind = i18n.t(
@@ -240,6 +264,9 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         overall_text = i18n.t(lang, "overall_none_short", name=name) + " " + basis
     else:
         overall_text = i18n.t(lang, "overall_none", name=name)
+    unrated = model.unrated_group(entity.peers)
+    if unrated:  # never "this time": stars need more organisations of its kind than there are
+        overall_text = i18n.t(lang, "group_unrated", name=name, peers=peers)
     reward = model.rewards.get((entity.level, entity.entity_id))
     if overall_line and reward is not None:
         overall_text += " " + i18n.t(lang, "reward", name=name, reward=f"{reward:.1f}")
@@ -256,7 +283,7 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         "name": name,
         "title": i18n.t(lang, "plain_title", name=name),
         "intro": [
-            link(i18n.t(lang, "plain_intro", name=name, period=period)),
+            link(i18n.t(lang, "plain_intro", name=name, end=end)),
             link(kind),
         ],
         "switch": _html_link(
@@ -277,12 +304,14 @@ def plain_context(model: S.SiteModel, entity: S.Entity, lang: str) -> dict[str, 
         "overall": link(overall_text),
         "overall_line": overall_line,
         "tier": tier,
-        "stars_explain": link(
+        "stars_explain": ""
+        if unrated
+        else link(
             i18n.t(lang, "stars_explain")
             + " "
             + i18n.t(lang, "stars_compare", name=name, peers=peers)
         ),
-        "families": _families(model, entity, page, lang, link),
+        "families": _families(model, entity, page, lang, link, unrated),
         "compare": i18n.t(lang, "compare_own_kind" if entity.peer_group else "compare"),
         "members_title": i18n.t(lang, "members_title"),
         "members_text": link(members_text) if members_text else "",

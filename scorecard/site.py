@@ -211,6 +211,10 @@ class SiteInput:
     # The internal edition shows counts of 1 to 10 (audience.internal_results); every other
     # edition never does (public_view, format_count)
     small_counts: bool = False
+    # (level, peer group) -> how many organisations the group has in the period, counted over
+    # every edition's results (a partner edition holds its own only); None: count the entities
+    # of this edition (peer_group_sizes)
+    peer_sizes: dict[tuple[str, str], int] | None = None
 
 
 # ---------------------------------------------------------------- formatting (pure)
@@ -640,8 +644,30 @@ class SiteModel:
         """Return the entities of a peer group, in the level's order."""
         return [e for e in self.entities.get(peers.level, []) if e.peer_group == peers.group]
 
+    def unrated_group(self, peers: Peers) -> bool:
+        """Return True when a peer group has too few organisations for stars ever to be given
+        (fewer than ratings.MIN_ENTITIES_RELATIVE) and none of them has any."""
+        if peers not in self._unrated:
+            self._unrated[peers] = self._too_few_to_rate(peers)
+        return self._unrated[peers]
+
+    def _too_few_to_rate(self, peers: Peers) -> bool:
+        sizes = self.site.peer_sizes
+        if sizes is None:
+            size = len(self.members(peers))
+        else:
+            size = sizes.get((peers.level, peers.group), 0)
+        if size >= ratings.MIN_ENTITIES_RELATIVE:
+            return False
+        ids = {e.entity_id for e in self.members(peers)}
+        return not any(
+            lv == peers.level and eid in ids and not missing(v)
+            for (lv, eid, _), v in self.stars.items()
+        )
+
     def __post_init__(self) -> None:
         self._by_id = {(e.level, e.entity_id): e for es in self.entities.values() for e in es}
+        self._unrated: dict[Peers, bool] = {}
 
 
 def gather(site: SiteInput) -> SiteModel:
@@ -709,6 +735,19 @@ def _periods(public: pd.DataFrame, period_id: str) -> tuple[list[str], str]:
     periods = [str(p) for p in ends["period_id"]]
     end = ends.loc[ends["period_id"] == period_id, "period_end"]
     return periods, date_label(end.iloc[0]) if len(end) else ""
+
+
+def peer_group_sizes(results: pd.DataFrame, period_id: str) -> dict[tuple[str, str], int]:
+    """Return (level, peer group) -> how many organisations have a result in the period
+    (stratum all, shown or not): the size of each group stars would compare."""
+    rows = results[
+        (results["period_id"] == period_id)
+        & (results["level"] != "program")
+        & (results["stratum"] == "all")
+    ]
+    groups = pd.Series(peer_group_of(rows), index=rows.index).astype(str)
+    sizes = rows.assign(_group=groups).groupby(["level", "_group"])["entity_id"].nunique()
+    return {(str(lv), str(g)): int(n) for (lv, g), n in sizes.items()}
 
 
 def _entities(public: pd.DataFrame, orgs: pd.DataFrame, period_id: str) -> dict[str, list[Entity]]:
@@ -964,7 +1003,7 @@ def result_row(
         interval=interval if shown else "",
         counts=counts if shown else "",
         stars=(
-            stars_html(record["stars"], record.get("star_note", ""))
+            stars_html(record["stars"], _star_note(model, record))
             if spec.stars.method != "none"
             else _information_html()
         ),
@@ -1145,8 +1184,7 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, peers: Peers, rows: list[d
     """Return the ranked chart of one measure across the entities of a peer group."""
     names = [model.entity(peers.level, str(r["entity_id"])).name for r in rows]  # type: ignore[union-attr]
     values = [r["value"] for r in rows]
-    program = (model.reference(spec.id, peers) or {}).get(model.site.period_id)
-    reference = program["value"] if program else None
+    reference = reference_value(model, spec, peers)
     shown = _formatted(spec, values)
     figure = charts.ranked_figure(
         names,
@@ -1163,12 +1201,38 @@ def ranked_chart(model: SiteModel, spec: MeasureSpec, peers: Peers, rows: list[d
         text=shown,
     )
     summary = charts.ranked_summary(names, shown, values, peers.words)
+    summary += charts.line_summary(peers.line_name, _line_value(spec, reference))
     ranges = [format_interval(r["lower"], r["upper"], spec.unit, spec.decimals) for r in rows]
     table = [(n, s, i) for n, s, i in zip(names, shown, ranges, strict=True) if s]
     chart_json = Markup(charts.figure_json(figure))
     figure_id = Markup(f"ranked-{peers.key}")
     headers = ("Name", "Result", "Likely range")
     return Chart(figure_id, chart_json, _height(figure), summary, headers, table)
+
+
+def _star_note(model: SiteModel, record: dict) -> str:
+    """Return a result's star note, 'small_group' for a peer group too small ever to be rated
+    (SiteModel.unrated_group) rather than "no stars ... this time"."""
+    note = str(record.get("star_note") or "")
+    if note == "few_entities" and record["level"] in LEVELS:
+        peers = Peers(str(record["level"]), str(record.get("peer_group") or ""))
+        if model.unrated_group(peers):
+            return "small_group"
+    return note
+
+
+def reference_value(model: SiteModel, spec: MeasureSpec, peers: Peers) -> float | None:
+    """Return the value of a peer group's reference line in the published period (the result
+    its results are judged against, Peers.line_name), or None when it is hidden or absent:
+    no line is drawn then."""
+    row = (model.reference(spec.id, peers) or {}).get(model.site.period_id)
+    if not row or bool(row.get("suppressed")) or missing(row.get("value")):
+        return None
+    return float(row["value"])
+
+
+def _line_value(spec: MeasureSpec, reference: float | None) -> str:
+    return "" if reference is None else format_value(reference, spec.unit, spec.decimals)
 
 
 def _height(figure: dict) -> int:
@@ -1318,6 +1382,7 @@ def entity_context(model: SiteModel, entity: Entity) -> dict[str, Any]:
         "peers": entity.peers.words,
         "level_peers": LEVEL_PEERS[entity.level],
         "peer_note": peer_note(entity.peers),
+        "unrated": model.unrated_group(entity.peers),
         "compare": entity.peers.compare_header(),
         "index": rel(page, f"{entity.level}/index.md"),
         "csv": rel(page, entity.csv),
@@ -1397,7 +1462,7 @@ def _peers_section(model: SiteModel, spec: MeasureSpec, peers: Peers, page: str)
         "gaps": is_care_gap_measure(spec),
         "rows": rows,
         "chart": None if counted else ranked_chart(model, spec, peers, [r for _, r in pairs]),
-        "benchmark": "" if counted else _benchmark_text(bench, spec, peers),
+        "benchmark": "" if counted else _chart_key(model, bench, spec, peers),
         "find": LEVEL_FIND[peers.level],
     }
 
@@ -1411,6 +1476,19 @@ def _benchmark_text(bench: dict | None, spec: MeasureSpec, peers: Peers) -> str:
         format_value(bench[k], spec.unit, spec.decimals) for k in ("p25", "p50", "p75")
     )
     return f"Half of {peers.words} score between {p25} and {p75}; the middle result is {p50}."
+
+
+def _chart_key(model: SiteModel, bench: dict | None, spec: MeasureSpec, peers: Peers) -> str:
+    """Return what the shaded band and the dashed line of a peer group's charts are, in
+    words: the line named as drawn (the whole program, or all members of the CP type) with its
+    value, and no word of a line when none is drawn (its result hidden or absent)."""
+    band = _benchmark_text(bench, spec, peers)
+    value = _line_value(spec, reference_value(model, spec, peers))
+    line = charts.line_words(peers.line_name, value) if value else ""
+    if band:
+        band += " The shaded band in the charts is this middle half"
+        return f"{band}; the dashed line is {line}." if line else f"{band}."
+    return f"The dashed line in the charts is {line}." if line else ""
 
 
 def catalogue_context(model: SiteModel) -> dict[str, Any]:

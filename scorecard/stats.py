@@ -1407,6 +1407,11 @@ def fixed_value(df: pd.DataFrame) -> np.ndarray:
 # results to compare gets this peer_label: a group of two or three is hardly a group, and its
 # program row is close to the result's own.
 FEW_PEERS = "few_peers"
+# A result that would be compared but whose reference (the program's row, or its CP type's) is
+# hidden for privacy gets HIDDEN_REFERENCE; one whose reference does not exist (the program has
+# no row of its CP type for the measure) gets NO_REFERENCE. Neither carries a figure.
+HIDDEN_REFERENCE = "hidden_reference"
+NO_REFERENCE = "no_reference"
 
 
 def peer_label(results: pd.DataFrame) -> pd.DataFrame:
@@ -1421,10 +1426,12 @@ def peer_label(results: pd.DataFrame) -> pd.DataFrame:
     interval says why (interval_gap: 'too_few' members, 'no_spread'): it is not compared. ''
     for program rows, suppressed or too-small rows, other rows without an interval (medians),
     rows whose program value is hidden and measures whose value cannot vary (fixed_value).
+    A row that would be compared but whose reference is hidden says so (HIDDEN_REFERENCE), or
+    that there is none (NO_REFERENCE).
     """
     df = results if {"lower", "upper"} <= set(results.columns) else add_intervals(results)
     df = df.copy()
-    ref = _peer_reference(df)
+    ref, exists = _peer_reference(df)
     lower, upper = df["lower"].to_numpy(float), df["upper"].to_numpy(float)
     direction = df["direction"].to_numpy()
     reportable = _reportable(df).to_numpy()
@@ -1441,13 +1448,19 @@ def peer_label(results: pd.DataFrame) -> pd.DataFrame:
     )
     gap = interval_gap(df)
     label = np.where(ok, label, np.where(comparable & (gap != ""), gap, ""))
+    # would be compared (an interval, or a reason for none) but its reference is not shown
+    unreferenced = entity & ~few & ~np.isfinite(ref)
+    unreferenced &= (np.isfinite(lower) & np.isfinite(upper)) | (gap != "")
+    why = np.where(exists, HIDDEN_REFERENCE, NO_REFERENCE)
+    label = np.where(unreferenced, why, label)
     df["peer_label"] = np.where(few, FEW_PEERS, label).astype(object)
     return df
 
 
-def _peer_reference(df: pd.DataFrame) -> np.ndarray:
+def _peer_reference(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Return the program value each row is compared with (NaN when hidden or absent): the
-    program's row of the same stratum value, or of the row's peer group (stratum cp_type)."""
+    program's row of the same stratum value, or of the row's peer group (stratum cp_type);
+    and whether that program row exists (shown or hidden)."""
     keys = ["measure_id", "period_id", "stratum", "stratum_value"]
     # a hidden program value is no reference: a label against it would bound it
     shown_program = (df["level"] == "program") & ~_col(df, "suppressed", False).astype(bool)
@@ -1457,7 +1470,10 @@ def _peer_reference(df: pd.DataFrame) -> np.ndarray:
     wanted = df[keys].copy()
     wanted.loc[typed, "stratum"] = "cp_type"
     wanted.loc[typed, "stratum_value"] = groups[typed]
-    return wanted.merge(program, on=keys, how="left")["value"].to_numpy(float)
+    values = wanted.merge(program, on=keys, how="left")["value"].to_numpy(float)
+    rows = df.loc[df["level"] == "program", keys].drop_duplicates().assign(_exists=True)
+    exists = wanted.merge(rows, on=keys, how="left")["_exists"].notna().to_numpy()
+    return values, exists
 
 
 def _peer_group_sizes(df: pd.DataFrame, reportable: np.ndarray) -> np.ndarray:

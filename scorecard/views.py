@@ -271,9 +271,14 @@ def summary_cards(model: S.SiteModel, entity: S.Entity) -> list[dict]:
     """Return the overall and family star cards at the top of a scorecard."""
     key = (entity.level, entity.entity_id)
 
+    unrated = model.unrated_group(entity.peers)
+
     def card(family: str, title: str, href: str = "") -> dict:
         stars = model.stars.get((*key, family))
         card = _stars_card(title, stars, href, rating_basis(model, (*key, family), "en"))
+        if unrated:  # never rated, not "not enough data" this time
+            card["meaning"] = f"too few {entity.peers.words} to compare"
+            card["basis"] = ""
         if (*key, family) in model.withheld:
             card["words"] = i18n.t("en", "summary_hidden_words")
             card["meaning"] = i18n.t("en", "summary_hidden_short")
@@ -538,6 +543,12 @@ def stars_note(model: S.SiteModel, spec: MeasureSpec, group: S.Peers) -> str:
     ]
     peers = group.words
     least = ratings.MIN_ENTITIES_RELATIVE
+    if model.unrated_group(group):
+        return (
+            f"{peers[0].upper()}{peers[1:]} are not given stars: there are too few of them "
+            "to compare (stars need "
+            f"at least {least})."
+        )
     if "level_chance" in notes:
         return (
             f"No {peers} got stars on this measure this time: fewer than half of the {peers} "

@@ -782,7 +782,21 @@ def test_no_peer_label_against_a_hidden_program_value():
     keys = labels["entity_id"] + ":" + labels["stratum_value"]
     got = dict(zip(keys, labels["peer_label"], strict=True))
     assert labels.set_index(keys).loc["CP2:male", "suppressed"] == False  # noqa: E712
-    assert got["CP2:male"] == "" and got["CP1:female"] == "better"
+    # it says why it is not compared, with no figure
+    assert got["CP2:male"] == "hidden_reference" and got["CP1:female"] == "better"
+
+
+def test_a_result_with_no_program_row_to_compare_with_says_so():
+    df = pd.DataFrame(
+        [
+            row("program", "ALL", "sex", "female", 40, 100),
+            row("cp", "CP1", "sex", "female", 80, 100),
+            row("cp", "CP1", "sex", "male", 45, 70),  # the program has no row of men
+        ]
+    )
+    labels = stats.peer_label(stats.suppress(stats.add_intervals(df)))
+    got = dict(zip(labels["stratum_value"] + labels["level"], labels["peer_label"], strict=True))
+    assert got == {"femaleprogram": "", "femalecp": "better", "malecp": "no_reference"}
 
 
 def test_the_cps_of_a_type_add_up_to_the_programs_row_for_that_type():
