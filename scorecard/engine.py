@@ -44,6 +44,8 @@ from scorecard.specs import ENTITY_LEVELS, SHARED_PREFIX, STRATA, MeasureSpec
 
 EXTRACT_HELPERS_SQL = Path(__file__).with_name("sql") / "extract_helpers.sql"
 HELPERS_SQL = Path(__file__).with_name("sql") / "helpers.sql"
+# Who a row counts for: every member's timeline cut into spans (tables unit_span, unit_dim)
+UNIT_SPAN_SQL = (Path(__file__).with_name("sql") / "unit_span.sql").read_text(encoding="utf-8")
 
 LEVEL_COLUMNS: dict[str, str] = {level: f"{level}_id" for level in ENTITY_LEVELS}
 STRATUM_COLUMNS: tuple[str, ...] = STRATA  # each stratum is a column of the same name
@@ -321,8 +323,11 @@ def helpers_sql(start: date, end: date, target: str) -> str:
 
 
 def create_extract_helpers(con: duckdb.DuckDBPyConnection, start: date, end: date) -> None:
-    """Create the helpers of sql/extract_helpers.sql (the marts alone decide them)."""
+    """Create the helpers of sql/extract_helpers.sql (the marts alone decide them) and the
+    attribution timeline the measures are aggregated through (sql/unit_span.sql): both are
+    kept with a checked extract (scorecard/extract.py)."""
     con.execute(_fill(EXTRACT_HELPERS_SQL, start, end, None))
+    con.execute(UNIT_SPAN_SQL)
 
 
 def create_build_helpers(
@@ -609,7 +614,6 @@ def run_measures(
         "denominator DOUBLE, cp_id VARCHAR)"
     )
     con.execute(f"CREATE OR REPLACE TABLE measure_results ({MEASURE_RESULTS_COLUMNS})")
-    con.execute(UNIT_SPAN_SQL)
     skipped = unrunnable(specs, tables)
     limits = PeriodLimit(con) if periods is not None else None
     shared = SharedTables(con)
@@ -665,93 +669,6 @@ class PeriodLimit:
         self.con.execute("DROP TABLE all_periods_whole")
 
 
-# Who a row counts for, looked up once per run: every member's timeline cut into spans of
-# months with the same ACO, CP and practice (usually one to three per member, with the gaps
-# and the time before and after as spans without attribution), each pointing to a dim_id:
-# one row of unit_dim per combination of attribution and demographics. A measure's rows then
-# need one small join and four grouping keys before the entity and stratum columns are
-# looked up on the few summed rows (aggregate_sql(unit_span=True)). Only first-of-month
-# attribution rows are used: attr_month is always a month start, so no other row could match.
-# Most members stay with one ACO, CP and practice for one unbroken run of months, found by
-# one grouping; only members who left and came back (one in eleven in the generated data) have
-# their months numbered one by one into islands (at a million members 5.8 -> 3.4 s).
-UNIT_SPAN_SQL = """
-CREATE OR REPLACE TEMP TABLE unit_timeline AS
-WITH attributed AS NOT MATERIALIZED (
-  SELECT person_id, month, aco_id, cp_id, practice_id
-  FROM attribution
-  WHERE month = date_trunc('month', month)
-),
-runs AS MATERIALIZED (
-  SELECT person_id, aco_id, cp_id, practice_id, min(month) AS first_month,
-         max(month) AS last_month,
-         count(*) = datediff('month', min(month), max(month)) + 1 AS unbroken
-  FROM attributed
-  GROUP BY person_id, aco_id, cp_id, practice_id
-),
-broken AS (
-  SELECT DISTINCT person_id FROM runs WHERE NOT unbroken
-),
-numbered AS (
-  SELECT person_id, month, aco_id, cp_id, practice_id,
-         year(month) * 12 + month(month)
-           - row_number() OVER (PARTITION BY person_id, aco_id, cp_id, practice_id
-                                ORDER BY month) AS island
-  FROM attributed
-  WHERE person_id IN (SELECT person_id FROM broken)
-),
-spans AS (
-  SELECT person_id, aco_id, cp_id, practice_id, first_month, last_month
-  FROM runs
-  WHERE person_id NOT IN (SELECT person_id FROM broken)
-  UNION ALL
-  SELECT person_id, aco_id, cp_id, practice_id, min(month), max(month)
-  FROM numbered
-  GROUP BY person_id, aco_id, cp_id, practice_id, island
-),
-gaps AS (
-  SELECT person_id,
-         coalesce(CAST(lag(last_month) OVER (PARTITION BY person_id ORDER BY first_month)
-                       + INTERVAL 1 MONTH AS DATE), DATE '0001-01-01') AS first_month,
-         CAST(first_month - INTERVAL 1 MONTH AS DATE) AS last_month
-  FROM spans
-  UNION ALL
-  SELECT person_id, CAST(max(last_month) + INTERVAL 1 MONTH AS DATE), DATE '9999-12-01'
-  FROM spans
-  GROUP BY person_id
-  UNION ALL
-  SELECT person_id, DATE '0001-01-01', DATE '9999-12-01'
-  FROM person
-  WHERE person_id NOT IN (SELECT person_id FROM spans)
-),
-timeline AS (
-  SELECT person_id, first_month, last_month, aco_id, cp_id, practice_id FROM spans
-  UNION ALL
-  SELECT person_id, first_month, last_month, NULL, NULL, NULL
-  FROM gaps
-  WHERE first_month <= last_month
-)
-SELECT t.*, p.birth_year, coalesce(p.gender, 'unknown') AS sex,
-       coalesce(p.race, 'Unknown') AS race, coalesce(p.language, 'Unknown') AS language
-FROM timeline t
-LEFT JOIN person p USING (person_id);
-
-CREATE OR REPLACE TEMP TABLE unit_dim AS
-SELECT row_number() OVER () AS dim_id, *
-FROM (SELECT DISTINCT aco_id, cp_id, practice_id, birth_year, sex, race, language
-      FROM unit_timeline);
-
-CREATE OR REPLACE TEMP TABLE unit_span AS
-SELECT t.person_id, t.first_month, t.last_month, d.dim_id
-FROM unit_timeline t
-JOIN unit_dim d
-  ON d.aco_id IS NOT DISTINCT FROM t.aco_id AND d.cp_id IS NOT DISTINCT FROM t.cp_id
- AND d.practice_id IS NOT DISTINCT FROM t.practice_id
- AND d.birth_year IS NOT DISTINCT FROM t.birth_year
- AND d.sex = t.sex AND d.race = t.race AND d.language = t.language;
-
-DROP TABLE unit_timeline;
-"""
 ATTRIBUTION_JOIN = "LEFT JOIN attribution a ON a.person_id = r.person_id AND a.month = r.attr_month"
 
 

@@ -1,7 +1,8 @@
 """Checked extracts kept between builds (the `cache` setting).
 
 Loading and checking the marts, and making the helpers that depend on them alone
-(sql/extract_helpers.sql: member months, diagnoses, stays, enrollment gaps), is the same work
+(sql/extract_helpers.sql: member months, diagnoses, stays, enrollment gaps; sql/unit_span.sql:
+the attribution timeline), is the same work
 every time a build or a check reads the same files: at a million members about a third of a
 build of the newest quarter. With a cache folder, the first build (or `scorecard check`) of an
 extract keeps its working database as it stands once the marts are loaded and checked without
@@ -42,6 +43,7 @@ _CODE = (
     Path(marts.__file__),
     Path(plausibility.__file__),  # its warnings are kept with the extract
     Path(__file__).with_name("sql") / "extract_helpers.sql",
+    Path(__file__).with_name("sql") / "unit_span.sql",  # made with them (engine.py)
 )
 _CHUNK = 1 << 20
 

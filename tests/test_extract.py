@@ -169,10 +169,11 @@ def test_the_build_reads_the_extract_its_settings_name(inputs, tmp_path, monkeyp
 
 def test_the_key_covers_the_code_whose_output_is_kept() -> None:
     # a kept extract holds the checked marts, their keys, the plausibility warnings and the
-    # helpers of extract_helpers.sql: a change to any of that code must name a new extract
+    # helpers of extract_helpers.sql and unit_span.sql: a change to any of that code must name
+    # a new extract
     kept_by = {Path(m.__file__) for m in (contract, marts, plausibility)}
-    helpers = Path(marts.__file__).with_name("sql") / "extract_helpers.sql"
-    assert kept_by | {helpers} == set(extract._CODE)
+    sql = Path(marts.__file__).with_name("sql")
+    assert kept_by | {sql / "extract_helpers.sql", sql / "unit_span.sql"} == set(extract._CODE)
 
 
 def _progress_bar(con: duckdb.DuckDBPyConnection) -> bool:
