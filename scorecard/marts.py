@@ -443,16 +443,53 @@ def _native(column: Column, types: dict[str, str]) -> bool:
 # Procedure, modifier and LOINC codes (form "code") are put in capitals as the code lists hold
 # them: a file writing g9005 or 99213-gt would otherwise match no code list and count nothing.
 # {v} is already trimmed (see _text and the Spark engine's _typed_expr). A code of a fixed
-# number of digits (form "digits", Column.width {w}: revenue 0450, place of service 02, NDC,
-# NPI, TIN) stored as a number has lost its leading zeros (450): a shorter value of digits is
-# read with zeros in front, as the code lists write it; a code (not an id, "digit_id", which
-# may be pseudonymised) longer or not all digits is refused (WRITTEN_RULES). A type of bill's
-# frequency may be a letter, read in capitals.
+# number of digits (form "digits", Column.width {w}: revenue 0450, place of service 02, NPI,
+# TIN; and NDC, form "ndc", which reads hyphenated NDCs too, see NDC_SEGMENTS) stored as a
+# number has lost its leading zeros (450): a shorter value of digits is read with zeros in
+# front, as the code lists write it; a code (not an id, "digit_id", which may be pseudonymised)
+# longer or not all digits is refused (WRITTEN_RULES). A type of bill's frequency may be a
+# letter, read in capitals.
 # Written in SQL that DuckDB and Spark read alike: both engines use them through written_form.
 DIGITS = (
     "CASE WHEN length({v}) < {w} AND translate({v}, '0123456789', '') = '' "
     "THEN lpad({v}, {w}, '0') ELSE {v} END"
 )
+# An NDC is 11 digits in the 5-4-2 configuration the code lists write (00002322730). A package
+# label prints it with hyphens in 10 digits, in one of three configurations, whose missing zero
+# goes in front of the short segment, not in front of the code: 4-4-2 0002-3227-30 as
+# 00002322730, 5-3-2 12345-678-90 as 12345067890, 5-4-1 12345-6789-0 as 12345678900. The
+# 11-digit 5-4-2 form (00002-3227-30) loses its hyphens. Other values are read as DIGITS: a
+# plain 10-digit value, which cannot say which segment is short, gets its zero in front (right
+# for the 4-4-2 configuration and for an 11-digit code stored as a number); anything else, a
+# hyphenated value of other segment lengths among them, is refused (NDC_RULE).
+NDC_SEGMENTS = {  # pattern of a hyphenated NDC: its 11 digits, from its segments {v}
+    "[0-9]{4}-[0-9]{4}-[0-9]{2}": "concat('0', replace({v}, '-', ''))",
+    "[0-9]{5}-[0-9]{3}-[0-9]{2}": (
+        "concat(substring({v}, 1, 5), '0', substring({v}, 7, 3), substring({v}, 11, 2))"
+    ),
+    "[0-9]{5}-[0-9]{4}-[0-9]": (
+        "concat(substring({v}, 1, 5), substring({v}, 7, 4), '0', substring({v}, 12, 1))"
+    ),
+    "[0-9]{5}-[0-9]{4}-[0-9]{2}": "replace({v}, '-', '')",
+}
+
+
+def _braced(text: str) -> str:
+    """Return `text` with its braces doubled, read as itself by str.format."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _ndc_form() -> str:
+    """Return the FORMS template of an NDC: NDC_SEGMENTS, else DIGITS. A full match is tested as
+    cast_text does, alike on both engines; the patterns' braces are doubled for str.format."""
+    whens = []
+    for pattern, value in NDC_SEGMENTS.items():
+        full = _braced(_literal(f"^{pattern}$"))
+        whens.append(f"WHEN regexp_replace({{v}}, {full}, '') = '' THEN {value}")
+    return f"CASE {' '.join(whens)} ELSE {DIGITS} END"
+
+
+NDC = _ndc_form()
 FORMS: dict[str, str] = {
     "type_of_bill": (
         "upper(CASE WHEN length({v}) = 4 AND substring({v}, 1, 1) = '0' "
@@ -462,6 +499,7 @@ FORMS: dict[str, str] = {
     "code": "upper({v})",
     "digits": DIGITS,
     "digit_id": DIGITS,
+    "ndc": NDC,
 }
 
 
@@ -628,8 +666,16 @@ DIGITS_RULE = "is not a code of {w} digits"
 BILL_TYPE_RULE = (
     "is not a type of bill of three characters (111) or four with a leading zero (0111)"
 )
+NDC_RULE = (
+    "is not an NDC of {w} digits, nor one with hyphens in the 4-4-2, 5-3-2, 5-4-1 or 5-4-2 "
+    "configuration"
+)
 WRITTEN_RULES: dict[str, tuple[str, str]] = {
     "digits": ("[0-9]{{1,{w}}}", DIGITS_RULE),
+    "ndc": (
+        "|".join(["[0-9]{{1,{w}}}", *(_braced(p) for p in NDC_SEGMENTS)]),
+        NDC_RULE,
+    ),
     "type_of_bill": ("0?[0-9]{{2}}[0-9A-Za-z]", BILL_TYPE_RULE),
 }
 # What to do, said after the count of rows a rule finds, by how its message begins
@@ -639,6 +685,12 @@ HINTS = {
         "write it as digits alone (no hyphen, dot or decimal part), at most that many; a "
         "shorter one, as a number loses its leading zeros, is read with zeros in front (450 as "
         "0450)"
+    ),
+    NDC_RULE.split("{")[0]: (
+        "write it as its 11 digits (00002322730), or with hyphens as the package prints it "
+        "(0002-3227-30, 12345-678-90, 12345-6789-0 or 00002-3227-30), which is read with the "
+        "short segment's zero in its place; 10 digits without hyphens are read with a zero in "
+        "front, right only for the 4-4-2 configuration"
     ),
 }
 
