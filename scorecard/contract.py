@@ -240,11 +240,20 @@ TABLES: tuple[Table, ...] = (
                 past=True,
             ),
             _code("hcpcs_code", "Qualifying-activity code, e.g. G9005, T2038."),
-            _code("hcpcs_modifier", "Modifier, e.g. U4, 95.", required=False),
-            _code(
+            Column(
+                "hcpcs_modifier",
+                "VARCHAR",
+                "Modifier, e.g. U4, 95; two in one field (95 U4, U4,95) are read as this "
+                "column and hcpcs_modifier_2 when that one is empty.",
+                required=False,
+                form="modifier",
+            ),
+            Column(
                 "hcpcs_modifier_2",
+                "VARCHAR",
                 "Second modifier, e.g. U4 after 95 on a telehealth assessment.",
                 required=False,
+                form="modifier",
             ),
             Column(
                 "successful_contact", "BOOLEAN", "False for an outreach attempt.", required=False

@@ -1336,6 +1336,67 @@ def test_hyphenated_ndcs_of_other_segment_lengths_are_refused(tmp_path, ndc):
     assert ndc in checked.output and "Traceback" not in checked.output
 
 
+def _activity(first: str, second: str) -> Callable[[Path], None]:
+    """Return a mutation adding column hcpcs_modifier_2 to fixture cp_ops's cp_activity (empty
+    on its rows) and an activity Q1 with modifiers `first` and `second`."""
+
+    def mutate(folder: Path) -> None:
+        path = folder / "cp_activity.csv"
+        header, *rows = path.read_text(encoding="utf-8").splitlines()
+        rows = [f"{row}," for row in rows]
+        rows.append(f'Q1,O1,C1,2024-08-12,G0506,"{first}",true,T1,"{second}"')
+        path.write_text("\n".join([f"{header},hcpcs_modifier_2", *rows]) + "\n", "utf-8")
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    "first, second, read",
+    [
+        ("U4 95", "", ("U4", "95")),
+        ("u4,95", "", ("U4", "95")),
+        ("95: U4", "", ("95", "U4")),
+        ("", "95 U4", ("95", "U4")),
+        ("95", "U4", ("95", "U4")),
+    ],
+)
+def test_two_modifiers_in_one_field_are_read_as_the_two_columns(tmp_path, first, second, read):
+    # a source writing both modifiers in one field once had them read as one modifier, "U4 95",
+    # which no code list names: the member's U4 assessment or care plan counted nothing
+    folder = tmp_path / "marts"
+    shutil.copytree(MARTS / "cp_ops", folder)
+    _activity(first, second)(folder)
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    assert problems == []
+    query = "SELECT hcpcs_modifier, hcpcs_modifier_2 FROM cp_activity WHERE activity_id = 'Q1'"
+    assert con.execute(query).fetchone() == read
+
+
+@pytest.mark.parametrize(
+    "first, second, column, words",
+    [
+        ("95 U4", "GT", "hcpcs_modifier", "holds two modifiers while hcpcs_modifier_2 holds"),
+        ("GT", "95,U4", "hcpcs_modifier_2", "holds two modifiers while hcpcs_modifier holds"),
+        ("95 U4 GT", "", "hcpcs_modifier", "is not a modifier of two letters or digits (U4)"),
+        ("U495", "", "hcpcs_modifier", "nor two in one field (95 U4)"),
+    ],
+)
+def test_modifiers_the_two_columns_cannot_hold_are_refused(tmp_path, first, second, column, words):
+    folder = tmp_path / "marts"
+    shutil.copytree(MARTS / "cp_ops", folder)
+    _activity(first, second)(folder)
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(Path(p.file).name, p.column) for p in problems] == [("cp_activity.csv", column)]
+    assert words in problems[0].message and "in 1 row(s)" in problems[0].message
+    assert problems[0].example.startswith("line 34 (activity_id='Q1', ")
+    assert f"{column}={(first if column == 'hcpcs_modifier' else second)!r}" in (
+        problems[0].example
+    )
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 2 and "cp_activity.csv" in checked.output, checked.output
+
+
 def test_ids_of_digits_stored_as_numbers_get_their_leading_zeros_back(tmp_path):
     folder = broken_copy(tmp_path, replace_in("organization", ",A1,111111111", ",A1,011111111"))
     replace_in("medical_claim", ",11,,,99213,,,,111111111,", ",11,,,99213,,,,011111111,")(folder)

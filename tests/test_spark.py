@@ -275,6 +275,33 @@ def test_hyphenated_ndcs_are_read_alike_on_both_engines(spark, specs, tmp_path) 
     assert duck.results["measure_id"].str.startswith("rx_").any()  # fills are counted
 
 
+def test_two_modifiers_in_one_field_are_read_alike_on_both_engines(spark, specs, tmp_path):
+    """Both modifiers of an activity written in one field ("95 U4", "u4,95", in either column
+    when the other is empty) are read by Spark as by DuckDB's loader (marts.split_modifiers):
+    the same two columns, and the same results, U4's care plans and assessments counted."""
+    from scorecard.contract import TABLES
+
+    folder = tmp_path / "marts"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "marts" / "cp_ops", folder)
+    path = folder / "cp_activity.csv"
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    rows = [f"{row}," for row in rows] + [
+        'Q4,O1,C1,2024-08-12,G0506,"95 U4",true,T1,',
+        'Q5,O1,C1,2024-08-13,T2024,,true,T1,"u4,95"',
+        'Q6,O8,C1,2024-05-20,T2024,"95:U4",true,T1,',
+        "Q7,O8,C1,2024-05-21,T1023,95,true,T1,GT",
+    ]
+    path.write_text("\n".join([f"{header},hcpcs_modifier_2", *rows]) + "\n", encoding="utf-8")
+    table = next(t for t in TABLES if t.name == "cp_activity")
+    read = spark_engine.read_mart(spark, table, path).toPandas().set_index("activity_id")
+    modifiers = read.loc[["Q4", "Q5", "Q6", "Q7"], ["hcpcs_modifier", "hcpcs_modifier_2"]]
+    assert modifiers.values.tolist() == [["95", "U4"], ["U4", "95"], ["95", "U4"], ["95", "GT"]]
+    duck, on_spark = both_engines(folder, specs)
+    assert_same(duck, on_spark)
+    plans = duck.results.query("measure_id == 'cp_annual_care_plan' and level == 'program'")
+    assert plans["numerator"].sum() > 0
+
+
 def test_a_drug_list_that_matches_no_fill_skips_the_same_measures_on_both_engines(
     spark, specs, tmp_path
 ) -> None:
