@@ -23,7 +23,7 @@ class Column:
     min_value: float | str | None = None  # smallest plausible value (ISO string for dates)
     max_value: float | str | None = None  # largest plausible value
     form: str = ""  # a rewrite to one written form when typed (marts.FORMS), e.g. "type_of_bill"
-    width: int = 0  # a code of this many digits (form "digits"): shorter ones get zeros in front
+    width: int = 0  # a code of this many digits (form "digits", "ndc"): shorter, zeros in front
     past: bool = False  # a day that has happened (a service, fill, result): not after today
     first_of_month: bool = False  # a month, written as its first day (2025-03-01)
 
@@ -240,11 +240,20 @@ TABLES: tuple[Table, ...] = (
                 past=True,
             ),
             _code("hcpcs_code", "Qualifying-activity code, e.g. G9005, T2038."),
-            _code("hcpcs_modifier", "Modifier, e.g. U4, 95.", required=False),
-            _code(
+            Column(
+                "hcpcs_modifier",
+                "VARCHAR",
+                "Modifier, e.g. U4, 95; two in one field (95 U4, U4,95) are read as this "
+                "column and hcpcs_modifier_2 when that one is empty.",
+                required=False,
+                form="modifier",
+            ),
+            Column(
                 "hcpcs_modifier_2",
+                "VARCHAR",
                 "Second modifier, e.g. U4 after 95 on a telehealth assessment.",
                 required=False,
+                form="modifier",
             ),
             Column(
                 "successful_contact", "BOOLEAN", "False for an outreach attempt.", required=False
@@ -353,7 +362,14 @@ TABLES: tuple[Table, ...] = (
                 "Day dispensed.",
                 past=True,
             ),
-            _digits("ndc_code", "NDC, 11 digits without hyphens (00002322730).", 11),
+            Column(
+                "ndc_code",
+                "VARCHAR",
+                "NDC, 11 digits (00002322730), or with hyphens as a package prints it "
+                "(0002-3227-30, 12345-678-90, 12345-6789-0, 00002-3227-30).",
+                form="ndc",
+                width=11,
+            ),
             Column("days_supply", "INTEGER", "Days supplied.", min_value=1, max_value=365),
             Column("quantity", "DOUBLE", "Units dispensed.", required=False),
             Column("paid_amount", "DOUBLE", "Paid, in dollars.", min_value=0, max_value=500_000),

@@ -394,8 +394,10 @@ def _cp_specs(model: S.SiteModel) -> list:
 
 
 def cp_summary(model: S.SiteModel, frame: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per CP for the published period: type, members, stars, each result."""
-    cps = model.entities.get("cp", [])
+    """Return one row per CP for the published period: type, members, stars, each result; the
+    CPs of each type together, as the site's index shows them (S.index_sections): their
+    stars compare them with CPs of their own type alone."""
+    cps = [e for section in S.index_sections(model, "cp") for e in section["entities"]]
     now = frame[
         (frame["level"] == "cp")
         & (frame["period_id"] == model.site.period_id)

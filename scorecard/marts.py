@@ -443,16 +443,53 @@ def _native(column: Column, types: dict[str, str]) -> bool:
 # Procedure, modifier and LOINC codes (form "code") are put in capitals as the code lists hold
 # them: a file writing g9005 or 99213-gt would otherwise match no code list and count nothing.
 # {v} is already trimmed (see _text and the Spark engine's _typed_expr). A code of a fixed
-# number of digits (form "digits", Column.width {w}: revenue 0450, place of service 02, NDC,
-# NPI, TIN) stored as a number has lost its leading zeros (450): a shorter value of digits is
-# read with zeros in front, as the code lists write it; a code (not an id, "digit_id", which
-# may be pseudonymised) longer or not all digits is refused (WRITTEN_RULES). A type of bill's
-# frequency may be a letter, read in capitals.
+# number of digits (form "digits", Column.width {w}: revenue 0450, place of service 02, NPI,
+# TIN; and NDC, form "ndc", which reads hyphenated NDCs too, see NDC_SEGMENTS) stored as a
+# number has lost its leading zeros (450): a shorter value of digits is read with zeros in
+# front, as the code lists write it; a code (not an id, "digit_id", which may be pseudonymised)
+# longer or not all digits is refused (WRITTEN_RULES). A type of bill's frequency may be a
+# letter, read in capitals.
 # Written in SQL that DuckDB and Spark read alike: both engines use them through written_form.
 DIGITS = (
     "CASE WHEN length({v}) < {w} AND translate({v}, '0123456789', '') = '' "
     "THEN lpad({v}, {w}, '0') ELSE {v} END"
 )
+# An NDC is 11 digits in the 5-4-2 configuration the code lists write (00002322730). A package
+# label prints it with hyphens in 10 digits, in one of three configurations, whose missing zero
+# goes in front of the short segment, not in front of the code: 4-4-2 0002-3227-30 as
+# 00002322730, 5-3-2 12345-678-90 as 12345067890, 5-4-1 12345-6789-0 as 12345678900. The
+# 11-digit 5-4-2 form (00002-3227-30) loses its hyphens. Other values are read as DIGITS: a
+# plain 10-digit value, which cannot say which segment is short, gets its zero in front (right
+# for the 4-4-2 configuration and for an 11-digit code stored as a number); anything else, a
+# hyphenated value of other segment lengths among them, is refused (NDC_RULE).
+NDC_SEGMENTS = {  # pattern of a hyphenated NDC: its 11 digits, from its segments {v}
+    "[0-9]{4}-[0-9]{4}-[0-9]{2}": "concat('0', replace({v}, '-', ''))",
+    "[0-9]{5}-[0-9]{3}-[0-9]{2}": (
+        "concat(substring({v}, 1, 5), '0', substring({v}, 7, 3), substring({v}, 11, 2))"
+    ),
+    "[0-9]{5}-[0-9]{4}-[0-9]": (
+        "concat(substring({v}, 1, 5), substring({v}, 7, 4), '0', substring({v}, 12, 1))"
+    ),
+    "[0-9]{5}-[0-9]{4}-[0-9]{2}": "replace({v}, '-', '')",
+}
+
+
+def _braced(text: str) -> str:
+    """Return `text` with its braces doubled, read as itself by str.format."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _ndc_form() -> str:
+    """Return the FORMS template of an NDC: NDC_SEGMENTS, else DIGITS. A full match is tested as
+    cast_text does, alike on both engines; the patterns' braces are doubled for str.format."""
+    whens = []
+    for pattern, value in NDC_SEGMENTS.items():
+        full = _braced(_literal(f"^{pattern}$"))
+        whens.append(f"WHEN regexp_replace({{v}}, {full}, '') = '' THEN {value}")
+    return f"CASE {' '.join(whens)} ELSE {DIGITS} END"
+
+
+NDC = _ndc_form()
 FORMS: dict[str, str] = {
     "type_of_bill": (
         "upper(CASE WHEN length({v}) = 4 AND substring({v}, 1, 1) = '0' "
@@ -460,8 +497,10 @@ FORMS: dict[str, str] = {
     ),
     "icd10": "upper(replace({v}, '.', ''))",
     "code": "upper({v})",
+    "modifier": "upper({v})",  # and split_modifiers, over the pair
     "digits": DIGITS,
     "digit_id": DIGITS,
+    "ndc": NDC,
 }
 
 
@@ -518,11 +557,57 @@ def typed_value(column: Column, types: dict[str, str]) -> str:
     return written_form(column, typed)
 
 
+# A table's two modifier columns (first, second), of form "modifier". Some sources write both
+# modifiers of an activity in one field, as a claim form prints them: "95 U4", "U4,95", "95:U4".
+# Read as one, such a field matches no modifier a code list names, and the measures that need
+# U4 (a comprehensive assessment, a signed care plan) silently count none of those activities.
+# Two modifiers in one field (two letters or digits each, apart by anything else) are read as
+# the two columns when the other column is empty, in their order; beside a filled other column
+# (three modifiers), or more than two in one field, they are refused (MODIFIER_RULE,
+# MODIFIERS_CROWDED). Written in SQL DuckDB and Spark read alike, over the typed columns.
+MODIFIER_PAIRS: dict[str, tuple[str, str]] = {
+    "cp_activity": ("hcpcs_modifier", "hcpcs_modifier_2"),
+}
+TWO_MODIFIERS = "^[0-9A-Z]{2}[^0-9A-Z]+[0-9A-Z]{2}$"  # over a typed value, in capitals
+
+
+def split_modifiers(table: Table) -> dict[str, str]:
+    """Return the SQL of each modifier column of `table` (MODIFIER_PAIRS), over its typed
+    columns, with a field of two modifiers beside an empty other column read as the two;
+    empty for a table without a pair."""
+    if table.name not in MODIFIER_PAIRS:
+        return {}
+    first, second = MODIFIER_PAIRS[table.name]  # plain names: Spark reads "x" as text
+    pattern = _literal(TWO_MODIFIERS)
+
+    def two(field: str) -> str:
+        return f"regexp_replace({field}, {pattern}, '') = ''"
+
+    one_in_first = f"{second} IS NULL AND {two(first)}"
+    one_in_second = f"{first} IS NULL AND {two(second)}"
+    return {
+        first: (
+            f"CASE WHEN {one_in_first} THEN substring({first}, 1, 2) "
+            f"WHEN {one_in_second} THEN substring({second}, 1, 2) ELSE {first} END"
+        ),
+        second: (
+            f"CASE WHEN {one_in_first} THEN right({first}, 2) "
+            f"WHEN {one_in_second} THEN right({second}, 2) ELSE {second} END"
+        ),
+    }
+
+
 def create_typed(con: duckdb.DuckDBPyConnection, table: Table, present: set[str]) -> None:
-    """Create <table> from raw_<table> with contract columns and types (absent optional = NULL)."""
+    """Create <table> from raw_<table> with contract columns and types (absent optional = NULL),
+    two modifiers written in one field read as two (split_modifiers)."""
     types = raw_types(con, table.name)
     exprs = ", ".join(_typed_expr(c, present, types) for c in table.columns)
-    con.execute(f"CREATE OR REPLACE TABLE {table.name} AS SELECT {exprs} FROM raw_{table.name}")
+    select = f"SELECT {exprs} FROM raw_{table.name}"
+    split = split_modifiers(table)
+    if split:
+        replaced = ", ".join(f"{sql} AS {_quote(name)}" for name, sql in split.items())
+        select = f"SELECT * REPLACE ({replaced}) FROM ({select})"
+    con.execute(f"CREATE OR REPLACE TABLE {table.name} AS {select}")
 
 
 def create_empty(con: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -628,8 +713,18 @@ DIGITS_RULE = "is not a code of {w} digits"
 BILL_TYPE_RULE = (
     "is not a type of bill of three characters (111) or four with a leading zero (0111)"
 )
+NDC_RULE = (
+    "is not an NDC of {w} digits, nor one with hyphens in the 4-4-2, 5-3-2, 5-4-1 or 5-4-2 "
+    "configuration"
+)
+MODIFIER_RULE = "is not a modifier of two letters or digits (U4), nor two in one field (95 U4)"
 WRITTEN_RULES: dict[str, tuple[str, str]] = {
+    "modifier": ("[0-9A-Za-z]{{2}}([^0-9A-Za-z]+[0-9A-Za-z]{{2}})?", MODIFIER_RULE),
     "digits": ("[0-9]{{1,{w}}}", DIGITS_RULE),
+    "ndc": (
+        "|".join(["[0-9]{{1,{w}}}", *(_braced(p) for p in NDC_SEGMENTS)]),
+        NDC_RULE,
+    ),
     "type_of_bill": ("0?[0-9]{{2}}[0-9A-Za-z]", BILL_TYPE_RULE),
 }
 # What to do, said after the count of rows a rule finds, by how its message begins
@@ -639,6 +734,16 @@ HINTS = {
         "write it as digits alone (no hyphen, dot or decimal part), at most that many; a "
         "shorter one, as a number loses its leading zeros, is read with zeros in front (450 as "
         "0450)"
+    ),
+    MODIFIER_RULE: (
+        "write one modifier in each modifier column; two in one field, apart by a space, comma "
+        "or colon, are read as the two when the table's other modifier column is empty"
+    ),
+    NDC_RULE.split("{")[0]: (
+        "write it as its 11 digits (00002322730), or with hyphens as the package prints it "
+        "(0002-3227-30, 12345-678-90, 12345-6789-0 or 00002-3227-30), which is read with the "
+        "short segment's zero in its place; 10 digits without hyphens are read with a zero in "
+        "front, right only for the 4-4-2 configuration"
     ),
 }
 
@@ -771,7 +876,7 @@ def check_rows(
     problems = []
     if table.key and not unusable.intersection(table.key):
         problems += _duplicate_keys(con, table, path)
-    return problems + _order_problems(con, table, path)
+    return problems + _order_problems(con, table, path) + _crowded_modifiers(con, table, path)
 
 
 def _duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[Problem]:
@@ -831,6 +936,42 @@ def _order_problems(con: duckdb.DuckDBPyConnection, table: Table, path: Path) ->
         where = f"{cast_text(_text(end), 'DATE')} < {cast_text(_text(start), 'DATE')}"
         example = _example(con, table, where, present, (start, end))
         problems.append(Problem(str(path), end, f"is before {start} in {count} row(s)", example))
+    return problems
+
+
+MODIFIERS_CROWDED = (
+    "holds two modifiers while {other} holds another in {count} row(s): three modifiers are "
+    "more than the two columns hold; give at most two, one in each column"
+)
+
+
+def _crowded_modifiers(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> list[Problem]:
+    """Return a problem for a modifier column (MODIFIER_PAIRS) holding two modifiers in a row
+    whose other modifier column is filled: create_typed split every other such field, so one
+    still holding two in the typed table is one of these."""
+    present = set(raw_columns(con, table.name))
+    names = MODIFIER_PAIRS.get(table.name, ())
+    if not names or not set(names) <= present:  # one column alone: its pairs were all split
+        return []
+    pattern = _literal(TWO_MODIFIERS)
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(
+            f"count(*) FILTER (WHERE regexp_full_match({_quote(n)}, {pattern}))" for n in names
+        )
+        + f" FROM {table.name}"
+    ).fetchone()
+    raw = raw_types(con, table.name)
+    columns = {c.name: c for c in table.columns}
+    problems = []
+    for name, other, count in zip(names, names[::-1], counts, strict=True):
+        if not count:
+            continue
+        typed, beside = typed_value(columns[name], raw), typed_value(columns[other], raw)
+        where = f"regexp_full_match({typed}, {pattern}) AND {beside} IS NOT NULL"
+        example = _example(con, table, where, present, (name, other))
+        message = MODIFIERS_CROWDED.format(other=other, count=count)
+        problems.append(Problem(str(path), name, message, example))
     return problems
 
 

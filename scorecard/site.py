@@ -1307,32 +1307,72 @@ def home_context(model: SiteModel) -> dict[str, Any]:
 
 
 def level_context(model: SiteModel, level: str) -> dict[str, Any]:
-    """Return the context of a level's index: a row per entity with its stars."""
+    """Return the context of a level's index: a row per entity with its stars, in one table per
+    peer group (index_sections): a BH CP's stars are not comparable with an LTSS CP's."""
     page = f"{level}/index.md"
     families = _rated_families(model, level)
-    rows = [
-        {
-            "name": e.name,
-            "link": rel(page, e.page),
-            "detail": e.detail,
-            "stars": [_summary_stars_html(model, (level, e.entity_id, f)) for f in families],
-            "tier": _tier_label(model, level, e.entity_id),
-            "tier_rank": _tier_rank(model, level, e.entity_id),
-        }
-        for e in model.entities[level]
-    ]
-    detail, also = INDEX_DETAIL.get(level, ("", ""))
+    extras = views.level_extras(model, level)
+    plain = dict(zip((e.entity_id for e in model.entities[level]), extras["plain"], strict=True))
+    sections = index_sections(model, level)
+    grouped = any(section["title"] for section in sections)
+    detail, also = ("", "") if grouped else INDEX_DETAIL.get(level, ("", ""))
+    for section in sections:
+        section["rows"] = [
+            {
+                "name": e.name,
+                "link": rel(page, e.page),
+                "detail": e.detail,
+                "stars": [_summary_stars_html(model, (level, e.entity_id, f)) for f in families],
+                "tier": _tier_label(model, level, e.entity_id),
+                "tier_rank": _tier_rank(model, level, e.entity_id),
+                "plain": plain[e.entity_id],
+            }
+            for e in section.pop("entities")
+        ]
     return {
         **_common(model, page),
-        **views.level_extras(model, level),
+        **extras,
         "level": level,
-        "rows": rows,
+        "sections": sections,
+        "rows": [row for section in sections for row in section["rows"]],
+        "grouped": grouped,
         "has_tiers": families[:1] == ["overall"] and views.level_has_tiers(model, level),
         "partner_edition": str(model.site.manifest.get("audience", "")).startswith("partner:"),
         "detail_header": detail,
         "family_titles": [family_title(f) for f in families],
         "filter_label": LEVEL_FIND[level] + (f" or {also}" if also else ""),
     }
+
+
+def index_sections(model: SiteModel, level: str) -> list[dict[str, Any]]:
+    """Return the sections of a level's index: title, note and entities of each peer group, the
+    CP types first (BH, LTSS, as CP_TYPE_NAMES orders them) and those of no known type last;
+    one section without a title when the level has one group (ACOs, practices, CPs all of
+    one pool)."""
+    peer_sets = model.peer_sets(level)
+    if len(peer_sets) == 1 and not peer_sets[0].typed:
+        return [{"title": "", "note": "", "entities": model.members(peer_sets[0])}]
+    known = list(CP_TYPE_NAMES)
+    ordered = sorted(
+        peer_sets,
+        key=lambda p: (not p.group, known.index(p.group) if p.group in known else len(known)),
+    )
+    sections = []
+    for peers in ordered:
+        if peers.group:
+            title = peers.words
+            note = (
+                f"Each of these is compared only with the other {peers.words}: its stars say "
+                "how it does among them."
+            )
+        else:
+            title = f"{LEVEL_PLURAL[level]} of no known type"
+            note = (
+                f"The type of these {LEVEL_PLURAL[level]} is not known, so each is compared with "
+                f"every {LEVEL_SINGULAR[level]}."
+            )
+        sections.append({"title": title, "note": note, "entities": model.members(peers)})
+    return sections
 
 
 def _tier_rank(model: SiteModel, level: str, entity_id: str) -> str:

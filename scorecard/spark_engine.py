@@ -47,6 +47,7 @@ from scorecard.marts import (
     csv_header,
     find_mart_files,
     is_parquet,
+    split_modifiers,
     written_form,
 )
 from scorecard.specs import SHARED_PREFIX, MeasureSpec
@@ -175,7 +176,13 @@ def read_mart(spark: SparkSession, table: Table, path: Path) -> DataFrame:
     raw = spark.read.parquet(str(path)) if is_parquet(path) else read_csv(spark, path)
     raw = raw.withColumnsRenamed(contract_names(table, raw.columns))  # as DuckDB reads it
     source_types = dict(raw.dtypes)
-    return raw.selectExpr(*(_typed_expr(c, source_types) for c in table.columns))
+    typed = raw.selectExpr(*(_typed_expr(c, source_types) for c in table.columns))
+    split = split_modifiers(table)  # two modifiers in one field, read as marts.create_typed
+    if split:
+        from pyspark.sql import functions as F  # noqa: N812
+
+        typed = typed.withColumns({name: F.expr(sql) for name, sql in split.items()})
+    return typed
 
 
 def read_csv(spark: SparkSession, path: Path) -> DataFrame:

@@ -425,11 +425,11 @@ CASES = [
         "line 10 (claim_id='M09', claim_line_number='1', revenue_center_code='04500'",
     ),
     (
-        "NDC written with hyphens",
+        "NDC with hyphens around segments of no NDC configuration",
         replace_in("pharmacy_claim", "R1,P1,2024-02-03,00000000001,", "R1,P1,2024-02-03,0-1,"),
         "pharmacy_claim.csv",
         "ndc_code",
-        "is not a code of 11 digits",
+        "is not an NDC of 11 digits, nor one with hyphens in the 4-4-2, 5-3-2, 5-4-1 or 5-4-2",
         "line 2 (claim_id='R1', ndc_code='0-1'",
     ),
     (
@@ -1281,6 +1281,120 @@ def test_codes_stored_as_decimals_are_refused_ids_are_not(tmp_path):
     checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
     assert checked.exit_code == 2, checked.output
     assert "revenue_center_code" in checked.output and "Traceback" not in checked.output
+
+
+# An NDC as written -> as read: a hyphenated 10-digit NDC gets the zero its short segment lacks
+# in that segment (a package label prints 12345-678-90 for the code lists' 12345067890), not in
+# front of the code as a 10-digit value without hyphens does (which cannot say which segment).
+NDCS_READ = {
+    "0002-3227-30": "00002322730",  # 4-4-2
+    "12345-678-90": "12345067890",  # 5-3-2
+    "12345-6789-0": "12345678900",  # 5-4-1
+    "00002-3227-30": "00002322730",  # 5-4-2, 11 digits
+    "00002322730": "00002322730",
+    "1234567890": "01234567890",  # no hyphens: the zero in front
+    "2322730": "00002322730",  # stored as a number
+}
+NDCS_REFUSED = ("123-45-6", "12345-67890-1", "1234-567-89", "00002-3227-301", "1234-5678-9")
+
+
+def _fills(ndcs) -> Callable[[Path], None]:
+    """Return a mutation writing one pharmacy fill per NDC in `ndcs` (claim F0, F1, ...)."""
+
+    def mutate(folder: Path) -> None:
+        path = folder / "pharmacy_claim.csv"
+        rows = "".join(f"F{i},P1,2024-02-03,{ndc},30,30,50,\n" for i, ndc in enumerate(ndcs))
+        path.write_text(path.read_text(encoding="utf-8") + rows, encoding="utf-8")
+
+    return mutate
+
+
+def test_hyphenated_ndcs_get_their_zero_in_the_short_segment(tmp_path):
+    # an NDC written with hyphens, as a package prints it, was refused by check; read with the
+    # zero in front, 12345-678-90 would have been 01234567890 and matched no drug list
+    folder = broken_copy(tmp_path, _fills(NDCS_READ))
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    assert problems == []
+    read = con.execute(
+        "SELECT ndc_code FROM pharmacy_claim WHERE starts_with(claim_id, 'F') "
+        "ORDER BY CAST(substring(claim_id, 2) AS INTEGER)"
+    ).fetchall()
+    assert [r[0] for r in read] == list(NDCS_READ.values())
+
+
+@pytest.mark.parametrize("ndc", NDCS_REFUSED)
+def test_hyphenated_ndcs_of_other_segment_lengths_are_refused(tmp_path, ndc):
+    folder = broken_copy(tmp_path, _fills([ndc]))
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(Path(p.file).name, p.column) for p in problems] == [("pharmacy_claim.csv", "ndc_code")]
+    assert problems[0].message.startswith("is not an NDC of 11 digits, nor one with hyphens")
+    assert "read with a zero in front" in problems[0].message  # the hint on 10 digits
+    assert f"(claim_id='F0', ndc_code='{ndc}'" in problems[0].example
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 2 and "pharmacy_claim.csv" in checked.output, checked.output
+    assert ndc in checked.output and "Traceback" not in checked.output
+
+
+def _activity(first: str, second: str) -> Callable[[Path], None]:
+    """Return a mutation adding column hcpcs_modifier_2 to fixture cp_ops's cp_activity (empty
+    on its rows) and an activity Q1 with modifiers `first` and `second`."""
+
+    def mutate(folder: Path) -> None:
+        path = folder / "cp_activity.csv"
+        header, *rows = path.read_text(encoding="utf-8").splitlines()
+        rows = [f"{row}," for row in rows]
+        rows.append(f'Q1,O1,C1,2024-08-12,G0506,"{first}",true,T1,"{second}"')
+        path.write_text("\n".join([f"{header},hcpcs_modifier_2", *rows]) + "\n", "utf-8")
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    "first, second, read",
+    [
+        ("U4 95", "", ("U4", "95")),
+        ("u4,95", "", ("U4", "95")),
+        ("95: U4", "", ("95", "U4")),
+        ("", "95 U4", ("95", "U4")),
+        ("95", "U4", ("95", "U4")),
+    ],
+)
+def test_two_modifiers_in_one_field_are_read_as_the_two_columns(tmp_path, first, second, read):
+    # a source writing both modifiers in one field once had them read as one modifier, "U4 95",
+    # which no code list names: the member's U4 assessment or care plan counted nothing
+    folder = tmp_path / "marts"
+    shutil.copytree(MARTS / "cp_ops", folder)
+    _activity(first, second)(folder)
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    assert problems == []
+    query = "SELECT hcpcs_modifier, hcpcs_modifier_2 FROM cp_activity WHERE activity_id = 'Q1'"
+    assert con.execute(query).fetchone() == read
+
+
+@pytest.mark.parametrize(
+    "first, second, column, words",
+    [
+        ("95 U4", "GT", "hcpcs_modifier", "holds two modifiers while hcpcs_modifier_2 holds"),
+        ("GT", "95,U4", "hcpcs_modifier_2", "holds two modifiers while hcpcs_modifier holds"),
+        ("95 U4 GT", "", "hcpcs_modifier", "is not a modifier of two letters or digits (U4)"),
+        ("U495", "", "hcpcs_modifier", "nor two in one field (95 U4)"),
+    ],
+)
+def test_modifiers_the_two_columns_cannot_hold_are_refused(tmp_path, first, second, column, words):
+    folder = tmp_path / "marts"
+    shutil.copytree(MARTS / "cp_ops", folder)
+    _activity(first, second)(folder)
+    _, problems = load_marts(duckdb.connect(), folder)
+    assert [(Path(p.file).name, p.column) for p in problems] == [("cp_activity.csv", column)]
+    assert words in problems[0].message and "in 1 row(s)" in problems[0].message
+    assert problems[0].example.startswith("line 34 (activity_id='Q1', ")
+    assert f"{column}={(first if column == 'hcpcs_modifier' else second)!r}" in (
+        problems[0].example
+    )
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 2 and "cp_activity.csv" in checked.output, checked.output
 
 
 def test_ids_of_digits_stored_as_numbers_get_their_leading_zeros_back(tmp_path):

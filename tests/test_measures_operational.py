@@ -647,6 +647,32 @@ def test_u4_counts_in_either_modifier_column(tmp_path):
     assert cell(results, "cp_annual_care_plan") == (2, 3)
 
 
+@pytest.mark.parametrize("second_column", [True, False], ids=["empty column", "no column"])
+def test_two_modifiers_in_one_field_count_as_two(tmp_path, second_column):
+    # As test_u4_counts_in_either_modifier_column, with both modifiers of Q4 and Q6 written in
+    # the first field ("95 U4", "U4,95") as some sources write them, hcpcs_modifier_2 empty or
+    # absent: read as two modifiers, the same counts. Read as one ("95 U4" is no modifier), they
+    # matched no U4 and the renewed care plan and the assessment went uncounted: (5, 17), (1, 3).
+    folder = tmp_path / "cp_ops"
+    shutil.copytree(CP_OPS, folder)
+    path = folder / "cp_activity.csv"
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    added = [
+        'Q4,O1,C1,2024-08-12,G0506,"95 U4",true,T1',
+        "Q5,O1,C1,2024-08-13,T2024,95,true,T1",
+        'Q6,O8,C1,2024-05-20,T2024,"U4,95",true,T1',
+    ]
+    rows = [*rows, *added]
+    if second_column:
+        header, rows = f"{header},hcpcs_modifier_2", [f"{row}," for row in rows]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    wanted = ("cp_qualifying_activities", "cp_annual_care_plan")
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in wanted]
+    results = engine.run(folder, ROOT / "measures" / "value_sets", specs).results
+    assert cell(results, "cp_qualifying_activities", "2024Q3") == (6, 17)
+    assert cell(results, "cp_annual_care_plan") == (2, 3)
+
+
 def test_losing_eligibility_ends_the_assignment(tmp_path):
     # Three more C1 members assigned 2024-02-01 (30-day deadline Mar 2, 122-day Jun 2), none of
     # them disenrolled from the CP:

@@ -1224,6 +1224,23 @@ def test_a_cp_page_compares_it_with_the_cps_of_its_own_kind(typed_pages: Path) -
     assert "compared only with" not in aco
 
 
+def test_the_cp_index_shows_each_kind_of_cp_in_its_own_table(typed_pages: Path) -> None:
+    # the index once listed BH and LTSS CPs in one sortable table of stars, as if comparable
+    page = (typed_pages / "cp" / "index.md").read_text(encoding="utf-8")
+    bh = page.index("## Behavioral Health Community Partners")
+    ltss = page.index("## Long-Term Services and Supports Community Partners")
+    assert bh < page.index("Bridge Behavioral Health CP") < ltss
+    assert ltss < page.index("Elm Street LTSS CP")
+    assert page.count("<table data-sc-sortable") == 2  # sorted within its type alone
+    text = " ".join(page.split())
+    assert "stars in one table cannot be compared with stars in another" in text
+    assert "compared only with the other Behavioral Health Community Partners" in text
+    assert "<th>Type</th>" not in page  # the heading says it
+    # the ACOs, of one kind, keep one table without headings
+    aco = (typed_pages / "aco" / "index.md").read_text(encoding="utf-8")
+    assert aco.count("<table data-sc-sortable") == 1 and "\n## " not in aco
+
+
 def test_a_measure_page_shows_each_kind_of_cp_apart(typed_pages: Path) -> None:
     page = (typed_pages / "measures" / "cp_engagement.md").read_text(encoding="utf-8")
     assert "## Behavioral Health Community Partners" in page

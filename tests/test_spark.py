@@ -231,6 +231,77 @@ def test_written_forms_are_read_alike_on_both_engines(spark, specs, tmp_path) ->
     assert_same(plain, on_spark)
 
 
+def _hyphenated(ndc: str, turn: int) -> str:
+    """Return the 11-digit `ndc` (5-4-2) written with hyphens, in one of the 10-digit
+    configurations a zero it holds allows (4-4-2, 5-3-2, 5-4-1; by `turn`), else as 5-4-2."""
+    labeler, product, package = ndc[:5], ndc[5:9], ndc[9:]
+    forms = [f"{labeler}-{product}-{package}"]
+    if labeler[0] == "0":
+        forms.append(f"{labeler[1:]}-{product}-{package}")
+    if product[0] == "0":
+        forms.append(f"{labeler}-{product[1:]}-{package}")
+    if package[0] == "0":
+        forms.append(f"{labeler}-{product}-{package[1:]}")
+    return forms[turn % len(forms)]
+
+
+def test_hyphenated_ndcs_are_read_alike_on_both_engines(spark, specs, tmp_path) -> None:
+    """NDCs written with hyphens as packages print them, in each configuration (4-4-2, 5-3-2,
+    5-4-1, 5-4-2), are read by Spark as by DuckDB's loader (marts.NDC_SEGMENTS): the same
+    11-digit codes as written plain, and the same results (fixture quality_smi, whose fills
+    the medication measures count, with fills of an NDC whose labeler begins with 0 added)."""
+    from scorecard.contract import TABLES
+
+    plain, folder = tmp_path / "plain", tmp_path / "hyphenated"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "marts" / "quality_smi", plain)
+    fills = pd.read_csv(plain / "pharmacy_claim.csv", dtype=str, keep_default_na=False)
+    added = fills.head(2).assign(claim_id=["Z1", "Z2"], ndc_code="00000000001")
+    fills = pd.concat([fills, added], ignore_index=True)
+    fills.to_csv(plain / "pharmacy_claim.csv", index=False)
+    shutil.copytree(plain, folder)
+    ndcs = fills["ndc_code"].tolist()
+    fills["ndc_code"] = [_hyphenated(ndc, turn) for turn, ndc in enumerate(ndcs)]
+    written = set(fills["ndc_code"])
+    for configuration in ("4-4-2", "5-3-2", "5-4-1", "5-4-2"):  # each is exercised
+        lengths = [int(n) for n in configuration.split("-")]
+        assert any([len(s) for s in n.split("-")] == lengths for n in written), configuration
+    fills.to_csv(folder / "pharmacy_claim.csv", index=False)
+    table = next(t for t in TABLES if t.name == "pharmacy_claim")
+    read = spark_engine.read_mart(spark, table, folder / "pharmacy_claim.csv").toPandas()
+    assert read["ndc_code"].tolist() == ndcs
+    duck, on_spark = both_engines(folder, specs)
+    assert_same(build.compute(load_settings(None, data=plain, engine="duckdb"), specs), duck)
+    assert_same(duck, on_spark)
+    assert duck.results["measure_id"].str.startswith("rx_").any()  # fills are counted
+
+
+def test_two_modifiers_in_one_field_are_read_alike_on_both_engines(spark, specs, tmp_path):
+    """Both modifiers of an activity written in one field ("95 U4", "u4,95", in either column
+    when the other is empty) are read by Spark as by DuckDB's loader (marts.split_modifiers):
+    the same two columns, and the same results, U4's care plans and assessments counted."""
+    from scorecard.contract import TABLES
+
+    folder = tmp_path / "marts"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "marts" / "cp_ops", folder)
+    path = folder / "cp_activity.csv"
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    rows = [f"{row}," for row in rows] + [
+        'Q4,O1,C1,2024-08-12,G0506,"95 U4",true,T1,',
+        'Q5,O1,C1,2024-08-13,T2024,,true,T1,"u4,95"',
+        'Q6,O8,C1,2024-05-20,T2024,"95:U4",true,T1,',
+        "Q7,O8,C1,2024-05-21,T1023,95,true,T1,GT",
+    ]
+    path.write_text("\n".join([f"{header},hcpcs_modifier_2", *rows]) + "\n", encoding="utf-8")
+    table = next(t for t in TABLES if t.name == "cp_activity")
+    read = spark_engine.read_mart(spark, table, path).toPandas().set_index("activity_id")
+    modifiers = read.loc[["Q4", "Q5", "Q6", "Q7"], ["hcpcs_modifier", "hcpcs_modifier_2"]]
+    assert modifiers.values.tolist() == [["95", "U4"], ["U4", "95"], ["95", "U4"], ["95", "GT"]]
+    duck, on_spark = both_engines(folder, specs)
+    assert_same(duck, on_spark)
+    plans = duck.results.query("measure_id == 'cp_annual_care_plan' and level == 'program'")
+    assert plans["numerator"].sum() > 0
+
+
 def test_a_drug_list_that_matches_no_fill_skips_the_same_measures_on_both_engines(
     spark, specs, tmp_path
 ) -> None:
