@@ -1359,7 +1359,13 @@ def index_sections(model: SiteModel, level: str) -> list[dict[str, Any]]:
     )
     sections = []
     for peers in ordered:
-        if peers.group:
+        if peers.group and model.unrated_group(peers):
+            title = peers.words
+            note = (
+                f"There are too few {peers.words} to compare them with one another, so none "
+                'of them is given stars: "Not rated" here says so, not that data was missing.'
+            )
+        elif peers.group:
             title = peers.words
             note = (
                 f"Each of these is compared only with the other {peers.words}: its stars say "

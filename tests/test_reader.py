@@ -138,6 +138,11 @@ def test_a_peer_group_too_small_to_rate_says_so_not_this_time(model, docs: Path)
     es = flat(docs / views.plain_page(entity, "es"))
     assert "Elm Street LTSS CP no recibe estrellas: hay muy pocos otros Community Partners" in es
     assert "esta vez" not in es
+    index = flat(docs / "cp" / "index.md")  # its "Not rated" is not for want of data
+    assert "There are too few Long-Term Services and Supports Community Partners to compare" in (
+        index
+    )
+    assert "compared only with the other Long-Term Services" not in index
     measure = flat(docs / "measures" / "cp_engagement.md")
     assert (
         "Long-Term Services and Supports Community Partners are not given stars: there are too "
