@@ -315,8 +315,10 @@ def prior_cut_points(rated: pd.DataFrame, period_id: str) -> pd.DataFrame | None
     `period_id` (ratings.GUARDRAIL_QUARTERS back), or None if it holds none.
 
     CMS applies its guardrails year over year. They are that quarter's own cut points (with
-    the score range each was clustered from, when kept), returned without a period_id so that
-    the guardrails apply them to the period being rated.
+    the score range each was clustered from and the measure version each was rated under, when
+    kept), returned without a period_id so that the guardrails apply them to the period being
+    rated; those of another version than the spec's now cap nothing
+    (ratings.definition_changed).
     """
     year_before = str(pd.Period(period_id, freq="Q") - ratings.GUARDRAIL_QUARTERS)
     prior = rated[rated["period_id"] == year_before]
@@ -434,6 +436,7 @@ def score(
     organizations: pd.DataFrame | None = None,
     first_rated: Mapping[str, int] | None = None,
     reward: str = "cms",
+    versions: Mapping[str, int] | None = None,
 ) -> Scored:
     """Return results with intervals, suppression, stars and labels, and the summary tables.
 
@@ -444,7 +447,9 @@ def score(
     results its practices add up to (suppression protects them as a group), and each CP's
     type: a CP is compared with CPs of its own type (stats.PEER_GROUP). `first_rated`
     (measures_first_rated) spares new measures the guardrails; `reward` is the summary
-    ratings' reward factor ('cms' or 'none', ratings.REWARDS).
+    ratings' reward factor ('cms' or 'none', ratings.REWARDS); `versions` (measure_id -> spec
+    version) is kept with the cut points, and spares a measure whose prior cut points were
+    rated under another version the guardrails (ratings.definition_changed).
     """
     results = stats.add_intervals(results)
     results = audiences.suppress(results, organizations)
@@ -458,7 +463,12 @@ def score(
         peers = stats.peer_label(results)["peer_label"].to_numpy()
         benchmarks = stats.benchmarks(results)
         results, cut_points = ratings.rate_results(
-            results, prior_cut_points=prior, seed=seed, periods=[rated], first_rated=first_rated
+            results,
+            prior_cut_points=prior,
+            seed=seed,
+            periods=[rated],
+            first_rated=first_rated,
+            versions=versions,
         )
     except BaseException:
         trends.cancel()
@@ -616,6 +626,7 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
         run.organizations,
         first_rated=first_rated,
         reward=settings.reward,
+        versions={s.id: s.version for s in specs},
     )
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")

@@ -53,6 +53,7 @@ def guardrail_words(record: dict[str, Any]) -> str:
         "within": "Moved less than the limit",
         "new_measure": f"No limit: new measure{since}",
         "no_prior": "No limit: not rated a year earlier",
+        "definition_changed": "Not capped: the definition changed since a year earlier",
     }
     return words.get(status if isinstance(status, str) else "", "")
 
@@ -64,6 +65,16 @@ def new_measures(
     because they are new (ratings.GUARDRAIL_NEW_YEARS), in title order."""
     records = _current(cut_points, period_id)
     return _titles([r for r in records if r.get("guardrail") == "new_measure"], specs)
+
+
+def redefined_measures(
+    cut_points: pd.DataFrame | None, specs: dict[str, MeasureSpec], period_id: str
+) -> list[str]:
+    """Return the titles of the measures rated in the published period without guardrails
+    because their definition changed since the cut points a year before (guardrail
+    'definition_changed', ratings.definition_changed), in title order."""
+    records = _current(cut_points, period_id)
+    return _titles([r for r in records if r.get("guardrail") == "definition_changed"], specs)
 
 
 def first_year_measures(

@@ -54,8 +54,10 @@ NEW_MEASURE_WEIGHT = 1.0
 # fixed thresholds and levels not rated): 'capped', at least one cut point was held back by the
 # cap; 'within', none moved more than the cap; 'new_measure', none, the measure being in its
 # first GUARDRAIL_NEW_YEARS years; 'no_prior', none, as the edition a year before did not rate
-# it at this level (or was not published).
-GUARDRAIL_STATUSES = ("capped", "within", "new_measure", "no_prior")
+# it at this level (or was not published); 'definition_changed', none, as the measure's definition
+# (its spec `version`) is not the one those cut points were rated under: CMS does not hold the
+# cut points of a substantively changed measure to the old definition's (`definition_changed`).
+GUARDRAIL_STATUSES = ("capped", "within", "new_measure", "no_prior", "definition_changed")
 # A relative measure's result earns stars only when at least this share of the differences
 # between results like it is real, not chance (its signal-to-noise reliability; 0.7 is the
 # usual minimum for physician-level results, e.g. NCQA's).
@@ -438,6 +440,22 @@ def first_year_weights(results: pd.DataFrame, first_rated: Mapping[str, int]) ->
     return results["weight"].astype(float).where(~rows, NEW_MEASURE_WEIGHT)
 
 
+def definition_changed(prior: pd.Series | None, version: int | None) -> bool:
+    """Return True when the `prior` cut points were rated under another version of the measure
+    than `version` (the spec's now): then no guardrails apply, as CMS applies none across a
+    substantive change of a measure's specification.
+
+    A prior without a version (cut points kept before the version was stored with them, or a
+    table without the `measure_version` column) is taken to be of the same version, as is a
+    measure whose version is not given: histories written before keep their guardrails, rather
+    than every measure losing them for a year on upgrading. Say otherwise by adding the column
+    to that quarter's cut_points/<period_id>.csv in the results history."""
+    if prior is None or version is None or "measure_version" not in prior.index:
+        return False
+    before = pd.to_numeric(pd.Series([prior["measure_version"]]), errors="coerce").iloc[0]
+    return bool(pd.notna(before) and int(before) != int(version))
+
+
 def _prior_lookup(prior: pd.DataFrame | None) -> dict[tuple, pd.Series]:
     """Return prior cut-point rows keyed by (measure_id, level, peer group, period_id or None).
 
@@ -523,6 +541,7 @@ def _rate_level(
     seed: int,
     min_reliability: float | None,
     exempt: bool = False,
+    changed: bool = False,
 ) -> _LevelRating:
     """Return how one measure x period x level group of entity rows is rated.
 
@@ -540,7 +559,8 @@ def _rate_level(
     every cut point, beyond the worse one none (the empty levels of fewer than five clusters
     are the worst score clustered: `_fold_cut_points`), so it gets 5 stars or 1 (unless the
     guardrails hold a cut point back past it). The cut points are capped by the guardrails
-    against `prior` unless the measure is `exempt` (a new measure).
+    against `prior` unless the measure is `exempt` (a new measure) or `changed` (the prior was
+    rated under another definition: `definition_changed`).
     """
     first = group.iloc[0]
     notes = np.full(len(group), "", dtype=object)
@@ -566,7 +586,7 @@ def _rate_level(
     inside = rounded[starred & fenced]
     score_range = float(inside.max() - inside.min()) if inside.size else np.nan
     points = cut_points(scores, first["direction"], decimals, seed, fences=(low, high))
-    status = _guardrail_status(points, prior, exempt)
+    status = _guardrail_status(points, prior, exempt, changed)
     if status == "within":
         # a cap to work out, with no shown score inside the fences: every score clustered
         cap_range = score_range if inside.size else float(kept.max() - kept.min())
@@ -586,9 +606,12 @@ def _level_not_rated(
     return _LevelRating(_NO_CUT_POINTS, "relative", nobody, notes, reliabilities, np.nan)
 
 
-def _guardrail_status(points: CutPoints, prior: pd.Series | None, exempt: bool) -> str:
+def _guardrail_status(
+    points: CutPoints, prior: pd.Series | None, exempt: bool, changed: bool = False
+) -> str:
     """Return how the guardrails treat new cut points: '' when there are none, 'new_measure'
-    for an exempt measure, 'no_prior' without a prior cut point to hold them to, else
+    for an exempt measure, 'no_prior' without a prior cut point to hold them to,
+    'definition_changed' when the prior ones are of another definition (`changed`), else
     'within' (to be worked out: 'capped' if the cap moves one)."""
     if not np.isfinite(points).all():
         return ""
@@ -596,13 +619,14 @@ def _guardrail_status(points: CutPoints, prior: pd.Series | None, exempt: bool) 
         return "new_measure"
     if prior is None or not np.isfinite(prior[list(THRESHOLD_COLUMNS)].astype(float)).any():
         return "no_prior"
-    return "within"
+    return "definition_changed" if changed else "within"
 
 
 CUT_POINT_COLUMNS = (
     *("measure_id", "period_id", "level", stats.PEER_GROUP, *THRESHOLD_COLUMNS, "method"),
     "n_entities",
     *("n_reliable", "n_rated", "median_reliability", "score_range", "first_rated", "guardrail"),
+    "measure_version",
 )
 
 
@@ -613,6 +637,7 @@ def rate_results(
     periods: Collection[str] | None = None,
     min_reliability: float | None = MIN_RELIABILITY,
     first_rated: Mapping[str, int] | None = None,
+    versions: Mapping[str, int] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (results with an Int64 `stars` column, cut points per measure x period x level x
     peer group).
@@ -650,6 +675,9 @@ def rate_results(
     guardrails; without `first_rated`, every measure with prior cut points gets them. A measure in
     its first year weighs NEW_MEASURE_WEIGHT in the results' `weight` (`first_year_weights`), which
     summary_stars reads; without `first_rated`, every measure keeps its category's weight.
+    `versions` (measure_id -> its spec's version) is kept with the cut points (measure_version,
+    NA when not given), for the next year's guardrails: a prior of another version caps nothing
+    (guardrail 'definition_changed', `definition_changed`).
     """
     df = results if "suppressed" in results.columns else stats.suppress(results)
     df = df.copy()
@@ -674,6 +702,7 @@ def rate_results(
     rating = _Rating(
         df, eligible_all, shown_all, _prior_lookup(prior_cut_points), seed, min_reliability
     )
+    rating.versions = dict(versions or {})
     rated = df[ratable]
     rated_at = np.flatnonzero(ratable.to_numpy())  # positions of rated's rows in df
     groups = stats.peer_group_of(rated)
@@ -696,6 +725,7 @@ def rate_results(
         df["weight"] = first_year_weights(df, first_rated)
     table = pd.DataFrame(rows, columns=list(CUT_POINT_COLUMNS))
     table["first_rated"] = table["first_rated"].astype("Int64")
+    table["measure_version"] = table["measure_id"].map(rating.versions).astype("Int64")
     return df, table
 
 
@@ -717,6 +747,7 @@ class _Rating:
         self.stars = np.zeros(len(df), dtype=np.int64)
         self.notes = np.full(len(df), "", dtype=object)
         self.reliabilities = np.full(len(df), np.nan)
+        self.versions: dict[str, int] = {}  # measure_id -> spec version (rate_results' versions)
 
     def rate(
         self,
@@ -731,8 +762,9 @@ class _Rating:
         eligible, shown = self.eligible[where], self.shown[where] & members
         exempt = guardrail_exempt(first_year, key["period_id"])
         prior = _find_prior(self.lookup, key)
+        changed = definition_changed(prior, self.versions.get(key["measure_id"]))
         level_rating = _rate_level(
-            group, eligible, shown, prior, self.seed, self.min_reliability, exempt
+            group, eligible, shown, prior, self.seed, self.min_reliability, exempt, changed
         )
         first = group.iloc[0]
         on = level_rating.rated

@@ -1588,6 +1588,9 @@ def methodology_context(model: SiteModel) -> dict[str, Any]:
         "new_measures": methodology.new_measures(
             model.site.cut_points, model.specs, model.site.period_id
         ),
+        "redefined": methodology.redefined_measures(
+            model.site.cut_points, model.specs, model.site.period_id
+        ),
         "first_year": methodology.first_year_measures(
             model.site.cut_points, model.specs, model.site.period_id
         ),

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from numpy.typing import ArrayLike
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from scorecard import build, parallel, ratings, stats
+from scorecard import build, methodology, parallel, ratings, stats
 from scorecard import history as results_history
 
 HIGHER, LOWER = ratings.HIGHER, ratings.LOWER
@@ -303,6 +303,7 @@ def test_rate_results_relative_fixed_and_unrated():
         "score_range",
         "first_rated",
         "guardrail",
+        "measure_version",
     ]
     assert set(cuts["measure_id"]) == {"rel", "fix"}
     # no prior cut points, no measure ages: nothing to hold the cut points to
@@ -704,6 +705,44 @@ def test_new_measures_get_no_guardrails_for_their_first_three_years():
     close = prior.assign(t2=38, t5=83)
     assert rel({"rel": 2010}, close).guardrail == "within"
     assert rel({"rel": 2010}, prior.iloc[:0]).guardrail == "no_prior"
+
+
+def test_no_guardrails_across_a_change_of_definition(tmp_path):
+    # 2024Q4 was rated under version 5 of 'rel' (30, 50, 62, 90); 2025Q4 rates version 6,
+    # whose cut points 40, 50, 60, 80 the old definition's must not cap (CMS applies no
+    # guardrails across a substantive specification change)
+    _keep_cut_points(tmp_path, "2024Q4", (30, 50, 62, 90, 60))
+    kept = results_history.read_cut_points(tmp_path)
+    path = tmp_path / results_history.CUT_POINTS / "2024Q4.csv"
+    old = pd.read_csv(path)
+    old.assign(measure_version=5).to_csv(path, index=False)
+    versioned = build.prior_cut_points(results_history.read_cut_points(tmp_path), "2025Q4")
+
+    def rel(prior: pd.DataFrame | None, version: int | None) -> pd.Series:
+        versions = None if version is None else {"rel": version, "fix": 1}
+        _, cuts = ratings.rate_results(
+            _rated_table(), prior_cut_points=prior, first_rated={"rel": 2010}, versions=versions
+        )
+        return cuts.set_index("measure_id").loc["rel"]
+
+    changed = rel(versioned, 6)
+    assert (changed.t2, changed.t3, changed.t4, changed.t5) == (40.0, 50.0, 60.0, 80.0)
+    assert (changed.guardrail, changed.measure_version) == ("definition_changed", 6)
+    same = rel(versioned, 5)  # the same definition: capped as before
+    assert (same.t2, same.t5, same.guardrail, same.measure_version) == (35.0, 85.0, "capped", 5)
+    # a history kept before the version was stored with the cut points: taken as the same
+    # version (old histories keep their guardrails); so is a build that gives no versions
+    unknown = rel(build.prior_cut_points(kept, "2025Q4"), 6)
+    assert (unknown.t2, unknown.t5, unknown.guardrail) == (35.0, 85.0, "capped")
+    assert rel(versioned, None).guardrail == "capped"
+    # the version is kept with the cut points the history stores for next year
+    _, cuts = ratings.rate_results(_rated_table(), versions={"rel": 6, "fix": 2})
+    results_history.write_cut_points(tmp_path, "2025Q4", cuts)
+    back = results_history.read_cut_points(tmp_path).query("period_id == '2025Q4'")
+    assert back.set_index("measure_id")["measure_version"].to_dict() == {"rel": 6, "fix": 2}
+    assert methodology.guardrail_words({"guardrail": "definition_changed"}) == (
+        "Not capped: the definition changed since a year earlier"
+    )
 
 
 def test_a_measure_weighs_1_in_its_first_year_of_star_ratings():
