@@ -41,9 +41,11 @@ from scorecard.publish import (
     PublishError,
     VersionExistsError,
     check_can_publish,
+    edition_manifest,
     publish_version,
     published_versions,
     states,
+    version_key,
 )
 from scorecard.settings import Settings
 from scorecard.site import SiteInput, peer_group_sizes, published_rows
@@ -525,6 +527,7 @@ def manifest(settings: Settings, specs: list[MeasureSpec], run: engine.EngineRun
         "inputs": {name: file_sha256(path) for name, path in sorted(inputs.items())},
         "value_sets": {p.stem: file_sha256(p) for p in value_sets},
         "measures": {s.id: s.version for s in specs if s.id not in run.skipped},
+        **changed_since_previous(settings.out, run.period_id, specs, run.skipped),
         "measure_files": measure_file_hashes(settings.measures, specs),
         "libraries": {name: version(name) for name in LIBRARIES},
         "skipped_measures": dict(sorted(run.skipped.items())),
@@ -532,6 +535,44 @@ def manifest(settings: Settings, specs: list[MeasureSpec], run: engine.EngineRun
         **history_provenance(run),
         "star_seed": settings.seed,
     }
+
+
+def previous_edition(out_root: Path, period_id: str) -> str | None:
+    """Return the newest edition in out_root's menu (published_versions: active or retired)
+    of a quarter before `period_id`, or None (a first edition)."""
+    key = version_key(period_id)
+    earlier = [v for v in published_versions(out_root) if version_key(v) < key]
+    return max(earlier, key=version_key) if earlier else None
+
+
+def changed_since_previous(
+    out_root: Path, period_id: str, specs: list[MeasureSpec], skipped: Mapping[str, str]
+) -> dict:
+    """Return {"previous_edition": its id, "changed_since_previous": [{measure_id, from, to}]}:
+    the measures published now whose spec version differs from the one the previous edition
+    (previous_edition) records in its manifest, in id order; nothing for a first edition.
+
+    Every quarter of such a measure's trend is worked out again under the new definition (the
+    results history holds none under it), so the earlier quarters' numbers differ from those
+    that edition published: the measure, methodology and provenance pages say so."""
+    previous = previous_edition(out_root, period_id)
+    if previous is None:
+        return {}
+    before = edition_manifest(out_root, previous).get("measures") or {}
+    changed = [
+        {"measure_id": s.id, "from": _version_of(before[s.id]), "to": s.version}
+        for s in sorted(specs, key=lambda s: s.id)
+        if s.id not in skipped and _version_of(before.get(s.id)) not in (None, s.version)
+    ]
+    return {"previous_edition": previous, "changed_since_previous": changed}
+
+
+def _version_of(value: object) -> int | None:
+    """Return a manifest's version of a measure as an int (None when missing or not one)."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
 
 
 def history_provenance(run: engine.EngineRun) -> dict:

@@ -415,14 +415,16 @@ def list_versions(out: Path, fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     click.echo(
-        f"{'version':<10} {'state':<8} {'latest':<6} {'audience':<20} {'data as of':<12} notes"
+        f"{'version':<10} {'state':<8} {'latest':<6} {'audience':<20} {'data as of':<12} "
+        f"{'changed':<8} notes"
     )
     for r in rows:
         latest = "yes" if r["latest"] else ""
         notes = f"{len(r['data_notes'])} about the data" if r["data_notes"] else ""
+        changed = "-" if r["definitions_changed"] is None else str(r["definitions_changed"])
         click.echo(
             f"{r['version']:<10} {r['state']:<8} {latest:<6} {r['audience']:<20} "
-            f"{r['data_as_of']:<12} {notes}".rstrip()
+            f"{r['data_as_of']:<12} {changed:<8} {notes}".rstrip()
         )
     for kept in publish.restated_editions(out):
         click.echo(

@@ -65,6 +65,10 @@ UI: dict[str, dict[str, str]] = {
         "change": "Change",
         "meaning": "What this means for members",
         "more": "More about this result",
+        "new_way": "Measured a new way",
+        "new_way_text": "The way this is measured changed in this edition. All the months shown "
+        "were worked out again the new way. So this result can differ from the one in the "
+        "edition for {period}.",
         # why is the glossary's (too few people, or it could reveal another hidden number)
         "hidden_some": "{count} more results in this area are not shown, to keep members' "
         "information private.",
@@ -178,6 +182,10 @@ UI: dict[str, dict[str, str]] = {
         "change": "Cambio",
         "meaning": "Qué significa para los miembros",
         "more": "Más sobre este resultado (en inglés)",
+        "new_way": "Se mide de otra forma",
+        "new_way_text": "La forma de medir esto cambió en esta edición. Todos los meses que se "
+        "muestran se calcularon de nuevo de la forma nueva. Por eso este resultado puede ser "
+        "distinto del de la edición de {period}.",
         "hidden_some": "No se muestran {count} resultados más de esta área, para proteger la "
         "información de los miembros.",
         "hidden_one": "No se muestra 1 resultado más de esta área, para proteger la información "

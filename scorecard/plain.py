@@ -173,9 +173,22 @@ def _item(
         if trend in i18n.TREND_WORDS[lang][spec.window]
         else None,
         "meaning": link(text.meaning) if text.meaning else "",
+        "new_way": _new_way(model, spec, lang),
         "covers": covers_words(model.site.period_id, spec.window, lang),
         "more": more,
     }
+
+
+def _new_way(model: S.SiteModel, spec: MeasureSpec, lang: str) -> str:
+    """Return, for a measure whose definition changed since the previous edition (the
+    manifest's changed_since_previous), that its months were all worked out again the new way
+    and may differ from that edition's; '' otherwise (and in a first edition)."""
+    manifest = model.site.manifest
+    previous = str(manifest.get("previous_edition") or "")
+    changed = {str(c.get("measure_id")) for c in manifest.get("changed_since_previous") or []}
+    if not previous or spec.id not in changed:
+        return ""
+    return i18n.t(lang, "new_way_text", period=i18n.period_words(previous, lang))
 
 
 def covers_words(period_id: str, window: str, lang: str) -> str:

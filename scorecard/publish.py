@@ -680,7 +680,9 @@ def editions_with_notes(out_root: Path, versions: list[str]) -> set[str]:
 
 def version_rows(out_root: Path) -> list[dict]:
     """Return one row per edition: id, state, latest, audience, data as of, notes about the
-    data."""
+    data, and how many measures' definitions changed since the edition before it
+    (`definitions_changed`, from its manifest's changed_since_previous; None for a first
+    edition, or one built before that was recorded)."""
     out_root = Path(out_root)
     current = states(out_root)
     latest = latest_version(current)
@@ -696,9 +698,16 @@ def version_rows(out_root: Path) -> list[dict]:
                 "audience": manifest.get("audience") or recorded,
                 "data_as_of": manifest.get("data_as_of", ""),
                 "data_notes": list(manifest.get("data_notes", [])),
+                "definitions_changed": _changed_count(manifest),
             }
         )
     return rows
+
+
+def _changed_count(manifest: dict) -> int | None:
+    """Return how many measures the manifest's changed_since_previous lists (None without one)."""
+    changed = manifest.get("changed_since_previous")
+    return len(changed) if isinstance(changed, list) else None
 
 
 # ---------------------------------------------------------------- files

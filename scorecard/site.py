@@ -41,7 +41,7 @@ from scorecard import charts, export, i18n, methodology, parallel, plain, rating
 from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.engine import is_care_gap_measure
 from scorecard.resources import resource_root
-from scorecard.specs import ENTITY_LEVELS, FAMILY_ORDER, MeasureSpec
+from scorecard.specs import ENTITY_LEVELS, FAMILY_ORDER, MeasureSpec, change_notes
 from scorecard.stats import NEUTRAL_REASON, is_small_count, peer_group_of
 
 log = logging.getLogger(__name__)
@@ -1467,10 +1467,39 @@ def measure_context(model: SiteModel, spec: MeasureSpec) -> dict[str, Any]:
         "program": result_row(model, program, page) if program else None,
         "gaps": is_care_gap_measure(spec),
         "trend": trend_chart(model, spec, None) if program and not counted else None,
+        "changed": definition_changes(model, page).get(spec.id),
         "strata": _strata_rows(model, spec, page),
         "levels": [s for lv in LEVELS for s in _level_sections(model, spec, lv, page)],
         **views.measure_extras(model, spec, page),
     }
+
+
+def definition_changes(model: SiteModel, page: str) -> dict[str, dict[str, Any]]:
+    """Return measure_id -> how its definition changed since the previous edition, as the
+    manifest records it (build.changed_since_previous; {} for a first edition): the versions
+    `from` and `to`, that edition (`previous`, e.g. '2025 Q3'), links from `page` to this
+    measure's page (`href`) and to its page there (`previous_href`), the title and the
+    sentences of the spec's method saying what changed (`notes`)."""
+    manifest = model.site.manifest
+    previous = str(manifest.get("previous_edition") or "")
+    changes = {}
+    for change in manifest.get("changed_since_previous") or []:
+        spec = model.specs.get(str(change.get("measure_id")))
+        if spec is None or not previous:
+            continue
+        since = change.get("from")
+        measure_page = f"measures/{spec.id}.md"
+        up = "../" * (page.count("/") + 1)  # from the page to the site root above the edition
+        changes[spec.id] = {
+            "from": since,
+            "to": change.get("to"),
+            "previous": period_label(previous),
+            "title": spec.text("en").title,
+            "href": rel(page, views.html_path(measure_page)),
+            "previous_href": f"{up}{previous}/{views.html_path(measure_page)}",
+            "notes": change_notes(spec, int(since)) if isinstance(since, int) else [],
+        }
+    return dict(sorted(changes.items(), key=lambda item: item[1]["title"]))
 
 
 def _strata_rows(model: SiteModel, spec: MeasureSpec, page: str) -> list[tuple]:
@@ -1597,6 +1626,8 @@ def methodology_context(model: SiteModel) -> dict[str, Any]:
         "rated_measures": methodology.rated_measures(
             model.site.cut_points, model.specs, model.site.period_id
         ),
+        "changes": list(definition_changes(model, "methodology.md").values()),
+        "previous_edition": period_label(str(model.site.manifest.get("previous_edition") or "")),
         "reward": methodology.reward_applied(model.site.manifest, model.site.summary),
         "reward_rows": methodology.reward_rows(),
         "reward_numbers": methodology.reward_numbers(),
@@ -1620,6 +1651,8 @@ def provenance_context(model: SiteModel) -> dict[str, Any]:
         "read_back": [period_label(p) for p in history.get("periods_read_back", [])],
         "notes": notes,
         "restates": _restates_words(manifest.get("restates") or {}),
+        "changes": list(definition_changes(model, "provenance.md").values()),
+        "previous_edition": period_label(str(manifest.get("previous_edition") or "")),
     }
 
 

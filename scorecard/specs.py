@@ -639,3 +639,35 @@ def what_can_change(spec: MeasureSpec) -> list[tuple[str, str]]:
         ("Breakdowns", ", ".join(x.replace("_", " ") for x in spec.strata) or "none"),
         ("Star method", stars),
     ]
+
+
+_CHANGED_IN = re.compile(r"\b[Cc]hanged in v(\d+)\b")
+
+
+def change_notes(spec: MeasureSpec, since: int) -> list[str]:
+    """Return the sentences of the spec's method that say what changed after version `since`,
+    up to its version now ("Changed in v6: ...", "Also changed in v6, ...", or a sentence with
+    "(changed in v6: ...)" in it), whole: by version, then in the method's order."""
+    text = " ".join(spec.method.split())
+    sentences = _sentences(text)
+    found: dict[str, tuple[int, int]] = {}  # sentence -> (version, where)
+    for match in _CHANGED_IN.finditer(text):
+        if not since < int(match[1]) <= spec.version:
+            continue
+        at, note = next((s, w) for s, end, w in sentences if s <= match.start() < end)
+        found.setdefault(note, (int(match[1]), at))
+    return sorted(found, key=lambda note: found[note])
+
+
+def _sentences(text: str) -> list[tuple[int, int, str]]:
+    """Return (start, end, sentence) of each sentence of text: up to a full stop followed by
+    a space (or the end) outside brackets, so that "e.g. R54" inside brackets ends none."""
+    found, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "." and depth <= 0 and (i + 1 == len(text) or text[i + 1] == " "):
+            found.append((start, i + 1, text[start : i + 1]))
+            start, depth = i + 2, 0
+    if text[start:].strip():
+        found.append((start, len(text), text[start:].strip()))
+    return found

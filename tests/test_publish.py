@@ -643,3 +643,58 @@ def test_the_day_an_edition_was_first_published_survives_a_copy_without_file_tim
     restates = publish.edition_manifest(tmp_path, "2025Q4")["restates"]
     assert restates["published_on"] == first_day != "2020-09-13"
     assert [row["published_on"] for row in publish.restated_editions(tmp_path)] == [first_day]
+
+
+def _edition_with(out_root: Path, version: str, manifest: dict) -> None:
+    """Create a minimal edition of `version` whose manifest is `manifest` (and its period)."""
+    folder = fake_version(out_root, version)
+    text = json.dumps({"period": version, "data_as_of": "2025-12-31", **manifest})
+    (folder / "downloads" / "manifest.json").write_text(text)
+
+
+def test_a_new_edition_records_the_measures_whose_definition_changed(tmp_path: Path) -> None:
+    # before, the 2025Q4 edition's manifest said nothing of the 15 measures whose spec version
+    # changed since the 2025Q3 edition, and `versions list` could not show it either
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    from scorecard import build
+    from scorecard.cli import main
+
+    _edition_with(tmp_path, "2025Q2", {"measures": {"a": 1, "b": 1}})
+    _edition_with(tmp_path, "2025Q3", {"measures": {"a": 5, "b": 2, "gone": 1, "s": 2}})
+    _edition_with(tmp_path, "2026Q1", {"measures": {"a": 9}})  # later: not compared with
+    specs = [SimpleNamespace(id=i, version=v) for i, v in (("a", 6), ("b", 2), ("new", 1))]
+    specs.append(SimpleNamespace(id="s", version=3))  # skipped now: not published
+    skipped = {"s": "needs more data"}
+
+    def changed(period: str) -> dict:
+        return build.changed_since_previous(tmp_path, period, specs, skipped)  # type: ignore[arg-type]
+
+    assert changed("2025Q4") == {
+        "previous_edition": "2025Q3",
+        "changed_since_previous": [{"measure_id": "a", "from": 5, "to": 6}],
+    }
+    assert changed("2025Q1") == {}  # a first edition: nothing to compare with, nothing said
+    publish.set_state(tmp_path, "2025Q3", "hidden")  # out of the menu: the one before it
+    assert changed("2025Q4")["changed_since_previous"] == [
+        {"measure_id": "a", "from": 1, "to": 6},
+        {"measure_id": "b", "from": 1, "to": 2},
+    ]
+    publish.set_state(tmp_path, "2025Q3", "active")
+    _edition_with(tmp_path, "2025Q4", changed("2025Q4"))
+    rows = {r["version"]: r for r in publish.version_rows(tmp_path)}
+    assert rows["2025Q4"]["definitions_changed"] == 1
+    assert rows["2025Q3"]["definitions_changed"] is None  # built before it was recorded
+    runner = CliRunner()
+    listed = runner.invoke(main, ["versions", "list", "--out", str(tmp_path)]).output
+    head, *lines = listed.splitlines()
+    assert "changed" in head.split()
+    at = head.index("changed")
+    rows_listed = [line for line in lines if line[:4].isdigit()]
+    by_version = {line.split()[0]: line[at:].split()[0] for line in rows_listed}
+    assert by_version["2025Q4"] == "1" and by_version["2025Q3"] == "-"
+    as_json = runner.invoke(main, ["versions", "list", "--out", str(tmp_path), "--format", "json"])
+    got = {r["version"]: r["definitions_changed"] for r in json.loads(as_json.output)}
+    assert got == {"2026Q1": None, "2025Q4": 1, "2025Q3": None, "2025Q2": None}

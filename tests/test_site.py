@@ -1342,3 +1342,84 @@ def test_downloads_say_which_peer_group_a_result_was_compared_in(typed_pages: Pa
         ("cp1", "BH"),
         ("cp2", "LTSS"),
     }
+
+
+# ------------------------------------------------------------ definitions changed
+
+
+def test_a_definition_changed_since_the_last_edition_is_said_on_its_pages(
+    tmp_path: Path, sample: site.SiteInput, built: Path
+) -> None:
+    # before, a new edition recomputed every earlier quarter of a measure whose spec version
+    # changed, and no page said so: the trend simply showed other numbers than the 2025 Q3
+    # edition's for the same quarters
+    method = (
+        "Counts follow-up visits (e.g. a visit on the same day counts). Changed in v2: the "
+        "list of visits (visits.csv) was longer. Changed in v3: the same day no longer counts "
+        "(versions before 3 counted it). Other text."
+    )
+    specs = [
+        s.model_copy(update={"version": 3, "method": method}) if s.id == "fuh_7" else s
+        for s in sample.specs
+    ]
+    change = {"measure_id": "fuh_7", "from": 2, "to": 3}
+    manifest = {
+        **sample.manifest,
+        "previous_edition": "2025Q3",
+        "changed_since_previous": [change],
+    }
+    given = dataclasses.replace(sample, specs=specs, manifest=manifest)
+    out = site.build_site(given, tmp_path, strict=True)
+
+    def text(page: str) -> str:
+        return " ".join(html.unescape((out / page).read_text(encoding="utf-8")).split())
+
+    measure = text("measures/fuh_7.html")
+    assert (
+        "The way this is measured changed in this edition (version 2 to 3): every quarter shown "
+        "here was worked out again the new way, so the numbers differ from the 2025 Q3 "
+        "edition's." in measure
+    )
+    assert 'href="../../2025Q3/measures/fuh_7.html"' in measure
+    assert "Changed in v3: the same day no longer counts (versions before 3 counted it)." in (
+        measure
+    )
+    assert "Changed in v2" not in measure.split("What changed:")[1].split("</ul>")[0]
+    assert "Changed in this edition" not in text("measures/ed_visits.html")
+    methodology = text("methodology.html")
+    assert "What changed since the last edition" in methodology
+    assert "changed since the 2025 Q3 edition" in methodology
+    assert "2 to 3" in methodology and "the same day no longer counts" in methodology
+    provenance = text("provenance.html")
+    assert "What changed since the last edition" in provenance
+    assert "version 2 to 3" in provenance
+    plain = [text(f"plain/{level}/{e.slug}.html") for level, e in _entities_of(given, "fuh_7")]
+    assert plain and all(
+        "The way this is measured changed in this edition." in p
+        and "the edition for July to September 2025" in p
+        for p in plain
+    )
+    assert any("La forma de medir esto cambió en esta edición." in text(p) for p in _es(out))
+    # a first edition (the sample: nothing to compare with) says nothing of the kind
+    first = " ".join((built / "measures" / "fuh_7.html").read_text(encoding="utf-8").split())
+    assert "Changed in this edition" not in first
+    assert "What changed since the last edition" not in (built / "methodology.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def _entities_of(given: site.SiteInput, measure_id: str) -> list[tuple[str, site.Entity]]:
+    """Return (level, entity) of the entities with a shown current result of the measure."""
+    model = site.gather(given)
+    return [
+        (level, e)
+        for level in ("aco", "cp")
+        for e in model.entities[level]
+        if (r := model.current(level, e.entity_id, measure_id)) is not None
+        and not bool(r["suppressed"])
+    ]
+
+
+def _es(out: Path) -> list[str]:
+    """Return the Spanish plain pages of the built site (relative paths)."""
+    return [p.relative_to(out).as_posix() for p in sorted((out / "es").glob("*/*.html"))]

@@ -10,7 +10,7 @@ import pytest
 from spec_fixture import write
 
 from scorecard.build import measure_file_hashes
-from scorecard.specs import SpecError, load_spec, load_specs
+from scorecard.specs import SpecError, change_notes, load_spec, load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURES = ROOT / "measures"
@@ -390,3 +390,25 @@ def test_a_ragged_or_codeless_code_list_line_names_the_file_and_line(
     assert caught.value.problems == [
         next(p for p in caught.value.problems if p.startswith(f"{codes}: line {lines + 1} {why}"))
     ]
+
+
+def test_change_notes_are_the_method_sentences_of_the_versions_since() -> None:
+    # what the pages quote when a measure's definition changed since the previous edition
+    spec = {s.id: s for s in load_specs(MEASURES)}["hba1c_poor_control"]
+    assert spec.version == 6
+    notes = change_notes(spec, 5)
+    assert [n[:22] for n in notes] == [
+        "A test billed without ",  # the sentence that holds "(changed in v6: ...)"
+        "Changed in v6: frailty",
+        "Also changed in v6, as",
+    ]
+    assert notes[0].endswith(
+        "(changed in v6: versions before 6 skipped such a test and counted the result before it)."
+    )
+    assert "(versions before 6 took one frailty claim)." in notes[1]
+    assert not any("v5" in n for n in notes)
+    since_4 = change_notes(spec, 4)  # v5's first, then v6's
+    assert (
+        since_4[0].startswith("Changed in v5: HEDIS's exclusion of older") and since_4[1:] == notes
+    )
+    assert change_notes(spec, 6) == []
