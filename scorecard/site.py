@@ -1571,6 +1571,7 @@ def provenance_context(model: SiteModel) -> dict[str, Any]:
         "read_back": [period_label(p) for p in history.get("periods_read_back", [])],
         "notes": notes,
         "restates": _restates_words(manifest.get("restates") or {}),
+        "has_peer_bands": not views.peer_bands_frame(model).empty,
     }
 
 
@@ -2039,7 +2040,7 @@ def finish_beside_mkdocs(later: parallel.Later | None, work_dir: Path, built: Pa
 # file, and the downloads are written beside mkdocs (build_site), so add_download_files lists them.
 LINKED_DOWNLOADS = (
     *("results.csv", "results.parquet", "results_columns.csv", "measures.csv", "summary_stars.csv"),
-    *("cp_summary.csv", "cp_summary.xlsx", "manifest.json"),
+    *("cp_summary.csv", "cp_summary.xlsx", "manifest.json", "peer_bands.csv", "peer_bands.parquet"),
 )
 
 
