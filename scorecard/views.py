@@ -706,6 +706,7 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, group: S.Peers) -> S.Cha
         program_name=group.line_name,
         text=fmt,
         program_text=prog,
+        x_title=S.window_note(spec),
     )
     middle = f"the middle result of {peers}"
     summary = charts.trend_summary(labels, fmt, prog, middle, group.line_name)
@@ -723,6 +724,7 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, group: S.Peers) -> S.Cha
         summary,
         headers,
         rows,
+        S.window_note(spec, "row"),
     )
 
 

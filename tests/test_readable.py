@@ -684,6 +684,33 @@ def test_scorecard_trends_show_the_interquartile_band(v: Path) -> None:
     assert "the middle half of ACOs scored from" in html and "Middle half of peers" in html
 
 
+def test_trend_charts_and_tables_say_what_months_each_point_covers(v: Path) -> None:
+    """Reader review: a trend's points are labelled '2024 Q1', but 54 of 71 measures cover the
+    12 months ending then. Each trend chart (its axis title) and its table (caption) on the
+    full pages says so, by the measure's window; a quarter's measure says 3 months."""
+    windows = pd.read_csv(v / "downloads" / "measures.csv").set_index("measure_id")["window"]
+    covers = {
+        "year": "the 12 months ending that quarter",
+        "quarter": "the 3 months of that quarter",
+    }
+    pages = [v / "aco" / "ACO01.html", v / "measures" / "ed_visits.html"]
+    pages += [v / "measures" / "fuh_7d.html", v / "index.html"]
+    seen = set()
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        found = figures(page)
+        for block in re.findall(r'<figure class="sc-figure".*?</figure>', html, re.S):
+            fid = re.search(r'<script type="application/json" id="([^"]+)">', block)[1]  # type: ignore[index]
+            if not fid.startswith(("trend-", "spread-")):
+                continue
+            measure = fid[6:] if fid.startswith("trend-") else page.stem
+            words = covers[windows[measure]]
+            assert found[fid]["layout"]["xaxis"]["title"]["text"] == f"Each point is {words}"
+            assert f"<caption>Each row is {words}.</caption>" in block, (page, fid)
+            seen.add(windows[measure])
+    assert seen == {"year", "quarter"}
+
+
 def test_measure_page_ranks_every_entity_with_intervals_band_and_stars(v: Path) -> None:
     page = v / "measures" / "ed_visits.html"
     found = figures(page)
