@@ -919,7 +919,7 @@ def _page_bands(v: Path) -> set[tuple]:
                     shown.add((measure, period, peers, "band", ends))
         text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
         key = re.compile(
-            rf"Half of (.+?) score between ({_NUMBER})[^;]*? and ({_NUMBER})[^;]*?; "
+            rf"Half of ([^.;]+?) score between ({_NUMBER})[^;]*? and ({_NUMBER})[^;]*?; "
             rf"the middle result is ({_NUMBER})"
         )
         for peers, low, high, middle in key.findall(text):
