@@ -243,6 +243,7 @@ def trend_figure(
     shared: dict | None = None,
     text: Sequence[str] | None = None,
     program_text: Sequence[str] | None = None,
+    x_title: str = "",
 ) -> dict:
     """Return a line chart of one measure over periods: the entity, the program and, if given,
     the peers' interquartile band (p25 to p75) as a shaded area behind the lines (data[0] is
@@ -253,6 +254,8 @@ def trend_figure(
     second rounding (the points are drawn at one digit more). Without them the unrounded
     values are written with `decimals` places and the unit. The hover's heading is the full
     period ('2025 Q4'), not the tick's 'Q4' (charts.js writes the ticks).
+
+    `x_title`, under the periods, says what months each point covers (site.window_note).
 
     `shared`, a dict the caller keeps across the charts of a measure for many entities, keeps
     the program's line, the band and the layout, made again only when their inputs change.
@@ -277,12 +280,13 @@ def trend_figure(
         band and tuple(map(tuple, band)),
         band_name,
         program_name,
+        x_title,
     )
     if shared is not None and shared.get("key") == key:
         rest, layout = shared["rest"], shared["layout"]
     else:
         rest, layout = _trend_rest(
-            periods, program, program_text, unit, digits, band, band_name, program_name
+            periods, program, program_text, unit, digits, band, band_name, program_name, x_title
         )
         if shared is not None:
             shared.update(key=key, rest=rest, layout=layout)
@@ -308,6 +312,7 @@ def _trend_rest(
     band: tuple[Sequence[float | None], Sequence[float | None]] | None,
     band_name: str,
     program_name: str,
+    x_title: str = "",
 ) -> tuple[list[dict], dict]:
     """Return the traces of a trend chart after the entity's (program, band swatch) and its
     layout: what the charts of a measure across entities share."""
@@ -317,7 +322,10 @@ def _trend_rest(
         rest.append(_line(program_name, x, y, PROGRAM_COLOUR, "dash", "square", "program"))
         rest[0]["customdata"] = list(program_text or [])
         rest[0]["hovertemplate"] = HOVER
-    layout = _layout(260, "", unit)
+    layout = _layout(260, x_title, unit)
+    if x_title:  # small, to fit a phone's width; the legend goes under it
+        layout["xaxis"]["title"]["font"] = {"size": 12}
+        layout["legend"] = {"yref": "container", "y": 0, "yanchor": "bottom"}
     layout["xaxis"]["type"] = "category"  # charts.js writes quarters as 'Q1' over '2025'
     # the hover's heading: the period itself ('2025 Q4'), not the tick charts.js writes ('Q4')
     layout["xaxis"]["unifiedhovertitle"] = {"text": "%{x}"}

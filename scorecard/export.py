@@ -4,6 +4,9 @@
                                              of stratum 'all', strata of the published period;
                                              stars on the published period's rows only)
     downloads/measures.csv                   one row per measure: titles, unit, direction...
+    downloads/peer_bands.csv, .parquet       the middle half of each peer group and its middle
+                                             result, as the pages show them (only in an
+                                             edition whose pages show a band)
     downloads/results_columns.csv            what each column of results.csv holds
     downloads/<level>/<slug>.csv             one entity's rows of results.csv
     downloads/summary_stars.csv              overall and area stars of every entity for the
@@ -56,7 +59,8 @@ RESULT_COLUMN_MEANINGS = {
     "entity_id": "The organization's id (ALL for the whole program).",
     "entity_name": "The organization's name.",
     "title": "The measure's title (per-organization files only; measures.csv has the rest).",
-    "unit": "What the value counts, e.g. percent of members (per-organization files only).",
+    "unit": "What the value counts, e.g. percent of members (per-organization files and "
+    "peer_bands.csv only).",
     "direction": "Whether a higher or a lower result is better, or neither (per-organization "
     "files only).",
     "stratum": "How the members are grouped: all, age_band, sex, race, language or cp_type.",
@@ -86,10 +90,11 @@ RESULT_COLUMN_MEANINGS = {
     "organizations of its kind had the same result: too few different results were left, once "
     "the very unusual ones were set aside, to set five star levels); blank otherwise.",
     "peer_group": "Whom an organization's result (stratum all) is compared with, for its "
-    "stars, peer_label and middle-half band: BH or LTSS for a Community Partner, compared "
-    "only with the Community Partners of the same type (Behavioral Health or Long-Term "
-    "Services and Supports); blank for ACOs, practices and Community Partners of unknown "
-    "type, compared with every organization of their level (and with the whole program).",
+    "stars, peer_label and middle-half band (peer_bands.csv has the bands): BH or LTSS for "
+    "a Community Partner, compared only with the Community Partners of the same type "
+    "(Behavioral Health or Long-Term Services and Supports); blank for ACOs, practices and "
+    "Community Partners of unknown type, compared with every organization of their level "
+    "(and with the whole program).",
     "peer_label": "Against the whole program, or for a Community Partner with a peer_group "
     "against all the members of its type of Community Partner (the program's cp_type row): "
     "better, worse or no_different (the likely range "
@@ -110,6 +115,19 @@ RESULT_COLUMN_MEANINGS = {
     "suppression_reason": "Why not: no_data, small_count, small_complement, "
     "small_denominator or complementary (the public edition: no_data or withheld).",
     "suppression_text": "The reason in words.",
+}
+# What the columns of peer_bands.csv that results.csv does not have hold (results_columns.csv
+# lists them too, when the edition has the file).
+PEER_BAND_MEANINGS = {
+    "n_organizations": "peer_bands.csv only: how many organizations of the peer group the "
+    "band is worked out from: those whose result in the period could be shown and counted "
+    "enough members.",
+    "low": "peer_bands.csv only: the low end of the middle half of the peer group's results "
+    "(a quarter of them scored below it), rounded as the pages show it.",
+    "middle": "peer_bands.csv only: the middle result of the peer group (half scored below "
+    "it), rounded as the pages show it; blank when no page shows it (only the measure pages "
+    "do).",
+    "high": "peer_bands.csv only: the high end of the middle half (a quarter scored above it).",
 }
 SHORT_REASONS = {  # one row per stratum and period: short words keep the file small
     "no_data": "No one eligible",
@@ -263,12 +281,25 @@ def write_downloads(model: S.SiteModel, folder: Path) -> None:
     _csv(measures_frame(model), folder / "measures.csv")
     meanings = [(c, RESULT_COLUMN_MEANINGS.get(c, "")) for c in frame.columns]
     meanings += [(c, RESULT_COLUMN_MEANINGS[c]) for c in ENTITY_MEASURE_COLUMNS]
+    if write_peer_bands(model, folder):
+        meanings += list(PEER_BAND_MEANINGS.items())
     _csv(pd.DataFrame(meanings, columns=["column", "meaning"]), folder / "results_columns.csv")
     write_entity_csvs(model, frame, folder.parent, dict(zip(table.columns, cells, strict=True)))
     _csv(summary_stars_frame(model), folder / "summary_stars.csv")
     summary = cp_summary(model, frame)  # no rows when the version has no CP (a partner's)
     _csv(summary, folder / "cp_summary.csv")
     write_cp_workbook(model, frame, summary, folder / "cp_summary.xlsx")
+
+
+def write_peer_bands(model: S.SiteModel, folder: Path) -> bool:
+    """Write peer_bands.csv and .parquet (views.peer_bands_frame) when the edition's pages
+    show a band; return whether they were written."""
+    bands = views.peer_bands_frame(model)
+    if bands.empty:
+        return False
+    _csv(bands, folder / "peer_bands.csv")
+    bands.to_parquet(folder / "peer_bands.parquet", index=False)
+    return True
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:

@@ -250,6 +250,21 @@ def period_label(period_id: str) -> str:
     return f"{match[1]} {match[2].upper()}" if match else str(period_id)
 
 
+# What months each point of a trend covers, by the measure's window: said under a trend chart's
+# periods and above its table (the period labels, '2025 Q4', name only the quarter).
+WINDOW_NOTES = {
+    "year": "Each {thing} is the 12 months ending that quarter",
+    "quarter": "Each {thing} is the 3 months of that quarter",
+}
+
+
+def window_note(spec: MeasureSpec, thing: str = "point") -> str:
+    """Return what months each point of a trend chart over quarters covers, by the measure's
+    window, as the chart's axis title; with thing 'row', the sentence over its table."""
+    note = WINDOW_NOTES.get(spec.window, WINDOW_NOTES["year"]).format(thing=thing)
+    return note if thing == "point" else f"{note}."
+
+
 def date_label(value: object) -> str:
     """Return a date as US readers write it, 'December 31, 2025' ('' when missing)."""
     if missing(value):
@@ -451,7 +466,9 @@ def chart_html(chart: Chart, title: str = "", table: tuple | None = None) -> Mar
 
 
 def _figure_html(chart: Chart, title: str, summary: str, head: str, body: str) -> Markup:
-    """Return the HTML figure of a chart whose data table's rows are already HTML."""
+    """Return the HTML figure of a chart whose data table's rows are already HTML (with
+    chart.note as the table's caption)."""
+    caption = f"<caption>{_escaped(chart.note)}</caption>\n" if chart.note else ""
     strong = f'<strong class="sc-figure__title">{_escaped(title)}</strong> ' if title else ""
     # which chart's numbers, for screen readers: a page has many summaries of the same words
     about = f'<span class="sc-sr-only">: {_escaped(title.rstrip("."))}</span>' if title else ""
@@ -464,6 +481,7 @@ def _figure_html(chart: Chart, title: str, summary: str, head: str, body: str) -
         f'<script type="application/json" id="{figure_id}">{_escaped(chart.json)}</script>\n'
         f'<details class="sc-data"><summary>Show the numbers as a table{about}</summary>\n'
         "<table>\n"
+        f"{caption}"
         f"<thead>{head}</thead>\n"
         "<tbody>\n"
         f"{body}</tbody>\n"
@@ -1023,6 +1041,7 @@ class Chart:
     summary: str
     headers: tuple[str, ...]
     rows: list[tuple[str, ...]]
+    note: str = ""  # above the data table (window_note of a trend)
 
     @property
     def shown(self) -> bool:
@@ -1044,7 +1063,8 @@ def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> C
     labels = shared["labels"]
     rows = [(label, *(c[i] or NOT_SHOWN for c in columns)) for i, label in enumerate(labels)]
     figure_id = Markup(f"trend-{spec.id}")
-    return Chart(figure_id, drawing.json, drawing.height, drawing.summary, headers, rows)
+    note = window_note(spec, "row")
+    return Chart(figure_id, drawing.json, drawing.height, drawing.summary, headers, rows, note)
 
 
 def trend_figure_html(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> Markup | None:
@@ -1062,7 +1082,8 @@ def trend_figure_html(model: SiteModel, spec: MeasureSpec, entity: Entity | None
     head = f'<tr><th scope="col">Period</th><th scope="col">{_escaped(header)}</th>{table["head"]}'
     before, after = table["rows"]
     body = "".join(f"{a}{_escaped(c)}{b}" for a, c, b in zip(before, own, after, strict=True))
-    chart = Chart(Markup(f"trend-{spec.id}"), drawing.json, drawing.height, "", (), [])
+    note = window_note(spec, "row")
+    chart = Chart(Markup(f"trend-{spec.id}"), drawing.json, drawing.height, "", (), [], note)
     return _figure_html(chart, spec.text("en").title, drawing.summary, head, body)
 
 
@@ -1114,6 +1135,7 @@ def _trend_drawing(
         shared=shared["figure"],
         text=cells,
         program_text=shared["program_cells"] if program is not None else None,
+        x_title=window_note(spec),
     )
     subject = name if entity else "the whole program"
     program_cells = shared["program_cells"] if program else None
@@ -1653,6 +1675,7 @@ def provenance_context(model: SiteModel) -> dict[str, Any]:
         "restates": _restates_words(manifest.get("restates") or {}),
         "changes": list(definition_changes(model, "provenance.md").values()),
         "previous_edition": period_label(str(manifest.get("previous_edition") or "")),
+        "has_peer_bands": not views.peer_bands_frame(model).empty,
     }
 
 
@@ -2121,7 +2144,7 @@ def finish_beside_mkdocs(later: parallel.Later | None, work_dir: Path, built: Pa
 # file, and the downloads are written beside mkdocs (build_site), so add_download_files lists them.
 LINKED_DOWNLOADS = (
     *("results.csv", "results.parquet", "results_columns.csv", "measures.csv", "summary_stars.csv"),
-    *("cp_summary.csv", "cp_summary.xlsx", "manifest.json"),
+    *("cp_summary.csv", "cp_summary.xlsx", "manifest.json", "peer_bands.csv", "peer_bands.parquet"),
 )
 
 

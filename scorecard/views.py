@@ -153,6 +153,109 @@ def current_band(
     return float(bench["p25"]), float(bench["p75"])
 
 
+# ---------------------------------------------------------------- the bands as a download
+
+PEER_BAND_COLUMNS = (
+    *("measure_id", "period_id", "level", "peer_group", "n_organizations"),
+    *("low", "middle", "high", "unit"),
+)
+
+
+def peer_bands_frame(model: S.SiteModel) -> pd.DataFrame:
+    """Return the peers' bands exactly as the edition's pages show them (downloads/
+    peer_bands.csv): one row per measure, period and peer group whose middle half a page
+    shows, with how many organizations it is worked out from, its low and high ends (p25,
+    p75) and the middle result (p50; blank when no page shows it: only the measure pages do),
+    rounded to the measure's decimals as the pages round them. No band a page leaves out (the
+    member count's, a peer group without a page in this edition) is in it."""
+
+    def build() -> pd.DataFrame:
+        shown: dict[tuple[str, str, S.Peers], set[str]] = {}
+        counted = member_spec(model)
+        for level in S.LEVELS:
+            for peers in model.peer_sets(level):
+                for spec in model.specs.values():
+                    if level in spec.levels and spec is not counted:
+                        _bands_shown(model, spec, peers, shown)
+        bench = _bench_by_period(model)
+        rows = []
+        for (measure, period, peers), parts in shown.items():
+            spec, row = model.specs[measure], bench[(measure, peers, period)]
+            figures = {
+                name: _as_shown(row[key], spec.decimals) if part in parts else None
+                for name, key, part in _BAND_FIGURES
+            }
+            rows.append(
+                {
+                    "measure_id": measure,
+                    "period_id": period,
+                    "level": peers.level,
+                    "peer_group": peers.group,
+                    "n_organizations": _count(row.get("n_entities")),
+                    **figures,
+                    "unit": spec.unit,
+                }
+            )
+        frame = pd.DataFrame(rows, columns=list(PEER_BAND_COLUMNS))
+        frame["n_organizations"] = frame["n_organizations"].astype("Int64")
+        order = ["measure_id", "level", "peer_group", "period_id"]
+        return frame.sort_values(order, kind="stable").reset_index(drop=True)
+
+    return _cached(model, "_sc_peer_bands", build)
+
+
+_BAND_FIGURES = (("low", "p25", "band"), ("middle", "p50", "middle"), ("high", "p75", "band"))
+
+
+def _count(value: object) -> int | None:
+    return None if S.missing(value) else int(value)  # type: ignore[call-overload]
+
+
+def _as_shown(value: float, decimals: int) -> float:
+    """Return a number rounded as the pages print it (S.format_number)."""
+    return float(f"{float(value):.{int(decimals)}f}")
+
+
+def _bands_shown(
+    model: S.SiteModel, spec: MeasureSpec, peers: S.Peers, shown: dict[tuple, set[str]]
+) -> None:
+    """Add to `shown` the figures of a peer group's bands of a measure that pages show:
+    (measure, period, peers) -> {'band' (both ends), 'middle'}."""
+    bench = _bench_by_period(model)
+
+    def add(period: str, part: str) -> None:
+        shown.setdefault((spec.id, period, peers), set()).add(part)
+
+    def has(period: str, key: str) -> bool:
+        return not S.missing(bench.get((spec.id, peers, period), {}).get(key))
+
+    # the trend tables of the scorecards: the band of every period their chart has
+    banded = {p for p in model.periods if has(p, "p25") and has(p, "p75")}
+    for entity in model.members(peers):
+        if not banded:  # each band is on a scorecard already (or there is none)
+            break
+        if model.current(peers.level, entity.entity_id, spec.id) is None:
+            continue
+        (_, _, periods), _, cells = S._trend_series(model, spec, entity)
+        if any(cells):
+            for period in banded.intersection(periods):
+                add(period, "band")
+            banded.difference_update(periods)
+    # the measure page: its key under the ranking (the published period) ...
+    now = model.site.period_id
+    ranked = (model.current(peers.level, e.entity_id, spec.id) for e in model.members(peers))
+    if any(record is not None for record in ranked) and has(now, "p50"):
+        add(now, "band")
+        add(now, "middle")
+    # ... and its spread chart (at least two periods of a middle result)
+    periods = [p for p in model.periods if has(p, "p50")]
+    if len(periods) >= 2:
+        for period in periods:
+            add(period, "middle")
+            if has(period, "p25") and has(period, "p75"):
+                add(period, "band")
+
+
 # ---------------------------------------------------------------- data tables of charts
 
 _CELL = re.compile(r"^(-?\$?[\d,.]+%?) (\D.*)$")
@@ -603,6 +706,7 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, group: S.Peers) -> S.Cha
         program_name=group.line_name,
         text=fmt,
         program_text=prog,
+        x_title=S.window_note(spec),
     )
     middle = f"the middle result of {peers}"
     summary = charts.trend_summary(labels, fmt, prog, middle, group.line_name)
@@ -620,6 +724,7 @@ def spread_chart(model: S.SiteModel, spec: MeasureSpec, group: S.Peers) -> S.Cha
         summary,
         headers,
         rows,
+        S.window_note(spec, "row"),
     )
 
 

@@ -11,6 +11,7 @@ import functools
 import io
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -683,6 +684,33 @@ def test_scorecard_trends_show_the_interquartile_band(v: Path) -> None:
     assert "the middle half of ACOs scored from" in html and "Middle half of peers" in html
 
 
+def test_trend_charts_and_tables_say_what_months_each_point_covers(v: Path) -> None:
+    """Reader review: a trend's points are labelled '2024 Q1', but 54 of 71 measures cover the
+    12 months ending then. Each trend chart (its axis title) and its table (caption) on the
+    full pages says so, by the measure's window; a quarter's measure says 3 months."""
+    windows = pd.read_csv(v / "downloads" / "measures.csv").set_index("measure_id")["window"]
+    covers = {
+        "year": "the 12 months ending that quarter",
+        "quarter": "the 3 months of that quarter",
+    }
+    pages = [v / "aco" / "ACO01.html", v / "measures" / "ed_visits.html"]
+    pages += [v / "measures" / "fuh_7d.html", v / "index.html"]
+    seen = set()
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        found = figures(page)
+        for block in re.findall(r'<figure class="sc-figure".*?</figure>', html, re.S):
+            fid = re.search(r'<script type="application/json" id="([^"]+)">', block)[1]  # type: ignore[index]
+            if not fid.startswith(("trend-", "spread-")):
+                continue
+            measure = fid[6:] if fid.startswith("trend-") else page.stem
+            words = covers[windows[measure]]
+            assert found[fid]["layout"]["xaxis"]["title"]["text"] == f"Each point is {words}"
+            assert f"<caption>Each row is {words}.</caption>" in block, (page, fid)
+            seen.add(windows[measure])
+    assert seen == {"year", "quarter"}
+
+
 def test_measure_page_ranks_every_entity_with_intervals_band_and_stars(v: Path) -> None:
     page = v / "measures" / "ed_visits.html"
     found = figures(page)
@@ -829,6 +857,111 @@ def test_cp_summary_for_the_state(v: Path) -> None:
     assert any(row[0] == "CP05" for row in assessments[1:])
     links_found = links(v / "index.html") + links(v / "provenance.html")
     assert any(h.endswith("downloads/cp_summary.xlsx") for h in links_found)
+
+
+_NUMBER = r"-?\$?[\d,]+(?:\.\d+)?%?"
+
+
+def _number(text: str) -> str:
+    """Return a figure as a page prints it without its marks: '$1,239' -> '1239'."""
+    return re.sub(r"[$%,]", "", text)
+
+
+def _cells(pattern: str, row: str) -> list[str]:
+    return [unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(pattern, row, re.S)]
+
+
+def _tables(html: str) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Return (figure id, headers, rows of cells) of each chart's data table on a page."""
+    found = []
+    for block in re.findall(r'<figure class="sc-figure".*?</figure>', html, re.S):
+        fid = re.search(r'<script type="application/json" id="([^"]+)">', block)
+        head = re.search(r"<thead>(.*?)</thead>", block, re.S)
+        body = re.search(r"<tbody>(.*?)</tbody>", block, re.S)
+        if fid and head and body:
+            rows = re.findall(r"<tr>(.*?)</tr>", body[1], re.S)
+            cells = [_cells(r"<td[^>]*>(.*?)</td>", row) for row in rows]
+            found.append((fid[1], _cells(r"<th[^>]*>(.*?)</th>", head[1]), cells))
+    return found
+
+
+def _page_bands(v: Path) -> set[tuple]:
+    """Return every band figure the scorecards and measure pages show: (measure, period,
+    peers in words, 'band', (low, high)) and (..., 'middle', value)."""
+    shown: set[tuple] = set()
+    for level in ("aco", "cp", "practice"):
+        for page in (v / level).glob("*.html"):
+            html = page.read_text(encoding="utf-8")
+            peers = re.search(
+                r"The shaded band in each chart is the middle half of ([^:<]+):", html
+            )
+            for fid, headers, rows in _tables(html):
+                if not fid.startswith("trend-") or "Middle half of peers" not in headers:
+                    continue
+                at = headers.index("Middle half of peers")
+                for row in rows:
+                    if row[at] != "Not shown":
+                        ends = tuple(_number(x) for x in row[at].split(" to "))
+                        shown.add((fid[6:], row[0].replace(" ", ""), peers[1], "band", ends))
+    for page in (v / "measures").glob("*.html"):
+        measure, html = page.stem, page.read_text(encoding="utf-8")
+        for fid, headers, rows in _tables(html):
+            if not fid.startswith("spread-"):
+                continue
+            peers = re.match(r"Middle result of (.+?)(?: \(.*\))?$", headers[1])[1]  # type: ignore[index]
+            band = headers.index("Middle half of peers") if "Middle half of peers" in headers else 0
+            for row in rows:
+                period = row[0].replace(" ", "")
+                if row[1] != "Not shown":
+                    shown.add((measure, period, peers, "middle", _number(row[1].split()[0])))
+                if band and row[band] != "Not shown":
+                    ends = tuple(_number(x) for x in row[band].split(" to "))
+                    shown.add((measure, period, peers, "band", ends))
+        text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+        key = re.compile(
+            rf"Half of ([^.;]+?) score between ({_NUMBER})[^;]*? and ({_NUMBER})[^;]*?; "
+            rf"the middle result is ({_NUMBER})"
+        )
+        for peers, low, high, middle in key.findall(text):
+            shown.add((measure, "2025Q4", peers, "band", (_number(low), _number(high))))
+            shown.add((measure, "2025Q4", peers, "middle", _number(middle)))
+    return shown
+
+
+def test_peer_bands_download_holds_exactly_the_bands_the_pages_show(v: Path) -> None:
+    """Reader review: the pages' middle halves of peers (scorecards' trend tables, measure
+    pages' spread charts and keys) were in no download. peer_bands.csv has each figure a page
+    shows, rounded as shown, and nothing more; its Parquet twin the same rows."""
+    downloads = v / "downloads"
+    bands = pd.read_csv(downloads / "peer_bands.csv", dtype=str, keep_default_na=False)
+    assert bands.equals(
+        pd.read_parquet(downloads / "peer_bands.parquet")
+        .astype(object)
+        .map(lambda x: "" if pd.isna(x) else f"{x:.15g}" if isinstance(x, float) else str(x))
+    )
+    measures = pd.read_csv(downloads / "measures.csv").set_index("measure_id")
+    names = {"": "", **i18n.CP_TYPE_NAMES}
+    plural = {"aco": "ACOs", "cp": "Community Partners", "practice": "practices"}
+
+    def shown(value: str, measure: str) -> str:
+        return f"{float(value):.{int(measures.loc[measure, 'decimals'])}f}"
+
+    download = set()
+    for row in bands.itertuples():
+        peers = f"{names[row.peer_group]} {plural[row.level]}".strip()
+        assert row.unit == measures.loc[row.measure_id, "unit"] and int(row.n_organizations) >= 5
+        if row.low:
+            ends = (shown(row.low, row.measure_id), shown(row.high, row.measure_id))
+            download.add((row.measure_id, row.period_id, peers, "band", ends))
+        if row.middle:
+            middle = shown(row.middle, row.measure_id)
+            download.add((row.measure_id, row.period_id, peers, "middle", middle))
+    pages = _page_bands(v)
+    assert {p[2] for p in pages} >= {"ACOs", "practices"} and len(pages) > 50
+    assert pages == download, (sorted(pages - download)[:5], sorted(download - pages)[:5])
+    guide = pd.read_csv(downloads / "results_columns.csv")
+    assert {"n_organizations", "low", "middle", "high"} <= set(guide["column"])
+    assert any(h.endswith("downloads/peer_bands.csv") for h in links(v / "provenance.html"))
 
 
 def test_downloads_are_small(v: Path) -> None:

@@ -1423,3 +1423,21 @@ def _entities_of(given: site.SiteInput, measure_id: str) -> list[tuple[str, site
 def _es(out: Path) -> list[str]:
     """Return the Spanish plain pages of the built site (relative paths)."""
     return [p.relative_to(out).as_posix() for p in sorted((out / "es").glob("*/*.html"))]
+
+
+def test_peer_bands_download_has_the_bands_pages_show_and_no_other(typed_pages: Path) -> None:
+    """The BH CPs' band of cp_engagement is on cp1's page and the measure page: it is in
+    peer_bands.csv, rounded as shown; the band of all CPs (44.0% to 66.0%) is on no page (every
+    CP has a type), so it is not in the download either."""
+    path = typed_pages / "downloads" / "peer_bands.csv"
+    bands = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cps = bands[bands["level"] == "cp"]
+    assert cps[["measure_id", "period_id", "peer_group", "n_organizations"]].values.tolist() == [
+        ["cp_engagement", "2025Q3", "BH", "5"],
+        ["cp_engagement", "2025Q4", "BH", "5"],
+    ]
+    assert cps[["low", "middle", "high", "unit"]].values.tolist() == [["11", "22", "33", "%"]] * 2
+    assert not bands[["low", "middle", "high"]].isin(["44", "66"]).any().any()
+    guide = pd.read_csv(typed_pages / "downloads" / "results_columns.csv")
+    assert {"n_organizations", "low", "middle", "high"} <= set(guide["column"])
+    assert "downloads/peer_bands.csv" in (typed_pages / "provenance.md").read_text("utf-8")
