@@ -41,7 +41,7 @@ from scorecard.publish import (
     PublishError,
     VersionExistsError,
     check_can_publish,
-    publish_version,
+    publish_edition,
     published_versions,
     states,
 )
@@ -83,6 +83,7 @@ class BuildReport:
     not_stored: list[str] = field(default_factory=list)  # periods left out of the history
     privacy: disclosure.Audit | None = None  # the privacy check of a partner or public edition
     state: str = "active"  # kept from before when a hidden or retired edition is rebuilt
+    unchanged: bool = False  # --force built it identical to the published one: left as it was
 
     def timing_lines(self, slowest: int = 10) -> list[str]:
         """Return the wall time of each step of the computing, of all the measures computed
@@ -116,6 +117,11 @@ class BuildReport:
             f"Published {self.period_id}{self.state_note()}: {self.n_measures} measures, "
             f"{self.n_entities} entities -> {self.version_dir}"
         ]
+        if self.unchanged:
+            lines = [
+                f"{self.period_id} rebuilt: identical to the published edition, left as it was "
+                f"({self.version_dir})"
+            ]
         lines += unread_lines(self.unread) + warning_lines(self.warnings)
         lines += [f"  {line}" for line in (self.privacy.lines() if self.privacy else [])]
         lines += [
@@ -679,11 +685,12 @@ def publish_audience(
     titles = {s.id: s.title for s in specs}
     extra = audiences.care_gap_files(gaps, run.organizations, titles) if gaps is not None else {}
     try:
-        version_dir = publish_version(
+        published = publish_edition(
             site_input, settings.out, settings.force, extra, audience=audience.key
         )
     except (VersionExistsError, PublishError) as exc:
         raise BuildError("cannot publish", [str(exc)]) from exc
+    version_dir = published.folder
     n_entities = view.results.query("level != 'program'")["entity_id"].nunique()
     return BuildReport(
         run.period_id,
@@ -697,6 +704,7 @@ def publish_audience(
         run.steps,
         privacy=privacy,
         state=states(settings.out).get(run.period_id, "active"),
+        unchanged=published.unchanged,
     )
 
 

@@ -201,6 +201,7 @@ def test_rebuilding_a_hidden_edition_keeps_it_hidden_and_says_so(inputs: dict) -
     hidden = runner.invoke(main, ["versions", "hide", "2025Q3", "--out", str(site)])
     assert hidden.exit_code == 0, hidden.output
     args = build_args(inputs["marts"], inputs["measures"], site, "2025Q3", "--force")
+    args += ["--program-name", "Renamed program"]  # the same build is left as it was
     result = runner.invoke(main, [a for a in args if a != "--quiet"])
     assert result.exit_code == 0, result.output
     assert (
@@ -264,6 +265,37 @@ def test_fallback_swap_killed_before_the_archive_keeps_the_old_edition(tmp_path:
     assert tree_digest(tmp_path / kept) == old
     assert "Second build" in (tmp_path / "2025Q4" / "index.html").read_text(encoding="utf-8")
     assert [p.name for p in tmp_path.glob(".*")] == [publish.RESTATED]
+
+
+SAME_AGAIN_SCRIPT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from site_fixture import make_sample_input
+from scorecard import publish
+
+publish.publish_version(make_sample_input("2025Q4"), Path(sys.argv[1]), force=True)
+"""
+
+
+def test_a_force_rebuild_left_as_it_was_and_killed_before_cleaning_up(tmp_path: Path) -> None:
+    from site_fixture import make_sample_input
+
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path)
+    before = tree_digest(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", SAME_AGAIN_SCRIPT.format(tests=str(ROOT / "tests")), str(tmp_path)],
+        env={**os.environ, publish.KILL_AT_ENV: "left"},
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == KILLED
+    assert list(tmp_path.glob(".build-2025Q4-*/tree")), "killed before its folder was deleted"
+    assert published_digest(tmp_path) == before
+    with publish.locked(tmp_path):
+        actions = publish.recover(tmp_path)
+    assert not [a for a in actions if "restored" in a or "kept" in a], actions
+    assert tree_digest(tmp_path) == before
 
 
 def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
@@ -430,6 +462,26 @@ def test_an_existing_version_is_refused_before_any_work(inputs: dict) -> None:
     assert result.exit_code == 2 and "already published" in result.output
     assert "Checking marts" not in result.output
     assert tree_digest(inputs["site"]) == before
+
+
+def test_force_from_the_same_inputs_leaves_the_edition_and_restates_nothing(
+    inputs: dict,
+) -> None:
+    # --force with unchanged results archived a copy in .restated/ and `versions list` said
+    # "2025Q3 replaced: ..." though only the build's record (manifest, provenance) differed
+    site = copy_site(inputs, "force-same")
+    before = tree_digest(site)
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q3", "--force")
+    result = CliRunner().invoke(main, [a for a in args if a != "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"2025Q3 rebuilt: identical to the published edition, left as it was ({site / '2025Q3'})"
+    )
+    assert "Published" not in result.stdout
+    assert tree_digest(site) == before
+    assert not list(site.glob(".*")), "nothing archived, no temporary folder left"
+    listed = CliRunner().invoke(main, ["versions", "list", "--out", str(site)])
+    assert listed.exit_code == 0 and "replaced" not in listed.output, listed.output
 
 
 def start_build(args: list[str], tmpdir: Path) -> subprocess.Popen:
