@@ -33,7 +33,7 @@ from publish_fixture import (
     tree_digest,
 )
 
-from scorecard import engine, publish
+from scorecard import build, engine, publish
 from scorecard.cli import main
 
 EXIT_DISK = 3  # written out, not imported: README and docs/ci.md promise 3 for the disk
@@ -455,13 +455,111 @@ def test_bad_input_exits_2_and_leaves_the_published_site_alone(
     assert tree_digest(site) == before
 
 
-def test_an_existing_version_is_refused_before_any_work(inputs: dict) -> None:
+EXIT_PUBLISHED_DIFFERS = 4  # written out: README and docs/ci.md promise it
+
+
+def not_computed(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a re-run of an edition already published computed the measures")
+
+
+def test_a_rerun_from_the_same_inputs_exits_0_before_any_work(
+    inputs: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a CI job retried after it had published exited 2, as on bad data
+    monkeypatch.setattr(build, "compute", not_computed)
     before = tree_digest(inputs["site"])
     args = build_args(inputs["marts"], inputs["measures"], inputs["site"], "2025Q3")
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 2 and "already published" in result.output
+    result = CliRunner().invoke(main, [a for a in args if a != "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "2025Q3 is already published from the same data and definitions; nothing to do\n"
+    )
     assert "Checking marts" not in result.output
     assert tree_digest(inputs["site"]) == before
+
+
+def edit_mart(marts: Path, measures: Path) -> None:
+    path = sorted(marts.glob("*.csv"))[0]
+    path.write_bytes(path.read_bytes() + b"\n")
+
+
+def edit_spec(marts: Path, measures: Path) -> None:
+    path = sorted(measures.glob("*.yml"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "# corrected\n", encoding="utf-8")
+
+
+OTHER_INPUTS = [
+    ("data", edit_mart, [], "data"),
+    ("definitions", edit_spec, [], "definitions"),
+    ("code", None, [], "code"),
+    ("settings", None, ["--program-name", "Renamed program"], "settings"),
+]
+
+
+@pytest.mark.parametrize(
+    "mutate, extra, differs", [c[1:] for c in OTHER_INPUTS], ids=[c[0] for c in OTHER_INPUTS]
+)
+def test_a_rerun_from_other_inputs_exits_4_saying_what_differs(
+    inputs: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mutate: Callable | None,
+    extra: list[str],
+    differs: str,
+) -> None:
+    marts = shutil.copytree(inputs["marts"], tmp_path / "marts")
+    measures = shutil.copytree(inputs["measures"], tmp_path / "measures")
+    if mutate is not None:
+        mutate(marts, measures)
+    if differs == "code":
+        monkeypatch.setattr(build, "code_sha256", lambda: "another version of the code")
+    monkeypatch.setattr(build, "compute", not_computed)
+    site = inputs["site"]
+    before = tree_digest(site)
+    result = CliRunner().invoke(main, [*build_args(marts, measures, site, "2025Q3"), *extra])
+    assert result.exit_code == EXIT_PUBLISHED_DIFFERS, result.output
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"2025Q3 is already published at {site / '2025Q3'} from other inputs (what differs: "
+        f"{differs}); pass --force to rebuild it (the edition replaced is kept whole in "
+        f"{site}/.restated/)\n"
+    )
+    assert tree_digest(site) == before
+
+
+def test_an_edition_that_does_not_record_its_inputs_differs_in_code(
+    inputs: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = copy_site(inputs, "unrecorded")
+    path = site / "2025Q3" / "downloads" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({k: v for k, v in manifest.items() if k != "build_inputs"}))
+    monkeypatch.setattr(build, "compute", not_computed)
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q3")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == EXIT_PUBLISHED_DIFFERS, result.output
+    assert "(what differs: code (an earlier version of scorecard" in result.stderr
+
+
+def test_without_period_a_rerun_is_told_after_computing_before_publishing(
+    inputs: dict, resumed: dict
+) -> None:
+    site = shutil.copytree(resumed["site"], inputs["base"] / "rerun-no-period")
+    assert menu(site) == ["2025Q4", "2025Q3"]  # 2025Q4: the latest complete quarter
+    before = tree_digest(site)
+    args = ["build", "--data", str(inputs["marts"]), "--measures", str(inputs["measures"])]
+    result = CliRunner().invoke(main, [*args, "--out", str(site)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "2025Q4 is already published from the same data and definitions; nothing to do\n"
+    )
+    assert "Rendering" not in result.output
+    assert tree_digest(site) == before
+    other = [*args, "--out", str(site), "--program-name", "Renamed program"]
+    result = CliRunner().invoke(main, other)
+    assert result.exit_code == EXIT_PUBLISHED_DIFFERS, result.output
+    assert "(what differs: settings)" in result.stderr and "Rendering" not in result.output
+    assert tree_digest(site) == before
 
 
 def test_force_from_the_same_inputs_leaves_the_edition_and_restates_nothing(
