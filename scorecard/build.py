@@ -5,9 +5,12 @@ Everything is computed before any page is rendered; pages read only from the sco
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,11 +45,13 @@ from scorecard.publish import (
     VersionExistsError,
     check_can_publish,
     edition_manifest,
-    publish_version,
+    is_edition,
+    publish_edition,
     published_versions,
     states,
     version_key,
 )
+from scorecard.resources import resource_root
 from scorecard.settings import Settings
 from scorecard.site import SiteInput, peer_group_sizes, published_rows
 from scorecard.specs import FRAGMENT_FOLDER, SHARED_FOLDER, MeasureSpec, SpecError, load_specs
@@ -85,6 +90,7 @@ class BuildReport:
     not_stored: list[str] = field(default_factory=list)  # periods left out of the history
     privacy: disclosure.Audit | None = None  # the privacy check of a partner or public edition
     state: str = "active"  # kept from before when a hidden or retired edition is rebuilt
+    unchanged: bool = False  # --force built it identical to the published one: left as it was
 
     def timing_lines(self, slowest: int = 10) -> list[str]:
         """Return the wall time of each step of the computing, of all the measures computed
@@ -118,6 +124,11 @@ class BuildReport:
             f"Published {self.period_id}{self.state_note()}: {self.n_measures} measures, "
             f"{self.n_entities} entities -> {self.version_dir}"
         ]
+        if self.unchanged:
+            lines = [
+                f"{self.period_id} rebuilt: identical to the published edition, left as it was "
+                f"({self.version_dir})"
+            ]
         lines += unread_lines(self.unread) + warning_lines(self.warnings)
         lines += [f"  {line}" for line in (self.privacy.lines() if self.privacy else [])]
         lines += [
@@ -597,6 +608,136 @@ def measure_file_hashes(measures_dir: Path, specs: list[MeasureSpec]) -> dict[st
     return {p: file_sha256(path) for p, path in found.items() if path.is_file()}
 
 
+class AlreadyPublished(Exception):
+    """The edition is already published from the same inputs (build_inputs): nothing to do."""
+
+    def __init__(self, period_id: str):
+        self.period_id = period_id
+        super().__init__(
+            f"{period_id} is already published from the same data and definitions; nothing to do"
+        )
+
+
+class PublishedDiffers(Exception):
+    """The edition is already published from other inputs, and --force was not given."""
+
+    def __init__(self, period_id: str, folder: Path, differ: list[str], note: str = ""):
+        self.period_id = period_id
+        self.differ = differ
+        super().__init__(
+            f"{period_id} is already published at {folder} from other inputs (what differs: "
+            f"{', '.join(differ)}{note}); pass --force to "
+            f"rebuild it (the edition replaced is kept whole in {Path(folder).parent}/.restated/)"
+        )
+
+
+BUILD_INPUTS = "build_inputs"  # the manifest's record of what decides an edition (build_inputs)
+# Each part of build_inputs and how the messages name it.
+INPUT_PARTS = {
+    "data": "data",
+    "definitions": "definitions",
+    "code": "code",
+    "settings": "settings",
+    "results_history": "results history",
+}
+# The settings that change what an edition shows (not threads, memory, folders or force).
+EDITION_SETTINGS = ("audience", "program_name", "help_contact", "seed", "reward", "engine")
+
+
+def build_inputs(settings: Settings, specs: list[MeasureSpec], period_id: str) -> dict[str, str]:
+    """Return the SHA-256 of each part of what decides the edition of `period_id` (INPUT_PARTS):
+    the marts, the measures folder (specs, SQL, code lists, tiers), the code (scorecard's
+    source, templates and version, its libraries' versions), the settings that show, and what
+    the results history gives the stars (a year before's cut points, the first years rated).
+
+    The same inputs give byte-identical editions (docs/ci.md, Reproducible output), so a
+    re-run compares these with the published edition's manifest before computing anything.
+    The history's stored rows are left out: rows under the same definition are read back as
+    computing them gives them, and this quarter's own rows and cut points, which the build
+    stores after publishing, never change its edition."""
+    try:
+        marts = find_mart_files(settings.data)
+    except MartError as exc:
+        raise BuildError(exc.title, exc.problems) from exc
+    parts: dict[str, object] = {
+        "data": {name: file_sha256(path) for name, path in sorted(marts.items())},
+        "definitions": folder_sha256(Path(settings.measures)),
+        "code": {
+            "tool_version": version("scorecard"),
+            "source": code_sha256(),
+            "libraries": {name: version(name) for name in LIBRARIES},
+        },
+        "settings": {
+            "period": period_id,
+            **{name: str(getattr(settings, name)) for name in EDITION_SETTINGS},
+        },
+        "results_history": history_inputs(settings, specs, period_id),
+    }
+    return {key: _sha256_json(value) for key, value in parts.items()}
+
+
+def history_inputs(settings: Settings, specs: list[MeasureSpec], period_id: str) -> dict:
+    """Return what the results history gives the stars of `period_id` ({} without one)."""
+    if settings.history is None:
+        return {}
+    rated = rated_before(settings)
+    prior = prior_cut_points(rated, period_id)
+    return {
+        "prior_cut_points": "" if prior is None else prior.to_csv(index=False),
+        "first_rated": measures_first_rated(specs, rated, period_id),
+    }
+
+
+def _sha256_json(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def folder_sha256(folder: Path) -> str:
+    """Return the SHA-256 of every file's path inside `folder` and SHA-256, in path order."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    listing = "".join(f"{p.relative_to(folder).as_posix()}\t{file_sha256(p)}\n" for p in files)
+    return hashlib.sha256(listing.encode("utf-8")).hexdigest()
+
+
+@cache
+def code_sha256() -> str:
+    """Return the SHA-256 of scorecard's source (*.py), its site templates and mkdocs.yml."""
+    package = Path(__file__).resolve().parent
+    sources = sorted(package.rglob("*.py"))
+    root = resource_root()
+    listing = "".join(f"{p.relative_to(package).as_posix()}\t{file_sha256(p)}\n" for p in sources)
+    listing += f"site_templates\t{folder_sha256(root / 'site_templates')}\n"
+    listing += f"mkdocs.yml\t{file_sha256(root / 'mkdocs.yml')}\n"
+    return hashlib.sha256(listing.encode("utf-8")).hexdigest()
+
+
+def check_rerun(
+    settings: Settings, period_id: str, specs: list[MeasureSpec] | None = None
+) -> dict[str, str] | None:
+    """Say, before anything is published, what a build without --force of an edition already
+    published does: raise AlreadyPublished when the published edition's manifest records the
+    same build_inputs (nothing to do), PublishedDiffers naming the parts that differ. Return
+    the build_inputs (None when there is nothing to compare: --force, or not published yet).
+
+    A folder that is not an edition, or a site for another audience, is left to check_target
+    (exit 2) before this. An edition published before the manifest recorded build_inputs
+    was made by other code."""
+    folder = Path(settings.out) / period_id
+    if settings.force or not is_edition(folder):
+        return None
+    check_target(dataclasses.replace(settings, force=True), period_id)
+    inputs = build_inputs(settings, specs if specs is not None else read_specs(settings), period_id)
+    recorded = edition_manifest(settings.out, period_id).get(BUILD_INPUTS)
+    if recorded == inputs:
+        raise AlreadyPublished(period_id)
+    if not isinstance(recorded, dict):
+        note = " (an earlier version of scorecard, which did not record its inputs, published it)"
+        raise PublishedDiffers(period_id, folder, ["code"], note)
+    differ = [INPUT_PARTS[k] for k in INPUT_PARTS if recorded.get(k) != inputs[k]]
+    raise PublishedDiffers(period_id, folder, differ)
+
+
 def check_target(settings: Settings, period_id: str | None) -> audiences.Audience:
     """Return the audience; raise BuildError if it or the version cannot be published."""
     try:
@@ -635,7 +776,11 @@ def require_partner(audience: audiences.Audience, organizations: pd.DataFrame | 
 
 def build_site(settings: Settings, progress: Steps) -> BuildReport:
     """Run the whole pipeline and publish one version; raise BuildError on bad input and
-    disk.DiskError when --out (checked before computing) or the history cannot be written."""
+    disk.DiskError when --out (checked before computing) or the history cannot be written;
+    AlreadyPublished or PublishedDiffers (check_rerun) for an edition already published,
+    before computing when --period is given."""
+    if settings.period is not None:
+        check_rerun(settings, settings.period)
     check_partner(settings)
     for folder in (settings.out, settings.history):
         if folder is not None:
@@ -652,6 +797,8 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     else:
         done = progress.step(f"Checking marts and computing measures in {settings.engine}")
     run = compute(settings, specs, cache)
+    if settings.period is None:  # the period is known now
+        check_rerun(settings, run.period_id, specs)
     audience = check_target(settings, run.period_id)
     require_partner(audience, run.organizations)
     done()
@@ -712,7 +859,12 @@ def publish_audience(
         period_id=run.period_id,
         peer_sizes=peer_group_sizes(scored.results, run.period_id),
         versions=published_versions(settings.out),
-        manifest={**manifest(settings, specs, run), **view.manifest, **checked},
+        manifest={
+            **manifest(settings, specs, run),
+            **view.manifest,
+            **checked,
+            BUILD_INPUTS: build_inputs(settings, specs, run.period_id),
+        },
         program_name=settings.program_name,
         help_contact=settings.help_contact,
         cut_points=scored.cut_points,
@@ -731,11 +883,12 @@ def publish_audience(
     titles = {s.id: s.title for s in specs}
     extra = audiences.care_gap_files(gaps, run.organizations, titles) if gaps is not None else {}
     try:
-        version_dir = publish_version(
+        published = publish_edition(
             site_input, settings.out, settings.force, extra, audience=audience.key
         )
     except (VersionExistsError, PublishError) as exc:
         raise BuildError("cannot publish", [str(exc)]) from exc
+    version_dir = published.folder
     n_entities = view.results.query("level != 'program'")["entity_id"].nunique()
     return BuildReport(
         run.period_id,
@@ -749,6 +902,7 @@ def publish_audience(
         run.steps,
         privacy=privacy,
         state=states(settings.out).get(run.period_id, "active"),
+        unchanged=published.unchanged,
     )
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 EXIT_BAD_INPUT = 2
 EXIT_DISK = 3  # a folder the build writes to is read-only, full, over quota or not permitted
+EXIT_PUBLISHED_DIFFERS = 4  # the edition is published from other inputs; --force rebuilds it
 
 
 class Progress:
@@ -145,7 +146,7 @@ def unread_config_note(config: Path | None) -> None:
 @settings_options
 def build(config: Path | None, quiet: bool, timings: bool, **options: object) -> None:
     """Compute every measure and publish one version of the site."""
-    from scorecard.build import BuildError, build_site
+    from scorecard.build import AlreadyPublished, BuildError, PublishedDiffers, build_site
     from scorecard.disk import DiskError
     from scorecard.history import HistoryError, check_folder
 
@@ -157,6 +158,15 @@ def build(config: Path | None, quiet: bool, timings: bool, **options: object) ->
         if settings.history is not None:  # a bad file stops the build before any computing
             check_folder(settings.history)
         report = build_site(settings, progress)
+    except AlreadyPublished as exc:  # a re-run (a CI job retried): green, nothing changed
+        progress.stopped()
+        if not quiet:
+            click.echo(str(exc))
+        return
+    except PublishedDiffers as exc:  # not bad input: its own code, so CI can tell them apart
+        progress.stopped()
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_PUBLISHED_DIFFERS)
     except BuildError as exc:
         progress.stopped()
         fail(exc.problems, exc.title)

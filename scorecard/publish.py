@@ -38,6 +38,9 @@ the process dies, so a killed build never leaves a stale lock):
 
 1. recover(): finish or undo what a killed build left (see below);
 2. build into out_root/.build-<id>-<random>/ (same file system), never into an edition folder;
+   with force, stop here when the edition built is the published one apart from the record of
+   its build (same_edition): the published edition stays as it was, nothing is archived or
+   restated, and the .build folder is deleted;
 3. the commit: one os.rename of the finished folder to out_root/<id>, or, with force, one
    renameat2(RENAME_EXCHANGE) that swaps the new folder with the old one atomically (where the
    kernel or file system lacks it: rename the old one aside into the .build folder, rename the
@@ -134,10 +137,26 @@ def publish_version(
     extra_files: dict[str, bytes] | None = None,
     audience: str | None = None,
 ) -> Path:
-    """Build the edition of site_input.period_id into out_root atomically; return its folder.
+    """Build the edition of site_input.period_id into out_root atomically; return its folder
+    (publish_edition, which also says whether a force rebuild left it as it was)."""
+    return publish_edition(site_input, out_root, force, extra_files, audience).folder
+
+
+def publish_edition(
+    site_input: SiteInput,
+    out_root: Path,
+    force: bool = False,
+    extra_files: dict[str, bytes] | None = None,
+    audience: str | None = None,
+) -> Published:
+    """Build the edition of site_input.period_id into out_root atomically; return its folder
+    and whether it was left as it was.
 
     extra_files ({path inside the edition: bytes}) are added to the edition before the swap.
     audience, when given, is recorded in versions-state.json and must match earlier editions.
+    With force, an edition built identical to the published one apart from the record of its
+    build (same_edition) is not swapped in: the published one stays, nothing is archived or
+    restated.
     """
     version = check_version_id(site_input.period_id)
     out_root = Path(out_root)
@@ -166,6 +185,10 @@ def publish_version(
                 path.write_bytes(content)
             normalize_archives(built, build_epoch(site_input))
             _step("built")
+            if restates is not None and same_edition(built, target):
+                refresh(out_root, audience)  # the published edition is left as it was
+                _step("left")
+                return Published(target, unchanged=True)
             replaced = swap_into_place(built, target, work)
             _step("swapped")
             if replaced is not None and restates is not None:
@@ -175,7 +198,64 @@ def publish_version(
             _step("indexed")
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    return target
+    return Published(target)
+
+
+@dataclasses.dataclass(frozen=True)
+class Published:
+    """What publish_edition did: the edition's folder, and whether a force rebuild found it
+    identical to the published one and left that as it was (nothing archived or restated)."""
+
+    folder: Path
+    unchanged: bool = False
+
+
+# Files of an edition that record when and how it was built rather than what it shows: the
+# manifest is compared without BUILD_RECORD (below); the provenance pages and the search
+# index show it (the edition restated, the quarters read back from the results history).
+BUILD_RECORD = ("restates", "results_history")
+BUILT_FILES = ("downloads/manifest.json", "provenance.html", "search/search_index.json")
+
+
+def same_edition(new: Path, old: Path) -> bool:
+    """Return True if the edition built at `new` is the published edition `old` apart from
+    its record of the build: every file byte-identical except the manifest, equal without
+    BUILD_RECORD, and the pages that show that record (BUILT_FILES, in every language)."""
+
+    def digest(folder: Path) -> dict[str, str]:
+        files = {
+            p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()
+        }
+        return {
+            name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for name, path in files.items()
+            if not any(name == f or name.endswith(f"/{f}") for f in BUILT_FILES)
+        }
+
+    def record(folder: Path) -> dict | None:
+        manifest = _read_manifest(folder)
+        return None if manifest is None else _without(manifest, BUILD_RECORD)
+
+    return (
+        old.is_dir()
+        and record(old) is not None
+        and record(new) == record(old)
+        and _same_listing(new, old)
+        and digest(new) == digest(old)
+    )
+
+
+def _without(manifest: dict, keys: tuple[str, ...]) -> dict:
+    return {k: v for k, v in manifest.items() if k not in keys}
+
+
+def _same_listing(new: Path, old: Path) -> bool:
+    """Return True if both folders hold the same paths (files and folders)."""
+
+    def listing(folder: Path) -> list[str]:
+        return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+    return listing(new) == listing(old)
 
 
 def check_can_publish(

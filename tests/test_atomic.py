@@ -33,7 +33,7 @@ from publish_fixture import (
     tree_digest,
 )
 
-from scorecard import engine, publish
+from scorecard import build, engine, publish
 from scorecard.cli import main
 
 EXIT_DISK = 3  # written out, not imported: README and docs/ci.md promise 3 for the disk
@@ -201,6 +201,7 @@ def test_rebuilding_a_hidden_edition_keeps_it_hidden_and_says_so(inputs: dict) -
     hidden = runner.invoke(main, ["versions", "hide", "2025Q3", "--out", str(site)])
     assert hidden.exit_code == 0, hidden.output
     args = build_args(inputs["marts"], inputs["measures"], site, "2025Q3", "--force")
+    args += ["--program-name", "Renamed program"]  # the same build is left as it was
     result = runner.invoke(main, [a for a in args if a != "--quiet"])
     assert result.exit_code == 0, result.output
     assert (
@@ -264,6 +265,37 @@ def test_fallback_swap_killed_before_the_archive_keeps_the_old_edition(tmp_path:
     assert tree_digest(tmp_path / kept) == old
     assert "Second build" in (tmp_path / "2025Q4" / "index.html").read_text(encoding="utf-8")
     assert [p.name for p in tmp_path.glob(".*")] == [publish.RESTATED]
+
+
+SAME_AGAIN_SCRIPT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from site_fixture import make_sample_input
+from scorecard import publish
+
+publish.publish_version(make_sample_input("2025Q4"), Path(sys.argv[1]), force=True)
+"""
+
+
+def test_a_force_rebuild_left_as_it_was_and_killed_before_cleaning_up(tmp_path: Path) -> None:
+    from site_fixture import make_sample_input
+
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path)
+    before = tree_digest(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", SAME_AGAIN_SCRIPT.format(tests=str(ROOT / "tests")), str(tmp_path)],
+        env={**os.environ, publish.KILL_AT_ENV: "left"},
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == KILLED
+    assert list(tmp_path.glob(".build-2025Q4-*/tree")), "killed before its folder was deleted"
+    assert published_digest(tmp_path) == before
+    with publish.locked(tmp_path):
+        actions = publish.recover(tmp_path)
+    assert not [a for a in actions if "restored" in a or "kept" in a], actions
+    assert tree_digest(tmp_path) == before
 
 
 def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
@@ -423,13 +455,131 @@ def test_bad_input_exits_2_and_leaves_the_published_site_alone(
     assert tree_digest(site) == before
 
 
-def test_an_existing_version_is_refused_before_any_work(inputs: dict) -> None:
+EXIT_PUBLISHED_DIFFERS = 4  # written out: README and docs/ci.md promise it
+
+
+def not_computed(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a re-run of an edition already published computed the measures")
+
+
+def test_a_rerun_from_the_same_inputs_exits_0_before_any_work(
+    inputs: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a CI job retried after it had published exited 2, as on bad data
+    monkeypatch.setattr(build, "compute", not_computed)
     before = tree_digest(inputs["site"])
     args = build_args(inputs["marts"], inputs["measures"], inputs["site"], "2025Q3")
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 2 and "already published" in result.output
+    result = CliRunner().invoke(main, [a for a in args if a != "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "2025Q3 is already published from the same data and definitions; nothing to do\n"
+    )
     assert "Checking marts" not in result.output
     assert tree_digest(inputs["site"]) == before
+
+
+def edit_mart(marts: Path, measures: Path) -> None:
+    path = sorted(marts.glob("*.csv"))[0]
+    path.write_bytes(path.read_bytes() + b"\n")
+
+
+def edit_spec(marts: Path, measures: Path) -> None:
+    path = sorted(measures.glob("*.yml"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "# corrected\n", encoding="utf-8")
+
+
+OTHER_INPUTS = [
+    ("data", edit_mart, [], "data"),
+    ("definitions", edit_spec, [], "definitions"),
+    ("code", None, [], "code"),
+    ("settings", None, ["--program-name", "Renamed program"], "settings"),
+]
+
+
+@pytest.mark.parametrize(
+    "mutate, extra, differs", [c[1:] for c in OTHER_INPUTS], ids=[c[0] for c in OTHER_INPUTS]
+)
+def test_a_rerun_from_other_inputs_exits_4_saying_what_differs(
+    inputs: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mutate: Callable | None,
+    extra: list[str],
+    differs: str,
+) -> None:
+    marts = shutil.copytree(inputs["marts"], tmp_path / "marts")
+    measures = shutil.copytree(inputs["measures"], tmp_path / "measures")
+    if mutate is not None:
+        mutate(marts, measures)
+    if differs == "code":
+        monkeypatch.setattr(build, "code_sha256", lambda: "another version of the code")
+    monkeypatch.setattr(build, "compute", not_computed)
+    site = inputs["site"]
+    before = tree_digest(site)
+    result = CliRunner().invoke(main, [*build_args(marts, measures, site, "2025Q3"), *extra])
+    assert result.exit_code == EXIT_PUBLISHED_DIFFERS, result.output
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"2025Q3 is already published at {site / '2025Q3'} from other inputs (what differs: "
+        f"{differs}); pass --force to rebuild it (the edition replaced is kept whole in "
+        f"{site}/.restated/)\n"
+    )
+    assert tree_digest(site) == before
+
+
+def test_an_edition_that_does_not_record_its_inputs_differs_in_code(
+    inputs: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = copy_site(inputs, "unrecorded")
+    path = site / "2025Q3" / "downloads" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({k: v for k, v in manifest.items() if k != "build_inputs"}))
+    monkeypatch.setattr(build, "compute", not_computed)
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q3")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == EXIT_PUBLISHED_DIFFERS, result.output
+    assert "(what differs: code (an earlier version of scorecard" in result.stderr
+
+
+def test_without_period_a_rerun_is_told_after_computing_before_publishing(
+    inputs: dict, resumed: dict
+) -> None:
+    site = shutil.copytree(resumed["site"], inputs["base"] / "rerun-no-period")
+    assert menu(site) == ["2025Q4", "2025Q3"]  # 2025Q4: the latest complete quarter
+    before = tree_digest(site)
+    args = ["build", "--data", str(inputs["marts"]), "--measures", str(inputs["measures"])]
+    result = CliRunner().invoke(main, [*args, "--out", str(site)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "2025Q4 is already published from the same data and definitions; nothing to do\n"
+    )
+    assert "Rendering" not in result.output
+    assert tree_digest(site) == before
+    other = [*args, "--out", str(site), "--program-name", "Renamed program"]
+    result = CliRunner().invoke(main, other)
+    assert result.exit_code == EXIT_PUBLISHED_DIFFERS, result.output
+    assert "(what differs: settings)" in result.stderr and "Rendering" not in result.output
+    assert tree_digest(site) == before
+
+
+def test_force_from_the_same_inputs_leaves_the_edition_and_restates_nothing(
+    inputs: dict,
+) -> None:
+    # --force with unchanged results archived a copy in .restated/ and `versions list` said
+    # "2025Q3 replaced: ..." though only the build's record (manifest, provenance) differed
+    site = copy_site(inputs, "force-same")
+    before = tree_digest(site)
+    args = build_args(inputs["marts"], inputs["measures"], site, "2025Q3", "--force")
+    result = CliRunner().invoke(main, [a for a in args if a != "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"2025Q3 rebuilt: identical to the published edition, left as it was ({site / '2025Q3'})"
+    )
+    assert "Published" not in result.stdout
+    assert tree_digest(site) == before
+    assert not list(site.glob(".*")), "nothing archived, no temporary folder left"
+    listed = CliRunner().invoke(main, ["versions", "list", "--out", str(site)])
+    assert listed.exit_code == 0 and "replaced" not in listed.output, listed.output
 
 
 def start_build(args: list[str], tmpdir: Path) -> subprocess.Popen:

@@ -65,7 +65,10 @@ def test_the_exit_codes_ci_reads_are_the_documented_ones() -> None:
     from scorecard import cli
 
     ci_doc = (Path(__file__).resolve().parents[1] / "docs" / "ci.md").read_text(encoding="utf-8")
-    assert (cli.EXIT_BAD_INPUT, cli.EXIT_DISK) == (2, 3)
+    assert (cli.EXIT_BAD_INPUT, cli.EXIT_DISK, cli.EXIT_PUBLISHED_DIFFERS) == (2, 3, 4)
     assert "\n| 2 | bad marts or specs" in ci_doc
     assert "\n| 3 | a folder the build writes to" in ci_doc
+    assert "\n| 4 | the version is already published from other inputs" in ci_doc
+    assert "already published" not in ci_doc.split("\n| 2 |")[1].split("\n")[0]
     assert "stops the build with exit code 2" in README and "stops it with exit code 3" in README
+    assert "it stops with exit code 4" in README

@@ -264,6 +264,50 @@ def test_force_keeps_the_replaced_edition_whole_outside_the_site(tmp_path: Path)
     assert tree_digest(archive) == first
 
 
+def test_force_with_an_identical_edition_leaves_it_and_restates_nothing(tmp_path: Path) -> None:
+    # it archived a copy in .restated/ and recorded a restatement though only the record of
+    # the build differed (manifest.json, provenance.html, search_index.json)
+    publish.publish_version(make_sample_input("2025Q4"), tmp_path)
+    before = tree_digest(tmp_path)
+    again = publish.publish_edition(make_sample_input("2025Q4"), tmp_path, force=True)
+    assert again == publish.Published(tmp_path / "2025Q4", unchanged=True)
+    assert tree_digest(tmp_path) == before
+    assert not list(tmp_path.glob(".*")) and publish.restated_editions(tmp_path) == []
+    assert "restates" not in publish.edition_manifest(tmp_path, "2025Q4")
+    # a different edition is still swapped in, the published one kept whole
+    changed = make_sample_input("2025Q4")
+    changed.program_name = "Corrected build"
+    assert not publish.publish_edition(changed, tmp_path, force=True).unchanged
+    archive = tmp_path / publish.edition_manifest(tmp_path, "2025Q4")["restates"]["archive"]
+    assert tree_digest(archive) == {
+        k.removeprefix("2025Q4/"): v for k, v in before.items() if k.startswith("2025Q4/")
+    }
+    # an edition once restated, rebuilt the same again: its own "restates" does not count
+    middle = tree_digest(tmp_path)
+    assert publish.publish_edition(changed, tmp_path, force=True).unchanged
+    assert tree_digest(tmp_path) == middle
+
+
+def test_same_edition_compares_every_file_but_the_record_of_the_build(tmp_path: Path) -> None:
+    old = publish.publish_version(make_sample_input("2025Q4"), tmp_path / "a")
+    new = shutil.copytree(old, tmp_path / "b" / "2025Q4")
+    assert publish.same_edition(new, old)
+    manifest = new / "downloads" / "manifest.json"
+    recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({**recorded, "restates": {"archive": "x"}}), encoding="utf-8")
+    (new / "provenance.html").write_text("replaces the edition ...", encoding="utf-8")
+    assert publish.same_edition(new, old)
+    manifest.write_text(json.dumps({**recorded, "data_as_of": "2026-01-01"}), encoding="utf-8")
+    assert not publish.same_edition(new, old)
+    manifest.write_text(json.dumps(recorded), encoding="utf-8")
+    (new / "stale.txt").write_text("a file the other has not")
+    assert not publish.same_edition(new, old)
+    (new / "stale.txt").unlink()
+    page = new / "index.html"
+    page.write_bytes(page.read_bytes() + b" ")
+    assert not publish.same_edition(new, old)
+
+
 def test_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:
     broken = make_sample_input("2025Q4")
     broken.results = broken.results.drop(columns=["kind"])
@@ -639,7 +683,9 @@ def test_the_day_an_edition_was_first_published_survives_a_copy_without_file_tim
     manifest = tmp_path / "2025Q4" / "downloads" / "manifest.json"
     first_day = datetime.fromtimestamp(manifest.stat().st_mtime, tz=UTC).date().isoformat()
     os.utime(manifest, (1_600_000_000, 1_600_000_000))  # 2020-09-13: what a copy might leave
-    publish.publish_version(make_sample_input("2025Q4"), tmp_path, force=True)
+    corrected = make_sample_input("2025Q4")
+    corrected.program_name = "Corrected build"
+    publish.publish_version(corrected, tmp_path, force=True)
     restates = publish.edition_manifest(tmp_path, "2025Q4")["restates"]
     assert restates["published_on"] == first_day != "2020-09-13"
     assert [row["published_on"] for row in publish.restated_editions(tmp_path)] == [first_day]
