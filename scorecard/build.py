@@ -818,10 +818,14 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     )
     done()
     done = progress.step(f"Rendering and publishing {run.period_id}")
+    # The history first: a build killed between the two leaves the edition unpublished (a
+    # re-run publishes it), never published with its results missing from the history (a
+    # re-run from the same inputs has nothing to do, and would not store them).
+    with disk.writing(settings.history or settings.out):
+        not_stored = store_history(settings, run, scored.cut_points)
     with disk.writing(settings.out):
         report = publish_audience(settings, specs, run, scored, audience)
-    with disk.writing(settings.history or settings.out):
-        report.not_stored = store_history(settings, run, scored.cut_points)
+    report.not_stored = not_stored
     done()
     return report
 
