@@ -181,3 +181,27 @@ def test_continuous_enrollment_allows_one_gap_of_45_days_and_needs_the_anchor_da
         "SELECT DISTINCT continuously_enrolled FROM period_enrollment WHERE \"window\" = 'quarter'"
     )
     assert con.execute(quarter).fetchall() == [(None,)]
+
+
+def test_days_before_the_data_start_are_no_enrollment_gap():
+    # the data start on 2023-02-01; both members are enrolled from 2020 (the spans are clipped
+    # to the data start); LONG has no gap, GAP10 one real gap of 10 days in July. For 2023Q4
+    # (Jan-Dec 2023) January lies before the data: no gap, so both are continuously enrolled
+    # (January counted as a gap made GAP10's real one a second gap).
+    con = empty_marts()
+    con.executemany(
+        "INSERT INTO eligibility (person_id, enrollment_start_date, enrollment_end_date) "
+        "VALUES (?, ?, ?)",
+        [
+            ("LONG", "2020-01-01", "2024-12-31"),
+            ("GAP10", "2020-01-01", "2023-07-04"),
+            ("GAP10", "2023-07-15", "2024-12-31"),
+        ],
+    )
+    engine.load_value_sets(con, ROOT / "measures" / "value_sets")
+    engine.create_helpers(con, date(2023, 2, 1), date(2024, 12, 31), "2024Q4")
+    rows = con.execute(
+        "SELECT person_id, continuously_enrolled, months_enrolled FROM period_enrollment "
+        "WHERE \"window\" = 'year' AND period_id = '2023Q4' ORDER BY ALL"
+    ).fetchall()
+    assert rows == [("GAP10", True, 11), ("LONG", True, 11)]

@@ -70,10 +70,12 @@ span_in_window AS (  -- each span with a day in a window
                                                                           DATE '0001-01-01'))
                                              + INTERVAL 1 MONTH AS DATE)),
                                least(s.last_day, w.period_end)) + 1) AS new_months,
-         -- days not enrolled in the window just before the span (0 or less: none)
+         -- days not enrolled in the window just before the span (0 or less: none); days
+         -- before the data start are no gap (the spans are clipped there, not ended there)
          date_diff('day',
                    greatest(coalesce(s.enrolled_before, DATE '0001-01-01'),
-                            CAST(w.window_start - INTERVAL 1 DAY AS DATE)),
+                            CAST(w.window_start - INTERVAL 1 DAY AS DATE),
+                            CAST(DATE '{data_start}' - INTERVAL 1 DAY AS DATE)),
                    s.first_day) - 1 AS gap_days
   FROM period_window w
   JOIN span s ON s.first_day <= w.period_end AND s.last_day >= w.window_start
