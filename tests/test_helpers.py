@@ -181,3 +181,28 @@ def test_continuous_enrollment_allows_one_gap_of_45_days_and_needs_the_anchor_da
         "SELECT DISTINCT continuously_enrolled FROM period_enrollment WHERE \"window\" = 'quarter'"
     )
     assert con.execute(quarter).fetchall() == [(None,)]
+
+
+def test_continuous_enrollment_counts_no_gap_before_the_data_start():
+    # The data (claims) start Feb 1, 2023, so 2023Q4's year window (2023) starts a month
+    # before them; both members have been enrolled since 2020. ALWAYS has no gap; GAP10 has
+    # one of 10 days (Jul 10-19). January is not a gap: the eligibility rows say enrolled
+    # (a clip of the spans to the data's first day made it one, so GAP10 had two).
+    con = empty_marts()
+    con.executemany(
+        "INSERT INTO eligibility (person_id, enrollment_start_date, enrollment_end_date) "
+        "VALUES (?, ?, ?)",
+        [
+            ("ALWAYS", date(2020, 1, 1), date(2030, 12, 31)),
+            ("GAP10", date(2020, 1, 1), date(2023, 7, 9)),
+            ("GAP10", date(2023, 7, 20), date(2030, 12, 31)),
+        ],
+    )
+    engine.load_value_sets(con, ROOT / "measures" / "value_sets")
+    engine.create_helpers(con, date(2023, 2, 1), date(2024, 12, 31), "2024Q4")
+    rows = con.execute(
+        "SELECT person_id, months_enrolled, continuously_enrolled FROM period_enrollment "
+        "WHERE \"window\" = 'year' AND period_id = '2023Q4' ORDER BY ALL"
+    ).fetchall()
+    # months_enrolled counts the data's months alone (Feb-Dec), as member_months does
+    assert rows == [("ALWAYS", 11, True), ("GAP10", 11, True)]

@@ -61,9 +61,9 @@ months_in_window AS (
                            AND p.period_start
   GROUP BY ALL
 ),
-span AS (  -- eligibility spans inside the data window
-  SELECT person_id,
-         greatest(enrollment_start_date, DATE '{data_start}') AS first_day,
+span AS (  -- eligibility spans up to the data's end, not clipped to its start: enrollment
+           -- before the first data month is real, and each window clips its own start
+  SELECT person_id, enrollment_start_date AS first_day,
          least(enrollment_end_date, DATE '{data_end}') AS last_day
   FROM eligibility
 ),
