@@ -828,15 +828,16 @@ def test_adult_bmi_assessment_leaves_out_members_in_hospice(tmp_path):
 
 def test_depression_screening_followup(prevention):
     # 12+ with an outpatient visit in 2024, no depression or bipolar diagnosis in 2023:
-    # K5 (PHQ-A 4: negative: yes), K8 (PHQ-9 12 on Jun 1, psychotherapy Jul 1 = day 30: yes),
-    # V1 (G8510 negative: yes), V2 (G8431 positive with a plan: yes), V3 (G8511, no follow-up:
-    # no), V4 (PHQ-9 15, sertraline fill day 30: yes), V5 (PHQ-2 of 3 is positive; visit on
-    # day 31: no), V7 (PHQ-9 9 is negative: yes), and N1-N7 (visits, never screened: no).
-    # Excluded: V6 (depression diagnosis Jun 2023).
-    assert cell(prevention, "depression_screening_followup") == (6, 15)
+    # K5 (PHQ-A 4, negative, on Dec 31: after Dec 1, the end of the screening period, so not
+    # screened: no), K8 (PHQ-9 12 on Jun 1, psychotherapy Jul 1 = day 30: yes), V1 (G8510
+    # negative: yes), V2 (G8431 positive with a plan: yes), V3 (G8511, no follow-up: no), V4
+    # (PHQ-9 15, sertraline fill day 30: yes), V5 (PHQ-2 of 3 is positive; visit on day 31:
+    # no), V7 (PHQ-9 9 is negative: yes), and N1-N7 (visits, never screened: no). Excluded: V6
+    # (depression diagnosis Jun 2023).
+    assert cell(prevention, "depression_screening_followup") == (5, 15)
 
 
-# Five adults born 1990, enrolled 2022-2024, each with an office visit (99213) on Jan 10, 2024,
+# Six adults born 1990, enrolled 2022-2024, each with an office visit (99213) on Jan 10, 2024,
 # and their screens (G8510 negative, G8511 positive with no plan) and follow-up (90834).
 DSF_CLAIMS = {
     "Q1": [("2024-03-01", "G8511", "R451"), ("2024-09-01", "G8510", "J069")],
@@ -845,6 +846,7 @@ DSF_CLAIMS = {
     "Q4": [("2024-03-01", "G8511", "R451"), ("2024-03-15", "90834", "F329")]
     + [("2024-06-01", "G8511", "R451")],
     "Q5": [("2024-02-01", "G8510", "J069"), ("2024-04-01", "G8511", "R451")],
+    "Q6": [("2024-12-02", "G8510", "J069")],
 }
 DSF_ROWS = {
     "eligibility.csv": "".join(
@@ -858,18 +860,19 @@ DSF_ROWS = {
 }
 
 
-def test_depression_follow_up_is_of_the_first_positive_screen_up_to_dec_1(tmp_path):
-    # The fixture's cell is (6, 15). Q1: positive Mar 1, never followed up, then negative Sep 1:
+def test_depression_follow_up_is_of_the_first_positive_screen_screened_up_to_dec_1(tmp_path):
+    # The fixture's cell is (5, 15). HEDIS DSF-E's screening period is Jan 1 - Dec 1 (the 30th
+    # day before the window's end). Q1: positive Mar 1, never followed up, then negative Sep 1:
     # not met (a later negative screen does not make up for the unaddressed positive one). Q2:
-    # positive Dec 20, after Dec 1, its 30 days running into 2025: not held against him, met.
-    # Q3: positive Dec 1, the last day held, no follow-up: not met. Q4: first positive Mar 1,
-    # followed up Mar 15 (day 14): met, though his second positive (Jun 1) was not. Q5:
-    # negative Feb 1, positive Apr 1 with no follow-up: not met. (6 + 2, 15 + 5) = (8, 20).
-    # Counting any negative screen or any followed-up positive one gave Q1 and Q5, not Q2: (9, 20).
+    # positive Dec 20 and Q6: negative Dec 2, both after Dec 1: not screened, not met. Q3:
+    # positive Dec 1, the last day of the period, no follow-up: not met. Q4: first positive
+    # Mar 1, followed up Mar 15 (day 14): met, though his second positive (Jun 1) was not. Q5:
+    # negative Feb 1, positive Apr 1 with no follow-up: not met. (5 + 1, 15 + 6) = (6, 21).
+    # Counting a screen after Dec 1 as a screen met K5, Q2 and Q6: (9, 21).
     results = run_fixture_with_rows(
         tmp_path, "quality_prevention", DSF_ROWS, ["depression_screening_followup"]
     )
-    assert cell(results, "depression_screening_followup") == (8, 20)
+    assert cell(results, "depression_screening_followup") == (6, 21)
 
 
 @pytest.fixture(scope="module")
