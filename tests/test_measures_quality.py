@@ -460,6 +460,28 @@ def test_hba1c_poor_control_a_later_test_without_a_result_is_poor_control(tmp_pa
     assert cell(results, "hba1c_testing") == (5, 5)  # every member was already tested
 
 
+# HbA1c tests billed without a result (CPT 83036) a few days after a result: D1 on Sep 8, 7 days
+# after her last result (Sep 1, 8.0), and D2 on Nov 9, 8 days after his (Nov 1, 9.0 and 3046F).
+LATE_BILLED_TEST_ROWS = {
+    "medical_claim.csv": (
+        "T3,1,professional,D1,2024-09-08,2024-09-08,,,,81,,,83036,20,E119,\n"
+        "T4,1,professional,D2,2024-11-09,2024-11-09,,,,81,,,83036,20,E119,\n"
+    ),
+}
+
+
+def test_hba1c_poor_control_a_test_billed_up_to_7_days_after_a_result_is_that_result(tmp_path):
+    # A lab claim is often billed a day or two after the result is recorded. D1's 83036 of
+    # Sep 8 is 7 days after her 8.0 result: the same test, so the result counts, in control.
+    # D2's of Nov 9 is 8 days after his results: a later test with no result, poor control.
+    # (2, 5) -> (3, 5): D2, D3 and D4. Taking every result-less claim as a later test made D1
+    # poor control as well: (4, 5).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_chronic", LATE_BILLED_TEST_ROWS, ["hba1c_poor_control"]
+    )
+    assert cell(results, "hba1c_poor_control") == (3, 5)
+
+
 def test_diabetes_eye_exam(chronic):
     # Same denominator. D1 92014 in May: yes. D2 2023F (no retinopathy) in Aug 2023, the year
     # before: yes. D3 92014 in Aug 2023 is not a negative-result code: no. D4, D6: none.
