@@ -219,19 +219,18 @@ def test_the_measure_families_share_their_sql() -> None:
     )
     denominator = ("sql/_diabetes_denominator.sql", *diabetic)
     hospice = ("sql/shared/hospice.sql",)  # exclusions: [hospice]
-    # exclusions: [hospice, palliative_care, frailty_advanced_illness, long_term_institutional],
-    # and frailty_81 for kidney_health_evaluation
+    # exclusions: [hospice, palliative_care, frailty_advanced_illness], and frailty_81 for
+    # kidney_health_evaluation (long_term_institutional is HEDIS's for Medicare members only)
     palliative = ("sql/shared/palliative_care.sql",)
     frailty = ("sql/shared/frailty_advanced_illness.sql", "sql/shared/frailty_window.sql")
-    long_term = ("sql/shared/long_term_institutional.sql", "sql/_merged_ranges.sql")
     for m in diabetes:
         frailty_81 = ("sql/shared/frailty_81.sql",) * (m == "kidney_health_evaluation")
         assert specs[m].sql_includes == (
-            denominator + hospice + palliative + frailty + frailty_81 + long_term
+            denominator + hospice + palliative + frailty + frailty_81
         ), m
         shared = ["condition_claim", "diabetes_fill", "hospice", "palliative_care"]
         shared += ["frailty_window", "frailty_advanced_illness"]
-        shared += ["frailty_81"] * len(frailty_81) + ["long_term_institutional"]
+        shared += ["frailty_81"] * len(frailty_81)
         assert list(specs[m].shared_tables) == shared, m
     # ssd excludes the members with diabetes the four measures count; prevalence_diabetes
     # counts them, found in its window only
