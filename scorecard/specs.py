@@ -210,8 +210,9 @@ class MeasureSpec(Strict):
             " institution, approximated from claims (HEDIS reads a CMS flag claims lack): a"
             " nursing-facility or intermediate-care stay (type of bill 21x, 65x, 66x) of 90"
             " days or more by the window's end with a day in the window"
-            " (shared/long_term_institutional.sql). The last three are for a 12-month window"
-            " only."
+            " (shared/long_term_institutional.sql); HEDIS applies it to Medicare members only,"
+            " so no measure of this Medicaid program declares it. The last three are for a"
+            " 12-month window only."
         ),
     )
     shared_counts: dict[Literal["numerator", "denominator"], str] = Field(

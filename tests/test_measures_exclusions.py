@@ -1,7 +1,10 @@
 """HEDIS's exclusions of members with palliative care and of members 66 and older living
 long-term in an institution (exclusions palliative_care and long_term_institutional;
 measures/sql/shared/palliative_care.sql and long_term_institutional.sql), on a tiny
-hand-readable fixture run through the seven measures that declare them.
+hand-readable fixture run through the seven measures that declare palliative care. HEDIS
+applies the long-term institutional exclusion to Medicare members only and this program is
+Medicaid, so no measure declares it; it is run here on copies of the specs that add it, as a
+program with Medicare members would.
 
 Period 2024Q4: the 12-month window is 2024-01-01..2024-12-31. Ages are counted from the birth
 year at the end of 2024, as the measures count them. Every member is a woman enrolled 2022-2024
@@ -13,6 +16,7 @@ its numerator is its denominator).
 
 from __future__ import annotations
 
+import shutil
 from functools import cache
 from pathlib import Path
 
@@ -153,16 +157,51 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("measure", MEASURES)
-def test_each_measure_leaves_out_palliative_care_and_long_term_institutional_stays(
+def test_each_measure_leaves_out_palliative_care_but_not_medicaid_members_in_long_stays(
     results, measure
 ) -> None:
-    # 10 members in every measure's ages, less E1, E2 (palliative care in the window) and E4,
-    # E5, E8 (a stay of 90 days or more reaching into the window, 66 or older) -> 5: E3, E6,
-    # E7, E9, E10. Before, all 10 counted.
+    # 10 members in every measure's ages, less E1, E2 (palliative care in the window) -> 8. E4,
+    # E5 and E8 (66 or older, a stay of 90 days or more reaching into the window) stay in:
+    # HEDIS leaves out members living long-term in an institution among Medicare members only,
+    # and these are Medicaid's. Leaving them out too gave 5.
+    kept = set(MEMBERS) - PALLIATIVE
+    assert kept == {"E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10"}
+    numerator = len(kept) if measure == "hba1c_poor_control" else 0
+    assert cell(results, measure) == (numerator, len(kept))
+
+
+def with_long_term_institutional(folder: Path) -> list[MeasureSpec]:
+    """Return the seven specs with exclusion long_term_institutional added, as a program with
+    Medicare members would declare it: loaded from a copy of measures/ in `folder` (a spec's
+    SQL, with its exclusions, is put together when it is loaded)."""
+    shutil.copytree(ROOT / "measures", folder)
+    for measure in MEASURES:
+        path = folder / f"{measure}.yml"
+        text = path.read_text(encoding="utf-8")
+        line = next(x for x in text.splitlines() if x.startswith("exclusions: ["))
+        declared = line.replace("]", ", long_term_institutional]")
+        path.write_text(text.replace(line, declared), encoding="utf-8")
+    specs = [s for s in load_specs(folder) if s.id in MEASURES]
+    assert all("long_term_institutional" in s.exclusions for s in specs)
+    return specs
+
+
+@pytest.fixture(scope="module")
+def results_with_long_term(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    folder = tmp_path_factory.mktemp("exclusions_long_term")
+    return run(write_marts(folder / "marts"), with_long_term_institutional(folder / "measures"))
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_a_measure_declaring_long_term_institutional_leaves_out_long_stays(
+    results_with_long_term, measure
+) -> None:
+    # Declared, the exclusion leaves out E4, E5, E8 as well (a stay of 90 days or more reaching
+    # into the window, 66 or older) -> 5: E3, E6, E7, E9, E10.
     kept = set(MEMBERS) - PALLIATIVE - LONG_TERM
     assert kept == {"E3", "E6", "E7", "E9", "E10"}
     numerator = len(kept) if measure == "hba1c_poor_control" else 0
-    assert cell(results, measure) == (numerator, len(kept))
+    assert cell(results_with_long_term, measure) == (numerator, len(kept))
 
 
 def test_without_the_new_exclusions_every_member_counts(tmp_path: Path) -> None:
@@ -191,8 +230,14 @@ def test_the_specs_declare_the_exclusions_and_say_so() -> None:
     for measure in MEASURES:
         spec = specs[measure]
         assert "palliative_care" in spec.exclusions, measure
-        assert "long_term_institutional" in spec.exclusions, measure
-        assert "approximation" in spec.method and "Z51.5" in spec.method, measure
+        assert "Z51.5" in spec.method, measure
         assert "Not applied: HEDIS's exclusion for palliative care" not in spec.method
         leaves_out = dict(what_can_change(spec))["Leaves out"]
-        assert "palliative care" in leaves_out and "nursing home" in leaves_out, measure
+        assert "palliative care" in leaves_out and "nursing home" not in leaves_out, measure
+        # the long-term institutional exclusion is HEDIS's for Medicare members only
+        assert "long_term_institutional" not in spec.exclusions, measure
+        method = " ".join(spec.method.split())
+        assert "Not applied: HEDIS's exclusion of members 66 or older living long-term" in method
+        assert "applies to Medicare members alone" in method, measure
+    # no measure of this Medicaid program declares it
+    assert not [s.id for s in all_specs() if "long_term_institutional" in s.exclusions]

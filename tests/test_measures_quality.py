@@ -460,6 +460,28 @@ def test_hba1c_poor_control_a_later_test_without_a_result_is_poor_control(tmp_pa
     assert cell(results, "hba1c_testing") == (5, 5)  # every member was already tested
 
 
+# HbA1c tests billed without a result (CPT 83036) a few days after a result: D1 on Sep 8, 7 days
+# after her last result (Sep 1, 8.0), and D2 on Nov 9, 8 days after his (Nov 1, 9.0 and 3046F).
+LATE_BILLED_TEST_ROWS = {
+    "medical_claim.csv": (
+        "T3,1,professional,D1,2024-09-08,2024-09-08,,,,81,,,83036,20,E119,\n"
+        "T4,1,professional,D2,2024-11-09,2024-11-09,,,,81,,,83036,20,E119,\n"
+    ),
+}
+
+
+def test_hba1c_poor_control_a_test_billed_up_to_7_days_after_a_result_is_that_result(tmp_path):
+    # A lab claim is often billed a day or two after the result is recorded. D1's 83036 of
+    # Sep 8 is 7 days after her 8.0 result: the same test, so the result counts, in control.
+    # D2's of Nov 9 is 8 days after his results: a later test with no result, poor control.
+    # (2, 5) -> (3, 5): D2, D3 and D4. Taking every result-less claim as a later test made D1
+    # poor control as well: (4, 5).
+    results = run_fixture_with_rows(
+        tmp_path, "quality_chronic", LATE_BILLED_TEST_ROWS, ["hba1c_poor_control"]
+    )
+    assert cell(results, "hba1c_poor_control") == (3, 5)
+
+
 def test_diabetes_eye_exam(chronic):
     # Same denominator. D1 92014 in May: yes. D2 2023F (no retinopathy) in Aug 2023, the year
     # before: yes. D3 92014 in Aug 2023 is not a negative-result code: no. D4, D6: none.
@@ -828,15 +850,16 @@ def test_adult_bmi_assessment_leaves_out_members_in_hospice(tmp_path):
 
 def test_depression_screening_followup(prevention):
     # 12+ with an outpatient visit in 2024, no depression or bipolar diagnosis in 2023:
-    # K5 (PHQ-A 4: negative: yes), K8 (PHQ-9 12 on Jun 1, psychotherapy Jul 1 = day 30: yes),
-    # V1 (G8510 negative: yes), V2 (G8431 positive with a plan: yes), V3 (G8511, no follow-up:
-    # no), V4 (PHQ-9 15, sertraline fill day 30: yes), V5 (PHQ-2 of 3 is positive; visit on
-    # day 31: no), V7 (PHQ-9 9 is negative: yes), and N1-N7 (visits, never screened: no).
-    # Excluded: V6 (depression diagnosis Jun 2023).
-    assert cell(prevention, "depression_screening_followup") == (6, 15)
+    # K5 (PHQ-A 4, negative, on Dec 31: after Dec 1, the end of the screening period, so not
+    # screened: no), K8 (PHQ-9 12 on Jun 1, psychotherapy Jul 1 = day 30: yes), V1 (G8510
+    # negative: yes), V2 (G8431 positive with a plan: yes), V3 (G8511, no follow-up: no), V4
+    # (PHQ-9 15, sertraline fill day 30: yes), V5 (PHQ-2 of 3 is positive; visit on day 31:
+    # no), V7 (PHQ-9 9 is negative: yes), and N1-N7 (visits, never screened: no). Excluded: V6
+    # (depression diagnosis Jun 2023).
+    assert cell(prevention, "depression_screening_followup") == (5, 15)
 
 
-# Five adults born 1990, enrolled 2022-2024, each with an office visit (99213) on Jan 10, 2024,
+# Six adults born 1990, enrolled 2022-2024, each with an office visit (99213) on Jan 10, 2024,
 # and their screens (G8510 negative, G8511 positive with no plan) and follow-up (90834).
 DSF_CLAIMS = {
     "Q1": [("2024-03-01", "G8511", "R451"), ("2024-09-01", "G8510", "J069")],
@@ -845,6 +868,7 @@ DSF_CLAIMS = {
     "Q4": [("2024-03-01", "G8511", "R451"), ("2024-03-15", "90834", "F329")]
     + [("2024-06-01", "G8511", "R451")],
     "Q5": [("2024-02-01", "G8510", "J069"), ("2024-04-01", "G8511", "R451")],
+    "Q6": [("2024-12-02", "G8510", "J069")],
 }
 DSF_ROWS = {
     "eligibility.csv": "".join(
@@ -858,18 +882,19 @@ DSF_ROWS = {
 }
 
 
-def test_depression_follow_up_is_of_the_first_positive_screen_up_to_dec_1(tmp_path):
-    # The fixture's cell is (6, 15). Q1: positive Mar 1, never followed up, then negative Sep 1:
+def test_depression_follow_up_is_of_the_first_positive_screen_screened_up_to_dec_1(tmp_path):
+    # The fixture's cell is (5, 15). HEDIS DSF-E's screening period is Jan 1 - Dec 1 (the 30th
+    # day before the window's end). Q1: positive Mar 1, never followed up, then negative Sep 1:
     # not met (a later negative screen does not make up for the unaddressed positive one). Q2:
-    # positive Dec 20, after Dec 1, its 30 days running into 2025: not held against him, met.
-    # Q3: positive Dec 1, the last day held, no follow-up: not met. Q4: first positive Mar 1,
-    # followed up Mar 15 (day 14): met, though his second positive (Jun 1) was not. Q5:
-    # negative Feb 1, positive Apr 1 with no follow-up: not met. (6 + 2, 15 + 5) = (8, 20).
-    # Counting any negative screen or any followed-up positive one gave Q1 and Q5, not Q2: (9, 20).
+    # positive Dec 20 and Q6: negative Dec 2, both after Dec 1: not screened, not met. Q3:
+    # positive Dec 1, the last day of the period, no follow-up: not met. Q4: first positive
+    # Mar 1, followed up Mar 15 (day 14): met, though his second positive (Jun 1) was not. Q5:
+    # negative Feb 1, positive Apr 1 with no follow-up: not met. (5 + 1, 15 + 6) = (6, 21).
+    # Counting a screen after Dec 1 as a screen met K5, Q2 and Q6: (9, 21).
     results = run_fixture_with_rows(
         tmp_path, "quality_prevention", DSF_ROWS, ["depression_screening_followup"]
     )
-    assert cell(results, "depression_screening_followup") == (8, 20)
+    assert cell(results, "depression_screening_followup") == (6, 21)
 
 
 @pytest.fixture(scope="module")

@@ -397,13 +397,14 @@ def test_bad_measures_stop_spark_as_duckdb(spark, specs, tmp_path) -> None:
 
 
 def test_palliative_care_and_long_term_stays_are_left_out_alike_on_both_engines(
-    spark, specs, tmp_path
+    spark, tmp_path
 ) -> None:
     """The shared exclusion tables palliative_care and long_term_institutional (merged stays,
     day counts) give Spark the rows DuckDB gives, on test_measures_exclusions' fixture."""
-    from test_measures_exclusions import MEASURES, write_marts
+    from test_measures_exclusions import with_long_term_institutional, write_marts
 
-    chosen = [s for s in specs if s.id in MEASURES]
+    # with long_term_institutional added, as a program with Medicare members would declare it
+    chosen = with_long_term_institutional(tmp_path / "measures")
     duck, on_spark = both_engines(write_marts(tmp_path / "marts"), chosen)
     assert_same(duck, on_spark)
     program = duck.results[

@@ -219,19 +219,18 @@ def test_the_measure_families_share_their_sql() -> None:
     )
     denominator = ("sql/_diabetes_denominator.sql", *diabetic)
     hospice = ("sql/shared/hospice.sql",)  # exclusions: [hospice]
-    # exclusions: [hospice, palliative_care, frailty_advanced_illness, long_term_institutional],
-    # and frailty_81 for kidney_health_evaluation
+    # exclusions: [hospice, palliative_care, frailty_advanced_illness], and frailty_81 for
+    # kidney_health_evaluation (long_term_institutional is HEDIS's for Medicare members only)
     palliative = ("sql/shared/palliative_care.sql",)
     frailty = ("sql/shared/frailty_advanced_illness.sql", "sql/shared/frailty_window.sql")
-    long_term = ("sql/shared/long_term_institutional.sql", "sql/_merged_ranges.sql")
     for m in diabetes:
         frailty_81 = ("sql/shared/frailty_81.sql",) * (m == "kidney_health_evaluation")
         assert specs[m].sql_includes == (
-            denominator + hospice + palliative + frailty + frailty_81 + long_term
+            denominator + hospice + palliative + frailty + frailty_81
         ), m
         shared = ["condition_claim", "diabetes_fill", "hospice", "palliative_care"]
         shared += ["frailty_window", "frailty_advanced_illness"]
-        shared += ["frailty_81"] * len(frailty_81) + ["long_term_institutional"]
+        shared += ["frailty_81"] * len(frailty_81)
         assert list(specs[m].shared_tables) == shared, m
     # ssd excludes the members with diabetes the four measures count; prevalence_diabetes
     # counts them, found in its window only
@@ -401,14 +400,99 @@ def test_change_notes_are_the_method_sentences_of_the_versions_since() -> None:
         "A test billed without ",  # the sentence that holds "(changed in v6: ...)"
         "Changed in v6: frailty",
         "Also changed in v6, as",
+        "Also changed in v6: co",  # continuous enrollment
     ]
     assert notes[0].endswith(
         "(changed in v6: versions before 6 skipped such a test and counted the result before it)."
     )
     assert "(versions before 6 took one frailty claim)." in notes[1]
-    assert not any("v5" in n for n in notes)
+    assert not any("in v5" in n for n in notes)  # v5's notes are not v6's
     since_4 = change_notes(spec, 4)  # v5's first, then v6's
     assert (
         since_4[0].startswith("Changed in v5: HEDIS's exclusion of older") and since_4[1:] == notes
     )
     assert change_notes(spec, 6) == []
+
+
+# The versions of the specs whose definition changed after commit a803966 (the last edition's
+# code) and before the HEDIS continuous-enrollment change was given its "Changed in vN" notes:
+# id -> version at a803966. Each bumped by one; each page's "What changed" list is
+# change_notes(spec, that version), which was empty for 15 of them (the notes said "until vN").
+BUMPED_SINCE_A803966 = {
+    "adolescent_well_care_12_21": 1,
+    "adult_bmi_assessment": 3,
+    "antipsychotic_metabolic_monitoring": 2,
+    "asthma_medication_ratio": 2,
+    "breast_cancer_screening": 5,
+    "colorectal_cancer_screening": 2,
+    "controlling_blood_pressure": 2,
+    "depression_screening_followup": 1,
+    "diabetes_eye_exam": 4,
+    "hba1c_poor_control": 5,
+    "hba1c_testing": 5,
+    "kidney_health_evaluation": 4,
+    "saa": 3,
+    "ssd": 4,
+    "well_child_visits_3_11": 1,
+}
+
+
+def test_every_spec_bumped_since_the_last_edition_says_what_changed() -> None:
+    specs = {s.id: s for s in load_specs(MEASURES)}
+    for measure, before in BUMPED_SINCE_A803966.items():
+        spec = specs[measure]
+        assert spec.version == before + 1, measure
+        notes = change_notes(spec, before)
+        assert notes, measure
+        assert all(re.search(rf"\b[Cc]hanged in v{spec.version}\b", n) for n in notes), measure
+        # every one of them took HEDIS continuous enrollment (at most one gap of 45 days)
+        enrollment = [n for n in notes if "continuous enrollment" in n and "45 days" in n]
+        assert len(enrollment) == 1, measure
+        assert f"until v{before}, a member enrolled at least 11 of" in enrollment[0], measure
+    amr = change_notes(specs["asthma_medication_ratio"], 2)
+    assert any("leukotriene modifier" in n and "asthma diagnosis" in n for n in amr)
+    dsf = change_notes(specs["depression_screening_followup"], 1)
+    assert any("first positive screen" in n and "30th day before" in n for n in dsf)
+
+
+# Specs at a version above 1 whose method says nothing of what changed in it (written before
+# change notes were quoted on the pages): id -> that version. A spec bumped past it, or any
+# other spec bumped, must say "Changed in v<its version>".
+NO_CHANGE_NOTE = {
+    "acute_admissions": 2,
+    "copd_spirometry": 3,
+    "cp_annual_care_plan": 3,
+    "cp_assessment_90d": 2,
+    "cp_caseload": 2,
+    "cp_community_tenure": 3,
+    "cp_days_to_engagement": 2,
+    "cp_days_to_participation_form": 2,
+    "cp_engagement_122d": 2,
+    "cp_engagement_150d": 2,
+    "cp_followup_discharge_3bd": 3,
+    "cp_followup_ed_7d": 2,
+    "cp_participation_form_30d": 2,
+    "cp_qualifying_activities": 3,
+    "ed_visits": 2,
+    "high_risk_share": 4,
+    "iet_engagement": 2,
+    "iet_engagement_13_17": 2,
+    "iet_engagement_18plus": 2,
+    "iet_initiation": 2,
+    "iet_initiation_13_17": 2,
+    "iet_initiation_18plus": 2,
+    "prevalence_asthma_copd": 2,
+    "prevalence_diabetes": 3,
+    "prevalence_hypertension": 2,
+    "prevalence_smi": 2,
+    "prevalence_sud": 2,
+}
+
+
+def test_a_spec_above_version_1_says_what_changed_in_it() -> None:
+    silent = {
+        s.id: s.version
+        for s in load_specs(MEASURES)
+        if s.version > 1 and not change_notes(s, s.version - 1)
+    }
+    assert silent == NO_CHANGE_NOTE

@@ -4,16 +4,16 @@
 -- rule: period_enrollment), with an outpatient visit in the window.
 -- Excluded: members with depression or bipolar disorder (a diagnosis in the 12 months before
 -- the window).
--- Numerator: screened in the window, and, when a screen on or before the 30th day before the
--- window's end (Dec 1 for a calendar year) was positive, follow-up care on the day of the first
--- such positive screen or in the 30 days after it (as HEDIS DSF-E: a later negative screen does
--- not make up for a positive one left without follow-up, and a positive screen in the window's
--- last 30 days, whose 30 days of follow-up run past it, is not held against the member: it
--- counts as a screen). Screens: HCPCS G8510 (negative), G8431 (positive, follow-up
--- plan documented: counts as its own follow-up), G8511 (positive, no plan); or a standardized
--- tool's total score as a clinical result (PHQ-9, PHQ-A, EPDS: positive at 10 or more; PHQ-2:
--- positive at 3 or more). Follow-up: a mental-health visit, a collaborative-care or
--- depression care-management code, an outpatient visit with a depression diagnosis, or an
+-- Numerator: screened from the window's start to the 30th day before its end (Dec 1 for a
+-- calendar year: HEDIS DSF-E's screening period), and, when a screen of that period was
+-- positive, follow-up care on the day of the first positive screen or in the 30 days after it
+-- (as DSF-E: a later negative screen does not make up for a positive one left without
+-- follow-up). A screen in the window's last 30 days is not counted at all: a member screened
+-- only then is not screened this window. Screens: HCPCS G8510 (negative), G8431 (positive,
+-- follow-up plan documented: counts as its own follow-up), G8511 (positive, no plan); or a
+-- standardized tool's total score as a clinical result (PHQ-9, PHQ-A, EPDS: positive at 10 or
+-- more; PHQ-2: positive at 3 or more). Follow-up: a mental-health visit, a collaborative-care
+-- or depression care-management code, an outpatient visit with a depression diagnosis, or an
 -- antidepressant fill.
 WITH visit AS (
   SELECT person_id, claim_start_date AS visit_date
@@ -69,15 +69,15 @@ follow_up AS (
   WHERE ndc_code IN (
     SELECT code FROM value_set WHERE value_set = 'ndc_drug_class' AND drug_class = 'antidepressant')
 ),
-window_screen AS (  -- the eligible members' screens in the window, each with the day of the
-                    -- member's first positive screen on or before the 30th day before its end
+window_screen AS (  -- the eligible members' screens from the window's start to the 30th day
+                    -- before its end, each with the day of the member's first positive one
   SELECT e.period_id, e.person_id, s.screen_date,
-         min(CASE WHEN s.positive AND s.screen_date <= e.period_end - INTERVAL 30 DAY
-                  THEN s.screen_date END)
+         min(CASE WHEN s.positive THEN s.screen_date END)
            OVER (PARTITION BY e.period_id, e.person_id) AS first_positive_date
   FROM eligible e
   JOIN screen s
-    ON s.person_id = e.person_id AND s.screen_date BETWEEN e.window_start AND e.period_end
+    ON s.person_id = e.person_id
+   AND s.screen_date BETWEEN e.window_start AND e.period_end - INTERVAL 30 DAY
 ),
 met AS (
   SELECT DISTINCT w.period_id, w.person_id

@@ -1,5 +1,9 @@
 -- Living long-term in an institution, an approximation from claims of HEDIS's exclusion of
--- members 66 and older who live long-term in an institution (HEDIS reads CMS's long-term
+-- members 66 and older who live long-term in an institution. HEDIS applies that exclusion to
+-- Medicare members only (CBP, BCS-E, COL-E, GSD, EED, KED), and this program is Medicaid, so no
+-- measure shipped here declares it; the table is kept for a program with Medicare members to
+-- add `exclusions: [long_term_institutional]` (palliative care and frailty with advanced illness,
+-- which HEDIS applies to every product line, are declared). (HEDIS reads CMS's long-term
 -- institutional flag and enrollment in an institutional special-needs plan, which these marts do
 -- not hold). One row per member and 12-month window ending on period_end (the last day of a
 -- quarter, as every period's 12-month window does) when the member is 66 or older that year
