@@ -17,18 +17,14 @@ its numerator is its denominator).
 from __future__ import annotations
 
 import shutil
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from engine_fixture import ELIGIBILITY, MEDICAL, PHARMACY
+from exclusion_fixture import ROOT, all_specs, cell, office, run
 
-from scorecard import engine
 from scorecard.specs import MeasureSpec, load_specs, what_can_change
-
-ROOT = Path(__file__).resolve().parents[1]
-VALUE_SETS = ROOT / "measures" / "value_sets"
 
 MEASURES = (
     "breast_cancer_screening",
@@ -39,16 +35,6 @@ MEASURES = (
     "diabetes_eye_exam",
     "kidney_health_evaluation",
 )
-
-
-@cache
-def all_specs() -> tuple[MeasureSpec, ...]:
-    return tuple(load_specs(ROOT / "measures"))
-
-
-def office(claim: str, person: str, day: str, dx: str, code: str = "99213", dx2: str = "") -> str:
-    """Return one professional office claim line (place of service 11)."""
-    return f"{claim},1,professional,{person},{day},{day},,,11,,,{code},,90,{dx},{dx2}\n"
 
 
 def facility(
@@ -128,25 +114,6 @@ def write_marts(folder: Path) -> Path:
     # one statin fill (a pharmacy file needs a row; statins play no part here)
     (folder / "pharmacy_claim.csv").write_text(PHARMACY + f"R1,E3,2024-01-10,{STATIN},30,12\n")
     return folder
-
-
-def run(folder: Path, specs: list[MeasureSpec]) -> pd.DataFrame:
-    """Run `specs` on the marts in `folder` for 2024Q4 and return the results."""
-    result = engine.run(folder, VALUE_SETS, specs, period_id="2024Q4")
-    assert result.period_id == "2024Q4" and result.skipped == {}
-    return result.results
-
-
-def cell(results: pd.DataFrame, measure: str) -> tuple[float, float]:
-    """Return (numerator, denominator) of a measure's program-level result for 2024Q4."""
-    rows = results[
-        (results.measure_id == measure)
-        & (results.period_id == "2024Q4")
-        & (results.level == "program")
-        & (results.stratum == "all")
-    ]
-    assert len(rows) == 1, measure
-    return rows.iloc[0].numerator, rows.iloc[0].denominator
 
 
 @pytest.fixture(scope="module")

@@ -15,18 +15,14 @@ denominator).
 from __future__ import annotations
 
 import shutil
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from engine_fixture import ELIGIBILITY, MEDICAL, PHARMACY
+from exclusion_fixture import ROOT, all_specs, cell, office, run
 
-from scorecard import engine
-from scorecard.specs import MeasureSpec, SpecError, load_specs
-
-ROOT = Path(__file__).resolve().parents[1]
-VALUE_SETS = ROOT / "measures" / "value_sets"
+from scorecard.specs import SpecError, load_specs
 
 DONEPEZIL = "99112000101"  # demo NDC of ndc_drug_class.csv: drug donepezil
 
@@ -39,16 +35,6 @@ WITH_FRAILTY = (  # exclusions of each measure (the spec lists hospice too)
 )
 WITH_FRAILTY_81 = ("controlling_blood_pressure", "kidney_health_evaluation")
 MEASURES = (*WITH_FRAILTY, *WITH_FRAILTY_81)
-
-
-@cache
-def all_specs() -> tuple[MeasureSpec, ...]:
-    return tuple(load_specs(ROOT / "measures"))
-
-
-def office(claim: str, person: str, day: str, dx: str, code: str = "99213", dx2: str = "") -> str:
-    """Return one professional office claim line (place of service 11)."""
-    return f"{claim},1,professional,{person},{day},{day},,,11,,,{code},,90,{dx},{dx2}\n"
 
 
 def inpatient(claim: str, person: str, admitted: str, discharged: str, dx: str) -> str:
@@ -157,25 +143,6 @@ def write_marts(folder: Path) -> Path:
     (folder / "medical_claim.csv").write_text(MEDICAL + start + chronic + FRAILTY_CLAIMS)
     (folder / "pharmacy_claim.csv").write_text(PHARMACY + FILLS)
     return folder
-
-
-def run(folder: Path, specs: list[MeasureSpec]) -> pd.DataFrame:
-    """Run `specs` on the marts in `folder` for 2024Q4 and return the results."""
-    result = engine.run(folder, VALUE_SETS, specs, period_id="2024Q4")
-    assert result.period_id == "2024Q4" and result.skipped == {}
-    return result.results
-
-
-def cell(results: pd.DataFrame, measure: str) -> tuple[float, float]:
-    """Return (numerator, denominator) of a measure's program-level result for 2024Q4."""
-    rows = results[
-        (results.measure_id == measure)
-        & (results.period_id == "2024Q4")
-        & (results.level == "program")
-        & (results.stratum == "all")
-    ]
-    assert len(rows) == 1, measure
-    return rows.iloc[0].numerator, rows.iloc[0].denominator
 
 
 def in_ages(measure: str) -> set[str]:
