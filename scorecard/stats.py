@@ -1412,6 +1412,8 @@ FEW_PEERS = "few_peers"
 # no row of its CP type for the measure) gets NO_REFERENCE. Neither carries a figure.
 HIDDEN_REFERENCE = "hidden_reference"
 NO_REFERENCE = "no_reference"
+# The peer labels of a result not compared with its peers, each saying why (INTERVAL_GAPS aside).
+NOT_COMPARED = (FEW_PEERS, HIDDEN_REFERENCE, NO_REFERENCE)
 
 
 def peer_label(results: pd.DataFrame) -> pd.DataFrame:

@@ -103,8 +103,14 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict:
     specs = build.read_specs(settings)
     run = build.compute(settings, specs)
     first_rated = build.measures_first_rated(specs, build.rated_before(settings), run.period_id)
-    scored = build.score(
-        run.results, None, settings.seed, None, run.organizations, first_rated=first_rated
+    scored = build.score(  # as build_site scores: the cut points keep each spec's version
+        run.results,
+        None,
+        settings.seed,
+        None,
+        run.organizations,
+        first_rated=first_rated,
+        versions={s.id: s.version for s in specs},
     )
     roots = {}
     for audience in ("internal", "public", *PARTNERS):

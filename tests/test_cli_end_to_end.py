@@ -66,8 +66,8 @@ def test_descriptive_measures_are_never_called_better_or_worse(site: Path) -> No
     assert {"prevalence_diabetes", "risk_score_avg", "rx_scripts", "members"} <= neutral
     described = results[results["measure_id"].isin(neutral)]
     # (an average with no range is not compared: too few members, or all alike; nor is a CP
-    # with too few others of its type)
-    not_compared = {*stats.INTERVAL_GAPS, stats.FEW_PEERS}
+    # with too few others of its type, or whose reference is hidden or absent)
+    not_compared = {*stats.INTERVAL_GAPS, *stats.NOT_COMPARED}
     compared = set(described["peer_label"].dropna()) - not_compared
     assert compared == {"higher", "lower", "no_different"}
     assert set(described["trend_label"].dropna()) <= {"rose", "fell", "no_change"}
