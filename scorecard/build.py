@@ -641,7 +641,9 @@ INPUT_PARTS = {
     "results_history": "results history",
 }
 # The settings that change what an edition shows (not threads, memory, folders or force).
-EDITION_SETTINGS = ("audience", "program_name", "help_contact", "seed", "reward", "engine")
+# Not the engine: DuckDB and Spark give the same results and downloads (tests/test_spark.py), so
+# an edition is the same whichever computed it, and its manifest says nothing of it.
+EDITION_SETTINGS = ("audience", "program_name", "help_contact", "seed", "reward")
 
 
 def build_inputs(settings: Settings, specs: list[MeasureSpec], period_id: str) -> dict[str, str]:
