@@ -19,9 +19,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import exclusion_fixture
 import pandas as pd
 import pytest
-from engine_fixture import ELIGIBILITY, MEDICAL, PHARMACY
 from exclusion_fixture import ROOT, all_specs, cell, office, run
 
 from scorecard.specs import MeasureSpec, load_specs, what_can_change
@@ -97,23 +97,11 @@ CLAIMS = (
 
 
 def write_marts(folder: Path) -> Path:
-    """Write the fixture's marts to `folder` and return it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    eligibility = "".join(
-        f"{who},female,White,{born},2022-01-01,2024-12-31\n" for who, born in MEMBERS.items()
+    """Write the fixture's marts to `folder` and return it (one statin fill: a pharmacy file
+    needs a row; statins play no part here)."""
+    return exclusion_fixture.write_marts(
+        folder, MEMBERS, CLAIMS, f"R1,E3,2024-01-10,{STATIN},30,12\n"
     )
-    chronic = "".join(
-        office(f"H{who}{i}", who, day, "I10", dx2="E119")
-        for who in MEMBERS
-        for i, day in enumerate(("2024-02-01", "2024-03-01"))
-    )
-    # the claims start in January 2022 and end in December 2024
-    start = office("S0", "E1", "2022-01-05", "Z0000") + office("S1", "E2", "2024-12-15", "Z0000")
-    (folder / "eligibility.csv").write_text(ELIGIBILITY + eligibility)
-    (folder / "medical_claim.csv").write_text(MEDICAL + start + chronic + CLAIMS)
-    # one statin fill (a pharmacy file needs a row; statins play no part here)
-    (folder / "pharmacy_claim.csv").write_text(PHARMACY + f"R1,E3,2024-01-10,{STATIN},30,12\n")
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import exclusion_fixture
 import pandas as pd
 import pytest
-from engine_fixture import ELIGIBILITY, MEDICAL, PHARMACY
 from exclusion_fixture import ROOT, all_specs, cell, office, run
 
 from scorecard.specs import SpecError, load_specs
@@ -128,21 +128,7 @@ FILLS = f"R1,W4,2024-08-01,{DONEPEZIL},30,12\n"
 
 def write_marts(folder: Path) -> Path:
     """Write the fixture's marts to `folder` and return it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    eligibility = "".join(
-        f"{who},female,White,{born},2022-01-01,2024-12-31\n" for who, born in MEMBERS.items()
-    )
-    chronic = "".join(
-        office(f"H{who}{i}", who, day, "I10", dx2="E119")
-        for who in MEMBERS
-        for i, day in enumerate(("2024-02-01", "2024-03-01"))
-    )
-    # the claims start in January 2022 and end in December 2024
-    start = office("S0", "W1", "2022-01-05", "Z0000") + office("S1", "W2", "2024-12-15", "Z0000")
-    (folder / "eligibility.csv").write_text(ELIGIBILITY + eligibility)
-    (folder / "medical_claim.csv").write_text(MEDICAL + start + chronic + FRAILTY_CLAIMS)
-    (folder / "pharmacy_claim.csv").write_text(PHARMACY + FILLS)
-    return folder
+    return exclusion_fixture.write_marts(folder, MEMBERS, FRAILTY_CLAIMS, FILLS)
 
 
 def in_ages(measure: str) -> set[str]:
