@@ -371,6 +371,50 @@ class LtssShape:
 
 LTSS = LtssShape()
 
+
+@dataclass(frozen=True)
+class SeriousIllnessShape:
+    """Advanced illness, frailty, palliative care and hospice of members who live on: what
+    HEDIS's exclusions of the screening, diabetes and blood-pressure measures look for
+    (measures/sql/shared: palliative_care, hospice, frailty_advanced_illness), with the codes
+    of their value sets (measures/value_sets: advanced_illness_dx, frailty_dx, frailty_device,
+    palliative_care, hospice)."""
+
+    # Share of members with an advanced illness (dementia, heart failure, advanced cancer,
+    # end-stage kidney or liver disease, ALS) by age group (see AGE_GROUPS), besides COPD.
+    advanced_illness_by_age: tuple[float, ...] = (0.0, 0.0, 0.002, 0.015, 0.05)
+    illness_visits_per_month: float = 0.25  # office visits coded with the advanced illness
+    # Members 65+ whose frailty shows on claims (falls, difficulty walking, weakness; walkers,
+    # commodes, hospital beds), with and without an advanced illness.
+    frail_with_illness: float = 0.4
+    frail_without_illness: float = 0.03
+    frailty_claims_per_month: float = 0.2  # frailty-coded office visits and equipment
+    frailty_equipment_share: float = 0.4  # of those claims: equipment from a supplier
+    frailty_equipment_paid: float = 120.0
+    palliative_share: float = 0.45  # of members with an advanced illness: palliative care
+    palliative_visits_per_month: float = 0.8  # from the first palliative visit on
+    palliative_home_share: float = 0.4  # visits at home (place of service 12), else office
+    hospice_share: float = 0.3  # of members in palliative care: hospice, discharged alive
+    hospice_days_after_palliative: float = 90.0  # mean, geometric
+    hospice_mean_days: float = 75.0  # then a live discharge (or the end of coverage)
+
+
+SERIOUS_ILLNESS = SeriousIllnessShape()
+# Advanced illnesses (ICD-10-CM, each matching a prefix of value set advanced_illness_dx):
+# dementia only from 65; under 65 the cancers, heart failure and organ failure.
+ADVANCED_ILLNESS_DX_65: dict[str, float] = {
+    "F0390": 0.22, "G309": 0.14, "I5022": 0.14, "I509": 0.1, "N186": 0.1, "C7951": 0.08,
+    "C787": 0.08, "K7460": 0.08, "C259": 0.04, "G1221": 0.02,
+}  # fmt: skip
+ADVANCED_ILLNESS_DX_UNDER_65: dict[str, float] = {
+    "I5022": 0.2, "I509": 0.12, "N186": 0.2, "C7951": 0.13, "C787": 0.13, "K7460": 0.12,
+    "C259": 0.06, "G1221": 0.04,
+}  # fmt: skip
+FRAILTY_DX: dict[str, float] = {"R262": 0.3, "R296": 0.2, "M6281": 0.2, "Z9181": 0.15, "R54": 0.15}
+FRAILTY_DEVICE: dict[str, float] = {"E0143": 0.35, "E0100": 0.2, "E0165": 0.2, "E0260": 0.25}
+PALLIATIVE_CPT: dict[str, float] = {"99214": 0.45, "99215": 0.25, "99497": 0.3}  # 99497: ACP
+PALLIATIVE_PAID: dict[str, float] = {"99214": 135.0, "99215": 185.0, "99497": 85.0}
+
 # Pharmacy: chance a member with a condition is on a regimen of each drug class.
 REGIMENS: dict[str, dict[str, float]] = {
     "schizophrenia": {"antipsychotic": 0.82},
@@ -2799,6 +2843,190 @@ def _hospice_care(world: World, book: ClaimBook) -> None:
     book.line(claims, paid, revenue=codes.id("0651"))
 
 
+# ---------------------------------------------------------------- serious illness
+
+
+@dataclass(frozen=True)
+class AdvancedIllness:
+    """Members with an advanced illness besides COPD (SERIOUS_ILLNESS) and its code."""
+
+    who: np.ndarray
+    dx: np.ndarray  # vocab id of each member's advanced illness
+
+
+def _serious_illness_care(world: World, book: ClaimBook) -> None:
+    """Add what HEDIS's exclusions look for among members who live on: visits for an advanced
+    illness, frailty on claims of members 65 and older, palliative care and hospice with a
+    live discharge (SERIOUS_ILLNESS). Its own random stream, and booked after every other
+    claim, so the rest of the demo is unchanged."""
+    rng = world.rng("serious illness")
+    ill = _advanced_illness(world, rng)
+    _illness_visits(world, book, rng, ill)
+    _frailty_claims(world, book, rng, ill)
+    who, dx, first = _palliative_care(world, book, rng, ill)
+    _hospice_discharged_alive(world, book, rng, who, dx, first)
+
+
+def _advanced_illness(world: World, rng: np.random.Generator) -> AdvancedIllness:
+    """Draw who has an advanced illness (by age group) and which one (dementia from 65)."""
+    m, codes = world.members, world.codes
+    share = np.array(SERIOUS_ILLNESS.advanced_illness_by_age)[_age_group(m.age)]
+    who = np.flatnonzero(rng.random(m.n) < share).astype(np.int32)
+    older = _pick_rows(rng, codes, ADVANCED_ILLNESS_DX_65, len(who))
+    younger = _pick_rows(rng, codes, ADVANCED_ILLNESS_DX_UNDER_65, len(who))
+    return AdvancedIllness(who, np.where(m.age[who] >= 65, older, younger).astype(np.int32))
+
+
+def _covered_events(
+    world: World, rng: np.random.Generator, who: np.ndarray, first: np.ndarray, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw Poisson events of members from `first` to their last covered day; return (row of
+    `who`, day), covered days only."""
+    last = np.minimum(world.members.last_day[who], world.cal.n_days - 1)
+    row, day = _draw_in_intervals(rng, first, last, rate)
+    keep = world.enrolled_on(who[row], day)
+    return row[keep], day[keep]
+
+
+def _office_claims(
+    world: World, book: ClaimBook, rng: np.random.Generator, who, day, principal, cpt_mix
+) -> np.ndarray:
+    """Add office visits (place of service 11) with a principal diagnosis and the member's
+    chronic ones, at the member's practice; return the claim numbers."""
+    group, rendering = _visit_clinicians(world, rng, who, day)
+    return book.professional(
+        world,
+        rng,
+        who,
+        day,
+        _pick_rows(rng, world.codes, cpt_mix, len(who)),
+        _diagnoses(world, who, day, principal),
+        world.orgs.primary_care,
+        group,
+        world.codes.id("11"),
+        rendering=rendering,
+    )
+
+
+def _illness_visits(
+    world: World, book: ClaimBook, rng: np.random.Generator, ill: AdvancedIllness
+) -> None:
+    """Add office visits coded with each member's advanced illness."""
+    rate = SERIOUS_ILLNESS.illness_visits_per_month
+    row, day = _covered_events(world, rng, ill.who, world.members.first_day[ill.who], rate)
+    mix = {"99213": 0.3, "99214": 0.55, "99215": 0.15}
+    _office_claims(world, book, rng, ill.who[row], day, ill.dx[row], mix)
+
+
+def _frailty_claims(
+    world: World, book: ClaimBook, rng: np.random.Generator, ill: AdvancedIllness
+) -> None:
+    """Add frailty of members 65 and older: office visits coded with a frailty diagnosis
+    (FRAILTY_DX) and equipment (FRAILTY_DEVICE) from a supplier, delivered at home."""
+    m, codes, orgs, shape = world.members, world.codes, world.orgs, SERIOUS_ILLNESS
+    ill_member = np.zeros(m.n, dtype=bool)
+    ill_member[ill.who] = True
+    share = np.where(ill_member, shape.frail_with_illness, shape.frail_without_illness)
+    frail = np.flatnonzero((m.age >= 65) & (rng.random(m.n) < share)).astype(np.int32)
+    rate = shape.frailty_claims_per_month
+    row, day = _covered_events(world, rng, frail, m.first_day[frail], rate)
+    who, dx = frail[row], _pick_rows(rng, codes, FRAILTY_DX, len(row))
+    equipment = rng.random(len(who)) < shape.frailty_equipment_share
+    rows = np.flatnonzero(equipment)
+    supplier = m.pcp_slot[who[rows]] % orgs.home_care.size
+    book.professional(
+        world,
+        rng,
+        who[rows],
+        day[rows],
+        _pick_rows(rng, codes, FRAILTY_DEVICE, len(rows)),
+        _principal_only(dx[rows]),
+        orgs.home_care,
+        supplier,
+        codes.id("12"),
+        paid=world.paid(rng, who[rows], day[rows], shape.frailty_equipment_paid, 0.4),
+    )
+    rows = np.flatnonzero(~equipment)
+    _office_claims(world, book, rng, who[rows], day[rows], dx[rows], {"99213": 0.5, "99214": 0.5})
+
+
+def _palliative_care(
+    world: World, book: ClaimBook, rng: np.random.Generator, ill: AdvancedIllness
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Add palliative care of some members with an advanced illness: visits by their hospital's
+    palliative team, at home or in the office, coded with the illness and Z51.5 (encounter for
+    palliative care), from a first visit (which also reports M1017, admitted to palliative
+    care) on. Return (member, illness, day of the first visit) of each member in care."""
+    m, codes, orgs, shape = world.members, world.codes, world.orgs, SERIOUS_ILLNESS
+    chosen = rng.random(len(ill.who)) < shape.palliative_share
+    who, dx = ill.who[chosen], ill.dx[chosen]
+    last = np.minimum(m.last_day[who], world.cal.n_days - 1)
+    span = np.maximum(last - m.first_day[who] + 1, 0)
+    first = (m.first_day[who] + np.floor(rng.random(len(who)) * span)).astype(np.int32)
+    covered = world.enrolled_on(who, first)
+    who, dx, first = who[covered], dx[covered], first[covered]
+    row, day = _covered_events(world, rng, who, first + 1, shape.palliative_visits_per_month)
+    row = np.concatenate([np.arange(len(who)), row])
+    day = np.concatenate([first, day]).astype(np.int32)
+    visitor, cpt = who[row], _pick_rows(rng, codes, PALLIATIVE_CPT, len(row))
+    diagnoses = _diagnoses(world, visitor, day, dx[row])
+    _add_z_code(diagnoses, np.arange(len(row)), codes.id("Z515"))
+    home = rng.random(len(row)) < shape.palliative_home_share
+    team = m.home_hospital[visitor]
+    claims = book.add(
+        visitor,
+        day,
+        diagnoses,
+        orgs.hospitals.group_npi[team],
+        orgs.hospitals.tin[team],
+        pos=np.where(home, codes.id("12"), codes.id("11")),
+        rendering_npi=orgs.hospitals.clinician(team, m.pcp_slot[visitor]),
+    )
+    priced = codes.ids(PALLIATIVE_PAID)
+    median = np.zeros(len(codes.strings))
+    median[priced] = list(PALLIATIVE_PAID.values())
+    book.line(claims, world.paid(rng, visitor, day, median[cpt]), hcpcs=cpt)
+    book.line(claims[: len(who)], 0.0, hcpcs=codes.id("M1017"))
+    return who, dx, first
+
+
+def _hospice_discharged_alive(
+    world: World, book: ClaimBook, rng: np.random.Generator, who, dx, first
+) -> None:
+    """Add hospice care (type of bill 811, revenue 0651: routine home care, billed by month)
+    of some members in palliative care who do not die: it starts some time after palliative
+    care and ends with a live discharge, or with the member's coverage or the data."""
+    m, codes, cal, orgs, shape = world.members, world.codes, world.cal, world.orgs, SERIOUS_ILLNESS
+    chosen = ~m.died[who] & (rng.random(len(who)) < shape.hospice_share)
+    who, dx, first = who[chosen], dx[chosen], first[chosen]
+    start = first + rng.geometric(1 / shape.hospice_days_after_palliative, len(who))
+    stop = start + rng.geometric(1 / shape.hospice_mean_days, len(who)) - 1
+    stop = np.minimum(stop, np.minimum(m.last_day[who], cal.n_days - 1))
+    chosen = (start <= stop) & world.enrolled_on(who, start)
+    who, dx, start, stop = who[chosen], dx[chosen], start[chosen], stop[chosen]
+    months = cal.month(stop) - cal.month(start) + 1
+    row = np.repeat(np.arange(len(who)), months)
+    month = cal.month(start)[row] + _ranks_within(months)
+    bill_start = np.maximum(start[row], cal.month_start[month]).astype(np.int32)
+    bill_stop = np.minimum(stop[row], cal.month_start[month + 1] - 1).astype(np.int32)
+    billed = world.enrolled_on(who[row], bill_start)
+    row, bill_start, bill_stop = row[billed], bill_start[billed], bill_stop[billed]
+    agency = m.pcp_slot[who[row]] % orgs.home_care.size
+    claims = book.add(
+        who[row],
+        bill_start,
+        _principal_only(dx[row]),
+        orgs.home_care.group_npi[agency],
+        orgs.home_care.tin[agency],
+        institutional=True,
+        end=bill_stop,
+        bill_type=codes.id("811"),
+    )
+    days = bill_stop - bill_start + 1
+    paid = world.paid(rng, who[row], bill_start, LTSS.hospice_per_diem * days, 0.2)
+    book.line(claims, paid, revenue=codes.id("0651"))
+
+
 def _long_acting_injections(world: World, book: ClaimBook, on_antipsychotic: np.ndarray) -> None:
     """Add long-acting injectable antipsychotics given at the member's BH clinic (LAI,
     LAI_DRUGS): a professional claim per dose with the drug's HCPCS code and the injection
@@ -3580,6 +3808,7 @@ def _marts(
     on_antipsychotic = _on_antipsychotic(world, fills)
     _screenings(world, book, on_antipsychotic)
     _long_acting_injections(world, book, on_antipsychotic)
+    _serious_illness_care(world, book)
     fills = _joined(fills, _medicines_off_claims(world, on_antipsychotic))
     activities = _cp_activities(world, stays, visits)
     builders: dict[str, Callable[[], pa.Table | pd.DataFrame]] = {

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scorecard import demo
+from scorecard import demo, engine
 from scorecard.contract import DIAGNOSIS_COLUMNS, IDENTIFYING_COLUMNS, TABLES
 from scorecard.marts import load_marts
+from scorecard.specs import MeasureSpec, load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "data" / "demo"
@@ -343,3 +344,43 @@ def test_clinical_results_and_cp_activity_look_right(marts) -> None:
     steps = activity[activity["hcpcs_code"].isin(["G0506", "T2024"])]
     modifiers = steps["hcpcs_modifier"] + "," + steps["hcpcs_modifier_2"].fillna("")
     assert set(modifiers) == {"U4,", "95,U4"}
+
+
+# ------------------------------------------------------------------------------ the exclusions
+
+# Measures whose denominators the committed demo's serious illness (SERIOUS_ILLNESS in demo.py)
+# should thin, and the exclusions each of those must show at work in one of them.
+EXCLUDING_MEASURES = ("colorectal_cancer_screening", "controlling_blood_pressure")
+SHOWN_EXCLUSIONS = ("hospice", "palliative_care", "frailty_advanced_illness")
+
+
+def _without_exclusions(spec: MeasureSpec) -> list[MeasureSpec]:
+    """Return copies of `spec` leaving out no one, and each of its exclusions alone, named
+    `<id>__none` and `<id>__<exclusion>`, so that one run computes them all."""
+    kept: list[tuple[str, tuple[str, ...]]] = [("none", ())]
+    kept += [(name, (name,)) for name in spec.exclusions]
+    return [
+        spec.model_copy(update={"id": f"{spec.id}__{label}", "exclusions": exclusions})
+        for label, exclusions in kept
+    ]
+
+
+def test_the_committed_demo_leaves_members_out_of_the_hedis_measures() -> None:
+    # HEDIS's exclusions (hospice, palliative care, frailty with advanced illness) must leave
+    # someone out of the committed demo's 2025Q4 denominators, and only a few percent: each
+    # count is the denominator without an exclusion less the one with it.
+    specs = [s for s in load_specs(ROOT / "measures") if s.id in EXCLUDING_MEASURES]
+    variants = [v for s in specs for v in [s, *_without_exclusions(s)]]
+    run = engine.run(DEMO_DIR, ROOT / "measures" / "value_sets", variants, period_id="2025Q4")
+    rows = run.results[(run.results.level == "program") & (run.results.stratum == "all")]
+    denominator = rows[rows.period_id == "2025Q4"].set_index("measure_id")["denominator"]
+    excluded = {
+        (measure, name): denominator[f"{measure}__none"] - denominator[f"{measure}__{name}"]
+        for measure in EXCLUDING_MEASURES
+        for name in SHOWN_EXCLUSIONS
+    }
+    for name in SHOWN_EXCLUSIONS:
+        assert max(excluded[m, name] for m in EXCLUDING_MEASURES) > 0, name
+    for measure in EXCLUDING_MEASURES:
+        everyone = denominator[f"{measure}__none"]
+        assert 0 < everyone - denominator[measure] < 0.05 * everyone, measure
