@@ -3390,6 +3390,8 @@ def _care_plan_renewals(world: World, rng, acts: Activities, stop: np.ndarray) -
 def _assignment_on(world: World, who: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Return the CP assignment active for each member on each day, -1 if none."""
     a, shift, scale = world.cps, 1 << 16, np.int64(1 << 22)
+    if len(a.person) == 0:  # a small program may have no CP assignments at all
+        return np.full(len(who), -1, dtype=np.int64)
     stop = np.where(a.end == NO_DAY, world.cal.n_days - 1, a.end)
     keys = a.person.astype(np.int64) * scale + (a.start + shift)  # sorted by person, start
     row = np.searchsorted(keys, who.astype(np.int64) * scale + (day + shift), side="right") - 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -384,3 +385,45 @@ def test_the_committed_demo_leaves_members_out_of_the_hedis_measures() -> None:
     for measure in EXCLUDING_MEASURES:
         everyone = denominator[f"{measure}__none"]
         assert 0 < everyone - denominator[measure] < 0.05 * everyone, measure
+
+
+def _live_hospice_spans(marts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each member's live hospice (811 claims coded with an advanced illness, not a terminal
+    one): first and last day, months billed, and the last day coverage or data allow."""
+    claims = marts["medical_claim"]
+    illness = set(demo.ADVANCED_ILLNESS_DX_65) | set(demo.ADVANCED_ILLNESS_DX_UNDER_65)
+    hospice = claims[claims["bill_type_code"].eq("811") & claims["diagnosis_code_1"].isin(illness)]
+    spans = hospice.groupby("person_id").agg(
+        start=("claim_start_date", "min"),
+        stop=("claim_end_date", "max"),
+        months=("claim_id", "nunique"),
+    )
+    coverage = marts["eligibility"].groupby("person_id")["enrollment_end_date"].max()
+    spans["limit"] = np.minimum(coverage.reindex(spans.index), WINDOW[1])
+    return spans
+
+
+def test_live_hospice_lasts_as_long_as_the_setting_says(monkeypatch) -> None:
+    # Everyone with an advanced illness in palliative care and, if alive, in hospice, for enough
+    # spans. Each span is geometric with mean hospice_mean_days, cut short by the end of the
+    # member's coverage or of the data: its expected length is sum_{k<room} (1-p)^k.
+    shape = replace(demo.SERIOUS_ILLNESS, palliative_share=1.0, hospice_share=1.0)
+    monkeypatch.setattr(demo, "SERIOUS_ILLNESS", shape)
+    spans = _live_hospice_spans(demo.generate_marts(members=20000, months=36, seed=42))
+    days = (spans["stop"] - spans["start"]).dt.days + 1
+    room = (spans["limit"] - spans["start"]).dt.days + 1
+    p = 1 / shape.hospice_mean_days
+    expected = ((1 - (1 - p) ** room) / p).mean()
+    assert len(spans) >= 50
+    assert (days <= room).all()
+    assert 0.75 * shape.hospice_mean_days < expected <= shape.hospice_mean_days
+    assert 0.75 * expected < days.mean() < 1.25 * expected, (days.mean(), expected)
+    assert spans["months"].mean() > 2  # billed by month
+
+
+@pytest.mark.parametrize("members", [1, 2, 5, 20])
+def test_tiny_programs_generate(members: int) -> None:
+    # 5 and 20 members once had no CP assignment, and looking one up crashed (IndexError)
+    marts = demo.generate_marts(members=members)
+    assert len(marts["member"]) == members
+    assert marts["cp_enrollment"].empty or len(marts["cp_enrollment"]) <= members
