@@ -1487,3 +1487,27 @@ def test_measure_sql_duckdb_cannot_read_is_named_by_its_real_path(tmp_path):
     assert checked.exit_code == 2, checked.output
     assert f"{measures / 'sql' / 'ed_count.sql'}: sql: " in checked.output
     assert "no_such_column" in checked.output
+
+
+def test_broken_sql_in_a_shared_file_is_one_line_naming_its_measures(tmp_path):
+    # a column renamed in pmpm_category.sql printed the same line five times, naming no measure
+    measures = tmp_path / "measures"
+    shutil.copytree(ROOT / "measures", measures)
+    sql_file = measures / "sql" / "pmpm_category.sql"
+    sql_file.write_text(sql_file.read_text(encoding="utf-8").replace("paid_amount", "paid_amt"))
+    checked = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--measures", str(measures)])
+    assert checked.exit_code == 2, checked.output
+    lines = [line for line in checked.stderr.splitlines() if "pmpm_category.sql" in line]
+    assert len(lines) == 1, lines
+    ids = "pmpm_ed, pmpm_inpatient, pmpm_ltss, pmpm_outpatient, pmpm_professional"
+    assert lines[0].startswith(f"  - {ids}: {sql_file}: sql: "), lines[0]
+
+
+def test_check_names_the_measures_the_build_skips_for_want_of_earlier_months():
+    # check said ok and named no measure; the build then skipped these for the period
+    checked = CliRunner().invoke(main, ["check", "--data", str(BASIC)])
+    assert checked.exit_code == 0, checked.output
+    assert (
+        "  skipped copd_spirometry: needs 30 months of data before its 12-month window, from "
+        "July 2021; the data start in January 2024 (period 2024Q4)"
+    ) in checked.output
