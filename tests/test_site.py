@@ -1441,3 +1441,21 @@ def test_peer_bands_download_has_the_bands_pages_show_and_no_other(typed_pages: 
     guide = pd.read_csv(typed_pages / "downloads" / "results_columns.csv")
     assert {"n_organizations", "low", "middle", "high"} <= set(guide["column"])
     assert "downloads/peer_bands.csv" in (typed_pages / "provenance.md").read_text("utf-8")
+
+
+def test_downloads_say_each_results_window_and_measure_version(built: Path, model) -> None:
+    # results.csv had neither the months a denominator counts nor the measure's version
+    csv = pd.read_csv(built / "downloads" / "results.csv", dtype=str, keep_default_na=False)
+    for column in ("measure_version", "window_start", "window_end"):
+        assert column in csv.columns
+    months = {"year": 12, "quarter": 3}
+    for measure_id, rows in csv.groupby("measure_id"):
+        spec = model.specs[measure_id]
+        assert set(rows["measure_version"]) == {str(spec.version)}
+        for period_id, start, end in rows[["period_id", "window_start", "window_end"]].values:
+            last = pd.Period(period_id, freq="Q").end_time.normalize()
+            first = last + pd.Timedelta(days=1) - pd.DateOffset(months=months[spec.window])
+            assert (start, end) == (f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"), measure_id
+    meanings = pd.read_csv(built / "downloads" / "results_columns.csv")
+    described = set(meanings["column"][meanings["meaning"].str.len() > 20])
+    assert {"measure_version", "window_start", "window_end"} <= described
