@@ -24,10 +24,12 @@ from scorecard.contract import (
     BIRTH_DATE_COLUMNS,
     IDENTIFYING_COLUMNS,
     IDENTIFYING_PATTERN,
+    PERSON_ID_PATTERNS,
     TABLES,
     TABLES_BY_NAME,
     Column,
     Table,
+    shown_columns,
 )
 
 SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")
@@ -1203,6 +1205,52 @@ def read_organizations(data_dir: Path) -> pd.DataFrame | None:
         return con.execute("SELECT org_id, org_type FROM organization").df()
 
 
+PERSON_IN_SHOWN = (
+    "holds a person's identifier ({why}) in {count} value(s), and this column's values are "
+    "published on the pages: write organisations' names and ids, groups and notes here, "
+    "never a member's id"
+)
+
+
+def check_shown_values(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[Problem]:
+    """Return a problem for each column published on pages (contract Column.shown) with a
+    value that is a person_id of eligibility or looks like a person's identifier
+    (PERSON_ID_PATTERNS). Only the column's distinct values are compared: a few hundred
+    organisation names, a few dozen languages, whatever the number of members."""
+    problems = []
+    for name, columns in shown_columns().items():
+        if name not in files:
+            continue
+        for column in [c for c in columns if c in raw_columns(con, name)]:
+            found = _person_values(con, name, column, "eligibility" in files)
+            if found:
+                why, value, count = found
+                message = PERSON_IN_SHOWN.format(why=why, count=count)
+                example = _example_with(con, TABLES_BY_NAME[name], column, value)
+                problems.append(Problem(str(files[name]), column, message, example))
+    return problems
+
+
+def _person_values(
+    con: duckdb.DuckDBPyConnection, name: str, column: str, with_people: bool
+) -> tuple[str, str, int] | None:
+    """Return (why, an example value, how many distinct values) for the values of
+    name.column that identify a person; None when none does."""
+    tests = dict(PERSON_ID_PATTERNS.items())
+    cases = [f"WHEN regexp_matches(v, {_literal(p)}) THEN {_literal(w)}" for w, p in tests.items()]
+    if with_people:
+        people = "SELECT person_id FROM eligibility"
+        cases.insert(0, f"WHEN v IN ({people}) THEN 'a person_id of the eligibility mart'")
+    row = con.execute(
+        f"SELECT why, v, count(*) OVER () FROM ("
+        f"  SELECT v, CASE {' '.join(cases)} END AS why"
+        f"  FROM (SELECT DISTINCT CAST({_quote(column)} AS VARCHAR) AS v FROM {name}"
+        f"        WHERE {_quote(column)} IS NOT NULL)"
+        f") WHERE why IS NOT NULL ORDER BY v LIMIT 1"
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row and row[2] else None
+
+
 DAMAGED = "is the file damaged or cut short? Write it again"
 
 
@@ -1265,4 +1313,5 @@ def load_marts(
             continue
         readable[table.name] = path
     problems += check_references(con, readable) + check_org_types(con, readable)
+    problems += check_shown_values(con, readable)
     return set(readable), problems

@@ -1511,3 +1511,35 @@ def test_check_names_the_measures_the_build_skips_for_want_of_earlier_months():
         "  skipped copd_spirometry: needs 30 months of data before its 12-month window, from "
         "July 2021; the data start in January 2024 (period 2024Q4)"
     ) in checked.output
+
+
+@pytest.mark.parametrize(
+    "table, old, new, column, words",
+    [
+        ("organization", "Alpha Health ACO", "P1", "org_name", "a person_id of the eligibility"),
+        ("organization", "Alpha Health ACO", "Alpha P0001234", "org_name", "a member id (P and"),
+        ("organization", "A2,aco,", "100012345678,aco,", "org_id", "a MassHealth member id"),
+        ("eligibility", "P1,female,White", "P1,female,P2", "race", "a person_id of the"),
+    ],
+    ids=["a member's id as a name", "an id in a name", "a MassHealth id", "an id as a race"],
+)
+def test_a_persons_id_in_a_column_shown_on_pages_stops_check_and_build(
+    tmp_path, table, old, new, column, words
+):
+    # org_name P0000001 was published on the CP's page and in 80 files, and check said ok
+    folder = broken_copy(tmp_path, replace_in(table, old, new))
+    if column == "org_id":  # the id other tables name, renamed there too
+        for name in ("attribution", "organization"):
+            path = folder / f"{name}.csv"
+            text = path.read_text(encoding="utf-8").replace(",A2,", ",100012345678,")
+            path.write_text(text, encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 2, checked.output
+    line = next(x for x in checked.stderr.splitlines() if "person's identifier" in x)
+    assert f"{table}.csv: column '{column}': holds a person's identifier ({words}" in line
+    value = {"org_id": "100012345678", "race": "P2"}.get(column, new)
+    assert "example: line " in line and f"{column}='{value}'" in line, line
+    out = tmp_path / "site"
+    built = CliRunner().invoke(main, ["build", "--data", str(folder), "--out", str(out)])
+    assert built.exit_code == 2 and not out.exists(), built.output
+    assert "person's identifier" in built.stderr and "Traceback" not in built.output
