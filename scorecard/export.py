@@ -36,7 +36,7 @@ from scorecard import i18n, stats, views
 from scorecard import site as S
 from scorecard.audience import SUMMARY_HIDDEN
 from scorecard.compile import WINDOW_MONTHS
-from scorecard.specs import EXCLUSION_WORDS, FAMILY_ORDER, RATED_FAMILIES
+from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES, left_out
 
 EXTRA_DIGITS = 2
 ENTITY_CONSTANT = ["level", "period_end"]  # constant in, or implied by, a row
@@ -290,7 +290,7 @@ def measures_frame(model: S.SiteModel) -> pd.DataFrame:
             "version": s.version,
             "edition": s.edition,
             "lookback_months": s.lookback_months,
-            "exclusions": "; ".join(EXCLUSION_WORDS.get(x, x) for x in s.exclusions),
+            "exclusions": "; ".join(left_out(s)),
             "strata": " ".join(s.strata),
             "star_method": s.stars.method,
             "definition": " ".join(s.description.split()),

@@ -1459,3 +1459,21 @@ def test_downloads_say_each_results_window_and_measure_version(built: Path, mode
     meanings = pd.read_csv(built / "downloads" / "results_columns.csv")
     described = set(meanings["column"][meanings["meaning"].str.len() > 20])
     assert {"measure_version", "window_start", "window_end"} <= described
+
+
+def test_measure_page_lists_the_measures_own_exclusions_after_the_shared_ones(
+    tmp_path: Path, sample: site.SiteInput
+) -> None:
+    # a measure's own rules (pregnancy, kidney failure for blood pressure) were left off
+    own = ("members who were pregnant in the window", "members with kidney failure")
+    for shared in (("hospice",), ()):
+        specs = [
+            s.model_copy(update={"exclusions": shared, "leaves_out": own}) if s.id == "fuh_7" else s
+            for s in sample.specs
+        ]
+        site.render_markdown(site.SiteInput(**{**sample.__dict__, "specs": specs}), tmp_path)
+        page = (tmp_path / "measures" / "fuh_7.md").read_text(encoding="utf-8")
+        first = "|  |" if shared else "| Also leaves out |"
+        assert f"{first} members who were pregnant in the window |" in page
+        assert "|  | members with kidney failure |" in page
+        assert page.count("| Also leaves out |") == 1
