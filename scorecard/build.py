@@ -1024,7 +1024,8 @@ def check_inputs(settings: Settings) -> CheckReport:
             period_problems, period_warnings, short = _period_checks(con, settings, specs, tables)
             problems += period_problems
             warnings += period_warnings
-            skipped.update(short)
+            for mid, why in short.items():  # a table not supplied is the first thing to mend
+                skipped.setdefault(mid, why)
             _, unlisted, drug_warnings = drug_list.check(con, specs, tables, settings.value_sets)
             skipped.update(unlisted)
             warnings += drug_warnings
