@@ -965,23 +965,35 @@ def _sql_problems(
 ) -> list[str]:
     """Return the problems of the runnable measures' SQL (files named as found in `measures`):
     a shared table or a measure that DuckDB cannot read, a measure lacking a column compile
-    needs (compile.shape_problem)."""
-    problems = []
+    needs (compile.shape_problem). Each line starts with the measures it stops; a file several
+    measures share (pmpm_category.sql) gets one line naming them all."""
+    found: dict[str, list[str]] = {}  # problem -> ids of the measures it stops
     runnable = [s for s in specs if not engine.missing_tables(s, tables)]
     shared = Path(measures) / FRAGMENT_FOLDER / SHARED_FOLDER
     for name, query in engine.shared_tables(runnable).items():
         try:
             engine.declare_shared_table(con, name, query)
         except duckdb.Error as exc:
-            problems.append(f"{shared / name}.sql: sql: {_first_line(exc)}")
+            users = [s.id for s in runnable if name in s.shared_tables]
+            found.setdefault(f"{shared / name}.sql: sql: {_first_line(exc)}", []).extend(users)
     for spec in runnable:
         try:
             columns = [r[0] for r in con.execute(f"DESCRIBE {describe_sql(spec)}").fetchall()]
         except duckdb.Error as exc:
-            problems.append(f"{sql_path(spec)}: sql: {_first_line(exc)}")
+            found.setdefault(f"{sql_path(spec)}: sql: {_first_line(exc)}", []).append(spec.id)
             continue
-        problems += [p for p in [shape_problem(spec, columns)] if p]
-    return problems
+        problems = [p for p in [shape_problem(spec, columns)] if p]
+        for problem in problems:
+            found.setdefault(problem, []).append(spec.id)
+    return [_with_ids(problem, ids) for problem, ids in found.items()]
+
+
+def _with_ids(problem: str, ids: list[str]) -> str:
+    """Return `problem` led by the measure ids it concerns, unless it names them already."""
+    ids = list(dict.fromkeys(ids))
+    if not ids or problem.startswith(f"{ids[0]}:"):
+        return problem
+    return f"{', '.join(ids)}: {problem}"
 
 
 def _first_line(exc: Exception) -> str:
@@ -1009,9 +1021,11 @@ def check_inputs(settings: Settings) -> CheckReport:
         warnings = recorded_warnings(con)
         skipped = engine.unrunnable(specs, tables)
         if not mart_problems:
-            period_problems, period_warnings = _period_checks(con, settings, specs, tables)
+            period_problems, period_warnings, short = _period_checks(con, settings, specs, tables)
             problems += period_problems
             warnings += period_warnings
+            for mid, why in short.items():  # a table not supplied is the first thing to mend
+                skipped.setdefault(mid, why)
             _, unlisted, drug_warnings = drug_list.check(con, specs, tables, settings.value_sets)
             skipped.update(unlisted)
             warnings += drug_warnings
@@ -1024,14 +1038,21 @@ def check_inputs(settings: Settings) -> CheckReport:
 
 def _period_checks(
     con: duckdb.DuckDBPyConnection, settings: Settings, specs: list[MeasureSpec], tables: set[str]
-) -> tuple[list, list[Finding]]:
-    """Return the problems of the period and of the measure SQL, and the period's warnings."""
+) -> tuple[list, list[Finding], dict[str, str]]:
+    """Return the problems of the period and of the measure SQL, the period's warnings, and
+    id -> why for the measures the build of the period will skip, their look-back reaching
+    before the data (engine.short_of_history, as the build decides it)."""
     engine.load_value_sets(con, settings.value_sets)
     try:
         start, end = engine.data_window(con)
         target = engine.resolve_period(settings.period, engine.complete_quarters(start, end))
     except MartError as exc:
-        return list(exc.problems), []
+        return list(exc.problems), [], {}
     engine.create_build_helpers(con, start, end, target)
     sql_problems = _sql_problems(con, specs, tables, settings.measures)
-    return sql_problems, runout_warnings(con, target, tables)
+    _, short = engine.short_of_history(specs, start, target)
+    return (
+        sql_problems,
+        runout_warnings(con, target, tables),
+        {mid: f"{why} (period {target})" for mid, why in short.items()},
+    )

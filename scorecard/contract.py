@@ -26,6 +26,7 @@ class Column:
     width: int = 0  # a code of this many digits (form "digits", "ndc"): shorter, zeros in front
     past: bool = False  # a day that has happened (a service, fill, result): not after today
     first_of_month: bool = False  # a month, written as its first day (2025-03-01)
+    shown: bool = False  # its values are published (names, ids, groups): never a person's id
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ TABLES: tuple[Table, ...] = (
                 "female, male or unknown.",
                 allowed=("female", "male", "unknown"),
             ),
-            Column("race", "VARCHAR", "Race/ethnicity category, as reported."),
+            Column("race", "VARCHAR", "Race/ethnicity category, as reported.", shown=True),
             Column(
                 "birth_year",
                 "INTEGER",
@@ -144,7 +145,7 @@ TABLES: tuple[Table, ...] = (
         "Member attributes beyond eligibility, one row per member.",
         (
             Column("person_id", "VARCHAR", "Pseudonymous member id."),
-            Column("language", "VARCHAR", "Preferred language, e.g. English, Spanish."),
+            Column("language", "VARCHAR", "Preferred language, e.g. English, Spanish.", shown=True),
         ),
         key=("person_id",),
         needed_for="stratification by language",
@@ -154,17 +155,20 @@ TABLES: tuple[Table, ...] = (
         "organization",
         "Directory of ACOs, Community Partners and primary-care practices.",
         (
-            Column("org_id", "VARCHAR", "Organisation id used in attribution."),
+            Column("org_id", "VARCHAR", "Organisation id used in attribution.", shown=True),
             Column(
                 "org_type", "VARCHAR", "aco, cp or practice.", allowed=("aco", "cp", "practice")
             ),
             Column(
-                "org_name", "VARCHAR", "Display name (organisations are public, people are not)."
+                "org_name",
+                "VARCHAR",
+                "Display name (organisations are public, people are not).",
+                shown=True,
             ),
             Column(
                 "cp_type", "VARCHAR", "BH or LTSS, for CPs.", required=False, allowed=("BH", "LTSS")
             ),
-            Column("parent_org_id", "VARCHAR", "A practice's ACO.", required=False),
+            Column("parent_org_id", "VARCHAR", "A practice's ACO.", required=False, shown=True),
             _digit_id("tin", "Billing TIN of a practice, 9 digits.", 9, required=False),
         ),
         key=("org_id",),
@@ -407,7 +411,7 @@ TABLES: tuple[Table, ...] = (
         "Organisational assessment of CPs: one rating per focus area and assessment.",
         (
             Column("cp_id", "VARCHAR", "CP org_id."),
-            Column("focus_area", "VARCHAR", "Focus area, e.g. Workforce Development."),
+            Column("focus_area", "VARCHAR", "Focus area, e.g. Workforce Development.", shown=True),
             Column(
                 "rating",
                 "VARCHAR",
@@ -418,7 +422,13 @@ TABLES: tuple[Table, ...] = (
                     "Opportunity for improvement",
                 ),
             ),
-            Column("recommendation", "VARCHAR", "What the assessor recommends.", required=False),
+            Column(
+                "recommendation",
+                "VARCHAR",
+                "What the assessor recommends.",
+                required=False,
+                shown=True,
+            ),
             _date(
                 "assessment_date",
                 "Day the assessment was completed.",
@@ -478,6 +488,22 @@ IDENTIFYING_PATTERN = re.compile(
     r"|birth_?date|date_of_birth|social_security|medical_record|street|address"
     r"|^(zip|zip5|zip_?code|zipcode|postal_?code)$"
 )
+
+# What a person's identifier looks like in this program's data: the pseudonymous member id
+# (P and seven digits, P0000001), a MassHealth member id (twelve digits) and a social security
+# number written with hyphens. A value of a column published on pages (Column.shown) holding
+# one, or equal to a person_id of the marts, is refused: the pages would publish a person.
+PERSON_ID_PATTERNS: dict[str, str] = {
+    "a member id (P and seven digits)": r"(^|[^A-Za-z0-9])P[0-9]{7}([^0-9]|$)",
+    "a MassHealth member id (twelve digits)": r"(^|[^0-9])[0-9]{12}([^0-9]|$)",
+    "a social security number": r"(^|[^0-9])[0-9]{3}-[0-9]{2}-[0-9]{4}([^0-9]|$)",
+}
+
+
+def shown_columns() -> dict[str, list[str]]:
+    """Return table -> the columns whose values are published on pages (Column.shown)."""
+    found = {t.name: [c.name for c in t.columns if c.shown] for t in TABLES}
+    return {name: columns for name, columns in found.items() if columns}
 
 
 def column_list(names: list[str]) -> str:

@@ -35,7 +35,8 @@ import pandas as pd
 from scorecard import i18n, stats, views
 from scorecard import site as S
 from scorecard.audience import SUMMARY_HIDDEN
-from scorecard.specs import EXCLUSION_WORDS, FAMILY_ORDER, RATED_FAMILIES
+from scorecard.compile import WINDOW_MONTHS
+from scorecard.specs import FAMILY_ORDER, RATED_FAMILIES, left_out
 
 EXTRA_DIGITS = 2
 ENTITY_CONSTANT = ["level", "period_end"]  # constant in, or implied by, a row
@@ -44,16 +45,25 @@ ENTITY_CONSTANT = ["level", "period_end"]  # constant in, or implied by, a row
 ENTITY_MEASURE_COLUMNS = ("title", "unit", "direction")
 NUMBER_COLUMNS = ("value", "lower", "upper", "numerator", "denominator", "open_gaps", "stars")
 RESULT_COLUMNS = (
-    *("measure_id", "period_id", "period_end", "level", "entity_id", "entity_name"),
+    *("measure_id", "measure_version", "period_id", "window_start", "window_end", "period_end"),
+    *("level", "entity_id", "entity_name"),
     *("stratum", "stratum_value", "kind", "value", "lower", "upper", "numerator", "denominator"),
     *("open_gaps", "stars", "star_note", "peer_group", "peer_label", "trend_label"),
     *("suppressed", "suppression_reason", "suppression_text"),
 )
+# No count of the members a measure left out: the shared exclusions are a WHERE of the
+# compiled query (compile.not_excluded) and a measure's own are inside its SQL, so the
+# results never hold it; a count would need each measure's SQL to return the rows it drops.
 # What each column of results.csv (and of the per-entity CSVs) holds, written beside them as
 # results_columns.csv: the data dictionary of the downloads.
 RESULT_COLUMN_MEANINGS = {
     "measure_id": "The measure (measures.csv describes each one).",
+    "measure_version": "The version of the measure's definition the result follows "
+    "(measures.csv describes the version in use; a new version can change the result).",
     "period_id": "The reporting period: a quarter such as 2025Q4.",
+    "window_start": "The first day of the months the result covers: the 12 months up to the "
+    "period's end for most measures, the quarter alone for some (measures.csv, window).",
+    "window_end": "The last day of the months the result covers (the period's last day).",
     "period_end": "The last day of the period (results.parquet only).",
     "level": "program, aco, cp (Community Partner) or practice.",
     "entity_id": "The organization's id (ALL for the whole program).",
@@ -226,6 +236,7 @@ def results_frame(model: S.SiteModel) -> pd.DataFrame:
     frame["suppression_text"] = short.fillna(frame["suppression_text"]).where(
         frame["suppressed"], ""
     )
+    frame = frame.assign(**result_windows(frame, model.specs))
     frame["period_end"] = pd.to_datetime(frame["period_end"]).dt.strftime("%Y-%m-%d")
     columns = [c for c in RESULT_COLUMNS if c in frame.columns]
     if model.site.small_counts:  # the internal edition: mark the rows with a count under 11
@@ -236,6 +247,26 @@ def results_frame(model: S.SiteModel) -> pd.DataFrame:
         frame["small_counts"] = np.where(small, "yes", "")
         columns.append("small_counts")
     return frame[columns]
+
+
+def result_windows(frame: pd.DataFrame, specs: dict) -> dict[str, pd.Series]:
+    """Return each row's measure_version, window_start and window_end (YYYY-MM-DD): the
+    spec's version, and the months its window (a year or a quarter) covers up to period_end,
+    so that a reader can match a denominator to the months it counts."""
+    ends = pd.to_datetime(frame["period_end"])
+    months = (
+        frame["measure_id"]
+        .map({m: WINDOW_MONTHS[s.window] for m, s in specs.items()})
+        .fillna(WINDOW_MONTHS["year"])
+    )
+    after = ends + pd.Timedelta(days=1)  # a month's first day: counted back whole months
+    starts = [a - pd.DateOffset(months=int(n)) for a, n in zip(after, months, strict=True)]
+    versions = frame["measure_id"].map({m: s.version for m, s in specs.items()})
+    return {
+        "measure_version": versions.astype("Int64"),
+        "window_start": pd.Series(starts, index=frame.index).dt.strftime("%Y-%m-%d"),
+        "window_end": ends.dt.strftime("%Y-%m-%d"),
+    }
 
 
 def measures_frame(model: S.SiteModel) -> pd.DataFrame:
@@ -259,7 +290,7 @@ def measures_frame(model: S.SiteModel) -> pd.DataFrame:
             "version": s.version,
             "edition": s.edition,
             "lookback_months": s.lookback_months,
-            "exclusions": "; ".join(EXCLUSION_WORDS.get(x, x) for x in s.exclusions),
+            "exclusions": "; ".join(left_out(s)),
             "strata": " ".join(s.strata),
             "star_method": s.stars.method,
             "definition": " ".join(s.description.split()),

@@ -24,10 +24,12 @@ from scorecard.contract import (
     BIRTH_DATE_COLUMNS,
     IDENTIFYING_COLUMNS,
     IDENTIFYING_PATTERN,
+    PERSON_ID_PATTERNS,
     TABLES,
     TABLES_BY_NAME,
     Column,
     Table,
+    shown_columns,
 )
 
 SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")
@@ -1203,6 +1205,79 @@ def read_organizations(data_dir: Path) -> pd.DataFrame | None:
         return con.execute("SELECT org_id, org_type FROM organization").df()
 
 
+PERSON_IN_SHOWN = (
+    "holds a person's identifier ({why}) in {count} value(s), and this column's values are "
+    "published on the pages: write organisations' names and ids, groups and notes here, "
+    "never a member's id"
+)
+
+
+def check_shown_values(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[Problem]:
+    """Return a problem for each column published on pages (contract Column.shown) with a
+    value that is a person_id of eligibility or looks like a person's identifier
+    (PERSON_ID_PATTERNS). Only the columns' distinct values are compared, and eligibility is
+    read once, against them (a few hundred names and groups, whatever the number of members)."""
+    shown = [
+        (name, column)
+        for name, columns in shown_columns().items()
+        if name in files
+        for column in columns
+        if column in raw_columns(con, name)
+    ]
+    if not shown:
+        return []
+    _collect_shown_values(con, shown, "eligibility" in files)
+    problems = []
+    for name, column in shown:
+        found = _person_values(con, name, column)
+        if found:
+            why, value, count = found
+            message = PERSON_IN_SHOWN.format(why=why, count=count)
+            example = _example_with(con, TABLES_BY_NAME[name], column, value)
+            problems.append(Problem(str(files[name]), column, message, example))
+    con.execute("DROP TABLE _shown_values; DROP TABLE _shown_people")
+    return problems
+
+
+def _collect_shown_values(
+    con: duckdb.DuckDBPyConnection, shown: list[tuple[str, str]], with_people: bool
+) -> None:
+    """Make _shown_values (tbl, col, v: each distinct value of the shown columns) and
+    _shown_people (the values among them that are a person_id of eligibility)."""
+    parts = [
+        f"SELECT DISTINCT {_literal(name)} AS tbl, {_literal(column)} AS col, "
+        f"CAST({_quote(column)} AS VARCHAR) AS v FROM {name} WHERE {_quote(column)} IS NOT NULL"
+        for name, column in shown
+    ]
+    con.execute("CREATE OR REPLACE TEMP TABLE _shown_values AS " + " UNION ALL ".join(parts))
+    people = (
+        "SELECT DISTINCT person_id AS v FROM eligibility"
+        " WHERE person_id IN (SELECT v FROM _shown_values)"
+        if with_people
+        else "SELECT CAST(NULL AS VARCHAR) AS v WHERE false"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _shown_people AS {people}")
+
+
+def _person_values(
+    con: duckdb.DuckDBPyConnection, name: str, column: str
+) -> tuple[str, str, int] | None:
+    """Return (why, an example value, how many distinct values) for the values of
+    name.column that identify a person; None when none does."""
+    cases = ["WHEN v IN (SELECT v FROM _shown_people) THEN 'a person_id of the eligibility mart'"]
+    cases += [
+        f"WHEN regexp_matches(v, {_literal(p)}) THEN {_literal(w)}"
+        for w, p in PERSON_ID_PATTERNS.items()
+    ]
+    row = con.execute(
+        f"SELECT why, v, count(*) OVER () FROM ("
+        f"  SELECT v, CASE {' '.join(cases)} END AS why FROM _shown_values"
+        f"  WHERE tbl = {_literal(name)} AND col = {_literal(column)}"
+        f") WHERE why IS NOT NULL ORDER BY v LIMIT 1"
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
 DAMAGED = "is the file damaged or cut short? Write it again"
 
 
@@ -1265,4 +1340,5 @@ def load_marts(
             continue
         readable[table.name] = path
     problems += check_references(con, readable) + check_org_types(con, readable)
+    problems += check_shown_values(con, readable)
     return set(readable), problems

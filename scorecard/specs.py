@@ -215,6 +215,16 @@ class MeasureSpec(Strict):
             " 12-month window only."
         ),
     )
+    leaves_out: tuple[str, ...] = Field(
+        (),
+        description=(
+            "What the measure's own SQL leaves out, beyond the shared `exclusions`: each rule"
+            " in plain words for a reader with no health-care training (members who were"
+            " pregnant in the window; hospital stays that ended in a move to another"
+            " hospital). The measure page, `measures show` and measures.csv list these after"
+            " the shared ones, so every rule that removes people or events is named."
+        ),
+    )
     shared_counts: dict[Literal["numerator", "denominator"], str] = Field(
         default_factory=dict,
         description=(
@@ -625,6 +635,12 @@ STAR_METHOD_WORDS: dict[str, str] = {
 }
 
 
+def left_out(spec: MeasureSpec) -> list[str]:
+    """Return everything the measure leaves out, in plain words: the shared exclusions
+    (EXCLUSION_WORDS), then the measure's own rules (leaves_out)."""
+    return [*(EXCLUSION_WORDS.get(x, x) for x in spec.exclusions), *spec.leaves_out]
+
+
 def what_can_change(spec: MeasureSpec) -> list[tuple[str, str]]:
     """Return (label, value) pairs of what explains a change between quarters: the spec's
     version and edition, look-back, minimum denominator, exclusions, strata and star method."""
@@ -636,7 +652,7 @@ def what_can_change(spec: MeasureSpec) -> list[tuple[str, str]]:
         ("Edition followed", spec.edition or "not stated"),
         ("Look-back before the window", f"{spec.lookback_months} months"),
         ("Smallest denominator for a result", str(spec.min_denominator)),
-        ("Leaves out", "; ".join(EXCLUSION_WORDS.get(x, x) for x in spec.exclusions) or "none"),
+        ("Leaves out", "; ".join(left_out(spec)) or "none"),
         ("Breakdowns", ", ".join(x.replace("_", " ") for x in spec.strata) or "none"),
         ("Star method", stars),
     ]

@@ -963,7 +963,7 @@ def test_measures_skipped_for_want_of_a_table_are_summed_up_in_one_line(tmp_path
     folder = broken_copy(tmp_path, delete_file("pharmacy_claim"))
     checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
     assert checked.exit_code == 0, checked.output
-    skipped = [line for line in checked.stdout.splitlines() if "skipped" in line]
+    skipped = [line for line in checked.stdout.splitlines() if "not supplied" in line]
     assert len(skipped) == 1, skipped
     assert skipped[0].endswith(
         " measures, as these tables are not supplied: cp_activity, pharmacy_claim"
@@ -1487,3 +1487,59 @@ def test_measure_sql_duckdb_cannot_read_is_named_by_its_real_path(tmp_path):
     assert checked.exit_code == 2, checked.output
     assert f"{measures / 'sql' / 'ed_count.sql'}: sql: " in checked.output
     assert "no_such_column" in checked.output
+
+
+def test_broken_sql_in_a_shared_file_is_one_line_naming_its_measures(tmp_path):
+    # a column renamed in pmpm_category.sql printed the same line five times, naming no measure
+    measures = tmp_path / "measures"
+    shutil.copytree(ROOT / "measures", measures)
+    sql_file = measures / "sql" / "pmpm_category.sql"
+    sql_file.write_text(sql_file.read_text(encoding="utf-8").replace("paid_amount", "paid_amt"))
+    checked = CliRunner().invoke(main, ["check", "--data", str(BASIC), "--measures", str(measures)])
+    assert checked.exit_code == 2, checked.output
+    lines = [line for line in checked.stderr.splitlines() if "pmpm_category.sql" in line]
+    assert len(lines) == 1, lines
+    ids = "pmpm_ed, pmpm_inpatient, pmpm_ltss, pmpm_outpatient, pmpm_professional"
+    assert lines[0].startswith(f"  - {ids}: {sql_file}: sql: "), lines[0]
+
+
+def test_check_names_the_measures_the_build_skips_for_want_of_earlier_months():
+    # check said ok and named no measure; the build then skipped these for the period
+    checked = CliRunner().invoke(main, ["check", "--data", str(BASIC)])
+    assert checked.exit_code == 0, checked.output
+    assert (
+        "  skipped copd_spirometry: needs 30 months of data before its 12-month window, from "
+        "July 2021; the data start in January 2024 (period 2024Q4)"
+    ) in checked.output
+
+
+@pytest.mark.parametrize(
+    "table, old, new, column, words",
+    [
+        ("organization", "Alpha Health ACO", "P1", "org_name", "a person_id of the eligibility"),
+        ("organization", "Alpha Health ACO", "Alpha P0001234", "org_name", "a member id (P and"),
+        ("organization", "A2,aco,", "100012345678,aco,", "org_id", "a MassHealth member id"),
+        ("eligibility", "P1,female,White", "P1,female,P2", "race", "a person_id of the"),
+    ],
+    ids=["a member's id as a name", "an id in a name", "a MassHealth id", "an id as a race"],
+)
+def test_a_persons_id_in_a_column_shown_on_pages_stops_check_and_build(
+    tmp_path, table, old, new, column, words
+):
+    # org_name P0000001 was published on the CP's page and in 80 files, and check said ok
+    folder = broken_copy(tmp_path, replace_in(table, old, new))
+    if column == "org_id":  # the id other tables name, renamed there too
+        for name in ("attribution", "organization"):
+            path = folder / f"{name}.csv"
+            text = path.read_text(encoding="utf-8").replace(",A2,", ",100012345678,")
+            path.write_text(text, encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 2, checked.output
+    line = next(x for x in checked.stderr.splitlines() if "person's identifier" in x)
+    assert f"{table}.csv: column '{column}': holds a person's identifier ({words}" in line
+    value = {"org_id": "100012345678", "race": "P2"}.get(column, new)
+    assert "example: line " in line and f"{column}='{value}'" in line, line
+    out = tmp_path / "site"
+    built = CliRunner().invoke(main, ["build", "--data", str(folder), "--out", str(out)])
+    assert built.exit_code == 2 and not out.exists(), built.output
+    assert "person's identifier" in built.stderr and "Traceback" not in built.output

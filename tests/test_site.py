@@ -1441,3 +1441,39 @@ def test_peer_bands_download_has_the_bands_pages_show_and_no_other(typed_pages: 
     guide = pd.read_csv(typed_pages / "downloads" / "results_columns.csv")
     assert {"n_organizations", "low", "middle", "high"} <= set(guide["column"])
     assert "downloads/peer_bands.csv" in (typed_pages / "provenance.md").read_text("utf-8")
+
+
+def test_downloads_say_each_results_window_and_measure_version(built: Path, model) -> None:
+    # results.csv had neither the months a denominator counts nor the measure's version
+    csv = pd.read_csv(built / "downloads" / "results.csv", dtype=str, keep_default_na=False)
+    for column in ("measure_version", "window_start", "window_end"):
+        assert column in csv.columns
+    months = {"year": 12, "quarter": 3}
+    for measure_id, rows in csv.groupby("measure_id"):
+        spec = model.specs[measure_id]
+        assert set(rows["measure_version"]) == {str(spec.version)}
+        for period_id, start, end in rows[["period_id", "window_start", "window_end"]].values:
+            last = pd.Period(period_id, freq="Q").end_time.normalize()
+            first = last + pd.Timedelta(days=1) - pd.DateOffset(months=months[spec.window])
+            assert (start, end) == (f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"), measure_id
+    meanings = pd.read_csv(built / "downloads" / "results_columns.csv")
+    described = set(meanings["column"][meanings["meaning"].str.len() > 20])
+    assert {"measure_version", "window_start", "window_end"} <= described
+
+
+def test_measure_page_lists_the_measures_own_exclusions_after_the_shared_ones(
+    tmp_path: Path, sample: site.SiteInput
+) -> None:
+    # a measure's own rules (pregnancy, kidney failure for blood pressure) were left off
+    own = ("members who were pregnant in the window", "members with kidney failure")
+    for shared in (("hospice",), ()):
+        specs = [
+            s.model_copy(update={"exclusions": shared, "leaves_out": own}) if s.id == "fuh_7" else s
+            for s in sample.specs
+        ]
+        site.render_markdown(site.SiteInput(**{**sample.__dict__, "specs": specs}), tmp_path)
+        page = (tmp_path / "measures" / "fuh_7.md").read_text(encoding="utf-8")
+        first = "|  |" if shared else "| Also leaves out |"
+        assert f"{first} members who were pregnant in the window |" in page
+        assert "|  | members with kidney failure |" in page
+        assert page.count("| Also leaves out |") == 1

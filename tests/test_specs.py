@@ -496,3 +496,60 @@ def test_a_spec_above_version_1_says_what_changed_in_it() -> None:
         if s.version > 1 and not change_notes(s, s.version - 1)
     }
     assert silent == NO_CHANGE_NOTE
+
+
+# Code lists a measure's SQL reads only to leave people or events out, and a word its list of
+# what it leaves out (specs.left_out) must then hold.
+EXCLUDING_CODE_LISTS = {
+    "pregnancy_dx": "pregnan",
+    "esrd_dx": "kidney",
+    "dementia_dx": "dementia",
+    "diabetes_exclusion_dx": "diabetes medicine",
+    "asthma_exclusion_dx": "lung condition",
+    "transfer_discharge_status": "another hospital",
+    "mastectomy_procedure": "breasts removed",
+    "total_colectomy": "colon removed",
+    "colorectal_cancer_dx": "colorectal cancer",
+}
+# How a measure's SQL comment or method says it leaves something out ("Excluded: ...",
+# "excluding transfers"); "never excluded" explains who stays in.
+EXCLUDES = re.compile(r"(?<!never )\b[Ee]xclud(ed|ing)\b")
+
+
+def _excluded_comments(sql: str) -> set[str]:
+    """Return the distinct SQL comment lines that say what the measure leaves out."""
+    return {line.strip() for line in sql.splitlines() if "--" in line and EXCLUDES.search(line)}
+
+
+def test_every_exclusion_a_measures_sql_applies_is_listed() -> None:
+    # controlling_blood_pressure listed hospice, palliative care and frailty but not pregnancy
+    # and kidney failure; cp_engagement_122d said "Leaves out: none"
+    from scorecard.specs import left_out, what_can_change
+
+    specs = load_specs(ROOT / "measures")
+    for spec in specs:
+        words = " ".join(left_out(spec))
+        for code_list, word in EXCLUDING_CODE_LISTS.items():
+            if re.search(rf"\b{code_list}\b", spec.sql):
+                assert word in words, (spec.id, code_list)
+        said = _excluded_comments(spec.sql)
+        if said or EXCLUDES.search(spec.method):
+            assert spec.leaves_out, (spec.id, sorted(said))
+        assert len(spec.leaves_out) >= len(said), (spec.id, sorted(said))
+        assert dict(what_can_change(spec))["Leaves out"] == ("; ".join(left_out(spec)) or "none")
+    by_id = {s.id: s for s in specs}
+    blood_pressure = dict(what_can_change(by_id["controlling_blood_pressure"]))["Leaves out"]
+    assert "pregnant" in blood_pressure and "kidney failure" in blood_pressure
+    assert "hospice" in blood_pressure and "frail" in blood_pressure
+    engagement = dict(what_can_change(by_id["cp_engagement_122d"]))["Leaves out"]
+    assert engagement.startswith("members who left the Community Partner before the deadline")
+
+
+def test_what_a_measure_leaves_out_is_plain_words() -> None:
+    from scorecard.specs import left_out
+
+    for spec in load_specs(ROOT / "measures"):
+        for words in spec.leaves_out:
+            assert words == words.strip() and words[0].islower(), (spec.id, words)
+            assert not re.search(r"[a-z]+_[a-z]+|\.csv|\b[A-Z]\d\d\.", words), (spec.id, words)
+        assert len(set(left_out(spec))) == len(left_out(spec)), spec.id
