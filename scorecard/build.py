@@ -509,14 +509,36 @@ def latest_period(results: pd.DataFrame) -> str:
     return str(results["period_id"].max())
 
 
+# The SHA-256 of each file hashed in this run, by (path, size, mtime_ns): the manifest and
+# build_inputs of every audience published from one run read the same marts (gigabytes at a
+# million members), hashed once. A file written again has another size or time, so it is
+# hashed again; build_site starts each run with none (forget_file_hashes).
+_FILE_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def forget_file_hashes() -> None:
+    """Forget the hashes file_sha256 kept: a new run hashes its files afresh."""
+    _FILE_HASHES.clear()
+
+
 def file_sha256(path: Path) -> str:
     """Return the hex SHA-256 of a file's bytes; for a folder of mart files, of each file's
-    path inside the folder and SHA-256, in name order."""
+    path inside the folder and SHA-256, in name order. A file's is hashed once in a run, kept
+    by its path, size and modification time (_FILE_HASHES)."""
     if path.is_dir():
         listing = "".join(
             f"{f.relative_to(path).as_posix()}\t{file_sha256(f)}\n" for f in mart_files(path)
         )
         return hashlib.sha256(listing.encode("utf-8")).hexdigest()
+    stat = path.stat()
+    key = (str(path.absolute()), stat.st_size, stat.st_mtime_ns)
+    if key not in _FILE_HASHES:
+        _FILE_HASHES[key] = bytes_sha256(path)
+    return _FILE_HASHES[key]
+
+
+def bytes_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of the bytes of the file at `path`, read in blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -655,8 +677,11 @@ def build_inputs(settings: Settings, specs: list[MeasureSpec], period_id: str) -
     The same inputs give byte-identical editions (docs/ci.md, Reproducible output), so a
     re-run compares these with the published edition's manifest before computing anything.
     The history's stored rows are left out: rows under the same definition are read back as
-    computing them gives them, and this quarter's own rows and cut points, which the build
-    stores after publishing, never change its edition."""
+    computing them gives them, and this quarter's own rows and cut points never change its
+    edition, though the build stores them before publishing (publish_audience calls this with
+    them in the history, check_rerun before they are): what is read is a year before's cut
+    points and each measure's first year rated, the same either way. Each file is hashed once
+    in a run (file_sha256), however many audiences are published from it."""
     try:
         marts = find_mart_files(settings.data)
     except MartError as exc:
@@ -781,6 +806,7 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     disk.DiskError when --out (checked before computing) or the history cannot be written;
     AlreadyPublished or PublishedDiffers (check_rerun) for an edition already published,
     before computing when --period is given."""
+    forget_file_hashes()
     if settings.period is not None:
         check_rerun(settings, settings.period)
     check_partner(settings)

@@ -113,3 +113,44 @@ def test_the_reward_setting_is_cms_by_default_and_checked() -> None:
     assert load_settings(None, reward="None").reward == "none"
     with pytest.raises(SettingsError, match="reward"):
         load_settings(None, reward="sometimes")
+
+
+def test_three_audiences_published_from_one_run_hash_each_mart_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # build_inputs (and the manifest) of each audience hashed every mart file again: three
+    # audiences of a two-file folder read 6 files; kept by path, size and time, 2. A file
+    # written again (another size) is hashed again, and a new run forgets them all.
+    from scorecard import build
+    from scorecard.settings import load_settings
+
+    marts = tmp_path / "marts"
+    marts.mkdir()
+    (marts / "eligibility.csv").write_text("person_id\nP1\n", encoding="utf-8")
+    (marts / "medical_claim.csv").write_text("claim_id\nC1\n", encoding="utf-8")
+    measures = tmp_path / "measures"
+    measures.mkdir()
+    hashed: list[str] = []
+
+    def counted(path: Path, *args: object, **kwargs: object) -> object:
+        if Path(path).parent == marts:  # not the code's files (hashed once, code_sha256)
+            hashed.append(Path(path).name)
+        return open(path, *args, **kwargs)  # noqa: SIM115 (build's with-block closes it)
+
+    monkeypatch.setattr(build, "open", counted, raising=False)  # build.py's reads of files
+    build.forget_file_hashes()
+    inputs = [
+        build.build_inputs(
+            load_settings(None, data=marts, measures=measures, audience=a), [], "2025Q3"
+        )
+        for a in ("internal", "public", "partner:CP01")
+    ]
+    assert sorted(hashed) == ["eligibility.csv", "medical_claim.csv"]
+    assert inputs[0]["data"] == inputs[1]["data"] == inputs[2]["data"]
+    (marts / "eligibility.csv").write_text("person_id\nP1\nP2\n", encoding="utf-8")
+    again = build.build_inputs(load_settings(None, data=marts, measures=measures), [], "2025Q3")
+    assert sorted(hashed) == ["eligibility.csv", "eligibility.csv", "medical_claim.csv"]
+    assert again["data"] != inputs[0]["data"]
+    build.forget_file_hashes()
+    build.build_inputs(load_settings(None, data=marts, measures=measures), [], "2025Q3")
+    assert len(hashed) == 5
