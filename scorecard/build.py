@@ -643,14 +643,50 @@ class AlreadyPublished(Exception):
 class PublishedDiffers(Exception):
     """The edition is already published from other inputs, and --force was not given."""
 
-    def __init__(self, period_id: str, folder: Path, differ: list[str], note: str = ""):
+    def __init__(
+        self,
+        period_id: str,
+        folder: Path,
+        differ: list[str],
+        note: str = "",
+        changed: dict[str, tuple[int, int]] | None = None,
+    ):
         self.period_id = period_id
         self.differ = differ
-        super().__init__(
+        self.changed = changed or {}
+        kept = f"the edition replaced is kept whole in {Path(folder).parent}/.restated/"
+        said = (
             f"{period_id} is already published at {folder} from other inputs (what differs: "
-            f"{', '.join(differ)}{note}); pass --force to "
-            f"rebuild it (the edition replaced is kept whole in {Path(folder).parent}/.restated/)"
+            f"{', '.join(differ)}{note})"
         )
+        if not self.changed:
+            super().__init__(f"{said}; pass --force to rebuild it ({kept})")
+            return
+        super().__init__(
+            f"{said}; it was made with {definitions_said(self.changed)}; to restate it under the "
+            f"definitions now, pass --force ({kept}, and the new one says it restates it)"
+        )
+
+
+def definitions_said(changed: dict[str, tuple[int, int]]) -> str:
+    """Return how a message names the measures whose spec version differs from the published
+    edition's, `changed`: id -> (version published, version now)."""
+    older = all(published < now for published, now in changed.values())
+    listed = ", ".join(f"{m} v{old} (now v{new})" for m, (old, new) in sorted(changed.items()))
+    return f"{'older' if older else 'other'} measure definitions: {listed}"
+
+
+def definitions_changed(published: object, specs: list[MeasureSpec]) -> dict[str, tuple[int, int]]:
+    """Return id -> (version published, version now) of each measure of `specs` whose version
+    differs from the one a published edition's manifest records under "measures"
+    (`published`: {id: version}; a measure it does not record is new, and left out)."""
+    if not isinstance(published, dict):
+        return {}
+    return {
+        s.id: (published[s.id], s.version)
+        for s in specs
+        if isinstance(published.get(s.id), int) and published[s.id] != s.version
+    }
 
 
 BUILD_INPUTS = "build_inputs"  # the manifest's record of what decides an edition (build_inputs)
@@ -744,7 +780,9 @@ def check_rerun(
 ) -> dict[str, str] | None:
     """Say, before anything is published, what a build without --force of an edition already
     published does: raise AlreadyPublished when the published edition's manifest records the
-    same build_inputs (nothing to do), PublishedDiffers naming the parts that differ. Return
+    same build_inputs (nothing to do), PublishedDiffers naming the parts that differ, and the
+    measures whose spec version is not the one the edition was made with (a definition changed
+    since: --force restates the edition, there is no restatement without it). Return
     the build_inputs (None when there is nothing to compare: --force, or not published yet).
 
     A folder that is not an edition, or a site for another audience, is left to check_target
@@ -754,15 +792,18 @@ def check_rerun(
     if settings.force or not is_edition(folder):
         return None
     check_target(dataclasses.replace(settings, force=True), period_id)
-    inputs = build_inputs(settings, specs if specs is not None else read_specs(settings), period_id)
-    recorded = edition_manifest(settings.out, period_id).get(BUILD_INPUTS)
+    specs = specs if specs is not None else read_specs(settings)
+    inputs = build_inputs(settings, specs, period_id)
+    published = edition_manifest(settings.out, period_id)
+    recorded = published.get(BUILD_INPUTS)
     if recorded == inputs:
         raise AlreadyPublished(period_id)
+    changed = definitions_changed(published.get("measures"), specs)
     if not isinstance(recorded, dict):
         note = " (an earlier version of scorecard, which did not record its inputs, published it)"
-        raise PublishedDiffers(period_id, folder, ["code"], note)
+        raise PublishedDiffers(period_id, folder, ["code"], note, changed)
     differ = [INPUT_PARTS[k] for k in INPUT_PARTS if recorded.get(k) != inputs[k]]
-    raise PublishedDiffers(period_id, folder, differ)
+    raise PublishedDiffers(period_id, folder, differ, changed=changed)
 
 
 def check_target(settings: Settings, period_id: str | None) -> audiences.Audience:

@@ -154,3 +154,22 @@ def test_three_audiences_published_from_one_run_hash_each_mart_file_once(
     build.forget_file_hashes()
     build.build_inputs(load_settings(None, data=marts, measures=measures), [], "2025Q3")
     assert len(hashed) == 5
+
+
+def test_the_definitions_an_edition_was_made_with_are_named_older_or_other() -> None:
+    # the published manifest's "measures" (id -> version) against the specs now: a measure it
+    # does not hold (new, or skipped then) is not named; one at a later version than now
+    # (the tool rolled back) makes the definitions "other", not "older"
+    from types import SimpleNamespace
+
+    from scorecard.build import definitions_changed, definitions_said
+
+    specs = [SimpleNamespace(id=i, version=v) for i, v in (("a", 3), ("b", 2), ("c", 5))]
+    published = {"a": 2, "b": 2, "gone": 1}
+    assert definitions_changed(published, specs) == {"a": (2, 3)}
+    assert definitions_said({"a": (2, 3)}) == "older measure definitions: a v2 (now v3)"
+    assert definitions_changed({"a": 4, "c": 4}, specs) == {"a": (4, 3), "c": (4, 5)}
+    assert definitions_said({"a": (4, 3), "c": (4, 5)}) == (
+        "other measure definitions: a v4 (now v3), c v4 (now v5)"
+    )
+    assert definitions_changed(None, specs) == {}
