@@ -600,6 +600,38 @@ def changed_since_previous(
     return {"previous_edition": previous, "changed_since_previous": changed}
 
 
+LAST_EDITION_COLUMNS = ["measure_id", "kind", "value", "numerator", "denominator", "suppressed"]
+
+
+def last_edition_results(out_root: Path, edition: Mapping[str, Any]) -> pd.DataFrame | None:
+    """Return the program's results (all members) that the previous edition published for its
+    own quarter, of the measures whose definition changed since (`edition`: the manifest of
+    the edition being made, with previous_edition and changed_since_previous), as that
+    edition's downloads/results.parquet holds them (LAST_EDITION_COLUMNS); None without such a
+    measure or when that file cannot be read.
+
+    The measure page quotes them beside its note on the change. Read from the edition itself,
+    not the results history, which no longer holds the old definition's rows once this build
+    has stored the new ones, and holds counts no edition may show: these are the numbers that
+    edition showed the readers of this same folder (the same audience)."""
+    previous = edition.get("previous_edition")
+    changed = {c["measure_id"] for c in edition.get("changed_since_previous") or []}
+    if not previous or not changed:
+        return None
+    path = Path(out_root) / str(previous) / "downloads" / "results.parquet"
+    try:
+        rows = pd.read_parquet(path)
+        wanted = (
+            rows["measure_id"].isin(changed)
+            & (rows["period_id"] == previous)
+            & (rows["level"] == "program")
+            & (rows["stratum"] == "all")
+        )
+        return rows.loc[wanted, LAST_EDITION_COLUMNS].reset_index(drop=True)
+    except (OSError, ValueError, KeyError):  # no such file, not Parquet, not its columns
+        return None
+
+
 def _version_of(value: object) -> int | None:
     """Return a manifest's version of a measure as an int (None when missing or not one)."""
     try:
@@ -923,6 +955,7 @@ def publish_audience(
     privacy = check_privacy(audience, scored.results, published, run.organizations)
     check_summary_stars(audience, scored.results, published, view.summary)
     checked = {"privacy_check": privacy.figures()} if privacy else {}
+    provenance = manifest(settings, specs, run)
     site_input = SiteInput(
         results=view.results,
         summary=view.summary,
@@ -933,7 +966,7 @@ def publish_audience(
         peer_sizes=peer_group_sizes(scored.results, run.period_id),
         versions=published_versions(settings.out),
         manifest={
-            **manifest(settings, specs, run),
+            **provenance,
             **view.manifest,
             **checked,
             BUILD_INPUTS: build_inputs(settings, specs, run.period_id),
@@ -948,6 +981,7 @@ def publish_audience(
         notes={lang: reader_notes(run.warnings, run.period_id, lang) for lang in LANGS},
         published=published,
         small_counts=small_counts,
+        last_edition=last_edition_results(settings.out, provenance),
     )
     leaks = audiences.foreign_entities(audience, site_input, view, run.organizations)
     if leaks:

@@ -173,3 +173,48 @@ def test_the_definitions_an_edition_was_made_with_are_named_older_or_other() -> 
         "other measure definitions: a v4 (now v3), c v4 (now v5)"
     )
     assert definitions_changed(None, specs) == {}
+
+
+def test_the_last_editions_program_results_of_the_changed_measures_are_read(
+    tmp_path: Path,
+) -> None:
+    # the 2025Q3 edition's results.parquet: of the changed measure "a", only the program's
+    # row for all members in 2025Q3 is taken (not an ACO's, a stratum's, an earlier quarter's);
+    # "b" did not change and is left out
+    from scorecard.build import last_edition_results
+
+    downloads = tmp_path / "2025Q3" / "downloads"
+    downloads.mkdir(parents=True)
+    rows = pd.DataFrame(
+        {
+            "measure_id": ["a", "a", "a", "a", "b"],
+            "period_id": ["2025Q3", "2025Q3", "2025Q3", "2025Q2", "2025Q3"],
+            "level": ["program", "aco", "program", "program", "program"],
+            "entity_id": ["ALL", "ACO1", "ALL", "ALL", "ALL"],
+            "stratum": ["all", "all", "sex", "all", "all"],
+            "kind": ["proportion"] * 5,
+            "value": [61.2, 50.0, 70.0, 40.0, 10.0],
+            "numerator": [150.0, 20.0, 70.0, 40.0, 10.0],
+            "denominator": [245.0, 40.0, 100.0, 100.0, 100.0],
+            "suppressed": [False] * 5,
+        }
+    )
+    rows.to_parquet(downloads / "results.parquet")
+    edition = {
+        "previous_edition": "2025Q3",
+        "changed_since_previous": [{"measure_id": "a", "from": 1, "to": 2}],
+    }
+    read = last_edition_results(tmp_path, edition)
+    assert read is not None
+    assert read.to_dict("records") == [
+        {
+            "measure_id": "a",
+            "kind": "proportion",
+            "value": 61.2,
+            "numerator": 150.0,
+            "denominator": 245.0,
+            "suppressed": False,
+        }
+    ]
+    assert last_edition_results(tmp_path, {**edition, "changed_since_previous": []}) is None
+    assert last_edition_results(tmp_path, {**edition, "previous_edition": "2025Q2"}) is None
