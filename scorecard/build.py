@@ -509,14 +509,36 @@ def latest_period(results: pd.DataFrame) -> str:
     return str(results["period_id"].max())
 
 
+# The SHA-256 of each file hashed in this run, by (path, size, mtime_ns): the manifest and
+# build_inputs of every audience published from one run read the same marts (gigabytes at a
+# million members), hashed once. A file written again has another size or time, so it is
+# hashed again; build_site starts each run with none (forget_file_hashes).
+_FILE_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def forget_file_hashes() -> None:
+    """Forget the hashes file_sha256 kept: a new run hashes its files afresh."""
+    _FILE_HASHES.clear()
+
+
 def file_sha256(path: Path) -> str:
     """Return the hex SHA-256 of a file's bytes; for a folder of mart files, of each file's
-    path inside the folder and SHA-256, in name order."""
+    path inside the folder and SHA-256, in name order. A file's is hashed once in a run, kept
+    by its path, size and modification time (_FILE_HASHES)."""
     if path.is_dir():
         listing = "".join(
             f"{f.relative_to(path).as_posix()}\t{file_sha256(f)}\n" for f in mart_files(path)
         )
         return hashlib.sha256(listing.encode("utf-8")).hexdigest()
+    stat = path.stat()
+    key = (str(path.absolute()), stat.st_size, stat.st_mtime_ns)
+    if key not in _FILE_HASHES:
+        _FILE_HASHES[key] = bytes_sha256(path)
+    return _FILE_HASHES[key]
+
+
+def bytes_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of the bytes of the file at `path`, read in blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -578,6 +600,38 @@ def changed_since_previous(
     return {"previous_edition": previous, "changed_since_previous": changed}
 
 
+LAST_EDITION_COLUMNS = ["measure_id", "kind", "value", "numerator", "denominator", "suppressed"]
+
+
+def last_edition_results(out_root: Path, edition: Mapping[str, Any]) -> pd.DataFrame | None:
+    """Return the program's results (all members) that the previous edition published for its
+    own quarter, of the measures whose definition changed since (`edition`: the manifest of
+    the edition being made, with previous_edition and changed_since_previous), as that
+    edition's downloads/results.parquet holds them (LAST_EDITION_COLUMNS); None without such a
+    measure or when that file cannot be read.
+
+    The measure page quotes them beside its note on the change. Read from the edition itself,
+    not the results history, which no longer holds the old definition's rows once this build
+    has stored the new ones, and holds counts no edition may show: these are the numbers that
+    edition showed the readers of this same folder (the same audience)."""
+    previous = edition.get("previous_edition")
+    changed = {c["measure_id"] for c in edition.get("changed_since_previous") or []}
+    if not previous or not changed:
+        return None
+    path = Path(out_root) / str(previous) / "downloads" / "results.parquet"
+    try:
+        rows = pd.read_parquet(path)
+        wanted = (
+            rows["measure_id"].isin(changed)
+            & (rows["period_id"] == previous)
+            & (rows["level"] == "program")
+            & (rows["stratum"] == "all")
+        )
+        return rows.loc[wanted, LAST_EDITION_COLUMNS].reset_index(drop=True)
+    except (OSError, ValueError, KeyError):  # no such file, not Parquet, not its columns
+        return None
+
+
 def _version_of(value: object) -> int | None:
     """Return a manifest's version of a measure as an int (None when missing or not one)."""
     try:
@@ -621,14 +675,50 @@ class AlreadyPublished(Exception):
 class PublishedDiffers(Exception):
     """The edition is already published from other inputs, and --force was not given."""
 
-    def __init__(self, period_id: str, folder: Path, differ: list[str], note: str = ""):
+    def __init__(
+        self,
+        period_id: str,
+        folder: Path,
+        differ: list[str],
+        note: str = "",
+        changed: dict[str, tuple[int, int]] | None = None,
+    ):
         self.period_id = period_id
         self.differ = differ
-        super().__init__(
+        self.changed = changed or {}
+        kept = f"the edition replaced is kept whole in {Path(folder).parent}/.restated/"
+        said = (
             f"{period_id} is already published at {folder} from other inputs (what differs: "
-            f"{', '.join(differ)}{note}); pass --force to "
-            f"rebuild it (the edition replaced is kept whole in {Path(folder).parent}/.restated/)"
+            f"{', '.join(differ)}{note})"
         )
+        if not self.changed:
+            super().__init__(f"{said}; pass --force to rebuild it ({kept})")
+            return
+        super().__init__(
+            f"{said}; it was made with {definitions_said(self.changed)}; to restate it under the "
+            f"definitions now, pass --force ({kept}, and the new one says it restates it)"
+        )
+
+
+def definitions_said(changed: dict[str, tuple[int, int]]) -> str:
+    """Return how a message names the measures whose spec version differs from the published
+    edition's, `changed`: id -> (version published, version now)."""
+    older = all(published < now for published, now in changed.values())
+    listed = ", ".join(f"{m} v{old} (now v{new})" for m, (old, new) in sorted(changed.items()))
+    return f"{'older' if older else 'other'} measure definitions: {listed}"
+
+
+def definitions_changed(published: object, specs: list[MeasureSpec]) -> dict[str, tuple[int, int]]:
+    """Return id -> (version published, version now) of each measure of `specs` whose version
+    differs from the one a published edition's manifest records under "measures"
+    (`published`: {id: version}; a measure it does not record is new, and left out)."""
+    if not isinstance(published, dict):
+        return {}
+    return {
+        s.id: (published[s.id], s.version)
+        for s in specs
+        if isinstance(published.get(s.id), int) and published[s.id] != s.version
+    }
 
 
 BUILD_INPUTS = "build_inputs"  # the manifest's record of what decides an edition (build_inputs)
@@ -655,8 +745,11 @@ def build_inputs(settings: Settings, specs: list[MeasureSpec], period_id: str) -
     The same inputs give byte-identical editions (docs/ci.md, Reproducible output), so a
     re-run compares these with the published edition's manifest before computing anything.
     The history's stored rows are left out: rows under the same definition are read back as
-    computing them gives them, and this quarter's own rows and cut points, which the build
-    stores after publishing, never change its edition."""
+    computing them gives them, and this quarter's own rows and cut points never change its
+    edition, though the build stores them before publishing (publish_audience calls this with
+    them in the history, check_rerun before they are): what is read is a year before's cut
+    points and each measure's first year rated, the same either way. Each file is hashed once
+    in a run (file_sha256), however many audiences are published from it."""
     try:
         marts = find_mart_files(settings.data)
     except MartError as exc:
@@ -719,7 +812,9 @@ def check_rerun(
 ) -> dict[str, str] | None:
     """Say, before anything is published, what a build without --force of an edition already
     published does: raise AlreadyPublished when the published edition's manifest records the
-    same build_inputs (nothing to do), PublishedDiffers naming the parts that differ. Return
+    same build_inputs (nothing to do), PublishedDiffers naming the parts that differ, and the
+    measures whose spec version is not the one the edition was made with (a definition changed
+    since: --force restates the edition, there is no restatement without it). Return
     the build_inputs (None when there is nothing to compare: --force, or not published yet).
 
     A folder that is not an edition, or a site for another audience, is left to check_target
@@ -729,15 +824,18 @@ def check_rerun(
     if settings.force or not is_edition(folder):
         return None
     check_target(dataclasses.replace(settings, force=True), period_id)
-    inputs = build_inputs(settings, specs if specs is not None else read_specs(settings), period_id)
-    recorded = edition_manifest(settings.out, period_id).get(BUILD_INPUTS)
+    specs = specs if specs is not None else read_specs(settings)
+    inputs = build_inputs(settings, specs, period_id)
+    published = edition_manifest(settings.out, period_id)
+    recorded = published.get(BUILD_INPUTS)
     if recorded == inputs:
         raise AlreadyPublished(period_id)
+    changed = definitions_changed(published.get("measures"), specs)
     if not isinstance(recorded, dict):
         note = " (an earlier version of scorecard, which did not record its inputs, published it)"
-        raise PublishedDiffers(period_id, folder, ["code"], note)
+        raise PublishedDiffers(period_id, folder, ["code"], note, changed)
     differ = [INPUT_PARTS[k] for k in INPUT_PARTS if recorded.get(k) != inputs[k]]
-    raise PublishedDiffers(period_id, folder, differ)
+    raise PublishedDiffers(period_id, folder, differ, changed=changed)
 
 
 def check_target(settings: Settings, period_id: str | None) -> audiences.Audience:
@@ -781,6 +879,7 @@ def build_site(settings: Settings, progress: Steps) -> BuildReport:
     disk.DiskError when --out (checked before computing) or the history cannot be written;
     AlreadyPublished or PublishedDiffers (check_rerun) for an edition already published,
     before computing when --period is given."""
+    forget_file_hashes()
     if settings.period is not None:
         check_rerun(settings, settings.period)
     check_partner(settings)
@@ -856,6 +955,7 @@ def publish_audience(
     privacy = check_privacy(audience, scored.results, published, run.organizations)
     check_summary_stars(audience, scored.results, published, view.summary)
     checked = {"privacy_check": privacy.figures()} if privacy else {}
+    provenance = manifest(settings, specs, run)
     site_input = SiteInput(
         results=view.results,
         summary=view.summary,
@@ -866,7 +966,7 @@ def publish_audience(
         peer_sizes=peer_group_sizes(scored.results, run.period_id),
         versions=published_versions(settings.out),
         manifest={
-            **manifest(settings, specs, run),
+            **provenance,
             **view.manifest,
             **checked,
             BUILD_INPUTS: build_inputs(settings, specs, run.period_id),
@@ -881,6 +981,7 @@ def publish_audience(
         notes={lang: reader_notes(run.warnings, run.period_id, lang) for lang in LANGS},
         published=published,
         small_counts=small_counts,
+        last_edition=last_edition_results(settings.out, provenance),
     )
     leaks = audiences.foreign_entities(audience, site_input, view, run.organizations)
     if leaks:

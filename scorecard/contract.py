@@ -330,7 +330,21 @@ TABLES: tuple[Table, ...] = (
                 "revenue_center_code", "UB-04 revenue code, 4 digits (0450).", 4, required=False
             ),
             _code("hcpcs_code", "CPT/HCPCS code.", required=False),
-            _code("hcpcs_modifier_1", "First modifier.", required=False),
+            Column(
+                "hcpcs_modifier_1",
+                "VARCHAR",
+                "First modifier, e.g. LT, 95; two in one field (GT 95, LT,59) are read as this "
+                "column and hcpcs_modifier_2 when that one is empty.",
+                required=False,
+                form="modifier",
+            ),
+            Column(
+                "hcpcs_modifier_2",
+                "VARCHAR",
+                "Second modifier, e.g. 95 after GT on a telehealth visit.",
+                required=False,
+                form="modifier",
+            ),
             _digit_id("rendering_npi", "Rendering provider NPI, 10 digits.", 10, required=False),
             _digit_id("billing_npi", "Billing provider NPI, 10 digits.", 10, required=False),
             _digit_id("billing_tin", "Billing TIN (practice), 9 digits.", 9, required=False),

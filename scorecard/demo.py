@@ -3692,6 +3692,7 @@ def _medical_claim(world: World, book: ClaimBook) -> pa.Table:
         "revenue_center_code": codes.arrow(lines["revenue"]),
         "hcpcs_code": codes.arrow(lines["hcpcs"]),
         "hcpcs_modifier_1": codes.arrow(lines["modifier"]),
+        "hcpcs_modifier_2": pa.nulls(len(lines["paid"]), pa.string()),  # one modifier a line
         "rendering_npi": codes.arrow(lambda: spread(head["rendering_npi"])),
         "billing_npi": codes.arrow(lambda: spread(head["billing_npi"])),
         "billing_tin": codes.arrow(lambda: spread(head["billing_tin"])),

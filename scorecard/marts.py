@@ -562,13 +562,15 @@ def typed_value(column: Column, types: dict[str, str]) -> str:
 # A table's two modifier columns (first, second), of form "modifier". Some sources write both
 # modifiers of an activity in one field, as a claim form prints them: "95 U4", "U4,95", "95:U4".
 # Read as one, such a field matches no modifier a code list names, and the measures that need
-# U4 (a comprehensive assessment, a signed care plan) silently count none of those activities.
+# U4 (a comprehensive assessment, a signed care plan) silently count none of those activities,
+# nor a claim line's side of a mastectomy written after another modifier ("59 LT").
 # Two modifiers in one field (two letters or digits each, apart by anything else) are read as
 # the two columns when the other column is empty, in their order; beside a filled other column
 # (three modifiers), or more than two in one field, they are refused (MODIFIER_RULE,
 # MODIFIERS_CROWDED). Written in SQL DuckDB and Spark read alike, over the typed columns.
 MODIFIER_PAIRS: dict[str, tuple[str, str]] = {
     "cp_activity": ("hcpcs_modifier", "hcpcs_modifier_2"),
+    "medical_claim": ("hcpcs_modifier_1", "hcpcs_modifier_2"),
 }
 TWO_MODIFIERS = "^[0-9A-Z]{2}[^0-9A-Z]+[0-9A-Z]{2}$"  # over a typed value, in capitals
 
@@ -771,9 +773,17 @@ def renamed_problems(table: Table, path: Path, present: set[str]) -> list[Proble
     """Return a problem for each column the contract does not know in a file that also lacks
     optional columns: most likely one of them under another name, which would be read as
     empty (an admission without its discharge date, a claim without its bill type) and give
-    wrong results. A column the contract does not know is otherwise left unread."""
+    wrong results. A column the contract does not know is otherwise left unread. The second
+    modifier column beside the first (MODIFIER_PAIRS) is not looked for: a source writing one
+    modifier a line, or both in the first column, has no need of it."""
     known = {c.name for c in table.columns}
-    absent = [c.name for c in table.columns if not c.required and c.name not in present]
+    first, second = MODIFIER_PAIRS.get(table.name, ("", ""))
+    unneeded = {second} if first in present else set()
+    absent = [
+        c.name
+        for c in table.columns
+        if not c.required and c.name not in present and c.name not in unneeded
+    ]
     unknown = sorted(n for n in present - known if not identifying(n, table))
     if not absent:
         return []

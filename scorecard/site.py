@@ -215,6 +215,9 @@ class SiteInput:
     # every edition's results (a partner edition holds its own only); None: count the entities
     # of this edition (peer_group_sizes)
     peer_sizes: dict[tuple[str, str], int] | None = None
+    # The program's results the previous edition published for its quarter, of the measures
+    # whose definition changed since (build.last_edition_results); None: none at hand
+    last_edition: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------- formatting (pure)
@@ -1520,8 +1523,24 @@ def definition_changes(model: SiteModel, page: str) -> dict[str, dict[str, Any]]
             "href": rel(page, views.html_path(measure_page)),
             "previous_href": f"{up}{previous}/{views.html_path(measure_page)}",
             "notes": change_notes(spec, int(since)) if isinstance(since, int) else [],
+            "last": last_edition_value(model.site.last_edition, spec, model.site.small_counts),
         }
     return dict(sorted(changes.items(), key=lambda item: item[1]["title"]))
+
+
+def last_edition_value(
+    last_edition: pd.DataFrame | None, spec: MeasureSpec, small_counts: bool = False
+) -> str:
+    """Return the program's result the previous edition showed for `spec`, in words ('61.2%
+    of discharges'), from `last_edition` (SiteInput.last_edition); '' when it has none or it
+    may not be shown by this edition's rules (hidden_rows: hidden then, or a proportion with a
+    count of 1 to 10 on either side, which only an internal edition, `small_counts`, shows)."""
+    if last_edition is None:
+        return ""
+    rows = last_edition[last_edition["measure_id"] == spec.id].head(1)
+    if rows.empty or bool(hidden_rows(rows, small_counts).iloc[0]):
+        return ""
+    return format_value(rows.iloc[0]["value"], spec.unit, spec.decimals)
 
 
 def _strata_rows(model: SiteModel, spec: MeasureSpec, page: str) -> list[tuple]:

@@ -527,6 +527,34 @@ def test_a_rerun_from_other_inputs_exits_4_saying_what_differs(
     assert tree_digest(site) == before
 
 
+def test_a_rerun_after_a_measure_definition_changed_names_the_measures_and_how_to_restate(
+    inputs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the tool's specs were upgraded (cp_engagement_122d and ed_visits 2 -> 3, hba1c_testing
+    # 6 -> 7) since 2025Q3 was published: a CI publisher is told which definitions the edition
+    # was made with and that --force restates it. hba1c_testing is not in that edition (too
+    # little data before its window), so it is not named. The exit stays 4, nothing written.
+    measures = shutil.copytree(inputs["measures"], tmp_path / "measures")
+    for measure, old in (("cp_engagement_122d", 2), ("ed_visits", 2), ("hba1c_testing", 6)):
+        path = measures / f"{measure}.yml"
+        text = path.read_text(encoding="utf-8")
+        assert f"\nversion: {old}\n" in text
+        path.write_text(text.replace(f"\nversion: {old}\n", f"\nversion: {old + 1}\n"), "utf-8")
+    monkeypatch.setattr(build, "compute", not_computed)
+    site = inputs["site"]
+    before = tree_digest(site)
+    result = CliRunner().invoke(main, build_args(inputs["marts"], measures, site, "2025Q3"))
+    assert result.exit_code == EXIT_PUBLISHED_DIFFERS, result.output
+    assert result.stderr == (
+        f"2025Q3 is already published at {site / '2025Q3'} from other inputs (what differs: "
+        "definitions); it was made with older measure definitions: cp_engagement_122d v2 (now "
+        "v3), ed_visits v2 (now v3); to restate it under the definitions now, pass --force (the "
+        f"edition replaced is kept whole in {site}/.restated/, and the new one says it restates "
+        "it)\n"
+    )
+    assert tree_digest(site) == before
+
+
 def test_an_edition_that_does_not_record_its_inputs_differs_in_code(
     inputs: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:

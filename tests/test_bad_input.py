@@ -1397,6 +1397,33 @@ def test_modifiers_the_two_columns_cannot_hold_are_refused(tmp_path, first, seco
     assert checked.exit_code == 2 and "cp_activity.csv" in checked.output, checked.output
 
 
+@pytest.mark.parametrize(
+    "written, read",
+    [
+        ("gt 95", ("GT", "95")),
+        ("GT,95", ("GT", "95")),
+        ("59:LT", ("59", "LT")),
+        ("95", ("95", None)),
+    ],
+)
+def test_a_claim_line_with_two_modifiers_in_one_field_is_read_as_the_two(tmp_path, written, read):
+    # medical_claim without a hcpcs_modifier_2 column: a field "GT 95" (telehealth) or "59 LT"
+    # (a mastectomy's side after another modifier) was once kept as one modifier, which no
+    # code list names; it is now read as the two columns, as cp_activity's modifiers are
+    folder = tmp_path / "marts"
+    shutil.copytree(MARTS / "basic", folder)
+    path = folder / "medical_claim.csv"
+    header, first, *rest = path.read_text(encoding="utf-8").splitlines()
+    assert first.startswith("M01,") and ",99213,,," in first
+    first = first.replace(",99213,,,", f',99213,"{written}",,', 1)
+    path.write_text("\n".join([header, first, *rest]) + "\n", encoding="utf-8")
+    con = duckdb.connect()
+    _, problems = load_marts(con, folder)
+    assert problems == []
+    query = "SELECT hcpcs_modifier_1, hcpcs_modifier_2 FROM medical_claim WHERE claim_id = 'M01'"
+    assert con.execute(query).fetchone() == read
+
+
 def test_ids_of_digits_stored_as_numbers_get_their_leading_zeros_back(tmp_path):
     folder = broken_copy(tmp_path, replace_in("organization", ",A1,111111111", ",A1,011111111"))
     replace_in("medical_claim", ",11,,,99213,,,,111111111,", ",11,,,99213,,,,011111111,")(folder)

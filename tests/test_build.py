@@ -113,3 +113,108 @@ def test_the_reward_setting_is_cms_by_default_and_checked() -> None:
     assert load_settings(None, reward="None").reward == "none"
     with pytest.raises(SettingsError, match="reward"):
         load_settings(None, reward="sometimes")
+
+
+def test_three_audiences_published_from_one_run_hash_each_mart_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # build_inputs (and the manifest) of each audience hashed every mart file again: three
+    # audiences of a two-file folder read 6 files; kept by path, size and time, 2. A file
+    # written again (another size) is hashed again, and a new run forgets them all.
+    from scorecard import build
+    from scorecard.settings import load_settings
+
+    marts = tmp_path / "marts"
+    marts.mkdir()
+    (marts / "eligibility.csv").write_text("person_id\nP1\n", encoding="utf-8")
+    (marts / "medical_claim.csv").write_text("claim_id\nC1\n", encoding="utf-8")
+    measures = tmp_path / "measures"
+    measures.mkdir()
+    hashed: list[str] = []
+
+    def counted(path: Path, *args: object, **kwargs: object) -> object:
+        if Path(path).parent == marts:  # not the code's files (hashed once, code_sha256)
+            hashed.append(Path(path).name)
+        return open(path, *args, **kwargs)  # noqa: SIM115 (build's with-block closes it)
+
+    monkeypatch.setattr(build, "open", counted, raising=False)  # build.py's reads of files
+    build.forget_file_hashes()
+    inputs = [
+        build.build_inputs(
+            load_settings(None, data=marts, measures=measures, audience=a), [], "2025Q3"
+        )
+        for a in ("internal", "public", "partner:CP01")
+    ]
+    assert sorted(hashed) == ["eligibility.csv", "medical_claim.csv"]
+    assert inputs[0]["data"] == inputs[1]["data"] == inputs[2]["data"]
+    (marts / "eligibility.csv").write_text("person_id\nP1\nP2\n", encoding="utf-8")
+    again = build.build_inputs(load_settings(None, data=marts, measures=measures), [], "2025Q3")
+    assert sorted(hashed) == ["eligibility.csv", "eligibility.csv", "medical_claim.csv"]
+    assert again["data"] != inputs[0]["data"]
+    build.forget_file_hashes()
+    build.build_inputs(load_settings(None, data=marts, measures=measures), [], "2025Q3")
+    assert len(hashed) == 5
+
+
+def test_the_definitions_an_edition_was_made_with_are_named_older_or_other() -> None:
+    # the published manifest's "measures" (id -> version) against the specs now: a measure it
+    # does not hold (new, or skipped then) is not named; one at a later version than now
+    # (the tool rolled back) makes the definitions "other", not "older"
+    from types import SimpleNamespace
+
+    from scorecard.build import definitions_changed, definitions_said
+
+    specs = [SimpleNamespace(id=i, version=v) for i, v in (("a", 3), ("b", 2), ("c", 5))]
+    published = {"a": 2, "b": 2, "gone": 1}
+    assert definitions_changed(published, specs) == {"a": (2, 3)}
+    assert definitions_said({"a": (2, 3)}) == "older measure definitions: a v2 (now v3)"
+    assert definitions_changed({"a": 4, "c": 4}, specs) == {"a": (4, 3), "c": (4, 5)}
+    assert definitions_said({"a": (4, 3), "c": (4, 5)}) == (
+        "other measure definitions: a v4 (now v3), c v4 (now v5)"
+    )
+    assert definitions_changed(None, specs) == {}
+
+
+def test_the_last_editions_program_results_of_the_changed_measures_are_read(
+    tmp_path: Path,
+) -> None:
+    # the 2025Q3 edition's results.parquet: of the changed measure "a", only the program's
+    # row for all members in 2025Q3 is taken (not an ACO's, a stratum's, an earlier quarter's);
+    # "b" did not change and is left out
+    from scorecard.build import last_edition_results
+
+    downloads = tmp_path / "2025Q3" / "downloads"
+    downloads.mkdir(parents=True)
+    rows = pd.DataFrame(
+        {
+            "measure_id": ["a", "a", "a", "a", "b"],
+            "period_id": ["2025Q3", "2025Q3", "2025Q3", "2025Q2", "2025Q3"],
+            "level": ["program", "aco", "program", "program", "program"],
+            "entity_id": ["ALL", "ACO1", "ALL", "ALL", "ALL"],
+            "stratum": ["all", "all", "sex", "all", "all"],
+            "kind": ["proportion"] * 5,
+            "value": [61.2, 50.0, 70.0, 40.0, 10.0],
+            "numerator": [150.0, 20.0, 70.0, 40.0, 10.0],
+            "denominator": [245.0, 40.0, 100.0, 100.0, 100.0],
+            "suppressed": [False] * 5,
+        }
+    )
+    rows.to_parquet(downloads / "results.parquet")
+    edition = {
+        "previous_edition": "2025Q3",
+        "changed_since_previous": [{"measure_id": "a", "from": 1, "to": 2}],
+    }
+    read = last_edition_results(tmp_path, edition)
+    assert read is not None
+    assert read.to_dict("records") == [
+        {
+            "measure_id": "a",
+            "kind": "proportion",
+            "value": 61.2,
+            "numerator": 150.0,
+            "denominator": 245.0,
+            "suppressed": False,
+        }
+    ]
+    assert last_edition_results(tmp_path, {**edition, "changed_since_previous": []}) is None
+    assert last_edition_results(tmp_path, {**edition, "previous_edition": "2025Q2"}) is None

@@ -232,3 +232,18 @@ def test_breast_cancer_screening_leaves_out_women_whose_two_breasts_were_removed
         tmp_path, ["breast_cancer_screening"], MASTECTOMY_MEMBERS, MASTECTOMY_CLAIMS
     )
     assert cell(results, "breast_cancer_screening") == (1, 2)
+
+
+def test_a_mastectomy_side_billed_after_another_modifier_or_in_one_field_counts(tmp_path):
+    # The same four women, each side written after another modifier (59, a distinct procedure)
+    # in one field, as some sources print them: W1 "59 LT" and "RT,59", W2 "59:50", W3 "LT 59"
+    # (one side), W4 no side. The loader reads a field of two as the two modifier columns and
+    # the measure reads the side in either: W1 and W2 left out -> (1, 2). Before, "59 LT" was
+    # one modifier that named no side: nobody was left out, (1, 4).
+    claims = MASTECTOMY_CLAIMS
+    for plain, written in (("LT", '"59 LT"'), ("RT", '"RT,59"'), ("50", '"59:50"')):
+        claims = claims.replace(f",19303,{plain},", f",19303,{written},", 1)
+    claims = claims.replace(",19303,LT,", ',19303,"LT 59",', 1)  # W3's, the LT left
+    assert claims.count('"') == 8
+    results = run_marts(tmp_path, ["breast_cancer_screening"], MASTECTOMY_MEMBERS, claims)
+    assert cell(results, "breast_cancer_screening") == (1, 2)

@@ -1408,6 +1408,53 @@ def test_a_definition_changed_since_the_last_edition_is_said_on_its_pages(
     )
 
 
+@pytest.mark.parametrize(
+    "numerator, denominator, suppressed, small_counts, shown",
+    [
+        (150, 245, False, False, "61.2%"),  # 150 of 245 then: quoted
+        (150, 245, True, False, ""),  # hidden in that edition: not quoted now
+        (150, 155, False, False, ""),  # 5 without: a count of 1 to 10, hidden
+        (150, 155, False, True, "61.2%"),  # the internal edition shows small counts
+    ],
+)
+def test_a_changed_measure_quotes_the_last_editions_number_when_it_may_be_shown(
+    tmp_path: Path,
+    sample: site.SiteInput,
+    numerator: int,
+    denominator: int,
+    suppressed: bool,
+    small_counts: bool,
+    shown: str,
+) -> None:
+    # before, the note said the numbers differ from the 2025 Q3 edition's but not what that
+    # edition showed; now the program's number then (61.234 shown as 61.2%) is beside it,
+    # under the same privacy rules as any number of this edition
+    change = {"measure_id": "fuh_7", "from": 2, "to": 3}
+    manifest = {**sample.manifest, "previous_edition": "2025Q3", "changed_since_previous": [change]}
+    last = pd.DataFrame(
+        {
+            "measure_id": ["fuh_7"],
+            "kind": ["proportion"],
+            "value": [61.234],
+            "numerator": [numerator],
+            "denominator": [denominator],
+            "suppressed": [suppressed],
+        }
+    )
+    given = dataclasses.replace(
+        sample, manifest=manifest, last_edition=last, small_counts=small_counts
+    )
+    site.render_markdown(given, tmp_path)
+    page = " ".join((tmp_path / "measures" / "fuh_7.md").read_text(encoding="utf-8").split())
+    quoted = (
+        "<strong>Last edition (old definition):</strong> 61.2% for all members, in the 2025 Q3 "
+        "edition."
+    )
+    assert "Changed in this edition." in page
+    assert (quoted in page) == bool(shown)
+    assert ("Last edition (old definition)" in page) == bool(shown)
+
+
 def _entities_of(given: site.SiteInput, measure_id: str) -> list[tuple[str, site.Entity]]:
     """Return (level, entity) of the entities with a shown current result of the measure."""
     model = site.gather(given)
