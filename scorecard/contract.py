@@ -84,6 +84,22 @@ def _dx_columns(count: int) -> tuple[Column, ...]:
 DIAGNOSIS_COLUMNS = 5
 
 
+def _modifier_pair(first: str, first_help: str, second_help: str) -> tuple[Column, Column]:
+    """A modifier column and hcpcs_modifier_2: two modifiers in the first field (GT 95, U4,95)
+    are read as both columns when the second is empty (marts.MODIFIER_PAIRS)."""
+    return (
+        Column(
+            first,
+            "VARCHAR",
+            f"{first_help}; two in one field (GT 95, U4,95) are read as this column and "
+            "hcpcs_modifier_2 when that one is empty.",
+            required=False,
+            form="modifier",
+        ),
+        Column("hcpcs_modifier_2", "VARCHAR", second_help, required=False, form="modifier"),
+    )
+
+
 def _code(name: str, help_text: str, **options: Any) -> Column:
     """Return a VARCHAR code column read in capitals, as the code lists hold codes (G9005, 95,
     4548-4): `g9005` and ` G9005 ` read as `G9005`."""
@@ -244,20 +260,10 @@ TABLES: tuple[Table, ...] = (
                 past=True,
             ),
             _code("hcpcs_code", "Qualifying-activity code, e.g. G9005, T2038."),
-            Column(
+            *_modifier_pair(
                 "hcpcs_modifier",
-                "VARCHAR",
-                "Modifier, e.g. U4, 95; two in one field (95 U4, U4,95) are read as this "
-                "column and hcpcs_modifier_2 when that one is empty.",
-                required=False,
-                form="modifier",
-            ),
-            Column(
-                "hcpcs_modifier_2",
-                "VARCHAR",
+                "Modifier, e.g. U4, 95",
                 "Second modifier, e.g. U4 after 95 on a telehealth assessment.",
-                required=False,
-                form="modifier",
             ),
             Column(
                 "successful_contact", "BOOLEAN", "False for an outreach attempt.", required=False
@@ -330,20 +336,10 @@ TABLES: tuple[Table, ...] = (
                 "revenue_center_code", "UB-04 revenue code, 4 digits (0450).", 4, required=False
             ),
             _code("hcpcs_code", "CPT/HCPCS code.", required=False),
-            Column(
+            *_modifier_pair(
                 "hcpcs_modifier_1",
-                "VARCHAR",
-                "First modifier, e.g. LT, 95; two in one field (GT 95, LT,59) are read as this "
-                "column and hcpcs_modifier_2 when that one is empty.",
-                required=False,
-                form="modifier",
-            ),
-            Column(
-                "hcpcs_modifier_2",
-                "VARCHAR",
+                "First modifier, e.g. LT, 95",
                 "Second modifier, e.g. 95 after GT on a telehealth visit.",
-                required=False,
-                form="modifier",
             ),
             _digit_id("rendering_npi", "Rendering provider NPI, 10 digits.", 10, required=False),
             _digit_id("billing_npi", "Billing provider NPI, 10 digits.", 10, required=False),
