@@ -483,7 +483,8 @@ def _histogram(
     }
     layout = _layout(320, unit, "Number with this result", hovermode="closest", showlegend=False)
     layout["shapes"] = _band_shape(band, 6) + _reference_line(reference)
-    layout["annotations"] += _reference_label(reference, ref_name)
+    widest = _widest([*values, reference, *(band or ())])
+    layout["annotations"] += _reference_label(reference, ref_name, widest)
     return {"data": [trace], "layout": layout}
 
 

@@ -1528,6 +1528,15 @@ def test_ranked_chart_leaves_a_phone_room_to_plot() -> None:
     assert all(len(part) <= 26 for a in (band, line) for part in a["text"].split("<br>"))
     assert line["yshift"] == 14 * (band["text"].count("<br>") + 1)
     assert layout["margin"]["t"] >= 16 + 14 * 4
+    crowded = charts.ranked_figure(
+        [f"P{i}" for i in range(charts.MAX_RANKED_BARS + 1)],
+        list(range(charts.MAX_RANKED_BARS + 1)),
+        unit="%",
+        decimals=1,
+        higher_is_better=True,
+        reference=float(charts.MAX_RANKED_BARS),
+    )
+    assert crowded["layout"]["annotations"][-1]["xanchor"] == "right"  # the histogram's too
 
 
 def test_trend_tables_give_the_likely_range_each_point_is_drawn_with(model) -> None:
