@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
+from collections import Counter
 from collections.abc import Sequence
 
 # Okabe-Ito colour-blind-safe palette.
@@ -28,11 +30,24 @@ PALETTE: dict[str, str] = {
     "purple": "#CC79A7",
     "yellow": "#F0E442",
     "black": "#000000",
+    # darker shades of orange and sky: lines and edges need 3:1 against a white page (WCAG
+    # 1.4.11), which the palette's orange (2.25:1) and sky (2.31:1) do not reach
+    "dark orange": "#A35F00",  # 5.0:1 on white
+    "dark sky": "#3B82B8",  # 4.1:1 on white, 3.9:1 on the dark theme's background
 }
 ENTITY_COLOUR = PALETTE["blue"]
-PROGRAM_COLOUR = PALETTE["orange"]
+PROGRAM_COLOUR = PALETTE["dark orange"]
 REFERENCE_COLOUR = PALETTE["vermillion"]
 BAND_FILL = "rgba(86,180,233,0.4)"  # sky, see-through: the middle half of peers
+BAND_LINE = {"width": 1, "color": PALETTE["dark sky"]}  # the band's edge, seen at 3:1 or more
+# The dark theme's stand-ins for colours too dark on its background (charts.js swaps them):
+# the program's line goes back to the palette's orange (7.2:1 there, 3.2:1 for dark orange).
+DARK_COLOURS: dict[str, str] = {
+    PROGRAM_COLOUR: PALETTE["orange"],
+    "#1f5f8b": "#7fc4f0",  # the ranked chart's band label
+    "#a33f00": "#ff9d66",  # and its program label (the colours of scorecard.css)
+}
+NAME_CHARACTERS = 20  # a ranked chart's names are cut to this, to leave a phone room to plot
 NOT_RATED_COLOUR = "#9e9e9e"
 MAX_RANKED_BARS = 80  # above this many entities a ranked chart becomes a histogram
 RANKED_ROW_HEIGHT = 18
@@ -75,7 +90,7 @@ ROLES: dict = {
             "y": [None],
             "fill": "toself",
             "fillcolor": BAND_FILL,
-            "line": {"width": 0, "color": BAND_FILL},
+            "line": BAND_LINE,
             "hoverinfo": "skip",
         },
     },
@@ -97,7 +112,7 @@ ROLES: dict = {
             "xref": "x",
             "yref": "y",
             "fillcolor": BAND_FILL,
-            "line": {"width": 0},
+            "line": BAND_LINE,
             "layer": "below",
         },
     },
@@ -203,7 +218,7 @@ def _band_shapes(low: list[Number], high: list[Number]) -> list[dict]:
                     "xref": "x",
                     "yref": "y",
                     "fillcolor": BAND_FILL,
-                    "line": {"width": 0},
+                    "line": BAND_LINE,
                     "layer": "below",
                 }
             )
@@ -222,7 +237,7 @@ def _legend_swatch(name: str) -> dict:
         "y": [None],
         "fill": "toself",
         "fillcolor": BAND_FILL,
-        "line": {"width": 0, "color": BAND_FILL},
+        "line": BAND_LINE,
         "hoverinfo": "skip",
     }
 
@@ -375,24 +390,81 @@ def ranked_figure(
         "mode": "markers",
         "name": unit,
         "x": xs,
-        "y": [r[0] for r in rows],
+        "y": short_names([r[0] for r in rows]),
+        "text": [r[0] for r in rows],  # the full names, for the hover (markers only: not drawn)
         "customdata": [r[4] for r in rows],
         "marker": {"color": ENTITY_COLOUR, "symbol": "circle", "size": 9},
-        "hovertemplate": "%{y}: %{customdata}<extra></extra>",
+        "hovertemplate": "%{text}: %{customdata}<extra></extra>",
     }
     bars = _error_bars(xs, [r[2] for r in rows], [r[3] for r in rows], digits)
     if bars:
         dots["error_x"] = {**bars, "color": ENTITY_COLOUR}
     height = 90 + RANKED_ROW_HEIGHT * max(len(rows), 1)
     layout = _layout(height, unit, "", hovermode="closest", showlegend=False)
-    layout["yaxis"] = {"type": "category", "automargin": True}
-    layout["xaxis"]["rangemode"] = "tozero"
-    layout["margin"] = {"t": 44}
+    layout["yaxis"] = {"type": "category", "automargin": True, "tickfont": {"size": 12}}
+    # few ticks, level: a phone's narrow plot has room for four numbers side by side; the
+    # unit under them in lines short enough to stay on its screen
+    layout["xaxis"].update(rangemode="tozero", nticks=4, tickangle=0)
+    layout["xaxis"]["title"] = {"text": _wrapped(unit, 20), "font": {"size": 12}}
     layout["shapes"] = _band_shape(band, digits) + _reference_line(reference)
-    layout["annotations"] = _band_label(band, band_name) + _reference_label(
-        reference, reference_name
-    )
+    widest = _widest([v for r in rows for v in r[1:4]] + [reference, *(band or ())])
+    labels = _band_label(band, band_name, widest)
+    below = 14 * sum(a["text"].count("<br>") + 1 for a in labels)  # the band label's lines
+    labels += _reference_label(reference, reference_name, widest, below)
+    layout["margin"] = {"t": 16 + 14 * sum(a["text"].count("<br>") + 1 for a in labels)}
+    layout["annotations"] = labels
     return {"data": [dots], "layout": layout}
+
+
+def _widest(values: Sequence[float | None]) -> float:
+    numbers = [float(v) for v in values if not _isnan(v)]
+    return max(numbers, default=0.0)
+
+
+def _wrapped(text: str, width: int = 26) -> str:
+    """Return a label broken into lines of at most `width` characters, to fit a phone."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def short_names(names: Sequence[str], most: int = NAME_CHARACTERS) -> list[str]:
+    """Return names cut to `most` characters at a word's end, with '…' (the hover and the data
+    table give them whole). Names whose cuts two would share keep their ends as well
+    ('Commonwealth…Cape ACO'), or else stay whole, so the rows stay apart on the chart's
+    category axis."""
+    cut = [_cut(name, most) for name in names]
+    for shorten in (_cut_middle, lambda name, _: name):
+        counts = Counter(cut)
+        cut = [shorten(n, most) if counts[c] > 1 else c for c, n in zip(cut, names, strict=True)]
+    return cut
+
+
+def _cut(name: str, most: int) -> str:
+    if len(name) <= most:
+        return name
+    head = name[: most - 1]
+    if name[most - 1] != " " and " " in head.strip():  # the last word is cut: leave it out
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,&-") + "…"
+
+
+def _cut_middle(name: str, most: int) -> str:
+    """Return a name's first word and its last words within `most` - 8 characters (where names
+    that begin alike differ): 'Commonwealth…Cape ACO'."""
+    words = name.split()
+    tail = words[-1]
+    for word in reversed(words[1:-1]):
+        if len(word) + 1 + len(tail) > most - 8:
+            break
+        tail = f"{word} {tail}"
+    shortened = f"{words[0]}…{tail}"
+    return shortened if len(shortened) < len(name) else name
+
+
+def _inside(x: float, widest: float) -> str:
+    """Return how a label at x lines up so that it stays inside a plot from 0 to `widest`:
+    from its left in the plot's left third, centred in the middle, from its right after."""
+    share = x / widest if widest > 0 else 0.0
+    return "left" if share < 1 / 3 else "center" if share < 2 / 3 else "right"
 
 
 def _histogram(
@@ -411,7 +483,8 @@ def _histogram(
     }
     layout = _layout(320, unit, "Number with this result", hovermode="closest", showlegend=False)
     layout["shapes"] = _band_shape(band, 6) + _reference_line(reference)
-    layout["annotations"] += _reference_label(reference, ref_name)
+    widest = _widest([*values, reference, *(band or ())])
+    layout["annotations"] += _reference_label(reference, ref_name, widest)
     return {"data": [trace], "layout": layout}
 
 
@@ -429,13 +502,15 @@ def _band_shape(band: tuple[float | None, float | None] | None, digits: int) -> 
             "y0": 0,
             "y1": 1,
             "fillcolor": BAND_FILL,
-            "line": {"width": 0},
+            "line": BAND_LINE,
             "layer": "below",
         }
     ]
 
 
-def _band_label(band: tuple[float | None, float | None] | None, name: str) -> list[dict]:
+def _band_label(
+    band: tuple[float | None, float | None] | None, name: str, widest: float = 0.0
+) -> list[dict]:
     if band is None or _isnan(band[0]) or _isnan(band[1]):
         return []
     middle = (float(band[0]) + float(band[1])) / 2  # type: ignore[arg-type]
@@ -446,7 +521,8 @@ def _band_label(band: tuple[float | None, float | None] | None, name: str) -> li
             "y": 1,
             "yref": "paper",
             "yanchor": "bottom",
-            "text": name,
+            "xanchor": _inside(middle, widest) if widest else "center",
+            "text": _wrapped(name),
             "showarrow": False,
             "font": {"color": "#1f5f8b", "size": 11},
         }
@@ -472,7 +548,11 @@ def _reference_line(reference: float | None) -> list[dict]:
     ]
 
 
-def _reference_label(reference: float | None, name: str) -> list[dict]:
+def _reference_label(
+    reference: float | None, name: str, widest: float = 0.0, above: int = 14
+) -> list[dict]:
+    """Return the label of the program's line, `above` pixels higher than the band's label
+    (its lines' height), so the two never overlap."""
     if reference is None or _isnan(reference):
         return []
     return [
@@ -482,9 +562,9 @@ def _reference_label(reference: float | None, name: str) -> list[dict]:
             "y": 1,
             "yref": "paper",
             "yanchor": "bottom",
-            "xanchor": "left",
-            "yshift": 14,  # a line above the band's label, so the two never overlap
-            "text": name,
+            "xanchor": _inside(float(reference), widest) if widest else "left",
+            "yshift": above,
+            "text": _wrapped(name),
             "showarrow": False,
             "font": {"color": "#a33f00", "size": 11},
         }

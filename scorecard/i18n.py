@@ -21,6 +21,8 @@ UI: dict[str, dict[str, str]] = {
         "plain_intro": "This page shows how {name} did up to the end of {end}. Each result "
         "says which months it covers.",
         "covers": "Months covered",
+        "counts_of": "{n} of {d}",
+        "counts_out_of": "out of {d}",
         "covers_year": "the 12 months ending {end}",
         "covers_quarter": "{period}",
         "kind_aco": "{name} is an {aco}: a group of doctors, hospitals and other care providers "
@@ -133,6 +135,8 @@ UI: dict[str, dict[str, str]] = {
         "plain_intro": "Esta página muestra cómo le fue a {name} hasta el final de {end}. "
         "Cada resultado dice qué meses abarca.",
         "covers": "Meses que abarca",
+        "counts_of": "{n} de {d}",
+        "counts_out_of": "de un total de {d}",
         "covers_year": "los 12 meses que terminan en {end}",
         "covers_quarter": "de {period}",
         "kind_aco": "{name} es una {aco}: un grupo de médicos, hospitales y otros proveedores de "

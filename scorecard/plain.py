@@ -163,7 +163,7 @@ def _item(
         "title": text.title,
         "title_lang": "en" if fallback else "",
         "summary": link(text.summary),
-        "result": link(i18n.value_words(record["value"], spec.unit, spec.decimals, lang)),
+        "result": link(result_words(spec, record, lang)),
         "stars": _stars_line(record["stars"], lang) if spec.stars.method != "none" else None,
         "stars_note": ""
         if unrated
@@ -177,6 +177,20 @@ def _item(
         "covers": covers_words(model.site.period_id, spec.window, lang),
         "more": more,
     }
+
+
+def result_words(spec: MeasureSpec, record: dict, lang: str) -> str:
+    """Return a result in words and, for a share, out of how many: '47.2% of emergency room
+    visits (17 of 36)'. The counts are the full page's (S.format_count): a count from 1 to 10
+    is never written, so then only the total is ('out of 36')."""
+    words = i18n.value_words(record["value"], spec.unit, spec.decimals, lang)
+    if spec.kind != "proportion":  # a rate's or a cost's counts are no plainer than its value
+        return words
+    top, total = S.format_count(record["numerator"]), S.format_count(record["denominator"])
+    if not total:
+        return words
+    counts = i18n.t(lang, "counts_of" if top else "counts_out_of", n=top, d=total)
+    return f"{words} ({counts})"
 
 
 def _new_way(model: S.SiteModel, spec: MeasureSpec, lang: str) -> str:

@@ -445,14 +445,24 @@ def md_escape(value: object) -> Markup:
     return Markup(_escape_text(str(value)))
 
 
-def table_rows(rows: Iterable[Iterable[object]], cell: str = "td", end: str = "") -> Markup:
+def table_rows(
+    rows: Iterable[Iterable[object]], cell: str = "td", end: str = "", row_header: bool = False
+) -> Markup:
     """Return table rows as HTML, each cell escaped like any {{ value }} of a page: a Jinja
     filter, many times faster than a loop in the template for the data tables of charts.
-    `cell` is the cell's tag with any attributes ('th scope="col"'), `end` ends each row."""
+    `cell` is the cell's tag with any attributes ('th scope="col"'), `end` ends each row;
+    with `row_header` each row's first cell heads its row (<th scope="row">)."""
     close = f"</{cell.split()[0]}>"
+    head = '<th scope="row">' if row_header else ""
     return Markup(
         "".join(
-            "<tr>" + "".join(f"<{cell}>{_escaped(v)}{close}" for v in row) + "</tr>" + end
+            "<tr>"
+            + "".join(
+                f"{head}{_escaped(v)}</th>" if head and i == 0 else f"<{cell}>{_escaped(v)}{close}"
+                for i, v in enumerate(row)
+            )
+            + "</tr>"
+            + end
             for row in rows
         )
     )
@@ -464,7 +474,7 @@ def chart_html(chart: Chart, title: str = "", table: tuple | None = None) -> Mar
     (`table`: headers and rows, by default the chart's own), each value escaped like any
     {{ value }} of a page. A Jinja filter: the 37 charts of a scorecard, made for speed."""
     headers, rows = table or (chart.headers, chart.rows)
-    head, body = table_rows([headers], 'th scope="col"'), table_rows(rows, "td", "\n")
+    head, body = table_rows([headers], 'th scope="col"'), table_rows(rows, "td", "\n", True)
     return _figure_html(chart, title, chart.summary, head, body)
 
 
@@ -508,13 +518,15 @@ def result_rows(
         result = _escaped(row.result)
         if not row.shown:
             result = f'<span class="sc-hidden">{result}</span>'
-        cells = [name, result, _escaped(row.interval), _escaped(row.counts)]
+        cells = [result, _escaped(row.interval), _escaped(row.counts)]
         if gaps:
             cells.append(_escaped(row.gaps))
         if rated:
             cells += [_escaped(row.stars if row.shown else ""), _escaped(row.peer)]
         cells.append(_escaped(row.trend))
-        out.append("<tr>\n" + "".join(f"<td>{c}</td>\n" for c in cells) + "</tr>\n")
+        # the name heads its row: a screen reader says it with each cell of the row
+        head = f'<th scope="row">{name}</th>\n'
+        out.append("<tr>\n" + head + "".join(f"<td>{c}</td>\n" for c in cells) + "</tr>\n")
     return Markup("".join(out))
 
 
@@ -1058,10 +1070,12 @@ def trend_chart(model: SiteModel, spec: MeasureSpec, entity: Entity | None) -> C
     program = series[1]
     drawing = _trend_drawing(model, spec, entity, series, values, cells)
     shared = drawing.shared
-    columns = [cells, *([shared["program_cells"]] if program is not None else [])]
+    ranges = trend_ranges(spec, series)
+    columns = [cells, *([ranges] if ranges else [])]
+    columns += [shared["program_cells"]] if program is not None else []
     band_header, band_cells = shared["band_columns"]
     line = (shared["program_name"],) if program else ()
-    headers = ("Period", drawing.name, *line, *band_header)
+    headers = ("Period", drawing.name, *(("Likely range",) if ranges else ()), *line, *band_header)
     columns += [band_cells] if band_cells else []
     labels = shared["labels"]
     rows = [(label, *(c[i] or NOT_SHOWN for c in columns)) for i, label in enumerate(labels)]
@@ -1082,12 +1096,31 @@ def trend_figure_html(model: SiteModel, spec: MeasureSpec, entity: Entity | None
     drawing = _trend_drawing(model, spec, entity, series, values, cells)
     table = _trend_table(drawing.shared, series[1] is not None)
     header, own = views.tidy_column(drawing.name, [c or NOT_SHOWN for c in cells])
-    head = f'<tr><th scope="col">Period</th><th scope="col">{_escaped(header)}</th>{table["head"]}'
+    head = f'<tr><th scope="col">Period</th><th scope="col">{_escaped(header)}</th>'
+    range_header, ranges = views.tidy_column("Likely range", trend_ranges(spec, series))
+    if ranges:  # the likely range drawn around each point, as the results table writes it
+        head += f'<th scope="col">{_escaped(range_header)}</th>'
+        own = [f"{_escaped(c)}</td><td>{_escaped(r)}" for c, r in zip(own, ranges, strict=True)]
+    else:
+        own = [_escaped(c) for c in own]
+    head += table["head"]
     before, after = table["rows"]
-    body = "".join(f"{a}{_escaped(c)}{b}" for a, c, b in zip(before, own, after, strict=True))
+    body = "".join(f"{a}{c}{b}" for a, c, b in zip(before, own, after, strict=True))
     note = window_note(spec, "row")
     chart = Chart(Markup(f"trend-{spec.id}"), drawing.json, drawing.height, "", (), [], note)
     return _figure_html(chart, spec.text("en").title, drawing.summary, head, body)
+
+
+def trend_ranges(spec: MeasureSpec, series: tuple[dict, dict | None, list[str]]) -> list[str]:
+    """Return the likely range of each point of a trend chart's own line ('a to b', as the
+    results table writes it; NOT_SHOWN where there is none), or [] when it has none at all."""
+    mine, _, periods = series
+    lower, upper = _pick(mine, periods, "lower"), _pick(mine, periods, "upper")
+    ranges = [
+        format_interval(lo, hi, spec.unit, spec.decimals)
+        for lo, hi in zip(lower or [], upper or [], strict=True)
+    ]
+    return [r or NOT_SHOWN for r in ranges] if any(ranges) else []
 
 
 def _trend_series(
@@ -1165,7 +1198,7 @@ def _trend_table(shared: dict, with_program: bool) -> dict:
             "</td>" + "".join(f"<td>{_escaped(cs[i])}</td>" for _, cs in tidied) + "</tr>\n"
             for i in range(len(labels))
         ]
-        before = [f"<tr><td>{_escaped(label)}</td><td>" for label in labels]
+        before = [f'<tr><th scope="row">{_escaped(label)}</th><td>' for label in labels]
         shared[key] = {"head": f"{head}</tr>", "rows": (before, after)}
     return shared[key]
 

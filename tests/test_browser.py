@@ -27,7 +27,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 def first_aco(demo_site: dict) -> tuple[str, str]:
     """Return (file name, name) of the first ACO in the newest version's ACO index."""
     html = (demo_site["newest"] / "aco" / "index.html").read_text(encoding="utf-8")
-    match = re.search(r'<td><a href="(ACO\d+\.html)">([^<]+)</a></td>', html)
+    match = re.search(r'<th scope="row"><a href="(ACO\d+\.html)">([^<]+)</a></th>', html)
     assert match, "no ACO in the index"
     return match[1], match[2].replace("&amp;", "&")
 
@@ -218,7 +218,7 @@ def test_a_long_table_can_be_filtered_and_sorted(sc_page, demo_url: str, demo_si
     total = rows.count()
     assert total > 10
     # the filter keeps the rows holding the words typed, whatever their case
-    word = rows.first.locator("td").first.inner_text().split()[0]
+    word = rows.first.locator("th").first.inner_text().split()[0]  # the name heads its row
     page.get_by_label("Find a practice by name or ACO").fill(word.upper())
     kept = page.locator(f"{table} tbody tr:visible")
     assert 0 < kept.count() < total
@@ -446,7 +446,7 @@ def test_chart_hover_shows_the_tables_value_and_the_full_period(
         timeout=20_000,
     )
     rows = figure.locator("details.sc-data tbody tr")
-    cells = [rows.nth(i).locator("td") for i in range(rows.count())]
+    cells = [rows.nth(i).locator("th, td") for i in range(rows.count())]  # the period: a th
     table = {row.nth(0).text_content(): row.nth(1).text_content() for row in cells}
     points = figure.locator(".scatterlayer .trace").first.locator("path.point")
     assert points.count() >= 2
@@ -466,3 +466,72 @@ def test_chart_hover_shows_the_tables_value_and_the_full_period(
         page.mouse.move(0, 0)
     assert checked >= 2
     assert not page.errors, page.errors  # type: ignore[attr-defined]
+
+
+# -------------------------------------------------- the accessibility review's findings
+LAST_STOP = """() => { const stops = [...document.querySelectorAll('a[href], button, input')]
+  .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden');
+  stops[stops.length - 1].focus(); }"""
+COVERED = """() => { const e = document.activeElement, r = e.getBoundingClientRect();
+  const header = document.querySelector('.md-header').getBoundingClientRect().bottom;
+  const tabs = document.querySelector('.md-tabs');
+  const t = tabs && getComputedStyle(tabs).position === 'sticky' && !tabs.hidden
+    ? tabs.getBoundingClientRect().bottom : 0;
+  // the header's own links and the skip link (drawn over the header) are not covered
+  const inHeader = e === document.body || !!e.closest('.md-header, .md-tabs, .md-skip');
+  return {top: r.top, w: r.width, covered: !inHeader && r.width > 0
+    && r.top < Math.max(header, t), text: (e.textContent || '').trim().slice(0, 40)}; }"""
+
+
+@pytest.mark.parametrize("width,height", [(375, 740), (1280, 900)])
+def test_keyboard_focus_never_hides_under_the_sticky_header(
+    sc_browser, demo_url: str, demo_site: dict, width: int, height: int
+) -> None:
+    """WCAG 2.4.11: Shift+Tab up a phone's scorecard put links under the 48 px sticky header
+    (19 of 120 stops), the page scrolling them only to its very top."""
+    aco_file, _ = first_aco(demo_site)
+    context = sc_browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(f"{demo_url}/2025Q4/aco/{aco_file}")
+        page.evaluate(LAST_STOP)  # from the page's end, as the reviewer did
+        stops = []
+        for _ in range(120):
+            page.keyboard.press("Shift+Tab")
+            stops.append(page.evaluate(COVERED))
+        covered = [s for s in stops if s["covered"]]
+        assert len([s for s in stops if s["w"]]) > 50
+        assert not covered, covered[:5]
+    finally:
+        context.close()
+
+
+RANKED_FIT = r"""div => { const box = div.getBoundingClientRect();
+  const plot = div.querySelector('.draglayer .nsewdrag').getBoundingClientRect();
+  const out = [...div.querySelectorAll('.annotation-text, .g-xtitle text, .xtick text')]
+    .map(t => t.getBoundingClientRect())
+    .filter(r => r.width && (r.left < 0 || r.right > window.innerWidth));
+  const turned = [...div.querySelectorAll('.xtick text')]
+    .filter(t => /rotate\((?!0)/.test(t.getAttribute('transform') || ''));
+  return {share: plot.width / box.width, out: out.length, turned: turned.length}; }"""
+
+
+def test_ranked_charts_fit_a_phone(sc_page, demo_url: str) -> None:
+    """The "each result with its likely range" chart left a 64 px plot of 343 px beside long
+    names, its labels past the screen's edge and its ticks turned on their side."""
+    page = sc_page
+    page.set_viewport_size({"width": 375, "height": 740})
+    checked = 0
+    for measure in ("ed_visits", "acute_admissions", "members"):
+        page.goto(f"{demo_url}/2025Q4/measures/{measure}.html")
+        draw_every_chart(page)
+        charts = page.locator("div.sc-chart[data-figure^='ranked-']")
+        for index in range(charts.count()):
+            chart = charts.nth(index)
+            if chart.locator(".draglayer .nsewdrag").count() == 0:
+                continue
+            found = chart.evaluate(RANKED_FIT)
+            assert found["share"] >= 0.4 and not found["out"], (measure, index, found)
+            assert not found["turned"], (measure, index, found)
+            checked += 1
+    assert checked >= 2

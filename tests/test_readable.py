@@ -880,7 +880,8 @@ def _tables(html: str) -> list[tuple[str, list[str], list[list[str]]]]:
         body = re.search(r"<tbody>(.*?)</tbody>", block, re.S)
         if fid and head and body:
             rows = re.findall(r"<tr>(.*?)</tr>", body[1], re.S)
-            cells = [_cells(r"<td[^>]*>(.*?)</td>", row) for row in rows]
+            # a row's first cell heads it (<th scope="row">), the others are <td>
+            cells = [_cells(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
             found.append((fid[1], _cells(r"<th[^>]*>(.*?)</th>", head[1]), cells))
     return found
 

@@ -26,6 +26,7 @@ from site_fixture import (
 )
 
 from scorecard import build, charts, i18n, parallel, shell, site, views
+from scorecard.plain import result_words
 from scorecard.site import LEVELS
 from scorecard.specs import load_specs
 
@@ -1211,7 +1212,8 @@ def test_a_cp_page_compares_it_with_the_cps_of_its_own_kind(typed_pages: Path) -
     page = " ".join((typed_pages / "cp" / "cp1.md").read_text(encoding="utf-8").split())
     assert "compare this Community Partner with other Behavioral Health Community Partners" in page
     assert "compared only with the other Behavioral Health Community Partners" in page
-    assert "<th>Compared with all members of Behavioral Health Community Partners</th>" in page
+    header = "Compared with all members of Behavioral Health Community Partners"
+    assert f'<th scope="col">{header}</th>' in page
     # the BH band (11.0% to 33.0%), not that of all CPs (44.0% to 66.0%)
     assert "the middle half of Behavioral Health Community Partners scored from 11.0% to 33.0%" in (
         page
@@ -1220,7 +1222,7 @@ def test_a_cp_page_compares_it_with_the_cps_of_its_own_kind(typed_pages: Path) -
     assert "See all Community Partners" in page  # the index still lists every CP
     # an ACO's page is as before
     aco = " ".join((typed_pages / "aco" / "aco1.md").read_text(encoding="utf-8").split())
-    assert "<th>Compared with the whole program</th>" in aco
+    assert '<th scope="col">Compared with the whole program</th>' in aco
     assert "compared only with" not in aco
 
 
@@ -1235,7 +1237,7 @@ def test_the_cp_index_shows_each_kind_of_cp_in_its_own_table(typed_pages: Path) 
     text = " ".join(page.split())
     assert "stars in one table cannot be compared with stars in another" in text
     assert "compared only with the other Behavioral Health Community Partners" in text
-    assert "<th>Type</th>" not in page  # the heading says it
+    assert '<th scope="col">Type</th>' not in page  # the heading says it
     # the ACOs, of one kind, keep one table without headings
     aco = (typed_pages / "aco" / "index.md").read_text(encoding="utf-8")
     assert aco.count("<table data-sc-sortable") == 1 and "\n## " not in aco
@@ -1318,7 +1320,8 @@ def test_a_typed_cps_charts_draw_the_result_its_label_is_judged_against(
     ranked = site.ranked_chart(model, spec, site.Peers("cp", "BH"), rows)
     layout = json.loads(ranked.json)["layout"]
     assert [s["x0"] for s in layout["shapes"] if s["type"] == "line"] == [75.0]
-    assert bh in [a["text"] for a in layout["annotations"]]
+    # the labels wrap to fit a phone's narrow chart
+    assert bh in [a["text"].replace("<br>", " ") for a in layout["annotations"]]
     # CPs of unknown type are still set against the whole program
     pooled = site.ranked_chart(model, spec, site.Peers("cp"), rows)
     layout = json.loads(pooled.json)["layout"]
@@ -1524,3 +1527,167 @@ def test_measure_page_lists_the_measures_own_exclusions_after_the_shared_ones(
         assert f"{first} members who were pregnant in the window |" in page
         assert "|  | members with kidney failure |" in page
         assert page.count("| Also leaves out |") == 1
+
+
+# ------------------------------------------------------------------ accessibility review
+
+
+def contrast(colour: str, background: str) -> float:
+    """Return the WCAG contrast ratio of two #rrggbb colours."""
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted([luminance(colour), luminance(background)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+DARK_PAGE = "#1e2029"  # mkdocs-material's slate background, hsl(232, 15%, 14%)
+
+
+def test_chart_lines_and_band_edges_stand_out_at_3_to_1_in_both_themes() -> None:
+    """WCAG 1.4.11: the program's line was the palette's orange (2.25:1 on white) and the
+    peers' band a see-through sky with no edge (1.38:1)."""
+    assert contrast(charts.PROGRAM_COLOUR, "#ffffff") >= 3
+    dark_program = charts.DARK_COLOURS.get(charts.PROGRAM_COLOUR, charts.PROGRAM_COLOUR)
+    assert contrast(dark_program, DARK_PAGE) >= 3
+    edge = charts.BAND_LINE
+    assert edge["width"] >= 1
+    assert contrast(edge["color"], "#ffffff") >= 3 and contrast(edge["color"], DARK_PAGE) >= 3
+    figure = charts.trend_figure(
+        ["2025 Q1", "2025 Q2"],
+        [1.0, 2.0],
+        [1.5, 2.5],
+        entity_name="X",
+        unit="%",
+        decimals=1,
+        band=([1.0, 1.2], [2.0, 2.2]),
+    )
+    program = figure["data"][1]
+    assert program["line"]["color"] == program["marker"]["color"] == charts.PROGRAM_COLOUR
+    assert all(s["line"] == edge for s in figure["layout"]["shapes"])
+    ranked = charts.ranked_figure(
+        ["a", "b"], [1.0, 2.0], unit="%", decimals=1, higher_is_better=True, band=(1.0, 2.0)
+    )
+    assert ranked["layout"]["shapes"][0]["line"] == edge
+    script = (ROOT / "site_templates" / "static" / "charts.js").read_text(encoding="utf-8")
+    dark = json.loads(re.search(r"var DARK_COLOURS = (\{.*\});", script)[1])  # type: ignore[index]
+    assert dark == charts.DARK_COLOURS
+
+
+LONG = "Commonwealth Community Health Partnership of the Berkshires ACO"
+
+
+def test_ranked_chart_leaves_a_phone_room_to_plot() -> None:
+    """Long names took 279 of a phone's 343 px; labels near the right end ran off the screen
+    and crowded ticks turned on their side."""
+    names = [LONG, "Harbor Health ACO", LONG.replace("Berkshires", "Cape")]
+    figure = charts.ranked_figure(
+        names,
+        [80.0, 20.0, 60.0],
+        unit="% of visits",
+        decimals=1,
+        higher_is_better=True,
+        lower=[70.0, 10.0, 50.0],
+        upper=[90.0, 30.0, 70.0],
+        reference=85.0,
+        band=(40.0, 82.0),
+        band_name="Middle half of Behavioral Health Community Partners",
+        reference_name="All members of Behavioral Health Community Partners",
+    )
+    dots, layout = figure["data"][0], figure["layout"]
+    assert dots["text"] == [names[1], names[2], names[0]]  # the hover names them in full
+    assert "%{text}" in dots["hovertemplate"]
+    shown = dots["y"]
+    assert len(set(shown)) == 3 and shown[0] == "Harbor Health ACO"
+    assert all(len(n) <= 2 * charts.NAME_CHARACTERS and "…" in n for n in shown[1:]), shown
+    assert charts.short_names([LONG]) == ["Commonwealth…"]
+    assert layout["xaxis"]["nticks"] <= 5 and layout["xaxis"]["tickangle"] == 0
+    # labels near the plot's right end line up from their right, and wrap to fit a phone
+    band, line = layout["annotations"]
+    assert band["xanchor"] == "right" and line["xanchor"] == "right"
+    assert all(len(part) <= 26 for a in (band, line) for part in a["text"].split("<br>"))
+    assert line["yshift"] == 14 * (band["text"].count("<br>") + 1)
+    assert layout["margin"]["t"] >= 16 + 14 * 4
+    crowded = charts.ranked_figure(
+        [f"P{i}" for i in range(charts.MAX_RANKED_BARS + 1)],
+        list(range(charts.MAX_RANKED_BARS + 1)),
+        unit="%",
+        decimals=1,
+        higher_is_better=True,
+        reference=float(charts.MAX_RANKED_BARS),
+    )
+    assert crowded["layout"]["annotations"][-1]["xanchor"] == "right"  # the histogram's too
+
+
+def test_trend_tables_give_the_likely_range_each_point_is_drawn_with(model) -> None:
+    """The charts draw a likely range around each point; their tables left it out."""
+    checked = 0
+    for level in ("aco", "cp"):
+        for entity in model.entities[level]:
+            for spec in model.specs.values():
+                if level not in spec.levels:
+                    continue
+                chart = site.trend_chart(model, spec, entity)
+                series = model.series.get((level, entity.entity_id, spec.id), {})
+                by_label = {site.period_label(p): r for p, r in series.items()}
+                if not chart.shown or all(site.missing(r["lower"]) for r in series.values()):
+                    continue
+                assert chart.headers[2] == "Likely range", chart.headers
+                for row in chart.rows:
+                    record = by_label.get(row[0], {"lower": None, "upper": None})
+                    expected = site.format_interval(
+                        record["lower"], record["upper"], spec.unit, spec.decimals
+                    )
+                    assert row[2] == (expected or site.NOT_SHOWN), row
+                figure = site.trend_figure_html(model, spec, entity)
+                assert '<th scope="col">Likely range</th>' in figure
+                checked += 1
+    assert checked >= 5
+
+
+def test_results_and_chart_tables_have_row_and_column_headers(built: Path) -> None:
+    """Each row's name (a measure, an organisation, a period) heads its row and each header
+    says it heads a column, so a screen reader names both with every cell."""
+    tables = 0
+    for path in html_pages(built):
+        page = path.read_text(encoding="utf-8")
+        for table in re.findall(r"<table\b.*?</table>", page, flags=re.S):
+            # results tables, the indexes of organisations and the charts' numbers (the
+            # Markdown tables of notes and lists are not checked)
+            if not re.search(r"data-sc-sortable|>Result</th>|>Period</th>|Likely range", table):
+                continue
+            tables += 1
+            head = re.search(r"<thead>(.*?)</thead>", table, flags=re.S)
+            if head:
+                assert re.findall(r"<th(?=[ >])(?![^>]*scope=\"col\")", head[1]) == [], path
+            body = re.search(r"<tbody>(.*?)</tbody>", table, flags=re.S)
+            for row in re.findall(r"<tr>(.*?)</tr>", body[1] if body else "", flags=re.S):
+                assert row.lstrip().startswith('<th scope="row">'), (path.name, row[:120])
+    assert tables > 20
+
+
+def test_plain_pages_say_out_of_how_many_a_share_is(built: Path, model) -> None:
+    """'Result: 47.2% of emergency room visits.' gave no count; the full page's counts
+    follow, a count from 1 to 10 never written."""
+    spec = model.specs["fuh_7"]
+    seen = 0
+    for entity in model.entities["aco"] + model.entities["cp"]:
+        record = model.current(entity.level, entity.entity_id, "fuh_7")
+        path = built / "plain" / entity.level / f"{entity.slug}.html"
+        if record is None or record["suppressed"] or not path.exists():
+            continue
+        text = words(path.read_text(encoding="utf-8"))
+        value = i18n.value_words(record["value"], spec.unit, spec.decimals, "en")
+        top = site.format_count(record["numerator"])
+        total = site.format_count(record["denominator"])
+        counts = f"{top} of {total}" if top else f"out of {total}"
+        assert f"{value} ({counts})." in text, (entity.entity_id, value)
+        seen += 1
+    assert seen >= 1
+    results = {"value": 0.5, "numerator": 7.0, "denominator": 40.0, "suppressed": False}
+    shown = result_words(spec, results, "en")  # as partners and the public see it
+    assert shown.endswith("(out of 40)") and "7" not in shown
+    assert result_words(spec, {**results, "numerator": 20.0}, "es").endswith("(20 de 40)")

@@ -8,10 +8,12 @@
 (function () {
   "use strict";
 
-  // BASE_LAYOUT, CONFIG and ROLES: keep in step with scorecard/charts.py (a test compares them).
+  // BASE_LAYOUT, CONFIG, ROLES and DARK_COLOURS: keep in step with scorecard/charts.py (a test compares them).
   var BASE_LAYOUT = {"font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}, "margin": {"l": 60, "r": 20, "t": 10, "b": 50}, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "xaxis": {"gridcolor": "#e0e0e0", "automargin": true}, "yaxis": {"gridcolor": "#e0e0e0", "automargin": true}, "legend": {"orientation": "h", "y": -0.3}, "hovermode": "x unified"};
   var CONFIG = {"displayModeBar": false, "responsive": true};
-  var ROLES = {"trace": {"entity": {"mode": "lines+markers", "line": {"color": "#0072B2", "dash": "solid", "width": 2.5}, "marker": {"color": "#0072B2", "symbol": "circle", "size": 8}, "connectgaps": false, "error_y": {"type": "data", "thickness": 1.2, "width": 4, "color": "#0072B2"}}, "program": {"mode": "lines+markers", "line": {"color": "#E69F00", "dash": "dash", "width": 2.5}, "marker": {"color": "#E69F00", "symbol": "square", "size": 8}, "connectgaps": false}, "swatch": {"mode": "lines", "x": [null], "y": [null], "fill": "toself", "fillcolor": "rgba(86,180,233,0.4)", "line": {"width": 0, "color": "rgba(86,180,233,0.4)"}, "hoverinfo": "skip"}}, "annotation": {"ytitle": {"xref": "paper", "yref": "paper", "x": 0, "y": 1, "xanchor": "left", "yanchor": "bottom", "showarrow": false, "font": {"size": 12}}}, "shape": {"band": {"type": "path", "xref": "x", "yref": "y", "fillcolor": "rgba(86,180,233,0.4)", "line": {"width": 0}, "layer": "below"}}};
+  var ROLES = {"trace": {"entity": {"mode": "lines+markers", "line": {"color": "#0072B2", "dash": "solid", "width": 2.5}, "marker": {"color": "#0072B2", "symbol": "circle", "size": 8}, "connectgaps": false, "error_y": {"type": "data", "thickness": 1.2, "width": 4, "color": "#0072B2"}}, "program": {"mode": "lines+markers", "line": {"color": "#A35F00", "dash": "dash", "width": 2.5}, "marker": {"color": "#A35F00", "symbol": "square", "size": 8}, "connectgaps": false}, "swatch": {"mode": "lines", "x": [null], "y": [null], "fill": "toself", "fillcolor": "rgba(86,180,233,0.4)", "line": {"width": 1, "color": "#3B82B8"}, "hoverinfo": "skip"}}, "annotation": {"ytitle": {"xref": "paper", "yref": "paper", "x": 0, "y": 1, "xanchor": "left", "yanchor": "bottom", "showarrow": false, "font": {"size": 12}}}, "shape": {"band": {"type": "path", "xref": "x", "yref": "y", "fillcolor": "rgba(86,180,233,0.4)", "line": {"width": 1, "color": "#3B82B8"}, "layer": "below"}}};
+  // the dark theme's stand-ins for colours too dark on its background (DARK_COLOURS)
+  var DARK_COLOURS = {"#A35F00": "#E69F00", "#1f5f8b": "#7fc4f0", "#a33f00": "#ff9d66"};
   var OPTIONAL_PARTS = ["error_x", "error_y"];
 
   function merge(base, own) {
@@ -49,6 +51,15 @@
     layout.xaxis.tickangle = 0;
   }
 
+  // Swap the colours too dark on the dark theme's background for their stand-ins.
+  function inDark(value) {
+    var text = JSON.stringify(value);
+    Object.keys(DARK_COLOURS).forEach(function (colour) {
+      text = text.replace(new RegExp(colour, "gi"), DARK_COLOURS[colour]);
+    });
+    return JSON.parse(text);
+  }
+
   function draw(div) {
     if (div.dataset.drawn || !window.Plotly) return;
     var source = document.getElementById(div.dataset.figure);
@@ -63,6 +74,8 @@
     quarterTicks(data, layout);
     if (document.body.getAttribute("data-md-color-scheme") === "slate") {
       layout = merge(layout, {font: {color: "#e0e0e0"}, xaxis: {gridcolor: "#555"}, yaxis: {gridcolor: "#555"}});
+      data = inDark(data);
+      layout = inDark(layout);
     }
     window.Plotly.newPlot(div, data, layout, merge(CONFIG, figure.config));
     div.dataset.drawn = "1";
