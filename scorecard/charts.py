@@ -41,9 +41,12 @@ REFERENCE_COLOUR = PALETTE["vermillion"]
 BAND_FILL = "rgba(86,180,233,0.4)"  # sky, see-through: the middle half of peers
 BAND_LINE = {"width": 1, "color": PALETTE["dark sky"]}  # the band's edge, seen at 3:1 or more
 # The dark theme's stand-ins for colours too dark on its background (charts.js swaps them):
-# the program's line goes back to the palette's orange (7.2:1 there, 3.2:1 for dark orange).
+# the program's line goes back to the palette's orange (7.2:1 there, 3.2:1 for dark orange),
+# the organisation's a lighter blue; both at least 4.5:1, like text, on #1e2029.
 DARK_COLOURS: dict[str, str] = {
     PROGRAM_COLOUR: PALETTE["orange"],
+    # the organisation's own line and dots: the palette's blue is 3.1:1 there, this 7.0:1
+    ENTITY_COLOUR: "#62B0F0",
     "#1f5f8b": "#7fc4f0",  # the ranked chart's band label
     "#a33f00": "#ff9d66",  # and its program label (the colours of scorecard.css)
 }

@@ -2064,8 +2064,32 @@ def _blocks(markdown: str) -> Iterable[tuple[int, int, str]]:
 
 
 def restore_blocks(html: str, page: Any, **_: Any) -> str:
-    """Return the page's HTML with the searchable blocks back in place (on_page_content)."""
-    return _put_back(html, page, late=False)
+    """Return the page's HTML with the searchable blocks back in place (on_page_content), its
+    Markdown tables given row and column headers first (table_headers)."""
+    return _put_back(table_headers(html), page, late=False)
+
+
+_MARKDOWN_TABLE = re.compile(r"<table>.*?</table>", re.S)
+_HEAD_CELL = re.compile(r"<th(?=[ >])(?![^>]*\bscope=)")
+_FIRST_CELL = re.compile(r"(<tr>\s*)<td([^>]*)>(.*?)</td>", re.S)
+
+
+def table_headers(html: str) -> str:
+    """Return HTML whose Markdown tables (a bare <table>: those of the templates have
+    attributes or are stashed) say what their headers head, as the results tables do: each
+    header cell heads its column (scope="col") and each row's first cell heads its row
+    (<th scope="row">), so a screen reader names both with every cell."""
+    if "<table>" not in html:  # most pages: their tables are stashed blocks
+        return html
+    return _MARKDOWN_TABLE.sub(lambda m: _headed(m[0]), html)
+
+
+def _headed(table: str) -> str:
+    head, found, body = table.partition("<tbody>")
+    if not found:
+        return _HEAD_CELL.sub('<th scope="col"', table)
+    body = _FIRST_CELL.sub(r'\1<th scope="row"\2>\3</th>', body)
+    return _HEAD_CELL.sub('<th scope="col"', head) + found + body
 
 
 def restore_late_blocks(output: str, page: Any, **_: Any) -> str:

@@ -13,7 +13,7 @@
   var CONFIG = {"displayModeBar": false, "responsive": true};
   var ROLES = {"trace": {"entity": {"mode": "lines+markers", "line": {"color": "#0072B2", "dash": "solid", "width": 2.5}, "marker": {"color": "#0072B2", "symbol": "circle", "size": 8}, "connectgaps": false, "error_y": {"type": "data", "thickness": 1.2, "width": 4, "color": "#0072B2"}}, "program": {"mode": "lines+markers", "line": {"color": "#A35F00", "dash": "dash", "width": 2.5}, "marker": {"color": "#A35F00", "symbol": "square", "size": 8}, "connectgaps": false}, "swatch": {"mode": "lines", "x": [null], "y": [null], "fill": "toself", "fillcolor": "rgba(86,180,233,0.4)", "line": {"width": 1, "color": "#3B82B8"}, "hoverinfo": "skip"}}, "annotation": {"ytitle": {"xref": "paper", "yref": "paper", "x": 0, "y": 1, "xanchor": "left", "yanchor": "bottom", "showarrow": false, "font": {"size": 12}}}, "shape": {"band": {"type": "path", "xref": "x", "yref": "y", "fillcolor": "rgba(86,180,233,0.4)", "line": {"width": 1, "color": "#3B82B8"}, "layer": "below"}}};
   // the dark theme's stand-ins for colours too dark on its background (DARK_COLOURS)
-  var DARK_COLOURS = {"#A35F00": "#E69F00", "#1f5f8b": "#7fc4f0", "#a33f00": "#ff9d66"};
+  var DARK_COLOURS = {"#A35F00": "#E69F00", "#0072B2": "#62B0F0", "#1f5f8b": "#7fc4f0", "#a33f00": "#ff9d66"};
   var OPTIONAL_PARTS = ["error_x", "error_y"];
 
   function merge(base, own) {
