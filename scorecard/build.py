@@ -600,20 +600,30 @@ def changed_since_previous(
     return {"previous_edition": previous, "changed_since_previous": changed}
 
 
-LAST_EDITION_COLUMNS = ["measure_id", "kind", "value", "numerator", "denominator", "suppressed"]
+LAST_EDITION_COLUMNS = [
+    "measure_id",
+    "level",
+    "entity_id",
+    "kind",
+    "value",
+    "numerator",
+    "denominator",
+    "suppressed",
+]
 
 
 def last_edition_results(out_root: Path, edition: Mapping[str, Any]) -> pd.DataFrame | None:
-    """Return the program's results (all members) that the previous edition published for its
-    own quarter, of the measures whose definition changed since (`edition`: the manifest of
-    the edition being made, with previous_edition and changed_since_previous), as that
-    edition's downloads/results.parquet holds them (LAST_EDITION_COLUMNS); None without such a
-    measure or when that file cannot be read.
+    """Return the results for all members (the program's and each organisation's) that the
+    previous edition published for its own quarter, of the measures whose definition changed
+    since (`edition`: the manifest of the edition being made, with previous_edition and
+    changed_since_previous), as that edition's downloads/results.parquet holds them
+    (LAST_EDITION_COLUMNS); None without such a measure or when that file cannot be read.
 
-    The measure page quotes them beside its note on the change. Read from the edition itself,
-    not the results history, which no longer holds the old definition's rows once this build
-    has stored the new ones, and holds counts no edition may show: these are the numbers that
-    edition showed the readers of this same folder (the same audience)."""
+    Read once a build: the measure page quotes the program's beside its note on the change,
+    an organisation's pages their own. Read from the edition itself, not the results history,
+    which no longer holds the old definition's rows once this build has stored the new ones,
+    and holds counts no edition may show: these are the numbers that edition showed the
+    readers of this same folder (the same audience)."""
     previous = edition.get("previous_edition")
     changed = {c["measure_id"] for c in edition.get("changed_since_previous") or []}
     if not previous or not changed:
@@ -624,7 +634,6 @@ def last_edition_results(out_root: Path, edition: Mapping[str, Any]) -> pd.DataF
         wanted = (
             rows["measure_id"].isin(changed)
             & (rows["period_id"] == previous)
-            & (rows["level"] == "program")
             & (rows["stratum"] == "all")
         )
         return rows.loc[wanted, LAST_EDITION_COLUMNS].reset_index(drop=True)

@@ -71,6 +71,7 @@ UI: dict[str, dict[str, str]] = {
         "new_way_text": "The way this is measured changed in this edition. All the months shown "
         "were worked out again the new way. So this result can differ from the one in the "
         "edition for {period}.",
+        "new_way_last": "Last edition's figure, under the old rule: {value}.",
         # why is the glossary's (too few people, or it could reveal another hidden number)
         "hidden_some": "{count} more results in this area are not shown, to keep members' "
         "information private.",
@@ -190,6 +191,7 @@ UI: dict[str, dict[str, str]] = {
         "new_way_text": "La forma de medir esto cambió en esta edición. Todos los meses que se "
         "muestran se calcularon de nuevo de la forma nueva. Por eso este resultado puede ser "
         "distinto del de la edición de {period}.",
+        "new_way_last": "La cifra de la edición anterior, con la regla anterior: {value}.",
         "hidden_some": "No se muestran {count} resultados más de esta área, para proteger la "
         "información de los miembros.",
         "hidden_one": "No se muestra 1 resultado más de esta área, para proteger la información "

@@ -173,7 +173,7 @@ def _item(
         if trend in i18n.TREND_WORDS[lang][spec.window]
         else None,
         "meaning": link(text.meaning) if text.meaning else "",
-        "new_way": _new_way(model, spec, lang),
+        "new_way": _new_way(model, spec, record, lang),
         "covers": covers_words(model.site.period_id, spec.window, lang),
         "more": more,
     }
@@ -193,16 +193,20 @@ def result_words(spec: MeasureSpec, record: dict, lang: str) -> str:
     return f"{words} ({counts})"
 
 
-def _new_way(model: S.SiteModel, spec: MeasureSpec, lang: str) -> str:
+def _new_way(model: S.SiteModel, spec: MeasureSpec, record: dict, lang: str) -> str:
     """Return, for a measure whose definition changed since the previous edition (the
     manifest's changed_since_previous), that its months were all worked out again the new way
-    and may differ from that edition's; '' otherwise (and in a first edition)."""
-    manifest = model.site.manifest
-    previous = str(manifest.get("previous_edition") or "")
-    changed = {str(c.get("measure_id")) for c in manifest.get("changed_since_previous") or []}
-    if not previous or spec.id not in changed:
+    and may differ from that edition's, with the organisation's result in that edition when
+    it may be shown (S.last_edition_value); '' otherwise (and in a first edition)."""
+    if spec.id not in S.changed_ids(model):
         return ""
-    return i18n.t(lang, "new_way_text", period=i18n.period_words(previous, lang))
+    previous = str(model.site.manifest.get("previous_edition"))
+    text = i18n.t(lang, "new_way_text", period=i18n.period_words(previous, lang))
+    last = model.last_edition.get((str(record["level"]), str(record["entity_id"]), spec.id))
+    if last is None:
+        return text
+    words = i18n.value_words(last, spec.unit, spec.decimals, lang)
+    return f"{text} {i18n.t(lang, 'new_way_last', value=words)}"
 
 
 def covers_words(period_id: str, window: str, lang: str) -> str:

@@ -215,8 +215,9 @@ class SiteInput:
     # every edition's results (a partner edition holds its own only); None: count the entities
     # of this edition (peer_group_sizes)
     peer_sizes: dict[tuple[str, str], int] | None = None
-    # The program's results the previous edition published for its quarter, of the measures
-    # whose definition changed since (build.last_edition_results); None: none at hand
+    # The results for all members (the program's, each organisation's) the previous edition
+    # published for its quarter, of the measures whose definition changed since
+    # (build.last_edition_results; without level and entity_id, the program's); None: none
     last_edition: pd.DataFrame | None = None
 
 
@@ -651,6 +652,9 @@ class SiteModel:
     withheld: set[tuple[str, str, str]] = field(default_factory=set)
     # (measure, CP type) -> period -> the program's row of that type (stratum cp_type)
     type_series: dict[tuple[str, str], dict[str, dict]] = field(default_factory=dict)
+    # (level, id, measure) -> the previous edition's result, of a changed measure, that this
+    # edition may quote (last_edition_shown)
+    last_edition: dict[tuple[str, str, str], float] = field(default_factory=dict)
 
     def reference(self, measure_id: str, peers: Peers | None) -> dict[str, dict] | None:
         """Return the series a peer group's results are judged against (stats.peer_label): the
@@ -729,6 +733,7 @@ def gather(site: SiteInput) -> SiteModel:
         rated_counts=_rated_counts(site.summary, site.period_id),
         withheld=_withheld_summaries(site.summary, site.period_id),
         type_series=_type_series(public),
+        last_edition=last_edition_shown(site.last_edition, site.small_counts),
     )
 
 
@@ -1329,6 +1334,9 @@ def _family_sections(model: SiteModel, entity: Entity | None, page: str) -> list
                 "rated": rated,
                 "informational": rated and any(s.stars.method == "none" for s, _ in records),
                 "gaps": gaps,
+                "changed": changed_notes(model, [s for s, _ in records], entity, page)
+                if entity
+                else [],
             }
         )
     return sections
@@ -1556,24 +1564,64 @@ def definition_changes(model: SiteModel, page: str) -> dict[str, dict[str, Any]]
             "href": rel(page, views.html_path(measure_page)),
             "previous_href": f"{up}{previous}/{views.html_path(measure_page)}",
             "notes": change_notes(spec, int(since)) if isinstance(since, int) else [],
-            "last": last_edition_value(model.site.last_edition, spec, model.site.small_counts),
+            "last": last_edition_value(model, "program", "ALL", spec),
         }
     return dict(sorted(changes.items(), key=lambda item: item[1]["title"]))
 
 
-def last_edition_value(
-    last_edition: pd.DataFrame | None, spec: MeasureSpec, small_counts: bool = False
-) -> str:
-    """Return the program's result the previous edition showed for `spec`, in words ('61.2%
-    of discharges'), from `last_edition` (SiteInput.last_edition); '' when it has none or it
-    may not be shown by this edition's rules (hidden_rows: hidden then, or a proportion with a
-    count of 1 to 10 on either side, which only an internal edition, `small_counts`, shows)."""
-    if last_edition is None:
-        return ""
-    rows = last_edition[last_edition["measure_id"] == spec.id].head(1)
-    if rows.empty or bool(hidden_rows(rows, small_counts).iloc[0]):
-        return ""
-    return format_value(rows.iloc[0]["value"], spec.unit, spec.decimals)
+def last_edition_shown(
+    last_edition: pd.DataFrame | None, small_counts: bool = False
+) -> dict[tuple[str, str, str], float]:
+    """Return (level, entity_id, measure_id) -> the result the previous edition published (its
+    rows in `last_edition`, SiteInput.last_edition) of those this edition may show: not hidden
+    then, nor a proportion with a count of 1 to 10 on either side, which only an internal
+    edition (`small_counts`) shows (hidden_rows). Made once a build, for every page."""
+    if last_edition is None or last_edition.empty:
+        return {}
+    rows = last_edition.assign(
+        **{k: v for k, v in (("level", "program"), ("entity_id", "ALL")) if k not in last_edition}
+    )
+    rows = rows[~hidden_rows(rows, small_counts).to_numpy()]
+    values = pd.to_numeric(rows["value"], errors="coerce")
+    keys = zip(rows["level"], rows["entity_id"], rows["measure_id"], values, strict=True)
+    return {(str(lv), str(e), str(m)): float(v) for lv, e, m, v in keys if not missing(v)}
+
+
+def last_edition_value(model: SiteModel, level: str, entity_id: str, spec: MeasureSpec) -> str:
+    """Return the result the previous edition showed for `spec` and this entity (the program:
+    'program', 'ALL'), in figures ('61.2%'), or '' when it has none this edition may show."""
+    value = model.last_edition.get((level, entity_id, spec.id))
+    return "" if value is None else format_value(value, spec.unit, spec.decimals)
+
+
+def changed_ids(model: SiteModel) -> set[str]:
+    """Return the measures whose definition changed since the previous edition (none in a
+    first edition)."""
+    manifest = model.site.manifest
+    if not manifest.get("previous_edition"):
+        return set()
+    return {str(c.get("measure_id")) for c in manifest.get("changed_since_previous") or []}
+
+
+def changed_notes(
+    model: SiteModel, specs: list[MeasureSpec], entity: Entity, page: str
+) -> list[dict[str, str]]:
+    """Return, for each of an organisation's `specs` whose definition changed since the
+    previous edition, the note below its results table: the measure's title and page
+    (`href`), that edition (`previous`) and the organisation's result in it under the old
+    rule (`last`, '' when it may not be shown)."""
+    changed = changed_ids(model)
+    previous = period_label(str(model.site.manifest.get("previous_edition") or ""))
+    return [
+        {
+            "title": spec.text("en").title,
+            "href": rel(page, views.html_path(f"measures/{spec.id}.md")),
+            "previous": previous,
+            "last": last_edition_value(model, entity.level, entity.entity_id, spec),
+        }
+        for spec in specs
+        if spec.id in changed
+    ]
 
 
 def _strata_rows(model: SiteModel, spec: MeasureSpec, page: str) -> list[tuple]:

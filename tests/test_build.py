@@ -178,9 +178,9 @@ def test_the_definitions_an_edition_was_made_with_are_named_older_or_other() -> 
 def test_the_last_editions_program_results_of_the_changed_measures_are_read(
     tmp_path: Path,
 ) -> None:
-    # the 2025Q3 edition's results.parquet: of the changed measure "a", only the program's
-    # row for all members in 2025Q3 is taken (not an ACO's, a stratum's, an earlier quarter's);
-    # "b" did not change and is left out
+    # the 2025Q3 edition's results.parquet: of the changed measure "a", the rows for all
+    # members in 2025Q3 are taken, the program's and an ACO's (its pages quote its own), not a
+    # stratum's or an earlier quarter's; "b" did not change and is left out
     from scorecard.build import last_edition_results
 
     downloads = tmp_path / "2025Q3" / "downloads"
@@ -209,12 +209,24 @@ def test_the_last_editions_program_results_of_the_changed_measures_are_read(
     assert read.to_dict("records") == [
         {
             "measure_id": "a",
+            "level": "program",
+            "entity_id": "ALL",
             "kind": "proportion",
             "value": 61.2,
             "numerator": 150.0,
             "denominator": 245.0,
             "suppressed": False,
-        }
+        },
+        {
+            "measure_id": "a",
+            "level": "aco",
+            "entity_id": "ACO1",
+            "kind": "proportion",
+            "value": 50.0,
+            "numerator": 20.0,
+            "denominator": 40.0,
+            "suppressed": False,
+        },
     ]
     assert last_edition_results(tmp_path, {**edition, "changed_since_previous": []}) is None
     assert last_edition_results(tmp_path, {**edition, "previous_edition": "2025Q2"}) is None

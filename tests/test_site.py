@@ -1458,6 +1458,69 @@ def test_a_changed_measure_quotes_the_last_editions_number_when_it_may_be_shown(
     assert ("Last edition (old definition)" in page) == bool(shown)
 
 
+@pytest.mark.parametrize(
+    "numerator, denominator, suppressed, small_counts, shown",
+    [
+        (150, 245, False, False, True),  # 150 of 245 then: quoted
+        (150, 245, True, False, False),  # hidden in that edition: not quoted now
+        (150, 155, False, False, False),  # 5 without: a count of 1 to 10, hidden
+        (150, 155, False, True, True),  # the internal edition shows small counts
+    ],
+)
+def test_an_organisations_pages_say_a_measure_changed_and_quote_its_own_last_figure(
+    tmp_path: Path,
+    sample: site.SiteInput,
+    numerator: int,
+    denominator: int,
+    suppressed: bool,
+    small_counts: bool,
+    shown: bool,
+) -> None:
+    # before, only the measure page said a definition changed: an ACO whose number jumped
+    # because the rule changed read nothing of it on its own page, nor its figure then
+    (level, entity), *_ = _entities_of(sample, "fuh_7")
+    change = {"measure_id": "fuh_7", "from": 2, "to": 3}
+    manifest = {**sample.manifest, "previous_edition": "2025Q3", "changed_since_previous": [change]}
+    last = pd.DataFrame(
+        {
+            "measure_id": ["fuh_7", "fuh_7"],
+            "level": ["program", level],
+            "entity_id": ["ALL", entity.entity_id],
+            "kind": ["proportion"] * 2,
+            "value": [70.0, 61.234],
+            "numerator": [900, numerator],
+            "denominator": [1000, denominator],
+            "suppressed": [False, suppressed],
+        }
+    )
+    given = dataclasses.replace(
+        sample, manifest=manifest, last_edition=last, small_counts=small_counts
+    )
+    site.render_markdown(given, tmp_path)
+
+    def read(page: str) -> str:
+        return " ".join(html.unescape((tmp_path / page).read_text(encoding="utf-8")).split())
+
+    full = read(entity.page)
+    title = next(s for s in sample.specs if s.id == "fuh_7").text("en").title
+    assert f"{title}</a>: measured a new way.</strong>" in full
+    quoted = "last edition's figure under the old rule (2025 Q3): 61.2%."
+    assert (quoted in full) == shown
+    assert ("can differ from the 2025 Q3 edition's" in full) == (not shown)
+    assert "70.0%" not in full.split("measured a new way")[1]  # its own, not the program's
+    plain = read(f"plain/{level}/{entity.slug}.md")
+    assert "The way this is measured changed in this edition." in plain
+    assert ("Last edition's figure, under the old rule: 61.2%" in plain) == shown
+    spanish = read(f"es/{level}/{entity.slug}.md")
+    assert "La forma de medir esto cambió en esta edición." in spanish
+    assert ("La cifra de la edición anterior, con la regla anterior: 61.2%" in spanish) == shown
+    # another organisation, with no figure then, is told only that the rule changed
+    other = next(e for lv, e in _entities_of(sample, "fuh_7") if e != entity)
+    page = read(other.page)
+    assert "measured a new way" in page and "can differ from the 2025 Q3 edition's" in page
+    assert "old rule" not in page and "old rule" not in read(f"plain/{other.level}/{other.slug}.md")
+
+
 def _entities_of(given: site.SiteInput, measure_id: str) -> list[tuple[str, site.Entity]]:
     """Return (level, entity) of the entities with a shown current result of the measure."""
     model = site.gather(given)
