@@ -27,6 +27,7 @@ class Column:
     past: bool = False  # a day that has happened (a service, fill, result): not after today
     first_of_month: bool = False  # a month, written as its first day (2025-03-01)
     shown: bool = False  # its values are published (names, ids, groups): never a person's id
+    free_text: bool = False  # sentences published as written: no dates or phone numbers either
 
 
 @dataclass(frozen=True)
@@ -435,9 +436,11 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "recommendation",
                 "VARCHAR",
-                "What the assessor recommends.",
+                "What the assessor recommends, published as written: about the organisation, "
+                "never a member (no names, ids, dates or phone numbers).",
                 required=False,
                 shown=True,
+                free_text=True,
             ),
             _date(
                 "assessment_date",
@@ -508,6 +511,23 @@ PERSON_ID_PATTERNS: dict[str, str] = {
     "a MassHealth member id (twelve digits)": r"(^|[^0-9])[0-9]{12}([^0-9]|$)",
     "a social security number": r"(^|[^0-9])[0-9]{3}-[0-9]{2}-[0-9]{4}([^0-9]|$)",
 }
+
+
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+# Free text (Column.free_text) is checked for these too: a date or a phone number in a
+# sentence about an organisation is most likely about one member's care or contact.
+FREE_TEXT_PATTERNS: dict[str, str] = {
+    "a date": r"(^|[^0-9])([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4})"
+    r"([^0-9]|$)",
+    "a date written with its month": rf"(?i)\b({_MONTHS})[a-z]*\.? [0-9]{{1,2}}(st|nd|rd|th)?,? "
+    r"[0-9]{4}\b",
+    "a phone number": r"(^|[^0-9])(\(?[0-9]{3}\)?[ .-]?)[0-9]{3}[ .-][0-9]{4}([^0-9]|$)",
+}
+
+
+def free_text_columns() -> set[tuple[str, str]]:
+    """Return the (table, column) pairs of free text published as written (Column.free_text)."""
+    return {(t.name, c.name) for t in TABLES for c in t.columns if c.free_text}
 
 
 def shown_columns() -> dict[str, list[str]]:

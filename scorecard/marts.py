@@ -22,6 +22,7 @@ import pandas as pd
 
 from scorecard.contract import (
     BIRTH_DATE_COLUMNS,
+    FREE_TEXT_PATTERNS,
     IDENTIFYING_COLUMNS,
     IDENTIFYING_PATTERN,
     PERSON_ID_PATTERNS,
@@ -29,6 +30,7 @@ from scorecard.contract import (
     TABLES_BY_NAME,
     Column,
     Table,
+    free_text_columns,
     shown_columns,
 )
 
@@ -1216,9 +1218,9 @@ def read_organizations(data_dir: Path) -> pd.DataFrame | None:
 
 
 PERSON_IN_SHOWN = (
-    "holds a person's identifier ({why}) in {count} value(s), and this column's values are "
-    "published on the pages: write organisations' names and ids, groups and notes here, "
-    "never a member's id"
+    "holds a person's identifier or details ({why}) in {count} value(s), and this column's "
+    "values are published on the pages: write organisations' names and ids, groups and notes "
+    "here, never a member's id, and no dates or phone numbers in free text"
 )
 
 
@@ -1274,10 +1276,12 @@ def _person_values(
 ) -> tuple[str, str, int] | None:
     """Return (why, an example value, how many distinct values) for the values of
     name.column that identify a person; None when none does."""
+    patterns = dict(PERSON_ID_PATTERNS)
+    if (name, column) in free_text_columns():
+        patterns.update(FREE_TEXT_PATTERNS)
     cases = ["WHEN v IN (SELECT v FROM _shown_people) THEN 'a person_id of the eligibility mart'"]
     cases += [
-        f"WHEN regexp_matches(v, {_literal(p)}) THEN {_literal(w)}"
-        for w, p in PERSON_ID_PATTERNS.items()
+        f"WHEN regexp_matches(v, {_literal(p)}) THEN {_literal(w)}" for w, p in patterns.items()
     ]
     row = con.execute(
         f"SELECT why, v, count(*) OVER () FROM ("

@@ -1563,10 +1563,56 @@ def test_a_persons_id_in_a_column_shown_on_pages_stops_check_and_build(
     checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
     assert checked.exit_code == 2, checked.output
     line = next(x for x in checked.stderr.splitlines() if "person's identifier" in x)
-    assert f"{table}.csv: column '{column}': holds a person's identifier ({words}" in line
+    said = f"{table}.csv: column '{column}': holds a person's identifier or details ({words}"
+    assert said in line, line
     value = {"org_id": "100012345678", "race": "P2"}.get(column, new)
     assert "example: line " in line and f"{column}='{value}'" in line, line
     out = tmp_path / "site"
     built = CliRunner().invoke(main, ["build", "--data", str(folder), "--out", str(out)])
     assert built.exit_code == 2 and not out.exists(), built.output
     assert "person's identifier" in built.stderr and "Traceback" not in built.output
+
+
+def add_assessment(recommendation: str) -> Callable[[Path], None]:
+    """Return a mutation that adds a cp_assessment.csv with one recommendation for CP C1."""
+
+    def mutate(folder: Path) -> None:
+        rows = [
+            "cp_id,focus_area,rating,recommendation,assessment_date",
+            "C1,Workforce Development,On track,Train two more coordinators in 2026.,2024-06-30",
+            f'C1,Care Model,Opportunity for improvement,"{recommendation}",2024-06-30',
+        ]
+        (folder / "cp_assessment.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    "recommendation, words",
+    [
+        ("Call back Jane, born 1980-02-03, after discharge.", "a date"),
+        ("She was discharged on Aug. 14, 2024 and not called.", "a date written with its month"),
+        ("Ring her at (617) 555-1234 this week.", "a phone number"),
+        ("Member P0000001 was never called back.", "a member id (P and seven digits)"),
+    ],
+    ids=["iso date", "month date", "phone", "member id"],
+)
+def test_a_persons_details_in_an_assessments_free_text_stop_check(tmp_path, recommendation, words):
+    # the recommendation is published as written on the CP's page, its plain page and the
+    # xlsx download of every edition: a reviewer's "Member P0000001 (Jane Doe, born
+    # 1980-02-03) was never called back after her discharge on 2025-08-14" went out in public
+    folder = broken_copy(tmp_path, add_assessment(recommendation))
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 2, checked.output
+    line = next(x for x in checked.stderr.splitlines() if "identifier or details" in x)
+    assert "cp_assessment.csv: column 'recommendation': holds a person's identifier or " in line
+    assert f"details ({words})" in line and "example: line 3" in line, line
+
+
+def test_an_assessments_plain_recommendation_with_numbers_and_a_year_is_read(tmp_path):
+    # years, counts and quarters are how an assessor writes about an organisation: only
+    # dates, phone numbers and ids are refused
+    sentence = "Hire 12 care coordinators by Q3 2026 across 3 sites, 1,200 members."
+    folder = broken_copy(tmp_path, add_assessment(sentence))
+    checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
+    assert checked.exit_code == 0, checked.output
