@@ -83,7 +83,7 @@ def time_measures(
         tables = {r[0] for r in con.execute("SELECT * FROM extract_supplied_marts").fetchall()}
         runnable = [s for s in specs if not engine.missing_tables(s, tables)]
         engine.declare_shared_tables(con, runnable)
-        engine.make_period_enrollment(con, [target])
+        engine.make_period_helpers(con, [target])
         helpers = time.perf_counter() - began
         engine.run_measures(con, specs, tables, {}, {s.id: [target] for s in runnable})
         con.close()

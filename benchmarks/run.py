@@ -310,7 +310,7 @@ def _instrument_engine(t: Timer) -> None:
         ("key_claim_ids", "load_and_check"),
         ("create_extract_helpers", "helpers"),  # kept with the extract by --cache
         ("create_build_helpers", "helpers"),
-        ("make_period_enrollment", "helpers"),  # a helper made once the periods are known
+        ("make_period_helpers", "helpers"),  # helpers made once the periods are known
         ("run_measures", "measures"),
         ("aggregate", "aggregate"),
     ):

@@ -205,3 +205,54 @@ def test_days_before_the_data_start_are_no_enrollment_gap():
         "WHERE \"window\" = 'year' AND period_id = '2023Q4' ORDER BY ALL"
     ).fetchall()
     assert rows == [("GAP10", True, 11), ("LONG", True, 11)]
+
+
+# person, month, ACO, CP, practice: a month the member was not enrolled has a row too (ONE, May)
+ATTRIBUTION = [
+    ("ONE", date(2024, 1, 1), "A1", None, "P1"),
+    ("ONE", date(2024, 2, 1), "A2", "C1", "P2"),
+    ("ONE", date(2024, 5, 1), "A2", None, "P2"),
+    ("TWO", date(2024, 4, 1), "A1", None, None),
+    ("GAP", date(2024, 1, 1), None, "C1", None),
+]
+
+
+def test_member_month_attribution_joins_each_member_month_once_for_the_periods_computed():
+    """Every member month (enrolled) with that month's attribution, NULLs when there is none;
+    once the build knows its periods, only the months of their 12-month windows (2024Q1: from
+    2023-04 to 2024-03, so April to June go)."""
+    con = empty_marts()
+    con.executemany(
+        "INSERT INTO eligibility (person_id, enrollment_start_date, enrollment_end_date) "
+        "VALUES (?, ?, ?)",
+        SPANS,
+    )
+    con.executemany(
+        "INSERT INTO attribution (person_id, month, aco_id, cp_id, practice_id) "
+        "VALUES (?, ?, ?, ?, ?)",
+        ATTRIBUTION,
+    )
+    engine.load_value_sets(con, ROOT / "measures" / "value_sets")
+    engine.create_helpers(con, date(2024, 1, 1), date(2024, 6, 30), "2024Q2")
+    query = (
+        "SELECT person_id, month(month), aco_id, cp_id, practice_id "
+        "FROM member_month_attribution ORDER BY ALL"
+    )
+    every = con.execute(query).fetchall()
+    assert every == [
+        ("GAP", 1, None, "C1", None),
+        ("GAP", 5, None, None, None),
+        ("GAP", 6, None, None, None),
+        ("ONE", 1, "A1", None, "P1"),
+        ("ONE", 2, "A2", "C1", "P2"),
+        ("ONE", 3, None, None, None),
+        ("TWO", 1, None, None, None),
+        ("TWO", 2, None, None, None),
+        ("TWO", 3, None, None, None),
+        ("TWO", 4, "A1", None, None),
+    ]
+    engine.make_period_helpers(con, ["2024Q1"])
+    assert con.execute(query).fetchall() == [row for row in every if row[1] <= 3]
+    engine.create_build_helpers(con, date(2024, 1, 1), date(2024, 6, 30), "2024Q2")  # again
+    engine.make_period_helpers(con, None)
+    assert con.execute(query).fetchall() == every

@@ -165,7 +165,7 @@ def test_period_enrollment_holds_only_the_quarters_computed(inputs) -> None:
     assert len(every) == 8
     rows = con.execute("SELECT count(*) FROM period_enrollment WHERE period_id = ?", [target])
     in_target = rows.fetchone()[0]
-    engine.make_period_enrollment(con, [target])
+    engine.make_period_helpers(con, [target])
     kept = con.execute("SELECT period_id, count(*) FROM period_enrollment GROUP BY ALL").fetchall()
     assert kept == [(target, in_target)]
     kinds = "SELECT table_name FROM duckdb_tables() WHERE table_name = 'period_enrollment'"
@@ -173,7 +173,7 @@ def test_period_enrollment_holds_only_the_quarters_computed(inputs) -> None:
     engine.create_build_helpers(con, start, end, target)
     again = con.execute("SELECT DISTINCT period_id FROM period_enrollment").fetchall()
     assert sorted(again) == sorted(every)
-    engine.make_period_enrollment(con, None)
+    engine.make_period_helpers(con, None)
     assert len(con.execute("SELECT DISTINCT period_id FROM period_enrollment").fetchall()) == 8
 
 

@@ -4,15 +4,12 @@
     months of the periods computed there (the windows' months) gives the same rows for less
     work. Used by acute_admissions, non_emergent_ed, rx_scripts and rx_bh_scripts. -#}
 unit AS (
+  -- each member month with its attribution (helpers.sql: one join for every measure)
   SELECT p.period_id, mm.person_id, mm.month, coalesce(x.events, 0) AS events,
-         t.aco_id, t.cp_id, t.practice_id
-  FROM member_months mm
+         mm.aco_id, mm.cp_id, mm.practice_id
+  FROM member_month_attribution mm
   JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
   LEFT JOIN events_by_month x USING (person_id, month)
-  -- attribution only in the months of the periods computed: the same rows, fewer to match
-  LEFT JOIN (SELECT * FROM attribution
-             WHERE {{ in_computed_months("month") }}) t
-    ON t.person_id = mm.person_id AND t.month = mm.month
 )
 -- One row per member and ACO/CP/practice combination in the quarter (usually one per
 -- member): its numerator and denominator are the sums over those member months, so every

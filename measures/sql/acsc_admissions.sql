@@ -70,8 +70,10 @@ adult_month AS (
               WHEN year(mm.month) - m.birth_year < 50 THEN '35-49'
               WHEN year(mm.month) - m.birth_year < 65 THEN '50-64'
               ELSE '65-74' END AS band,
-         coalesce(a.admissions, 0) AS admissions
-  FROM member_months mm
+         coalesce(a.admissions, 0) AS admissions,
+         mm.aco_id, mm.cp_id, mm.practice_id
+  -- each member month with its attribution (helpers.sql: one join for every measure)
+  FROM member_month_attribution mm
   JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
   JOIN person m ON m.person_id = mm.person_id
   LEFT JOIN admissions_by_month a ON a.person_id = mm.person_id AND a.month = mm.month
@@ -86,14 +88,10 @@ program_rate AS (
 unit AS (
   SELECT u.period_id, u.person_id, u.month, u.admissions,
          CASE WHEN o.rate > 0 THEN b.rate / o.rate ELSE 1 END / 12 AS expected_share,
-         a.aco_id, a.cp_id, a.practice_id
+         u.aco_id, u.cp_id, u.practice_id
   FROM adult_month u
   JOIN band_rate b USING (period_id, band)
   JOIN program_rate o USING (period_id)
-  -- attribution only in the months of the periods computed: the same rows, fewer to match
-  LEFT JOIN (SELECT * FROM attribution
-             WHERE {{ in_computed_months("month") }}) a
-    ON a.person_id = u.person_id AND a.month = u.month
 )
 -- one row per member and ACO/CP/practice combination (about 12 times fewer rows than one
 -- per member month; sums are unchanged)

@@ -4,13 +4,10 @@
 -- denominator 1. The numerator total is the member months of each ACO, CP, practice and
 -- group exactly; the value (numerator / units) is the average months enrolled per member.
 WITH enrolled AS (
-  SELECT p.period_id, mm.person_id, mm.month, a.aco_id, a.cp_id, a.practice_id
-  FROM member_months mm
+  -- each member month with its attribution (helpers.sql: one join for every measure)
+  SELECT p.period_id, mm.person_id, mm.month, mm.aco_id, mm.cp_id, mm.practice_id
+  FROM member_month_attribution mm
   JOIN periods p ON mm.month BETWEEN p.window_start AND p.period_end
-  -- attribution only in the months of the periods computed: the same rows, fewer to match
-  LEFT JOIN (SELECT * FROM attribution
-             WHERE {{ in_computed_months("month") }}) a
-    ON a.person_id = mm.person_id AND a.month = mm.month
 )
 SELECT period_id, person_id, max(month) AS attr_month,
        count(*) AS numerator,
