@@ -514,13 +514,17 @@ PERSON_ID_PATTERNS: dict[str, str] = {
 
 
 _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
-# Free text (Column.free_text) is checked for these too: a date or a phone number in a
-# sentence about an organisation is most likely about one member's care or contact.
+_DAY = r"(0?[1-9]|[12][0-9]|3[01])"
+_MONTH = r"(0?[1-9]|1[0-2])"
+_YEAR = r"(19|20)[0-9]{2}"
+# Free text (Column.free_text) is checked for these too: a day's date or a phone number in a
+# sentence about an organisation is most likely about one member's care or contact. Only real
+# calendar days count (24/7/365 and 7/14/30 days are not dates); a deadline is written as a
+# month and year (by June 2026), which passes.
 FREE_TEXT_PATTERNS: dict[str, str] = {
-    "a date": r"(^|[^0-9])([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4})"
-    r"([^0-9]|$)",
-    "a date written with its month": rf"(?i)\b({_MONTHS})[a-z]*\.? [0-9]{{1,2}}(st|nd|rd|th)?,? "
-    r"[0-9]{4}\b",
+    "a date": rf"(^|[^0-9])({_YEAR}-{_MONTH}-{_DAY}|{_MONTH}/{_DAY}/{_YEAR})([^0-9]|$)",
+    "a date written with its month": rf"(?i)\b({_MONTHS})[a-z]*\.? {_DAY}(st|nd|rd|th)?,? "
+    rf"{_YEAR}\b",
     "a phone number": r"(^|[^0-9])(\(?[0-9]{3}\)?[ .-]?)[0-9]{3}[ .-][0-9]{4}([^0-9]|$)",
 }
 

@@ -1220,7 +1220,8 @@ def read_organizations(data_dir: Path) -> pd.DataFrame | None:
 PERSON_IN_SHOWN = (
     "holds a person's identifier or details ({why}) in {count} value(s), and this column's "
     "values are published on the pages: write organisations' names and ids, groups and notes "
-    "here, never a member's id, and no dates or phone numbers in free text"
+    "here, never a member's id, and in free text no day's date (write a deadline as a month "
+    "and year: by June 2026) and no phone number"
 )
 
 

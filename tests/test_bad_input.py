@@ -1610,9 +1610,12 @@ def test_a_persons_details_in_an_assessments_free_text_stop_check(tmp_path, reco
 
 
 def test_an_assessments_plain_recommendation_with_numbers_and_a_year_is_read(tmp_path):
-    # years, counts and quarters are how an assessor writes about an organisation: only
-    # dates, phone numbers and ids are refused
-    sentence = "Hire 12 care coordinators by Q3 2026 across 3 sites, 1,200 members."
+    # years, counts and quarters are how an assessor writes about an organisation: only a
+    # real day's date, a phone number or an id is refused (24/7/365 and 7/14/30 days were)
+    sentence = (
+        "Hire 12 care coordinators by Q3 2026 (by June 2026 for 3 sites), answer a care line "
+        "24/7/365 and follow up within 7/14/30 days, for 1,200 members."
+    )
     folder = broken_copy(tmp_path, add_assessment(sentence))
     checked = CliRunner().invoke(main, ["check", "--data", str(folder)])
     assert checked.exit_code == 0, checked.output
