@@ -61,9 +61,14 @@ RESULT_COLUMN_MEANINGS = {
     "measure_version": "The version of the measure's definition the result follows "
     "(measures.csv describes the version in use; a new version can change the result).",
     "period_id": "The reporting period: a quarter such as 2025Q4.",
-    "window_start": "The first day of the months the result covers: the 12 months up to the "
-    "period's end for most measures, the quarter alone for some (measures.csv, window).",
-    "window_end": "The last day of the months the result covers (the period's last day).",
+    "window_start": "The first day of the measurement window: the 12 months up to the "
+    "period's end for most measures, the quarter alone for some (measures.csv, window). "
+    "Measures that follow an event up (a hospital stay, an ED visit, a new diagnosis) count "
+    "events that leave time for the follow-up inside the window, so their events can start "
+    "before it and stop before its end: see the measure's page (How it is worked out).",
+    "window_end": "The last day of the measurement window (the period's last day). A measure "
+    "that follows an event up counts only events early enough for the follow-up to end by "
+    "then (window_start says more).",
     "period_end": "The last day of the period (results.parquet only).",
     "level": "program, aco, cp (Community Partner) or practice.",
     "entity_id": "The organization's id (ALL for the whole program).",
@@ -251,8 +256,9 @@ def results_frame(model: S.SiteModel) -> pd.DataFrame:
 
 def result_windows(frame: pd.DataFrame, specs: dict) -> dict[str, pd.Series]:
     """Return each row's measure_version, window_start and window_end (YYYY-MM-DD): the
-    spec's version, and the months its window (a year or a quarter) covers up to period_end,
-    so that a reader can match a denominator to the months it counts."""
+    spec's version, and the measurement window (a year or a quarter up to period_end). A
+    measure that follows an event up counts events shifted from it (IET: from 47 days before
+    the window to 47 days before its end); its method says so, not these columns."""
     ends = pd.to_datetime(frame["period_end"])
     months = (
         frame["measure_id"]

@@ -234,6 +234,18 @@ def test_breast_cancer_screening_leaves_out_women_whose_two_breasts_were_removed
     assert cell(results, "breast_cancer_screening") == (1, 2)
 
 
+def test_a_mastectomy_line_billed_left_and_right_leaves_the_woman_out(tmp_path):
+    # W1's two sides on one line, LT in one modifier column and RT in the other ("LT RT" and,
+    # the other way round, W3's "RT LT": both women now had both breasts removed). W1, W2 and W3
+    # left out, W4 screened -> (1, 1). Before, such a line counted as the left breast only: W3
+    # stayed, (1, 2); W1 was left out only through her second line (RT, Sep 1).
+    claims = MASTECTOMY_CLAIMS.replace(",19303,LT,", ',19303,"LT RT",', 1)
+    claims = claims.replace(",19303,LT,", ',19303,"RT LT",', 1)  # W3's
+    assert claims.count('"') == 4
+    results = run_marts(tmp_path, ["breast_cancer_screening"], MASTECTOMY_MEMBERS, claims)
+    assert cell(results, "breast_cancer_screening") == (1, 1)
+
+
 def test_a_mastectomy_side_billed_after_another_modifier_or_in_one_field_counts(tmp_path):
     # The same four women, each side written after another modifier (59, a distinct procedure)
     # in one field, as some sources print them: W1 "59 LT" and "RT,59", W2 "59:50", W3 "LT 59"

@@ -13,6 +13,7 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markdown
 import pandas as pd
 import pytest
 from site_fixture import (
@@ -1158,15 +1159,19 @@ def test_measure_page_names_every_group_the_measure_leaves_out(
     ]
     site.render_markdown(site.SiteInput(**{**sample.__dict__, "specs": specs}), tmp_path)
     page = (tmp_path / "measures" / "fuh_7.md").read_text(encoding="utf-8")
-    rows = [line for line in page.splitlines() if "members" in line and "frail" in line]
-    assert rows == [
-        "|  | members 66 or older who are frail and also have a serious illness that is getting "
-        "worse, such as dementia or advanced heart failure |",
-        "|  | members 81 or older who are frail |",
-    ]
-    assert "| Also leaves out | members who had hospice care" in page
-    assert "|  | members who had palliative care (care to ease the symptoms" in page
-    assert "|  | members 66 or older who live long-term in a nursing home" in page
+    # all in one cell, as a list: a row per group left the rows after the first without a
+    # label (an empty row header for a screen reader)
+    rows = [line for line in page.splitlines() if "members who" in line]
+    assert len(rows) == 1 and rows[0].startswith('| Also leaves out | <ul class="sc-leaves-out">')
+    items = re.findall(r"<li>(.*?)</li>", rows[0])
+    assert items[0].startswith("members who had hospice care")
+    assert items[1].startswith("members who had palliative care (care to ease the symptoms")
+    assert items[2] == (
+        "members 66 or older who are frail and also have a serious illness that is getting "
+        "worse, such as dementia or advanced heart failure"
+    )
+    assert items[3] == "members 81 or older who are frail"
+    assert items[4].startswith("members 66 or older who live long-term in a nursing home")
 
 
 # ------------------------------------------------------------------ CPs compared with their kind
@@ -1583,10 +1588,35 @@ def test_measure_page_lists_the_measures_own_exclusions_after_the_shared_ones(
         ]
         site.render_markdown(site.SiteInput(**{**sample.__dict__, "specs": specs}), tmp_path)
         page = (tmp_path / "measures" / "fuh_7.md").read_text(encoding="utf-8")
-        first = "|  |" if shared else "| Also leaves out |"
-        assert f"{first} members who were pregnant in the window |" in page
-        assert "|  | members with kidney failure |" in page
+        # one row, the groups a list in its cell (each group its own row left the later rows
+        # with an empty row header); the measure's own rules come after the shared ones
+        row = next(line for line in page.splitlines() if line.startswith("| Also leaves out |"))
+        items = re.findall(r"<li>(.*?)</li>", row)
+        assert items[-2:] == list(own)
+        assert len(items) == len(shared) + 2
         assert page.count("| Also leaves out |") == 1
+        assert "|  |" not in page
+
+
+def test_every_row_of_a_measure_pages_definition_table_has_a_label(
+    tmp_path: Path, sample: site.SiteInput
+) -> None:
+    # rows after the first "Also leaves out" had an empty first cell, which table_headers made
+    # an empty <th scope="row">: those rows had no label for a screen reader
+    own = ("members who were pregnant in the window", "members with kidney failure")
+    specs = [
+        s.model_copy(update={"exclusions": ("hospice",), "leaves_out": own})
+        if s.id == "fuh_7"
+        else s
+        for s in sample.specs
+    ]
+    site.render_markdown(site.SiteInput(**{**sample.__dict__, "specs": specs}), tmp_path)
+    page = (tmp_path / "measures" / "fuh_7.md").read_text(encoding="utf-8")
+    page_html = site.table_headers(markdown.markdown(page, extensions=["tables"]))
+    assert '<th scope="row"></th>' not in page_html
+    headers = re.findall(r'<th scope="row">(.*?)</th>', page_html)
+    assert headers.count("Also leaves out") == 1
+    assert "<li>members with kidney failure</li>" in page_html
 
 
 # ------------------------------------------------------------------ accessibility review

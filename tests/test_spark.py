@@ -413,3 +413,21 @@ def test_palliative_care_and_long_term_stays_are_left_out_alike_on_both_engines(
         & (duck.results.stratum == "all")
     ]
     assert set(program.denominator) == {5}  # 10 members less 2 palliative, 3 long-term
+
+
+def test_a_mastectomy_line_billed_left_and_right_is_read_alike_on_both_engines(
+    spark, specs, tmp_path
+) -> None:
+    """A mastectomy line with LT in one modifier column and RT in the other removed both
+    breasts on Spark as on DuckDB (breast_cancer_screening: a row per side modifier)."""
+    from test_measures_preventive import MASTECTOMY_CLAIMS, MASTECTOMY_MEMBERS, run_marts
+
+    claims = MASTECTOMY_CLAIMS.replace(",19303,LT,", ',19303,"LT RT",', 1)
+    claims = claims.replace(",19303,LT,", ',19303,"RT LT",', 1)
+    folder = tmp_path / "marts"
+    run_marts(folder, ["breast_cancer_screening"], MASTECTOMY_MEMBERS, claims)
+    chosen = [s for s in specs if s.id == "breast_cancer_screening"]
+    duck, on_spark = both_engines(folder, chosen)
+    assert_same(duck, on_spark)
+    program = duck.results[(duck.results.level == "program") & (duck.results.stratum == "all")]
+    assert set(program.denominator) == {1}  # W4 alone: W1, W2 and W3 had both breasts removed

@@ -511,9 +511,22 @@ EXCLUDING_CODE_LISTS = {
     "total_colectomy": "colon removed",
     "colorectal_cancer_dx": "colorectal cancer",
 }
+# What a measure's SQL, or a shared table it reads, does to leave people or events out, and a
+# word its list of what it leaves out must then hold. The IET measures read both in
+# shared/iet_episode.sql and listed only hospice.
+EXCLUDING_SQL = {
+    "still_in_hospital": "still going",  # a stay whose last bill says still a patient (30)
+    "'20', '30')": "still going",
+    "enrolled_through(": "not covered",  # continuous enrollment
+}
 # How a measure's SQL comment or method says it leaves something out ("Excluded: ...",
 # "excluding transfers"); "never excluded" explains who stays in.
 EXCLUDES = re.compile(r"(?<!never )\b[Ee]xclud(ed|ing)\b")
+
+
+def _without_comments(sql: str) -> str:
+    """Return the SQL without its -- comments."""
+    return "\n".join(line.split("--")[0] for line in sql.splitlines())
 
 
 def _excluded_comments(sql: str) -> set[str]:
@@ -532,6 +545,10 @@ def test_every_exclusion_a_measures_sql_applies_is_listed() -> None:
         for code_list, word in EXCLUDING_CODE_LISTS.items():
             if re.search(rf"\b{code_list}\b", spec.sql):
                 assert word in words, (spec.id, code_list)
+        code = _without_comments("\n".join([spec.sql, *spec.shared_tables.values()]))
+        for marker, word in EXCLUDING_SQL.items():
+            if marker in code:
+                assert word in words, (spec.id, marker)
         said = _excluded_comments(spec.sql)
         if said or EXCLUDES.search(spec.method):
             assert spec.leaves_out, (spec.id, sorted(said))

@@ -5,8 +5,8 @@
 -- Excluded: both breasts removed, on claims up to the end of the window: a diagnosis of
 -- absence of both breasts (Z90.13) or a mastectomy (CPT, mastectomy_procedure) with the
 -- bilateral modifier 50; or the left breast (Z90.12, or a mastectomy with modifier LT) and the
--- right (Z90.11, or a mastectomy with modifier RT), on any dates; the side modifier in either
--- modifier column. A mastectomy without a side
+-- right (Z90.11, or a mastectomy with modifier RT), on any dates, or on one line (LT and RT);
+-- the side modifier in either modifier column. A mastectomy without a side
 -- modifier says nothing of the side and does not count.
 -- Numerator: a mammogram from 15 months before the window starts (Oct 1 two years before,
 -- for a calendar year: 27 months in all) to the end of the window. Counted from the window's
@@ -21,7 +21,15 @@ WITH eligible AS (
     AND year(p.period_end) - m.birth_year BETWEEN 52 AND 74
     AND e.continuously_enrolled
 ),
-breast_removed AS (  -- one row per claim showing a breast removed: side both, left or right
+mastectomy_modifier AS (  -- each modifier column of a mastectomy line, a row each: the side
+  -- can be in either (59 then LT), and a line billed LT and RT removed both breasts
+  SELECT person_id, claim_start_date, hcpcs_modifier_1 AS modifier
+  FROM medical_claim WHERE in_value_set(hcpcs_code, 'mastectomy_procedure')
+  UNION ALL
+  SELECT person_id, claim_start_date, hcpcs_modifier_2
+  FROM medical_claim WHERE in_value_set(hcpcs_code, 'mastectomy_procedure')
+),
+breast_removed AS (  -- one row per side a claim shows removed: both, left or right
   SELECT person_id, claim_start_date,
          CASE WHEN in_value_set(code, 'bilateral_mastectomy_dx') THEN 'both'
               WHEN in_value_set(code, 'left_mastectomy_dx') THEN 'left'
@@ -30,12 +38,10 @@ breast_removed AS (  -- one row per claim showing a breast removed: side both, l
   WHERE in_value_set(code, 'bilateral_mastectomy_dx') OR in_value_set(code, 'left_mastectomy_dx')
      OR in_value_set(code, 'right_mastectomy_dx')
   UNION ALL
-  SELECT person_id, claim_start_date,  -- the side in either modifier column (59 then LT)
-         CASE WHEN '50' IN (hcpcs_modifier_1, hcpcs_modifier_2) THEN 'both'
-              WHEN 'LT' IN (hcpcs_modifier_1, hcpcs_modifier_2) THEN 'left' ELSE 'right' END
-  FROM medical_claim
-  WHERE in_value_set(hcpcs_code, 'mastectomy_procedure')
-    AND (hcpcs_modifier_1 IN ('50', 'LT', 'RT') OR hcpcs_modifier_2 IN ('50', 'LT', 'RT'))
+  SELECT person_id, claim_start_date,
+         CASE modifier WHEN '50' THEN 'both' WHEN 'LT' THEN 'left' ELSE 'right' END
+  FROM mastectomy_modifier
+  WHERE modifier IN ('50', 'LT', 'RT')
 ),
 mastectomy AS (
   SELECT e.period_id, e.person_id
