@@ -283,7 +283,8 @@ def test_public_measure_pages_fold_the_analysts_part_into_closed_details(sites: 
     ):
         assert technical in details[1] and technical not in outside, technical
     assert re.search(
-        r"<td>Fewest needed to show a result</td>\s*<td>30 member months</td>", outside
+        r'<th scope="row">Fewest needed to show a result</th>\s*<td>30 member months</td>',
+        outside,
     )
     partner = page(PARTNERS[0])
     assert "sc-technical" not in partner and 'id="how-it-is-worked-out"' in partner

@@ -118,8 +118,11 @@ def test_a_typed_parquet_mart_gets_the_problems_of_the_same_rows_as_csv(tmp_path
     for row, change in edits.items():
         con.execute(f"UPDATE t SET {change} WHERE n = {row}")
     table = TABLES_BY_NAME["medical_claim"]
-    typed = ", ".join(
-        f'CAST(NULLIF("{c.name}", \'\') AS {c.type}) AS "{c.name}"' for c in table.columns
+    present = {d[0] for d in con.execute("SELECT * FROM t LIMIT 0").description}
+    typed = ", ".join(  # the optional columns the fixture leaves out stay out
+        f'CAST(NULLIF("{c.name}", \'\') AS {c.type}) AS "{c.name}"'
+        for c in table.columns
+        if c.name in present
     )
     problems = {}
     for kind, select in (("csv", "* EXCLUDE (n)"), ("parquet", typed)):
