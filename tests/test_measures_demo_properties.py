@@ -94,10 +94,17 @@ def test_measures_that_publish_the_same_count_say_so(tmp_path: Path) -> None:
     counts = published_counts(run_demo(tmp_path, 42).results)
     names = {(spec.id, role): name for spec in SPECS for role, name in spec.shared_counts.items()}
     assert len(set(names.values())) >= 10
-    for first, second in itertools.combinations(counts.columns, 2):
-        both = counts[first].notna() & counts[second].notna() & (counts[first] > 0)
-        if first[0] == second[0] or both.sum() < 20 or counts.loc[both, first].nunique() < 2:
+    # in numpy: ten thousand pairs of columns, which pandas took 18 s to compare
+    values = counts.to_numpy(dtype=float, na_value=np.nan)
+    columns = list(counts.columns)
+    for i, j in itertools.combinations(range(len(columns)), 2):
+        first, second = columns[i], columns[j]
+        both = ~np.isnan(values[:, i]) & ~np.isnan(values[:, j]) & (values[:, i] > 0)
+        if first[0] == second[0] or both.sum() < 20:
             continue
-        same = bool((counts.loc[both, first] == counts.loc[both, second]).all())
+        mine, other = values[both, i], values[both, j]
+        if mine.min() == mine.max():  # one value in every cell
+            continue
+        same = bool((mine == other).all())
         declared = first in names and names[first] == names.get(second)
         assert same == declared, f"{first} and {second}: equal in every cell: {same}"

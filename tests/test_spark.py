@@ -73,6 +73,36 @@ def both_engines(data: Path, specs: list) -> tuple[engine.EngineRun, engine.Engi
     return runs[0], runs[1]
 
 
+def reading(specs: list, *ids: str) -> list:
+    """Return the specs of `ids`: the measures that read what an input-variant test varies.
+
+    Those tests are about how a file is read (both engines read the marts whole, whatever the
+    measures), so they run these few measures, not all ~70 (test_demo_every_measure_equals_duckdb
+    compares every measure): each Spark run then costs its fixed start, not a minute.
+    """
+    found = {s.id: s for s in specs}
+    return [found[i] for i in ids]
+
+
+# Measures that read each contract table's columns (claim_type, paid_amount, dates, ages,
+# diagnoses, procedures, bill types, revenue codes, fills): the input-variant tests run these.
+CLAIMS = (
+    "members",
+    "member_months",
+    "ed_visits",
+    "non_emergent_ed",
+    "pmpm_inpatient",
+    "pmpm_outpatient",
+    "pmpm_professional",
+    "acute_admissions",
+    "readmission_30d",
+    "hba1c_testing",
+    "prevalence_diabetes",
+    "breast_cancer_screening",
+)
+FILLS = ("pmpm_pharmacy", "rx_scripts", "rx_bh_scripts", "saa", "asthma_medication_ratio")
+
+
 def mismatches(duck: pd.DataFrame, spark: pd.DataFrame) -> dict[str, list[str]]:
     """Return measure id -> what differs, over every results row (empty when equal)."""
     both = duck.merge(spark, on=KEYS, how="outer", suffixes=("_d", "_s"), indicator=True)
@@ -172,27 +202,30 @@ def test_shared_ctes_become_stages_with_the_same_rows() -> None:
 
 
 def test_marts_in_folders_give_the_same_results_on_both_engines(spark, specs, tmp_path) -> None:
-    """Spark reads a mart folder (part files, key=value partitions) as DuckDB does."""
+    """Spark reads a mart folder (part files, key=value partitions) as DuckDB does (the
+    measures that read medical and pharmacy claims, claim_type among them: see reading())."""
     from test_mart_folders import split_into_parts
 
     folder = tmp_path / "marts"
     shutil.copytree(BASIC, folder)
     split_into_parts(folder, "medical_claim", "medical_claim", partitioned=True)
     split_into_parts(folder, "pharmacy_claim", "pharmacy_claim.parquet", partitioned=False)
-    duck, on_spark = both_engines(folder, specs)
+    duck, on_spark = both_engines(folder, reading(specs, *CLAIMS, *FILLS))
     assert len(duck.results) > 1_000
     assert_same(duck, on_spark)
 
 
 def test_headers_in_another_case_give_the_same_results_on_both_engines(spark, specs, tmp_path):
     """PERSON_ID, a byte-order mark ...: both engines read the contract's columns (the checks
-    in DuckDB pass them, so Spark must not read them as absent) and match the plain fixture."""
+    in DuckDB pass them, so Spark must not read them as absent) and match the plain fixture
+    (the measures that read eligibility and medical claims: see reading())."""
     folder = tmp_path / "marts"
     shutil.copytree(BASIC, folder)
     for table in ("eligibility", "medical_claim"):
         path = folder / f"{table}.csv"
         header, rest = path.read_text(encoding="utf-8").split("\n", 1)
         path.write_text("\ufeff" + header.upper() + "\n" + rest, encoding="utf-8")
+    specs = reading(specs, *CLAIMS)
     plain = build.compute(load_settings(None, data=BASIC, engine="duckdb"), specs)
     duck, on_spark = both_engines(folder, specs)
     assert_same(plain, duck)
@@ -203,7 +236,8 @@ def test_written_forms_are_read_alike_on_both_engines(spark, specs, tmp_path) ->
     """Diagnosis codes with a dot in lower case (e11.9), a type of bill with its leading zero
     (0111), procedure codes in lower case and revenue and status codes without their leading
     zeros (450, 1) are rewritten by Spark as by DuckDB's loader (marts.FORMS), and amounts with
-    an exponent read alike (marts.TEXT_FORMS): the same results as the plain fixture."""
+    an exponent read alike (marts.TEXT_FORMS): the same results as the plain fixture (the
+    measures that read those columns: see reading())."""
     folder = tmp_path / "marts"
     shutil.copytree(BASIC, folder)
     claims = pd.read_csv(folder / "medical_claim.csv", dtype=str, keep_default_na=False)
@@ -225,6 +259,7 @@ def test_written_forms_are_read_alike_on_both_engines(spark, specs, tmp_path) ->
         claims.loc[paid, "paid_amount"].astype(float).map("{:.10e}".format)
     )
     claims.to_csv(folder / "medical_claim.csv", index=False)
+    specs = reading(specs, *CLAIMS)
     plain = build.compute(load_settings(None, data=BASIC, engine="duckdb"), specs)
     duck, on_spark = both_engines(folder, specs)
     assert_same(plain, duck)
@@ -249,7 +284,8 @@ def test_hyphenated_ndcs_are_read_alike_on_both_engines(spark, specs, tmp_path) 
     """NDCs written with hyphens as packages print them, in each configuration (4-4-2, 5-3-2,
     5-4-1, 5-4-2), are read by Spark as by DuckDB's loader (marts.NDC_SEGMENTS): the same
     11-digit codes as written plain, and the same results (fixture quality_smi, whose fills
-    the medication measures count, with fills of an NDC whose labeler begins with 0 added)."""
+    the medication measures count, with fills of an NDC whose labeler begins with 0 added; the
+    measures that read ndc_code: see reading())."""
     from scorecard.contract import TABLES
 
     plain, folder = tmp_path / "plain", tmp_path / "hyphenated"
@@ -269,6 +305,7 @@ def test_hyphenated_ndcs_are_read_alike_on_both_engines(spark, specs, tmp_path) 
     table = next(t for t in TABLES if t.name == "pharmacy_claim")
     read = spark_engine.read_mart(spark, table, folder / "pharmacy_claim.csv").toPandas()
     assert read["ndc_code"].tolist() == ndcs
+    specs = reading(specs, "members", *FILLS, "antipsychotic_metabolic_monitoring", "ssd", "fua_7d")
     duck, on_spark = both_engines(folder, specs)
     assert_same(build.compute(load_settings(None, data=plain, engine="duckdb"), specs), duck)
     assert_same(duck, on_spark)
@@ -278,7 +315,8 @@ def test_hyphenated_ndcs_are_read_alike_on_both_engines(spark, specs, tmp_path) 
 def test_two_modifiers_in_one_field_are_read_alike_on_both_engines(spark, specs, tmp_path):
     """Both modifiers of an activity written in one field ("95 U4", "u4,95", in either column
     when the other is empty) are read by Spark as by DuckDB's loader (marts.split_modifiers):
-    the same two columns, and the same results, U4's care plans and assessments counted."""
+    the same two columns, and the same results, U4's care plans and assessments counted (the
+    measures that read cp_activity: see reading())."""
     from scorecard.contract import TABLES
 
     folder = tmp_path / "marts"
@@ -296,7 +334,8 @@ def test_two_modifiers_in_one_field_are_read_alike_on_both_engines(spark, specs,
     read = spark_engine.read_mart(spark, table, path).toPandas().set_index("activity_id")
     modifiers = read.loc[["Q4", "Q5", "Q6", "Q7"], ["hcpcs_modifier", "hcpcs_modifier_2"]]
     assert modifiers.values.tolist() == [["95", "U4"], ["U4", "95"], ["95", "U4"], ["95", "GT"]]
-    duck, on_spark = both_engines(folder, specs)
+    activity = ("cp_annual_care_plan", "cp_qualifying_activities", "cp_outreach_attempts")
+    duck, on_spark = both_engines(folder, reading(specs, "cp_caseload", *activity))
     assert_same(duck, on_spark)
     plans = duck.results.query("measure_id == 'cp_annual_care_plan' and level == 'program'")
     assert plans["numerator"].sum() > 0
@@ -307,14 +346,16 @@ def test_a_drug_list_that_matches_no_fill_skips_the_same_measures_on_both_engine
 ) -> None:
     """The fixture with 100 fills of an NDC the drug-class list does not hold (see
     test_measures_claims): both engines skip the measures that count medicines, with the
-    same warning, and compute the rest alike."""
+    same warning, and compute the rest alike (the measures that read pharmacy claims and a
+    few that do not: see reading())."""
     folder = tmp_path / "marts"
     shutil.copytree(BASIC, folder)
     pharmacy = folder / "pharmacy_claim.csv"
     header = pharmacy.read_text(encoding="utf-8").splitlines()[0]
     fills = "".join(f"U{i},P1,2024-03-{1 + i % 28:02d},00000000001,30,30,10,\n" for i in range(100))
     pharmacy.write_text(header + "\n" + fills, encoding="utf-8")
-    duck, on_spark = both_engines(folder, specs)
+    chosen = reading(specs, "members", "ed_visits", *FILLS, "hba1c_testing", "prevalence_diabetes")
+    duck, on_spark = both_engines(folder, chosen)
     assert "rx_bh_scripts" in duck.skipped and "rx_bh_scripts" not in set(duck.results.measure_id)
     assert [w.message for w in on_spark.warnings] == [w.message for w in duck.warnings]
     assert_same(duck, on_spark)
@@ -325,7 +366,8 @@ def test_csv_written_otherwise_gives_the_same_results_on_both_engines(spark, spe
     a file delimited by ; (eligibility) or a tab (pharmacy_claim), a line break inside a quoted
     field (an organization's name), a compressed file named in capitals (MEDICAL_CLAIM.CSV.GZ),
     whole numbers written 1980.0 and 30.0, dates with a time after them. The results are the
-    plain fixture's on both engines."""
+    plain fixture's on both engines (the measures that read those tables and columns, ages,
+    days' supply and claim end dates among them: see reading())."""
     import gzip
 
     folder = tmp_path / "marts"
@@ -346,6 +388,7 @@ def test_csv_written_otherwise_gives_the_same_results_on_both_engines(spark, spe
     )
     (folder / "MEDICAL_CLAIM.CSV.GZ").write_bytes(gzip.compress(claims.read_bytes()))
     claims.unlink()
+    specs = reading(specs, *CLAIMS, *FILLS, "acsc_admissions")
     plain = build.compute(load_settings(None, data=BASIC, engine="duckdb"), specs)
     duck, on_spark = both_engines(folder, specs)
     assert mismatches(plain.results, duck.results) == {}
