@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from scorecard import blas  # noqa: F401  (before numpy: one BLAS thread)
 from scorecard.settings import SETTING, SETTINGS, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
