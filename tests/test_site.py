@@ -1425,6 +1425,19 @@ LAST_EDITION_CASES = [
 ]
 
 
+def _render_changed_fuh_7(
+    sample: site.SiteInput, out: Path, last: dict[str, list], small_counts: bool
+) -> None:
+    """Render the sample site with fuh_7's definition changed (v2 -> v3) since the 2025 Q3
+    edition, whose fuh_7 results were `last` (columns -> values)."""
+    change = {"measure_id": "fuh_7", "from": 2, "to": 3}
+    manifest = {**sample.manifest, "previous_edition": "2025Q3", "changed_since_previous": [change]}
+    given = dataclasses.replace(
+        sample, manifest=manifest, last_edition=pd.DataFrame(last), small_counts=small_counts
+    )
+    site.render_markdown(given, out)
+
+
 @pytest.mark.parametrize(
     "numerator, denominator, suppressed, small_counts, shown", LAST_EDITION_CASES
 )
@@ -1440,22 +1453,15 @@ def test_a_changed_measure_quotes_the_last_editions_number_when_it_may_be_shown(
     # before, the note said the numbers differ from the 2025 Q3 edition's but not what that
     # edition showed; now the program's number then (61.234 shown as 61.2%) is beside it,
     # under the same privacy rules as any number of this edition
-    change = {"measure_id": "fuh_7", "from": 2, "to": 3}
-    manifest = {**sample.manifest, "previous_edition": "2025Q3", "changed_since_previous": [change]}
-    last = pd.DataFrame(
-        {
-            "measure_id": ["fuh_7"],
-            "kind": ["proportion"],
-            "value": [61.234],
-            "numerator": [numerator],
-            "denominator": [denominator],
-            "suppressed": [suppressed],
-        }
-    )
-    given = dataclasses.replace(
-        sample, manifest=manifest, last_edition=last, small_counts=small_counts
-    )
-    site.render_markdown(given, tmp_path)
+    last = {
+        "measure_id": ["fuh_7"],
+        "kind": ["proportion"],
+        "value": [61.234],
+        "numerator": [numerator],
+        "denominator": [denominator],
+        "suppressed": [suppressed],
+    }
+    _render_changed_fuh_7(sample, tmp_path, last, small_counts)
     page = " ".join((tmp_path / "measures" / "fuh_7.md").read_text(encoding="utf-8").split())
     quoted = (
         "<strong>Last edition (old definition):</strong> 61.2% for all members, in the 2025 Q3 "
@@ -1481,24 +1487,17 @@ def test_an_organisations_pages_say_a_measure_changed_and_quote_its_own_last_fig
     # before, only the measure page said a definition changed: an ACO whose number jumped
     # because the rule changed read nothing of it on its own page, nor its figure then
     (level, entity), *_ = _entities_of(sample, "fuh_7")
-    change = {"measure_id": "fuh_7", "from": 2, "to": 3}
-    manifest = {**sample.manifest, "previous_edition": "2025Q3", "changed_since_previous": [change]}
-    last = pd.DataFrame(
-        {
-            "measure_id": ["fuh_7", "fuh_7"],
-            "level": ["program", level],
-            "entity_id": ["ALL", entity.entity_id],
-            "kind": ["proportion"] * 2,
-            "value": [70.0, 61.234],
-            "numerator": [900, numerator],
-            "denominator": [1000, denominator],
-            "suppressed": [False, suppressed],
-        }
-    )
-    given = dataclasses.replace(
-        sample, manifest=manifest, last_edition=last, small_counts=small_counts
-    )
-    site.render_markdown(given, tmp_path)
+    last = {
+        "measure_id": ["fuh_7", "fuh_7"],
+        "level": ["program", level],
+        "entity_id": ["ALL", entity.entity_id],
+        "kind": ["proportion"] * 2,
+        "value": [70.0, 61.234],
+        "numerator": [900, numerator],
+        "denominator": [1000, denominator],
+        "suppressed": [False, suppressed],
+    }
+    _render_changed_fuh_7(sample, tmp_path, last, small_counts)
 
     def read(page: str) -> str:
         return " ".join(html.unescape((tmp_path / page).read_text(encoding="utf-8")).split())
